@@ -1,0 +1,5 @@
+"""``python -m tem`` runs the command line."""
+
+from tem.cli import main
+
+main()

@@ -1,0 +1,107 @@
+"""Field helpers for the assumption schema: every input declares its unit, bounds and description once.
+
+The declaration drives validation, the JSON Schema (``tem schema``) and the flattening of an assumption set
+into arrays (``tem.inputs``). A yearly field carries ``json_schema_extra={"yearly": <bound>}``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+
+from tem.assumptions.yearly import check_yearly_form, yearly_numbers
+
+Bound = str  # "share" [0, 1], "nonneg" >= 0, "positive" > 0, "any"
+
+YEARLY_JSON_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"type": "number", "description": "the same value every year"},
+        {"type": "array", "items": {"type": "number"}, "description": "one value per year of the horizon"},
+        {
+            "type": "object",
+            "properties": {"start": {"type": "number"}, "growth": {"type": "number", "exclusiveMinimum": -1}},
+            "required": ["start", "growth"],
+            "additionalProperties": False,
+            "description": "start * (1 + growth) ** year_index",
+        },
+        {
+            "type": "object",
+            "patternProperties": {"^FY(\\d{2}|\\d{4})$": {"type": "number"}},
+            "properties": {"interpolation": {"enum": ["hold", "linear"]}},
+            "additionalProperties": False,
+            "description": "fiscal-year points, held or linearly interpolated",
+        },
+    ]
+}
+
+
+class StrictModel(BaseModel):
+    """Base for every block: unknown keys and NaN/inf are errors; models are immutable once loaded."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True, validate_default=True)
+
+
+def bound_problem(x: float, bound: Bound, name_hint: str = "") -> str | None:
+    """Why ``x`` breaks ``bound``, with a suggestion; None when it is fine."""
+    if not math.isfinite(x):
+        return f"{x} is not a finite number"
+    if bound == "share" and not 0.0 <= x <= 1.0:
+        if 1.0 < x <= 100.0:
+            return f"{x:g} is outside [0, 1]: this is a fraction, not a percent; use {x / 100:g} for {x:g}%"
+        return f"{x:g} is outside [0, 1] (a fraction)"
+    if bound == "nonneg" and x < 0:
+        return f"{x:g} is negative; {name_hint or 'this value'} must be >= 0"
+    if bound == "positive" and x <= 0:
+        return f"{x:g} must be > 0"
+    return None
+
+
+def _yearly_checker(bound: Bound):
+    def check(value: Any) -> Any:
+        problems = check_yearly_form(value)
+        if not problems:
+            for x in yearly_numbers(value):
+                p = bound_problem(x, bound)
+                if p:
+                    problems.append(p)
+                    break
+        if problems:
+            raise ValueError("; ".join(problems))
+        return value
+
+    return check
+
+
+def _yearly_type(bound: Bound) -> Any:
+    return Annotated[Any, BeforeValidator(_yearly_checker(bound)), WithJsonSchema(YEARLY_JSON_SCHEMA)]
+
+
+YearlyShare = _yearly_type("share")
+YearlyNonNeg = _yearly_type("nonneg")
+YearlyPositive = _yearly_type("positive")
+YearlyAny = _yearly_type("any")
+
+
+def yearly(description: str, bound: Bound = "nonneg", default: Any = ...) -> Any:
+    """A yearly input field (number, growth path, FY points or list); values nominal."""
+    return Field(default, description=description, json_schema_extra={"yearly": bound})
+
+
+def share(description: str, default: Any = ...) -> Any:
+    """A fraction in [0, 1] (never a percent)."""
+    return Field(default, ge=0.0, le=1.0, description=description, json_schema_extra={"unit": "fraction"})
+
+
+def nonneg(description: str, default: Any = ...) -> Any:
+    return Field(default, ge=0.0, description=description)
+
+
+def positive(description: str, default: Any = ...) -> Any:
+    return Field(default, gt=0.0, description=description)
+
+
+def fiscal_year(description: str, default: Any = ...) -> Any:
+    """A fiscal year as a number: 2028 means FY28 (April 2027 to March 2028)."""
+    return Field(default, ge=2000, le=2100, description=description, json_schema_extra={"unit": "FY"})

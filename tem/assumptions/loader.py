@@ -1,0 +1,264 @@
+"""Load an assumption set: follow ``extends``, deep-merge, apply dotted overrides, validate, explain.
+
+Merge rules (a scenario file over the file it extends):
+
+* mappings merge key by key, recursively;
+* a yearly input (number, list, ``{start, growth}`` or FY points) is replaced as a whole, never mixed;
+* lists of named items (``capex.phases``) merge by ``name``: an item with a known name is merged into that
+  item, a new name is appended, and ``{name: x, remove: true}`` deletes phase x;
+* every other list (spend profiles, ramps) is replaced as a whole.
+
+Overrides (``{"cells.imported.freight_and_insurance_rate": 0.03}`` or ``--set a.b=v``) apply after the merge;
+a path step through ``capex.phases`` names a phase.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import typing
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from tem.assumptions.schema import Assumptions, HorizonError
+from tem.assumptions.yamlio import read_yaml
+from tem.assumptions.yearly import FY_KEY
+from tem.errors import AssumptionError, Problem
+
+Origins = dict[str, tuple[str, int]]
+
+
+def _is_yearly_dict(d: Any) -> bool:
+    if not isinstance(d, dict) or not d:
+        return False
+    keys = set(d)
+    if keys <= {"start", "growth"}:
+        return True
+    return all(k == "interpolation" or (isinstance(k, str) and FY_KEY.match(k)) for k in keys)
+
+
+def _is_named_list(v: Any) -> bool:
+    return isinstance(v, list) and bool(v) and all(isinstance(i, dict) and "name" in i for i in v)
+
+
+def deep_merge(base: Any, over: Any) -> Any:
+    """Merge ``over`` onto ``base`` by the rules in the module docstring; inputs are not modified."""
+    if isinstance(base, dict) and isinstance(over, dict) and not _is_yearly_dict(base) and not _is_yearly_dict(over):
+        out = dict(base)
+        for k, v in over.items():
+            out[k] = deep_merge(base[k], v) if k in base else v
+        return out
+    if _is_named_list(base) and isinstance(over, list) and all(isinstance(i, dict) and "name" in i for i in over):
+        items = [dict(i) for i in base]
+        for item in over:
+            idx = next((j for j, b in enumerate(items) if b["name"] == item["name"]), None)
+            if item.get("remove") is True:
+                if idx is not None:
+                    items.pop(idx)
+                continue
+            if idx is None:
+                items.append(item)
+            else:
+                items[idx] = deep_merge(items[idx], item)
+        return items
+    return over
+
+
+def _read_chain(path: Path, stack: list[Path], problems: list[Problem]) -> tuple[dict[str, Any] | None, Origins, list[Path]]:
+    """Read a file and everything it extends; returns (merged data, origins, files read, base first)."""
+    resolved = path.resolve()
+    data, lines, found = read_yaml(path)
+    problems += found
+    if data is None:
+        return None, {}, [resolved]
+    origins: Origins = {p: (str(path), ln) for p, ln in lines.items()}
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data, origins, [resolved]
+    if not isinstance(parent, str):
+        problems.append(Problem(str(path), lines.get("extends"), "extends", f"must be a relative file path, got {parent!r}"))
+        return data, origins, [resolved]
+    parent_path = path.parent / parent
+    if parent_path.resolve() in stack or parent_path.resolve() == resolved:
+        chain = " -> ".join(str(p) for p in [*stack, resolved, parent_path.resolve()])
+        problems.append(Problem(str(path), lines.get("extends"), "extends", f"cyclic extends: {chain}"))
+        return data, origins, [resolved]
+    if not parent_path.is_file():
+        problems.append(
+            Problem(
+                str(path),
+                lines.get("extends"),
+                "extends",
+                f"{parent!r} not found (looked for {parent_path}); the path is relative to the file that extends it",
+            )
+        )
+        return data, origins, [resolved]
+    base, base_origins, files = _read_chain(parent_path, [*stack, resolved], problems)
+    if base is None:
+        return data, origins, [*files, resolved]
+    return deep_merge(base, data), {**base_origins, **origins}, [*files, resolved]
+
+
+def apply_override(data: dict[str, Any], dotted: str, value: Any) -> str | None:
+    """Set ``dotted`` in ``data`` (in place); returns a problem message or None."""
+    parts = dotted.split(".")
+    if not all(parts):
+        return "empty step in the path; write block.key.subkey"
+    node: Any = data
+    for i, part in enumerate(parts[:-1]):
+        if isinstance(node, list):
+            names = [str(item.get("name")) for item in node if isinstance(item, dict)]
+            match = next((item for item in node if isinstance(item, dict) and item.get("name") == part), None)
+            if match is None:
+                hint = difflib.get_close_matches(part, names, n=1)
+                return f"no item named {part!r} under {'.'.join(parts[:i])}; names: {names}" + (
+                    f"; did you mean {hint[0]!r}?" if hint else ""
+                )
+            node = match
+            continue
+        if not isinstance(node, dict):
+            return f"{'.'.join(parts[:i])} is a value, not a block; cannot set {dotted}"
+        if part not in node or node[part] is None:
+            node[part] = {}
+        elif _is_yearly_dict(node[part]) or not isinstance(node[part], (dict, list)):
+            return f"{'.'.join(parts[: i + 1])} is a value, not a block; cannot set {dotted}"
+        node = node[part]
+    if isinstance(node, list):
+        return f"{'.'.join(parts[:-1])} is a list of named items; add the item name to the path"
+    node[parts[-1]] = value
+    return None
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The model class that holds the last element of ``loc`` (for 'did you mean' suggestions)."""
+    cls: Any = Assumptions
+    for step in loc[:-1]:
+        if isinstance(cls, type) and issubclass(cls, BaseModel):
+            field = cls.model_fields.get(str(step))
+            if field is None:
+                return None
+            cls = field.annotation
+            continue
+        cls = _unwrap(cls)
+        if cls is None:
+            return None
+    cls = _unwrap(cls) if not (isinstance(cls, type) and issubclass(cls, BaseModel)) else cls
+    return cls if isinstance(cls, type) and issubclass(cls, BaseModel) else None
+
+
+def _unwrap(ann: Any) -> Any:
+    """Inner model of Optional[M], list[M] or dict[str, M]."""
+    for arg in typing.get_args(ann):
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            return arg
+        inner = _unwrap(arg)
+        if inner is not None:
+            return inner
+    return None
+
+
+def _loc_to_path(loc: tuple[Any, ...], data: Mapping[str, Any]) -> str:
+    parts: list[str] = []
+    node: Any = data
+    for step in loc:
+        if isinstance(step, int) and isinstance(node, list) and step < len(node):
+            item = node[step]
+            label = str(item.get("name", step)) if isinstance(item, dict) else str(step)
+            parts.append(label)
+            node = item
+        else:
+            parts.append(str(step))
+            node = node.get(step) if isinstance(node, dict) else None
+    return ".".join(parts)
+
+
+def _locate(path: str, origins: Origins, default_file: str) -> tuple[str, int | None]:
+    probe = path
+    while probe:
+        if probe in origins:
+            return origins[probe]
+        probe = probe.rpartition(".")[0]
+    return default_file, None
+
+
+def _explain(err: Any) -> str:
+    kind = err["type"]
+    value = err.get("input")
+    ctx = err.get("ctx") or {}
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    if kind == "missing":
+        return "required key is missing"
+    is_fraction = kind in ("less_than_equal", "less_than") and ctx.get("le", ctx.get("lt")) == 1
+    if is_fraction and isinstance(value, (int, float)) and 1 < value <= 100:
+        return f"{value!r} is above 1: this is a fraction, not a percent; use {value / 100:g} for {value:g}%"
+    if kind == "finite_number":
+        return f"{value!r} is not a finite number (NaN and infinity are not allowed)"
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        return f"{value!r} is not allowed: {msg.lower()}"
+    if kind == "literal_error":
+        return f"{value!r} is not allowed: {msg.lower()}"
+    if value is not None and not isinstance(value, (dict, list)) and kind not in ("value_error", "assertion_error"):
+        return f"{value!r}: {msg}"
+    return msg
+
+
+def validation_problems(exc: ValidationError, data: Mapping[str, Any], origins: Origins, default_file: str) -> list[Problem]:
+    problems: list[Problem] = []
+    for err in exc.errors():
+        horizon = (err.get("ctx") or {}).get("error")
+        if isinstance(horizon, HorizonError):
+            for path, message in horizon.problems:
+                f, line = _locate(path, origins, default_file)
+                problems.append(Problem(f, line, path, message))
+            continue
+        loc = tuple(err["loc"])
+        path = _loc_to_path(loc, data)
+        if err["type"] == "extra_forbidden":
+            model = _model_at(loc)
+            known = list(model.model_fields) if model else []
+            hint = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.5)
+            message = (
+                f"unknown key {loc[-1]!r}"
+                + (f"; did you mean {hint[0]!r}?" if hint else "")
+                + (f" (allowed here: {', '.join(known)})" if known and not hint else "")
+            )
+        else:
+            message = _explain(err)
+        f, line = _locate(path, origins, default_file)
+        problems.append(Problem(f, line, path, message))
+    return problems
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def load(path: str | Path, overrides: Mapping[str, Any] | None = None, *, override_source: str = "<python>") -> Assumptions:
+    """Read, merge, override and validate an assumption file; raise AssumptionError listing every problem."""
+    path = Path(path)
+    problems: list[Problem] = []
+    if not path.is_file():
+        raise AssumptionError([Problem(str(path), None, "", "file not found")])
+    data, origins, files = _read_chain(path, [], problems)
+    if data is None:
+        raise AssumptionError(problems)
+    for dotted, value in (overrides or {}).items():
+        msg = apply_override(data, dotted, value)
+        if msg:
+            problems.append(Problem(override_source, None, dotted, msg))
+        else:
+            origins[dotted] = (override_source, 0)
+    origins = {k: v if v[1] else (v[0], None) for k, v in origins.items()}  # type: ignore[misc]
+    try:
+        model = Assumptions.model_validate(data)
+    except ValidationError as exc:
+        problems += validation_problems(exc, data, origins, str(path))
+        raise AssumptionError(problems) from None
+    if problems:
+        raise AssumptionError(problems)
+    model._sources = tuple((str(f), sha256_of(f)) for f in files)
+    model._overrides = dict(overrides or {})
+    return model

@@ -1,0 +1,300 @@
+"""The assumption set: typed, validated blocks (DESIGN.md section 3). Units live in the field names.
+
+Money: INR crore (``_inr_cr``), INR per kWh (``_inr_per_kwh``), USD per kWh (``_usd_per_kwh``), USD million
+(``_usd_m``). Energy: GWh per year. Rates and shares: fractions (0.05 = 5%). Fiscal years: 2028 = FY28.
+Every yearly path is nominal in its own currency; write escalation as a growth path.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, PrivateAttr, model_validator
+
+from tem.assumptions.fields import (
+    StrictModel,
+    YearlyNonNeg,
+    YearlyPositive,
+    YearlyShare,
+    fiscal_year,
+    nonneg,
+    positive,
+    share,
+    yearly,
+)
+from tem.assumptions.yearly import check_yearly_horizon, fy_label, resolve_yearly
+
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+PhaseKind = Literal["pack_line", "module_line", "cell_plant", "recycling", "rnd_centre", "other"]
+CAPACITY_KINDS = ("pack_line", "cell_plant", "recycling")
+
+
+class Timeline(StrictModel):
+    first_fy: int = fiscal_year("First fiscal year modelled (2026 = FY26 = April 2025 to March 2026).")
+    horizon_years: int = Field(..., ge=1, le=50, description="Number of years modelled. [years]")
+    discount_rate: float = Field(..., gt=0.0, lt=1.0, description="Nominal INR WACC. [fraction per year]")
+    inflation_rate: float = Field(
+        ..., ge=-0.1, le=0.5, description="INR inflation: escalates phase fixed opex and maintenance capex. [fraction/yr]"
+    )
+    inr_per_usd: YearlyPositive = yearly("Exchange rate path. [INR per USD]", "positive")
+    mid_year_discounting: bool = Field(False, description="Discount flows at mid-year instead of year end.")
+
+
+class Segment(StrictModel):
+    start_fy: int = fiscal_year("First fiscal year with sales to this segment.")
+    volume_gwh: YearlyNonNeg | None = yearly("Demand. [GWh/yr]; or give units and kwh_per_unit", default=None)
+    units: YearlyNonNeg | None = yearly("Vehicles or systems per year. [units/yr]", default=None)
+    kwh_per_unit: YearlyNonNeg | None = yearly("Battery energy per unit. [kWh/unit]", default=None)
+    price_usd_per_kwh: YearlyNonNeg | None = yearly("Pack selling price. [USD/kWh]", default=None)
+    price_inr_per_kwh: YearlyNonNeg | None = yearly("Pack selling price. [INR/kWh]", default=None)
+
+    @model_validator(mode="after")
+    def _one_volume_and_one_price(self) -> Segment:
+        by_gwh = self.volume_gwh is not None
+        by_units = self.units is not None or self.kwh_per_unit is not None
+        if by_gwh == by_units:
+            raise ValueError("give either volume_gwh, or units and kwh_per_unit (exactly one of the two forms)")
+        if by_units and (self.units is None or self.kwh_per_unit is None):
+            raise ValueError("units and kwh_per_unit go together: give both")
+        if (self.price_usd_per_kwh is None) == (self.price_inr_per_kwh is None):
+            raise ValueError("give exactly one of price_usd_per_kwh and price_inr_per_kwh")
+        return self
+
+
+class Demand(StrictModel):
+    captive: Segment = Field(..., description="The company's own e-buses and e-trucks.")
+    external_oem: Segment = Field(..., description="Packs sold to other vehicle makers.")
+    ess: Segment = Field(..., description="Packs for stationary energy-storage systems.")
+
+
+class LearningCurve(StrictModel):
+    start_usd_per_kwh: float = positive("Price in the first year. [USD/kWh]")
+    learning_rate: float = Field(..., ge=0.0, lt=1.0, description="Price fall per doubling of cumulative volume.")
+    cumulative_growth_rate: float = Field(
+        ..., ge=0.0, le=2.0, description="Yearly growth of the global cumulative volume. [fraction/yr]"
+    )
+    floor_usd_per_kwh: float = nonneg("The price never falls below this. [USD/kWh]", 0.0)
+
+
+class ImportedCells(StrictModel):
+    fob_price_usd_per_kwh: YearlyNonNeg | None = yearly("Cell price FOB China. [USD/kWh]", default=None)
+    fob_learning_curve: LearningCurve | None = Field(
+        None, description="Alternative to fob_price_usd_per_kwh: a learning curve on global cumulative volume."
+    )
+    freight_and_insurance_rate: float = share("Freight and insurance, fraction of FOB.")
+    bcd_rate_vehicle: YearlyShare = yearly("Basic customs duty on cells for EV packs. [fraction]", "share")
+    bcd_rate_ess: YearlyShare = yearly("Basic customs duty on cells for ESS packs. [fraction]", "share")
+    social_welfare_surcharge_rate: float = share("Social welfare surcharge, fraction of the BCD.")
+    logistics_inr_per_kwh: YearlyNonNeg = yearly("Clearing, port and inland logistics. [INR/kWh]")
+
+    @model_validator(mode="after")
+    def _one_price_form(self) -> ImportedCells:
+        if (self.fob_price_usd_per_kwh is None) == (self.fob_learning_curve is None):
+            raise ValueError("give exactly one of fob_price_usd_per_kwh and fob_learning_curve")
+        return self
+
+
+class MaterialGroup(StrictModel):
+    world_price_usd_per_kwh: YearlyNonNeg = yearly("Material cost per kWh of cells started, world price. [USD/kWh]")
+    local_share: YearlyShare = yearly("Share of this material bought in India. [fraction]", "share")
+    local_price_factor: float = positive("Indian price relative to the world price. [ratio]")
+    bcd_rate: YearlyShare = yearly("Customs duty on the imported part. [fraction]", "share")
+
+
+class Pli(StrictModel):
+    enabled: bool = Field(False, description="Whether the ACC PLI incentive is received.")
+    rate_inr_per_kwh: float = nonneg("Bid subsidy per kWh of cells sold, before the DVA pro-rating. [INR/kWh]", 0.0)
+    start_fy: int = fiscal_year("First fiscal year of the incentive term.", 2030)
+    term_years: int = Field(5, ge=0, le=20, description="Years the incentive is paid. [years]")
+    first_dva_threshold_share: float = share("DVA needed from first_dva_threshold_after_years on.", 0.25)
+    first_dva_threshold_after_years: int = Field(2, ge=0, le=20, description="[years after start_fy]")
+    second_dva_threshold_share: float = share("DVA needed from second_dva_threshold_after_years on.", 0.60)
+    second_dva_threshold_after_years: int = Field(5, ge=0, le=20, description="[years after start_fy]")
+    revenue_cap_share: float = share("Yearly cap as a fraction of the market value of local cells.", 0.20)
+    total_cap_inr_cr: float | None = Field(
+        None, ge=0.0, description="Cap on the cumulative incentive; null = none. [INR crore]"
+    )
+
+
+class LocalCells(StrictModel):
+    materials: dict[str, MaterialGroup] = Field(..., min_length=1, description="Material groups by name.")
+    labour_inr_per_kwh: YearlyNonNeg = yearly("Labour per kWh started at the reference scale. [INR/kWh]")
+    energy_inr_per_kwh: YearlyNonNeg = yearly("Energy per kWh started at the reference scale. [INR/kWh]")
+    overhead_inr_per_kwh: YearlyNonNeg = yearly("Variable overhead per kWh started at the reference scale. [INR/kWh]")
+    conversion_learning_rate: float = Field(
+        ..., ge=0.0, lt=1.0, description="Fall of conversion cost per doubling of own cumulative output."
+    )
+    conversion_reference_gwh: float = positive("Cumulative own output at which the conversion inputs hold. [GWh]")
+    yield_ramp: list[Share] = Field(
+        ..., min_length=1, description="Good cells / cells started, by year of local production; the last value holds."
+    )
+    royalty_usd_per_kwh: YearlyNonNeg = yearly("Royalty to the technology partner per kWh of local cells. [USD/kWh]")
+    technology_fee_usd_m: YearlyNonNeg = yearly("Technology transfer fee paid to the partner. [USD million/yr]")
+    pli: Pli = Field(default_factory=Pli)
+
+
+class Cells(StrictModel):
+    imported: ImportedCells
+    local: LocalCells
+
+
+class Pack(StrictModel):
+    non_cell_bom_usd_per_kwh: YearlyNonNeg = yearly("BMS, thermal, enclosure, harness at world prices. [USD/kWh]")
+    non_cell_local_share: YearlyShare = yearly("Share of the non-cell BOM bought in India. [fraction]", "share")
+    non_cell_local_price_factor: float = positive("Indian price relative to the world price. [ratio]")
+    non_cell_bcd_rate: YearlyShare = yearly("Customs duty on imported non-cell parts. [fraction]", "share")
+    assembly_inr_per_kwh: YearlyNonNeg = yearly("Pack assembly conversion (labour, energy, overhead). [INR/kWh]")
+    pack_yield: float = Field(..., gt=0.0, le=1.0, description="Good packs / packs started (cells lost).")
+
+
+class Transition(StrictModel):
+    local_cells_start_fy: int | None = Field(
+        ..., ge=2000, le=2100, description="First FY of local cells; null = never (import only)."
+    )
+    ramp_years: int = Field(..., ge=1, le=30, description="Years to reach the target local share. [years]")
+    target_local_share: YearlyShare = yearly("Target share of cells made locally once ramped. [fraction]", "share")
+    overflow_policy: Literal["import_packs", "unmet"] = Field(
+        ..., description="Demand above pack capacity: import finished packs, or leave it unmet."
+    )
+    bought_in_pack_fob_usd_per_kwh: YearlyNonNeg = yearly("Finished pack price FOB China. [USD/kWh]")
+    bought_in_pack_bcd_rate: YearlyShare = yearly("Customs duty on finished packs. [fraction]", "share")
+
+
+class CapexPhase(StrictModel):
+    name: str = Field(..., min_length=1, max_length=60, pattern=r"^[A-Za-z0-9_]+$", description="Unique id.")
+    kind: PhaseKind
+    capex_inr_cr: float = nonneg("Investment, nominal. [INR crore]")
+    spend_profile: list[Share] = Field(
+        ..., min_length=1, description="Fractions of capex per year, the last in the commissioning year; sum 1."
+    )
+    commissioning_fy: int = fiscal_year("First fiscal year of operation.")
+    capacity_gwh: float = nonneg("Nameplate capacity added (pack line: packs; cell plant: cells started). [GWh/yr]", 0.0)
+    utilization_ramp: list[Share] = Field(
+        [1.0], min_length=1, description="Usable share of nameplate by year of operation; last holds."
+    )
+    book_life_years: int = Field(..., ge=1, le=60, description="Straight-line book life. [years]")
+    residual_share: float = share("Book residual value, fraction of cost.", 0.05)
+    tax_depreciation_rate: float = share("Written-down-value tax depreciation rate. [fraction/yr]")
+    maintenance_capex_rate: float = share("Maintenance capex per year after commissioning, fraction of capex.", 0.0)
+    fixed_opex_inr_cr: float = nonneg("Fixed cost per year from commissioning, first-FY prices. [INR crore/yr]", 0.0)
+    import_share: float = share("Share of the capex paid abroad (imported tooling), for the forex view.", 0.0)
+
+    @model_validator(mode="after")
+    def _checks(self) -> CapexPhase:
+        total = sum(self.spend_profile)
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"spend_profile {self.spend_profile} sums to {total:g}; it must sum to 1")
+        if self.kind not in CAPACITY_KINDS and self.capacity_gwh != 0:
+            raise ValueError(
+                f"capacity_gwh is {self.capacity_gwh:g} but a {self.kind} adds no modelled capacity; "
+                f"set it to 0 (capacity counts only for {', '.join(CAPACITY_KINDS)})"
+            )
+        return self
+
+
+class Capex(StrictModel):
+    phases: list[CapexPhase] = Field(..., description="Investment phases; merged by name across extends.")
+
+
+class Opex(StrictModel):
+    rnd_inr_cr: YearlyNonNeg = yearly("Centre of excellence spend. [INR crore/yr]")
+    rnd_revenue_share: float = share("R&D spend as a fraction of revenue.", 0.0)
+    sga_revenue_share: float = share("SG&A as a fraction of revenue.")
+    warranty_revenue_share: float = share("Warranty provision as a fraction of revenue.")
+
+
+class WorkingCapital(StrictModel):
+    receivable_days: float = Field(..., ge=0, le=365, description="[days of revenue]")
+    inventory_days: float = Field(..., ge=0, le=365, description="[days of cost of goods]")
+    payable_days: float = Field(..., ge=0, le=365, description="[days of purchases]")
+
+
+class Tax(StrictModel):
+    corporate_rate: float = share("Effective corporate tax rate.")
+    loss_carry_forward_years: int = Field(..., ge=0, le=50, description="Years a loss can be set off. [years]")
+
+
+class Recycling(StrictModel):
+    credit_usd_per_kwh: YearlyNonNeg = yearly("Net value recovered per kWh recycled. [USD/kWh]", default=0.0)
+    end_of_life_return_share: float = share("Share of packs sold that come back for recycling.", 0.0)
+    battery_life_years: int = Field(8, ge=1, le=30, description="Years from sale to end of life. [years]")
+
+
+class Valuation(StrictModel):
+    terminal_value_method: Literal["none", "perpetuity", "ebitda_multiple"] = "none"
+    terminal_growth_rate: float = Field(0.0, ge=-0.5, lt=1.0, description="Perpetuity growth. [fraction/yr]")
+    terminal_ebitda_multiple: float = nonneg("Exit multiple of the last year's EBITDA. [x]", 0.0)
+    hurdle_rate: float = Field(0.145, gt=0.0, lt=1.0, description="Hurdle for the project IRR. [fraction]")
+    mirr_finance_rate: float | None = Field(None, gt=-1.0, lt=1.0, description="Default: discount_rate.")
+    mirr_reinvestment_rate: float | None = Field(None, gt=-1.0, lt=1.0, description="Default: discount_rate.")
+
+
+class Reporting(StrictModel):
+    dva_fys: list[int] = Field([], description="Fiscal years whose DVA share is reported as a KPI.")
+
+
+class Counterfactual(StrictModel):
+    drop_phase_kinds: list[PhaseKind] = Field(
+        ["cell_plant", "recycling"], description="Phase kinds the import-only counterfactual does not build."
+    )
+
+
+class Assumptions(StrictModel):
+    name: str = Field(..., min_length=1, max_length=80, description="Scenario name (output folder).")
+    description: str = Field("", max_length=4000)
+    timeline: Timeline
+    demand: Demand
+    cells: Cells
+    pack: Pack
+    transition: Transition
+    capex: Capex
+    opex: Opex
+    working_capital: WorkingCapital
+    tax: Tax
+    recycling: Recycling = Field(default_factory=Recycling)
+    valuation: Valuation = Field(default_factory=Valuation)
+    reporting: Reporting = Field(default_factory=Reporting)
+    counterfactual: Counterfactual = Field(default_factory=Counterfactual)
+
+    _sources: tuple[tuple[str, str], ...] = PrivateAttr(default=())  # (file, sha256), base file first
+    _overrides: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    @property
+    def sources(self) -> tuple[tuple[str, str], ...]:
+        """Assumption files read, base first, each with its SHA-256."""
+        return self._sources
+
+    @property
+    def overrides(self) -> dict[str, Any]:
+        return dict(self._overrides)
+
+    @property
+    def fiscal_years(self) -> list[int]:
+        return [self.timeline.first_fy + i for i in range(self.timeline.horizon_years)]
+
+    @model_validator(mode="after")
+    def _horizon_checks(self) -> Assumptions:
+        from tem.assumptions.checks import horizon_problems
+
+        problems = horizon_problems(self)
+        if problems:
+            raise HorizonError(problems)
+        return self
+
+
+class HorizonError(ValueError):
+    """Problems found once the timeline is known; each is (dotted path, message)."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        self.problems = problems
+        super().__init__("; ".join(f"{p}: {m}" for p, m in problems))
+
+
+__all__ = [
+    "Assumptions",
+    "CapexPhase",
+    "HorizonError",
+    "check_yearly_horizon",
+    "fy_label",
+    "resolve_yearly",
+]

@@ -1,0 +1,130 @@
+"""The engine: the one place that knows the order of the steps (DESIGN.md section 7).
+
+inputs -> volumes -> unit costs -> capex and depreciation -> operations (revenue, costs, EBITDA, DVA)
+-> tax -> cash flow -> KPIs; then the same for the import-only counterfactual, and the difference.
+Every step is a pure function over arrays shaped ``(n_scenarios, n_years)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from tem.capex import CapexSchedule, compute_capex
+from tem.cashflow import CashFlow, compute_cash_flow
+from tem.inputs import NEVER_FY, Inputs, take_scenarios, with_values
+from tem.kpis import compute_kpis
+from tem.operations import Operations, compute_operations
+from tem.tax import TaxResult, compute_tax
+from tem.unit_costs import UnitCosts, compute_unit_costs
+from tem.volumes import Volumes, compute_volumes
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Everything computed for S scenarios; presentation reads this and never recomputes the model."""
+
+    inputs: Inputs
+    volumes: Volumes
+    unit_costs: UnitCosts
+    capex: CapexSchedule
+    operations: Operations
+    tax: TaxResult
+    cash: CashFlow
+    kpis: dict[str, np.ndarray]
+    levelized_pack_parts: dict[str, np.ndarray]
+    levelized_cell_parts: dict[str, np.ndarray]
+
+
+def evaluate(inp: Inputs) -> Outcome:
+    """One pass of the model over every scenario in ``inp`` (no counterfactual)."""
+    n_s = inp.n_scenarios
+    vol = compute_volumes(inp)
+    uc = compute_unit_costs(inp, vol)
+    cap = compute_capex(inp, n_s)
+    ops = compute_operations(inp, vol, uc, cap)
+    ops = _broadcast_ops(ops, n_s)
+    taxable = ops.ebitda - cap.tax_depreciation
+    tax = compute_tax(taxable, inp["tax.corporate_rate"], inp["tax.loss_carry_forward_years"])
+    cash = compute_cash_flow(inp, ops, cap, tax.tax)
+    kpis, pack_parts, cell_parts = compute_kpis(inp, vol, uc, cap, ops, cash)
+    return Outcome(inp, vol, uc, cap, ops, tax, cash, kpis, pack_parts, cell_parts)
+
+
+def _broadcast_ops(ops: Operations, n_s: int) -> Operations:
+    shape = (n_s, ops.revenue.shape[1])
+    if ops.revenue.shape == shape:
+        return ops
+    changes: dict[str, Any] = {}
+    for name in ops.__dataclass_fields__:
+        v = getattr(ops, name)
+        if isinstance(v, dict):
+            changes[name] = {k: np.broadcast_to(a, shape) for k, a in v.items()}
+        else:
+            changes[name] = np.broadcast_to(v, shape)
+    return replace(ops, **changes)
+
+
+def counterfactual_inputs(inp: Inputs) -> Inputs:
+    """The import-only counterfactual: same demand, local cells never start, phases of the dropped kinds
+    (cell plants and recycling by default) not built, no technology fee."""
+    arrays = dict(inp.arrays)
+    arrays["transition.local_cells_start_fy"] = np.array([[NEVER_FY]])
+    arrays["cells.local.technology_fee_usd_m"] = np.zeros((1, inp.structure.n_years))
+    for ph in inp.structure.phases:
+        if ph.kind in inp.structure.counterfactual_drop_kinds:
+            for field in ("capex_inr_cr", "capacity_gwh", "fixed_opex_inr_cr", "maintenance_capex_rate"):
+                arrays[f"capex.phases.{ph.name}.{field}"] = np.zeros((1, 1))
+    return replace(inp, arrays=arrays)
+
+
+def add_incremental(kpis: dict[str, np.ndarray], cf: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    out = dict(kpis)
+    out["npv_import_only_inr_cr"] = cf["npv_inr_cr"]
+    out["incremental_npv_vs_import_inr_cr"] = kpis["npv_inr_cr"] - cf["npv_inr_cr"]
+    out["levelized_pack_cost_import_only_inr_per_kwh"] = cf["levelized_pack_cost_inr_per_kwh"]
+    out["incremental_levelized_pack_cost_inr_per_kwh"] = (
+        kpis["levelized_pack_cost_inr_per_kwh"] - cf["levelized_pack_cost_inr_per_kwh"]
+    )
+    out["cumulative_forex_saved_usd_m"] = cf["forex_outflow_usd_m"] - kpis["forex_outflow_usd_m"]
+    return out
+
+
+def run_inputs(inp: Inputs) -> tuple[Outcome, Outcome]:
+    """The scenarios and their counterfactuals; the scenario outcome's KPIs include the increments."""
+    main = evaluate(inp)
+    cf = evaluate(counterfactual_inputs(inp))
+    return replace(main, kpis=add_incremental(main.kpis, cf.kpis)), cf
+
+
+def run_batch_inputs(
+    inp: Inputs, values: Mapping[str, Any] | None = None, scales: Mapping[str, Any] | None = None, chunk_size: int = 20_000
+) -> dict[str, np.ndarray]:
+    """KPIs ``(S,)`` of a batch built from per-scenario values; evaluated in chunks to bound memory."""
+    batch = with_values(inp, values, scales)
+    _check_batch_timing(batch)
+    n_s = batch.n_scenarios
+    parts: list[dict[str, np.ndarray]] = []
+    for start in range(0, n_s, chunk_size):
+        stop = min(n_s, start + chunk_size)
+        main, _ = run_inputs(take_scenarios(batch, start, stop))
+        parts.append(main.kpis)
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+
+def _check_batch_timing(inp: Inputs) -> None:
+    from tem.errors import BatchInputError
+
+    first, n = inp.structure.first_fy, inp.structure.n_years
+    for ph in inp.structure.phases:
+        p = f"capex.phases.{ph.name}."
+        comm = inp[p + "commissioning_fy"]
+        spend_first = comm - inp[p + "spend_profile"].shape[1] + 1
+        if np.any(comm > first + n - 1) or np.any(spend_first < first) or np.any(comm != np.round(comm)):
+            raise BatchInputError(
+                f"{p}commissioning_fy: some scenarios commission outside the horizon or spend before "
+                f"FY{first % 100:02d}, or give a non-integer year"
+            )
