@@ -34,7 +34,8 @@ def run_batch(
     assumptions: Assumptions,
     values: Mapping[str, Any] | None = None,
     scales: Mapping[str, Any] | None = None,
-    chunk_size: int = 20_000,
+    chunk_size: int = 5_000,
+    workers: int | None = None,
 ) -> pd.DataFrame:
     """KPIs of S scenarios in one vectorized evaluation (chunked to bound memory); one row per scenario.
 
@@ -44,7 +45,7 @@ def run_batch(
 
         run_batch(base, {"cells.imported.fob_price_usd_per_kwh": np.linspace(40, 60, 1000)})
     """
-    kpis = run_batch_inputs(build_inputs(assumptions), values, scales, chunk_size)
+    kpis = run_batch_inputs(build_inputs(assumptions), values, scales, chunk_size, workers)
     frame = pd.DataFrame({k: np.asarray(v) for k, v in kpis.items()})
     frame.index.name = "scenario"
     return frame

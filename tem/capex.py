@@ -34,11 +34,18 @@ def straight_line(additions: np.ndarray, life_years: np.ndarray, residual_share:
     cost per year for ``life`` years, starting in its own year."""
     n_s, n_t = additions.shape
     cum = np.cumsum(additions, axis=1)
-    life = np.broadcast_to(np.asarray(life_years, dtype=float), (n_s, 1)).astype(np.intp)
-    lag = np.arange(n_t)[None, :] - life
+    life_arr = np.asarray(life_years, dtype=float)
+    if life_arr.size == 1:  # one life for every scenario: a plain shift
+        life = int(life_arr.reshape(-1)[0])
+        cum_lagged = np.zeros_like(cum)
+        if life < n_t:
+            cum_lagged[:, life:] = cum[:, : n_t - life]
+        return (cum - cum_lagged) * ((1.0 - residual_share) / life)
+    life_rows = np.broadcast_to(life_arr.reshape(-1, 1), (n_s, 1)).astype(np.intp)
+    lag = np.arange(n_t)[None, :] - life_rows
     rows = np.arange(n_s)[:, None]
     cum_lagged = np.where(lag >= 0, cum[rows, np.clip(lag, 0, n_t - 1)], 0.0)
-    return (cum - cum_lagged) * (1.0 - residual_share) / life
+    return (cum - cum_lagged) * (1.0 - residual_share) / life_rows
 
 
 def written_down_value(additions: np.ndarray, rate: np.ndarray) -> np.ndarray:

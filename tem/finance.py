@@ -151,4 +151,4 @@ def payback_years(flows: np.ndarray) -> np.ndarray:
 def peak_funding(flows: np.ndarray) -> np.ndarray:
     """``-min(0, min_t cumulative flow)``: the most cash the program needs at a year end. Shape ``(S,)``."""
     cum = np.cumsum(np.atleast_2d(flows), axis=1)
-    return -np.minimum(0.0, cum.min(axis=1))
+    return -np.minimum(0.0, cum.min(axis=1)) + 0.0  # + 0.0 turns -0.0 into 0.0

@@ -74,32 +74,43 @@ def crossover_fy(inp: Inputs, vol: Volumes, uc: UnitCosts, cap: CapexSchedule) -
     """First FY in which local cells are made at a full cost (variable cost + cell-plant fixed opex and book
     depreciation per kWh) at or below the landed imported cell; NaN if never."""
     cheaper = (vol.local_cells_gwh > 0) & (local_cell_full_cost(vol, uc, cap) <= uc.imported_cell)
-    cheaper = np.broadcast_to(cheaper, vol.local_cells_gwh.shape)
     fys = inp.fiscal_years.astype(float)
     return np.where(cheaper.any(axis=1), fys[np.argmax(cheaper, axis=1)], np.nan)
 
 
 def compute_kpis(
-    inp: Inputs, vol: Volumes, uc: UnitCosts, cap: CapexSchedule, ops: Operations, cash: CashFlow
+    inp: Inputs, vol: Volumes, uc: UnitCosts, cap: CapexSchedule, ops: Operations, cash: CashFlow, *, full: bool = True
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """(kpis, levelized pack parts, levelized cell parts), each value ``(S,)``."""
+    """(kpis, levelized pack parts, levelized cell parts), each value ``(S,)``.
+
+    With ``full=False`` (the counterfactual) only what the increments need is computed: NPV, the levelized
+    pack cost and the forex outflow.
+    """
     n_s = cash.free_cash_flow.shape[0]
-    rate = inp["timeline.discount_rate"].reshape(-1)
-    fin = inp["valuation.mirr_finance_rate"].reshape(-1) if inp.structure.mirr_finance_set else rate
-    rei = inp["valuation.mirr_reinvestment_rate"].reshape(-1) if inp.structure.mirr_reinvestment_set else rate
     df = cash.discount_factor
-    irr_result = irr(cash.free_cash_flow)
-    pack_parts = levelize(pack_cost_parts(ops, cap), vol.delivered_gwh, df)
-    cell_vol = vol.local_cells_gwh + vol.imported_cells_gwh
-    cell_parts = levelize(cell_cost_parts(ops, cap), cell_vol, df)
-    cum = np.cumsum(cash.free_cash_flow_before_terminal, axis=1)
-    fys = inp.fiscal_years.astype(float)
 
     def b(x: np.ndarray | float) -> np.ndarray:
         return np.broadcast_to(np.asarray(x, dtype=float).reshape(-1), (n_s,)).copy()
 
+    pack_cost = pack_cost_parts(ops, cap)
+    pack_parts = levelize(pack_cost, vol.delivered_gwh, df)
     kpis = {
         "npv_inr_cr": cash.present_value.sum(axis=1),
+        "levelized_pack_cost_inr_per_kwh": sum(pack_parts.values(), start=np.zeros(n_s)),
+        "forex_outflow_usd_m": ops.forex_outflow_usd_m.sum(axis=1),
+    }
+    if not full:
+        return {k: b(v) for k, v in kpis.items()}, pack_parts, {}
+    rate = inp["timeline.discount_rate"].reshape(-1)
+    fin = inp["valuation.mirr_finance_rate"].reshape(-1) if inp.structure.mirr_finance_set else rate
+    rei = inp["valuation.mirr_reinvestment_rate"].reshape(-1) if inp.structure.mirr_reinvestment_set else rate
+    irr_result = irr(cash.free_cash_flow)
+    cell_vol = vol.local_cells_gwh + vol.imported_cells_gwh
+    cell_cost = cell_cost_parts(ops, cap)
+    cell_parts = levelize(cell_cost, cell_vol, df)
+    cum = np.cumsum(cash.free_cash_flow_before_terminal, axis=1)
+    fys = inp.fiscal_years.astype(float)
+    kpis |= {
         "irr": irr_result.rate,
         "irr_status": irr_result.status.astype(float),
         "mirr": mirr(cash.free_cash_flow, fin, rei),
@@ -109,12 +120,10 @@ def compute_kpis(
         "peak_funding_fy": np.where(cum.min(axis=1) < 0, fys[np.argmin(cum, axis=1)], np.nan),
         "total_capex_inr_cr": cap.spend_total.sum(axis=1),
         "maintenance_capex_inr_cr": cap.maintenance.sum(axis=1),
-        "levelized_pack_cost_inr_per_kwh": sum(pack_parts.values(), start=np.zeros(n_s)),
-        "levelized_pack_cost_usd_per_kwh": levelized_usd(pack_cost_parts(ops, cap), vol.delivered_gwh, df, uc.inr_per_usd),
+        "levelized_pack_cost_usd_per_kwh": levelized_usd(pack_cost, vol.delivered_gwh, df, uc.inr_per_usd),
         "levelized_cell_cost_inr_per_kwh": sum(cell_parts.values(), start=np.zeros(n_s)),
-        "levelized_cell_cost_usd_per_kwh": levelized_usd(cell_cost_parts(ops, cap), cell_vol, df, uc.inr_per_usd),
+        "levelized_cell_cost_usd_per_kwh": levelized_usd(cell_cost, cell_vol, df, uc.inr_per_usd),
         "crossover_fy": crossover_fy(inp, vol, uc, cap),
-        "forex_outflow_usd_m": ops.forex_outflow_usd_m.sum(axis=1),
         "revenue_inr_cr": ops.revenue.sum(axis=1),
         "local_cells_gwh": np.broadcast_to(vol.local_cells_gwh, (n_s, fys.size)).sum(axis=1),
     }
