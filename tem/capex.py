@@ -32,9 +32,11 @@ def spend_schedule(
 def straight_line(additions: np.ndarray, life_years: np.ndarray, residual_share: np.ndarray) -> np.ndarray:
     """Book depreciation of yearly additions ``(S, T)``: each addition loses ``(1 - residual) / life`` of its
     cost per year for ``life`` years, starting in its own year."""
+    life_arr = np.asarray(life_years, dtype=float)
+    if life_arr.size > 1 and additions.shape[0] == 1:
+        additions = np.broadcast_to(additions, (life_arr.size, additions.shape[1]))
     n_s, n_t = additions.shape
     cum = np.cumsum(additions, axis=1)
-    life_arr = np.asarray(life_years, dtype=float)
     if life_arr.size == 1:  # one life for every scenario: a plain shift
         life = int(life_arr.reshape(-1)[0])
         cum_lagged = np.zeros_like(cum)
@@ -50,9 +52,12 @@ def straight_line(additions: np.ndarray, life_years: np.ndarray, residual_share:
 
 def written_down_value(additions: np.ndarray, rate: np.ndarray) -> np.ndarray:
     """Tax depreciation on a block: ``rate x (opening block + additions)`` each year."""
-    dep = np.empty_like(additions)
-    block = np.zeros(additions.shape[0])
-    r = np.broadcast_to(np.asarray(rate, dtype=float).reshape(-1), block.shape)
+    r_flat = np.asarray(rate, dtype=float).reshape(-1)
+    n_s = max(additions.shape[0], r_flat.size)
+    additions = np.broadcast_to(additions, (n_s, additions.shape[1]))
+    dep = np.empty(additions.shape)
+    block = np.zeros(n_s)
+    r = np.broadcast_to(r_flat, block.shape)
     for t in range(additions.shape[1]):
         block = block + additions[:, t]
         dep[:, t] = r * block
@@ -80,37 +85,31 @@ CELL_KINDS = ("cell_plant", "recycling")
 
 
 def compute_capex(inp: Inputs, n_scenarios: int) -> CapexSchedule:
+    """Schedules of every phase, summed. Each phase is computed at its natural shape (one row when none of
+    its inputs varies across scenarios) and only the totals are broadcast to ``(n_scenarios, T)``."""
     n_t = inp.structure.n_years
     shape = (n_scenarios, n_t)
     fy = inp.fiscal_years[None, :].astype(float)
     t = np.arange(n_t, dtype=float)[None, :]
     infl = inp["timeline.inflation_rate"]
     escalation = (1.0 + infl) ** t
+    zero = np.zeros((1, n_t))
     spend_by_phase: dict[str, np.ndarray] = {}
-    maint_total = np.zeros(shape)
     fixed_by_kind: dict[str, np.ndarray] = {}
-    book = np.zeros(shape)
-    tax = np.zeros(shape)
-    additions_total = np.zeros(shape)
-    import_spend = np.zeros(shape)
-    cell_capex = np.zeros(shape)
-    cell_fixed = np.zeros(shape)
-    cell_book = np.zeros(shape)
+    maint_total = book = tax = additions_total = import_spend = cell_capex = cell_fixed = cell_book = zero
     for ph in inp.structure.phases:
         p = f"capex.phases.{ph.name}."
         capex = inp[p + "capex_inr_cr"]
         comm = inp[p + "commissioning_fy"]
         comm_idx = (comm - inp.structure.first_fy).astype(np.intp)
-        spend = np.broadcast_to(spend_schedule(capex, inp[p + "spend_profile"], comm_idx, n_t), shape)
+        spend = spend_schedule(capex, inp[p + "spend_profile"], comm_idx, n_t)
         age = fy - comm
         maint = np.where(age >= 1, capex * inp[p + "maintenance_capex_rate"] * (1.0 + infl) ** age, 0.0)
-        maint = np.broadcast_to(maint, shape)
         in_service = np.where(age == 0, capex, 0.0) + maint
-        in_service = np.broadcast_to(in_service, shape)
-        fixed = np.broadcast_to(np.where(age >= 0, inp[p + "fixed_opex_inr_cr"] * escalation, 0.0), shape)
-        spend_by_phase[ph.name] = spend
+        fixed = np.where(age >= 0, inp[p + "fixed_opex_inr_cr"] * escalation, 0.0)
+        spend_by_phase[ph.name] = np.broadcast_to(spend, shape)
         maint_total = maint_total + maint
-        fixed_by_kind[ph.kind] = fixed_by_kind.get(ph.kind, np.zeros(shape)) + fixed
+        fixed_by_kind[ph.kind] = fixed_by_kind.get(ph.kind, zero) + fixed
         phase_book = straight_line(in_service, inp[p + "book_life_years"], inp[p + "residual_share"])
         book = book + phase_book
         tax = tax + written_down_value(in_service, inp[p + "tax_depreciation_rate"])
@@ -120,18 +119,21 @@ def compute_capex(inp: Inputs, n_scenarios: int) -> CapexSchedule:
             cell_capex = cell_capex + spend + maint
             cell_fixed = cell_fixed + fixed
             cell_book = cell_book + phase_book
-    spend_total = sum(spend_by_phase.values(), start=np.zeros(shape))
+
+    def full(x: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(x, shape)
+
     return CapexSchedule(
         spend_by_phase=spend_by_phase,
-        spend_total=spend_total,
-        maintenance=maint_total,
-        fixed_opex_by_kind=fixed_by_kind,
-        fixed_opex=sum(fixed_by_kind.values(), start=np.zeros(shape)),
-        book_depreciation=book,
-        tax_depreciation=tax,
-        additions=additions_total,
-        import_spend=import_spend,
-        cell_capex=cell_capex,
-        cell_fixed_opex=cell_fixed,
-        cell_book_depreciation=cell_book,
+        spend_total=full(sum(spend_by_phase.values(), start=zero)),
+        maintenance=full(maint_total),
+        fixed_opex_by_kind={k: full(v) for k, v in fixed_by_kind.items()},
+        fixed_opex=full(sum(fixed_by_kind.values(), start=zero)),
+        book_depreciation=full(book),
+        tax_depreciation=full(tax),
+        additions=full(additions_total),
+        import_spend=full(import_spend),
+        cell_capex=full(cell_capex),
+        cell_fixed_opex=full(cell_fixed),
+        cell_book_depreciation=full(cell_book),
     )

@@ -22,7 +22,8 @@ IRR_STATUS = {
     2: "no root between -95% and 1000%",
     3: "several IRRs exist (the cash flows change sign more than once); none is reported",
 }
-_IRR_GRID_X = np.geomspace(1.0 / 11.0, 20.0, 121)  # x = 1 / (1 + r): r from 10 down to -0.95
+_X_MIN, _X_MAX = 1.0 / 11.0, 20.0  # x = 1 / (1 + r): r from 10 (1000%) down to -0.95
+_FINE_GRID_X = np.geomspace(_X_MIN, _X_MAX, 2001)  # 0.27% steps in (1 + r): separates roots 0.5% apart
 
 
 def discount_factors(rate: np.ndarray, n_years: int, mid_year: np.ndarray | bool = False) -> np.ndarray:
@@ -40,13 +41,53 @@ def npv(rate: np.ndarray | float, cf: np.ndarray, mid_year: np.ndarray | bool = 
     return np.sum(cf * discount_factors(r, cf.shape[1], mid_year), axis=1)
 
 
-def _poly(cf: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """f(x) = sum_t cf_t x**t and f'(x), row-wise; ``x`` shape ``(S,)``."""
-    t = np.arange(cf.shape[1], dtype=float)
-    p = x[:, None] ** t
-    f = np.sum(cf * p, axis=1)
-    d = np.sum(cf[:, 1:] * t[1:] * p[:, :-1], axis=1)
+def _horner(cf: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """f(x) = sum_t cf_t x**t and f'(x) by Horner's rule, row-wise; ``x`` shape ``(S,)``."""
+    f = cf[:, -1].copy()
+    d = np.zeros_like(f)
+    for k in range(cf.shape[1] - 2, -1, -1):
+        d = d * x + f
+        f = f * x + cf[:, k]
     return f, d
+
+
+def sign_changes(cf: np.ndarray) -> np.ndarray:
+    """Sign changes along each row, zeros skipped (Descartes' rule: an upper bound on the number of IRRs,
+    of the same parity). Shape ``(S,)``."""
+    s = np.sign(cf)
+    nonzero = s != 0
+    idx = np.where(nonzero, np.arange(cf.shape[1])[None, :], 0)
+    last = np.maximum.accumulate(idx, axis=1)  # index of the latest non-zero entry so far
+    filled = np.take_along_axis(s, last, axis=1)
+    return np.sum(nonzero[:, 1:] & (filled[:, 1:] * filled[:, :-1] < 0), axis=1)
+
+
+def _solve_bracketed(
+    cf: np.ndarray, lo: np.ndarray, hi: np.ndarray, f_lo: np.ndarray, tol: float, max_iter: int
+) -> np.ndarray:
+    """Root of each row's polynomial in ``[lo, hi]`` (a sign change there): Newton steps, bisection (in log
+    x) whenever Newton would leave the bracket."""
+    x = np.clip(1.0 / 1.1, lo, hi)
+    x = np.where((x <= lo) | (x >= hi), np.sqrt(lo * hi), x)
+    active = np.arange(cf.shape[0])
+    for _ in range(max_iter):
+        if active.size == 0:
+            break
+        xa = x[active]
+        f, d = _horner(cf[active], xa)
+        same = np.sign(f) == np.sign(f_lo[active])
+        lo[active] = np.where(same, xa, lo[active])
+        f_lo[active] = np.where(same, f, f_lo[active])
+        hi[active] = np.where(same, hi[active], xa)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            newton = xa - f / d
+        inside = np.isfinite(newton) & (newton >= lo[active]) & (newton <= hi[active])
+        nxt = np.where(inside, newton, np.sqrt(lo[active] * hi[active]))
+        nxt = np.where(f == 0, xa, nxt)
+        done = (np.abs(nxt - xa) <= tol * xa) | (f == 0)
+        x[active] = nxt
+        active = active[~done]
+    return x
 
 
 @dataclass(frozen=True)
@@ -60,52 +101,48 @@ class IrrResult:
         return {IRR_STATUS[int(c)]: int(n) for c, n in zip(codes, counts, strict=True)}
 
 
-def irr(cf: np.ndarray, tol: float = 1e-13, max_iter: int = 100) -> IrrResult:
-    """Internal rate of return of each row: bracketed on a grid, then safeguarded Newton/bisection."""
+def irr(cf: np.ndarray, tol: float = 1e-14, max_iter: int = 100) -> IrrResult:
+    """Internal rate of return of each row, with a status saying why it is NaN (:data:`IRR_STATUS`).
+
+    Rows whose flows change sign once have exactly one root (Descartes); it is bracketed by the search range
+    and solved by safeguarded Newton. Rows that change sign more often are scanned on a fine grid: one sign
+    change there gives the IRR, none gives status 2, several (or a count of the wrong parity, which betrays
+    roots the grid cannot separate) give status 3.
+    """
     cf = np.atleast_2d(np.asarray(cf, dtype=float))
     n_s = cf.shape[0]
     rate = np.full(n_s, np.nan)
     status = np.zeros(n_s, dtype=np.int8)
-    signs = np.sign(cf)
-    has_pos = (signs > 0).any(axis=1)
-    has_neg = (signs < 0).any(axis=1)
-    status[~(has_pos & has_neg)] = 1
+    changes = sign_changes(cf)
+    status[changes == 0] = 1
+    lo = np.full(n_s, _X_MIN)
+    hi = np.full(n_s, _X_MAX)
 
-    grid_vals = cf @ (_IRR_GRID_X[None, :] ** np.arange(cf.shape[1])[:, None])  # (S, G)
-    gs = np.sign(grid_vals)
-    changes = np.sum((gs[:, 1:] * gs[:, :-1]) < 0, axis=1)
-    exact = gs == 0
-    status[(status == 0) & (changes == 0) & ~exact.any(axis=1)] = 2
-    status[(status == 0) & ((changes > 1) | ((changes >= 1) & exact.any(axis=1)))] = 3
-    only_exact = (status == 0) & (changes == 0) & (exact.sum(axis=1) == 1)
-    if only_exact.any():
-        rate[only_exact] = 1.0 / _IRR_GRID_X[np.argmax(exact[only_exact], axis=1)] - 1.0
-    solve = (status == 0) & (changes == 1)
-    if solve.any():
-        idx = np.flatnonzero(solve)
-        k = np.argmax((gs[idx, 1:] * gs[idx, :-1]) < 0, axis=1)
-        lo, hi = _IRR_GRID_X[k].copy(), _IRR_GRID_X[k + 1].copy()
-        f_lo = grid_vals[idx, k]
-        sub = cf[idx]
-        x = 0.5 * (lo + hi)
-        active = np.ones(idx.size, dtype=bool)
-        for _ in range(max_iter):
-            a = np.flatnonzero(active)
-            if a.size == 0:
-                break
-            f, d = _poly(sub[a], x[a])
-            same = np.sign(f) == np.sign(f_lo[a])
-            lo[a] = np.where(same, x[a], lo[a])
-            f_lo[a] = np.where(same, f, f_lo[a])
-            hi[a] = np.where(same, hi[a], x[a])
-            with np.errstate(divide="ignore", invalid="ignore"):
-                newton = x[a] - f / d
-            inside = np.isfinite(newton) & (newton > lo[a]) & (newton < hi[a])
-            nxt = np.where(inside, newton, 0.5 * (lo[a] + hi[a]))
-            done = (np.abs(nxt - x[a]) <= tol * np.abs(x[a])) | (f == 0)
-            x[a] = np.where(f == 0, x[a], nxt)
-            active[a[done]] = False
-        rate[idx] = 1.0 / x - 1.0
+    single = np.flatnonzero(changes == 1)
+    if single.size:
+        f_min, _ = _horner(cf[single], lo[single])
+        f_max, _ = _horner(cf[single], hi[single])
+        outside = np.sign(f_min) * np.sign(f_max) > 0
+        status[single[outside]] = 2
+    multi = np.flatnonzero(changes >= 2)
+    if multi.size:
+        vals = cf[multi] @ (_FINE_GRID_X[None, :] ** np.arange(cf.shape[1])[:, None])
+        gs = np.sign(vals)
+        crossings = (gs[:, 1:] * gs[:, :-1]) < 0
+        n_roots = crossings.sum(axis=1) + (gs == 0).sum(axis=1)
+        hidden = (changes[multi] - n_roots) % 2 == 1
+        status[multi[n_roots == 0]] = 2
+        status[multi[(n_roots > 1) | hidden]] = 3
+        one = (n_roots == 1) & ~hidden
+        k = np.argmax(crossings | (gs[:, 1:] == 0), axis=1)
+        lo[multi[one]] = _FINE_GRID_X[k[one]]
+        hi[multi[one]] = _FINE_GRID_X[k[one] + 1]
+    solve = np.flatnonzero(status == 0)
+    if solve.size:
+        sub = cf[solve]
+        f_lo, _ = _horner(sub, lo[solve])
+        x = _solve_bracketed(sub, lo[solve].copy(), hi[solve].copy(), f_lo, tol, max_iter)
+        rate[solve] = 1.0 / x - 1.0
     return IrrResult(rate, status)
 
 
@@ -119,8 +156,10 @@ def mirr(cf: np.ndarray, finance_rate: np.ndarray | float, reinvest_rate: np.nda
     rr = np.asarray(reinvest_rate, dtype=float).reshape(-1, 1)
     pv_neg = np.sum(np.where(cf < 0, cf, 0.0) * (1.0 + fr) ** -t, axis=1)
     fv_pos = np.sum(np.where(cf > 0, cf, 0.0) * (1.0 + rr) ** (n - 1 - t), axis=1)
-    ok = (pv_neg < 0) & (fv_pos > 0) & (n > 1)
     out = np.full(cf.shape[0], np.nan)
+    if n < 2:
+        return out  # one period: no MIRR
+    ok = (pv_neg < 0) & (fv_pos > 0)
     out[ok] = (fv_pos[ok] / -pv_neg[ok]) ** (1.0 / (n - 1)) - 1.0
     return out
 

@@ -30,6 +30,7 @@ def compute_tax(taxable: np.ndarray, rate: np.ndarray, carry_years: np.ndarray) 
     expired = np.zeros((n_s, n_t))
     pool_end = np.zeros((n_s, n_t))
     vintages = np.arange(n_t)
+    max_carry = int(np.max(n_carry)) if n_s else 0
     for t in range(n_t):
         # a loss of year v is usable in years v+1 .. v+N; drop vintages older than that
         stale = vintages[None, :t] < t - n_carry[:, None]
@@ -38,7 +39,7 @@ def compute_tax(taxable: np.ndarray, rate: np.ndarray, carry_years: np.ndarray) 
             pool[:, :t] = np.where(stale, 0.0, pool[:, :t])
         profit = np.maximum(taxable[:, t], 0.0)
         left = profit.copy()
-        for v in range(t):
+        for v in range(max(0, t - max_carry), t):  # older vintages have expired
             take = np.minimum(pool[:, v], left)
             pool[:, v] -= take
             left -= take

@@ -36,7 +36,7 @@ def horizon_problems(a: Assumptions) -> list[tuple[str, str]]:
             continue
         path_values = resolve_yearly(leaf.value, first, n)
         for i, x in enumerate(path_values):
-            p = bound_problem(float(x), bound)
+            p = bound_problem(float(x), bound, derived=True)
             if p:
                 problems.append((leaf.path, f"in {fy_label(first + i)} the path reaches {p}"))
                 break

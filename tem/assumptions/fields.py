@@ -40,17 +40,23 @@ YEARLY_JSON_SCHEMA: dict[str, Any] = {
 class StrictModel(BaseModel):
     """Base for every block: unknown keys and NaN/inf are errors; models are immutable once loaded."""
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True, validate_default=True)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True, validate_default=True, strict=True)
 
 
-def bound_problem(x: float, bound: Bound, name_hint: str = "") -> str | None:
-    """Why ``x`` breaks ``bound``, with a suggestion; None when it is fine."""
+def percent_hint(x: float, upper: float = 1.0) -> str:
+    """' use 0.05 for 5%' when ``x`` looks like a percent typed where a fraction (at most ``upper``) belongs."""
+    if 2.0 <= x <= 100.0 and x / 100.0 <= upper:
+        return f": this is a fraction, not a percent; use {x / 100:g} for {x:g}%"
+    return ""
+
+
+def bound_problem(x: float, bound: Bound, name_hint: str = "", derived: bool = False) -> str | None:
+    """Why ``x`` breaks ``bound``, with a suggestion; None when it is fine. ``derived`` values (computed from
+    a growth path) get no percent hint."""
     if not math.isfinite(x):
         return f"{x} is not a finite number"
     if bound == "share" and not 0.0 <= x <= 1.0:
-        if 1.0 < x <= 100.0:
-            return f"{x:g} is outside [0, 1]: this is a fraction, not a percent; use {x / 100:g} for {x:g}%"
-        return f"{x:g} is outside [0, 1] (a fraction)"
+        return f"{x:g} is outside [0, 1] (a fraction)" + ("" if derived else percent_hint(x))
     if bound == "nonneg" and x < 0:
         return f"{x:g} is negative; {name_hint or 'this value'} must be >= 0"
     if bound == "positive" and x <= 0:

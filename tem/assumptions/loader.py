@@ -23,12 +23,13 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from tem.assumptions.fields import percent_hint
 from tem.assumptions.schema import Assumptions, HorizonError
 from tem.assumptions.yamlio import read_yaml
 from tem.assumptions.yearly import FY_KEY
 from tem.errors import AssumptionError, Problem
 
-Origins = dict[str, tuple[str, int]]
+Origins = dict[str, tuple[str, int | None]]
 
 
 def _is_yearly_dict(d: Any) -> bool:
@@ -44,20 +45,41 @@ def _is_named_list(v: Any) -> bool:
     return isinstance(v, list) and bool(v) and all(isinstance(i, dict) and "name" in i for i in v)
 
 
-def deep_merge(base: Any, over: Any) -> Any:
-    """Merge ``over`` onto ``base`` by the rules in the module docstring; inputs are not modified."""
+def deep_merge(base: Any, over: Any, path: str = "", problems: list[tuple[str, str]] | None = None) -> Any:
+    """Merge ``over`` onto ``base`` by the rules in the module docstring; inputs are not modified.
+
+    Mistakes in ``over`` (a named item listed twice, removing a name that does not exist) are appended to
+    ``problems`` as (dotted path, message).
+    """
+    found = problems if problems is not None else []
     if isinstance(base, dict) and isinstance(over, dict) and not _is_yearly_dict(base) and not _is_yearly_dict(over):
         out = dict(base)
         for k, v in over.items():
-            out[k] = deep_merge(base[k], v) if k in base else v
+            out[k] = deep_merge(base[k], v, f"{path}.{k}" if path else str(k), found) if k in base else v
         return out
     if _is_named_list(base) and isinstance(over, list) and all(isinstance(i, dict) and "name" in i for i in over):
         items = [dict(i) for i in base]
+        seen: set[Any] = set()
         for item in over:
-            idx = next((j for j, b in enumerate(items) if b["name"] == item["name"]), None)
+            name = item["name"]
+            if name in seen:
+                found.append((f"{path}.{name}.name", f"name {name!r} is used twice in this file; names must be unique"))
+                continue
+            seen.add(name)
+            idx = next((j for j, b in enumerate(items) if b["name"] == name), None)
             if item.get("remove") is True:
                 if idx is not None:
                     items.pop(idx)
+                else:
+                    names = [str(b["name"]) for b in items]
+                    hint = difflib.get_close_matches(str(name), names, n=1)
+                    found.append(
+                        (
+                            f"{path}.{name}",
+                            f"cannot remove {name!r}: no such item"
+                            + (f"; did you mean {hint[0]!r}?" if hint else f" (names: {', '.join(names)})"),
+                        )
+                    )
                 continue
             if idx is None:
                 items.append(item)
@@ -99,7 +121,11 @@ def _read_chain(path: Path, stack: list[Path], problems: list[Problem]) -> tuple
     base, base_origins, files = _read_chain(parent_path, [*stack, resolved], problems)
     if base is None:
         return data, origins, [*files, resolved]
-    return deep_merge(base, data), {**base_origins, **origins}, [*files, resolved]
+    merge_problems: list[tuple[str, str]] = []
+    merged = deep_merge(base, data, "", merge_problems)
+    for where, message in merge_problems:
+        problems.append(Problem(str(path), lines.get(where, lines.get(where.rpartition(".")[0])), where, message))
+    return merged, {**base_origins, **origins}, [*files, resolved]
 
 
 def apply_override(data: dict[str, Any], dotted: str, value: Any) -> str | None:
@@ -127,6 +153,10 @@ def apply_override(data: dict[str, Any], dotted: str, value: Any) -> str | None:
             return f"{'.'.join(parts[: i + 1])} is a value, not a block; cannot set {dotted}"
         node = node[part]
     if isinstance(node, list):
+        if any(isinstance(item, dict) and item.get("name") == parts[-1] for item in node):
+            return (
+                f"{dotted} is a block (an item of {'.'.join(parts[:-1])}); set one of its keys, e.g. {dotted}.capex_inr_cr"
+            )
         return f"{'.'.join(parts[:-1])} is a list of named items; add the item name to the path"
     node[parts[-1]] = value
     return None
@@ -191,9 +221,11 @@ def _explain(err: Any) -> str:
     msg = str(err["msg"]).removeprefix("Value error, ")
     if kind == "missing":
         return "required key is missing"
-    is_fraction = kind in ("less_than_equal", "less_than") and ctx.get("le", ctx.get("lt")) == 1
-    if is_fraction and isinstance(value, (int, float)) and 1 < value <= 100:
-        return f"{value!r} is above 1: this is a fraction, not a percent; use {value / 100:g} for {value:g}%"
+    bound = ctx.get("le", ctx.get("lt"))
+    upper = float(bound) if isinstance(bound, (int, float)) else None
+    is_rate = kind in ("less_than_equal", "less_than") and upper is not None and upper <= 1
+    if is_rate and upper is not None and isinstance(value, (int, float)) and value > upper:
+        return f"{value!r} is above {upper:g}, the maximum{percent_hint(value, upper)}"
     if kind == "finite_number":
         return f"{value!r} is not a finite number (NaN and infinity are not allowed)"
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
@@ -243,15 +275,20 @@ def load(path: str | Path, overrides: Mapping[str, Any] | None = None, *, overri
     if not path.is_file():
         raise AssumptionError([Problem(str(path), None, "", "file not found")])
     data, origins, files = _read_chain(path, [], problems)
-    if data is None:
-        raise AssumptionError(problems)
+    if data is None or any(p.path == "extends" for p in problems):
+        raise AssumptionError(problems)  # without its base the set cannot be validated meaningfully
     for dotted, value in (overrides or {}).items():
         msg = apply_override(data, dotted, value)
         if msg:
             problems.append(Problem(override_source, None, dotted, msg))
-        else:
-            origins[dotted] = (override_source, 0)
-    origins = {k: v if v[1] else (v[0], None) for k, v in origins.items()}  # type: ignore[misc]
+            continue
+        # the override now owns this path and everything below it
+        for key in [k for k in origins if k == dotted or k.startswith(dotted + ".")]:
+            del origins[key]
+        origins[dotted] = (override_source, None)
+        for step in range(1, dotted.count(".") + 1):  # a block created by the override is blamed on it too
+            parent = dotted.rsplit(".", step)[0]
+            origins.setdefault(parent, (override_source, None))
     try:
         model = Assumptions.model_validate(data)
     except ValidationError as exc:

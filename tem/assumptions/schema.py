@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, PrivateAttr, model_validator
+from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
 from tem.assumptions.fields import (
     StrictModel,
@@ -179,17 +179,24 @@ class CapexPhase(StrictModel):
     fixed_opex_inr_cr: float = nonneg("Fixed cost per year from commissioning, first-FY prices. [INR crore/yr]", 0.0)
     import_share: float = share("Share of the capex paid abroad (imported tooling), for the forex view.", 0.0)
 
-    @model_validator(mode="after")
-    def _checks(self) -> CapexPhase:
-        total = sum(self.spend_profile)
+    @field_validator("spend_profile")
+    @classmethod
+    def _sums_to_one(cls, profile: list[float]) -> list[float]:
+        total = sum(profile)
         if abs(total - 1.0) > 1e-6:
-            raise ValueError(f"spend_profile {self.spend_profile} sums to {total:g}; it must sum to 1")
-        if self.kind not in CAPACITY_KINDS and self.capacity_gwh != 0:
+            raise ValueError(f"spend_profile {profile} sums to {total:g}; it must sum to 1")
+        return profile
+
+    @field_validator("capacity_gwh")
+    @classmethod
+    def _capacity_only_where_modelled(cls, capacity: float, info: ValidationInfo) -> float:
+        kind = info.data.get("kind")
+        if kind is not None and kind not in CAPACITY_KINDS and capacity != 0:
             raise ValueError(
-                f"capacity_gwh is {self.capacity_gwh:g} but a {self.kind} adds no modelled capacity; "
+                f"capacity_gwh is {capacity:g} but a {kind} adds no modelled capacity; "
                 f"set it to 0 (capacity counts only for {', '.join(CAPACITY_KINDS)})"
             )
-        return self
+        return capacity
 
 
 class Capex(StrictModel):

@@ -1,0 +1,476 @@
+"""Tests for tem.finance: golden values with their source, invariants, and agreement with numpy-financial.
+
+Conventions under test (tem/finance.py docstring): money in positive, money out negative; ``cf[:, t]`` falls
+at the end of year ``t`` and is discounted to the start of year 0 by ``(1 + r) ** -(t + 1)``
+(``-(t + 0.5)`` with the mid-year option). Hence ``tem.npv(r, cf) == npf.npv(r, cf) / (1 + r)``, which is
+Excel's ``=NPV(r, CF0:CFn)``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import numpy_financial as npf
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from tem.finance import IRR_STATUS, discount_factors, irr, mirr, npv, payback_years, peak_funding
+
+# ---------------------------------------------------------------------------------------------------------
+# strategies
+# ---------------------------------------------------------------------------------------------------------
+
+_amount = st.floats(min_value=0.01, max_value=1000.0, allow_nan=False, allow_infinity=False)
+_rate = st.floats(min_value=-0.5, max_value=2.0, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def one_sign_change(draw: st.DrawFn, max_len: int = 30) -> np.ndarray:
+    """A block of outflows then a block of inflows (zeros allowed in the inflow block), or its mirror
+    image (a loan: money in first). Exactly one sign change, so exactly one IRR exists (Descartes)."""
+    n = draw(st.integers(min_value=2, max_value=max_len))
+    n_neg = draw(st.integers(min_value=1, max_value=min(6, n - 1)))
+    neg = [-draw(_amount) for _ in range(n_neg)]
+    pos = [draw(st.one_of(st.just(0.0), _amount)) for _ in range(n - n_neg)]
+    assume(max(pos) > 0)
+    cf = np.array(neg + pos)
+    return -cf if draw(st.booleans()) else cf
+
+
+# any signs, magnitudes 0 or between 0.01 and 1000 (no pathological near-underflow values)
+_flow = st.one_of(st.just(0.0), _amount, _amount.map(lambda a: -a))
+cash_flows = st.lists(_flow, min_size=2, max_size=25)
+
+
+def _valued(cf: np.ndarray, rate: float) -> float:
+    """sum_t cf_t / (1 + rate) ** t, the IRR equation, evaluated by plain Python."""
+    return math.fsum(c / (1.0 + rate) ** t for t, c in enumerate(cf))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# discount factors and NPV
+# ---------------------------------------------------------------------------------------------------------
+
+
+class TestDiscountFactors:
+    def test_year_end(self) -> None:
+        # hand: 1/1.1, 1/1.1**2, 1/1.1**3
+        np.testing.assert_allclose(discount_factors(np.array([0.1]), 3), [[1 / 1.1, 1 / 1.21, 1 / 1.331]],
+                                   rtol=1e-15)
+
+    def test_mid_year(self) -> None:
+        # hand: (1 + r) ** -(t + 0.5) for t = 0, 1, 2
+        expected = [[1.1**-0.5, 1.1**-1.5, 1.1**-2.5]]
+        np.testing.assert_allclose(discount_factors(np.array([0.1]), 3, mid_year=True), expected, rtol=1e-15)
+
+    def test_per_scenario_rate_and_mid_year_flag(self) -> None:
+        df = discount_factors(np.array([0.1, 0.2]), 2, mid_year=np.array([False, True]))
+        np.testing.assert_allclose(df, [[1.1**-1, 1.1**-2], [1.2**-0.5, 1.2**-1.5]], rtol=1e-15)
+
+    def test_zero_rate_is_one(self) -> None:
+        assert np.array_equal(discount_factors(np.array([0.0]), 5), np.ones((1, 5)))
+
+
+class TestNpv:
+    def test_textbook_hand_value(self) -> None:
+        # Hand: outlay 100 and two receipts of 60, at the ends of years 0, 1, 2, valued at the start of year 0
+        # at 10%: -100/1.1 + 60/1.1**2 + 60/1.1**3 = (-100*1.21 + 60*1.1 + 60) / 1.331 = 5 / 1.331
+        #       = 3.756574004507889...
+        assert npv(0.1, np.array([[-100.0, 60.0, 60.0]]))[0] == pytest.approx(5 / 1.331, rel=1e-14)
+
+    def test_excel_npv_example_1(self) -> None:
+        # Microsoft Excel docs, NPV function, example 1: =NPV(10%, -10000, 3000, 4200, 6800) = $1,188.44
+        # (the initial cost falls one year from today, exactly tem's year-end convention for year 0).
+        assert npv(0.1, np.array([-10000.0, 3000.0, 4200.0, 6800.0]))[0] == pytest.approx(1188.44, abs=0.005)
+
+    @pytest.mark.parametrize(
+        ("flows", "excel"),
+        [
+            # Microsoft Excel docs, NPV function, example 2: rate 8%, initial investment 40,000 at the start,
+            # =NPV(8%, A4:A8) + A3 = $1,922.06 and, with a 9,000 loss in year 6, = -$3,749.47.
+            ([-40000.0, 8000.0, 9200.0, 10000.0, 12000.0, 14500.0], 1922.06),
+            ([-40000.0, 8000.0, 9200.0, 10000.0, 12000.0, 14500.0, -9000.0], -3749.47),
+        ],
+    )
+    def test_excel_npv_example_2_through_the_mapping(self, flows: list[float], excel: float) -> None:
+        # Excel's =NPV(r, CF1:CFn) + CF0 does not discount CF0, like npf.npv; tem discounts it one year more:
+        # tem.npv * (1 + r) == NPV(r, CF1:CFn) + CF0.
+        assert npv(0.08, np.array([flows]))[0] * 1.08 == pytest.approx(excel, abs=0.005)
+
+    @settings(deadline=None, max_examples=200)
+    @given(rate=_rate, flows=cash_flows)
+    def test_equals_numpy_financial_over_one_plus_rate(self, rate: float, flows: list[float]) -> None:
+        cf = np.array(flows)
+        expected = npf.npv(rate, cf) / (1.0 + rate)
+        scale = float(np.sum(np.abs(cf) * (1.0 + rate) ** -np.arange(1, cf.size + 1)))
+        assert npv(rate, cf[None, :])[0] == pytest.approx(expected, rel=1e-12, abs=1e-12 * scale)
+
+    @settings(deadline=None, max_examples=200)
+    @given(rate=_rate, flows=cash_flows)
+    def test_mid_year_is_half_a_year_less_discount(self, rate: float, flows: list[float]) -> None:
+        # (1 + r) ** -(t + 0.5) == (1 + r) ** -(t + 1) * (1 + r) ** 0.5 for every t
+        cf = np.array([flows])
+        scale = float(npv(rate, np.abs(cf), mid_year=True)[0])
+        assert npv(rate, cf, mid_year=True)[0] == pytest.approx(npv(rate, cf)[0] * (1.0 + rate) ** 0.5,
+                                                                rel=1e-12, abs=1e-12 * scale)
+
+    def test_per_scenario_rates(self) -> None:
+        cf = np.array([[-100.0, 60.0, 60.0], [-100.0, 60.0, 60.0]])
+        out = npv(np.array([0.1, 0.0]), cf)
+        assert out.shape == (2,)
+        assert out[0] == pytest.approx(5 / 1.331, rel=1e-14)
+        assert out[1] == pytest.approx(20.0, rel=1e-15)  # undiscounted sum
+
+    def test_scalar_rate_broadcasts_over_scenarios(self) -> None:
+        cf = np.array([[-100.0, 60.0, 60.0], [-50.0, 30.0, 30.0]])
+        np.testing.assert_allclose(npv(0.1, cf), [5 / 1.331, 2.5 / 1.331], rtol=1e-14)
+
+    def test_does_not_mutate_input(self) -> None:
+        cf = np.array([[-100.0, 60.0, 60.0]])
+        before = cf.copy()
+        npv(0.1, cf, mid_year=True)
+        assert np.array_equal(cf, before)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# IRR
+# ---------------------------------------------------------------------------------------------------------
+
+
+class TestIrrGolden:
+    @pytest.mark.parametrize(
+        ("flows", "rounded"),
+        [
+            # numpy-financial 1.0.0 docstring of npf.irr (one sign change each):
+            ([-100.0, 39.0, 59.0, 55.0, 20.0], 0.28095),
+            ([-100.0, 0.0, 0.0, 74.0], -0.0955),
+            ([-100.0, 100.0, 0.0, 7.0], 0.06206),
+        ],
+    )
+    def test_numpy_financial_docstring(self, flows: list[float], rounded: float) -> None:
+        result = irr(np.array([flows]))
+        assert result.status[0] == 0
+        assert round(float(result.rate[0]), 5) == rounded
+        assert result.rate[0] == pytest.approx(npf.irr(flows), abs=1e-12)
+
+    @pytest.mark.parametrize(
+        ("n_flows", "rounded"),
+        [
+            # Microsoft Excel docs, IRR function: -70,000 then 12,000, 15,000, 18,000, 21,000, 26,000.
+            (5, -0.021),  # =IRR(A2:A6): after four years -2.1%
+            (6, 0.087),  # =IRR(A2:A7): after five years 8.7%
+            (3, -0.444),  # =IRR(A2:A4, -10%): after two years -44.4%
+        ],
+    )
+    def test_excel_docs(self, n_flows: int, rounded: float) -> None:
+        flows = [-70000.0, 12000.0, 15000.0, 18000.0, 21000.0, 26000.0][:n_flows]
+        result = irr(np.array(flows))
+        assert result.status[0] == 0
+        assert round(float(result.rate[0]), 3) == rounded
+        assert result.rate[0] == pytest.approx(npf.irr(flows), abs=1e-12)
+
+    def test_two_flows_hand(self) -> None:
+        # hand: -100 + 110 / (1 + r) = 0  =>  r = 10%
+        assert irr(np.array([[-100.0, 110.0]])).rate[0] == pytest.approx(0.1, abs=1e-14)
+
+    def test_leading_zero_does_not_change_the_root(self) -> None:
+        # hand: 0 - 100/(1+r) + 110/(1+r)**2 = 0  =>  r = 10%
+        assert irr(np.array([[0.0, -100.0, 110.0]])).rate[0] == pytest.approx(0.1, abs=1e-14)
+
+    def test_loan_shape_mirror_has_same_root(self) -> None:
+        # multiplying every flow by -1 does not move the root
+        assert irr(np.array([[100.0, -110.0]])).rate[0] == pytest.approx(0.1, abs=1e-14)
+
+
+class TestIrrStatus:
+    @pytest.mark.parametrize(
+        "flows",
+        [[100.0, 20.0, 30.0], [-100.0, -20.0, -30.0], [0.0, 0.0, 0.0], [0.0, 5.0, 0.0], [-1.0, 0.0, -2.0]],
+    )
+    def test_one_sign_is_nan_with_status_1(self, flows: list[float]) -> None:
+        result = irr(np.array([flows]))
+        assert np.isnan(result.rate[0])
+        assert result.status[0] == 1
+
+    @pytest.mark.parametrize(
+        "flows",
+        [
+            # hand: -100 + 230 x - 132 x**2 = 0 with x = 1/(1+r): (1+r)**2 * 100 - 230 (1+r) + 132 = 0,
+            # 1 + r = (230 +- sqrt(230**2 - 4*100*132)) / 200 = (230 +- 10) / 200  =>  r = 10% and 20%.
+            [-100.0, 230.0, -132.0],
+            # numpy-financial docstring examples with several sign changes (npf reports the root nearest 0;
+            # tem reports none): roots of -100 + 100 x - 7 x**3 at r = -8.3% and r = -67.9%.
+            [-100.0, 100.0, 0.0, -7.0],
+            [-5.0, 10.5, 1.0, -8.0, 1.0],
+        ],
+    )
+    def test_several_roots_is_nan_with_status_3(self, flows: list[float]) -> None:
+        result = irr(np.array([flows]))
+        assert np.isnan(result.rate[0])
+        assert result.status[0] == 3
+
+    @pytest.mark.parametrize(
+        "flows",
+        [
+            [-1.0, 20.0],  # hand: r = 20/1 - 1 = 1900%, above the 1000% bound
+            [-100.0, 1.0],  # hand: r = 1/100 - 1 = -99%, below the -95% bound
+        ],
+    )
+    def test_root_outside_search_range_is_status_2(self, flows: list[float]) -> None:
+        result = irr(np.array([flows]))
+        assert np.isnan(result.rate[0])
+        assert result.status[0] == 2
+
+    def test_reasons_counts_each_status(self) -> None:
+        result = irr(np.array([[-100.0, 110.0], [-100.0, 120.0], [1.0, 1.0], [-100.0, 230.0]]))
+        assert result.reasons() == {IRR_STATUS[0]: 3, IRR_STATUS[1]: 1}
+        result = irr(np.array([[-100.0, 230.0, -132.0], [5.0, 5.0, 5.0], [-1.0, 20.0, 0.0]]))
+        assert result.reasons() == {IRR_STATUS[3]: 1, IRR_STATUS[1]: 1, IRR_STATUS[2]: 1}
+
+    def test_status_dtype_and_shapes(self) -> None:
+        result = irr(np.zeros((4, 6)))
+        assert result.rate.shape == (4,)
+        assert result.status.shape == (4,)
+        assert result.status.dtype == np.int8
+
+    def test_regression_three_roots_two_close_is_not_reported_as_unique(self) -> None:
+        # (1+r - 1.04)(1+r - 1.06)(1+r - 1.5) expanded in y = 1 + r and scaled by -10,000:
+        # -10000 y**3 + 36000 y**2 - 42524 y + 16536 = 0, i.e. flows [-10000, 36000, -42524, 16536]
+        # have IRRs 4%, 6% and 50%; the docstring promises NaN when there is more than one.
+        result = irr(np.array([[-10000.0, 36000.0, -42524.0, 16536.0]]))
+        for r in (0.04, 0.06, 0.5):
+            assert _valued([-10000.0, 36000.0, -42524.0, 16536.0], r) == pytest.approx(0.0, abs=1e-8)
+        assert result.status[0] == 3
+        assert np.isnan(result.rate[0])
+
+    def test_regression_two_close_roots_is_status_3_not_2(self) -> None:
+        # hand: 100 y**2 - 210 y + 110.24 = 0 with y = 1 + r: y = (210 +- sqrt(44100 - 44096)) / 200
+        #     = 1.04 or 1.06, so r = 4% and 6%, both inside (-95%, 1000%).
+        result = irr(np.array([[-10000.0, 21000.0, -11024.0]]))
+        assert np.isnan(result.rate[0])
+        assert result.status[0] == 3
+
+
+class TestIrrProperties:
+    @settings(deadline=None, max_examples=200)
+    @given(cf=one_sign_change())
+    def test_agrees_with_numpy_financial(self, cf: np.ndarray) -> None:
+        expected = npf.irr(cf)
+        result = irr(cf[None, :])
+        # one sign change: npf's root is the unique one. Keep clear of the (-95%, 1000%) search bounds.
+        if -0.9 < expected < 9.0:
+            assert result.status[0] == 0
+            assert abs(result.rate[0] - expected) <= 1e-9
+        elif np.isnan(expected) or expected < -0.97 or expected > 11.0:
+            assert result.status[0] == 2
+            assert np.isnan(result.rate[0])
+
+    @settings(deadline=None, max_examples=200)
+    @given(cf=one_sign_change())
+    def test_npv_at_irr_is_zero(self, cf: np.ndarray) -> None:
+        result = irr(cf[None, :])
+        assume(result.status[0] == 0)
+        r = float(result.rate[0])
+        assume(-0.9 < r < 9.0)
+        # relative to the size of the discounted flows (the IRR equation has no natural scale)
+        scale = float(npv(r, np.abs(cf)[None, :])[0])
+        assert abs(npv(r, cf[None, :])[0]) <= 1e-9 * scale
+        assert abs(npv(r, cf[None, :], mid_year=True)[0]) <= 1e-9 * scale * (1.0 + r) ** 0.5
+        assert abs(_valued(cf, r)) <= 1e-9 * scale * (1.0 + r)
+
+    @settings(deadline=None, max_examples=200)
+    @given(flows=cash_flows)
+    def test_status_and_rate_agree(self, flows: list[float]) -> None:
+        result = irr(np.array([flows]))
+        assert result.status[0] in IRR_STATUS
+        assert np.isnan(result.rate[0]) == (result.status[0] != 0)
+        if result.status[0] == 0:
+            assert -0.95 <= result.rate[0] <= 10.0
+
+    @settings(deadline=None, max_examples=200)
+    @given(cf=one_sign_change(), factor=st.floats(min_value=1e-3, max_value=1e3))
+    def test_scale_invariant(self, cf: np.ndarray, factor: float) -> None:
+        a, b = irr(cf[None, :]), irr(cf[None, :] * factor)
+        assume(a.status[0] == 0 and -0.9 < a.rate[0] < 9.0)
+        assert b.status[0] == 0
+        assert abs(a.rate[0] - b.rate[0]) <= 1e-9
+
+
+# ---------------------------------------------------------------------------------------------------------
+# MIRR
+# ---------------------------------------------------------------------------------------------------------
+
+_EXCEL_MIRR_FLOWS = [-120000.0, 39000.0, 30000.0, 21000.0, 37000.0, 46000.0]
+
+
+class TestMirr:
+    def test_excel_docs_example(self) -> None:
+        # Microsoft Excel docs, MIRR function: =MIRR(A2:A7, 10%, 12%) = 12.6094...% (shown as 13%)
+        assert mirr(np.array([_EXCEL_MIRR_FLOWS]), 0.10, 0.12)[0] == pytest.approx(0.126094, abs=5e-7)
+
+    @pytest.mark.parametrize(
+        ("n_flows", "reinvest", "rounded"),
+        [
+            (4, 0.12, -0.048),  # Excel docs: =MIRR(A2:A5, A8, A9), after three years -4.8% (shown as -5%)
+            (6, 0.14, 0.135),  # Excel docs: =MIRR(A2:A7, A8, 14%) = 13.5% (shown as 13%)
+        ],
+    )
+    def test_excel_docs_other_examples(self, n_flows: int, reinvest: float, rounded: float) -> None:
+        flows = _EXCEL_MIRR_FLOWS[:n_flows]
+        assert round(float(mirr(np.array([flows]), 0.10, reinvest)[0]), 3) == rounded
+
+    def test_hand_value(self) -> None:
+        # hand: -100 then 0 then 121; PV of outflows = -100; FV of inflows at year 2 = 121;
+        # MIRR = (121 / 100) ** (1 / 2) - 1 = 10% whatever the rates (no flow is moved).
+        assert mirr(np.array([[-100.0, 0.0, 121.0]]), 0.05, 0.2)[0] == pytest.approx(0.1, abs=1e-15)
+
+    @settings(deadline=None, max_examples=200)
+    @given(flows=cash_flows, fin=st.floats(0.0, 0.5), rei=st.floats(0.0, 0.5))
+    def test_agrees_with_numpy_financial(self, flows: list[float], fin: float, rei: float) -> None:
+        cf = np.array(flows)
+        expected = npf.mirr(cf, fin, rei)
+        got = mirr(cf[None, :], fin, rei)[0]
+        if np.isnan(expected):
+            assert np.isnan(got)
+        else:
+            assert got == pytest.approx(expected, rel=1e-11, abs=1e-12)
+
+    @pytest.mark.parametrize("flows", [[100.0, 20.0], [-100.0, -20.0], [0.0, 0.0]])
+    def test_nan_without_both_signs(self, flows: list[float]) -> None:
+        assert np.isnan(mirr(np.array([flows]), 0.1, 0.1)[0])
+
+    def test_regression_single_year_is_nan_not_zero_division(self) -> None:
+        # one year of flows: no MIRR (the guard `n > 1` in tem.finance.mirr means NaN)
+        assert np.isnan(mirr(np.array([[-100.0]]), 0.1, 0.1)[0])
+
+    def test_per_scenario_rates(self) -> None:
+        cf = np.array([_EXCEL_MIRR_FLOWS, _EXCEL_MIRR_FLOWS])
+        out = mirr(cf, np.array([0.10, 0.10]), np.array([0.12, 0.14]))
+        assert out[0] == pytest.approx(npf.mirr(_EXCEL_MIRR_FLOWS, 0.10, 0.12), rel=1e-13)
+        assert out[1] == pytest.approx(npf.mirr(_EXCEL_MIRR_FLOWS, 0.10, 0.14), rel=1e-13)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# payback and peak funding
+# ---------------------------------------------------------------------------------------------------------
+
+
+class TestPayback:
+    """Flow t falls at the end of year t, i.e. t + 1 years after the valuation date; inside the year where the
+    cumulative flow turns non-negative for good, that year's flow is spread evenly. With k the last index
+    whose cumulative flow is negative: payback = (k + 1) + (-cum[k]) / flow[k + 1]."""
+
+    @pytest.mark.parametrize(
+        ("flows", "expected"),
+        [
+            # cum = -100, -70, -30, 20: last negative k = 2 (end of year 2 = 3 years in); year 3 brings 50
+            # spread evenly, of which 30 are needed: payback = 3 + 30/50 = 3.6 years.
+            ([-100.0, 30.0, 40.0, 50.0], 3.6),
+            # cum = -100, 0: k = 0; year 1 brings 100, all needed: 1 + 100/100 = 2 years.
+            ([-100.0, 100.0, 0.0, 0.0], 2.0),
+            # cum = -100, 20: k = 0: 1 + 100/120 = 1.8333... years.
+            ([-100.0, 120.0], 1.0 + 100.0 / 120.0),
+            # money first: cum = 50, -50, 30: k = 1: 2 + 50/80 = 2.625 years.
+            ([50.0, -100.0, 80.0], 2.625),
+        ],
+    )
+    def test_hand_cases(self, flows: list[float], expected: float) -> None:
+        assert payback_years(np.array([flows]))[0] == pytest.approx(expected, rel=1e-15)
+
+    def test_for_good(self) -> None:
+        # cum = -100, 50, -50, 30: positive at k = 1 but negative again at k = 2; the last negative is k = 2:
+        # 3 + 50/80 = 3.625 years (not 1 + 100/150).
+        assert payback_years(np.array([[-100.0, 150.0, -100.0, 80.0]]))[0] == pytest.approx(3.625, rel=1e-15)
+
+    @pytest.mark.parametrize("flows", [[-100.0, 10.0, 10.0, 10.0], [-100.0, 150.0, -60.0], [-1.0, -1.0]])
+    def test_never_recovers_is_nan(self, flows: list[float]) -> None:
+        assert np.isnan(payback_years(np.array([flows]))[0])
+
+    @pytest.mark.parametrize("flows", [[10.0, 20.0, 30.0], [0.0, 0.0, 0.0], [0.0, 5.0, -5.0]])
+    def test_never_negative_is_zero(self, flows: list[float]) -> None:
+        assert payback_years(np.array([flows]))[0] == 0.0
+
+    @settings(deadline=None, max_examples=200)
+    @given(flows=cash_flows)
+    def test_bounds(self, flows: list[float]) -> None:
+        cf = np.array([flows])
+        p = payback_years(cf)[0]
+        cum = np.cumsum(cf)
+        if cum[-1] < 0:
+            assert np.isnan(p)
+        elif (cum >= 0).all():
+            assert p == 0.0
+        else:
+            # strictly after the end of the last negative year, at most one year later
+            k = int(np.flatnonzero(cum < 0)[-1])
+            assert k + 1 <= p <= k + 2 + 1e-12
+
+
+class TestPeakFunding:
+    def test_hand_case(self) -> None:
+        # cum = -100, -70, -110, -60, 40: the deepest point is -110 at the end of year 2.
+        assert peak_funding(np.array([[-100.0, 30.0, -40.0, 50.0, 100.0]]))[0] == 110.0
+
+    def test_never_negative_is_zero(self) -> None:
+        out = peak_funding(np.array([[1.0, 2.0, 3.0]]))
+        assert out[0] == 0.0
+        assert not np.signbit(out[0])  # 0.0, not -0.0 (which formats as "-0")
+
+    @settings(deadline=None, max_examples=200)
+    @given(flows=cash_flows)
+    def test_is_minus_the_lowest_cumulative_point(self, flows: list[float]) -> None:
+        cum = np.cumsum(flows)
+        assert peak_funding(np.array([flows]))[0] == pytest.approx(max(0.0, -float(cum.min())), abs=1e-9)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# vectorization: a batch equals row-by-row
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _mixed_batch(n_rows: int = 400, n_years: int = 20, seed: int = 20240601) -> np.ndarray:
+    """One-sign-change rows, multi-sign rows, all-positive rows and some rows with zeros."""
+    rng = np.random.default_rng(seed)
+    cf = rng.uniform(1.0, 100.0, (n_rows, n_years))
+    n_neg = rng.integers(1, 5, n_rows)
+    cf[np.arange(n_years)[None, :] < n_neg[:, None]] *= -15.0
+    cf[::7, -3:] *= -4.0  # late outflows: several sign changes
+    cf[::11] = np.abs(cf[::11])  # no sign change
+    cf[::13, 5:9] = 0.0
+    return cf
+
+
+class TestVectorization:
+    def test_irr_batch_equals_rows(self) -> None:
+        cf = _mixed_batch()
+        batch = irr(cf)
+        rows = [irr(cf[i : i + 1]) for i in range(cf.shape[0])]
+        assert np.array_equal(batch.rate, np.concatenate([r.rate for r in rows]), equal_nan=True)
+        assert np.array_equal(batch.status, np.concatenate([r.status for r in rows]))
+        assert len(set(batch.status.tolist())) >= 2  # the batch really mixes cases
+
+    def test_npv_mirr_payback_peak_batch_equal_rows(self) -> None:
+        cf = _mixed_batch()
+        rates = np.linspace(0.0, 0.3, cf.shape[0])
+        n = npv(rates, cf)
+        nm = npv(rates, cf, mid_year=True)
+        m = mirr(cf, rates, rates[::-1])
+        p = payback_years(cf)
+        f = peak_funding(cf)
+        for i in range(cf.shape[0]):
+            row = cf[i : i + 1]
+            assert n[i] == npv(rates[i], row)[0]
+            assert nm[i] == npv(rates[i], row, mid_year=True)[0]
+            assert np.array_equal(m[i : i + 1], mirr(row, rates[i], rates[::-1][i]), equal_nan=True)
+            assert np.array_equal(p[i : i + 1], payback_years(row), equal_nan=True)
+            assert f[i] == peak_funding(row)[0]
+
+    def test_one_dimensional_input_is_one_scenario(self) -> None:
+        cf = np.array([-100.0, 39.0, 59.0, 55.0, 20.0])
+        assert irr(cf).rate.shape == (1,)
+        assert irr(cf).rate[0] == irr(cf[None, :]).rate[0]
+        assert npv(0.1, cf)[0] == npv(0.1, cf[None, :])[0]
+        assert payback_years(cf)[0] == payback_years(cf[None, :])[0]
+        assert peak_funding(cf)[0] == peak_funding(cf[None, :])[0]
