@@ -23,6 +23,7 @@ IRR_STATUS = {
     3: "several IRRs exist (the cash flows change sign more than once); none is reported",
 }
 _X_MIN, _X_MAX = 1.0 / 11.0, 20.0  # x = 1 / (1 + r): r from 10 (1000%) down to -0.95
+_COARSE_GRID_X = np.geomspace(_X_MIN, _X_MAX, 24)  # brackets the single root of a one-sign-change row
 _FINE_GRID_X = np.geomspace(_X_MIN, _X_MAX, 2001)  # 0.27% steps in (1 + r): separates roots 0.5% apart
 
 
@@ -55,20 +56,25 @@ def sign_changes(cf: np.ndarray) -> np.ndarray:
     """Sign changes along each row, zeros skipped (Descartes' rule: an upper bound on the number of IRRs,
     of the same parity). Shape ``(S,)``."""
     s = np.sign(cf)
-    nonzero = s != 0
-    idx = np.where(nonzero, np.arange(cf.shape[1])[None, :], 0)
-    last = np.maximum.accumulate(idx, axis=1)  # index of the latest non-zero entry so far
-    filled = np.take_along_axis(s, last, axis=1)
-    return np.sum(nonzero[:, 1:] & (filled[:, 1:] * filled[:, :-1] < 0), axis=1)
+    out = np.sum(s[:, 1:] * s[:, :-1] < 0, axis=1)
+    zero_rows = np.flatnonzero((s == 0).any(axis=1))
+    if zero_rows.size:  # carry the last non-zero sign across zeros
+        sz = s[zero_rows]
+        nonzero = sz != 0
+        idx = np.where(nonzero, np.arange(cf.shape[1])[None, :], 0)
+        filled = np.take_along_axis(sz, np.maximum.accumulate(idx, axis=1), axis=1)
+        out[zero_rows] = np.sum(nonzero[:, 1:] & (filled[:, 1:] * filled[:, :-1] < 0), axis=1)
+    return out
 
 
 def _solve_bracketed(
-    cf: np.ndarray, lo: np.ndarray, hi: np.ndarray, f_lo: np.ndarray, tol: float, max_iter: int
+    cf: np.ndarray, lo: np.ndarray, hi: np.ndarray, f_lo: np.ndarray, f_hi: np.ndarray, tol: float, max_iter: int
 ) -> np.ndarray:
-    """Root of each row's polynomial in ``[lo, hi]`` (a sign change there): Newton steps, bisection (in log
-    x) whenever Newton would leave the bracket."""
-    x = np.clip(1.0 / 1.1, lo, hi)
-    x = np.where((x <= lo) | (x >= hi), np.sqrt(lo * hi), x)
+    """Root of each row's polynomial in ``[lo, hi]`` (a sign change there): a secant first guess, then Newton
+    steps, and bisection (in log x) whenever Newton would leave the bracket."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = lo - f_lo * (hi - lo) / (f_hi - f_lo)
+    x = np.where(np.isfinite(x) & (x > lo) & (x < hi), x, np.sqrt(lo * hi))
     active = np.arange(cf.shape[0])
     for _ in range(max_iter):
         if active.size == 0:
@@ -118,30 +124,35 @@ def irr(cf: np.ndarray, tol: float = 1e-14, max_iter: int = 100) -> IrrResult:
     lo = np.full(n_s, _X_MIN)
     hi = np.full(n_s, _X_MAX)
 
-    single = np.flatnonzero(changes == 1)
+    def bracket(rows: np.ndarray, grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Sign changes of each row on ``grid`` and the index of the first one (or of an exact zero)."""
+        vals = cf[rows] @ (grid[None, :] ** np.arange(cf.shape[1])[:, None])
+        gs = np.sign(vals)
+        crossing = (gs[:, 1:] * gs[:, :-1] < 0) | (gs[:, 1:] == 0)
+        roots = (gs[:, 1:] * gs[:, :-1] < 0).sum(axis=1) + (gs == 0).sum(axis=1)
+        return roots, np.argmax(crossing, axis=1)
+
+    single = np.flatnonzero(changes == 1)  # exactly one positive root: find its grid cell, if in range
     if single.size:
-        f_min, _ = _horner(cf[single], lo[single])
-        f_max, _ = _horner(cf[single], hi[single])
-        outside = np.sign(f_min) * np.sign(f_max) > 0
-        status[single[outside]] = 2
+        roots, k = bracket(single, _COARSE_GRID_X)
+        status[single[roots == 0]] = 2
+        lo[single] = _COARSE_GRID_X[k]
+        hi[single] = _COARSE_GRID_X[k + 1]
     multi = np.flatnonzero(changes >= 2)
     if multi.size:
-        vals = cf[multi] @ (_FINE_GRID_X[None, :] ** np.arange(cf.shape[1])[:, None])
-        gs = np.sign(vals)
-        crossings = (gs[:, 1:] * gs[:, :-1]) < 0
-        n_roots = crossings.sum(axis=1) + (gs == 0).sum(axis=1)
-        hidden = (changes[multi] - n_roots) % 2 == 1
-        status[multi[n_roots == 0]] = 2
-        status[multi[(n_roots > 1) | hidden]] = 3
-        one = (n_roots == 1) & ~hidden
-        k = np.argmax(crossings | (gs[:, 1:] == 0), axis=1)
+        roots, k = bracket(multi, _FINE_GRID_X)
+        hidden = (changes[multi] - roots) % 2 == 1  # a root count of the wrong parity: roots too close to see
+        status[multi[roots == 0]] = 2
+        status[multi[(roots > 1) | hidden]] = 3
+        one = (roots == 1) & ~hidden
         lo[multi[one]] = _FINE_GRID_X[k[one]]
         hi[multi[one]] = _FINE_GRID_X[k[one] + 1]
     solve = np.flatnonzero(status == 0)
     if solve.size:
         sub = cf[solve]
         f_lo, _ = _horner(sub, lo[solve])
-        x = _solve_bracketed(sub, lo[solve].copy(), hi[solve].copy(), f_lo, tol, max_iter)
+        f_hi, _ = _horner(sub, hi[solve])
+        x = _solve_bracketed(sub, lo[solve].copy(), hi[solve].copy(), f_lo, f_hi, tol, max_iter)
         rate[solve] = 1.0 / x - 1.0
     return IrrResult(rate, status)
 

@@ -48,11 +48,19 @@ def cell_cost_parts(ops: Operations, cap: CapexSchedule) -> dict[str, np.ndarray
     return parts
 
 
+def present_value(flow: np.ndarray, df: np.ndarray) -> np.ndarray:
+    """``sum_t flow_t x DF_t`` per scenario (row by row in the same order whatever the batch size, so a batch
+    reproduces single runs bit for bit; a BLAS product would not)."""
+    flow, df = np.broadcast_arrays(flow, df)
+    return np.einsum("ij,ij->i", flow, df)
+
+
 def levelize(parts: dict[str, np.ndarray], volume_gwh: np.ndarray, df: np.ndarray) -> dict[str, np.ndarray]:
     """Each component's PV over PV(volume) [INR/kWh]; NaN where no volume is ever made."""
-    pv_volume = np.sum(volume_gwh * df, axis=1)
+    pv_volume = present_value(volume_gwh, df)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return {k: np.where(pv_volume > 0, np.sum(v * df, axis=1) / pv_volume * PER_KWH, np.nan) for k, v in parts.items()}
+        scale = np.where(pv_volume > 0, PER_KWH / pv_volume, np.nan)
+        return {k: present_value(v, df) * scale for k, v in parts.items()}
 
 
 def levelized_usd(parts: dict[str, np.ndarray], volume_gwh: np.ndarray, df: np.ndarray, fx: np.ndarray) -> np.ndarray:
