@@ -100,21 +100,7 @@ def test_bought_in_packs_landed_cost() -> None:
 
 
 def test_pli_incentive_by_hand() -> None:
-    base = tem.load(TOY)
-    phases = [p.model_dump() for p in base.capex.phases] + [
-        {
-            "name": "cell_plant",
-            "kind": "cell_plant",
-            "capex_inr_cr": 200.0,
-            "spend_profile": [1.0],
-            "commissioning_fy": 2027,
-            "capacity_gwh": 1.0,
-            "utilization_ramp": [0.5, 1.0],
-            "book_life_years": 4,
-            "residual_share": 0.0,
-            "tax_depreciation_rate": 0.25,
-        }
-    ]
+    toy_local = TOY.with_name("toy_local.yaml")
     pli = {
         "enabled": True,
         "rate_inr_per_kwh": 1000.0,
@@ -124,9 +110,7 @@ def test_pli_incentive_by_hand() -> None:
         "second_dva_threshold_share": 0.0,
         "revenue_cap_share": 1.0,
     }
-    r = tem.run(
-        tem.load(TOY, overrides={"transition.local_cells_start_fy": 2027, "capex.phases": phases, "cells.local.pli": pli})
-    )
+    r = tem.run(tem.load(toy_local, overrides={"cells.local.pli": pli}))
     uc = r.unit_costs
     # cell DVA = 1 - (imported materials + royalty) / market value (imported landed cell), per kWh
     dva27 = 1 - (1358.64 / 0.8 + 80) / 4628.8
@@ -136,28 +120,11 @@ def test_pli_incentive_by_hand() -> None:
     # incentive = GWh x 1,000 INR/kWh x 0.1 x DVA, in FY27 (0.4 GWh) and FY28 (1 GWh) only (term 2 years)
     assert line(r, "pli_incentive") == pytest.approx([0.0, 0.4 * 100 * dva27, 1.0 * 100 * dva28, 0.0])
     # a cumulative cap binds: 50 INR crore in all
-    capped = tem.run(
-        tem.load(
-            TOY,
-            overrides={
-                "transition.local_cells_start_fy": 2027,
-                "capex.phases": phases,
-                "cells.local.pli": {**pli, "total_cap_inr_cr": 50.0},
-            },
-        )
-    )
+    capped = tem.run(tem.load(toy_local, overrides={"cells.local.pli": {**pli, "total_cap_inr_cr": 50.0}}))
     assert sum(line(capped, "pli_incentive")) == pytest.approx(50.0)
     # a DVA threshold above what is reached removes the incentive
-    strict = tem.run(
-        tem.load(
-            TOY,
-            overrides={
-                "transition.local_cells_start_fy": 2027,
-                "capex.phases": phases,
-                "cells.local.pli": {**pli, "first_dva_threshold_share": 0.9, "first_dva_threshold_after_years": 0},
-            },
-        )
-    )
+    strict_pli = {**pli, "first_dva_threshold_share": 0.9, "first_dva_threshold_after_years": 0}
+    strict = tem.run(tem.load(toy_local, overrides={"cells.local.pli": strict_pli}))
     assert sum(line(strict, "pli_incentive")) == 0.0
 
 

@@ -107,23 +107,7 @@ def test_kpis(toy: tem.Result) -> None:
 
 def test_local_cells_by_hand() -> None:
     """Local cells from FY27: a 1 GWh plant (ramp 50%, 100%), yields 80% then 100%."""
-    data_overrides = {"transition.local_cells_start_fy": 2027}
-    base = tem.load(TOY, overrides=data_overrides)
-    phases = [p.model_dump() for p in base.capex.phases] + [
-        {
-            "name": "cell_plant",
-            "kind": "cell_plant",
-            "capex_inr_cr": 200.0,
-            "spend_profile": [1.0],
-            "commissioning_fy": 2027,
-            "capacity_gwh": 1.0,
-            "utilization_ramp": [0.5, 1.0],
-            "book_life_years": 4,
-            "residual_share": 0.0,
-            "tax_depreciation_rate": 0.25,
-        }
-    ]
-    r = tem.run(tem.load(TOY, overrides={**data_overrides, "capex.phases": phases}))
+    r = tem.run(tem.load(TOY.with_name("toy_local.yaml")))
     # FY27: usable 1 x 0.5 started, yield 0.8 -> 0.4 GWh good; FY28: 1 x 1.0 x 1.0 = 1 GWh (all cells)
     assert line(r, "local_cells_gwh") == pytest.approx([0.0, 0.4, 1.0, 1.0])
     assert line(r, "imported_cells_gwh") == pytest.approx([1.0, 0.6, 0.0, 0.0])
