@@ -41,8 +41,7 @@ def cash_flows(n_rows: int = N_ROWS, n_years: int = N_YEARS, seed: int = 12345) 
     rng = np.random.default_rng(seed)
     n_neg = rng.integers(1, 5, n_rows)
     negative = np.arange(n_years)[None, :] < n_neg[:, None]
-    return np.where(negative, -rng.uniform(50.0, 150.0, (n_rows, n_years)),
-                    rng.uniform(5.0, 60.0, (n_rows, n_years)))
+    return np.where(negative, -rng.uniform(50.0, 150.0, (n_rows, n_years)), rng.uniform(5.0, 60.0, (n_rows, n_years)))
 
 
 def median_time(fn: Callable[[], object], repeats: int) -> tuple[float, list[float]]:
@@ -95,8 +94,7 @@ def main() -> None:
         "",
         "| measure | result | target |",
         "|---|---|---|",
-        f"| `tem.finance.irr` on the ({N_ROWS}, {N_YEARS}) array, median of {REPEATS_TEM} | "
-        f"{t_tem * 1e3:.1f} ms | |",
+        f"| `tem.finance.irr` on the ({N_ROWS}, {N_YEARS}) array, median of {REPEATS_TEM} | {t_tem * 1e3:.1f} ms | |",
         f"| Python loop of `numpy_financial.irr` over the rows, median of {REPEATS_NPF} | {t_npf:.2f} s | |",
         f"| speed-up | {speedup:,.0f}x | >= {TARGET_SPEEDUP:.0f}x ({verdict(speedup >= TARGET_SPEEDUP)}) |",
         f"| max abs difference of the roots (rows where both give a rate: {int(both.sum()):,}) | {max_diff:.1e} | "

@@ -23,8 +23,12 @@ IRR_STATUS = {
     3: "several IRRs exist (the cash flows change sign more than once); none is reported",
 }
 _X_MIN, _X_MAX = 1.0 / 11.0, 20.0  # x = 1 / (1 + r): r from 10 (1000%) down to -0.95
-_COARSE_GRID_X = np.geomspace(_X_MIN, _X_MAX, 24)  # brackets the single root of a one-sign-change row
-_FINE_GRID_X = np.geomspace(_X_MIN, _X_MAX, 2001)  # 0.27% steps in (1 + r): separates roots 0.5% apart
+_COARSE_GRID_X = np.geomspace(_X_MIN, _X_MAX, 48)  # brackets the single root of a one-sign-change row
+_FINE_GRID_X = np.geomspace(_X_MIN, _X_MAX, 2001)
+_MAX_YEARS = 200
+_COARSE_POWERS = (
+    _COARSE_GRID_X[None, :] ** np.arange(_MAX_YEARS)[:, None]
+)  # (years, grid)  # 0.27% steps in (1 + r): separates roots 0.5% apart
 
 
 def discount_factors(rate: np.ndarray, n_years: int, mid_year: np.ndarray | bool = False) -> np.ndarray:
@@ -55,11 +59,11 @@ def _horner(cf: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def sign_changes(cf: np.ndarray) -> np.ndarray:
     """Sign changes along each row, zeros skipped (Descartes' rule: an upper bound on the number of IRRs,
     of the same parity). Shape ``(S,)``."""
-    s = np.sign(cf)
-    out = np.sum(s[:, 1:] * s[:, :-1] < 0, axis=1)
-    zero_rows = np.flatnonzero((s == 0).any(axis=1))
+    negative = cf < 0
+    out = np.count_nonzero(negative[:, 1:] != negative[:, :-1], axis=1)
+    zero_rows = np.flatnonzero((cf == 0).any(axis=1))
     if zero_rows.size:  # carry the last non-zero sign across zeros
-        sz = s[zero_rows]
+        sz = np.sign(cf[zero_rows])
         nonzero = sz != 0
         idx = np.where(nonzero, np.arange(cf.shape[1])[None, :], 0)
         filled = np.take_along_axis(sz, np.maximum.accumulate(idx, axis=1), axis=1)
@@ -71,29 +75,38 @@ def _solve_bracketed(
     cf: np.ndarray, lo: np.ndarray, hi: np.ndarray, f_lo: np.ndarray, f_hi: np.ndarray, tol: float, max_iter: int
 ) -> np.ndarray:
     """Root of each row's polynomial in ``[lo, hi]`` (a sign change there): a secant first guess, then Newton
-    steps, and bisection (in log x) whenever Newton would leave the bracket."""
+    steps, and bisection (in log x) whenever Newton would leave the bracket. Converged rows drop out."""
     with np.errstate(divide="ignore", invalid="ignore"):
         x = lo - f_lo * (hi - lo) / (f_hi - f_lo)
     x = np.where(np.isfinite(x) & (x > lo) & (x < hi), x, np.sqrt(lo * hi))
-    active = np.arange(cf.shape[0])
+    lo, hi, f_lo = lo.copy(), hi.copy(), f_lo.copy()
+    out = np.empty(cf.shape[0])
+    idx = np.arange(cf.shape[0])
+    finished = np.zeros(cf.shape[0], dtype=bool)
     for _ in range(max_iter):
-        if active.size == 0:
-            break
-        xa = x[active]
-        f, d = _horner(cf[active], xa)
-        same = np.sign(f) == np.sign(f_lo[active])
-        lo[active] = np.where(same, xa, lo[active])
-        f_lo[active] = np.where(same, f, f_lo[active])
-        hi[active] = np.where(same, hi[active], xa)
+        f, d = _horner(cf, x)
+        same = (f > 0) == (f_lo > 0)
+        lo = np.where(same, x, lo)
+        f_lo = np.where(same, f, f_lo)
+        hi = np.where(same, hi, x)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            newton = xa - f / d
-        inside = np.isfinite(newton) & (newton >= lo[active]) & (newton <= hi[active])
-        nxt = np.where(inside, newton, np.sqrt(lo[active] * hi[active]))
-        nxt = np.where(f == 0, xa, nxt)
-        done = (np.abs(nxt - xa) <= tol * xa) | (f == 0)
-        x[active] = nxt
-        active = active[~done]
-    return x
+            newton = x - f / d
+        inside = (newton >= lo) & (newton <= hi)  # False for NaN
+        nxt = np.where(inside, newton, np.sqrt(lo * hi))
+        exact = f == 0
+        nxt = np.where(exact, x, nxt)
+        done = (np.abs(nxt - x) <= tol * x) | exact
+        x = np.where(finished, x, nxt)  # a converged row keeps its value, as it would alone
+        finished |= done
+        if finished.all():
+            break
+        if np.count_nonzero(finished) * 4 >= finished.size:  # drop converged rows once a quarter are done
+            out[idx[finished]] = x[finished]
+            keep = ~finished
+            idx, x, lo, hi, f_lo, cf = idx[keep], x[keep], lo[keep], hi[keep], f_lo[keep], cf[keep]
+            finished = finished[keep]
+    out[idx] = x
+    return out
 
 
 @dataclass(frozen=True)
@@ -132,12 +145,28 @@ def irr(cf: np.ndarray, tol: float = 1e-14, max_iter: int = 100) -> IrrResult:
         roots = (gs[:, 1:] * gs[:, :-1] < 0).sum(axis=1) + (gs == 0).sum(axis=1)
         return roots, np.argmax(crossing, axis=1)
 
-    single = np.flatnonzero(changes == 1)  # exactly one positive root: find its grid cell, if in range
+    f_lo = np.zeros(n_s)
+    f_hi = np.zeros(n_s)
+    single = np.flatnonzero(changes == 1)  # exactly one positive root: find its cell on a coarse grid
     if single.size:
-        roots, k = bracket(single, _COARSE_GRID_X)
-        status[single[roots == 0]] = 2
+        sub = cf if single.size == n_s else cf[single]
+        powers = (
+            _COARSE_POWERS[: cf.shape[1]]
+            if cf.shape[1] <= _MAX_YEARS
+            else (_COARSE_GRID_X[None, :] ** np.arange(cf.shape[1])[:, None])
+        )
+        vals = sub @ powers
+        positive = vals > 0
+        # one root: the sign flips once along the grid, so the cell is the count of points on the first side
+        k = np.count_nonzero(positive == positive[:, :1], axis=1) - 1
+        outside = k == len(_COARSE_GRID_X) - 1
+        status[single[outside]] = 2
+        k = np.minimum(k, len(_COARSE_GRID_X) - 2)
         lo[single] = _COARSE_GRID_X[k]
         hi[single] = _COARSE_GRID_X[k + 1]
+        # values at the cell's ends by Horner (element-wise, so a row gives the same bits alone or in a batch)
+        f_lo[single], _ = _horner(sub, lo[single])
+        f_hi[single], _ = _horner(sub, hi[single])
     multi = np.flatnonzero(changes >= 2)
     if multi.size:
         roots, k = bracket(multi, _FINE_GRID_X)
@@ -147,12 +176,12 @@ def irr(cf: np.ndarray, tol: float = 1e-14, max_iter: int = 100) -> IrrResult:
         one = (roots == 1) & ~hidden
         lo[multi[one]] = _FINE_GRID_X[k[one]]
         hi[multi[one]] = _FINE_GRID_X[k[one] + 1]
+        f_lo[multi], _ = _horner(cf[multi], lo[multi])
+        f_hi[multi], _ = _horner(cf[multi], hi[multi])
     solve = np.flatnonzero(status == 0)
     if solve.size:
-        sub = cf[solve]
-        f_lo, _ = _horner(sub, lo[solve])
-        f_hi, _ = _horner(sub, hi[solve])
-        x = _solve_bracketed(sub, lo[solve].copy(), hi[solve].copy(), f_lo, f_hi, tol, max_iter)
+        sub = cf if solve.size == n_s else cf[solve]
+        x = _solve_bracketed(sub, lo[solve], hi[solve], f_lo[solve], f_hi[solve], tol, max_iter)
         rate[solve] = 1.0 / x - 1.0
     return IrrResult(rate, status)
 

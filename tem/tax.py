@@ -24,10 +24,44 @@ class TaxResult:
 
 def compute_tax(taxable: np.ndarray, rate: np.ndarray, carry_years: np.ndarray) -> TaxResult:
     """Tax on ``taxable`` ``(S, T)`` with losses set off first-in first-out; ``rate`` and ``carry_years``
-    are per scenario (``(S,)``, ``(S, 1)`` or scalars)."""
+    are per scenario (``(S,)``, ``(S, 1)`` or scalars).
+
+    Scenarios that never make a profit after a loss cannot set anything off; they skip the year-by-year
+    loop (their loss pool is a moving sum of the last N years' losses).
+    """
     n_s, n_t = taxable.shape
     n_carry = np.broadcast_to(np.asarray(carry_years, dtype=float).reshape(-1), (n_s,))
-    uniform = bool(np.all(n_carry == n_carry[0])) if n_s else True
+    loss = np.maximum(-taxable, 0.0)
+    profit = np.maximum(taxable, 0.0)
+    used = np.zeros((n_s, n_t))
+    expired = np.zeros((n_s, n_t))
+    pool_end = np.zeros((n_s, n_t))
+    had_loss_before = np.cumsum(loss, axis=1) - loss > 0
+    needs_loop = np.any(had_loss_before & (profit > 0), axis=1)
+    uniform = n_s == 0 or bool(np.all(n_carry == n_carry[0]))
+    simple = np.flatnonzero(~needs_loop) if uniform else np.zeros(0, dtype=np.intp)
+    if simple.size:  # nothing is ever set off: the pool holds the losses of years t-N .. t
+        n = int(n_carry[0])
+        cum = np.cumsum(loss[simple], axis=1)
+        lagged = np.zeros_like(cum)
+        if n + 1 < n_t:
+            lagged[:, n + 1 :] = cum[:, : n_t - n - 1]
+        pool_end[simple] = cum - lagged
+        if n + 1 < n_t:
+            expired[simple, n + 1 :] = loss[simple, : n_t - n - 1]
+    loop_rows = np.flatnonzero(needs_loop) if uniform else np.arange(n_s)
+    if loop_rows.size:
+        u, e, p = _fifo(taxable[loop_rows], n_carry[loop_rows])
+        used[loop_rows], expired[loop_rows], pool_end[loop_rows] = u, e, p
+    rate_col = np.asarray(rate, dtype=float)
+    rate_col = rate_col.reshape(-1, 1) if rate_col.ndim == 1 else rate_col
+    tax = rate_col * np.maximum(profit - used, 0.0)
+    return TaxResult(taxable, used, expired, pool_end, tax)
+
+
+def _fifo(taxable: np.ndarray, n_carry: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Year-by-year set-off: (losses used, losses expired, pool at year end), each ``(S, T)``."""
+    n_s, n_t = taxable.shape
     max_carry = int(np.max(n_carry)) if n_s else 0
     pool = np.zeros((n_s, n_t))  # remaining loss by vintage (year of the loss)
     used = np.zeros((n_s, n_t))
@@ -35,12 +69,7 @@ def compute_tax(taxable: np.ndarray, rate: np.ndarray, carry_years: np.ndarray) 
     pool_end = np.zeros((n_s, n_t))
     for t in range(n_t):
         # a loss of year v can be set off in years v+1 .. v+N; at year t vintages v < t - N have expired
-        if uniform:
-            v_old = t - int(n_carry[0]) - 1 if n_s else -1
-            if v_old >= 0:
-                expired[:, t] = pool[:, v_old]
-                pool[:, v_old] = 0.0
-        elif t:
+        if t:
             stale = np.arange(t)[None, :] < t - n_carry[:, None]
             expired[:, t] = np.sum(np.where(stale, pool[:, :t], 0.0), axis=1)
             pool[:, :t] = np.where(stale, 0.0, pool[:, :t])
@@ -53,8 +82,5 @@ def compute_tax(taxable: np.ndarray, rate: np.ndarray, carry_years: np.ndarray) 
             pool[:, lo:t] = avail - take
             used[:, t] = np.minimum(take.sum(axis=1), profit)  # rounding never sets off more than the profit
         pool[:, t] = np.maximum(-taxable[:, t], 0.0)
-        pool_end[:, t] = pool[:, lo : t + 1].sum(axis=1)
-    rate_col = np.asarray(rate, dtype=float)
-    rate_col = rate_col.reshape(-1, 1) if rate_col.ndim == 1 else rate_col
-    tax = rate_col * np.maximum(np.maximum(taxable, 0.0) - used, 0.0)
-    return TaxResult(taxable, used, expired, pool_end, tax)
+        pool_end[:, t] = pool[:, : t + 1].sum(axis=1)
+    return used, expired, pool_end
