@@ -84,3 +84,20 @@ def _fifo(taxable: np.ndarray, n_carry: np.ndarray) -> tuple[np.ndarray, np.ndar
         pool[:, t] = np.maximum(-taxable[:, t], 0.0)
         pool_end[:, t] = pool[:, : t + 1].sum(axis=1)
     return used, expired, pool_end
+
+
+def set_off_by_vintage(taxable: np.ndarray, carry_years: int) -> np.ndarray:
+    """For one scenario, the loss of year v set off in year t, ``takes[v, t]`` [INR crore] (FIFO, expiring
+    after ``carry_years``). Its column sums equal ``compute_tax(...).losses_used``; used by the workbook."""
+    row = np.asarray(taxable, dtype=float).reshape(-1)
+    n_t = row.size
+    takes = np.zeros((n_t, n_t))
+    remaining = np.maximum(-row, 0.0)
+    for t in range(n_t):
+        left = max(row[t], 0.0)
+        for v in range(max(0, t - carry_years), t):
+            take = min(remaining[v], left)
+            takes[v, t] = take
+            remaining[v] -= take
+            left -= take
+    return takes

@@ -298,4 +298,5 @@ def load(path: str | Path, overrides: Mapping[str, Any] | None = None, *, overri
         raise AssumptionError(problems)
     model._sources = tuple((str(f), sha256_of(f)) for f in files)
     model._overrides = dict(overrides or {})
+    model._origins = dict(origins)
     return model

@@ -265,6 +265,7 @@ class Assumptions(StrictModel):
 
     _sources: tuple[tuple[str, str], ...] = PrivateAttr(default=())  # (file, sha256), base file first
     _overrides: dict[str, Any] = PrivateAttr(default_factory=dict)
+    _origins: dict[str, tuple[str, int | None]] = PrivateAttr(default_factory=dict)  # dotted path -> (file, line)
 
     @property
     def sources(self) -> tuple[tuple[str, str], ...]:
@@ -274,6 +275,11 @@ class Assumptions(StrictModel):
     @property
     def overrides(self) -> dict[str, Any]:
         return dict(self._overrides)
+
+    @property
+    def origins(self) -> dict[str, tuple[str, int | None]]:
+        """Where each dotted path was set: (file, line), or ('--set' / '<python>', None) for overrides."""
+        return dict(self._origins)
 
     @property
     def fiscal_years(self) -> list[int]:

@@ -1,0 +1,85 @@
+"""The grid shared by the workbook's Inputs and Calculations sheets: one timeline across the columns.
+
+Columns: A key, B label, C unit, D note, E scalar value (Inputs) / total (Calculations), F spacer, then one
+column per fiscal year from G. Both sheets use the same columns, so a relative reference ``Inputs!H12``
+in column H of Calculations is the same year.
+
+Formula templates name rows instead of cells; :func:`render` turns them into A1 references for one column:
+
+* ``{key}``: the row ``key`` of Calculations in this column (``G15``);
+* ``{key:prev}``: the same row in the previous column (blank before the first year, i.e. 0);
+* ``{key:upto}``: from the first year to this column (``$G15:G15``), for running totals;
+* ``{key:all}``: the whole timeline of the row (``$G$15:$Z$15``);
+* ``{in:path}``: an input by dotted path: a scalar (``Inputs!$E$7``), a yearly value in this column
+  (``Inputs!G12``), or a list laid along the timeline from the first year (``Inputs!$G$30:$Z$30``);
+* ``{c:name}``: a named constant on the Inputs sheet (units conversions).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from openpyxl.utils import get_column_letter
+
+FIRST_COL = 7  # G
+SCALAR_COL = 5  # E
+TOKEN = re.compile(r"\{([a-z]+:[^{}]+|[A-Za-z0-9_.]+(?::(?:prev|upto|all))?)\}")
+
+
+@dataclass
+class InputRef:
+    row: int
+    kind: str  # "scalar" | "yearly" | "list" | "text"
+
+
+@dataclass
+class Grid:
+    """Row positions of inputs, constants and calculation rows; renders formula templates."""
+
+    n_years: int
+    inputs: dict[str, InputRef] = field(default_factory=dict)
+    constants: dict[str, int] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)
+
+    def col(self, t: int) -> str:
+        return get_column_letter(FIRST_COL + t)
+
+    @property
+    def last_col(self) -> str:
+        return self.col(self.n_years - 1)
+
+    def render(self, template: str, t: int) -> str:
+        """The formula of ``template`` for year index ``t`` (column G + t)."""
+        c, prev = self.col(t), get_column_letter(FIRST_COL + t - 1)
+        first, last = self.col(0), self.last_col
+
+        def sub(m: re.Match[str]) -> str:
+            tok = m.group(1)
+            if tok.startswith("in:"):
+                ref = self.inputs[tok[3:]]
+                if ref.kind in ("scalar", "text"):
+                    return f"Inputs!${get_column_letter(SCALAR_COL)}${ref.row}"
+                if ref.kind == "yearly":
+                    return f"Inputs!{c}{ref.row}"
+                return f"Inputs!${first}${ref.row}:${last}${ref.row}"
+            if tok.startswith("c:"):
+                return f"Inputs!${get_column_letter(SCALAR_COL)}${self.constants[tok[2:]]}"
+            key, _, mode = tok.partition(":")
+            r = self.rows[key]
+            if mode == "prev":
+                return f"{prev}{r}"
+            if mode == "upto":
+                return f"${first}{r}:{c}{r}"
+            if mode == "all":
+                return f"${first}${r}:${last}${r}"
+            return f"{c}{r}"
+
+        return "=" + TOKEN.sub(sub, template)
+
+    def whole_row(self, key: str, sheet: str = "Calculations") -> str:
+        r = self.rows[key]
+        return f"{sheet}!${self.col(0)}${r}:${self.last_col}${r}"
+
+    def scalar_cell(self, path: str) -> str:
+        return f"Inputs!${get_column_letter(SCALAR_COL)}${self.inputs[path].row}"

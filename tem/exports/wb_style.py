@@ -1,0 +1,40 @@
+"""Workbook styles (FAST conventions: inputs blue on light yellow, calculations black) and number formats."""
+
+from __future__ import annotations
+
+from openpyxl.cell.cell import Cell
+from openpyxl.styles import Font, PatternFill
+from openpyxl.worksheet.worksheet import Worksheet
+
+HEADER = Font(bold=True)
+SECTION = Font(bold=True, size=12, color="1F3864")
+TITLE = Font(bold=True, size=16, color="1F3864")
+INPUT_FONT = Font(color="0000FF")
+INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
+CHECK_FILL = PatternFill("solid", fgColor="E2EFDA")
+KPI_FONT = Font(bold=True)
+
+FORMATS = {
+    "INR crore": '#,##0.0;[Red]-#,##0.0;"-"',
+    "USD million": '#,##0.0;[Red]-#,##0.0;"-"',
+    "INR/kWh": '#,##0;[Red]-#,##0;"-"',
+    "USD/kWh": '#,##0.00;[Red]-#,##0.00;"-"',
+    "GWh": '#,##0.000;[Red]-#,##0.000;"-"',
+    "fraction": "0.0%",
+    "FY": "0",
+    "years": "0.0",
+    "factor": "0.0000",
+    "INR per USD": "0.00",
+}
+
+
+def number_format(unit: str) -> str:
+    return FORMATS.get(unit, "General")
+
+
+def put_text(ws: Worksheet, row: int, col: int, text: object) -> Cell:
+    """Write user text as text: a value starting with '=' (or '+', '-', '@') is never a formula."""
+    cell = ws.cell(row, col)
+    cell.value = "" if text is None else str(text)
+    cell.data_type = "s"
+    return cell
