@@ -1,0 +1,1 @@
+"""Board-ready outputs: manifest, atomic file writing, workbook, charts and report."""
