@@ -381,6 +381,14 @@ def cash_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         "IF({local_cells}>0,{local_cell}+({cell_fixed}+{cell_book})/{local_cells}*{c:inr_per_kwh_per_inr_cr_gwh},NA())",
         full,
     )
+    local_cogs = "+".join(f"{{cogs_{k}}}" for k in LOCAL_PARTS.values())
+    c.row(
+        "pack_cells",
+        "Pack: cells per kWh of packs made",
+        "INR/kWh",
+        f"IF({{pack_output}}>0,({{cogs_imported_cells}}+{local_cogs})/{{pack_output}}*{{c:inr_per_kwh_per_inr_cr_gwh}},NA())",
+        None,
+    )
     c.row(
         "crossover_flag",
         "FY when a local cell costs no more than an imported one",

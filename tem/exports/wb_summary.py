@@ -78,6 +78,7 @@ UNIT_COST_LINES: list[tuple[str, str]] = [
     ("imported_cell_landed", "imp_landed"),
     ("local_cell_variable", "local_cell"),
     ("local_cell_full", "local_full"),
+    ("pack_cells", "pack_cells"),
     ("pack_non_cell_imported", "non_cell_imp"),
     ("pack_non_cell_local", "non_cell_loc"),
     ("pack_assembly", "assembly"),

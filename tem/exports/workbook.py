@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 from openpyxl import Workbook
-from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.chart import BarChart, LineChart, Reference, Series
 from openpyxl.workbook.properties import CalcProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -81,6 +81,8 @@ def build_workbook(
     _charts(ws_st, ws_uc, grid, st_rows, uc_rows)
     for ws in (ws_in, ws_calc, ws_st, ws_uc, ws_chk):
         _layout(ws, grid)
+    for ws in (ws_kpi, cover):
+        _print_setup(ws)
     wb.calculation = CalcProperties(fullCalcOnLoad=True)
     return wb, expect
 
@@ -183,63 +185,64 @@ def _cover(
     ws.column_dimensions["B"].width = 70
 
 
+def _series(ws: Worksheet, grid: Grid, row: int, title: str, smooth: bool = False) -> Series:
+    values = Reference(ws, min_col=FIRST_COL, max_col=FIRST_COL + grid.n_years - 1, min_row=row)
+    series = Series(values, title=title)
+    series.smooth = smooth
+    return series
+
+
+def _chart(chart: BarChart | LineChart, ws: Worksheet, grid: Grid, title: str, y_title: str) -> None:
+    chart.title = title
+    chart.y_axis.title = y_title
+    chart.set_categories(Reference(ws, min_col=FIRST_COL, max_col=FIRST_COL + grid.n_years - 1, min_row=3))
+    chart.height, chart.width = 9, 24
+    chart.x_axis.tickLblPos = "low"  # FY labels below the plot even when values are negative
+
+
 def _charts(ws_st: Worksheet, ws_uc: Worksheet, grid: Grid, st_rows: dict[str, int], uc_rows: dict[str, int]) -> None:
-    cats = Reference(ws_st, min_col=FIRST_COL, max_col=FIRST_COL + grid.n_years - 1, min_row=3)
     bars = BarChart()
-    bars.title = "Free cash flow and cumulative cash [INR crore]"
-    bars.add_data(
-        Reference(ws_st, min_col=FIRST_COL - 5, max_col=FIRST_COL + grid.n_years - 1, min_row=st_rows["free_cash_flow"]),
-        from_rows=True,
-        titles_from_data=False,
-    )
+    bars.series.append(_series(ws_st, grid, st_rows["free_cash_flow"], "Free cash flow"))
     line = LineChart()
-    line.add_data(
-        Reference(
-            ws_st, min_col=FIRST_COL, max_col=FIRST_COL + grid.n_years - 1, min_row=st_rows["cumulative_free_cash_flow"]
-        ),
-        from_rows=True,
-    )
-    bars.set_categories(cats)
+    line.series.append(_series(ws_st, grid, st_rows["cumulative_free_cash_flow"], "Cumulative free cash flow"))
+    _chart(bars, ws_st, grid, "Free cash flow and cumulative cash", "INR crore")
     bars += line
-    bars.height, bars.width = 9, 24
-    ws_st.add_chart(bars, f"B{ws_st.max_row + 3}")
+    anchor = ws_st.max_row + 3
+    ws_st.add_chart(bars, f"B{anchor}")
 
     vol = BarChart()
     vol.type, vol.grouping, vol.overlap = "col", "stacked", 100
-    vol.title = "Cells: made in India vs imported [GWh]"
-    for key in ("local_cells_gwh", "imported_cells_gwh", "bought_in_packs_gwh"):
-        vol.add_data(
-            Reference(ws_st, min_col=FIRST_COL, max_col=FIRST_COL + grid.n_years - 1, min_row=st_rows[key]), from_rows=True
-        )
-    vol.set_categories(cats)
-    vol.height, vol.width = 9, 24
-    ws_st.add_chart(vol, f"B{ws_st.max_row + 23}")
+    for key, title in (
+        ("local_cells_gwh", "Cells made in India"),
+        ("imported_cells_gwh", "Cells imported"),
+        ("bought_in_packs_gwh", "Packs bought in"),
+    ):
+        vol.series.append(_series(ws_st, grid, st_rows[key], title))
+    _chart(vol, ws_st, grid, "Cells made in India vs imported", "GWh")
+    ws_st.add_chart(vol, f"B{anchor + 20}")
 
     cost = LineChart()
-    cost.title = "Cell cost per kWh: imported landed vs local [INR/kWh]"
-    for key in ("imported_cell_landed_inr_per_kwh", "local_cell_variable_inr_per_kwh", "local_cell_full_inr_per_kwh"):
-        cost.add_data(
-            Reference(ws_uc, min_col=FIRST_COL, max_col=FIRST_COL + grid.n_years - 1, min_row=uc_rows[key]), from_rows=True
-        )
-    cost.set_categories(Reference(ws_uc, min_col=FIRST_COL, max_col=FIRST_COL + grid.n_years - 1, min_row=3))
-    cost.height, cost.width = 9, 24
-    ws_uc.add_chart(cost, f"B{ws_uc.max_row + 3}")
+    for key, title in (
+        ("imported_cell_landed_inr_per_kwh", "Imported cell, landed"),
+        ("local_cell_variable_inr_per_kwh", "Local cell, variable cost"),
+        ("local_cell_full_inr_per_kwh", "Local cell, full cost"),
+    ):
+        cost.series.append(_series(ws_uc, grid, uc_rows[key], title))
+    _chart(cost, ws_uc, grid, "Cell cost: imported landed vs made in India", "INR/kWh")
+    anchor = ws_uc.max_row + 3
+    ws_uc.add_chart(cost, f"B{anchor}")
 
     pack = BarChart()
     pack.type, pack.grouping, pack.overlap = "col", "stacked", 100
-    pack.title = "Pack cost per kWh by component [INR/kWh]"
-    for key in (
-        "imported_cell_landed_inr_per_kwh",
-        "pack_non_cell_imported_inr_per_kwh",
-        "pack_non_cell_local_inr_per_kwh",
-        "pack_assembly_inr_per_kwh",
+    for key, title in (
+        ("pack_cells_inr_per_kwh", "Cells"),
+        ("pack_non_cell_imported_inr_per_kwh", "Non-cell parts imported"),
+        ("pack_non_cell_local_inr_per_kwh", "Non-cell parts local"),
+        ("pack_assembly_inr_per_kwh", "Assembly"),
     ):
-        pack.add_data(
-            Reference(ws_uc, min_col=FIRST_COL, max_col=FIRST_COL + grid.n_years - 1, min_row=uc_rows[key]), from_rows=True
-        )
-    pack.set_categories(Reference(ws_uc, min_col=FIRST_COL, max_col=FIRST_COL + grid.n_years - 1, min_row=3))
-    pack.height, pack.width = 9, 24
-    ws_uc.add_chart(pack, f"B{ws_uc.max_row + 23}")
+        pack.series.append(_series(ws_uc, grid, uc_rows[key], title))
+    _chart(pack, ws_uc, grid, "Pack made in India: cost per kWh by component", "INR/kWh")
+    ws_uc.add_chart(pack, f"B{anchor + 20}")
 
 
 def _layout(ws: Worksheet, grid: Grid) -> None:
@@ -248,11 +251,16 @@ def _layout(ws: Worksheet, grid: Grid) -> None:
         ws.column_dimensions[col].width = w
     for t in range(grid.n_years):
         ws.column_dimensions[grid.col(t)].width = 11
+    _print_setup(ws)
+    ws.print_title_cols = "A:C"
+
+
+def _print_setup(ws: Worksheet) -> None:
+    """Landscape, fit to one page wide (board packs)."""
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_cols = "A:C"
 
 
 def is_missing(x: float) -> bool:

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Set up a fresh machine (Debian/Ubuntu with Python 3.11 and pip, as root): the system packages that the
+# Excel parity tests (LibreOffice) and PNG charts (Chromium) need, then the pinned Python packages and tem.
+# Without root or apt-get, the system packages are skipped with a note: HTML charts and the workbook still work.
+set -euo pipefail
+cd "$(dirname "$0")"
+if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  if ! command -v soffice >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui chromium >/dev/null
+  fi
+else
+  echo "setup.sh: not root or no apt-get: install libreoffice-calc-nogui and chromium yourself for PNG charts and the Excel parity tests" >&2
+fi
+python3 -m pip install -q -r requirements.lock -e .
