@@ -1,18 +1,23 @@
 """Command line: ``tem run``, ``tem validate``, ``tem schema``.
 
 User mistakes (bad assumptions, bad ``--set``) print a clear message on stderr and exit with code 2, with no
-traceback and no output written. Files are written to a temporary name and renamed when complete.
+traceback and no output written. Every output of a scenario is rendered in memory first and then written by
+:func:`tem.exports.writer.write_files` (temporary name, then an atomic rename); an output that cannot be
+written (read-only or full disk, a file open in Excel, a file where a folder should be) is reported without a
+traceback with exit code 1.
+
+Optional renderers are used when their module exists: ``tem.exports.workbook.render_workbook`` (``<scenario>.xlsx``,
+off with ``--no-excel``), ``tem.exports.charts.render_charts`` (``charts/``) and ``tem.exports.report.render_report``
+(``report.html``), both off with ``--no-charts``.
 """
 
 from __future__ import annotations
 
 import json
-import math
-import os
 import re
 import sys
-import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -27,6 +32,12 @@ from tem.assumptions.schema import Assumptions
 from tem.assumptions.yamlio import parse_scalar
 from tem.assumptions.yearly import fy_label
 from tem.errors import AssumptionError, Problem, TemError
+from tem.exports.chart_files import render_charts
+from tem.exports.chart_png import png_available
+from tem.exports.manifest import build_manifest, jsonable, provenance_summary, resolved_yaml, with_outputs
+from tem.exports.report import render_report
+from tem.exports.workbook import render_workbook
+from tem.exports.writer import OutputError, write_files
 from tem.results import Result
 
 app = typer.Typer(
@@ -76,63 +87,93 @@ def _parse_sets(sets: list[str]) -> dict[str, Any]:
 def _guard(fn: Callable[[], None]) -> None:
     try:
         fn()
+    except OutputError as exc:  # before TemError, its base: not the user's input, the output target
+        err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
     except TemError as exc:
         err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
-    except OSError as exc:
-        err.print(f"[bold red]error:[/] cannot write output: {exc}", highlight=False, soft_wrap=True)
-        raise typer.Exit(1) from None
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path``, then rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _folder_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._") or "scenario"
 
 
-def _json_safe(x: Any) -> Any:
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    if isinstance(x, dict):
-        return {k: _json_safe(v) for k, v in x.items()}
-    return x
+def _json_text(document: Any) -> str:
+    return json.dumps(jsonable(document), indent=2, allow_nan=False) + "\n"
 
 
-def kpi_document(result: Result, a: Assumptions) -> dict[str, Any]:
-    return {
-        "scenario": result.name,
-        "kpis": _json_safe(result.kpis),
-        "provenance": {
-            "tem_version": __version__,
-            "assumption_files": [{"path": p, "sha256": h} for p, h in a.sources],
-            "overrides": {k: v for k, v in a.overrides.items()},
-        },
-    }
+@dataclass(frozen=True)
+class OutputOptions:
+    """Which optional outputs ``tem run`` makes (each only when its renderer module exists)."""
+
+    excel: bool = True
+    charts: bool = True
+    png: bool | None = None  # None: PNG when a browser is available, else HTML only with a warning
 
 
-def write_run_outputs(result: Result, a: Assumptions, out_dir: Path) -> Path:
-    """Render every output in memory, then write each atomically into ``out_dir/<scenario>/``."""
-    folder = out_dir / _folder_name(result.name)
-    rendered = {
+def kpi_document(result: Result, manifest: dict[str, Any]) -> dict[str, Any]:
+    """The content of ``kpis.json`` (and of ``--json``): scenario, KPIs and a provenance summary."""
+    return {"scenario": result.name, "kpis": jsonable(result.kpis), "provenance": provenance_summary(manifest)}
+
+
+def render_outputs(
+    result: Result, a: Assumptions, options: OutputOptions = OutputOptions()
+) -> tuple[dict[str, bytes | str], dict[str, Any]]:
+    """Every output file of one scenario, rendered in memory: (relative name -> content, KPI document).
+
+    ``manifest.json`` comes last and lists every other file with its SHA-256, so a reader can tell which
+    files in the folder belong to this run.
+    """
+    manifest = build_manifest(a, result)
+    document = kpi_document(result, manifest)
+    files: dict[str, bytes | str] = {
         "statement.csv": result.statement.to_csv(float_format="%.10g"),
         "unit_costs.csv": result.unit_costs.to_csv(float_format="%.10g"),
         "tidy.csv": result.to_frame().to_csv(index=False, float_format="%.10g"),
-        "kpis.json": json.dumps(kpi_document(result, a), indent=2, default=str) + "\n",
+        "resolved.yaml": resolved_yaml(a),
     }
-    for name, text in rendered.items():
-        atomic_write(folder / name, text)
+    if options.excel:
+        files[f"{_folder_name(result.name)}.xlsx"] = render_workbook(result, a, manifest)
+    if options.charts:
+        png = options.png
+        if png is None:
+            png, why = png_available()
+            if not png:
+                err.print(f"[yellow]note:[/] PNG charts skipped ({why}); HTML charts are written.", highlight=False)
+        files.update(render_charts(result, png=png))
+        files["report.html"] = render_report(result, manifest)
+    files["kpis.json"] = _json_text(document)
+    files["manifest.json"] = _json_text(with_outputs(manifest, files))
+    return files, document
+
+
+def write_run_outputs(result: Result, a: Assumptions, out_dir: Path, options: OutputOptions = OutputOptions()) -> Path:
+    """Render every output in memory, then write them atomically into ``out_dir/<scenario>/``."""
+    files, _ = render_outputs(result, a, options)
+    folder = out_dir / _folder_name(result.name)
+    write_files(folder, files)
     return folder
+
+
+def _check_distinct_folders(loaded: list[tuple[Path, Assumptions]]) -> None:
+    first: dict[str, Path] = {}
+    problems = []
+    for path, a in loaded:
+        folder = _folder_name(a.name)
+        if folder in first:
+            problems.append(
+                Problem(
+                    str(path),
+                    None,
+                    "name",
+                    f"scenario {a.name!r} would write to the same output folder {folder!r} as {first[folder]};"
+                    " give each scenario its own name",
+                )
+            )
+        first.setdefault(folder, path)
+    if problems:
+        raise AssumptionError(problems)
 
 
 def kpi_table(result: Result) -> Table:
@@ -153,28 +194,45 @@ def kpi_table(result: Result) -> Table:
 def run_cmd(
     files: Annotated[list[Path] | None, typer.Argument(help="Assumption files (default assumptions/base.yaml).")] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="Override PATH=VALUE (repeatable).")] = None,
-    out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("outputs"),
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder (one subfolder per scenario).")] = Path("outputs"),
     as_json: Annotated[bool, typer.Option("--json", help="Print the KPIs as JSON on stdout.")] = False,
+    excel: Annotated[bool, typer.Option("--excel/--no-excel", help="Write the Excel workbook <scenario>.xlsx.")] = True,
+    charts: Annotated[bool, typer.Option("--charts/--no-charts", help="Write charts/ and report.html.")] = True,
+    png: Annotated[
+        bool | None,
+        typer.Option("--png/--no-png", help="Charts as PNG too (default: when Chromium is installed; --png insists)."),
+    ] = None,
 ) -> None:
-    """Run scenarios; write statement.csv, unit_costs.csv, tidy.csv and kpis.json per scenario."""
+    """Run scenarios; per scenario write statement.csv, unit_costs.csv, tidy.csv, kpis.json, manifest.json, resolved.yaml.
+
+    Also the workbook <scenario>.xlsx, charts/ and report.html when those renderers are installed.
+
+    All files of a scenario are rendered before any is written; each replaces its old version only when complete.
+
+    Exit code 2: a mistake in the assumptions or --set (nothing written). Exit code 1: an output cannot be written.
+    """
+    options = OutputOptions(excel=excel, charts=charts, png=png)
 
     def go() -> None:
         overrides = _parse_sets(set_ or [])
         paths = files or [Path("assumptions/base.yaml")]
-        loaded = [
-            load_file(p, overrides, override_source="--set") for p in paths
-        ]  # every file validated before anything is written
-        results = [(run_model(a), a) for a in loaded]
-        documents = []
-        for result, a in results:
-            folder = write_run_outputs(result, a, out_dir)
-            documents.append(kpi_document(result, a))
+        # every file validated before anything is rendered or written
+        loaded = [(p, load_file(p, overrides, override_source="--set")) for p in paths]
+        _check_distinct_folders(loaded)
+        rendered = []
+        for _, a in loaded:
+            result = run_model(a)
+            rendered.append((result, *render_outputs(result, a, options)))
+        for result, outputs, _document in rendered:
+            folder = out_dir / _folder_name(result.name)
+            write_files(folder, outputs)
             if not as_json:
                 out.print(kpi_table(result))
                 out.print(f"outputs written to {folder}/")
         if as_json:
+            documents = [document for _, _, document in rendered]
             payload: Any = documents[0] if len(documents) == 1 else documents
-            sys.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
+            sys.stdout.write(_json_text(payload))
 
     _guard(go)
 
@@ -207,7 +265,7 @@ def schema_cmd(
         if output is None:
             sys.stdout.write(text)
         else:
-            atomic_write(output, text)
+            write_files(output.parent, {output.name: text})
 
     _guard(go)
 

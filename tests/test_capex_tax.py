@@ -41,8 +41,7 @@ class TestSpendSchedule:
     def test_per_scenario_capex_and_commissioning(self) -> None:
         # scenario 2: capex 200 commissioning in year 2: years 0, 1, 2 -> 40, 60, 100.
         out = spend_schedule(_col(100.0, 200.0), np.array([[0.2, 0.3, 0.5]]), np.array([[4], [2]]), 6)
-        np.testing.assert_allclose(out, [[0.0, 0.0, 20.0, 30.0, 50.0, 0.0], [40.0, 60.0, 100.0, 0.0, 0.0, 0.0]],
-                                   rtol=1e-15)
+        np.testing.assert_allclose(out, [[0.0, 0.0, 20.0, 30.0, 50.0, 0.0], [40.0, 60.0, 100.0, 0.0, 0.0, 0.0]], rtol=1e-15)
 
     @settings(deadline=None, max_examples=200)
     @given(
@@ -50,8 +49,9 @@ class TestSpendSchedule:
         weights=st.lists(st.floats(min_value=0.01, max_value=1.0), min_size=1, max_size=5),
         data=st.data(),
     )
-    def test_spends_all_and_nothing_after_commissioning(self, capex: float, weights: list[float],
-                                                        data: st.DataObject) -> None:
+    def test_spends_all_and_nothing_after_commissioning(
+        self, capex: float, weights: list[float], data: st.DataObject
+    ) -> None:
         profile = np.array([weights]) / sum(weights)
         n_l = profile.shape[1]
         n_years = data.draw(st.integers(min_value=n_l, max_value=25))
@@ -109,8 +109,7 @@ class TestStraightLine:
 
     @settings(deadline=None, max_examples=200)
     @given(
-        additions=hnp.arrays(np.float64, hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=12),
-                             elements=_money),
+        additions=hnp.arrays(np.float64, hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=12), elements=_money),
         data=st.data(),
     )
     def test_sums_to_depreciable_cost(self, additions: np.ndarray, data: st.DataObject) -> None:
@@ -155,8 +154,7 @@ class TestWrittenDownValue:
 
     @settings(deadline=None, max_examples=200)
     @given(
-        additions=hnp.arrays(np.float64, hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=20),
-                             elements=_money),
+        additions=hnp.arrays(np.float64, hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=20), elements=_money),
         rate=st.floats(min_value=0.0, max_value=1.0),
     )
     def test_block_never_negative_and_matches_closed_form(self, additions: np.ndarray, rate: float) -> None:
@@ -263,8 +261,9 @@ class TestComputeTax:
 
     @settings(deadline=None, max_examples=200)
     @given(
-        taxable=hnp.arrays(np.float64, hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=15),
-                           elements=_signed_money),
+        taxable=hnp.arrays(
+            np.float64, hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=15), elements=_signed_money
+        ),
         rate=st.floats(min_value=0.0, max_value=0.5),
         carry=st.integers(min_value=0, max_value=16),
     )
@@ -284,12 +283,12 @@ class TestComputeTax:
 
     @settings(deadline=None, max_examples=200)
     @given(
-        taxable=hnp.arrays(np.float64, hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=15),
-                           elements=_signed_money),
+        taxable=hnp.arrays(
+            np.float64, hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=15), elements=_signed_money
+        ),
         rate=st.floats(min_value=0.0, max_value=0.5),
     )
-    def test_without_expiry_tax_is_rate_times_positive_cumulative_income(self, taxable: np.ndarray,
-                                                                          rate: float) -> None:
+    def test_without_expiry_tax_is_rate_times_positive_cumulative_income(self, taxable: np.ndarray, rate: float) -> None:
         # with N >= horizon nothing expires, and the cumulative set-off is the most the losses allow:
         # cumulative taxed income = max over t of (cumulative taxable up to t), clipped at 0
         # (the running peak of cumulative profit) -- a hand-checkable identity for FIFO with no expiry.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -11,6 +12,11 @@ import pandas as pd
 import pytest
 
 ROOT = Path(__file__).parents[1]
+CORE_FILES = ["kpis.json", "manifest.json", "resolved.yaml", "statement.csv", "tidy.csv", "unit_costs.csv"]
+
+
+def has_module(name: str) -> bool:
+    return importlib.util.find_spec(name) is not None
 
 
 def tem_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
@@ -21,7 +27,12 @@ def test_run_writes_outputs_and_prints_kpis(tmp_path: Path) -> None:
     proc = tem_cli("run", "--out", str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     folder = tmp_path / "base"
-    assert sorted(p.name for p in folder.iterdir()) == ["kpis.json", "statement.csv", "tidy.csv", "unit_costs.csv"]
+    names = {p.name for p in folder.iterdir()}
+    assert set(CORE_FILES) <= names
+    assert ("base.xlsx" in names) == has_module("tem.exports.workbook")
+    assert ("charts" in names) == has_module("tem.exports.charts")
+    assert ("report.html" in names) == has_module("tem.exports.report")
+    assert names - set(CORE_FILES) <= {"base.xlsx", "charts", "report.html"}
     doc = json.loads((folder / "kpis.json").read_text())
     assert doc["scenario"] == "base"
     assert doc["provenance"]["assumption_files"][0]["path"].endswith("base.yaml")
@@ -108,3 +119,39 @@ def test_schema_is_json_schema(tmp_path: Path) -> None:
     schema = json.loads(target.read_text())
     assert "timeline" in schema["properties"]
     assert "discount_rate" in schema["$defs"]["Timeline"]["properties"]
+
+
+def test_no_excel_no_charts_writes_the_core_files_only(tmp_path: Path) -> None:
+    proc = tem_cli("run", "--out", str(tmp_path), "--no-excel", "--no-charts")
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in (tmp_path / "base").iterdir()) == CORE_FILES
+    manifest = json.loads((tmp_path / "base" / "manifest.json").read_text())
+    assert sorted(manifest["outputs"]) == [n for n in CORE_FILES if n != "manifest.json"]
+
+
+def test_json_provenance_has_version_commit_and_time(tmp_path: Path) -> None:
+    proc = tem_cli("run", "--out", str(tmp_path), "--json", "--no-excel", "--no-charts")
+    assert proc.returncode == 0, proc.stderr
+    printed = json.loads(proc.stdout)
+    assert set(printed) == {"scenario", "kpis", "provenance"}
+    provenance = printed["provenance"]
+    assert set(provenance) >= {"tem_version", "assumption_files", "overrides", "git_commit", "timestamp"}
+    manifest = json.loads((tmp_path / "base" / "manifest.json").read_text())
+    assert provenance["git_commit"] == manifest["git_commit"]
+    assert provenance["timestamp"] == manifest["timestamp"]
+
+
+def test_help_lists_output_switches() -> None:
+    proc = tem_cli("run", "--help")
+    assert proc.returncode == 0, proc.stderr
+    for flag in ("--no-excel", "--no-charts", "--png", "--out", "--json", "--set"):
+        assert flag in proc.stdout, flag
+
+
+def test_schema_to_unwritable_path_exits_1(tmp_path: Path) -> None:
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    proc = tem_cli("schema", "-o", str(blocker / "schema.json"))
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert "a_file" in proc.stderr

@@ -57,8 +57,7 @@ def _valued(cf: np.ndarray, rate: float) -> float:
 class TestDiscountFactors:
     def test_year_end(self) -> None:
         # hand: 1/1.1, 1/1.1**2, 1/1.1**3
-        np.testing.assert_allclose(discount_factors(np.array([0.1]), 3), [[1 / 1.1, 1 / 1.21, 1 / 1.331]],
-                                   rtol=1e-15)
+        np.testing.assert_allclose(discount_factors(np.array([0.1]), 3), [[1 / 1.1, 1 / 1.21, 1 / 1.331]], rtol=1e-15)
 
     def test_mid_year(self) -> None:
         # hand: (1 + r) ** -(t + 0.5) for t = 0, 1, 2
@@ -113,8 +112,9 @@ class TestNpv:
         # (1 + r) ** -(t + 0.5) == (1 + r) ** -(t + 1) * (1 + r) ** 0.5 for every t
         cf = np.array([flows])
         scale = float(npv(rate, np.abs(cf), mid_year=True)[0])
-        assert npv(rate, cf, mid_year=True)[0] == pytest.approx(npv(rate, cf)[0] * (1.0 + rate) ** 0.5,
-                                                                rel=1e-12, abs=1e-12 * scale)
+        assert npv(rate, cf, mid_year=True)[0] == pytest.approx(
+            npv(rate, cf)[0] * (1.0 + rate) ** 0.5, rel=1e-12, abs=1e-12 * scale
+        )
 
     def test_per_scenario_rates(self) -> None:
         cf = np.array([[-100.0, 60.0, 60.0], [-100.0, 60.0, 60.0]])

@@ -99,10 +99,13 @@ def case(
 
 CASES = [
     # unknown keys
-    case("unknown_key_did_you_mean.yaml", "timeline.discount_rat",
-         r"unknown key 'discount_rat'; did you mean 'discount_rate'\?", 3),
-    case("unknown_top_level_block.yaml", "financing",
-         r"unknown key 'financing'.*allowed here:.*\btimeline\b.*\bcapex\b", 2),
+    case(
+        "unknown_key_did_you_mean.yaml",
+        "timeline.discount_rat",
+        r"unknown key 'discount_rat'; did you mean 'discount_rate'\?",
+        3,
+    ),
+    case("unknown_top_level_block.yaml", "financing", r"unknown key 'financing'.*allowed here:.*\btimeline\b.*\bcapex\b", 2),
     # the YAML itself
     case("duplicate_key.yaml", "timeline.discount_rate", r"duplicate key: also set on line 3\b", 5),
     case("unsafe_yaml_tag.yaml", "", r"python/object/apply:os\.system.*only plain YAML", 2),
@@ -112,53 +115,94 @@ CASES = [
     case("wrong_type_string_for_number.yaml", "tax.corporate_rate", r"'high'.*valid number", 3),
     case("wrong_type_string_for_yearly.yaml", "opex.rnd_inr_cr", r"expected a number.*got str", 3),
     case("bool_for_number.yaml", "capex.phases.cell_plant_1.capex_inr_cr", r"true/false|valid number", 5),
-    case("percent_for_fraction.yaml", "cells.imported.freight_and_insurance_rate",
-         r"fraction, not a percent; use 0\.05 for 5%", 4),
-    case("percent_for_yearly_share.yaml", "cells.imported.bcd_rate_ess",
-         r"fraction, not a percent; use 0\.2 for 20%", 4),
+    case(
+        "percent_for_fraction.yaml",
+        "cells.imported.freight_and_insurance_rate",
+        r"fraction, not a percent; use 0\.05 for 5%",
+        4,
+    ),
+    case("percent_for_yearly_share.yaml", "cells.imported.bcd_rate_ess", r"fraction, not a percent; use 0\.2 for 20%", 4),
     case("percent_for_inflation.yaml", "timeline.inflation_rate", r"percent.*use 0\.045\b", 3),
     case("share_above_one_in_list.yaml", "cells.local.yield_ramp.1", r"\b1\.2\b.*(above 1|outside \[0, 1\])", 4),
-    case("growth_path_leaves_share_bounds.yaml", "transition.target_local_share",
-         r"FY34.*1\.07.*(above 1|outside \[0, 1\])", 3, absent=r"percent|use 0\.0"),
+    case(
+        "growth_path_leaves_share_bounds.yaml",
+        "transition.target_local_share",
+        r"FY34.*1\.07.*(above 1|outside \[0, 1\])",
+        3,
+        absent=r"percent|use 0\.0",
+    ),
     case("negative_price.yaml", "demand.ess.price_usd_per_kwh", r"-5 is negative.*>= 0", 4),
     case("negative_volume.yaml", "demand.captive.volume_gwh", r"-1 is negative.*>= 0", 4),
     case("nan_value.yaml", "timeline.discount_rate", r"\bnan\b.*not a finite number", 3),
     case("inf_value.yaml", "pack.assembly_inr_per_kwh", r"\binf\b.*not a finite number", 3),
     # yearly inputs against the horizon
     case("list_wrong_length.yaml", "opex.rnd_inr_cr", r"20 values \(FY26-FY45\), got 3", 3),
-    case("fy_point_outside_horizon.yaml", "cells.imported.bcd_rate_vehicle",
-         r"'FY50'.*outside the horizon FY26-FY45", 4),
-    case("bad_interpolation.yaml", "pack.non_cell_bom_usd_per_kwh",
-         r"interpolation 'cubic' is not one of hold, linear", 3),
+    case("fy_point_outside_horizon.yaml", "cells.imported.bcd_rate_vehicle", r"'FY50'.*outside the horizon FY26-FY45", 4),
+    case("bad_interpolation.yaml", "pack.non_cell_bom_usd_per_kwh", r"interpolation 'cubic' is not one of hold, linear", 3),
     case("growth_path_extra_key.yaml", "timeline.inr_per_usd", r"exactly the keys start and growth.*'floor'", 3),
-    case("horizon_shorter_than_base_points.yaml", "demand.captive.volume_gwh",
-         r"\['FY40', 'FY45'\].*outside the horizon FY26-FY35", 23, problem_file=BASE),
+    case(
+        "horizon_shorter_than_base_points.yaml",
+        "demand.captive.volume_gwh",
+        r"\['FY40', 'FY45'\].*outside the horizon FY26-FY35",
+        23,
+        problem_file=BASE,
+    ),
     # capex phases (addressed by name)
-    case("spend_profile_not_summing_to_one.yaml", "capex.phases.cell_plant_1.spend_profile",
-         r"sums to 1\.1\b.*must sum to 1", 5),
-    case("commissioning_outside_horizon.yaml", "capex.phases.pack_line_3.commissioning_fy",
-         r"2050 is outside the horizon FY26-FY45", 5),
-    case("spend_before_first_fy.yaml", "capex.phases.pack_line_1.spend_profile",
-         r"start in FY25, before the first year FY26", 5),
-    case("rnd_centre_capacity.yaml", "capex.phases.rnd_centre.capacity_gwh",
-         r"capacity_gwh is 1 but a rnd_centre adds no modelled capacity", 5),
+    case(
+        "spend_profile_not_summing_to_one.yaml",
+        "capex.phases.cell_plant_1.spend_profile",
+        r"sums to 1\.1\b.*must sum to 1",
+        5,
+    ),
+    case(
+        "commissioning_outside_horizon.yaml",
+        "capex.phases.pack_line_3.commissioning_fy",
+        r"2050 is outside the horizon FY26-FY45",
+        5,
+    ),
+    case(
+        "spend_before_first_fy.yaml",
+        "capex.phases.pack_line_1.spend_profile",
+        r"start in FY25, before the first year FY26",
+        5,
+    ),
+    case(
+        "rnd_centre_capacity.yaml",
+        "capex.phases.rnd_centre.capacity_gwh",
+        r"capacity_gwh is 1 but a rnd_centre adds no modelled capacity",
+        5,
+    ),
     case("duplicate_phase_names.yaml", "capex.phases.cell_plant_3.name", r"'cell_plant_3' is used twice", 12),
-    case("remove_unknown_phase.yaml", "capex.phases.recycling_lines",
-         r"recycling_lines.*did you mean 'recycling_line'", 4),
+    case("remove_unknown_phase.yaml", "capex.phases.recycling_lines", r"recycling_lines.*did you mean 'recycling_line'", 4),
     # other cross-field rules
     case("segment_volume_and_units.yaml", "demand.captive", r"either volume_gwh, or units and kwh_per_unit", 3),
-    case("fob_price_missing.yaml", "cells.imported",
-         r"exactly one of fob_price_usd_per_kwh and fob_learning_curve", 3),
-    case("perpetuity_growth_not_below_discount.yaml", "valuation.terminal_growth_rate",
-         r"0\.13 must be below the discount rate 0\.125", 4),
-    case("local_cells_start_outside_horizon.yaml", "transition.local_cells_start_fy",
-         r"2020 is outside the horizon FY26-FY45.*null for never", 3),
+    case("fob_price_missing.yaml", "cells.imported", r"exactly one of fob_price_usd_per_kwh and fob_learning_curve", 3),
+    case(
+        "perpetuity_growth_not_below_discount.yaml",
+        "valuation.terminal_growth_rate",
+        r"0\.13 must be below the discount rate 0\.125",
+        4,
+    ),
+    case(
+        "local_cells_start_outside_horizon.yaml",
+        "transition.local_cells_start_fy",
+        r"2020 is outside the horizon FY26-FY45.*null for never",
+        3,
+    ),
     # extends
-    case("cyclic_extends_a.yaml", "extends",
-         r"cyclic extends: \S*cyclic_extends_a\.yaml -> \S*cyclic_extends_b\.yaml -> \S*cyclic_extends_a\.yaml", 1,
-         problem_file=MALFORMED / "cyclic_extends_b.yaml"),
-    case("missing_extends_target.yaml", "extends",
-         r"'\.\./\.\./assumptions/no_such_base\.yaml' not found.*relative to the file that extends it", 1),
+    case(
+        "cyclic_extends_a.yaml",
+        "extends",
+        r"cyclic extends: \S*cyclic_extends_a\.yaml -> \S*cyclic_extends_b\.yaml -> \S*cyclic_extends_a\.yaml",
+        1,
+        problem_file=MALFORMED / "cyclic_extends_b.yaml",
+    ),
+    case(
+        "missing_extends_target.yaml",
+        "extends",
+        r"'\.\./\.\./assumptions/no_such_base\.yaml' not found.*relative to the file that extends it",
+        1,
+    ),
 ]
 
 
@@ -197,9 +241,12 @@ def test_one_file_with_three_problems_reports_all_three() -> None:
     assert all(str(p) in text for p in problems)
 
 
-@pytest.mark.xfail(strict=True, reason="the timeline-dependent checks (checks.horizon_problems) run in a model "
-                   "validator that pydantic skips when any field is invalid, so they are reported only on a "
-                   "second run after the field errors are fixed")
+@pytest.mark.xfail(
+    strict=True,
+    reason="the timeline-dependent checks (checks.horizon_problems) run in a model "
+    "validator that pydantic skips when any field is invalid, so they are reported only on a "
+    "second run after the field errors are fixed",
+)
 def test_field_problems_and_horizon_problems_are_reported_together() -> None:
     f = MALFORMED / "field_and_horizon_problems.yaml"
     problems = problems_of(f)
@@ -231,8 +278,10 @@ def test_unsafe_yaml_tag_is_never_executed(monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_phase_problems_name_the_phase_not_its_index() -> None:
     # Whatever the level, a capex phase is addressed by its name, never by its position in the list.
-    for name, phase in [("spend_profile_not_summing_to_one.yaml", "cell_plant_1"),
-                        ("rnd_centre_capacity.yaml", "rnd_centre")]:
+    for name, phase in [
+        ("spend_profile_not_summing_to_one.yaml", "cell_plant_1"),
+        ("rnd_centre_capacity.yaml", "rnd_centre"),
+    ]:
         problems = problems_of(MALFORMED / name)
         assert any(p.path.startswith(f"capex.phases.{phase}") for p in problems), listing(problems)
         assert not any(re.match(r"capex\.phases\.\d", p.path) for p in problems), listing(problems)
@@ -268,32 +317,46 @@ def test_file_of_exactly_one_million_bytes_is_read(tmp_path: Path) -> None:
 
 
 OVERRIDE_CASES = [
-    pytest.param({"capex.phases.cell_plant_9.capex_inr_cr": 100.0},
-                 Expect("capex.phases.cell_plant_9.capex_inr_cr",
-                        r"no item named 'cell_plant_9' under capex\.phases.*did you mean 'cell_plant_[12]'\?",
-                        None, PYTHON),
-                 id="unknown_phase_name"),
-    pytest.param({"timeline.discount_rat": 0.1},
-                 Expect("timeline.discount_rat", r"unknown key 'discount_rat'; did you mean 'discount_rate'\?",
-                        None, PYTHON),
-                 id="unknown_key"),
-    pytest.param({"cells.imported.freight_and_insurance_rate": 5},
-                 Expect("cells.imported.freight_and_insurance_rate", r"use 0\.05 for 5%", None, PYTHON),
-                 id="percent"),
-    pytest.param({"demand.captive.volume_gwh.FY30": 2.0},
-                 Expect("demand.captive.volume_gwh.FY30",
-                        r"demand\.captive\.volume_gwh is a value, not a block", None, PYTHON),
-                 id="step_into_a_yearly_value"),
-    pytest.param({"capex.phases.cell_plant_1": 3.0},
-                 Expect("capex.phases.cell_plant_1", r"cell_plant_1.*(block|phase)", None, PYTHON,
-                        absent=r"add the item name"),
-                 id="phase_set_to_a_number"),
-    pytest.param({"timelin.discount_rate": 0.1},
-                 Expect("timelin", r"unknown key 'timelin'; did you mean 'timeline'\?", None, PYTHON),
-                 id="unknown_block"),
-    pytest.param({"cells.local.yield_ramp": [0.5, 2.0]},
-                 Expect("cells.local.yield_ramp.1", r"\b2\b.*(above 1|outside \[0, 1\])", None, PYTHON),
-                 id="list_item_from_override"),
+    pytest.param(
+        {"capex.phases.cell_plant_9.capex_inr_cr": 100.0},
+        Expect(
+            "capex.phases.cell_plant_9.capex_inr_cr",
+            r"no item named 'cell_plant_9' under capex\.phases.*did you mean 'cell_plant_[12]'\?",
+            None,
+            PYTHON,
+        ),
+        id="unknown_phase_name",
+    ),
+    pytest.param(
+        {"timeline.discount_rat": 0.1},
+        Expect("timeline.discount_rat", r"unknown key 'discount_rat'; did you mean 'discount_rate'\?", None, PYTHON),
+        id="unknown_key",
+    ),
+    pytest.param(
+        {"cells.imported.freight_and_insurance_rate": 5},
+        Expect("cells.imported.freight_and_insurance_rate", r"use 0\.05 for 5%", None, PYTHON),
+        id="percent",
+    ),
+    pytest.param(
+        {"demand.captive.volume_gwh.FY30": 2.0},
+        Expect("demand.captive.volume_gwh.FY30", r"demand\.captive\.volume_gwh is a value, not a block", None, PYTHON),
+        id="step_into_a_yearly_value",
+    ),
+    pytest.param(
+        {"capex.phases.cell_plant_1": 3.0},
+        Expect("capex.phases.cell_plant_1", r"cell_plant_1.*(block|phase)", None, PYTHON, absent=r"add the item name"),
+        id="phase_set_to_a_number",
+    ),
+    pytest.param(
+        {"timelin.discount_rate": 0.1},
+        Expect("timelin", r"unknown key 'timelin'; did you mean 'timeline'\?", None, PYTHON),
+        id="unknown_block",
+    ),
+    pytest.param(
+        {"cells.local.yield_ramp": [0.5, 2.0]},
+        Expect("cells.local.yield_ramp.1", r"\b2\b.*(above 1|outside \[0, 1\])", None, PYTHON),
+        id="list_item_from_override",
+    ),
 ]
 
 
@@ -401,8 +464,7 @@ def test_remove_true_deletes_a_phase(base_in_tmp: Path) -> None:
 
 def test_remove_and_modify_in_one_scenario(base_in_tmp: Path) -> None:
     body = (
-        "capex:\n  phases:\n    - {name: cell_plant_2, remove: true}\n"
-        "    - {name: pilot_cell_line, capex_inr_cr: 350.0}\n"
+        "capex:\n  phases:\n    - {name: cell_plant_2, remove: true}\n    - {name: pilot_cell_line, capex_inr_cr: 350.0}\n"
     )
     a = tem.load(_scenario(base_in_tmp, body))
     phases = {p.name: p for p in a.capex.phases}
@@ -418,8 +480,11 @@ def test_remove_and_modify_in_one_scenario(base_in_tmp: Path) -> None:
         # a growth path over FY points
         ("cells.imported.fob_price_usd_per_kwh", "{start: 50.0, growth: -0.02}", {"start": 50.0, "growth": -0.02}),
         # FY points over a growth path: no 'start'/'growth' left over
-        ("timeline.inr_per_usd", "{FY26: 90.0, FY45: 120.0, interpolation: linear}",
-         {"FY26": 90.0, "FY45": 120.0, "interpolation": "linear"}),
+        (
+            "timeline.inr_per_usd",
+            "{FY26: 90.0, FY45: 120.0, interpolation: linear}",
+            {"FY26": 90.0, "FY45": 120.0, "interpolation": "linear"},
+        ),
         # a number over FY points
         ("cells.imported.bcd_rate_vehicle", "0.1", 0.1),
     ],

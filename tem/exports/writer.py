@@ -1,0 +1,179 @@
+"""Write a run's output files safely: all or nothing per file, never outside the output folder.
+
+Everything is rendered in memory first; ``write_files`` then works in two steps:
+
+1. *stage*: each file is written in full (and flushed to disk) to a hidden temporary name in its own target
+   folder (``.<name>.<random>.tmp``, same file system), so a full disk, a read-only folder or a permission
+   problem shows up before any existing output is touched;
+2. *commit*: each temporary file is renamed over its target with ``os.replace`` (atomic on one file system).
+
+If anything fails, every temporary file of the call is removed and :class:`OutputError` names the path and
+the reason. A reader therefore only ever sees a complete old file or a complete new file: files renamed
+before the failure are the new ones, all others keep their previous content.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path, PurePosixPath, PureWindowsPath
+
+from tem.errors import TemError
+
+TMP_SUFFIX = ".tmp"
+
+
+class OutputError(TemError):
+    """An output could not be written (unwritable, read-only or full disk, locked file, bad name).
+
+    The command line reports it without a traceback and exits with code 1.
+    """
+
+
+_REASON_BY_NAME = {
+    "EACCES": "permission denied",
+    "EPERM": "operation not permitted",
+    "EROFS": "the file system is read-only",
+    "ENOSPC": "the disk is full (no space left on device)",
+    "EDQUOT": "the disk quota is exceeded",
+    "EISDIR": "a folder is in the way where the file should be",
+    "ENOTDIR": "part of the path is a file, not a folder",
+    "EEXIST": "a file is in the way where a folder should be",
+    "EBUSY": "the file is in use (locked by another program?)",
+    "ETXTBSY": "the file is in use (locked by another program?)",
+    "ENAMETOOLONG": "the name is too long",
+    "ENOENT": "the folder does not exist",
+}
+_REASONS = {getattr(errno, k): v for k, v in _REASON_BY_NAME.items() if hasattr(errno, k)}
+
+
+def describe_os_error(exc: OSError) -> str:
+    """A plain-words reason for ``exc`` (with the system's own wording), e.g. 'permission denied'."""
+    reason = _REASONS.get(exc.errno or 0)
+    if isinstance(exc, PermissionError):
+        reason = (reason or "permission denied") + " (is the file open in another program, such as Excel?)"
+    system = exc.strerror or str(exc)
+    return f"{reason} [{system}]" if reason else system
+
+
+def _error(action: str, path: Path, exc: OSError) -> OutputError:
+    return OutputError(f"cannot {action} {path}: {describe_os_error(exc)}")
+
+
+def safe_relative(name: str) -> PurePosixPath:
+    """``name`` as a relative path inside the output folder; OutputError if it is absolute or escapes it."""
+    text = str(name)
+    if not text or "\x00" in text:
+        raise OutputError(f"refusing output name {name!r}: empty or contains a NUL character")
+    if PurePosixPath(text).is_absolute() or PureWindowsPath(text).is_absolute() or PureWindowsPath(text).drive:
+        raise OutputError(f"refusing output name {name!r}: absolute paths are not allowed; names are relative to the folder")
+    rel = PurePosixPath(text.replace("\\", "/"))
+    if ".." in rel.parts:
+        raise OutputError(f"refusing output name {name!r}: '..' would leave the output folder")
+    if not rel.parts or rel.name in ("", "."):
+        raise OutputError(f"refusing output name {name!r}: not a file name")
+    return rel
+
+
+def _within(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def _stage(target: Path, data: bytes) -> Path:
+    """Write ``data`` to a new temporary file beside ``target``; return its path (removed again on failure)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}{TMP_SUFFIX}")
+        try:
+            fd = os.open(tmp, flags, 0o666)  # the umask applies, as for any new file
+            break
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise _error("write", target, exc) from exc
+    else:  # pragma: no cover - 100 random collisions
+        raise OutputError(f"cannot write {target}: no free temporary name")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            try:
+                os.fsync(fh.fileno())
+            except OSError as exc:  # some network and virtual file systems cannot sync; the rename still works
+                if exc.errno not in (errno.EINVAL, errno.ENOTSUP):
+                    raise
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise _error("write", target, exc) from exc
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+def write_files(folder: Path, files: Mapping[str, bytes | str]) -> list[Path]:
+    """Write ``files`` (relative name -> content; text is written as UTF-8) into ``folder`` atomically.
+
+    Subfolders in names (``charts/cash.html``) are created. Names that are absolute or contain ``..`` are
+    refused before anything is written. Returns the written paths in the order given. Raises
+    :class:`OutputError` naming the path and the reason when a folder cannot be made or a file written;
+    then no temporary file is left, and each target holds either its previous or its new complete content.
+    """
+    plan: list[tuple[Path, bytes]] = []
+    seen: set[PurePosixPath] = set()
+    for name, content in files.items():
+        rel = safe_relative(name)
+        if rel in seen:
+            raise OutputError(f"refusing output name {name!r}: the same file is named twice")
+        seen.add(rel)
+        if isinstance(content, str):
+            data = content.encode("utf-8")
+        elif isinstance(content, (bytes, bytearray, memoryview)):
+            data = bytes(content)
+        else:
+            raise TypeError(f"content of {name!r} must be bytes or str, not {type(content).__name__}")
+        plan.append((folder.joinpath(*rel.parts), data))
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _error("create the output folder", folder, exc) from exc
+    root = folder.resolve()
+
+    pending: list[tuple[Path, Path]] = []  # (temporary, target) not yet renamed
+    try:
+        for target, data in plan:
+            _make_folders(folder, root, target.relative_to(folder).parent.parts)
+            if target.is_dir() and not target.is_symlink():
+                raise OutputError(f"cannot write {target}: {_REASON_BY_NAME['EISDIR']}")
+            pending.append((_stage(target, data), target))
+        done: list[Path] = []
+        while pending:
+            tmp, target = pending[0]
+            try:
+                os.replace(tmp, target)
+            except OSError as exc:
+                raise _error("replace", target, exc) from exc
+            pending.pop(0)
+            done.append(target)
+        return done
+    finally:
+        for tmp, _ in pending:
+            with contextlib.suppress(OSError):  # keep the original error
+                tmp.unlink(missing_ok=True)
+
+
+def _make_folders(folder: Path, root: Path, parts: tuple[str, ...]) -> None:
+    """Create ``folder/parts...`` one level at a time, refusing any level that leads outside ``root``."""
+    current = folder
+    for part in parts:
+        current = current / part
+        if not _within(current.resolve(), root):  # a symbolic link leading out of the output folder
+            raise OutputError(f"refusing to write into {current}: it leads outside the output folder {folder}")
+        try:
+            current.mkdir(exist_ok=True)
+        except OSError as exc:
+            raise _error("create the folder", current, exc) from exc
