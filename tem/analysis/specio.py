@@ -1,0 +1,102 @@
+"""Load an analysis specification (sweep, Monte Carlo) from YAML with the same error quality as assumption files.
+
+Duplicate keys, unsafe tags, oversize files, unknown keys ("did you mean"), wrong types, percents where a
+fraction is expected, and NaN/inf are all reported together with file, line, dotted path and what is allowed.
+Relative values such as ``-20%`` are written as strings and parsed by :func:`parse_relative`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from tem.assumptions.yamlio import read_yaml
+from tem.errors import AssumptionError, Problem
+
+M = TypeVar("M", bound=BaseModel)
+RELATIVE = re.compile(r"^\s*([+-]?\d+(?:\.\d+)?)\s*%\s*$")
+
+
+def parse_relative(value: str) -> float | None:
+    """'-20%' -> -0.2, '+5%' -> 0.05; None when ``value`` is not a relative change."""
+    match = RELATIVE.match(value)
+    return float(match.group(1)) / 100.0 if match else None
+
+
+def _model_fields_at(cls: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """Field names of the model that holds ``loc[-1]`` (for suggestions)."""
+    import typing
+
+    current: Any = cls
+    for step in loc[:-1]:
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            field = current.model_fields.get(str(step))
+            if field is None:
+                return []
+            current = field.annotation
+            continue
+        inner = [a for a in typing.get_args(current) if isinstance(a, type) and issubclass(a, BaseModel)]
+        if not inner:
+            for a in typing.get_args(current):
+                inner += [b for b in typing.get_args(a) if isinstance(b, type) and issubclass(b, BaseModel)]
+        if not inner:
+            return []
+        current = inner[0]
+    if not (isinstance(current, type) and issubclass(current, BaseModel)):
+        inner = [a for a in typing.get_args(current) if isinstance(a, type) and issubclass(a, BaseModel)]
+        current = inner[0] if inner else None
+    return list(current.model_fields) if current is not None else []
+
+
+def _path(loc: tuple[Any, ...], data: Any) -> str:
+    parts: list[str] = []
+    node = data
+    for step in loc:
+        if isinstance(step, int) and isinstance(node, list) and step < len(node):
+            item = node[step]
+            label = item.get("name", item.get("path", step)) if isinstance(item, dict) else step
+            parts.append(str(label) if not isinstance(label, str) or "." not in label else str(step))
+            node = item
+        else:
+            parts.append(str(step))
+            node = node.get(step) if isinstance(node, dict) else None
+    return ".".join(parts)
+
+
+def load_spec(path: str | Path, model: type[M]) -> M:
+    """Read and validate ``path`` as ``model``; raise AssumptionError listing every problem."""
+    path = Path(path)
+    if not path.is_file():
+        raise AssumptionError([Problem(str(path), None, "", "file not found")])
+    data, lines, problems = read_yaml(path)
+    if data is None:
+        raise AssumptionError(problems)
+    try:
+        spec = model.model_validate(data, context={"file": str(path)})
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            dotted = _path(loc, data)
+            line = None
+            probe = dotted
+            while probe and line is None:
+                line = lines.get(probe)
+                probe = probe.rpartition(".")[0]
+            message = str(err["msg"]).removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                known = _model_fields_at(model, loc)
+                hint = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.5)
+                message = f"unknown key {loc[-1]!r}" + (f"; did you mean {hint[0]!r}?" if hint else f" (allowed: {', '.join(known)})")
+            elif err["type"] == "missing":
+                message = "required key is missing"
+            elif "input" in err and not isinstance(err["input"], (dict, list)) and err["type"] != "value_error":
+                message = f"{err['input']!r}: {message}"
+            problems.append(Problem(str(path), line, dotted, message))
+        raise AssumptionError(problems) from None
+    if problems:
+        raise AssumptionError(problems)
+    return spec
