@@ -90,7 +90,8 @@ def load_spec(path: str | Path, model: type[M]) -> M:
             if err["type"] == "extra_forbidden":
                 known = _model_fields_at(model, loc)
                 hint = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.5)
-                message = f"unknown key {loc[-1]!r}" + (f"; did you mean {hint[0]!r}?" if hint else f" (allowed: {', '.join(known)})")
+                suggestion = f"; did you mean {hint[0]!r}?" if hint else f" (allowed: {', '.join(known)})"
+                message = f"unknown key {loc[-1]!r}{suggestion}"
             elif err["type"] == "missing":
                 message = "required key is missing"
             elif "input" in err and not isinstance(err["input"], (dict, list)) and err["type"] != "value_error":
