@@ -277,6 +277,9 @@ def version_cmd() -> None:
 
 
 def main() -> None:
+    """The ``tem`` console script: every command, including the analyses registered by their modules."""
+    import tem.cli_sweep  # noqa: F401  (registers sweep and goalseek)
+
     app()
 
 

@@ -192,6 +192,7 @@ def with_values(
             base = inputs.arrays[path]
             kind = inputs.kinds[path]
             if mode == "scales":
+                base = arrays[path]  # a path may also have been given values: scale those
                 if arr.ndim != 1:
                     raise BatchInputError(f"{path}: scales must have shape (S,), got {arr.shape}")
                 new = base * arr[:, None]
