@@ -8,7 +8,7 @@ Every step is a pure function over arrays shaped ``(n_scenarios, n_years)``.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
@@ -109,8 +109,12 @@ def run_batch_inputs(
     scales: Mapping[str, Any] | None = None,
     chunk_size: int = 5_000,
     workers: int | None = None,
+    year_lines: Sequence[str] = (),
 ) -> dict[str, np.ndarray]:
     """KPIs ``(S,)`` of a batch built from per-scenario values.
+
+    ``year_lines`` adds one year of a yearly line as an extra KPI, written ``"<line>@FY30"`` with a line from
+    :data:`YEAR_LINES` (e.g. ``"local_cell_full_minus_imported_inr_per_kwh@FY30"``, for goal seeks on one year).
 
     Evaluated in chunks (bounded memory; about 5,000 scenarios fit the CPU caches best here), on ``workers``
     threads (default: the CPU count; numpy releases the GIL inside array operations). Each scenario's result
@@ -121,9 +125,15 @@ def run_batch_inputs(
     n_s = batch.n_scenarios
     bounds = [(start, min(n_s, start + chunk_size)) for start in range(0, n_s, chunk_size)]
 
+    wanted = [_parse_year_line(batch, spec) for spec in year_lines]
+
     def one(span: tuple[int, int]) -> dict[str, np.ndarray]:
         main, _ = run_inputs(take_scenarios(batch, *span), full_counterfactual=False)
-        return main.kpis
+        kpis = dict(main.kpis)
+        for spec, line, t in wanted:
+            values = np.broadcast_to(YEAR_LINES[line](main), (span[1] - span[0], batch.structure.n_years))
+            kpis[spec] = values[:, t].copy()
+        return kpis
 
     n_workers = min(len(bounds), workers or os.cpu_count() or 1)
     if n_workers <= 1:
@@ -132,6 +142,42 @@ def run_batch_inputs(
         with ThreadPoolExecutor(max_workers=n_workers) as pool:
             parts = list(pool.map(one, bounds))
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+
+def _local_full_minus_imported(o: Outcome) -> np.ndarray:
+    from tem.kpis import local_cell_full_cost
+
+    return local_cell_full_cost(o.volumes, o.unit_costs, o.capex) - o.unit_costs.imported_cell
+
+
+YEAR_LINES: dict[str, Callable[[Outcome], np.ndarray]] = {
+    "local_cell_full_minus_imported_inr_per_kwh": _local_full_minus_imported,
+    "local_cell_variable_minus_imported_inr_per_kwh": lambda o: np.where(
+        o.volumes.local_cells_gwh > 0, o.unit_costs.local_cell - o.unit_costs.imported_cell, np.nan
+    ),
+    "imported_cell_landed_inr_per_kwh": lambda o: o.unit_costs.imported_cell,
+    "dva_share": lambda o: o.operations.dva_share,
+    "free_cash_flow_inr_cr": lambda o: o.cash.free_cash_flow,
+    "ebitda_inr_cr": lambda o: o.operations.ebitda,
+    "local_cells_gwh": lambda o: o.volumes.local_cells_gwh,
+}
+
+
+def _parse_year_line(inp: Inputs, spec: str) -> tuple[str, str, int]:
+    from tem.assumptions.yearly import parse_fy
+    from tem.errors import BatchInputError
+
+    line, _, fy_text = spec.partition("@")
+    if line not in YEAR_LINES or not fy_text:
+        raise BatchInputError(f"{spec!r}: write <line>@FY30 with a line from {sorted(YEAR_LINES)}")
+    try:
+        fy = parse_fy(fy_text, inp.structure.first_fy)
+    except ValueError as exc:
+        raise BatchInputError(f"{spec!r}: {exc}") from None
+    t = fy - inp.structure.first_fy
+    if not 0 <= t < inp.structure.n_years:
+        raise BatchInputError(f"{spec!r}: {fy_text} is outside the horizon")
+    return spec, line, t
 
 
 def _check_batch_timing(inp: Inputs) -> None:

@@ -170,9 +170,10 @@ def with_values(
     """A batch of S scenarios from per-scenario values and multipliers (inputs are not modified).
 
     ``values[path]``: shape ``(S,)`` sets a scalar per scenario; for a yearly input it rescales the whole
-    base path so that its first year equals the value (``path * v / path[0]``); shape ``(S, T)`` replaces a
-    yearly path; ``(S, L)`` replaces a list. ``scales[path]``: shape ``(S,)`` multiplies any input
-    (a whole yearly path at once). All given arrays must share one S.
+    base path so that its first year equals the value (``path * v / path[0]``); for a list (a ramp) it makes
+    the list flat at that value; shape ``(S, T)`` replaces a yearly path; ``(S, L)`` replaces a list.
+    ``scales[path]``: shape ``(S,)`` multiplies any input (a whole yearly path at once). All given arrays must
+    share one S.
     """
     arrays = dict(inputs.arrays)
     n_s = None
@@ -198,6 +199,8 @@ def with_values(
                 new = base * arr[:, None]
             elif arr.ndim == 1 and kind == "scalar":
                 new = arr[:, None]
+            elif arr.ndim == 1 and kind == "list":
+                new = arr[:, None]  # one value per scenario: a flat list (e.g. a constant yield)
             elif arr.ndim == 1 and kind == "yearly":
                 ref = float(base[0, 0])
                 if ref == 0.0:

@@ -19,8 +19,10 @@ def ramp_by_age(ramp: np.ndarray, age: np.ndarray) -> np.ndarray:
     """Value of a ramp ``(S|1, L)`` at integer ``age`` ``(S, T)`` (years since start; the last value holds);
     0 where ``age < 0``."""
     n_l = ramp.shape[1]
+    n_s = max(ramp.shape[0], age.shape[0])
+    age = np.broadcast_to(age, (n_s, age.shape[1]))
     idx = np.clip(age, 0, n_l - 1).astype(np.intp)
-    rows = np.arange(idx.shape[0])[:, None] if ramp.shape[0] > 1 else np.zeros((1, 1), dtype=np.intp)
+    rows = np.arange(n_s)[:, None] if ramp.shape[0] > 1 else np.zeros((1, 1), dtype=np.intp)
     vals = ramp[rows, idx]
     return np.where(age >= 0, vals, 0.0)
 

@@ -180,3 +180,35 @@ def test_goalseek_cli_exit_codes() -> None:
     assert bad.returncode == 2
     assert "Traceback" not in bad.stderr
     assert "does not reach" in bad.stderr
+
+
+def test_yield_needed_for_local_cells_to_beat_imports_in_fy30() -> None:
+    a = tem.load(BASE)
+    # variable cost: a flat yield of about 86% is enough in FY30 (the base ramp gives 85% in FY30)
+    r = goal_seek(a, "cells.local.yield_ramp", "local_cell_variable_minus_imported_inr_per_kwh@FY30", 0.0, 0.5, 1.0)
+    assert 0.80 < r.value < 0.92
+    assert abs(r.kpi_at_value) < 1e-3
+    # full cost (with the pilot line's fixed costs and depreciation): no yield achieves it; the error says why
+    with pytest.raises(NoSolutionError, match=r"local_cell_full_minus_imported_inr_per_kwh@FY30 does not reach 0"):
+        goal_seek(a, "cells.local.yield_ramp", "local_cell_full_minus_imported_inr_per_kwh@FY30", 0.0, 0.5, 1.0)
+    with pytest.raises(BatchInputError, match="<line>@FY30"):
+        goal_seek(a, "cells.local.yield_ramp", "no_such_line@FY30", 0.0, 0.5, 1.0)
+
+
+def test_batches_of_ramps_equal_single_runs() -> None:
+    a = tem.load(BASE)
+    ramps = np.array([[0.3, 0.6, 0.8, 0.85], [0.5, 0.9, 0.9, 0.9], [0.2, 0.4, 0.6, 0.8]])
+    batch = tem.run_batch(
+        a, {"capex.phases.cell_plant_1.utilization_ramp": ramps, "cells.local.yield_ramp": [0.7, 0.9, 1.0]}
+    )
+    for i in range(3):
+        one = tem.run(
+            tem.load(
+                BASE,
+                overrides={
+                    "capex.phases.cell_plant_1.utilization_ramp": ramps[i].tolist(),
+                    "cells.local.yield_ramp": [[0.7, 0.9, 1.0][i]],
+                },
+            )
+        )
+        assert batch["npv_inr_cr"][i] == pytest.approx(one.kpis["npv_inr_cr"], rel=1e-12)

@@ -4,7 +4,8 @@ Continuous inputs: the KPI is evaluated on a grid of the search range in one bat
 ``KPI - target`` brackets the root, and Brent's method (scipy.optimize.brentq) refines it to ``xtol``. Fiscal-year
 inputs (``..._fy``): every year in the range is evaluated in one batch and the year whose KPI is closest to the
 target is returned (ties: the earliest). When no root lies in the range, the error names the KPI range found.
-For a yearly input the value sought is its first-year value (the whole path rescaled).
+For a yearly input the value sought is its first-year value (the whole path rescaled); for a list input (a ramp)
+a flat value. The KPI may be one year of a line, ``"<line>@FY30"`` (see :data:`tem.engine.YEAR_LINES`).
 """
 
 from __future__ import annotations
@@ -51,8 +52,10 @@ def goal_seek(
         raise BatchInputError(f"unknown input path {path!r}")
     base_x = base_value(inp, path)
 
+    year_lines = [kpi] if "@" in kpi else []
+
     def kpis_at(xs: np.ndarray) -> np.ndarray:
-        k = evaluate(inp, [[Setting(path, "value", float(x))] for x in xs])
+        k = evaluate(inp, [[Setting(path, "value", float(x))] for x in xs], year_lines)
         if kpi not in k:
             raise BatchInputError(f"unknown KPI {kpi!r}; KPIs are {sorted(k)}")
         return k[kpi]

@@ -24,12 +24,12 @@ from tem.inputs import Inputs, build_inputs
 MAX_GRID = 50
 
 
-def evaluate(inp: Inputs, settings: list[list[Setting]]) -> dict[str, np.ndarray]:
-    """KPIs of one scenario per settings list, in one batch."""
+def evaluate(inp: Inputs, settings: list[list[Setting]], year_lines: Sequence[str] = ()) -> dict[str, np.ndarray]:
+    """KPIs of one scenario per settings list, in one batch (plus one-year lines such as ``dva_share@FY30``)."""
     values, scales = batch_arrays(inp, settings)
     if not values and not scales:  # only the base case
         values = {"timeline.discount_rate": np.full(len(settings), base_value(inp, "timeline.discount_rate"))}
-    return run_batch_inputs(inp, values, scales)
+    return run_batch_inputs(inp, values, scales, year_lines=year_lines)
 
 
 @dataclass(frozen=True)
