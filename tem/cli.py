@@ -277,11 +277,13 @@ def version_cmd() -> None:
 
 
 def main() -> None:
-    """The ``tem`` console script: every command, including the analyses registered by their modules."""
-    import tem.cli_sweep  # noqa: F401  (registers sweep and goalseek)
-
+    """The ``tem`` console script."""
     app()
 
+
+# Analysis commands register themselves on `app`; imported last because they import from this module.
+from tem import cli_compare as _compare_commands  # noqa: E402, F401
+from tem import cli_sweep as _sweep_commands  # noqa: E402, F401
 
 if __name__ == "__main__":
     main()

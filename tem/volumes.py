@@ -110,7 +110,7 @@ def compute_volumes(inp: Inputs) -> Volumes:
     return Volumes(
         demand_gwh=demand,
         demand_total_gwh=total,
-        pack_capacity_gwh=np.broadcast_to(pack_cap, total.shape) if pack_cap.shape != total.shape else pack_cap,
+        pack_capacity_gwh=np.broadcast_to(pack_cap, pack_out.shape),
         pack_output_gwh=pack_out,
         bought_in_packs_gwh=bought,
         unmet_gwh=unmet,

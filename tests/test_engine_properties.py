@@ -164,3 +164,12 @@ def test_batch_rejects_bad_values() -> None:
         )
     with pytest.raises(tem.BatchInputError, match="commissioning_fy"):
         tem.run_batch(BASE_ASSUMPTIONS, {"capex.phases.cell_plant_1.commissioning_fy": np.array([2050.0])})
+
+
+def test_batch_of_pack_capacities_equals_single_runs() -> None:
+    """Regression: a batch varying pack-line capacity (demand fixed) used to fail to broadcast."""
+    caps = [5.0, 6.0, 7.0]
+    batch = tem.run_batch(BASE_ASSUMPTIONS, {"capex.phases.pack_line_2.capacity_gwh": np.array(caps)})
+    for i, cap in enumerate(caps):
+        one = tem.run(tem.load(BASE, overrides={"capex.phases.pack_line_2.capacity_gwh": cap}))
+        assert batch["npv_inr_cr"][i] == pytest.approx(one.kpis["npv_inr_cr"], rel=1e-12)
