@@ -123,7 +123,8 @@ def build_inputs(a: Assumptions) -> Inputs:
             kinds[leaf.path] = "list"
         else:
             continue
-        bounds[leaf.path] = _bounds(leaf.field, leaf.yearly_bound)
+        # every numeric list of the schema (ramps, spend profiles) holds shares: each element in [0, 1]
+        bounds[leaf.path] = (0.0, 1.0) if kinds[leaf.path] == "list" else _bounds(leaf.field, leaf.yearly_bound)
     if a.transition.local_cells_start_fy is None:
         arrays["transition.local_cells_start_fy"] = np.array([[NEVER_FY]])
         kinds["transition.local_cells_start_fy"] = "scalar"

@@ -173,3 +173,8 @@ def test_batch_of_pack_capacities_equals_single_runs() -> None:
     for i, cap in enumerate(caps):
         one = tem.run(tem.load(BASE, overrides={"capex.phases.pack_line_2.capacity_gwh": cap}))
         assert batch["npv_inr_cr"][i] == pytest.approx(one.kpis["npv_inr_cr"], rel=1e-12)
+
+
+def test_batch_rejects_a_ramp_above_one() -> None:
+    with pytest.raises(tem.BatchInputError, match=r"cells\.local\.yield_ramp"):
+        tem.run_batch(BASE_ASSUMPTIONS, scales={"cells.local.yield_ramp": np.array([1.0, 1.2])})

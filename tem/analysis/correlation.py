@@ -49,7 +49,9 @@ def correlation_problems(matrix: np.ndarray) -> list[str]:
     return problems
 
 
-def nearest_correlation(matrix: np.ndarray, *, floor: float = EIGEN_FLOOR, tol: float = 1e-10, max_iter: int = 10_000) -> np.ndarray:
+def nearest_correlation(
+    matrix: np.ndarray, *, floor: float = EIGEN_FLOOR, tol: float = 1e-10, max_iter: int = 10_000
+) -> np.ndarray:
     """The nearest (Frobenius norm) correlation matrix whose eigenvalues are at least about ``floor``."""
     a = np.asarray(matrix, dtype=float)
     a = (a + a.T) / 2.0
@@ -63,7 +65,7 @@ def nearest_correlation(matrix: np.ndarray, *, floor: float = EIGEN_FLOOR, tol: 
         correction = x - r
         y_new = x.copy()
         np.fill_diagonal(y_new, 1.0)
-        if np.linalg.norm(y_new - y, "fro") <= tol * max(1.0, np.linalg.norm(y, "fro")):
+        if np.linalg.norm(y_new - y, "fro") <= tol * max(1.0, float(np.linalg.norm(y, "fro"))):
             y = y_new
             break
         y = y_new
@@ -148,17 +150,57 @@ def iman_conover(sample: np.ndarray, target: np.ndarray, rng: np.random.Generato
     # t = m F^-T P^T has correlation P F^-1 E F^-T P^T = P P^T = target (exactly, for these n rows)
     t = linalg.solve_triangular(f, m.T, lower=True).T @ p.T
     out = np.empty_like(x)
+    positions = np.arange(n)
     for j in range(k):
-        ranks = np.argsort(np.argsort(t[:, j], kind="stable"), kind="stable")
-        out[:, j] = np.sort(x[:, j], kind="stable")[ranks]
+        ranks = np.empty(n, dtype=np.intp)
+        ranks[np.argsort(t[:, j])] = positions
+        out[:, j] = np.sort(x[:, j])[ranks]
     return out
 
 
-def rank_correlation(sample: np.ndarray) -> np.ndarray:
-    """Spearman rank correlation matrix of the columns of ``sample`` (ties get average ranks; a constant
-    column correlates 0 with the others)."""
+@dataclass(frozen=True)
+class SortedColumn:
+    """A column's sort order and where its runs of equal values start (to rank it, or any subset of it, with
+    ties averaged, in O(n) after one sort)."""
+
+    order: np.ndarray
+    new_value: np.ndarray  # in sorted order: True where the value differs from the previous one
+
+    @classmethod
+    def of(cls, column: np.ndarray) -> SortedColumn:
+        order = np.argsort(column)  # tie order does not matter: ties share their average rank
+        s = column[order]
+        new_value = np.empty(s.size, dtype=bool)
+        new_value[:1] = True
+        np.not_equal(s[1:], s[:-1], out=new_value[1:])
+        return cls(order, new_value)
+
+    def ranks(self, rows: np.ndarray | None = None) -> np.ndarray:
+        """Ranks 1..m of the rows where ``rows`` (a boolean mask; default all) is true, in row order, ties
+        averaged (as ``scipy.stats.rankdata``)."""
+        n = self.order.size
+        keep = np.ones(n, dtype=bool) if rows is None else rows[self.order]
+        group = np.cumsum(self.new_value)[keep]
+        m = group.size
+        if m == 0:
+            return np.empty(0)
+        starts = np.flatnonzero(np.concatenate(([True], group[1:] != group[:-1])))
+        counts = np.diff(np.append(starts, m))
+        ranked = np.empty(n)
+        ranked[self.order[keep]] = np.repeat(starts + (counts + 1) / 2.0, counts)
+        return ranked if rows is None else ranked[rows]
+
+
+def rank_columns(sample: np.ndarray) -> np.ndarray:
+    """Ranks of each column (1..n, ties averaged)."""
     x = np.asarray(sample, dtype=float)
-    ranks = stats.rankdata(x, axis=0)
+    return np.column_stack([SortedColumn.of(x[:, j]).ranks() for j in range(x.shape[1])]) if x.shape[1] else x
+
+
+def rank_correlation(sample: np.ndarray, ranks: np.ndarray | None = None) -> np.ndarray:
+    """Spearman rank correlation matrix of the columns of ``sample`` (ties get average ranks; a constant
+    column correlates 0 with the others). ``ranks``: the columns' ranks, if already known."""
+    ranks = rank_columns(sample) if ranks is None else ranks
     ranks = ranks - ranks.mean(axis=0)
     norm = np.sqrt(np.sum(ranks**2, axis=0))
     safe = np.where(norm > 0, norm, 1.0)

@@ -69,18 +69,36 @@ def tornado(assumptions: Assumptions, spec: SweepSpec, kpis: Sequence[str] | Non
     return out
 
 
+def _within_bounds(inp: Inputs, path: str, factor: float) -> bool:
+    lo, hi = inp.bounds.get(path, (None, None))
+    scaled = inp.arrays[path] * factor
+    return (lo is None or bool(np.all(scaled >= lo))) and (hi is None or bool(np.all(scaled <= hi)))
+
+
 def spider(assumptions: Assumptions, spec: SweepSpec, kpi: str) -> pd.DataFrame:
-    """KPI by parameter (rows) and relative multiplier (columns); FY parameters are left out (a year is not
-    scaled)."""
+    """KPI by parameter (rows) and relative multiplier (columns). FY parameters are left out (a year is not
+    scaled); a multiplier that would take an input out of its allowed range (a yield above 100%) gives NaN,
+    listed in ``table.attrs["out_of_range"]``."""
     inp = build_inputs(assumptions)
     params = [p for p in spec.parameters if not is_year(p.path)]
-    rels = [parse_relative(m) for m in spec.multipliers]
-    scenarios = [[Setting(p.path, "scale", 1.0 + float(r or 0.0))] for p in params for r in rels]
-    k = evaluate(inp, scenarios)
+    rels = [float(parse_relative(m) or 0.0) for m in spec.multipliers]
+    cells = [(p, r) for p in params for r in rels]
+    feasible = [_within_bounds(inp, p.path, 1.0 + r) for p, r in cells]
+    scenarios = [[Setting(p.path, "scale", 1.0 + r)] for (p, r), ok in zip(cells, feasible, strict=True) if ok]
+    k = evaluate(inp, scenarios or [[]])
     if kpi not in k:
         raise BatchInputError(f"unknown KPI {kpi!r}; KPIs are {sorted(k)}")
-    grid = k[kpi].reshape(len(params), len(rels))
-    return pd.DataFrame(grid, index=pd.Index([p.name for p in params], name="parameter"), columns=spec.multipliers)
+    flat = np.full(len(cells), np.nan)
+    flat[np.flatnonzero(feasible)] = k[kpi][: int(np.sum(feasible))]
+    table = pd.DataFrame(
+        flat.reshape(len(params), len(rels)),
+        index=pd.Index([p.name for p in params], name="parameter"),
+        columns=spec.multipliers,
+    )
+    table.attrs["out_of_range"] = [
+        f"{p.name} {m}" for (p, _), ok, m in zip(cells, feasible, spec.multipliers * len(params), strict=True) if not ok
+    ]
+    return table
 
 
 @dataclass(frozen=True)

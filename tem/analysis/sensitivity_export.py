@@ -4,6 +4,7 @@ scale) and plotly figures (tornado, spider, data-table heatmap)."""
 from __future__ import annotations
 
 import io
+import math
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -90,6 +91,8 @@ def _frame(ws: Worksheet, frame: pd.DataFrame, top: int, left: int = 1, index_na
         else:
             ws.cell(top + 1 + i, left, label)
         for j, value in enumerate(row):
+            if isinstance(value, float) and math.isnan(value):
+                continue  # out of range: left blank
             ws.cell(top + 1 + i, left + 1 + j, value if isinstance(value, (int, float)) else str(value))
     return top + 1 + len(frame)
 

@@ -1,0 +1,177 @@
+"""Monte Carlo statistics over the scenarios: summary percentiles, the headline probabilities, convergence with N,
+and contributions to variance by Spearman rank correlation. Pure functions of DataFrames."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tem.analysis.correlation import SortedColumn
+from tem.finance import IRR_STATUS
+
+PERCENTILES = (5, 10, 50, 90, 95)
+CONVERGENCE_STEPS = (100, 200, 500)
+
+
+def kpi_unit(name: str) -> str:
+    """The unit of a KPI from its name (the names carry their units)."""
+    for suffix, unit in (
+        ("_inr_cr", "INR crore"),
+        ("_usd_m", "USD million"),
+        ("_inr_per_kwh", "INR/kWh"),
+        ("_usd_per_kwh", "USD/kWh"),
+        ("_gwh", "GWh"),
+        ("_fy", "FY"),
+        ("_years", "years"),
+    ):
+        if name.endswith(suffix):
+            return unit
+    if name in ("irr", "mirr") or name.startswith("dva_share"):
+        return "fraction"
+    return ""
+
+
+def summarize(kpis: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
+    """Per KPI: unit, mean, std, P5..P95, min, max, n_valid, n_missing (NaN: no IRR, never pays back...),
+    p_below_zero (share of all scenarios)."""
+    rows = []
+    for name in names:
+        x = kpis[name].to_numpy(dtype=float)
+        ok = x[np.isfinite(x)]
+        row: dict[str, Any] = {"kpi": name, "unit": kpi_unit(name)}
+        if ok.size:
+            pct = np.percentile(ok, PERCENTILES)
+            row |= {"mean": float(ok.mean()), "std": float(ok.std(ddof=1)) if ok.size > 1 else 0.0}
+            row |= {f"p{p}": float(v) for p, v in zip(PERCENTILES, pct, strict=True)}
+            row |= {"min": float(ok.min()), "max": float(ok.max())}
+        else:
+            row |= dict.fromkeys(["mean", "std", *(f"p{p}" for p in PERCENTILES), "min", "max"], float("nan"))
+        row |= {
+            "n_valid": int(ok.size),
+            "n_missing": int(x.size - ok.size),
+            "p_below_zero": float(np.sum(ok < 0) / x.size) if x.size else float("nan"),
+        }
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("kpi")
+
+
+def headline(kpis: pd.DataFrame, hurdle_rate: float | np.ndarray) -> dict[str, Any]:
+    """P(NPV < 0), P(incremental NPV < 0), P(IRR < hurdle) among scenarios with an IRR, and why IRRs are missing."""
+    n = len(kpis)
+    npv = kpis["npv_inr_cr"].to_numpy(dtype=float)
+    inc = kpis["incremental_npv_vs_import_inr_cr"].to_numpy(dtype=float)
+    irr = kpis["irr"].to_numpy(dtype=float)
+    status = kpis["irr_status"].to_numpy(dtype=float).astype(int)
+    valid = status == 0
+    hurdle = np.broadcast_to(np.asarray(hurdle_rate, dtype=float), irr.shape)
+    reasons = {IRR_STATUS[code]: int(np.sum(status == code)) for code in sorted(IRR_STATUS) if code != 0}
+    return {
+        "n": n,
+        "p_npv_negative": float(np.mean(npv < 0)),
+        "p_incremental_npv_negative": float(np.mean(inc < 0)),
+        "hurdle_rate": float(hurdle.flat[0]) if np.ptp(hurdle) == 0 else "per scenario",
+        "p_irr_below_hurdle": float(np.mean(irr[valid] < hurdle[valid])) if valid.any() else None,
+        "n_with_irr": int(valid.sum()),
+        "n_without_irr": int(n - valid.sum()),
+        "without_irr_by_reason": {k: v for k, v in reasons.items() if v},
+        "p_irr_below_hurdle_basis": "share of the scenarios that have an IRR (n_with_irr)",
+    }
+
+
+def convergence_steps(n: int) -> list[int]:
+    """100, 200, 500, 1,000, 2,000, 5,000, ... below n, then n."""
+    steps: list[int] = []
+    scale = 1
+    while True:
+        for s in CONVERGENCE_STEPS:
+            if s * scale >= n:
+                return [*steps, n]
+            steps.append(s * scale)
+        scale *= 10
+
+
+def convergence(kpis: pd.DataFrame, names: Sequence[str], steps: Sequence[int]) -> pd.DataFrame:
+    """Mean (with its standard error), P10, P50 and P90 of each KPI over the first N scenarios, for each N.
+
+    The scenarios are in random order (Latin hypercube rows are randomly permuted), so the first N are a random
+    subset; the estimates at the final N are those of the summary."""
+    rows = []
+    for name in names:
+        x = kpis[name].to_numpy(dtype=float)
+        for m in steps:
+            head = x[:m]
+            ok = head[np.isfinite(head)]
+            if ok.size == 0:
+                rows.append({"kpi": name, "n": m, "n_valid": 0})
+                continue
+            p10, p50, p90 = np.percentile(ok, (10, 50, 90))
+            sd = float(ok.std(ddof=1)) if ok.size > 1 else 0.0
+            rows.append(
+                {
+                    "kpi": name,
+                    "n": m,
+                    "n_valid": int(ok.size),
+                    "mean": float(ok.mean()),
+                    "mean_standard_error": sd / np.sqrt(ok.size),
+                    "p10": float(p10),
+                    "p50": float(p50),
+                    "p90": float(p90),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def rank_contributions(
+    samples: pd.DataFrame,
+    labels: Sequence[str],
+    kpis: pd.DataFrame,
+    names: Sequence[str],
+    sorted_columns: Sequence[SortedColumn] | None = None,
+    ranks: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """Spearman rank correlation of each input with each KPI, and its squared share ``rho^2 / sum rho^2`` (the
+    "contribution to variance" of @RISK and Crystal Ball), sorted by |rho| within each KPI. Scenarios where the
+    KPI has no value (no IRR, never pays back) are left out of that KPI's correlations."""
+    xv = samples.to_numpy(dtype=float)
+    cols = list(sorted_columns) if sorted_columns is not None else [SortedColumn.of(xv[:, j]) for j in range(xv.shape[1])]
+    full = (
+        ranks if ranks is not None else np.column_stack([c.ranks() for c in cols]) if cols else np.empty((len(samples), 0))
+    )
+    rows = []
+    for name in names:
+        y = kpis[name].to_numpy(dtype=float)
+        ok = np.isfinite(y)
+        if ok.sum() < 3:
+            continue
+        xr = full if ok.all() else np.column_stack([c.ranks(ok) for c in cols])
+        yr = SortedColumn.of(y[ok]).ranks()
+        rho = _column_correlations(xr, yr)
+        sq = rho**2
+        total = sq.sum()
+        share = sq / total if total > 0 else np.zeros_like(sq)
+        order = np.argsort(-np.abs(rho), kind="stable")
+        for j in order:
+            rows.append(
+                {
+                    "kpi": name,
+                    "path": samples.columns[j],
+                    "label": labels[j],
+                    "spearman": float(rho[j]),
+                    "share": float(share[j]),
+                }
+            )
+    return pd.DataFrame(rows, columns=["kpi", "path", "label", "spearman", "share"])
+
+
+def _column_correlations(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Pearson correlation of each column of ``x`` with ``y`` (0 where either is constant)."""
+    if y.size < 2:
+        return np.zeros(x.shape[1])
+    xc = x - x.mean(axis=0)
+    yc = y - y.mean()
+    den = np.sqrt(np.sum(xc**2, axis=0) * np.sum(yc**2))
+    num = xc.T @ yc
+    return np.divide(num, den, out=np.zeros_like(num), where=den > 0)
