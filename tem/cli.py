@@ -283,6 +283,7 @@ def main() -> None:
 
 # Analysis commands register themselves on `app`; imported last because they import from this module.
 from tem import cli_compare as _compare_commands  # noqa: E402, F401
+from tem import cli_init as _init_commands  # noqa: E402, F401
 from tem import cli_montecarlo as _montecarlo_commands  # noqa: E402, F401
 from tem import cli_sweep as _sweep_commands  # noqa: E402, F401
 
