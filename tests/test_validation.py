@@ -16,9 +16,12 @@ from typing import Any
 
 import pytest
 import yaml
+from pydantic import ValidationError
 
 import tem
 from tem.assumptions import loader
+from tem.assumptions.checks import data_problems, horizon_problems
+from tem.assumptions.schema import Assumptions, HorizonError
 from tem.errors import AssumptionError, Problem
 
 HERE = Path(__file__).parent
@@ -215,7 +218,12 @@ def test_malformed_file_is_reported(c: Case) -> None:
 def test_every_malformed_file_is_in_the_table() -> None:
     in_table = {p.values[0].file for p in CASES}
     helpers = {"cyclic_extends_b.yaml"}  # the other half of the cycle
-    multi = {"three_problems.yaml", "field_and_horizon_problems.yaml"}  # tested on their own below
+    multi = {  # tested on their own below
+        "three_problems.yaml",
+        "field_and_horizon_problems.yaml",
+        "two_field_and_two_horizon_problems.yaml",
+        "malformed_timeline_skips_horizon_checks.yaml",
+    }
     on_disk = {f.name for f in MALFORMED.glob("*.yaml")}
     assert on_disk - helpers - multi == in_table
     assert len(on_disk) >= 28
@@ -241,17 +249,126 @@ def test_one_file_with_three_problems_reports_all_three() -> None:
     assert all(str(p) in text for p in problems)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the timeline-dependent checks (checks.horizon_problems) run in a model "
-    "validator that pydantic skips when any field is invalid, so they are reported only on a "
-    "second run after the field errors are fixed",
-)
 def test_field_problems_and_horizon_problems_are_reported_together() -> None:
     f = MALFORMED / "field_and_horizon_problems.yaml"
     problems = problems_of(f)
     assert_reported(problems, Expect("tax.corporate_rate", r"'high'.*valid number", 3, f))
     assert_reported(problems, Expect("transition.local_cells_start_fy", r"2020 is outside the horizon", 5, f))
+    assert len(problems) == 2, listing(problems)
+
+
+def test_two_field_problems_and_two_horizon_problems_are_reported_in_one_run() -> None:
+    # One phase has both kinds: its bad capex does not stop the check of its commissioning year.
+    f = MALFORMED / "two_field_and_two_horizon_problems.yaml"
+    problems = problems_of(f)
+    assert_reported(problems, Expect("tax.corporate_rate", r"'high'.*valid number", 3, f))
+    assert_reported(problems, Expect("capex.phases.cell_plant_1.capex_inr_cr", r"-5\.0 .*greater than or equal to 0", 7, f))
+    assert_reported(
+        problems, Expect("capex.phases.cell_plant_1.commissioning_fy", r"2050 is outside the horizon FY26-FY45", 8, f)
+    )
+    assert_reported(problems, Expect("opex.rnd_inr_cr", r"20 values \(FY26-FY45\), got 3", 10, f))
+    assert len(problems) == 4, listing(problems)
+
+
+def test_a_malformed_timeline_skips_the_horizon_checks() -> None:
+    # Without a usable horizon nothing can be checked against it; the timeline problem itself is reported.
+    f = MALFORMED / "malformed_timeline_skips_horizon_checks.yaml"
+    problems = problems_of(f)
+    assert_reported(problems, Expect("timeline.horizon_years", r"'x'.*valid integer", 3, f))
+    assert len(problems) == 1, listing(problems)
+
+
+# Each input breaks its own bounds and would also fail a horizon check: it is reported once, by pydantic.
+# (body, dotted path, message regex, line in the scenario file: extends and name come first)
+REJECTED_INPUT_CASES = [
+    pytest.param(
+        "timeline:\n  horizon_years: 0\n", "timeline.horizon_years", r"greater than or equal to 1", 4, id="horizon_0"
+    ),
+    pytest.param(
+        "capex:\n  phases:\n    - {name: cell_plant_1, commissioning_fy: 1990}\n",
+        "capex.phases.cell_plant_1.commissioning_fy",
+        r"1990 .*greater than or equal to 2000",
+        5,
+        id="commissioning_before_2000",
+    ),
+    pytest.param(
+        "capex:\n  phases:\n    - {name: pack_line_1, spend_profile: [0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2]}\n",
+        "capex.phases.pack_line_1.spend_profile",
+        r"sums to 1\.4\b",
+        5,
+        id="long_spend_profile_not_summing_to_one",
+    ),
+    pytest.param(
+        "opex:\n  rnd_inr_cr: [30.0, a, 32.0]\n", "opex.rnd_inr_cr", r"list item 1 is 'a'", 4, id="short_list_bad_item"
+    ),
+    pytest.param(
+        "transition:\n  target_local_share: {FY26: 0.5, FY50: 7}\n",
+        "transition.target_local_share",
+        r"\b7\b.*outside \[0, 1\]",
+        4,
+        id="fy_points_out_of_bounds_and_horizon",
+    ),
+    pytest.param(
+        "valuation:\n  terminal_value_method: perpetuity\n  terminal_growth_rate: 1.5\n",
+        "valuation.terminal_growth_rate",
+        r"1\.5 is above 1",
+        5,
+        id="terminal_growth_out_of_bounds",
+    ),
+    pytest.param(
+        "reporting:\n  dva_fys: [2030, x]\n", "reporting.dva_fys.1", r"'x'.*valid integer", 4, id="dva_fy_not_a_number"
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "path", "regex", "line"), REJECTED_INPUT_CASES)
+def test_an_input_pydantic_rejects_is_not_checked_against_the_horizon_too(
+    base_in_tmp: Path, body: str, path: str, regex: str, line: int
+) -> None:
+    scenario = _scenario(base_in_tmp, body)
+    problems = problems_of(scenario)
+    assert_reported(problems, Expect(path, regex, line, scenario))
+    assert len(problems) == 1, listing(problems)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "commissioning_outside_horizon.yaml",
+        "fy_point_outside_horizon.yaml",
+        "growth_path_leaves_share_bounds.yaml",
+        "horizon_shorter_than_base_points.yaml",
+        "list_wrong_length.yaml",
+        "local_cells_start_outside_horizon.yaml",
+        "perpetuity_growth_not_below_discount.yaml",
+        "spend_before_first_fy.yaml",
+    ],
+)
+def test_raw_data_checks_equal_the_model_validator(name: str) -> None:
+    # One implementation: on raw merged data (as the loader runs it when fields are invalid) and on a
+    # validated model (the model validator) the checks find the same problems, in the same order.
+    data, _, _ = loader._read_chain(MALFORMED / name, [], [])
+    assert data is not None
+    with pytest.raises(ValidationError) as info:
+        Assumptions.model_validate(data)
+    horizon = [e["ctx"]["error"] for e in info.value.errors() if isinstance((e.get("ctx") or {}).get("error"), HorizonError)]
+    assert len(horizon) == 1
+    assert horizon[0].problems
+    assert data_problems(data, rejected=()) == horizon[0].problems
+
+
+def test_valid_data_has_no_raw_problems() -> None:
+    data, _, _ = loader._read_chain(BASE, [], [])
+    assert data is not None
+    assert data_problems(data, rejected=()) == []
+    assert horizon_problems(tem.load(BASE)) == []
+
+
+def test_direct_model_validation_still_runs_the_horizon_checks() -> None:
+    data = yaml.safe_load(BASE.read_text(encoding="utf-8"))
+    data["transition"]["local_cells_start_fy"] = 2020
+    with pytest.raises(ValidationError, match=r"local_cells_start_fy: 2020 is outside the horizon"):
+        Assumptions.model_validate(data)
 
 
 @pytest.mark.parametrize("name", ["cyclic_extends_a.yaml", "missing_extends_target.yaml"])

@@ -23,6 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from tem.assumptions.checks import data_problems
 from tem.assumptions.fields import percent_hint
 from tem.assumptions.schema import Assumptions, HorizonError
 from tem.assumptions.yamlio import read_yaml
@@ -238,13 +239,19 @@ def _explain(err: Any) -> str:
 
 
 def validation_problems(exc: ValidationError, data: Mapping[str, Any], origins: Origins, default_file: str) -> list[Problem]:
+    """Every problem pydantic found, plus the timeline-dependent ones.
+
+    The model validator that runs the timeline checks is skipped by pydantic when any field is invalid; then
+    the same checks run here on the raw data, skipping whatever pydantic rejected, so that one run reports
+    everything.
+    """
     problems: list[Problem] = []
+    horizon_checked = False
     for err in exc.errors():
         horizon = (err.get("ctx") or {}).get("error")
         if isinstance(horizon, HorizonError):
-            for path, message in horizon.problems:
-                f, line = _locate(path, origins, default_file)
-                problems.append(Problem(f, line, path, message))
+            horizon_checked = True
+            problems += _located(horizon.problems, origins, default_file)
             continue
         loc = tuple(err["loc"])
         path = _loc_to_path(loc, data)
@@ -261,7 +268,15 @@ def validation_problems(exc: ValidationError, data: Mapping[str, Any], origins: 
             message = _explain(err)
         f, line = _locate(path, origins, default_file)
         problems.append(Problem(f, line, path, message))
+    if not horizon_checked:
+        rejected = [tuple(err["loc"]) for err in exc.errors()]
+        problems += _located(data_problems(data, rejected=rejected), origins, default_file)
     return problems
+
+
+def _located(found: list[tuple[str, str]], origins: Origins, default_file: str) -> list[Problem]:
+    """(dotted path, message) pairs as Problems, each with the file and line that set its path."""
+    return [Problem(*_locate(path, origins, default_file), path, message) for path, message in found]
 
 
 def sha256_of(path: Path) -> str:
