@@ -79,7 +79,7 @@ def test_several_scenarios_in_one_call(tmp_path: Path) -> None:
     proc = tem_cli("run", *files, "--out", str(tmp_path), "--json")
     assert proc.returncode == 0, proc.stderr
     names = {d["scenario"] for d in json.loads(proc.stdout)}
-    assert names == {"import_only", "fast_localization", "delayed_localization", "cell_price_war"}
+    assert names >= {"import_only", "fast_localization", "delayed_localization", "cell_price_war"}  # plus any of yours
     assert {p.name for p in tmp_path.iterdir()} == names
 
 
