@@ -12,7 +12,6 @@ import datetime as dt
 import io
 import json
 import math
-import platform
 import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -32,7 +31,7 @@ from tem.analysis.compare import Comparison, kpi_unit
 from tem.analysis.compare_charts import METHOD_LABELS, bridge_waterfall, comparison_folder, kpi_bars, kpi_label, safe_name
 from tem.exports.chart_files import PLOTLY_JS, figure_html
 from tem.exports.chart_png import PngUnavailableError, figure_png, png_available
-from tem.exports.manifest import git_state, jsonable, package_versions, with_outputs
+from tem.exports.manifest import jsonable, runtime_provenance, with_outputs
 from tem.exports.wb_style import HEADER, SECTION, TITLE, number_format, put_text
 from tem.exports.writer import write_files
 
@@ -266,7 +265,6 @@ def comparison_manifest(
 ) -> dict[str, Any]:
     """Provenance of a comparison: scenarios with their files and SHA-256, KPI, bridge settings, versions."""
     when = (created or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
-    git = git_state()
     seeds = sorted({b.seed for b in bridges if b.seed is not None})
     return {
         "kind": "comparison",
@@ -283,12 +281,7 @@ def comparison_manifest(
             {"a": b.a_name, "b": b.b_name, "method": b.method, "exact": b.exact, "n_permutations": b.n_permutations}
             for b in bridges
         ],
-        "tem_version": tem.__version__,
-        "git_commit": git["commit"],
-        "git_dirty": git["dirty"],
-        "python": platform.python_version(),
-        "packages": package_versions(),
-        "timestamp": when.isoformat(timespec="seconds").replace("+00:00", "Z"),
+        **runtime_provenance(when),
         "seed": seeds[0] if len(seeds) == 1 else (seeds or None),
     }
 

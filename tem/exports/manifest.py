@@ -83,20 +83,27 @@ def build_manifest(assumptions: Assumptions, result: Result, *, created: dt.date
     ``python``; ``packages`` (None when not installed); ``timestamp`` (UTC, ISO 8601, e.g.
     ``2026-04-01T09:30:00Z``); ``seed`` (None: no random draws yet).
     """
-    when = (created or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
-    git = git_state()
     return {
         "scenario": result.name,
         "assumption_files": [{"path": path, "sha256": sha} for path, sha in assumptions.sources],
         "overrides": jsonable(assumptions.overrides),
         "resolved_assumptions": jsonable(assumptions.model_dump(mode="json")),
+        **runtime_provenance(created),
+        "seed": None,
+    }
+
+
+def runtime_provenance(created: dt.datetime | None = None) -> dict[str, Any]:
+    """What ran: tem version, git commit and dirty flag, Python and package versions, UTC timestamp."""
+    when = (created or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    git = git_state()
+    return {
         "tem_version": tem.__version__,
         "git_commit": git["commit"],
         "git_dirty": git["dirty"],
         "python": platform.python_version(),
         "packages": package_versions(),
         "timestamp": when.isoformat(timespec="seconds").replace("+00:00", "Z"),
-        "seed": None,
     }
 
 
