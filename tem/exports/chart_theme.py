@@ -12,6 +12,8 @@ import html
 import math
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 
 from tem.assumptions.yearly import fy_label
@@ -93,3 +95,64 @@ def fmt_number(x: float | None, decimals: int = 0) -> str:
         return "n/a"
     s = f"{x:,.{decimals}f}"
     return s[1:] if s.startswith("-") and float(s.replace(",", "")) == 0 else s
+
+
+LEVELIZED_LABELS = {
+    "imported_cells": "Imported cells",
+    "local_cell_materials_imported": "Local cells: materials, imported",
+    "local_cell_materials_local": "Local cells: materials, local",
+    "local_cell_labour": "Local cells: labour",
+    "local_cell_energy": "Local cells: energy",
+    "local_cell_overhead": "Local cells: overhead",
+    "local_cell_royalty": "Local cells: royalty",
+    "recycling_credit": "Recycling credit",
+    "non_cell_imported": "Non-cell parts, imported",
+    "non_cell_local": "Non-cell parts, local",
+    "assembly": "Pack assembly",
+    "bought_in_packs": "Packs bought in",
+    "fixed_opex": "Fixed opex of phases",
+    "cell_fixed_opex": "Cell plant fixed opex",
+    "rnd": "R&D / centre of excellence",
+    "sga": "SG&A",
+    "warranty": "Warranty",
+    "technology_fee": "Technology fee",
+    "capex": "Capex",
+    "cell_capex": "Cell plant and recycling capex",
+    "maintenance_capex": "Maintenance capex",
+}
+
+
+def row_values(table: pd.DataFrame, key: str, fys: list[str]) -> np.ndarray:
+    """One line of a result table over the given FY columns, as floats."""
+    return table.loc[key, fys].to_numpy(dtype=float)
+
+
+def hover_template(unit: str, decimals: int = 0) -> str:
+    return f"%{{fullData.name}}: %{{y:,.{decimals}f}} {unit}<extra></extra>"
+
+
+def fy_marker(fig: go.Figure, fy: str, text: str, colour: str = BLACK) -> None:
+    """A vertical line at a category FY, labelled at the top of the plot."""
+    fig.add_shape(
+        type="line",
+        xref="x",
+        yref="paper",
+        x0=fy,
+        x1=fy,
+        y0=0,
+        y1=1,
+        line=dict(color=colour, width=1.5, dash="dash"),
+        layer="above",
+    )
+    fig.add_annotation(
+        x=fy,
+        xref="x",
+        y=1.0,
+        yref="paper",
+        text=text,
+        showarrow=False,
+        xanchor="left",
+        yanchor="bottom",
+        xshift=4,
+        font=dict(size=13, color=colour),
+    )

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
-import pandas as pd
 import plotly.graph_objects as go
 
 from tem.exports import chart_theme as th
@@ -70,64 +69,12 @@ VOLUME_ROWS = (
     ("imported_cells_gwh", "Cells imported", th.SKY),
     ("bought_in_packs_gwh", "Packs bought in", th.ORANGE),
 )
-LEVELIZED_LABELS = {
-    "imported_cells": "Imported cells",
-    "local_cell_materials_imported": "Local cells: materials, imported",
-    "local_cell_materials_local": "Local cells: materials, local",
-    "local_cell_labour": "Local cells: labour",
-    "local_cell_energy": "Local cells: energy",
-    "local_cell_overhead": "Local cells: overhead",
-    "local_cell_royalty": "Local cells: royalty",
-    "recycling_credit": "Recycling credit",
-    "non_cell_imported": "Non-cell parts, imported",
-    "non_cell_local": "Non-cell parts, local",
-    "assembly": "Pack assembly",
-    "bought_in_packs": "Packs bought in",
-    "fixed_opex": "Fixed opex of phases",
-    "cell_fixed_opex": "Cell plant fixed opex",
-    "rnd": "R&D / centre of excellence",
-    "sga": "SG&A",
-    "warranty": "Warranty",
-    "technology_fee": "Technology fee",
-    "capex": "Capex",
-    "cell_capex": "Cell plant and recycling capex",
-    "maintenance_capex": "Maintenance capex",
-}
 
 
-def _row(table: pd.DataFrame, key: str, fys: list[str]) -> np.ndarray:
-    return table.loc[key, fys].to_numpy(dtype=float)
-
-
-def _hover(unit: str, decimals: int = 0) -> str:
-    return f"%{{fullData.name}}: %{{y:,.{decimals}f}} {unit}<extra></extra>"
-
-
-def _fy_marker(fig: go.Figure, fy: str, text: str, colour: str = th.BLACK) -> None:
-    """A vertical line at a category FY, labelled at the top of the plot."""
-    fig.add_shape(
-        type="line",
-        xref="x",
-        yref="paper",
-        x0=fy,
-        x1=fy,
-        y0=0,
-        y1=1,
-        line=dict(color=colour, width=1.5, dash="dash"),
-        layer="above",
-    )
-    fig.add_annotation(
-        x=fy,
-        xref="x",
-        y=1.0,
-        yref="paper",
-        text=text,
-        showarrow=False,
-        xanchor="left",
-        yanchor="bottom",
-        xshift=4,
-        font=dict(size=13, color=colour),
-    )
+_row = th.row_values
+_fy_marker = th.fy_marker
+_hover = th.hover_template
+LEVELIZED_LABELS = th.LEVELIZED_LABELS
 
 
 def cash_flow_chart(result: Result) -> go.Figure:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy as np
 from openpyxl.worksheet.worksheet import Worksheet
 
 from tem.exports.wb_calc import CalcSheet
@@ -395,7 +394,3 @@ def _diff(py: str, formula: str) -> str:
         f"=IF(ISNUMBER({py}),IFERROR(IF(ABS({py})>1E-9,ABS({formula}/{py}-1),ABS({formula}-{py})),1),"
         f"IF(ISNUMBER({formula}),1,0))"
     )
-
-
-def as_float_array(x: Any) -> np.ndarray:
-    return np.asarray(x, dtype=float)
