@@ -68,6 +68,8 @@ class UnitCosts:
     bought_in_pack: np.ndarray
     duty_rate: np.ndarray  # blended BCD on imported cells [fraction]
     material_imported_cif: np.ndarray  # USD/kWh of good local cells paid abroad (for forex)
+    material_groups: dict[str, tuple[np.ndarray, np.ndarray]]  # group -> (imported landed, local) per kWh started
+    learning_factor: np.ndarray  # conversion cost multiplier from own cumulative output [factor]
     non_cell_imported_cif_usd: np.ndarray  # USD/kWh of packs paid abroad
 
 
@@ -99,14 +101,18 @@ def compute_unit_costs(inp: Inputs, vol: Volumes) -> UnitCosts:
     mat_imp = np.zeros((1, 1))
     mat_loc = np.zeros((1, 1))
     mat_imp_cif_usd = np.zeros((1, 1))
+    material_groups: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for g in inp.structure.materials:
         p = f"cells.local.materials.{g}."
         world_usd = inp[p + "world_price_usd_per_kwh"]
         share_local = inp[p + "local_share"]
         world_inr = world_usd * fx
         landed = world_inr * (1.0 + freight) * (1.0 + inp[p + "bcd_rate"] * (1.0 + sws))
-        mat_imp = mat_imp + (1.0 - share_local) * landed
-        mat_loc = mat_loc + share_local * world_inr * inp[p + "local_price_factor"]
+        group_imported = (1.0 - share_local) * landed
+        group_local = share_local * world_inr * inp[p + "local_price_factor"]
+        material_groups[g] = (group_imported, group_local)
+        mat_imp = mat_imp + group_imported
+        mat_loc = mat_loc + group_local
         mat_imp_cif_usd = mat_imp_cif_usd + (1.0 - share_local) * world_usd * (1.0 + freight)
     learn = conversion_learning_factor(
         vol.local_cells_gwh, inp["cells.local.conversion_learning_rate"], inp["cells.local.conversion_reference_gwh"]
@@ -149,4 +155,6 @@ def compute_unit_costs(inp: Inputs, vol: Volumes) -> UnitCosts:
         duty_rate=duty,
         material_imported_cif=mat_imp_cif_usd / y,
         non_cell_imported_cif_usd=(1.0 - bom_local_share) * bom_usd * (1.0 + freight),
+        material_groups=material_groups,
+        learning_factor=learn,
     )

@@ -15,6 +15,7 @@ from tem.engine import Outcome
 from tem.exports.wb_grid import FIRST_COL, Grid
 from tem.exports.wb_style import SECTION, number_format, put_text
 from tem.inputs import Inputs
+from tem.volumes import ramp_by_age
 
 Expect = dict[tuple[int, int], float]
 
@@ -94,11 +95,7 @@ def volume_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
             p = f"capex.phases.{ph.name}."
             age = fy - first(inp[p + "commissioning_fy"])
             c.row(f"age_{ph.name}", f"Years in operation: {ph.name}", "years", f"{{fy}}-{{in:{p}commissioning_fy}}", age)
-            util = np.where(
-                age >= 0,
-                first(inp[p + "utilization_ramp"])[np.clip(age, 0, inp[p + "utilization_ramp"].shape[1] - 1).astype(int)],
-                0.0,
-            )
+            util = first(ramp_by_age(inp[p + "utilization_ramp"], age[None, :]))
             c.row(
                 f"util_{ph.name}",
                 f"Utilization: {ph.name}",

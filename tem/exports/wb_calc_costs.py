@@ -84,28 +84,24 @@ def unit_cost_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         True,
     )
 
-    fx = first(uc.inr_per_usd)
-    freight = first(inp[IMPORTED + "freight_and_insurance_rate"])
-    sws = first(inp[IMPORTED + "social_welfare_surcharge_rate"])
     imp_keys, loc_keys = [], []
     for g in inp.structure.materials:
         p = f"{LOCAL}materials.{g}."
-        world, share = first(inp[p + "world_price_usd_per_kwh"]), first(inp[p + "local_share"])
-        landed = world * fx * (1 + freight) * (1 + first(inp[p + "bcd_rate"]) * (1 + sws))
+        group_imported, group_local = uc.material_groups[g]
         c.row(
             f"mat_imp_{g}",
             f"Material {g}: imported part, landed, per kWh started",
             "INR/kWh",
             f"(1-{{in:{p}local_share}})*{{in:{p}world_price_usd_per_kwh}}*{{fx}}*(1+{{in:{IMPORTED}freight_and_insurance_rate}})"
             f"*(1+{{in:{p}bcd_rate}}*(1+{{in:{IMPORTED}social_welfare_surcharge_rate}}))",
-            (1 - share) * landed,
+            first(group_imported),
         )
         c.row(
             f"mat_loc_{g}",
             f"Material {g}: local part, per kWh started",
             "INR/kWh",
             f"{{in:{p}local_share}}*{{in:{p}world_price_usd_per_kwh}}*{{fx}}*{{in:{p}local_price_factor}}",
-            share * world * fx * first(inp[p + "local_price_factor"]),
+            first(group_local),
         )
         imp_keys.append(f"{{mat_imp_{g}}}")
         loc_keys.append(f"{{mat_loc_{g}}}")
@@ -119,9 +115,7 @@ def unit_cost_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         "cum_local", "Cumulative local cells", "GWh", "SUM({local_cells:upto})", np.cumsum(first(o.volumes.local_cells_gwh))
     )
     lr, ref = LOCAL + "conversion_learning_rate", LOCAL + "conversion_reference_gwh"
-    learn = (np.maximum(np.cumsum(first(o.volumes.local_cells_gwh)), first(inp[ref])) / first(inp[ref])) ** np.log2(
-        1 - first(inp[lr])
-    )
+    learn = first(uc.learning_factor)
     c.row(
         "learn",
         "Conversion learning factor",
