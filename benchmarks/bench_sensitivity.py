@@ -33,17 +33,24 @@ def median_time(fn, repeats: int = 7) -> float:
 def main() -> None:
     a = tem.load(ROOT / "assumptions" / "base.yaml")
     spec = load_spec(ROOT / "assumptions" / "sweeps" / "tornado.yaml", SweepSpec)
-    extra = [SweepParameter(path=p, low="-10%", high="+10%") for p in (
-        "cells.imported.logistics_inr_per_kwh", "pack.assembly_inr_per_kwh", "opex.sga_revenue_share",
-        "opex.warranty_revenue_share")]
+    extra = [
+        SweepParameter(path=p, low="-10%", high="+10%")
+        for p in (
+            "cells.imported.logistics_inr_per_kwh",
+            "pack.assembly_inr_per_kwh",
+            "opex.sga_revenue_share",
+            "opex.warranty_revenue_share",
+        )
+    ]
     spec30 = SweepSpec(parameters=[*spec.parameters, *extra], kpis=spec.kpis)
     assert len(spec30.parameters) == 30
     t_tornado = median_time(lambda: tornado(a, spec30))
     x = axis("cells.imported.fob_price_usd_per_kwh", low=40, high=65, steps=50)
     y = axis("timeline.discount_rate", low=0.10, high=0.15, steps=50)
     t_table = median_time(lambda: data_table(a, x, y, "npv_inr_cr"), 5)
-    t_seek = median_time(lambda: goal_seek(a, "cells.imported.fob_price_usd_per_kwh", "incremental_npv_vs_import_inr_cr",
-                                           0.0, 30, 120), 5)
+    t_seek = median_time(
+        lambda: goal_seek(a, "cells.imported.fob_price_usd_per_kwh", "incremental_npv_vs_import_inr_cr", 0.0, 30, 120), 5
+    )
     lines = [
         "# Sensitivity benchmark",
         "",

@@ -46,23 +46,29 @@ def npv(rate: np.ndarray | float, cf: np.ndarray, mid_year: np.ndarray | bool = 
     return np.sum(cf * discount_factors(r, cf.shape[1], mid_year), axis=1)
 
 
-def _horner(cf: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """f(x) = sum_t cf_t x**t and f'(x) by Horner's rule, row-wise; ``x`` shape ``(S,)``."""
-    f = cf[:, -1].copy()
+def _horner(cf_t: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """f(x) = sum_t cf_t x**t and f'(x) by Horner's rule, column-wise on flows laid out ``(T, S)``
+    (contiguous rows, so each step is one vector operation); ``x`` shape ``(S,)``. Element-wise only: a
+    scenario gives the same bits alone or in a batch."""
+    f = cf_t[-1].copy()
     d = np.zeros_like(f)
-    for k in range(cf.shape[1] - 2, -1, -1):
-        d = d * x + f
-        f = f * x + cf[:, k]
+    for row in cf_t[-2::-1]:
+        d *= x
+        d += f
+        f *= x
+        f += row
     return f, d
 
 
 def sign_changes(cf: np.ndarray) -> np.ndarray:
     """Sign changes along each row, zeros skipped (Descartes' rule: an upper bound on the number of IRRs,
     of the same parity). Shape ``(S,)``."""
-    negative = cf < 0
-    out = np.count_nonzero(negative[:, 1:] != negative[:, :-1], axis=1)
-    zero_rows = np.flatnonzero((cf == 0).any(axis=1))
-    if zero_rows.size:  # carry the last non-zero sign across zeros
+    cf = np.atleast_2d(cf)
+    negative_t = np.ascontiguousarray(cf.T < 0)  # (T, S): sums over contiguous rows are fast
+    flips = (negative_t[1:] != negative_t[:-1]).view(np.uint8)  # summed as bytes: far faster than bools
+    out = np.add.reduce(flips, axis=0, dtype=np.uint16 if cf.shape[1] < 2**16 else np.int64).astype(np.int64)
+    if (cf == 0).any():
+        zero_rows = np.flatnonzero((cf == 0).any(axis=1))  # carry the last non-zero sign across zeros
         sz = np.sign(cf[zero_rows])
         nonzero = sz != 0
         idx = np.where(nonzero, np.arange(cf.shape[1])[None, :], 0)
@@ -71,20 +77,86 @@ def sign_changes(cf: np.ndarray) -> np.ndarray:
     return out
 
 
-def _solve_bracketed(
-    cf: np.ndarray, lo: np.ndarray, hi: np.ndarray, f_lo: np.ndarray, f_hi: np.ndarray, tol: float, max_iter: int
+def _first_guess(
+    lo: np.ndarray, hi: np.ndarray, f_lo: np.ndarray, d_lo: np.ndarray, f_hi: np.ndarray, d_hi: np.ndarray
 ) -> np.ndarray:
-    """Root of each row's polynomial in ``[lo, hi]`` (a sign change there): a secant first guess, then Newton
-    steps, and bisection (in log x) whenever Newton would leave the bracket. Converged rows drop out."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        x = lo - f_lo * (hi - lo) / (f_hi - f_lo)
-    x = np.where(np.isfinite(x) & (x > lo) & (x < hi), x, np.sqrt(lo * hi))
+    """Root of the bracket ``[lo, hi]`` (f changes sign there) by inverse cubic Hermite interpolation: x as a
+    cubic in f through both ends with slopes dx/df = 1/f'. Falls back to the secant where the slopes
+    disagree with the bracket (f not monotone there) or the cubic leaves the bracket."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        h = f_hi - f_lo
+        s = -f_lo / h  # in (0, 1): where f = 0 lies between the ends, linearly
+        secant = lo + s * (hi - lo)
+        s2 = s * s
+        s3 = s2 * s
+        x = (2 * s3 - 3 * s2 + 1) * lo + (-2 * s3 + 3 * s2) * hi + ((s3 - 2 * s2 + s) / d_lo + (s3 - s2) / d_hi) * h
+    slope_sign = np.sign(h)
+    monotone = (np.sign(d_lo) == slope_sign) & (np.sign(d_hi) == slope_sign)
+    x = np.where(monotone & (x > lo) & (x < hi), x, secant)
+    return np.where((x > lo) & (x < hi), x, np.sqrt(lo * hi))
+
+
+def _newton(cf_t: np.ndarray, x: np.ndarray, tol: float, max_iter: int) -> tuple[np.ndarray, np.ndarray]:
+    """Plain Newton from ``x`` on flows laid out ``(T, S)``: the fast path. A row is finished when the error
+    left after a step ``s`` is below ``tol * x``: Newton's error is about ``C s**2``, with ``C`` estimated as
+    ``s / previous_step**2`` (or taken as 1e6 on the first step: ``s <= 1e-3 * sqrt(tol) * x``), or when ``f``
+    is exactly 0; finished rows keep their value (as they would alone) and drop out in batches.
+    Returns the roots and whether each row converged (rows that did not are solved again, safeguarded)."""
+    quadratic = 1e-3 * np.sqrt(tol)
+    n_s = cf_t.shape[1]
+    out = x.copy()
+    converged = np.zeros(n_s, dtype=bool)
+    idx = np.arange(n_s)
+    finished = np.zeros(n_s, dtype=bool)
+    previous = np.zeros(n_s)  # the last step's size (none yet)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for _ in range(max_iter):
+            f, d = _horner(cf_t, x)
+            step = np.abs(f / d)
+            nxt = np.where(f == 0, x, x - f / d)
+            # after a step s Newton's error is about C s**2, and C is about s / previous**2
+            done = ((step <= quadratic * x) | (step**3 <= tol * x * previous**2)) & np.isfinite(nxt)
+            done |= f == 0
+            x = np.where(finished, x, nxt)
+            previous = step
+            finished |= done
+            if finished.all():
+                break
+            if np.count_nonzero(finished) * 4 >= finished.size:  # drop finished rows once a quarter are done
+                out[idx[finished]] = x[finished]
+                converged[idx[finished]] = True
+                keep = ~finished
+                idx, x, cf_t, finished = idx[keep], x[keep], cf_t[:, keep], finished[keep]
+                previous = previous[keep]
+    out[idx] = x
+    converged[idx] = finished
+    return out, converged
+
+
+def _solve_bracketed(cf_t: np.ndarray, lo: np.ndarray, hi: np.ndarray, tol: float, max_iter: int) -> np.ndarray:
+    """Root of each column's polynomial in ``[lo, hi]`` (a sign change there); flows laid out ``(T, S)``.
+
+    A cubic first guess from the values and slopes at both ends, then plain Newton (:func:`_newton`). Rows
+    where Newton does not converge inside the bracket are solved again by safeguarded Newton: bisection (in
+    log x) whenever a Newton step would leave the bracket, until a step is below ``tol * x``."""
+    f_lo, d_lo = _horner(cf_t, lo)
+    f_hi, d_hi = _horner(cf_t, hi)
+    x0 = _first_guess(lo, hi, f_lo, d_lo, f_hi, d_hi)
+    out, converged = _newton(cf_t, x0, tol, 12)
+    retry = np.flatnonzero(~(converged & (out >= lo) & (out <= hi)))
+    if retry.size:
+        out[retry] = _safeguarded(cf_t[:, retry], x0[retry], lo[retry], hi[retry], f_lo[retry], tol, max_iter)
+    return out
+
+
+def _safeguarded(
+    cf_t: np.ndarray, x: np.ndarray, lo: np.ndarray, hi: np.ndarray, f_lo: np.ndarray, tol: float, max_iter: int
+) -> np.ndarray:
+    """Newton kept inside ``[lo, hi]`` by bisection in log x; stops when a step is below ``tol * x``."""
     lo, hi, f_lo = lo.copy(), hi.copy(), f_lo.copy()
-    out = np.empty(cf.shape[0])
-    idx = np.arange(cf.shape[0])
-    finished = np.zeros(cf.shape[0], dtype=bool)
+    finished = np.zeros(x.shape, dtype=bool)
     for _ in range(max_iter):
-        f, d = _horner(cf, x)
+        f, d = _horner(cf_t, x)
         same = (f > 0) == (f_lo > 0)
         lo = np.where(same, x, lo)
         f_lo = np.where(same, f, f_lo)
@@ -92,21 +164,14 @@ def _solve_bracketed(
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             newton = x - f / d
         inside = (newton >= lo) & (newton <= hi)  # False for NaN
-        nxt = np.where(inside, newton, np.sqrt(lo * hi))
         exact = f == 0
-        nxt = np.where(exact, x, nxt)
+        nxt = np.where(exact, x, np.where(inside, newton, np.sqrt(lo * hi)))
         done = (np.abs(nxt - x) <= tol * x) | exact
-        x = np.where(finished, x, nxt)  # a converged row keeps its value, as it would alone
+        x = np.where(finished, x, nxt)
         finished |= done
         if finished.all():
             break
-        if np.count_nonzero(finished) * 4 >= finished.size:  # drop converged rows once a quarter are done
-            out[idx[finished]] = x[finished]
-            keep = ~finished
-            idx, x, lo, hi, f_lo, cf = idx[keep], x[keep], lo[keep], hi[keep], f_lo[keep], cf[keep]
-            finished = finished[keep]
-    out[idx] = x
-    return out
+    return x
 
 
 @dataclass(frozen=True)
@@ -129,7 +194,8 @@ def irr(cf: np.ndarray, tol: float = 1e-14, max_iter: int = 100) -> IrrResult:
     roots the grid cannot separate) give status 3.
     """
     cf = np.atleast_2d(np.asarray(cf, dtype=float))
-    n_s = cf.shape[0]
+    n_s, n_t = cf.shape
+    cf_t = np.ascontiguousarray(cf.T)
     rate = np.full(n_s, np.nan)
     status = np.zeros(n_s, dtype=np.int8)
     changes = sign_changes(cf)
@@ -137,51 +203,36 @@ def irr(cf: np.ndarray, tol: float = 1e-14, max_iter: int = 100) -> IrrResult:
     lo = np.full(n_s, _X_MIN)
     hi = np.full(n_s, _X_MAX)
 
-    def bracket(rows: np.ndarray, grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Sign changes of each row on ``grid`` and the index of the first one (or of an exact zero)."""
-        vals = cf[rows] @ (grid[None, :] ** np.arange(cf.shape[1])[:, None])
-        gs = np.sign(vals)
-        crossing = (gs[:, 1:] * gs[:, :-1] < 0) | (gs[:, 1:] == 0)
-        roots = (gs[:, 1:] * gs[:, :-1] < 0).sum(axis=1) + (gs == 0).sum(axis=1)
-        return roots, np.argmax(crossing, axis=1)
-
-    f_lo = np.zeros(n_s)
-    f_hi = np.zeros(n_s)
     single = np.flatnonzero(changes == 1)  # exactly one positive root: find its cell on a coarse grid
     if single.size:
-        sub = cf if single.size == n_s else cf[single]
-        powers = (
-            _COARSE_POWERS[: cf.shape[1]]
-            if cf.shape[1] <= _MAX_YEARS
-            else (_COARSE_GRID_X[None, :] ** np.arange(cf.shape[1])[:, None])
-        )
-        vals = sub @ powers
-        positive = vals > 0
+        sub_t = cf_t if single.size == n_s else cf_t[:, single]
+        powers = _COARSE_POWERS[:n_t] if n_t <= _MAX_YEARS else _COARSE_GRID_X[None, :] ** np.arange(n_t)[:, None]
+        positive = (powers.T @ sub_t) > 0  # (grid, S)
         # one root: the sign flips once along the grid, so the cell is the count of points on the first side
-        k = np.count_nonzero(positive == positive[:, :1], axis=1) - 1
+        n_positive = np.add.reduce(positive.view(np.uint8), axis=0, dtype=np.uint8).astype(np.int64)  # grid < 256
+        k = np.where(positive[0], n_positive, len(_COARSE_GRID_X) - n_positive) - 1
         outside = k == len(_COARSE_GRID_X) - 1
         status[single[outside]] = 2
         k = np.minimum(k, len(_COARSE_GRID_X) - 2)
         lo[single] = _COARSE_GRID_X[k]
         hi[single] = _COARSE_GRID_X[k + 1]
-        # values at the cell's ends by Horner (element-wise, so a row gives the same bits alone or in a batch)
-        f_lo[single], _ = _horner(sub, lo[single])
-        f_hi[single], _ = _horner(sub, hi[single])
     multi = np.flatnonzero(changes >= 2)
     if multi.size:
-        roots, k = bracket(multi, _FINE_GRID_X)
+        vals = cf[multi] @ (_FINE_GRID_X[None, :] ** np.arange(n_t)[:, None])
+        gs = np.sign(vals)
+        crossing = (gs[:, 1:] * gs[:, :-1] < 0) | (gs[:, 1:] == 0)
+        roots = (gs[:, 1:] * gs[:, :-1] < 0).sum(axis=1) + (gs == 0).sum(axis=1)
+        k = np.argmax(crossing, axis=1)  # the first sign change (or exact zero)
         hidden = (changes[multi] - roots) % 2 == 1  # a root count of the wrong parity: roots too close to see
         status[multi[roots == 0]] = 2
         status[multi[(roots > 1) | hidden]] = 3
         one = (roots == 1) & ~hidden
         lo[multi[one]] = _FINE_GRID_X[k[one]]
         hi[multi[one]] = _FINE_GRID_X[k[one] + 1]
-        f_lo[multi], _ = _horner(cf[multi], lo[multi])
-        f_hi[multi], _ = _horner(cf[multi], hi[multi])
     solve = np.flatnonzero(status == 0)
     if solve.size:
-        sub = cf if solve.size == n_s else cf[solve]
-        x = _solve_bracketed(sub, lo[solve], hi[solve], f_lo[solve], f_hi[solve], tol, max_iter)
+        sub_t = cf_t if solve.size == n_s else cf_t[:, solve]
+        x = _solve_bracketed(sub_t, lo[solve], hi[solve], tol, max_iter)
         rate[solve] = 1.0 / x - 1.0
     return IrrResult(rate, status)
 

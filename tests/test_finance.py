@@ -16,6 +16,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from tem import finance
 from tem.finance import IRR_STATUS, discount_factors, irr, mirr, npv, payback_years, peak_funding
 
 # ---------------------------------------------------------------------------------------------------------
@@ -296,6 +297,31 @@ class TestIrrProperties:
         assume(a.status[0] == 0 and -0.9 < a.rate[0] < 9.0)
         assert b.status[0] == 0
         assert abs(a.rate[0] - b.rate[0]) <= 1e-9
+
+    @settings(deadline=None, max_examples=100)
+    @given(rows=st.lists(one_sign_change(max_len=20).map(lambda c: np.pad(c, (0, 20 - c.size))), min_size=1, max_size=12))
+    def test_batch_equals_rows_alone_bit_for_bit(self, rows: list[np.ndarray]) -> None:
+        stacked = irr(np.array(rows))
+        for i, row in enumerate(rows):
+            alone = irr(row[None, :])
+            assert alone.status[0] == stacked.status[i]
+            assert np.array_equal(alone.rate, stacked.rate[i : i + 1], equal_nan=True)
+
+    @settings(deadline=None, max_examples=100)
+    @given(cf=one_sign_change())
+    def test_safeguarded_fallback_finds_the_same_root(self, cf: np.ndarray) -> None:
+        """The fast path (plain Newton) and the fallback (Newton kept in the bracket by bisection) agree: force
+        every row onto the fallback by making the fast path report no convergence."""
+        fast = irr(cf[None, :])
+        assume(fast.status[0] == 0 and -0.9 < fast.rate[0] < 9.0)
+        original = finance._newton
+        finance._newton = lambda cf_t, x, tol, max_iter: (x, np.zeros(x.shape, dtype=bool))
+        try:
+            slow = irr(cf[None, :])
+        finally:
+            finance._newton = original
+        assert slow.status[0] == 0
+        assert abs(slow.rate[0] - fast.rate[0]) <= 1e-10 * max(1.0, abs(fast.rate[0]))
 
 
 # ---------------------------------------------------------------------------------------------------------
