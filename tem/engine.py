@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from tem.batch_runtime import batch_runtime
 from tem.capex import CapexSchedule, compute_capex
 from tem.cashflow import CashFlow, compute_cash_flow
 from tem.inputs import NEVER_FY, Inputs, take_scenarios, with_values
@@ -117,7 +118,8 @@ def run_batch_inputs(
     :data:`YEAR_LINES` (e.g. ``"local_cell_full_minus_imported_inr_per_kwh@FY30"``, for goal seeks on one year).
 
     Evaluated in chunks (bounded memory; about 5,000 scenarios fit the CPU caches best here), on ``workers``
-    threads (default: the CPU count; numpy releases the GIL inside array operations). Each scenario's result
+    threads (default: the CPU count; numpy releases the GIL inside array operations), with freed memory kept
+    for reuse and BLAS on one thread (:mod:`tem.batch_runtime`). Each scenario's result
     is the same whatever the chunk size and worker count.
     """
     batch = with_values(inp, values, scales)
@@ -136,11 +138,12 @@ def run_batch_inputs(
         return kpis
 
     n_workers = min(len(bounds), workers or os.cpu_count() or 1)
-    if n_workers <= 1:
-        parts = [one(span) for span in bounds]
-    else:
-        with ThreadPoolExecutor(max_workers=n_workers) as pool:
-            parts = list(pool.map(one, bounds))
+    with batch_runtime(n_workers):
+        if n_workers <= 1:
+            parts = [one(span) for span in bounds]
+        else:
+            with ThreadPoolExecutor(max_workers=n_workers) as pool:
+                parts = list(pool.map(one, bounds))
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
