@@ -42,12 +42,13 @@ class Outcome:
     levelized_cell_parts: dict[str, np.ndarray]
 
 
-def evaluate(inp: Inputs, *, full: bool = True) -> Outcome:
+def evaluate(inp: Inputs, *, full: bool = True, unit_costs: UnitCosts | None = None) -> Outcome:
     """One pass of the model over every scenario in ``inp`` (no counterfactual); ``full=False`` computes only
-    the KPIs the counterfactual comparison needs."""
+    the KPIs the counterfactual comparison needs; ``unit_costs``, when given, are used instead of computing
+    them (see :func:`run_inputs`)."""
     n_s = inp.n_scenarios
     vol = compute_volumes(inp)
-    uc = compute_unit_costs(inp, vol)
+    uc = compute_unit_costs(inp, vol) if unit_costs is None else unit_costs
     cap = compute_capex(inp, n_s)
     ops = compute_operations(inp, vol, uc, cap)
     ops = _broadcast_ops(ops, n_s)
@@ -98,9 +99,18 @@ def add_incremental(kpis: dict[str, np.ndarray], cf: dict[str, np.ndarray]) -> d
 
 
 def run_inputs(inp: Inputs, *, full_counterfactual: bool = True) -> tuple[Outcome, Outcome]:
-    """The scenarios and their counterfactuals; the scenario outcome's KPIs include the increments."""
+    """The scenarios and their counterfactuals; the scenario outcome's KPIs include the increments.
+
+    With ``full_counterfactual=False`` (batches, where only KPIs are kept) the counterfactual reuses the
+    scenario's unit costs: the two differ only in the local cell's cost (its learning and yield follow local
+    output), and the counterfactual makes no local cells, so every use of that cost is multiplied by zero. The
+    KPIs are the same to the bit (tests/test_engine.py: batch equals single runs)."""
     main = evaluate(inp)
-    cf = evaluate(counterfactual_inputs(inp), full=full_counterfactual)
+    cf = evaluate(
+        counterfactual_inputs(inp),
+        full=full_counterfactual,
+        unit_costs=None if full_counterfactual else main.unit_costs,
+    )
     return replace(main, kpis=add_incremental(main.kpis, cf.kpis)), cf
 
 

@@ -60,29 +60,35 @@ def compute_tax(taxable: np.ndarray, rate: np.ndarray, carry_years: np.ndarray) 
 
 
 def _fifo(taxable: np.ndarray, n_carry: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Year-by-year set-off: (losses used, losses expired, pool at year end), each ``(S, T)``."""
+    """Year-by-year set-off: (losses used, losses expired, pool at year end), each ``(S, T)``.
+
+    First-in first-out means the vintages are consumed in order, so the state is one number per scenario: the
+    frontier along the cumulative losses ``C_t`` (losses of years up to t) below which every loss is used or
+    expired. At year t the vintages v < t - N expire: the frontier moves up to ``C`` of the last of them (the
+    move is the amount expired); then ``min(profit_t, C_{t-1} - frontier)`` is set off and the frontier moves
+    on by that much; the pool is ``C_t - frontier``. O(T) vector steps instead of one per vintage and year.
+    """
     n_s, n_t = taxable.shape
-    max_carry = int(np.max(n_carry)) if n_s else 0
-    pool = np.zeros((n_s, n_t))  # remaining loss by vintage (year of the loss)
+    loss = np.maximum(-taxable, 0.0)
+    profit = np.maximum(taxable, 0.0)
+    cum = np.cumsum(loss, axis=1)
+    # the last expired vintage at year t: the largest v with v < t - N
+    last_stale = np.ceil(np.arange(n_t)[None, :] - n_carry[:, None]).astype(np.intp) - 1
+    stale_floor = np.where(last_stale >= 0, np.take_along_axis(cum, np.clip(last_stale, 0, n_t - 1), axis=1), 0.0)
     used = np.zeros((n_s, n_t))
     expired = np.zeros((n_s, n_t))
     pool_end = np.zeros((n_s, n_t))
+    frontier = np.zeros(n_s)
     for t in range(n_t):
-        # a loss of year v can be set off in years v+1 .. v+N; at year t vintages v < t - N have expired
+        moved = np.maximum(frontier, stale_floor[:, t])
+        expired[:, t] = moved - frontier
+        frontier = moved
         if t:
-            stale = np.arange(t)[None, :] < t - n_carry[:, None]
-            expired[:, t] = np.sum(np.where(stale, pool[:, :t], 0.0), axis=1)
-            pool[:, :t] = np.where(stale, 0.0, pool[:, :t])
-        profit = np.maximum(taxable[:, t], 0.0)
-        lo = max(0, t - max_carry)
-        if t > lo:
-            avail = pool[:, lo:t]
-            before = np.cumsum(avail, axis=1) - avail  # losses of older vintages, used first
-            take = np.clip(profit[:, None] - before, 0.0, avail)
-            pool[:, lo:t] = avail - take
-            used[:, t] = np.minimum(take.sum(axis=1), profit)  # rounding never sets off more than the profit
-        pool[:, t] = np.maximum(-taxable[:, t], 0.0)
-        pool_end[:, t] = pool[:, : t + 1].sum(axis=1)
+            available = np.maximum(cum[:, t - 1] - frontier, 0.0)
+            all_of_it = profit[:, t] >= available
+            used[:, t] = np.where(all_of_it, available, profit[:, t])
+            frontier = np.where(all_of_it, np.maximum(cum[:, t - 1], frontier), frontier + used[:, t])
+        pool_end[:, t] = np.maximum(cum[:, t] - frontier, 0.0)
     return used, expired, pool_end
 
 

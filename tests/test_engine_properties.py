@@ -115,6 +115,29 @@ def test_batch_equals_single_runs(prices: list[float], rates: list[float]) -> No
             np.testing.assert_array_equal(batch[key].to_numpy()[i], single[key][0])
 
 
+def test_batch_counterfactual_reusing_unit_costs_equals_full_single_runs() -> None:
+    """Batches evaluate the import-only counterfactual with the scenario's unit costs (engine.run_inputs);
+    single runs compute the counterfactual's own. Vary what the two differ in (local-cell yield, learning,
+    start year, materials) and compare every KPI, to the bit."""
+    values = {
+        "cells.local.conversion_learning_rate": np.array([0.0, 0.1, 0.25]),
+        "transition.local_cells_start_fy": np.array([2029.0, 2031.0, 2034.0]),
+    }
+    scales = {
+        "cells.local.yield_ramp": np.array([0.8, 1.0, 0.9]),
+        "cells.imported.fob_price_usd_per_kwh": np.array([0.7, 1.0, 1.3]),
+        "cells.local.materials.cathode.local_share": np.array([0.0, 1.0, 1.6]),
+    }
+    batch = tem.run_batch(BASE_ASSUMPTIONS, values, scales)
+    for i in range(3):
+        one = with_values(
+            BASE_INPUTS, {k: v[i : i + 1] for k, v in values.items()}, {k: v[i : i + 1] for k, v in scales.items()}
+        )
+        single = run_inputs(one)[0].kpis
+        for key in batch.columns:
+            np.testing.assert_array_equal(batch[key].to_numpy()[i], single[key][0], err_msg=key)
+
+
 def test_batch_chunking_does_not_change_results() -> None:
     rng = np.random.default_rng(7)
     values = {"cells.imported.fob_price_usd_per_kwh": rng.uniform(35, 70, 101), "pack.pack_yield": rng.uniform(0.9, 1, 101)}

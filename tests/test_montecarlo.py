@@ -37,6 +37,7 @@ from tem.analysis.montecarlo_outputs import (
 )
 from tem.analysis.montecarlo_resolve import batch_arrays, resolve_spec
 from tem.analysis.montecarlo_spec import MonteCarloSpec, load_montecarlo_spec
+from tem.analysis.montecarlo_stats import rank_contributions
 from tem.analysis.sobol import sobol
 from tem.cli import app
 from tem.errors import AssumptionError
@@ -126,6 +127,35 @@ def test_ranks_with_ties_and_subsets_match_scipy() -> None:
     assert np.array_equal(col.ranks(keep), stats.rankdata(x[keep]))
     m = np.column_stack([x, rng.integers(0, 3, 2000), rng.random(2000)])
     assert np.allclose(rank_correlation(m), stats.spearmanr(m).statistic)
+
+
+def test_rank_contributions_match_scipy_spearman_with_ties_gaps_and_a_constant_input() -> None:
+    """Each rho is scipy's Spearman over the scenarios where the KPI has a value; shares are rho^2 / sum rho^2."""
+    rng = np.random.default_rng(11)
+    n = 3000
+    samples = pd.DataFrame(
+        {
+            "a": rng.normal(size=n),
+            "b": rng.integers(0, 4, n).astype(float),  # ties
+            "c": rng.random(n),
+            "d": np.full(n, 2.0),  # constant: rho 0
+        }
+    )
+    y1 = 2.0 * samples["a"] - samples["b"] + rng.normal(scale=0.5, size=n)
+    y2 = np.where(rng.random(n) < 0.2, np.nan, samples["c"] ** 3 - 0.3 * samples["a"])  # gaps
+    y3 = np.where(rng.random(n) < 0.2, np.nan, -samples["b"] + samples["c"])  # other gaps
+    kpis = pd.DataFrame({"y1": y1, "y2": y2, "y3": y3})
+    out = rank_contributions(samples, ["A", "B", "C", "D"], kpis, ["y1", "y2", "y3"])
+    for name in ("y1", "y2", "y3"):
+        ok = kpis[name].notna().to_numpy()
+        block = out[out["kpi"] == name].set_index("path")
+        for col in ("a", "b", "c"):
+            expected = stats.spearmanr(samples[col][ok], kpis[name][ok]).statistic
+            assert block.loc[col, "spearman"] == pytest.approx(expected, abs=1e-12), (name, col)
+        assert block.loc["d", "spearman"] == 0.0
+        rho2 = block["spearman"] ** 2
+        assert block["share"].to_numpy() == pytest.approx((rho2 / rho2.sum()).to_numpy(), abs=1e-12)
+        assert list(block.index) == list(block["spearman"].abs().sort_values(ascending=False, kind="stable").index)
 
 
 def test_discrete_sample_frequencies_and_moments() -> None:

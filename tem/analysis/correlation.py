@@ -179,6 +179,12 @@ class SortedColumn:
         """Ranks 1..m of the rows where ``rows`` (a boolean mask; default all) is true, in row order, ties
         averaged (as ``scipy.stats.rankdata``)."""
         n = self.order.size
+        if self.new_value.all():  # no ties: ranks are positions in sorted order
+            keep_sorted = None if rows is None else rows[self.order]
+            kept = self.order if keep_sorted is None else self.order[keep_sorted]
+            ranked = np.empty(n)
+            ranked[kept] = np.arange(1.0, kept.size + 1.0)
+            return ranked if rows is None else ranked[rows]
         keep = np.ones(n, dtype=bool) if rows is None else rows[self.order]
         group = np.cumsum(self.new_value)[keep]
         m = group.size

@@ -230,6 +230,7 @@ def inputs_table(resolved: ResolvedSpec, samples: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for r in resolved.inputs:
         col = samples[r.path].to_numpy(dtype=float)
+        p5, p95 = np.percentile(col, (5, 95))
         rows.append(
             {
                 "path": r.path,
@@ -240,8 +241,8 @@ def inputs_table(resolved: ResolvedSpec, samples: pd.DataFrame) -> pd.DataFrame:
                 "sample_column": r.meaning,
                 "base": r.base if r.options is None else float("nan"),
                 "sample_mean": float(col.mean()),
-                "sample_p5": float(np.percentile(col, 5)),
-                "sample_p95": float(np.percentile(col, 95)),
+                "sample_p5": float(p5),
+                "sample_p95": float(p95),
                 "source": r.source or "",
             }
         )

@@ -134,21 +134,26 @@ def rank_contributions(
 ) -> pd.DataFrame:
     """Spearman rank correlation of each input with each KPI, and its squared share ``rho^2 / sum rho^2`` (the
     "contribution to variance" of @RISK and Crystal Ball), sorted by |rho| within each KPI. Scenarios where the
-    KPI has no value (no IRR, never pays back) are left out of that KPI's correlations."""
+    KPI has no value (no IRR, never pays back) are left out of that KPI's correlations (the inputs are ranked
+    again among the scenarios kept, once per distinct set of scenarios)."""
     xv = samples.to_numpy(dtype=float)
     cols = list(sorted_columns) if sorted_columns is not None else [SortedColumn.of(xv[:, j]) for j in range(xv.shape[1])]
     full = (
         ranks if ranks is not None else np.column_stack([c.ranks() for c in cols]) if cols else np.empty((len(samples), 0))
     )
+    standardized: dict[bytes, np.ndarray] = {}  # input ranks, centred and scaled, by the set of scenarios kept
     rows = []
     for name in names:
         y = kpis[name].to_numpy(dtype=float)
         ok = np.isfinite(y)
         if ok.sum() < 3:
             continue
-        xr = full if ok.all() else np.column_stack([c.ranks(ok) for c in cols])
-        yr = SortedColumn.of(y[ok]).ranks()
-        rho = _column_correlations(xr, yr)
+        key = b"all" if ok.all() else np.packbits(ok).tobytes()
+        if key not in standardized:
+            xr = full if ok.all() else np.column_stack([c.ranks(ok) for c in cols])
+            standardized[key] = _standardize(xr)
+        rho = _standardize(SortedColumn.of(y[ok]).ranks()[:, None])[:, 0] @ standardized[key]
+        rho = np.clip(rho, -1.0, 1.0)
         sq = rho**2
         total = sq.sum()
         share = sq / total if total > 0 else np.zeros_like(sq)
@@ -166,12 +171,9 @@ def rank_contributions(
     return pd.DataFrame(rows, columns=["kpi", "path", "label", "spearman", "share"])
 
 
-def _column_correlations(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Pearson correlation of each column of ``x`` with ``y`` (0 where either is constant)."""
-    if y.size < 2:
-        return np.zeros(x.shape[1])
+def _standardize(x: np.ndarray) -> np.ndarray:
+    """Columns centred and scaled to unit length (all zeros for a constant column), so that the Pearson
+    correlation of two columns is their dot product."""
     xc = x - x.mean(axis=0)
-    yc = y - y.mean()
-    den = np.sqrt(np.sum(xc**2, axis=0) * np.sum(yc**2))
-    num = xc.T @ yc
-    return np.divide(num, den, out=np.zeros_like(num), where=den > 0)
+    norm = np.sqrt(np.einsum("ij,ij->j", xc, xc))
+    return np.divide(xc, norm, out=np.zeros_like(xc), where=norm > 0)
