@@ -23,12 +23,15 @@ IRR_STATUS = {
     3: "several IRRs exist (the cash flows change sign more than once); none is reported",
 }
 _X_MIN, _X_MAX = 1.0 / 11.0, 20.0  # x = 1 / (1 + r): r from 10 (1000%) down to -0.95
-_COARSE_GRID_X = np.geomspace(_X_MIN, _X_MAX, 48)  # brackets the single root of a one-sign-change row
-_FINE_GRID_X = np.geomspace(_X_MIN, _X_MAX, 2001)
+# brackets the single root of a one-sign-change row: 3% steps in (1 + r) where IRRs usually are (r from -50%
+# to +100%), coarser outside; the cubic first guess inside a 3% cell is close enough for 2-3 Newton steps
+_COARSE_GRID_X = np.concatenate(
+    [np.geomspace(_X_MIN, 0.5, 9)[:-1], np.geomspace(0.5, 2.0, 48), np.geomspace(2.0, _X_MAX, 9)[1:]]
+)
+_FINE_GRID_X = np.geomspace(_X_MIN, _X_MAX, 2001)  # 0.27% steps in (1 + r): separates roots 0.5% apart
 _MAX_YEARS = 200
-_COARSE_POWERS = (
-    _COARSE_GRID_X[None, :] ** np.arange(_MAX_YEARS)[:, None]
-)  # (years, grid)  # 0.27% steps in (1 + r): separates roots 0.5% apart
+_COARSE_POWERS = _COARSE_GRID_X[None, :] ** np.arange(_MAX_YEARS)[:, None]  # (years, grid)
+_FINE_POWERS = _FINE_GRID_X[None, :] ** np.arange(_MAX_YEARS)[:, None]  # (years, grid)
 
 
 def discount_factors(rate: np.ndarray, n_years: int, mid_year: np.ndarray | bool = False) -> np.ndarray:
@@ -218,22 +221,36 @@ def irr(cf: np.ndarray, tol: float = 1e-14, max_iter: int = 100) -> IrrResult:
         hi[single] = _COARSE_GRID_X[k + 1]
     multi = np.flatnonzero(changes >= 2)
     if multi.size:
-        vals = cf[multi] @ (_FINE_GRID_X[None, :] ** np.arange(n_t)[:, None])
-        gs = np.sign(vals)
-        crossing = (gs[:, 1:] * gs[:, :-1] < 0) | (gs[:, 1:] == 0)
-        roots = (gs[:, 1:] * gs[:, :-1] < 0).sum(axis=1) + (gs == 0).sum(axis=1)
-        k = np.argmax(crossing, axis=1)  # the first sign change (or exact zero)
+        powers = _FINE_POWERS[:n_t] if n_t <= _MAX_YEARS else _FINE_GRID_X[None, :] ** np.arange(n_t)[:, None]
+        vals = cf[multi] @ powers
+        positive = vals > 0
+        flips = positive[:, 1:] != positive[:, :-1]
+        roots = np.add.reduce(flips.view(np.uint8), axis=1, dtype=np.int64)
+        k = np.argmax(flips, axis=1)  # the first sign change
+        touching = np.flatnonzero((vals == 0).any(axis=1))
+        if touching.size:  # an exact zero on the grid counts as a root (a sign change of +, 0, + would not)
+            gs = np.sign(vals[touching])
+            crossing = (gs[:, 1:] * gs[:, :-1] < 0) | (gs[:, 1:] == 0)
+            roots[touching] = (gs[:, 1:] * gs[:, :-1] < 0).sum(axis=1) + (gs == 0).sum(axis=1)
+            k[touching] = np.argmax(crossing, axis=1)  # the first sign change or exact zero
         hidden = (changes[multi] - roots) % 2 == 1  # a root count of the wrong parity: roots too close to see
         status[multi[roots == 0]] = 2
         status[multi[(roots > 1) | hidden]] = 3
         one = (roots == 1) & ~hidden
         lo[multi[one]] = _FINE_GRID_X[k[one]]
         hi[multi[one]] = _FINE_GRID_X[k[one] + 1]
+    # roots with x <= 1 (r >= 0) are solved in x; roots above 1 (r < 0) in y = 1 / x = 1 + r, on the polynomial
+    # with the flows reversed (y**(T-1) f(1 / y)): there the low powers dominate and Newton needs far fewer steps
     solve = np.flatnonzero(status == 0)
     if solve.size:
         sub_t = cf_t if solve.size == n_s else cf_t[:, solve]
-        x = _solve_bracketed(sub_t, lo[solve], hi[solve], tol, max_iter)
-        rate[solve] = 1.0 / x - 1.0
+        lo_s, hi_s = lo[solve], hi[solve]
+        in_y = hi_s > 1.0
+        if in_y.any():
+            sub_t = np.where(in_y[None, :], sub_t[::-1], sub_t)
+            lo_s, hi_s = np.where(in_y, 1.0 / hi_s, lo_s), np.where(in_y, 1.0 / lo_s, hi_s)
+        root = _solve_bracketed(sub_t, lo_s, hi_s, tol, max_iter)
+        rate[solve] = np.where(in_y, root - 1.0, 1.0 / root - 1.0)
     return IrrResult(rate, status)
 
 
