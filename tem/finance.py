@@ -221,8 +221,8 @@ def irr(cf: np.ndarray, tol: float = 1e-14, max_iter: int = 100) -> IrrResult:
         hi[single] = _COARSE_GRID_X[k + 1]
     multi = np.flatnonzero(changes >= 2)
     if multi.size:
-        powers = _FINE_POWERS[:n_t] if n_t <= _MAX_YEARS else _FINE_GRID_X[None, :] ** np.arange(n_t)[:, None]
-        vals = cf[multi] @ powers
+        fine = _FINE_POWERS[:n_t] if n_t <= _MAX_YEARS else _FINE_GRID_X[None, :] ** np.arange(n_t)[:, None]
+        vals = cf[multi] @ fine
         positive = vals > 0
         flips = positive[:, 1:] != positive[:, :-1]
         roots = np.add.reduce(flips.view(np.uint8), axis=1, dtype=np.int64)
