@@ -11,7 +11,7 @@ import pandas as pd
 
 from tem.assumptions.loader import load as _load
 from tem.assumptions.schema import Assumptions
-from tem.engine import run_batch_inputs, run_inputs
+from tem.engine import DEFAULT_CHUNK_SIZE, run_batch_inputs, run_inputs
 from tem.inputs import build_inputs
 from tem.results import Result
 
@@ -34,7 +34,7 @@ def run_batch(
     assumptions: Assumptions,
     values: Mapping[str, Any] | None = None,
     scales: Mapping[str, Any] | None = None,
-    chunk_size: int = 5_000,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
     workers: int | None = None,
 ) -> pd.DataFrame:
     """KPIs of S scenarios in one vectorized evaluation (chunked to bound memory); one row per scenario.

@@ -26,6 +26,9 @@ from tem.unit_costs import UnitCosts, compute_unit_costs
 from tem.volumes import Volumes, compute_volumes
 
 
+DEFAULT_CHUNK_SIZE = 10_000  # scenarios per engine call in a batch (benchmarks/RESULTS_engine.md)
+
+
 @dataclass(frozen=True)
 class Outcome:
     """Everything computed for S scenarios; presentation reads this and never recomputes the model."""
@@ -118,7 +121,7 @@ def run_batch_inputs(
     inp: Inputs,
     values: Mapping[str, Any] | None = None,
     scales: Mapping[str, Any] | None = None,
-    chunk_size: int = 5_000,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
     workers: int | None = None,
     year_lines: Sequence[str] = (),
 ) -> dict[str, np.ndarray]:
@@ -127,7 +130,8 @@ def run_batch_inputs(
     ``year_lines`` adds one year of a yearly line as an extra KPI, written ``"<line>@FY30"`` with a line from
     :data:`YEAR_LINES` (e.g. ``"local_cell_full_minus_imported_inr_per_kwh@FY30"``, for goal seeks on one year).
 
-    Evaluated in chunks (bounded memory; about 5,000 scenarios fit the CPU caches best here), on ``workers``
+    Evaluated in chunks of ``chunk_size`` scenarios (bounded memory: about 0.1 GB per 1,000 scenarios in flight;
+    larger chunks spread numpy's per-call overhead over more scenarios), on ``workers``
     threads (default: the CPU count; numpy releases the GIL inside array operations), with freed memory kept
     for reuse and BLAS on one thread (:mod:`tem.batch_runtime`). Each scenario's result
     is the same whatever the chunk size and worker count.

@@ -26,7 +26,7 @@ from tem.analysis.correlation import (
     rank_correlation,
     spearman_to_normal_scores,
 )
-from tem.analysis.distributions import make_distribution, pert_shape, uniform_design
+from tem.analysis.distributions import make_distribution, pert_shape, sorted_strata, uniform_design
 from tem.analysis.montecarlo import convergence_steps, headline, montecarlo
 from tem.analysis.montecarlo_outputs import (
     histogram_figure,
@@ -197,6 +197,20 @@ def test_latin_hypercube_puts_one_point_in_each_stratum() -> None:
     # plain random sampling does not stratify
     r = uniform_design(n, 1, "random", np.random.default_rng(3))
     assert len(np.unique(np.floor(r[:, 0] * n))) < n
+
+
+def test_sorted_strata_are_latin_hypercube_values_in_order_and_presorted_iman_conover_agrees() -> None:
+    n, d = 30_000, 3  # above the size where columns are re-ordered on threads
+    u = sorted_strata(n, d, np.random.default_rng(8))
+    assert np.all(np.diff(u, axis=0) > 0)
+    for j in range(d):
+        assert np.array_equal(np.floor(u[:, j] * n), np.arange(n))  # one point per stratum, ascending
+    target = np.array([[1.0, 0.6, -0.3], [0.6, 1.0, 0.0], [-0.3, 0.0, 1.0]])
+    scores = spearman_to_normal_scores(target)
+    a = iman_conover(u, scores, np.random.default_rng(9), presorted=True)
+    b = iman_conover(u[::-1].copy(), scores, np.random.default_rng(9))  # unsorted input: sorted inside
+    assert np.array_equal(a, b)
+    assert np.max(np.abs(rank_correlation(a) - target)) < 0.02
 
 
 # --- correlation ---------------------------------------------------------------------------------------------

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import linalg, stats
 
+from tem.batch_runtime import map_columns
+
 SYMMETRY_TOLERANCE = 1e-12
 EIGEN_FLOOR = 1e-6  # smallest eigenvalue kept by the repair: positive definite, Cholesky works
 CHANGE_REPORTED = 1e-6
@@ -130,11 +132,12 @@ def spearman_to_normal_scores(rank_corr: np.ndarray) -> np.ndarray:
     return r
 
 
-def iman_conover(sample: np.ndarray, target: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def iman_conover(sample: np.ndarray, target: np.ndarray, rng: np.random.Generator, *, presorted: bool = False) -> np.ndarray:
     """``sample`` ``(n, k)`` with each column re-ordered so that the columns' correlation of normal scores is
     ``target`` (a valid correlation matrix, ``k x k``); every column keeps exactly its values.
 
     Pass ``spearman_to_normal_scores(rank_target)`` as ``target`` to aim at a rank (Spearman) correlation.
+    ``presorted=True`` says each column is already in ascending order (it saves sorting it).
     """
     x = np.asarray(sample, dtype=float)
     n, k = x.shape
@@ -143,19 +146,22 @@ def iman_conover(sample: np.ndarray, target: np.ndarray, rng: np.random.Generato
     if n <= k + 1:
         raise ValueError(f"Iman-Conover needs more scenarios ({n}) than inputs + 1 ({k + 1})")
     scores = stats.norm.ppf(np.arange(1, n + 1) / (n + 1.0))
-    m = np.column_stack([rng.permutation(scores) for _ in range(k)])
-    e = np.corrcoef(m, rowvar=False)
+    m_t = np.vstack([rng.permutation(scores) for _ in range(k)])  # (k, n): column j of the score matrix m
+    e = np.corrcoef(m_t)
     f = linalg.cholesky(e, lower=True)
     p = linalg.cholesky(np.asarray(target, dtype=float), lower=True)
     # t = m F^-T P^T has correlation P F^-1 E F^-T P^T = P P^T = target (exactly, for these n rows)
-    t = linalg.solve_triangular(f, m.T, lower=True).T @ p.T
-    out = np.empty_like(x)
-    positions = np.arange(n)
-    for j in range(k):
-        ranks = np.empty(n, dtype=np.intp)
-        ranks[np.argsort(t[:, j])] = positions
-        out[:, j] = np.sort(x[:, j])[ranks]
-    return out
+    b = linalg.solve_triangular(f, p.T, lower=True, trans="T")  # F^-T P^T, (k, k)
+    t = b.T @ m_t  # t transposed, (k, n)
+    xt = np.ascontiguousarray(x.T)
+
+    def reorder(j: int) -> np.ndarray:
+        """Column j's values placed in the order of t's column j (the smallest value where t is smallest)."""
+        column = np.empty(n)
+        column[np.argsort(t[j])] = xt[j] if presorted else np.sort(xt[j])
+        return column
+
+    return np.column_stack(map_columns(reorder, range(k), n))
 
 
 @dataclass(frozen=True)

@@ -252,3 +252,10 @@ def uniform_design(n: int, d: int, method: str, rng: np.random.Generator) -> np.
     if method == "random":
         return rng.random((n, d))
     raise ValueError(f"unknown sampling method {method!r}; use 'lhs' or 'random'")
+
+
+def sorted_strata(n: int, d: int, rng: np.random.Generator) -> np.ndarray:
+    """``(n, d)``: in each column one uniform point in each of the n strata ``[i/n, (i+1)/n)``, in ascending
+    order: the values of a Latin hypercube column, before its random order (for Iman-Conover, which sets the
+    order itself)."""
+    return (np.arange(n, dtype=float)[:, None] + rng.random((n, d))) / n

@@ -45,7 +45,7 @@ from tem.analysis.correlation import (
     rank_correlation,
     spearman_to_normal_scores,
 )
-from tem.analysis.distributions import uniform_design
+from tem.analysis.distributions import sorted_strata, uniform_design
 from tem.analysis.montecarlo_resolve import ResolvedSpec, batch_arrays, resolve_spec
 from tem.analysis.montecarlo_spec import MonteCarloSpec, load_montecarlo_spec
 from tem.analysis.montecarlo_stats import (
@@ -58,6 +58,7 @@ from tem.analysis.montecarlo_stats import (
     summarize,
 )
 from tem.assumptions.schema import Assumptions
+from tem.batch_runtime import map_columns
 from tem.engine import run_batch_inputs
 from tem.inputs import Inputs, build_inputs
 
@@ -177,15 +178,21 @@ def draw(resolved: ResolvedSpec, n: int, seed: int, sampling: str) -> Draws:
     """All ``n`` samples of every input (before any evaluation)."""
     k = len(resolved.inputs)
     design_rng, ic_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(2))
-    u = uniform_design(n, k, sampling, design_rng)
     target = resolved.rank_target
     used, repair = prepare_correlation(target, resolved.paths)
     if resolved.spec.correlations and k > 1:
         scores = spearman_to_normal_scores(used)
         if correlation_problems(scores):  # the arcsine map can nudge a nearly singular matrix out of the cone
             scores = nearest_correlation(scores)
-        u = iman_conover(u, scores, ic_rng)
-    values = np.column_stack([r.distribution.ppf(u[:, j]) for j, r in enumerate(resolved.inputs)])
+        # Iman-Conover keeps each column's values and sets their order, so a Latin hypercube needs only its
+        # values: one point in each stratum [i/n, (i+1)/n), already ascending
+        presorted = sampling == "lhs"
+        u = sorted_strata(n, k, design_rng) if presorted else uniform_design(n, k, sampling, design_rng)
+        u = iman_conover(u, scores, ic_rng, presorted=presorted)
+    else:
+        u = uniform_design(n, k, sampling, design_rng)
+    columns = map_columns(lambda j: resolved.inputs[j].distribution.ppf(u[:, j]), range(k), n)
+    values = np.column_stack(columns) if columns else np.empty((n, 0))
     return Draws(values, used, repair)
 
 
@@ -304,28 +311,37 @@ def assemble(
     labels = [r.label for r in resolved.inputs]
     samples = pd.DataFrame({r.path: r.display(d.values[:, j]) for j, r in enumerate(resolved.inputs)})
     samples.index.name = "scenario"
-    sorted_columns = [SortedColumn.of(samples[p].to_numpy(dtype=float)) for p in samples.columns]
-    ranks = np.column_stack([c.ranks() for c in sorted_columns])
+    sorted_columns = map_columns(lambda p: SortedColumn.of(samples[p].to_numpy(dtype=float)), list(samples.columns), n)
+    ranks = np.column_stack(map_columns(SortedColumn.ranks, sorted_columns, n)) if paths else np.empty((n, 0))
     hurdle: float | np.ndarray = assumptions.valuation.hurdle_rate
     if "valuation.hurdle_rate" in paths:
         hurdle = d.values[:, paths.index("valuation.hurdle_rate")]
     matrix = lambda m: pd.DataFrame(m, index=paths, columns=paths)  # noqa: E731
+    # independent statistics, computed side by side (numpy's sorts and partitions release the GIL)
+    tasks: dict[str, Callable[[], Any]] = {
+        "inputs": lambda: inputs_table(resolved, samples),
+        "summary": lambda: summarize(kpis, names),
+        "convergence": lambda: convergence(kpis, names, convergence_steps(n)),
+        "contributions": lambda: rank_contributions(samples, labels, kpis, names, sorted_columns, ranks),
+        "achieved": lambda: rank_correlation(samples.to_numpy(dtype=float), ranks),
+    }
+    done = dict(zip(tasks, map_columns(lambda task: task(), list(tasks.values()), n), strict=True))
     return MonteCarloResult(
         scenario=assumptions.name,
         n=n,
         seed=seed,
         sampling=spec.sampling,
         spec=spec,
-        inputs=inputs_table(resolved, samples),
+        inputs=done["inputs"],
         samples=samples,
         kpis=kpis,
-        summary=summarize(kpis, names),
+        summary=done["summary"],
         headline=headline(kpis, hurdle),
-        convergence=convergence(kpis, names, convergence_steps(n)),
-        rank_contributions=rank_contributions(samples, labels, kpis, names, sorted_columns, ranks),
+        convergence=done["convergence"],
+        rank_contributions=done["contributions"],
         correlation_target=matrix(resolved.rank_target),
         correlation_used=matrix(d.used),
-        correlation_achieved=matrix(rank_correlation(samples.to_numpy(dtype=float), ranks)),
+        correlation_achieved=matrix(done["achieved"]),
         correlation_repair=d.repair,
         provenance={
             "spec_file": {
