@@ -25,7 +25,6 @@ from tem.tax import TaxResult, compute_tax
 from tem.unit_costs import UnitCosts, compute_unit_costs
 from tem.volumes import Volumes, compute_volumes
 
-
 DEFAULT_CHUNK_SIZE = 10_000  # scenarios per engine call in a batch (benchmarks/RESULTS_engine.md)
 
 
