@@ -18,7 +18,7 @@ import numpy as np
 from tem.batch_runtime import batch_runtime
 from tem.capex import CapexSchedule, compute_capex
 from tem.cashflow import CashFlow, compute_cash_flow
-from tem.inputs import NEVER_FY, Inputs, take_scenarios, with_values
+from tem.inputs import NEVER_FY, Inputs, batch_size, rows_of, take_scenarios, with_values
 from tem.kpis import compute_kpis
 from tem.operations import Operations, compute_operations
 from tem.tax import TaxResult, compute_tax
@@ -135,19 +135,20 @@ def run_batch_inputs(
     for reuse and BLAS on one thread (:mod:`tem.batch_runtime`). Each scenario's result
     is the same whatever the chunk size and worker count.
     """
-    batch = with_values(inp, values, scales)
-    _check_batch_timing(batch)
-    n_s = batch.n_scenarios
+    n_s = batch_size(inp, values, scales)
     bounds = [(start, min(n_s, start + chunk_size)) for start in range(0, n_s, chunk_size)]
-
-    wanted = [_parse_year_line(batch, spec) for spec in year_lines]
+    wanted = [_parse_year_line(inp, spec) for spec in year_lines]
 
     def one(span: tuple[int, int]) -> dict[str, np.ndarray]:
-        main, _ = run_inputs(take_scenarios(batch, *span), full_counterfactual=False)
+        # each chunk builds (and checks) its own slice of the batch: no (S, T) copy of the whole batch
+        base = take_scenarios(inp, *span) if inp.n_scenarios > 1 else inp
+        chunk = with_values(base, rows_of(values, *span), rows_of(scales, *span))
+        _check_batch_timing(chunk)
+        main, _ = run_inputs(chunk, full_counterfactual=False)
         kpis = dict(main.kpis)
         for spec, line, t in wanted:
-            values = np.broadcast_to(YEAR_LINES[line](main), (span[1] - span[0], batch.structure.n_years))
-            kpis[spec] = values[:, t].copy()
+            year_values = np.broadcast_to(YEAR_LINES[line](main), (span[1] - span[0], inp.structure.n_years))
+            kpis[spec] = year_values[:, t].copy()
         return kpis
 
     n_workers = min(len(bounds), workers or os.cpu_count() or 1)

@@ -219,6 +219,28 @@ def with_values(
     return replace(inputs, arrays=arrays, n_scenarios=n_s or inputs.n_scenarios)
 
 
+def batch_size(inputs: Inputs, values: Mapping[str, Any] | None = None, scales: Mapping[str, Any] | None = None) -> int:
+    """The S that :func:`with_values` would give (checked the same way: known paths, one S for all), without
+    building the batch."""
+    n_s = None
+    for mapping in (values or {}, scales or {}):
+        for path, raw in mapping.items():
+            if path not in inputs.arrays:
+                raise BatchInputError(_unknown_path(path, inputs.arrays) + " (paths of optional inputs exist only when set)")
+            shape = np.shape(raw)
+            s = shape[0] if shape else 1
+            if n_s is None:
+                n_s = s
+            elif s != n_s:
+                raise BatchInputError(f"{path}: {s} scenarios, but other paths give {n_s}; all must have the same S")
+    return inputs.n_scenarios if n_s is None else n_s
+
+
+def rows_of(mapping: Mapping[str, Any] | None, start: int, stop: int) -> dict[str, Any]:
+    """Scenarios ``start:stop`` of per-scenario values or scales (a scalar applies to every scenario)."""
+    return {p: (v[start:stop] if np.ndim(v) else v) for p, v in (mapping or {}).items()}
+
+
 def take_scenarios(inputs: Inputs, start: int, stop: int) -> Inputs:
     """Scenarios ``start:stop`` of a batch (arrays at S = 1 are shared, not copied)."""
     arrays = {p: (a[start:stop] if a.shape[0] > 1 else a) for p, a in inputs.arrays.items()}

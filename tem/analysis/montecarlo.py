@@ -321,11 +321,11 @@ def assemble(
     tasks: dict[str, Callable[[], Any]] = {
         "inputs": lambda: inputs_table(resolved, samples),
         "summary": lambda: summarize(kpis, names),
-        "convergence": lambda: convergence(kpis, names, convergence_steps(n)),
         "contributions": lambda: rank_contributions(samples, labels, kpis, names, sorted_columns, ranks),
         "achieved": lambda: rank_correlation(samples.to_numpy(dtype=float), ranks),
     }
     done = dict(zip(tasks, map_columns(lambda task: task(), list(tasks.values()), n), strict=True))
+    done["convergence"] = convergence(kpis, names, convergence_steps(n), done["summary"])
     return MonteCarloResult(
         scenario=assumptions.name,
         n=n,

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from tem.analysis.correlation import SortedColumn
+from tem.batch_runtime import map_columns
 from tem.finance import IRR_STATUS
 
 PERCENTILES = (5, 10, 50, 90, 95)
@@ -93,15 +94,36 @@ def convergence_steps(n: int) -> list[int]:
         scale *= 10
 
 
-def convergence(kpis: pd.DataFrame, names: Sequence[str], steps: Sequence[int]) -> pd.DataFrame:
+def convergence(
+    kpis: pd.DataFrame, names: Sequence[str], steps: Sequence[int], summary: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Mean (with its standard error), P10, P50 and P90 of each KPI over the first N scenarios, for each N.
 
     The scenarios are in random order (Latin hypercube rows are randomly permuted), so the first N are a random
-    subset; the estimates at the final N are those of the summary."""
+    subset; the estimates at the final N are those of the summary (taken from ``summary``, when given, rather
+    than computed again)."""
     rows = []
+    n_all = len(kpis)
+    final: dict[Any, dict[Any, Any]] = {} if summary is None else dict(summary.to_dict(orient="index"))
     for name in names:
         x = kpis[name].to_numpy(dtype=float)
         for m in steps:
+            if m >= n_all and final.get(name, {}).get("n_valid", 0) > 0:
+                row = final[name]
+                n_valid = int(row["n_valid"])
+                rows.append(
+                    {
+                        "kpi": name,
+                        "n": m,
+                        "n_valid": n_valid,
+                        "mean": float(row["mean"]),
+                        "mean_standard_error": float(row["std"]) / np.sqrt(n_valid),
+                        "p10": float(row["p10"]),
+                        "p50": float(row["p50"]),
+                        "p90": float(row["p90"]),
+                    }
+                )
+                continue
             head = x[:m]
             ok = head[np.isfinite(head)]
             if ok.size == 0:
@@ -141,19 +163,37 @@ def rank_contributions(
     full = (
         ranks if ranks is not None else np.column_stack([c.ranks() for c in cols]) if cols else np.empty((len(samples), 0))
     )
-    standardized: dict[bytes, np.ndarray] = {}  # input ranks, centred and scaled, by the set of scenarios kept
-    rows = []
+    n = len(samples)
+    values = {name: kpis[name].to_numpy(dtype=float) for name in names}
+    masks = {name: np.isfinite(y) for name, y in values.items()}
+    groups: dict[bytes, list[str]] = {}  # KPIs by the set of scenarios where they have a value
     for name in names:
-        y = kpis[name].to_numpy(dtype=float)
-        ok = np.isfinite(y)
-        if ok.sum() < 3:
-            continue
-        key = b"all" if ok.all() else np.packbits(ok).tobytes()
-        if key not in standardized:
-            xr = full if ok.all() else np.column_stack([c.ranks(ok) for c in cols])
-            standardized[key] = _standardize(xr)
-        rho = _standardize(SortedColumn.of(y[ok]).ranks()[:, None])[:, 0] @ standardized[key]
-        rho = np.clip(rho, -1.0, 1.0)
+        if masks[name].sum() >= 3:
+            groups.setdefault(b"all" if masks[name].all() else np.packbits(masks[name]).tobytes(), []).append(name)
+
+    def input_ranks(ok: np.ndarray, all_rows: bool) -> np.ndarray:
+        """The inputs ranked among the scenarios kept (ties averaged)."""
+        if all_rows:
+            return full
+        if not cols:
+            return full[ok]
+        if ok.sum() * 8 < n:  # few scenarios kept: sorting them is cheaper than a pass over all n
+            return np.column_stack(map_columns(lambda j: SortedColumn.of(xv[ok, j]).ranks(), range(len(cols)), n))
+        return np.column_stack(map_columns(lambda c: c.ranks(ok), cols, n))
+
+    def group_correlations(key: bytes) -> np.ndarray:
+        """rho (KPIs of the group x inputs): one matrix product of standardized ranks."""
+        ok = masks[groups[key][0]]
+        x = _standardize(input_ranks(ok, key == b"all"))
+        y = _standardize(np.column_stack([SortedColumn.of(values[name][ok]).ranks() for name in groups[key]]))
+        return np.clip(y.T @ x, -1.0, 1.0)
+
+    by_name: dict[str, np.ndarray] = {}
+    for key, rho_group in zip(groups, map_columns(group_correlations, list(groups), n), strict=True):
+        by_name |= dict(zip(groups[key], rho_group, strict=True))
+    rows = []
+    for name in (name for name in names if name in by_name):
+        rho = by_name[name]
         sq = rho**2
         total = sq.sum()
         share = sq / total if total > 0 else np.zeros_like(sq)
