@@ -84,6 +84,15 @@ class CapexSchedule:
 CELL_KINDS = ("cell_plant", "recycling")
 
 
+def _is_zero(x: np.ndarray) -> bool:
+    return x.size == 1 and float(x.reshape(-1)[0]) == 0.0
+
+
+def _key(x: np.ndarray) -> tuple:
+    """Phases whose parameter is the same single number share a key; a per-scenario array is its own key."""
+    return ("value", float(x.reshape(-1)[0])) if x.size == 1 else ("array", id(x))
+
+
 def compute_capex(inp: Inputs, n_scenarios: int) -> CapexSchedule:
     """Schedules of every phase, summed. Each phase is computed at its natural shape (one row when none of
     its inputs varies across scenarios) and only the totals are broadcast to ``(n_scenarios, T)``."""
@@ -96,29 +105,48 @@ def compute_capex(inp: Inputs, n_scenarios: int) -> CapexSchedule:
     zero = np.zeros((1, n_t))
     spend_by_phase: dict[str, np.ndarray] = {}
     fixed_by_kind: dict[str, np.ndarray] = {}
-    maint_total = book = tax = additions_total = import_spend = cell_capex = cell_fixed = cell_book = zero
+    maint_total = additions_total = import_spend = cell_capex = cell_fixed = zero
+    # depreciation is linear in the additions: phases that share their rates are depreciated together
+    tax_groups: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}  # key -> (additions, rate)
+    book_groups: dict[tuple, tuple[np.ndarray, np.ndarray, np.ndarray, bool]] = {}  # (additions, life, residual, cell)
     for ph in inp.structure.phases:
         p = f"capex.phases.{ph.name}."
         capex = inp[p + "capex_inr_cr"]
+        fixed_opex = inp[p + "fixed_opex_inr_cr"]
+        if _is_zero(capex) and _is_zero(fixed_opex):  # e.g. a phase the counterfactual does not build
+            spend_by_phase[ph.name] = np.broadcast_to(zero, shape)
+            fixed_by_kind.setdefault(ph.kind, zero)
+            continue
         comm = inp[p + "commissioning_fy"]
         comm_idx = (comm - inp.structure.first_fy).astype(np.intp)
         spend = spend_schedule(capex, inp[p + "spend_profile"], comm_idx, n_t)
         age = fy - comm
         maint = np.where(age >= 1, capex * inp[p + "maintenance_capex_rate"] * (1.0 + infl) ** age, 0.0)
         in_service = np.where(age == 0, capex, 0.0) + maint
-        fixed = np.where(age >= 0, inp[p + "fixed_opex_inr_cr"] * escalation, 0.0)
+        fixed = np.where(age >= 0, fixed_opex * escalation, 0.0)
         spend_by_phase[ph.name] = np.broadcast_to(spend, shape)
         maint_total = maint_total + maint
         fixed_by_kind[ph.kind] = fixed_by_kind.get(ph.kind, zero) + fixed
-        phase_book = straight_line(in_service, inp[p + "book_life_years"], inp[p + "residual_share"])
-        book = book + phase_book
-        tax = tax + written_down_value(in_service, inp[p + "tax_depreciation_rate"])
+        is_cell = ph.kind in CELL_KINDS
+        rate = inp[p + "tax_depreciation_rate"]
+        life, residual = inp[p + "book_life_years"], inp[p + "residual_share"]
+        key = _key(rate)
+        tax_groups[key] = (tax_groups[key][0] + in_service if key in tax_groups else in_service, rate)
+        key = (_key(life), _key(residual), is_cell)
+        book_groups[key] = (book_groups[key][0] + in_service if key in book_groups else in_service, life, residual, is_cell)
         additions_total = additions_total + in_service
         import_spend = import_spend + spend * inp[p + "import_share"]
-        if ph.kind in CELL_KINDS:
+        if is_cell:
             cell_capex = cell_capex + spend + maint
             cell_fixed = cell_fixed + fixed
-            cell_book = cell_book + phase_book
+    tax = book = cell_book = zero
+    for additions, rate in tax_groups.values():
+        tax = tax + written_down_value(additions, rate)
+    for additions, life, residual, is_cell in book_groups.values():
+        group_book = straight_line(additions, life, residual)
+        book = book + group_book
+        if is_cell:
+            cell_book = cell_book + group_book
 
     def full(x: np.ndarray) -> np.ndarray:
         return np.broadcast_to(x, shape)
