@@ -12,6 +12,9 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 from scipy import stats
 from typer.testing import CliRunner
 
@@ -37,7 +40,7 @@ from tem.analysis.montecarlo_outputs import (
 )
 from tem.analysis.montecarlo_resolve import batch_arrays, resolve_spec
 from tem.analysis.montecarlo_spec import MonteCarloSpec, load_montecarlo_spec
-from tem.analysis.montecarlo_stats import rank_contributions
+from tem.analysis.montecarlo_stats import percentiles_of_sorted, rank_contributions
 from tem.analysis.sobol import sobol
 from tem.cli import app
 from tem.errors import AssumptionError
@@ -156,6 +159,15 @@ def test_rank_contributions_match_scipy_spearman_with_ties_gaps_and_a_constant_i
         rho2 = block["spearman"] ** 2
         assert block["share"].to_numpy() == pytest.approx((rho2 / rho2.sum()).to_numpy(), abs=1e-12)
         assert list(block.index) == list(block["spearman"].abs().sort_values(ascending=False, kind="stable").index)
+
+
+@settings(deadline=None, max_examples=200)
+@given(
+    hnp.arrays(np.float64, st.integers(1, 300), elements=st.floats(-1e6, 1e6, allow_nan=False)),
+    st.lists(st.floats(0, 100), min_size=1, max_size=6),
+)
+def test_percentiles_of_sorted_equal_numpys_bit_for_bit(x: np.ndarray, percents: list[float]) -> None:
+    assert np.array_equal(percentiles_of_sorted(np.sort(x), percents), np.percentile(x, percents))
 
 
 def test_discrete_sample_frequencies_and_moments() -> None:

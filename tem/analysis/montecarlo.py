@@ -27,7 +27,7 @@ result), ``montecarlo_stats``, ``sobol`` (SALib indices), ``montecarlo_charts`` 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +54,7 @@ from tem.analysis.montecarlo_stats import (
     convergence_steps,
     headline,
     kpi_unit,
+    percentiles_of_sorted,
     rank_contributions,
     summarize,
 )
@@ -233,11 +234,16 @@ def _sha256(path: str | None) -> str | None:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def inputs_table(resolved: ResolvedSpec, samples: pd.DataFrame) -> pd.DataFrame:
+def inputs_table(
+    resolved: ResolvedSpec, samples: pd.DataFrame, sorted_columns: Sequence[SortedColumn] | None = None
+) -> pd.DataFrame:
+    """One row per uncertain input: its distribution, base value and the sample's mean, P5 and P95
+    (``sorted_columns``: the samples' sort orders, when already known)."""
     rows = []
-    for r in resolved.inputs:
+    for j, r in enumerate(resolved.inputs):
         col = samples[r.path].to_numpy(dtype=float)
-        p5, p95 = np.percentile(col, (5, 95))
+        ordered = np.sort(col) if sorted_columns is None else col[sorted_columns[j].order]
+        p5, p95 = percentiles_of_sorted(ordered, (5, 95))
         rows.append(
             {
                 "path": r.path,
@@ -318,14 +324,19 @@ def assemble(
         hurdle = d.values[:, paths.index("valuation.hurdle_rate")]
     matrix = lambda m: pd.DataFrame(m, index=paths, columns=paths)  # noqa: E731
     # independent statistics, computed side by side (numpy's sorts and partitions release the GIL)
+    steps = convergence_steps(n)
     tasks: dict[str, Callable[[], Any]] = {
-        "inputs": lambda: inputs_table(resolved, samples),
+        "inputs": lambda: inputs_table(resolved, samples, sorted_columns),
         "summary": lambda: summarize(kpis, names),
+        "convergence": lambda: convergence(kpis, names, steps[:-1]),  # the final N comes from the summary
         "contributions": lambda: rank_contributions(samples, labels, kpis, names, sorted_columns, ranks),
         "achieved": lambda: rank_correlation(samples.to_numpy(dtype=float), ranks),
     }
     done = dict(zip(tasks, map_columns(lambda task: task(), list(tasks.values()), n), strict=True))
-    done["convergence"] = convergence(kpis, names, convergence_steps(n), done["summary"])
+    final = convergence(kpis, names, steps[-1:], done["summary"])
+    conv = pd.concat([done["convergence"], final], ignore_index=True) if len(steps) > 1 else final
+    position = conv["kpi"].map({k: i for i, k in enumerate(names)}).to_numpy()
+    done["convergence"] = conv.iloc[np.lexsort((conv["n"].to_numpy(), position))].reset_index(drop=True)
     return MonteCarloResult(
         scenario=assumptions.name,
         n=n,

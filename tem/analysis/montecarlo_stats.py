@@ -59,6 +59,21 @@ def summarize(kpis: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("kpi")
 
 
+def percentiles_of_sorted(sorted_values: np.ndarray, percents: Sequence[float]) -> np.ndarray:
+    """``np.percentile(x, percents)`` (its default, linear interpolation) from ``x`` already sorted ascending:
+    O(1) per percentile instead of a partition of the whole column. The same numbers, bit for bit."""
+    n = sorted_values.size
+    q = np.true_divide(np.asarray(percents, dtype=float), 100.0)
+    virtual = (n - 1) * q
+    previous = np.clip(np.floor(virtual).astype(np.intp), 0, n - 1)
+    following = np.clip(previous + 1, 0, n - 1)
+    gamma = virtual - np.floor(virtual)
+    a, b = sorted_values[previous], sorted_values[following]
+    diff = b - a
+    out = a + diff * gamma
+    return np.where(gamma >= 0.5, b - diff * (1 - gamma), out)
+
+
 def headline(kpis: pd.DataFrame, hurdle_rate: float | np.ndarray) -> dict[str, Any]:
     """P(NPV < 0), P(incremental NPV < 0), P(IRR < hurdle) among scenarios with an IRR, and why IRRs are missing."""
     n = len(kpis)
