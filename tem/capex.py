@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tem.arrays import cumsum_years
 from tem.inputs import Inputs
 
 
@@ -36,7 +37,7 @@ def straight_line(additions: np.ndarray, life_years: np.ndarray, residual_share:
     if life_arr.size > 1 and additions.shape[0] == 1:
         additions = np.broadcast_to(additions, (life_arr.size, additions.shape[1]))
     n_s, n_t = additions.shape
-    cum = np.cumsum(additions, axis=1)
+    cum = cumsum_years(additions)
     if life_arr.size == 1:  # one life for every scenario: a plain shift
         life = int(life_arr.reshape(-1)[0])
         cum_lagged = np.zeros_like(cum)

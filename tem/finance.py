@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tem.arrays import cumsum_years
+
 IRR_STATUS = {
     0: "ok",
     1: "no sign change in the cash flows: no IRR exists",
@@ -279,7 +281,7 @@ def payback_years(flows: np.ndarray) -> np.ndarray:
     interpolation). 0 when the cumulative flow is never negative; NaN when it ends negative.
     """
     flows = np.atleast_2d(np.asarray(flows, dtype=float))
-    cum = np.cumsum(flows, axis=1)
+    cum = cumsum_years(flows)
     n_s, n_t = cum.shape
     negative = cum < 0
     out = np.zeros(n_s)
@@ -297,5 +299,5 @@ def payback_years(flows: np.ndarray) -> np.ndarray:
 
 def peak_funding(flows: np.ndarray) -> np.ndarray:
     """``-min(0, min_t cumulative flow)``: the most cash the program needs at a year end. Shape ``(S,)``."""
-    cum = np.cumsum(np.atleast_2d(flows), axis=1)
+    cum = cumsum_years(np.atleast_2d(flows))
     return -np.minimum(0.0, cum.min(axis=1)) + 0.0  # + 0.0 turns -0.0 into 0.0

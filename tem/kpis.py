@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tem.arrays import cumsum_years
 from tem.capex import CapexSchedule
 from tem.cashflow import CashFlow
 from tem.finance import irr, mirr, payback_years, peak_funding
@@ -116,7 +117,7 @@ def compute_kpis(
     cell_vol = vol.local_cells_gwh + vol.imported_cells_gwh
     cell_cost = cell_cost_parts(ops, cap)
     cell_parts = levelize(cell_cost, cell_vol, df)
-    cum = np.cumsum(cash.free_cash_flow_before_terminal, axis=1)
+    cum = cumsum_years(cash.free_cash_flow_before_terminal)
     fys = inp.fiscal_years.astype(float)
     kpis |= {
         "irr": irr_result.rate,

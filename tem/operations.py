@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tem.arrays import cumsum_years
 from tem.capex import CapexSchedule
 from tem.inputs import Inputs
 from tem.unit_costs import UnitCosts
@@ -76,7 +77,7 @@ def pli_incentive(
     raw = local_gwh * inp[p + "rate_inr_per_kwh"] * K * np.clip(cell_dva, 0.0, 1.0) * eligible
     capped = np.minimum(raw, inp[p + "revenue_cap_share"] * cell_value)
     cap_total = inp.get(p + "total_cap_inr_cr", np.inf)
-    cum = np.minimum(np.cumsum(capped, axis=1), cap_total)
+    cum = np.minimum(cumsum_years(capped), cap_total)
     return np.diff(cum, axis=1, prepend=0.0)
 
 

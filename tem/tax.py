@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tem.arrays import cumsum_years
+
 
 @dataclass(frozen=True)
 class TaxResult:
@@ -36,13 +38,13 @@ def compute_tax(taxable: np.ndarray, rate: np.ndarray, carry_years: np.ndarray) 
     used = np.zeros((n_s, n_t))
     expired = np.zeros((n_s, n_t))
     pool_end = np.zeros((n_s, n_t))
-    had_loss_before = np.cumsum(loss, axis=1) - loss > 0
+    had_loss_before = cumsum_years(loss) - loss > 0
     needs_loop = np.any(had_loss_before & (profit > 0), axis=1)
     uniform = n_s == 0 or bool(np.all(n_carry == n_carry[0]))
     simple = np.flatnonzero(~needs_loop) if uniform else np.zeros(0, dtype=np.intp)
     if simple.size:  # nothing is ever set off: the pool holds the losses of years t-N .. t
         n = int(n_carry[0])
-        cum = np.cumsum(loss[simple], axis=1)
+        cum = cumsum_years(loss[simple])
         lagged = np.zeros_like(cum)
         if n + 1 < n_t:
             lagged[:, n + 1 :] = cum[:, : n_t - n - 1]
@@ -71,7 +73,7 @@ def _fifo(taxable: np.ndarray, n_carry: np.ndarray) -> tuple[np.ndarray, np.ndar
     n_s, n_t = taxable.shape
     loss = np.maximum(-taxable, 0.0)
     profit = np.maximum(taxable, 0.0)
-    cum = np.cumsum(loss, axis=1)
+    cum = cumsum_years(loss)
     # the last expired vintage at year t: the largest v with v < t - N
     last_stale = np.ceil(np.arange(n_t)[None, :] - n_carry[:, None]).astype(np.intp) - 1
     stale_floor = np.where(last_stale >= 0, np.take_along_axis(cum, np.clip(last_stale, 0, n_t - 1), axis=1), 0.0)

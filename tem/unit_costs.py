@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tem.arrays import cumsum_years
 from tem.inputs import Inputs
 from tem.volumes import Volumes
 
@@ -48,7 +49,7 @@ def conversion_learning_factor(
 ) -> np.ndarray:
     """``(max(cumulative output, reference) / reference) ** log2(1 - learning_rate)``; 1 until the
     cumulative own output (this year included) passes the reference."""
-    cumulative = np.cumsum(local_cells_gwh, axis=1)
+    cumulative = cumsum_years(local_cells_gwh)
     return (np.maximum(cumulative, reference_gwh) / reference_gwh) ** np.log2(1.0 - learning_rate)
 
 
