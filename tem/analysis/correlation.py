@@ -147,7 +147,8 @@ def iman_conover(sample: np.ndarray, target: np.ndarray, rng: np.random.Generato
         raise ValueError(f"Iman-Conover needs more scenarios ({n}) than inputs + 1 ({k + 1})")
     scores = stats.norm.ppf(np.arange(1, n + 1) / (n + 1.0))
     m_t = np.vstack([rng.permutation(scores) for _ in range(k)])  # (k, n): column j of the score matrix m
-    e = np.corrcoef(m_t)
+    e = (m_t @ m_t.T) / (scores @ scores)  # their correlation: the scores have mean 0 and all the same norm
+    np.fill_diagonal(e, 1.0)
     f = linalg.cholesky(e, lower=True)
     p = linalg.cholesky(np.asarray(target, dtype=float), lower=True)
     # t = m F^-T P^T has correlation P F^-1 E F^-T P^T = P P^T = target (exactly, for these n rows)

@@ -199,9 +199,14 @@ def rank_contributions(
     def group_correlations(key: bytes) -> np.ndarray:
         """rho (KPIs of the group x inputs): one matrix product of standardized ranks."""
         ok = masks[groups[key][0]]
-        x = _standardize(input_ranks(ok, key == b"all"))
+        x = input_ranks(ok, key == b"all")
         y = _standardize(np.column_stack([SortedColumn.of(values[name][ok]).ranks() for name in groups[key]]))
-        return np.clip(y.T @ x, -1.0, 1.0)
+        # y's columns sum to zero, so y.T @ x equals y.T @ (x centred): only x's column norms are needed
+        mean = x.mean(axis=0)
+        norm = np.sqrt(np.maximum(np.einsum("ij,ij->j", x, x) - x.shape[0] * mean * mean, 0.0))
+        norm[x.min(axis=0) == x.max(axis=0)] = 0.0  # a constant input correlates 0 (no rounding residue)
+        rho = np.divide(y.T @ x, norm, out=np.zeros((y.shape[1], x.shape[1])), where=norm > 0)
+        return np.clip(rho, -1.0, 1.0)
 
     by_name: dict[str, np.ndarray] = {}
     for key, rho_group in zip(groups, map_columns(group_correlations, list(groups), n), strict=True):
