@@ -60,8 +60,9 @@ def compute_cash_flow(inp: Inputs, ops: Operations, cap: CapexSchedule, tax: np.
     tv = np.broadcast_to(tv, shape)
     fcf_before_tv = fcf_pre + release
     fcf = fcf_before_tv + tv
-    df = discount_factors(rate.reshape(-1), n_t, inp["timeline.mid_year_discounting"].reshape(-1) > 0.5)
-    df_end = discount_factors(rate.reshape(-1), n_t, False)
+    mid_year = inp["timeline.mid_year_discounting"].reshape(-1) > 0.5
+    df = discount_factors(rate.reshape(-1), n_t, mid_year)
+    df_end = discount_factors(rate.reshape(-1), n_t, False) if mid_year.any() else df
     pv_before = fcf_before_tv * df
     pv = pv_before + tv * df_end
     return CashFlow(

@@ -44,10 +44,10 @@ class Outcome:
     levelized_cell_parts: dict[str, np.ndarray]
 
 
-def evaluate(inp: Inputs, *, full: bool = True, unit_costs: UnitCosts | None = None) -> Outcome:
+def evaluate(inp: Inputs, *, full: bool = True, unit_costs: UnitCosts | None = None, detail: bool = True) -> Outcome:
     """One pass of the model over every scenario in ``inp`` (no counterfactual); ``full=False`` computes only
     the KPIs the counterfactual comparison needs; ``unit_costs``, when given, are used instead of computing
-    them (see :func:`run_inputs`)."""
+    them (see :func:`run_inputs`); ``detail=False`` skips the levelized cost split by component."""
     n_s = inp.n_scenarios
     vol = compute_volumes(inp)
     uc = compute_unit_costs(inp, vol) if unit_costs is None else unit_costs
@@ -57,7 +57,7 @@ def evaluate(inp: Inputs, *, full: bool = True, unit_costs: UnitCosts | None = N
     taxable = ops.ebitda - cap.tax_depreciation
     tax = compute_tax(taxable, inp["tax.corporate_rate"], inp["tax.loss_carry_forward_years"])
     cash = compute_cash_flow(inp, ops, cap, tax.tax)
-    kpis, pack_parts, cell_parts = compute_kpis(inp, vol, uc, cap, ops, cash, full=full)
+    kpis, pack_parts, cell_parts = compute_kpis(inp, vol, uc, cap, ops, cash, full=full, detail=detail)
     return Outcome(inp, vol, uc, cap, ops, tax, cash, kpis, pack_parts, cell_parts)
 
 
@@ -103,15 +103,17 @@ def add_incremental(kpis: dict[str, np.ndarray], cf: dict[str, np.ndarray]) -> d
 def run_inputs(inp: Inputs, *, full_counterfactual: bool = True) -> tuple[Outcome, Outcome]:
     """The scenarios and their counterfactuals; the scenario outcome's KPIs include the increments.
 
-    With ``full_counterfactual=False`` (batches, where only KPIs are kept) the counterfactual reuses the
+    With ``full_counterfactual=False`` (batches, where only KPIs are kept) the levelized costs are not split by
+    component, and the counterfactual reuses the
     scenario's unit costs: the two differ only in the local cell's cost (its learning and yield follow local
     output), and the counterfactual makes no local cells, so every use of that cost is multiplied by zero. The
     KPIs are the same to the bit (tests/test_engine.py: batch equals single runs)."""
-    main = evaluate(inp)
+    main = evaluate(inp, detail=full_counterfactual)
     cf = evaluate(
         counterfactual_inputs(inp),
         full=full_counterfactual,
         unit_costs=None if full_counterfactual else main.unit_costs,
+        detail=full_counterfactual,
     )
     return replace(main, kpis=add_incremental(main.kpis, cf.kpis)), cf
 

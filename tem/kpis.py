@@ -64,8 +64,21 @@ def levelize(parts: dict[str, np.ndarray], volume_gwh: np.ndarray, df: np.ndarra
         return {k: present_value(v, df) * scale for k, v in parts.items()}
 
 
-def levelized_usd(parts: dict[str, np.ndarray], volume_gwh: np.ndarray, df: np.ndarray, fx: np.ndarray) -> np.ndarray:
-    total = sum(parts.values(), start=np.zeros_like(df))
+def total_of(parts: dict[str, np.ndarray], df: np.ndarray) -> np.ndarray:
+    """The parts summed year by year, ``(S, T)`` (in their order, from zero)."""
+    return sum(parts.values(), start=np.zeros_like(df))
+
+
+def levelized_total(total: np.ndarray, volume_gwh: np.ndarray, df: np.ndarray) -> np.ndarray:
+    """PV(total cost) / PV(volume) [INR/kWh]; NaN where no volume is ever made. The KPI; :func:`levelize`
+    splits it by component (the parts sum to it up to rounding)."""
+    pv_volume = present_value(volume_gwh, df)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(pv_volume > 0, present_value(total, df) * (PER_KWH / pv_volume), np.nan)
+
+
+def levelized_usd(total: np.ndarray, volume_gwh: np.ndarray, df: np.ndarray, fx: np.ndarray) -> np.ndarray:
+    """As :func:`levelized_total` with each year's cost converted to USD at that year's rate [USD/kWh]."""
     pv_volume = np.sum(volume_gwh * df, axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(pv_volume > 0, np.sum(total / fx * df, axis=1) / pv_volume * PER_KWH, np.nan)
@@ -88,12 +101,21 @@ def crossover_fy(inp: Inputs, vol: Volumes, uc: UnitCosts, cap: CapexSchedule) -
 
 
 def compute_kpis(
-    inp: Inputs, vol: Volumes, uc: UnitCosts, cap: CapexSchedule, ops: Operations, cash: CashFlow, *, full: bool = True
+    inp: Inputs,
+    vol: Volumes,
+    uc: UnitCosts,
+    cap: CapexSchedule,
+    ops: Operations,
+    cash: CashFlow,
+    *,
+    full: bool = True,
+    detail: bool = True,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray]]:
     """(kpis, levelized pack parts, levelized cell parts), each value ``(S,)``.
 
     With ``full=False`` (the counterfactual) only what the increments need is computed: NPV, the levelized
-    pack cost and the forex outflow.
+    pack cost and the forex outflow. With ``detail=False`` (batches) the levelized parts are not split out
+    (empty dicts); the KPIs are the same either way.
     """
     n_s = cash.free_cash_flow.shape[0]
     df = cash.discount_factor
@@ -102,10 +124,11 @@ def compute_kpis(
         return np.broadcast_to(np.asarray(x, dtype=float).reshape(-1), (n_s,)).copy()
 
     pack_cost = pack_cost_parts(ops, cap)
-    pack_parts = levelize(pack_cost, vol.delivered_gwh, df)
+    pack_total = total_of(pack_cost, df)
+    pack_parts = levelize(pack_cost, vol.delivered_gwh, df) if detail else {}
     kpis = {
         "npv_inr_cr": cash.present_value.sum(axis=1),
-        "levelized_pack_cost_inr_per_kwh": sum(pack_parts.values(), start=np.zeros(n_s)),
+        "levelized_pack_cost_inr_per_kwh": levelized_total(pack_total, vol.delivered_gwh, df),
         "forex_outflow_usd_m": ops.forex_outflow_usd_m.sum(axis=1),
     }
     if not full:
@@ -116,7 +139,8 @@ def compute_kpis(
     irr_result = irr(cash.free_cash_flow)
     cell_vol = vol.local_cells_gwh + vol.imported_cells_gwh
     cell_cost = cell_cost_parts(ops, cap)
-    cell_parts = levelize(cell_cost, cell_vol, df)
+    cell_total = total_of(cell_cost, df)
+    cell_parts = levelize(cell_cost, cell_vol, df) if detail else {}
     cum = cumsum_years(cash.free_cash_flow_before_terminal)
     fys = inp.fiscal_years.astype(float)
     kpis |= {
@@ -129,9 +153,9 @@ def compute_kpis(
         "peak_funding_fy": np.where(cum.min(axis=1) < 0, fys[np.argmin(cum, axis=1)], np.nan),
         "total_capex_inr_cr": cap.spend_total.sum(axis=1),
         "maintenance_capex_inr_cr": cap.maintenance.sum(axis=1),
-        "levelized_pack_cost_usd_per_kwh": levelized_usd(pack_cost, vol.delivered_gwh, df, uc.inr_per_usd),
-        "levelized_cell_cost_inr_per_kwh": sum(cell_parts.values(), start=np.zeros(n_s)),
-        "levelized_cell_cost_usd_per_kwh": levelized_usd(cell_cost, cell_vol, df, uc.inr_per_usd),
+        "levelized_pack_cost_usd_per_kwh": levelized_usd(pack_total, vol.delivered_gwh, df, uc.inr_per_usd),
+        "levelized_cell_cost_inr_per_kwh": levelized_total(cell_total, cell_vol, df),
+        "levelized_cell_cost_usd_per_kwh": levelized_usd(cell_total, cell_vol, df, uc.inr_per_usd),
         "crossover_fy": crossover_fy(inp, vol, uc, cap),
         "revenue_inr_cr": ops.revenue.sum(axis=1),
         "local_cells_gwh": np.broadcast_to(vol.local_cells_gwh, (n_s, fys.size)).sum(axis=1),
