@@ -95,9 +95,11 @@ def compute_operations(inp: Inputs, vol: Volumes, uc: UnitCosts, cap: CapexSched
     returns = inp["recycling.end_of_life_return_share"] * lag_years(vol.delivered_gwh, inp["recycling.battery_life_years"])
     recycled = np.minimum(vol.recycling_capacity_gwh, scrap + returns)
     local = vol.local_cells_gwh
+    no_local = not np.any(local)  # e.g. the import-only counterfactual: every local-cell line is zero
+    none = np.zeros((1, local.shape[1]))
     parts = {
         "imported_cells": vol.imported_cells_gwh * uc.imported_cell * K,
-        **{f"local_cell_{k}": local * v * K for k, v in uc.local_cell_parts.items()},
+        **{f"local_cell_{k}": none if no_local else local * v * K for k, v in uc.local_cell_parts.items()},
         "recycling_credit": -recycled * inp["recycling.credit_usd_per_kwh"] * fx * K,
         "non_cell_imported": vol.pack_output_gwh * uc.non_cell_imported * K,
         "non_cell_local": vol.pack_output_gwh * uc.non_cell_local * K,
@@ -121,11 +123,14 @@ def compute_operations(inp: Inputs, vol: Volumes, uc: UnitCosts, cap: CapexSched
     warranty = inp["opex.warranty_revenue_share"] * revenue
     tech_fee = usd_m_to_inr_cr(inp["cells.local.technology_fee_usd_m"], fx)
 
-    cell_value = local * uc.imported_cell * K
     cell_imported = parts["local_cell_materials_imported"] + parts["local_cell_royalty"]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cell_dva = np.where(cell_value > 0, 1.0 - cell_imported / cell_value, 0.0)
-    pli = pli_incentive(inp, fy, local, cell_value, cell_dva)
+    if no_local:
+        cell_value = cell_dva = pli = none
+    else:
+        cell_value = local * uc.imported_cell * K
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cell_dva = np.where(cell_value > 0, 1.0 - cell_imported / cell_value, 0.0)
+        pli = pli_incentive(inp, fy, local, cell_value, cell_dva)
 
     gross = revenue - cogs
     ebitda = gross - cap.fixed_opex - rnd - sga - warranty - tech_fee + pli
@@ -138,7 +143,7 @@ def compute_operations(inp: Inputs, vol: Volumes, uc: UnitCosts, cap: CapexSched
     freight = inp["cells.imported.freight_and_insurance_rate"]
     forex = (
         vol.imported_cells_gwh * uc.fob_usd_per_kwh * (1.0 + freight)
-        + local * (uc.material_imported_cif + inp["cells.local.royalty_usd_per_kwh"])
+        + (none if no_local else local * (uc.material_imported_cif + inp["cells.local.royalty_usd_per_kwh"]))
         + vol.pack_output_gwh * uc.non_cell_imported_cif_usd
         + vol.bought_in_packs_gwh * inp["transition.bought_in_pack_fob_usd_per_kwh"] * (1.0 + freight)
         + inp["cells.local.technology_fee_usd_m"]

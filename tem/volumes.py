@@ -39,9 +39,12 @@ def phase_capacity(inp: Inputs, kind: str, fy: np.ndarray, ramped: bool = True) 
         if ph.kind != kind:
             continue
         p = f"capex.phases.{ph.name}."
+        capacity = inp[p + "capacity_gwh"]
+        if capacity.size == 1 and float(capacity.reshape(-1)[0]) == 0.0:  # e.g. a plant the counterfactual drops
+            continue
         age = fy - inp[p + "commissioning_fy"]
         factor = ramp_by_age(inp[p + "utilization_ramp"], age) if ramped else (age >= 0).astype(float)
-        total = total + inp[p + "capacity_gwh"] * factor
+        total = total + capacity * factor
     return total
 
 
@@ -99,7 +102,10 @@ def compute_volumes(inp: Inputs) -> Volumes:
     progress = np.clip((age + 1.0) / ramp_years, 0.0, 1.0)
     target = inp["transition.target_local_share"] * progress
     yield_ramp = inp["cells.local.yield_ramp"]
-    cell_yield = np.where(age >= 0, ramp_by_age(yield_ramp, age), yield_ramp[:, :1])
+    if np.any(age >= 0):
+        cell_yield = np.where(age >= 0, ramp_by_age(yield_ramp, age), yield_ramp[:, :1])
+    else:  # local cells never start (the counterfactual): the first value of the ramp throughout
+        cell_yield = np.broadcast_to(yield_ramp[:, :1], np.broadcast_shapes(age.shape, yield_ramp[:, :1].shape))
     nameplate = phase_capacity(inp, "cell_plant", fy, ramped=False)
     usable = phase_capacity(inp, "cell_plant", fy)
     local = np.minimum(target * cells_required, usable * cell_yield)
