@@ -59,7 +59,7 @@ from tem.analysis.montecarlo_stats import (
     summarize,
 )
 from tem.assumptions.schema import Assumptions
-from tem.batch_runtime import map_columns
+from tem.batch_runtime import keep_freed_memory, map_columns, single_threaded_blas
 from tem.engine import run_batch_inputs
 from tem.inputs import Inputs, build_inputs
 
@@ -294,13 +294,15 @@ def montecarlo(
         )
     inp = build_inputs(assumptions)
     resolved = resolve_spec(spec.model_copy(update={"n": n}) if n != spec.n else spec, assumptions, inp)
-    if progress is not None:
-        progress("sample", 0, n)
-    d = draw(resolved, n, seed, spec.sampling)
-    if progress is not None:
-        progress("sample", n, n)
-    raw = evaluate_draws(inp, resolved, d.values, chunk_size=chunk_size, progress=progress)
-    return assemble(assumptions, resolved, d, raw, seed)
+    keep_freed_memory()
+    with single_threaded_blas():
+        if progress is not None:
+            progress("sample", 0, n)
+        d = draw(resolved, n, seed, spec.sampling)
+        if progress is not None:
+            progress("sample", n, n)
+        raw = evaluate_draws(inp, resolved, d.values, chunk_size=chunk_size, progress=progress)
+        return assemble(assumptions, resolved, d, raw, seed)
 
 
 def assemble(
