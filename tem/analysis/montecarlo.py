@@ -56,6 +56,7 @@ from tem.analysis.montecarlo_stats import (
     kpi_unit,
     percentiles_of_sorted,
     rank_contributions,
+    sort_kpis,
     summarize,
 )
 from tem.assumptions.schema import Assumptions
@@ -321,6 +322,7 @@ def assemble(
     samples.index.name = "scenario"
     sorted_columns = map_columns(lambda p: SortedColumn.of(samples[p].to_numpy(dtype=float)), list(samples.columns), n)
     ranks = np.column_stack(map_columns(SortedColumn.ranks, sorted_columns, n)) if paths else np.empty((n, 0))
+    sorted_kpis = sort_kpis(kpis, names)
     hurdle: float | np.ndarray = assumptions.valuation.hurdle_rate
     if "valuation.hurdle_rate" in paths:
         hurdle = d.values[:, paths.index("valuation.hurdle_rate")]
@@ -329,9 +331,9 @@ def assemble(
     steps = convergence_steps(n)
     tasks: dict[str, Callable[[], Any]] = {
         "inputs": lambda: inputs_table(resolved, samples, sorted_columns),
-        "summary": lambda: summarize(kpis, names),
+        "summary": lambda: summarize(kpis, names, sorted_kpis),
         "convergence": lambda: convergence(kpis, names, steps[:-1]),  # the final N comes from the summary
-        "contributions": lambda: rank_contributions(samples, labels, kpis, names, sorted_columns, ranks),
+        "contributions": lambda: rank_contributions(samples, labels, kpis, names, sorted_columns, ranks, sorted_kpis),
         "achieved": lambda: rank_correlation(samples.to_numpy(dtype=float), ranks),
     }
     done = dict(zip(tasks, map_columns(lambda task: task(), list(tasks.values()), n), strict=True))

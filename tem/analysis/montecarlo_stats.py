@@ -3,7 +3,7 @@ and contributions to variance by Spearman rank correlation. Pure functions of Da
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -35,19 +35,23 @@ def kpi_unit(name: str) -> str:
     return ""
 
 
-def summarize(kpis: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
+def summarize(
+    kpis: pd.DataFrame, names: Sequence[str], sorted_kpis: Mapping[str, SortedColumn] | None = None
+) -> pd.DataFrame:
     """Per KPI: unit, mean, std, P5..P95, min, max, n_valid, n_missing (NaN: no IRR, never pays back...),
-    p_below_zero (share of all scenarios)."""
+    p_below_zero (share of all scenarios). ``sorted_kpis``: each KPI's sort order over its valid scenarios
+    (:func:`sort_kpis`), when already known; the numbers are the same either way."""
     rows = []
     for name in names:
         x = kpis[name].to_numpy(dtype=float)
         ok = x[np.isfinite(x)]
         row: dict[str, Any] = {"kpi": name, "unit": kpi_unit(name)}
         if ok.size:
-            pct = np.percentile(ok, PERCENTILES)
+            ordered = np.sort(ok) if sorted_kpis is None else ok[sorted_kpis[name].order]
+            pct = percentiles_of_sorted(ordered, PERCENTILES)
             row |= {"mean": float(ok.mean()), "std": float(ok.std(ddof=1)) if ok.size > 1 else 0.0}
             row |= {f"p{p}": float(v) for p, v in zip(PERCENTILES, pct, strict=True)}
-            row |= {"min": float(ok.min()), "max": float(ok.max())}
+            row |= {"min": float(ordered[0]), "max": float(ordered[-1])}
         else:
             row |= dict.fromkeys(["mean", "std", *(f"p{p}" for p in PERCENTILES), "min", "max"], float("nan"))
         row |= {
@@ -57,6 +61,18 @@ def summarize(kpis: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
         }
         rows.append(row)
     return pd.DataFrame(rows).set_index("kpi")
+
+
+def sort_kpis(kpis: pd.DataFrame, names: Sequence[str]) -> dict[str, SortedColumn]:
+    """Each KPI's sort order over the scenarios where it has a value (shared by the summary and the rank
+    contributions)."""
+    n = len(kpis)
+
+    def one(name: str) -> SortedColumn:
+        x = kpis[name].to_numpy(dtype=float)
+        return SortedColumn.of(x[np.isfinite(x)])
+
+    return dict(zip(names, map_columns(one, list(names), n), strict=True))
 
 
 def percentiles_of_sorted(sorted_values: np.ndarray, percents: Sequence[float]) -> np.ndarray:
@@ -168,6 +184,7 @@ def rank_contributions(
     names: Sequence[str],
     sorted_columns: Sequence[SortedColumn] | None = None,
     ranks: np.ndarray | None = None,
+    sorted_kpis: Mapping[str, SortedColumn] | None = None,
 ) -> pd.DataFrame:
     """Spearman rank correlation of each input with each KPI, and its squared share ``rho^2 / sum rho^2`` (the
     "contribution to variance" of @RISK and Crystal Ball), sorted by |rho| within each KPI. Scenarios where the
@@ -200,7 +217,14 @@ def rank_contributions(
         """rho (KPIs of the group x inputs): one matrix product of standardized ranks."""
         ok = masks[groups[key][0]]
         x = input_ranks(ok, key == b"all")
-        y = _standardize(np.column_stack([SortedColumn.of(values[name][ok]).ranks() for name in groups[key]]))
+        y = _standardize(
+            np.column_stack(
+                [
+                    (SortedColumn.of(values[name][ok]) if sorted_kpis is None else sorted_kpis[name]).ranks()
+                    for name in groups[key]
+                ]
+            )
+        )
         # y's columns sum to zero, so y.T @ x equals y.T @ (x centred): only x's column norms are needed
         mean = x.mean(axis=0)
         norm = np.sqrt(np.maximum(np.einsum("ij,ij->j", x, x) - x.shape[0] * mean * mean, 0.0))
