@@ -20,3 +20,9 @@ def cumsum_years(x: np.ndarray) -> np.ndarray:
     for t in range(1, x.shape[1]):
         np.add(out[:, t - 1], x[:, t], out=out[:, t])
     return out
+
+
+def is_exact_zero(x: np.ndarray) -> bool:
+    """True for a single number that is exactly 0 (an input the same for every scenario and year), so that
+    the work it would multiply can be skipped; a per-scenario or yearly array is never taken as zero."""
+    return x.size == 1 and float(x.reshape(-1)[0]) == 0.0

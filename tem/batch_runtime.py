@@ -78,8 +78,8 @@ def single_threaded_blas() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def batch_runtime(workers: int) -> Iterator[None]:
-    """Around a batch evaluated on ``workers`` threads: memory kept for reuse, BLAS on one thread."""
+def batch_runtime() -> Iterator[None]:
+    """Around a batch: memory kept for reuse, BLAS on one thread."""
     keep_freed_memory()
     with single_threaded_blas():
         yield

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tem.arrays import cumsum_years
+from tem.arrays import cumsum_years, is_exact_zero
 from tem.inputs import Inputs
 
 
@@ -85,10 +85,6 @@ class CapexSchedule:
 CELL_KINDS = ("cell_plant", "recycling")
 
 
-def _is_zero(x: np.ndarray) -> bool:
-    return x.size == 1 and float(x.reshape(-1)[0]) == 0.0
-
-
 def _key(x: np.ndarray) -> tuple:
     """Phases whose parameter is the same single number share a key; a per-scenario array is its own key."""
     return ("value", float(x.reshape(-1)[0])) if x.size == 1 else ("array", id(x))
@@ -114,7 +110,7 @@ def compute_capex(inp: Inputs, n_scenarios: int) -> CapexSchedule:
         p = f"capex.phases.{ph.name}."
         capex = inp[p + "capex_inr_cr"]
         fixed_opex = inp[p + "fixed_opex_inr_cr"]
-        if _is_zero(capex) and _is_zero(fixed_opex):  # e.g. a phase the counterfactual does not build
+        if is_exact_zero(capex) and is_exact_zero(fixed_opex):  # e.g. a phase the counterfactual does not build
             spend_by_phase[ph.name] = np.broadcast_to(zero, shape)
             fixed_by_kind.setdefault(ph.kind, zero)
             continue

@@ -104,10 +104,10 @@ def run_inputs(inp: Inputs, *, full_counterfactual: bool = True) -> tuple[Outcom
     """The scenarios and their counterfactuals; the scenario outcome's KPIs include the increments.
 
     With ``full_counterfactual=False`` (batches, where only KPIs are kept) the levelized costs are not split by
-    component, and the counterfactual reuses the
-    scenario's unit costs: the two differ only in the local cell's cost (its learning and yield follow local
-    output), and the counterfactual makes no local cells, so every use of that cost is multiplied by zero. The
-    KPIs are the same to the bit (tests/test_engine.py: batch equals single runs)."""
+    component, and the counterfactual reuses the scenario's unit costs: the two differ only in the local cell's
+    cost (its learning and yield follow local output), and the counterfactual makes no local cells, so every use
+    of that cost is multiplied by zero. The KPIs are the same to the bit (tests/test_engine_properties.py:
+    batches equal single runs)."""
     main = evaluate(inp, detail=full_counterfactual)
     cf = evaluate(
         counterfactual_inputs(inp),
@@ -154,7 +154,7 @@ def run_batch_inputs(
         return kpis
 
     n_workers = min(len(bounds), workers or os.cpu_count() or 1)
-    with batch_runtime(n_workers):
+    with batch_runtime():
         if n_workers <= 1:
             parts = [one(span) for span in bounds]
         else:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tem.arrays import is_exact_zero
 from tem.inputs import Inputs
 from tem.units import units_kwh_to_gwh
 
@@ -40,7 +41,7 @@ def phase_capacity(inp: Inputs, kind: str, fy: np.ndarray, ramped: bool = True) 
             continue
         p = f"capex.phases.{ph.name}."
         capacity = inp[p + "capacity_gwh"]
-        if capacity.size == 1 and float(capacity.reshape(-1)[0]) == 0.0:  # e.g. a plant the counterfactual drops
+        if is_exact_zero(capacity):  # e.g. a plant the counterfactual drops
             continue
         age = fy - inp[p + "commissioning_fy"]
         factor = ramp_by_age(inp[p + "utilization_ramp"], age) if ramped else (age >= 0).astype(float)
