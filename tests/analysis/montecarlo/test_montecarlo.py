@@ -731,7 +731,8 @@ def test_cli_small_run_writes_outputs_and_json(tmp_path: Path) -> None:
     res = CliRunner().invoke(app, [*args, "--quiet"])
     assert res.exit_code == 0, res.output
     folder = tmp_path / "base" / "montecarlo"
-    for name in ("montecarlo.xlsx", "summary.json", "summary.csv", "samples.parquet", "manifest.json", "charts/plotly.min.js"):
+    names = ("montecarlo.xlsx", "summary.json", "summary.csv", "samples.parquet", "manifest.json", "charts/plotly.min.js")
+    for name in names:
         assert (folder / name).is_file(), name
     assert len(pd.read_parquet(folder / "samples.parquet")) == 200
     assert not (folder / "samples.csv").exists()  # CSV on request (issue 15)
