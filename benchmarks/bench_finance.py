@@ -26,6 +26,7 @@ ROOT = Path(__file__).parents[1]
 sys.path.insert(0, str(ROOT))
 
 import tem  # noqa: E402
+from benchmarks.common import calibration, calibration_line  # noqa: E402
 from tem.finance import IRR_STATUS, irr  # noqa: E402
 
 N_ROWS = 10_000
@@ -113,6 +114,7 @@ def main() -> None:
         "",
     ]
     text = "\n".join(lines)
+    lines += [calibration_line(calibration()), ""]  # how fast the machine was (benchmarks/common.py)
     (Path(__file__).parent / "RESULTS_finance.md").write_text(text)
     print(text)
 
