@@ -140,13 +140,21 @@ def run_batch_inputs(
     n_s = batch_size(inp, values, scales)
     bounds = [(start, min(n_s, start + chunk_size)) for start in range(0, n_s, chunk_size)]
     wanted = [_parse_year_line(inp, spec) for spec in year_lines]
+    shared = shared_counterfactual(inp, values, scales)
 
     def one(span: tuple[int, int]) -> dict[str, np.ndarray]:
         # each chunk builds (and checks) its own slice of the batch: no (S, T) copy of the whole batch
         base = take_scenarios(inp, *span) if inp.n_scenarios > 1 else inp
         chunk = with_values(base, rows_of(values, *span), rows_of(scales, *span))
         _check_batch_timing(chunk)
-        main, _ = run_inputs(chunk, full_counterfactual=False)
+        if shared is None:
+            main, _ = run_inputs(chunk, full_counterfactual=False)
+        else:  # one counterfactual for the whole batch, broadcast to the chunk
+            main = evaluate(chunk, detail=False)
+            size = span[1] - span[0]
+            main = replace(
+                main, kpis=add_incremental(main.kpis, {k: np.broadcast_to(v, (size,)) for k, v in shared.items()})
+            )
         kpis = dict(main.kpis)
         for spec, line, t in wanted:
             year_values = np.broadcast_to(YEAR_LINES[line](main), (span[1] - span[0], inp.structure.n_years))
@@ -161,6 +169,27 @@ def run_batch_inputs(
             with ThreadPoolExecutor(max_workers=n_workers) as pool:
                 parts = list(pool.map(one, bounds))
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+
+def shared_counterfactual(
+    inp: Inputs, values: Mapping[str, Any] | None, scales: Mapping[str, Any] | None
+) -> dict[str, np.ndarray] | None:
+    """The counterfactual's KPIs ``(1,)``, computed once, when no varied input reaches it; else None.
+
+    A varied input does not reach the counterfactual when :func:`counterfactual_inputs` overwrites it (the year
+    local cells start, the technology fee, and capex, capacity, fixed opex and maintenance of the phases the
+    counterfactual does not build): the counterfactual of every scenario is then the base case's, evaluated as
+    in a batch (with the scenario's unit costs, whose local-cell part it multiplies by zero; see
+    :func:`run_inputs`). Same bits as evaluating it per chunk (tests/model/test_shared_counterfactual.py)."""
+    varied = set(values or {}) | set(scales or {})
+    if inp.n_scenarios != 1 or not varied:
+        return None
+    cf_inp = counterfactual_inputs(inp)
+    overwritten = {k for k, v in cf_inp.arrays.items() if v is not inp.arrays.get(k)}
+    if not varied <= overwritten:
+        return None
+    main = evaluate(inp, detail=False)
+    return evaluate(cf_inp, full=False, unit_costs=main.unit_costs, detail=False).kpis
 
 
 def _local_full_minus_imported(o: Outcome) -> np.ndarray:

@@ -180,8 +180,17 @@ def convergence(
 def doubled_ranks(column: np.ndarray) -> np.ndarray:
     """``2 x`` the ranks 1..n of a column, ties averaged (so always an integer): int32, or int64 from 2^30 rows.
     Half the memory of float64 ranks, and exact."""
-    ranks = SortedColumn.of(np.asarray(column, dtype=float)).ranks()
-    return np.multiply(ranks, 2.0).astype(np.int32 if ranks.size < 2**30 else np.int64)
+    column = np.asarray(column, dtype=float)
+    dtype = np.int32 if column.size < 2**30 else np.int64
+    col = SortedColumn.of(column)
+    if col.new_value.all():  # no ties: the doubled ranks 2, 4, ..., 2n in sorted order (no float copies)
+        out = np.empty(column.size, dtype=dtype)
+        out[col.order] = np.arange(2, 2 * column.size + 1, 2, dtype=dtype)
+        return out
+    ranks = col.ranks()
+    del col
+    ranks *= 2.0
+    return ranks.astype(dtype)
 
 
 RANK_ROWS = 2**18  # rows per block when a statistic is accumulated over blocks of rows
@@ -209,9 +218,13 @@ def rank_correlation_of_doubled(ranks2: np.ndarray) -> np.ndarray:
 def _unit_ranks(values: np.ndarray) -> np.ndarray:
     """Ranks of ``values`` (ties averaged), centred and scaled to unit length (zeros when constant)."""
     ranks = SortedColumn.of(values).ranks()
-    centred = ranks - ranks.mean()
-    norm = np.sqrt(centred @ centred)
-    return centred / norm if norm > 0 else np.zeros_like(centred)
+    ranks -= ranks.mean()  # in place: one array of the column's length at a time
+    norm = np.sqrt(ranks @ ranks)
+    if norm > 0:
+        ranks /= norm
+    else:
+        ranks[:] = 0.0
+    return ranks
 
 
 def _rank_norm(x: np.ndarray) -> float:
@@ -242,16 +255,15 @@ def rank_contributions(
         ranks2 = np.empty((n, len(paths)), dtype=np.int64, order="F")
         for j, p in enumerate(paths):
             ranks2[:, j] = doubled_ranks(samples[p].to_numpy(dtype=float))
-    values = {name: kpis[name].to_numpy(dtype=float) for name in names}
-    masks = {name: np.isfinite(y) for name, y in values.items()}
     by_name: dict[str, np.ndarray] = {}
     all_norms: np.ndarray | None = None  # the inputs' rank norms over every scenario, computed once
     for name in names:
-        ok = masks[name]
+        values = kpis[name].to_numpy(dtype=float)
+        ok = np.isfinite(values)
         m = int(ok.sum())
         if m < 3:
             continue
-        y = _unit_ranks(values[name][ok])
+        y = _unit_ranks(values if m == n else values[ok])
         rho = np.zeros(len(paths))
         if m == n:
             if all_norms is None:
