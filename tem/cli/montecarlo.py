@@ -10,10 +10,11 @@ stdout. Mistakes in the assumptions, the spec or the options exit with code 2 an
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -28,6 +29,7 @@ if TYPE_CHECKING:  # the analysis, its exports and scipy are imported when the c
 DEFAULT_SPEC = Path("assumptions/montecarlo.yaml")
 PROGRESS_CHUNK = 10_000
 PNG_KPIS = 3
+CONNECT_TIMEOUT_S = 10
 STAGES = {"sample": "sampling", "evaluate": "evaluating scenarios", "sobol": "Sobol design"}
 
 
@@ -100,6 +102,20 @@ def _headline_lines(result: MonteCarloResult) -> list[str]:
     return lines
 
 
+def connect(address: str) -> Any:
+    """A ``dask.distributed.Client`` of the scheduler at ``address``; exit code 2 when there is none."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise BatchInputError(
+            f"--scheduler {address}: Dask is not installed (pip install distributed, or tem[cluster])"
+        ) from None
+    try:
+        return Client(address, timeout=CONNECT_TIMEOUT_S)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise BatchInputError(f"--scheduler {address}: no Dask scheduler answers there ({exc})") from None
+
+
 @app.command("montecarlo")
 def montecarlo_cmd(
     file: Annotated[Path, typer.Argument(help="Assumption file.")] = Path("assumptions/base.yaml"),
@@ -120,6 +136,13 @@ def montecarlo_cmd(
     samples_csv: Annotated[
         bool, typer.Option("--samples-csv", help="Every scenario also as samples.csv (always in samples.parquet).")
     ] = False,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="Evaluate on a Dask cluster: the scheduler's address (e.g. tcp://10.0.0.5:8786); same results.",
+        ),
+    ] = None,
 ) -> None:
     """Monte Carlo of FILE under a spec: P10/P50/P90, P(NPV < 0), convergence, contributions, optional Sobol.
 
@@ -153,15 +176,19 @@ def montecarlo_cmd(
         if want_png:
             start_in_background()  # the browser starts while the scenarios are evaluated
         sobol_base = sobol_n or None
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err,
-            disable=quiet,
-            transient=True,
-        ) as bar:
+        client = connect(scheduler) if scheduler else None
+        with (
+            contextlib.closing(client) if client is not None else contextlib.nullcontext(),
+            Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=err,
+                disable=quiet,
+                transient=True,
+            ) as bar,
+        ):
             tasks: dict[str, TaskID] = {}
 
             def progress(stage: str, done: int, total: int) -> None:
@@ -169,7 +196,9 @@ def montecarlo_cmd(
                     tasks[stage] = bar.add_task(STAGES.get(stage, stage), total=total)
                 bar.update(tasks[stage], completed=done)
 
-            result = montecarlo(assumptions, spec, n=n, seed=seed, chunk_size=PROGRESS_CHUNK, progress=progress)
+            result = montecarlo(
+                assumptions, spec, n=n, seed=seed, chunk_size=PROGRESS_CHUNK, progress=progress, executor=client
+            )
             if sobol_base:
                 s = sobol(assumptions, spec, sobol_base, seed=seed, chunk_size=PROGRESS_CHUNK, progress=progress)
                 result = dataclasses.replace(result, sobol=s)

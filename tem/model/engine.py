@@ -125,6 +125,7 @@ def run_batch_inputs(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     workers: int | None = None,
     year_lines: Sequence[str] = (),
+    executor: Any | None = None,
 ) -> dict[str, np.ndarray]:
     """KPIs ``(S,)`` of a batch built from per-scenario values.
 
@@ -136,9 +137,28 @@ def run_batch_inputs(
     threads (default: the CPU count; numpy releases the GIL inside array operations), with freed memory kept
     for reuse and BLAS on one thread (:mod:`tem.model.batch_runtime`). Each scenario's result
     is the same whatever the chunk size and worker count.
+
+    ``executor``: anything with ``submit(fn, *args)`` returning a future with ``result()`` (a
+    ``dask.distributed.Client`` for a cluster, or a ``concurrent.futures`` executor): each chunk becomes one task
+    (one thread each) and the results are joined in order; the same bits as a local run.
     """
     n_s = batch_size(inp, values, scales)
     bounds = [(start, min(n_s, start + chunk_size)) for start in range(0, n_s, chunk_size)]
+    if executor is not None:
+        futures = [
+            executor.submit(
+                run_batch_inputs,
+                take_scenarios(inp, *span) if inp.n_scenarios > 1 else inp,
+                rows_of(values, *span),
+                rows_of(scales, *span),
+                chunk_size,
+                1,
+                tuple(year_lines),
+            )
+            for span in bounds
+        ]
+        parts = [f.result() for f in futures]
+        return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     wanted = [_parse_year_line(inp, spec) for spec in year_lines]
     shared = shared_counterfactual(inp, values, scales)
 

@@ -246,6 +246,7 @@ def montecarlo(
     chunk_size: int | None = None,
     progress: Progress | None = None,
     block: int = DESIGN_BLOCK,
+    executor: Any | None = None,
 ) -> MonteCarloResult:
     """Monte Carlo of ``assumptions`` under ``spec`` (a spec or the path of its YAML file).
 
@@ -255,6 +256,9 @@ def montecarlo(
     the kept KPIs stay (:mod:`tem.analysis.montecarlo.stream`: about 8 x (inputs + KPIs kept) bytes per
     scenario, plus 4 bytes per input for the statistics). The same seed and block size give the same results
     whatever the chunk size, bit for bit, and the same as :func:`draw` + :func:`assemble` on the whole design.
+    ``executor`` (a ``dask.distributed.Client``, or any executor with ``submit``) evaluates the chunks as tasks
+    (10,000 scenarios each unless ``chunk_size`` says otherwise) on a cluster; the sampling and the statistics
+    stay here; the results are the same, bit for bit.
 
     Raises :class:`tem.errors.AssumptionError` naming file, line and path for a spec that does not fit the
     assumptions.
@@ -273,7 +277,15 @@ def montecarlo(
     keep_freed_memory()
     with single_threaded_blas():
         kept, used, repair = run_streaming(
-            inp, resolved, n, seed, kept_kpis(spec), chunk_size=chunk_size, progress=progress, block=block
+            inp,
+            resolved,
+            n,
+            seed,
+            kept_kpis(spec),
+            chunk_size=chunk_size,
+            progress=progress,
+            block=block,
+            executor=executor,
         )
         return assemble_kept(assumptions, resolved, kept, used, repair, seed)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -32,7 +33,7 @@ from tem.analysis.montecarlo.correlation import (
 from tem.analysis.montecarlo.distributions import sorted_strata, uniform_design
 from tem.analysis.montecarlo.resolve import ResolvedSpec, batch_arrays
 from tem.model.batch_runtime import map_columns, release_freed_memory
-from tem.model.engine import run_batch_inputs
+from tem.model.engine import DEFAULT_CHUNK_SIZE, run_batch_inputs
 from tem.model.inputs import Inputs
 
 DESIGN_BLOCK = 2**18  # scenarios per Latin hypercube block (one block up to this N)
@@ -120,6 +121,13 @@ class Kept:
     hurdle: np.ndarray | None
 
 
+def kept_kpis_of(inp: Inputs, resolved: ResolvedSpec, draws: np.ndarray, kpi_names: Sequence[str]) -> np.ndarray:
+    """The kept KPIs ``(m, M)`` of a chunk of draws (one task when an executor runs the chunks)."""
+    values, scales = batch_arrays(inp, resolved, draws)
+    out = run_batch_inputs(inp, values, scales, workers=1)
+    return np.column_stack([out[name] for name in kpi_names])
+
+
 def evaluate_into(
     inp: Inputs,
     resolved: ResolvedSpec,
@@ -130,15 +138,25 @@ def evaluate_into(
     chunk_size: int | None,
     progress: Progress | None,
     stage: str = "evaluate",
+    executor: Any | None = None,
 ) -> None:
-    """Evaluate a block of draws in chunks; write its sampled values and kept KPIs into ``kept`` at ``start``."""
+    """Evaluate a block of draws in chunks; write its sampled values and kept KPIs into ``kept`` at ``start``.
+    With ``executor`` (e.g. a ``dask.distributed.Client``) each chunk is a task (default: chunks of 10,000)."""
     m = draws.shape[0]
     n = kept.samples.shape[0]
     for j, r in enumerate(resolved.inputs):
         kept.samples[start : start + m, j] = r.display(draws[:, j])
     if kept.hurdle is not None:
         kept.hurdle[start : start + m] = draws[:, resolved.paths.index("valuation.hurdle_rate")]
-    step = max(1, min(chunk_size or m, m))
+    step = max(1, min(chunk_size or (DEFAULT_CHUNK_SIZE if executor is not None else m), m))
+    if executor is not None:
+        spans = [(lo, min(m, lo + step)) for lo in range(0, m, step)]
+        futures = [executor.submit(kept_kpis_of, inp, resolved, draws[lo:hi], kept.kpi_names) for lo, hi in spans]
+        for (lo, hi), future in zip(spans, futures, strict=True):
+            kept.kpis[start + lo : start + hi, :] = future.result()
+            if progress is not None:
+                progress(stage, start + hi, n)
+        return
     for lo in range(0, m, step):
         hi = min(m, lo + step)
         values, scales = batch_arrays(inp, resolved, draws[lo:hi])
@@ -159,6 +177,7 @@ def run_streaming(
     chunk_size: int | None = None,
     progress: Progress | None = None,
     block: int = DESIGN_BLOCK,
+    executor: Any | None = None,
 ) -> tuple[Kept, np.ndarray, CorrelationRepair | None]:
     """Draw and evaluate block by block, keeping only :class:`Kept`; returns it with the correlation used."""
     k = len(resolved.inputs)
@@ -170,7 +189,7 @@ def run_streaming(
     for start, draws in blocks:
         if progress is not None:
             progress("sample", start + draws.shape[0], n)
-        evaluate_into(inp, resolved, kept, start, draws, chunk_size=chunk_size, progress=progress)
+        evaluate_into(inp, resolved, kept, start, draws, chunk_size=chunk_size, progress=progress, executor=executor)
         del draws
     release_freed_memory()  # the engine's freed chunks would only add to the statistics' peak
     return kept, used, repair
