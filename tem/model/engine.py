@@ -166,7 +166,7 @@ def run_batch_inputs(
 def _local_full_minus_imported(o: Outcome) -> np.ndarray:
     from tem.model.kpis import local_cell_full_cost
 
-    return local_cell_full_cost(o.volumes, o.unit_costs, o.capex) - o.unit_costs.imported_cell
+    return local_cell_full_cost(o.volumes, o.unit_costs, o.capex, o.operations) - o.unit_costs.imported_cell
 
 
 YEAR_LINES: dict[str, Callable[[Outcome], np.ndarray]] = {

@@ -1,7 +1,9 @@
 """Corporate tax with losses carried forward first-in first-out, expiring after N years [INR crore/yr].
 
 ``taxable = EBITDA (incentives included) - tax depreciation``. A loss of year v can be set off against profits
-of years v+1 .. v+N (N = ``loss_carry_forward_years``), oldest first. ``tax = rate x max(0, taxable - set off)``;
+of years v+1 .. v+N (N = ``loss_carry_forward_years``), oldest first; what is left of it expires at the end of
+year v+N (``losses_expired`` in that year), so the pool at a year end holds only losses still usable in a later
+year. ``tax = rate x max(0, taxable - set off)``;
 tax is never negative. (Unabsorbed depreciation, which Indian law carries forward without limit, is treated
 like any other loss here: a conservative simplification.)
 """
@@ -42,15 +44,15 @@ def compute_tax(taxable: np.ndarray, rate: np.ndarray, carry_years: np.ndarray) 
     needs_loop = np.any(had_loss_before & (profit > 0), axis=1)
     uniform = n_s == 0 or bool(np.all(n_carry == n_carry[0]))
     simple = np.flatnonzero(~needs_loop) if uniform else np.zeros(0, dtype=np.intp)
-    if simple.size:  # nothing is ever set off: the pool holds the losses of years t-N .. t
+    if simple.size:  # nothing is ever set off: the pool holds the losses of years t-N+1 .. t
         n = int(n_carry[0])
         cum = cumsum_years(loss[simple])
         lagged = np.zeros_like(cum)
-        if n + 1 < n_t:
-            lagged[:, n + 1 :] = cum[:, : n_t - n - 1]
+        if n < n_t:
+            lagged[:, n:] = cum[:, : n_t - n]
         pool_end[simple] = cum - lagged
-        if n + 1 < n_t:
-            expired[simple, n + 1 :] = loss[simple, : n_t - n - 1]
+        if n < n_t:
+            expired[simple, n:] = loss[simple, : n_t - n]
     loop_rows = np.flatnonzero(needs_loop) if uniform else np.arange(n_s)
     if loop_rows.size:
         u, e, p = _fifo(taxable[loop_rows], n_carry[loop_rows])
@@ -66,30 +68,31 @@ def _fifo(taxable: np.ndarray, n_carry: np.ndarray) -> tuple[np.ndarray, np.ndar
 
     First-in first-out means the vintages are consumed in order, so the state is one number per scenario: the
     frontier along the cumulative losses ``C_t`` (losses of years up to t) below which every loss is used or
-    expired. At year t the vintages v < t - N expire: the frontier moves up to ``C`` of the last of them (the
-    move is the amount expired); then ``min(profit_t, C_{t-1} - frontier)`` is set off and the frontier moves
-    on by that much; the pool is ``C_t - frontier``. O(T) vector steps instead of one per vintage and year.
+    expired. In year t, ``min(profit_t, C_{t-1} - frontier)`` is set off and the frontier moves on by that
+    much; then, at the year end, the vintages v <= t - N (year t was the last they could be used in) expire:
+    the frontier moves up to ``C`` of the last of them (the move is the amount expired); the pool, the losses
+    still usable in later years, is ``C_t - frontier``. O(T) vector steps instead of one per vintage and year.
     """
     n_s, n_t = taxable.shape
     loss = np.maximum(-taxable, 0.0)
     profit = np.maximum(taxable, 0.0)
     cum = cumsum_years(loss)
-    # the last expired vintage at year t: the largest v with v < t - N
-    last_stale = np.ceil(np.arange(n_t)[None, :] - n_carry[:, None]).astype(np.intp) - 1
+    # the last vintage that expires at the end of year t: the largest v with v <= t - N
+    last_stale = np.floor(np.arange(n_t)[None, :] - n_carry[:, None]).astype(np.intp)
     stale_floor = np.where(last_stale >= 0, np.take_along_axis(cum, np.clip(last_stale, 0, n_t - 1), axis=1), 0.0)
     used = np.zeros((n_s, n_t))
     expired = np.zeros((n_s, n_t))
     pool_end = np.zeros((n_s, n_t))
     frontier = np.zeros(n_s)
     for t in range(n_t):
-        moved = np.maximum(frontier, stale_floor[:, t])
-        expired[:, t] = moved - frontier
-        frontier = moved
         if t:
             available = np.maximum(cum[:, t - 1] - frontier, 0.0)
             all_of_it = profit[:, t] >= available
             used[:, t] = np.where(all_of_it, available, profit[:, t])
             frontier = np.where(all_of_it, np.maximum(cum[:, t - 1], frontier), frontier + used[:, t])
+        moved = np.maximum(frontier, stale_floor[:, t])
+        expired[:, t] = moved - frontier
+        frontier = moved
         pool_end[:, t] = np.maximum(cum[:, t] - frontier, 0.0)
     return used, expired, pool_end
 
