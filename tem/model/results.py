@@ -72,6 +72,9 @@ def statement_rows(o: Outcome) -> list[Row]:
         _row("tax_depreciation", "INR crore", lambda o: -cap.tax_depreciation),
         _row("taxable_income_before_losses", "INR crore", lambda o: tx.taxable_before_losses),
         _row("losses_set_off", "INR crore", lambda o: tx.losses_used),
+        _row("losses_expired", "INR crore", lambda o: tx.losses_expired),
+        _row("business_loss_pool_end", "INR crore", lambda o: tx.business_loss_pool_end),
+        _row("unabsorbed_depreciation_pool_end", "INR crore", lambda o: tx.unabsorbed_depreciation_pool_end),
         _row("loss_pool_end", "INR crore", lambda o: tx.loss_pool_end),
         _row("tax", "INR crore", lambda o: -tx.tax),
     ]
