@@ -42,17 +42,18 @@ from tem.analysis.montecarlo.stats import (
     PERCENTILES,
     convergence,
     convergence_steps,
-    doubled_ranks,
+    doubled_ranks_and_ties,
     headline,
     kpi_unit,
     percentiles_of_sorted,
     rank_contributions,
     rank_correlation_of_doubled,
+    sort_kpis,
     summarize,
 )
 from tem.analysis.montecarlo.stream import DESIGN_BLOCK, Draws, Kept, draw_all, run_streaming
 from tem.assumptions.schema import Assumptions
-from tem.model.batch_runtime import keep_freed_memory, single_threaded_blas
+from tem.model.batch_runtime import keep_freed_memory, map_columns, single_threaded_blas
 from tem.model.engine import run_batch_inputs
 from tem.model.inputs import Inputs, build_inputs
 
@@ -74,6 +75,7 @@ __all__ = [
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 SHORTFALL = 0.05
+SMALL_STATISTICS = DESIGN_BLOCK  # up to this N the statistics sort columns side by side and keep the KPIs' orders
 ALWAYS_KPIS = ("npv_inr_cr", "incremental_npv_vs_import_inr_cr", "irr", "irr_status")
 
 
@@ -333,12 +335,25 @@ def assemble_kept(
     samples = pd.DataFrame(kept.samples, columns=paths, copy=False)
     samples.index.name = "scenario"
     ranks2 = np.empty((n, len(paths)), dtype=np.int32 if n < 2**30 else np.int64, order="F")
-    for j, p in enumerate(paths):
-        ranks2[:, j] = doubled_ranks(samples[p].to_numpy(dtype=float))
+    # up to one design block the columns are sorted side by side (threads) and each KPI's sort order is kept for
+    # the summary and the rank contributions; beyond it one column at a time, to bound memory
+    small = n <= SMALL_STATISTICS
+    ties: list[bool] = []
+    if small:
+        done = map_columns(lambda p: doubled_ranks_and_ties(samples[p].to_numpy(dtype=float)), paths, n)
+        for j, (r2, tie) in enumerate(done):
+            ranks2[:, j] = r2
+            ties.append(tie)
+        del done
+    else:
+        for j, p in enumerate(paths):
+            ranks2[:, j], tie = doubled_ranks_and_ties(samples[p].to_numpy(dtype=float))
+            ties.append(tie)
+    sorted_kpis = sort_kpis(kpis, names) if small else None
     hurdle: float | np.ndarray = assumptions.valuation.hurdle_rate if kept.hurdle is None else kept.hurdle
     matrix = lambda m: pd.DataFrame(m, index=paths, columns=paths)  # noqa: E731
     steps = convergence_steps(n)
-    summary = summarize(kpis, names)
+    summary = summarize(kpis, names, sorted_kpis)
     final = convergence(kpis, names, steps[-1:], summary)
     conv = pd.concat([convergence(kpis, names, steps[:-1]), final], ignore_index=True) if len(steps) > 1 else final
     position = conv["kpi"].map({k: i for i, k in enumerate(names)}).to_numpy()
@@ -355,7 +370,7 @@ def assemble_kept(
         summary=summary,
         headline=headline(kpis, hurdle),
         convergence=conv,
-        rank_contributions=rank_contributions(samples, labels, kpis, names, ranks2),
+        rank_contributions=rank_contributions(samples, labels, kpis, names, ranks2, ties, sorted_kpis),
         correlation_target=matrix(resolved.rank_target),
         correlation_used=matrix(used),
         correlation_achieved=matrix(rank_correlation_of_doubled(ranks2) if paths else np.empty((0, 0))),

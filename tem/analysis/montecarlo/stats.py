@@ -180,17 +180,22 @@ def convergence(
 def doubled_ranks(column: np.ndarray) -> np.ndarray:
     """``2 x`` the ranks 1..n of a column, ties averaged (so always an integer): int32, or int64 from 2^30 rows.
     Half the memory of float64 ranks, and exact."""
+    return doubled_ranks_and_ties(column)[0]
+
+
+def doubled_ranks_and_ties(column: np.ndarray) -> tuple[np.ndarray, bool]:
+    """:func:`doubled_ranks` and whether the column has ties."""
     column = np.asarray(column, dtype=float)
     dtype = np.int32 if column.size < 2**30 else np.int64
     col = SortedColumn.of(column)
     if col.new_value.all():  # no ties: the doubled ranks 2, 4, ..., 2n in sorted order (no float copies)
         out = np.empty(column.size, dtype=dtype)
         out[col.order] = np.arange(2, 2 * column.size + 1, 2, dtype=dtype)
-        return out
+        return out, False
     ranks = col.ranks()
     del col
     ranks *= 2.0
-    return ranks.astype(dtype)
+    return ranks.astype(dtype), True
 
 
 RANK_ROWS = 2**18  # rows per block when a statistic is accumulated over blocks of rows
@@ -235,49 +240,82 @@ def _rank_norm(x: np.ndarray) -> float:
     return float(np.sqrt(max(float(x @ x) - x.size * mean * mean, 0.0)))
 
 
+def subset_ranks(r2: np.ndarray, ok: np.ndarray, ties: bool = True) -> np.ndarray:
+    """Ranks 1..m among the rows where ``ok`` is true, from a column's doubled ranks over all rows (ties averaged):
+    O(n) without a sort when the column has no ties (its doubled ranks are then 2, 4, ..., 2n)."""
+    if ties:
+        return SortedColumn.of(r2[ok].astype(float)).ranks()
+    n = r2.size
+    order = np.empty(n, dtype=np.intp)
+    order[r2 // 2 - 1] = np.arange(n)
+    kept = order[ok[order]]
+    ranked = np.empty(n)
+    ranked[kept] = np.arange(1.0, kept.size + 1.0)
+    return ranked[ok]
+
+
 def rank_contributions(
     samples: pd.DataFrame,
     labels: Sequence[str],
     kpis: pd.DataFrame,
     names: Sequence[str],
     ranks2: np.ndarray | None = None,
+    ties: Sequence[bool] | None = None,
+    sorted_kpis: Mapping[str, SortedColumn] | None = None,
 ) -> pd.DataFrame:
     """Spearman rank correlation of each input with each KPI, and its squared share ``rho^2 / sum rho^2`` (the
     "contribution to variance" of @RISK and Crystal Ball), sorted by |rho| within each KPI. Scenarios where the
     KPI has no value (no IRR, never pays back) are left out of that KPI's correlations (the inputs are ranked
-    again among the scenarios kept).
+    again among the scenarios kept, once per distinct set of scenarios kept).
 
     Bounded memory, for any number of scenarios: the inputs' ranks are held as exact integers (``ranks2``, from
-    :func:`doubled_ranks`, computed here when not given) and one KPI's ranks at a time."""
+    :func:`doubled_ranks`, computed here when not given; ``ties``: whether each input column has ties) and one
+    KPI's ranks at a time (``sorted_kpis``: each KPI's sort order over its valid scenarios, when known)."""
     n = len(samples)
     paths = list(samples.columns)
     if ranks2 is None:
         ranks2 = np.empty((n, len(paths)), dtype=np.int64, order="F")
         for j, p in enumerate(paths):
             ranks2[:, j] = doubled_ranks(samples[p].to_numpy(dtype=float))
-    by_name: dict[str, np.ndarray] = {}
-    all_norms: np.ndarray | None = None  # the inputs' rank norms over every scenario, computed once
+        ties = None
+    has_ties = list(ties) if ties is not None else [True] * len(paths)
+    groups: dict[bytes, list[str]] = {}  # KPIs by the set of scenarios where they have a value
     for name in names:
+        ok = np.isfinite(kpis[name].to_numpy(dtype=float))
+        if ok.sum() >= 3:
+            groups.setdefault(b"all" if ok.all() else np.packbits(ok).tobytes(), []).append(name)
+
+    def unit_ranks(name: str, ok: np.ndarray | None) -> np.ndarray:
+        if sorted_kpis is not None:
+            ranks = sorted_kpis[name].ranks()
+            ranks -= ranks.mean()
+            norm = np.sqrt(ranks @ ranks)
+            return ranks / norm if norm > 0 else np.zeros_like(ranks)
         values = kpis[name].to_numpy(dtype=float)
-        ok = np.isfinite(values)
-        m = int(ok.sum())
-        if m < 3:
+        return _unit_ranks(values if ok is None else values[ok])
+
+    by_name: dict[str, np.ndarray] = {}
+    for key, group in groups.items():
+        if key == b"all":  # one KPI at a time against the inputs' ranks over every scenario
+            norms = np.array([_rank_norm(ranks2[:, j] * 0.5) for j in range(len(paths))])
+            for name in group:
+                y = unit_ranks(name, None)
+                rho = np.zeros(len(paths))
+                for col in np.flatnonzero(norms > 0):
+                    rho[col] = (y @ (ranks2[:, col] * 0.5)) / norms[col]
+                by_name[name] = np.clip(rho, -1.0, 1.0)
             continue
-        y = _unit_ranks(values if m == n else values[ok])
-        rho = np.zeros(len(paths))
-        if m == n:
-            if all_norms is None:
-                all_norms = np.array([_rank_norm(ranks2[:, j] * 0.5) for j in range(len(paths))])
-            for j in range(len(paths)):
-                if all_norms[j] > 0:
-                    rho[j] = (y @ (ranks2[:, j] * 0.5)) / all_norms[j]
-        else:
-            for j in range(len(paths)):
-                x = SortedColumn.of(ranks2[ok, j].astype(float)).ranks()  # the inputs ranked among the kept
-                norm = _rank_norm(x)
-                if norm > 0:
-                    rho[j] = (y @ x) / norm
-        by_name[name] = np.clip(rho, -1.0, 1.0)
+        ok = np.isfinite(kpis[group[0]].to_numpy(dtype=float))
+        ys = [unit_ranks(name, ok) for name in group]  # the scenarios kept are few, or the KPIs of this group are
+        rhos = np.zeros((len(group), len(paths)))
+        for j in range(len(paths)):
+            x = subset_ranks(ranks2[:, j], ok, has_ties[j])  # the input ranked among the scenarios kept
+            norm = _rank_norm(x)
+            if norm > 0:
+                for g, y in enumerate(ys):
+                    rhos[g, j] = (y @ x) / norm
+        for g, name in enumerate(group):
+            by_name[name] = np.clip(rhos[g], -1.0, 1.0)
     rows = []
     for name in (name for name in names if name in by_name):
         rho = by_name[name]

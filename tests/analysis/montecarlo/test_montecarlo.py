@@ -839,3 +839,15 @@ def test_one_block_keeps_the_design_of_a_single_latin_hypercube(base: tem.Assump
     pd.testing.assert_frame_equal(a.samples, b.samples, check_exact=True)
     c = montecarlo(base, spec, n=500, seed=4, block=250)
     assert not np.array_equal(a.samples.to_numpy(), c.samples.to_numpy())
+
+
+def test_statistics_of_large_runs_equal_those_of_small_runs(base: tem.Assumptions, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Beyond one design block the statistics go one column at a time (bounded memory): the same bits."""
+    from tem.analysis.montecarlo import run as mc_run
+
+    spec = load_montecarlo_spec(SPEC)
+    small = montecarlo(base, spec, n=700, seed=12)
+    monkeypatch.setattr(mc_run, "SMALL_STATISTICS", 0)
+    large = montecarlo(base, spec, n=700, seed=12)
+    for field in ("summary", "convergence", "rank_contributions", "correlation_achieved", "inputs"):
+        pd.testing.assert_frame_equal(getattr(large, field), getattr(small, field), check_exact=True, obj=field)
