@@ -75,10 +75,13 @@ def amortise(
 ) -> DebtSchedule:
     """The schedule of one loan per scenario (module docstring).
 
-    ``drawdown`` ``(S, T)`` [INR crore]; ``rate`` ``(S|1, T)`` [fraction/yr]; ``construction_end`` (the year index
-    from which interest is paid), ``first_repayment`` (year index) and ``tenor_years``: ``(S|1, 1)``.
+    ``drawdown`` ``(S|1, T)`` [INR crore]; ``rate`` ``(S|1, T)`` [fraction/yr]; ``construction_end`` (the year
+    index from which interest is paid), ``first_repayment`` (year index) and ``tenor_years``: ``(S|1, 1)``. The
+    schedule has as many rows as the largest of them (one row when nothing varies across scenarios).
     """
-    n_s, n_t = drawdown.shape
+    n_t = drawdown.shape[1]
+    n_s = max(a.shape[0] for a in (drawdown, rate, construction_end, first_repayment, tenor_years))
+    drawdown = np.broadcast_to(drawdown, (n_s, n_t))
     rate = np.broadcast_to(rate, (n_s, n_t))
     s_end = np.broadcast_to(construction_end, (n_s, 1))[:, 0]
     first = np.broadcast_to(first_repayment, (n_s, 1))[:, 0]
@@ -151,8 +154,9 @@ def _phase_index(inp: Inputs, name: str) -> np.ndarray:
     return inp[f"capex.phases.{name}.commissioning_fy"] - inp.structure.first_fy
 
 
-def tranche_terms(inp: Inputs, n_s: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Drawdown ``(S, T)`` and construction end (year index, ``(S|1, 1)``) of each loan."""
+def tranche_terms(inp: Inputs) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Drawdown ``(S|1, T)`` and construction end (year index, ``(S|1, 1)``) of each loan, at their natural
+    shapes (one row where nothing varies across scenarios)."""
     n_t = inp.structure.n_years
     share = inp[TD + "debt_share"]
     terms: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -163,14 +167,14 @@ def tranche_terms(inp: Inputs, n_s: int) -> dict[str, tuple[np.ndarray, np.ndarr
         capex = inp[p + "capex_inr_cr"]
         comm = _phase_index(inp, ph.name)
         spend = spend_schedule(capex, inp[p + "spend_profile"], comm.astype(np.intp), n_t)
-        terms[ph.name] = (np.broadcast_to(share * spend, (n_s, n_t)), comm)
+        terms[ph.name] = (share * spend, comm)
         spends.append(spend)
         starts.append(np.where(capex > 0, comm, float(NEVER_INDEX)))
     if inp.structure.debt_structure == "by_phase":
         return terms
     total = sum(spends, start=np.zeros((1, n_t)))
     first = np.minimum.reduce(starts) if starts else np.array([[float(NEVER_INDEX)]])
-    return {"facility": (np.broadcast_to(share * total, (n_s, n_t)), first)}
+    return {"facility": (share * total, first)}
 
 
 def _sum(schedules: list[DebtSchedule], shape: tuple[int, int]) -> DebtSchedule:
@@ -205,36 +209,38 @@ def compute_funding(
     annuity = inp.structure.repayment == "annuity"
     fee_rate = inp[TD + "upfront_fee_rate"]
     tranches: dict[str, DebtSchedule] = {}
-    fees = zero
-    capitalised: dict[str, np.ndarray] = {}
-    facility_in_service = zero
-    for name, (draw, end) in tranche_terms(inp, n_s).items():
-        if np.any(draw):
-            sched = amortise(draw, rate, end, end + moratorium, tenor, annuity)
-        else:  # no debt on this phase: nothing to schedule
-            sched = DebtSchedule(*(zero for _ in DebtSchedule.__dataclass_fields__))
-        tranches[name] = sched
+    small = np.zeros((1, n_t))
+    fees = small
+    capitalised: dict[str, np.ndarray] = {}  # at natural shapes: one row where nothing varies
+    fields = DebtSchedule.__dataclass_fields__
+    for name, (draw, end) in tranche_terms(inp).items():
+        if not np.any(draw):  # no debt on this loan: nothing to schedule
+            tranches[name] = DebtSchedule(*(zero for _ in fields))
+            capitalised[name] = small
+            continue
+        natural = amortise(draw, rate, end, end + moratorium, tenor, annuity)
+        tranches[name] = DebtSchedule(*(np.broadcast_to(getattr(natural, k), shape) for k in fields))
         fee = fee_rate * draw
         fees = fees + fee
-        put = in_service(sched.capitalised_interest + fee, end)
-        if name == "facility":
-            facility_in_service = put
-        else:
-            capitalised[name] = put
+        capitalised[name] = in_service(natural.capitalised_interest + fee, end)
     if "facility" in tranches:
         weights = {ph.name: inp[f"capex.phases.{ph.name}.capex_inr_cr"] for ph in inp.structure.phases}
         total = sum(weights.values(), start=np.zeros((1, 1)))
         with np.errstate(divide="ignore", invalid="ignore"):
-            capitalised = {k: np.where(total > 0, w / total, 0.0) * facility_in_service for k, w in weights.items()}
+            put_all = capitalised["facility"]
+            capitalised = {k: np.where(total > 0, w / total, 0.0) * put_all for k, w in weights.items()}
     term = _sum(list(tranches.values()), shape)
-    book_dep = tax_dep = zero
+    book_dep = tax_dep = small
     for ph in inp.structure.phases:
         p = f"capex.phases.{ph.name}."
         put = capitalised[ph.name]
-        book_dep = book_dep + np.broadcast_to(
-            straight_line(put, inp[p + "book_life_years"], inp[p + "residual_share"]), shape
-        )
-        tax_dep = tax_dep + np.broadcast_to(written_down_value(put, inp[p + "tax_depreciation_rate"]), shape)
+        if not np.any(put):
+            continue
+        book_dep = book_dep + straight_line(put, inp[p + "book_life_years"], inp[p + "residual_share"])
+        tax_dep = tax_dep + written_down_value(put, inp[p + "tax_depreciation_rate"])
+    fees = np.broadcast_to(fees, shape)
+    capitalised = {k: np.broadcast_to(v, shape) for k, v in capitalised.items()}
+    book_dep, tax_dep = np.broadcast_to(book_dep, shape), np.broadcast_to(tax_dep, shape)
 
     wc_share = inp["funding.working_capital_loan.funded_share"]
     wc_target = np.broadcast_to(wc_share * np.maximum(cash.working_capital, 0.0), shape)

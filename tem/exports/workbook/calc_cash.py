@@ -8,7 +8,7 @@ from tem.exports.workbook.calc import CalcSheet, first
 from tem.model.engine import Outcome
 from tem.model.inputs import Inputs
 from tem.model.kpis import local_cell_full_cost, pack_cost_parts
-from tem.model.tax import set_off_by_vintage
+from tem.model.tax import TaxResult, set_off_by_vintage
 
 K = "{c:inr_cr_per_gwh_inr_per_kwh}"
 LOCAL_PARTS = {
@@ -228,39 +228,58 @@ def _pli_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
     c.row("pli", "ACC PLI incentive", "INR crore", tmpl, first(o.operations.pli_incentive))
 
 
-def tax_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
-    c.section("Tax [INR crore]: losses set off oldest first, each usable for N years")
-    c.row("taxable", "Taxable income before losses", "INR crore", "{ebitda}-{tax_dep}", first(o.tax.taxable_before_losses))
-    c.row("profit", "Taxable profit", "INR crore", "MAX({taxable},0)", None)
-    c.row("loss", "Tax loss", "INR crore", "MAX(-{taxable},0)", None)
+def tax_rows(
+    c: CalcSheet,
+    inp: Inputs,
+    o: Outcome,
+    prefix: str = "",
+    taxable: str = "{ebitda}-{tax_dep}",
+    result: TaxResult | None = None,
+    title: str = "Tax [INR crore]: losses set off oldest first, each usable for N years",
+) -> None:
+    """The tax rows on ``taxable`` (a formula template); ``prefix`` names a second set of rows (the funded
+    view's tax, with interest deducted), whose engine result is ``result``."""
+    tx = o.tax if result is None else result
+    p = prefix
+    c.section(title)
+    c.row(f"{p}taxable", "Taxable income before losses", "INR crore", taxable, first(tx.taxable_before_losses))
+    c.row(f"{p}profit", "Taxable profit", "INR crore", f"MAX({{{p}taxable}},0)", None)
+    c.row(f"{p}loss", "Tax loss", "INR crore", f"MAX(-{{{p}taxable}},0)", None)
     n = inp.structure.n_years
-    takes = set_off_by_vintage(first(o.tax.taxable_before_losses), int(first(inp["tax.loss_carry_forward_years"])[0]))
+    takes = set_off_by_vintage(first(tx.taxable_before_losses), int(first(inp["tax.loss_carry_forward_years"])[0]))
     carry = "{in:tax.loss_carry_forward_years}"
     older: list[str] = []
     for v in range(n):
         r = c.next_row
-        c.grid.rows[f"cumtake_{v}"] = r + 1  # the running total sits just below
+        c.grid.rows[f"{p}cumtake_{v}"] = r + 1  # the running total sits just below
         c.ws.cell(r, 5, v)  # the vintage's year index, referenced by the formula
         vin = f"$E${r}"
         older_sum = "+".join(older) if older else "0"
         c.row(
-            f"take_{v}",
+            f"{p}take_{v}",
             f"Loss of year {v} set off",
             "INR crore",
-            f"IF(AND({{t}}>{vin},{{t}}-{vin}<={carry}),MIN(INDEX({{loss:all}},{vin}+1)-{{cumtake_{v}:prev}},"
-            f"MAX(0,{{profit}}-({older_sum}))),0)",
+            f"IF(AND({{t}}>{vin},{{t}}-{vin}<={carry}),MIN(INDEX({{{p}loss:all}},{vin}+1)-{{{p}cumtake_{v}:prev}},"
+            f"MAX(0,{{{p}profit}}-({older_sum}))),0)",
             takes[v],
         )
         c.row(
-            f"cumtake_{v}",
+            f"{p}cumtake_{v}",
             f"Loss of year {v} set off so far",
             "INR crore",
-            f"{{cumtake_{v}:prev}}+{{take_{v}}}",
+            f"{{{p}cumtake_{v}:prev}}+{{{p}take_{v}}}",
             np.cumsum(takes[v]),
         )
-        older.append(f"{{take_{v}}}")
-    c.row("losses_used", "Losses set off", "INR crore", "+".join(older), first(o.tax.losses_used))
-    c.row("tax", "Tax", "INR crore", "{in:tax.corporate_rate}*MAX({profit}-{losses_used},0)", first(o.tax.tax), True)
+        older.append(f"{{{p}take_{v}}}")
+    c.row(f"{p}losses_used", "Losses set off", "INR crore", "+".join(older), first(tx.losses_used))
+    c.row(
+        f"{p}tax",
+        "Tax",
+        "INR crore",
+        f"{{in:tax.corporate_rate}}*MAX({{{p}profit}}-{{{p}losses_used}},0)",
+        first(tx.tax),
+        True,
+    )
 
 
 def cash_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
