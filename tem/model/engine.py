@@ -57,15 +57,19 @@ def evaluate(inp: Inputs, *, full: bool = True, unit_costs: UnitCosts | None = N
     ops = compute_operations(inp, vol, uc, cap)
     ops = _broadcast_ops(ops, n_s)
     rate, carry = inp["tax.corporate_rate"], inp["tax.loss_carry_forward_years"]
-    taxable = ops.ebitda - cap.tax_depreciation
-    tax = compute_tax(taxable, rate, carry)
+    within_parent = inp.structure.tax_within_parent
+    profit_before_depreciation = ops.ebitda
+    tax = compute_tax(profit_before_depreciation, cap.tax_depreciation, rate, carry, within_parent)
     cash = compute_cash_flow(inp, ops, cap, tax.tax)
     kpis, pack_parts, cell_parts = compute_kpis(inp, vol, uc, cap, ops, cash, full=full, detail=detail)
     funding = None
     if full:  # the funded view: after tax and cash flow (tem.model.funding states the order)
 
         def levered_tax(extra_depreciation: np.ndarray, interest: np.ndarray) -> TaxResult:
-            return compute_tax(taxable - extra_depreciation - interest, rate, carry)
+            # interest is a business expense, the capitalised borrowing costs' depreciation is depreciation
+            return compute_tax(
+                profit_before_depreciation - interest, cap.tax_depreciation + extra_depreciation, rate, carry, within_parent
+            )
 
         funding = compute_funding(inp, ops, cap, tax, cash, levered_tax)
         kpis |= funding_kpis(inp, funding)
@@ -177,7 +181,7 @@ def run_batch_inputs(
 def _local_full_minus_imported(o: Outcome) -> np.ndarray:
     from tem.model.kpis import local_cell_full_cost
 
-    return local_cell_full_cost(o.volumes, o.unit_costs, o.capex) - o.unit_costs.imported_cell
+    return local_cell_full_cost(o.volumes, o.unit_costs, o.capex, o.operations) - o.unit_costs.imported_cell
 
 
 YEAR_LINES: dict[str, Callable[[Outcome], np.ndarray]] = {

@@ -16,14 +16,15 @@ cash flow. Tax depends on interest, interest on the debt, the debt on capex only
   the end of the horizon is repaid in its last year (``balloon``). ``closing = before - repaid - balloon``.
 * **Upfront fee** ``= fee rate x drawdown``, paid by equity. IDC and fees are capitalised borrowing costs
   (Income-tax Act s.36(1)(iii) proviso and Explanation 8 to s.43(1); Ind AS 23): they enter service in the
-  construction end year (or when incurred, if later) and are depreciated with the phase's rates (by phase), or
-  spread over the phases in proportion to their capex (facility).
+  construction end year (or when incurred, if later) and are depreciated with the phase's rates, half the tax
+  rate on what enters in the phase's commissioning year if the phase has ``tax_half_rate_first_year`` (by
+  phase), or spread over the phases in proportion to their capex (facility).
 * **Working-capital loan** ``= funded_share x max(WC, 0)`` at year end, repaid in the horizon's last year;
   interest ``= its rate x the opening balance``.
 * **P&L.** Depreciation = book depreciation + that of capitalised borrowing costs; EBIT = EBITDA - depreciation;
-  interest = term interest paid + working-capital interest; PBT = EBIT - interest; tax on
-  ``EBITDA - tax depreciation - tax depreciation of capitalised costs - interest`` (losses as in the tax stage);
-  PAT = PBT - tax.
+  interest = term interest paid + working-capital interest; PBT = EBIT - interest; tax by the tax stage's rule
+  with profit before depreciation less interest, and tax depreciation plus that of capitalised costs; PAT = PBT
+  - tax.
 * **Equity cash flow** = FCF + (unlevered tax - levered tax) + drawdowns - fees - interest paid - repayments -
   balloon + net working-capital loan drawn - working-capital interest. With no debt it is the FCF, bit for bit.
 * **CFADS** = EBITDA - levered tax - maintenance capex - increase in WC + working-capital loan drawn before the
@@ -39,9 +40,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tem.arrays import cumsum_years
+from tem.arrays import cumsum_years, is_exact_zero
 from tem.finance import discount_factors, irr, peak_funding
-from tem.model.capex import CapexSchedule, spend_schedule, straight_line, written_down_value
+from tem.model.capex import CapexSchedule, straight_line, written_down_value
 from tem.model.cashflow import CashFlow
 from tem.model.inputs import Inputs
 from tem.model.operations import Operations
@@ -154,26 +155,25 @@ def _phase_index(inp: Inputs, name: str) -> np.ndarray:
     return inp[f"capex.phases.{name}.commissioning_fy"] - inp.structure.first_fy
 
 
-def tranche_terms(inp: Inputs) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Drawdown ``(S|1, T)`` and construction end (year index, ``(S|1, 1)``) of each loan, at their natural
-    shapes (one row where nothing varies across scenarios)."""
-    n_t = inp.structure.n_years
+def natural(a: np.ndarray) -> np.ndarray:
+    """The one row of an array broadcast along the scenario axis (``np.broadcast_to`` of one row), else itself."""
+    return a[:1] if a.ndim == 2 and a.shape[0] > 1 and a.strides[0] == 0 else a
+
+
+def tranche_terms(inp: Inputs, cap: CapexSchedule) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Drawdown ``(S|1, T)`` (debt share x the capex stage's spend) and construction end (year index,
+    ``(S|1, 1)``) of each loan, at their natural shapes (one row where nothing varies across scenarios)."""
     share = inp[TD + "debt_share"]
     terms: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    spends: list[np.ndarray] = []
     starts: list[np.ndarray] = []
     for ph in inp.structure.phases:
-        p = f"capex.phases.{ph.name}."
-        capex = inp[p + "capex_inr_cr"]
         comm = _phase_index(inp, ph.name)
-        spend = spend_schedule(capex, inp[p + "spend_profile"], comm.astype(np.intp), n_t)
-        terms[ph.name] = (share * spend, comm)
-        spends.append(spend)
-        starts.append(np.where(capex > 0, comm, float(NEVER_INDEX)))
+        terms[ph.name] = (share * natural(cap.spend_by_phase[ph.name]), comm)
+        starts.append(np.where(inp[f"capex.phases.{ph.name}.capex_inr_cr"] > 0, comm, float(NEVER_INDEX)))
     if inp.structure.debt_structure == "by_phase":
         return terms
-    total = sum(spends, start=np.zeros((1, n_t)))
     first = np.minimum.reduce(starts) if starts else np.array([[float(NEVER_INDEX)]])
+    total = sum((natural(cap.spend_by_phase[ph.name]) for ph in inp.structure.phases), start=np.zeros((1, 1)))
     return {"facility": (share * total, first)}
 
 
@@ -213,7 +213,7 @@ def compute_funding(
     fees = small
     capitalised: dict[str, np.ndarray] = {}  # at natural shapes: one row where nothing varies
     fields = DebtSchedule.__dataclass_fields__
-    for name, (draw, end) in tranche_terms(inp).items():
+    for name, (draw, end) in tranche_terms(inp, cap).items():
         if not np.any(draw):  # no debt on this loan: nothing to schedule
             tranches[name] = DebtSchedule(*(zero for _ in fields))
             capitalised[name] = small
@@ -231,13 +231,17 @@ def compute_funding(
             capitalised = {k: np.where(total > 0, w / total, 0.0) * put_all for k, w in weights.items()}
     term = _sum(list(tranches.values()), shape)
     book_dep = tax_dep = small
+    t_index = np.arange(n_t)[None, :]
     for ph in inp.structure.phases:
         p = f"capex.phases.{ph.name}."
         put = capitalised[ph.name]
         if not np.any(put):
             continue
         book_dep = book_dep + straight_line(put, inp[p + "book_life_years"], inp[p + "residual_share"])
-        tax_dep = tax_dep + written_down_value(put, inp[p + "tax_depreciation_rate"])
+        # half the rate on what is put in service in the phase's commissioning year, as for its capex
+        half_flag = inp.get(p + "tax_half_rate_first_year", 0.0)
+        half = None if is_exact_zero(half_flag) else np.where(t_index == _phase_index(inp, ph.name), put, 0.0) * half_flag
+        tax_dep = tax_dep + written_down_value(put, inp[p + "tax_depreciation_rate"], half)
     fees = np.broadcast_to(fees, shape)
     capitalised = {k: np.broadcast_to(v, shape) for k, v in capitalised.items()}
     book_dep, tax_dep = np.broadcast_to(book_dep, shape), np.broadcast_to(tax_dep, shape)

@@ -27,25 +27,49 @@ CASES = {
         },
     ),
     "higher_leverage": (ROOT / "assumptions" / "scenarios" / "higher_leverage.yaml", {}),
+    "within_parent_half_rate": (
+        ROOT / "assumptions" / "base.yaml",
+        {
+            "tax.structure": "within_parent",
+            "capex.phases.cell_plant_1.tax_half_rate_first_year": True,
+            "funding.term_debt.debt_share": 0.8,
+        },
+    ),
+    "standalone_half_rate_facility": (
+        ROOT / "assumptions" / "base.yaml",
+        {
+            "capex.phases.cell_plant_1.tax_half_rate_first_year": True,
+            "capex.phases.pack_line_2.tax_half_rate_first_year": True,
+            "funding.term_debt.structure": "facility",
+            "tax.loss_carry_forward_years": 3,
+        },
+    ),
 }
 
 
-def fifo_tax(taxable: list[float], rate: float, carry: int) -> list[float]:
-    """README "Tax": losses set off first-in first-out, usable for `carry` years; never negative."""
-    losses: list[list[float]] = []  # [year, amount left]
+def readme_tax(pbd: list[float], dep: list[float], rate: float, carry: int, within_parent: bool) -> list[float]:
+    """README "Tax": two pools of a loss; business losses (oldest first, usable for `carry` years) set off before
+    unabsorbed depreciation (no limit); never negative standalone; `rate x taxable` within the parent."""
+    if within_parent:
+        return [rate * (pbd[t] - dep[t]) for t in range(len(pbd))]
+    business: list[list[float]] = []  # [year, amount left]
+    unabsorbed = 0.0
     out = []
-    for t, x in enumerate(taxable):
-        losses = [v for v in losses if t - v[0] <= carry and v[1] > 0]
-        if x < 0:
-            losses.append([t, -x])
-            out.append(0.0)
-            continue
-        left = x
-        for v in losses:
+    for t in range(len(pbd)):
+        taxable = pbd[t] - dep[t]
+        business = [v for v in business if t - v[0] <= carry and v[1] > 0]
+        left = max(taxable, 0.0)
+        for v in business:
             take = min(v[1], left)
             v[1] -= take
             left -= take
+        take = min(unabsorbed, left)
+        unabsorbed -= take
+        left -= take
         out.append(rate * left)
+        if pbd[t] < 0:
+            business.append([t, -pbd[t]])
+        unabsorbed += dep[t] - min(max(pbd[t], 0.0), dep[t])
     return out
 
 
@@ -112,13 +136,16 @@ def reimplement(a: tem.Assumptions, r: tem.Result) -> dict[str, object]:
     for p in phases:
         put = capitalised[p.name]
         block = 0.0
+        comm = p.commissioning_fy - first_fy
         for t in range(n):
             book[t] += (
                 sum(put[u] for u in range(t + 1) if t - u < p.book_life_years) * (1 - p.residual_share) / p.book_life_years
             )
             block += put[t]
-            taxdep[t] += p.tax_depreciation_rate * block
-            block -= p.tax_depreciation_rate * block
+            half = put[t] if (t == comm and p.tax_half_rate_first_year) else 0.0
+            dep = p.tax_depreciation_rate * block - p.tax_depreciation_rate / 2 * half
+            taxdep[t] += dep
+            block -= dep
     wl = a.funding.working_capital_loan
     wc_rates = [float(x) for x in r.outcome.inputs["funding.working_capital_loan.interest_rate"][0]]
     target = [wl.funded_share * max(w, 0.0) for w in row("working_capital")]
@@ -127,8 +154,10 @@ def reimplement(a: tem.Assumptions, r: tem.Result) -> dict[str, object]:
     wcl_int = [wc_rates[t] * wcl_open[t] for t in range(n)]
     ebitda = row("ebitda")
     interest = [sums["paid"][t] + wcl_int[t] for t in range(n)]
-    taxable = [row("taxable_income_before_losses")[t] - taxdep[t] - interest[t] for t in range(n)]
-    tax = fifo_tax(taxable, a.tax.corporate_rate, a.tax.loss_carry_forward_years)
+    pbd = [ebitda[t] - interest[t] for t in range(n)]  # README: profit before depreciation = EBITDA - interest
+    dep = [-row("tax_depreciation")[t] + taxdep[t] for t in range(n)]
+    within = a.tax.structure == "within_parent"
+    tax = readme_tax(pbd, dep, a.tax.corporate_rate, a.tax.loss_carry_forward_years, within)
     pbt = [ebitda[t] + row("book_depreciation")[t] - book[t] - interest[t] for t in range(n)]
     tv = row("terminal_value")
     fcf = row("free_cash_flow")

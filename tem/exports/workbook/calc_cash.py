@@ -233,20 +233,36 @@ def tax_rows(
     inp: Inputs,
     o: Outcome,
     prefix: str = "",
-    taxable: str = "{ebitda}-{tax_dep}",
+    pbd: str = "{ebitda}",
+    dep: str = "{tax_dep}",
     result: TaxResult | None = None,
-    title: str = "Tax [INR crore]: losses set off oldest first, each usable for N years",
+    title: str = "Tax [INR crore]: business losses set off oldest first, each usable for N years; "
+    "then unabsorbed depreciation",
 ) -> None:
-    """The tax rows on ``taxable`` (a formula template); ``prefix`` names a second set of rows (the funded
-    view's tax, with interest deducted), whose engine result is ``result``."""
+    """The tax rows on profit before depreciation ``pbd`` and tax depreciation ``dep`` (formula templates);
+    ``prefix`` names a second set of rows (the funded view's tax: interest and the depreciation of capitalised
+    borrowing costs deducted), whose engine result is ``result``."""
     tx = o.tax if result is None else result
     p = prefix
     c.section(title)
-    c.row(f"{p}taxable", "Taxable income before losses", "INR crore", taxable, first(tx.taxable_before_losses))
+    c.row(f"{p}pbd", "Profit before depreciation, for tax", "INR crore", pbd, None)
+    c.row(f"{p}taxable", "Taxable income before losses", "INR crore", f"{{{p}pbd}}-{dep}", first(tx.taxable_before_losses))
     c.row(f"{p}profit", "Taxable profit", "INR crore", f"MAX({{{p}taxable}},0)", None)
-    c.row(f"{p}loss", "Tax loss", "INR crore", f"MAX(-{{{p}taxable}},0)", None)
+    standalone = '{in:tax.structure}="standalone"'
+    c.row(f"{p}loss", "Business loss", "INR crore", f"IF({standalone},MAX(-{{{p}pbd}},0),0)", first(tx.business_loss))
+    c.row(
+        f"{p}unabsorbed",
+        "Unabsorbed depreciation",
+        "INR crore",
+        f"IF({standalone},{dep}-MIN(MAX({{{p}pbd}},0),{dep}),0)",
+        first(tx.unabsorbed_depreciation),
+    )
     n = inp.structure.n_years
-    takes = set_off_by_vintage(first(tx.taxable_before_losses), int(first(inp["tax.loss_carry_forward_years"])[0]))
+    takes = set_off_by_vintage(
+        first(tx.business_loss),
+        first(np.maximum(tx.taxable_before_losses, 0.0)),
+        int(first(inp["tax.loss_carry_forward_years"])[0]),
+    )
     carry = "{in:tax.loss_carry_forward_years}"
     older: list[str] = []
     for v in range(n):
@@ -257,7 +273,7 @@ def tax_rows(
         older_sum = "+".join(older) if older else "0"
         c.row(
             f"{p}take_{v}",
-            f"Loss of year {v} set off",
+            f"Business loss of year {v} set off",
             "INR crore",
             f"IF(AND({{t}}>{vin},{{t}}-{vin}<={carry}),MIN(INDEX({{{p}loss:all}},{vin}+1)-{{{p}cumtake_{v}:prev}},"
             f"MAX(0,{{{p}profit}}-({older_sum}))),0)",
@@ -265,18 +281,35 @@ def tax_rows(
         )
         c.row(
             f"{p}cumtake_{v}",
-            f"Loss of year {v} set off so far",
+            f"Business loss of year {v} set off so far",
             "INR crore",
             f"{{{p}cumtake_{v}:prev}}+{{{p}take_{v}}}",
             np.cumsum(takes[v]),
         )
         older.append(f"{{{p}take_{v}}}")
-    c.row(f"{p}losses_used", "Losses set off", "INR crore", "+".join(older), first(tx.losses_used))
+    c.row(f"{p}bl_used", "Business losses set off", "INR crore", "+".join(older), first(tx.business_losses_used))
+    c.grid.rows[f"{p}ud_pool"] = c.next_row + 1  # the corkscrew below, referenced a year back
+    c.row(
+        f"{p}ud_used",
+        "Unabsorbed depreciation set off",
+        "INR crore",
+        f"MIN(0+{{{p}ud_pool:prev}},{{{p}profit}}-{{{p}bl_used}})",  # 0+: MIN skips the blank before the first year
+        first(tx.unabsorbed_depreciation_used),
+    )
+    c.row(
+        f"{p}ud_pool",
+        "Unabsorbed depreciation carried forward",
+        "INR crore",
+        f"{{{p}ud_pool:prev}}-{{{p}ud_used}}+{{{p}unabsorbed}}",
+        first(tx.unabsorbed_depreciation_pool_end),
+    )
+    c.row(f"{p}losses_used", "Losses set off", "INR crore", f"{{{p}bl_used}}+{{{p}ud_used}}", first(tx.losses_used))
     c.row(
         f"{p}tax",
-        "Tax",
+        "Tax (negative within the parent: a saving)",
         "INR crore",
-        f"{{in:tax.corporate_rate}}*MAX({{{p}profit}}-{{{p}losses_used}},0)",
+        f"IF({standalone},{{in:tax.corporate_rate}}*MAX({{{p}profit}}-{{{p}losses_used}},0),"
+        f"{{in:tax.corporate_rate}}*{{{p}taxable}})",
         first(tx.tax),
         True,
     )
@@ -336,7 +369,13 @@ def cash_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         f"(1+{r})^-({{t}}+IF({{in:timeline.mid_year_discounting}}>0.5,0.5,1))",
         first(cash.discount_factor),
     )
-    c.row("df_end", "Discount factor, year end", "factor", f"(1+{r})^-({{t}}+1)", None)
+    c.row(
+        "df_tv",
+        "Discount factor, terminal value",
+        "factor",
+        f'(1+{r})^-({{t}}+IF(AND({{in:timeline.mid_year_discounting}}>0.5,{method}="perpetuity"),0.5,1))',
+        first(cash.terminal_value_discount_factor),
+    )
     c.row(
         "pv_before_tv",
         "Present value before terminal value",
@@ -344,7 +383,7 @@ def cash_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         "{fcf_before_tv}*{df}",
         first(cash.present_value_before_terminal),
     )
-    c.row("pv", "Present value", "INR crore", "{pv_before_tv}+{terminal_value}*{df_end}", first(cash.present_value), True)
+    c.row("pv", "Present value", "INR crore", "{pv_before_tv}+{terminal_value}*{df_tv}", first(cash.present_value), True)
     c.row("cum_fcf", "Cumulative free cash flow", "INR crore", "SUM({fcf:upto})", np.cumsum(first(cash.free_cash_flow)))
     c.row(
         "cum_fcf_pre",
@@ -392,12 +431,12 @@ def cash_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
     c.row(
         "cells_used", "Cells used", "GWh", "{local_cells}+{imported_cells}", first(v.local_cells_gwh + v.imported_cells_gwh)
     )
-    full = first(np.broadcast_to(local_cell_full_cost(v, o.unit_costs, o.capex), (1, inp.structure.n_years)))
+    full = first(np.broadcast_to(local_cell_full_cost(v, o.unit_costs, o.capex, o.operations), (1, inp.structure.n_years)))
     c.row(
         "local_full",
         "Local cell, full cost",
         "INR/kWh",
-        "IF({local_cells}>0,{local_cell}+({cell_fixed}+{cell_book})/{local_cells}*{c:inr_per_kwh_per_inr_cr_gwh},NA())",
+        "IF({local_cells}>0,{local_cell}+({cell_fixed}+{cell_book}+{cogs_recycling_credit})/{local_cells}*{c:inr_per_kwh_per_inr_cr_gwh},NA())",
         full,
     )
     local_cogs = "+".join(f"{{cogs_{k}}}" for k in LOCAL_PARTS.values())

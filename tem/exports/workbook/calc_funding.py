@@ -106,6 +106,7 @@ def funding_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
     total_capex = "+".join(f"{{in:capex.phases.{ph.name}.capex_inr_cr}}" for ph in phases) or "0"
     for ph in phases:
         p = f"capex.phases.{ph.name}."
+        rate = f"{{in:{p}tax_depreciation_rate}}"
         put = (
             f"IF(({total_capex})>0,{{in:{p}capex_inr_cr}}/({total_capex}),0)*{{td_cap_facility}}"
             if loans == ["facility"]
@@ -124,7 +125,10 @@ def funding_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
             f"cb_tax_{ph.name}",
             f"Tax depreciation (WDV): {ph.name}",
             "INR crore",
-            f"{{in:{p}tax_depreciation_rate}}*SUMPRODUCT({{cb_put_{ph.name}:upto}},(1-{{in:{p}tax_depreciation_rate}})^({{t}}-{{t:upto}}))",
+            f"{rate}*SUMPRODUCT({{cb_put_{ph.name}:upto}},(1-{rate})^({{t}}-{{t:upto}}))"
+            # half the rate on what entered in the commissioning year (as for the phase's capex, calc_costs)
+            f"+{{in:{p}tax_half_rate_first_year}}/2*{rate}*SUMPRODUCT(({{age_{ph.name}:all}}=0)*{{cb_put_{ph.name}:all}})"
+            f"*IF({{age_{ph.name}}}=0,-1,IF({{age_{ph.name}}}>0,{rate}*(1-{rate})^({{age_{ph.name}}}-1),0))",
             None,
         )
     for key, label, value in (
@@ -173,10 +177,11 @@ def funding_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         inp,
         o,
         prefix="lev_",
-        taxable="{taxable}-{cb_tax}-{interest}",
+        pbd="{pbd}-{interest}",
+        dep="({tax_dep}+{cb_tax})",
         result=f.tax,
-        title="Tax with interest deducted [INR crore]: the tax rule on taxable income less interest and "
-        "capitalised-cost depreciation",
+        title="Tax with interest deducted [INR crore]: the tax rule with interest an expense and the capitalised "
+        "borrowing costs' depreciation added to tax depreciation",
     )
     c.row("pat", "Profit after tax", "INR crore", "{pbt}-{lev_tax}", first(f.pat), True)
 
