@@ -147,8 +147,43 @@ class Funding:
     equity_flow: np.ndarray
     equity_discount_factor: np.ndarray  # at the cost of equity [factor]
     equity_present_value: np.ndarray
-    sources: dict[str, np.ndarray]
-    uses: dict[str, np.ndarray]
+    # project lines the sources and uses need (views of the project arrays)
+    ebitda: np.ndarray
+    capex: np.ndarray
+    maintenance_capex: np.ndarray
+    increase_in_working_capital: np.ndarray
+    working_capital_release: np.ndarray
+    terminal_value: np.ndarray
+
+    @property
+    def sources(self) -> dict[str, np.ndarray]:
+        """Sources of funds each year (computed on demand: batches keep only KPIs)."""
+        wc_flow = self.wc_loan_closing - self.wc_loan_opening
+        return {
+            "ebitda": self.ebitda,
+            "term_debt_drawn": self.term.drawdown,
+            "interest_capitalised_into_debt": self.term.capitalised_interest,
+            "wc_loan_drawn": np.maximum(wc_flow, 0.0),
+            "working_capital_release": self.working_capital_release,
+            "terminal_value": self.terminal_value,
+            "equity_injected": np.maximum(-self.equity_flow, 0.0),
+        }
+
+    @property
+    def uses(self) -> dict[str, np.ndarray]:
+        """Uses of funds each year; they sum to the sources (README "Funding")."""
+        return {
+            "tax": self.tax.tax,
+            "capex": self.capex,
+            "maintenance_capex": self.maintenance_capex,
+            "increase_in_working_capital": self.increase_in_working_capital,
+            "interest_during_construction": self.term.capitalised_interest,
+            "upfront_fees": self.upfront_fees,
+            "interest_paid": self.interest_expense,
+            "term_debt_repaid": self.term.repaid + self.term.balloon,
+            "wc_loan_repaid": np.maximum(self.wc_loan_opening - self.wc_loan_closing, 0.0),
+            "equity_distributed": np.maximum(self.equity_flow, 0.0),
+        }
 
 
 def _phase_index(inp: Inputs, name: str) -> np.ndarray:
@@ -178,8 +213,15 @@ def tranche_terms(inp: Inputs, cap: CapexSchedule) -> dict[str, tuple[np.ndarray
 
 
 def _sum(schedules: list[DebtSchedule], shape: tuple[int, int]) -> DebtSchedule:
+    """Field by field, in loan order; loans that vary across scenarios widen the sum only when they come."""
     fields = DebtSchedule.__dataclass_fields__
-    return DebtSchedule(**{k: sum((getattr(s, k) for s in schedules), start=np.zeros(shape)) for k in fields})
+    out = {}
+    for k in fields:
+        acc = np.zeros((1, shape[1]))
+        for sched in schedules:
+            acc = acc + natural(getattr(sched, k))
+        out[k] = np.broadcast_to(acc, shape)
+    return DebtSchedule(**out)
 
 
 def in_service(capitalised: np.ndarray, construction_end: np.ndarray) -> np.ndarray:
@@ -215,7 +257,7 @@ def compute_funding(
     fields = DebtSchedule.__dataclass_fields__
     for name, (draw, end) in tranche_terms(inp, cap).items():
         if not np.any(draw):  # no debt on this loan: nothing to schedule
-            tranches[name] = DebtSchedule(*(zero for _ in fields))
+            tranches[name] = DebtSchedule(*(np.broadcast_to(small, shape) for _ in fields))
             capitalised[name] = small
             continue
         natural = amortise(draw, rate, end, end + moratorium, tenor, annuity)
@@ -266,12 +308,12 @@ def compute_funding(
     service = term.interest_paid + term.repaid
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # tiny debt: DSCR may be inf
         dscr = np.where(service > 0, cfads / np.where(service > 0, service, 1.0), np.nan)
-    debt_df = np.empty(shape)
-    running = np.ones(n_s)
-    rate_full = np.broadcast_to(rate, shape)
+    debt_df = np.empty(rate.shape)  # at the rate's own shape: one row unless the rate varies
+    running = np.ones(rate.shape[0])
     for t in range(n_t):
-        running = running / (1.0 + rate_full[:, t])
+        running = running / (1.0 + rate[:, t])
         debt_df[:, t] = running
+    debt_df = np.broadcast_to(debt_df, shape)
     debt_flows = (
         term.drawdown - fees - term.interest_paid - term.repaid - term.balloon + (wc_closing - wc_opening) - wc_interest
     )
@@ -282,27 +324,6 @@ def compute_funding(
     df = np.broadcast_to(discount_factors(ke, n_t, mid_year), shape)
     df_end = discount_factors(ke, n_t, False) if mid_year.any() else df
     pv = equity_before * df + cash.terminal_value * df_end
-    sources = {
-        "ebitda": np.broadcast_to(ops.ebitda, shape),
-        "term_debt_drawn": term.drawdown,
-        "interest_capitalised_into_debt": term.capitalised_interest,
-        "wc_loan_drawn": np.maximum(wc_closing - wc_opening, 0.0),
-        "working_capital_release": np.broadcast_to(cash.working_capital_release, shape),
-        "terminal_value": np.broadcast_to(cash.terminal_value, shape),
-        "equity_injected": np.maximum(-equity, 0.0),
-    }
-    uses = {
-        "tax": np.broadcast_to(tax.tax, shape),
-        "capex": np.broadcast_to(cap.spend_total, shape),
-        "maintenance_capex": np.broadcast_to(cap.maintenance, shape),
-        "increase_in_working_capital": np.broadcast_to(cash.change_in_working_capital, shape),
-        "interest_during_construction": term.capitalised_interest,
-        "upfront_fees": fees,
-        "interest_paid": interest,
-        "term_debt_repaid": term.repaid + term.balloon,
-        "wc_loan_repaid": np.maximum(wc_opening - wc_closing, 0.0),
-        "equity_distributed": np.maximum(equity, 0.0),
-    }
     return Funding(
         term=term,
         tranches=tranches,
@@ -328,8 +349,12 @@ def compute_funding(
         equity_flow=equity,
         equity_discount_factor=df,
         equity_present_value=pv,
-        sources=sources,
-        uses=uses,
+        ebitda=np.broadcast_to(ops.ebitda, shape),
+        capex=np.broadcast_to(cap.spend_total, shape),
+        maintenance_capex=np.broadcast_to(cap.maintenance, shape),
+        increase_in_working_capital=np.broadcast_to(cash.change_in_working_capital, shape),
+        working_capital_release=np.broadcast_to(cash.working_capital_release, shape),
+        terminal_value=np.broadcast_to(cash.terminal_value, shape),
     )
 
 
