@@ -244,7 +244,6 @@ def compute_funding(
     those extra deductions (the engine passes its own tax function, so both views share one tax rule)."""
     n_s, n_t = cash.free_cash_flow.shape
     shape = (n_s, n_t)
-    zero = np.zeros(shape)
     rate = inp[TD + "interest_rate"]
     tenor = inp[TD + "tenor_years"]
     moratorium = inp[TD + "moratorium_years"]
