@@ -81,10 +81,14 @@ def header(title: str, calibration_ms: Sequence[float], note: str = "") -> list[
     return lines
 
 
-def command_times(args: Sequence[str], runs: int, cwd: Path = ROOT, prepare: str | None = None) -> dict[str, object]:
+def command_times(
+    args: Sequence[str], runs: int, cwd: Path = ROOT, prepare: str | None = None, tree: Path = ROOT
+) -> dict[str, object]:
     """Wall-clock seconds of a command line, ``runs`` times after one warm-up (hyperfine when installed, else a
-    loop of subprocesses), and the process's mean CPU time (user + system) over the runs."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    loop of subprocesses), and the process's mean CPU time (user + system) over the runs. ``tree``: the source
+    tree on PYTHONPATH (another checkout, to compare before and after in the same run; run it with ``cwd`` in that
+    tree too, since ``python -m`` puts the working folder first on the path)."""
+    env = dict(os.environ, PYTHONPATH=str(tree))
     if shutil.which("hyperfine"):
         with tempfile.TemporaryDirectory() as tmp:
             report = Path(tmp) / "h.json"
