@@ -68,7 +68,7 @@ def main(runs: int, against: Path | None) -> None:
         if against is not None:
             old = [before_args.get(a, a) for a in args]
             if None in old:
-                row += " | |"
+                row += " |"
             else:
                 prev = command_times([a for a in old if a is not None], runs, cwd=against, prepare=prepare, tree=against)
                 prev_med = statistics.median(list(prev["times"]))  # type: ignore[call-overload]
