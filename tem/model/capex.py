@@ -7,6 +7,8 @@
   ``residual_share`` of cost. Tax depreciation: written-down value, ``rate x (opening block + additions)``; half
   the rate on a phase's capex in its commissioning year when ``tax_half_rate_first_year`` (under 180 days' use).
 * Fixed opex: ``fixed_opex_inr_cr`` (first-FY prices) x ``(1 + inflation) ** t`` from commissioning.
+* State capital subsidy (:mod:`tem.model.subsidy`): received in instalments; with ``reduces_block`` each eligible
+  phase keeps its own tax block, lowered by the instalments received (the excess over the block is taxable).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import numpy as np
 
 from tem.arrays import cumsum_years, is_exact_zero
 from tem.model.inputs import Inputs
+from tem.model.subsidy import subsidy_schedule
 
 
 def spend_schedule(
@@ -70,6 +73,32 @@ def written_down_value(additions: np.ndarray, rate: np.ndarray, half_rate: np.nd
     return dep
 
 
+def written_down_value_reduced(
+    additions: np.ndarray, rate: np.ndarray, half_rate: np.ndarray | None, reductions: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """As :func:`written_down_value`, with ``reductions`` ``(S|1, T)`` taken off the block in their year after the
+    additions (a capital subsidy received: Income-tax Act s.43(1) Explanation 10), never below zero: returns the
+    depreciation and the part of each reduction the block could not absorb (taxable when received)."""
+    r_flat = np.asarray(rate, dtype=float).reshape(-1)
+    n_s = max(additions.shape[0], r_flat.size, reductions.shape[0], 1 if half_rate is None else half_rate.shape[0])
+    shape = (n_s, max(additions.shape[1], reductions.shape[1]))
+    additions = np.broadcast_to(additions, shape)
+    reductions = np.broadcast_to(reductions, shape)
+    half = np.zeros(shape) if half_rate is None else np.broadcast_to(half_rate, shape)
+    dep = np.empty(shape)
+    excess = np.empty(shape)
+    block = np.zeros(n_s)
+    r = np.broadcast_to(r_flat, block.shape)
+    for t in range(shape[1]):
+        block = block + additions[:, t]
+        applied = np.minimum(reductions[:, t], np.maximum(block, 0.0))
+        excess[:, t] = reductions[:, t] - applied
+        block = block - applied
+        dep[:, t] = r * block - 0.5 * r * half[:, t]
+        block = block - dep[:, t]
+    return dep, excess
+
+
 @dataclass(frozen=True)
 class CapexSchedule:
     spend_by_phase: dict[str, np.ndarray]  # growth capex by phase name
@@ -84,6 +113,10 @@ class CapexSchedule:
     cell_capex: np.ndarray  # spend + maintenance of cell plants and recycling (for the levelized cell cost)
     cell_fixed_opex: np.ndarray
     cell_book_depreciation: np.ndarray
+    subsidy_by_phase: dict[str, np.ndarray]  # state capital subsidy received, by phase (eligible phases only)
+    subsidy: np.ndarray  # state capital subsidy received [INR crore/yr]
+    subsidy_taxable: np.ndarray  # the part of it taxed when received
+    net_book_value: np.ndarray  # assets put in service less book depreciation, at year end
 
 
 CELL_KINDS = ("cell_plant", "recycling")
@@ -109,6 +142,7 @@ def compute_capex(inp: Inputs, n_scenarios: int) -> CapexSchedule:
     maint_total = additions_total = import_spend = cell_capex = cell_fixed = zero
     # depreciation is linear in the additions: phases that share their rates are depreciated together
     tax_groups: dict[tuple, tuple[np.ndarray, np.ndarray, np.ndarray | None]] = {}  # key -> (additions, rate, half)
+    tax_phases: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray | None]] = {}
     book_groups: dict[tuple, tuple[np.ndarray, np.ndarray, np.ndarray, bool]] = {}  # (additions, life, residual, cell)
     for ph in inp.structure.phases:
         p = f"capex.phases.{ph.name}."
@@ -133,13 +167,7 @@ def compute_capex(inp: Inputs, n_scenarios: int) -> CapexSchedule:
         life, residual = inp[p + "book_life_years"], inp[p + "residual_share"]
         half_flag = inp.get(p + "tax_half_rate_first_year", 0.0)
         half = None if is_exact_zero(half_flag) else np.where(age == 0, capex, 0.0) * half_flag
-        key = _key(rate)
-        if key in tax_groups:
-            old_add, _, old_half = tax_groups[key]
-            half = old_half if half is None else (half if old_half is None else old_half + half)
-            tax_groups[key] = (old_add + in_service, rate, half)
-        else:
-            tax_groups[key] = (in_service, rate, half)
+        tax_phases[ph.name] = (in_service, rate, half)
         key = (_key(life), _key(residual), is_cell)
         book_groups[key] = (book_groups[key][0] + in_service if key in book_groups else in_service, life, residual, is_cell)
         additions_total = additions_total + in_service
@@ -147,7 +175,24 @@ def compute_capex(inp: Inputs, n_scenarios: int) -> CapexSchedule:
         if is_cell:
             cell_capex = cell_capex + spend + maint
             cell_fixed = cell_fixed + fixed
+    subsidy_by_phase = subsidy_schedule(inp, spend_by_phase, fy)
+    subsidy = sum(subsidy_by_phase.values(), start=zero)
+    reduces = inp["incentives.state_capital_subsidy.reduces_block"]  # 1: lowers the tax block; 0: taxed on receipt
     tax = book = cell_book = zero
+    subsidy_taxable = (1.0 - reduces) * subsidy
+    for name, (additions, rate, half) in tax_phases.items():
+        if name in subsidy_by_phase and not is_exact_zero(reduces):  # its own block: the subsidy is relatable to it
+            dep, excess = written_down_value_reduced(additions, rate, half, reduces * subsidy_by_phase[name])
+            tax = tax + dep
+            subsidy_taxable = subsidy_taxable + excess
+            continue
+        key = _key(rate)  # depreciation is linear in the additions: phases sharing a rate are pooled
+        if key in tax_groups:
+            old_add, _, old_half = tax_groups[key]
+            half = old_half if half is None else (half if old_half is None else old_half + half)
+            tax_groups[key] = (old_add + additions, rate, half)
+        else:
+            tax_groups[key] = (additions, rate, half)
     for additions, rate, half in tax_groups.values():
         tax = tax + written_down_value(additions, rate, half)
     for additions, life, residual, is_cell in book_groups.values():
@@ -172,4 +217,8 @@ def compute_capex(inp: Inputs, n_scenarios: int) -> CapexSchedule:
         cell_capex=full(cell_capex),
         cell_fixed_opex=full(cell_fixed),
         cell_book_depreciation=full(cell_book),
+        subsidy_by_phase={k: full(v) for k, v in subsidy_by_phase.items()},
+        subsidy=full(subsidy),
+        subsidy_taxable=full(subsidy_taxable),
+        net_book_value=full(cumsum_years(additions_total) - cumsum_years(book)),
     )

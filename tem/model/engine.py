@@ -55,11 +55,11 @@ def evaluate(inp: Inputs, *, full: bool = True, unit_costs: UnitCosts | None = N
     ops = compute_operations(inp, vol, uc, cap)
     ops = _broadcast_ops(ops, n_s)
     tax = compute_tax(
-        ops.ebitda,
+        ops.ebitda + cap.subsidy_taxable,
         cap.tax_depreciation,
         inp["tax.corporate_rate"],
         inp["tax.loss_carry_forward_years"],
-        inp.structure.tax_within_parent,
+        inp["tax.within_parent"],
     )
     cash = compute_cash_flow(inp, ops, cap, tax.tax)
     kpis, pack_parts, cell_parts = compute_kpis(inp, vol, uc, cap, ops, cash, full=full, detail=detail)

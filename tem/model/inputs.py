@@ -49,7 +49,7 @@ class Structure:
     phases: tuple[Phase, ...]
     overflow_policy: str
     terminal_value_method: str
-    tax_within_parent: bool
+    terminal_value_floor: str
     mirr_finance_set: bool
     mirr_reinvestment_set: bool
     counterfactual_drop_kinds: tuple[str, ...]
@@ -130,6 +130,19 @@ def build_inputs(a: Assumptions) -> Inputs:
         arrays["transition.local_cells_start_fy"] = np.array([[NEVER_FY]])
         kinds["transition.local_cells_start_fy"] = "scalar"
         bounds["transition.local_cells_start_fy"] = (2000.0, None)
+    # policies the engine reads as numbers, so that a batch or a bridge can switch them (not assumption paths)
+    sub = a.incentives.state_capital_subsidy
+    derived = {
+        "tax.within_parent": a.tax.structure == "within_parent",
+        "incentives.state_capital_subsidy.reduces_block": sub.tax_treatment == "reduces_block",
+    }
+    for ph in a.capex.phases:  # unset eligibility: 1 for the eligible kinds, 0 for the others
+        if ph.subsidy_eligible_share is None:
+            derived[f"capex.phases.{ph.name}.subsidy_eligible_share"] = ph.kind in sub.eligible_phase_kinds
+    for path, flag in derived.items():
+        arrays[path] = np.array([[1.0 if flag else 0.0]])
+        kinds[path] = "scalar"
+        bounds[path] = (0.0, 1.0)
     seg_names = ("captive", "external_oem", "ess")
     structure = Structure(
         first_fy=first,
@@ -142,7 +155,7 @@ def build_inputs(a: Assumptions) -> Inputs:
         phases=tuple(Phase(p.name, p.kind) for p in a.capex.phases),
         overflow_policy=a.transition.overflow_policy,
         terminal_value_method=a.valuation.terminal_value_method,
-        tax_within_parent=a.tax.structure == "within_parent",
+        terminal_value_floor=a.valuation.terminal_value_floor,
         mirr_finance_set=a.valuation.mirr_finance_rate is not None,
         mirr_reinvestment_set=a.valuation.mirr_reinvestment_rate is not None,
         counterfactual_drop_kinds=tuple(a.counterfactual.drop_phase_kinds),

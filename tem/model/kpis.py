@@ -84,6 +84,16 @@ def levelized_usd(total: np.ndarray, volume_gwh: np.ndarray, df: np.ndarray, fx:
         return np.where(pv_volume > 0, np.sum(total / fx * df, axis=1) / pv_volume * PER_KWH, np.nan)
 
 
+def npv_without_terminal_value(inp: Inputs, cash: CashFlow) -> np.ndarray:
+    """NPV if the programme stopped at the horizon [INR crore]: the present value of FCF before terminal value
+    with the last year's working capital released (as with ``terminal_value_method: none``, where it equals the
+    NPV). ``(S,)``."""
+    npv_pre = cash.present_value_before_terminal.sum(axis=1)
+    if inp.structure.terminal_value_method == "none":
+        return npv_pre  # the release is already in the flows
+    return npv_pre + cash.working_capital[:, -1] * cash.discount_factor[:, -1]
+
+
 def local_cell_overheads(vol: Volumes, cap: CapexSchedule, ops: Operations) -> dict[str, np.ndarray]:
     """Per kWh of good local cells [INR/kWh], NaN in years without local cells: ``fixed_and_depreciation`` (fixed
     opex and book depreciation of the cell plants and the recycling line) and ``recycling_credit`` (the
@@ -160,6 +170,8 @@ def compute_kpis(
     cum = cumsum_years(cash.free_cash_flow_before_terminal)
     fys = inp.fiscal_years.astype(float)
     kpis |= {
+        "npv_without_terminal_value_inr_cr": npv_without_terminal_value(inp, cash),
+        "terminal_value_pv_inr_cr": present_value(cash.terminal_value, cash.terminal_value_discount_factor),
         "irr": irr_result.rate,
         "irr_status": irr_result.status.astype(float),
         "mirr": mirr(cash.free_cash_flow, fin, rei),
@@ -169,6 +181,7 @@ def compute_kpis(
         "peak_funding_fy": np.where(cum.min(axis=1) < 0, fys[np.argmin(cum, axis=1)], np.nan),
         "total_capex_inr_cr": cap.spend_total.sum(axis=1),
         "maintenance_capex_inr_cr": cap.maintenance.sum(axis=1),
+        "state_subsidy_inr_cr": cap.subsidy.sum(axis=1),
         "levelized_pack_cost_usd_per_kwh": levelized_usd(pack_total, vol.delivered_gwh, df, uc.inr_per_usd),
         "levelized_cell_cost_inr_per_kwh": levelized_total(cell_total, cell_vol, df),
         "levelized_cell_cost_usd_per_kwh": levelized_usd(cell_total, cell_vol, df, uc.inr_per_usd),

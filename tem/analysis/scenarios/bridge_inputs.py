@@ -155,6 +155,7 @@ def _structure_problems(a: Inputs, b: Inputs) -> list[str]:
     for label, x, y in (
         ("transition.overflow_policy", sa.overflow_policy, sb.overflow_policy),
         ("valuation.terminal_value_method", sa.terminal_value_method, sb.terminal_value_method),
+        ("valuation.terminal_value_floor", sa.terminal_value_floor, sb.terminal_value_floor),
     ):
         if x != y:
             out.append(f"{label}: {x!r} vs {y!r}")

@@ -231,7 +231,7 @@ def _pli_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
 def tax_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
     c.section("Tax [INR crore]: business losses set off oldest first, each usable for N years; then unabsorbed depreciation")
     tx = o.tax
-    c.row("pbd", "Profit before depreciation, for tax", "INR crore", "{ebitda}", None)
+    c.row("pbd", "Profit before depreciation, for tax", "INR crore", "{ebitda}+{sub_taxable}", None)
     c.row("taxable", "Taxable income before losses", "INR crore", "{pbd}-{tax_dep}", first(tx.taxable_before_losses))
     c.row("profit", "Taxable profit", "INR crore", "MAX({taxable},0)", None)
     standalone = '{in:tax.structure}="standalone"'
@@ -326,17 +326,36 @@ def cash_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         "fcf_pre",
         "Free cash flow before WC release and terminal value",
         "INR crore",
-        "{ebitda}-{tax}-{capex_spend}-{capex_maint}-{d_wc}",
+        "{ebitda}-{tax}-{capex_spend}-{capex_maint}+{subsidy}-{d_wc}",
         None,
     )
     r = "{in:timeline.discount_rate}"
     g = "{in:valuation.terminal_growth_rate}"
+    rate = "{in:tax.corporate_rate}"
+    c.row(
+        "norm_fcf",
+        "Normalised free cash flow (perpetuity base)",
+        "INR crore",
+        f'{{ebitda}}-IF({{in:tax.structure}}="within_parent",{rate}*({{ebitda}}-{{tax_dep}}),{rate}*MAX({{ebitda}}-{{tax_dep}},0))'
+        f"-{{capex_maint}}-{g}/(1+{g})*{{wc}}",
+        first(cash.normalised_free_cash_flow),
+    )
+    c.row("salvage", "Salvage value (net book value + WC)", "INR crore", "{nbv}+{wc}", first(cash.salvage_value))
+    c.row(
+        "tv_raw",
+        "Terminal value before its floor",
+        "INR crore",
+        f'IF({method}="perpetuity",{{norm_fcf}}*(1+{g})/({r}-{g}),IF({method}="ebitda_multiple",'
+        "{ebitda}*{in:valuation.terminal_ebitda_multiple},0))",
+        None,
+    )
+    floor = "{in:valuation.terminal_value_floor}"
     c.row(
         "terminal_value",
         "Terminal value",
         "INR crore",
-        f'IF({method}="perpetuity",{{fcf_pre}}*(1+{g})/({r}-{g}),IF({method}="ebitda_multiple",'
-        "{ebitda}*{in:valuation.terminal_ebitda_multiple},0))*{last_year}",
+        f'IF({method}="none",0,IF({floor}="zero",MAX({{tv_raw}},0),IF({floor}="salvage",MAX({{tv_raw}},{{salvage}}),'
+        "{tv_raw})))*{last_year}",
         first(cash.terminal_value),
     )
     c.row(

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from tem.exports.workbook.calc import CalcSheet, first
-from tem.model.capex import straight_line, written_down_value
+from tem.exports.workbook.calc_capital import subsidy_and_tax_depreciation_rows
+from tem.model.capex import straight_line
 from tem.model.engine import Outcome
 from tem.model.inputs import Inputs
 
@@ -178,7 +179,7 @@ def capex_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
     fy = first(inp.fiscal_years[None, :].astype(float))
     infl = first(inp["timeline.inflation_rate"])
     sums: dict[str, list[str]] = {
-        k: [] for k in ("spend", "maint", "fixed", "book", "taxdep", "imp", "cell_capex", "cell_fixed", "cell_book")
+        k: [] for k in ("spend", "maint", "add", "fixed", "book", "taxdep", "imp", "cell_capex", "cell_fixed", "cell_book")
     }
     for ph in inp.structure.phases:
         p = f"capex.phases.{ph.name}."
@@ -227,30 +228,18 @@ def capex_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
             f"SUMPRODUCT({{add_{k}:upto}},--({{t}}-{{t:upto}}<{{in:{p}book_life_years}}))*(1-{{in:{p}residual_share}})/{{in:{p}book_life_years}}",
             book,
         )
-        half = np.where(age == 0, capex, 0.0) * first(inp[p + "tax_half_rate_first_year"])
-        tax = first(written_down_value(additions[None, :], inp[p + "tax_depreciation_rate"], half[None, :]))
-        rate = f"{{in:{p}tax_depreciation_rate}}"
-        c.row(
-            f"taxdep_{k}",
-            f"Tax depreciation (WDV): {k}",
-            "INR crore",
-            f"{rate}*SUMPRODUCT({{add_{k}:upto}},(1-{rate})^({{t}}-{{t:upto}}))"
-            # half the rate in the commissioning year: that year's dep falls by rate/2 x capex, and the block
-            # carried forward is larger by as much, which the later years depreciate at rate (1 - rate)^(age-1)
-            f"+{{in:{p}tax_half_rate_first_year}}/2*{rate}*{{in:{p}capex_inr_cr}}"
-            f"*IF({{age_{k}}}=0,-1,IF({{age_{k}}}>0,{rate}*(1-{rate})^({{age_{k}}}-1),0))",
-            tax,
-        )
         sums["spend"].append(f"{{spend_{k}}}")
         sums["maint"].append(f"{{maint_{k}}}")
         sums["fixed"].append(f"{{fixed_{k}}}")
         sums["book"].append(f"{{book_{k}}}")
-        sums["taxdep"].append(f"{{taxdep_{k}}}")
+        sums["add"].append(f"{{add_{k}}}")
         sums["imp"].append(f"{{spend_{k}}}*{{in:{p}import_share}}")
         if ph.kind in ("cell_plant", "recycling"):
             sums["cell_capex"].append(f"{{spend_{k}}}+{{maint_{k}}}")
             sums["cell_fixed"].append(f"{{fixed_{k}}}")
             sums["cell_book"].append(f"{{book_{k}}}")
+
+    sums["taxdep"] = subsidy_and_tax_depreciation_rows(c, inp, o)
 
     def total(key: str) -> str:
         return "+".join(sums[key]) if sums[key] else "0"
@@ -259,6 +248,10 @@ def capex_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
     c.row("capex_maint", "Maintenance capex", "INR crore", total("maint"), first(cap.maintenance))
     c.row("fixed_opex", "Fixed opex of phases", "INR crore", total("fixed"), first(cap.fixed_opex))
     c.row("book_dep", "Book depreciation", "INR crore", total("book"), first(cap.book_depreciation), True)
+    c.row("additions", "Put in service", "INR crore", total("add"), first(cap.additions))
+    c.row(
+        "nbv", "Net book value of fixed assets", "INR crore", "{nbv:prev}+{additions}-{book_dep}", first(cap.net_book_value)
+    )
     c.row("tax_dep", "Tax depreciation", "INR crore", total("taxdep"), first(cap.tax_depreciation))
     c.row("capex_abroad", "Capex paid abroad", "INR crore", total("imp"), first(cap.import_spend))
     c.row(
