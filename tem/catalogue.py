@@ -135,8 +135,9 @@ KPIS: dict[str, Entry] = _entries(
             "-min(0, lowest cumulative free cash flow before terminal value)",
         ),
         ("peak_funding_fy", "Peak funding in", "fy", "The FY of the lowest cumulative FCF before terminal value"),
-        ("total_capex_inr_cr", "Total capex (phases)", "inr_cr", "Sum of the capex phases' spend"),
+        ("total_capex_inr_cr", "Total capex (phases)", "inr_cr", "Phase spend at the prices of the years spent"),
         ("maintenance_capex_inr_cr", "Maintenance capex (total)", "inr_cr", "Sum of maintenance capex over the horizon"),
+        ("replacement_capex_inr_cr", "Replacement capex (total)", "inr_cr", "Sum of replacement capex over the horizon"),
         (
             "state_subsidy_inr_cr",
             "State capital subsidy (total)",
@@ -225,7 +226,9 @@ STATEMENT_LINES: dict[str, Entry] = _entries(
             "Standalone: rate x taxable income after losses, never negative; within the parent: rate x taxable",
         ),
         ("maintenance_capex", "Maintenance capex", "inr_cr", "Rate x cumulative phase capex, escalated"),
-        ("capex_total", "Capex total", "inr_cr", "Phase capex + maintenance capex"),
+        ("replacement_capex", "Replacement capex", "inr_cr", "Phases bought again at the end of their book life"),
+        ("capex_total", "Capex total", "inr_cr", "Phase capex + maintenance capex + replacement capex"),
+        ("capital_cost_index", "Capex price index", "factor", "Capex prices of the year relative to the base FY"),
         (
             "state_capital_subsidy",
             "State capital subsidy",

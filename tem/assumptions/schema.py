@@ -13,6 +13,7 @@ from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_
 
 from tem.assumptions.fields import (
     StrictModel,
+    YearlyAny,
     YearlyNonNeg,
     YearlyPositive,
     YearlyShare,
@@ -163,7 +164,7 @@ class Transition(StrictModel):
 class CapexPhase(StrictModel):
     name: str = Field(..., min_length=1, max_length=60, pattern=r"^[A-Za-z0-9_]+$", description="Unique id.")
     kind: PhaseKind
-    capex_inr_cr: float = nonneg("Investment, nominal. [INR crore]")
+    capex_inr_cr: float = nonneg("Investment in prices of capex.price_base_fy (escalated to the year spent). [INR crore]")
     spend_profile: list[Share] = Field(
         ..., min_length=1, description="Fractions of capex per year, the last in the commissioning year; sum 1."
     )
@@ -213,6 +214,19 @@ class CapexPhase(StrictModel):
 
 class Capex(StrictModel):
     phases: list[CapexPhase] = Field(..., description="Investment phases; merged by name across extends.")
+    price_base_fy: int | None = Field(
+        None, ge=2000, le=2100, description="FY whose prices the phases' capex_inr_cr are in; null = the first FY."
+    )
+    escalation_rate: YearlyAny = yearly(
+        "Capex price escalation: phase capex is spent at base-FY prices x the index of the year spent. [fraction/yr]",
+        "any",
+        default=0.0,
+    )
+    replacement: Literal["maintenance_extends_life", "replace_at_end_of_life"] = Field(
+        "maintenance_extends_life",
+        description="maintenance_extends_life: maintenance capex keeps a phase running past its book life; "
+        "replace_at_end_of_life: the phase's capex is spent again, at that year's prices, every book_life_years.",
+    )
 
 
 class Opex(StrictModel):

@@ -1,8 +1,12 @@
 """Capex phases: spend, maintenance, fixed opex, book and tax depreciation [INR crore/yr], ``(S, T)``.
 
-* Spend: ``capex_inr_cr x spend_profile[j]`` in the years ending with the commissioning year.
-* The phase enters service (book and tax) in its commissioning year; maintenance capex
-  (``rate x capex``, escalated by inflation) is spent and enters service every year after commissioning.
+* Spend: ``capex_inr_cr x spend_profile[j] x I_t`` in the years ending with the commissioning year, where ``I_t``
+  (:func:`capex_price_index`) turns base-FY prices into the prices of the year spent; the phase's nominal cost is
+  the sum. With ``replace_at_end_of_life`` the phase is bought again at ``capex_inr_cr x I_t`` every
+  ``book_life_years`` after commissioning (within the horizon).
+* The phase enters service (book and tax) at its nominal cost in its commissioning year; maintenance capex
+  (``rate x nominal cost``, escalated by inflation from commissioning) is spent and enters service every year
+  after commissioning.
 * Book depreciation: straight line over ``book_life_years`` from the year in service, down to
   ``residual_share`` of cost. Tax depreciation: written-down value, ``rate x (opening block + additions)``; half
   the rate on a phase's capex in its commissioning year when ``tax_half_rate_first_year`` (under 180 days' use).
@@ -117,6 +121,10 @@ class CapexSchedule:
     subsidy: np.ndarray  # state capital subsidy received [INR crore/yr]
     subsidy_taxable: np.ndarray  # the part of it taxed when received
     net_book_value: np.ndarray  # assets put in service less book depreciation, at year end
+    additions_by_phase: dict[str, np.ndarray]  # put in service by phase (commissioning, maintenance, replacement)
+    replacement: np.ndarray  # phases spent again at the end of their book life (replace_at_end_of_life)
+    replacement_annual: np.ndarray  # its yearly equivalent, capex x index / life (for the normalised FCF)
+    price_index: np.ndarray  # capex prices relative to the base FY
 
 
 CELL_KINDS = ("cell_plant", "recycling")
@@ -125,6 +133,17 @@ CELL_KINDS = ("cell_plant", "recycling")
 def _key(x: np.ndarray) -> tuple:
     """Phases whose parameter is the same single number share a key; a per-scenario array is its own key."""
     return ("value", float(x.reshape(-1)[0])) if x.size == 1 else ("array", id(x))
+
+
+def capex_price_index(inp: Inputs) -> np.ndarray:
+    """Capex prices of each year relative to ``capex.price_base_fy`` [factor], ``(S|1, T)``: ``I_t = P_t / P_b`` with
+    ``P_t = prod_{u <= t} (1 + escalation_u)`` (so ``I_b = 1`` and ``I_t = I_(t-1) x (1 + e_t)``)."""
+    e = inp["capex.escalation_rate"]
+    growth = np.cumprod(1.0 + e, axis=1)
+    base = (inp["capex.price_base_fy"] - inp.structure.first_fy).astype(np.intp)
+    base = np.broadcast_to(base, (max(growth.shape[0], base.shape[0]), 1))
+    growth = np.broadcast_to(growth, (base.shape[0], growth.shape[1]))
+    return growth / np.take_along_axis(growth, base, axis=1)
 
 
 def compute_capex(inp: Inputs, n_scenarios: int) -> CapexSchedule:
@@ -138,8 +157,12 @@ def compute_capex(inp: Inputs, n_scenarios: int) -> CapexSchedule:
     escalation = (1.0 + infl) ** t
     zero = np.zeros((1, n_t))
     spend_by_phase: dict[str, np.ndarray] = {}
+    additions_by_phase: dict[str, np.ndarray] = {}
     fixed_by_kind: dict[str, np.ndarray] = {}
-    maint_total = additions_total = import_spend = cell_capex = cell_fixed = zero
+    maint_total = additions_total = import_spend = cell_capex = cell_fixed = replacement = replacement_annual = zero
+    flat = not np.any(inp["capex.escalation_rate"])  # no escalation: the index is 1 (and the bits as before)
+    index = np.ones((1, n_t)) if flat else capex_price_index(inp)
+    replace_flag = inp["capex.replace_at_end_of_life"]
     # depreciation is linear in the additions: phases that share their rates are depreciated together
     tax_groups: dict[tuple, tuple[np.ndarray, np.ndarray, np.ndarray | None]] = {}  # key -> (additions, rate, half)
     tax_phases: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray | None]] = {}
@@ -155,25 +178,37 @@ def compute_capex(inp: Inputs, n_scenarios: int) -> CapexSchedule:
         comm = inp[p + "commissioning_fy"]
         comm_idx = (comm - inp.structure.first_fy).astype(np.intp)
         spend = spend_schedule(capex, inp[p + "spend_profile"], comm_idx, n_t)
+        # the phase's cost at the prices of the years it is spent (capex_inr_cr is in base-FY prices)
+        spend, nominal = (spend, capex) if flat else (spend * index, (spend * index).sum(axis=1, keepdims=True))
         age = fy - comm
-        maint = np.where(age >= 1, capex * inp[p + "maintenance_capex_rate"] * (1.0 + infl) ** age, 0.0)
-        in_service = np.where(age == 0, capex, 0.0) + maint
+        maint = np.where(age >= 1, nominal * inp[p + "maintenance_capex_rate"] * (1.0 + infl) ** age, 0.0)
+        in_service = np.where(age == 0, nominal, 0.0) + maint
+        life = inp[p + "book_life_years"]
+        if not is_exact_zero(replace_flag):  # spent again at that year's prices every book life
+            again = replace_flag * np.where((age >= life) & (np.mod(age, life) == 0), capex * index, 0.0)
+            replacement = replacement + again
+            replacement_annual = replacement_annual + replace_flag * capex * index / life
+            in_service = in_service + again
+            spend_plus = spend + again
+        else:
+            spend_plus = spend
         fixed = np.where(age >= 0, fixed_opex * escalation, 0.0)
         spend_by_phase[ph.name] = np.broadcast_to(spend, shape)
         maint_total = maint_total + maint
         fixed_by_kind[ph.kind] = fixed_by_kind.get(ph.kind, zero) + fixed
         is_cell = ph.kind in CELL_KINDS
         rate = inp[p + "tax_depreciation_rate"]
-        life, residual = inp[p + "book_life_years"], inp[p + "residual_share"]
+        residual = inp[p + "residual_share"]
         half_flag = inp.get(p + "tax_half_rate_first_year", 0.0)
-        half = None if is_exact_zero(half_flag) else np.where(age == 0, capex, 0.0) * half_flag
+        half = None if is_exact_zero(half_flag) else np.where(age == 0, nominal, 0.0) * half_flag
         tax_phases[ph.name] = (in_service, rate, half)
+        additions_by_phase[ph.name] = in_service
         key = (_key(life), _key(residual), is_cell)
         book_groups[key] = (book_groups[key][0] + in_service if key in book_groups else in_service, life, residual, is_cell)
         additions_total = additions_total + in_service
-        import_spend = import_spend + spend * inp[p + "import_share"]
+        import_spend = import_spend + spend_plus * inp[p + "import_share"]
         if is_cell:
-            cell_capex = cell_capex + spend + maint
+            cell_capex = cell_capex + spend_plus + maint
             cell_fixed = cell_fixed + fixed
     subsidy_by_phase = subsidy_schedule(inp, spend_by_phase, fy)
     subsidy = sum(subsidy_by_phase.values(), start=zero)
@@ -221,4 +256,8 @@ def compute_capex(inp: Inputs, n_scenarios: int) -> CapexSchedule:
         subsidy=full(subsidy),
         subsidy_taxable=full(subsidy_taxable),
         net_book_value=full(cumsum_years(additions_total) - cumsum_years(book)),
+        additions_by_phase=additions_by_phase,
+        replacement=full(replacement),
+        replacement_annual=full(replacement_annual),
+        price_index=full(index),
     )

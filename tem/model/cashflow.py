@@ -6,8 +6,8 @@
   x (1 + g) / (r - g)`` (:func:`normalised_fcf`) or ``EBITDA_last x multiple``; floored (``terminal_value_floor``)
   at zero or at salvage (net book value of fixed assets + working capital), or not at all. The business keeps
   its working capital: no release with a terminal value.
-* ``FCF = EBITDA - tax - capex - maintenance capex + state capital subsidy - increase in WC + WC release
-  + terminal value``.
+* ``FCF = EBITDA - tax - capex - maintenance capex - replacement capex + state capital subsidy - increase in WC
+  + WC release + terminal value``.
 * The terminal value has its own discount factor ``DF_TV_t = (1 + r) ** -(t + 1)``, except a perpetuity under
   mid-year discounting: ``(1 + r) ** -(t + 0.5)``, the factor of the last year's flows, since the perpetuity's
   flows also fall mid-year (a sale at an EBITDA multiple happens at the end of the year).
@@ -46,14 +46,15 @@ class CashFlow:
 
 def normalised_fcf(inp: Inputs, ops: Operations, cap: CapexSchedule, wc: np.ndarray) -> np.ndarray:
     """The free cash flow a perpetuity grows from, each year: ``EBITDA - tax at the statutory rate on EBITDA - tax
-    depreciation (no loss set-off; not below zero standalone) - maintenance capex - g / (1 + g) x WC`` (the
+    depreciation (no loss set-off; not below zero standalone) - maintenance capex - replacement capex a year
+    (``capex x I / book life`` when phases are replaced) - g / (1 + g) x WC`` (the
     working capital a business growing at g adds each year); no growth capex, subsidy or loss set-off, which do
     not recur. ``(S, T)`` [INR crore]."""
     g = inp["valuation.terminal_growth_rate"]
     taxable = ops.ebitda - cap.tax_depreciation
     parent = inp["tax.within_parent"]
     tax = inp["tax.corporate_rate"] * (parent * taxable + (1.0 - parent) * np.maximum(taxable, 0.0))
-    return ops.ebitda - tax - cap.maintenance - g / (1.0 + g) * wc
+    return ops.ebitda - tax - cap.maintenance - cap.replacement_annual - g / (1.0 + g) * wc
 
 
 def compute_cash_flow(inp: Inputs, ops: Operations, cap: CapexSchedule, tax: np.ndarray) -> CashFlow:
@@ -69,7 +70,7 @@ def compute_cash_flow(inp: Inputs, ops: Operations, cap: CapexSchedule, tax: np.
     last[0, -1] = 1.0
     method = inp.structure.terminal_value_method
     release = wc * last if method == "none" else np.zeros(shape)
-    fcf_pre = ops.ebitda - tax - cap.spend_total - cap.maintenance + cap.subsidy - d_wc
+    fcf_pre = ops.ebitda - tax - cap.spend_total - cap.maintenance - cap.replacement + cap.subsidy - d_wc
     rate = inp["timeline.discount_rate"]
     g = inp["valuation.terminal_growth_rate"]
     normalised = normalised_fcf(inp, ops, cap, wc)

@@ -139,10 +139,15 @@ def build_inputs(a: Assumptions) -> Inputs:
     for ph in a.capex.phases:  # unset eligibility: 1 for the eligible kinds, 0 for the others
         if ph.subsidy_eligible_share is None:
             derived[f"capex.phases.{ph.name}.subsidy_eligible_share"] = ph.kind in sub.eligible_phase_kinds
+    derived["capex.replace_at_end_of_life"] = a.capex.replacement == "replace_at_end_of_life"
     for path, flag in derived.items():
         arrays[path] = np.array([[1.0 if flag else 0.0]])
         kinds[path] = "scalar"
         bounds[path] = (0.0, 1.0)
+    if a.capex.price_base_fy is None:  # capex in prices of the first FY
+        arrays["capex.price_base_fy"] = np.array([[float(first)]])
+        kinds["capex.price_base_fy"] = "scalar"
+        bounds["capex.price_base_fy"] = (float(first), float(first + n - 1))
     seg_names = ("captive", "external_oem", "ess")
     structure = Structure(
         first_fy=first,

@@ -3,7 +3,7 @@
 Levelized cost per kWh = PV(costs) / PV(kWh), both discounted with the statement's factors:
 ``sum_t cost_t x DF_t / sum_t GWh_t x DF_t x 10`` [INR crore / GWh -> INR/kWh]. The USD figure converts each
 year's cost at that year's exchange rate before discounting. The pack figure counts every pre-tax cost
-(cost of goods, fixed opex, R&D, SG&A, warranty, technology fee, capex, maintenance capex) over the packs
+(cost of goods, fixed opex, R&D, SG&A, warranty, technology fee, capex, maintenance and replacement capex) over the packs
 delivered (made in India plus bought in); the cell figure counts cell costs (imported cells, local cell
 materials and conversion, royalty, less the recycling credit, cell-plant and recycling capex, maintenance and
 fixed opex, technology fee) over the cells used.
@@ -37,6 +37,7 @@ def pack_cost_parts(ops: Operations, cap: CapexSchedule) -> dict[str, np.ndarray
         "technology_fee": ops.technology_fee,
         "capex": cap.spend_total,
         "maintenance_capex": cap.maintenance,
+        "replacement_capex": cap.replacement,
     }
 
 
@@ -182,6 +183,7 @@ def compute_kpis(
         "total_capex_inr_cr": cap.spend_total.sum(axis=1),
         "maintenance_capex_inr_cr": cap.maintenance.sum(axis=1),
         "state_subsidy_inr_cr": cap.subsidy.sum(axis=1),
+        "replacement_capex_inr_cr": cap.replacement.sum(axis=1),
         "levelized_pack_cost_usd_per_kwh": levelized_usd(pack_total, vol.delivered_gwh, df, uc.inr_per_usd),
         "levelized_cell_cost_inr_per_kwh": levelized_total(cell_total, cell_vol, df),
         "levelized_cell_cost_usd_per_kwh": levelized_usd(cell_total, cell_vol, df, uc.inr_per_usd),

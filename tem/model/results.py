@@ -84,7 +84,9 @@ def statement_rows(o: Outcome) -> list[Row]:
         )
     rows += [
         _row("maintenance_capex", "INR crore", lambda o: -cap.maintenance),
-        _row("capex_total", "INR crore", lambda o: -(cap.spend_total + cap.maintenance)),
+        _row("replacement_capex", "INR crore", lambda o: -cap.replacement),
+        _row("capex_total", "INR crore", lambda o: -(cap.spend_total + cap.maintenance + cap.replacement)),
+        _row("capital_cost_index", "factor", lambda o: cap.price_index),
         _row("state_capital_subsidy", "INR crore", lambda o: cap.subsidy),
         _row("state_subsidy_taxable", "INR crore", lambda o: cap.subsidy_taxable),
         _row("working_capital", "INR crore", lambda o: cf.working_capital),

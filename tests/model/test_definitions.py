@@ -215,21 +215,37 @@ class Doc:
     # --- capex and depreciation ---------------------------------------------------------------------------
     def capex(self) -> None:
         a, infl = self.a, self.a.timeline.inflation_rate
-        self.spend, self.maintenance_by = {}, {}
+        self.spend, self.maintenance_by, self.replacement_by = {}, {}, {}
         book = np.zeros(self.n)
         cell_book = np.zeros(self.n)
         blocks: dict[str, tuple[float, np.ndarray, np.ndarray]] = {}
         self.import_spend = np.zeros(self.n)
+        # capex price index: I_b = 1 in the base FY, I_t = I_(t-1) x (1 + escalation_t)
+        e = self.y(a.capex.escalation_rate)
+        b = (a.capex.price_base_fy or self.first) - self.first
+        index = np.ones(self.n)
+        for t in range(b + 1, self.n):
+            index[t] = index[t - 1] * (1 + e[t])
+        for t in range(b - 1, -1, -1):
+            index[t] = index[t + 1] / (1 + e[t + 1])
+        self.index = index
+        replace = a.capex.replacement == "replace_at_end_of_life"
+        self.replacement_annual = np.zeros(self.n)
         for ph in a.capex.phases:
             prof = ph.spend_profile
             spend = np.zeros(self.n)
             for j, share in enumerate(prof):
-                spend += share * ph.capex_inr_cr * (self.fy == ph.commissioning_fy - len(prof) + 1 + j)
+                spend += share * ph.capex_inr_cr * (self.fy == ph.commissioning_fy - len(prof) + 1 + j) * index
+            nominal = spend.sum()
             age = self.fy - ph.commissioning_fy
-            maint = np.where(age >= 1, ph.maintenance_capex_rate * ph.capex_inr_cr * (1 + infl) ** age, 0.0)
-            in_service = np.where(age == 0, ph.capex_inr_cr, 0.0) + maint
-            self.spend[ph.name], self.maintenance_by[ph.name] = spend, maint
-            self.import_spend += spend * ph.import_share
+            maint = np.where(age >= 1, ph.maintenance_capex_rate * nominal * (1 + infl) ** age, 0.0)
+            life = ph.book_life_years
+            again = np.where(replace & (age >= life) & (age % life == 0), ph.capex_inr_cr * index, 0.0)
+            if replace:
+                self.replacement_annual += ph.capex_inr_cr * index / life
+            in_service = np.where(age == 0, nominal, 0.0) + maint + again
+            self.spend[ph.name], self.maintenance_by[ph.name], self.replacement_by[ph.name] = spend, maint, again
+            self.import_spend += (spend + again) * ph.import_share
             dep = np.zeros(self.n)
             for v in range(self.n):  # each amount put in service, straight line from its own year
                 span = (self.t >= v) & (self.t < v + ph.book_life_years)
@@ -237,7 +253,7 @@ class Doc:
             book += dep
             if ph.kind in ("cell_plant", "recycling"):
                 cell_book += dep
-            half = (age == 0) * ph.capex_inr_cr * ph.tax_half_rate_first_year
+            half = (age == 0) * nominal * ph.tax_half_rate_first_year
             blocks[ph.name] = (ph.tax_depreciation_rate, in_service, half)
         self.book_dep, self.cell_book_dep = book, cell_book
         self.subsidy_by = self.state_subsidy()
@@ -260,7 +276,10 @@ class Doc:
         self.capex_total = sum(self.spend.values())
         self.maintenance = sum(self.maintenance_by.values())
         cells = [ph for ph in a.capex.phases if ph.kind in ("cell_plant", "recycling")]
-        self.cell_capex = sum((self.spend[p.name] + self.maintenance_by[p.name] for p in cells), np.zeros(self.n))
+        self.replacement = sum(self.replacement_by.values(), np.zeros(self.n))
+        self.cell_capex = sum(
+            (self.spend[p.name] + self.maintenance_by[p.name] + self.replacement_by[p.name] for p in cells), np.zeros(self.n)
+        )
         self.cell_fixed = sum((self.fixed_by_phase[p.name] for p in cells), np.zeros(self.n))
 
     def state_subsidy(self) -> dict[str, np.ndarray]:
@@ -329,7 +348,14 @@ class Doc:
         method = v.terminal_value_method
         self.release = self.wc * last if method == "none" else 0 * self.wc
         self.fcf_pre = (
-            self.ebitda - self.tax_paid - self.capex_total - self.maintenance + self.subsidy - self.d_wc + self.release
+            self.ebitda
+            - self.tax_paid
+            - self.capex_total
+            - self.maintenance
+            - self.replacement
+            + self.subsidy
+            - self.d_wc
+            + self.release
         )
         r = a.timeline.discount_rate
         mid = a.timeline.mid_year_discounting
@@ -337,7 +363,7 @@ class Doc:
         rate = a.tax.corporate_rate
         taxable = self.ebitda - self.tax_dep
         normal_tax = rate * (taxable if a.tax.structure == "within_parent" else np.maximum(taxable, 0.0))
-        self.normalised = self.ebitda - normal_tax - self.maintenance - g / (1 + g) * self.wc
+        self.normalised = self.ebitda - normal_tax - self.maintenance - self.replacement_annual - g / (1 + g) * self.wc
         self.nbv = np.cumsum(self.in_service_total) - np.cumsum(self.book_dep)
         self.salvage = self.nbv + self.wc
         if method == "perpetuity":
@@ -390,6 +416,7 @@ class Doc:
             + self.tech_fee
             + self.capex_total
             + self.maintenance
+            + self.replacement
         )
         cell_cost = (
             self.cogs["imported_cells"]
@@ -419,6 +446,7 @@ class Doc:
             "total_capex_inr_cr": float(self.capex_total.sum()),
             "maintenance_capex_inr_cr": float(self.maintenance.sum()),
             "state_subsidy_inr_cr": float(self.subsidy.sum()),
+            "replacement_capex_inr_cr": float(self.replacement.sum()),
             "terminal_value_pv_inr_cr": float(np.sum(self.tv * self.df_tv)),
             "npv_without_terminal_value_inr_cr": float(np.sum(self.pv_pre))
             + (0.0 if a.valuation.terminal_value_method == "none" else float(self.wc[-1] * self.df[-1])),
@@ -487,6 +515,8 @@ def _lines(doc: Doc) -> dict[str, np.ndarray]:
         "loss_pool_end": doc.pool,
         "tax": -doc.tax_paid,
         "maintenance_capex": -doc.maintenance,
+        "replacement_capex": -doc.replacement,
+        "capital_cost_index": doc.index,
         "state_capital_subsidy": doc.subsidy,
         "state_subsidy_taxable": doc.subsidy_taxable,
         "working_capital": doc.wc,
@@ -578,6 +608,13 @@ def test_every_line_and_kpi_from_the_readme(path: Path) -> None:
             "capex.phases.pack_line_1.tax_half_rate_first_year": True,
         },
         {"incentives.state_capital_subsidy.enabled": False},
+        {"capex.escalation_rate": {"start": 0.05, "growth": -0.1}, "capex.price_base_fy": 2030},
+        {
+            "capex.replacement": "replace_at_end_of_life",
+            "valuation.terminal_value_method": "perpetuity",
+            "capex.phases.pack_line_1.book_life_years": 6,
+            "capex.phases.pack_line_1.tax_half_rate_first_year": True,
+        },
         {
             "incentives.state_capital_subsidy.cap_inr_cr": 400.0,
             "incentives.state_capital_subsidy.tax_treatment": "taxable",
@@ -606,6 +643,8 @@ def test_every_line_and_kpi_from_the_readme(path: Path) -> None:
         "profitable_short_carry",
         "half_rate",
         "no_state_subsidy",
+        "capex_escalated_from_fy30",
+        "replacement_perpetuity",
         "subsidy_capped_taxable",
         "subsidy_above_the_block",
     ],

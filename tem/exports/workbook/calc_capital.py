@@ -82,11 +82,9 @@ def subsidy_and_tax_depreciation_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> 
         else:
             net = f"{{wdv_pre_{k}}}"
         age = fy - first(inp[p + "commissioning_fy"])
-        capex = first(inp[p + "capex_inr_cr"])
-        half = np.where(age == 0, capex, 0.0) * first(inp[p + "tax_half_rate_first_year"])
-        infl = first(inp["timeline.inflation_rate"])
-        maint = np.where(age >= 1, capex * first(inp[p + "maintenance_capex_rate"]) * (1 + infl) ** age, 0.0)
-        additions = np.where(age == 0, capex, 0.0) + maint
+        nominal = first(cap.spend_by_phase[k]).sum()
+        half = np.where(age == 0, nominal, 0.0) * first(inp[p + "tax_half_rate_first_year"])
+        additions = first(np.broadcast_to(cap.additions_by_phase[k], (1, n)))
         cut = received * first(inp["incentives.state_capital_subsidy.reduces_block"])
         dep, _ = written_down_value_reduced(
             additions[None, :], inp[p + "tax_depreciation_rate"], half[None, :], cut[None, :]
@@ -95,7 +93,7 @@ def subsidy_and_tax_depreciation_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> 
             f"taxdep_{k}",
             f"Tax depreciation (WDV): {k}",
             "INR crore",
-            f"{rate}*{net}-{{in:{p}tax_half_rate_first_year}}/2*{rate}*IF({{age_{k}}}=0,{{in:{p}capex_inr_cr}},0)",
+            f"{rate}*{net}-{{in:{p}tax_half_rate_first_year}}/2*{rate}*IF({{age_{k}}}=0,SUM({{spend_{k}:all}}),0)",
             first(dep),
         )
         c.row(f"wdv_{k}", f"Tax block at year end: {k}", "INR crore", f"{net}-{{taxdep_{k}}}", None)

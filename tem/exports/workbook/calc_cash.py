@@ -326,7 +326,7 @@ def cash_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         "fcf_pre",
         "Free cash flow before WC release and terminal value",
         "INR crore",
-        "{ebitda}-{tax}-{capex_spend}-{capex_maint}+{subsidy}-{d_wc}",
+        "{ebitda}-{tax}-{capex_spend}-{capex_maint}-{capex_repl}+{subsidy}-{d_wc}",
         None,
     )
     r = "{in:timeline.discount_rate}"
@@ -337,7 +337,7 @@ def cash_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         "Normalised free cash flow (perpetuity base)",
         "INR crore",
         f'{{ebitda}}-IF({{in:tax.structure}}="within_parent",{rate}*({{ebitda}}-{{tax_dep}}),{rate}*MAX({{ebitda}}-{{tax_dep}},0))'
-        f"-{{capex_maint}}-{g}/(1+{g})*{{wc}}",
+        f"-{{capex_maint}}-{{capex_repl_annual}}-{g}/(1+{g})*{{wc}}",
         first(cash.normalised_free_cash_flow),
     )
     c.row("salvage", "Salvage value (net book value + WC)", "INR crore", "{nbv}+{wc}", first(cash.salvage_value))
@@ -412,7 +412,7 @@ def cash_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         "pack_costs",
         "Pre-tax costs of packs delivered",
         "INR crore",
-        "{cogs}+{fixed_opex}+{rnd}+{sga}+{warranty}+{tech_fee}+{capex_spend}+{capex_maint}",
+        "{cogs}+{fixed_opex}+{rnd}+{sga}+{warranty}+{tech_fee}+{capex_spend}+{capex_maint}+{capex_repl}",
         first(np.sum(list(pack.values()), axis=0)),
     )
     c.row(

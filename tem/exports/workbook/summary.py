@@ -53,6 +53,7 @@ STATEMENT_LINES: list[tuple[str, str | None, float]] = [
     ("book_depreciation", "book_dep", -1.0),
     ("tax", "tax", -1.0),
     ("maintenance_capex", "capex_maint", -1.0),
+    ("replacement_capex", "capex_repl", -1.0),
     ("state_capital_subsidy", "subsidy", 1.0),
     ("change_in_working_capital", "d_wc", -1.0),
     ("working_capital_release", "wc_release", 1.0),

@@ -73,6 +73,11 @@ def perturbed(seed: int) -> tem.Assumptions:
         "capex.phases.recycling_line.subsidy_eligible_share": float(rng.uniform(0, 1)),
         "capex.phases.pack_line_1.tax_depreciation_rate": float(rng.uniform(0.15, 0.6)),
         "valuation.terminal_value_floor": str(rng.choice(["none", "zero", "salvage"])),
+        # capex in real terms: escalation path, base FY, replacement at the end of the book life
+        "capex.escalation_rate": {"start": float(rng.uniform(-0.03, 0.08)), "growth": float(rng.uniform(-0.2, 0.2))},
+        "capex.price_base_fy": int(rng.integers(2026, 2036)),
+        "capex.replacement": str(rng.choice(["maintenance_extends_life", "replace_at_end_of_life"])),
+        "capex.phases.pack_line_2.book_life_years": int(rng.integers(4, 16)),
     }
     return tem.load(ROOT / "assumptions" / "base.yaml", overrides=overrides)
 
