@@ -160,8 +160,7 @@ def compute_capex(inp: Inputs, n_scenarios: int) -> CapexSchedule:
     additions_by_phase: dict[str, np.ndarray] = {}
     fixed_by_kind: dict[str, np.ndarray] = {}
     maint_total = additions_total = import_spend = cell_capex = cell_fixed = replacement = replacement_annual = zero
-    flat = not np.any(inp["capex.escalation_rate"])  # no escalation: the index is 1 (and the bits as before)
-    index = np.ones((1, n_t)) if flat else capex_price_index(inp)
+    index = capex_price_index(inp)
     replace_flag = inp["capex.replace_at_end_of_life"]
     # depreciation is linear in the additions: phases that share their rates are depreciated together
     tax_groups: dict[tuple, tuple[np.ndarray, np.ndarray, np.ndarray | None]] = {}  # key -> (additions, rate, half)
@@ -178,8 +177,10 @@ def compute_capex(inp: Inputs, n_scenarios: int) -> CapexSchedule:
         comm = inp[p + "commissioning_fy"]
         comm_idx = (comm - inp.structure.first_fy).astype(np.intp)
         spend = spend_schedule(capex, inp[p + "spend_profile"], comm_idx, n_t)
-        # the phase's cost at the prices of the years it is spent (capex_inr_cr is in base-FY prices)
-        spend, nominal = (spend, capex) if flat else (spend * index, (spend * index).sum(axis=1, keepdims=True))
+        # the phase's cost at the prices of the years it is spent (capex_inr_cr is in base-FY prices); the same
+        # operations whether or not prices escalate, so a scenario's bits do not depend on its batch
+        spend = spend * index
+        nominal = spend.sum(axis=1, keepdims=True)
         age = fy - comm
         maint = np.where(age >= 1, nominal * inp[p + "maintenance_capex_rate"] * (1.0 + infl) ** age, 0.0)
         in_service = np.where(age == 0, nominal, 0.0) + maint

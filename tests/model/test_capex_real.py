@@ -76,3 +76,14 @@ def test_escalation_scales_each_phase_by_the_index(rate: float, base_fy: int) ->
     index = (1 + rate) ** (np.arange(20) - (base_fy - 2026))
     for name, spend in o0.capex.spend_by_phase.items():
         np.testing.assert_allclose(o1.capex.spend_by_phase[name][0], spend[0] * index, rtol=1e-12, atol=1e-12)
+
+
+def test_batch_mixing_escalation_equals_single_runs() -> None:
+    """A batch where some scenarios escalate capex and some do not: each scenario's KPIs are its single run's."""
+    a = tem.load(BASE)
+    rates = np.array([0.0, 0.03, -0.01])
+    batch = tem.run_batch(a, {"capex.escalation_rate": np.broadcast_to(rates[:, None], (3, 20)).copy()})
+    for i, rate in enumerate(rates):
+        one = tem.run(tem.load(BASE, overrides={"capex.escalation_rate": float(rate)}))
+        assert batch["npv_inr_cr"].iloc[i] == one.kpis["npv_inr_cr"]
+        assert batch["total_capex_inr_cr"].iloc[i] == one.kpis["total_capex_inr_cr"]

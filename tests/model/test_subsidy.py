@@ -62,16 +62,19 @@ class TestWrittenDownValueReduced:
 
 
 def test_instalments_hand_case() -> None:
-    """pack_line_1: Rs 250 crore commissioned FY27; 20% in 15 instalments from the year after: Rs 3.33 crore a
-    year FY28-FY42 (50 in all). The recycling line is not an eligible kind: nothing."""
+    """pack_line_1: Rs 250 crore in FY26 prices, spent 40% in FY26 and 60% in FY27 at capex prices +2% a year:
+    250 x (0.4 + 0.6 x 1.02) = 253 nominal; 20% of it in 15 instalments from the year after commissioning (FY27):
+    Rs 3.373 crore a year FY28-FY42. The recycling line is not an eligible kind: nothing."""
     o = evaluate(build_inputs(tem.load(BASE)))
     paid = o.capex.subsidy_by_phase["pack_line_1"][0]
     fys = 2026 + np.arange(20)
-    want = np.where((fys >= 2028) & (fys <= 2042), 0.2 * 250.0 / 15, 0.0)
-    np.testing.assert_allclose(paid, want, rtol=1e-15)
+    want = np.where((fys >= 2028) & (fys <= 2042), 0.2 * 253.0 / 15, 0.0)
+    np.testing.assert_allclose(paid, want, rtol=1e-14)
     assert "recycling_line" not in o.capex.subsidy_by_phase
-    # cell_plant_2 (Rs 1,500 crore, FY34): instalments FY35-FY49, so only FY35-FY45 (11) fall in the horizon
-    assert o.capex.subsidy_by_phase["cell_plant_2"][0].sum() == pytest.approx(0.2 * 1500.0 / 15 * 11, rel=1e-12)
+    # cell_plant_2 (Rs 1,500 crore, spent 30/40/30% FY32-FY34, FY34): instalments FY35-FY49, so only FY35-FY45 (11)
+    # fall in the horizon
+    nominal = 1500.0 * (0.3 * 1.02**6 + 0.4 * 1.02**7 + 0.3 * 1.02**8)
+    assert o.capex.subsidy_by_phase["cell_plant_2"][0].sum() == pytest.approx(0.2 * nominal / 15 * 11, rel=1e-12)
 
 
 def test_cap_stops_payments_and_eligibility_override() -> None:
@@ -79,9 +82,11 @@ def test_cap_stops_payments_and_eligibility_override() -> None:
     paid = r.statement.loc["state_capital_subsidy", r.fiscal_years].to_numpy(float)
     assert paid.sum() == pytest.approx(100.0, rel=1e-12)
     assert r.kpis["state_subsidy_inr_cr"] == pytest.approx(100.0, rel=1e-12)
-    # uncapped, the recycling line (Rs 150 crore, FY33) now earns 0.5 x 20% of its capex over 15 years
+    # uncapped, the recycling line (Rs 150 crore in FY26 prices, spent 50/50 in FY32-FY33) now earns 0.5 x 20% of its
+    # nominal cost over 15 years
     o = evaluate(build_inputs(tem.load(BASE, overrides={"capex.phases.recycling_line.subsidy_eligible_share": 0.5})))
-    assert o.capex.subsidy_by_phase["recycling_line"][0].max() == pytest.approx(0.5 * 0.2 * 150.0 / 15, rel=1e-12)
+    nominal = 150.0 * (0.5 * 1.02**6 + 0.5 * 1.02**7)
+    assert o.capex.subsidy_by_phase["recycling_line"][0].max() == pytest.approx(0.5 * 0.2 * nominal / 15, rel=1e-12)
 
 
 @settings(deadline=None, max_examples=25)

@@ -170,7 +170,8 @@ def test_engine_inputs() -> None:
     )
     dep_full = -base.statement.loc["tax_depreciation", "FY31"]
     dep_half = -half.statement.loc["tax_depreciation", "FY31"]
-    assert dep_full - dep_half == pytest.approx(0.15 / 2 * 2750.0, rel=1e-12)
+    nominal = 2750.0 * (0.3 * 1.02**3 + 0.4 * 1.02**4 + 0.3 * 1.02**5)  # spent FY29-FY31 at capex prices +2%/yr
+    assert dep_full - dep_half == pytest.approx(0.15 / 2 * nominal, rel=1e-12)
 
 
 def test_batch_mixing_structures_equals_single_runs() -> None:
