@@ -68,30 +68,31 @@ def compute_cash_flow(inp: Inputs, ops: Operations, cap: CapexSchedule, tax: np.
     d_wc = np.diff(wc, axis=1, prepend=0.0)
     last = np.zeros((1, n_t))
     last[0, -1] = 1.0
-    method = inp.structure.terminal_value_method
-    release = wc * last if method == "none" else np.zeros(shape)
+    # the method and floor as numbers (1/0 per scenario), so that a batch or a bridge can switch them
+    perpetuity = inp["valuation.terminal_value_is_perpetuity"]
+    multiple = inp["valuation.terminal_value_is_multiple"]
+    has_tv = perpetuity + multiple
+    release = wc * last * (1.0 - has_tv)
     fcf_pre = ops.ebitda - tax - cap.spend_total - cap.maintenance - cap.replacement + cap.subsidy - d_wc
     rate = inp["timeline.discount_rate"]
     g = inp["valuation.terminal_growth_rate"]
     normalised = normalised_fcf(inp, ops, cap, wc)
     salvage = cap.net_book_value + wc
-    if method == "perpetuity":
-        tv_raw = normalised * (1.0 + g) / (rate - g)
-    elif method == "ebitda_multiple":
-        tv_raw = ops.ebitda * inp["valuation.terminal_ebitda_multiple"]
-    else:
-        tv_raw = np.zeros((1, n_t))
-    floor = inp.structure.terminal_value_floor
-    if floor == "zero":
-        tv_raw = np.maximum(tv_raw, 0.0)
-    elif floor == "salvage":
-        tv_raw = np.maximum(tv_raw, salvage)
-    tv = np.broadcast_to(tv_raw[:, -1:] * last if method != "none" else np.zeros((1, n_t)), shape)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # r - g only matters for a perpetuity
+        tv_raw = np.where(perpetuity > 0.5, normalised * (1.0 + g) / (rate - g), 0.0)
+    tv_raw = tv_raw + multiple * ops.ebitda * inp["valuation.terminal_ebitda_multiple"]
+    tv_raw = np.where(inp["valuation.terminal_value_floor_zero"] > 0.5, np.maximum(tv_raw, 0.0), tv_raw)
+    tv_raw = np.where(inp["valuation.terminal_value_floor_salvage"] > 0.5, np.maximum(tv_raw, salvage), tv_raw)
+    tv = np.broadcast_to(tv_raw[:, -1:] * last * has_tv, shape)
     fcf_before_tv = fcf_pre + release
     fcf = fcf_before_tv + tv
     mid_year = inp["timeline.mid_year_discounting"].reshape(-1) > 0.5
     df = discount_factors(rate.reshape(-1), n_t, mid_year)
-    df_tv = discount_factors(rate.reshape(-1), n_t, mid_year & (method == "perpetuity")) if mid_year.any() else df
+    if mid_year.any():
+        mid_perpetuity = mid_year & np.broadcast_to(perpetuity.reshape(-1) > 0.5, mid_year.shape)
+        df_tv = discount_factors(rate.reshape(-1), n_t, mid_perpetuity)
+    else:
+        df_tv = df
     pv_before = fcf_before_tv * df
     pv = pv_before + tv * df_tv
     return CashFlow(

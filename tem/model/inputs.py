@@ -48,8 +48,6 @@ class Structure:
     materials: tuple[str, ...]
     phases: tuple[Phase, ...]
     overflow_policy: str
-    terminal_value_method: str
-    terminal_value_floor: str
     mirr_finance_set: bool
     mirr_reinvestment_set: bool
     counterfactual_drop_kinds: tuple[str, ...]
@@ -140,6 +138,11 @@ def build_inputs(a: Assumptions) -> Inputs:
         if ph.subsidy_eligible_share is None:
             derived[f"capex.phases.{ph.name}.subsidy_eligible_share"] = ph.kind in sub.eligible_phase_kinds
     derived["capex.replace_at_end_of_life"] = a.capex.replacement == "replace_at_end_of_life"
+    v = a.valuation
+    derived["valuation.terminal_value_is_perpetuity"] = v.terminal_value_method == "perpetuity"
+    derived["valuation.terminal_value_is_multiple"] = v.terminal_value_method == "ebitda_multiple"
+    derived["valuation.terminal_value_floor_zero"] = v.terminal_value_floor == "zero"
+    derived["valuation.terminal_value_floor_salvage"] = v.terminal_value_floor == "salvage"
     for path, flag in derived.items():
         arrays[path] = np.array([[1.0 if flag else 0.0]])
         kinds[path] = "scalar"
@@ -159,8 +162,6 @@ def build_inputs(a: Assumptions) -> Inputs:
         materials=tuple(a.cells.local.materials),
         phases=tuple(Phase(p.name, p.kind) for p in a.capex.phases),
         overflow_policy=a.transition.overflow_policy,
-        terminal_value_method=a.valuation.terminal_value_method,
-        terminal_value_floor=a.valuation.terminal_value_floor,
         mirr_finance_set=a.valuation.mirr_finance_rate is not None,
         mirr_reinvestment_set=a.valuation.mirr_reinvestment_rate is not None,
         counterfactual_drop_kinds=tuple(a.counterfactual.drop_phase_kinds),

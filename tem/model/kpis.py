@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tem.arrays import cumsum_years
+from tem.arrays import cumsum_years, is_exact_zero
 from tem.finance import irr, mirr, payback_years, peak_funding
 from tem.model.capex import CapexSchedule
 from tem.model.cashflow import CashFlow
@@ -90,9 +90,10 @@ def npv_without_terminal_value(inp: Inputs, cash: CashFlow) -> np.ndarray:
     with the last year's working capital released (as with ``terminal_value_method: none``, where it equals the
     NPV). ``(S,)``."""
     npv_pre = cash.present_value_before_terminal.sum(axis=1)
-    if inp.structure.terminal_value_method == "none":
+    has_tv = inp["valuation.terminal_value_is_perpetuity"] + inp["valuation.terminal_value_is_multiple"]
+    if is_exact_zero(has_tv):
         return npv_pre  # the release is already in the flows
-    return npv_pre + cash.working_capital[:, -1] * cash.discount_factor[:, -1]
+    return npv_pre + has_tv.reshape(-1) * cash.working_capital[:, -1] * cash.discount_factor[:, -1]
 
 
 def local_cell_overheads(vol: Volumes, cap: CapexSchedule, ops: Operations) -> dict[str, np.ndarray]:
