@@ -232,7 +232,9 @@ def kpi_formulas(grid: Grid, result: Result) -> list[tuple[str, str, str, str, A
             "irr",
             "IRR (tem reports none where the flows have several IRRs: irr_status)",
             "fraction",
-            f"=IFERROR(IRR({row('fcf')},IF(COUNT({{irr_bracket}})>0,MIN({{irr_bracket}}),{guess1})),NA())",
+            # several sign changes of NPV on the rate grid: several IRRs, none reported (as tem's irr_status 3)
+            f"=IF(COUNT({{irr_bracket}})>1,NA(),"
+            f"IFERROR(IRR({row('fcf')},IF(COUNT({{irr_bracket}})>0,MIN({{irr_bracket}}),{guess1})),NA()))",
             k["irr"],
         ),
         ("mirr", "MIRR", "fraction", f"=IFERROR(MIRR({row('fcf')},{fin},{rei}),NA())", k["mirr"]),
