@@ -63,6 +63,7 @@ DEFAULT_GROUPS: dict[str, tuple[str, ...]] = {
     "valuation": ("valuation",),
     "recycling": ("recycling",),
     "incentives": ("incentives",),
+    "funding": ("funding",),
 }
 OTHER_GROUP = "other"
 DEMAND_ROWS = ("demand.captive.start_fy",)

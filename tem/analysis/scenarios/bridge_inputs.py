@@ -152,7 +152,11 @@ def _structure_problems(a: Inputs, b: Inputs) -> list[str]:
         out.append(f"cells.imported: imported cell price given as {forms[0]} vs {forms[1]}")
     if set(sa.materials) != set(sb.materials):
         out.append(f"cells.local.materials: material groups {sorted(sa.materials)} vs {sorted(sb.materials)}")
-    for label, x, y in (("transition.overflow_policy", sa.overflow_policy, sb.overflow_policy),):
+    for label, x, y in (
+        ("transition.overflow_policy", sa.overflow_policy, sb.overflow_policy),
+        ("funding.term_debt.structure", sa.debt_structure, sb.debt_structure),
+        ("funding.term_debt.repayment", sa.repayment, sb.repayment),
+    ):
         if x != y:
             out.append(f"{label}: {x!r} vs {y!r}")
     for label, set_a, set_b in (
