@@ -230,7 +230,7 @@ def funding_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         "Equity present value",
         "INR crore",
         f"{{eq_pre}}*{{eq_df}}+{{terminal_value}}*(1+{ke})^-({{t}}+IF(AND({{in:timeline.mid_year_discounting}}>0.5,"
-        '{in:valuation.terminal_value_method}="perpetuity"),0.5,1))",
+        '{in:valuation.terminal_value_method}="perpetuity"),0.5,1))',
         first(f.equity_present_value),
     )
     c.row("cum_eq", "Cumulative equity cash flow", "INR crore", "SUM({eq:upto})", np.cumsum(first(f.equity_flow)))
