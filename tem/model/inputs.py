@@ -48,8 +48,6 @@ class Structure:
     materials: tuple[str, ...]
     phases: tuple[Phase, ...]
     overflow_policy: str
-    terminal_value_method: str
-    tax_within_parent: bool
     mirr_finance_set: bool
     mirr_reinvestment_set: bool
     counterfactual_drop_kinds: tuple[str, ...]
@@ -132,6 +130,29 @@ def build_inputs(a: Assumptions) -> Inputs:
         arrays["transition.local_cells_start_fy"] = np.array([[NEVER_FY]])
         kinds["transition.local_cells_start_fy"] = "scalar"
         bounds["transition.local_cells_start_fy"] = (2000.0, None)
+    # policies the engine reads as numbers, so that a batch or a bridge can switch them (not assumption paths)
+    sub = a.incentives.state_capital_subsidy
+    derived = {
+        "tax.within_parent": a.tax.structure == "within_parent",
+        "incentives.state_capital_subsidy.reduces_block": sub.tax_treatment == "reduces_block",
+    }
+    for ph in a.capex.phases:  # unset eligibility: 1 for the eligible kinds, 0 for the others
+        if ph.subsidy_eligible_share is None:
+            derived[f"capex.phases.{ph.name}.subsidy_eligible_share"] = ph.kind in sub.eligible_phase_kinds
+    derived["capex.replace_at_end_of_life"] = a.capex.replacement == "replace_at_end_of_life"
+    v = a.valuation
+    derived["valuation.terminal_value_is_perpetuity"] = v.terminal_value_method == "perpetuity"
+    derived["valuation.terminal_value_is_multiple"] = v.terminal_value_method == "ebitda_multiple"
+    derived["valuation.terminal_value_floor_zero"] = v.terminal_value_floor == "zero"
+    derived["valuation.terminal_value_floor_salvage"] = v.terminal_value_floor == "salvage"
+    for path, flag in derived.items():
+        arrays[path] = np.array([[1.0 if flag else 0.0]])
+        kinds[path] = "scalar"
+        bounds[path] = (0.0, 1.0)
+    if a.capex.price_base_fy is None:  # capex in prices of the first FY
+        arrays["capex.price_base_fy"] = np.array([[float(first)]])
+        kinds["capex.price_base_fy"] = "scalar"
+        bounds["capex.price_base_fy"] = (float(first), float(first + n - 1))
     seg_names = ("captive", "external_oem", "ess")
     structure = Structure(
         first_fy=first,
@@ -143,8 +164,6 @@ def build_inputs(a: Assumptions) -> Inputs:
         materials=tuple(a.cells.local.materials),
         phases=tuple(Phase(p.name, p.kind) for p in a.capex.phases),
         overflow_policy=a.transition.overflow_policy,
-        terminal_value_method=a.valuation.terminal_value_method,
-        tax_within_parent=a.tax.structure == "within_parent",
         mirr_finance_set=a.valuation.mirr_finance_rate is not None,
         mirr_reinvestment_set=a.valuation.mirr_reinvestment_rate is not None,
         counterfactual_drop_kinds=tuple(a.counterfactual.drop_phase_kinds),

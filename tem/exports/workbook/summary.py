@@ -57,10 +57,15 @@ STATEMENT_LINES: list[tuple[str, str | None, float]] = [
     ("book_depreciation", "book_dep", -1.0),
     ("tax", "tax", -1.0),
     ("maintenance_capex", "capex_maint", -1.0),
+    ("replacement_capex", "capex_repl", -1.0),
+    ("state_capital_subsidy", "subsidy", 1.0),
     ("change_in_working_capital", "d_wc", -1.0),
     ("working_capital_release", "wc_release", 1.0),
     ("free_cash_flow_before_terminal_value", "fcf_before_tv", 1.0),
     ("cumulative_free_cash_flow_before_terminal_value", "cum_fcf_pre", 1.0),
+    ("net_book_value", "nbv", 1.0),
+    ("salvage_value", "salvage", 1.0),
+    ("normalised_free_cash_flow", "norm_fcf", 1.0),
     ("terminal_value", "terminal_value", 1.0),
     ("free_cash_flow", "fcf", 1.0),
     ("cumulative_free_cash_flow", "cum_fcf", 1.0),
@@ -213,10 +218,27 @@ def kpi_formulas(grid: Grid, result: Result) -> list[tuple[str, str, str, str, A
     items = [
         ("npv_inr_cr", "NPV at the discount rate", "INR crore", f"=SUM({row('pv')})", k["npv_inr_cr"]),
         (
+            "npv_without_terminal_value_inr_cr",
+            "NPV without terminal value (working capital released)",
+            "INR crore",
+            f'=SUM({row("pv_before_tv")})+IF({grid.scalar_cell("valuation.terminal_value_method")}="none",0,'
+            f"INDEX({row('wc')},{grid.n_years})*INDEX({row('df')},{grid.n_years}))",
+            k["npv_without_terminal_value_inr_cr"],
+        ),
+        (
+            "terminal_value_pv_inr_cr",
+            "Terminal value, present value",
+            "INR crore",
+            f"=SUMPRODUCT({row('terminal_value')},{row('df_tv')})",
+            k["terminal_value_pv_inr_cr"],
+        ),
+        (
             "irr",
             "IRR (tem reports none where the flows have several IRRs: irr_status)",
             "fraction",
-            f"=IFERROR(IRR({row('fcf')},IF(COUNT({{irr_bracket}})>0,MIN({{irr_bracket}}),{guess1})),NA())",
+            # several sign changes of NPV on the rate grid: several IRRs, none reported (as tem's irr_status 3)
+            f"=IF(COUNT({{irr_bracket}})>1,NA(),"
+            f"IFERROR(IRR({row('fcf')},IF(COUNT({{irr_bracket}})>0,MIN({{irr_bracket}}),{guess1})),NA()))",
             k["irr"],
         ),
         ("mirr", "MIRR", "fraction", f"=IFERROR(MIRR({row('fcf')},{fin},{rei}),NA())", k["mirr"]),
