@@ -15,7 +15,18 @@ import numpy as np
 import pandas as pd
 
 from tem.analysis.specio import parse_relative
-from tem.analysis.sweep import Setting, SweepSpec, base_value, batch_arrays, describe, is_year, setting
+from tem.analysis.sweep import (
+    Setting,
+    SweepSpec,
+    base_value,
+    batch_arrays,
+    check_kpis,
+    check_sweep,
+    describe,
+    is_year,
+    setting,
+    unknown_path,
+)
 from tem.assumptions.schema import Assumptions
 from tem.engine import run_batch_inputs
 from tem.errors import BatchInputError
@@ -42,15 +53,15 @@ class Tornado:
 def tornado(assumptions: Assumptions, spec: SweepSpec, kpis: Sequence[str] | None = None) -> dict[str, Tornado]:
     """One tornado per KPI from 2P + 1 scenarios evaluated together."""
     inp = build_inputs(assumptions)
+    check_sweep(spec, inp)
     lows = [setting(inp, p.path, p.low) for p in spec.parameters]
     highs = [setting(inp, p.path, p.high) for p in spec.parameters]
     scenarios: list[list[Setting]] = [[], *([s] for s in lows), *([s] for s in highs)]
     k = evaluate(inp, scenarios)
+    check_kpis(spec, kpis or None, list(k))
     n_p = len(spec.parameters)
     out: dict[str, Tornado] = {}
     for kpi in kpis or spec.kpis:
-        if kpi not in k:
-            raise BatchInputError(f"unknown KPI {kpi!r}; KPIs are {sorted(k)}")
         v = k[kpi]
         table = pd.DataFrame(
             {
@@ -80,6 +91,7 @@ def spider(assumptions: Assumptions, spec: SweepSpec, kpi: str) -> pd.DataFrame:
     scaled); a multiplier that would take an input out of its allowed range (a yield above 100%) gives NaN,
     listed in ``table.attrs["out_of_range"]``."""
     inp = build_inputs(assumptions)
+    check_sweep(spec, inp)
     params = [p for p in spec.parameters if not is_year(p.path)]
     rels = [float(parse_relative(m) or 0.0) for m in spec.multipliers]
     cells = [(p, r) for p in params for r in rels]
@@ -118,6 +130,10 @@ def axis(
     if values is None:
         if low is None or high is None or steps is None:
             raise BatchInputError(f"{path}: give values, or low, high and steps")
+        if not 1 <= steps <= MAX_GRID:
+            raise BatchInputError(f"{path}: {steps} steps; a data table axis takes 1 to {MAX_GRID}")
+        if not (np.isfinite(low) and np.isfinite(high)):
+            raise BatchInputError(f"{path}: low {low:g} and high {high:g} must be finite numbers")
         arr = np.linspace(low, high, steps)
     else:
         arr = np.asarray(values, dtype=float)
@@ -130,6 +146,10 @@ def data_table(assumptions: Assumptions, x: Axis, y: Axis, kpi: str) -> pd.DataF
     """KPI for every (y, x) pair: rows are y values, columns x values (absolute input values; for a yearly
     input the first-year value, the path rescaled)."""
     inp = build_inputs(assumptions)
+    for ax in (x, y):
+        why = unknown_path(inp, ax.path)
+        if why:
+            raise BatchInputError(f"data table axis {ax.path!r}: {why}")
     scenarios = [
         [Setting(x.path, "value", float(xv)), Setting(y.path, "value", float(yv))] for yv in y.values for xv in x.values
     ]

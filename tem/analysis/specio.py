@@ -14,8 +14,9 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from tem.assumptions.loader import file_problem
 from tem.assumptions.yamlio import read_yaml
-from tem.errors import AssumptionError, Problem
+from tem.errors import AssumptionError, Problem, show_value
 
 M = TypeVar("M", bound=BaseModel)
 RELATIVE = re.compile(r"^\s*([+-]?\d+(?:\.\d+)?)\s*%\s*$")
@@ -67,11 +68,35 @@ def _path(loc: tuple[Any, ...], data: Any) -> str:
     return ".".join(parts)
 
 
+class SpecProblems:
+    """Problems found when a loaded spec is checked against an assumption set, each located in the spec file
+    (file and line of the dotted path, or of its nearest parent that has a line)."""
+
+    def __init__(self, source: str | None, default_name: str):
+        self.file = source or default_name
+        self.lines: dict[str, int] = {}
+        if source and file_problem(Path(source)) is None:
+            _, self.lines, _ = read_yaml(Path(source))
+        self.items: list[Problem] = []
+
+    def add(self, where: str, message: str) -> None:
+        probe, line = where, None
+        while probe and line is None:
+            line = self.lines.get(probe)
+            probe = probe.rpartition(".")[0]
+        self.items.append(Problem(self.file, line, where, message))
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise AssumptionError(self.items)
+
+
 def load_spec(path: str | Path, model: type[M]) -> M:
     """Read and validate ``path`` as ``model``; raise AssumptionError listing every problem."""
     path = Path(path)
-    if not path.is_file():
-        raise AssumptionError([Problem(str(path), None, "", "file not found")])
+    why = file_problem(path)
+    if why is not None:
+        raise AssumptionError([Problem(str(path), None, "", why)])
     data, lines, problems = read_yaml(path)
     if data is None:
         raise AssumptionError(problems)
@@ -94,8 +119,9 @@ def load_spec(path: str | Path, model: type[M]) -> M:
                 message = f"unknown key {loc[-1]!r}{suggestion}"
             elif err["type"] == "missing":
                 message = "required key is missing"
-            elif "input" in err and not isinstance(err["input"], (dict, list)) and err["type"] != "value_error":
-                message = f"{err['input']!r}: {message}"
+            elif "input" in err and not isinstance(err["input"], (dict, list)):
+                shown = show_value(err["input"])
+                message = message if shown in message else f"{shown}: {message}"
             problems.append(Problem(str(path), line, dotted, message))
         raise AssumptionError(problems) from None
     if problems:
