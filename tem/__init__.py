@@ -3,7 +3,7 @@
 from tem.api import load, run, run_batch
 from tem.assumptions.schema import Assumptions
 from tem.errors import AssumptionError, BatchInputError, TemError
-from tem.results import Result
+from tem.model.results import Result
 
 __version__ = "0.1.0"
 
