@@ -32,6 +32,7 @@ from tem.exports.charts.files import render_charts
 from tem.exports.charts.png import png_available
 from tem.exports.manifest import build_manifest, jsonable, provenance_summary, resolved_yaml, with_outputs
 from tem.exports.report.page import render_report
+from tem.exports.safe_text import csv_text
 from tem.exports.workbook.build import render_workbook
 from tem.exports.writer import write_files
 from tem.model.results import Result
@@ -62,9 +63,9 @@ def render_outputs(
     manifest = build_manifest(a, result)
     document = kpi_document(result, manifest)
     files: dict[str, bytes | str] = {
-        "statement.csv": result.statement.to_csv(float_format="%.10g"),
-        "unit_costs.csv": result.unit_costs.to_csv(float_format="%.10g"),
-        "tidy.csv": result.to_frame().to_csv(index=False, float_format="%.10g"),
+        "statement.csv": csv_text(result.statement, float_format="%.10g"),
+        "unit_costs.csv": csv_text(result.unit_costs, float_format="%.10g"),
+        "tidy.csv": csv_text(result.to_frame(), index=False, float_format="%.10g"),
         "resolved.yaml": resolved_yaml(a),
     }
     if options.excel:
@@ -207,5 +208,3 @@ def schema_cmd(
 def version_cmd() -> None:
     """Print the model version."""
     out.print(__version__)
-
-

@@ -24,6 +24,7 @@ from tem.cli.common import app, err, folder_name, guard, out, parse_sets
 from tem.errors import BatchInputError
 from tem.exports.charts.png import figure_png, png_available
 from tem.exports.manifest import build_manifest, jsonable, with_outputs
+from tem.exports.safe_text import csv_text
 from tem.exports.writer import write_files
 
 DEFAULT_SPEC = Path("assumptions/sweeps/tornado.yaml")
@@ -85,10 +86,10 @@ def sweep_cmd(
         files: dict[str, bytes | str] = {"sensitivity.xlsx": render_sensitivity_workbook(a.name, tornadoes, spiders, grids)}
         files.update(_charts(figures, png))
         for k, t in tornadoes.items():
-            files[f"tornado_{k}.csv"] = t.table.to_csv(index=False)
-            files[f"spider_{k}.csv"] = spiders[k].to_csv()
+            files[f"tornado_{k}.csv"] = csv_text(t.table, index=False)
+            files[f"spider_{k}.csv"] = csv_text(spiders[k])
         for k, g in grids.items():
-            files[f"data_table_{k}.csv"] = g.to_csv()
+            files[f"data_table_{k}.csv"] = csv_text(g)
         manifest = build_manifest(a, run_model(a))
         manifest["sweep_spec"] = {"path": str(spec_path), "sha256": hashlib.sha256(spec_path.read_bytes()).hexdigest()}
         files["manifest.json"] = json.dumps(jsonable(with_outputs(manifest, files)), indent=2) + "\n"

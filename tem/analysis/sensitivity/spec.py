@@ -15,7 +15,7 @@ import numpy as np
 from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
 from tem.analysis.specio import SpecProblems, parse_relative
-from tem.assumptions.fields import StrictModel
+from tem.assumptions.fields import Label, StrictModel
 from tem.errors import BatchInputError
 from tem.model.inputs import FIXED_IN_A_BATCH, Inputs, with_values
 
@@ -30,7 +30,7 @@ def _check_level(value: float | str) -> float | str:
 
 class SweepParameter(StrictModel):
     path: str = Field(..., min_length=1, description="Dotted path of an input.")
-    label: str | None = Field(None, description="Name shown in tables and charts.")
+    label: Label | None = Field(None, description="Name shown in tables and charts.")
     low: float | str = Field(..., description="Absolute value, or a relative change like '-20%'.")
     high: float | str = Field(..., description="Absolute value, or a relative change like '+20%'.")
 
