@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -111,19 +112,48 @@ def load_spec(path: str | Path, model: type[M]) -> M:
             while probe and line is None:
                 line = lines.get(probe)
                 probe = probe.rpartition(".")[0]
-            message = str(err["msg"]).removeprefix("Value error, ")
-            if err["type"] == "extra_forbidden":
-                known = _model_fields_at(model, loc)
-                hint = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.5)
-                suggestion = f"; did you mean {hint[0]!r}?" if hint else f" (allowed: {', '.join(known)})"
-                message = f"unknown key {loc[-1]!r}{suggestion}"
-            elif err["type"] == "missing":
-                message = "required key is missing"
-            elif "input" in err and not isinstance(err["input"], (dict, list)):
-                shown = show_value(err["input"])
-                message = message if shown in message else f"{shown}: {message}"
-            problems.append(Problem(str(path), line, dotted, message))
+            problems.append(Problem(str(path), line, dotted, error_message(err, model)))
         raise AssumptionError(problems) from None
     if problems:
         raise AssumptionError(problems)
     return spec
+
+
+def error_message(err: Any, model: type[BaseModel]) -> str:
+    """One pydantic error of a spec in words: the value given (except for a missing key) and what is allowed."""
+    loc = tuple(err["loc"])
+    message = str(err["msg"]).removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        known = _model_fields_at(model, loc)
+        hint = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.5)
+        suggestion = f"; did you mean {hint[0]!r}?" if hint else f" (allowed: {', '.join(known)})"
+        return f"unknown key {loc[-1]!r}{suggestion}"
+    if err["type"] == "missing":
+        return "required key is missing"
+    if "input" in err and not isinstance(err["input"], (dict, list)):
+        shown = show_value(err["input"])
+        return message if shown in message else f"{shown}: {message}"
+    return message
+
+
+def with_options(spec: M, options: Mapping[str, Any], sources: Mapping[str, str]) -> M:
+    """``spec`` with ``options`` (field -> value; None = keep the spec's) validated by the same rules as the spec
+    file, never bypassing them. A bad value raises AssumptionError naming where it came from, ``sources[field]``
+    (e.g. ``'--n'``), the field and the value."""
+    given = {k: v for k, v in options.items() if v is not None}
+    if not given:
+        return spec
+    data = {**spec.model_dump(exclude_unset=True), **given}
+    source = getattr(spec, "source", None)
+    try:
+        return type(spec).model_validate(data, context={"file": source} if source else None)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            message = error_message(err, type(spec))
+            # a rule of the whole spec (loc ()) is blamed on the option it names, e.g. "sobol_n_base = 1000 ..."
+            field = str(err["loc"][0]) if err["loc"] else next((f for f in given if f in message), "")
+            origin = sources.get(field) if field in given else None
+            where = _path(tuple(err["loc"]), data) or field
+            problems.append(Problem(origin or source or "<spec>", None, where, message))
+        raise AssumptionError(problems) from None

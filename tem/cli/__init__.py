@@ -10,16 +10,21 @@ nothing in ``tem`` imports ``tem.cli`` except ``tem/__main__.py`` and the consol
 
 from __future__ import annotations
 
-from tem.cli import compare as _compare  # noqa: F401  (registers `tem compare`)
-from tem.cli import init as _init  # noqa: F401  (registers `tem init`)
-from tem.cli import montecarlo as _montecarlo  # noqa: F401  (registers `tem montecarlo`)
-from tem.cli import run as _run  # noqa: F401  (registers `tem run`, `validate`, `schema`, `version`)
-from tem.cli import sweep as _sweep  # noqa: F401  (registers `tem sweep`)
-from tem.cli.common import app
+from tem.cli.interrupts import guarded, install
+
+install()  # first thing: Ctrl-C while the modules below load ends with one line and exit code 130
+
+from tem.cli import compare as _compare  # noqa: E402, F401  (registers `tem compare`)
+from tem.cli import init as _init  # noqa: E402, F401  (registers `tem init`)
+from tem.cli import montecarlo as _montecarlo  # noqa: E402, F401  (registers `tem montecarlo`)
+from tem.cli import run as _run  # noqa: E402, F401  (registers `tem run`, `validate`, `schema`, `version`)
+from tem.cli import sweep as _sweep  # noqa: E402, F401  (registers `tem sweep`)
+from tem.cli.common import app  # noqa: E402
 
 __all__ = ["app", "main"]
 
 
 def main() -> None:
-    """The ``tem`` console script (``python3 -m tem``)."""
-    app()
+    """The ``tem`` console script (``python3 -m tem``); Ctrl-C at any moment: one line, exit code 130."""
+    install()
+    guarded(app)

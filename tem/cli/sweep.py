@@ -16,7 +16,7 @@ from rich.table import Table
 from tem.analysis.sensitivity.export import heatmap_figure, render_sensitivity_workbook, spider_figure, tornado_figure
 from tem.analysis.sensitivity.goalseek import goal_seek
 from tem.analysis.sensitivity.spec import SweepSpec
-from tem.analysis.sensitivity.sweeps import axis, data_table, spider, tornado
+from tem.analysis.sensitivity.sweeps import Axis, axis, check_axis, data_table, spider, tornado
 from tem.analysis.specio import load_spec
 from tem.api import run as run_model
 from tem.assumptions.loader import load as load_file
@@ -26,21 +26,26 @@ from tem.exports.charts.png import figure_png, png_available
 from tem.exports.manifest import build_manifest, jsonable, with_outputs
 from tem.exports.safe_text import csv_text
 from tem.exports.writer import write_files
+from tem.model.inputs import Inputs, build_inputs
 
 DEFAULT_SPEC = Path("assumptions/sweeps/tornado.yaml")
 
 
-def _axis(text: str) -> Any:
-    """'path:low:high:steps' -> a data-table axis."""
+def _axis(flag: str, text: str, inp: Inputs) -> Axis:
+    """'path:low:high:steps' -> a data-table axis, checked against the inputs (the flag and text named on error)."""
     parts = text.split(":")
     if len(parts) != 4:
-        raise BatchInputError(
-            f"--data-table axis {text!r}: write PATH:LOW:HIGH:STEPS, e.g. timeline.discount_rate:0.1:0.15:11"
-        )
+        raise BatchInputError(f"{flag} {text!r}: write PATH:LOW:HIGH:STEPS, e.g. timeline.discount_rate:0.1:0.15:11")
     try:
-        return axis(parts[0], low=float(parts[1]), high=float(parts[2]), steps=int(parts[3]))
+        low, high, steps = float(parts[1]), float(parts[2]), int(parts[3])
     except ValueError:
-        raise BatchInputError(f"--data-table axis {text!r}: LOW, HIGH and STEPS must be numbers") from None
+        raise BatchInputError(f"{flag} {text!r}: LOW and HIGH must be numbers and STEPS a whole number") from None
+    try:
+        ax = axis(parts[0], low=low, high=high, steps=steps)
+        check_axis(inp, ax)
+    except BatchInputError as exc:
+        raise BatchInputError(f"{flag} {text!r}: {exc}") from None
+    return ax
 
 
 def _charts(figures: dict[str, Any], png: bool) -> dict[str, bytes]:
@@ -75,10 +80,12 @@ def sweep_cmd(
         kpis = kpi or spec.kpis
         if (table_x is None) != (table_y is None):
             raise BatchInputError("a data table needs both --x and --y")
+        inp = build_inputs(a)  # every option checked before anything runs
+        axes = (_axis("--x", table_x, inp), _axis("--y", table_y, inp)) if table_x and table_y else None
         with err.status("sweeping...", spinner="dots") if not quiet else _null():
-            tornadoes = tornado(a, spec, kpis)
+            tornadoes = tornado(a, spec, kpi or None, kpi_source="--kpi")
             spiders = {k: spider(a, spec, k) for k in kpis}
-            grids = {kpis[0]: data_table(a, _axis(table_x), _axis(table_y), kpis[0])} if table_x and table_y else {}
+            grids = {kpis[0]: data_table(a, *axes, kpis[0])} if axes else {}
         png = png_available()[0]
         figures: dict[str, Any] = {f"tornado_{k}": tornado_figure(t, a.name) for k, t in tornadoes.items()}
         figures |= {f"spider_{k}": spider_figure(s, k, a.name) for k, s in spiders.items()}

@@ -182,6 +182,10 @@ class MonteCarloSpec(StrictModel):
         return self._source
 
 
+PYTHON_OPTIONS = {"n": "<python>", "seed": "<python>", "sobol_n_base": "<python>"}  # where an argument came from
+CLI_OPTIONS = {"n": "--n", "seed": "--seed", "sobol_n_base": "--sobol"}
+
+
 def load_montecarlo_spec(path: str | Path) -> MonteCarloSpec:
     """Read and check the form of a Monte Carlo spec file (AssumptionError listing every problem)."""
     return load_spec(path, MonteCarloSpec)

@@ -123,16 +123,17 @@ def check_sweep(spec: SweepSpec, inp: Inputs) -> None:
     out.raise_if_any()
 
 
-def check_kpis(spec: SweepSpec, requested: Sequence[str] | None, names: Sequence[str]) -> None:
+def check_kpis(spec: SweepSpec, requested: Sequence[str] | None, names: Sequence[str], source: str = "kpis") -> None:
     """Every KPI asked for exists: those of the spec (``requested`` None) are reported at their line of the spec
-    file (AssumptionError), those asked for by the caller as BatchInputError."""
+    file (AssumptionError), those asked for by the caller as BatchInputError naming ``source`` (e.g. '--kpi')."""
     known = list(names)
     if requested is not None:
         bad = [k for k in requested if k not in known]
         if bad:
             hint = difflib.get_close_matches(bad[0], known, n=1, cutoff=0.6)
             raise BatchInputError(
-                f"unknown KPI {bad[0]!r}" + (f"; did you mean {hint[0]!r}?" if hint else f"; KPIs are {sorted(known)}")
+                f"{source}: unknown KPI {bad[0]!r}"
+                + (f"; did you mean {hint[0]!r}?" if hint else f"; KPIs are {sorted(known)}")
             )
         return
     out = SpecProblems(spec.source, "<sweep spec>")
