@@ -113,7 +113,8 @@ def check_yearly_horizon(value: Any, first_fy: int, n_years: int) -> list[str]:
     last_fy = first_fy + n_years - 1
     if isinstance(value, list) and len(value) != n_years:
         return [
-            f"a list needs one value per year: {n_years} values ({fy_label(first_fy)}-{fy_label(last_fy)}), got {len(value)}"
+            f"a list needs one value per year: {n_years} values ({fy_label(first_fy)}-{fy_label(last_fy)}), "
+            f"got {len(value)}: {show_value(value)}"
         ]
     if isinstance(value, dict) and "start" not in value:
         outside = []

@@ -57,6 +57,15 @@ def _safe(value: Any) -> Any:
     return csv_field(value) if isinstance(value, str) else value
 
 
+def _safe_labels(labels: pd.Index) -> pd.Index:
+    names = [_safe(n) for n in labels.names]
+    if isinstance(labels, pd.MultiIndex):
+        return pd.MultiIndex.from_tuples([tuple(_safe(v) for v in t) for t in labels], names=names)
+    out = labels.map(_safe)  # numbers and other non-text labels map to themselves
+    out.names = names
+    return out
+
+
 def csv_text(frame: pd.DataFrame, **to_csv: Any) -> str:
     """``frame.to_csv(**to_csv)`` with every text field, index label and column label made safe by
     :func:`csv_field` (numbers, dates and missing values are unchanged)."""
@@ -64,9 +73,7 @@ def csv_text(frame: pd.DataFrame, **to_csv: Any) -> str:
     for col in safe.columns:
         if safe[col].dtype == object or pd.api.types.is_string_dtype(safe[col].dtype):
             safe[col] = safe[col].map(_safe)
-    safe.index = safe.index.map(_safe) if safe.index.nlevels == 1 else safe.index
-    safe.columns = safe.columns.map(_safe) if safe.columns.nlevels == 1 else safe.columns
-    safe.index.names = [_safe(n) for n in safe.index.names]
-    safe.columns.names = [_safe(n) for n in safe.columns.names]
+    safe.index = _safe_labels(safe.index)
+    safe.columns = _safe_labels(safe.columns)
     text: str = safe.to_csv(**to_csv)
     return text

@@ -1,0 +1,116 @@
+"""Ctrl-C at any moment (issue 10, item 18): exit code 130 and one line on stderr, never a traceback.
+
+SIGINT is sent to a real ``tem`` process at several delays: while the modules load, while the command runs,
+while the outputs are written, and in an ``atexit`` handler (where kaleido closes its browser). The first tens
+of milliseconds belong to Python's own start-up (site-packages), before any tem code runs: Python's default
+applies there and the test starts after it.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tem.cli.interrupts import EXIT_CODE, MESSAGE
+
+ROOT = Path(__file__).parents[2]
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+
+
+def interrupted(args: list[str], delay_s: float, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(delay_s)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=300)
+    return subprocess.CompletedProcess(args, proc.returncode, out, err)
+
+
+def assert_one_line(proc: subprocess.CompletedProcess[str]) -> None:
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert "KeyboardInterrupt" not in proc.stderr, proc.stderr
+    assert "Aborted" not in proc.stderr, proc.stderr
+    if proc.returncode == 0:  # finished before the signal came
+        return
+    assert proc.returncode == EXIT_CODE, proc.stderr
+    assert proc.stderr.splitlines()[-1:] == [MESSAGE.strip()], proc.stderr
+    assert proc.stderr.count(MESSAGE.strip()) == 1
+
+
+@pytest.mark.parametrize("delay_s", [0.25, 0.6, 1.2, 2.5, 5.0])
+def test_ctrl_c_during_a_run_exits_130_with_one_line(tmp_path: Path, delay_s: float) -> None:
+    out = tmp_path / "out"
+    proc = interrupted([sys.executable, "-m", "tem", "run", "--no-charts", "--out", str(out)], delay_s, tmp_path)
+    assert_one_line(proc)
+    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]  # no temporary file left behind
+
+
+def test_ctrl_c_in_an_atexit_handler_exits_130_with_one_line(tmp_path: Path) -> None:
+    # an exit handler that takes time, as kaleido's browser shutdown and Chromium's profile clean-up do
+    marker = tmp_path / "started"
+    code = (
+        "import atexit, sys, time\n"
+        "from pathlib import Path\n"
+        "sys.argv = ['tem', 'version']\n"
+        "import tem.cli\n"
+        f"atexit.register(lambda: (Path({str(marker)!r}).touch(), time.sleep(30)))\n"
+        "tem.cli.main()\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 120
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert marker.exists()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert_one_line(subprocess.CompletedProcess([], proc.returncode, out, err))
+    assert proc.returncode == EXIT_CODE
+    assert out.strip() == "0.1.0"  # the command itself had finished
+
+
+def test_ctrl_c_while_a_command_runs_unwinds_and_removes_temporaries(tmp_path: Path) -> None:
+    # the signal lands while write_files has staged its files: finally blocks remove them, then exit 130
+    marker = tmp_path / "staged"
+    code = (
+        "import os, signal, sys, time\n"
+        "from pathlib import Path\n"
+        "from tem.cli.interrupts import guarded, install\n"
+        "from tem.exports import writer\n"
+        "real = writer.os.replace\n"
+        "def slow(src, dst):\n"
+        f"    Path({str(marker)!r}).touch(); time.sleep(30); real(src, dst)\n"
+        "writer.os.replace = slow\n"
+        "install()\n"
+        "guarded(lambda: writer.write_files(Path(sys.argv[1]), {'a.csv': 'x', 'b/c.csv': 'y'}))\n"
+    )
+    out_dir = tmp_path / "out"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(out_dir)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 120
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert_one_line(subprocess.CompletedProcess([], proc.returncode, out, err))
+    assert proc.returncode == EXIT_CODE
+    assert not [p for p in out_dir.rglob("*") if p.is_file()]
+
+
+def test_the_handler_is_installed_before_anything_heavy_loads() -> None:
+    heavy = "('numpy', 'pandas', 'plotly', 'typer', 'pydantic')"
+    code = f"import sys, tem; print(sorted(m for m in {heavy} if m in sys.modules))"
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "[]"  # `import tem` alone is instant
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "tem", "version"], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    order = [line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")]
+    first_heavy = min(order.index(m) for m in ("numpy", "pandas", "typer") if m in order)
+    assert order.index("tem.cli.interrupts") < first_heavy
