@@ -352,6 +352,8 @@ def test_goal_seek_for_a_year_searches_only_the_horizon(base: tem.Assumptions) -
         goal_seek(base, "transition.local_cells_start_fy", "npv_inr_cr", 0.0, 2050, 2090)
     with pytest.raises(BatchInputError, match="finite"):
         goal_seek(base, "timeline.discount_rate", "npv_inr_cr", 0.0, float("-inf"), 0.2)
+    with pytest.raises(BatchInputError, match="target must be a finite number, got nan"):
+        goal_seek(base, "timeline.discount_rate", "npv_inr_cr", float("nan"), 0.1, 0.2)
 
 
 # --------------------------------------------------------------------- 16: options like spec values

@@ -46,6 +46,8 @@ def goal_seek(
     assumptions: Assumptions, path: str, kpi: str, target: float, low: float, high: float, xtol: float = 1e-6
 ) -> GoalSeekResult:
     """The value of ``path`` in ``[low, high]`` at which ``kpi`` equals ``target``."""
+    if not np.isfinite(target):
+        raise BatchInputError(f"{kpi}: the target must be a finite number, got {target:g}")
     if not (np.isfinite(low) and np.isfinite(high)) or not low < high:
         raise BatchInputError(f"{path}: the search range needs finite numbers with low < high, got {low:g} and {high:g}")
     inp = build_inputs(assumptions)
