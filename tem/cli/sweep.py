@@ -6,7 +6,7 @@ import hashlib
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import plotly.io as pio
 import typer
@@ -118,9 +118,11 @@ def sweep_cmd(
                     str(r.label),
                     f"{r.low_input:,.4g}",
                     f"{r.high_input:,.4g}",
-                    catalogue.format_value(k, r.kpi_low),
-                    catalogue.format_value(k, r.kpi_high),
-                    catalogue.format_value(k, r.swing) if catalogue.kpi(k).kind != "fy" else f"{r.swing:,.0f} years",
+                    catalogue.format_value(k, cast(float, r.kpi_low)),
+                    catalogue.format_value(k, cast(float, r.kpi_high)),
+                    catalogue.format_value(k, cast(float, r.swing))
+                    if catalogue.kpi(k).kind != "fy"
+                    else f"{r.swing:,.0f} years",
                 )
             out.print(table)
         out.print(f"outputs written to {folder}/")
