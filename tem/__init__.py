@@ -1,7 +1,8 @@
 """tem: a techno-economic investment model for a battery localization program (INR crore, FY, per kWh).
 
-The names below are imported on first use (``tem.load`` loads :mod:`tem.api` then), so that ``import tem`` is
-instant: the command line installs its Ctrl-C handling before any heavy library (numpy, pandas, plotly) loads.
+The public names are imported on first use (PEP 562), so ``import tem`` and the ``tem`` command line start
+without pandas, the engine or the exports: ``tem.load`` brings in only the assumption reader, ``tem.run`` and
+``tem.run_batch`` the engine and pandas.
 """
 
 from __future__ import annotations
@@ -11,36 +12,22 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-_LAZY = {
-    "load": "tem.api",
-    "run": "tem.api",
-    "run_batch": "tem.api",
-    "Assumptions": "tem.assumptions.schema",
-    "AssumptionError": "tem.errors",
-    "BatchInputError": "tem.errors",
-    "TemError": "tem.errors",
-    "Result": "tem.model.results",
-}
-
 if TYPE_CHECKING:
     from tem.api import load, run, run_batch
     from tem.assumptions.schema import Assumptions
     from tem.errors import AssumptionError, BatchInputError, TemError
     from tem.model.results import Result
 
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'tem' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_LAZY])
-
+_LAZY = {
+    "AssumptionError": "tem.errors",
+    "Assumptions": "tem.assumptions.schema",
+    "BatchInputError": "tem.errors",
+    "Result": "tem.model.results",
+    "TemError": "tem.errors",
+    "load": "tem.api",
+    "run": "tem.api",
+    "run_batch": "tem.api",
+}
 
 __all__ = [
     "AssumptionError",
@@ -53,3 +40,17 @@ __all__ = [
     "run",
     "run_batch",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name on first use (and keep it, so later look-ups are plain attribute reads)."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'tem' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

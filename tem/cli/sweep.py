@@ -6,34 +6,25 @@ import hashlib
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
-import plotly.io as pio
 import typer
-from plotly.offline import get_plotlyjs
-from rich.table import Table
 
 from tem import catalogue
-from tem.analysis.sensitivity.export import heatmap_figure, render_sensitivity_workbook, spider_figure, tornado_figure
-from tem.analysis.sensitivity.goalseek import goal_seek
-from tem.analysis.sensitivity.spec import SweepSpec
-from tem.analysis.sensitivity.sweeps import Axis, axis, check_axis, data_table, spider, tornado
-from tem.analysis.specio import load_spec
-from tem.api import run as run_model
-from tem.assumptions.loader import load as load_file
 from tem.cli.common import app, err, folder_name, guard, out, parse_sets
 from tem.errors import BatchInputError
-from tem.exports.charts.png import figure_png, png_available
-from tem.exports.manifest import build_manifest, jsonable, with_outputs
-from tem.exports.safe_text import csv_text
-from tem.exports.writer import write_files
-from tem.model.inputs import Inputs, build_inputs
+
+if TYPE_CHECKING:  # imported when a command runs
+    from tem.analysis.sensitivity.sweeps import Axis
+    from tem.model.inputs import Inputs
 
 DEFAULT_SPEC = Path("assumptions/sweeps/tornado.yaml")
 
 
 def _axis(flag: str, text: str, inp: Inputs) -> Axis:
     """'path:low:high:steps' -> a data-table axis, checked against the inputs (the flag and text named on error)."""
+    from tem.analysis.sensitivity.sweeps import axis, check_axis
+
     parts = text.split(":")
     if len(parts) != 4:
         raise BatchInputError(f"{flag} {text!r}: write PATH:LOW:HIGH:STEPS, e.g. timeline.discount_rate:0.1:0.15:11")
@@ -50,6 +41,11 @@ def _axis(flag: str, text: str, inp: Inputs) -> Axis:
 
 
 def _charts(figures: dict[str, Any], png: bool) -> dict[str, bytes]:
+    import plotly.io as pio
+    from plotly.offline import get_plotlyjs
+
+    from tem.exports.charts.png import figure_png
+
     files: dict[str, bytes] = {"charts/plotly.min.js": get_plotlyjs().encode()}
     for name, fig in figures.items():
         files[f"charts/{name}.html"] = pio.to_html(fig, include_plotlyjs="directory", full_html=True).encode()
@@ -76,6 +72,25 @@ def sweep_cmd(
     outputs/<scenario>/sweep/ (workbook, charts, CSVs, manifest)."""
 
     def go() -> None:
+        from rich.table import Table
+
+        from tem.analysis.sensitivity.export import (
+            heatmap_figure,
+            render_sensitivity_workbook,
+            spider_figure,
+            tornado_figure,
+        )
+        from tem.analysis.sensitivity.spec import SweepSpec
+        from tem.analysis.sensitivity.sweeps import data_table, spider, tornado
+        from tem.analysis.specio import load_spec
+        from tem.api import run as run_model
+        from tem.assumptions.loader import load as load_file
+        from tem.exports.charts.png import png_available
+        from tem.exports.manifest import build_manifest, jsonable, with_outputs
+        from tem.exports.safe_text import csv_text
+        from tem.exports.writer import write_files
+        from tem.model.inputs import build_inputs
+
         a = load_file(file, parse_sets(set_ or []), override_source="--set")
         spec = load_spec(spec_path, SweepSpec)
         kpis = kpi or spec.kpis
@@ -147,6 +162,10 @@ def goalseek_cmd(
     localizing adds nothing to NPV). Exit code 2 with the KPI range found when no value in the range works."""
 
     def go() -> None:
+        from tem.analysis.sensitivity.goalseek import goal_seek
+        from tem.assumptions.loader import load as load_file
+        from tem.exports.manifest import jsonable
+
         a = load_file(file, parse_sets(set_ or []), override_source="--set")
         r = goal_seek(a, path, kpi, target, low, high)
         doc = {
