@@ -10,16 +10,17 @@ nothing in ``tem`` imports ``tem.cli`` except ``tem/__main__.py`` and the consol
 
 from __future__ import annotations
 
-from tem.cli.interrupts import guarded, install
+from tem.cli.interrupts import guarded, install, is_the_command_line
 
-install()  # first thing: Ctrl-C while the modules below load ends with one line and exit code 130
+if is_the_command_line():
+    install()  # first thing: Ctrl-C while the modules below load ends with one line and exit code 130
 
-from tem.cli import compare as _compare  # noqa: E402, F401  (registers `tem compare`)
-from tem.cli import init as _init  # noqa: E402, F401  (registers `tem init`)
-from tem.cli import montecarlo as _montecarlo  # noqa: E402, F401  (registers `tem montecarlo`)
-from tem.cli import run as _run  # noqa: E402, F401  (registers `tem run`, `validate`, `schema`, `version`)
-from tem.cli import sweep as _sweep  # noqa: E402, F401  (registers `tem sweep`)
-from tem.cli.common import app  # noqa: E402
+from tem.cli import compare as _compare  # noqa: F401  (registers `tem compare`)
+from tem.cli import init as _init  # noqa: F401  (registers `tem init`)
+from tem.cli import montecarlo as _montecarlo  # noqa: F401  (registers `tem montecarlo`)
+from tem.cli import run as _run  # noqa: F401  (registers `tem run`, `validate`, `schema`, `version`)
+from tem.cli import sweep as _sweep  # noqa: F401  (registers `tem sweep`)
+from tem.cli.common import app
 
 __all__ = ["app", "main"]
 

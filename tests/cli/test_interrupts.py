@@ -139,3 +139,10 @@ def test_the_handler_is_installed_before_anything_heavy_loads() -> None:
     order = [line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")]
     first_heavy = min(order.index(m) for m in ("numpy", "pandas", "typer") if m in order)
     assert order.index("tem.cli.interrupts") < first_heavy
+
+
+def test_a_program_that_imports_tem_cli_keeps_its_own_ctrl_c() -> None:
+    # a notebook kernel or a test run must not be ended by tem's handler
+    code = "import signal, tem.cli; print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)"
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "True"
