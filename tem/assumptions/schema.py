@@ -12,6 +12,9 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
 from tem.assumptions.fields import (
+    Identifier,
+    Label,
+    Note,
     StrictModel,
     YearlyAny,
     YearlyNonNeg,
@@ -118,7 +121,9 @@ class Pli(StrictModel):
 
 
 class LocalCells(StrictModel):
-    materials: dict[str, MaterialGroup] = Field(..., min_length=1, description="Material groups by name.")
+    materials: dict[Identifier, MaterialGroup] = Field(
+        ..., min_length=1, description="Material groups by name (letters, digits and _, like phase names)."
+    )
     labour_inr_per_kwh: YearlyNonNeg = yearly("Labour per kWh started at the reference scale. [INR/kWh]")
     energy_inr_per_kwh: YearlyNonNeg = yearly("Energy per kWh started at the reference scale. [INR/kWh]")
     overhead_inr_per_kwh: YearlyNonNeg = yearly("Variable overhead per kWh started at the reference scale. [INR/kWh]")
@@ -162,7 +167,7 @@ class Transition(StrictModel):
 
 
 class CapexPhase(StrictModel):
-    name: str = Field(..., min_length=1, max_length=60, pattern=r"^[A-Za-z0-9_]+$", description="Unique id.")
+    name: Identifier = Field(..., description="Unique id: letters, digits and _.")
     kind: PhaseKind
     capex_inr_cr: float = nonneg("Investment in prices of capex.price_base_fy (escalated to the year spent). [INR crore]")
     spend_profile: list[Share] = Field(
@@ -337,8 +342,8 @@ class Counterfactual(StrictModel):
 
 
 class Assumptions(StrictModel):
-    name: str = Field(..., min_length=1, max_length=80, description="Scenario name (output folder).")
-    description: str = Field("", max_length=4000)
+    name: Label = Field(..., min_length=1, max_length=80, description="Scenario name (output folder).")
+    description: Note = Field("", max_length=4000)
     timeline: Timeline
     demand: Demand
     cells: Cells

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from tem.assumptions.checks import year_problem
 from tem.assumptions.fields import bound_problem
 from tem.assumptions.schema import Assumptions
 from tem.assumptions.walk import iter_leaves
@@ -27,6 +28,10 @@ from tem.assumptions.yearly import resolve_yearly
 from tem.errors import BatchInputError
 
 NEVER_FY = 1.0e6  # a fiscal year that never comes (local cells never start)
+FIXED_IN_A_BATCH = {
+    "timeline.first_fy": "the first fiscal year is fixed for a batch",
+    "timeline.horizon_years": "the horizon is fixed for a batch",
+}
 
 
 @dataclass(frozen=True)
@@ -188,6 +193,38 @@ def _check_bounds(path: str, arr: np.ndarray, bounds: tuple[float | None, float 
         raise BatchInputError(f"{path}: {msg}")
 
 
+def is_fiscal_year(path: str) -> bool:
+    """Whether the input at ``path`` is a fiscal year (its name ends in ``_fy``)."""
+    return path.endswith("_fy")
+
+
+def year_value_problem(inputs: Inputs, path: str, fy: float) -> str | None:
+    """Why the fiscal year ``fy`` is not allowed at ``path`` in this batch's horizon (the loader's rule,
+    :func:`tem.assumptions.checks.year_problem`); None when it is allowed."""
+    if path == "transition.local_cells_start_fy" and fy == NEVER_FY:
+        return None
+    spend = inputs.arrays.get(path.rpartition(".")[0] + ".spend_profile")
+    pli = inputs.arrays.get("cells.local.pli.enabled")
+    return year_problem(
+        path,
+        float(fy),
+        inputs.structure.first_fy,
+        inputs.structure.n_years,
+        spend_years=1 if spend is None else int(spend.shape[-1]),
+        pli_enabled=pli is None or bool(np.any(pli)),
+    )
+
+
+def _check_years(inputs: Inputs, path: str, arr: np.ndarray) -> None:
+    if path in FIXED_IN_A_BATCH:
+        raise BatchInputError(f"{path} cannot vary in a batch: {FIXED_IN_A_BATCH[path]}")
+    if is_fiscal_year(path):
+        for fy in np.unique(arr[np.isfinite(arr)]):
+            problem = year_value_problem(inputs, path, float(fy))
+            if problem:
+                raise BatchInputError(f"{path}: {problem}")
+
+
 def with_values(
     inputs: Inputs,
     values: Mapping[str, Any] | None = None,
@@ -240,6 +277,7 @@ def with_values(
             else:
                 raise BatchInputError(f"{path}: shape {arr.shape} does not fit a {kind} input (horizon {T} years)")
             _check_bounds(path, new, inputs.bounds.get(path, (None, None)))
+            _check_years(inputs, path, new)
             arrays[path] = new
     return replace(inputs, arrays=arrays, n_scenarios=n_s or inputs.n_scenarios)
 

@@ -107,9 +107,9 @@ def _as_float(x: Any) -> float:
 
 
 def header(ws: Worksheet, grid: Grid, fys: list[str], title: str) -> None:
-    ws.cell(1, 1, title).font = TITLE
+    put_text(ws, 1, 1, title).font = TITLE
     for j, label in enumerate(["line item", "", "unit"]):
-        ws.cell(3, 1 + j, label).font = HEADER
+        put_text(ws, 3, 1 + j, label).font = HEADER
     for t, fy in enumerate(fys):
         ws.cell(3, FIRST_COL + t, fy).font = HEADER
     ws.freeze_panes = ws.cell(4, FIRST_COL)
@@ -124,7 +124,7 @@ def write_statement(ws: Worksheet, grid: Grid, calc: CalcSheet, result: Result, 
     for key, calc_key, sign in STATEMENT_LINES:
         if calc_key is None:
             r += 1
-            ws.cell(r, 1, key).font = SECTION
+            put_text(ws, r, 1, key).font = SECTION
             r += 1
             continue
         if key not in st.index:
@@ -339,7 +339,7 @@ def kpi_formulas(grid: Grid, result: Result) -> list[tuple[str, str, str, str, A
 
 
 def write_kpis(ws: Worksheet, grid: Grid, result: Result, expect: Expect) -> dict[str, int]:
-    ws.cell(1, 1, f"{result.name}: KPIs (live formulas over Calculations)").font = TITLE
+    put_text(ws, 1, 1, f"{result.name}: KPIs (live formulas over Calculations)").font = TITLE
     for j, h in enumerate(["KPI", "value", "unit", "key"]):
         ws.cell(3, 1 + j, h).font = HEADER
     items = kpi_formulas(grid, result)

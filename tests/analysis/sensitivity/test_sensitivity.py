@@ -119,11 +119,12 @@ def test_bad_sweep_specs_name_the_path(tmp_path: Path) -> None:
     with pytest.raises(AssumptionError, match=r"bad\.yaml:2: parameters\.0\.high"):
         load_spec(bad, SweepSpec)
     a = tem.load(BASE)
+    # checked against the assumptions before anything runs, each problem at its place in the spec (issue 10)
     spec = SweepSpec(parameters=[SweepParameter(path="timeline.discount_rat", low=0.1, high=0.2)])
-    with pytest.raises(BatchInputError, match=r"did you mean 'timeline\.discount_rate'"):
+    with pytest.raises(AssumptionError, match=r"parameters\.0\.path: .*did you mean 'timeline\.discount_rate'"):
         tornado(a, spec)
     spec = SweepSpec(parameters=[SweepParameter(path="transition.local_cells_start_fy", low="-10%", high=2030)])
-    with pytest.raises(BatchInputError, match="absolute year"):
+    with pytest.raises(AssumptionError, match=r"parameters\.0\.low: .*absolute year"):
         tornado(a, spec)
 
 

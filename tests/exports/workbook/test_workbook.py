@@ -82,6 +82,25 @@ def perturbed(seed: int) -> tem.Assumptions:
     return tem.load(ROOT / "assumptions" / "base.yaml", overrides=overrides)
 
 
+def renamed_materials() -> tem.Assumptions:
+    """The base case with its material groups under unusual but allowed names (issue 10: a name that is not an
+    identifier, such as copper-foil, left placeholders in 40 formulas; names are now identifiers)."""
+    base = tem.load(ROOT / "assumptions" / "base.yaml")
+    names = ["9_cathode", "Anode", "cu__foil_", "X", "electrolyte_2", "separator_9", "can_and_tabs", "other_"]
+    groups = {n: g.model_dump() for n, (_, g) in zip(names, base.cells.local.materials.items(), strict=False)}
+    return tem.load(ROOT / "assumptions" / "base.yaml", overrides={"cells.local.materials": groups})
+
+
+def test_material_group_names_fill_every_formula() -> None:
+    a = renamed_materials()
+    wb, _ = build_workbook(tem.run(a), a)
+    formulas = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.data_type == "f"]
+    assert formulas
+    assert not [f for f in formulas if "{" in str(f)]
+    keys = [str(c.value) for row in wb["Calculations"].iter_rows(max_col=1) for c in row if c.value]
+    assert any("9_cathode" in k for k in keys)
+
+
 def funding_perturbed(seed: int) -> tem.Assumptions:
     """The new funding inputs varied together, with the project inputs they interact with (tax, timing, TV)."""
     rng = np.random.default_rng(1000 + seed)
@@ -178,6 +197,7 @@ def test_libreoffice_parity(tmp_path: Path) -> None:
     cases: list[tuple[str, tem.Assumptions]] = [("base", tem.load(ROOT / "assumptions" / "base.yaml"))]
     cases += [(p.stem, tem.load(p)) for p in SCENARIOS]
     cases += [(f"random_{seed}", perturbed(seed)) for seed in range(20)]
+    cases += [("renamed_materials", renamed_materials())]
     files, expects = [], {}
     for name, a in cases:
         wb, expect = build_workbook(tem.run(a), a)
