@@ -238,8 +238,8 @@ def _timeline_problems(data: Mapping[str, Any], first: int, n: int, inputs: _Inp
             problems.append((base + ".spend_profile", early))
 
     price_base = _value(_value(data, Assumptions, "capex"), Capex, "price_base_fy")
-    if _is_int(price_base) and inputs.ok(("capex", "price_base_fy")) and not _in_horizon(price_base, first, last):
-        problems.append(("capex.price_base_fy", f"{price_base} is outside the horizon {span}"))
+    if _is_int(price_base) and inputs.ok(("capex", "price_base_fy")):
+        problems += _year("capex.price_base_fy", price_base, first, n)
 
     start = _value(_value(data, Assumptions, "transition"), Transition, "local_cells_start_fy")
     if _is_int(start) and inputs.ok(("transition", "local_cells_start_fy")):
