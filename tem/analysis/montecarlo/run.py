@@ -37,7 +37,7 @@ import pandas as pd
 
 from tem.analysis.montecarlo.correlation import CorrelationRepair, SortedColumn
 from tem.analysis.montecarlo.resolve import ResolvedSpec, batch_arrays, resolve_spec
-from tem.analysis.montecarlo.spec import MonteCarloSpec, load_montecarlo_spec
+from tem.analysis.montecarlo.spec import PYTHON_OPTIONS, MonteCarloSpec, load_montecarlo_spec
 from tem.analysis.montecarlo.stats import (
     PERCENTILES,
     convergence,
@@ -52,6 +52,7 @@ from tem.analysis.montecarlo.stats import (
     summarize,
 )
 from tem.analysis.montecarlo.stream import DESIGN_BLOCK, Draws, Kept, draw_all, run_streaming
+from tem.analysis.specio import with_options
 from tem.assumptions.schema import Assumptions
 from tem.model.batch_runtime import keep_freed_memory, map_columns, single_threaded_blas
 from tem.model.engine import run_batch_inputs
@@ -252,8 +253,9 @@ def montecarlo(
 ) -> MonteCarloResult:
     """Monte Carlo of ``assumptions`` under ``spec`` (a spec or the path of its YAML file).
 
-    ``n`` and ``seed`` override the spec's. Any N runs in bounded memory: the design is drawn in blocks of
-    ``block`` scenarios (one block, the whole run's Latin hypercube, up to 262,144), each evaluated in chunks of
+    ``n`` and ``seed`` override the spec's, checked by the spec file's own rules. Any N runs in bounded memory:
+    the design is drawn in blocks of ``block`` scenarios (one block, the whole run's Latin hypercube, up to
+    262,144), each evaluated in chunks of
     ``chunk_size`` (default: the whole block, which the engine chunks itself), and only the sampled values and
     the kept KPIs stay (:mod:`tem.analysis.montecarlo.stream`: about 8 x (inputs + KPIs kept) bytes per
     scenario, plus 4 bytes per input for the statistics). The same seed and block size give the same results
@@ -263,19 +265,12 @@ def montecarlo(
     stay here; the results are the same, bit for bit.
 
     Raises :class:`tem.errors.AssumptionError` naming file, line and path for a spec that does not fit the
-    assumptions.
+    assumptions, or naming the argument for a bad ``n`` or ``seed``.
     """
-    spec = _spec_of(spec)
-    n = int(n if n is not None else spec.n)
-    seed = int(seed if seed is not None else spec.seed)
-    if n < 10:
-        from tem.errors import AssumptionError, Problem
-
-        raise AssumptionError(
-            [Problem(spec.source or "<montecarlo spec>", None, "n", f"n = {n}: use at least 10 scenarios")]
-        )
+    spec = with_options(_spec_of(spec), {"n": n, "seed": seed}, PYTHON_OPTIONS)  # the spec file's own limits
+    n, seed = spec.n, spec.seed
     inp = build_inputs(assumptions)
-    resolved = resolve_spec(spec.model_copy(update={"n": n}) if n != spec.n else spec, assumptions, inp)
+    resolved = resolve_spec(spec, assumptions, inp)
     keep_freed_memory()
     with single_threaded_blas():
         kept, used, repair = run_streaming(
