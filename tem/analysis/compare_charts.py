@@ -13,7 +13,7 @@ from tem.exports import chart_theme as th
 
 METHOD_LABELS = {"sequential": "Sequential", "shapley": "Shapley"}
 EXTRA_LABELS = {
-    "irr_status": "IRR status (0: found; 1-3: why none)",
+    "irr_status": "IRR status (0: found; 1-6: why none)",
     "maintenance_capex_inr_cr": "Maintenance capex (total)",
     "forex_outflow_usd_m": "Forex outflow (total)",
     "revenue_inr_cr": "Revenue (total)",

@@ -9,11 +9,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from tem.exports.wb_calc import CalcSheet
 from tem.exports.wb_grid import FIRST_COL, Grid
+from tem.exports.wb_irr import write_irr
 from tem.exports.wb_style import CHECK_FILL, HEADER, KPI_FONT, SECTION, TITLE, number_format, put_text
 from tem.results import Result
 
 Expect = dict[tuple[str, int, int], float]
-IRR_SEARCH_RATES = [round(-0.95 + 0.05 * i, 2) for i in range(40)]  # -95% .. +100% in 5-point steps
 
 # (statement line key, Calculations row key, sign); None as calc key = a section title
 STATEMENT_LINES: list[tuple[str, str | None, float]] = [
@@ -193,7 +193,6 @@ def kpi_formulas(grid: Grid, result: Result) -> list[tuple[str, str, str, str, A
     fin = grid.scalar_cell("valuation.mirr_finance_rate") if "valuation.mirr_finance_rate" in grid.inputs else r
     rei = grid.scalar_cell("valuation.mirr_reinvestment_rate") if "valuation.mirr_reinvestment_rate" in grid.inputs else r
     per_kwh = f"Inputs!$E${grid.constants['inr_per_kwh_per_inr_cr_gwh']}"
-    guess1 = f"Inputs!$E${grid.constants['irr_guess_1']}"
     k = result.kpis
 
     def payback(neg: str, cum: str, flow: str) -> str:
@@ -203,13 +202,8 @@ def kpi_formulas(grid: Grid, result: Result) -> list[tuple[str, str, str, str, A
 
     items = [
         ("npv_inr_cr", "NPV at the discount rate", "INR crore", f"=SUM({row('pv')})", k["npv_inr_cr"]),
-        (
-            "irr",
-            "IRR (tem reports none where the flows have several IRRs: irr_status)",
-            "fraction",
-            f"=IFERROR(IRR({row('fcf')},IF(COUNT({{irr_bracket}})>0,MIN({{irr_bracket}}),{guess1})),NA())",
-            k["irr"],
-        ),
+        ("irr", "IRR (or why there is none: IRR status)", "fraction", "={irr_shown}", k["irr"]),
+        ("irr_status", "IRR status (0 found; 1-6 why none, see the IRR search)", "code", "={irr_status}", k["irr_status"]),
         ("mirr", "MIRR", "fraction", f"=IFERROR(MIRR({row('fcf')},{fin},{rei}),NA())", k["mirr"]),
         ("payback_years", "Payback", "years", payback("neg_fcf_year", "cum_fcf_pre", "fcf_before_tv"), k["payback_years"]),
         (
@@ -311,21 +305,7 @@ def write_kpis(ws: Worksheet, grid: Grid, result: Result, expect: Expect) -> dic
         ws.cell(3, 1 + j, h).font = HEADER
     items = kpi_formulas(grid, result)
     rows = {key: 4 + i for i, (key, *_rest) in enumerate(items)}
-    # IRR search: NPV on a grid of rates; Excel's IRR starts from the rate just below the sign change
-    top = 4 + len(items) + 3
-    ws.cell(
-        top - 1, 1, "IRR search: NPV of the free cash flow at each rate (Excel's IRR starts at the bracket)"
-    ).font = SECTION
-    for j, h in enumerate(["rate", "NPV at rate", "bracket"]):
-        ws.cell(top, 1 + j, h).font = HEADER
-    n_rates = len(IRR_SEARCH_RATES)
-    for i, rate in enumerate(IRR_SEARCH_RATES):
-        r = top + 1 + i
-        ws.cell(r, 1, rate).number_format = "0%"
-        ws.cell(r, 2, f"=SUMPRODUCT({grid.whole_row('fcf')},(1+A{r})^-{grid.whole_row('t')})").number_format = "#,##0.0"
-        if i < n_rates - 1:
-            ws.cell(r, 3, f'=IF(B{r}*B{r + 1}<0,A{r},"")')
-    bracket = f"$C${top + 1}:$C${top + n_rates - 1}"
+    irr_cells = write_irr(ws, 4 + len(items) + 2, grid.whole_row("fcf"), grid.whole_row("t"), grid.n_years)
     for i, (key, label, unit, formula, value) in enumerate(items):
         r = 4 + i
         put_text(ws, r, 1, label).font = KPI_FONT
@@ -334,7 +314,8 @@ def write_kpis(ws: Worksheet, grid: Grid, result: Result, expect: Expect) -> dic
             2,
             formula.replace("B{npv_inr_cr}", f"B{rows['npv_inr_cr']}")
             .replace("B{levelized_pack_cost_inr_per_kwh}", f"B{rows['levelized_pack_cost_inr_per_kwh']}")
-            .replace("{irr_bracket}", bracket),
+            .replace("{irr_shown}", irr_cells.shown)
+            .replace("{irr_status}", irr_cells.status),
         )
         cell.number_format = number_format(unit) if unit != "FY" else "0"
         put_text(ws, r, 3, unit)
