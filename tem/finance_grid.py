@@ -23,12 +23,20 @@ range exactly when the signs of ``R`` at the two bounds differ or one is 0):
 * root sites: a cell whose ends have opposite signs (a crossing); a grid point of sign 0 (a zero point), simple
   when it is a range bound or its two neighbours have opposite signs, else a touch (a double root);
 * near touches: at each grid point where ``|R|`` is a local minimum (a neighbour of the other sign is not
-  compared), each adjacent cell with the same non-zero sign at both ends is modelled by the cubic through the
-  values and slopes ``dR/d ln y`` at its ends (Hermite; its error is below 1e-8 on these steps); if that cubic's
-  minimum of ``sign x R`` over the cell is at most NEAR_TOL, the NPV touches or crosses zero twice in the cell;
-* status: several IRRs (3) when the crossings and zero points lie more than CLOSE_STEPS grid steps apart; else
-  roots too close to separate (4) when there is a touch, a near touch, or two or more crossings and zero points;
-  else the IRR (0), solved inside the one crossing (or next to the one simple zero point); else none (2).
+  compared), each adjacent cell with the same non-zero sign at both ends is examined; it holds a near touch
+  when ``|R|`` falls at the cell's start and does not fall at its end (a minimum inside) and the cubic through
+  the values and slopes ``dR/d ln y`` at its ends (Hermite; measured error below 1e-8 on these steps) comes
+  within NEAR_TOL of zero or crosses it: two roots in the cell, a double root, or nearly one;
+* sites: the crossings, the zero points and the near-touch cells whose cubic crosses zero (two roots there);
+* status: several IRRs (3) when sites lie more than CLOSE_STEPS grid steps apart; else roots too close to
+  separate (4) when there is a touch, a near touch, or two or more sites; else the IRR (0), solved inside the one
+  crossing (or next to the one simple zero point); else none (2);
+* after solving (both paths): status 6 unless ``|NPV| <= NPV_TOL x PV(|flows|)`` at the root, and status 4 when
+  ``|dR / d ln y| < FLAT_TOL`` there (a triple root, or three roots in one cell: the rate is not determined).
+
+Limits: a pair of roots inside one cell is caught by the cubic and a triple root (or three roots much closer
+than a step) by the flatness, but three distinct roots inside one cell may be reported as one; roots just outside
+the range never count, however close to a bound.
 """
 
 from __future__ import annotations
@@ -186,13 +194,16 @@ def cubic_min(r_a: np.ndarray, r_b: np.ndarray, d_a: np.ndarray, d_b: np.ndarray
     return np.minimum(np.minimum(sign * r_a, sign * r_b), np.minimum(at(s1), at(s2)))
 
 
-def dips(r_a: np.ndarray, r_b: np.ndarray, d_a: np.ndarray, d_b: np.ndarray, step: np.ndarray) -> np.ndarray:
-    """Whether a cell with the same sign at both ends holds a near touch: ``|R|`` falls at its start and does not
-    fall at its end (``sign x d_a < 0 <= sign x d_b``: a minimum inside), and the cell's cubic comes within
-    NEAR_TOL of zero there (:func:`cubic_min`)."""
+def dips(
+    r_a: np.ndarray, r_b: np.ndarray, d_a: np.ndarray, d_b: np.ndarray, step: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """For cells with the same sign at both ends: whether each holds a near touch (``|R|`` falls at its start
+    and does not fall at its end, ``sign x d_a < 0 <= sign x d_b``: a minimum inside, and the cell's cubic comes
+    within NEAR_TOL of zero there, :func:`cubic_min`), and whether that cubic crosses zero (two roots: a site)."""
     sign = np.sign(r_a)
     inside = (sign * d_a < 0) & (sign * d_b >= 0)
-    return inside & (cubic_min(r_a, r_b, d_a, d_b, step) <= NEAR_TOL)
+    low = cubic_min(r_a, r_b, d_a, d_b, step)
+    return inside & (low <= NEAR_TOL), inside & (low < 0)
 
 
 def classify(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -245,7 +256,23 @@ def _classify(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarr
     zero = s == 0
     cross = has_next & (s.astype(np.int16) * s_next < 0)
     simple = zero & ((j == 0) | (j == last) | (has_prev & has_next & (s_prev.astype(np.int16) * s_next < 0)))
+    # near touches: local minima of |R| (a neighbour of the other sign is not compared) and their cells
+    candidate = ~zero & (mag <= _CANDIDATE_MAX)
+    candidate &= ((s_prev != s) | (mag < mag_prev)) & ((s_next != s) | (mag <= mag_next))
+    cells = np.unique(
+        np.concatenate(
+            [np.flatnonzero(candidate & has_next & (s_next == s)), np.flatnonzero(candidate & has_prev & (s_prev == s)) - 1]
+        )
+    )
+    near = np.zeros(n_rows, dtype=bool)
     site = zero | cross
+    if cells.size:
+        r, c = row[cells], j[cells]
+        d = slopes(left, right, np.concatenate([r, r]), np.concatenate([c, c + 1]))
+        touches, crosses = dips(ratio[cells], ratio[cells + 1], d[: cells.size], d[cells.size :], g.log_step[c])
+        near[r[touches]] = True
+        site[cells[crosses]] = True  # the cubic crosses zero twice in the cell: certainly roots there
+    # sites on a half-step scale: zero point j at 2j, a cell c (points c, c + 1) at 2c + 1
     position = np.where(zero, 2 * j, 2 * j + 1)[site]
     n_sites = np.bincount(row[site], minlength=n_rows)
     first = np.full(n_rows, 2 * width)
@@ -254,17 +281,6 @@ def _classify(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarr
     np.maximum.at(final, row[site], position)
     touch = np.zeros(n_rows, dtype=bool)
     touch[row[zero & ~simple]] = True
-    # near touches: local minima of |R| (a neighbour of the other sign is not compared) and their cells
-    candidate = ~zero & (mag <= _CANDIDATE_MAX)
-    candidate &= ((s_prev != s) | (mag < mag_prev)) & ((s_next != s) | (mag <= mag_next))
-    cells = np.concatenate(
-        [np.flatnonzero(candidate & has_next & (s_next == s)), np.flatnonzero(candidate & has_prev & (s_prev == s)) - 1]
-    )
-    near = np.zeros(n_rows, dtype=bool)
-    if cells.size:
-        r, c = row[cells], j[cells]
-        d = slopes(left, right, np.concatenate([r, r]), np.concatenate([c, c + 1]))
-        near[r[dips(ratio[cells], ratio[cells + 1], d[: cells.size], d[cells.size :], g.log_step[c])]] = True
     several = (n_sites >= 2) & (final - first > 2 * CLOSE_STEPS)
     close = touch | near | (n_sites >= 2)
     status = np.where(several, 3, np.where(close, 4, np.where(n_sites == 1, 0, 2))).astype(np.int8)

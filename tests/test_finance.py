@@ -17,7 +17,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from tem import finance
+from tem import finance, finance_solver
 from tem.finance import IRR_STATUS, discount_factors, irr, mirr, npv, payback_years, peak_funding
 
 # ---------------------------------------------------------------------------------------------------------
@@ -315,12 +315,12 @@ class TestIrrProperties:
         every row onto the fallback by making the fast path report no convergence."""
         fast = irr(cf[None, :])
         assume(fast.status[0] == 0 and -0.9 < fast.rate[0] < 9.0)
-        original = finance._newton
-        finance._newton = lambda cf_t, x, tol, max_iter: (x, np.zeros(x.shape, dtype=bool))
+        original = finance_solver._newton
+        finance_solver._newton = lambda cf_t, x, tol, max_iter: (x, np.zeros(x.shape, dtype=bool))
         try:
             slow = irr(cf[None, :])
         finally:
-            finance._newton = original
+            finance_solver._newton = original
         assert slow.status[0] == 0
         assert abs(slow.rate[0] - fast.rate[0]) <= 1e-10 * max(1.0, abs(fast.rate[0]))
 
@@ -601,12 +601,12 @@ class TestIrrLongFlows:
     def test_the_check_catches_a_wrong_rate(self) -> None:
         """A solver result that does not make the NPV zero gets status 6, not a rate: make the fallback solver
         return the bracket's end."""
-        original = finance._solve_bracketed
-        finance._solve_bracketed = lambda cf_t, lo, hi, tol, max_iter: hi.copy()
+        original = finance_solver._solve_bracketed
+        finance_solver._solve_bracketed = lambda cf_t, lo, hi, tol, max_iter: hi.copy()
         try:
             result = irr(np.array([[-100.0, 110.0], [-100.0, 121.0]]))
         finally:
-            finance._solve_bracketed = original
+            finance_solver._solve_bracketed = original
         assert result.status.tolist() == [6, 6]
         assert np.isnan(result.rate).all()
 

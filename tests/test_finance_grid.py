@@ -26,12 +26,6 @@ def dense_classify(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.
     s = fg.signs(ratio)
     cross = (s[:, :-1].astype(int) * s[:, 1:]) < 0
     zero = s == 0
-    sites = np.zeros((s.shape[0], 2 * last + 1), dtype=bool)
-    sites[:, 0::2] = zero
-    sites[:, 1::2] = cross
-    n_sites = sites.sum(axis=1)
-    first = np.where(n_sites > 0, np.argmax(sites, axis=1), 2 * last + 2)
-    final = 2 * last - np.argmax(sites[:, ::-1], axis=1)
     touch = (zero[:, 1:-1] & ((s[:, :-2].astype(int) * s[:, 2:]) >= 0)).any(axis=1)
     mag = np.abs(ratio)
     left_ok = np.ones(s.shape, dtype=bool)
@@ -42,12 +36,20 @@ def dense_classify(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.
     examined = (candidate[:, :-1] | candidate[:, 1:]) & (s[:, :-1] == s[:, 1:]) & (s[:, :-1] != 0)
     rows, cells = np.nonzero(examined)
     near = np.zeros(s.shape[0], dtype=bool)
+    crossing_cell = cross.copy()
     if rows.size:
         d = fg.slopes(left, right, np.concatenate([rows, rows]), np.concatenate([cells, cells + 1]))
         sign = s[rows, cells]
         inside = (sign * d[: rows.size] < 0) & (sign * d[rows.size :] >= 0)
         low = fg.cubic_min(ratio[rows, cells], ratio[rows, cells + 1], d[: rows.size], d[rows.size :], g.log_step[cells])
         near[rows[inside & (low <= fg.NEAR_TOL)]] = True
+        crossing_cell[rows[inside & (low < 0)], cells[inside & (low < 0)]] = True
+    sites = np.zeros((s.shape[0], 2 * last + 1), dtype=bool)
+    sites[:, 0::2] = zero
+    sites[:, 1::2] = crossing_cell
+    n_sites = sites.sum(axis=1)
+    first = np.where(n_sites > 0, np.argmax(sites, axis=1), 2 * last + 2)
+    final = 2 * last - np.argmax(sites[:, ::-1], axis=1)
     several = (n_sites >= 2) & (final - first > 2 * fg.CLOSE_STEPS)
     close = touch | near | (n_sites >= 2)
     status = np.where(several, 3, np.where(close, 4, np.where(n_sites == 1, 0, 2)))

@@ -38,7 +38,7 @@ COLUMNS = {
     "L": "sign",
     "M": "crossing",
     "N": "touch",
-    "O": "site",
+    "O": "site (half steps)",
     "P": "local min",
     "Q": "examined",
     "R": "a",
@@ -185,7 +185,8 @@ def _grid_row(ws: Worksheet, i: int, j: int, n_points: int, y: float, power_k: i
     n = i + 1
     ws.cell(i, 13, 0 if end else f"=IF(L{i}*L{n}<0,1,0)")
     ws.cell(i, 14, 0 if j in (0, n_points - 1) else f"=IF(AND(L{i}=0,L{i - 1}*L{n}>=0),1,0)")
-    ws.cell(i, 15, f'=IF(L{i}=0,2*A{i},IF(M{i}=1,2*A{i}+1,""))')
+    site_cell = "FALSE" if end else f"OR(M{i}=1,IF(AA{i}=1,Z{i}<0,FALSE))"  # a crossing, or a cubic crossing twice
+    ws.cell(i, 15, f'=IF(L{i}=0,2*A{i},IF({site_cell},2*A{i}+1,""))')
     left_ok = "TRUE" if j == 0 else f"OR(L{i - 1}<>L{i},ABS(J{i})<ABS(J{i - 1}))"
     right_ok = "TRUE" if end else f"OR(L{n}<>L{i},ABS(J{i})<=ABS(J{n}))"
     ws.cell(i, 16, f"=IF(AND(L{i}<>0,{left_ok},{right_ok}),1,0)")
