@@ -153,7 +153,7 @@ def irr(cf: np.ndarray, tol: float = 1e-14, max_iter: int = 100) -> IrrResult:
     status = np.full(n_s, 5, dtype=np.int8)
     # flows laid out (T, S): each year one contiguous row, so per-scenario work is a few vector operations
     flows_t = np.ascontiguousarray(flows.T)
-    biggest = np.max(np.abs(flows_t), axis=0)  # NaN or inf for invalid rows
+    biggest = np.maximum(flows_t.max(axis=0), -flows_t.min(axis=0))  # max |flow|: NaN or inf for invalid rows
     rows = np.flatnonzero(np.isfinite(biggest))
     every = rows.size == n_s
     c_t = scaled(flows_t if every else flows_t[:, rows], biggest if every else biggest[rows])
@@ -166,8 +166,7 @@ def irr(cf: np.ndarray, tol: float = 1e-14, max_iter: int = 100) -> IrrResult:
     hi = np.full(rows.size, np.nan)
     single = np.flatnonzero(changes == 1)
     if single.size:
-        every = single.size == rows.size
-        k, inside = coarse_cell(left_t if every else left_t[:, single], c_t if every else c_t[:, single])
+        k, inside = coarse_cell(left_t, c_t, None if single.size == rows.size else single)
         sub_status[single[~inside]] = 2
         lo[single[inside]] = COARSE_Y[k[inside]]
         hi[single[inside]] = COARSE_Y[k[inside] + 1]
@@ -181,10 +180,8 @@ def irr(cf: np.ndarray, tol: float = 1e-14, max_iter: int = 100) -> IrrResult:
         hi[multi] = np.where(grid_status == 0, y[hi_j], np.nan)
     found = np.flatnonzero(sub_status == 0)
     if found.size:
-        every = found.size == rows.size
-        found_rate, code = solve(
-            left_t if every else left_t[:, found], c_t if every else c_t[:, found], lo[found], hi[found], tol, max_iter
-        )
+        cols = None if found.size == rows.size else found
+        found_rate, code = solve(left_t, c_t, cols, lo[found], hi[found], tol, max_iter)
         sub_rate[found] = np.where(code == 0, found_rate, np.nan)
         sub_status[found] = code
     rate[rows] = sub_rate

@@ -165,8 +165,9 @@ def align_left_t(c_t: np.ndarray) -> np.ndarray:
 _ONE_FORM_YEARS = 150  # up to here the coarse grid uses one polynomial: 0.05 ** 149 ~ 1e-194 stays normal
 
 
-def coarse_cell(left_t: np.ndarray, c_t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For rows with one sign change (``left_t`` their aligned flows and ``c_t`` their flows, laid out (T, S)): the index
+def coarse_cell(left_t: np.ndarray, c_t: np.ndarray, cols: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """For the scenarios ``cols`` (None: all), whose flows change sign once (``left_t`` the aligned flows and
+    ``c_t`` the flows of every scenario, laid out (T, S)): the index
     ``k`` of the coarse cell ``[COARSE_Y[k], COARSE_Y[k + 1]]`` holding the root, and whether the root is in
     range (the signs of ``R`` at the two bounds, as :func:`tem.finance_grid.signs`, differ or one is 0). The
     points above the root have the sign of the upper bound: the cell starts at the last point without it.
@@ -180,38 +181,57 @@ def coarse_cell(left_t: np.ndarray, c_t: np.ndarray) -> tuple[np.ndarray, np.nda
         high = COARSE_Y[_COARSE_LOW:, None] ** -k
         _coarse_tables[n_t] = (low, high, np.concatenate([low, high]))
     low, high, both = _coarse_tables[n_t]
+    if cols is not None:
+        left_t = left_t[:, cols]
     if n_t <= _ONE_FORM_YEARS:
         values = both @ left_t  # (points, S)
     else:
-        values = np.concatenate([low @ np.ascontiguousarray(align_right(c_t.T).T), high @ left_t])
+        rows = c_t.T if cols is None else c_t[:, cols].T
+        values = np.concatenate([low @ np.ascontiguousarray(align_right(np.ascontiguousarray(rows)).T), high @ left_t])
     # rows scaled to |c| < 1 have PV(|flows|) <= T at every point: beyond ZERO_TOL x T the sign is certain
     end_signs = np.sign(values[[0, -1]]).astype(np.int8)
     unsure = np.flatnonzero((np.abs(values[[0, -1]]) <= ZERO_TOL * n_t).any(axis=0))
     if unsure.size:
-        rows = np.ascontiguousarray(c_t[:, unsure].T)
+        rows = np.ascontiguousarray(c_t[:, unsure if cols is None else cols[unsure]].T)
         end_signs[:, unsure] = np.stack(bound_signs(align_left(rows), align_right(rows)))
     inside = end_signs[0].astype(np.int64) * end_signs[1] <= 0
     upper = end_signs[1]
-    n_above = np.add.reduce((values > 0).view(np.uint8), axis=0, dtype=np.uint8).astype(np.int64)  # < 256 points
-    if (upper <= 0).any():
-        n_below = np.add.reduce((values < 0).view(np.uint8), axis=0, dtype=np.uint8)
-        n_above = np.where(upper > 0, n_above, np.where(upper < 0, n_below, 0))
+
+    def count(points: np.ndarray) -> np.ndarray:  # per scenario, summed as bytes (fewer than 256 points)
+        return np.add.reduce(points.view(np.uint8), axis=0, dtype=np.uint8).astype(np.int64)
+
+    if (upper < 0).all():
+        n_above = count(values < 0)
+    else:
+        n_above = count(values > 0)
+        if (upper <= 0).any():
+            n_above = np.where(upper > 0, n_above, np.where(upper < 0, count(values < 0), 0))
     return np.clip(COARSE_Y.size - 1 - n_above, 0, COARSE_Y.size - 2), inside
 
 
 def solve(
-    left_t: np.ndarray, c_t: np.ndarray, lo: np.ndarray, hi: np.ndarray, tol: float, max_iter: int
+    left_t: np.ndarray, c_t: np.ndarray, cols: np.ndarray | None, lo: np.ndarray, hi: np.ndarray, tol: float, max_iter: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Rates of the roots bracketed by ``lo <= 1 + r <= hi`` (``left_t`` the scenarios' aligned flows and
-    ``c_t`` their flows, laid out (T, S)) and a status for each: 0, 6 where ``|NPV| > NPV_TOL x PV(|flows|)``
-    at the root, 4 where the NPV ratio is flat there (``|dR / d ln(1 + r)| < FLAT_TOL``: a multiple root).
-    Brackets reaching below 1 are solved in ``y = 1 + r`` on the reversed flows, the others in
-    ``x = 1 / (1 + r)``: every power is then at most about 1."""
+    """Rates of the roots bracketed by ``lo <= 1 + r <= hi`` for the scenarios ``cols`` (None: all; ``left_t``
+    the aligned flows and ``c_t`` the flows of every scenario, laid out (T, S)) and a status for each: 0, 6 where
+    ``|NPV| > NPV_TOL x PV(|flows|)`` at the root, 4 where the NPV ratio is flat there (``|dR / d ln(1 + r)| <
+    FLAT_TOL``: a multiple root). Brackets reaching below 1 are solved in ``y = 1 + r`` on the reversed flows,
+    the others in ``x = 1 / (1 + r)``: every power is then at most about 1."""
+
+    def columns(a: np.ndarray) -> np.ndarray:  # the scenarios' columns of a (T, S) array (a view for all)
+        return a if cols is None else a[:, cols]
+
     in_y = lo < 1.0
-    coef_t = left_t
-    if in_y.any():
-        coef_t = left_t.copy()
-        coef_t[:, in_y] = align_right(np.ascontiguousarray(c_t[:, in_y].T)).T
+    if in_y.all():
+        coef_t = columns(c_t[::-1])  # the reversed flows: the polynomial in y
+    elif not in_y.any():
+        coef_t = columns(left_t)
+    else:
+        coef_t = np.where(in_y[None, :], columns(c_t[::-1]), columns(left_t))
+    shift = np.flatnonzero(in_y & ((c_t[-1] if cols is None else c_t[-1, cols]) == 0))
+    if shift.size:  # scenarios ending in zeros: their polynomial in y starts at the last non-zero flow
+        coef_t = np.array(coef_t)  # a copy: never write into the caller's flows
+        coef_t[:, shift] = align_right(np.ascontiguousarray(columns(c_t)[:, shift].T)).T
     v_lo = np.where(in_y, lo, 1.0 / hi)
     v_hi = np.where(in_y, hi, 1.0 / lo)
     root = _solve_bracketed(coef_t, v_lo, v_hi, tol, max_iter)
@@ -219,10 +239,10 @@ def solve(
     slope = np.abs(root * deriv)  # |dNPV / d ln(1 + r)| in the solving form
     n_t = coef_t.shape[0]
     with np.errstate(invalid="ignore"):
-        # PV(|flows|) is at least the constant term (aligned: non-zero) and below T (scaled flows under 1):
-        # the exact ratio is computed only where these bounds do not settle the checks
+        # PV(|flows|) is at least the constant term (aligned: non-zero) and at most T max(1, v)**(T - 1) (scaled
+        # flows under 1): the exact ratio is computed only where these bounds do not settle the checks
         checked = np.abs(value) <= NPV_TOL * np.abs(coef_t[0])  # False for NaN
-        steep = slope >= 2.0 * FLAT_TOL * n_t
+        steep = slope >= 2.0 * FLAT_TOL * n_t * np.maximum(root, 1.0) ** (n_t - 1)
     doubt = np.flatnonzero((~checked | ~steep) & np.isfinite(value))
     if doubt.size:
         size, size_deriv = _horner(np.abs(coef_t[:, doubt]), root[doubt])
