@@ -24,8 +24,8 @@ ROOT = Path(__file__).parents[1]
 sys.path.insert(0, str(ROOT))
 
 import tem  # noqa: E402
-from tem.engine import run_batch_inputs, run_inputs  # noqa: E402
-from tem.inputs import build_inputs, with_values  # noqa: E402
+from tem.model.engine import run_batch_inputs, run_inputs  # noqa: E402
+from tem.model.inputs import build_inputs, with_values  # noqa: E402
 
 N_BATCH = 100_000
 

@@ -29,8 +29,8 @@ ROOT = Path(__file__).parents[1]
 sys.path.insert(0, str(ROOT))
 
 import tem  # noqa: E402
-from tem.batch_runtime import batch_runtime  # noqa: E402
 from tem.finance import IRR_STATUS, irr, sign_changes  # noqa: E402
+from tem.model.batch_runtime import batch_runtime  # noqa: E402
 
 N_MODEL = 100_000
 CHUNK = 10_000
@@ -62,11 +62,11 @@ def median_time(fn: Callable[[], object], repeats: int) -> tuple[float, list[flo
 
 def model_flows(n: int = N_MODEL) -> np.ndarray:
     """Free cash flow (n, T) of ``n`` Monte Carlo scenarios of the base case, evaluated by the engine."""
-    from tem.analysis.montecarlo import draw
-    from tem.analysis.montecarlo_resolve import batch_arrays, resolve_spec
-    from tem.analysis.montecarlo_spec import load_montecarlo_spec
-    from tem.engine import evaluate
-    from tem.inputs import build_inputs, rows_of, with_values
+    from tem.analysis.montecarlo.resolve import batch_arrays, resolve_spec
+    from tem.analysis.montecarlo.run import draw
+    from tem.analysis.montecarlo.spec import load_montecarlo_spec
+    from tem.model.engine import evaluate
+    from tem.model.inputs import build_inputs, rows_of, with_values
 
     a = tem.load(ROOT / "assumptions" / "base.yaml")
     spec = load_montecarlo_spec(ROOT / "assumptions" / "montecarlo.yaml")

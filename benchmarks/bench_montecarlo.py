@@ -29,11 +29,11 @@ ROOT = Path(__file__).parents[1]
 sys.path.insert(0, str(ROOT))
 
 import tem  # noqa: E402
-from tem.analysis.montecarlo import assemble, draw, evaluate_draws, montecarlo  # noqa: E402
-from tem.analysis.montecarlo_resolve import resolve_spec  # noqa: E402
-from tem.analysis.montecarlo_spec import load_montecarlo_spec  # noqa: E402
-from tem.analysis.sobol import sobol  # noqa: E402
-from tem.inputs import build_inputs  # noqa: E402
+from tem.analysis.montecarlo.resolve import resolve_spec  # noqa: E402
+from tem.analysis.montecarlo.run import assemble, draw, evaluate_draws, montecarlo  # noqa: E402
+from tem.analysis.montecarlo.sobol import sobol  # noqa: E402
+from tem.analysis.montecarlo.spec import load_montecarlo_spec  # noqa: E402
+from tem.model.inputs import build_inputs  # noqa: E402
 
 N_MC = 100_000
 N_SOBOL = 1024

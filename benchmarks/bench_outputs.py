@@ -23,8 +23,8 @@ ROOT = Path(__file__).parents[1]
 sys.path.insert(0, str(ROOT))
 
 import tem  # noqa: E402
-from tem.exports.chart_png import png_available  # noqa: E402
-from tem.exports.workbook import render_workbook  # noqa: E402
+from tem.exports.charts.png import png_available  # noqa: E402
+from tem.exports.workbook.build import render_workbook  # noqa: E402
 
 
 def main() -> None:

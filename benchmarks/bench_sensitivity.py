@@ -15,10 +15,10 @@ ROOT = Path(__file__).parents[1]
 sys.path.insert(0, str(ROOT))
 
 import tem  # noqa: E402
-from tem.analysis.goalseek import goal_seek  # noqa: E402
-from tem.analysis.sensitivity import axis, data_table, tornado  # noqa: E402
+from tem.analysis.sensitivity.goalseek import goal_seek  # noqa: E402
+from tem.analysis.sensitivity.spec import SweepParameter, SweepSpec  # noqa: E402
+from tem.analysis.sensitivity.sweeps import axis, data_table, tornado  # noqa: E402
 from tem.analysis.specio import load_spec  # noqa: E402
-from tem.analysis.sweep import SweepParameter, SweepSpec  # noqa: E402
 
 
 def median_time(fn, repeats: int = 7) -> float:

@@ -11,9 +11,9 @@ import pandas as pd
 
 from tem.assumptions.loader import load as _load
 from tem.assumptions.schema import Assumptions
-from tem.engine import DEFAULT_CHUNK_SIZE, run_batch_inputs, run_inputs
-from tem.inputs import build_inputs
-from tem.results import Result
+from tem.model.engine import DEFAULT_CHUNK_SIZE, run_batch_inputs, run_inputs
+from tem.model.inputs import build_inputs
+from tem.model.results import Result
 
 
 def load(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Assumptions:

@@ -1,7 +1,7 @@
 """Field helpers for the assumption schema: every input declares its unit, bounds and description once.
 
 The declaration drives validation, the JSON Schema (``tem schema``) and the flattening of an assumption set
-into arrays (``tem.inputs``). A yearly field carries ``json_schema_extra={"yearly": <bound>}``.
+into arrays (``tem.model.inputs``). A yearly field carries ``json_schema_extra={"yearly": <bound>}``.
 """
 
 from __future__ import annotations

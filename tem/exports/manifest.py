@@ -21,7 +21,7 @@ import yaml
 
 import tem
 from tem.assumptions.schema import Assumptions
-from tem.results import Result
+from tem.model.results import Result
 
 KEY_PACKAGES = ("numpy", "pandas", "pydantic", "numpy-financial", "openpyxl", "plotly", "scipy", "pyyaml")
 GIT_TIMEOUT_S = 5.0

@@ -1,0 +1,107 @@
+"""Goal seek / breakeven: the value of one input at which a KPI reaches a target.
+
+Continuous inputs: the KPI is evaluated on a grid of the search range in one batch, the first sign change of
+``KPI - target`` brackets the root, and Brent's method (scipy.optimize.brentq) refines it to ``xtol``. Fiscal-year
+inputs (``..._fy``): every year in the range is evaluated in one batch and the year whose KPI is closest to the
+target is returned (ties: the earliest). When no root lies in the range, the error names the KPI range found.
+For a yearly input the value sought is its first-year value (the whole path rescaled); for a list input (a ramp)
+a flat value. The KPI may be one year of a line, ``"<line>@FY30"`` (see :data:`tem.model.engine.YEAR_LINES`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import brentq
+
+from tem.analysis.sensitivity.spec import Setting, base_value, is_year
+from tem.analysis.sensitivity.sweeps import evaluate
+from tem.assumptions.schema import Assumptions
+from tem.errors import BatchInputError, TemError
+from tem.model.inputs import build_inputs
+
+GRID_POINTS = 41
+
+
+class NoSolutionError(TemError):
+    """The KPI does not reach the target anywhere in the search range."""
+
+
+@dataclass(frozen=True)
+class GoalSeekResult:
+    path: str
+    kpi: str
+    target: float
+    value: float  # the input value found
+    kpi_at_value: float
+    base_value: float
+    base_kpi: float
+    evaluations: int
+    grid: tuple[tuple[float, float], ...]  # (input, KPI) on the search grid
+
+
+def goal_seek(
+    assumptions: Assumptions, path: str, kpi: str, target: float, low: float, high: float, xtol: float = 1e-6
+) -> GoalSeekResult:
+    """The value of ``path`` in ``[low, high]`` at which ``kpi`` equals ``target``."""
+    if not low < high:
+        raise BatchInputError(f"{path}: the search range needs low < high, got {low} and {high}")
+    inp = build_inputs(assumptions)
+    if path not in inp.arrays:
+        raise BatchInputError(f"unknown input path {path!r}")
+    base_x = base_value(inp, path)
+
+    year_lines = [kpi] if "@" in kpi else []
+
+    def kpis_at(xs: np.ndarray) -> np.ndarray:
+        k = evaluate(inp, [[Setting(path, "value", float(x))] for x in xs], year_lines)
+        if kpi not in k:
+            raise BatchInputError(f"unknown KPI {kpi!r}; KPIs are {sorted(k)}")
+        return k[kpi]
+
+    base_k = float(kpis_at(np.array([base_x]))[0])
+    if is_year(path):
+        years = np.arange(int(np.ceil(low)), int(np.floor(high)) + 1, dtype=float)
+        vals = kpis_at(years)
+        gaps = np.abs(vals - target)
+        if not np.isfinite(gaps).any():
+            raise NoSolutionError(f"{kpi} is undefined for every year {int(years[0])}-{int(years[-1])} of {path}")
+        i = int(np.nanargmin(gaps))
+        return GoalSeekResult(
+            path,
+            kpi,
+            target,
+            float(years[i]),
+            float(vals[i]),
+            base_x,
+            base_k,
+            years.size + 1,
+            tuple(zip(years.tolist(), vals.tolist(), strict=True)),
+        )
+    xs = np.linspace(low, high, GRID_POINTS)
+    vals = kpis_at(xs)
+    diff = vals - target
+    finite = np.isfinite(diff)
+    grid = tuple(zip(xs.tolist(), vals.tolist(), strict=True))
+    exact = np.flatnonzero(finite & (diff == 0))
+    if exact.size:
+        i = int(exact[0])
+        return GoalSeekResult(path, kpi, target, float(xs[i]), float(vals[i]), base_x, base_k, GRID_POINTS + 1, grid)
+    crossing = np.flatnonzero(finite[:-1] & finite[1:] & (np.sign(diff[:-1]) != np.sign(diff[1:])))
+    if crossing.size == 0:
+        seen = vals[finite]
+        span = f"from {seen.min():,.4g} to {seen.max():,.4g}" if seen.size else "undefined throughout"
+        raise NoSolutionError(
+            f"{kpi} does not reach {target:,.4g} for {path} between {low:,.6g} and {high:,.6g}: it ranges {span} "
+            "there; widen the range or check the target"
+        )
+    i = int(crossing[0])
+    count = [GRID_POINTS + 1]
+
+    def f(x: float) -> float:
+        count[0] += 1
+        return float(kpis_at(np.array([x]))[0]) - target
+
+    root = brentq(f, float(xs[i]), float(xs[i + 1]), xtol=xtol, rtol=4 * np.finfo(float).eps, maxiter=200)
+    return GoalSeekResult(path, kpi, target, float(root), f(root) + target, base_x, base_k, count[0], grid)

@@ -1,0 +1,122 @@
+"""Sweep specifications (assumptions/sweeps/*.yaml) and how a parameter setting becomes batch values.
+
+A parameter names an input by dotted path and gives ``low`` and ``high``: absolute numbers (for a yearly input,
+the first-year value, the whole path rescaled with it), or relative strings such as ``"-20%"`` (the whole value
+or path multiplied by 0.8). Fiscal-year inputs (``..._fy``) take absolute years only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from pydantic import Field, field_validator, model_validator
+
+from tem.analysis.specio import parse_relative
+from tem.assumptions.fields import StrictModel
+from tem.errors import BatchInputError
+from tem.model.inputs import Inputs
+
+KPI_DEFAULT = ["npv_inr_cr", "levelized_pack_cost_inr_per_kwh", "incremental_npv_vs_import_inr_cr"]
+
+
+def _check_level(value: float | str) -> float | str:
+    if isinstance(value, str) and parse_relative(value) is None:
+        raise ValueError(f"{value!r} is neither a number nor a relative change like '-20%' or '+15%'")
+    return value
+
+
+class SweepParameter(StrictModel):
+    path: str = Field(..., min_length=1, description="Dotted path of an input.")
+    label: str | None = Field(None, description="Name shown in tables and charts.")
+    low: float | str = Field(..., description="Absolute value, or a relative change like '-20%'.")
+    high: float | str = Field(..., description="Absolute value, or a relative change like '+20%'.")
+
+    _low = field_validator("low")(classmethod(lambda cls, v: _check_level(v)))
+    _high = field_validator("high")(classmethod(lambda cls, v: _check_level(v)))
+
+    @property
+    def name(self) -> str:
+        return self.label or self.path
+
+
+class SweepSpec(StrictModel):
+    kpis: list[str] = Field(default_factory=lambda: list(KPI_DEFAULT), min_length=1, description="KPIs to report.")
+    parameters: list[SweepParameter] = Field(..., min_length=1, max_length=60)
+    multipliers: list[str] = Field(
+        default_factory=lambda: ["-30%", "-20%", "-10%", "0%", "+10%", "+20%", "+30%"],
+        min_length=2,
+        description="Spider: relative changes applied to every non-FY parameter.",
+    )
+
+    @field_validator("multipliers")
+    @classmethod
+    def _relative(cls, values: list[str]) -> list[str]:
+        for v in values:
+            if parse_relative(v) is None:
+                raise ValueError(f"{v!r} is not a relative change like '-30%'")
+        return values
+
+    @model_validator(mode="after")
+    def _unique(self) -> SweepSpec:
+        paths = [p.path for p in self.parameters]
+        dupes = sorted({p for p in paths if paths.count(p) > 1})
+        if dupes:
+            raise ValueError(f"parameters listed twice: {dupes}")
+        return self
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One input at one level: batch ``values`` or ``scales`` for :func:`tem.model.engine.run_batch_inputs`."""
+
+    path: str
+    mode: str  # "value" | "scale"
+    number: float
+
+
+def is_year(path: str) -> bool:
+    return path.endswith("_fy")
+
+
+def setting(inp: Inputs, path: str, level: float | str) -> Setting:
+    """How ``level`` (absolute or relative) applies to the input at ``path``."""
+    if path not in inp.arrays:
+        import difflib
+
+        hint = difflib.get_close_matches(path, list(inp.arrays), n=1, cutoff=0.6)
+        raise BatchInputError(f"unknown input path {path!r}" + (f"; did you mean {hint[0]!r}?" if hint else ""))
+    if isinstance(level, str):
+        rel = parse_relative(level)
+        assert rel is not None
+        if is_year(path):
+            raise BatchInputError(f"{path}: a fiscal year takes an absolute year (e.g. 2031), not {level!r}")
+        return Setting(path, "scale", 1.0 + rel)
+    return Setting(path, "value", float(level))
+
+
+def base_value(inp: Inputs, path: str) -> float:
+    """The base case's value of a scalar input, or the first-year value of a yearly path."""
+    return float(inp.arrays[path].reshape(-1)[0])
+
+
+def describe(inp: Inputs, s: Setting) -> float:
+    """The input value a setting gives (first-year value for yearly paths)."""
+    return base_value(inp, s.path) * s.number if s.mode == "scale" else s.number
+
+
+def batch_arrays(inp: Inputs, settings: list[list[Setting]]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Per-scenario settings (one list per scenario) -> ``values`` and ``scales`` arrays of length S.
+
+    Paths not set in a scenario keep their base value (value = base, scale = 1).
+    """
+    n = len(settings)
+    values: dict[str, np.ndarray] = {}
+    scales: dict[str, np.ndarray] = {}
+    for i, scenario in enumerate(settings):
+        for s in scenario:
+            if s.mode == "scale":
+                scales.setdefault(s.path, np.ones(n))[i] = s.number
+            else:
+                values.setdefault(s.path, np.full(n, base_value(inp, s.path)))[i] = s.number
+    return values, scales

@@ -1,0 +1,140 @@
+"""One-at-a-time tornado, spider and two-way data tables, each one vectorized engine call.
+
+* Tornado: the base case plus every parameter at its low and at its high value (2P + 1 scenarios); for each
+  KPI the parameters sorted by swing ``|KPI(high) - KPI(low)|``, the base marked.
+* Spider: every (non-FY) parameter at each relative multiplier (e.g. -30%..+30%).
+* Data table: a KPI on a grid of two inputs (up to 50 x 50).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from tem.analysis.sensitivity.spec import Setting, SweepSpec, base_value, batch_arrays, describe, is_year, setting
+from tem.analysis.specio import parse_relative
+from tem.assumptions.schema import Assumptions
+from tem.errors import BatchInputError
+from tem.model.engine import run_batch_inputs
+from tem.model.inputs import Inputs, build_inputs
+
+MAX_GRID = 50
+
+
+def evaluate(inp: Inputs, settings: list[list[Setting]], year_lines: Sequence[str] = ()) -> dict[str, np.ndarray]:
+    """KPIs of one scenario per settings list, in one batch (plus one-year lines such as ``dva_share@FY30``)."""
+    values, scales = batch_arrays(inp, settings)
+    if not values and not scales:  # only the base case
+        values = {"timeline.discount_rate": np.full(len(settings), base_value(inp, "timeline.discount_rate"))}
+    return run_batch_inputs(inp, values, scales, year_lines=year_lines)
+
+
+@dataclass(frozen=True)
+class Tornado:
+    kpi: str
+    base: float
+    table: pd.DataFrame  # parameter, label, low_input, high_input, kpi_low, kpi_high, swing; sorted by swing
+
+
+def tornado(assumptions: Assumptions, spec: SweepSpec, kpis: Sequence[str] | None = None) -> dict[str, Tornado]:
+    """One tornado per KPI from 2P + 1 scenarios evaluated together."""
+    inp = build_inputs(assumptions)
+    lows = [setting(inp, p.path, p.low) for p in spec.parameters]
+    highs = [setting(inp, p.path, p.high) for p in spec.parameters]
+    scenarios: list[list[Setting]] = [[], *([s] for s in lows), *([s] for s in highs)]
+    k = evaluate(inp, scenarios)
+    n_p = len(spec.parameters)
+    out: dict[str, Tornado] = {}
+    for kpi in kpis or spec.kpis:
+        if kpi not in k:
+            raise BatchInputError(f"unknown KPI {kpi!r}; KPIs are {sorted(k)}")
+        v = k[kpi]
+        table = pd.DataFrame(
+            {
+                "parameter": [p.path for p in spec.parameters],
+                "label": [p.name for p in spec.parameters],
+                "low_input": [describe(inp, s) for s in lows],
+                "high_input": [describe(inp, s) for s in highs],
+                "base_input": [base_value(inp, p.path) for p in spec.parameters],
+                "kpi_low": v[1 : 1 + n_p],
+                "kpi_high": v[1 + n_p :],
+            }
+        )
+        table["swing"] = (table["kpi_high"] - table["kpi_low"]).abs()
+        table = table.sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)
+        out[kpi] = Tornado(kpi, float(v[0]), table)
+    return out
+
+
+def _within_bounds(inp: Inputs, path: str, factor: float) -> bool:
+    lo, hi = inp.bounds.get(path, (None, None))
+    scaled = inp.arrays[path] * factor
+    return (lo is None or bool(np.all(scaled >= lo))) and (hi is None or bool(np.all(scaled <= hi)))
+
+
+def spider(assumptions: Assumptions, spec: SweepSpec, kpi: str) -> pd.DataFrame:
+    """KPI by parameter (rows) and relative multiplier (columns). FY parameters are left out (a year is not
+    scaled); a multiplier that would take an input out of its allowed range (a yield above 100%) gives NaN,
+    listed in ``table.attrs["out_of_range"]``."""
+    inp = build_inputs(assumptions)
+    params = [p for p in spec.parameters if not is_year(p.path)]
+    rels = [float(parse_relative(m) or 0.0) for m in spec.multipliers]
+    cells = [(p, r) for p in params for r in rels]
+    feasible = [_within_bounds(inp, p.path, 1.0 + r) for p, r in cells]
+    scenarios = [[Setting(p.path, "scale", 1.0 + r)] for (p, r), ok in zip(cells, feasible, strict=True) if ok]
+    k = evaluate(inp, scenarios or [[]])
+    if kpi not in k:
+        raise BatchInputError(f"unknown KPI {kpi!r}; KPIs are {sorted(k)}")
+    flat = np.full(len(cells), np.nan)
+    flat[np.flatnonzero(feasible)] = k[kpi][: int(np.sum(feasible))]
+    table = pd.DataFrame(
+        flat.reshape(len(params), len(rels)),
+        index=pd.Index([p.name for p in params], name="parameter"),
+        columns=spec.multipliers,
+    )
+    table.attrs["out_of_range"] = [
+        f"{p.name} {m}" for (p, _), ok, m in zip(cells, feasible, spec.multipliers * len(params), strict=True) if not ok
+    ]
+    return table
+
+
+@dataclass(frozen=True)
+class Axis:
+    path: str
+    values: np.ndarray
+
+
+def axis(
+    path: str,
+    values: Sequence[float] | None = None,
+    low: float | None = None,
+    high: float | None = None,
+    steps: int | None = None,
+) -> Axis:
+    """A data-table axis: explicit values, or ``steps`` evenly spaced from ``low`` to ``high``."""
+    if values is None:
+        if low is None or high is None or steps is None:
+            raise BatchInputError(f"{path}: give values, or low, high and steps")
+        arr = np.linspace(low, high, steps)
+    else:
+        arr = np.asarray(values, dtype=float)
+    if not 1 <= arr.size <= MAX_GRID:
+        raise BatchInputError(f"{path}: {arr.size} values; a data table axis takes 1 to {MAX_GRID}")
+    return Axis(path, arr)
+
+
+def data_table(assumptions: Assumptions, x: Axis, y: Axis, kpi: str) -> pd.DataFrame:
+    """KPI for every (y, x) pair: rows are y values, columns x values (absolute input values; for a yearly
+    input the first-year value, the path rescaled)."""
+    inp = build_inputs(assumptions)
+    scenarios = [
+        [Setting(x.path, "value", float(xv)), Setting(y.path, "value", float(yv))] for yv in y.values for xv in x.values
+    ]
+    k = evaluate(inp, scenarios)
+    if kpi not in k:
+        raise BatchInputError(f"unknown KPI {kpi!r}; KPIs are {sorted(k)}")
+    grid = k[kpi].reshape(y.values.size, x.values.size)
+    return pd.DataFrame(grid, index=pd.Index(y.values, name=y.path), columns=pd.Index(x.values, name=x.path))

@@ -1,0 +1,86 @@
+"""What every command shares: the typer app, the consoles, ``--set`` parsing, the error guard and JSON output.
+
+The command modules (``run``, ``sweep``, ``compare``, ``montecarlo``, ``init``) import from here and register their
+commands on :data:`app`; ``tem/cli/__init__.py`` imports them all and exposes :func:`main`. Nothing outside
+``tem/cli`` imports this package except ``tem/__main__.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from tem.errors import AssumptionError, Problem, TemError
+from tem.exports.writer import OutputError
+
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, help="Techno-economic model of a battery localization program."
+)
+err = Console(stderr=True)
+out = Console()
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from tem import __version__
+
+        out.print(__version__)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", is_eager=True, callback=_print_version, help="Print the model version and exit."),
+    ] = False,
+) -> None:
+    """Options before the command (``tem --version``)."""
+
+
+def parse_sets(sets: list[str]) -> dict[str, Any]:
+    from tem.assumptions.yamlio import parse_scalar  # imported on use: the assumptions package loads the schema
+
+    overrides: dict[str, Any] = {}
+    problems = []
+    for item in sets:
+        path, sep, value = item.partition("=")
+        if not sep or not path.strip():
+            problems.append(
+                Problem(
+                    "--set", None, item, "expected PATH=VALUE, e.g. --set cells.imported.freight_and_insurance_rate=0.03"
+                )
+            )
+            continue
+        overrides[path.strip()] = parse_scalar(value)
+    if problems:
+        raise AssumptionError(problems)
+    return overrides
+
+
+def guard(fn: Callable[[], None]) -> None:
+    try:
+        fn()
+    except OutputError as exc:  # before TemError, its base: not the user's input, the output target
+        err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    except TemError as exc:
+        err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+
+
+def folder_name(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._") or "scenario"
+
+
+def json_text(document: Any) -> str:
+    from tem.exports.manifest import jsonable  # imported on use: it brings pandas
+
+    return json.dumps(jsonable(document), indent=2, allow_nan=False) + "\n"
+
+

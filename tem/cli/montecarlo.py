@@ -1,0 +1,194 @@
+"""``tem montecarlo``: Monte Carlo (and optionally Sobol indices) of one assumption file.
+
+Writes ``<out>/<scenario>/montecarlo/``: ``montecarlo.xlsx``, ``summary.json``/``.csv``, ``inputs.csv``,
+``convergence.csv``, ``contributions.csv``, ``correlations.csv``, ``samples.parquet`` (every scenario; also
+``samples.csv`` with ``--samples-csv``), ``sobol.csv``
+(with ``--sobol``), ``charts/`` (HTML for every KPI; PNG for the first three KPIs when Chromium is installed) and
+``manifest.json``. A progress bar goes to stderr (``--quiet`` turns it off); ``--json`` prints the summary on
+stdout. Mistakes in the assumptions, the spec or the options exit with code 2 and write nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from tem.cli.common import app, err, folder_name, guard, json_text, out, parse_sets
+from tem.errors import BatchInputError
+
+if TYPE_CHECKING:  # the analysis, its exports and scipy are imported when the command runs
+    from rich.table import Table
+
+    from tem.analysis.montecarlo.run import MonteCarloResult
+
+DEFAULT_SPEC = Path("assumptions/montecarlo.yaml")
+PROGRESS_CHUNK = 10_000
+PNG_KPIS = 3
+STAGES = {"sample": "sampling", "evaluate": "evaluating scenarios", "sobol": "Sobol design"}
+
+
+def probability(p: float) -> str:
+    """A probability as a percentage that never rounds to a false certainty (99.995% -> '> 99.9%')."""
+    if p != p:
+        return "n/a"
+    if 0.0 < p < 0.001:
+        return "< 0.1%"
+    if 0.999 < p < 1.0:
+        return "> 99.9%"
+    return f"{p:.1%}"
+
+
+def summary_table(result: MonteCarloResult) -> Table:
+    from rich.table import Table
+
+    from tem.analysis.montecarlo.export import kpi_title
+
+    table = Table(
+        title=f"{result.scenario}: Monte Carlo, N = {result.n:,} ({result.sampling.upper()}, seed {result.seed})",
+        header_style="bold",
+    )
+    for col in ("KPI", "mean", "P10", "P50", "P90", "P(< 0)"):
+        table.add_column(col, justify="left" if col == "KPI" else "right")
+    for kpi, s in result.summary.iterrows():
+        unit = s["unit"]
+
+        def f(x: float, unit: str = unit) -> str:
+            if x != x:
+                return "n/a"
+            if unit == "fraction":
+                return f"{x:.1%}"
+            if unit == "FY":
+                return f"{x:.0f}"
+            return f"{x:,.4g}" if abs(x) < 1e4 else f"{x:,.0f}"
+
+        below = "" if unit == "FY" else probability(s["p_below_zero"])
+        table.add_row(kpi_title(str(kpi)), f(s["mean"]), f(s["p10"]), f(s["p50"]), f(s["p90"]), below)
+    return table
+
+
+def _headline_lines(result: MonteCarloResult) -> list[str]:
+    from tem.analysis.montecarlo.export import kpi_title
+
+    h = result.headline
+    lines = [
+        f"P(NPV < 0) = {probability(h['p_npv_negative'])}; "
+        f"P(NPV vs import-only < 0) = {probability(h['p_incremental_npv_negative'])}",
+    ]
+    if h["p_irr_below_hurdle"] is not None:
+        hurdle = h["hurdle_rate"]
+        hurdle_text = f"{hurdle:.1%}" if isinstance(hurdle, float) else str(hurdle)
+        lines.append(
+            f"P(IRR < hurdle {hurdle_text}) = {probability(h['p_irr_below_hurdle'])} "
+            f"of the {h['n_with_irr']:,} scenarios with an IRR"
+        )
+    for reason, count in h["without_irr_by_reason"].items():
+        lines.append(f"no IRR in {count:,} scenarios: {reason}")
+    if result.correlation_repair is not None or result.correlation_shortfalls:
+        lines.append(result.correlation_note)
+    if result.sobol is not None:
+        for kpi in result.summary.index[:2]:
+            top = result.sobol.indices[result.sobol.indices["kpi"] == kpi].head(3)
+            if len(top):
+                parts = ", ".join(f"{r.label} {r.ST:.0%}" for r in top.itertuples())
+                lines.append(f"Sobol total indices, {kpi_title(str(kpi))}: {parts}")
+        for kpi, why in result.sobol.skipped.items():
+            lines.append(f"Sobol: no indices for {kpi} ({why})")
+    return lines
+
+
+@app.command("montecarlo")
+def montecarlo_cmd(
+    file: Annotated[Path, typer.Argument(help="Assumption file.")] = Path("assumptions/base.yaml"),
+    n: Annotated[int | None, typer.Option("--n", help="Number of scenarios (default: the spec's).")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Random seed (default: the spec's).")] = None,
+    spec_path: Annotated[Path, typer.Option("--spec", help="Monte Carlo specification.")] = DEFAULT_SPEC,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Override PATH=VALUE (repeatable).")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("outputs"),
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+    sobol_n: Annotated[
+        int | None, typer.Option("--sobol", help="Also Sobol indices with this base N (a power of 2, e.g. 1024).")
+    ] = None,
+    excel: Annotated[bool, typer.Option("--excel/--no-excel", help="Write montecarlo.xlsx.")] = True,
+    png: Annotated[
+        bool | None, typer.Option("--png/--no-png", help="PNG charts too (default: when Chromium is installed).")
+    ] = None,
+    samples_csv: Annotated[
+        bool, typer.Option("--samples-csv", help="Every scenario also as samples.csv (always in samples.parquet).")
+    ] = False,
+) -> None:
+    """Monte Carlo of FILE under a spec: P10/P50/P90, P(NPV < 0), convergence, contributions, optional Sobol.
+
+    Writes <out>/<scenario>/montecarlo/. Exit code 2: a mistake in the assumptions, spec or options (nothing
+    written); 1: an output cannot be written.
+    """
+
+    def go() -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+        from tem.analysis.montecarlo.export import render_montecarlo_files
+        from tem.analysis.montecarlo.run import montecarlo
+        from tem.analysis.montecarlo.sobol import sobol
+        from tem.analysis.montecarlo.spec import load_montecarlo_spec
+        from tem.assumptions.loader import load as load_file
+        from tem.exports.charts.png import png_available, start_in_background
+        from tem.exports.writer import write_files
+
+        if n is not None and n < 10:
+            raise BatchInputError(f"--n {n}: use at least 10 scenarios")
+        if sobol_n is not None and (sobol_n < 8 or sobol_n & (sobol_n - 1)):
+            raise BatchInputError(f"--sobol {sobol_n}: the Sobol base N must be a power of 2 of at least 8 (e.g. 1024)")
+        overrides = parse_sets(set_ or [])
+        assumptions = load_file(file, overrides, override_source="--set")
+        spec = load_montecarlo_spec(spec_path)
+        want_png = png
+        if want_png is None:
+            want_png, why = png_available()
+            if not want_png and not quiet:
+                err.print(f"[yellow]note:[/] PNG charts skipped ({why}); HTML charts are written.", highlight=False)
+        if want_png:
+            start_in_background()  # the browser starts while the scenarios are evaluated
+        sobol_base = sobol_n or None
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            disable=quiet,
+            transient=True,
+        ) as bar:
+            tasks: dict[str, TaskID] = {}
+
+            def progress(stage: str, done: int, total: int) -> None:
+                if stage not in tasks:
+                    tasks[stage] = bar.add_task(STAGES.get(stage, stage), total=total)
+                bar.update(tasks[stage], completed=done)
+
+            result = montecarlo(assumptions, spec, n=n, seed=seed, chunk_size=PROGRESS_CHUNK, progress=progress)
+            if sobol_base:
+                s = sobol(assumptions, spec, sobol_base, seed=seed, chunk_size=PROGRESS_CHUNK, progress=progress)
+                result = dataclasses.replace(result, sobol=s)
+            files = render_montecarlo_files(
+                result,
+                png=bool(want_png),
+                png_kpis=list(map(str, result.summary.index[:PNG_KPIS])),
+                excel=excel,
+                samples_csv=samples_csv,
+            )
+        folder = out_dir / folder_name(result.scenario) / "montecarlo"
+        write_files(folder, files)
+        if as_json:
+            sys.stdout.write(json_text(result.document()))
+            return
+        if not quiet:
+            out.print(summary_table(result))
+            for line in _headline_lines(result):
+                out.print(line, highlight=False, soft_wrap=True)
+            out.print(f"outputs written to {folder}/")
+
+    guard(go)

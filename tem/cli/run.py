@@ -1,0 +1,241 @@
+"""Commands ``tem run``, ``tem validate``, ``tem schema`` and ``tem version``.
+
+User mistakes (bad assumptions, bad ``--set``) print a clear message on stderr and exit with code 2, with no
+traceback and no output written. Every output of a scenario is rendered in memory first and then written by
+:func:`tem.exports.writer.write_files` (temporary name, then an atomic rename); an output that cannot be
+written (read-only or full disk, a file open in Excel, a file where a folder should be) is reported without a
+traceback with exit code 1.
+
+Renderers: ``tem.exports.workbook.build.render_workbook`` (``<scenario>.xlsx``, off with ``--no-excel``),
+``tem.exports.charts.files.render_charts`` (``charts/``) and ``tem.exports.report.page.render_report``
+(``report.html``), both off with ``--no-charts``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from tem import __version__
+from tem.cli.common import app, err, folder_name, guard, json_text, out, parse_sets
+from tem.errors import AssumptionError, Problem, TemError
+
+if TYPE_CHECKING:  # the renderers, the engine and pandas are imported when a command needs them
+    from rich.table import Table
+
+    from tem.assumptions.schema import Assumptions
+    from tem.model.results import Result
+
+
+@dataclass(frozen=True)
+class OutputOptions:
+    """Which optional outputs ``tem run`` makes (each only when its renderer module exists)."""
+
+    excel: bool = True
+    charts: bool = True
+    png: bool | None = None  # None: PNG when a browser is available, else HTML only with a warning
+
+
+def kpi_document(result: Result, manifest: dict[str, Any]) -> dict[str, Any]:
+    """The content of ``kpis.json`` (and of ``--json``): scenario, KPIs and a provenance summary."""
+    from tem.exports.manifest import jsonable, provenance_summary
+
+    return {"scenario": result.name, "kpis": jsonable(result.kpis), "provenance": provenance_summary(manifest)}
+
+
+def render_outputs(
+    result: Result, a: Assumptions, options: OutputOptions = OutputOptions()
+) -> tuple[dict[str, bytes | str], dict[str, Any]]:
+    """Every output file of one scenario, rendered in memory: (relative name -> content, KPI document).
+
+    ``manifest.json`` comes last and lists every other file with its SHA-256, so a reader can tell which
+    files in the folder belong to this run.
+    """
+    from tem.exports.manifest import build_manifest, resolved_yaml, with_outputs
+
+    manifest = build_manifest(a, result)
+    document = kpi_document(result, manifest)
+    files: dict[str, bytes | str] = {
+        "statement.csv": result.statement.to_csv(float_format="%.10g"),
+        "unit_costs.csv": result.unit_costs.to_csv(float_format="%.10g"),
+        "tidy.csv": result.to_frame().to_csv(index=False, float_format="%.10g"),
+        "resolved.yaml": resolved_yaml(a),
+    }
+    if options.charts:
+        from tem.exports.charts.figures import all_figures
+        from tem.exports.charts.files import html_files, merge_charts, start_pngs
+        from tem.exports.charts.png import png_available
+        from tem.exports.report.page import render_report
+
+        png = options.png
+        if png is None:
+            png, why = png_available()
+            if not png:
+                err.print(f"[yellow]note:[/] PNG charts skipped ({why}); HTML charts are written.", highlight=False)
+        figures = all_figures(result)
+        pngs = start_pngs(figures) if png else None  # drawn by the browser while the files below are rendered
+        html = html_files(figures)
+        report = render_report(result, manifest, figures)
+    if options.excel:
+        from tem.exports.workbook.build import render_workbook
+
+        files[f"{folder_name(result.name)}.xlsx"] = render_workbook(result, a, manifest)
+    if options.charts:
+        files.update(merge_charts(html, pngs.result() if pngs is not None else None))
+        files["report.html"] = report
+    files["kpis.json"] = json_text(document)
+    files["manifest.json"] = json_text(with_outputs(manifest, files))
+    return files, document
+
+
+def write_run_outputs(result: Result, a: Assumptions, out_dir: Path, options: OutputOptions = OutputOptions()) -> Path:
+    """Render every output in memory, then write them atomically into ``out_dir/<scenario>/``."""
+    from tem.exports.writer import write_files
+
+    files, _ = render_outputs(result, a, options)
+    folder = out_dir / folder_name(result.name)
+    write_files(folder, files)
+    return folder
+
+
+def _check_distinct_folders(loaded: list[tuple[Path, Assumptions]]) -> None:
+    first: dict[str, Path] = {}
+    problems = []
+    for path, a in loaded:
+        folder = folder_name(a.name)
+        if folder in first:
+            problems.append(
+                Problem(
+                    str(path),
+                    None,
+                    "name",
+                    f"scenario {a.name!r} would write to the same output folder {folder!r} as {first[folder]};"
+                    " give each scenario its own name",
+                )
+            )
+        first.setdefault(folder, path)
+    if problems:
+        raise AssumptionError(problems)
+
+
+def kpi_table(result: Result) -> Table:
+    """The KPI table ``tem run`` prints: catalogue labels, values with units ("none" where a KPI has no value)."""
+    from rich.table import Table
+
+    from tem import catalogue
+
+    table = Table(title=f"{result.name}: KPIs", show_header=True, header_style="bold")
+    table.add_column("KPI")
+    table.add_column("value", justify="right")
+    k = result.kpis
+    for key in catalogue.HEADLINE_KPIS:
+        table.add_row(catalogue.label(key), catalogue.format_value(key, k.get(key), with_unit=True))
+    for fy, share in k["dva_share_by_fy"].items():
+        table.add_row(f"DVA share {fy}", catalogue.format_value("dva_share", share))
+    return table
+
+
+@app.command("run")
+def run_cmd(
+    files: Annotated[list[Path] | None, typer.Argument(help="Assumption files (default assumptions/base.yaml).")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Override PATH=VALUE (repeatable).")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder (one subfolder per scenario).")] = Path("outputs"),
+    as_json: Annotated[bool, typer.Option("--json", help="Print the KPIs as JSON on stdout.")] = False,
+    excel: Annotated[bool, typer.Option("--excel/--no-excel", help="Write the Excel workbook <scenario>.xlsx.")] = True,
+    charts: Annotated[bool, typer.Option("--charts/--no-charts", help="Write charts/ and report.html.")] = True,
+    png: Annotated[
+        bool | None,
+        typer.Option("--png/--no-png", help="Charts as PNG too (default: when Chromium is installed; --png insists)."),
+    ] = None,
+) -> None:
+    """Run scenarios; per scenario write statement.csv, unit_costs.csv, tidy.csv, kpis.json, manifest.json, resolved.yaml.
+
+    Also the workbook <scenario>.xlsx, charts/ and report.html when those renderers are installed.
+
+    All files of a scenario are rendered before any is written; each replaces its old version only when complete.
+
+    Exit code 2: a mistake in the assumptions or --set (nothing written). Exit code 1: an output cannot be written.
+    """
+    options = OutputOptions(excel=excel, charts=charts, png=png)
+
+    def go() -> None:
+        from tem.api import run as run_model
+        from tem.assumptions.loader import load as load_file
+        from tem.exports.writer import write_files
+
+        overrides = parse_sets(set_ or [])
+        paths = files or [Path("assumptions/base.yaml")]
+        # every file validated before anything is rendered or written
+        loaded = [(p, load_file(p, overrides, override_source="--set")) for p in paths]
+        _check_distinct_folders(loaded)
+        if charts and png is not False:
+            from tem.exports.charts.png import start_in_background
+
+            start_in_background()  # the browser starts while the model runs and the other files are rendered
+        rendered = []
+        for _, a in loaded:
+            result = run_model(a)
+            rendered.append((result, *render_outputs(result, a, options)))
+        for result, outputs, _document in rendered:
+            folder = out_dir / folder_name(result.name)
+            write_files(folder, outputs)
+            if not as_json:
+                out.print(kpi_table(result))
+                out.print(f"outputs written to {folder}/")
+        if as_json:
+            documents = [document for _, _, document in rendered]
+            payload: Any = documents[0] if len(documents) == 1 else documents
+            sys.stdout.write(json_text(payload))
+
+    guard(go)
+
+
+@app.command("validate")
+def validate_cmd(files: Annotated[list[Path], typer.Argument(help="Assumption files to check.")]) -> None:
+    """Check assumption files; report every problem (exit code 2 if any)."""
+    from tem.assumptions.loader import load as load_file
+
+    failed = False
+    for p in files:
+        try:
+            a = load_file(p)
+            out.print(
+                f"[green]ok[/] {p} ({a.name}, {a.timeline.horizon_years} years from FY{a.timeline.first_fy % 100:02d})"
+            )
+        except TemError as exc:
+            failed = True
+            err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+    if failed:
+        raise typer.Exit(2)
+
+
+@app.command("schema")
+def schema_cmd(
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+) -> None:
+    """Write the JSON Schema of assumption files (for editor autocompletion)."""
+    from tem.assumptions.schema import Assumptions
+    from tem.exports.writer import write_files
+
+    text = json.dumps(Assumptions.model_json_schema(), indent=2) + "\n"
+
+    def go() -> None:
+        if output is None:
+            sys.stdout.write(text)
+        else:
+            write_files(output.parent, {output.name: text})
+
+    guard(go)
+
+
+@app.command("version")
+def version_cmd() -> None:
+    """Print the model version."""
+    out.print(__version__)
+
+

@@ -1,0 +1,189 @@
+"""``tem sweep`` (tornado, spider, data table) and ``tem goalseek`` (breakeven of one input)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any, cast
+
+import typer
+
+from tem import catalogue
+from tem.cli.common import app, err, folder_name, guard, out, parse_sets
+from tem.errors import BatchInputError
+
+DEFAULT_SPEC = Path("assumptions/sweeps/tornado.yaml")
+
+
+def _axis(text: str) -> Any:
+    """'path:low:high:steps' -> a data-table axis."""
+    from tem.analysis.sensitivity.sweeps import axis
+
+    parts = text.split(":")
+    if len(parts) != 4:
+        raise BatchInputError(
+            f"--data-table axis {text!r}: write PATH:LOW:HIGH:STEPS, e.g. timeline.discount_rate:0.1:0.15:11"
+        )
+    try:
+        return axis(parts[0], low=float(parts[1]), high=float(parts[2]), steps=int(parts[3]))
+    except ValueError:
+        raise BatchInputError(f"--data-table axis {text!r}: LOW, HIGH and STEPS must be numbers") from None
+
+
+def _charts(figures: dict[str, Any], png: bool) -> dict[str, bytes]:
+    import plotly.io as pio
+    from plotly.offline import get_plotlyjs
+
+    from tem.exports.charts.png import figure_png
+
+    files: dict[str, bytes] = {"charts/plotly.min.js": get_plotlyjs().encode()}
+    for name, fig in figures.items():
+        files[f"charts/{name}.html"] = pio.to_html(fig, include_plotlyjs="directory", full_html=True).encode()
+        if png:
+            files[f"charts/{name}.png"] = figure_png(fig, 1200, 700, 1)
+    return files
+
+
+@app.command("sweep")
+def sweep_cmd(
+    file: Annotated[Path, typer.Argument(help="Assumption file.")] = Path("assumptions/base.yaml"),
+    spec_path: Annotated[Path, typer.Option("--spec", help="Sweep specification.")] = DEFAULT_SPEC,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Override PATH=VALUE (repeatable).")] = None,
+    kpi: Annotated[list[str] | None, typer.Option("--kpi", help="KPI(s) to report (default: the spec's).")] = None,
+    table_x: Annotated[
+        str | None, typer.Option("--x", help="Data table columns: PATH:LOW:HIGH:STEPS (<= 50 steps).")
+    ] = None,
+    table_y: Annotated[str | None, typer.Option("--y", help="Data table rows: PATH:LOW:HIGH:STEPS.")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("outputs"),
+    as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON on stdout.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress display.")] = False,
+) -> None:
+    """Tornado and spider for every KPI of the spec (and a two-way data table with --x and --y); writes
+    outputs/<scenario>/sweep/ (workbook, charts, CSVs, manifest)."""
+
+    def go() -> None:
+        from rich.table import Table
+
+        from tem.analysis.sensitivity.export import (
+            heatmap_figure,
+            render_sensitivity_workbook,
+            spider_figure,
+            tornado_figure,
+        )
+        from tem.analysis.sensitivity.spec import SweepSpec
+        from tem.analysis.sensitivity.sweeps import data_table, spider, tornado
+        from tem.analysis.specio import load_spec
+        from tem.api import run as run_model
+        from tem.assumptions.loader import load as load_file
+        from tem.exports.charts.png import png_available
+        from tem.exports.manifest import build_manifest, jsonable, with_outputs
+        from tem.exports.writer import write_files
+
+        a = load_file(file, parse_sets(set_ or []), override_source="--set")
+        spec = load_spec(spec_path, SweepSpec)
+        kpis = kpi or spec.kpis
+        if (table_x is None) != (table_y is None):
+            raise BatchInputError("a data table needs both --x and --y")
+        with err.status("sweeping...", spinner="dots") if not quiet else _null():
+            tornadoes = tornado(a, spec, kpis)
+            spiders = {k: spider(a, spec, k) for k in kpis}
+            grids = {kpis[0]: data_table(a, _axis(table_x), _axis(table_y), kpis[0])} if table_x and table_y else {}
+        png = png_available()[0]
+        figures: dict[str, Any] = {f"tornado_{k}": tornado_figure(t, a.name) for k, t in tornadoes.items()}
+        figures |= {f"spider_{k}": spider_figure(s, k, a.name) for k, s in spiders.items()}
+        figures |= {f"data_table_{k}": heatmap_figure(g, k, a.name) for k, g in grids.items()}
+        files: dict[str, bytes | str] = {"sensitivity.xlsx": render_sensitivity_workbook(a.name, tornadoes, spiders, grids)}
+        files.update(_charts(figures, png))
+        for k, t in tornadoes.items():
+            files[f"tornado_{k}.csv"] = t.table.to_csv(index=False)
+            files[f"spider_{k}.csv"] = spiders[k].to_csv()
+        for k, g in grids.items():
+            files[f"data_table_{k}.csv"] = g.to_csv()
+        manifest = build_manifest(a, run_model(a))
+        manifest["sweep_spec"] = {"path": str(spec_path), "sha256": hashlib.sha256(spec_path.read_bytes()).hexdigest()}
+        files["manifest.json"] = json.dumps(jsonable(with_outputs(manifest, files)), indent=2) + "\n"
+        folder = out_dir / folder_name(a.name) / "sweep"
+        write_files(folder, files)
+        payload = {k: {"base": t.base, "tornado": t.table.to_dict(orient="records")} for k, t in tornadoes.items()}
+        if as_json:
+            sys.stdout.write(json.dumps(jsonable(payload), indent=2) + "\n")
+            return
+        for k, t in tornadoes.items():
+            base = catalogue.format_value(k, t.base, with_unit=True)
+            table = Table(title=f"{a.name}: tornado of {catalogue.label(k)} (base {base})")
+            unit = catalogue.unit(k)
+            for col in ("parameter", "low input", "high input", f"{unit} at low", f"{unit} at high", "swing"):
+                table.add_column(col, justify="left" if col == "parameter" else "right")
+            for r in t.table.head(12).itertuples():
+                table.add_row(
+                    str(r.label),
+                    f"{r.low_input:,.4g}",
+                    f"{r.high_input:,.4g}",
+                    catalogue.format_value(k, cast(float, r.kpi_low)),
+                    catalogue.format_value(k, cast(float, r.kpi_high)),
+                    catalogue.format_value(k, cast(float, r.swing))
+                    if catalogue.kpi(k).kind != "fy"
+                    else f"{r.swing:,.0f} years",
+                )
+            out.print(table)
+        out.print(f"outputs written to {folder}/")
+
+    guard(go)
+
+
+@app.command("goalseek")
+def goalseek_cmd(
+    file: Annotated[Path, typer.Argument(help="Assumption file.")] = Path("assumptions/base.yaml"),
+    path: Annotated[
+        str, typer.Option("--path", help="Input to solve for (dotted path).")
+    ] = "cells.imported.fob_price_usd_per_kwh",
+    kpi: Annotated[str, typer.Option("--kpi", help="KPI to reach.")] = "incremental_npv_vs_import_inr_cr",
+    target: Annotated[float, typer.Option("--target", help="Value the KPI must reach.")] = 0.0,
+    low: Annotated[float, typer.Option("--low", help="Search from this input value.")] = 20.0,
+    high: Annotated[float, typer.Option("--high", help="Search up to this input value.")] = 120.0,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Override PATH=VALUE (repeatable).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")] = False,
+) -> None:
+    """The value of one input at which a KPI reaches a target (default: the imported cell price at which
+    localizing adds nothing to NPV). Exit code 2 with the KPI range found when no value in the range works."""
+
+    def go() -> None:
+        from tem.analysis.sensitivity.goalseek import goal_seek
+        from tem.assumptions.loader import load as load_file
+        from tem.exports.manifest import jsonable
+
+        a = load_file(file, parse_sets(set_ or []), override_source="--set")
+        r = goal_seek(a, path, kpi, target, low, high)
+        doc = {
+            "path": r.path,
+            "kpi": r.kpi,
+            "target": r.target,
+            "value": r.value,
+            "kpi_at_value": r.kpi_at_value,
+            "base_value": r.base_value,
+            "base_kpi": r.base_kpi,
+            "evaluations": r.evaluations,
+        }
+        if as_json:
+            sys.stdout.write(json.dumps(jsonable(doc), indent=2) + "\n")
+            return
+        out.print(
+            f"{catalogue.label(kpi)} reaches {catalogue.format_value(kpi, target, with_unit=True)} at {path} = "
+            f"[bold]{r.value:,.6g}[/] (base {r.base_value:,.6g} gives "
+            f"{catalogue.format_value(kpi, r.base_kpi, with_unit=True)}; {r.evaluations} evaluations)"
+        )
+
+    guard(go)
+
+
+class _null:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+__all__ = ["goalseek_cmd", "sweep_cmd"]

@@ -1,0 +1,173 @@
+"""PNG export of plotly figures through kaleido 1.x and a Chromium-based browser found on this machine.
+
+kaleido drives a headless browser. Starting one costs seconds, so the first PNG starts kaleido's sync server
+(one browser kept for the life of the process, closed by kaleido at exit) and later PNGs take about 0.2 s.
+A command that will draw PNGs calls :func:`start_in_background` first thing, so the browser starts while the
+model runs and the other files are rendered; :func:`pngs_in_background` draws a set of figures on a helper
+thread (the browser does the work in its own process, so the main thread keeps rendering meanwhile).
+Nothing is downloaded: the browser must be installed (Debian/Ubuntu: ``apt-get install chromium``), or named
+by the ``BROWSER_PATH`` environment variable.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import threading
+import warnings
+from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+from tem.errors import TemError
+
+if TYPE_CHECKING:  # plotly is imported when a figure is drawn, so the browser can start before it loads
+    import plotly.graph_objects as go
+
+INSTALL_HINT = (
+    "install a Chromium-based browser (Debian/Ubuntu: `apt-get install chromium`) and the kaleido package "
+    '(`pip install "kaleido>=1,<2"`), or set BROWSER_PATH to a Chrome/Chromium executable; '
+    "HTML charts need neither"
+)
+
+_server_lock = threading.Lock()
+_server_state: dict[str, str | None] = {"started": None, "broken": None}
+START_TIMEOUT_S = 60.0
+
+
+class PngUnavailableError(TemError):
+    """PNG charts cannot be made here: no kaleido or no Chromium-based browser, or the browser failed."""
+
+
+def find_browser() -> str | None:
+    """Path of the Chromium-based browser kaleido would use (``BROWSER_PATH`` first, then PATH and the usual
+    install locations), or None."""
+    if importlib.util.find_spec("choreographer") is None:
+        return None
+    from choreographer.browsers import Chromium
+
+    path = Chromium.find_browser(skip_local=False)
+    if path and os.path.isfile(path) and os.access(path, os.X_OK):
+        return str(path)
+    return None
+
+
+def png_available() -> tuple[bool, str]:
+    """(True, browser path) when PNGs can be rendered, else (False, what is missing and how to install it)."""
+    if importlib.util.find_spec("kaleido") is None:
+        return False, f"PNG charts need the kaleido package: {INSTALL_HINT}"
+    path = find_browser()
+    if path is None:
+        return False, f"PNG charts need a Chromium-based browser and none was found: {INSTALL_HINT}"
+    return True, path
+
+
+def _start_server() -> None:
+    """Start kaleido's browser once per process, then draw a tiny figure to prove it works.
+
+    kaleido's server thread dies quietly when the browser cannot start, and every later request would then wait
+    forever; so the browser is looked for first, and the first drawing runs in a helper thread with a time limit.
+    """
+    with _server_lock:
+        if _server_state["broken"]:
+            raise PngUnavailableError(_server_state["broken"])
+        if _server_state["started"]:
+            return
+        ok, why = png_available()
+        if not ok:
+            raise PngUnavailableError(why)
+        import kaleido
+
+        kaleido.start_sync_server(silence_warnings=True)
+        outcome: list[BaseException | bytes] = []
+        probe = threading.Thread(target=_probe, args=(outcome,), daemon=True, name="tem-kaleido-probe")
+        probe.start()
+        probe.join(START_TIMEOUT_S)
+        first = outcome[0] if outcome else None
+        if not isinstance(first, bytes):
+            detail = str(first) if first is not None else f"no answer within {START_TIMEOUT_S:.0f} s"
+            _server_state["broken"] = f"the browser at {why} did not render a test figure ({detail}); {INSTALL_HINT}"
+            raise PngUnavailableError(_server_state["broken"])
+        _server_state["started"] = why
+
+
+def start_in_background() -> None:
+    """Start the browser on a helper thread now, so it is ready when the first PNG is drawn (no-op when started).
+
+    The thread is not a daemon: a command that ends early (an output cannot be written, an interrupt) waits for
+    the start to finish, so kaleido's exit handler closes the browser and its profile folder is removed
+    cleanly. Call it once the inputs are known to be good. Nothing is reported here: a browser that is missing
+    or fails is reported by the first :func:`figure_png`, exactly as without the early start. The modules both
+    threads use (plotly's, the browser finder's) are imported here first, on the caller's thread, so the two
+    threads never import the same module at once.
+    """
+    if not png_available()[0]:
+        return
+    import plotly.io
+    import plotly.utils
+
+    del plotly
+
+    with _server_lock:
+        if _server_state["started"] or _server_state["broken"] or _background:
+            return
+        thread = threading.Thread(target=_start_quietly, daemon=False, name="tem-browser-start")
+        _background.append(thread)
+    thread.start()
+
+
+_background: list[threading.Thread] = []
+
+
+def _start_quietly() -> None:
+    try:
+        _start_server()
+    except PngUnavailableError:
+        pass  # the first figure_png says why
+    except Exception as exc:  # whatever kaleido raised: kept for the first figure_png, never a thread traceback
+        with _server_lock:
+            _server_state["broken"] = f"the browser did not start ({exc}); {INSTALL_HINT}"
+
+
+def _probe(outcome: list[BaseException | bytes]) -> None:
+    try:
+        outcome.append(_to_png({"data": [], "layout": {}}, 10, 10, 1))
+    except Exception as exc:  # reported by the caller, whatever kaleido raised
+        outcome.append(exc)
+
+
+def _to_png(fig: go.Figure | Mapping[str, Any], width: int, height: int, scale: float) -> bytes:
+    import plotly.io as pio
+
+    with warnings.catch_warnings():
+        # plotly passes options the long-lived server does not take; harmless, and said on every figure.
+        warnings.filterwarnings("ignore", message="The kopts argument is ignored if using a server", category=UserWarning)
+        # a plain dict comes from Figure.to_dict() of a validated figure: no second validation
+        validate = not isinstance(fig, Mapping)
+        return bytes(pio.to_image(fig, format="png", width=width, height=height, scale=scale, validate=validate))
+
+
+def figure_png(fig: go.Figure | Mapping[str, Any], width: int, height: int, scale: float = 1) -> bytes:
+    """PNG bytes of a figure (or of its ``Figure.to_dict()``) at ``width`` x ``height`` CSS pixels times ``scale``."""
+    _start_server()
+    try:
+        return _to_png(fig, width, height, scale)
+    except (RuntimeError, OSError) as exc:
+        raise PngUnavailableError(f"PNG rendering failed ({exc}); {INSTALL_HINT}") from exc
+
+
+def pngs_in_background(
+    figures: Mapping[str, go.Figure], width: int, height: int, scale: float = 1
+) -> Future[dict[str, bytes]]:
+    """Draw ``figures`` as PNGs on a helper thread; ``.result()`` gives PNG bytes by name (or raises what
+    :func:`figure_png` raised).
+
+    The figures are copied to plain dicts here, on the caller's thread, so the helper shares no plotly object
+    with code that keeps using them; the PNGs are the same bytes as :func:`figure_png` of each figure.
+    """
+    specs = {name: fig.to_dict() for name, fig in figures.items()}
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tem-png")
+    try:
+        return pool.submit(lambda: {name: figure_png(spec, width, height, scale) for name, spec in specs.items()})
+    finally:
+        pool.shutdown(wait=False)

@@ -1,0 +1,267 @@
+"""The Excel workbook for board decks: a FAST-style live-formula model that reproduces the Python numbers.
+
+Sheets: Cover (scenario, provenance, headline KPIs, conventions), Inputs (every input, styled as input),
+Calculations (the model as formulas, one per row across the timeline), Statement and Unit costs (board
+views linking to Calculations), KPIs (formulas), Checks (the Python values beside the formulas, one overall
+check cell). The file asks for a full recalculation on load, so Excel or LibreOffice shows computed numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+from typing import Any
+
+import numpy as np
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, LineChart, Reference, Series
+from openpyxl.workbook.properties import CalcProperties
+from openpyxl.worksheet.worksheet import Worksheet
+
+from tem import __version__
+from tem.assumptions.schema import Assumptions
+from tem.exports.workbook.calc import CalcSheet, volume_rows
+from tem.exports.workbook.calc_cash import cash_rows, operation_rows, tax_rows
+from tem.exports.workbook.calc_costs import capex_rows, unit_cost_rows
+from tem.exports.workbook.grid import FIRST_COL, SCALAR_COL, Grid, InputRef
+from tem.exports.workbook.inputs_sheet import write_inputs
+from tem.exports.workbook.style import HEADER, INPUT_FILL, INPUT_FONT, KPI_FONT, SECTION, TITLE, put_text
+from tem.exports.workbook.summary import write_checks, write_kpis, write_statement, write_unit_costs
+from tem.model.results import Result
+
+Expectations = dict[tuple[str, int, int], float]
+CONVENTIONS = [
+    "Money in INR crore (1 crore = 10 million rupees) unless a unit says otherwise; per-kWh costs in INR/kWh or USD/kWh.",
+    "FY = Indian fiscal year April-March; FY26 = April 2025 to March 2026.",
+    "Cash flows at year end; valuation at the start of the first FY (mid-year discounting if set on Inputs).",
+    "Statement: money in positive, money out negative. Inputs: blue on light yellow. Calculations: black formulas.",
+    "Change any blue input: every formula, the statement and the KPIs recalculate.",
+]
+
+
+def build_workbook(
+    result: Result, assumptions: Assumptions, manifest: dict[str, Any] | None = None
+) -> tuple[Workbook, Expectations]:
+    """The workbook and, for every formula cell with an engine counterpart, the engine's value."""
+    o = result.outcome
+    inp = o.inputs
+    grid = Grid(inp.structure.n_years)
+    wb = Workbook()
+    cover = wb.active
+    assert cover is not None
+    cover.title = "Cover"
+    ws_in = wb.create_sheet("Inputs")
+    ws_calc = wb.create_sheet("Calculations")
+    ws_st = wb.create_sheet("Statement")
+    ws_uc = wb.create_sheet("Unit costs")
+    ws_kpi = wb.create_sheet("KPIs")
+    ws_chk = wb.create_sheet("Checks")
+
+    write_inputs(ws_in, assumptions, inp, grid)
+    _counterfactual_inputs(ws_in, grid, result)
+    calc = CalcSheet(ws_calc, grid, o)
+    _calc_header(ws_calc, grid, result)
+    calc.row("t", "Year index", "years", f"COLUMN()-COLUMN(${grid.col(0)}$1)", np.arange(grid.n_years, dtype=float))
+    calc.row("fy", "Fiscal year", "FY", "{in:timeline.first_fy}+{t}", inp.fiscal_years.astype(float))
+    volume_rows(calc, inp, o)
+    unit_cost_rows(calc, inp, o)
+    capex_rows(calc, inp, o)
+    operation_rows(calc, inp, o)
+    tax_rows(calc, inp, o)
+    cash_rows(calc, inp, o)
+    ws_calc.freeze_panes = ws_calc.cell(4, FIRST_COL)
+
+    expect: Expectations = {("Calculations", r, c): v for (r, c), v in calc.expect.items()}
+    st_rows = write_statement(ws_st, grid, calc, result, expect)
+    uc_rows = write_unit_costs(ws_uc, grid, result, expect)
+    kpi_rows = write_kpis(ws_kpi, grid, result, expect)
+    check_cell = write_checks(ws_chk, grid, calc, kpi_rows, expect)
+    _cover(cover, result, assumptions, manifest, kpi_rows, check_cell)
+    _charts(ws_st, ws_uc, grid, st_rows, uc_rows)
+    for ws in (ws_in, ws_calc, ws_st, ws_uc, ws_chk):
+        _layout(ws, grid)
+    for ws in (ws_kpi, cover):
+        _print_setup(ws)
+    wb.calculation = CalcProperties(fullCalcOnLoad=True)
+    return wb, expect
+
+
+def render_workbook(result: Result, assumptions: Assumptions, manifest: dict[str, Any] | None = None) -> bytes:
+    """The workbook as .xlsx bytes (written by the caller, atomically)."""
+    wb, _ = build_workbook(result, assumptions, manifest)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def _calc_header(ws: Worksheet, grid: Grid, result: Result) -> None:
+    ws.cell(1, 1, f"{result.name}: calculations (live formulas over Inputs)").font = TITLE
+    for j, h in enumerate(["key", "line item", "unit"]):
+        ws.cell(3, 1 + j, h).font = HEADER
+    for t, fy in enumerate(result.fiscal_years):
+        ws.cell(3, FIRST_COL + t, fy).font = HEADER
+    ws.cell(2, 1, "References go to Inputs, to rows above, or to the previous column of a running balance.")
+
+
+def _counterfactual_inputs(ws: Worksheet, grid: Grid, result: Result) -> None:
+    """The import-only counterfactual is a second run of the engine; its results enter as inputs."""
+    r = ws.max_row + 2
+    ws.cell(r, 1, "Import-only counterfactual (computed by tem: the same demand met by imported cells)").font = SECTION
+    k = result.kpis
+    for key, label, unit in (
+        ("npv_inr_cr", "NPV of the import-only counterfactual", "INR crore"),
+        ("levelized_pack_cost_inr_per_kwh", "Levelized pack cost, import-only", "INR/kWh"),
+        ("forex_outflow_usd_m", "Forex outflow over the horizon, import-only", "USD million"),
+    ):
+        r += 1
+        value = {
+            "npv_inr_cr": k["npv_import_only_inr_cr"],
+            "levelized_pack_cost_inr_per_kwh": k["levelized_pack_cost_import_only_inr_per_kwh"],
+            "forex_outflow_usd_m": float(result.counterfactual.kpis["forex_outflow_usd_m"][0]),
+        }[key]
+        put_text(ws, r, 1, f"counterfactual.{key}")
+        put_text(ws, r, 2, label)
+        put_text(ws, r, 3, unit)
+        put_text(ws, r, 4, "result of tem's import-only run; not an assumption")
+        cell = ws.cell(r, SCALAR_COL, value)
+        cell.font, cell.fill = INPUT_FONT, INPUT_FILL
+        grid.inputs[f"counterfactual.{key}"] = InputRef(r, "scalar")
+
+
+def _cover(
+    ws: Worksheet, result: Result, a: Assumptions, manifest: dict[str, Any] | None, kpi_rows: dict[str, int], check_cell: str
+) -> None:
+    ws.cell(1, 1, "Battery localization program: techno-economic model").font = TITLE
+    rows: list[tuple[str, Any]] = [
+        ("Scenario", result.name),
+        ("Description", a.description),
+        ("Run date (UTC)", (manifest or {}).get("timestamp") or dt.datetime.now(dt.UTC).isoformat(timespec="seconds")),
+        ("Model version", f"tem {__version__}"),
+        ("Git commit", (manifest or {}).get("git_commit") or "n/a"),
+    ]
+    r = 3
+    for label, value in rows:
+        put_text(ws, r, 1, label).font = HEADER
+        put_text(ws, r, 2, value)
+        r += 1
+    r += 1
+    ws.cell(r, 1, "Assumption files (SHA-256)").font = SECTION
+    for path, sha in a.sources:
+        r += 1
+        put_text(ws, r, 1, path)
+        put_text(ws, r, 2, sha)
+    for path, value in a.overrides.items():
+        r += 1
+        put_text(ws, r, 1, f"override {path}")
+        put_text(ws, r, 2, repr(value))
+    r += 2
+    ws.cell(r, 1, "Headline KPIs (formulas, see KPIs)").font = SECTION
+    for key in (
+        "npv_inr_cr",
+        "irr",
+        "peak_funding_inr_cr",
+        "total_capex_inr_cr",
+        "levelized_pack_cost_inr_per_kwh",
+        "levelized_pack_cost_usd_per_kwh",
+        "incremental_npv_vs_import_inr_cr",
+        "crossover_fy",
+    ):
+        r += 1
+        kr = kpi_rows[key]
+        ws.cell(r, 1, f"=KPIs!A{kr}")
+        cell = ws.cell(r, 2, f"=KPIs!B{kr}")
+        cell.number_format = "0.0%" if key == "irr" else ("0" if key.endswith("_fy") else "#,##0.0")
+        ws.cell(r, 3, f"=KPIs!C{kr}")
+    r += 2
+    ws.cell(r, 1, "Model check (Python = formulas)").font = KPI_FONT
+    ws.cell(r, 2, f"={check_cell}").font = KPI_FONT
+    r += 2
+    ws.cell(r, 1, "Conventions").font = SECTION
+    for line in CONVENTIONS:
+        r += 1
+        put_text(ws, r, 1, line)
+    ws.column_dimensions["A"].width = 48
+    ws.column_dimensions["B"].width = 70
+
+
+def _series(ws: Worksheet, grid: Grid, row: int, title: str, smooth: bool = False) -> Series:
+    values = Reference(ws, min_col=FIRST_COL, max_col=FIRST_COL + grid.n_years - 1, min_row=row)
+    series = Series(values, title=title)
+    series.smooth = smooth
+    return series
+
+
+def _chart(chart: BarChart | LineChart, ws: Worksheet, grid: Grid, title: str, y_title: str) -> None:
+    chart.title = title
+    chart.y_axis.title = y_title
+    chart.set_categories(Reference(ws, min_col=FIRST_COL, max_col=FIRST_COL + grid.n_years - 1, min_row=3))
+    chart.height, chart.width = 9, 24
+    chart.x_axis.tickLblPos = "low"  # FY labels below the plot even when values are negative
+
+
+def _charts(ws_st: Worksheet, ws_uc: Worksheet, grid: Grid, st_rows: dict[str, int], uc_rows: dict[str, int]) -> None:
+    bars = BarChart()
+    bars.series.append(_series(ws_st, grid, st_rows["free_cash_flow"], "Free cash flow"))
+    line = LineChart()
+    line.series.append(_series(ws_st, grid, st_rows["cumulative_free_cash_flow"], "Cumulative free cash flow"))
+    _chart(bars, ws_st, grid, "Free cash flow and cumulative cash", "INR crore")
+    bars += line
+    anchor = ws_st.max_row + 3
+    ws_st.add_chart(bars, f"B{anchor}")
+
+    vol = BarChart()
+    vol.type, vol.grouping, vol.overlap = "col", "stacked", 100
+    for key, title in (
+        ("local_cells_gwh", "Cells made in India"),
+        ("imported_cells_gwh", "Cells imported"),
+        ("bought_in_packs_gwh", "Packs bought in"),
+    ):
+        vol.series.append(_series(ws_st, grid, st_rows[key], title))
+    _chart(vol, ws_st, grid, "Cells made in India vs imported", "GWh")
+    ws_st.add_chart(vol, f"B{anchor + 20}")
+
+    cost = LineChart()
+    for key, title in (
+        ("imported_cell_landed_inr_per_kwh", "Imported cell, landed"),
+        ("local_cell_variable_inr_per_kwh", "Local cell, variable cost"),
+        ("local_cell_full_inr_per_kwh", "Local cell, full cost"),
+    ):
+        cost.series.append(_series(ws_uc, grid, uc_rows[key], title))
+    _chart(cost, ws_uc, grid, "Cell cost: imported landed vs made in India", "INR/kWh")
+    anchor = ws_uc.max_row + 3
+    ws_uc.add_chart(cost, f"B{anchor}")
+
+    pack = BarChart()
+    pack.type, pack.grouping, pack.overlap = "col", "stacked", 100
+    for key, title in (
+        ("pack_cells_inr_per_kwh", "Cells"),
+        ("pack_non_cell_imported_inr_per_kwh", "Non-cell parts imported"),
+        ("pack_non_cell_local_inr_per_kwh", "Non-cell parts local"),
+        ("pack_assembly_inr_per_kwh", "Assembly"),
+    ):
+        pack.series.append(_series(ws_uc, grid, uc_rows[key], title))
+    _chart(pack, ws_uc, grid, "Pack made in India: cost per kWh by component", "INR/kWh")
+    ws_uc.add_chart(pack, f"B{anchor + 20}")
+
+
+def _layout(ws: Worksheet, grid: Grid) -> None:
+    widths = {"A": 30, "B": 46, "C": 12, "D": 30, "E": 14, "F": 2}
+    for col, w in widths.items():
+        ws.column_dimensions[col].width = w
+    for t in range(grid.n_years):
+        ws.column_dimensions[grid.col(t)].width = 11
+    _print_setup(ws)
+    ws.print_title_cols = "A:C"
+
+
+def _print_setup(ws: Worksheet) -> None:
+    """Landscape, fit to one page wide (board packs)."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def is_missing(x: float) -> bool:
+    return math.isnan(x)

@@ -1,0 +1,199 @@
+"""The Calculations sheet: the whole model as live Excel formulas, one formula per row across the timeline.
+
+Rows follow the engine's order (volumes, unit costs, capex, operations, tax, cash flow). Every row refers to
+Inputs, to rows above it, or to the previous column of a balance (corkscrews: running totals, working
+capital, loss set-off). Each row carries the engine's value for the same line so that the Checks sheet and
+the tests can prove that a spreadsheet engine reproduces the Python numbers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from openpyxl.worksheet.worksheet import Worksheet
+
+from tem.exports.workbook.grid import FIRST_COL, Grid
+from tem.exports.workbook.style import SECTION, number_format, put_text
+from tem.model.engine import Outcome
+from tem.model.inputs import Inputs
+from tem.model.volumes import ramp_by_age
+
+Expect = dict[tuple[int, int], float]
+
+
+class CalcSheet:
+    """Appends calculation rows to a worksheet and records the Python value of every formula cell."""
+
+    def __init__(self, ws: Worksheet, grid: Grid, outcome: Outcome):
+        self.ws, self.grid, self.o = ws, grid, outcome
+        self.n = grid.n_years
+        self.next_row = 5
+        self.expect: Expect = {}
+        self.key_rows: list[str] = []
+
+    def section(self, title: str) -> None:
+        self.next_row += 1
+        self.ws.cell(self.next_row, 1, title).font = SECTION
+        self.next_row += 1
+
+    def row(
+        self, key: str, label: str, unit: str, template: str, expected: np.ndarray | float | None, key_row: bool = False
+    ) -> None:
+        r = self.next_row
+        self.grid.rows[key] = r
+        put_text(self.ws, r, 1, key)
+        put_text(self.ws, r, 2, label)
+        put_text(self.ws, r, 3, unit)
+        fmt = number_format(unit)
+        values = (
+            None
+            if expected is None
+            else np.broadcast_to(np.asarray(expected, dtype=float).reshape(-1)[-self.n :], (self.n,))
+        )
+        for t in range(self.n):
+            cell = self.ws.cell(r, FIRST_COL + t, self.grid.render(template, t))
+            cell.number_format = fmt
+            if values is not None:
+                self.expect[(r, FIRST_COL + t)] = float(values[t])
+        if key_row:
+            self.key_rows.append(key)
+        self.next_row += 1
+
+
+def first(a: np.ndarray) -> np.ndarray:
+    """Scenario 0 of an engine array, as (T,)."""
+    arr = np.asarray(a, dtype=float)
+    return arr[0] if arr.ndim == 2 else arr
+
+
+def _ramp(list_path: str, age_key: str) -> str:
+    """Value of a ramp list at an age (last value holds), 0 before the start."""
+    return f"IF({{{age_key}}}<0,0,INDEX({{in:{list_path}}},MIN({{{age_key}}},COUNT({{in:{list_path}}})-1)+1))"
+
+
+def volume_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
+    v = o.volumes
+    c.section("Volumes [GWh]")
+    for s in inp.structure.segments:
+        p = f"demand.{s}."
+        gwh = (
+            f"{{in:{p}units}}*{{in:{p}kwh_per_unit}}/{{c:kwh_per_gwh}}"
+            if inp.structure.segment_by_units[s]
+            else f"{{in:{p}volume_gwh}}"
+        )
+        c.row(f"demand_{s}", f"Demand: {s}", "GWh", f"IF({{fy}}>={{in:{p}start_fy}},{gwh},0)", first(v.demand_gwh[s]))
+    c.row(
+        "demand_total",
+        "Demand: total",
+        "GWh",
+        "+".join(f"{{demand_{s}}}" for s in inp.structure.segments),
+        first(v.demand_total_gwh),
+        True,
+    )
+    fy = first(inp.fiscal_years[None, :].astype(float))
+    for kind in ("pack_line", "cell_plant", "recycling"):
+        for ph in (p for p in inp.structure.phases if p.kind == kind):
+            p = f"capex.phases.{ph.name}."
+            age = fy - first(inp[p + "commissioning_fy"])
+            c.row(f"age_{ph.name}", f"Years in operation: {ph.name}", "years", f"{{fy}}-{{in:{p}commissioning_fy}}", age)
+            util = first(ramp_by_age(inp[p + "utilization_ramp"], age[None, :]))
+            c.row(
+                f"util_{ph.name}",
+                f"Utilization: {ph.name}",
+                "fraction",
+                _ramp(p + "utilization_ramp", f"age_{ph.name}"),
+                util,
+            )
+
+    def cap_sum(kind: str, ramped: bool) -> str:
+        terms = [
+            f"{{in:capex.phases.{ph.name}.capacity_gwh}}*" + (f"{{util_{ph.name}}}" if ramped else f"({{age_{ph.name}}}>=0)")
+            for ph in inp.structure.phases
+            if ph.kind == kind
+        ]
+        return "+".join(terms) if terms else "0"
+
+    c.row("pack_capacity", "Pack capacity (ramped)", "GWh", cap_sum("pack_line", True), first(v.pack_capacity_gwh))
+    c.row("pack_output", "Packs made in India", "GWh", "MIN({demand_total},{pack_capacity})", first(v.pack_output_gwh), True)
+    c.row(
+        "excess",
+        "Demand above pack capacity",
+        "GWh",
+        "{demand_total}-{pack_output}",
+        first(v.demand_total_gwh - v.pack_output_gwh),
+    )
+    c.row(
+        "bought_in",
+        "Packs bought in",
+        "GWh",
+        'IF({in:transition.overflow_policy}="import_packs",{excess},0)',
+        first(v.bought_in_packs_gwh),
+    )
+    c.row("unmet", "Demand not met", "GWh", "{excess}-{bought_in}", first(v.unmet_gwh))
+    c.row("delivered", "Packs delivered", "GWh", "{pack_output}+{bought_in}", first(v.delivered_gwh))
+    served = np.where(
+        first(v.demand_total_gwh) > 0,
+        first(v.delivered_gwh) / np.where(first(v.demand_total_gwh) > 0, first(v.demand_total_gwh), 1),
+        0.0,
+    )
+    c.row("served", "Share of demand served", "fraction", "IF({demand_total}>0,{delivered}/{demand_total},0)", served)
+    for s in inp.structure.segments:
+        c.row(f"met_{s}", f"Demand met: {s}", "GWh", f"{{demand_{s}}}*{{served}}", first(v.met_gwh[s]))
+    c.row("cells_required", "Cells required", "GWh", "{pack_output}/{in:pack.pack_yield}", first(v.cells_required_gwh))
+    local_age = fy - first(inp["transition.local_cells_start_fy"])
+    c.row("local_age", "Years of local cell production", "years", "{fy}-{in:transition.local_cells_start_fy}", local_age)
+    yr = first(inp["cells.local.yield_ramp"])
+    c.row(
+        "cell_yield",
+        "Cell yield",
+        "fraction",
+        "IF({local_age}>=0,INDEX({in:cells.local.yield_ramp},MIN({local_age},COUNT({in:cells.local.yield_ramp})-1)+1),"
+        "INDEX({in:cells.local.yield_ramp},1))",
+        first(v.cell_yield) if v.cell_yield.ndim else yr[0],
+    )
+    progress = np.clip((local_age + 1) / first(inp["transition.ramp_years"]), 0, 1)
+    c.row(
+        "local_progress",
+        "Ramp to the target local share",
+        "fraction",
+        "MIN(MAX(({local_age}+1)/{in:transition.ramp_years},0),1)",
+        progress,
+    )
+    c.row(
+        "local_target",
+        "Target local share",
+        "fraction",
+        "{in:transition.target_local_share}*{local_progress}",
+        first(v.local_target_share),
+    )
+    c.row("cell_nameplate", "Cell plant nameplate", "GWh", cap_sum("cell_plant", False), first(v.cell_nameplate_gwh))
+    c.row(
+        "cell_usable",
+        "Cell plant usable (ramped), cells started",
+        "GWh",
+        cap_sum("cell_plant", True),
+        first(v.cell_usable_started_gwh),
+    )
+    c.row(
+        "local_cells",
+        "Cells made in India (good)",
+        "GWh",
+        "IF({local_age}>=0,MIN({local_target}*{cells_required},{cell_usable}*{cell_yield}),0)",
+        first(v.local_cells_gwh),
+        True,
+    )
+    c.row("local_started", "Local cells started", "GWh", "{local_cells}/{cell_yield}", first(v.local_cells_started_gwh))
+    c.row("imported_cells", "Cells imported", "GWh", "{cells_required}-{local_cells}", first(v.imported_cells_gwh), True)
+    c.row(
+        "cell_utilization",
+        "Cell plant utilization",
+        "fraction",
+        "IF({cell_nameplate}>0,{local_started}/{cell_nameplate},0)",
+        first(v.cell_utilization),
+    )
+    c.row(
+        "recycling_capacity",
+        "Recycling capacity (ramped)",
+        "GWh",
+        cap_sum("recycling", True),
+        first(v.recycling_capacity_gwh),
+    )

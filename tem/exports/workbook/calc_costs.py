@@ -1,0 +1,280 @@
+"""Calculations rows for unit costs [INR/kWh] and capex phases [INR crore] (see calc)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tem.exports.workbook.calc import CalcSheet, first
+from tem.model.capex import straight_line, written_down_value
+from tem.model.engine import Outcome
+from tem.model.inputs import Inputs
+
+IMPORTED = "cells.imported."
+LOCAL = "cells.local."
+
+
+def unit_cost_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
+    uc = o.unit_costs
+    c.section("Unit costs [INR/kWh]")
+    c.row("fx", "Exchange rate", "INR per USD", "{in:timeline.inr_per_usd}", first(uc.inr_per_usd))
+    if inp.structure.fob_by_learning_curve:
+        lc = IMPORTED + "fob_learning_curve."
+        fob = (
+            f"MAX({{in:{lc}floor_usd_per_kwh}},{{in:{lc}start_usd_per_kwh}}*((1+{{in:{lc}cumulative_growth_rate}})^{{t}})"
+            f"^LOG(1-{{in:{lc}learning_rate}},2))"
+        )
+    else:
+        fob = f"{{in:{IMPORTED}fob_price_usd_per_kwh}}"
+    c.row("fob_usd", "Imported cell FOB", "USD/kWh", fob, first(uc.fob_usd_per_kwh))
+    weight = np.where(
+        first(o.volumes.demand_total_gwh) > 0,
+        first(o.volumes.demand_gwh["ess"]) / np.maximum(first(o.volumes.demand_total_gwh), 1e-300),
+        0.0,
+    )
+    c.row(
+        "ess_weight",
+        "ESS share of demand (duty mix)",
+        "fraction",
+        "IF({demand_total}>0,{demand_ess}/{demand_total},0)",
+        weight,
+    )
+    c.row(
+        "duty",
+        "Customs duty on imported cells (mix)",
+        "fraction",
+        f"(1-{{ess_weight}})*{{in:{IMPORTED}bcd_rate_vehicle}}+{{ess_weight}}*{{in:{IMPORTED}bcd_rate_ess}}",
+        first(uc.duty_rate),
+    )
+    parts = uc.imported_cell_parts
+    c.row("imp_fob", "Imported cell: FOB", "INR/kWh", "{fob_usd}*{fx}", first(parts["fob"]))
+    c.row(
+        "imp_freight",
+        "Imported cell: freight and insurance",
+        "INR/kWh",
+        f"{{imp_fob}}*{{in:{IMPORTED}freight_and_insurance_rate}}",
+        first(parts["freight_insurance"]),
+    )
+    c.row(
+        "imp_duty",
+        "Imported cell: customs duty (on CIF)",
+        "INR/kWh",
+        "({imp_fob}+{imp_freight})*{duty}",
+        first(parts["customs_duty"]),
+    )
+    c.row(
+        "imp_sws",
+        "Imported cell: social welfare surcharge",
+        "INR/kWh",
+        f"{{imp_duty}}*{{in:{IMPORTED}social_welfare_surcharge_rate}}",
+        first(parts["social_welfare_surcharge"]),
+    )
+    c.row(
+        "imp_logistics",
+        "Imported cell: logistics",
+        "INR/kWh",
+        f"{{in:{IMPORTED}logistics_inr_per_kwh}}",
+        first(parts["logistics"]),
+    )
+    c.row(
+        "imp_landed",
+        "Imported cell, landed",
+        "INR/kWh",
+        "{imp_fob}+{imp_freight}+{imp_duty}+{imp_sws}+{imp_logistics}",
+        first(uc.imported_cell),
+        True,
+    )
+
+    imp_keys, loc_keys = [], []
+    for g in inp.structure.materials:
+        p = f"{LOCAL}materials.{g}."
+        group_imported, group_local = uc.material_groups[g]
+        c.row(
+            f"mat_imp_{g}",
+            f"Material {g}: imported part, landed, per kWh started",
+            "INR/kWh",
+            f"(1-{{in:{p}local_share}})*{{in:{p}world_price_usd_per_kwh}}*{{fx}}*(1+{{in:{IMPORTED}freight_and_insurance_rate}})"
+            f"*(1+{{in:{p}bcd_rate}}*(1+{{in:{IMPORTED}social_welfare_surcharge_rate}}))",
+            first(group_imported),
+        )
+        c.row(
+            f"mat_loc_{g}",
+            f"Material {g}: local part, per kWh started",
+            "INR/kWh",
+            f"{{in:{p}local_share}}*{{in:{p}world_price_usd_per_kwh}}*{{fx}}*{{in:{p}local_price_factor}}",
+            first(group_local),
+        )
+        imp_keys.append(f"{{mat_imp_{g}}}")
+        loc_keys.append(f"{{mat_loc_{g}}}")
+    y = first(o.volumes.cell_yield)
+    lp = uc.local_cell_parts
+    c.row(
+        "mat_imp", "Materials imported, per kWh started", "INR/kWh", "+".join(imp_keys), first(lp["materials_imported"]) * y
+    )
+    c.row("mat_loc", "Materials local, per kWh started", "INR/kWh", "+".join(loc_keys), first(lp["materials_local"]) * y)
+    c.row(
+        "cum_local", "Cumulative local cells", "GWh", "SUM({local_cells:upto})", np.cumsum(first(o.volumes.local_cells_gwh))
+    )
+    lr, ref = LOCAL + "conversion_learning_rate", LOCAL + "conversion_reference_gwh"
+    learn = first(uc.learning_factor)
+    c.row(
+        "learn",
+        "Conversion learning factor",
+        "factor",
+        f"(MAX({{cum_local}},{{in:{ref}}})/{{in:{ref}}})^LOG(1-{{in:{lr}}},2)",
+        learn,
+    )
+    c.row(
+        "loc_mat_imp", "Local cell: materials imported", "INR/kWh", "{mat_imp}/{cell_yield}", first(lp["materials_imported"])
+    )
+    c.row("loc_mat_loc", "Local cell: materials local", "INR/kWh", "{mat_loc}/{cell_yield}", first(lp["materials_local"]))
+    for part in ("labour", "energy", "overhead"):
+        c.row(
+            f"loc_{part}",
+            f"Local cell: {part}",
+            "INR/kWh",
+            f"{{in:{LOCAL}{part}_inr_per_kwh}}*{{learn}}/{{cell_yield}}",
+            first(lp[part]),
+        )
+    c.row("loc_royalty", "Local cell: royalty", "INR/kWh", f"{{in:{LOCAL}royalty_usd_per_kwh}}*{{fx}}", first(lp["royalty"]))
+    c.row(
+        "local_cell",
+        "Local cell, variable cost",
+        "INR/kWh",
+        "{loc_mat_imp}+{loc_mat_loc}+{loc_labour}+{loc_energy}+{loc_overhead}+{loc_royalty}",
+        first(uc.local_cell),
+        True,
+    )
+    c.row(
+        "non_cell_imp",
+        "Pack: non-cell parts imported, landed",
+        "INR/kWh",
+        f"(1-{{in:pack.non_cell_local_share}})*{{in:pack.non_cell_bom_usd_per_kwh}}*{{fx}}*(1+{{in:{IMPORTED}freight_and_insurance_rate}})"
+        f"*(1+{{in:pack.non_cell_bcd_rate}}*(1+{{in:{IMPORTED}social_welfare_surcharge_rate}}))",
+        first(uc.non_cell_imported),
+    )
+    c.row(
+        "non_cell_loc",
+        "Pack: non-cell parts local",
+        "INR/kWh",
+        "{in:pack.non_cell_local_share}*{in:pack.non_cell_bom_usd_per_kwh}*{fx}*{in:pack.non_cell_local_price_factor}",
+        first(uc.non_cell_local),
+    )
+    c.row("assembly", "Pack: assembly", "INR/kWh", "{in:pack.assembly_inr_per_kwh}", first(uc.assembly))
+    c.row(
+        "bought_in_landed",
+        "Bought-in pack, landed",
+        "INR/kWh",
+        f"{{in:transition.bought_in_pack_fob_usd_per_kwh}}*{{fx}}*(1+{{in:{IMPORTED}freight_and_insurance_rate}})"
+        f"*(1+{{in:transition.bought_in_pack_bcd_rate}}*(1+{{in:{IMPORTED}social_welfare_surcharge_rate}}))+{{imp_logistics}}",
+        first(uc.bought_in_pack),
+    )
+
+
+def capex_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
+    cap = o.capex
+    c.section("Capex phases [INR crore]")
+    n = inp.structure.n_years
+    t = np.arange(n, dtype=float)
+    fy = first(inp.fiscal_years[None, :].astype(float))
+    infl = first(inp["timeline.inflation_rate"])
+    sums: dict[str, list[str]] = {
+        k: [] for k in ("spend", "maint", "fixed", "book", "taxdep", "imp", "cell_capex", "cell_fixed", "cell_book")
+    }
+    for ph in inp.structure.phases:
+        p = f"capex.phases.{ph.name}."
+        k = ph.name
+        capex = first(inp[p + "capex_inr_cr"])
+        age = fy - first(inp[p + "commissioning_fy"])
+        if f"age_{k}" not in c.grid.rows:
+            c.row(f"age_{k}", f"Years in operation: {k}", "years", f"{{fy}}-{{in:{p}commissioning_fy}}", age)
+        prof = f"{{in:{p}spend_profile}}"
+        c.row(
+            f"spend_{k}",
+            f"Capex: {k} ({ph.kind})",
+            "INR crore",
+            f"IF(AND({{age_{k}}}>=1-COUNT({prof}),{{age_{k}}}<=0),{{in:{p}capex_inr_cr}}*INDEX({prof},{{age_{k}}}+COUNT({prof})),0)",
+            first(cap.spend_by_phase[k]),
+        )
+        maint = np.where(age >= 1, capex * first(inp[p + "maintenance_capex_rate"]) * (1 + infl) ** age, 0.0)
+        c.row(
+            f"maint_{k}",
+            f"Maintenance capex: {k}",
+            "INR crore",
+            f"IF({{age_{k}}}>=1,{{in:{p}capex_inr_cr}}*{{in:{p}maintenance_capex_rate}}*(1+{{in:timeline.inflation_rate}})^{{age_{k}}},0)",
+            maint,
+        )
+        additions = np.where(age == 0, capex, 0.0) + maint
+        c.row(
+            f"add_{k}",
+            f"Put in service: {k}",
+            "INR crore",
+            f"IF({{age_{k}}}=0,{{in:{p}capex_inr_cr}},0)+{{maint_{k}}}",
+            additions,
+        )
+        fixed = np.where(age >= 0, first(inp[p + "fixed_opex_inr_cr"]) * (1 + infl) ** t, 0.0)
+        c.row(
+            f"fixed_{k}",
+            f"Fixed opex: {k}",
+            "INR crore",
+            f"IF({{age_{k}}}>=0,{{in:{p}fixed_opex_inr_cr}}*(1+{{in:timeline.inflation_rate}})^{{t}},0)",
+            fixed,
+        )
+        book = first(straight_line(additions[None, :], inp[p + "book_life_years"], inp[p + "residual_share"]))
+        c.row(
+            f"book_{k}",
+            f"Book depreciation: {k}",
+            "INR crore",
+            f"SUMPRODUCT({{add_{k}:upto}},--({{t}}-{{t:upto}}<{{in:{p}book_life_years}}))*(1-{{in:{p}residual_share}})/{{in:{p}book_life_years}}",
+            book,
+        )
+        half = np.where(age == 0, capex, 0.0) * first(inp[p + "tax_half_rate_first_year"])
+        tax = first(written_down_value(additions[None, :], inp[p + "tax_depreciation_rate"], half[None, :]))
+        rate = f"{{in:{p}tax_depreciation_rate}}"
+        c.row(
+            f"taxdep_{k}",
+            f"Tax depreciation (WDV): {k}",
+            "INR crore",
+            f"{rate}*SUMPRODUCT({{add_{k}:upto}},(1-{rate})^({{t}}-{{t:upto}}))"
+            # half the rate in the commissioning year: that year's dep falls by rate/2 x capex, and the block
+            # carried forward is larger by as much, which the later years depreciate at rate (1 - rate)^(age-1)
+            f"+{{in:{p}tax_half_rate_first_year}}/2*{rate}*{{in:{p}capex_inr_cr}}"
+            f"*IF({{age_{k}}}=0,-1,IF({{age_{k}}}>0,{rate}*(1-{rate})^({{age_{k}}}-1),0))",
+            tax,
+        )
+        sums["spend"].append(f"{{spend_{k}}}")
+        sums["maint"].append(f"{{maint_{k}}}")
+        sums["fixed"].append(f"{{fixed_{k}}}")
+        sums["book"].append(f"{{book_{k}}}")
+        sums["taxdep"].append(f"{{taxdep_{k}}}")
+        sums["imp"].append(f"{{spend_{k}}}*{{in:{p}import_share}}")
+        if ph.kind in ("cell_plant", "recycling"):
+            sums["cell_capex"].append(f"{{spend_{k}}}+{{maint_{k}}}")
+            sums["cell_fixed"].append(f"{{fixed_{k}}}")
+            sums["cell_book"].append(f"{{book_{k}}}")
+
+    def total(key: str) -> str:
+        return "+".join(sums[key]) if sums[key] else "0"
+
+    c.row("capex_spend", "Capex of phases", "INR crore", total("spend"), first(cap.spend_total), True)
+    c.row("capex_maint", "Maintenance capex", "INR crore", total("maint"), first(cap.maintenance))
+    c.row("fixed_opex", "Fixed opex of phases", "INR crore", total("fixed"), first(cap.fixed_opex))
+    c.row("book_dep", "Book depreciation", "INR crore", total("book"), first(cap.book_depreciation), True)
+    c.row("tax_dep", "Tax depreciation", "INR crore", total("taxdep"), first(cap.tax_depreciation))
+    c.row("capex_abroad", "Capex paid abroad", "INR crore", total("imp"), first(cap.import_spend))
+    c.row(
+        "cell_capex",
+        "Cell plants and recycling: capex and maintenance",
+        "INR crore",
+        total("cell_capex"),
+        first(cap.cell_capex),
+    )
+    c.row(
+        "cell_fixed", "Cell plants and recycling: fixed opex", "INR crore", total("cell_fixed"), first(cap.cell_fixed_opex)
+    )
+    c.row(
+        "cell_book",
+        "Cell plants and recycling: book depreciation",
+        "INR crore",
+        total("cell_book"),
+        first(cap.cell_book_depreciation),
+    )

@@ -1,0 +1,382 @@
+"""Board-facing sheets of the workbook: Statement, Unit costs, KPIs and Checks, all formulas over Calculations."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from openpyxl.worksheet.worksheet import Worksheet
+
+from tem.exports.workbook.calc import CalcSheet
+from tem.exports.workbook.grid import FIRST_COL, Grid
+from tem.exports.workbook.irr import write_irr
+from tem.exports.workbook.style import CHECK_FILL, HEADER, KPI_FONT, SECTION, TITLE, number_format, put_text
+from tem.model.results import Result
+
+Expect = dict[tuple[str, int, int], float]
+
+# (statement line key, Calculations row key, sign); None as calc key = a section title
+STATEMENT_LINES: list[tuple[str, str | None, float]] = [
+    ("Volumes", None, 1.0),
+    ("demand_total_gwh", "demand_total", 1.0),
+    ("pack_output_gwh", "pack_output", 1.0),
+    ("bought_in_packs_gwh", "bought_in", 1.0),
+    ("unmet_demand_gwh", "unmet", 1.0),
+    ("local_cells_gwh", "local_cells", 1.0),
+    ("imported_cells_gwh", "imported_cells", 1.0),
+    ("Cash flow statement (money out negative)", None, 1.0),
+    ("revenue_captive", "revenue_captive", 1.0),
+    ("revenue_external_oem", "revenue_external_oem", 1.0),
+    ("revenue_ess", "revenue_ess", 1.0),
+    ("revenue_total", "revenue", 1.0),
+    ("cogs_imported_cells", "cogs_imported_cells", -1.0),
+    ("cogs_local_cell_materials_imported", "cogs_loc_mat_imp", -1.0),
+    ("cogs_local_cell_materials_local", "cogs_loc_mat_loc", -1.0),
+    ("cogs_local_cell_labour", "cogs_loc_labour", -1.0),
+    ("cogs_local_cell_energy", "cogs_loc_energy", -1.0),
+    ("cogs_local_cell_overhead", "cogs_loc_overhead", -1.0),
+    ("cogs_local_cell_royalty", "cogs_loc_royalty", -1.0),
+    ("cogs_recycling_credit", "cogs_recycling_credit", -1.0),
+    ("cogs_non_cell_imported", "cogs_non_cell_imp", -1.0),
+    ("cogs_non_cell_local", "cogs_non_cell_loc", -1.0),
+    ("cogs_assembly", "cogs_assembly", -1.0),
+    ("cogs_bought_in_packs", "cogs_bought_in", -1.0),
+    ("cogs_total", "cogs", -1.0),
+    ("gross_margin", "gross_margin", 1.0),
+    ("fixed_opex", "fixed_opex", -1.0),
+    ("rnd", "rnd", -1.0),
+    ("sga", "sga", -1.0),
+    ("warranty", "warranty", -1.0),
+    ("technology_fee", "tech_fee", -1.0),
+    ("pli_incentive", "pli", 1.0),
+    ("ebitda", "ebitda", 1.0),
+    ("book_depreciation", "book_dep", -1.0),
+    ("tax", "tax", -1.0),
+    ("maintenance_capex", "capex_maint", -1.0),
+    ("change_in_working_capital", "d_wc", -1.0),
+    ("working_capital_release", "wc_release", 1.0),
+    ("free_cash_flow_before_terminal_value", "fcf_before_tv", 1.0),
+    ("cumulative_free_cash_flow_before_terminal_value", "cum_fcf_pre", 1.0),
+    ("terminal_value", "terminal_value", 1.0),
+    ("free_cash_flow", "fcf", 1.0),
+    ("cumulative_free_cash_flow", "cum_fcf", 1.0),
+    ("discount_factor", "df", 1.0),
+    ("terminal_value_discount_factor", "df_tv", 1.0),
+    ("present_value_before_terminal_value", "pv_before_tv", 1.0),
+    ("cumulative_present_value_before_terminal_value", "cum_pv_pre", 1.0),
+    ("present_value", "pv", 1.0),
+    ("cumulative_present_value", "cum_pv", 1.0),
+    ("Localization", None, 1.0),
+    ("dva_share", "dva", 1.0),
+    ("cell_dva_share", "cell_dva", 1.0),
+    ("forex_outflow_usd_m", "forex", 1.0),
+]
+
+MASKED_WITHOUT_LOCAL_CELLS = {"local_cell_variable"}  # shown as #N/A in years without local cells, as in Python
+UNIT_COST_LINES: list[tuple[str, str]] = [
+    ("imported_cell_fob", "imp_fob"),
+    ("imported_cell_freight_insurance", "imp_freight"),
+    ("imported_cell_customs_duty", "imp_duty"),
+    ("imported_cell_social_welfare_surcharge", "imp_sws"),
+    ("imported_cell_logistics", "imp_logistics"),
+    ("imported_cell_landed", "imp_landed"),
+    ("local_cell_variable", "local_cell"),
+    ("local_cell_full", "local_full"),
+    ("pack_cells", "pack_cells"),
+    ("pack_non_cell_imported", "non_cell_imp"),
+    ("pack_non_cell_local", "non_cell_loc"),
+    ("pack_assembly", "assembly"),
+    ("bought_in_pack_landed", "bought_in_landed"),
+]
+
+
+def _as_float(x: Any) -> float:
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def header(ws: Worksheet, grid: Grid, fys: list[str], title: str) -> None:
+    ws.cell(1, 1, title).font = TITLE
+    for j, label in enumerate(["line item", "", "unit"]):
+        ws.cell(3, 1 + j, label).font = HEADER
+    for t, fy in enumerate(fys):
+        ws.cell(3, FIRST_COL + t, fy).font = HEADER
+    ws.freeze_panes = ws.cell(4, FIRST_COL)
+    del grid
+
+
+def write_statement(ws: Worksheet, grid: Grid, calc: CalcSheet, result: Result, expect: Expect) -> dict[str, int]:
+    header(ws, grid, result.fiscal_years, f"{result.name}: statement [INR crore unless stated]")
+    st = result.statement
+    r = 4
+    rows: dict[str, int] = {}
+    for key, calc_key, sign in STATEMENT_LINES:
+        if calc_key is None:
+            r += 1
+            ws.cell(r, 1, key).font = SECTION
+            r += 1
+            continue
+        if key not in st.index:
+            continue
+        _link_row(ws, grid, r, str(st.loc[key, "label"]), str(st.loc[key, "unit"]), calc_key, sign)
+        for t, fy in enumerate(result.fiscal_years):
+            expect[(ws.title, r, FIRST_COL + t)] = _as_float(st.loc[key, fy])
+        rows[key] = r
+        r += 1
+        if key == "book_depreciation":  # EBIT within the sheet, from the rows above
+            put_text(ws, r, 2, "EBIT")
+            put_text(ws, r, 3, "INR crore")
+            for t, fy in enumerate(result.fiscal_years):
+                col = grid.col(t)
+                cell = ws.cell(r, FIRST_COL + t, f"={col}{rows['ebitda']}+{col}{rows['book_depreciation']}")
+                cell.number_format = number_format("INR crore")
+                expect[(ws.title, r, FIRST_COL + t)] = _as_float(st.loc["ebit", fy])
+            r += 1
+        if key == "tax":
+            for ph in calc.o.inputs.structure.phases:
+                _link_row(ws, grid, r, f"Capex: {ph.name}", "INR crore", f"spend_{ph.name}", -1.0)
+                for t, fy in enumerate(result.fiscal_years):
+                    expect[(ws.title, r, FIRST_COL + t)] = _as_float(st.loc[f"capex_{ph.name}", fy])
+                r += 1
+    return rows
+
+
+def _link_row(ws: Worksheet, grid: Grid, r: int, label: str, unit: str, calc_key: str, sign: float) -> None:
+    put_text(ws, r, 2, label)
+    put_text(ws, r, 3, unit)
+    src = grid.rows[calc_key]
+    for t in range(grid.n_years):
+        col = grid.col(t)
+        cell = ws.cell(r, FIRST_COL + t, f"={'-' if sign < 0 else ''}Calculations!{col}{src}")
+        cell.number_format = number_format(unit)
+
+
+def write_unit_costs(ws: Worksheet, grid: Grid, result: Result, expect: Expect) -> dict[str, int]:
+    header(ws, grid, result.fiscal_years, f"{result.name}: unit costs")
+    uc = result.unit_costs
+    rows: dict[str, int] = {}
+    r = 5
+    ws.cell(r - 1, 1, "INR per kWh").font = SECTION
+    local_row = grid.rows["local_cells"]
+    for key, calc_key in UNIT_COST_LINES:
+        full_key = f"{key}_inr_per_kwh"
+        _link_row(ws, grid, r, str(uc.loc[full_key, "label"]), "INR/kWh", calc_key, 1.0)
+        if key in MASKED_WITHOUT_LOCAL_CELLS:
+            for t in range(grid.n_years):
+                col = grid.col(t)
+                ws.cell(
+                    r, FIRST_COL + t
+                ).value = f"=IF(Calculations!{col}{local_row}>0,Calculations!{col}{grid.rows[calc_key]},NA())"
+        for t, fy in enumerate(result.fiscal_years):
+            expect[(ws.title, r, FIRST_COL + t)] = _as_float(uc.loc[full_key, fy])
+        rows[full_key] = r
+        r += 1
+    r += 1
+    ws.cell(r, 1, "USD per kWh (at each year's exchange rate)").font = SECTION
+    r += 1
+    fx_row = grid.rows["fx"]
+    for key, _ in UNIT_COST_LINES:
+        full_key = f"{key}_usd_per_kwh"
+        put_text(ws, r, 2, str(uc.loc[full_key, "label"]))
+        put_text(ws, r, 3, "USD/kWh")
+        for t, fy in enumerate(result.fiscal_years):
+            col = grid.col(t)
+            cell = ws.cell(r, FIRST_COL + t, f"={col}{rows[key + '_inr_per_kwh']}/Calculations!{col}{fx_row}")
+            cell.number_format = number_format("USD/kWh")
+            expect[(ws.title, r, FIRST_COL + t)] = _as_float(uc.loc[full_key, fy])
+        rows[full_key] = r
+        r += 1
+    return rows
+
+
+def kpi_formulas(grid: Grid, result: Result) -> list[tuple[str, str, str, str, Any]]:
+    """(key, label, unit, formula, Python value) for the KPIs sheet."""
+    row = grid.whole_row
+    r = grid.scalar_cell("timeline.discount_rate")
+    fin = grid.scalar_cell("valuation.mirr_finance_rate") if "valuation.mirr_finance_rate" in grid.inputs else r
+    rei = grid.scalar_cell("valuation.mirr_reinvestment_rate") if "valuation.mirr_reinvestment_rate" in grid.inputs else r
+    per_kwh = f"Inputs!$E${grid.constants['inr_per_kwh_per_inr_cr_gwh']}"
+    k = result.kpis
+
+    def payback(neg: str, cum: str, flow: str) -> str:
+        last = f"MAX({row(neg)})"
+        turn = f"{last}+1-INDEX({row(cum)},{last}+1)/INDEX({row(flow)},{last}+2)"
+        return f"=IF({last}<0,0,IF({last}=MAX({row('t')}),NA(),{turn}))"
+
+    items = [
+        ("npv_inr_cr", "NPV at the discount rate", "INR crore", f"=SUM({row('pv')})", k["npv_inr_cr"]),
+        ("irr", "IRR (or why there is none: IRR status)", "fraction", "={irr_shown}", k["irr"]),
+        ("irr_status", "IRR status (0 found; 1-6 why none, see the IRR search)", "code", "={irr_status}", k["irr_status"]),
+        ("mirr", "MIRR", "fraction", f"=IFERROR(MIRR({row('fcf')},{fin},{rei}),NA())", k["mirr"]),
+        ("payback_years", "Payback", "years", payback("neg_fcf_year", "cum_fcf_pre", "fcf_before_tv"), k["payback_years"]),
+        (
+            "discounted_payback_years",
+            "Discounted payback",
+            "years",
+            payback("neg_pv_year", "cum_pv_pre", "pv_before_tv"),
+            k["discounted_payback_years"],
+        ),
+        (
+            "peak_funding_inr_cr",
+            "Peak funding",
+            "INR crore",
+            f"=-MIN(0,MIN({row('cum_fcf_pre')}))",
+            k["peak_funding_inr_cr"],
+        ),
+        (
+            "peak_funding_fy",
+            "Peak funding in",
+            "FY",
+            f"=IF(MIN({row('cum_fcf_pre')})<0,INDEX({row('fy')},MATCH(MIN({row('cum_fcf_pre')}),{row('cum_fcf_pre')},0)),NA())",
+            k["peak_funding_fy"],
+        ),
+        ("total_capex_inr_cr", "Total capex (phases)", "INR crore", f"=SUM({row('capex_spend')})", k["total_capex_inr_cr"]),
+        (
+            "levelized_pack_cost_inr_per_kwh",
+            "Levelized pack cost",
+            "INR/kWh",
+            f"=SUMPRODUCT({row('pack_costs')},{row('df')})/SUMPRODUCT({row('delivered')},{row('df')})*{per_kwh}",
+            k["levelized_pack_cost_inr_per_kwh"],
+        ),
+        (
+            "levelized_pack_cost_usd_per_kwh",
+            "Levelized pack cost",
+            "USD/kWh",
+            f"=SUMPRODUCT({row('pack_costs_usd')},{row('df')})/SUMPRODUCT({row('delivered')},{row('df')})",
+            k["levelized_pack_cost_usd_per_kwh"],
+        ),
+        (
+            "levelized_cell_cost_inr_per_kwh",
+            "Levelized cell cost",
+            "INR/kWh",
+            f"=SUMPRODUCT({row('cell_costs')},{row('df')})/SUMPRODUCT({row('cells_used')},{row('df')})*{per_kwh}",
+            k["levelized_cell_cost_inr_per_kwh"],
+        ),
+        (
+            "levelized_cell_cost_usd_per_kwh",
+            "Levelized cell cost",
+            "USD/kWh",
+            f"=SUMPRODUCT({row('cell_costs_usd')},{row('df')})/SUMPRODUCT({row('cells_used')},{row('df')})",
+            k["levelized_cell_cost_usd_per_kwh"],
+        ),
+        (
+            "crossover_fy",
+            "Local cells no dearer than imported from",
+            "FY",
+            f"=IF(COUNT({row('crossover_flag')})=0,NA(),MIN({row('crossover_flag')}))",
+            k["crossover_fy"],
+        ),
+        (
+            "incremental_npv_vs_import_inr_cr",
+            "NPV minus the import-only NPV",
+            "INR crore",
+            f"=B{{npv_inr_cr}}-{grid.scalar_cell('counterfactual.npv_inr_cr')}",
+            k["incremental_npv_vs_import_inr_cr"],
+        ),
+        (
+            "incremental_levelized_pack_cost_inr_per_kwh",
+            "Levelized pack cost minus import-only",
+            "INR/kWh",
+            f"=B{{levelized_pack_cost_inr_per_kwh}}-{grid.scalar_cell('counterfactual.levelized_pack_cost_inr_per_kwh')}",
+            k["incremental_levelized_pack_cost_inr_per_kwh"],
+        ),
+        (
+            "cumulative_forex_saved_usd_m",
+            "Forex saved against import-only",
+            "USD million",
+            f"={grid.scalar_cell('counterfactual.forex_outflow_usd_m')}-SUM({row('forex')})",
+            k["cumulative_forex_saved_usd_m"],
+        ),
+    ]
+    for fy_label_, share in k["dva_share_by_fy"].items():
+        fy = 2000 + int(fy_label_[2:]) if len(fy_label_) == 4 else int(fy_label_[2:])
+        items.append(
+            (
+                f"dva_share_{fy_label_.lower()}",
+                f"DVA share {fy_label_}",
+                "fraction",
+                f"=INDEX({row('dva')},MATCH({fy},{row('fy')},0))",
+                share,
+            )
+        )
+    return items
+
+
+def write_kpis(ws: Worksheet, grid: Grid, result: Result, expect: Expect) -> dict[str, int]:
+    ws.cell(1, 1, f"{result.name}: KPIs (live formulas over Calculations)").font = TITLE
+    for j, h in enumerate(["KPI", "value", "unit", "key"]):
+        ws.cell(3, 1 + j, h).font = HEADER
+    items = kpi_formulas(grid, result)
+    rows = {key: 4 + i for i, (key, *_rest) in enumerate(items)}
+    irr_cells = write_irr(ws, 4 + len(items) + 2, grid.whole_row("fcf"), grid.whole_row("t"), grid.n_years)
+    for i, (key, label, unit, formula, value) in enumerate(items):
+        r = 4 + i
+        put_text(ws, r, 1, label).font = KPI_FONT
+        cell = ws.cell(
+            r,
+            2,
+            formula.replace("B{npv_inr_cr}", f"B{rows['npv_inr_cr']}")
+            .replace("B{levelized_pack_cost_inr_per_kwh}", f"B{rows['levelized_pack_cost_inr_per_kwh']}")
+            .replace("{irr_shown}", irr_cells.shown)
+            .replace("{irr_status}", irr_cells.status),
+        )
+        cell.number_format = number_format(unit) if unit != "FY" else "0"
+        put_text(ws, r, 3, unit)
+        put_text(ws, r, 4, key)
+        expect[(ws.title, r, 2)] = math.nan if value is None else float(value)
+    ws.column_dimensions["A"].width = 42
+    ws.column_dimensions["B"].width = 16
+    ws.column_dimensions["D"].width = 44
+    return rows
+
+
+def write_checks(
+    ws: Worksheet, grid: Grid, calc: CalcSheet, kpi_rows: dict[str, int], kpi_values: dict[tuple[str, int, int], float]
+) -> str:
+    """Python values beside the formulas' results for the key rows and KPIs; returns the overall check cell."""
+    ws.cell(1, 1, "Checks: the Python engine's values beside this workbook's formulas").font = TITLE
+    ws.cell(2, 1, "relative tolerance")
+    ws.cell(2, 5, 1e-9)
+    r = 5
+    diff_cells: list[str] = []
+    for key in calc.key_rows:
+        src = grid.rows[key]
+        label = calc.ws.cell(src, 2).value
+        put_text(ws, r, 1, key)
+        put_text(ws, r, 2, f"{label}: Python")
+        put_text(ws, r + 1, 2, f"{label}: formula")
+        put_text(ws, r + 2, 2, f"{label}: relative difference")
+        for t in range(grid.n_years):
+            col = grid.col(t)
+            py = calc.expect.get((src, FIRST_COL + t), math.nan)
+            if not math.isnan(py):
+                ws.cell(r, FIRST_COL + t, py)
+            ws.cell(r + 1, FIRST_COL + t, f"=Calculations!{col}{src}")
+            ws.cell(r + 2, FIRST_COL + t, _diff(f"{col}{r}", f"{col}{r + 1}")).fill = CHECK_FILL
+        diff_cells.append(f"${grid.col(0)}${r + 2}:${grid.last_col}${r + 2}")
+        r += 4
+    ws.cell(r, 1, "KPIs").font = SECTION
+    r += 1
+    for key, kr in kpi_rows.items():
+        py = kpi_values.get(("KPIs", kr, 2), math.nan)
+        put_text(ws, r, 1, key)
+        if not math.isnan(py):
+            ws.cell(r, 5, py)
+        ws.cell(r, FIRST_COL, f"=KPIs!B{kr}")
+        ws.cell(r, FIRST_COL + 1, _diff(f"E{r}", f"{grid.col(0)}{r}")).fill = CHECK_FILL
+        diff_cells.append(f"${grid.col(1)}${r}")
+        r += 1
+    ws.cell(3, 1, "overall").font = KPI_FONT
+    overall = ws.cell(3, 5, f'=IF(MAX({",".join(diff_cells)})<=$E$2,"OK","CHECK")')
+    overall.font = KPI_FONT
+    return "Checks!E3"
+
+
+def _diff(py: str, formula: str) -> str:
+    """0 when both are missing (#N/A and no Python value); else the relative (or absolute near 0) difference."""
+    return (
+        f"=IF(ISNUMBER({py}),IFERROR(IF(ABS({py})>1E-9,ABS({formula}/{py}-1),ABS({formula}-{py})),1),"
+        f"IF(ISNUMBER({formula}),1,0))"
+    )

@@ -1,0 +1,219 @@
+"""The engine: the one place that knows the order of the steps (DESIGN.md section 7).
+
+inputs -> volumes -> unit costs -> capex and depreciation -> operations (revenue, costs, EBITDA, DVA)
+-> tax -> cash flow -> KPIs; then the same for the import-only counterfactual, and the difference.
+Every step is a pure function over arrays shaped ``(n_scenarios, n_years)``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from tem.model.batch_runtime import batch_runtime
+from tem.model.capex import CapexSchedule, compute_capex
+from tem.model.cashflow import CashFlow, compute_cash_flow
+from tem.model.inputs import NEVER_FY, Inputs, batch_size, rows_of, take_scenarios, with_values
+from tem.model.kpis import compute_kpis
+from tem.model.operations import Operations, compute_operations
+from tem.model.tax import TaxResult, compute_tax
+from tem.model.unit_costs import UnitCosts, compute_unit_costs
+from tem.model.volumes import Volumes, compute_volumes
+
+DEFAULT_CHUNK_SIZE = 10_000  # scenarios per engine call in a batch (benchmarks/RESULTS_engine.md)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Everything computed for S scenarios; presentation reads this and never recomputes the model."""
+
+    inputs: Inputs
+    volumes: Volumes
+    unit_costs: UnitCosts
+    capex: CapexSchedule
+    operations: Operations
+    tax: TaxResult
+    cash: CashFlow
+    kpis: dict[str, np.ndarray]
+    levelized_pack_parts: dict[str, np.ndarray]
+    levelized_cell_parts: dict[str, np.ndarray]
+
+
+def evaluate(inp: Inputs, *, full: bool = True, unit_costs: UnitCosts | None = None, detail: bool = True) -> Outcome:
+    """One pass of the model over every scenario in ``inp`` (no counterfactual); ``full=False`` computes only
+    the KPIs the counterfactual comparison needs; ``unit_costs``, when given, are used instead of computing
+    them (see :func:`run_inputs`); ``detail=False`` skips the levelized cost split by component."""
+    n_s = inp.n_scenarios
+    vol = compute_volumes(inp)
+    uc = compute_unit_costs(inp, vol) if unit_costs is None else unit_costs
+    cap = compute_capex(inp, n_s)
+    ops = compute_operations(inp, vol, uc, cap)
+    ops = _broadcast_ops(ops, n_s)
+    tax = compute_tax(
+        ops.ebitda,
+        cap.tax_depreciation,
+        inp["tax.corporate_rate"],
+        inp["tax.loss_carry_forward_years"],
+        inp.structure.tax_within_parent,
+    )
+    cash = compute_cash_flow(inp, ops, cap, tax.tax)
+    kpis, pack_parts, cell_parts = compute_kpis(inp, vol, uc, cap, ops, cash, full=full, detail=detail)
+    return Outcome(inp, vol, uc, cap, ops, tax, cash, kpis, pack_parts, cell_parts)
+
+
+def _broadcast_ops(ops: Operations, n_s: int) -> Operations:
+    shape = (n_s, ops.revenue.shape[1])
+    if ops.revenue.shape == shape:
+        return ops
+    changes: dict[str, Any] = {}
+    for name in ops.__dataclass_fields__:
+        v = getattr(ops, name)
+        if isinstance(v, dict):
+            changes[name] = {k: np.broadcast_to(a, shape) for k, a in v.items()}
+        else:
+            changes[name] = np.broadcast_to(v, shape)
+    return replace(ops, **changes)
+
+
+def counterfactual_inputs(inp: Inputs) -> Inputs:
+    """The import-only counterfactual: same demand, local cells never start, phases of the dropped kinds
+    (cell plants and recycling by default) not built, no technology fee."""
+    arrays = dict(inp.arrays)
+    arrays["transition.local_cells_start_fy"] = np.array([[NEVER_FY]])
+    arrays["cells.local.technology_fee_usd_m"] = np.zeros((1, inp.structure.n_years))
+    for ph in inp.structure.phases:
+        if ph.kind in inp.structure.counterfactual_drop_kinds:
+            for field in ("capex_inr_cr", "capacity_gwh", "fixed_opex_inr_cr", "maintenance_capex_rate"):
+                arrays[f"capex.phases.{ph.name}.{field}"] = np.zeros((1, 1))
+    return replace(inp, arrays=arrays)
+
+
+def add_incremental(kpis: dict[str, np.ndarray], cf: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    out = dict(kpis)
+    out["npv_import_only_inr_cr"] = cf["npv_inr_cr"]
+    out["incremental_npv_vs_import_inr_cr"] = kpis["npv_inr_cr"] - cf["npv_inr_cr"]
+    out["levelized_pack_cost_import_only_inr_per_kwh"] = cf["levelized_pack_cost_inr_per_kwh"]
+    out["incremental_levelized_pack_cost_inr_per_kwh"] = (
+        kpis["levelized_pack_cost_inr_per_kwh"] - cf["levelized_pack_cost_inr_per_kwh"]
+    )
+    out["cumulative_forex_saved_usd_m"] = cf["forex_outflow_usd_m"] - kpis["forex_outflow_usd_m"]
+    return out
+
+
+def run_inputs(inp: Inputs, *, full_counterfactual: bool = True) -> tuple[Outcome, Outcome]:
+    """The scenarios and their counterfactuals; the scenario outcome's KPIs include the increments.
+
+    With ``full_counterfactual=False`` (batches, where only KPIs are kept) the levelized costs are not split by
+    component, and the counterfactual reuses the scenario's unit costs: the two differ only in the local cell's
+    cost (its learning and yield follow local output), and the counterfactual makes no local cells, so every use
+    of that cost is multiplied by zero. The KPIs are the same to the bit (tests/model/test_engine_properties.py:
+    batches equal single runs)."""
+    main = evaluate(inp, detail=full_counterfactual)
+    cf = evaluate(
+        counterfactual_inputs(inp),
+        full=full_counterfactual,
+        unit_costs=None if full_counterfactual else main.unit_costs,
+        detail=full_counterfactual,
+    )
+    return replace(main, kpis=add_incremental(main.kpis, cf.kpis)), cf
+
+
+def run_batch_inputs(
+    inp: Inputs,
+    values: Mapping[str, Any] | None = None,
+    scales: Mapping[str, Any] | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    workers: int | None = None,
+    year_lines: Sequence[str] = (),
+) -> dict[str, np.ndarray]:
+    """KPIs ``(S,)`` of a batch built from per-scenario values.
+
+    ``year_lines`` adds one year of a yearly line as an extra KPI, written ``"<line>@FY30"`` with a line from
+    :data:`YEAR_LINES` (e.g. ``"local_cell_full_minus_imported_inr_per_kwh@FY30"``, for goal seeks on one year).
+
+    Evaluated in chunks of ``chunk_size`` scenarios (bounded memory: about 0.1 GB per 1,000 scenarios in flight;
+    larger chunks spread numpy's per-call overhead over more scenarios), on ``workers``
+    threads (default: the CPU count; numpy releases the GIL inside array operations), with freed memory kept
+    for reuse and BLAS on one thread (:mod:`tem.model.batch_runtime`). Each scenario's result
+    is the same whatever the chunk size and worker count.
+    """
+    n_s = batch_size(inp, values, scales)
+    bounds = [(start, min(n_s, start + chunk_size)) for start in range(0, n_s, chunk_size)]
+    wanted = [_parse_year_line(inp, spec) for spec in year_lines]
+
+    def one(span: tuple[int, int]) -> dict[str, np.ndarray]:
+        # each chunk builds (and checks) its own slice of the batch: no (S, T) copy of the whole batch
+        base = take_scenarios(inp, *span) if inp.n_scenarios > 1 else inp
+        chunk = with_values(base, rows_of(values, *span), rows_of(scales, *span))
+        _check_batch_timing(chunk)
+        main, _ = run_inputs(chunk, full_counterfactual=False)
+        kpis = dict(main.kpis)
+        for spec, line, t in wanted:
+            year_values = np.broadcast_to(YEAR_LINES[line](main), (span[1] - span[0], inp.structure.n_years))
+            kpis[spec] = year_values[:, t].copy()
+        return kpis
+
+    n_workers = min(len(bounds), workers or os.cpu_count() or 1)
+    with batch_runtime():
+        if n_workers <= 1:
+            parts = [one(span) for span in bounds]
+        else:
+            with ThreadPoolExecutor(max_workers=n_workers) as pool:
+                parts = list(pool.map(one, bounds))
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+
+def _local_full_minus_imported(o: Outcome) -> np.ndarray:
+    from tem.model.kpis import local_cell_full_cost
+
+    return local_cell_full_cost(o.volumes, o.unit_costs, o.capex, o.operations) - o.unit_costs.imported_cell
+
+
+YEAR_LINES: dict[str, Callable[[Outcome], np.ndarray]] = {
+    "local_cell_full_minus_imported_inr_per_kwh": _local_full_minus_imported,
+    "local_cell_variable_minus_imported_inr_per_kwh": lambda o: np.where(
+        o.volumes.local_cells_gwh > 0, o.unit_costs.local_cell - o.unit_costs.imported_cell, np.nan
+    ),
+    "imported_cell_landed_inr_per_kwh": lambda o: o.unit_costs.imported_cell,
+    "dva_share": lambda o: o.operations.dva_share,
+    "free_cash_flow_inr_cr": lambda o: o.cash.free_cash_flow,
+    "ebitda_inr_cr": lambda o: o.operations.ebitda,
+    "local_cells_gwh": lambda o: o.volumes.local_cells_gwh,
+}
+
+
+def _parse_year_line(inp: Inputs, spec: str) -> tuple[str, str, int]:
+    from tem.assumptions.yearly import parse_fy
+    from tem.errors import BatchInputError
+
+    line, _, fy_text = spec.partition("@")
+    if line not in YEAR_LINES or not fy_text:
+        raise BatchInputError(f"{spec!r}: write <line>@FY30 with a line from {sorted(YEAR_LINES)}")
+    try:
+        fy = parse_fy(fy_text, inp.structure.first_fy)
+    except ValueError as exc:
+        raise BatchInputError(f"{spec!r}: {exc}") from None
+    t = fy - inp.structure.first_fy
+    if not 0 <= t < inp.structure.n_years:
+        raise BatchInputError(f"{spec!r}: {fy_text} is outside the horizon")
+    return spec, line, t
+
+
+def _check_batch_timing(inp: Inputs) -> None:
+    from tem.errors import BatchInputError
+
+    first, n = inp.structure.first_fy, inp.structure.n_years
+    for ph in inp.structure.phases:
+        p = f"capex.phases.{ph.name}."
+        comm = inp[p + "commissioning_fy"]
+        spend_first = comm - inp[p + "spend_profile"].shape[1] + 1
+        if np.any(comm > first + n - 1) or np.any(spend_first < first) or np.any(comm != np.round(comm)):
+            raise BatchInputError(
+                f"{p}commissioning_fy: some scenarios commission outside the horizon or spend before "
+                f"FY{first % 100:02d}, or give a non-integer year"
+            )

@@ -1,0 +1,249 @@
+"""Assumptions -> arrays with a scenario axis first: the only input the engine reads.
+
+Every numeric leaf of the assumption set becomes an array named by its dotted path:
+
+* a scalar (rate, amount, fiscal year, flag) -> shape ``(S, 1)``, so it broadcasts over years;
+* a yearly input -> ``(S, T)``, resolved on the horizon;
+* a list (spend profile, ramps) -> ``(S, L)``.
+
+A single assumption set has ``S = 1``. ``with_values`` builds a batch: per-scenario values for any paths;
+arrays not overridden stay at ``S = 1`` and broadcast, so a batch costs memory only for what varies.
+Structure (segment forms, phase names and kinds, material groups, policies) is fixed for a batch.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from tem.assumptions.fields import bound_problem
+from tem.assumptions.schema import Assumptions
+from tem.assumptions.walk import iter_leaves
+from tem.assumptions.yearly import resolve_yearly
+from tem.errors import BatchInputError
+
+NEVER_FY = 1.0e6  # a fiscal year that never comes (local cells never start)
+
+
+@dataclass(frozen=True)
+class Phase:
+    name: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class Structure:
+    """What a batch cannot vary: forms, names and policies."""
+
+    first_fy: int
+    n_years: int
+    segments: tuple[str, ...]
+    segment_by_units: Mapping[str, bool]
+    segment_price_in_usd: Mapping[str, bool]
+    fob_by_learning_curve: bool
+    materials: tuple[str, ...]
+    phases: tuple[Phase, ...]
+    overflow_policy: str
+    terminal_value_method: str
+    tax_within_parent: bool
+    mirr_finance_set: bool
+    mirr_reinvestment_set: bool
+    counterfactual_drop_kinds: tuple[str, ...]
+    dva_fys: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Arrays by dotted path, plus the fixed structure and the bounds used to check batch values."""
+
+    structure: Structure
+    arrays: Mapping[str, np.ndarray]
+    kinds: Mapping[str, str]  # path -> "scalar" | "yearly" | "list"
+    bounds: Mapping[str, tuple[float | None, float | None]] = field(default_factory=dict)
+    n_scenarios: int = 1
+
+    def __getitem__(self, path: str) -> np.ndarray:
+        try:
+            return self.arrays[path]
+        except KeyError:
+            raise KeyError(_unknown_path(path, self.arrays)) from None
+
+    def get(self, path: str, default: float) -> np.ndarray:
+        arr = self.arrays.get(path)
+        return np.array([[default]]) if arr is None else arr
+
+    @property
+    def fiscal_years(self) -> np.ndarray:
+        return self.structure.first_fy + np.arange(self.structure.n_years)
+
+
+def _unknown_path(path: str, known: Mapping[str, Any]) -> str:
+    hint = difflib.get_close_matches(path, list(known), n=1, cutoff=0.6)
+    return f"unknown input path {path!r}" + (f"; did you mean {hint[0]!r}?" if hint else "")
+
+
+def _bounds(leaf_field: Any, yearly_bound: str | None) -> tuple[float | None, float | None]:
+    if yearly_bound == "share":
+        return (0.0, 1.0)
+    if yearly_bound in ("nonneg", "positive"):
+        return (0.0, None)
+    lo = hi = None
+    for meta in getattr(leaf_field, "metadata", []):
+        lo = getattr(meta, "ge", lo) if getattr(meta, "ge", None) is not None else lo
+        lo = getattr(meta, "gt", lo) if getattr(meta, "gt", None) is not None else lo
+        hi = getattr(meta, "le", hi) if getattr(meta, "le", None) is not None else hi
+        hi = getattr(meta, "lt", hi) if getattr(meta, "lt", None) is not None else hi
+    return (lo, hi)
+
+
+def build_inputs(a: Assumptions) -> Inputs:
+    """Flatten a validated assumption set into ``(1, ...)`` arrays (no copy of the model is kept)."""
+    first, n = a.timeline.first_fy, a.timeline.horizon_years
+    arrays: dict[str, np.ndarray] = {}
+    kinds: dict[str, str] = {}
+    bounds: dict[str, tuple[float | None, float | None]] = {}
+    for leaf in iter_leaves(a):
+        v = leaf.value
+        if leaf.yearly_bound is not None:
+            if v is None:
+                continue
+            arrays[leaf.path] = resolve_yearly(v, first, n)[None, :]
+            kinds[leaf.path] = "yearly"
+        elif isinstance(v, bool):
+            arrays[leaf.path] = np.array([[1.0 if v else 0.0]])
+            kinds[leaf.path] = "scalar"
+        elif isinstance(v, (int, float)):
+            arrays[leaf.path] = np.array([[float(v)]])
+            kinds[leaf.path] = "scalar"
+        elif isinstance(v, list) and v and all(isinstance(x, (int, float)) for x in v) and leaf.path != "reporting.dva_fys":
+            arrays[leaf.path] = np.asarray(v, dtype=float)[None, :]
+            kinds[leaf.path] = "list"
+        else:
+            continue
+        # every numeric list of the schema (ramps, spend profiles) holds shares: each element in [0, 1]
+        bounds[leaf.path] = (0.0, 1.0) if kinds[leaf.path] == "list" else _bounds(leaf.field, leaf.yearly_bound)
+    if a.transition.local_cells_start_fy is None:
+        arrays["transition.local_cells_start_fy"] = np.array([[NEVER_FY]])
+        kinds["transition.local_cells_start_fy"] = "scalar"
+        bounds["transition.local_cells_start_fy"] = (2000.0, None)
+    seg_names = ("captive", "external_oem", "ess")
+    structure = Structure(
+        first_fy=first,
+        n_years=n,
+        segments=seg_names,
+        segment_by_units={s: getattr(a.demand, s).volume_gwh is None for s in seg_names},
+        segment_price_in_usd={s: getattr(a.demand, s).price_usd_per_kwh is not None for s in seg_names},
+        fob_by_learning_curve=a.cells.imported.fob_learning_curve is not None,
+        materials=tuple(a.cells.local.materials),
+        phases=tuple(Phase(p.name, p.kind) for p in a.capex.phases),
+        overflow_policy=a.transition.overflow_policy,
+        terminal_value_method=a.valuation.terminal_value_method,
+        tax_within_parent=a.tax.structure == "within_parent",
+        mirr_finance_set=a.valuation.mirr_finance_rate is not None,
+        mirr_reinvestment_set=a.valuation.mirr_reinvestment_rate is not None,
+        counterfactual_drop_kinds=tuple(a.counterfactual.drop_phase_kinds),
+        dva_fys=tuple(a.reporting.dva_fys),
+    )
+    return Inputs(structure, arrays, kinds, bounds, 1)
+
+
+def _check_bounds(path: str, arr: np.ndarray, bounds: tuple[float | None, float | None]) -> None:
+    if not np.all(np.isfinite(arr)):
+        bad = arr[~np.isfinite(arr)].flat[0]
+        raise BatchInputError(f"{path}: {bad} is not a finite number")
+    lo, hi = bounds
+    if lo is not None and np.any(arr < lo):
+        x = float(arr[arr < lo].flat[0])
+        raise BatchInputError(f"{path}: {x:g} is below the allowed minimum {lo:g}")
+    if hi is not None and np.any(arr > hi):
+        x = float(arr[arr > hi].flat[0])
+        msg = bound_problem(x, "share") if hi == 1.0 else f"{x:g} is above the allowed maximum {hi:g}"
+        raise BatchInputError(f"{path}: {msg}")
+
+
+def with_values(
+    inputs: Inputs,
+    values: Mapping[str, Any] | None = None,
+    scales: Mapping[str, Any] | None = None,
+) -> Inputs:
+    """A batch of S scenarios from per-scenario values and multipliers (inputs are not modified).
+
+    ``values[path]``: shape ``(S,)`` sets a scalar per scenario; for a yearly input it rescales the whole
+    base path so that its first year equals the value (``path * v / path[0]``); for a list (a ramp) it makes
+    the list flat at that value; shape ``(S, T)`` replaces a yearly path; ``(S, L)`` replaces a list.
+    ``scales[path]``: shape ``(S,)`` multiplies any input (a whole yearly path at once). All given arrays must
+    share one S.
+    """
+    arrays = dict(inputs.arrays)
+    n_s = None
+    T = inputs.structure.n_years
+    for mode, mapping in (("values", values or {}), ("scales", scales or {})):
+        for path, raw in mapping.items():
+            if path not in arrays:
+                raise BatchInputError(_unknown_path(path, arrays) + " (paths of optional inputs exist only when set)")
+            arr = np.asarray(raw, dtype=float)
+            if arr.ndim == 0:
+                arr = arr[None]
+            s = arr.shape[0]
+            if n_s is None:
+                n_s = s
+            elif s != n_s:
+                raise BatchInputError(f"{path}: {s} scenarios, but other paths give {n_s}; all must have the same S")
+            base = inputs.arrays[path]
+            kind = inputs.kinds[path]
+            if mode == "scales":
+                base = arrays[path]  # a path may also have been given values: scale those
+                if arr.ndim != 1:
+                    raise BatchInputError(f"{path}: scales must have shape (S,), got {arr.shape}")
+                new = base * arr[:, None]
+            elif arr.ndim == 1 and kind == "scalar":
+                new = arr[:, None]
+            elif arr.ndim == 1 and kind == "list":
+                new = arr[:, None]  # one value per scenario: a flat list (e.g. a constant yield)
+            elif arr.ndim == 1 and kind == "yearly":
+                ref = float(base[0, 0])
+                if ref == 0.0:
+                    raise BatchInputError(
+                        f"{path}: the base path starts at 0, so it cannot be rescaled to a first-year value; "
+                        "give a full (S, T) path or use scales"
+                    )
+                new = base * (arr[:, None] / ref)
+            elif (arr.ndim == 2 and kind == "yearly" and arr.shape[1] == T) or (arr.ndim == 2 and kind == "list"):
+                new = arr
+            else:
+                raise BatchInputError(f"{path}: shape {arr.shape} does not fit a {kind} input (horizon {T} years)")
+            _check_bounds(path, new, inputs.bounds.get(path, (None, None)))
+            arrays[path] = new
+    return replace(inputs, arrays=arrays, n_scenarios=n_s or inputs.n_scenarios)
+
+
+def batch_size(inputs: Inputs, values: Mapping[str, Any] | None = None, scales: Mapping[str, Any] | None = None) -> int:
+    """The S that :func:`with_values` would give (checked the same way: known paths, one S for all), without
+    building the batch."""
+    n_s = None
+    for mapping in (values or {}, scales or {}):
+        for path, raw in mapping.items():
+            if path not in inputs.arrays:
+                raise BatchInputError(_unknown_path(path, inputs.arrays) + " (paths of optional inputs exist only when set)")
+            shape = np.shape(raw)
+            s = shape[0] if shape else 1
+            if n_s is None:
+                n_s = s
+            elif s != n_s:
+                raise BatchInputError(f"{path}: {s} scenarios, but other paths give {n_s}; all must have the same S")
+    return inputs.n_scenarios if n_s is None else n_s
+
+
+def rows_of(mapping: Mapping[str, Any] | None, start: int, stop: int) -> dict[str, Any]:
+    """Scenarios ``start:stop`` of per-scenario values or scales (a scalar applies to every scenario)."""
+    return {p: (v[start:stop] if np.ndim(v) else v) for p, v in (mapping or {}).items()}
+
+
+def take_scenarios(inputs: Inputs, start: int, stop: int) -> Inputs:
+    """Scenarios ``start:stop`` of a batch (arrays at S = 1 are shared, not copied)."""
+    arrays = {p: (a[start:stop] if a.shape[0] > 1 else a) for p, a in inputs.arrays.items()}
+    return replace(inputs, arrays=arrays, n_scenarios=stop - start)

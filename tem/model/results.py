@@ -1,0 +1,255 @@
+"""Results as pandas objects: the statement (line items x FY), unit costs, KPIs, a tidy long table.
+
+Sign convention in the statement: money in positive, money out negative (costs, tax, capex, an increase in
+working capital). Volumes, unit costs and shares are positive. Built once from an engine
+:class:`~tem.model.engine.Outcome`; nothing here recomputes the model.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tem import catalogue
+from tem.assumptions.yearly import fy_label
+from tem.model.engine import Outcome
+from tem.model.kpis import PER_KWH, local_cell_full_cost, local_cell_overheads
+
+Row = tuple[str, str, str, Callable[[Outcome], np.ndarray]]
+
+SEGMENT_LABELS = catalogue.SEGMENT_LABELS
+
+
+def _row(key: str, unit: str, getter: Callable[[Outcome], np.ndarray]) -> Row:
+    """A statement line whose label comes from the catalogue."""
+    return (key, catalogue.label(key), unit, getter)
+
+
+def statement_rows(o: Outcome) -> list[Row]:
+    """(key, label, unit, getter) for every statement line, in reading order."""
+    v, ops, cap, tx, cf = o.volumes, o.operations, o.capex, o.tax, o.cash
+    rows: list[Row] = []
+    for s in o.inputs.structure.segments:
+        rows.append((f"demand_{s}_gwh", f"Demand: {SEGMENT_LABELS[s]}", "GWh", _pick(v.demand_gwh, s)))
+    rows += [
+        _row("demand_total_gwh", "GWh", lambda o: v.demand_total_gwh),
+        _row("pack_capacity_gwh", "GWh", lambda o: v.pack_capacity_gwh),
+        _row("pack_output_gwh", "GWh", lambda o: v.pack_output_gwh),
+        _row("bought_in_packs_gwh", "GWh", lambda o: v.bought_in_packs_gwh),
+        _row("unmet_demand_gwh", "GWh", lambda o: v.unmet_gwh),
+        _row("cells_required_gwh", "GWh", lambda o: v.cells_required_gwh),
+        _row("cell_nameplate_gwh", "GWh", lambda o: v.cell_nameplate_gwh),
+        _row("local_cells_gwh", "GWh", lambda o: v.local_cells_gwh),
+        _row("imported_cells_gwh", "GWh", lambda o: v.imported_cells_gwh),
+        _row("local_cell_share", "fraction", _local_share),
+        _row("cell_yield", "fraction", lambda o: v.cell_yield),
+        _row("cell_plant_utilization", "fraction", lambda o: v.cell_utilization),
+        _row("recycled_gwh", "GWh", lambda o: ops.recycled_gwh),
+    ]
+    for s in o.inputs.structure.segments:
+        rows.append((f"revenue_{s}", f"Revenue: {SEGMENT_LABELS[s]}", "INR crore", _pick(ops.revenue_by_segment, s)))
+    rows.append(_row("revenue_total", "INR crore", lambda o: ops.revenue))
+    for k in ops.cogs_parts:
+        rows.append((f"cogs_{k}", "Cost of goods: " + k.replace("_", " "), "INR crore", _pick(ops.cogs_parts, k, -1.0)))
+    rows += [
+        _row("cogs_total", "INR crore", lambda o: -ops.cogs),
+        _row("gross_margin", "INR crore", lambda o: ops.gross_margin),
+        _row("fixed_opex", "INR crore", lambda o: -ops.fixed_opex),
+        _row("rnd", "INR crore", lambda o: -ops.rnd),
+        _row("sga", "INR crore", lambda o: -ops.sga),
+        _row("warranty", "INR crore", lambda o: -ops.warranty),
+        _row("technology_fee", "INR crore", lambda o: -ops.technology_fee),
+        _row("pli_incentive", "INR crore", lambda o: ops.pli_incentive),
+        _row("ebitda", "INR crore", lambda o: ops.ebitda),
+        _row("book_depreciation", "INR crore", lambda o: -cap.book_depreciation),
+        _row("ebit", "INR crore", lambda o: ops.ebitda - cap.book_depreciation),
+        _row("tax_depreciation", "INR crore", lambda o: -cap.tax_depreciation),
+        _row("taxable_income_before_losses", "INR crore", lambda o: tx.taxable_before_losses),
+        _row("losses_set_off", "INR crore", lambda o: tx.losses_used),
+        _row("losses_expired", "INR crore", lambda o: tx.losses_expired),
+        _row("business_loss_pool_end", "INR crore", lambda o: tx.business_loss_pool_end),
+        _row("unabsorbed_depreciation_pool_end", "INR crore", lambda o: tx.unabsorbed_depreciation_pool_end),
+        _row("loss_pool_end", "INR crore", lambda o: tx.loss_pool_end),
+        _row("tax", "INR crore", lambda o: -tx.tax),
+    ]
+    for ph in o.inputs.structure.phases:
+        rows.append(
+            (f"capex_{ph.name}", f"Capex: {ph.name} ({ph.kind})", "INR crore", _pick(cap.spend_by_phase, ph.name, -1.0))
+        )
+    rows += [
+        _row("maintenance_capex", "INR crore", lambda o: -cap.maintenance),
+        _row("capex_total", "INR crore", lambda o: -(cap.spend_total + cap.maintenance)),
+        _row("working_capital", "INR crore", lambda o: cf.working_capital),
+        _row("change_in_working_capital", "INR crore", lambda o: -cf.change_in_working_capital),
+        _row("working_capital_release", "INR crore", lambda o: cf.working_capital_release),
+        _row("terminal_value", "INR crore", lambda o: cf.terminal_value),
+        _row("free_cash_flow", "INR crore", lambda o: cf.free_cash_flow),
+        _row("free_cash_flow_before_terminal_value", "INR crore", lambda o: cf.free_cash_flow_before_terminal),
+        _row(
+            "cumulative_free_cash_flow_before_terminal_value",
+            "INR crore",
+            lambda o: np.cumsum(cf.free_cash_flow_before_terminal, axis=1),
+        ),
+        _row("cumulative_free_cash_flow", "INR crore", lambda o: np.cumsum(cf.free_cash_flow, axis=1)),
+        _row("discount_factor", "factor", lambda o: cf.discount_factor),
+        _row("terminal_value_discount_factor", "factor", lambda o: cf.terminal_value_discount_factor),
+        _row("present_value_before_terminal_value", "INR crore", lambda o: cf.present_value_before_terminal),
+        _row("present_value", "INR crore", lambda o: cf.present_value),
+        _row(
+            "cumulative_present_value_before_terminal_value",
+            "INR crore",
+            lambda o: np.cumsum(cf.present_value_before_terminal, axis=1),
+        ),
+        _row("cumulative_present_value", "INR crore", lambda o: np.cumsum(cf.present_value, axis=1)),
+        _row("imported_content", "INR crore", lambda o: ops.imported_content),
+        _row("dva_share", "fraction", lambda o: ops.dva_share),
+        _row("cell_dva_share", "fraction", lambda o: ops.cell_dva_share),
+        _row("forex_outflow_usd_m", "USD million", lambda o: ops.forex_outflow_usd_m),
+        _row("inr_per_usd", "INR per USD", lambda o: o.unit_costs.inr_per_usd),
+    ]
+    return rows
+
+
+def _pick(table: dict[str, np.ndarray], key: str, sign: float = 1.0) -> Callable[[Outcome], np.ndarray]:
+    def get(o: Outcome) -> np.ndarray:
+        return sign * table[key]
+
+    return get
+
+
+def _local_share(o: Outcome) -> np.ndarray:
+    v = o.volumes
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(v.cells_required_gwh > 0, v.local_cells_gwh / v.cells_required_gwh, 0.0)
+
+
+def unit_cost_rows(o: Outcome) -> list[tuple[str, str, np.ndarray]]:
+    """(key, label, INR/kWh array) rows; USD/kWh rows are derived with the year's exchange rate."""
+    uc, v, ops = o.unit_costs, o.volumes, o.operations
+    rows = [(f"imported_cell_{k}", f"Imported cell: {k.replace('_', ' ')}", a) for k, a in uc.imported_cell_parts.items()]
+    rows.append(("imported_cell_landed", "Imported cell, landed", uc.imported_cell))
+    has_local = v.local_cells_gwh > 0
+    for k, a in uc.local_cell_parts.items():
+        rows.append((f"local_cell_{k}", f"Local cell: {k.replace('_', ' ')}", np.where(has_local, a, np.nan)))
+    rows.append(("local_cell_variable", "Local cell, variable cost", np.where(has_local, uc.local_cell, np.nan)))
+    full = local_cell_full_cost(v, uc, o.capex, ops)
+    over = local_cell_overheads(v, o.capex, ops)
+    over_label = "Local cell: fixed opex and depreciation"
+    rows.append(("local_cell_fixed_and_depreciation", over_label, over["fixed_and_depreciation"]))
+    rows.append(("local_cell_recycling_credit", "Local cell: recycling credit", over["recycling_credit"]))
+    rows.append(("local_cell_full", "Local cell, full cost", full))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        made = v.pack_output_gwh > 0
+        cells = ops.cogs_parts["imported_cells"] + sum(ops.cogs_parts[f"local_cell_{k}"] for k in uc.local_cell_parts)
+        rows += [
+            ("pack_cells", "Pack: cells", np.where(made, cells / v.pack_output_gwh * PER_KWH, np.nan)),
+            ("pack_non_cell_imported", "Pack: non-cell parts imported", uc.non_cell_imported),
+            ("pack_non_cell_local", "Pack: non-cell parts local", uc.non_cell_local),
+            ("pack_assembly", "Pack: assembly", uc.assembly),
+        ]
+        pack_total = rows[-4][2] + uc.non_cell_imported + uc.non_cell_local + uc.assembly
+        rows.append(("pack_variable", "Pack made in India, variable cost", pack_total))
+    rows.append(("bought_in_pack_landed", "Bought-in pack, landed", uc.bought_in_pack))
+    return rows
+
+
+def _label_fys(o: Outcome) -> list[str]:
+    return [fy_label(int(fy)) for fy in o.inputs.fiscal_years]
+
+
+def _scalar(x: float) -> float | None:
+    return None if not math.isfinite(x) else float(x)
+
+
+@dataclass(frozen=True)
+class Result:
+    """One scenario's results (scenario ``index`` of an engine outcome)."""
+
+    name: str
+    outcome: Outcome
+    counterfactual: Outcome
+    index: int = 0
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def fiscal_years(self) -> list[str]:
+        return _labels_cache(self)
+
+    def _table(self, rows: list[tuple[str, str, str, np.ndarray]]) -> pd.DataFrame:
+        fys = self.fiscal_years
+        data = {fy: [] for fy in fys}  # type: dict[str, list[float]]
+        for _, _, _, arr in rows:
+            row = np.broadcast_to(arr, (max(arr.shape[0], self.index + 1), len(fys)))[self.index]
+            for fy, x in zip(fys, row, strict=True):
+                data[fy].append(float(x))
+        frame = pd.DataFrame(
+            {"label": [r[1] for r in rows], "unit": [r[2] for r in rows], **data},
+            index=pd.Index([r[0] for r in rows], name="line_item"),
+        )
+        return frame
+
+    @cached_property
+    def statement(self) -> pd.DataFrame:
+        """Line items (index) x [label, unit, FY26, FY27, ...]; outflows negative."""
+        return self._table(
+            [(k, lab, u, np.asarray(g(self.outcome), dtype=float)) for k, lab, u, g in statement_rows(self.outcome)]
+        )
+
+    @cached_property
+    def unit_costs(self) -> pd.DataFrame:
+        """Unit costs by component, INR/kWh rows then USD/kWh rows (converted at each year's rate)."""
+        fx = self.outcome.unit_costs.inr_per_usd
+        rows = unit_cost_rows(self.outcome)
+        table = [(f"{k}_inr_per_kwh", lab, "INR/kWh", np.asarray(a, dtype=float)) for k, lab, a in rows]
+        table += [(f"{k}_usd_per_kwh", lab, "USD/kWh", np.asarray(a / fx, dtype=float)) for k, lab, a in rows]
+        return self._table(table)
+
+    @cached_property
+    def levelized(self) -> pd.DataFrame:
+        """Levelized pack and cell cost by component [INR/kWh]; each column sums to its KPI."""
+        pick = self.index
+        pack = {k: float(v[pick if v.shape[0] > 1 else 0]) for k, v in self.outcome.levelized_pack_parts.items()}
+        cell = {k: float(v[pick if v.shape[0] > 1 else 0]) for k, v in self.outcome.levelized_cell_parts.items()}
+        return pd.DataFrame({"pack_inr_per_kwh": pd.Series(pack), "cell_inr_per_kwh": pd.Series(cell)})
+
+    @cached_property
+    def kpis(self) -> dict[str, Any]:
+        """Stable KPI keys (README "KPIs"); floats, None where undefined, ``dva_share_by_fy`` as a dict."""
+        raw = {k: float(v[self.index] if v.shape[0] > 1 else v[0]) for k, v in self.outcome.kpis.items()}
+        out: dict[str, Any] = {}
+        dva: dict[str, float | None] = {}
+        for k, x in raw.items():
+            if k.startswith("dva_share_fy"):
+                dva["FY" + k.removeprefix("dva_share_fy")] = _scalar(x)
+            elif k in ("crossover_fy", "peak_funding_fy"):
+                out[k] = None if not math.isfinite(x) else int(x)
+            elif k == "irr_status":
+                out[k] = int(x)
+            else:
+                out[k] = _scalar(x)
+        out["dva_share_by_fy"] = dva
+        return out
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy long table: scenario, line_item, unit, fy, value (statement and unit costs)."""
+        frames = []
+        for table in (self.statement, self.unit_costs):
+            long = (
+                table.drop(columns="label")
+                .reset_index()
+                .melt(id_vars=["line_item", "unit"], var_name="fy", value_name="value")
+            )
+            frames.append(long)
+        tidy = pd.concat(frames, ignore_index=True)
+        tidy.insert(0, "scenario", self.name)
+        return tidy[["scenario", "line_item", "unit", "fy", "value"]]
+
+
+def _labels_cache(r: Result) -> list[str]:
+    return _label_fys(r.outcome)

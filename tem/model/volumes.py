@@ -1,0 +1,136 @@
+"""Volumes [GWh/yr]: demand by segment, capacities, pack output, the local/imported cell split.
+
+All arrays are ``(S, T)``; capacities come from the capex phases (by kind), ramped by each phase's
+utilization ramp from its commissioning year. Demand above pack capacity is bought in as finished packs or
+left unmet (``transition.overflow_policy``); segments are served pro rata to their demand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from tem.arrays import is_exact_zero
+from tem.model.inputs import Inputs
+from tem.units import units_kwh_to_gwh
+
+
+def ramp_by_age(ramp: np.ndarray, age: np.ndarray) -> np.ndarray:
+    """Value of a ramp ``(S|1, L)`` at integer ``age`` ``(S, T)`` (years since start; the last value holds);
+    0 where ``age < 0``."""
+    n_l = ramp.shape[1]
+    n_s = max(ramp.shape[0], age.shape[0])
+    age = np.broadcast_to(age, (n_s, age.shape[1]))
+    idx = np.clip(age, 0, n_l - 1).astype(np.intp)
+    rows = np.arange(n_s)[:, None] if ramp.shape[0] > 1 else np.zeros((1, 1), dtype=np.intp)
+    vals = ramp[rows, idx]
+    return np.where(age >= 0, vals, 0.0)
+
+
+def active_years(fy: np.ndarray, start_fy: np.ndarray) -> np.ndarray:
+    """1.0 from ``start_fy`` on, else 0.0; shape broadcast of ``(1, T)`` and ``(S, 1)``."""
+    return (fy >= start_fy).astype(float)
+
+
+def phase_capacity(inp: Inputs, kind: str, fy: np.ndarray, ramped: bool = True) -> np.ndarray:
+    """Sum over phases of ``kind`` of capacity_gwh x utilization ramp (or nameplate); ``(S, T)``."""
+    total = np.zeros((1, fy.shape[1]))
+    for ph in inp.structure.phases:
+        if ph.kind != kind:
+            continue
+        p = f"capex.phases.{ph.name}."
+        capacity = inp[p + "capacity_gwh"]
+        if is_exact_zero(capacity):  # e.g. a plant the counterfactual drops
+            continue
+        age = fy - inp[p + "commissioning_fy"]
+        factor = ramp_by_age(inp[p + "utilization_ramp"], age) if ramped else (age >= 0).astype(float)
+        total = total + capacity * factor
+    return total
+
+
+@dataclass(frozen=True)
+class Volumes:
+    demand_gwh: dict[str, np.ndarray]
+    demand_total_gwh: np.ndarray
+    pack_capacity_gwh: np.ndarray
+    pack_output_gwh: np.ndarray
+    bought_in_packs_gwh: np.ndarray
+    unmet_gwh: np.ndarray
+    delivered_gwh: np.ndarray
+    met_gwh: dict[str, np.ndarray]
+    cells_required_gwh: np.ndarray
+    cell_nameplate_gwh: np.ndarray
+    cell_usable_started_gwh: np.ndarray
+    local_target_share: np.ndarray
+    cell_yield: np.ndarray
+    local_cells_gwh: np.ndarray
+    local_cells_started_gwh: np.ndarray
+    imported_cells_gwh: np.ndarray
+    cell_utilization: np.ndarray
+    recycling_capacity_gwh: np.ndarray
+
+
+def segment_demand(inp: Inputs, segment: str, fy: np.ndarray) -> np.ndarray:
+    p = f"demand.{segment}."
+    if inp.structure.segment_by_units[segment]:
+        gwh = units_kwh_to_gwh(inp[p + "units"], inp[p + "kwh_per_unit"])
+    else:
+        gwh = inp[p + "volume_gwh"]
+    return gwh * active_years(fy, inp[p + "start_fy"])
+
+
+def compute_volumes(inp: Inputs) -> Volumes:
+    fy = inp.fiscal_years[None, :].astype(float)
+    demand = {s: segment_demand(inp, s, fy) for s in inp.structure.segments}
+    total = sum(demand.values(), start=np.zeros((1, fy.shape[1])))
+    pack_cap = phase_capacity(inp, "pack_line", fy)
+    pack_out = np.minimum(total, pack_cap)
+    excess = total - pack_out
+    if inp.structure.overflow_policy == "import_packs":
+        bought, unmet = excess, np.zeros_like(excess)
+    else:
+        bought, unmet = np.zeros_like(excess), excess
+    delivered = pack_out + bought
+    with np.errstate(divide="ignore", invalid="ignore"):
+        served = np.where(total > 0, delivered / total, 0.0)
+    met = {s: d * served for s, d in demand.items()}
+
+    cells_required = pack_out / inp["pack.pack_yield"]
+    start = inp["transition.local_cells_start_fy"]
+    age = fy - start
+    ramp_years = inp["transition.ramp_years"]
+    progress = np.clip((age + 1.0) / ramp_years, 0.0, 1.0)
+    target = inp["transition.target_local_share"] * progress
+    yield_ramp = inp["cells.local.yield_ramp"]
+    if np.any(age >= 0):
+        cell_yield = np.where(age >= 0, ramp_by_age(yield_ramp, age), yield_ramp[:, :1])
+    else:  # local cells never start (the counterfactual): the first value of the ramp throughout
+        cell_yield = np.broadcast_to(yield_ramp[:, :1], np.broadcast_shapes(age.shape, yield_ramp[:, :1].shape))
+    nameplate = phase_capacity(inp, "cell_plant", fy, ramped=False)
+    usable = phase_capacity(inp, "cell_plant", fy)
+    local = np.minimum(target * cells_required, usable * cell_yield)
+    local = np.where(age >= 0, local, 0.0)
+    started = local / cell_yield
+    with np.errstate(divide="ignore", invalid="ignore"):
+        utilization = np.where(nameplate > 0, started / nameplate, 0.0)
+    return Volumes(
+        demand_gwh=demand,
+        demand_total_gwh=total,
+        pack_capacity_gwh=np.broadcast_to(pack_cap, pack_out.shape),
+        pack_output_gwh=pack_out,
+        bought_in_packs_gwh=bought,
+        unmet_gwh=unmet,
+        delivered_gwh=delivered,
+        met_gwh=met,
+        cells_required_gwh=cells_required,
+        cell_nameplate_gwh=nameplate,
+        cell_usable_started_gwh=usable,
+        local_target_share=target,
+        cell_yield=cell_yield,
+        local_cells_gwh=local,
+        local_cells_started_gwh=started,
+        imported_cells_gwh=cells_required - local,
+        cell_utilization=utilization,
+        recycling_capacity_gwh=phase_capacity(inp, "recycling", fy),
+    )

@@ -1,0 +1,214 @@
+"""Sensitivity: tornado swings by hand on the toy case, spider, data table, goal seek, sweep specs, CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import tem
+from tem.analysis.sensitivity.goalseek import NoSolutionError, goal_seek
+from tem.analysis.sensitivity.spec import SweepParameter, SweepSpec
+from tem.analysis.sensitivity.sweeps import axis, data_table, spider, tornado
+from tem.analysis.specio import load_spec
+from tem.errors import AssumptionError, BatchInputError
+
+ROOT = Path(__file__).parents[3]
+TOY = Path(__file__).parents[2] / "data" / "toy.yaml"
+BASE = ROOT / "assumptions" / "base.yaml"
+DF = np.array([1.1**-1, 1.1**-2, 1.1**-3, 1.1**-4])
+
+
+def test_tornado_swing_by_hand_on_the_toy() -> None:
+    spec = SweepSpec(
+        parameters=[SweepParameter(path="demand.captive.price_inr_per_kwh", low="-10%", high="+10%")], kpis=["npv_inr_cr"]
+    )
+    t = tornado(tem.load(TOY), spec)["npv_inr_cr"]
+    # +10% price: revenue +100 a year; SG&A 1% -> -1; EBITDA +99; tax 25% -> +24.75 (the toy always pays tax);
+    # receivables are 10% of revenue: +10 more working capital in FY26, released in FY29
+    d_fcf = np.array([99 - 24.75 - 10, 99 - 24.75, 99 - 24.75, 99 - 24.75 + 10])
+    base = 867.6832287753564
+    assert t.base == pytest.approx(base)
+    assert t.table.loc[0, "kpi_high"] == pytest.approx(base + d_fcf @ DF)
+    assert t.table.loc[0, "kpi_low"] == pytest.approx(base - d_fcf @ DF)
+    assert t.table.loc[0, "swing"] == pytest.approx(2 * d_fcf @ DF)
+    assert t.table.loc[0, "high_input"] == pytest.approx(11_000.0)
+
+
+def test_tornado_sorted_by_swing_and_base_consistent() -> None:
+    spec = load_spec(ROOT / "assumptions" / "sweeps" / "tornado.yaml", SweepSpec)
+    assert 15 <= len(spec.parameters) <= 30
+    a = tem.load(BASE)
+    result = tornado(a, spec)
+    base_kpis = tem.run(a).kpis
+    for kpi, t in result.items():
+        assert t.base == pytest.approx(base_kpis[kpi])
+        assert list(t.table["swing"]) == sorted(t.table["swing"], reverse=True)
+    # a parameter at its base value reproduces the base KPI (the first-year FOB price of the base is 52)
+    one = SweepSpec(
+        parameters=[SweepParameter(path="cells.imported.fob_price_usd_per_kwh", low=52.0, high="0%")], kpis=["npv_inr_cr"]
+    )
+    row = tornado(a, one)["npv_inr_cr"].table.iloc[0]
+    assert row["kpi_low"] == pytest.approx(base_kpis["npv_inr_cr"], rel=1e-12)
+    assert row["kpi_high"] == pytest.approx(base_kpis["npv_inr_cr"], rel=1e-12)
+
+
+def test_spider_zero_change_is_the_base_and_years_are_left_out() -> None:
+    spec = load_spec(ROOT / "assumptions" / "sweeps" / "tornado.yaml", SweepSpec)
+    a = tem.load(BASE)
+    table = spider(a, spec, "npv_inr_cr")
+    np.testing.assert_allclose(table["0%"], tem.run(a).kpis["npv_inr_cr"], rtol=1e-12)
+    assert not any(
+        "year" in name.lower() and "commissioning" not in name.lower() for name in table.index if "First year" in name
+    )
+    assert "First year of local cells" not in table.index
+
+
+def test_data_table_matches_single_runs_at_the_corners() -> None:
+    a = tem.load(BASE)
+    x = axis("cells.imported.fob_price_usd_per_kwh", low=40, high=60, steps=5)
+    y = axis("timeline.discount_rate", values=[0.10, 0.125, 0.15])
+    grid = data_table(a, x, y, "npv_inr_cr")
+    assert grid.shape == (3, 5)
+    for yv, xv in ((0.10, 40.0), (0.15, 60.0)):
+        single = tem.run_batch(a, {"cells.imported.fob_price_usd_per_kwh": [xv], "timeline.discount_rate": [yv]})
+        assert grid.loc[yv, xv] == pytest.approx(single["npv_inr_cr"][0], rel=1e-12)
+    with pytest.raises(BatchInputError, match="1 to 50"):
+        axis("timeline.discount_rate", low=0.1, high=0.2, steps=51)
+
+
+def test_goal_seek_finds_the_irr_as_the_rate_that_zeroes_npv() -> None:
+    a = tem.load(TOY, overrides={"capex.phases.pack_line.capex_inr_cr": 800.0})
+    irr = tem.run(a).kpis["irr"]
+    r = goal_seek(a, "timeline.discount_rate", "npv_inr_cr", 0.0, 0.01, 0.5, xtol=1e-12)
+    assert r.value == pytest.approx(irr, abs=1e-9)
+    assert abs(r.kpi_at_value) < 1e-6
+
+
+def test_goal_seek_breakeven_cell_price_and_discrete_year() -> None:
+    a = tem.load(BASE)
+    r = goal_seek(a, "cells.imported.fob_price_usd_per_kwh", "incremental_npv_vs_import_inr_cr", 0.0, 30, 120)
+    assert 52 < r.value < 80  # localizing loses at USD 52 (base) and would pay only at dearer imports
+    check = tem.run_batch(a, {"cells.imported.fob_price_usd_per_kwh": [r.value]})
+    assert abs(check["incremental_npv_vs_import_inr_cr"][0]) < 1e-3
+    year = goal_seek(a, "transition.local_cells_start_fy", "npv_inr_cr", -5000.0, 2028, 2034)
+    assert year.value == int(year.value)
+    assert 2028 <= year.value <= 2034
+
+
+def test_goal_seek_fails_clearly_without_a_root() -> None:
+    a = tem.load(BASE)
+    with pytest.raises(NoSolutionError, match=r"irr does not reach 0\.145 .* it ranges from -0\.1\d+ to -0\.0\d+"):
+        goal_seek(a, "capex.phases.cell_plant_1.capex_inr_cr", "irr", 0.145, 500, 5000)
+
+
+def test_bad_sweep_specs_name_the_path(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("kpis: [npv_inr_cr]\nparamters: []\nmultipliers: ['-30%', 'ten']\n")
+    with pytest.raises(AssumptionError) as info:
+        load_spec(bad, SweepSpec)
+    text = str(info.value)
+    assert "did you mean 'parameters'" in text
+    assert "multipliers" in text
+    assert "'ten' is not a relative change" in text
+    bad.write_text("parameters:\n  - {path: timeline.discount_rate, low: 0.1, high: lots}\n")
+    with pytest.raises(AssumptionError, match=r"bad\.yaml:2: parameters\.0\.high"):
+        load_spec(bad, SweepSpec)
+    a = tem.load(BASE)
+    spec = SweepSpec(parameters=[SweepParameter(path="timeline.discount_rat", low=0.1, high=0.2)])
+    with pytest.raises(BatchInputError, match=r"did you mean 'timeline\.discount_rate'"):
+        tornado(a, spec)
+    spec = SweepSpec(parameters=[SweepParameter(path="transition.local_cells_start_fy", low="-10%", high=2030)])
+    with pytest.raises(BatchInputError, match="absolute year"):
+        tornado(a, spec)
+
+
+def tem_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "tem", *args], cwd=ROOT, capture_output=True, text=True, check=False)
+
+
+def test_sweep_cli_writes_outputs_and_json(tmp_path: Path) -> None:
+    proc = tem_cli(
+        "sweep",
+        "--out",
+        str(tmp_path),
+        "--json",
+        "--quiet",
+        "--x",
+        "cells.imported.fob_price_usd_per_kwh:40:60:3",
+        "--y",
+        "timeline.discount_rate:0.1:0.15:2",
+    )
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert "npv_inr_cr" in doc
+    assert doc["npv_inr_cr"]["tornado"][0]["swing"] >= doc["npv_inr_cr"]["tornado"][-1]["swing"]
+    folder = tmp_path / "base" / "sweep"
+    for name in (
+        "sensitivity.xlsx",
+        "tornado_npv_inr_cr.csv",
+        "data_table_npv_inr_cr.csv",
+        "manifest.json",
+        "charts/tornado_npv_inr_cr.html",
+    ):
+        assert (folder / name).exists(), name
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["sweep_spec"]["path"].endswith("tornado.yaml")
+
+
+def test_goalseek_cli_exit_codes() -> None:
+    ok = tem_cli("goalseek", "--json")
+    assert ok.returncode == 0, ok.stderr
+    assert 52 < json.loads(ok.stdout)["value"] < 80
+    bad = tem_cli(
+        "goalseek",
+        "--path",
+        "capex.phases.cell_plant_1.capex_inr_cr",
+        "--kpi",
+        "irr",
+        "--target",
+        "0.145",
+        "--low",
+        "500",
+        "--high",
+        "5000",
+    )
+    assert bad.returncode == 2
+    assert "Traceback" not in bad.stderr
+    assert "does not reach" in bad.stderr
+
+
+def test_yield_needed_for_local_cells_to_beat_imports_in_fy30() -> None:
+    a = tem.load(BASE)
+    # variable cost: a flat yield of about 86% is enough in FY30 (the base ramp gives 85% in FY30)
+    r = goal_seek(a, "cells.local.yield_ramp", "local_cell_variable_minus_imported_inr_per_kwh@FY30", 0.0, 0.5, 1.0)
+    assert 0.80 < r.value < 0.92
+    assert abs(r.kpi_at_value) < 1e-3
+    # full cost (with the pilot line's fixed costs and depreciation): no yield achieves it; the error says why
+    with pytest.raises(NoSolutionError, match=r"local_cell_full_minus_imported_inr_per_kwh@FY30 does not reach 0"):
+        goal_seek(a, "cells.local.yield_ramp", "local_cell_full_minus_imported_inr_per_kwh@FY30", 0.0, 0.5, 1.0)
+    with pytest.raises(BatchInputError, match="<line>@FY30"):
+        goal_seek(a, "cells.local.yield_ramp", "no_such_line@FY30", 0.0, 0.5, 1.0)
+
+
+def test_batches_of_ramps_equal_single_runs() -> None:
+    a = tem.load(BASE)
+    ramps = np.array([[0.3, 0.6, 0.8, 0.85], [0.5, 0.9, 0.9, 0.9], [0.2, 0.4, 0.6, 0.8]])
+    batch = tem.run_batch(
+        a, {"capex.phases.cell_plant_1.utilization_ramp": ramps, "cells.local.yield_ramp": [0.7, 0.9, 1.0]}
+    )
+    for i in range(3):
+        one = tem.run(
+            tem.load(
+                BASE,
+                overrides={
+                    "capex.phases.cell_plant_1.utilization_ramp": ramps[i].tolist(),
+                    "cells.local.yield_ramp": [[0.7, 0.9, 1.0][i]],
+                },
+            )
+        )
+        assert batch["npv_inr_cr"][i] == pytest.approx(one.kpis["npv_inr_cr"], rel=1e-12)

@@ -1,0 +1,172 @@
+"""The Excel workbook: structure, text safety, and parity with the engine proven by LibreOffice.
+
+Every formula cell with an engine counterpart is compared after a real spreadsheet engine recalculates the
+file (rel 1e-9, abs 1e-9). LibreOffice-dependent tests skip without soffice, and fail instead when
+TEM_REQUIRE_LIBREOFFICE=1 (CI sets it).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+
+import tem
+from tem.exports.workbook.build import build_workbook, render_workbook
+from tem.finance import IRR_STATUS_SHORT
+from tests.support.libreoffice import recalculate
+
+ROOT = Path(__file__).parents[3]
+SCENARIOS = sorted((ROOT / "assumptions" / "scenarios").glob("*.yaml"))
+IRR_TEXTS = set(IRR_STATUS_SHORT.values()) - {IRR_STATUS_SHORT[0]}
+
+
+def compare(expect: dict, values: openpyxl.Workbook) -> list[tuple]:
+    """Mismatches between the engine's values and the recalculated cells; where the engine has none, the cell
+    must be empty, an error (#N/A) or, for the IRR, the text of its status."""
+    bad = []
+    for (sheet, row, col), want in expect.items():
+        got = values[sheet].cell(row, col).value
+        if math.isnan(want):
+            if not (got is None or got == "" or (isinstance(got, str) and (got.startswith("#") or got in IRR_TEXTS))):
+                bad.append((sheet, row, col, want, got, values[sheet].cell(row, 2).value))
+        elif not isinstance(got, (int, float)) or not math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-9):
+            bad.append((sheet, row, col, want, got, values[sheet].cell(row, 2).value))
+    return bad
+
+
+def perturbed(seed: int) -> tem.Assumptions:
+    rng = np.random.default_rng(seed)
+    overrides = {
+        "cells.imported.fob_price_usd_per_kwh": {
+            "start": float(rng.uniform(38, 65)),
+            "growth": float(rng.uniform(-0.05, 0.0)),
+        },
+        "timeline.discount_rate": float(rng.uniform(0.08, 0.16)),
+        "timeline.inr_per_usd": {"start": float(rng.uniform(80, 95)), "growth": float(rng.uniform(0.0, 0.04))},
+        "transition.local_cells_start_fy": int(rng.integers(2029, 2033)),
+        "transition.ramp_years": int(rng.integers(1, 6)),
+        "capex.phases.cell_plant_1.capex_inr_cr": float(rng.uniform(2000, 3500)),
+        "capex.phases.cell_plant_1.commissioning_fy": int(rng.integers(2030, 2034)),
+        "cells.local.conversion_learning_rate": float(rng.uniform(0.0, 0.25)),
+        "pack.pack_yield": float(rng.uniform(0.95, 1.0)),
+        "demand.ess.price_usd_per_kwh": {"start": float(rng.uniform(70, 100)), "growth": -0.02},
+        "demand.captive.price_usd_per_kwh": {"start": float(rng.uniform(80, 110)), "growth": -0.02},
+        "tax.loss_carry_forward_years": int(rng.integers(2, 9)),
+        "timeline.mid_year_discounting": bool(rng.integers(0, 2)),
+        "cells.local.pli.enabled": bool(rng.integers(0, 2)),
+        "transition.overflow_policy": str(rng.choice(["import_packs", "unmet"])),
+        "valuation.terminal_value_method": str(rng.choice(["none", "perpetuity", "ebitda_multiple"])),
+        "valuation.terminal_growth_rate": float(rng.uniform(0.0, 0.04)),
+        "valuation.terminal_ebitda_multiple": float(rng.uniform(3, 8)),
+        # issue 12: tax structure, half-rate first-year depreciation, and prices high enough that profits come
+        # after losses (business losses and unabsorbed depreciation set off)
+        "tax.structure": str(rng.choice(["standalone", "within_parent"])),
+        "capex.phases.cell_plant_1.tax_half_rate_first_year": bool(rng.integers(0, 2)),
+        "capex.phases.pack_line_2.tax_half_rate_first_year": bool(rng.integers(0, 2)),
+        "demand.external_oem.price_usd_per_kwh": {"start": float(rng.uniform(75, 130)), "growth": -0.02},
+    }
+    return tem.load(ROOT / "assumptions" / "base.yaml", overrides=overrides)
+
+
+def test_structure_and_styles() -> None:
+    a = tem.load(ROOT / "assumptions" / "base.yaml")
+    wb, expect = build_workbook(tem.run(a), a)
+    assert wb.sheetnames == ["Cover", "Inputs", "Calculations", "Statement", "Unit costs", "KPIs", "Checks"]
+    calc = wb["Calculations"]
+    # one formula per row, the same across the timeline (R1C1-equivalent: only the column letters move)
+    for row in calc.iter_rows(min_row=4, min_col=7):
+        formulas = [c.value for c in row if isinstance(c.value, str) and c.value.startswith("=")]
+        if formulas:
+            assert len(formulas) == 20
+    inputs = wb["Inputs"]
+    styled = [
+        c
+        for row in inputs.iter_rows(min_col=5)
+        for c in row
+        if isinstance(c.value, float) and not str(inputs.cell(c.row, 1).value).startswith("constant.")
+    ]
+    assert styled
+    assert all(str(c.font.color.rgb).endswith("0000FF") for c in styled)
+    assert wb.calculation.fullCalcOnLoad
+    assert calc.freeze_panes == "G4"
+    assert len(expect) > 5000
+
+
+def test_user_text_is_never_a_formula() -> None:
+    a = tem.load(ROOT / "assumptions" / "base.yaml", overrides={"name": '=HYPERLINK("x")', "description": "@SUM(A1)"})
+    wb, _ = build_workbook(tem.run(a), a)
+    cover = wb["Cover"]
+    values = {c.value: c.data_type for row in cover.iter_rows() for c in row if c.value is not None}
+    assert values['=HYPERLINK("x")'] == "s"
+    assert values["@SUM(A1)"] == "s"
+
+
+def test_render_returns_xlsx_bytes() -> None:
+    a = tem.load(ROOT / "assumptions" / "base.yaml")
+    data = render_workbook(tem.run(a), a)
+    assert data[:2] == b"PK"
+
+
+def test_libreoffice_parity(tmp_path: Path) -> None:
+    """Base case, every scenario file and 20 random perturbations, recalculated in one LibreOffice call."""
+    cases: list[tuple[str, tem.Assumptions]] = [("base", tem.load(ROOT / "assumptions" / "base.yaml"))]
+    cases += [(p.stem, tem.load(p)) for p in SCENARIOS]
+    cases += [(f"random_{seed}", perturbed(seed)) for seed in range(20)]
+    files, expects = [], {}
+    for name, a in cases:
+        wb, expect = build_workbook(tem.run(a), a)
+        path = tmp_path / f"{name}.xlsx"
+        wb.save(path)
+        files.append(path)
+        expects[path.name] = expect
+    outs = recalculate(files, tmp_path / "recalculated", tmp_path / "profile")
+    failures = {}
+    for out in outs:
+        values = openpyxl.load_workbook(out, data_only=True)
+        bad = compare(expects[out.name], values)
+        if bad:
+            failures[out.name] = bad[:5]
+        assert values["Checks"]["E3"].value == "OK" or out.name in failures, out.name
+    assert not failures, failures
+
+
+def _prices_times(factor: float) -> tem.Assumptions:
+    """The base case with every selling price multiplied by ``factor`` (base paths: README "Model definitions")."""
+    base = tem.load(ROOT / "assumptions" / "base.yaml")
+    overrides = {}
+    for segment in ("captive", "external_oem", "ess"):
+        path = getattr(base.demand, segment).price_usd_per_kwh
+        overrides[f"demand.{segment}.price_usd_per_kwh"] = {
+            k: v * factor if k.startswith("FY") else v for k, v in dict(path).items()
+        }
+    return tem.load(ROOT / "assumptions" / "base.yaml", overrides=overrides)
+
+
+def test_libreoffice_parity_at_the_irr_edges(tmp_path: Path) -> None:
+    """IRRs of 159% and 397% (beyond the old 100% search grid, where the old formula gave #N/A and the check
+    read CHECK) and flows that never change sign (no IRR: the cell shows the reason)."""
+    files, expects, statuses = [], {}, {}
+    for factor in (2.0, 2.2, 2.5):
+        a = _prices_times(factor)
+        result = tem.run(a)
+        statuses[f"x{factor}.xlsx"] = (result.kpis["irr_status"], result.kpis["irr"])
+        wb, expect = build_workbook(result, a)
+        path = tmp_path / f"x{factor}.xlsx"
+        wb.save(path)
+        files.append(path)
+        expects[path.name] = expect
+    assert [s for s, _ in statuses.values()] == [0, 0, 1]
+    assert statuses["x2.0.xlsx"][1] > 1.5
+    assert statuses["x2.2.xlsx"][1] > 3.9
+    outs = recalculate(files, tmp_path / "recalculated", tmp_path / "profile")
+    for out in outs:
+        values = openpyxl.load_workbook(out, data_only=True)
+        assert compare(expects[out.name], values) == [], out.name
+        assert values["Checks"]["E3"].value == "OK", out.name
+    kpis = openpyxl.load_workbook(outs[-1], data_only=True)["KPIs"]
+    shown = {kpis.cell(r, 4).value: kpis.cell(r, 2).value for r in range(4, 30)}
+    assert shown["irr"] == IRR_STATUS_SHORT[1]
+    assert shown["irr_status"] == 1
