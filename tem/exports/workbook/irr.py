@@ -66,12 +66,13 @@ def _num(x: float) -> str:
     return repr(float(x)).replace("e", "E")
 
 
-def write_irr(ws: Worksheet, top: int, flows: str, years: str, n_years: int) -> IrrCells:
-    """Write the IRR block from row ``top``; ``flows`` and ``years`` are one-row ranges of the cash flows and of
-    the year indices 0..T-1 (absolute references, ``T = n_years`` columns)."""
+def write_irr(ws: Worksheet, top: int, flows: str, years: str, n_years: int, name: str = "free cash flow") -> IrrCells:
+    """Write the IRR block of the cash flow ``name`` from row ``top``; ``flows`` and ``years`` are one-row ranges
+    of the cash flows and of the year indices 0..T-1 (absolute references, ``T = n_years`` columns)."""
     g = grid(n_years)
     n_points = g.y.size
-    ws.cell(top, 1, "IRR search: tem's rules as formulas (tem.finance.grid); the grid rows below are grouped").font = SECTION
+    title = f"IRR search of the {name}: tem's rules as formulas (tem.finance.grid); the grid rows below are grouped"
+    ws.cell(top, 1, title).font = SECTION
     r = top + 1
     label: dict[str, int] = {}
 

@@ -8,6 +8,7 @@ from typing import Any
 from openpyxl.worksheet.worksheet import Worksheet
 
 from tem.exports.workbook.calc import CalcSheet
+from tem.exports.workbook.funding_sheet import funding_kpi_formulas
 from tem.exports.workbook.grid import FIRST_COL, Grid
 from tem.exports.workbook.irr import write_irr
 from tem.exports.workbook.style import CHECK_FILL, HEADER, KPI_FONT, SECTION, TITLE, number_format, put_text
@@ -290,6 +291,8 @@ def kpi_formulas(grid: Grid, result: Result) -> list[tuple[str, str, str, str, A
             k["cumulative_forex_saved_usd_m"],
         ),
     ]
+    if "eq" in grid.rows:
+        items += funding_kpi_formulas(grid, result)
     for fy_label_, share in k["dva_share_by_fy"].items():
         fy = 2000 + int(fy_label_[2:]) if len(fy_label_) == 4 else int(fy_label_[2:])
         items.append(
@@ -310,7 +313,11 @@ def write_kpis(ws: Worksheet, grid: Grid, result: Result, expect: Expect) -> dic
         ws.cell(3, 1 + j, h).font = HEADER
     items = kpi_formulas(grid, result)
     rows = {key: 4 + i for i, (key, *_rest) in enumerate(items)}
-    irr_cells = write_irr(ws, 4 + len(items) + 2, grid.whole_row("fcf"), grid.whole_row("t"), grid.n_years)
+    # the IRRs: tem's grid and rules as formulas (tem/exports/workbook/irr.py), one block per cash flow
+    cells = {"": write_irr(ws, 4 + len(items) + 2, grid.whole_row("fcf"), grid.whole_row("t"), grid.n_years)}
+    if "eq" in grid.rows:
+        top = cells[""].last_row + 3
+        cells["_equity"] = write_irr(ws, top, grid.whole_row("eq"), grid.whole_row("t"), grid.n_years, "equity cash flow")
     for i, (key, label, unit, formula, value) in enumerate(items):
         r = 4 + i
         put_text(ws, r, 1, label).font = KPI_FONT
@@ -319,8 +326,10 @@ def write_kpis(ws: Worksheet, grid: Grid, result: Result, expect: Expect) -> dic
             2,
             formula.replace("B{npv_inr_cr}", f"B{rows['npv_inr_cr']}")
             .replace("B{levelized_pack_cost_inr_per_kwh}", f"B{rows['levelized_pack_cost_inr_per_kwh']}")
-            .replace("{irr_shown}", irr_cells.shown)
-            .replace("{irr_status}", irr_cells.status),
+            .replace("{irr_shown}", cells[""].shown)
+            .replace("{irr_status}", cells[""].status)
+            .replace("{irr_shown_equity}", cells["_equity"].shown if "_equity" in cells else "NA()")
+            .replace("{irr_status_equity}", cells["_equity"].status if "_equity" in cells else "NA()"),
         )
         cell.number_format = number_format(unit) if unit != "FY" else "0"
         put_text(ws, r, 3, unit)
