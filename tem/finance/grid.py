@@ -76,6 +76,8 @@ class Grid:
     power: np.ndarray
     slope_weight: np.ndarray  # (T, M + 1): d power / d ln y = weight x power, i.e. -k above, +k below
     log_step: np.ndarray  # (M,): ln y[c + 1] - ln y[c], the width of cell c
+    power_low: np.ndarray  # power[:, :junction] and power[:, junction:], contiguous (matrix products)
+    power_high: np.ndarray
 
 
 @lru_cache(maxsize=16)
@@ -89,9 +91,10 @@ def grid(n_years: int) -> Grid:
     weight = np.where(above, -k, k)
     power = y[None, :] ** weight  # y ** -k from 1 up, y ** k below: each at most 1
     log_step = np.diff(np.log(y))
-    for a in (y, power, weight, log_step):
+    low, high = np.ascontiguousarray(power[:, :n_low]), np.ascontiguousarray(power[:, n_low:])
+    for a in (y, power, weight, log_step, low, high):
         a.flags.writeable = False
-    return Grid(y, n_low, power, weight, log_step)
+    return Grid(y, n_low, power, weight, log_step, low, high)
 
 
 def aligned(cf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -147,13 +150,12 @@ def grid_values(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.nda
     """NPV and PV(|flows|) in the aligned forms at every grid point, each (S, M + 1): their ratio is ``R``."""
     g = grid(left.shape[1])
     j = g.junction
-    low, high = g.power[:, :j], g.power[:, j:]
     value = np.empty((left.shape[0], g.y.size))
     size = np.empty_like(value)
-    value[:, :j] = right @ low
-    value[:, j:] = left @ high
-    size[:, :j] = np.abs(right) @ low
-    size[:, j:] = np.abs(left) @ high
+    np.matmul(right, g.power_low, out=value[:, :j])
+    np.matmul(left, g.power_high, out=value[:, j:])
+    np.matmul(np.abs(right), g.power_low, out=size[:, :j])
+    np.matmul(np.abs(left), g.power_high, out=size[:, j:])
     return value, size
 
 

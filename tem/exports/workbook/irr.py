@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.worksheet import Worksheet
 
 from tem.exports.workbook.style import HEADER, SECTION, put_text
@@ -22,7 +23,8 @@ from tem.finance import IRR_STATUS_SHORT
 from tem.finance.grid import CLOSE_STEPS, FLAT_TOL, NEAR_TOL, NPV_TOL, RATE_MAX, RATE_MIN, ZERO_TOL, Grid, grid
 
 NEWTON_STEPS = 8
-# grid columns: what each holds (row i is grid point j = i - first row)
+# grid columns, one row per grid point j (each column is one array formula over the grid rows, except the
+# constant 1 + r and the ends of the columns that look at a neighbour)
 COLUMNS = {
     "A": "j",
     "B": "1 + r",
@@ -49,8 +51,10 @@ COLUMNS = {
     "W": "q",
     "X": "s1",
     "Y": "s2",
-    "Z": "cubic min",
-    "AA": "near touch",
+    "Z": "min at ends",
+    "AA": "min at s1, s2",
+    "AB": "cubic min",
+    "AC": "near touch",
 }
 
 
@@ -87,7 +91,7 @@ def write_irr(ws: Worksheet, top: int, flows: str, years: str, n_years: int, nam
         return f"$B${label[key]}"
 
     first, last = r + 21 + NEWTON_STEPS, r + 21 + NEWTON_STEPS + n_points - 1  # grid rows (set below)
-    col = {c: f"${c}${first}:${c}${last}" for c in ("A", "B", "J", "L", "N", "O", "AA")}
+    col = {c: f"${c}${first}:${c}${last}" for c in ("A", "B", "J", "L", "N", "O", "AC")}
     sign_row = r + 10
     line("years", "years of flows (T)", n_years)
     line("valid", "flows valid (no error cell): 1", f"=IF(SUMPRODUCT(--ISNUMBER({flows}))={n_years},1,0)")
@@ -103,7 +107,7 @@ def write_irr(ws: Worksheet, top: int, flows: str, years: str, n_years: int, nam
         "grid",
         "several sign changes: status from the grid",
         f"=IF(AND({at('sites')}>=2,{at('spread')}>{2 * CLOSE_STEPS}),3,"
-        f"IF(OR(SUM({col['N']})>0,SUM({col['AA']})>0,{at('sites')}>=2),4,IF({at('sites')}=1,0,2)))",
+        f"IF(OR(SUM({col['N']})>0,SUM({col['AC']})>0,{at('sites')}>=2),4,IF({at('sites')}=1,0,2)))",
     )
     line(
         "found",
@@ -160,60 +164,89 @@ def write_irr(ws: Worksheet, top: int, flows: str, years: str, n_years: int, nam
     assert r <= first - 2, "the summary overran the grid"
     for j, h in enumerate(COLUMNS.values()):
         ws.cell(first - 1, 1 + j, h).font = HEADER
-    for j in range(n_points):
-        _grid_row(ws, first + j, j, n_points, g.y[j], n_years - 1 if j < g.junction else 0, g, flows, years)
+    _grid_columns(ws, first, g, flows, years, n_years)
     ws.row_dimensions.group(first - 1, last, outline_level=1, hidden=True)
     return IrrCells(at("status"), at("rate"), at("shown"), last)
 
 
-def _grid_row(ws: Worksheet, i: int, j: int, n_points: int, y: float, power_k: int, g: Grid, flows: str, years: str) -> None:
-    """One grid point's row (see COLUMNS; the formulas of tem.finance.grid's rules)."""
-    end = j == n_points - 1
-    ws.cell(i, 1, j)
-    ws.cell(i, 2, float(y))
-    ws.cell(i, 3, f"=B{i}-1").number_format = "0.00%"
-    ws.cell(i, 4, power_k)
-    if not end:
-        ws.cell(i, 5, float(g.log_step[j]))
-    e = f"(D{i}-{years})"
-    ws.cell(i, 6, f"=SUMPRODUCT({flows},B{i}^{e})")
-    ws.cell(i, 7, f"=SUMPRODUCT(ABS({flows}),B{i}^{e})")
-    ws.cell(i, 8, f"=SUMPRODUCT({flows},{e}*B{i}^{e})")
-    ws.cell(i, 9, f"=SUMPRODUCT(ABS({flows}),{e}*B{i}^{e})")
-    ws.cell(i, 10, f"=F{i}/G{i}")
-    ws.cell(i, 11, f"=(H{i}*G{i}-F{i}*I{i})/G{i}^2")
-    ws.cell(i, 12, f"=IF(ABS(J{i})<={_num(ZERO_TOL)},0,SIGN(J{i}))")
-    n = i + 1
-    ws.cell(i, 13, 0 if end else f"=IF(L{i}*L{n}<0,1,0)")
-    ws.cell(i, 14, 0 if j in (0, n_points - 1) else f"=IF(AND(L{i}=0,L{i - 1}*L{n}>=0),1,0)")
-    site_cell = "FALSE" if end else f"OR(M{i}=1,IF(AA{i}=1,Z{i}<0,FALSE))"  # a crossing, or a cubic crossing twice
-    ws.cell(i, 15, f'=IF(L{i}=0,2*A{i},IF({site_cell},2*A{i}+1,""))')
-    left_ok = "TRUE" if j == 0 else f"OR(L{i - 1}<>L{i},ABS(J{i})<ABS(J{i - 1}))"
-    right_ok = "TRUE" if end else f"OR(L{n}<>L{i},ABS(J{i})<=ABS(J{n}))"
-    ws.cell(i, 16, f"=IF(AND(L{i}<>0,{left_ok},{right_ok}),1,0)")
-    if end:
-        ws.cell(i, 17, 0)
-        ws.cell(i, 27, 0)
-        return
-    ws.cell(i, 17, f"=IF(AND(OR(P{i}=1,P{n}=1),L{i}=L{n},L{i}<>0),1,0)")
+def _grid_columns(ws: Worksheet, first: int, g: Grid, flows: str, years: str, n_years: int) -> None:
+    """The grid rows from ``first``: the constant ``1 + r`` per row and, per column, one array formula over the
+    rows (element by element: products stand for AND, sums for OR, IF for MIN, MAX and clipping), with the
+    first or last row written apart where a column looks at a neighbour (the rules of tem.finance.grid)."""
+    n = g.y.size
+    last = first + n - 1
+    for j, y in enumerate(g.y):
+        ws.cell(first + j, 2, float(y))
 
-    def when(formula: str) -> str:
-        return f'=IF(Q{i}=1,{formula},"")'
+    def rows(c: str, shift: int = 0, start: int = first, stop: int = last) -> str:  # a column's rows, shifted
+        return f"{c}{start + shift}:{c}{stop + shift}"
 
-    ws.cell(i, 18, when(f"E{i}*K{i}"))
-    ws.cell(i, 19, when(f"E{i}*K{n}"))
-    ws.cell(i, 20, when(f"3*(J{n}-J{i})-2*R{i}-S{i}"))
-    ws.cell(i, 21, when(f"R{i}+S{i}-2*(J{n}-J{i})"))
-    ws.cell(i, 22, when(f"T{i}^2-3*R{i}*U{i}"))
-    ws.cell(i, 23, when(f"-(T{i}+IF(T{i}>=0,1,-1)*SQRT(MAX(V{i},0)))"))
-    ws.cell(i, 24, when(f"MIN(1,MAX(0,IF(AND(V{i}>=0,U{i}<>0),W{i}/(3*U{i}),0)))"))
-    ws.cell(i, 25, when(f"MIN(1,MAX(0,IF(AND(V{i}>=0,W{i}<>0),R{i}/W{i},0)))"))
+    def array(c: str, formula: str, start: int = first, stop: int = last) -> None:
+        ws[f"{c}{start}"] = ArrayFormula(f"{c}{start}:{c}{stop}", "=" + formula)
+
+    inner = {"start": first, "stop": last - 1}  # cells: rows that look at the next row
+    e = f"({rows('D')}-{years})"
+    array("A", f"ROW({rows('A')})-{first}")
+    array("C", f"{rows('B')}-1")
+    array("D", f"IF({rows('B')}<1,{n_years - 1},0)")
+    array("E", f"LN({rows('B', 1, **inner)})-LN({rows('B', **inner)})", **inner)
+    array("F", f"MMULT({rows('B')}^{e},TRANSPOSE({flows}))")
+    array("G", f"MMULT({rows('B')}^{e},TRANSPOSE(ABS({flows})))")
+    array("H", f"MMULT({e}*{rows('B')}^{e},TRANSPOSE({flows}))")
+    array("I", f"MMULT({e}*{rows('B')}^{e},TRANSPOSE(ABS({flows})))")
+    array("J", f"{rows('F')}/{rows('G')}")
+    array("K", f"({rows('H')}*{rows('G')}-{rows('F')}*{rows('I')})/{rows('G')}^2")
+    array("L", f"IF(ABS({rows('J')})<={_num(ZERO_TOL)},0,SIGN({rows('J')}))")
+    array("M", f"IF({rows('L', **inner)}*{rows('L', 1, **inner)}<0,1,0)", **inner)
+    ws[f"M{last}"] = 0
+    ws[f"N{first}"], ws[f"N{last}"] = 0, 0
+    mid = {"start": first + 1, "stop": last - 1}
+    array("N", f"IF(({rows('L', **mid)}=0)*({rows('L', -1, **mid)}*{rows('L', 1, **mid)}>=0),1,0)", **mid)
+    site = f"({rows('M', **inner)}=1)+({rows('AC', **inner)}=1)*({rows('AB', **inner)}<0)>0"  # crossing or cubic crossing
+    array("O", f'IF({rows("L", **inner)}=0,2*{rows("A", **inner)},IF({site},2*{rows("A", **inner)}+1,""))', **inner)
+    ws[f"O{last}"] = f'=IF(L{last}=0,2*A{last},"")'
+    left_ok = f"(({rows('L', -1, **mid)}<>{rows('L', **mid)})+(ABS({rows('J', **mid)})<ABS({rows('J', -1, **mid)}))>0)"
+    right_ok = f"(({rows('L', 1, **mid)}<>{rows('L', **mid)})+(ABS({rows('J', **mid)})<=ABS({rows('J', 1, **mid)}))>0)"
+    array("P", f"IF(({rows('L', **mid)}<>0)*{left_ok}*{right_ok},1,0)", **mid)
+    ws[f"P{first}"] = f"=IF(AND(L{first}<>0,OR(L{first + 1}<>L{first},ABS(J{first})<=ABS(J{first + 1}))),1,0)"
+    ws[f"P{last}"] = f"=IF(AND(L{last}<>0,OR(L{last - 1}<>L{last},ABS(J{last})<ABS(J{last - 1}))),1,0)"
+    q, q_next = rows("Q", **inner), rows("P", 1, **inner)
+    examined = f"(({rows('P', **inner)}=1)+({q_next}=1)>0)*({rows('L', **inner)}={rows('L', 1, **inner)})"
+    array("Q", f"IF({examined}*({rows('L', **inner)}<>0),1,0)", **inner)
+    ws[f"Q{last}"] = 0
+
+    def when(formula: str) -> str:  # only in examined cells
+        return f'IF({q}=1,{formula},"")'
+
+    col = {c: rows(c, **inner) for c in ("E", "J", "K", "L", "R", "S", "T", "U", "V", "W", "X", "Y", "Z", "AA", "AB")}
+    j_next, k_next = rows("J", 1, **inner), rows("K", 1, **inner)
+    array("R", when(f"{col['E']}*{col['K']}"), **inner)
+    array("S", when(f"{col['E']}*{k_next}"), **inner)
+    array("T", when(f"3*({j_next}-{col['J']})-2*{col['R']}-{col['S']}"), **inner)
+    array("U", when(f"{col['R']}+{col['S']}-2*({j_next}-{col['J']})"), **inner)
+    array("V", when(f"{col['T']}^2-3*{col['R']}*{col['U']}"), **inner)
+    array("W", when(f"-({col['T']}+IF({col['T']}>=0,1,-1)*SQRT(IF({col['V']}>0,{col['V']},0)))"), **inner)
+
+    def clip(x: str) -> str:
+        return f"IF({x}<0,0,IF({x}>1,1,{x}))"
+
+    s1 = f"IF(({col['V']}>=0)*({col['U']}<>0),{col['W']}/(3*{col['U']}),0)"
+    s2 = f"IF(({col['V']}>=0)*({col['W']}<>0),{col['R']}/{col['W']},0)"
+    array("X", when(clip(s1)), **inner)
+    array("Y", when(clip(s2)), **inner)
 
     def cubic(s: str) -> str:
-        return f"L{i}*(J{i}+{s}*(R{i}+{s}*(T{i}+{s}*U{i})))"
+        return f"{col['L']}*({col['J']}+{s}*({col['R']}+{s}*({col['T']}+{s}*{col['U']})))"
 
-    ws.cell(i, 26, when(f"MIN(L{i}*J{i},L{i}*J{n},{cubic(f'X{i}')},{cubic(f'Y{i}')})"))
-    ws.cell(i, 27, f"=IF(Q{i}=1,IF(AND(L{i}*K{i}<0,L{i}*K{n}>=0,Z{i}<={_num(NEAR_TOL)}),1,0),0)")
+    def smaller(a: str, b: str) -> str:
+        return f"IF({a}<{b},{a},{b})"
+
+    array("Z", when(smaller(f"{col['L']}*{col['J']}", f"{col['L']}*{j_next}")), **inner)
+    array("AA", when(smaller(cubic(col["X"]), cubic(col["Y"]))), **inner)
+    array("AB", when(smaller(col["Z"], col["AA"])), **inner)
+    near = f"({col['L']}*{col['K']}<0)*({col['L']}*{k_next}>=0)*({col['AB']}<={_num(NEAR_TOL)})"
+    array("AC", f"IF({q}=1,IF({near},1,0),0)", **inner)
+    ws[f"AC{last}"] = 0
 
 
 def _col(n: int) -> str:

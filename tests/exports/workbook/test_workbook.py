@@ -233,8 +233,9 @@ def _prices_times(factor: float) -> tem.Assumptions:
 
 
 def test_libreoffice_parity_at_the_irr_edges(tmp_path: Path) -> None:
-    """IRRs of 159% and 397% (beyond the old 100% search grid, where the old formula gave #N/A and the check
-    read CHECK) and flows that never change sign (no IRR: the cell shows the reason)."""
+    """IRRs far above 100% (beyond the old 100% search grid, where the old formula gave #N/A and the check read
+    CHECK; about 150% and 370% on the base of this writing) and flows that never change sign (no IRR: the cell
+    shows the reason)."""
     files, expects, statuses = [], {}, {}
     for factor in (2.0, 2.2, 2.5):
         a = _prices_times(factor)
@@ -246,8 +247,8 @@ def test_libreoffice_parity_at_the_irr_edges(tmp_path: Path) -> None:
         files.append(path)
         expects[path.name] = expect
     assert [s for s, _ in statuses.values()] == [0, 0, 1]
-    assert statuses["x2.0.xlsx"][1] > 1.5
-    assert statuses["x2.2.xlsx"][1] > 3.9
+    assert statuses["x2.0.xlsx"][1] > 1.0  # above 100%: beyond the old formula's search table
+    assert statuses["x2.2.xlsx"][1] > statuses["x2.0.xlsx"][1]
     outs = recalculate(files, tmp_path / "recalculated", tmp_path / "profile")
     for out in outs:
         values = openpyxl.load_workbook(out, data_only=True)
