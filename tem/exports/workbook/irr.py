@@ -7,7 +7,8 @@ rules. The IRR itself is polished by Newton steps from the bracket the grid find
 ``IRR``, whose answer depends on its guess and its iteration limit). The grid rows are grouped (collapsed).
 
 Layout from row ``top``: a summary (label in column A, value in column B), the running sign of the flows
-across the columns of one row, the Newton steps, then one row per grid point ``j`` with the columns below.
+across the columns of one row, the Newton steps, then one row per grid point ``j`` with the columns below; each
+grid column is one array formula over the rows (a few thousand cells' worth of formulas in about 30 cells).
 """
 
 from __future__ import annotations
