@@ -18,6 +18,7 @@ import numpy as np
 from tem.model.batch_runtime import batch_runtime
 from tem.model.capex import CapexSchedule, compute_capex
 from tem.model.cashflow import CashFlow, compute_cash_flow
+from tem.model.gates import GateDecision, Lines, apply_gates, decide, first_spend_fy, removable
 from tem.model.inputs import NEVER_FY, Inputs, batch_size, rows_of, take_scenarios, with_values
 from tem.model.kpis import compute_kpis
 from tem.model.operations import Operations, compute_operations
@@ -42,6 +43,7 @@ class Outcome:
     kpis: dict[str, np.ndarray]
     levelized_pack_parts: dict[str, np.ndarray]
     levelized_cell_parts: dict[str, np.ndarray]
+    gates: GateDecision | None = None  # the gates' decisions, when the assumptions have gates
 
 
 def evaluate(inp: Inputs, *, full: bool = True, unit_costs: UnitCosts | None = None, detail: bool = True) -> Outcome:
@@ -100,14 +102,40 @@ def add_incremental(kpis: dict[str, np.ndarray], cf: dict[str, np.ndarray]) -> d
     return out
 
 
-def run_inputs(inp: Inputs, *, full_counterfactual: bool = True) -> tuple[Outcome, Outcome]:
+def _lines(inp: Inputs) -> Lines:
+    """The yearly lines gates read (volumes, unit costs, operations) of other inputs."""
+    vol = compute_volumes(inp)
+    uc = compute_unit_costs(inp, vol)
+    return vol, uc, compute_operations(inp, vol, uc, compute_capex(inp, inp.n_scenarios))
+
+
+def gate_kpis(decision: GateDecision, committed: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """``committed_npv_inr_cr`` (every gate open) and, per gated phase, ``gate_passed_<phase>`` (1 or 0)."""
+    out = {"committed_npv_inr_cr": committed["npv_inr_cr"]}
+    for phase, ok in decision.passed.items():
+        out[f"gate_passed_{phase}"] = ok.astype(float)
+    return out
+
+
+def run_inputs(
+    inp: Inputs, *, full_counterfactual: bool = True, gates: str = "decide"
+) -> tuple[Outcome, Outcome]:
     """The scenarios and their counterfactuals; the scenario outcome's KPIs include the increments.
+
+    With gates in the assumptions (``gates="decide"``) the committed run (every gate open) gives the values the
+    gates read and its NPV (``committed_npv_inr_cr``); each scenario is then run with the phases its gates
+    removed (:mod:`tem.model.gates`). ``gates="open"`` runs the committed program.
 
     With ``full_counterfactual=False`` (batches, where only KPIs are kept) the levelized costs are not split by
     component, and the counterfactual reuses the scenario's unit costs: the two differ only in the local cell's
     cost (its learning and yield follow local output), and the counterfactual makes no local cells, so every use
     of that cost is multiplied by zero. The KPIs are the same to the bit (tests/model/test_engine_properties.py:
     batches equal single runs)."""
+    if inp.structure.gates and gates == "decide":
+        committed = evaluate(inp, full=False, detail=False)
+        decision = decide(inp, (committed.volumes, committed.unit_costs, committed.operations), _lines)
+        main, cf = run_inputs(apply_gates(inp, decision.built), full_counterfactual=full_counterfactual, gates="open")
+        return replace(main, kpis=main.kpis | gate_kpis(decision, committed.kpis), gates=decision), cf
     main = evaluate(inp, detail=full_counterfactual)
     cf = evaluate(
         counterfactual_inputs(inp),
@@ -125,11 +153,14 @@ def run_batch_inputs(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     workers: int | None = None,
     year_lines: Sequence[str] = (),
+    gates: str = "decide",
 ) -> dict[str, np.ndarray]:
     """KPIs ``(S,)`` of a batch built from per-scenario values.
 
     ``year_lines`` adds one year of a yearly line as an extra KPI, written ``"<line>@FY30"`` with a line from
     :data:`YEAR_LINES` (e.g. ``"local_cell_full_minus_imported_inr_per_kwh@FY30"``, for goal seeks on one year).
+
+    ``gates="open"`` runs the committed program (every gate forced open); see :func:`run_inputs`.
 
     Evaluated in chunks of ``chunk_size`` scenarios (bounded memory: about 0.1 GB per 1,000 scenarios in flight;
     larger chunks spread numpy's per-call overhead over more scenarios), on ``workers``
@@ -146,7 +177,7 @@ def run_batch_inputs(
         base = take_scenarios(inp, *span) if inp.n_scenarios > 1 else inp
         chunk = with_values(base, rows_of(values, *span), rows_of(scales, *span))
         _check_batch_timing(chunk)
-        main, _ = run_inputs(chunk, full_counterfactual=False)
+        main, _ = run_inputs(chunk, full_counterfactual=False, gates=gates)
         kpis = dict(main.kpis)
         for spec, line, t in wanted:
             year_values = np.broadcast_to(YEAR_LINES[line](main), (span[1] - span[0], inp.structure.n_years))
@@ -211,4 +242,12 @@ def _check_batch_timing(inp: Inputs) -> None:
             raise BatchInputError(
                 f"{p}commissioning_fy: some scenarios commission outside the horizon or spend before "
                 f"FY{first % 100:02d}, or give a non-integer year"
+            )
+    decide_fy = {g.phase: g.decide_fy for g in inp.structure.gates}
+    for phase, gated in removable(inp.structure).items():
+        latest = max(decide_fy[g] for g in gated)
+        if np.any(first_spend_fy(inp, phase) <= latest):
+            raise BatchInputError(
+                f"capex.phases.{phase}.commissioning_fy: some scenarios spend on {phase} in or before FY"
+                f"{latest % 100:02d}, when a gate that can remove it decides; you cannot un-spend"
             )

@@ -36,6 +36,26 @@ class Phase:
 
 
 @dataclass(frozen=True)
+class ConditionSpec:
+    """One condition of a gate: ``source`` "line" (a yearly line of the run) or "input" (a dotted path), read
+    in ``fy``, compared by ``op`` with the threshold input at ``threshold_path`` (batches may vary it)."""
+
+    source: str
+    name: str
+    fy: int
+    op: str
+    threshold_path: str
+
+
+@dataclass(frozen=True)
+class GateSpec:
+    phase: str
+    decide_fy: int
+    combine: str  # "all" | "any"
+    conditions: tuple[ConditionSpec, ...]
+
+
+@dataclass(frozen=True)
 class Structure:
     """What a batch cannot vary: forms, names and policies."""
 
@@ -53,6 +73,8 @@ class Structure:
     mirr_reinvestment_set: bool
     counterfactual_drop_kinds: tuple[str, ...]
     dva_fys: tuple[int, ...]
+    gates: tuple[GateSpec, ...] = ()  # in phase order
+    requires: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # phase -> phases it needs
 
 
 @dataclass(frozen=True)
@@ -107,6 +129,8 @@ def build_inputs(a: Assumptions) -> Inputs:
     bounds: dict[str, tuple[float | None, float | None]] = {}
     for leaf in iter_leaves(a):
         v = leaf.value
+        if ".gate." in leaf.path and not leaf.path.endswith(".threshold"):
+            continue  # a gate's years and operators are structure; only its thresholds may vary in a batch
         if leaf.yearly_bound is not None:
             if v is None:
                 continue
@@ -145,8 +169,24 @@ def build_inputs(a: Assumptions) -> Inputs:
         mirr_reinvestment_set=a.valuation.mirr_reinvestment_rate is not None,
         counterfactual_drop_kinds=tuple(a.counterfactual.drop_phase_kinds),
         dva_fys=tuple(a.reporting.dva_fys),
+        gates=tuple(_gate_spec(p.name, p.gate) for p in a.capex.phases if p.gate is not None),
+        requires={p.name: tuple(p.require) for p in a.capex.phases if p.require},
     )
     return Inputs(structure, arrays, kinds, bounds, 1)
+
+
+def _gate_spec(phase: str, gate: Any) -> GateSpec:
+    conditions = tuple(
+        ConditionSpec(
+            "line" if c.line is not None else "input",
+            c.line if c.line is not None else c.input,
+            gate.decide_fy if c.fy is None else c.fy,
+            c.op,
+            f"capex.phases.{phase}.gate.when.{i}.threshold",
+        )
+        for i, c in enumerate(gate.when)
+    )
+    return GateSpec(phase, gate.decide_fy, gate.combine, conditions)
 
 
 def _check_bounds(path: str, arr: np.ndarray, bounds: tuple[float | None, float | None]) -> None:

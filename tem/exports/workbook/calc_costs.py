@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from tem.exports.workbook.calc import CalcSheet, first
+from tem.exports.workbook.gates import kept
 from tem.model.capex import straight_line, written_down_value
 from tem.model.engine import Outcome
 from tem.model.inputs import Inputs
@@ -192,7 +193,8 @@ def capex_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
             f"spend_{k}",
             f"Capex: {k} ({ph.kind})",
             "INR crore",
-            f"IF(AND({{age_{k}}}>=1-COUNT({prof}),{{age_{k}}}<=0),{{in:{p}capex_inr_cr}}*INDEX({prof},{{age_{k}}}+COUNT({prof})),0)",
+            f"IF(AND({{age_{k}}}>=1-COUNT({prof}),{{age_{k}}}<=0),{{in:{p}capex_inr_cr}}*INDEX({prof},{{age_{k}}}+COUNT({prof})),0)"
+            + kept(c, k),
             first(cap.spend_by_phase[k]),
         )
         maint = np.where(age >= 1, capex * first(inp[p + "maintenance_capex_rate"]) * (1 + infl) ** age, 0.0)
@@ -200,7 +202,8 @@ def capex_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
             f"maint_{k}",
             f"Maintenance capex: {k}",
             "INR crore",
-            f"IF({{age_{k}}}>=1,{{in:{p}capex_inr_cr}}*{{in:{p}maintenance_capex_rate}}*(1+{{in:timeline.inflation_rate}})^{{age_{k}}},0)",
+            f"IF({{age_{k}}}>=1,{{in:{p}capex_inr_cr}}*{{in:{p}maintenance_capex_rate}}*(1+{{in:timeline.inflation_rate}})^{{age_{k}}},0)"
+            + kept(c, k),
             maint,
         )
         additions = np.where(age == 0, capex, 0.0) + maint
@@ -208,7 +211,7 @@ def capex_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
             f"add_{k}",
             f"Put in service: {k}",
             "INR crore",
-            f"IF({{age_{k}}}=0,{{in:{p}capex_inr_cr}},0)+{{maint_{k}}}",
+            f"IF({{age_{k}}}=0,{{in:{p}capex_inr_cr}}{kept(c, k)},0)+{{maint_{k}}}",
             additions,
         )
         fixed = np.where(age >= 0, first(inp[p + "fixed_opex_inr_cr"]) * (1 + infl) ** t, 0.0)
@@ -216,7 +219,7 @@ def capex_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
             f"fixed_{k}",
             f"Fixed opex: {k}",
             "INR crore",
-            f"IF({{age_{k}}}>=0,{{in:{p}fixed_opex_inr_cr}}*(1+{{in:timeline.inflation_rate}})^{{t}},0)",
+            f"IF({{age_{k}}}>=0,{{in:{p}fixed_opex_inr_cr}}*(1+{{in:timeline.inflation_rate}})^{{t}},0)" + kept(c, k),
             fixed,
         )
         book = first(straight_line(additions[None, :], inp[p + "book_life_years"], inp[p + "residual_share"]))
