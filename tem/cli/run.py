@@ -14,6 +14,7 @@ Renderers: ``tem.exports.workbook.build.render_workbook`` (``<scenario>.xlsx``, 
 from __future__ import annotations
 
 import json
+import math
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -134,13 +135,16 @@ def gate_table(result: Result) -> Table | None:
     table.add_column("value", justify="right")
     table.add_column("passes", justify="right")
     seen: set[str] = set()
-    for row in frame.itertuples():
+    for row in frame.to_dict("records"):
+        phase, reading, op = str(row["phase"]), float(row["value"]), str(row["op"])
         gate = ""
-        if row.phase not in seen:
-            seen.add(row.phase)
-            gate = f"{row.phase} {row.decide_fy}: " + ("GO" if row.gate_passes else "NO GO") + f" ({row.combine})"
-        value = "none" if row.value != row.value else f"{row.value:,.4g}"  # NaN: no value, the condition fails
-        table.add_row(gate, f"{row.condition} {row.op} {row.threshold:,.4g}", value, "yes" if row.passes else "no")
+        if phase not in seen:
+            seen.add(phase)
+            go = "GO" if row["gate_passes"] else "NO GO"
+            gate = f"{phase} {row['decide_fy']}: {go} ({row['combine']})"
+        value = "none" if math.isnan(reading) else f"{reading:,.4g}"  # NaN: no value, the condition fails
+        test = f"{row['condition']} {op} {float(row['threshold']):,.4g}"
+        table.add_row(gate, test, value, "yes" if row["passes"] else "no")
     removed = [ph for ph, built in result.built.items() if not built]
     committed = result.kpis.get("committed_npv_inr_cr")
     table.caption = (
