@@ -13,6 +13,7 @@ import typer
 from plotly.offline import get_plotlyjs
 from rich.table import Table
 
+from tem import catalogue
 from tem.analysis.sensitivity.export import heatmap_figure, render_sensitivity_workbook, spider_figure, tornado_figure
 from tem.analysis.sensitivity.goalseek import goal_seek
 from tem.analysis.sensitivity.spec import SweepSpec
@@ -99,17 +100,19 @@ def sweep_cmd(
             sys.stdout.write(json.dumps(jsonable(payload), indent=2) + "\n")
             return
         for k, t in tornadoes.items():
-            table = Table(title=f"{a.name}: tornado of {k} (base {t.base:,.1f})")
-            for col in ("parameter", "low input", "high input", "KPI at low", "KPI at high", "swing"):
+            base = catalogue.format_value(k, t.base, with_unit=True)
+            table = Table(title=f"{a.name}: tornado of {catalogue.label(k)} (base {base})")
+            unit = catalogue.unit(k)
+            for col in ("parameter", "low input", "high input", f"{unit} at low", f"{unit} at high", "swing"):
                 table.add_column(col, justify="left" if col == "parameter" else "right")
             for r in t.table.head(12).itertuples():
                 table.add_row(
                     str(r.label),
                     f"{r.low_input:,.4g}",
                     f"{r.high_input:,.4g}",
-                    f"{r.kpi_low:,.1f}",
-                    f"{r.kpi_high:,.1f}",
-                    f"{r.swing:,.1f}",
+                    catalogue.format_value(k, r.kpi_low),
+                    catalogue.format_value(k, r.kpi_high),
+                    catalogue.format_value(k, r.swing) if catalogue.kpi(k).kind != "fy" else f"{r.swing:,.0f} years",
                 )
             out.print(table)
         out.print(f"outputs written to {folder}/")
@@ -150,8 +153,9 @@ def goalseek_cmd(
             sys.stdout.write(json.dumps(jsonable(doc), indent=2) + "\n")
             return
         out.print(
-            f"{kpi} reaches {target:,.6g} at {path} = [bold]{r.value:,.6g}[/] "
-            f"(base {r.base_value:,.6g} gives {r.base_kpi:,.6g}; {r.evaluations} evaluations)"
+            f"{catalogue.label(kpi)} reaches {catalogue.format_value(kpi, target, with_unit=True)} at {path} = "
+            f"[bold]{r.value:,.6g}[/] (base {r.base_value:,.6g} gives "
+            f"{catalogue.format_value(kpi, r.base_kpi, with_unit=True)}; {r.evaluations} evaluations)"
         )
 
     guard(go)
