@@ -4,6 +4,7 @@
 * an ``input`` condition names a numeric scalar or yearly input (a flag such as ``cells.local.pli.enabled``
   reads 1 when true);
 * ``require`` names other phases, never itself, without cycles;
+* each step of ``decisions`` adds known phases, each phase in at most one step;
 * you cannot un-spend: a phase that a gate can remove (its own gate, or the gate of a phase it requires,
   directly or through others) must start spending after every such gate's ``decide_fy``.
 """
@@ -100,6 +101,14 @@ def gate_problems(a: Assumptions) -> list[tuple[str, str]]:
                 problems.append(
                     (at + ".input", f"{cond.input!r} is not a numeric scalar or yearly input of this assumption set")
                 )
+    seen: dict[str, str] = {}
+    for step in a.decisions:
+        for name in step.phases:
+            if name not in phases:
+                problems.append((f"decisions.{step.name}.phases", f"{name!r} is not a phase (phases: {', '.join(phases)})"))
+            elif name in seen:
+                problems.append((f"decisions.{step.name}.phases", f"{name!r} is already added by step {seen[name]!r}"))
+            seen.setdefault(name, step.name)
     if problems:
         return problems
     cycle = _cycle(phases)

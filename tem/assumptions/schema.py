@@ -294,6 +294,14 @@ class Counterfactual(StrictModel):
     )
 
 
+class DecisionStep(StrictModel):
+    """One step of the program seen as nested decisions: the phases this decision adds to the steps before it."""
+
+    name: str = Field(..., min_length=1, max_length=60, pattern=r"^[A-Za-z0-9_]+$", description="Unique id.")
+    label: str = Field("", max_length=120, description="What the board decides at this step.")
+    phases: list[str] = Field(..., description="Capex phases this step adds (each phase in at most one step).")
+
+
 class Assumptions(StrictModel):
     name: str = Field(..., min_length=1, max_length=80, description="Scenario name (output folder).")
     description: str = Field("", max_length=4000)
@@ -310,6 +318,9 @@ class Assumptions(StrictModel):
     valuation: Valuation = Field(default_factory=Valuation)
     reporting: Reporting = Field(default_factory=Reporting)
     counterfactual: Counterfactual = Field(default_factory=Counterfactual)
+    decisions: list[DecisionStep] = Field(
+        [], description="Nested programs for `tem decisions` (default: by phase kind, see README)."
+    )
 
     _sources: tuple[tuple[str, str], ...] = PrivateAttr(default=())  # (file, sha256), base file first
     _overrides: dict[str, Any] = PrivateAttr(default_factory=dict)

@@ -69,6 +69,33 @@ def summary_table(result: MonteCarloResult) -> Table:
     return table
 
 
+def flexibility_table(result: MonteCarloResult) -> Table | None:
+    """Committed (every gate open) against gated NPV on the same draws, and each gate's probability of passing."""
+    flex = result.flexibility
+    if flex is None:
+        return None
+    table = Table(
+        title=f"Value of flexibility: NPV with gates minus NPV committed (every gate open), same {flex.n:,} draws",
+        header_style="bold",
+    )
+    for col in ("NPV (INR crore)", "committed", "gated", "value of flexibility", "standard error"):
+        table.add_column(col, justify="left" if col.startswith("NPV") else "right")
+    names = {"mean": "mean", "p10": "P10", "p50": "P50", "p90": "P90", "p_npv_below_zero": "P(NPV < 0)"}
+    for stat, row in flex.comparison.iterrows():
+        if stat == "p_npv_below_zero":
+            cells = [f"{row[c]:.1%}" if c != "value" else f"{row[c]:+.1%}" for c in ("committed", "gated", "value")]
+            cells.append(f"{row['standard_error']:.1%}")
+        else:
+            cells = [f"{row['committed']:,.0f}", f"{row['gated']:,.0f}", f"{row['value']:+,.0f}"]
+            cells.append(f"{row['standard_error']:,.1f}")
+        table.add_row(names[str(stat)], *cells)
+    table.caption = "; ".join(
+        f"P({g['phase']} gate passes) = {probability(g['p_pass'])} (s.e. {g['standard_error']:.1%})"
+        for g in flex.gates.to_dict("records")
+    )
+    return table
+
+
 def _headline_lines(result: MonteCarloResult) -> list[str]:
     h = result.headline
     lines = [
@@ -165,6 +192,9 @@ def montecarlo_cmd(
             return
         if not quiet:
             out.print(summary_table(result))
+            flex = flexibility_table(result)
+            if flex is not None:
+                out.print(flex)
             for line in _headline_lines(result):
                 out.print(line, highlight=False, soft_wrap=True)
             out.print(f"outputs written to {folder}/")

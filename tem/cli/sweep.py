@@ -105,14 +105,14 @@ def sweep_cmd(
             unit = catalogue.unit(k)
             for col in ("parameter", "low input", "high input", f"{unit} at low", f"{unit} at high", "swing"):
                 table.add_column(col, justify="left" if col == "parameter" else "right")
-            for r in t.table.head(12).itertuples():
+            for r in t.table.head(12).to_dict("records"):
                 table.add_row(
-                    str(r.label),
-                    f"{r.low_input:,.4g}",
-                    f"{r.high_input:,.4g}",
-                    catalogue.format_value(k, r.kpi_low),
-                    catalogue.format_value(k, r.kpi_high),
-                    catalogue.format_value(k, r.swing) if catalogue.kpi(k).kind != "fy" else f"{r.swing:,.0f} years",
+                    str(r["label"]),
+                    f"{r['low_input']:,.4g}",
+                    f"{r['high_input']:,.4g}",
+                    catalogue.format_value(k, r["kpi_low"]),
+                    catalogue.format_value(k, r["kpi_high"]),
+                    catalogue.format_value(k, r["swing"]) if catalogue.kpi(k).kind != "fy" else f"{r['swing']:,.0f} years",
                 )
             out.print(table)
         out.print(f"outputs written to {folder}/")
