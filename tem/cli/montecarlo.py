@@ -14,17 +14,21 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from tem.analysis.montecarlo.export import kpi_title, render_montecarlo_files
+from tem.analysis.montecarlo.flex_export import threshold_figure
+from tem.analysis.montecarlo.gate_sweep import ThresholdSweep, gate_threshold_sweep
 from tem.analysis.montecarlo.run import MonteCarloResult, montecarlo
 from tem.analysis.montecarlo.sobol import sobol
 from tem.analysis.montecarlo.spec import load_montecarlo_spec
 from tem.assumptions.loader import load as load_file
 from tem.cli.common import app, err, folder_name, guard, json_text, out, parse_sets
 from tem.errors import BatchInputError
+from tem.exports.charts.files import figure_html
 from tem.exports.charts.png import png_available
 from tem.exports.writer import write_files
 
@@ -96,6 +100,37 @@ def flexibility_table(result: MonteCarloResult) -> Table | None:
     return table
 
 
+def _parse_gate_sweep(text: str) -> tuple[str, list[float]]:
+    path, _, grid = text.partition("=")
+    parts = grid.split(":")
+    try:
+        start, stop, count = float(parts[0]), float(parts[1]), int(parts[2])
+    except (ValueError, IndexError):
+        raise BatchInputError(f"--gate-sweep {text!r}: write PATH=START:STOP:COUNT (e.g. ...=4800:6400:9)") from None
+    if len(parts) != 3 or count < 2 or count > 101:
+        raise BatchInputError(f"--gate-sweep {text!r}: COUNT must be 2 to 101 thresholds")
+    return path.strip(), [float(x) for x in np.linspace(start, stop, count)]
+
+
+def sweep_table(sweep: ThresholdSweep) -> Table:
+    """Expected NPV for each threshold on the same draws; the best one marked."""
+    table = Table(title=f"Gate threshold sweep: {sweep.path} (same {sweep.n:,} draws)", header_style="bold")
+    for col in ("threshold", "P(go)", "expected NPV", "s.e.", "vs committed"):
+        table.add_column(col, justify="right")
+    best = sweep.best_threshold
+    for row in sweep.table.to_dict("records"):
+        mark = " *" if row["threshold"] == best else ""
+        table.add_row(
+            f"{row['threshold']:,.6g}{mark}",
+            f"{row['p_gate_passes']:.1%}",
+            f"{row['expected_npv_inr_cr']:,.0f}",
+            f"{row['standard_error_inr_cr']:,.1f}",
+            f"{row['value_of_flexibility_inr_cr']:+,.0f}",
+        )
+    table.caption = f"* the threshold with the highest expected NPV: {best:,.6g}; NPV in INR crore"
+    return table
+
+
 def _headline_lines(result: MonteCarloResult) -> list[str]:
     h = result.headline
     lines = [
@@ -141,6 +176,14 @@ def montecarlo_cmd(
     png: Annotated[
         bool | None, typer.Option("--png/--no-png", help="PNG charts too (default: when Chromium is installed).")
     ] = None,
+    gate_sweep: Annotated[
+        str | None,
+        typer.Option(
+            "--gate-sweep",
+            help="Also sweep one gate threshold on the same draws: PATH=START:STOP:COUNT, e.g. "
+            "capex.phases.cell_plant_1.gate.when.0.threshold=4800:6400:9 (writes gate_sweep.csv and its chart).",
+        ),
+    ] = None,
 ) -> None:
     """Monte Carlo of FILE under a spec: P10/P50/P90, P(NPV < 0), convergence, contributions, optional Sobol.
 
@@ -153,6 +196,7 @@ def montecarlo_cmd(
             raise BatchInputError(f"--n {n}: use at least 10 scenarios")
         if sobol_n is not None and (sobol_n < 8 or sobol_n & (sobol_n - 1)):
             raise BatchInputError(f"--sobol {sobol_n}: the Sobol base N must be a power of 2 of at least 8 (e.g. 1024)")
+        sweep_path, thresholds = _parse_gate_sweep(gate_sweep) if gate_sweep else (None, None)
         overrides = parse_sets(set_ or [])
         assumptions = load_file(file, overrides, override_source="--set")
         spec = load_montecarlo_spec(spec_path)
@@ -185,6 +229,11 @@ def montecarlo_cmd(
             files = render_montecarlo_files(
                 result, png=bool(want_png), png_kpis=list(map(str, result.summary.index[:PNG_KPIS])), excel=excel
             )
+            swept = None
+            if sweep_path is not None and thresholds is not None:
+                swept = gate_threshold_sweep(assumptions, spec, sweep_path, thresholds, n=n, seed=seed)
+                files["gate_sweep.csv"] = swept.table.to_csv(index=False, float_format="%.10g")
+                files["charts/gate_sweep.html"] = figure_html(threshold_figure(swept, result.scenario))
         folder = out_dir / folder_name(result.scenario) / "montecarlo"
         write_files(folder, files)
         if as_json:
@@ -195,6 +244,8 @@ def montecarlo_cmd(
             flex = flexibility_table(result)
             if flex is not None:
                 out.print(flex)
+            if swept is not None:
+                out.print(sweep_table(swept))
             for line in _headline_lines(result):
                 out.print(line, highlight=False, soft_wrap=True)
             out.print(f"outputs written to {folder}/")

@@ -29,6 +29,7 @@ from tem.analysis.montecarlo.charts import (
     s_curve_figure,
     sobol_figure,
 )
+from tem.analysis.montecarlo.flex_export import flexibility_figure, flexibility_sheet
 from tem.analysis.montecarlo.run import MonteCarloResult
 from tem.analysis.montecarlo.stats import kpi_unit
 from tem.exports.charts.files import PLOTLY_JS, PNG_HEIGHT, PNG_SCALE, PNG_WIDTH, figure_html
@@ -268,6 +269,8 @@ def render_montecarlo_workbook(result: MonteCarloResult) -> bytes:
     Python."""
     wb = Workbook()
     _summary_sheet(wb.active, result)
+    if result.flexibility is not None:
+        flexibility_sheet(wb.create_sheet("Decisions"), result)
     ws = wb.create_sheet("Inputs")
     _table_sheet(
         ws, result.inputs, {"base": "General", "sample_mean": "General", "sample_p5": "General", "sample_p95": "General"}
@@ -345,6 +348,9 @@ def render_montecarlo_files(
     }
     if result.sobol is not None:
         files["sobol.csv"] = result.sobol.indices.to_csv(index=False, float_format="%.10g")
+    if result.flexibility is not None:
+        files["flexibility.csv"] = result.flexibility.comparison.to_csv(float_format="%.10g")
+        files["gates.csv"] = result.flexibility.gates.to_csv(index=False, float_format="%.10g")
     if excel:
         files["montecarlo.xlsx"] = render_montecarlo_workbook(result)
     figures: list[tuple[str, str, go.Figure]] = []
@@ -356,13 +362,15 @@ def render_montecarlo_files(
         figures.append((kpi, f"convergence_{_safe(kpi)}", convergence_figure(result, kpi)))
         if result.sobol is not None and kpi in set(result.sobol.indices["kpi"]):
             figures.append((kpi, f"sobol_{_safe(kpi)}", sobol_figure(result, kpi)))
+    if result.flexibility is not None:
+        figures.append(("npv_inr_cr", "flexibility_npv", flexibility_figure(result)))
     from plotly.offline import get_plotlyjs
 
     files[f"charts/{PLOTLY_JS}"] = get_plotlyjs().encode("utf-8")
     wanted = set(result.summary.index if png_kpis is None else png_kpis)
     for kpi, name, fig in figures:
         files[f"charts/{name}.html"] = figure_html(fig)
-        if png and kpi in wanted and not name.startswith("convergence_"):
+        if png and kpi in wanted and not name.startswith(("convergence_", "flexibility_")):
             files[f"charts/{name}.png"] = figure_png(fig, PNG_WIDTH, PNG_HEIGHT, PNG_SCALE)
     files["manifest.json"] = _json(with_outputs(build_montecarlo_manifest(result), files))
     return files

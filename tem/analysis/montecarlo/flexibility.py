@@ -10,7 +10,9 @@ For NPV ``G`` (gated) and ``C`` (committed) over the same ``n`` scenarios:
   sparsity ``s = 1 / density`` at the quantile estimated by ``(Q(p + h) - Q(p - h)) / 2h`` and the Hall-Sheather
   bandwidth ``h`` (Koenker, *Quantile Regression*, 2005, section 3.4);
 * P(NPV < 0): ``mean(1[G < 0]) - mean(1[C < 0])``, standard error ``sd(1[G < 0] - 1[C < 0]) / sqrt(n)``;
-* per gate, P(passes) = the share of scenarios where it passes, standard error ``sqrt(p (1 - p) / n)``.
+* per gate, P(passes) = the share of scenarios where it passes, standard error ``sqrt(p (1 - p) / n)``, and the
+  value of each branch: mean NPV where it passes (go) and where it fails (no go), and the mean committed NPV where
+  it fails (what building anyway would have given there).
 
 Pure functions of arrays; :func:`value_of_flexibility` works on any batch whose KPIs include
 ``committed_npv_inr_cr`` and ``gate_passed_<phase>`` (the engine adds them when the assumptions have gates).
@@ -19,22 +21,34 @@ Pure functions of arrays; :func:`value_of_flexibility` works on any batch whose 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
 from tem.analysis.montecarlo.stats import percentiles_of_sorted
+from tem.assumptions.schema import Assumptions
 
 STATISTICS = ("mean", "p10", "p50", "p90", "p_npv_below_zero")
+GATE_COLUMNS = [
+    "phase",
+    "decided",
+    "conditions",
+    "p_pass",
+    "standard_error",
+    "npv_if_go_inr_cr",
+    "npv_if_no_go_inr_cr",
+    "committed_npv_if_no_go_inr_cr",
+]
 GATE_PREFIX = "gate_passed_"
 
 
 @dataclass(frozen=True)
 class Flexibility:
     """``comparison``: one row per statistic (mean, p10, p50, p90, p_npv_below_zero) with columns committed,
-    gated, value (gated - committed) and standard_error; ``gates``: phase, p_pass, standard_error."""
+    gated, value (gated - committed) and standard_error; ``gates``: :data:`GATE_COLUMNS` (decided and conditions
+    are filled by :func:`describe_gates` when the assumptions are known)."""
 
     n: int
     comparison: pd.DataFrame
@@ -100,9 +114,40 @@ def value_of_flexibility(
     comparison.index.name = "statistic"
     gate_rows = []
     for phase, flags in (gate_passed or {}).items():
-        share = float(np.mean(flags))
-        gate_rows.append({"phase": phase, "p_pass": share, "standard_error": float(np.sqrt(share * (1 - share) / n))})
-    return Flexibility(n, comparison, pd.DataFrame(gate_rows, columns=["phase", "p_pass", "standard_error"]))
+        go = np.asarray(flags) > 0.5
+        share = float(np.mean(go))
+        gate_rows.append(
+            {
+                "phase": phase,
+                "decided": "",
+                "conditions": "",
+                "p_pass": share,
+                "standard_error": float(np.sqrt(share * (1 - share) / n)),
+                "npv_if_go_inr_cr": float(g[go].mean()) if go.any() else float("nan"),
+                "npv_if_no_go_inr_cr": float(g[~go].mean()) if (~go).any() else float("nan"),
+                "committed_npv_if_no_go_inr_cr": float(c[~go].mean()) if (~go).any() else float("nan"),
+            }
+        )
+    return Flexibility(n, comparison, pd.DataFrame(gate_rows, columns=GATE_COLUMNS))
+
+
+def describe_gates(flex: Flexibility, a: Assumptions) -> Flexibility:
+    """``flex`` with each gate's decision FY and conditions in words (``imported_cell_landed_inr_per_kwh in
+    FY29 >= 5,200; all``) from the assumptions."""
+    text: dict[str, tuple[str, str]] = {}
+    for ph in a.capex.phases:
+        if ph.gate is None:
+            continue
+        d = ph.gate.decide_fy
+        parts = [
+            f"{c.line or c.input} in FY{(c.fy or d) % 100:02d} {c.op} {c.threshold:,.6g}" for c in ph.gate.when
+        ]
+        joiner = " and " if ph.gate.combine == "all" else " or "
+        text[ph.name] = (f"FY{d % 100:02d}", joiner.join(parts))
+    gates = flex.gates.copy()
+    gates["decided"] = [text.get(p, ("", ""))[0] for p in gates["phase"]]
+    gates["conditions"] = [text.get(p, ("", ""))[1] for p in gates["phase"]]
+    return replace(flex, gates=gates)
 
 
 def flexibility_of_batch(kpis: Mapping[str, np.ndarray]) -> Flexibility | None:

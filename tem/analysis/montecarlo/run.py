@@ -46,7 +46,7 @@ from tem.analysis.montecarlo.correlation import (
     spearman_to_normal_scores,
 )
 from tem.analysis.montecarlo.distributions import sorted_strata, uniform_design
-from tem.analysis.montecarlo.flexibility import GATE_PREFIX, Flexibility, flexibility_of_batch
+from tem.analysis.montecarlo.flexibility import GATE_PREFIX, Flexibility, describe_gates, flexibility_of_batch
 from tem.analysis.montecarlo.resolve import ResolvedSpec, batch_arrays, resolve_spec
 from tem.analysis.montecarlo.spec import MonteCarloSpec, load_montecarlo_spec
 from tem.analysis.montecarlo.stats import (
@@ -310,6 +310,11 @@ def montecarlo(
         return assemble(assumptions, resolved, d, raw, seed)
 
 
+def _flexibility(raw: Mapping[str, np.ndarray], assumptions: Assumptions) -> Flexibility | None:
+    flex = flexibility_of_batch(raw)
+    return None if flex is None else describe_gates(flex, assumptions)
+
+
 def assemble(
     assumptions: Assumptions, resolved: ResolvedSpec, d: Draws, raw: Mapping[str, np.ndarray], seed: int
 ) -> MonteCarloResult:
@@ -363,7 +368,7 @@ def assemble(
         correlation_used=matrix(d.used),
         correlation_achieved=matrix(done["achieved"]),
         correlation_repair=d.repair,
-        flexibility=flexibility_of_batch(raw),
+        flexibility=_flexibility(raw, assumptions),
         provenance={
             "spec_file": {
                 "path": None if spec.source is None else str(Path(spec.source).resolve()),

@@ -74,9 +74,13 @@ def test_two_outcome_toy_value_of_flexibility_by_hand() -> None:
     assert flex.value_inr_cr == pytest.approx(0.5 * (0.0 - bad), rel=1e-9)
     # the paired difference is 0 in five scenarios and -bad in five: sd = -bad x sqrt(5 x 5 / (10 x 9))
     assert flex.standard_error_inr_cr == pytest.approx(-bad * np.sqrt(25 / 90) / np.sqrt(10), rel=1e-9)
-    assert flex.gates.to_dict(orient="records") == [
-        {"phase": "pack_line_2", "p_pass": 0.5, "standard_error": pytest.approx(np.sqrt(0.25 / 10))}
-    ]
+    gate = flex.gates.to_dict(orient="records")[0]
+    assert (gate["phase"], gate["decided"], gate["p_pass"]) == ("pack_line_2", "FY26", 0.5)
+    assert gate["conditions"] == "imported_cell_fob_usd_per_kwh in FY26 <= 50"
+    assert gate["standard_error"] == pytest.approx(np.sqrt(0.25 / 10))
+    # the no-go branch (FOB 60): not building is worth -bad against building anyway
+    assert gate["npv_if_no_go_inr_cr"] - gate["committed_npv_if_no_go_inr_cr"] == pytest.approx(-bad, rel=1e-9)
+    assert gate["npv_if_go_inr_cr"] > gate["npv_if_no_go_inr_cr"]
     comparison = flex.comparison
     assert comparison.loc["mean", "gated"] - comparison.loc["mean", "committed"] == pytest.approx(-0.5 * bad, rel=1e-9)
     assert comparison.loc["p_npv_below_zero", "value"] == 0.0
@@ -174,3 +178,37 @@ def test_threshold_sweep_refuses_a_path_that_is_not_a_gate_threshold() -> None:
     )
     with pytest.raises(BatchInputError, match="is not a gate threshold of 'toy_gate'"):
         gate_threshold_sweep(tem.load(TOY), spec, "timeline.discount_rate", [0.1, 0.2])
+
+
+def test_cli_reports_flexibility_and_the_threshold_sweep(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    import openpyxl
+
+    spec = tmp_path / "mc.yaml"
+    spec.write_text(
+        "n: 10\nseed: 1\nkpis: [npv_inr_cr]\ninputs:\n"
+        f"  - {{path: {FOB}, distribution: discrete, values: [40.0, 60.0], probabilities: [0.5, 0.5]}}\n"
+    )
+    sweep = "capex.phases.pack_line_2.gate.when.0.threshold=30:70:3"
+    args = ["montecarlo", str(TOY), "--spec", str(spec), "--out", str(tmp_path), "--no-png", "--gate-sweep", sweep]
+    proc = subprocess.run([sys.executable, "-m", "tem", *args], capture_output=True, text=True, check=False,
+                          cwd=ROOT, env={**os.environ, "COLUMNS": "200"})
+    assert proc.returncode == 0, proc.stderr
+    _, bad = toy_value_by_hand()
+    assert "Value of flexibility" in proc.stdout
+    assert f"+{-bad / 2:,.0f}" in proc.stdout
+    assert "P(pack_line_2 gate passes) = 50.0%" in proc.stdout
+    assert "the threshold with the highest expected NPV: 50" in proc.stdout
+    folder = tmp_path / "toy_gate" / "montecarlo"
+    for name in ("flexibility.csv", "gates.csv", "gate_sweep.csv", "charts/flexibility_npv.html", "charts/gate_sweep.html"):
+        assert (folder / name).is_file(), name
+    ws = openpyxl.load_workbook(folder / "montecarlo.xlsx")["Decisions"]
+    assert ws["A6"].value == "pack_line_2"
+    assert ws["D6"].value == 0.5
+    bad_sweep = subprocess.run([sys.executable, "-m", "tem", *args[:-1], "x=1:2"], capture_output=True, text=True,
+                               check=False, cwd=ROOT)
+    assert bad_sweep.returncode == 2
+    assert "PATH=START:STOP:COUNT" in bad_sweep.stderr
