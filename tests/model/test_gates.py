@@ -260,3 +260,15 @@ def test_tem_run_prints_the_gates_and_the_result_table(tmp_path: Path) -> None:
     assert (row.phase, row.decide_fy, row.op, row.threshold, row.passes) == ("cell_plant_1", "FY29", ">=", 5600.0, False)
     assert row.value == pytest.approx(5591.6458, abs=1e-3)  # the base's landed cell in FY29
     assert r.built == {"cell_plant_1": False, "cell_plant_2": False}
+
+
+def test_report_shows_the_gates_only_when_there_are_gates() -> None:
+    from tem.exports.report.gates import gates_html
+
+    gated = tem.run(tem.load(ROOT / "tests" / "data" / "gates" / "gated_fail.yaml"))
+    page = gates_html(gated)
+    assert "Decisions: gates" in page
+    assert "imported_cell_landed_inr_per_kwh in FY29 &gt;= 5,600" in page
+    assert "<b>NO GO</b>" in page
+    assert "cell_plant_1: not built, cell_plant_2: not built" in page
+    assert gates_html(tem.run(tem.load(BASE))) == ""

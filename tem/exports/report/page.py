@@ -19,6 +19,7 @@ import tem
 from tem.assumptions.yearly import fy_label
 from tem.exports.charts.figures import FIGURE_NAMES, all_figures
 from tem.exports.charts.theme import fmt_number
+from tem.exports.report.gates import gates_html
 from tem.exports.report.tables import esc, fy_table, provenance_html
 from tem.model.results import Result
 
@@ -247,6 +248,7 @@ def render_report(result: Result, manifest: Mapping[str, Any] | None = None) -> 
 <p class="sub">Battery localization program, {esc(fys[0])} to {esc(fys[-1])}. Scenario <b>{name}</b>.</p>
 <h2 id="kpis">Key results</h2>
 {kpi_cards(result)}
+{gates_html(result)}
 <h2 id="conventions">Conventions</h2>
 {conventions(result)}
 <h2 id="charts">Charts</h2>
