@@ -19,7 +19,7 @@ from tem.model.batch_runtime import batch_runtime
 from tem.model.capex import CapexSchedule, compute_capex
 from tem.model.cashflow import CashFlow, compute_cash_flow
 from tem.model.gates import GateDecision, Lines, apply_gates, decide, first_spend_fy, removable
-from tem.model.inputs import NEVER_FY, Inputs, batch_size, rows_of, take_scenarios, with_values
+from tem.model.inputs import NEVER_FY, Inputs, batch_size, rows_of, select_scenarios, take_scenarios, with_values
 from tem.model.kpis import compute_kpis
 from tem.model.operations import Operations, compute_operations
 from tem.model.tax import TaxResult, compute_tax
@@ -177,6 +177,8 @@ def run_batch_inputs(
         base = take_scenarios(inp, *span) if inp.n_scenarios > 1 else inp
         chunk = with_values(base, rows_of(values, *span), rows_of(scales, *span))
         _check_batch_timing(chunk)
+        if gates == "decide" and chunk.structure.gates and not wanted:
+            return gated_batch_kpis(chunk)
         main, _ = run_inputs(chunk, full_counterfactual=False, gates=gates)
         kpis = dict(main.kpis)
         for spec, line, t in wanted:
@@ -192,6 +194,30 @@ def run_batch_inputs(
             with ThreadPoolExecutor(max_workers=n_workers) as pool:
                 parts = list(pool.map(one, bounds))
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+
+def gated_batch_kpis(inp: Inputs) -> dict[str, np.ndarray]:
+    """The KPIs :func:`run_inputs` gives a batch with gates (the same bits), evaluating less: the committed program
+    is evaluated once with every KPI; only the scenarios where a gate removes something are evaluated again with
+    their phases removed; the counterfactual is shared when every phase a gate can remove is of a kind the
+    counterfactual drops anyway (its inputs are then the same)."""
+    committed, cf = run_inputs(inp, full_counterfactual=False, gates="open")
+    decision = decide(inp, (committed.volumes, committed.unit_costs, committed.operations), _lines)
+    kpis = dict(committed.kpis)
+    changed = ~np.logical_and.reduce(list(decision.built.values()), axis=0)
+    if changed.any():
+        rows = np.flatnonzero(changed)
+        sub = select_scenarios(apply_gates(inp, decision.built), rows)
+        kinds = {ph.name: ph.kind for ph in inp.structure.phases}
+        if all(kinds[ph] in inp.structure.counterfactual_drop_kinds for ph in decision.built):
+            main = evaluate(sub, detail=False)
+            sub_kpis = add_incremental(main.kpis, {k: v[rows] for k, v in cf.kpis.items()})
+        else:
+            sub_kpis = run_inputs(sub, full_counterfactual=False, gates="open")[0].kpis
+        for k, v in sub_kpis.items():
+            kpis[k] = kpis[k].copy()
+            kpis[k][rows] = v
+    return kpis | gate_kpis(decision, committed.kpis)
 
 
 def _local_full_minus_imported(o: Outcome) -> np.ndarray:

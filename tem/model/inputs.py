@@ -281,6 +281,12 @@ def rows_of(mapping: Mapping[str, Any] | None, start: int, stop: int) -> dict[st
     return {p: (v[start:stop] if np.ndim(v) else v) for p, v in (mapping or {}).items()}
 
 
+def select_scenarios(inputs: Inputs, rows: np.ndarray) -> Inputs:
+    """The scenarios at indices ``rows`` of a batch (arrays at S = 1 are shared, not copied)."""
+    arrays = {p: (a[rows] if a.shape[0] > 1 else a) for p, a in inputs.arrays.items()}
+    return replace(inputs, arrays=arrays, n_scenarios=int(rows.size))
+
+
 def take_scenarios(inputs: Inputs, start: int, stop: int) -> Inputs:
     """Scenarios ``start:stop`` of a batch (arrays at S = 1 are shared, not copied)."""
     arrays = {p: (a[start:stop] if a.shape[0] > 1 else a) for p, a in inputs.arrays.items()}

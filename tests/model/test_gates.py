@@ -272,3 +272,15 @@ def test_report_shows_the_gates_only_when_there_are_gates() -> None:
     assert "<b>NO GO</b>" in page
     assert "cell_plant_1: not built, cell_plant_2: not built" in page
     assert gates_html(tem.run(tem.load(BASE))) == ""
+
+
+@pytest.mark.parametrize("fobs", [[40.0, 60.0, 45.0, 55.0, 50.0], [40.0, 41.0], [60.0, 61.0]])
+def test_batch_of_a_gated_pack_line_equals_single_runs(fobs: list[float]) -> None:
+    """A gate on a phase the counterfactual keeps (a pack line): mixed, all-pass and all-fail batches."""
+    a = tem.load(ROOT / "tests" / "data" / "toy_gate.yaml")
+    values = {"cells.imported.fob_price_usd_per_kwh": np.array(fobs)}
+    batch = run_batch_inputs(build_inputs(a), values, chunk_size=2)
+    for i in range(len(fobs)):
+        single, _ = run_inputs(with_values(build_inputs(a), {k: v[i : i + 1] for k, v in values.items()}))
+        for key, col in batch.items():
+            assert same_bits(col[i], single.kpis[key][0]), (fobs[i], key)
