@@ -32,7 +32,10 @@ from tem.analysis.montecarlo.spec import load_montecarlo_spec  # noqa: E402
 
 N_MC = 100_000
 REPEATS = 3
-FILES = {"gated": ROOT / "assumptions" / "base.yaml", "committed": ROOT / "assumptions" / "scenarios" / "committed_cells.yaml"}
+FILES = {
+    "gated": ROOT / "assumptions" / "base.yaml",
+    "committed": ROOT / "assumptions" / "scenarios" / "committed_cells.yaml",
+}
 
 
 def best_time(fn, repeats: int = REPEATS) -> float:
@@ -95,11 +98,13 @@ def main() -> None:
         "",
         "| measure | result | target |",
         "|---|---|---|",
-        f"| (a) base case with its cell-plant gate (`assumptions/base.yaml`) | {g['total_s']:.2f} s, {g['peak_mb']:,.0f} MB | |",
+        f"| (a) base case with its cell-plant gate (`assumptions/base.yaml`) | {g['total_s']:.2f} s, "
+        f"{g['peak_mb']:,.0f} MB | |",
         f"| (b) committed, no gates (`assumptions/scenarios/committed_cells.yaml`) | {c['total_s']:.2f} s, "
         f"{c['peak_mb']:,.0f} MB | |",
         f"| (a) / (b) | {ratio:.2f}x | <= 1.5x ({ok}) |",
-        f"| share of scenarios where the gate passes (the rest are evaluated twice) | {g.get('p_pass', float('nan')):.1%} | |",
+        f"| share of scenarios where the gate passes (the rest are evaluated twice) | "
+        f"{g.get('p_pass', float('nan')):.1%} | |",
         "",
         f"Value of flexibility at N = {N_MC:,}: {g.get('value', float('nan')):+,.0f} INR crore (standard error "
         f"{g.get('value_se', float('nan')):,.1f}); mean NPV with the gate {g['npv_mean']:,.0f}, committed "
