@@ -289,7 +289,9 @@ def test_batch_of_a_gated_pack_line_equals_single_runs(fobs: list[float]) -> Non
 def test_a_threshold_is_an_input_set_by_override_and_varied_by_a_spec() -> None:
     path = ROOT / "tests" / "data" / "gates" / "gated.yaml"
     a = tem.load(path, overrides={THRESHOLD: 6000.0})
-    assert a.capex.phases[5].gate is not None and a.capex.phases[5].gate.when[0].threshold == 6000.0
+    gate = a.capex.phases[5].gate
+    assert gate is not None
+    assert gate.when[0].threshold == 6000.0
     assert tem.run(a).kpis["gate_passed_cell_plant_1"] == 0.0
     batch = tem.run_batch(tem.load(path), {THRESHOLD: np.array([5000.0, 6000.0])})
     assert batch["gate_passed_cell_plant_1"].tolist() == [1.0, 0.0]
