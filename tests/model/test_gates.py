@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tem
 from tem.errors import AssumptionError, BatchInputError
@@ -53,6 +55,23 @@ capex:
     - {name: cell_plant_1, remove: true}
     - {name: cell_plant_2, remove: true}
 """
+
+
+GATED_INPUTS = build_inputs(tem.load(ROOT / "tests" / "data" / "gates" / "gated.yaml"))
+WITHOUT_INPUTS = build_inputs(
+    tem.load(
+        BASE,
+        overrides={
+            "capex.phases.cell_plant_1.commissioning_fy": 2032,
+            "capex.phases.cell_plant_1.capex_inr_cr": 0.0,
+            "capex.phases.cell_plant_1.capacity_gwh": 0.0,
+            "capex.phases.cell_plant_1.fixed_opex_inr_cr": 0.0,
+            "capex.phases.cell_plant_2.capex_inr_cr": 0.0,
+            "capex.phases.cell_plant_2.capacity_gwh": 0.0,
+            "capex.phases.cell_plant_2.fixed_opex_inr_cr": 0.0,
+        },
+    )
+)
 
 
 def same_bits(a: np.ndarray | float, b: np.ndarray | float) -> bool:
@@ -295,3 +314,23 @@ def test_a_threshold_is_an_input_set_by_override_and_varied_by_a_spec() -> None:
     assert tem.run(a).kpis["gate_passed_cell_plant_1"] == 0.0
     batch = tem.run_batch(tem.load(path), {THRESHOLD: np.array([5000.0, 6000.0])})
     assert batch["gate_passed_cell_plant_1"].tolist() == [1.0, 0.0]
+
+
+@settings(max_examples=8, deadline=None)
+@given(
+    threshold=st.floats(4000.0, 7000.0),
+    fob_scale=st.floats(0.7, 1.3),
+    rate=st.floats(0.08, 0.16),
+)
+def test_gated_npv_is_the_committed_or_the_phase_free_npv(threshold: float, fob_scale: float, rate: float) -> None:
+    """Invariant: where the gate passes the NPV is the committed one; where it fails, the one without the phases."""
+    inp = GATED_INPUTS
+    values = {THRESHOLD: np.array([threshold]), "timeline.discount_rate": np.array([rate])}
+    scales = {"cells.imported.fob_price_usd_per_kwh": np.array([fob_scale])}
+    k = run_batch_inputs(inp, values, scales)
+    without = run_batch_inputs(WITHOUT_INPUTS, {"timeline.discount_rate": np.array([rate])}, scales)
+    if k["gate_passed_cell_plant_1"][0] == 1.0:
+        assert k["npv_inr_cr"][0] == k["committed_npv_inr_cr"][0]
+    else:
+        assert k["npv_inr_cr"][0] == without["npv_inr_cr"][0]
+        assert k["committed_npv_inr_cr"][0] != without["npv_inr_cr"][0]
