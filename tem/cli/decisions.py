@@ -5,16 +5,16 @@ from __future__ import annotations
 import math
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
-from tem import catalogue
-from tem.analysis.scenarios.decisions import Decisions, decisions
-from tem.assumptions.loader import load as load_file
 from tem.cli.common import app, guard, json_text, out, parse_sets
-from tem.exports.manifest import jsonable
+
+if TYPE_CHECKING:  # the analysis (pandas) loads when the command runs
+    from rich.table import Table
+
+    from tem.analysis.scenarios.decisions import Decisions
 
 
 def _rate(x: float) -> str:
@@ -27,6 +27,10 @@ def _money(x: float, signed: bool = False) -> str:
 
 def decisions_table(d: Decisions) -> Table:
     """Each step's program (NPV, IRR, peak funding, DVA) and the increment over the step before."""
+    from rich.table import Table
+
+    from tem import catalogue
+
     table = Table(
         title=f"{d.scenario}: the program as decisions (each step adds its phases to the ones above; gates open)",
         header_style="bold",
@@ -67,6 +71,10 @@ def decisions_cmd(
     """
 
     def go() -> None:
+        from tem.analysis.scenarios.decisions import decisions
+        from tem.assumptions.loader import load as load_file
+        from tem.exports.manifest import jsonable
+
         a = load_file(file, parse_sets(set_ or []), override_source="--set")
         d = decisions(a)
         if as_json:

@@ -1,7 +1,8 @@
 """``tem montecarlo``: Monte Carlo (and optionally Sobol indices) of one assumption file.
 
 Writes ``<out>/<scenario>/montecarlo/``: ``montecarlo.xlsx``, ``summary.json``/``.csv``, ``inputs.csv``,
-``convergence.csv``, ``contributions.csv``, ``correlations.csv``, ``samples.csv`` (every scenario), ``sobol.csv``
+``convergence.csv``, ``contributions.csv``, ``correlations.csv``, ``samples.parquet`` (every scenario; also
+``samples.csv`` with ``--samples-csv``), ``sobol.csv``
 (with ``--sobol``), ``charts/`` (HTML for every KPI; PNG for the first three KPIs when Chromium is installed) and
 ``manifest.json``. A progress bar goes to stderr (``--quiet`` turns it off); ``--json`` prints the summary on
 stdout. Mistakes in the assumptions, the spec or the options exit with code 2 and write nothing.
@@ -12,25 +13,18 @@ from __future__ import annotations
 import dataclasses
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import numpy as np
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from tem.analysis.montecarlo.export import kpi_title, render_montecarlo_files
-from tem.analysis.montecarlo.flex_export import threshold_figure
-from tem.analysis.montecarlo.gate_sweep import ThresholdSweep, gate_threshold_sweep
-from tem.analysis.montecarlo.run import MonteCarloResult, montecarlo
-from tem.analysis.montecarlo.sobol import sobol
-from tem.analysis.montecarlo.spec import load_montecarlo_spec
-from tem.assumptions.loader import load as load_file
 from tem.cli.common import app, err, folder_name, guard, json_text, out, parse_sets
 from tem.errors import BatchInputError
-from tem.exports.charts.files import figure_html
-from tem.exports.charts.png import png_available
-from tem.exports.writer import write_files
+
+if TYPE_CHECKING:  # the analysis, its exports and scipy are imported when the command runs
+    from rich.table import Table
+
+    from tem.analysis.montecarlo.gate_sweep import ThresholdSweep
+    from tem.analysis.montecarlo.run import MonteCarloResult
 
 DEFAULT_SPEC = Path("assumptions/montecarlo.yaml")
 PROGRESS_CHUNK = 10_000
@@ -50,6 +44,10 @@ def probability(p: float) -> str:
 
 
 def summary_table(result: MonteCarloResult) -> Table:
+    from rich.table import Table
+
+    from tem.analysis.montecarlo.export import kpi_title
+
     table = Table(
         title=f"{result.scenario}: Monte Carlo, N = {result.n:,} ({result.sampling.upper()}, seed {result.seed})",
         header_style="bold",
@@ -75,6 +73,8 @@ def summary_table(result: MonteCarloResult) -> Table:
 
 def flexibility_table(result: MonteCarloResult) -> Table | None:
     """Committed (every gate open) against gated NPV on the same draws, and each gate's probability of passing."""
+    from rich.table import Table
+
     flex = result.flexibility
     if flex is None:
         return None
@@ -109,11 +109,14 @@ def _parse_gate_sweep(text: str) -> tuple[str, list[float]]:
         raise BatchInputError(f"--gate-sweep {text!r}: write PATH=START:STOP:COUNT (e.g. ...=4800:6400:9)") from None
     if len(parts) != 3 or count < 2 or count > 101:
         raise BatchInputError(f"--gate-sweep {text!r}: COUNT must be 2 to 101 thresholds")
-    return path.strip(), [float(x) for x in np.linspace(start, stop, count)]
+    step = (stop - start) / (count - 1)
+    return path.strip(), [start + i * step for i in range(count - 1)] + [stop]
 
 
 def sweep_table(sweep: ThresholdSweep) -> Table:
     """Expected NPV for each threshold on the same draws; the best one marked."""
+    from rich.table import Table
+
     table = Table(title=f"Gate threshold sweep: {sweep.path} (same {sweep.n:,} draws)", header_style="bold")
     for col in ("threshold", "P(go)", "expected NPV", "s.e.", "vs committed"):
         table.add_column(col, justify="right")
@@ -132,6 +135,8 @@ def sweep_table(sweep: ThresholdSweep) -> Table:
 
 
 def _headline_lines(result: MonteCarloResult) -> list[str]:
+    from tem.analysis.montecarlo.export import kpi_title
+
     h = result.headline
     lines = [
         f"P(NPV < 0) = {probability(h['p_npv_negative'])}; "
@@ -176,6 +181,9 @@ def montecarlo_cmd(
     png: Annotated[
         bool | None, typer.Option("--png/--no-png", help="PNG charts too (default: when Chromium is installed).")
     ] = None,
+    samples_csv: Annotated[
+        bool, typer.Option("--samples-csv", help="Every scenario also as samples.csv (always in samples.parquet).")
+    ] = False,
     gate_sweep: Annotated[
         str | None,
         typer.Option(
@@ -192,11 +200,21 @@ def montecarlo_cmd(
     """
 
     def go() -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+        from tem.analysis.montecarlo.export import render_montecarlo_files
+        from tem.analysis.montecarlo.run import montecarlo
+        from tem.analysis.montecarlo.sobol import sobol
+        from tem.analysis.montecarlo.spec import load_montecarlo_spec
+        from tem.assumptions.loader import load as load_file
+        from tem.exports.charts.png import png_available, start_in_background
+        from tem.exports.writer import write_files
+
+        sweep_path, thresholds = _parse_gate_sweep(gate_sweep) if gate_sweep else (None, None)
         if n is not None and n < 10:
             raise BatchInputError(f"--n {n}: use at least 10 scenarios")
         if sobol_n is not None and (sobol_n < 8 or sobol_n & (sobol_n - 1)):
             raise BatchInputError(f"--sobol {sobol_n}: the Sobol base N must be a power of 2 of at least 8 (e.g. 1024)")
-        sweep_path, thresholds = _parse_gate_sweep(gate_sweep) if gate_sweep else (None, None)
         overrides = parse_sets(set_ or [])
         assumptions = load_file(file, overrides, override_source="--set")
         spec = load_montecarlo_spec(spec_path)
@@ -205,6 +223,8 @@ def montecarlo_cmd(
             want_png, why = png_available()
             if not want_png and not quiet:
                 err.print(f"[yellow]note:[/] PNG charts skipped ({why}); HTML charts are written.", highlight=False)
+        if want_png:
+            start_in_background()  # the browser starts while the scenarios are evaluated
         sobol_base = sobol_n or None
         with Progress(
             TextColumn("{task.description}"),
@@ -226,14 +246,26 @@ def montecarlo_cmd(
             if sobol_base:
                 s = sobol(assumptions, spec, sobol_base, seed=seed, chunk_size=PROGRESS_CHUNK, progress=progress)
                 result = dataclasses.replace(result, sobol=s)
-            files = render_montecarlo_files(
-                result, png=bool(want_png), png_kpis=list(map(str, result.summary.index[:PNG_KPIS])), excel=excel
-            )
             swept = None
+            extra: dict[str, bytes | str] = {}
             if sweep_path is not None and thresholds is not None:
+                from tem.analysis.montecarlo.flex_export import threshold_figure
+                from tem.analysis.montecarlo.gate_sweep import gate_threshold_sweep
+                from tem.exports.charts.files import figure_html
+
                 swept = gate_threshold_sweep(assumptions, spec, sweep_path, thresholds, n=n, seed=seed)
-                files["gate_sweep.csv"] = swept.table.to_csv(index=False, float_format="%.10g")
-                files["charts/gate_sweep.html"] = figure_html(threshold_figure(swept, result.scenario))
+                extra = {
+                    "gate_sweep.csv": swept.table.to_csv(index=False, float_format="%.10g"),
+                    "charts/gate_sweep.html": figure_html(threshold_figure(swept, result.scenario)),
+                }
+            files = render_montecarlo_files(
+                result,
+                png=bool(want_png),
+                png_kpis=list(map(str, result.summary.index[:PNG_KPIS])),
+                excel=excel,
+                samples_csv=samples_csv,
+                extra=extra,
+            )
         folder = out_dir / folder_name(result.scenario) / "montecarlo"
         write_files(folder, files)
         if as_json:

@@ -6,32 +6,21 @@ import hashlib
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
-import plotly.io as pio
 import typer
-from plotly.offline import get_plotlyjs
-from rich.table import Table
 
 from tem import catalogue
-from tem.analysis.sensitivity.export import heatmap_figure, render_sensitivity_workbook, spider_figure, tornado_figure
-from tem.analysis.sensitivity.goalseek import goal_seek
-from tem.analysis.sensitivity.spec import SweepSpec
-from tem.analysis.sensitivity.sweeps import axis, data_table, spider, tornado
-from tem.analysis.specio import load_spec
-from tem.api import run as run_model
-from tem.assumptions.loader import load as load_file
 from tem.cli.common import app, err, folder_name, guard, out, parse_sets
 from tem.errors import BatchInputError
-from tem.exports.charts.png import figure_png, png_available
-from tem.exports.manifest import build_manifest, jsonable, with_outputs
-from tem.exports.writer import write_files
 
 DEFAULT_SPEC = Path("assumptions/sweeps/tornado.yaml")
 
 
 def _axis(text: str) -> Any:
     """'path:low:high:steps' -> a data-table axis."""
+    from tem.analysis.sensitivity.sweeps import axis
+
     parts = text.split(":")
     if len(parts) != 4:
         raise BatchInputError(
@@ -44,6 +33,11 @@ def _axis(text: str) -> Any:
 
 
 def _charts(figures: dict[str, Any], png: bool) -> dict[str, bytes]:
+    import plotly.io as pio
+    from plotly.offline import get_plotlyjs
+
+    from tem.exports.charts.png import figure_png
+
     files: dict[str, bytes] = {"charts/plotly.min.js": get_plotlyjs().encode()}
     for name, fig in figures.items():
         files[f"charts/{name}.html"] = pio.to_html(fig, include_plotlyjs="directory", full_html=True).encode()
@@ -70,6 +64,23 @@ def sweep_cmd(
     outputs/<scenario>/sweep/ (workbook, charts, CSVs, manifest)."""
 
     def go() -> None:
+        from rich.table import Table
+
+        from tem.analysis.sensitivity.export import (
+            heatmap_figure,
+            render_sensitivity_workbook,
+            spider_figure,
+            tornado_figure,
+        )
+        from tem.analysis.sensitivity.spec import SweepSpec
+        from tem.analysis.sensitivity.sweeps import data_table, spider, tornado
+        from tem.analysis.specio import load_spec
+        from tem.api import run as run_model
+        from tem.assumptions.loader import load as load_file
+        from tem.exports.charts.png import png_available
+        from tem.exports.manifest import build_manifest, jsonable, with_outputs
+        from tem.exports.writer import write_files
+
         a = load_file(file, parse_sets(set_ or []), override_source="--set")
         spec = load_spec(spec_path, SweepSpec)
         kpis = kpi or spec.kpis
@@ -105,14 +116,16 @@ def sweep_cmd(
             unit = catalogue.unit(k)
             for col in ("parameter", "low input", "high input", f"{unit} at low", f"{unit} at high", "swing"):
                 table.add_column(col, justify="left" if col == "parameter" else "right")
-            for r in t.table.head(12).to_dict("records"):
+            for r in t.table.head(12).itertuples():
                 table.add_row(
-                    str(r["label"]),
-                    f"{r['low_input']:,.4g}",
-                    f"{r['high_input']:,.4g}",
-                    catalogue.format_value(k, r["kpi_low"]),
-                    catalogue.format_value(k, r["kpi_high"]),
-                    catalogue.format_value(k, r["swing"]) if catalogue.kpi(k).kind != "fy" else f"{r['swing']:,.0f} years",
+                    str(r.label),
+                    f"{r.low_input:,.4g}",
+                    f"{r.high_input:,.4g}",
+                    catalogue.format_value(k, cast(float, r.kpi_low)),
+                    catalogue.format_value(k, cast(float, r.kpi_high)),
+                    catalogue.format_value(k, cast(float, r.swing))
+                    if catalogue.kpi(k).kind != "fy"
+                    else f"{r.swing:,.0f} years",
                 )
             out.print(table)
         out.print(f"outputs written to {folder}/")
@@ -137,6 +150,10 @@ def goalseek_cmd(
     localizing adds nothing to NPV). Exit code 2 with the KPI range found when no value in the range works."""
 
     def go() -> None:
+        from tem.analysis.sensitivity.goalseek import goal_seek
+        from tem.assumptions.loader import load as load_file
+        from tem.exports.manifest import jsonable
+
         a = load_file(file, parse_sets(set_ or []), override_source="--set")
         r = goal_seek(a, path, kpi, target, low, high)
         doc = {

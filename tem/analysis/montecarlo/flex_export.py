@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
-from openpyxl.worksheet.worksheet import Worksheet
 
 from tem import catalogue
 from tem.analysis.montecarlo.gate_sweep import ThresholdSweep
 from tem.analysis.montecarlo.run import MonteCarloResult
 from tem.exports.charts.theme import BLACK, BLUE, FONT, ORANGE, VERMILLION, plot_text
+from tem.exports.workbook.stream import BufferedSheet
 from tem.exports.workbook.style import HEADER, SECTION, TITLE, put_text
 
 BINS = 60
@@ -127,7 +127,7 @@ def threshold_figure(sweep: ThresholdSweep, scenario: str) -> go.Figure:
     return fig
 
 
-def flexibility_sheet(ws: Worksheet, result: MonteCarloResult) -> None:
+def flexibility_sheet(ws: BufferedSheet, result: MonteCarloResult) -> None:
     """The decision tree (each gate: decided, conditions, P(go), mean NPV of each branch) and the committed vs
     gated comparison with standard errors (values: the simulation runs in Python)."""
     flex = result.flexibility
