@@ -11,8 +11,9 @@ batches), and every line a condition can read (:data:`LINES`) is causal: its val
 inputs and on that year and earlier ones. So the values a gate reads are the same whether or not the gated
 phases are built, and they are read from the committed run (every gate open). Where an earlier gate's
 phases spend in or before a later gate's decision year, the later gate reads a run with the earlier decisions
-applied: one more pass over all scenarios per such decision year, never a loop over scenarios.
-A value that does not exist (the local cell cost gap in a year without local cells) fails its condition.
+applied: one more pass per such decision year over the scenarios concerned, never a loop over scenarios.
+A value that does not exist (the local cell cost gap in a year without local cells) fails its condition. A gate
+whose phase requires a phase an earlier gate removed is not reached: it reads nothing and does not pass.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from tem.model.inputs import ConditionSpec, Inputs, Structure
+from tem.model.inputs import ConditionSpec, Inputs, Structure, select_scenarios
 from tem.model.operations import Operations
 from tem.model.unit_costs import UnitCosts
 from tem.model.volumes import Volumes
@@ -95,8 +96,11 @@ def compare(value: np.ndarray, op: str, threshold: np.ndarray) -> np.ndarray:
 
 def decide(inp: Inputs, committed: Lines, lines_of: Callable[[Inputs], Lines]) -> GateDecision:
     """Every gate's decision in every scenario. ``committed``: the lines of the run with every gate open;
-    ``lines_of`` evaluates the lines of other inputs (used only when an earlier decision changes what a later
-    gate reads, see the module docstring)."""
+    ``lines_of`` evaluates the lines of other inputs, used only for the scenarios where an earlier decision
+    changes what a later gate reads (module docstring).
+
+    A gate is *reached* in a scenario when every phase its phase requires, and that an earlier gate decides, is
+    built there; a gate not reached reads no value (NaN) and does not pass (its phase is not built anyway)."""
     structure = inp.structure
     n_s = inp.n_scenarios
     everywhere = np.ones(n_s, dtype=bool)
@@ -104,25 +108,37 @@ def decide(inp: Inputs, committed: Lines, lines_of: Callable[[Inputs], Lines]) -
     cond_passed: dict[tuple[str, int], np.ndarray] = {}
     passed: dict[str, np.ndarray] = {}
     removers = removable(structure)
+    decide_fy = {g.phase: g.decide_fy for g in structure.gates}
     built: dict[str, np.ndarray] = {}
-    source = committed
-    for year in sorted({g.decide_fy for g in structure.gates}):
-        stale = [
-            ph
-            for ph, b in built.items()
-            if not b.all() and np.any(first_spend_fy(inp, ph) <= year)
-        ]
-        if stale:
-            source = lines_of(apply_gates(inp, built))
-        for g in (g for g in structure.gates if g.decide_fy == year):
+    for year in sorted(set(decide_fy.values())):
+        now = [g for g in structure.gates if g.decide_fy == year]
+        reached = {
+            g.phase: np.logical_and.reduce(
+                [passed[h] for h in removers.get(g.phase, ()) if h != g.phase and decide_fy[h] < year] or [everywhere],
+                axis=0,
+            )
+            for g in now
+        }
+        # scenarios where an earlier decision removed a phase that has spent by now, and a gate of this year is
+        # reached: what those gates read differs from the committed run
+        moved = [b for ph, b in built.items() if not b.all() and np.any(first_spend_fy(inp, ph) <= year)]
+        stale = ~np.logical_and.reduce(moved, axis=0) if moved else np.zeros(n_s, dtype=bool)
+        rows = np.flatnonzero(stale & np.logical_or.reduce([reached[g.phase] for g in now], axis=0))
+        if rows.size:
+            sub = select_scenarios(apply_gates(inp, built), rows)
+            sub_lines = lines_of(sub)
+        for g in now:
             results = []
             for i, cond in enumerate(g.conditions):
-                v = condition_value(inp, cond, source)
+                v = np.array(condition_value(inp, cond, committed), dtype=float)
+                if rows.size:
+                    v[rows] = condition_value(sub, cond, sub_lines)
+                v[~reached[g.phase]] = np.nan
                 ok = np.broadcast_to(compare(v, cond.op, inp[cond.threshold_path].reshape(-1)), (n_s,))
                 values[(g.phase, i)], cond_passed[(g.phase, i)] = v, ok
                 results.append(ok)
             combine = np.logical_and if g.combine == "all" else np.logical_or
-            passed[g.phase] = combine.reduce(results, axis=0)
+            passed[g.phase] = combine.reduce(results, axis=0) & reached[g.phase]
         built = {
             ph: np.logical_and.reduce([passed.get(gp, everywhere) for gp in gates], axis=0)
             for ph, gates in removers.items()

@@ -334,3 +334,30 @@ def test_gated_npv_is_the_committed_or_the_phase_free_npv(threshold: float, fob_
     else:
         assert k["npv_inr_cr"][0] == without["npv_inr_cr"][0]
         assert k["committed_npv_inr_cr"][0] != without["npv_inr_cr"][0]
+
+
+def test_a_gate_whose_required_phase_was_removed_is_not_reached() -> None:
+    """Plant 2 requires plant 1; plant 1's gate fails at FY28, so plant 2's FY31 gate reads nothing and fails."""
+    r = tem.run(tem.load(ROOT / "tests" / "data" / "gates" / "two_gates_first_fails.yaml"))
+    gates = r.outcome.gates
+    assert gates is not None
+    assert not gates.passed["cell_plant_1"][0]
+    assert not gates.passed["cell_plant_2"][0]
+    assert np.isnan(gates.values[("cell_plant_2", 0)][0])
+    assert r.built == {"cell_plant_1": False, "cell_plant_2": False}
+    both = tem.run(tem.load(ROOT / "tests" / "data" / "gates" / "two_gates.yaml"))
+    assert same_bits(both.outcome.kpis["npv_inr_cr"], tem.run(tem.load(BASE)).outcome.kpis["npv_inr_cr"])
+
+
+def test_batch_of_two_sequential_gates_equals_single_runs() -> None:
+    a = tem.load(ROOT / "tests" / "data" / "gates" / "two_gates.yaml")
+    scales = {
+        "cells.imported.fob_price_usd_per_kwh": np.array([1.0, 0.9, 1.1, 1.05, 1.0, 1.2]),
+        "cells.local.yield_ramp": np.array([1.0, 1.0, 0.9, 1.0, 0.94, 1.04]),
+    }
+    batch = run_batch_inputs(build_inputs(a), None, scales, chunk_size=4)
+    assert 0 < batch["gate_passed_cell_plant_2"].sum() < batch["gate_passed_cell_plant_1"].sum() < 6
+    for i in range(6):
+        single, _ = run_inputs(with_values(build_inputs(a), None, {k: v[i : i + 1] for k, v in scales.items()}))
+        for key, col in batch.items():
+            assert same_bits(col[i], single.kpis[key][0]), (i, key)

@@ -4,7 +4,8 @@ the scenario's own rows (README, "Gates").
 * Section "Gates" at the end of Calculations, values in column E: per condition the value read (the line's
   cell in the decision year, or the input), then 1 if it passes; per gate 1 if it passes (MIN of its conditions
   for ``all``, MAX for ``any``); per phase a gate can remove, 1 if built (the product of the gates that can
-  remove it).
+  remove it). A gate whose phase requires a phase an earlier gate removed is not reached: its values read
+  ``#N/A`` and it does not pass.
 * A row ``kept_<phase>`` near the top of Calculations multiplies that phase's capex, capacity and fixed opex
   rows. It holds 1 up to the decision year (the phase spends nothing before then, so its rows are zero whatever
   the gate says) and refers to the phase's built flag after it; so the cells a condition reads never depend on
@@ -72,14 +73,20 @@ def gate_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         c.next_row += 1
         return f"${e}${r}"
 
-    for g in structure.gates:
+    removers = removable(structure)
+    decided = {g.phase: g.decide_fy for g in structure.gates}
+    for g in sorted(structure.gates, key=lambda g: g.decide_fy):
+        earlier = [gate_cell[h] for h in removers.get(g.phase, ()) if h != g.phase and decided[h] < g.decide_fy]
         passes = []
         for i, cond in enumerate(g.conditions):
             t = cond.fy - structure.first_fy
             template = LINE_TEMPLATES[cond.name] if cond.source == "line" else f"{{in:{cond.name}}}"
             what = f"{cond.name} in FY{cond.fy % 100:02d}"
             read = float(decision.values[(g.phase, i)][0])
-            value = put(f"gate_{g.phase}_{i}_value", f"{g.phase}: {what}", "", c.grid.render(template, t), read)
+            formula = c.grid.render(template, t)
+            if earlier:  # not reached where a required phase was not built: no value read
+                formula = f"=IF({'*'.join(earlier)}=1,{formula[1:]},NA())"
+            value = put(f"gate_{g.phase}_{i}_value", f"{g.phase}: {what}", "", formula, read)
             threshold = c.grid.render(f"{{in:{cond.threshold_path}}}", 0)[1:]
             passes.append(
                 put(
@@ -98,8 +105,7 @@ def gate_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
             f"={fn}({','.join(passes)})",
             float(decision.passed[g.phase][0]),
         )
-    decide_fy = {g.phase: g.decide_fy for g in structure.gates}
-    for phase, gates in removable(structure).items():
+    for phase, gates in removers.items():
         built = put(
             f"built_{phase}",
             f"Built: {phase} (its gate and the gates of the phases it requires)",
@@ -108,7 +114,7 @@ def gate_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
             float(decision.built[phase][0]),
         )
         r = c.grid.rows[f"kept_{phase}"]
-        last_decision = max(decide_fy[g] for g in gates) - structure.first_fy
+        last_decision = max(decided[g] for g in gates) - structure.first_fy
         for t in range(structure.n_years):
             ws.cell(r, FIRST_COL + t, 1 if t <= last_decision else f"={built}")
             c.expect[(r, FIRST_COL + t)] = 1.0 if t <= last_decision else float(decision.built[phase][0])
