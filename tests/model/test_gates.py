@@ -361,3 +361,15 @@ def test_batch_of_two_sequential_gates_equals_single_runs() -> None:
         single, _ = run_inputs(with_values(build_inputs(a), None, {k: v[i : i + 1] for k, v in scales.items()}))
         for key, col in batch.items():
             assert same_bits(col[i], single.kpis[key][0]), (i, key)
+
+
+def test_base_gate_passes_so_the_base_is_the_committed_program_bit_for_bit() -> None:
+    base = tem.run(tem.load(BASE))
+    committed = tem.run(tem.load(ROOT / "assumptions" / "scenarios" / "committed_cells.yaml"))
+    assert base.kpis["gate_passed_cell_plant_1"] == 1.0
+    assert committed.outcome.gates is None
+    pd.testing.assert_frame_equal(base.statement, committed.statement, check_exact=True)
+    shared_kpis(base, committed)
+    # the price war's imported cells fall below the plan's path by FY28: no cell plants there
+    war = tem.run(tem.load(ROOT / "assumptions" / "scenarios" / "cell_price_war.yaml"))
+    assert war.built == {"cell_plant_1": False, "cell_plant_2": False}

@@ -175,6 +175,12 @@ def _structure_problems(a: Inputs, b: Inputs) -> list[str]:
     for ph in sa.phases:
         if ph.name in kinds_b and kinds_b[ph.name] != ph.kind:
             out.append(f"capex.phases.{ph.name}.kind: {ph.kind!r} vs {kinds_b[ph.name]!r}")
+    # gates are structure (decision years, what they read, how they combine; thresholds are inputs) on the phases
+    # both have; a phase absent on one side is bridged at zero size, whatever its gate says
+    gates_a, gates_b = {g.phase: g for g in sa.gates}, {g.phase: g for g in sb.gates}
+    for name in kinds_b.keys() & {ph.name for ph in sa.phases}:
+        if gates_a.get(name) != gates_b.get(name) or sa.requires.get(name, ()) != sb.requires.get(name, ()):
+            out.append(f"capex.phases.{name}: its gate (decision year, conditions) or require differs")
     return out
 
 
