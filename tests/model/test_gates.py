@@ -373,3 +373,12 @@ def test_base_gate_passes_so_the_base_is_the_committed_program_bit_for_bit() -> 
     # the price war's imported cells fall below the plan's path by FY28: no cell plants there
     war = tem.run(tem.load(ROOT / "assumptions" / "scenarios" / "cell_price_war.yaml"))
     assert war.built == {"cell_plant_1": False, "cell_plant_2": False}
+
+
+def test_a_bridge_refuses_scenarios_whose_gates_differ() -> None:
+    from tem.analysis.scenarios.bridge_inputs import StructureMismatchError, align_inputs
+
+    with pytest.raises(StructureMismatchError, match="capex.phases.cell_plant_1: its gate"):
+        align_inputs(tem.load(BASE), tem.load(ROOT / "assumptions" / "scenarios" / "committed_cells.yaml"))
+    pair = align_inputs(tem.load(BASE), tem.load(ROOT / "assumptions" / "scenarios" / "import_only.yaml"))
+    assert pair.b.structure.gates == pair.a.structure.gates  # absent plants bridged at zero size
