@@ -204,20 +204,21 @@ def gated_batch_kpis(inp: Inputs) -> dict[str, np.ndarray]:
     committed, cf = run_inputs(inp, full_counterfactual=False, gates="open")
     decision = decide(inp, (committed.volumes, committed.unit_costs, committed.operations), _lines)
     kpis = dict(committed.kpis)
+    committed_kpis, cf_kpis = committed.kpis, cf.kpis
+    del committed, cf  # the committed run's (S, T) arrays are not needed any more: free them before the next pass
     changed = ~np.logical_and.reduce(list(decision.built.values()), axis=0)
     if changed.any():
         rows = np.flatnonzero(changed)
         sub = select_scenarios(apply_gates(inp, decision.built), rows)
         kinds = {ph.name: ph.kind for ph in inp.structure.phases}
         if all(kinds[ph] in inp.structure.counterfactual_drop_kinds for ph in decision.built):
-            main = evaluate(sub, detail=False)
-            sub_kpis = add_incremental(main.kpis, {k: v[rows] for k, v in cf.kpis.items()})
+            sub_kpis = add_incremental(evaluate(sub, detail=False).kpis, {k: v[rows] for k, v in cf_kpis.items()})
         else:
             sub_kpis = run_inputs(sub, full_counterfactual=False, gates="open")[0].kpis
         for k, v in sub_kpis.items():
             kpis[k] = kpis[k].copy()
             kpis[k][rows] = v
-    return kpis | gate_kpis(decision, committed.kpis)
+    return kpis | gate_kpis(decision, committed_kpis)
 
 
 def _local_full_minus_imported(o: Outcome) -> np.ndarray:

@@ -290,7 +290,7 @@ def test_report_shows_the_gates_only_when_there_are_gates() -> None:
     assert "imported_cell_landed_inr_per_kwh in FY29 &gt;= 5,600" in page
     assert "<b>NO GO</b>" in page
     assert "cell_plant_1: not built, cell_plant_2: not built" in page
-    assert gates_html(tem.run(tem.load(BASE))) == ""
+    assert gates_html(tem.run(tem.load(ROOT / "assumptions" / "scenarios" / "committed_cells.yaml"))) == ""
 
 
 @pytest.mark.parametrize("fobs", [[40.0, 60.0, 45.0, 55.0, 50.0], [40.0, 41.0], [60.0, 61.0]])
