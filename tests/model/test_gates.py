@@ -378,7 +378,7 @@ def test_base_gate_passes_so_the_base_is_the_committed_program_bit_for_bit() -> 
 def test_a_bridge_refuses_scenarios_whose_gates_differ() -> None:
     from tem.analysis.scenarios.bridge_inputs import StructureMismatchError, align_inputs
 
-    with pytest.raises(StructureMismatchError, match="capex.phases.cell_plant_1: its gate"):
+    with pytest.raises(StructureMismatchError, match=r"capex\.phases\.cell_plant_1: its gate"):
         align_inputs(tem.load(BASE), tem.load(ROOT / "assumptions" / "scenarios" / "committed_cells.yaml"))
     pair = align_inputs(tem.load(BASE), tem.load(ROOT / "assumptions" / "scenarios" / "import_only.yaml"))
     assert pair.b.structure.gates == pair.a.structure.gates  # absent plants bridged at zero size
