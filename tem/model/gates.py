@@ -139,6 +139,9 @@ def decide(inp: Inputs, committed: Lines, lines_of: Callable[[Inputs], Lines]) -
                 results.append(ok)
             combine = np.logical_and if g.combine == "all" else np.logical_or
             passed[g.phase] = combine.reduce(results, axis=0) & reached[g.phase]
+            enabled = inp.arrays.get(f"capex.phases.{g.phase}.gate.enabled")
+            if enabled is not None and not np.all(enabled > 0.5):  # a gate switched off (a bridge) always passes
+                passed[g.phase] = passed[g.phase] | np.broadcast_to(enabled.reshape(-1) <= 0.5, (n_s,))
         built = {
             ph: np.logical_and.reduce([passed.get(gp, everywhere) for gp in gates], axis=0)
             for ph, gates in removers.items()

@@ -154,6 +154,10 @@ def build_inputs(a: Assumptions) -> Inputs:
         arrays["transition.local_cells_start_fy"] = np.array([[NEVER_FY]])
         kinds["transition.local_cells_start_fy"] = "scalar"
         bounds["transition.local_cells_start_fy"] = (2000.0, None)
+    for ph in a.capex.phases:  # a gate is on (1) in every scenario of a set; a bridge switches it off (0)
+        if ph.gate is not None:
+            path = f"capex.phases.{ph.name}.gate.enabled"
+            arrays[path], kinds[path], bounds[path] = np.array([[1.0]]), "scalar", (0.0, 1.0)
     seg_names = ("captive", "external_oem", "ess")
     structure = Structure(
         first_fy=first,

@@ -375,10 +375,20 @@ def test_base_gate_passes_so_the_base_is_the_committed_program_bit_for_bit() -> 
     assert war.built == {"cell_plant_1": False, "cell_plant_2": False}
 
 
-def test_a_bridge_refuses_scenarios_whose_gates_differ() -> None:
+def test_a_bridge_switches_a_gate_off_and_refuses_gates_that_differ(tmp_path: Path) -> None:
+    from tem.analysis.scenarios.bridge import bridge
     from tem.analysis.scenarios.bridge_inputs import StructureMismatchError, align_inputs
 
+    committed_path = ROOT / "assumptions" / "scenarios" / "committed_cells.yaml"
+    pair = align_inputs(tem.load(BASE), tem.load(committed_path))
+    assert pair.b.arrays["capex.phases.cell_plant_1.gate.enabled"][0, 0] == 0.0
+    # a gate that always fails in A, off in B: the bridge ends on B's own run
+    failing = tem.load(BASE, overrides={"capex.phases.cell_plant_1.gate.when.0.threshold": 1e9})
+    b = bridge(failing, tem.load(committed_path), method="sequential")
+    assert b.kpi_a == tem.run(failing).kpis["npv_inr_cr"]
+    assert b.kpi_b == pytest.approx(tem.run(tem.load(committed_path)).kpis["npv_inr_cr"], rel=1e-12)
+    other = write(tmp_path, "capex: {phases: [{name: cell_plant_1, gate: {decide_fy: 2027}}]}\n", "earlier")
     with pytest.raises(StructureMismatchError, match=r"capex\.phases\.cell_plant_1: its gate"):
-        align_inputs(tem.load(BASE), tem.load(ROOT / "assumptions" / "scenarios" / "committed_cells.yaml"))
+        align_inputs(tem.load(BASE), tem.load(other))
     pair = align_inputs(tem.load(BASE), tem.load(ROOT / "assumptions" / "scenarios" / "import_only.yaml"))
     assert pair.b.structure.gates == pair.a.structure.gates  # absent plants bridged at zero size
