@@ -20,6 +20,7 @@ from tem.model.inputs import build_inputs, with_values
 
 ROOT = Path(__file__).parents[2]
 BASE = ROOT / "assumptions" / "base.yaml"
+GATED_CELLS = ROOT / "assumptions" / "scenarios" / "gated_cells.yaml"
 THRESHOLD = "capex.phases.cell_plant_1.gate.when.0.threshold"
 
 
@@ -290,7 +291,7 @@ def test_report_shows_the_gates_only_when_there_are_gates() -> None:
     assert "imported_cell_landed_inr_per_kwh in FY29 &gt;= 5,600" in page
     assert "<b>NO GO</b>" in page
     assert "cell_plant_1: not built, cell_plant_2: not built" in page
-    assert gates_html(tem.run(tem.load(ROOT / "assumptions" / "scenarios" / "committed_cells.yaml"))) == ""
+    assert gates_html(tem.run(tem.load(BASE))) == ""
 
 
 @pytest.mark.parametrize("fobs", [[40.0, 60.0, 45.0, 55.0, 50.0], [40.0, 41.0], [60.0, 61.0]])
@@ -363,32 +364,36 @@ def test_batch_of_two_sequential_gates_equals_single_runs() -> None:
             assert same_bits(col[i], single.kpis[key][0]), (i, key)
 
 
-def test_base_gate_passes_so_the_base_is_the_committed_program_bit_for_bit() -> None:
+def test_gated_cells_passes_at_the_base_numbers_so_it_is_the_base_bit_for_bit() -> None:
+    gated = tem.run(tem.load(GATED_CELLS))
     base = tem.run(tem.load(BASE))
-    committed = tem.run(tem.load(ROOT / "assumptions" / "scenarios" / "committed_cells.yaml"))
-    assert base.kpis["gate_passed_cell_plant_1"] == 1.0
-    assert committed.outcome.gates is None
-    pd.testing.assert_frame_equal(base.statement, committed.statement, check_exact=True)
-    shared_kpis(base, committed)
-    # the price war's imported cells fall below the plan's path by FY28: no cell plants there
-    war = tem.run(tem.load(ROOT / "assumptions" / "scenarios" / "cell_price_war.yaml"))
-    assert war.built == {"cell_plant_1": False, "cell_plant_2": False}
+    assert gated.kpis["gate_passed_cell_plant_1"] == 1.0
+    assert base.outcome.gates is None
+    pd.testing.assert_frame_equal(gated.statement, base.statement, check_exact=True)
+    shared_kpis(gated, base)
+    # with the price war's imported cells (below the plan's path by FY28) no cell plant is built
+    war = tem.load(ROOT / "assumptions" / "scenarios" / "cell_price_war.yaml")
+    war_fob = war.cells.imported.fob_price_usd_per_kwh
+    gated_war = tem.load(GATED_CELLS, overrides={"cells.imported.fob_price_usd_per_kwh": war_fob})
+    assert tem.run(gated_war).built == {"cell_plant_1": False, "cell_plant_2": False}
 
 
 def test_a_bridge_switches_a_gate_off_and_refuses_gates_that_differ(tmp_path: Path) -> None:
     from tem.analysis.scenarios.bridge import bridge
     from tem.analysis.scenarios.bridge_inputs import StructureMismatchError, align_inputs
 
-    committed_path = ROOT / "assumptions" / "scenarios" / "committed_cells.yaml"
-    pair = align_inputs(tem.load(BASE), tem.load(committed_path))
+    pair = align_inputs(tem.load(GATED_CELLS), tem.load(BASE))
     assert pair.b.arrays["capex.phases.cell_plant_1.gate.enabled"][0, 0] == 0.0
-    # a gate that always fails in A, off in B: the bridge ends on B's own run
-    failing = tem.load(BASE, overrides={"capex.phases.cell_plant_1.gate.when.0.threshold": 1e9})
-    b = bridge(failing, tem.load(committed_path), method="sequential")
+    # a gate that always fails in A, none in B: the bridge ends on B's own run
+    failing = tem.load(GATED_CELLS, overrides={THRESHOLD: 1e9})
+    b = bridge(failing, tem.load(BASE), method="sequential")
     assert b.kpi_a == tem.run(failing).kpis["npv_inr_cr"]
-    assert b.kpi_b == pytest.approx(tem.run(tem.load(committed_path)).kpis["npv_inr_cr"], rel=1e-12)
-    other = write(tmp_path, "capex: {phases: [{name: cell_plant_1, gate: {decide_fy: 2027}}]}\n", "earlier")
+    assert b.kpi_b == pytest.approx(tem.run(tem.load(BASE)).kpis["npv_inr_cr"], rel=1e-12)
+    other = tmp_path / "earlier.yaml"
+    other.write_text(
+        f"extends: {GATED_CELLS}\nname: earlier\ncapex: {{phases: [{{name: cell_plant_1, gate: {{decide_fy: 2027}}}}]}}\n"
+    )
     with pytest.raises(StructureMismatchError, match=r"capex\.phases\.cell_plant_1: its gate"):
-        align_inputs(tem.load(BASE), tem.load(other))
-    pair = align_inputs(tem.load(BASE), tem.load(ROOT / "assumptions" / "scenarios" / "import_only.yaml"))
+        align_inputs(tem.load(GATED_CELLS), tem.load(other))
+    pair = align_inputs(tem.load(GATED_CELLS), tem.load(ROOT / "assumptions" / "scenarios" / "import_only.yaml"))
     assert pair.b.structure.gates == pair.a.structure.gates  # absent plants bridged at zero size

@@ -181,7 +181,11 @@ def _structure_problems(a: Inputs, b: Inputs) -> list[str]:
     gates_a, gates_b = {g.phase: g for g in sa.gates}, {g.phase: g for g in sb.gates}
     for name in kinds_b.keys() & {ph.name for ph in sa.phases}:
         both = name in gates_a and name in gates_b
-        if (both and gates_a[name] != gates_b[name]) or sa.requires.get(name, ()) != sb.requires.get(name, ()):
+        req_a, req_b = set(sa.requires.get(name, ())), set(sb.requires.get(name, ()))
+        # a require on one side only is harmless where the other side has no gate that could remove what it needs
+        # (the union of requires is used)
+        needs_gate = any(r in gates_b for r in req_a - req_b) or any(r in gates_a for r in req_b - req_a)
+        if (both and gates_a[name] != gates_b[name]) or needs_gate:
             out.append(f"capex.phases.{name}: its gate (decision year, conditions) or require differs")
     return out
 
@@ -262,7 +266,10 @@ def align_inputs(a: Assumptions, b: Assumptions) -> AlignedInputs:
         ia.structure,
         phases=tuple(Phase(ph.name, ph.kind) for ph in phases),
         gates=ia.structure.gates + tuple(g for g in ib.structure.gates if g.phase not in gated_a),
-        requires={**ib.structure.requires, **ia.structure.requires},
+        requires={
+            name: tuple(dict.fromkeys([*ia.structure.requires.get(name, ()), *ib.structure.requires.get(name, ())]))
+            for name in {*ia.structure.requires, *ib.structure.requires}
+        },
         dva_fys=tuple(sorted(set(ia.structure.dva_fys) | set(ib.structure.dva_fys))),
     )
     make = lambda arrays: Inputs(structure, arrays, kinds, bounds, 1)  # noqa: E731

@@ -643,9 +643,7 @@ def small_result(base: tem.Assumptions):
 
 def test_workbook_sheets_and_chart(small_result) -> None:
     wb = openpyxl.load_workbook(io.BytesIO(render_montecarlo_workbook(small_result)))
-    # the base has a go/no-go gate on the cell plants (issue 13): the Decisions sheet follows the Summary
-    sheets = ["Summary", "Decisions", "Inputs", "Correlations", "Convergence", "Contributions", "Sobol", "Samples"]
-    assert wb.sheetnames == sheets
+    assert wb.sheetnames == ["Summary", "Inputs", "Correlations", "Convergence", "Contributions", "Sobol", "Samples"]
     assert wb["Summary"]["A1"].value == "Monte Carlo: base"
     assert len(wb["Contributions"]._charts) == len(small_result.summary)
     assert wb["Samples"].max_row == 301

@@ -467,8 +467,6 @@ def test_assumption_diff_lists_exactly_the_changed_paths() -> None:
         "transition.ramp_years",
         "capex.phases.pilot_cell_line.commissioning_fy",
         "capex.phases.cell_plant_1.commissioning_fy",
-        # the base gates plant 1 at the end of FY28 (issue 13): the fast plan builds it in 24 months after that
-        "capex.phases.cell_plant_1.spend_profile",
         "capex.phases.cell_plant_2.commissioning_fy",
         "capex.phases.recycling_line.commissioning_fy",
     }
