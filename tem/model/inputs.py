@@ -74,6 +74,8 @@ class Structure:
     mirr_reinvestment_set: bool
     counterfactual_drop_kinds: tuple[str, ...]
     dva_fys: tuple[int, ...]
+    debt_structure: str = "by_phase"  # funding.term_debt.structure
+    repayment: str = "equal_principal"  # funding.term_debt.repayment
     gates: tuple[GateSpec, ...] = ()  # in phase order
     requires: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # phase -> phases it needs
 
@@ -175,6 +177,8 @@ def build_inputs(a: Assumptions) -> Inputs:
         mirr_reinvestment_set=a.valuation.mirr_reinvestment_rate is not None,
         counterfactual_drop_kinds=tuple(a.counterfactual.drop_phase_kinds),
         dva_fys=tuple(a.reporting.dva_fys),
+        debt_structure=a.funding.term_debt.structure,
+        repayment=a.funding.term_debt.repayment,
         gates=tuple(_gate_spec(p.name, p.gate) for p in a.capex.phases if p.gate is not None),
         requires={p.name: tuple(p.require) for p in a.capex.phases if p.require},
     )

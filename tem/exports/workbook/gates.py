@@ -52,6 +52,13 @@ def kept(c: CalcSheet, phase: str) -> str:
     return f"*{{kept_{phase}}}" if f"kept_{phase}" in c.grid.rows else ""
 
 
+def built(c: CalcSheet, phase: str) -> str:
+    """``*`` the phase's built flag (1 or 0; the last year of its ``kept_`` row, after every decision) for a
+    phase a gate can remove, else nothing: for formulas that use a phase's capex input outside its own rows."""
+    key = f"kept_{phase}"
+    return f"*INDEX({{{key}:all}},COLUMNS({{{key}:all}}))" if key in c.grid.rows else ""
+
+
 def gate_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
     """The Gates section; fills the ``kept_`` rows."""
     decision = o.gates
