@@ -22,7 +22,7 @@ import pandas as pd
 from tem.assumptions.schema import Assumptions
 from tem.finance import irr, peak_funding
 from tem.model.engine import run_batch_inputs
-from tem.model.inputs import NEVER_FY, Inputs, build_inputs
+from tem.model.inputs import Inputs, build_inputs
 
 DEFAULT_STEPS = (
     ("pack_business", "Pack business on imported cells"),
@@ -84,9 +84,7 @@ def program_values(inp: Inputs, steps: tuple[Step, ...]) -> dict[str, np.ndarray
             for name in PHASE_FIELDS:
                 path = f"capex.phases.{phase}.{name}"
                 values[path] = inp[path].reshape(-1)[0] * built.astype(float)
-    start = inp["transition.local_cells_start_fy"].reshape(-1)[0]
-    after_horizon = float(inp.structure.first_fy + inp.structure.n_years)  # never, within the input's bounds
-    values["transition.local_cells_start_fy"] = np.where(has_cells, start, min(after_horizon, NEVER_FY))
+    # without a cell plant there is no cell capacity, so no local cells whatever the start year
     fee = np.broadcast_to(inp["cells.local.technology_fee_usd_m"], (1, inp.structure.n_years))
     values["cells.local.technology_fee_usd_m"] = fee * has_cells[:, None]
     return values
