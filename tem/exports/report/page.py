@@ -21,6 +21,7 @@ from tem import catalogue
 from tem.assumptions.yearly import fy_label
 from tem.exports.charts.figures import FIGURE_NAMES, all_figures
 from tem.exports.charts.theme import fmt_number
+from tem.exports.report.gates import gates_html
 from tem.exports.report.tables import esc, fy_table, provenance_html
 from tem.finance import IRR_STATUS_SHORT
 from tem.model.results import Result
@@ -256,6 +257,7 @@ def render_report(
 <p class="sub">Battery localization program, {esc(fys[0])} to {esc(fys[-1])}. Scenario <b>{name}</b>.</p>
 <h2 id="kpis">Key results</h2>
 {kpi_cards(result)}
+{gates_html(result)}
 <h2 id="conventions">Conventions</h2>
 {conventions(result)}
 <h2 id="charts">Charts</h2>

@@ -21,6 +21,7 @@ from tests.support.libreoffice import recalculate
 ROOT = Path(__file__).parents[3]
 SCENARIOS = sorted((ROOT / "assumptions" / "scenarios").glob("*.yaml"))
 IRR_TEXTS = set(IRR_STATUS_SHORT.values()) - {IRR_STATUS_SHORT[0]}
+GATED = sorted((ROOT / "tests" / "data" / "gates").glob("*.yaml"))  # gates passing and failing, every gate line
 
 
 def compare(expect: dict, values: openpyxl.Workbook) -> list[tuple]:
@@ -197,9 +198,11 @@ def test_render_returns_xlsx_bytes() -> None:
 
 
 def test_libreoffice_parity(tmp_path: Path) -> None:
-    """Base case, every scenario file and 20 random perturbations, recalculated in one LibreOffice call."""
+    """Base case, every scenario file, the gate cases and 20 random perturbations, recalculated in one
+    LibreOffice call."""
     cases: list[tuple[str, tem.Assumptions]] = [("base", tem.load(ROOT / "assumptions" / "base.yaml"))]
     cases += [(p.stem, tem.load(p)) for p in SCENARIOS]
+    cases += [(f"gates_{p.stem}", tem.load(p)) for p in GATED]
     cases += [(f"random_{seed}", perturbed(seed)) for seed in range(20)]
     cases += [("renamed_materials", renamed_materials())]
     files, expects = [], {}
