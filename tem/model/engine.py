@@ -8,6 +8,7 @@ Every step is a pure function over arrays shaped ``(n_scenarios, n_years)``.
 from __future__ import annotations
 
 import os
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -19,9 +20,11 @@ from tem.model.batch_runtime import batch_runtime
 from tem.model.capex import CapexSchedule, compute_capex
 from tem.model.cashflow import CashFlow, compute_cash_flow
 from tem.model.funding import Funding, compute_funding, funding_kpis
-from tem.model.inputs import NEVER_FY, Inputs, batch_size, rows_of, take_scenarios, with_values
+from tem.model.gates import GateDecision, Lines, apply_gates, decide, first_spend_fy, removable
+from tem.model.inputs import NEVER_FY, Inputs, batch_size, rows_of, select_scenarios, take_scenarios, with_values
 from tem.model.kpis import compute_kpis
 from tem.model.operations import Operations, compute_operations
+from tem.model.read_log import paths_read
 from tem.model.tax import TaxResult, compute_tax
 from tem.model.unit_costs import UnitCosts, compute_unit_costs
 from tem.model.volumes import Volumes, compute_volumes
@@ -44,6 +47,7 @@ class Outcome:
     levelized_pack_parts: dict[str, np.ndarray]
     levelized_cell_parts: dict[str, np.ndarray]
     funding: Funding | None = None  # the funded view (None where only the counterfactual's KPIs are computed)
+    gates: GateDecision | None = None  # the gates' decisions, when the assumptions have gates
 
 
 def evaluate(inp: Inputs, *, full: bool = True, unit_costs: UnitCosts | None = None, detail: bool = True) -> Outcome:
@@ -115,14 +119,40 @@ def add_incremental(kpis: dict[str, np.ndarray], cf: dict[str, np.ndarray]) -> d
     return out
 
 
-def run_inputs(inp: Inputs, *, full_counterfactual: bool = True) -> tuple[Outcome, Outcome]:
+def _lines(inp: Inputs) -> Lines:
+    """The yearly lines gates read (volumes, unit costs, operations) of other inputs."""
+    vol = compute_volumes(inp)
+    uc = compute_unit_costs(inp, vol)
+    return vol, uc, compute_operations(inp, vol, uc, compute_capex(inp, inp.n_scenarios))
+
+
+def gate_kpis(decision: GateDecision, committed: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """``committed_npv_inr_cr`` (every gate open) and, per gated phase, ``gate_passed_<phase>`` (1 or 0)."""
+    out = {"committed_npv_inr_cr": committed["npv_inr_cr"]}
+    for phase, ok in decision.passed.items():
+        out[f"gate_passed_{phase}"] = ok.astype(float)
+    return out
+
+
+def run_inputs(
+    inp: Inputs, *, full_counterfactual: bool = True, gates: str = "decide"
+) -> tuple[Outcome, Outcome]:
     """The scenarios and their counterfactuals; the scenario outcome's KPIs include the increments.
+
+    With gates in the assumptions (``gates="decide"``) the committed run (every gate open) gives the values the
+    gates read and its NPV (``committed_npv_inr_cr``); each scenario is then run with the phases its gates
+    removed (:mod:`tem.model.gates`). ``gates="open"`` runs the committed program.
 
     With ``full_counterfactual=False`` (batches, where only KPIs are kept) the levelized costs are not split by
     component, and the counterfactual reuses the scenario's unit costs: the two differ only in the local cell's
     cost (its learning and yield follow local output), and the counterfactual makes no local cells, so every use
     of that cost is multiplied by zero. The KPIs are the same to the bit (tests/model/test_engine_properties.py:
     batches equal single runs)."""
+    if inp.structure.gates and gates == "decide":
+        committed = evaluate(inp, full=False, detail=False)
+        decision = decide(inp, (committed.volumes, committed.unit_costs, committed.operations), _lines)
+        main, cf = run_inputs(apply_gates(inp, decision.built), full_counterfactual=full_counterfactual, gates="open")
+        return replace(main, kpis=main.kpis | gate_kpis(decision, committed.kpis), gates=decision), cf
     main = evaluate(inp, detail=full_counterfactual)
     cf = evaluate(
         counterfactual_inputs(inp),
@@ -140,6 +170,7 @@ def run_batch_inputs(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     workers: int | None = None,
     year_lines: Sequence[str] = (),
+    gates: str = "decide",
     executor: Any | None = None,
 ) -> dict[str, np.ndarray]:
     """KPIs ``(S,)`` of a batch built from per-scenario values.
@@ -147,11 +178,14 @@ def run_batch_inputs(
     ``year_lines`` adds one year of a yearly line as an extra KPI, written ``"<line>@FY30"`` with a line from
     :data:`YEAR_LINES` (e.g. ``"local_cell_full_minus_imported_inr_per_kwh@FY30"``, for goal seeks on one year).
 
+    ``gates="open"`` runs the committed program (every gate forced open); see :func:`run_inputs`.
+
     Evaluated in chunks of ``chunk_size`` scenarios (bounded memory: about 0.1 GB per 1,000 scenarios in flight;
     larger chunks spread numpy's per-call overhead over more scenarios), on ``workers``
     threads (default: the CPU count; numpy releases the GIL inside array operations), with freed memory kept
     for reuse and BLAS on one thread (:mod:`tem.model.batch_runtime`). Each scenario's result
-    is the same whatever the chunk size and worker count.
+    is the same whatever the chunk size and worker count. The import-only counterfactual is evaluated once for
+    the whole batch when no varied input reaches it (:func:`shared_counterfactual`).
 
     ``executor``: anything with ``submit(fn, *args)`` returning a future with ``result()`` (a
     ``dask.distributed.Client`` for a cluster, or a ``concurrent.futures`` executor): each chunk becomes one task
@@ -159,51 +193,126 @@ def run_batch_inputs(
     """
     n_s = batch_size(inp, values, scales)
     bounds = [(start, min(n_s, start + chunk_size)) for start in range(0, n_s, chunk_size)]
-    if executor is not None:
-        futures = [
-            executor.submit(
-                run_batch_inputs,
-                take_scenarios(inp, *span) if inp.n_scenarios > 1 else inp,
-                rows_of(values, *span),
-                rows_of(scales, *span),
-                chunk_size,
-                1,
-                tuple(year_lines),
-            )
-            for span in bounds
-        ]
-        parts = [f.result() for f in futures]
-        return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-    wanted = [_parse_year_line(inp, spec) for spec in year_lines]
+    wanted = tuple(_parse_year_line(inp, spec) for spec in year_lines)
     shared = shared_counterfactual(inp, values, scales)
 
-    def one(span: tuple[int, int]) -> dict[str, np.ndarray]:
+    def args(span: tuple[int, int]) -> tuple[Any, ...]:
         # each chunk builds (and checks) its own slice of the batch: no (S, T) copy of the whole batch
         base = take_scenarios(inp, *span) if inp.n_scenarios > 1 else inp
-        chunk = with_values(base, rows_of(values, *span), rows_of(scales, *span))
-        _check_batch_timing(chunk)
-        if shared is None:
-            main, _ = run_inputs(chunk, full_counterfactual=False)
-        else:  # one counterfactual for the whole batch, broadcast to the chunk
-            main = evaluate(chunk, detail=False)
-            size = span[1] - span[0]
-            main = replace(
-                main, kpis=add_incremental(main.kpis, {k: np.broadcast_to(v, (size,)) for k, v in shared.items()})
-            )
-        kpis = dict(main.kpis)
-        for spec, line, t in wanted:
-            year_values = np.broadcast_to(YEAR_LINES[line](main), (span[1] - span[0], inp.structure.n_years))
-            kpis[spec] = year_values[:, t].copy()
-        return kpis
+        return base, rows_of(values, *span), rows_of(scales, *span), wanted, gates, shared
 
+    if executor is not None:
+        futures = [executor.submit(chunk_task, *args(span)) for span in bounds]
+        parts = [f.result() for f in futures]
+        return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     n_workers = min(len(bounds), workers or os.cpu_count() or 1)
     with batch_runtime():
         if n_workers <= 1:
-            parts = [one(span) for span in bounds]
+            parts = [chunk_kpis(*args(span)) for span in bounds]
         else:
             with ThreadPoolExecutor(max_workers=n_workers) as pool:
-                parts = list(pool.map(one, bounds))
+                parts = list(pool.map(lambda span: chunk_kpis(*args(span)), bounds))
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+
+def chunk_kpis(
+    base: Inputs,
+    values: Mapping[str, Any],
+    scales: Mapping[str, Any],
+    wanted: Sequence[tuple[str, str, int]],
+    gates: str,
+    shared: Mapping[str, np.ndarray] | None,
+) -> dict[str, np.ndarray]:
+    """The KPIs of one chunk of a batch (see :func:`run_batch_inputs`); ``shared``: the batch's counterfactual
+    KPIs ``(1,)`` when it is shared, else None."""
+    chunk = with_values(base, values, scales)
+    _check_batch_timing(chunk)
+    size = chunk.n_scenarios
+    cf = None if shared is None else {k: np.broadcast_to(v, (size,)) for k, v in shared.items()}
+    if gates == "decide" and chunk.structure.gates and not wanted:
+        return gated_batch_kpis(chunk, cf)
+    main = _scenarios(chunk, gates, cf)
+    kpis = dict(main.kpis)
+    for spec, line, t in wanted:
+        year_values = np.broadcast_to(YEAR_LINES[line](main), (size, chunk.structure.n_years))
+        kpis[spec] = year_values[:, t].copy()
+    return kpis
+
+
+def chunk_task(*args: Any) -> dict[str, np.ndarray]:
+    """:func:`chunk_kpis` as one task of an executor (BLAS on one thread, freed memory kept for reuse)."""
+    with batch_runtime():
+        return chunk_kpis(*args)
+
+
+def _scenarios(inp: Inputs, gates: str, cf: Mapping[str, np.ndarray] | None) -> Outcome:
+    """:func:`run_inputs`'s scenario outcome in a batch (``full_counterfactual=False``), with the counterfactual's
+    KPIs ``cf`` when they are shared (the same bits: :func:`shared_counterfactual`)."""
+    if cf is None:
+        return run_inputs(inp, full_counterfactual=False, gates=gates)[0]
+    if inp.structure.gates and gates == "decide":
+        committed = evaluate(inp, full=False, detail=False)
+        decision = decide(inp, (committed.volumes, committed.unit_costs, committed.operations), _lines)
+        # the gated program's counterfactual is the committed one's when gates remove only phases it drops
+        main = _scenarios(apply_gates(inp, decision.built), "open", cf if _gates_remove_dropped_only(inp) else None)
+        return replace(main, kpis=main.kpis | gate_kpis(decision, committed.kpis), gates=decision)
+    main = evaluate(inp, detail=False)
+    return replace(main, kpis=add_incremental(main.kpis, dict(cf)))
+
+
+def _gates_remove_dropped_only(inp: Inputs) -> bool:
+    """Whether every phase a gate can remove is of a kind the counterfactual drops (so that removing it leaves
+    the counterfactual's inputs as they are)."""
+    kinds = {ph.name: ph.kind for ph in inp.structure.phases}
+    return all(kinds[ph] in inp.structure.counterfactual_drop_kinds for ph in removable(inp.structure))
+
+
+def gated_batch_kpis(inp: Inputs, cf: Mapping[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+    """The KPIs :func:`run_inputs` gives a batch with gates (the same bits), evaluating less: the committed program
+    is evaluated once with every KPI; only the scenarios where a gate removes something are evaluated again with
+    their phases removed; the counterfactual is shared when every phase a gate can remove is of a kind the
+    counterfactual drops anyway (its inputs are then the same). ``cf``: the counterfactual's KPIs ``(S,)`` when
+    the batch shares one (:func:`shared_counterfactual`), else None."""
+    if cf is None:
+        committed, cf_run = run_inputs(inp, full_counterfactual=False, gates="open")
+        cf_kpis: Mapping[str, np.ndarray] = cf_run.kpis
+        del cf_run
+    else:
+        committed = evaluate(inp, detail=False)
+        committed, cf_kpis = replace(committed, kpis=add_incremental(committed.kpis, dict(cf))), cf
+    decision = decide(inp, (committed.volumes, committed.unit_costs, committed.operations), _lines)
+    kpis = dict(committed.kpis)
+    committed_kpis = committed.kpis
+    del committed  # the committed run's (S, T) arrays are not needed any more: free them before the next pass
+    changed = ~np.logical_and.reduce(list(decision.built.values()), axis=0)
+    if changed.any():
+        rows = np.flatnonzero(changed)
+        sub = select_scenarios(apply_gates(inp, decision.built), rows)
+        if _gates_remove_dropped_only(inp):
+            sub_kpis = add_incremental(evaluate(sub, detail=False).kpis, {k: v[rows] for k, v in cf_kpis.items()})
+        else:
+            sub_kpis = run_inputs(sub, full_counterfactual=False, gates="open")[0].kpis
+        for k, v in sub_kpis.items():
+            kpis[k] = kpis[k].copy()
+            kpis[k][rows] = v
+    return kpis | gate_kpis(decision, committed_kpis)
+
+
+_READS: dict[int, frozenset[str] | None] = {}  # id(inputs) -> counterfactual_reads, while the inputs live
+
+
+def counterfactual_reads(inp: Inputs) -> frozenset[str] | None:
+    """The input paths the import-only counterfactual of ``inp`` reads (None: it listed the inputs, so it may read
+    any). Found by evaluating it once on inputs that note every read, with its own unit costs (a superset of
+    what a batch's counterfactual reads: there it reuses the scenario's unit costs, see :func:`run_inputs`).
+    Paths :func:`counterfactual_inputs` overwrites are not read from the scenario, so they are not here."""
+    key = id(inp)
+    if key not in _READS:  # found once per inputs object (a Monte Carlo calls a batch per chunk)
+        cf_inp = counterfactual_inputs(inp)
+        read = paths_read(lambda i: evaluate(i, full=False, detail=False), cf_inp)
+        _READS[key] = None if read is None else frozenset(p for p in read if cf_inp.arrays.get(p) is inp.arrays.get(p))
+        weakref.finalize(inp, _READS.pop, key, None)
+    return _READS[key]
 
 
 def shared_counterfactual(
@@ -211,20 +320,21 @@ def shared_counterfactual(
 ) -> dict[str, np.ndarray] | None:
     """The counterfactual's KPIs ``(1,)``, computed once, when no varied input reaches it; else None.
 
-    A varied input does not reach the counterfactual when :func:`counterfactual_inputs` overwrites it (the year
-    local cells start, the technology fee, and capex, capacity, fixed opex and maintenance of the phases the
-    counterfactual does not build): the counterfactual of every scenario is then the base case's, evaluated as
-    in a batch (with the scenario's unit costs, whose local-cell part it multiplies by zero; see
-    :func:`run_inputs`). Same bits as evaluating it per chunk (tests/model/test_shared_counterfactual.py)."""
+    A varied input reaches the counterfactual when the counterfactual's evaluation reads it
+    (:func:`counterfactual_reads`): not the inputs :func:`counterfactual_inputs` overwrites (the year local cells
+    start, the technology fee, and capex, capacity, fixed opex and maintenance of the phases the counterfactual
+    does not build), nor those only the scenario, its funding or its gates read (the counterfactual has no
+    funded view and no gates). The counterfactual of every scenario is then the base case's, evaluated as in a
+    batch (with the base's unit costs, whose local-cell part it multiplies by zero; see :func:`run_inputs`).
+    Same bits as evaluating it per chunk (tests/model/test_shared_counterfactual.py)."""
     varied = set(values or {}) | set(scales or {})
     if inp.n_scenarios != 1 or not varied:
         return None
-    cf_inp = counterfactual_inputs(inp)
-    overwritten = {k for k, v in cf_inp.arrays.items() if v is not inp.arrays.get(k)}
-    if not varied <= overwritten:
+    reads = counterfactual_reads(inp)
+    if reads is None or varied & reads:
         return None
     main = evaluate(inp, detail=False)
-    return evaluate(cf_inp, full=False, unit_costs=main.unit_costs, detail=False).kpis
+    return evaluate(counterfactual_inputs(inp), full=False, unit_costs=main.unit_costs, detail=False).kpis
 
 
 def _local_full_minus_imported(o: Outcome) -> np.ndarray:
@@ -275,4 +385,12 @@ def _check_batch_timing(inp: Inputs) -> None:
             raise BatchInputError(
                 f"{p}commissioning_fy: some scenarios commission outside the horizon or spend before "
                 f"FY{first % 100:02d}, or give a non-integer year"
+            )
+    decide_fy = {g.phase: g.decide_fy for g in inp.structure.gates}
+    for phase, gated in removable(inp.structure).items():
+        latest = max(decide_fy[g] for g in gated)
+        if np.any(first_spend_fy(inp, phase) <= latest):
+            raise BatchInputError(
+                f"capex.phases.{phase}.commissioning_fy: some scenarios spend on {phase} in or before FY"
+                f"{latest % 100:02d}, when a gate that can remove it decides; you cannot un-spend"
             )

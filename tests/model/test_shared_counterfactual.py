@@ -51,3 +51,97 @@ def test_batch_with_one_counterfactual_equals_per_chunk_and_single_runs(monkeypa
         main, _ = run_inputs(with_values(BASE_INPUTS, {k: v[i : i + 1] for k, v in values.items()}))
         for key in ("npv_import_only_inr_cr", "incremental_npv_vs_import_inr_cr", "cumulative_forex_saved_usd_m"):
             np.testing.assert_array_equal(shared[key][i : i + 1], main.kpis[key], err_msg=key)
+
+
+GATED = build_inputs(tem.load(Path(__file__).parents[2] / "tests" / "data" / "gates" / "gated.yaml"))
+TOY_GATE = build_inputs(tem.load(Path(__file__).parents[2] / "tests" / "data" / "toy_gate.yaml"))
+
+
+def test_what_the_counterfactual_reads() -> None:
+    """The import-only counterfactual reads the imported cell, demand, the pack line and the discount rate; not
+    what it overwrites (cell plants, the technology fee, when local cells start), nor the funding, the hurdle
+    rate or the gates (it has no funded view and no gates)."""
+    reads = engine.counterfactual_reads(GATED)
+    assert reads is not None
+    for path in ("cells.imported.fob_price_usd_per_kwh", "capex.phases.pack_line_1.capex_inr_cr", "tax.corporate_rate"):
+        assert path in reads, path
+    for path in (
+        "capex.phases.cell_plant_1.capex_inr_cr",
+        "cells.local.technology_fee_usd_m",
+        "transition.local_cells_start_fy",
+        "funding.term_debt.debt_share",
+        "funding.term_debt.interest_rate",
+        "valuation.hurdle_rate",
+        "capex.phases.cell_plant_1.gate.when.0.threshold",
+    ):
+        assert path not in reads, path
+    assert engine.counterfactual_reads(GATED) is reads  # found once per inputs object
+
+
+def _assert_same_bits(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> None:
+    assert a.keys() == b.keys()
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key, strict=True)
+
+
+@pytest.mark.parametrize("gates", ["decide", "open"])
+@pytest.mark.parametrize("year_lines", [(), ("free_cash_flow_inr_cr@FY35",)])
+def test_gated_batch_with_one_counterfactual_equals_per_chunk(
+    monkeypatch: pytest.MonkeyPatch, gates: str, year_lines: tuple[str, ...]
+) -> None:
+    """Cell plant 1 gated (a kind the counterfactual drops): the gate's threshold, the plant's capex and the
+    funding varied; the gate fails in some scenarios and passes in others; the same bits as one counterfactual per
+    chunk (the gated batch path, and with year lines the single-run path)."""
+    rng = np.random.default_rng(4)
+    values = {
+        "capex.phases.cell_plant_1.gate.when.0.threshold": rng.uniform(5000.0, 6200.0, N),
+        "capex.phases.cell_plant_1.capex_inr_cr": rng.uniform(2000.0, 4000.0, N),
+        "funding.term_debt.debt_share": rng.uniform(0.3, 0.7, N),
+    }
+    assert shared_counterfactual(GATED, values, None) is not None
+    shared = run_batch_inputs(GATED, values, chunk_size=9, workers=1, gates=gates, year_lines=year_lines)
+    if gates == "decide":
+        passed = shared["gate_passed_cell_plant_1"]
+        assert 0 < passed.sum() < N
+    monkeypatch.setattr(engine, "shared_counterfactual", lambda *args: None)
+    per_chunk = run_batch_inputs(GATED, values, chunk_size=9, workers=1, gates=gates, year_lines=year_lines)
+    _assert_same_bits(shared, per_chunk)
+
+
+@pytest.mark.parametrize("year_lines", [(), ("free_cash_flow_inr_cr@FY27",)])
+def test_gate_removing_a_phase_the_counterfactual_keeps(
+    monkeypatch: pytest.MonkeyPatch, year_lines: tuple[str, ...]
+) -> None:
+    """A gated pack line (the counterfactual builds pack lines): where the gate removes it, the counterfactual
+    of that scenario is evaluated again, not shared; the same bits as per chunk and as single runs."""
+    thresholds = np.linspace(30.0, 70.0, N)  # the toy's FOB is USD 50: passes from 50 up
+    values = {"capex.phases.pack_line_2.gate.when.0.threshold": thresholds}
+    assert shared_counterfactual(TOY_GATE, values, None) is not None
+    shared = run_batch_inputs(TOY_GATE, values, chunk_size=6, workers=1, year_lines=year_lines)
+    assert 0 < shared["gate_passed_pack_line_2"].sum() < N
+    monkeypatch.setattr(engine, "shared_counterfactual", lambda *args: None)
+    per_chunk = run_batch_inputs(TOY_GATE, values, chunk_size=6, workers=1, year_lines=year_lines)
+    _assert_same_bits(shared, per_chunk)
+    for i in (0, N - 1):
+        main, _ = run_inputs(with_values(TOY_GATE, {k: v[i : i + 1] for k, v in values.items()}))
+        for key in ("npv_import_only_inr_cr", "incremental_npv_vs_import_inr_cr", "npv_inr_cr"):
+            np.testing.assert_array_equal(shared[key][i : i + 1], main.kpis[key], err_msg=key)
+    # the removed line changes the counterfactual: the failing scenarios' import-only NPV is not the passing ones'
+    cf = shared["npv_import_only_inr_cr"]
+    assert cf[0] != cf[-1]
+
+
+def test_gated_batch_on_an_executor_equals_the_local_run() -> None:
+    """Chunks as tasks of an executor (here a thread pool; a Dask cluster in tests/analysis/montecarlo/
+    test_cluster.py): the same bits as the local run, with and without a shared counterfactual."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(6)
+    shared_values = {"capex.phases.cell_plant_1.gate.when.0.threshold": rng.uniform(5000.0, 6200.0, N)}
+    own_values = shared_values | {"cells.imported.fob_price_usd_per_kwh": rng.uniform(45.0, 60.0, N)}
+    assert shared_counterfactual(GATED, own_values, None) is None
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for values in (shared_values, own_values):
+            local = run_batch_inputs(GATED, values, chunk_size=7)
+            remote = run_batch_inputs(GATED, values, chunk_size=7, executor=pool)
+            _assert_same_bits(remote, local)

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from tem.analysis.montecarlo.correlation import CorrelationRepair, SortedColumn
+from tem.analysis.montecarlo.flexibility import GATE_PREFIX, Flexibility, describe_gates, flexibility_of_batch
 from tem.analysis.montecarlo.resolve import ResolvedSpec, batch_arrays, resolve_spec
 from tem.analysis.montecarlo.spec import PYTHON_OPTIONS, MonteCarloSpec, load_montecarlo_spec
 from tem.analysis.montecarlo.stats import (
@@ -102,6 +103,7 @@ class MonteCarloResult:
     correlation_repair: CorrelationRepair | None
     provenance: Mapping[str, Any] = field(default_factory=dict)
     sobol: Any | None = None  # tem.analysis.montecarlo.sobol.SobolResult
+    flexibility: Flexibility | None = None  # gated vs committed NPV, when the assumptions have gates
 
     @property
     def correlation_note(self) -> str:
@@ -155,6 +157,8 @@ class MonteCarloResult:
         }
         if self.sobol is not None:
             doc["sobol"] = self.sobol.indices.to_dict(orient="records")
+        if self.flexibility is not None:
+            doc["flexibility"] = self.flexibility.document()
         return jsonable(doc)
 
 
@@ -278,7 +282,7 @@ def montecarlo(
             resolved,
             n,
             seed,
-            kept_kpis(spec),
+            kept_kpis(spec, [g.phase for g in inp.structure.gates]),
             chunk_size=chunk_size,
             progress=progress,
             block=block,
@@ -287,16 +291,23 @@ def montecarlo(
         return assemble_kept(assumptions, resolved, kept, used, repair, seed)
 
 
-def kept_kpis(spec: MonteCarloSpec) -> list[str]:
-    """The KPIs a run keeps per scenario: the spec's, then NPV, incremental NPV, IRR and its status."""
-    return list(dict.fromkeys([*spec.kpis, *ALWAYS_KPIS]))
+def kept_kpis(spec: MonteCarloSpec, gated_phases: Sequence[str] = ()) -> list[str]:
+    """The KPIs a run keeps per scenario: the spec's, then NPV, incremental NPV, IRR and its status, and with
+    gates (on ``gated_phases``) the committed NPV and whether each gate passed (for the value of flexibility)."""
+    gated = ["committed_npv_inr_cr", *(f"{GATE_PREFIX}{p}" for p in gated_phases)] if gated_phases else []
+    return list(dict.fromkeys([*spec.kpis, *ALWAYS_KPIS, *gated]))
+
+
+def _flexibility(raw: Mapping[str, np.ndarray], assumptions: Assumptions) -> Flexibility | None:
+    flex = flexibility_of_batch(raw)
+    return None if flex is None else describe_gates(flex, assumptions)
 
 
 def assemble(
     assumptions: Assumptions, resolved: ResolvedSpec, d: Draws, raw: Mapping[str, np.ndarray], seed: int
 ) -> MonteCarloResult:
     """The result of a run from all its draws and the engine's KPIs at once (see :func:`assemble_kept`)."""
-    names = kept_kpis(resolved.spec)
+    names = kept_kpis(resolved.spec, [k.removeprefix(GATE_PREFIX) for k in raw if k.startswith(GATE_PREFIX)])
     n = d.values.shape[0]
     paths = resolved.paths
     hurdle = d.values[:, paths.index("valuation.hurdle_rate")] if "valuation.hurdle_rate" in paths else None
@@ -370,6 +381,7 @@ def assemble_kept(
         correlation_used=matrix(used),
         correlation_achieved=matrix(rank_correlation_of_doubled(ranks2) if paths else np.empty((0, 0))),
         correlation_repair=repair,
+        flexibility=_flexibility(dict(zip(kept.kpi_names, kept.kpis.T, strict=True)), assumptions),
         provenance={
             "spec_file": {
                 "path": None if spec.source is None else str(Path(spec.source).resolve()),

@@ -73,3 +73,24 @@ def test_cli_scheduler_that_does_not_answer_exits_2(tmp_path: Path) -> None:
     assert "no Dask scheduler answers" in res.stderr
     assert "Traceback" not in res.output
     assert not any(tmp_path.iterdir())
+
+
+def test_gated_montecarlo_and_gate_sweep_on_a_cluster_equal_the_local_run(client: object) -> None:
+    """Gates (issue 13) on the cluster: the gate KPIs, the value of flexibility and the threshold sweep are the
+    local run's bits."""
+    from tem.analysis.montecarlo.gate_sweep import gate_threshold_sweep
+
+    gated = tem.load(ROOT / "assumptions" / "scenarios" / "gated_cells.yaml")
+    spec = load_montecarlo_spec(SPEC)
+    local = montecarlo(gated, spec, n=1500, seed=8, chunk_size=300, block=1000)
+    remote = montecarlo(gated, spec, n=1500, seed=8, chunk_size=300, block=1000, executor=client)
+    assert "gate_passed_cell_plant_1" in remote.kpis.columns
+    for field in ("kpis", "summary", "rank_contributions"):
+        pd.testing.assert_frame_equal(getattr(remote, field), getattr(local, field), check_exact=True, obj=field)
+    assert remote.flexibility is not None
+    assert local.flexibility is not None
+    pd.testing.assert_frame_equal(remote.flexibility.comparison, local.flexibility.comparison, check_exact=True)
+    path = "capex.phases.cell_plant_1.gate.when.0.threshold"
+    sweep_local = gate_threshold_sweep(gated, spec, path, [45.0, 50.0], n=600, seed=8, chunk_size=200)
+    sweep_remote = gate_threshold_sweep(gated, spec, path, [45.0, 50.0], n=600, seed=8, chunk_size=200, executor=client)
+    pd.testing.assert_frame_equal(sweep_remote.table, sweep_local.table, check_exact=True)
