@@ -213,7 +213,10 @@ SEGMENT_LABELS = {"captive": "captive vehicles", "external_oem": "external OEMs"
 _PATTERNS: list[tuple[re.Pattern[str], str, str]] = [
     (re.compile(r"dva_share_(fy\d{2,4})"), "DVA share {0}", "rate"),
     (re.compile(r"demand_(\w+)_gwh"), "Demand: {0}", "gwh"),
+    (re.compile(r"price_(\w+)_inr_per_kwh"), "Selling price: {0}", "inr_kwh"),
     (re.compile(r"revenue_(\w+)"), "Revenue: {0}", "inr_cr"),
+    (re.compile(r"variable_cost_(\w+)"), "Variable cost: {0}", "inr_cr"),
+    (re.compile(r"contribution_margin_(\w+)"), "Contribution margin: {0}", "inr_cr"),
     (re.compile(r"cogs_(\w+)"), "Cost of goods: {0}", "inr_cr"),
     (re.compile(r"capex_(\w+)"), "Capex: {0}", "inr_cr"),
 ]

@@ -1,7 +1,7 @@
 """The engine: the one place that knows the order of the steps (DESIGN.md section 7).
 
-inputs -> volumes -> unit costs -> capex and depreciation -> operations (revenue, costs, EBITDA, DVA)
--> tax -> cash flow -> KPIs; then the same for the import-only counterfactual, and the difference.
+inputs -> volumes -> unit costs -> capex and depreciation -> prices (each segment's rule) -> operations (revenue,
+costs, EBITDA, DVA) -> tax -> cash flow -> KPIs; then the same for the import-only counterfactual, and the difference.
 Every step is a pure function over arrays shaped ``(n_scenarios, n_years)``.
 """
 
@@ -21,6 +21,7 @@ from tem.model.cashflow import CashFlow, compute_cash_flow
 from tem.model.inputs import NEVER_FY, Inputs, batch_size, rows_of, take_scenarios, with_values
 from tem.model.kpis import compute_kpis
 from tem.model.operations import Operations, compute_operations
+from tem.model.pricing import Prices, compute_prices
 from tem.model.tax import TaxResult, compute_tax
 from tem.model.unit_costs import UnitCosts, compute_unit_costs
 from tem.model.volumes import Volumes, compute_volumes
@@ -36,6 +37,7 @@ class Outcome:
     volumes: Volumes
     unit_costs: UnitCosts
     capex: CapexSchedule
+    prices: Prices
     operations: Operations
     tax: TaxResult
     cash: CashFlow
@@ -52,13 +54,14 @@ def evaluate(inp: Inputs, *, full: bool = True, unit_costs: UnitCosts | None = N
     vol = compute_volumes(inp)
     uc = compute_unit_costs(inp, vol) if unit_costs is None else unit_costs
     cap = compute_capex(inp, n_s)
-    ops = compute_operations(inp, vol, uc, cap)
+    prices = compute_prices(inp, vol, uc, cap)
+    ops = compute_operations(inp, vol, uc, cap, prices)
     ops = _broadcast_ops(ops, n_s)
     taxable = ops.ebitda - cap.tax_depreciation
     tax = compute_tax(taxable, inp["tax.corporate_rate"], inp["tax.loss_carry_forward_years"])
     cash = compute_cash_flow(inp, ops, cap, tax.tax)
     kpis, pack_parts, cell_parts = compute_kpis(inp, vol, uc, cap, ops, cash, full=full, detail=detail)
-    return Outcome(inp, vol, uc, cap, ops, tax, cash, kpis, pack_parts, cell_parts)
+    return Outcome(inp, vol, uc, cap, prices, ops, tax, cash, kpis, pack_parts, cell_parts)
 
 
 def _broadcast_ops(ops: Operations, n_s: int) -> Operations:

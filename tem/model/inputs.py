@@ -36,6 +36,19 @@ class Phase:
 
 
 @dataclass(frozen=True)
+class Product:
+    """Input paths of a segment's product (each the segment's own input or the reference it defaults to)."""
+
+    cell_fob: str | None  # the segment's own cell FOB path; None: the reference FOB x cell_fob_factor
+    cell_fob_factor: str | None  # path of the factor on the reference FOB; None: 1
+    cell_bcd: str
+    pack_bcd: str
+    bom: str
+    pack_fob: str | None  # explicit imported-pack FOB path; None when linked
+    pack_premium: str | None  # linked: imported-pack FOB = cell FOB + this premium
+
+
+@dataclass(frozen=True)
 class Structure:
     """What a batch cannot vary: forms, names and policies."""
 
@@ -44,6 +57,9 @@ class Structure:
     segments: tuple[str, ...]
     segment_by_units: Mapping[str, bool]
     segment_price_in_usd: Mapping[str, bool]
+    products: Mapping[str, Product]
+    price_rules: Mapping[str, str]  # segment -> path | import_parity | cost_plus
+    cost_bases: Mapping[str, str]  # segment -> variable | full (cost_plus)
     fob_by_learning_curve: bool
     materials: tuple[str, ...]
     phases: tuple[Phase, ...]
@@ -136,6 +152,9 @@ def build_inputs(a: Assumptions) -> Inputs:
         segments=seg_names,
         segment_by_units={s: getattr(a.demand, s).volume_gwh is None for s in seg_names},
         segment_price_in_usd={s: getattr(a.demand, s).price_usd_per_kwh is not None for s in seg_names},
+        products={s: _product(a, s) for s in seg_names},
+        price_rules={s: getattr(a.demand, s).price_rule for s in seg_names},
+        cost_bases={s: getattr(a.demand, s).cost_basis for s in seg_names},
         fob_by_learning_curve=a.cells.imported.fob_learning_curve is not None,
         materials=tuple(a.cells.local.materials),
         phases=tuple(Phase(p.name, p.kind) for p in a.capex.phases),
@@ -147,6 +166,26 @@ def build_inputs(a: Assumptions) -> Inputs:
         dva_fys=tuple(a.reporting.dva_fys),
     )
     return Inputs(structure, arrays, kinds, bounds, 1)
+
+
+def _product(a: Assumptions, segment: str) -> Product:
+    pr = getattr(a.demand, segment).product
+    own = f"demand.{segment}.product."
+
+    def pick(name: str, reference: str) -> str:
+        return own + name if getattr(pr, name) is not None else reference
+
+    cell_duty = "cells.imported.bcd_rate_ess" if segment == "ess" else "cells.imported.bcd_rate_vehicle"
+    linked = pr.pack_premium_usd_per_kwh is not None
+    return Product(
+        cell_fob=own + "cell_fob_usd_per_kwh" if pr.cell_fob_usd_per_kwh is not None else None,
+        cell_fob_factor=own + "cell_fob_factor" if pr.cell_fob_factor is not None else None,
+        cell_bcd=pick("cell_bcd_rate", cell_duty),
+        pack_bcd=pick("pack_bcd_rate", "transition.bought_in_pack_bcd_rate"),
+        bom=pick("non_cell_bom_usd_per_kwh", "pack.non_cell_bom_usd_per_kwh"),
+        pack_fob=None if linked else pick("pack_fob_usd_per_kwh", "transition.bought_in_pack_fob_usd_per_kwh"),
+        pack_premium=own + "pack_premium_usd_per_kwh" if linked else None,
+    )
 
 
 def _check_bounds(path: str, arr: np.ndarray, bounds: tuple[float | None, float | None]) -> None:

@@ -53,8 +53,14 @@ def statement_rows(o: Outcome) -> list[Row]:
         _row("recycled_gwh", "GWh", lambda o: ops.recycled_gwh),
     ]
     for s in o.inputs.structure.segments:
-        rows.append((f"revenue_{s}", f"Revenue: {SEGMENT_LABELS[s]}", "INR crore", _pick(ops.revenue_by_segment, s)))
+        rows.append(_row(f"price_{s}_inr_per_kwh", "INR/kWh", _pick(ops.price_by_segment, s)))
+    for s in o.inputs.structure.segments:
+        rows.append(_row(f"revenue_{s}", "INR crore", _pick(ops.revenue_by_segment, s)))
     rows.append(_row("revenue_total", "INR crore", lambda o: ops.revenue))
+    for s in o.inputs.structure.segments:
+        rows.append(_row(f"variable_cost_{s}", "INR crore", _pick(ops.variable_cost_by_segment, s, -1.0)))
+    for s in o.inputs.structure.segments:
+        rows.append(_row(f"contribution_margin_{s}", "INR crore", _pick(ops.contribution_by_segment, s)))
     for k in ops.cogs_parts:
         rows.append((f"cogs_{k}", "Cost of goods: " + k.replace("_", " "), "INR crore", _pick(ops.cogs_parts, k, -1.0)))
     rows += [

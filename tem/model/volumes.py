@@ -2,7 +2,9 @@
 
 All arrays are ``(S, T)``; capacities come from the capex phases (by kind), ramped by each phase's
 utilization ramp from its commissioning year. Demand above pack capacity is bought in as finished packs or
-left unmet (``transition.overflow_policy``); segments are served pro rata to their demand.
+left unmet (``transition.overflow_policy``); segments are served pro rata to their demand, and the local cells
+are shared pro rata to the packs made for each segment (by segment: ``made_s = demand_s x packs made / demand``,
+``local_s = made_s x local cells / packs made``, ``imported_s = made_s / pack yield - local_s``).
 """
 
 from __future__ import annotations
@@ -69,6 +71,11 @@ class Volumes:
     imported_cells_gwh: np.ndarray
     cell_utilization: np.ndarray
     recycling_capacity_gwh: np.ndarray
+    # by segment: packs made in India, bought in, and the good local and imported cells in the packs made
+    pack_output_by_segment: dict[str, np.ndarray]
+    bought_in_by_segment: dict[str, np.ndarray]
+    local_cells_by_segment: dict[str, np.ndarray]
+    imported_cells_by_segment: dict[str, np.ndarray]
 
 
 def segment_demand(inp: Inputs, segment: str, fy: np.ndarray) -> np.ndarray:
@@ -94,7 +101,11 @@ def compute_volumes(inp: Inputs) -> Volumes:
     delivered = pack_out + bought
     with np.errstate(divide="ignore", invalid="ignore"):
         served = np.where(total > 0, delivered / total, 0.0)
+        made_share = np.where(total > 0, pack_out / total, 0.0)
+        bought_share = np.where(total > 0, bought / total, 0.0)
     met = {s: d * served for s, d in demand.items()}
+    made_by = {s: d * made_share for s, d in demand.items()}
+    bought_by = {s: d * bought_share for s, d in demand.items()}
 
     cells_required = pack_out / inp["pack.pack_yield"]
     start = inp["transition.local_cells_start_fy"]
@@ -114,6 +125,9 @@ def compute_volumes(inp: Inputs) -> Volumes:
     started = local / cell_yield
     with np.errstate(divide="ignore", invalid="ignore"):
         utilization = np.where(nameplate > 0, started / nameplate, 0.0)
+        local_share = np.where(pack_out > 0, local / pack_out, 0.0)
+    local_by = {s: m * local_share for s, m in made_by.items()}
+    imported_by = {s: made_by[s] / inp["pack.pack_yield"] - local_by[s] for s in made_by}
     return Volumes(
         demand_gwh=demand,
         demand_total_gwh=total,
@@ -133,4 +147,8 @@ def compute_volumes(inp: Inputs) -> Volumes:
         imported_cells_gwh=cells_required - local,
         cell_utilization=utilization,
         recycling_capacity_gwh=phase_capacity(inp, "recycling", fy),
+        pack_output_by_segment=made_by,
+        bought_in_by_segment=bought_by,
+        local_cells_by_segment=local_by,
+        imported_cells_by_segment=imported_by,
     )

@@ -138,6 +138,29 @@ def volume_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
     c.row("served", "Share of demand served", "fraction", "IF({demand_total}>0,{delivered}/{demand_total},0)", served)
     for s in inp.structure.segments:
         c.row(f"met_{s}", f"Demand met: {s}", "GWh", f"{{demand_{s}}}*{{served}}", first(v.met_gwh[s]))
+    c.row(
+        "made_share",
+        "Share of demand made in India",
+        "fraction",
+        "IF({demand_total}>0,{pack_output}/{demand_total},0)",
+        None,
+    )
+    c.row("bought_share", "Share of demand bought in", "fraction", "IF({demand_total}>0,{bought_in}/{demand_total},0)", None)
+    for s in inp.structure.segments:
+        c.row(
+            f"made_{s}",
+            f"Packs made in India: {s}",
+            "GWh",
+            f"{{demand_{s}}}*{{made_share}}",
+            first(v.pack_output_by_segment[s]),
+        )
+        c.row(
+            f"bought_{s}",
+            f"Packs bought in: {s}",
+            "GWh",
+            f"{{demand_{s}}}*{{bought_share}}",
+            first(v.bought_in_by_segment[s]),
+        )
     c.row("cells_required", "Cells required", "GWh", "{pack_output}/{in:pack.pack_yield}", first(v.cells_required_gwh))
     local_age = fy - first(inp["transition.local_cells_start_fy"])
     c.row("local_age", "Years of local cell production", "years", "{fy}-{in:transition.local_cells_start_fy}", local_age)
@@ -183,6 +206,24 @@ def volume_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
     )
     c.row("local_started", "Local cells started", "GWh", "{local_cells}/{cell_yield}", first(v.local_cells_started_gwh))
     c.row("imported_cells", "Cells imported", "GWh", "{cells_required}-{local_cells}", first(v.imported_cells_gwh), True)
+    c.row(
+        "local_per_pack",
+        "Local cells per kWh of packs made",
+        "factor",
+        "IF({pack_output}>0,{local_cells}/{pack_output},0)",
+        None,
+    )
+    for s in inp.structure.segments:
+        c.row(
+            f"local_{s}", f"Local cells: {s}", "GWh", f"{{made_{s}}}*{{local_per_pack}}", first(v.local_cells_by_segment[s])
+        )
+        c.row(
+            f"imported_{s}",
+            f"Cells imported: {s}",
+            "GWh",
+            f"{{made_{s}}}/{{in:pack.pack_yield}}-{{local_{s}}}",
+            first(v.imported_cells_by_segment[s]),
+        )
     c.row(
         "cell_utilization",
         "Cell plant utilization",

@@ -58,6 +58,21 @@ def perturbed(seed: int) -> tem.Assumptions:
         "valuation.terminal_growth_rate": float(rng.uniform(0.0, 0.04)),
         "valuation.terminal_ebitda_multiple": float(rng.uniform(3, 8)),
     }
+    for seg in ("captive", "external_oem", "ess"):  # price rules and segment products vary too
+        rule = str(rng.choice(["path", "import_parity", "cost_plus"]))
+        overrides[f"demand.{seg}.price_rule"] = rule
+        if rule != "path":
+            overrides[f"demand.{seg}.price_usd_per_kwh"] = None
+        overrides[f"demand.{seg}.price_premium"] = {"start": float(rng.uniform(-0.1, 0.1)), "growth": 0.0}
+        overrides[f"demand.{seg}.markup"] = float(rng.uniform(0.0, 0.25))
+        overrides[f"demand.{seg}.cost_basis"] = str(rng.choice(["variable", "full"]))
+        if rng.integers(0, 2):
+            overrides[f"demand.{seg}.product.pack_premium_usd_per_kwh"] = float(rng.uniform(10, 25))
+        if rng.integers(0, 2):
+            overrides[f"demand.{seg}.product.cell_fob_factor"] = float(rng.uniform(0.8, 1.1))
+        if rng.integers(0, 2):
+            overrides[f"demand.{seg}.product.cell_bcd_rate"] = float(rng.uniform(0.0, 0.25))
+            overrides[f"demand.{seg}.product.non_cell_bom_usd_per_kwh"] = float(rng.uniform(8, 20))
     return tem.load(ROOT / "assumptions" / "base.yaml", overrides=overrides)
 
 
