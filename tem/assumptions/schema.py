@@ -249,6 +249,17 @@ class CapexPhase(StrictModel):
     maintenance_capex_rate: float = share("Maintenance capex per year after commissioning, fraction of capex.", 0.0)
     fixed_opex_inr_cr: float = nonneg("Fixed cost per year from commissioning, first-FY prices. [INR crore/yr]", 0.0)
     import_share: float = share("Share of the capex paid abroad (imported tooling), for the forex view.", 0.0)
+    yield_ramp: list[Share] | None = Field(
+        None,
+        min_length=1,
+        description="Cell plants: good cells / cells started by year of this plant's learning (see yield_learning); "
+        "the last value holds. Default: cells.local.yield_ramp.",
+    )
+    yield_learning: Literal["restart", "continue"] = Field(
+        "restart",
+        description="Cell plants: restart = the yield ramp counts from this plant's commissioning; continue = from the "
+        "first commissioning among this and the cell plants listed before it (it starts where their learning left off).",
+    )
 
     @field_validator("spend_profile")
     @classmethod
@@ -257,6 +268,14 @@ class CapexPhase(StrictModel):
         if abs(total - 1.0) > 1e-6:
             raise ValueError(f"spend_profile {profile} sums to {total:g}; it must sum to 1")
         return profile
+
+    @model_validator(mode="after")
+    def _yield_only_for_cell_plants(self) -> CapexPhase:
+        if self.kind != "cell_plant" and (self.yield_ramp is not None or self.yield_learning != "restart"):
+            raise ValueError(
+                f"yield_ramp and yield_learning apply to cell plants only; this phase is a {self.kind}: remove them"
+            )
+        return self
 
     @field_validator("capacity_gwh")
     @classmethod

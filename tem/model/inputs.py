@@ -33,6 +33,8 @@ NEVER_FY = 1.0e6  # a fiscal year that never comes (local cells never start)
 class Phase:
     name: str
     kind: str
+    yield_ramp: str = "cells.local.yield_ramp"  # cell plants: path of the yield ramp
+    yield_from: tuple[str, ...] = ()  # cell plants: learning counts from the first commissioning of these (own if empty)
 
 
 @dataclass(frozen=True)
@@ -157,7 +159,7 @@ def build_inputs(a: Assumptions) -> Inputs:
         cost_bases={s: getattr(a.demand, s).cost_basis for s in seg_names},
         fob_by_learning_curve=a.cells.imported.fob_learning_curve is not None,
         materials=tuple(a.cells.local.materials),
-        phases=tuple(Phase(p.name, p.kind) for p in a.capex.phases),
+        phases=_phases(a),
         overflow_policy=a.transition.overflow_policy,
         terminal_value_method=a.valuation.terminal_value_method,
         mirr_finance_set=a.valuation.mirr_finance_rate is not None,
@@ -166,6 +168,20 @@ def build_inputs(a: Assumptions) -> Inputs:
         dva_fys=tuple(a.reporting.dva_fys),
     )
     return Inputs(structure, arrays, kinds, bounds, 1)
+
+
+def _phases(a: Assumptions) -> tuple[Phase, ...]:
+    out: list[Phase] = []
+    cell_plants: list[str] = []
+    for p in a.capex.phases:
+        if p.kind != "cell_plant":
+            out.append(Phase(p.name, p.kind))
+            continue
+        cell_plants.append(p.name)
+        ramp = f"capex.phases.{p.name}.yield_ramp" if p.yield_ramp is not None else "cells.local.yield_ramp"
+        learn_from = tuple(cell_plants) if p.yield_learning == "continue" else ()
+        out.append(Phase(p.name, p.kind, ramp, learn_from))
+    return tuple(out)
 
 
 def _product(a: Assumptions, segment: str) -> Product:

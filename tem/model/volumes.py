@@ -3,8 +3,10 @@
 All arrays are ``(S, T)``; capacities come from the capex phases (by kind), ramped by each phase's
 utilization ramp from its commissioning year. Demand above pack capacity is bought in as finished packs or
 left unmet (``transition.overflow_policy``); segments are served pro rata to their demand, and the local cells
-are shared pro rata to the packs made for each segment (by segment: ``made_s = demand_s x packs made / demand``,
-``local_s = made_s x local cells / packs made``, ``imported_s = made_s / pack yield - local_s``).
+are shared pro rata to the packs made for each segment. Local cells: ``min(target share x cells required, good
+capacity)``, good capacity summed over the cell plants, each with its own utilization and yield ramp; the
+average yield is good / usable capacity (:func:`cell_plant_capacity`). By segment: ``made_s = demand_s x packs
+made / demand``, ``local_s = made_s x local cells / packs made``, ``imported_s = made_s / pack yield - local_s``.
 """
 
 from __future__ import annotations
@@ -49,6 +51,29 @@ def phase_capacity(inp: Inputs, kind: str, fy: np.ndarray, ramped: bool = True) 
         factor = ramp_by_age(inp[p + "utilization_ramp"], age) if ramped else (age >= 0).astype(float)
         total = total + capacity * factor
     return total
+
+
+def cell_plant_capacity(inp: Inputs, fy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(usable, good) cell capacity ``(S, T)`` [GWh/yr]: sums over cell plants of capacity x utilization ramp (cells
+    started), and of that x the plant's own yield ramp (good cells). Each plant's yield ramp counts from its own
+    commissioning, or, with ``yield_learning: continue``, from the first commissioning among it and the cell
+    plants listed before it."""
+    usable = good = np.zeros((1, fy.shape[1]))
+    for ph in inp.structure.phases:
+        if ph.kind != "cell_plant":
+            continue
+        p = f"capex.phases.{ph.name}."
+        capacity = inp[p + "capacity_gwh"]
+        if is_exact_zero(capacity):  # e.g. a plant the counterfactual drops
+            continue
+        comm = inp[p + "commissioning_fy"]
+        started = capacity * ramp_by_age(inp[p + "utilization_ramp"], fy - comm)
+        learn_start = comm
+        for other in ph.yield_from:
+            learn_start = np.minimum(learn_start, inp[f"capex.phases.{other}.commissioning_fy"])
+        usable = usable + started
+        good = good + started * ramp_by_age(inp[ph.yield_ramp], fy - learn_start)
+    return usable, good
 
 
 @dataclass(frozen=True)
@@ -113,14 +138,11 @@ def compute_volumes(inp: Inputs) -> Volumes:
     ramp_years = inp["transition.ramp_years"]
     progress = np.clip((age + 1.0) / ramp_years, 0.0, 1.0)
     target = inp["transition.target_local_share"] * progress
-    yield_ramp = inp["cells.local.yield_ramp"]
-    if np.any(age >= 0):
-        cell_yield = np.where(age >= 0, ramp_by_age(yield_ramp, age), yield_ramp[:, :1])
-    else:  # local cells never start (the counterfactual): the first value of the ramp throughout
-        cell_yield = np.broadcast_to(yield_ramp[:, :1], np.broadcast_shapes(age.shape, yield_ramp[:, :1].shape))
     nameplate = phase_capacity(inp, "cell_plant", fy, ramped=False)
-    usable = phase_capacity(inp, "cell_plant", fy)
-    local = np.minimum(target * cells_required, usable * cell_yield)
+    usable, good = cell_plant_capacity(inp, fy)
+    with np.errstate(divide="ignore", invalid="ignore"):  # no plant running: the first value of the default ramp
+        cell_yield = np.where(usable > 0, good / usable, inp["cells.local.yield_ramp"][:, :1])
+    local = np.minimum(target * cells_required, good)
     local = np.where(age >= 0, local, 0.0)
     started = local / cell_yield
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -164,15 +164,6 @@ def volume_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
     c.row("cells_required", "Cells required", "GWh", "{pack_output}/{in:pack.pack_yield}", first(v.cells_required_gwh))
     local_age = fy - first(inp["transition.local_cells_start_fy"])
     c.row("local_age", "Years of local cell production", "years", "{fy}-{in:transition.local_cells_start_fy}", local_age)
-    yr = first(inp["cells.local.yield_ramp"])
-    c.row(
-        "cell_yield",
-        "Cell yield",
-        "fraction",
-        "IF({local_age}>=0,INDEX({in:cells.local.yield_ramp},MIN({local_age},COUNT({in:cells.local.yield_ramp})-1)+1),"
-        "INDEX({in:cells.local.yield_ramp},1))",
-        first(v.cell_yield) if v.cell_yield.ndim else yr[0],
-    )
     progress = np.clip((local_age + 1) / first(inp["transition.ramp_years"]), 0, 1)
     c.row(
         "local_progress",
@@ -188,6 +179,24 @@ def volume_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         "{in:transition.target_local_share}*{local_progress}",
         first(v.local_target_share),
     )
+    good_terms = []
+    for ph in (p for p in inp.structure.phases if p.kind == "cell_plant"):
+        p = f"capex.phases.{ph.name}."
+        comms = ",".join(f"{{in:capex.phases.{x}.commissioning_fy}}" for x in ph.yield_from)
+        start = f"MIN({comms})" if ph.yield_from else f"{{in:{p}commissioning_fy}}"
+        learn_age = fy - min(
+            (first(inp[f"capex.phases.{x}.commissioning_fy"]) for x in ph.yield_from),
+            default=first(inp[p + "commissioning_fy"]),
+        )
+        c.row(f"yage_{ph.name}", f"Years of yield learning: {ph.name}", "years", f"{{fy}}-{start}", learn_age)
+        c.row(
+            f"yield_{ph.name}",
+            f"Cell yield: {ph.name}",
+            "fraction",
+            _ramp(ph.yield_ramp, f"yage_{ph.name}"),
+            first(ramp_by_age(inp[ph.yield_ramp], learn_age[None, :])),
+        )
+        good_terms.append(f"{{in:{p}capacity_gwh}}*{{util_{ph.name}}}*{{yield_{ph.name}}}")
     c.row("cell_nameplate", "Cell plant nameplate", "GWh", cap_sum("cell_plant", False), first(v.cell_nameplate_gwh))
     c.row(
         "cell_usable",
@@ -196,11 +205,19 @@ def volume_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         cap_sum("cell_plant", True),
         first(v.cell_usable_started_gwh),
     )
+    c.row("cell_good", "Cell plants: good cells they can make", "GWh", "+".join(good_terms) if good_terms else "0", None)
+    c.row(
+        "cell_yield",
+        "Cell yield (average over plants)",
+        "fraction",
+        "IF({cell_usable}>0,{cell_good}/{cell_usable},INDEX({in:cells.local.yield_ramp},1))",
+        first(v.cell_yield),
+    )
     c.row(
         "local_cells",
         "Cells made in India (good)",
         "GWh",
-        "IF({local_age}>=0,MIN({local_target}*{cells_required},{cell_usable}*{cell_yield}),0)",
+        "IF({local_age}>=0,MIN({local_target}*{cells_required},{cell_good}),0)",
         first(v.local_cells_gwh),
         True,
     )

@@ -58,6 +58,9 @@ def perturbed(seed: int) -> tem.Assumptions:
         "valuation.terminal_growth_rate": float(rng.uniform(0.0, 0.04)),
         "valuation.terminal_ebitda_multiple": float(rng.uniform(3, 8)),
     }
+    # per-plant yield ramps: an own ramp for the 5 GWh plant, the second phase restarting or continuing
+    overrides["capex.phases.cell_plant_1.yield_ramp"] = sorted(float(x) for x in rng.uniform(0.5, 0.97, 4))
+    overrides["capex.phases.cell_plant_2.yield_learning"] = str(rng.choice(["restart", "continue"]))
     for seg in ("captive", "external_oem", "ess"):  # price rules and segment products vary too
         rule = str(rng.choice(["path", "import_parity", "cost_plus"]))
         overrides[f"demand.{seg}.price_rule"] = rule
