@@ -42,6 +42,8 @@ class Timeline(StrictModel):
 
 
 PriceRule = Literal["path", "import_parity", "cost_plus"]
+SegmentName = Literal["captive", "external_oem", "ess"]
+SEGMENTS = ("captive", "external_oem", "ess")
 
 
 class SegmentProduct(StrictModel):
@@ -229,6 +231,29 @@ class Transition(StrictModel):
     )
     bought_in_pack_fob_usd_per_kwh: YearlyNonNeg = yearly("Finished pack price FOB China. [USD/kWh]")
     bought_in_pack_bcd_rate: YearlyShare = yearly("Customs duty on finished packs. [fraction]", "share")
+    pack_allocation: Literal["priority", "pro_rata"] = Field(
+        "priority",
+        description="When pack capacity binds: serve segments in pack_priority order, or each pro rata to its demand.",
+    )
+    pack_priority: list[SegmentName] = Field(
+        ["captive", "external_oem", "ess"], description="Order in which segments get packs made in India (first first)."
+    )
+    local_cell_allocation: Literal["max_saving", "order", "pro_rata"] = Field(
+        "max_saving",
+        description="Which segments' packs get the local cells: max_saving = where a local cell avoids the most landed "
+        "cost per kWh (the dearest landed imported cell first), order = local_cell_priority, pro_rata = in proportion "
+        "to the packs made for each.",
+    )
+    local_cell_priority: list[SegmentName] = Field(
+        ["captive", "external_oem", "ess"], description="Order in which segments get local cells (rule order)."
+    )
+
+    @field_validator("pack_priority", "local_cell_priority")
+    @classmethod
+    def _each_segment_once(cls, order: list[str]) -> list[str]:
+        if sorted(order) != sorted(SEGMENTS):
+            raise ValueError(f"{order} must list each segment exactly once: {', '.join(SEGMENTS)}")
+        return order
 
 
 class CapexPhase(StrictModel):

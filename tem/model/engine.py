@@ -1,8 +1,8 @@
 """The engine: the one place that knows the order of the steps (DESIGN.md section 7).
 
-inputs -> volumes -> unit costs -> capex and depreciation -> prices (each segment's rule) -> operations (revenue,
-costs, EBITDA, DVA) -> tax -> cash flow -> KPIs; then the same for the import-only counterfactual, and the difference.
-Every step is a pure function over arrays shaped ``(n_scenarios, n_years)``.
+inputs -> volumes -> unit costs -> local cells by segment -> capex and depreciation -> prices (each segment's
+rule) -> operations (revenue, costs, EBITDA, DVA) -> tax -> cash flow -> KPIs; then the same for the import-only
+counterfactual, and the difference. Every step is a pure function over arrays shaped ``(n_scenarios, n_years)``.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from tem.model.operations import Operations, compute_operations
 from tem.model.pricing import Prices, compute_prices
 from tem.model.tax import TaxResult, compute_tax
 from tem.model.unit_costs import UnitCosts, compute_unit_costs
-from tem.model.volumes import Volumes, compute_volumes
+from tem.model.volumes import Volumes, allocate_local_cells, compute_volumes
 
 DEFAULT_CHUNK_SIZE = 10_000  # scenarios per engine call in a batch (benchmarks/RESULTS_engine.md)
 
@@ -53,6 +53,7 @@ def evaluate(inp: Inputs, *, full: bool = True, unit_costs: UnitCosts | None = N
     n_s = inp.n_scenarios
     vol = compute_volumes(inp)
     uc = compute_unit_costs(inp, vol) if unit_costs is None else unit_costs
+    vol = allocate_local_cells(inp, vol, uc.imported_cell_by_segment)
     cap = compute_capex(inp, n_s)
     prices = compute_prices(inp, vol, uc, cap)
     ops = compute_operations(inp, vol, uc, cap, prices)
@@ -167,16 +168,21 @@ def run_batch_inputs(
 
 
 def _local_full_minus_imported(o: Outcome) -> np.ndarray:
-    from tem.model.kpis import local_cell_full_cost
+    from tem.model.kpis import local_cell_full_cost, replaced_cell_landed
 
-    return local_cell_full_cost(o.volumes, o.unit_costs, o.capex) - o.unit_costs.imported_cell
+    return local_cell_full_cost(o.volumes, o.unit_costs, o.capex) - replaced_cell_landed(o.volumes, o.unit_costs)
+
+
+def _local_variable_minus_imported(o: Outcome) -> np.ndarray:
+    from tem.model.kpis import replaced_cell_landed
+
+    gap = o.unit_costs.local_cell - replaced_cell_landed(o.volumes, o.unit_costs)
+    return np.where(o.volumes.local_cells_gwh > 0, gap, np.nan)
 
 
 YEAR_LINES: dict[str, Callable[[Outcome], np.ndarray]] = {
     "local_cell_full_minus_imported_inr_per_kwh": _local_full_minus_imported,
-    "local_cell_variable_minus_imported_inr_per_kwh": lambda o: np.where(
-        o.volumes.local_cells_gwh > 0, o.unit_costs.local_cell - o.unit_costs.imported_cell, np.nan
-    ),
+    "local_cell_variable_minus_imported_inr_per_kwh": _local_variable_minus_imported,
     "imported_cell_landed_inr_per_kwh": lambda o: o.unit_costs.imported_cell,
     "dva_share": lambda o: o.operations.dva_share,
     "free_cash_flow_inr_cr": lambda o: o.cash.free_cash_flow,

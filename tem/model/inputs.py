@@ -71,6 +71,10 @@ class Structure:
     mirr_reinvestment_set: bool
     counterfactual_drop_kinds: tuple[str, ...]
     dva_fys: tuple[int, ...]
+    pack_allocation: str = "pro_rata"  # priority | pro_rata
+    pack_priority: tuple[str, ...] = ()
+    local_cell_allocation: str = "pro_rata"  # max_saving | order | pro_rata
+    local_cell_priority: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -157,6 +161,10 @@ def build_inputs(a: Assumptions) -> Inputs:
         products={s: _product(a, s) for s in seg_names},
         price_rules={s: getattr(a.demand, s).price_rule for s in seg_names},
         cost_bases={s: getattr(a.demand, s).cost_basis for s in seg_names},
+        pack_allocation=a.transition.pack_allocation,
+        pack_priority=tuple(a.transition.pack_priority),
+        local_cell_allocation=a.transition.local_cell_allocation,
+        local_cell_priority=tuple(a.transition.local_cell_priority),
         fob_by_learning_curve=a.cells.imported.fob_learning_curve is not None,
         materials=tuple(a.cells.local.materials),
         phases=_phases(a),

@@ -92,10 +92,21 @@ def local_cell_full_cost(vol: Volumes, uc: UnitCosts, cap: CapexSchedule) -> np.
         return np.where(vol.local_cells_gwh > 0, uc.local_cell + fixed, np.nan)
 
 
+def replaced_cell_landed(vol: Volumes, uc: UnitCosts) -> np.ndarray:
+    """Landed cost of the imported cells the local cells replace [INR/kWh]: ``sum_s local_s x landed_s / local``
+    (the segments' cells differ in FOB and duty); the imported mix in years without local cells."""
+    replaced = sum(
+        (vol.local_cells_by_segment[s] * uc.imported_cell_by_segment[s] for s in vol.local_cells_by_segment),
+        start=np.zeros((1, 1)),
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(vol.local_cells_gwh > 0, replaced / vol.local_cells_gwh, uc.imported_cell)
+
+
 def crossover_fy(inp: Inputs, vol: Volumes, uc: UnitCosts, cap: CapexSchedule) -> np.ndarray:
     """First FY in which local cells are made at a full cost (variable cost + cell-plant fixed opex and book
-    depreciation per kWh) at or below the landed imported cell; NaN if never."""
-    cheaper = (vol.local_cells_gwh > 0) & (local_cell_full_cost(vol, uc, cap) <= uc.imported_cell)
+    depreciation per kWh) at or below the landed cost of the imported cells they replace; NaN if never."""
+    cheaper = (vol.local_cells_gwh > 0) & (local_cell_full_cost(vol, uc, cap) <= replaced_cell_landed(vol, uc))
     fys = inp.fiscal_years.astype(float)
     return np.where(cheaper.any(axis=1), fys[np.argmax(cheaper, axis=1)], np.nan)
 

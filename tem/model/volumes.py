@@ -11,7 +11,7 @@ made / demand``, ``local_s = made_s x local cells / packs made``, ``imported_s =
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -76,6 +76,49 @@ def cell_plant_capacity(inp: Inputs, fy: np.ndarray) -> tuple[np.ndarray, np.nda
     return usable, good
 
 
+def ahead_in_order(amounts: dict[str, np.ndarray], order: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """For each segment, the sum of the amounts of the segments before it in ``order``."""
+    out: dict[str, np.ndarray] = {}
+    running = np.zeros((1, 1))
+    for s in order:
+        out[s] = running
+        running = running + amounts[s]
+    return out
+
+
+def fill_in_order(total: np.ndarray, amounts: dict[str, np.ndarray], ahead: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """``total`` shared out in order: each segment gets ``min(max(total - ahead_s, 0), amount_s)``."""
+    return {s: np.minimum(np.maximum(total - ahead[s], 0.0), a) for s, a in amounts.items()}
+
+
+def allocate_local_cells(inp: Inputs, vol: Volumes, landed: dict[str, np.ndarray]) -> Volumes:
+    """The local cells by segment under ``transition.local_cell_allocation`` (``landed``: each segment's landed
+    imported cell [INR/kWh], for ``max_saving``); pro rata is what :func:`compute_volumes` already did.
+
+    ``order``: filled in ``local_cell_priority`` order. ``max_saving``: filled where a local cell avoids the most
+    landed cost, i.e. the dearest landed imported cell first (the local cell costs the same whichever pack it
+    goes into), ties in the order the segments are listed. Each segment takes at most the cells its packs need
+    (``made_s / pack_yield``); the rest of its cells are imported."""
+    rule = inp.structure.local_cell_allocation
+    if rule == "pro_rata":
+        return vol
+    segs = inp.structure.segments
+    need = {s: vol.pack_output_by_segment[s] / inp["pack.pack_yield"] for s in segs}
+    if rule == "order":
+        ahead = ahead_in_order(need, inp.structure.local_cell_priority)
+    else:
+        ahead = {}
+        for i, s in enumerate(segs):
+            before = np.zeros((1, 1))
+            for j, other in enumerate(segs):
+                if j != i:
+                    first = landed[other] >= landed[s] if j < i else landed[other] > landed[s]
+                    before = before + need[other] * first
+            ahead[s] = before
+    local = fill_in_order(vol.local_cells_gwh, need, ahead)
+    return replace(vol, local_cells_by_segment=local, imported_cells_by_segment={s: need[s] - local[s] for s in segs})
+
+
 @dataclass(frozen=True)
 class Volumes:
     demand_gwh: dict[str, np.ndarray]
@@ -124,13 +167,19 @@ def compute_volumes(inp: Inputs) -> Volumes:
     else:
         bought, unmet = np.zeros_like(excess), excess
     delivered = pack_out + bought
-    with np.errstate(divide="ignore", invalid="ignore"):
-        served = np.where(total > 0, delivered / total, 0.0)
-        made_share = np.where(total > 0, pack_out / total, 0.0)
-        bought_share = np.where(total > 0, bought / total, 0.0)
-    met = {s: d * served for s, d in demand.items()}
-    made_by = {s: d * made_share for s, d in demand.items()}
-    bought_by = {s: d * bought_share for s, d in demand.items()}
+    if inp.structure.pack_allocation == "priority":  # served in the stated order when capacity binds
+        made_by = fill_in_order(pack_out, demand, ahead_in_order(demand, inp.structure.pack_priority))
+        keep = inp.structure.overflow_policy == "import_packs"
+        bought_by = {s: (demand[s] - made_by[s]) if keep else np.zeros_like(made_by[s]) for s in demand}
+        met = {s: made_by[s] + bought_by[s] for s in demand}
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            served = np.where(total > 0, delivered / total, 0.0)
+            made_share = np.where(total > 0, pack_out / total, 0.0)
+            bought_share = np.where(total > 0, bought / total, 0.0)
+        met = {s: d * served for s, d in demand.items()}
+        made_by = {s: d * made_share for s, d in demand.items()}
+        bought_by = {s: d * bought_share for s, d in demand.items()}
 
     cells_required = pack_out / inp["pack.pack_yield"]
     start = inp["transition.local_cells_start_fy"]

@@ -109,10 +109,11 @@ def test_cost_plus_full_adds_the_fixed_costs_of_the_phases_that_serve_it() -> No
 
 
 def test_bought_in_packs_are_costed_by_segment() -> None:
-    # capacity 1 GWh for 1.5 GWh demand: 2/3 made, 1/3 bought in at each segment's landed pack
+    # capacity 1 GWh for 1.5 GWh demand, shared pro rata: 2/3 made, 1/3 bought in at each segment's landed pack
     r = run(
         **{
             "capex.phases.pack_line.capacity_gwh": 1.0,
+            "transition.pack_allocation": "pro_rata",
             "demand.ess.product.pack_fob_usd_per_kwh": 60.0,
             "demand.ess.product.pack_bcd_rate": 0.20,
         }

@@ -136,31 +136,59 @@ def volume_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         0.0,
     )
     c.row("served", "Share of demand served", "fraction", "IF({demand_total}>0,{delivered}/{demand_total},0)", served)
-    for s in inp.structure.segments:
-        c.row(f"met_{s}", f"Demand met: {s}", "GWh", f"{{demand_{s}}}*{{served}}", first(v.met_gwh[s]))
-    c.row(
-        "made_share",
-        "Share of demand made in India",
-        "fraction",
-        "IF({demand_total}>0,{pack_output}/{demand_total},0)",
-        None,
-    )
-    c.row("bought_share", "Share of demand bought in", "fraction", "IF({demand_total}>0,{bought_in}/{demand_total},0)", None)
-    for s in inp.structure.segments:
+    segs = inp.structure.segments
+    if inp.structure.pack_allocation == "priority":
+        ahead: list[str] = []
+        for s in inp.structure.pack_priority:
+            c.row(f"pack_ahead_{s}", f"Demand served before {s}", "GWh", "+".join(ahead) if ahead else "0", None)
+            ahead.append(f"{{demand_{s}}}")
+        for s in segs:
+            c.row(
+                f"made_{s}",
+                f"Packs made in India: {s}",
+                "GWh",
+                f"MIN(MAX({{pack_output}}-{{pack_ahead_{s}}},0),{{demand_{s}}})",
+                first(v.pack_output_by_segment[s]),
+            )
+            c.row(
+                f"bought_{s}",
+                f"Packs bought in: {s}",
+                "GWh",
+                f'IF({{in:transition.overflow_policy}}="import_packs",{{demand_{s}}}-{{made_{s}}},0)',
+                first(v.bought_in_by_segment[s]),
+            )
+            c.row(f"met_{s}", f"Demand met: {s}", "GWh", f"{{made_{s}}}+{{bought_{s}}}", first(v.met_gwh[s]))
+    else:
         c.row(
-            f"made_{s}",
-            f"Packs made in India: {s}",
-            "GWh",
-            f"{{demand_{s}}}*{{made_share}}",
-            first(v.pack_output_by_segment[s]),
+            "made_share",
+            "Share of demand made in India",
+            "fraction",
+            "IF({demand_total}>0,{pack_output}/{demand_total},0)",
+            None,
         )
         c.row(
-            f"bought_{s}",
-            f"Packs bought in: {s}",
-            "GWh",
-            f"{{demand_{s}}}*{{bought_share}}",
-            first(v.bought_in_by_segment[s]),
+            "bought_share",
+            "Share of demand bought in",
+            "fraction",
+            "IF({demand_total}>0,{bought_in}/{demand_total},0)",
+            None,
         )
+        for s in segs:
+            c.row(f"met_{s}", f"Demand met: {s}", "GWh", f"{{demand_{s}}}*{{served}}", first(v.met_gwh[s]))
+            c.row(
+                f"made_{s}",
+                f"Packs made in India: {s}",
+                "GWh",
+                f"{{demand_{s}}}*{{made_share}}",
+                first(v.pack_output_by_segment[s]),
+            )
+            c.row(
+                f"bought_{s}",
+                f"Packs bought in: {s}",
+                "GWh",
+                f"{{demand_{s}}}*{{bought_share}}",
+                first(v.bought_in_by_segment[s]),
+            )
     c.row("cells_required", "Cells required", "GWh", "{pack_output}/{in:pack.pack_yield}", first(v.cells_required_gwh))
     local_age = fy - first(inp["transition.local_cells_start_fy"])
     c.row("local_age", "Years of local cell production", "years", "{fy}-{in:transition.local_cells_start_fy}", local_age)
@@ -224,24 +252,6 @@ def volume_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
     c.row("local_started", "Local cells started", "GWh", "{local_cells}/{cell_yield}", first(v.local_cells_started_gwh))
     c.row("imported_cells", "Cells imported", "GWh", "{cells_required}-{local_cells}", first(v.imported_cells_gwh), True)
     c.row(
-        "local_per_pack",
-        "Local cells per kWh of packs made",
-        "factor",
-        "IF({pack_output}>0,{local_cells}/{pack_output},0)",
-        None,
-    )
-    for s in inp.structure.segments:
-        c.row(
-            f"local_{s}", f"Local cells: {s}", "GWh", f"{{made_{s}}}*{{local_per_pack}}", first(v.local_cells_by_segment[s])
-        )
-        c.row(
-            f"imported_{s}",
-            f"Cells imported: {s}",
-            "GWh",
-            f"{{made_{s}}}/{{in:pack.pack_yield}}-{{local_{s}}}",
-            first(v.imported_cells_by_segment[s]),
-        )
-    c.row(
         "cell_utilization",
         "Cell plant utilization",
         "fraction",
@@ -254,4 +264,58 @@ def volume_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         "GWh",
         cap_sum("recycling", True),
         first(v.recycling_capacity_gwh),
+    )
+
+
+def local_allocation_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
+    """Local cells by segment (transition.local_cell_allocation); after the segments' landed imported cells."""
+    v = o.volumes
+    segs = inp.structure.segments
+    rule = inp.structure.local_cell_allocation
+    for s in segs:
+        c.row(f"need_{s}", f"Cells needed by the packs made: {s}", "GWh", f"{{made_{s}}}/{{in:pack.pack_yield}}", None)
+    if rule == "pro_rata":
+        c.row(
+            "local_per_pack",
+            "Local cells per kWh of packs made",
+            "factor",
+            "IF({pack_output}>0,{local_cells}/{pack_output},0)",
+            None,
+        )
+        local = {s: f"{{made_{s}}}*{{local_per_pack}}" for s in segs}
+    else:
+        if rule == "order":
+            ahead: dict[str, str] = {}
+            terms: list[str] = []
+            for s in inp.structure.local_cell_priority:
+                ahead[s] = "+".join(terms) if terms else "0"
+                terms.append(f"{{need_{s}}}")
+        else:  # max_saving: the dearest landed imported cell first, ties in listed order
+            ahead = {
+                s: "+".join(
+                    f"{{need_{x}}}*({{imp_landed_{x}}}{'>=' if j < i else '>'}{{imp_landed_{s}}})"
+                    for j, x in enumerate(segs)
+                    if j != i
+                )
+                for i, s in enumerate(segs)
+            }
+        for s in segs:
+            c.row(f"local_ahead_{s}", f"Local cells taken before {s}", "GWh", ahead[s], None)
+        local = {s: f"MIN(MAX({{local_cells}}-{{local_ahead_{s}}},0),{{need_{s}}})" for s in segs}
+    for s in segs:
+        c.row(f"local_{s}", f"Local cells: {s}", "GWh", local[s], first(v.local_cells_by_segment[s]))
+        c.row(
+            f"imported_{s}",
+            f"Cells imported: {s}",
+            "GWh",
+            (f"{{need_{s}}}-{{local_{s}}}" if rule != "pro_rata" else f"{{made_{s}}}/{{in:pack.pack_yield}}-{{local_{s}}}"),
+            first(v.imported_cells_by_segment[s]),
+        )
+    replaced = "+".join(f"{{local_{s}}}*{{imp_landed_{s}}}" for s in segs)
+    c.row(
+        "replaced_landed",
+        "Landed imported cell that local cells replace",
+        "INR/kWh",
+        f"IF({{local_cells}}>0,({replaced})/{{local_cells}},{{imp_landed}})",
+        None,
     )

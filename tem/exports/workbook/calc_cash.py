@@ -402,6 +402,6 @@ def cash_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         "crossover_flag",
         "FY when a local cell costs no more than an imported one",
         "FY",
-        'IF({local_cells}>0,IF({local_full}<={imp_landed},{fy},""),"")',
+        'IF({local_cells}>0,IF({local_full}<={replaced_landed},{fy},""),"")',
         None,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tem.exports.workbook.calc import CalcSheet, first
+from tem.exports.workbook.calc import CalcSheet, first, local_allocation_rows
 from tem.model.capex import straight_line, written_down_value
 from tem.model.engine import Outcome
 from tem.model.inputs import Inputs
@@ -106,6 +106,7 @@ def unit_cost_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         first(parts["logistics"]),
     )
     c.row("imp_landed", "Imported cell, landed (mix)", "INR/kWh", mix("imp_landed"), first(uc.imported_cell), True)
+    local_allocation_rows(c, inp, o)
 
     imp_keys, loc_keys = [], []
     for g in inp.structure.materials:

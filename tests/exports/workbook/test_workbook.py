@@ -61,6 +61,13 @@ def perturbed(seed: int) -> tem.Assumptions:
     # per-plant yield ramps: an own ramp for the 5 GWh plant, the second phase restarting or continuing
     overrides["capex.phases.cell_plant_1.yield_ramp"] = sorted(float(x) for x in rng.uniform(0.5, 0.97, 4))
     overrides["capex.phases.cell_plant_2.yield_learning"] = str(rng.choice(["restart", "continue"]))
+    # allocation when pack capacity binds and of local cells
+    segments = ["captive", "external_oem", "ess"]
+    overrides["transition.pack_allocation"] = str(rng.choice(["priority", "pro_rata"]))
+    overrides["transition.pack_priority"] = [str(x) for x in rng.permutation(segments)]
+    overrides["transition.local_cell_allocation"] = str(rng.choice(["max_saving", "order", "pro_rata"]))
+    overrides["transition.local_cell_priority"] = [str(x) for x in rng.permutation(segments)]
+    overrides["capex.phases.pack_line_2.capacity_gwh"] = float(rng.uniform(1.0, 6.0))
     for seg in ("captive", "external_oem", "ess"):  # price rules and segment products vary too
         rule = str(rng.choice(["path", "import_parity", "cost_plus"]))
         overrides[f"demand.{seg}.price_rule"] = rule
