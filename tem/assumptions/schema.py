@@ -359,6 +359,11 @@ class Counterfactual(StrictModel):
     drop_phase_kinds: list[PhaseKind] = Field(
         ["cell_plant", "recycling"], description="Phase kinds the import-only counterfactual does not build."
     )
+    import_only: bool = Field(
+        False,
+        description="Run this assumption set as its own import-only counterfactual: the same definition the KPIs "
+        "compare with (local cells never start; phases of drop_phase_kinds not built; no technology fee).",
+    )
 
 
 class Assumptions(StrictModel):

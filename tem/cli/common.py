@@ -27,7 +27,6 @@ err = Console(stderr=True)
 out = Console()
 
 
-
 def parse_sets(sets: list[str]) -> dict[str, Any]:
     overrides: dict[str, Any] = {}
     problems = []
@@ -63,5 +62,3 @@ def folder_name(name: str) -> str:
 
 def json_text(document: Any) -> str:
     return json.dumps(jsonable(document), indent=2, allow_nan=False) + "\n"
-
-

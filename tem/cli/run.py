@@ -162,6 +162,8 @@ def run_cmd(
             if not as_json:
                 out.print(kpi_table(result))
                 out.print(f"outputs written to {folder}/")
+            for warning in result.warnings:
+                err.print(f"[yellow]warning:[/] {result.name}: {warning}", highlight=False, soft_wrap=True)
         if as_json:
             documents = [document for _, _, document in rendered]
             payload: Any = documents[0] if len(documents) == 1 else documents
@@ -207,5 +209,3 @@ def schema_cmd(
 def version_cmd() -> None:
     """Print the model version."""
     out.print(__version__)
-
-

@@ -18,7 +18,7 @@ import numpy as np
 from tem.model.batch_runtime import batch_runtime
 from tem.model.capex import CapexSchedule, compute_capex
 from tem.model.cashflow import CashFlow, compute_cash_flow
-from tem.model.inputs import NEVER_FY, Inputs, batch_size, rows_of, take_scenarios, with_values
+from tem.model.inputs import Inputs, batch_size, import_only_inputs, rows_of, take_scenarios, with_values
 from tem.model.kpis import compute_kpis
 from tem.model.operations import Operations, compute_operations
 from tem.model.pricing import Prices, compute_prices
@@ -79,19 +79,6 @@ def _broadcast_ops(ops: Operations, n_s: int) -> Operations:
     return replace(ops, **changes)
 
 
-def counterfactual_inputs(inp: Inputs) -> Inputs:
-    """The import-only counterfactual: same demand, local cells never start, phases of the dropped kinds
-    (cell plants and recycling by default) not built, no technology fee."""
-    arrays = dict(inp.arrays)
-    arrays["transition.local_cells_start_fy"] = np.array([[NEVER_FY]])
-    arrays["cells.local.technology_fee_usd_m"] = np.zeros((1, inp.structure.n_years))
-    for ph in inp.structure.phases:
-        if ph.kind in inp.structure.counterfactual_drop_kinds:
-            for field in ("capex_inr_cr", "capacity_gwh", "fixed_opex_inr_cr", "maintenance_capex_rate"):
-                arrays[f"capex.phases.{ph.name}.{field}"] = np.zeros((1, 1))
-    return replace(inp, arrays=arrays)
-
-
 def add_incremental(kpis: dict[str, np.ndarray], cf: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     out = dict(kpis)
     out["npv_import_only_inr_cr"] = cf["npv_inr_cr"]
@@ -114,7 +101,7 @@ def run_inputs(inp: Inputs, *, full_counterfactual: bool = True) -> tuple[Outcom
     batches equal single runs)."""
     main = evaluate(inp, detail=full_counterfactual)
     cf = evaluate(
-        counterfactual_inputs(inp),
+        import_only_inputs(inp),
         full=full_counterfactual,
         unit_costs=None if full_counterfactual else main.unit_costs,
         detail=full_counterfactual,

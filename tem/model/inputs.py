@@ -175,7 +175,23 @@ def build_inputs(a: Assumptions) -> Inputs:
         counterfactual_drop_kinds=tuple(a.counterfactual.drop_phase_kinds),
         dva_fys=tuple(a.reporting.dva_fys),
     )
-    return Inputs(structure, arrays, kinds, bounds, 1)
+    inputs = Inputs(structure, arrays, kinds, bounds, 1)
+    return import_only_inputs(inputs) if a.counterfactual.import_only else inputs
+
+
+def import_only_inputs(inp: Inputs) -> Inputs:
+    """The import-only counterfactual, the one definition used by the KPIs and by an assumption set with
+    ``counterfactual.import_only: true``: the same demand, prices and pack lines; local cells never start; the
+    phases of ``counterfactual.drop_phase_kinds`` (cell plants, recycling, the module line) are not built (zero
+    capex, capacity, fixed opex and maintenance); no technology fee."""
+    arrays = dict(inp.arrays)
+    arrays["transition.local_cells_start_fy"] = np.array([[NEVER_FY]])
+    arrays["cells.local.technology_fee_usd_m"] = np.zeros((1, inp.structure.n_years))
+    for ph in inp.structure.phases:
+        if ph.kind in inp.structure.counterfactual_drop_kinds:
+            for name in ("capex_inr_cr", "capacity_gwh", "fixed_opex_inr_cr", "maintenance_capex_rate"):
+                arrays[f"capex.phases.{ph.name}.{name}"] = np.zeros((1, 1))
+    return replace(inp, arrays=arrays)
 
 
 def _phases(a: Assumptions) -> tuple[Phase, ...]:

@@ -222,3 +222,14 @@ def compute_unit_costs(inp: Inputs, vol: Volumes) -> UnitCosts:
         material_groups=material_groups,
         learning_factor=learn,
     )
+
+
+def inverted_duty(inp: Inputs, vol: Volumes) -> dict[str, np.ndarray]:
+    """By segment, ``(S, T)`` booleans: the segment has demand and its cells pay a basic customs duty at or above
+    the duty on its finished packs (``cell bcd >= pack bcd``; the surcharge multiplies both alike). Local
+    assembly then has no duty protection against an imported pack for that end use."""
+    out = {}
+    for s in inp.structure.segments:
+        pr = inp.structure.products[s]
+        out[s] = (vol.demand_gwh[s] > 0) & (inp[pr.cell_bcd] >= inp[pr.pack_bcd])
+    return out

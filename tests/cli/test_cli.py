@@ -155,3 +155,11 @@ def test_schema_to_unwritable_path_exits_1(tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     assert "a_file" in proc.stderr
+
+
+def test_run_warns_of_an_inverted_duty_structure(tmp_path: Path) -> None:
+    proc = tem_cli(
+        "run", "--out", str(tmp_path), "--no-excel", "--no-charts", "--set", "demand.captive.product.cell_bcd_rate=0.2"
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "warning: base: inverted duty for captive vehicles" in proc.stderr

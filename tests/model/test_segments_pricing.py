@@ -191,3 +191,20 @@ def test_price_rules_batch_equals_single_runs() -> None:
         single = tem.run_batch(LINKED, {"cells.imported.fob_price_usd_per_kwh": np.array([f])})
         assert batch["npv_inr_cr"][i] == single["npv_inr_cr"][0]
         assert batch["irr"][i] == single["irr"][0] or (np.isnan(batch["irr"][i]) and np.isnan(single["irr"][0]))
+
+
+def test_inverted_duty_is_flagged_by_segment_and_year() -> None:
+    # ESS cells pay 20% BCD against 15% on finished packs (toy transition.bought_in_pack_bcd_rate): inverted in every
+    # year with ESS demand; captive cells pay 10%: protected
+    r = run()
+    assert r.inverted_duty_fys == {"ess": ["FY26", "FY27", "FY28", "FY29"]}
+    assert len(r.warnings) == 1
+    assert "energy storage in FY26-FY29" in r.warnings[0]
+    assert "20.0%" in r.warnings[0]
+    assert "15.0%" in r.warnings[0]
+    # equal duties count too (no protection left); a higher pack duty clears it
+    assert run(**{"demand.ess.product.cell_bcd_rate": 0.15}).inverted_duty_fys == {"ess": ["FY26", "FY27", "FY28", "FY29"]}
+    assert run(**{"demand.ess.product.pack_bcd_rate": 0.25}).warnings == []
+    # from FY28 on only: a yearly cell duty path
+    later = run(**{"demand.ess.product.cell_bcd_rate": {"FY26": 0.05, "FY28": 0.2}})
+    assert later.inverted_duty_fys == {"ess": ["FY28", "FY29"]}

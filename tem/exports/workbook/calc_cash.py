@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from tem.exports.workbook.calc import CalcSheet, first
-from tem.exports.workbook.calc_segments import K, contribution_rows, over, price_rows
+from tem.exports.workbook.calc_segments import K, contribution_rows, duty_check_rows, over, price_rows
 from tem.model.engine import Outcome
 from tem.model.inputs import Inputs
 from tem.model.kpis import local_cell_full_cost, pack_cost_parts
@@ -24,6 +24,7 @@ LOCAL_PARTS = {
 def operation_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
     ops, v = o.operations, o.volumes
     segs = inp.structure.segments
+    duty_check_rows(c, inp, o)
     price_rows(c, inp, o)
     c.section("Revenue and costs [INR crore]")
     for s in segs:

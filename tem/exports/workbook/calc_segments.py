@@ -6,6 +6,7 @@ from __future__ import annotations
 from tem.exports.workbook.calc import CalcSheet, first
 from tem.model.engine import Outcome
 from tem.model.inputs import Inputs
+from tem.model.unit_costs import inverted_duty
 
 K = "{c:inr_cr_per_gwh_inr_per_kwh}"
 
@@ -78,4 +79,19 @@ def contribution_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
             f"{{revenue_{s}}}-{{variable_cost_{s}}}",
             first(ops.contribution_by_segment[s]),
             True,
+        )
+
+
+def duty_check_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
+    """1 in a year where a segment with demand pays at least as much duty on cells as on finished packs."""
+    flags = inverted_duty(inp, o.volumes)
+    c.section("Duty structure: 1 = inverted (cell duty at or above pack duty)")
+    for s in inp.structure.segments:
+        pr = inp.structure.products[s]
+        c.row(
+            f"inverted_duty_{s}",
+            f"Inverted duty: {s}",
+            "flag",
+            f"IF(AND({{demand_{s}}}>0,{{in:{pr.cell_bcd}}}>={{in:{pr.pack_bcd}}}),1,0)",
+            first(flags[s].astype(float)),
         )

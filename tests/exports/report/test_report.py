@@ -96,29 +96,29 @@ def page(base: tem.Result) -> str:
 
 def test_report_shows_kpis_formatted(page: str, base: tem.Result) -> None:
     k = base.kpis
-    # README base case: NPV -5,571; IRR not shown there; peak funding 12,493 in FY44 (statement); levelized pack
-    # 9,180 INR/kWh = USD 77.6; cell 6,451 = USD 54.4; localizing adds -1,442; crossover FY39; forex saved 2,163.
+    # base case (README "What the base case shows"): NPV -5,305; peak funding 11,196 in FY41 (statement); levelized
+    # pack 9,127 INR/kWh = USD 77.2; cell 6,399 = USD 54.0; localizing adds -1,295; crossover FY36; forex saved 2,089.
     expected = {
-        "npv_inr_cr": "-5,571",
-        "peak_funding_inr_cr": "12,493",
+        "npv_inr_cr": "-5,305",
+        "peak_funding_inr_cr": "11,196",
         "total_capex_inr_cr": "6,300",
-        "levelized_pack_cost_inr_per_kwh": "9,180",
-        "levelized_cell_cost_inr_per_kwh": "6,451",
-        "incremental_npv_vs_import_inr_cr": "-1,442",
-        "cumulative_forex_saved_usd_m": "2,163",
+        "levelized_pack_cost_inr_per_kwh": "9,127",
+        "levelized_cell_cost_inr_per_kwh": "6,399",
+        "incremental_npv_vs_import_inr_cr": "-1,295",
+        "cumulative_forex_saved_usd_m": "2,089",
     }
     for key, text in expected.items():
         assert f"{k[key]:,.0f}" == text, key
         assert f'<div class="value">{text}</div>' in page, key
-    assert f"{100 * k['irr']:.1f}%" == "-12.1%"
-    assert '<div class="value">-12.1%</div>' in page
-    assert "USD 77.6/kWh" in page
-    assert "USD 54.4/kWh" in page
-    assert '<div class="value">FY39</div>' in page
-    assert "in FY44" in page
+    assert f"{100 * k['irr']:.1f}%" == "-8.4%"
+    assert '<div class="value">-8.4%</div>' in page
+    assert "USD 77.2/kWh" in page
+    assert "USD 54.0/kWh" in page
+    assert '<div class="value">FY36</div>' in page
+    assert "in FY41" in page
     for fy, share in k["dva_share_by_fy"].items():
         assert f"<tr><th>{fy}</th><td>{100 * share:.1f}%</td></tr>" in page
-    assert "<th>FY33</th><td>37.0%</td>" in page  # README: DVA 37% in FY33
+    assert "<th>FY33</th><td>36.9%</td>" in page  # base case: DVA 37% in FY33
 
 
 def test_report_has_conventions_charts_and_tables(page: str, base: tem.Result) -> None:
@@ -128,8 +128,8 @@ def test_report_has_conventions_charts_and_tables(page: str, base: tem.Result) -
         assert f'id="chart-{name}"' in page
     assert page.count("Plotly.newPlot(") == len(FIGURE_NAMES)
     fcf = base.statement.loc["free_cash_flow", "FY29"]
-    assert f"{fcf:,.0f}" == "-1,747"
-    assert re.search(r'id="statement-free_cash_flow">.*?<td class="neg">-1,747</td>', page)
+    assert f"{fcf:,.0f}" == "-1,741"
+    assert re.search(r'id="statement-free_cash_flow">.*?<td class="neg">-1,741</td>', page)
     assert re.search(r'id="statement-dva_share">.*?<td>18.3%</td>', page)  # FY27 DVA as a percentage
     assert 'id="unit-costs-imported_cell_landed_inr_per_kwh"' in page
     assert 'id="unit-costs-local_cell_full_usd_per_kwh"' in page
@@ -216,3 +216,10 @@ def test_the_browser_check_sees_javascript_errors(tmp_path: Path) -> None:
     broken.write_text("<!DOCTYPE html><html><body><h1>x</h1><script>Plotly.newPlot('x', []);</script></body></html>")
     _, log = screenshot(broken, tmp_path)
     assert "Uncaught" in log
+
+
+def test_report_lists_an_inverted_duty() -> None:
+    r = tem.run(tem.load(BASE, overrides={"demand.captive.product.cell_bcd_rate": 0.2}))
+    page = render_report(r).decode("utf-8")
+    assert '<h2 id="warnings">Warnings</h2>' in page
+    assert "inverted duty for captive vehicles" in page
