@@ -285,6 +285,11 @@ class CapexPhase(StrictModel):
         description="Cell plants: restart = the yield ramp counts from this plant's commissioning; continue = from the "
         "first commissioning among this and the cell plants listed before it (it starts where their learning left off).",
     )
+    tax_half_rate_first_year: bool = Field(
+        False,
+        description="Put to use for under 180 days in its commissioning year: tax depreciation at half the rate on "
+        "the phase's capex in that year (Income-tax Act s.32(1), second proviso).",
+    )
 
     @field_validator("spend_profile")
     @classmethod
@@ -333,7 +338,14 @@ class WorkingCapital(StrictModel):
 
 class Tax(StrictModel):
     corporate_rate: float = share("Effective corporate tax rate.")
-    loss_carry_forward_years: int = Field(..., ge=0, le=50, description="Years a loss can be set off. [years]")
+    loss_carry_forward_years: int = Field(
+        ..., ge=0, le=50, description="Years a business loss can be set off; unabsorbed depreciation has no limit. [years]"
+    )
+    structure: Literal["standalone", "within_parent"] = Field(
+        "standalone",
+        description="standalone: losses carried forward; within_parent: a division whose losses the parent's "
+        "profits absorb in the year (negative tax).",
+    )
 
 
 class Recycling(StrictModel):

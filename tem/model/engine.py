@@ -58,8 +58,13 @@ def evaluate(inp: Inputs, *, full: bool = True, unit_costs: UnitCosts | None = N
     prices = compute_prices(inp, vol, uc, cap)
     ops = compute_operations(inp, vol, uc, cap, prices)
     ops = _broadcast_ops(ops, n_s)
-    taxable = ops.ebitda - cap.tax_depreciation
-    tax = compute_tax(taxable, inp["tax.corporate_rate"], inp["tax.loss_carry_forward_years"])
+    tax = compute_tax(
+        ops.ebitda,
+        cap.tax_depreciation,
+        inp["tax.corporate_rate"],
+        inp["tax.loss_carry_forward_years"],
+        inp.structure.tax_within_parent,
+    )
     cash = compute_cash_flow(inp, ops, cap, tax.tax)
     kpis, pack_parts, cell_parts = compute_kpis(inp, vol, uc, cap, ops, cash, full=full, detail=detail)
     return Outcome(inp, vol, uc, cap, prices, ops, tax, cash, kpis, pack_parts, cell_parts)
@@ -157,7 +162,7 @@ def run_batch_inputs(
 def _local_full_minus_imported(o: Outcome) -> np.ndarray:
     from tem.model.kpis import local_cell_full_cost, replaced_cell_landed
 
-    return local_cell_full_cost(o.volumes, o.unit_costs, o.capex) - replaced_cell_landed(o.volumes, o.unit_costs)
+    return local_cell_full_cost(o.volumes, o.unit_costs, o.capex, o.operations) - replaced_cell_landed(o.volumes, o.unit_costs)
 
 
 def _local_variable_minus_imported(o: Outcome) -> np.ndarray:

@@ -141,7 +141,7 @@ def test_unit_cost_cell_components_sum_to_full_cost_and_mark_crossover(
     )
     has = np.isfinite(full)
     np.testing.assert_allclose(np.sum([ys(b) for b in bars], axis=0)[has], full[has], rtol=1e-12)
-    # Crossover: in the base case local cells are cheaper on full cost from FY36.
+    # Crossover: README base case says local cells are cheaper on full cost from FY36.
     assert base.kpis["crossover_fy"] == 2036
     lines = [s for s in fig.layout.shapes if s.xref == "x" and s.x0 == s.x1]
     assert [s.x0 for s in lines] == ["FY36"]

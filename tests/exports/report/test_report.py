@@ -96,8 +96,8 @@ def page(base: tem.Result) -> str:
 
 def test_report_shows_kpis_formatted(page: str, base: tem.Result) -> None:
     k = base.kpis
-    # base case (README "What the base case shows"): NPV -5,305; peak funding 11,196 in FY41 (statement); levelized
-    # pack 9,127 INR/kWh = USD 77.2; cell 6,399 = USD 54.0; localizing adds -1,295; crossover FY36; forex saved 2,089.
+    # base case: NPV -5,305; peak funding 11,196 in FY41 (statement); levelized pack 9,127 INR/kWh = USD 77.2;
+    # cell 6,399 = USD 54.0; localizing adds -1,295; crossover FY36; forex saved 2,089.
     expected = {
         "npv_inr_cr": "-5,305",
         "peak_funding_inr_cr": "11,196",
