@@ -162,7 +162,8 @@ def run_batch_inputs(
 def _local_full_minus_imported(o: Outcome) -> np.ndarray:
     from tem.model.kpis import local_cell_full_cost, replaced_cell_landed
 
-    return local_cell_full_cost(o.volumes, o.unit_costs, o.capex, o.operations) - replaced_cell_landed(o.volumes, o.unit_costs)
+    full = local_cell_full_cost(o.volumes, o.unit_costs, o.capex, o.operations)
+    return full - replaced_cell_landed(o.volumes, o.unit_costs)
 
 
 def _local_variable_minus_imported(o: Outcome) -> np.ndarray:
