@@ -129,6 +129,8 @@ def build_inputs(a: Assumptions) -> Inputs:
     kinds: dict[str, str] = {}
     bounds: dict[str, tuple[float | None, float | None]] = {}
     for leaf in iter_leaves(a):
+        if leaf.path == "counterfactual.import_only":  # applied below to the whole set, not an array of its own
+            continue
         v = leaf.value
         if leaf.yearly_bound is not None:
             if v is None:
