@@ -76,6 +76,8 @@ class Structure:
     pack_priority: tuple[str, ...] = ()
     local_cell_allocation: str = "pro_rata"  # max_saving | order | pro_rata
     local_cell_priority: tuple[str, ...] = ()
+    debt_structure: str = "by_phase"  # funding.term_debt.structure
+    repayment: str = "equal_principal"  # funding.term_debt.repayment
 
 
 @dataclass(frozen=True)
@@ -178,6 +180,8 @@ def build_inputs(a: Assumptions) -> Inputs:
         mirr_reinvestment_set=a.valuation.mirr_reinvestment_rate is not None,
         counterfactual_drop_kinds=tuple(a.counterfactual.drop_phase_kinds),
         dva_fys=tuple(a.reporting.dva_fys),
+        debt_structure=a.funding.term_debt.structure,
+        repayment=a.funding.term_debt.repayment,
     )
     inputs = Inputs(structure, arrays, kinds, bounds, 1)
     return import_only_inputs(inputs) if a.counterfactual.import_only else inputs

@@ -17,6 +17,7 @@ import plotly.io as pio
 import plotly.offline
 
 import tem
+from tem import catalogue
 from tem.assumptions.yearly import fy_label
 from tem.exports.charts.figures import FIGURE_NAMES, all_figures
 from tem.exports.charts.theme import fmt_number
@@ -137,6 +138,14 @@ def kpi_cards(result: Result) -> str:
     cards = [
         _card("NPV", fmt_number(k.get("npv_inr_cr")), "INR crore", esc(at), _tone(k.get("npv_inr_cr"))),
         _card("IRR", _pct(k.get("irr")), "of free cash flow", irr_note, ""),
+        _card(
+            "Equity IRR",
+            _pct(k.get("equity_irr")),
+            "of the equity cash flow (funded)",
+            f"minimum DSCR {esc(catalogue.format_value('min_dscr', k.get('min_dscr')))} in {_fy(k.get('min_dscr_fy'))}; "
+            f"peak equity need {fmt_number(k.get('peak_equity_inr_cr'))} INR crore in {_fy(k.get('peak_equity_fy'))}",
+            "",
+        ),
         _card(
             "Peak funding",
             fmt_number(k.get("peak_funding_inr_cr")),

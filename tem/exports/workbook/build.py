@@ -19,11 +19,13 @@ from openpyxl.chart import BarChart, LineChart, Reference, Series
 from openpyxl.workbook.properties import CalcProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-from tem import __version__
+from tem import __version__, catalogue
 from tem.assumptions.schema import Assumptions
 from tem.exports.workbook.calc import CalcSheet, volume_rows
 from tem.exports.workbook.calc_cash import cash_rows, operation_rows, tax_rows
 from tem.exports.workbook.calc_costs import capex_rows, unit_cost_rows
+from tem.exports.workbook.calc_funding import funding_rows
+from tem.exports.workbook.funding_sheet import write_funding
 from tem.exports.workbook.grid import FIRST_COL, SCALAR_COL, Grid, InputRef
 from tem.exports.workbook.inputs_sheet import write_inputs
 from tem.exports.workbook.style import HEADER, INPUT_FILL, INPUT_FONT, KPI_FONT, SECTION, TITLE, put_text
@@ -55,6 +57,7 @@ def build_workbook(
     ws_calc = wb.create_sheet("Calculations")
     ws_st = wb.create_sheet("Statement")
     ws_uc = wb.create_sheet("Unit costs")
+    ws_fund = wb.create_sheet("Funding")
     ws_kpi = wb.create_sheet("KPIs")
     ws_chk = wb.create_sheet("Checks")
 
@@ -70,16 +73,18 @@ def build_workbook(
     operation_rows(calc, inp, o)
     tax_rows(calc, inp, o)
     cash_rows(calc, inp, o)
+    funding_rows(calc, inp, o)
     ws_calc.freeze_panes = ws_calc.cell(4, FIRST_COL)
 
     expect: Expectations = {("Calculations", r, c): v for (r, c), v in calc.expect.items()}
     st_rows = write_statement(ws_st, grid, calc, result, expect)
     uc_rows = write_unit_costs(ws_uc, grid, result, expect)
+    write_funding(ws_fund, grid, result, expect)
     kpi_rows = write_kpis(ws_kpi, grid, result, expect)
     check_cell = write_checks(ws_chk, grid, calc, kpi_rows, expect)
     _cover(cover, result, assumptions, manifest, kpi_rows, check_cell)
     _charts(ws_st, ws_uc, grid, st_rows, uc_rows)
-    for ws in (ws_in, ws_calc, ws_st, ws_uc, ws_chk):
+    for ws in (ws_in, ws_calc, ws_st, ws_uc, ws_fund, ws_chk):
         _layout(ws, grid)
     for ws in (ws_kpi, cover):
         _print_setup(ws)
@@ -161,6 +166,9 @@ def _cover(
         "npv_inr_cr",
         "irr",
         "peak_funding_inr_cr",
+        "equity_irr",
+        "min_dscr",
+        "peak_equity_inr_cr",
         "total_capex_inr_cr",
         "levelized_pack_cost_inr_per_kwh",
         "levelized_pack_cost_usd_per_kwh",
@@ -171,7 +179,7 @@ def _cover(
         kr = kpi_rows[key]
         ws.cell(r, 1, f"=KPIs!A{kr}")
         cell = ws.cell(r, 2, f"=KPIs!B{kr}")
-        cell.number_format = "0.0%" if key == "irr" else ("0" if key.endswith("_fy") else "#,##0.0")
+        cell.number_format = catalogue.excel_format(key)
         ws.cell(r, 3, f"=KPIs!C{kr}")
     r += 2
     ws.cell(r, 1, "Model check (Python = formulas)").font = KPI_FONT
