@@ -114,6 +114,7 @@ def funding_perturbed(seed: int) -> tem.Assumptions:
         "valuation.terminal_value_method": str(rng.choice(["none", "perpetuity", "ebitda_multiple"])),
         "valuation.terminal_ebitda_multiple": float(rng.uniform(3, 8)),
         "capex.phases.cell_plant_1.commissioning_fy": int(rng.integers(2030, 2034)),
+        "demand.captive.price_rule": "path",  # the base prices captive packs at cost plus; a path varies them here
         "demand.captive.price_usd_per_kwh": {"start": float(rng.uniform(90, 130)), "growth": -0.01},
         "tax.structure": str(rng.choice(["standalone", "within_parent"])),
         "capex.phases.cell_plant_1.tax_half_rate_first_year": bool(rng.integers(0, 2)),
