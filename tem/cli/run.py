@@ -57,13 +57,14 @@ def render_outputs(
     files in the folder belong to this run.
     """
     from tem.exports.manifest import build_manifest, resolved_yaml, with_outputs
+    from tem.exports.safe_text import csv_text
 
     manifest = build_manifest(a, result)
     document = kpi_document(result, manifest)
     files: dict[str, bytes | str] = {
-        "statement.csv": result.statement.to_csv(float_format="%.10g"),
-        "unit_costs.csv": result.unit_costs.to_csv(float_format="%.10g"),
-        "tidy.csv": result.to_frame().to_csv(index=False, float_format="%.10g"),
+        "statement.csv": csv_text(result.statement, float_format="%.10g"),
+        "unit_costs.csv": csv_text(result.unit_costs, float_format="%.10g"),
+        "tidy.csv": csv_text(result.to_frame(), index=False, float_format="%.10g"),
         "resolved.yaml": resolved_yaml(a),
     }
     if options.charts:

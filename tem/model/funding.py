@@ -17,8 +17,9 @@ cash flow. Tax depends on interest, interest on the debt, the debt on capex only
 * **Upfront fee** ``= fee rate x drawdown``, paid by equity. IDC and fees are capitalised borrowing costs
   (Income-tax Act s.36(1)(iii) proviso and Explanation 8 to s.43(1); Ind AS 23): they enter service in the
   construction end year (or when incurred, if later) and are depreciated with the phase's rates, half the tax
-  rate on what enters in the phase's commissioning year if the phase has ``tax_half_rate_first_year`` (by
-  phase), or spread over the phases in proportion to their capex (facility).
+  rate on what enters in the phase's commissioning year if the phase has ``tax_half_rate_first_year``. A
+  facility's are split over the phases in proportion to their ``capex_inr_cr``, each share entering service in
+  its phase's commissioning year (or when incurred, if later).
 * **Working-capital loan** ``= funded_share x max(WC, 0)`` at year end, repaid in the horizon's last year;
   interest ``= its rate x the opening balance``.
 * **P&L.** Depreciation = book depreciation + that of capitalised borrowing costs; EBIT = EBITDA - depreciation;
@@ -151,6 +152,8 @@ class Funding:
     ebitda: np.ndarray
     capex: np.ndarray
     maintenance_capex: np.ndarray
+    replacement_capex: np.ndarray
+    state_subsidy: np.ndarray
     increase_in_working_capital: np.ndarray
     working_capital_release: np.ndarray
     terminal_value: np.ndarray
@@ -161,6 +164,7 @@ class Funding:
         wc_flow = self.wc_loan_closing - self.wc_loan_opening
         return {
             "ebitda": self.ebitda,
+            "state_capital_subsidy": self.state_subsidy,
             "term_debt_drawn": self.term.drawdown,
             "interest_capitalised_into_debt": self.term.capitalised_interest,
             "wc_loan_drawn": np.maximum(wc_flow, 0.0),
@@ -176,6 +180,7 @@ class Funding:
             "tax": self.tax.tax,
             "capex": self.capex,
             "maintenance_capex": self.maintenance_capex,
+            "replacement_capex": self.replacement_capex,
             "increase_in_working_capital": self.increase_in_working_capital,
             "interest_during_construction": self.term.capitalised_interest,
             "upfront_fees": self.upfront_fees,
@@ -263,13 +268,18 @@ def compute_funding(
         tranches[name] = DebtSchedule(*(np.broadcast_to(getattr(natural, k), shape) for k in fields))
         fee = fee_rate * draw
         fees = fees + fee
-        capitalised[name] = in_service(natural.capitalised_interest + fee, end)
-    if "facility" in tranches:
-        weights = {ph.name: inp[f"capex.phases.{ph.name}.capex_inr_cr"] for ph in inp.structure.phases}
-        total = sum(weights.values(), start=np.zeros((1, 1)))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            put_all = capitalised["facility"]
-            capitalised = {k: np.where(total > 0, w / total, 0.0) * put_all for k, w in weights.items()}
+        if name == "facility":  # each phase's share (by capex) enters service with the phase
+            weights = {ph.name: inp[f"capex.phases.{ph.name}.capex_inr_cr"] for ph in inp.structure.phases}
+            total = sum(weights.values(), start=np.zeros((1, 1)))
+            cost = natural.capitalised_interest + fee
+            with np.errstate(divide="ignore", invalid="ignore"):
+                for k, w in weights.items():
+                    capitalised[k] = in_service(np.where(total > 0, w / total, 0.0) * cost, _phase_index(inp, k))
+        else:
+            capitalised[name] = in_service(natural.capitalised_interest + fee, end)
+    if "facility" in tranches and "facility" in capitalised:  # no facility debt: nothing capitalised
+        del capitalised["facility"]
+        capitalised |= {ph.name: small for ph in inp.structure.phases if ph.name not in capitalised}
     term = _sum(list(tranches.values()), shape)
     book_dep = tax_dep = small
     t_index = np.arange(n_t)[None, :]
@@ -321,8 +331,10 @@ def compute_funding(
     ke = inp["funding.cost_of_equity"].reshape(-1)
     mid_year = inp["timeline.mid_year_discounting"].reshape(-1) > 0.5
     df = np.broadcast_to(discount_factors(ke, n_t, mid_year), shape)
-    df_end = discount_factors(ke, n_t, False) if mid_year.any() else df
-    pv = equity_before * df + cash.terminal_value * df_end
+    # the terminal value's factor follows the project's rule (README): mid-year only for a perpetuity
+    perpetuity = np.broadcast_to(inp["valuation.terminal_value_is_perpetuity"].reshape(-1) > 0.5, mid_year.shape)
+    df_tv = discount_factors(ke, n_t, mid_year & perpetuity) if mid_year.any() else df
+    pv = equity_before * df + cash.terminal_value * df_tv
     return Funding(
         term=term,
         tranches=tranches,
@@ -351,6 +363,8 @@ def compute_funding(
         ebitda=np.broadcast_to(ops.ebitda, shape),
         capex=np.broadcast_to(cap.spend_total, shape),
         maintenance_capex=np.broadcast_to(cap.maintenance, shape),
+        replacement_capex=np.broadcast_to(cap.replacement, shape),
+        state_subsidy=np.broadcast_to(cap.subsidy, shape),
         increase_in_working_capital=np.broadcast_to(cash.change_in_working_capital, shape),
         working_capital_release=np.broadcast_to(cash.working_capital_release, shape),
         terminal_value=np.broadcast_to(cash.terminal_value, shape),

@@ -92,10 +92,17 @@ def statement_rows(o: Outcome) -> list[Row]:
         )
     rows += [
         _row("maintenance_capex", "INR crore", lambda o: -cap.maintenance),
-        _row("capex_total", "INR crore", lambda o: -(cap.spend_total + cap.maintenance)),
+        _row("replacement_capex", "INR crore", lambda o: -cap.replacement),
+        _row("capex_total", "INR crore", lambda o: -(cap.spend_total + cap.maintenance + cap.replacement)),
+        _row("capital_cost_index", "factor", lambda o: cap.price_index),
+        _row("state_capital_subsidy", "INR crore", lambda o: cap.subsidy),
+        _row("state_subsidy_taxable", "INR crore", lambda o: cap.subsidy_taxable),
         _row("working_capital", "INR crore", lambda o: cf.working_capital),
         _row("change_in_working_capital", "INR crore", lambda o: -cf.change_in_working_capital),
         _row("working_capital_release", "INR crore", lambda o: cf.working_capital_release),
+        _row("net_book_value", "INR crore", lambda o: cap.net_book_value),
+        _row("salvage_value", "INR crore", lambda o: cf.salvage_value),
+        _row("normalised_free_cash_flow", "INR crore", lambda o: cf.normalised_free_cash_flow),
         _row("terminal_value", "INR crore", lambda o: cf.terminal_value),
         _row("free_cash_flow", "INR crore", lambda o: cf.free_cash_flow),
         _row("free_cash_flow_before_terminal_value", "INR crore", lambda o: cf.free_cash_flow_before_terminal),

@@ -101,7 +101,7 @@ def render_workbook(result: Result, assumptions: Assumptions, manifest: dict[str
 
 
 def _calc_header(ws: Worksheet, grid: Grid, result: Result) -> None:
-    ws.cell(1, 1, f"{result.name}: calculations (live formulas over Inputs)").font = TITLE
+    put_text(ws, 1, 1, f"{result.name}: calculations (live formulas over Inputs)").font = TITLE
     for j, h in enumerate(["key", "line item", "unit"]):
         ws.cell(3, 1 + j, h).font = HEADER
     for t, fy in enumerate(result.fiscal_years):

@@ -96,25 +96,26 @@ def page(base: tem.Result) -> str:
 
 def test_report_shows_kpis_formatted(page: str, base: tem.Result) -> None:
     k = base.kpis
-    # README base case: NPV -3,630; peak funding 8,805 in FY34 (statement); levelized pack 9,534 INR/kWh = USD 80.4;
-    # cell 6,787 = USD 56.8; localizing adds -2,747; crossover FY35; forex saved 2,286.
+    # README base case: NPV -3,269; peak funding 9,257 in FY34 (statement); capex 7,818 at the prices of the years
+    # spent; levelized pack 9,618 INR/kWh = USD 81.2; cell 6,856 = USD 57.4; localizing adds -2,531; crossover FY36;
+    # forex saved 2,255.
     expected = {
-        "npv_inr_cr": "-3,630",
-        "peak_funding_inr_cr": "8,805",
-        "total_capex_inr_cr": "7,150",
-        "levelized_pack_cost_inr_per_kwh": "9,534",
-        "levelized_cell_cost_inr_per_kwh": "6,787",
-        "incremental_npv_vs_import_inr_cr": "-2,747",
-        "cumulative_forex_saved_usd_m": "2,286",
+        "npv_inr_cr": "-3,269",
+        "peak_funding_inr_cr": "9,257",
+        "total_capex_inr_cr": "7,818",
+        "levelized_pack_cost_inr_per_kwh": "9,618",
+        "levelized_cell_cost_inr_per_kwh": "6,856",
+        "incremental_npv_vs_import_inr_cr": "-2,531",
+        "cumulative_forex_saved_usd_m": "2,255",
     }
     for key, text in expected.items():
         assert f"{k[key]:,.0f}" == text, key
         assert f'<div class="value">{text}</div>' in page, key
-    assert f"{100 * k['irr']:.1f}%" == "-0.4%"
-    assert '<div class="value">-0.4%</div>' in page
-    assert "USD 80.4/kWh" in page
-    assert "USD 56.8/kWh" in page
-    assert '<div class="value">FY35</div>' in page
+    assert f"{100 * k['irr']:.1f}%" == "3.3%"
+    assert '<div class="value">3.3%</div>' in page
+    assert "USD 81.2/kWh" in page
+    assert "USD 57.4/kWh" in page
+    assert '<div class="value">FY36</div>' in page
     assert "in FY34" in page
     for fy, share in k["dva_share_by_fy"].items():
         assert f"<tr><th>{fy}</th><td>{100 * share:.1f}%</td></tr>" in page
@@ -128,8 +129,8 @@ def test_report_has_conventions_charts_and_tables(page: str, base: tem.Result) -
         assert f'id="chart-{name}"' in page
     assert page.count("Plotly.newPlot(") == len(FIGURE_NAMES)
     fcf = base.statement.loc["free_cash_flow", "FY29"]
-    assert f"{fcf:,.0f}" == "-1,621"
-    assert re.search(r'id="statement-free_cash_flow">.*?<td class="neg">-1,621</td>', page)
+    assert f"{fcf:,.0f}" == "-1,698"
+    assert re.search(r'id="statement-free_cash_flow">.*?<td class="neg">-1,698</td>', page)
     assert re.search(r'id="statement-dva_share">.*?<td>2.0%</td>', page)  # FY27 DVA as a percentage
     assert 'id="unit-costs-imported_cell_landed_inr_per_kwh"' in page
     assert 'id="unit-costs-local_cell_full_usd_per_kwh"' in page
