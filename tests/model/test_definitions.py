@@ -736,7 +736,7 @@ def test_every_line_and_kpi_from_the_readme(path: Path) -> None:
         {
             "valuation.terminal_value_method": "perpetuity",
             "valuation.terminal_value_floor": "none",
-            "demand.ess.price_usd_per_kwh": 100.0,
+            "demand.ess.price_premium": 0.25,
             "tax.structure": "within_parent",
         },
         {"valuation.terminal_value_method": "perpetuity", "timeline.mid_year_discounting": True},
@@ -767,7 +767,7 @@ def test_every_line_and_kpi_from_the_readme(path: Path) -> None:
             "incentives.state_capital_subsidy.share_of_eligible_capex": 0.9,
             "incentives.state_capital_subsidy.instalments": 2,
             "capex.phases.pack_line_1.tax_depreciation_rate": 0.6,
-            "demand.external_oem.price_usd_per_kwh": 110.0,
+            "demand.external_oem.price_premium": 0.35,
         },
     ],
     ids=[
