@@ -21,7 +21,9 @@ from tem import catalogue
 from tem.assumptions.yearly import fy_label
 from tem.exports.charts.figures import FIGURE_NAMES, all_figures
 from tem.exports.charts.theme import fmt_number
+from tem.exports.report.gates import gates_html
 from tem.exports.report.tables import esc, fy_table, provenance_html
+from tem.finance import IRR_STATUS_SHORT
 from tem.model.results import Result
 
 STATEMENT_EMPHASIS = (
@@ -49,11 +51,6 @@ CHART_CAPTIONS = {
     "capex_by_phase": "Capex spend of each phase by year.",
     "levelized_pack": "Levelized pack cost: each component's present value per present-value kWh.",
     "levelized_cell": "Levelized cell cost by component.",
-}
-IRR_STATUS = {
-    1: "cash flows never change sign",
-    2: "no IRR between -95% and 1000%",
-    3: "several IRRs exist",
 }
 CSS = """
 body{font-family:"Liberation Sans",Arial,Helvetica,sans-serif;margin:0;color:#222;background:#f6f7f9}
@@ -129,7 +126,7 @@ def kpi_cards(result: Result) -> str:
     at = f"at {_rate(rate)}, {timing} flows"
     irr_note = f"MIRR {_pct(k.get('mirr'))}"
     if k.get("irr") is None:
-        irr_note = esc(IRR_STATUS.get(int(k.get("irr_status") or 0), "undefined")) + "; " + irr_note
+        irr_note = esc(IRR_STATUS_SHORT.get(int(k.get("irr_status") or 0), "undefined")) + "; " + irr_note
     payback = k.get("payback_years")
     peak_fy = k.get("peak_funding_fy")
     crossover = k.get("crossover_fy")
@@ -269,6 +266,7 @@ def render_report(
 <h2 id="kpis">Key results</h2>
 {kpi_cards(result)}
 {_warnings(result)}
+{gates_html(result)}
 <h2 id="conventions">Conventions</h2>
 {conventions(result)}
 <h2 id="charts">Charts</h2>

@@ -26,10 +26,12 @@ from tem.exports.workbook.calc_cash import cash_rows, operation_rows, tax_rows
 from tem.exports.workbook.calc_costs import capex_rows, unit_cost_rows
 from tem.exports.workbook.calc_funding import funding_rows
 from tem.exports.workbook.funding_sheet import write_funding
+from tem.exports.workbook.gates import gate_rows, reserve_kept_rows
 from tem.exports.workbook.grid import FIRST_COL, SCALAR_COL, Grid, InputRef
 from tem.exports.workbook.inputs_sheet import write_inputs
 from tem.exports.workbook.style import HEADER, INPUT_FILL, INPUT_FONT, KPI_FONT, SECTION, TITLE, put_text
 from tem.exports.workbook.summary import write_checks, write_kpis, write_statement, write_unit_costs
+from tem.model.inputs import build_inputs
 from tem.model.results import Result
 
 Expectations = dict[tuple[str, int, int], float]
@@ -61,12 +63,15 @@ def build_workbook(
     ws_kpi = wb.create_sheet("KPIs")
     ws_chk = wb.create_sheet("Checks")
 
-    write_inputs(ws_in, assumptions, inp, grid)
+    # the Inputs sheet shows the assumptions as given: a phase a gate removes keeps its capex there, and the
+    # Calculations multiply it by the gate's outcome (the engine's inputs carry it already removed)
+    write_inputs(ws_in, assumptions, build_inputs(assumptions) if inp.structure.gates else inp, grid)
     _counterfactual_inputs(ws_in, grid, result)
     calc = CalcSheet(ws_calc, grid, o)
     _calc_header(ws_calc, grid, result)
     calc.row("t", "Year index", "years", f"COLUMN()-COLUMN(${grid.col(0)}$1)", np.arange(grid.n_years, dtype=float))
     calc.row("fy", "Fiscal year", "FY", "{in:timeline.first_fy}+{t}", inp.fiscal_years.astype(float))
+    reserve_kept_rows(calc, inp)
     volume_rows(calc, inp, o)
     unit_cost_rows(calc, inp, o)
     capex_rows(calc, inp, o)
@@ -74,6 +79,7 @@ def build_workbook(
     tax_rows(calc, inp, o)
     cash_rows(calc, inp, o)
     funding_rows(calc, inp, o)
+    gate_rows(calc, inp, o)
     ws_calc.freeze_panes = ws_calc.cell(4, FIRST_COL)
 
     expect: Expectations = {("Calculations", r, c): v for (r, c), v in calc.expect.items()}

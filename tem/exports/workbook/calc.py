@@ -106,7 +106,9 @@ def volume_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
 
     def cap_sum(kind: str, ramped: bool) -> str:
         terms = [
-            f"{{in:capex.phases.{ph.name}.capacity_gwh}}*" + (f"{{util_{ph.name}}}" if ramped else f"({{age_{ph.name}}}>=0)")
+            f"{{in:capex.phases.{ph.name}.capacity_gwh}}*"
+            + (f"{{util_{ph.name}}}" if ramped else f"({{age_{ph.name}}}>=0)")
+            + (f"*{{kept_{ph.name}}}" if f"kept_{ph.name}" in c.grid.rows else "")  # gates (workbook/gates.py)
             for ph in inp.structure.phases
             if ph.kind == kind
         ]
@@ -224,7 +226,8 @@ def volume_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
             _ramp(ph.yield_ramp, f"yage_{ph.name}"),
             first(ramp_by_age(inp[ph.yield_ramp], learn_age[None, :])),
         )
-        good_terms.append(f"{{in:{p}capacity_gwh}}*{{util_{ph.name}}}*{{yield_{ph.name}}}")
+        kept = f"*{{kept_{ph.name}}}" if f"kept_{ph.name}" in c.grid.rows else ""  # gates (workbook/gates.py)
+        good_terms.append(f"{{in:{p}capacity_gwh}}*{{util_{ph.name}}}*{{yield_{ph.name}}}{kept}")
     c.row("cell_nameplate", "Cell plant nameplate", "GWh", cap_sum("cell_plant", False), first(v.cell_nameplate_gwh))
     c.row(
         "cell_usable",

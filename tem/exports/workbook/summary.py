@@ -5,19 +5,16 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from tem.exports.workbook.calc import CalcSheet
 from tem.exports.workbook.funding_sheet import funding_kpi_formulas
 from tem.exports.workbook.grid import FIRST_COL, Grid
+from tem.exports.workbook.irr import write_irr
 from tem.exports.workbook.style import CHECK_FILL, HEADER, KPI_FONT, SECTION, TITLE, number_format, put_text
 from tem.model.results import Result
 
 Expect = dict[tuple[str, int, int], float]
-IRR_SEARCH_RATES = [round(-0.95 + 0.05 * i, 2) for i in range(40)]  # -95% .. +100% in 5-point steps
-# the equity IRR is reported only where there is exactly one root in tem's search range (-95% .. 1000%)
-EQUITY_IRR_SEARCH_RATES = [*IRR_SEARCH_RATES, 1.25, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 9.99]
 
 # (statement line key, Calculations row key, sign); None as calc key = a section title
 STATEMENT_LINES: list[tuple[str, str | None, float]] = [
@@ -221,7 +218,6 @@ def kpi_formulas(grid: Grid, result: Result) -> list[tuple[str, str, str, str, A
     fin = grid.scalar_cell("valuation.mirr_finance_rate") if "valuation.mirr_finance_rate" in grid.inputs else r
     rei = grid.scalar_cell("valuation.mirr_reinvestment_rate") if "valuation.mirr_reinvestment_rate" in grid.inputs else r
     per_kwh = f"Inputs!$E${grid.constants['inr_per_kwh_per_inr_cr_gwh']}"
-    guess1 = f"Inputs!$E${grid.constants['irr_guess_1']}"
     k = result.kpis
 
     def payback(neg: str, cum: str, flow: str) -> str:
@@ -246,15 +242,8 @@ def kpi_formulas(grid: Grid, result: Result) -> list[tuple[str, str, str, str, A
             f"=SUMPRODUCT({row('terminal_value')},{row('df_tv')})",
             k["terminal_value_pv_inr_cr"],
         ),
-        (
-            "irr",
-            "IRR (tem reports none where the flows have several IRRs: irr_status)",
-            "fraction",
-            # several sign changes of NPV on the rate grid: several IRRs, none reported (as tem's irr_status 3)
-            f"=IF(COUNT({{irr_bracket}})>1,NA(),"
-            f"IFERROR(IRR({row('fcf')},IF(COUNT({{irr_bracket}})>0,MIN({{irr_bracket}}),{guess1})),NA()))",
-            k["irr"],
-        ),
+        ("irr", "IRR (or why there is none: IRR status)", "fraction", "={irr_shown}", k["irr"]),
+        ("irr_status", "IRR status (0 found; 1-6 why none, see the IRR search)", "code", "={irr_status}", k["irr_status"]),
         ("mirr", "MIRR", "fraction", f"=IFERROR(MIRR({row('fcf')},{fin},{rei}),NA())", k["mirr"]),
         ("payback_years", "Payback", "years", payback("neg_fcf_year", "cum_fcf_pre", "fcf_before_tv"), k["payback_years"]),
         (
@@ -358,30 +347,11 @@ def write_kpis(ws: Worksheet, grid: Grid, result: Result, expect: Expect) -> dic
         ws.cell(3, 1 + j, h).font = HEADER
     items = kpi_formulas(grid, result)
     rows = {key: 4 + i for i, (key, *_rest) in enumerate(items)}
-    # IRR search: NPV on a grid of rates; Excel's IRR starts from the rate just below the sign change
-    brackets: dict[str, str] = {}
-    top = 4 + len(items) + 3
-    searches = [("{irr_bracket}", "fcf", "free cash flow", IRR_SEARCH_RATES)]
+    # the IRRs: tem's grid and rules as formulas (tem/exports/workbook/irr.py), one block per cash flow
+    cells = {"": write_irr(ws, 4 + len(items) + 2, grid.whole_row("fcf"), grid.whole_row("t"), grid.n_years)}
     if "eq" in grid.rows:
-        searches.append(("{irr_bracket_equity}", "eq", "equity cash flow", EQUITY_IRR_SEARCH_RATES))
-    for j, (placeholder, flow, name, rates) in enumerate(searches):
-        n_rates = len(rates)
-        col = 1 + 4 * j
-        ws.cell(
-            top - 1, col, f"IRR search: NPV of the {name} at each rate (Excel's IRR starts at the bracket)"
-        ).font = SECTION
-        for i, h in enumerate(["rate", "NPV at rate", "bracket"]):
-            ws.cell(top, col + i, h).font = HEADER
-        a_col, b_col, c_col = (get_column_letter(col + i) for i in range(3))
-        for i, rate in enumerate(rates):
-            r = top + 1 + i
-            ws.cell(r, col, rate).number_format = "0%"
-            ws.cell(
-                r, col + 1, f"=SUMPRODUCT({grid.whole_row(flow)},(1+{a_col}{r})^-{grid.whole_row('t')})"
-            ).number_format = "#,##0.0"
-            if i < n_rates - 1:
-                ws.cell(r, col + 2, f'=IF({b_col}{r}*{b_col}{r + 1}<0,{a_col}{r},"")')
-        brackets[placeholder] = f"${c_col}${top + 1}:${c_col}${top + n_rates - 1}"
+        top = cells[""].last_row + 3
+        cells["_equity"] = write_irr(ws, top, grid.whole_row("eq"), grid.whole_row("t"), grid.n_years, "equity cash flow")
     for i, (key, label, unit, formula, value) in enumerate(items):
         r = 4 + i
         put_text(ws, r, 1, label).font = KPI_FONT
@@ -390,8 +360,10 @@ def write_kpis(ws: Worksheet, grid: Grid, result: Result, expect: Expect) -> dic
             2,
             formula.replace("B{npv_inr_cr}", f"B{rows['npv_inr_cr']}")
             .replace("B{levelized_pack_cost_inr_per_kwh}", f"B{rows['levelized_pack_cost_inr_per_kwh']}")
-            .replace("{irr_bracket}", brackets["{irr_bracket}"])
-            .replace("{irr_bracket_equity}", brackets.get("{irr_bracket_equity}", "")),
+            .replace("{irr_shown}", cells[""].shown)
+            .replace("{irr_status}", cells[""].status)
+            .replace("{irr_shown_equity}", cells["_equity"].shown if "_equity" in cells else "NA()")
+            .replace("{irr_status_equity}", cells["_equity"].status if "_equity" in cells else "NA()"),
         )
         cell.number_format = number_format(unit) if unit != "FY" else "0"
         put_text(ws, r, 3, unit)
