@@ -145,3 +145,64 @@ def test_gated_batch_on_an_executor_equals_the_local_run() -> None:
             local = run_batch_inputs(GATED, values, chunk_size=7)
             remote = run_batch_inputs(GATED, values, chunk_size=7, executor=pool)
             _assert_same_bits(remote, local)
+
+
+def _single(inp: object, values: dict[str, np.ndarray], scales: dict[str, np.ndarray], i: int) -> dict[str, np.ndarray]:
+    rows = lambda m: {k: v[i : i + 1] for k, v in m.items()}  # noqa: E731
+    return run_inputs(with_values(inp, rows(values), rows(scales)))[0].kpis  # type: ignore[arg-type]
+
+
+CF_KEYS = ("npv_import_only_inr_cr", "incremental_npv_vs_import_inr_cr", "cumulative_forex_saved_usd_m",
+           "levelized_pack_cost_import_only_inr_per_kwh", "npv_inr_cr")
+
+
+def test_every_input_the_counterfactual_does_not_read_varied_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every input of the base the counterfactual does not read (issue 11's economics included: the unused price
+    rule's premium or markup, the bought-in pack FOB the segment products replace, cell plants, the module line,
+    funding, the hurdle), each scaled per scenario: one shared counterfactual, the same bits as one per chunk and
+    as single runs."""
+    reads = engine.counterfactual_reads(BASE_INPUTS)
+    assert reads is not None
+    fixed = ("timeline.", "_fy", "_years", ".gate.")  # the horizon, years and durations (integers, checked) stay
+    unread = [p for p in BASE_INPUTS.arrays if p not in reads and not any(f in p for f in fixed)]
+    for path in ("demand.captive.price_premium", "demand.ess.markup", "capex.phases.module_line.capex_inr_cr"):
+        assert path in unread, path
+    rng = np.random.default_rng(8)
+    scales = {p: rng.uniform(0.9, 1.0, N) for p in unread}
+    shared = run_batch_inputs(BASE_INPUTS, None, scales, chunk_size=11, workers=1)
+    assert shared_counterfactual(BASE_INPUTS, None, scales) is not None
+    monkeypatch.setattr(engine, "shared_counterfactual", lambda *args: None)
+    _assert_same_bits(shared, run_batch_inputs(BASE_INPUTS, None, scales, chunk_size=11, workers=1))
+    for i in (0, 21, N - 1):
+        single = _single(BASE_INPUTS, {}, scales, i)
+        for key in CF_KEYS:
+            np.testing.assert_array_equal(shared[key][i : i + 1], single[key], err_msg=key)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "demand.external_oem.price_premium",  # import parity: the counterfactual sells at the same rule
+        "demand.captive.markup",  # cost plus on the counterfactual's own (imported) cost
+        "demand.ess.product.cell_fob_factor",  # the segment product's cell
+        "demand.external_oem.product.pack_premium_usd_per_kwh",  # the bought-in pack the price follows
+    ],
+)
+def test_prices_and_segment_products_reach_the_counterfactual(path: str) -> None:
+    """A varied price premium, markup or segment product input reaches the import-only counterfactual (it sells
+    the same segments at the same price rules): it is not shared, and each scenario's counterfactual is its
+    single run's, bit for bit."""
+    base = BASE_INPUTS.arrays[path]
+    assert path in (engine.counterfactual_reads(BASE_INPUTS) or set())
+    scales = {path: np.linspace(0.8, 1.2, N)}
+    if not np.any(base):
+        scales = {}
+    values = {} if scales else {path: np.linspace(0.0, 0.1, N)}
+    assert shared_counterfactual(BASE_INPUTS, values, scales) is None
+    batch = run_batch_inputs(BASE_INPUTS, values, scales, chunk_size=13, workers=1)
+    cf = batch["npv_import_only_inr_cr"]
+    assert np.unique(cf).size > 1  # the counterfactual moves with the input
+    for i in (0, 17, N - 1):
+        single = _single(BASE_INPUTS, values, scales, i)
+        for key in CF_KEYS:
+            np.testing.assert_array_equal(batch[key][i : i + 1], single[key], err_msg=key)

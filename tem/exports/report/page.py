@@ -194,6 +194,14 @@ def kpi_cards(result: Result) -> str:
     return '<div class="cards">' + "".join(cards) + "</div>"
 
 
+def _warnings(result: Result) -> str:
+    """Findings beside the numbers (an inverted duty structure), or nothing."""
+    if not result.warnings:
+        return ""
+    items = "".join(f"<li>{esc(w)}</li>" for w in result.warnings)
+    return f'<h2 id="warnings">Warnings</h2>\n<ul class="warnings">{items}</ul>'
+
+
 def conventions(result: Result) -> str:
     rate, mid_year = _timeline(result)
     first, last = result.fiscal_years[0], result.fiscal_years[-1]
@@ -257,6 +265,7 @@ def render_report(
 <p class="sub">Battery localization program, {esc(fys[0])} to {esc(fys[-1])}. Scenario <b>{name}</b>.</p>
 <h2 id="kpis">Key results</h2>
 {kpi_cards(result)}
+{_warnings(result)}
 {gates_html(result)}
 <h2 id="conventions">Conventions</h2>
 {conventions(result)}

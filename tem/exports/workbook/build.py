@@ -237,7 +237,7 @@ def _charts(ws_st: Worksheet, ws_uc: Worksheet, grid: Grid, st_rows: dict[str, i
 
     cost = LineChart()
     for key, title in (
-        ("imported_cell_landed_inr_per_kwh", "Imported cell, landed"),
+        ("imported_cell_replaced_landed_inr_per_kwh", "Imported cell it replaces, landed"),
         ("local_cell_variable_inr_per_kwh", "Local cell, variable cost"),
         ("local_cell_full_inr_per_kwh", "Local cell, full cost"),
     ):

@@ -25,11 +25,15 @@ STATEMENT_LINES: list[tuple[str, str | None, float]] = [
     ("unmet_demand_gwh", "unmet", 1.0),
     ("local_cells_gwh", "local_cells", 1.0),
     ("imported_cells_gwh", "imported_cells", 1.0),
+    ("Selling prices by segment [INR/kWh]", None, 1.0),
+    *((f"price_{s}_inr_per_kwh", f"price_{s}", 1.0) for s in ("captive", "external_oem", "ess")),
     ("Cash flow statement (money out negative)", None, 1.0),
     ("revenue_captive", "revenue_captive", 1.0),
     ("revenue_external_oem", "revenue_external_oem", 1.0),
     ("revenue_ess", "revenue_ess", 1.0),
     ("revenue_total", "revenue", 1.0),
+    *((f"variable_cost_{s}", f"variable_cost_{s}", -1.0) for s in ("captive", "external_oem", "ess")),
+    *((f"contribution_margin_{s}", f"contribution_{s}", 1.0) for s in ("captive", "external_oem", "ess")),
     ("cogs_imported_cells", "cogs_imported_cells", -1.0),
     ("cogs_local_cell_materials_imported", "cogs_loc_mat_imp", -1.0),
     ("cogs_local_cell_materials_local", "cogs_loc_mat_loc", -1.0),
@@ -86,6 +90,7 @@ UNIT_COST_LINES: list[tuple[str, str]] = [
     ("imported_cell_social_welfare_surcharge", "imp_sws"),
     ("imported_cell_logistics", "imp_logistics"),
     ("imported_cell_landed", "imp_landed"),
+    ("imported_cell_replaced_landed", "replaced_landed"),
     ("local_cell_variable", "local_cell"),
     ("local_cell_full", "local_full"),
     ("pack_cells", "pack_cells"),
@@ -93,6 +98,15 @@ UNIT_COST_LINES: list[tuple[str, str]] = [
     ("pack_non_cell_local", "non_cell_loc"),
     ("pack_assembly", "assembly"),
     ("bought_in_pack_landed", "bought_in_landed"),
+    *(
+        (f"{line}_{s}", f"{row}_{s}")
+        for s in ("captive", "external_oem", "ess")
+        for line, row in (
+            ("imported_cell_landed", "imp_landed"),
+            ("imported_pack_landed", "pack_landed"),
+            ("own_variable_cost", "var_cost"),
+        )
+    ),
 ]
 
 
@@ -397,10 +411,28 @@ def write_checks(
         ws.cell(r, FIRST_COL + 1, _diff(f"E{r}", f"{grid.col(0)}{r}")).fill = CHECK_FILL
         diff_cells.append(f"${grid.col(1)}${r}")
         r += 1
+    r = _duty_checks(ws, grid, calc, r + 1, kpi_values)
     ws.cell(3, 1, "overall").font = KPI_FONT
     overall = ws.cell(3, 5, f'=IF(MAX({",".join(diff_cells)})<=$E$2,"OK","CHECK")')
     overall.font = KPI_FONT
     return "Checks!E3"
+
+
+def _duty_checks(ws: Worksheet, grid: Grid, calc: CalcSheet, r: int, expect: Expect) -> int:
+    """Years with an inverted duty structure, by segment (cell duty at or above the duty on finished packs)."""
+    ws.cell(r, 1, "Inverted duty: years where cells pay at least the duty on finished packs").font = SECTION
+    r += 1
+    for key, src in grid.rows.items():
+        if not key.startswith("inverted_duty_"):
+            continue
+        put_text(ws, r, 1, key)
+        put_text(ws, r, 2, f"{calc.ws.cell(src, 2).value}: years inverted")
+        ws.cell(r, 5, f"=SUM({grid.whole_row(key)})")
+        expect[(ws.title, r, 5)] = sum(calc.expect.get((src, FIRST_COL + t), 0.0) for t in range(grid.n_years))
+        for t in range(grid.n_years):
+            ws.cell(r, FIRST_COL + t, f"=Calculations!{grid.col(t)}{src}")
+        r += 1
+    return r
 
 
 def _diff(py: str, formula: str) -> str:
