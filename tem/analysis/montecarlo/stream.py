@@ -9,9 +9,10 @@ those of a single design. Beyond it each block is its own Latin hypercube with i
 and :func:`draw_all` (every block at once) gives exactly the samples the streaming run evaluates.
 
 What stays in memory per scenario: each uncertain input's sampled value and each kept KPI (the spec's KPIs plus
-NPV, incremental NPV, IRR and its status), 8 bytes each: ``8 x (K + M)`` bytes, 240 bytes for the shipped spec
-(20 inputs, 10 KPIs). The statistics add at most ``4 x K`` bytes per scenario (the inputs' ranks, as exact
-integers) and a few arrays of N at a time; one block in flight adds about 1 kB per scenario of the block.
+NPV, incremental NPV, IRR and its status; with gates the committed NPV and each gate's pass flag), 8 bytes each:
+``8 x (K + M)`` bytes, 240 bytes for the shipped spec (21 inputs, 9 KPIs). The statistics add at most ``4 x K``
+bytes per scenario (the inputs' ranks, as exact integers) and a few arrays of N at a time; in flight, one block's
+draws (8 x K bytes per scenario of the block) and :data:`LOCAL_ROWS` scenarios' batch values and engine chunks.
 """
 
 from __future__ import annotations
