@@ -130,11 +130,12 @@ def unit_cost_rows(o: Outcome) -> list[tuple[str, str, np.ndarray]]:
         cells = ops.cogs_parts["imported_cells"] + sum(ops.cogs_parts[f"local_cell_{k}"] for k in uc.local_cell_parts)
         rows += [
             ("pack_cells", "Pack: cells", np.where(made, cells / v.pack_output_gwh * PER_KWH, np.nan)),
-            ("pack_non_cell_imported", "Pack: non-cell parts imported", uc.non_cell_imported),
-            ("pack_non_cell_local", "Pack: non-cell parts local", uc.non_cell_local),
-            ("pack_assembly", "Pack: assembly", uc.assembly),
+            # per kWh of packs made: no value (not a phantom cost) in years without packs
+            ("pack_non_cell_imported", "Pack: non-cell parts imported", np.where(made, uc.non_cell_imported, np.nan)),
+            ("pack_non_cell_local", "Pack: non-cell parts local", np.where(made, uc.non_cell_local, np.nan)),
+            ("pack_assembly", "Pack: assembly", np.where(made, uc.assembly, np.nan)),
         ]
-        pack_total = rows[-4][2] + uc.non_cell_imported + uc.non_cell_local + uc.assembly
+        pack_total = rows[-4][2] + rows[-3][2] + rows[-2][2] + rows[-1][2]
         rows.append(("pack_variable", "Pack made in India, variable cost", pack_total))
     rows.append(("bought_in_pack_landed", "Bought-in pack, landed", uc.bought_in_pack))
     return rows

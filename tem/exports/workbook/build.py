@@ -9,7 +9,6 @@ check cell). The file asks for a full recalculation on load, so Excel or LibreOf
 from __future__ import annotations
 
 import datetime as dt
-import io
 import math
 from typing import Any
 
@@ -21,6 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from tem import __version__
 from tem.assumptions.schema import Assumptions
+from tem.exports.workbook.cached import save_with_values
 from tem.exports.workbook.calc import CalcSheet, volume_rows
 from tem.exports.workbook.calc_cash import cash_rows, operation_rows, tax_rows
 from tem.exports.workbook.calc_costs import capex_rows, unit_cost_rows
@@ -30,7 +30,7 @@ from tem.exports.workbook.style import HEADER, INPUT_FILL, INPUT_FONT, KPI_FONT,
 from tem.exports.workbook.summary import write_checks, write_kpis, write_statement, write_unit_costs
 from tem.model.results import Result
 
-Expectations = dict[tuple[str, int, int], float]
+Expectations = dict[tuple[str, int, int], float | str]
 CONVENTIONS = [
     "Money in INR crore (1 crore = 10 million rupees) unless a unit says otherwise; per-kWh costs in INR/kWh or USD/kWh.",
     "FY = Indian fiscal year April-March; FY26 = April 2025 to March 2026.",
@@ -77,7 +77,7 @@ def build_workbook(
     uc_rows = write_unit_costs(ws_uc, grid, result, expect)
     kpi_rows = write_kpis(ws_kpi, grid, result, expect)
     check_cell = write_checks(ws_chk, grid, calc, kpi_rows, expect)
-    _cover(cover, result, assumptions, manifest, kpi_rows, check_cell)
+    _cover(cover, result, assumptions, manifest, kpi_rows, check_cell, expect)
     _charts(ws_st, ws_uc, grid, st_rows, uc_rows)
     for ws in (ws_in, ws_calc, ws_st, ws_uc, ws_chk):
         _layout(ws, grid)
@@ -88,11 +88,17 @@ def build_workbook(
 
 
 def render_workbook(result: Result, assumptions: Assumptions, manifest: dict[str, Any] | None = None) -> bytes:
-    """The workbook as .xlsx bytes (written by the caller, atomically)."""
-    wb, _ = build_workbook(result, assumptions, manifest)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    """The workbook as .xlsx bytes, every formula saved with its value (written by the caller, atomically)."""
+    data, _ = render_with_report(result, assumptions, manifest)
+    return data
+
+
+def render_with_report(
+    result: Result, assumptions: Assumptions, manifest: dict[str, Any] | None = None
+) -> tuple[bytes, list[tuple[str, int, int]]]:
+    """The .xlsx bytes and the formula cells saved without a cached value (the tests require none)."""
+    wb, expect = build_workbook(result, assumptions, manifest)
+    return save_with_values(wb, expect)
 
 
 def _calc_header(ws: Worksheet, grid: Grid, result: Result) -> None:
@@ -130,7 +136,13 @@ def _counterfactual_inputs(ws: Worksheet, grid: Grid, result: Result) -> None:
 
 
 def _cover(
-    ws: Worksheet, result: Result, a: Assumptions, manifest: dict[str, Any] | None, kpi_rows: dict[str, int], check_cell: str
+    ws: Worksheet,
+    result: Result,
+    a: Assumptions,
+    manifest: dict[str, Any] | None,
+    kpi_rows: dict[str, int],
+    check_cell: str,
+    expect: Expectations,
 ) -> None:
     ws.cell(1, 1, "Battery localization program: techno-economic model").font = TITLE
     rows: list[tuple[str, Any]] = [
@@ -169,13 +181,15 @@ def _cover(
     ):
         r += 1
         kr = kpi_rows[key]
-        ws.cell(r, 1, f"=KPIs!A{kr}")
-        cell = ws.cell(r, 2, f"=KPIs!B{kr}")
-        cell.number_format = "0.0%" if key == "irr" else ("0" if key.endswith("_fy") else "#,##0.0")
-        ws.cell(r, 3, f"=KPIs!C{kr}")
+        kpis = ws.parent["KPIs"]
+        for col, letter in ((1, "A"), (2, "B"), (3, "C")):
+            ws.cell(r, col, f"=KPIs!{letter}{kr}")
+            expect[(ws.title, r, col)] = expect[("KPIs", kr, 2)] if col == 2 else str(kpis.cell(kr, col).value)
+        ws.cell(r, 2).number_format = "0.0%" if key == "irr" else ("0" if key.endswith("_fy") else "#,##0.0")
     r += 2
     ws.cell(r, 1, "Model check (Python = formulas)").font = KPI_FONT
     ws.cell(r, 2, f"={check_cell}").font = KPI_FONT
+    expect[(ws.title, r, 2)] = "OK"
     r += 2
     ws.cell(r, 1, "Conventions").font = SECTION
     for line in CONVENTIONS:

@@ -8,6 +8,8 @@ the tests can prove that a spreadsheet engine reproduces the Python numbers.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -17,7 +19,7 @@ from tem.model.engine import Outcome
 from tem.model.inputs import Inputs
 from tem.model.volumes import ramp_by_age
 
-Expect = dict[tuple[int, int], float]
+Expect = dict[tuple[int, int], float | str]
 
 
 class CalcSheet:
@@ -52,8 +54,9 @@ class CalcSheet:
         for t in range(self.n):
             cell = self.ws.cell(r, FIRST_COL + t, self.grid.render(template, t))
             cell.number_format = fmt
-            if values is not None:
-                self.expect[(r, FIRST_COL + t)] = float(values[t])
+            if values is not None:  # a value that does not exist is shown as blank text
+                x = float(values[t])
+                self.expect[(r, FIRST_COL + t)] = x if math.isfinite(x) else ""
         if key_row:
             self.key_rows.append(key)
         self.next_row += 1

@@ -5,14 +5,16 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 from openpyxl.worksheet.worksheet import Worksheet
 
-from tem.exports.workbook.calc import CalcSheet
+from tem.exports.workbook.calc import CalcSheet, first
 from tem.exports.workbook.grid import FIRST_COL, Grid
 from tem.exports.workbook.style import CHECK_FILL, HEADER, KPI_FONT, SECTION, TITLE, number_format, put_text
 from tem.model.results import Result
 
-Expect = dict[tuple[str, int, int], float]
+Expect = dict[tuple[str, int, int], float | str]
+NONE = "none"  # shown where a KPI does not exist (no payback, no IRR, no crossover)
 IRR_SEARCH_RATES = [round(-0.95 + 0.05 * i, 2) for i in range(40)]  # -95% .. +100% in 5-point steps
 
 # (statement line key, Calculations row key, sign); None as calc key = a section title
@@ -67,7 +69,8 @@ STATEMENT_LINES: list[tuple[str, str | None, float]] = [
     ("forex_outflow_usd_m", "forex", 1.0),
 ]
 
-MASKED_WITHOUT_LOCAL_CELLS = {"local_cell_variable"}  # shown as #N/A in years without local cells, as in Python
+MASKED_WITHOUT_LOCAL_CELLS = {"local_cell_variable"}  # blank in years without local cells, as in Python
+MASKED_WITHOUT_PACKS = {"pack_non_cell_imported", "pack_non_cell_local", "pack_assembly"}  # blank without packs made
 UNIT_COST_LINES: list[tuple[str, str]] = [
     ("imported_cell_fob", "imp_fob"),
     ("imported_cell_freight_insurance", "imp_freight"),
@@ -90,6 +93,12 @@ def _as_float(x: Any) -> float:
         return float(x)
     except (TypeError, ValueError):
         return math.nan
+
+
+def cached(x: Any, missing: str = "") -> float | str:
+    """The value a formula cell shows: the number, or ``missing`` text where the value does not exist."""
+    f = _as_float(x)
+    return f if math.isfinite(f) else missing
 
 
 def header(ws: Worksheet, grid: Grid, fys: list[str], title: str) -> None:
@@ -117,7 +126,7 @@ def write_statement(ws: Worksheet, grid: Grid, calc: CalcSheet, result: Result, 
             continue
         _link_row(ws, grid, r, str(st.loc[key, "label"]), str(st.loc[key, "unit"]), calc_key, sign)
         for t, fy in enumerate(result.fiscal_years):
-            expect[(ws.title, r, FIRST_COL + t)] = _as_float(st.loc[key, fy])
+            expect[(ws.title, r, FIRST_COL + t)] = cached(st.loc[key, fy])
         rows[key] = r
         r += 1
         if key == "book_depreciation":  # EBIT within the sheet, from the rows above
@@ -127,13 +136,13 @@ def write_statement(ws: Worksheet, grid: Grid, calc: CalcSheet, result: Result, 
                 col = grid.col(t)
                 cell = ws.cell(r, FIRST_COL + t, f"={col}{rows['ebitda']}+{col}{rows['book_depreciation']}")
                 cell.number_format = number_format("INR crore")
-                expect[(ws.title, r, FIRST_COL + t)] = _as_float(st.loc["ebit", fy])
+                expect[(ws.title, r, FIRST_COL + t)] = cached(st.loc["ebit", fy])
             r += 1
         if key == "tax":
             for ph in calc.o.inputs.structure.phases:
                 _link_row(ws, grid, r, f"Capex: {ph.name}", "INR crore", f"spend_{ph.name}", -1.0)
                 for t, fy in enumerate(result.fiscal_years):
-                    expect[(ws.title, r, FIRST_COL + t)] = _as_float(st.loc[f"capex_{ph.name}", fy])
+                    expect[(ws.title, r, FIRST_COL + t)] = cached(st.loc[f"capex_{ph.name}", fy])
                 r += 1
     return rows
 
@@ -154,7 +163,7 @@ def write_unit_costs(ws: Worksheet, grid: Grid, result: Result, expect: Expect) 
     rows: dict[str, int] = {}
     r = 5
     ws.cell(r - 1, 1, "INR per kWh").font = SECTION
-    local_row = grid.rows["local_cells"]
+    local_row, pack_row = grid.rows["local_cells"], grid.rows["pack_output"]
     for key, calc_key in UNIT_COST_LINES:
         full_key = f"{key}_inr_per_kwh"
         _link_row(ws, grid, r, str(uc.loc[full_key, "label"]), "INR/kWh", calc_key, 1.0)
@@ -163,9 +172,15 @@ def write_unit_costs(ws: Worksheet, grid: Grid, result: Result, expect: Expect) 
                 col = grid.col(t)
                 ws.cell(
                     r, FIRST_COL + t
-                ).value = f"=IF(Calculations!{col}{local_row}>0,Calculations!{col}{grid.rows[calc_key]},NA())"
+                ).value = f'=IF(Calculations!{col}{local_row}>0,Calculations!{col}{grid.rows[calc_key]},"")'
+        if key in MASKED_WITHOUT_PACKS:
+            for t in range(grid.n_years):
+                col = grid.col(t)
+                ws.cell(
+                    r, FIRST_COL + t
+                ).value = f'=IF(Calculations!{col}{pack_row}>0,Calculations!{col}{grid.rows[calc_key]},"")'
         for t, fy in enumerate(result.fiscal_years):
-            expect[(ws.title, r, FIRST_COL + t)] = _as_float(uc.loc[full_key, fy])
+            expect[(ws.title, r, FIRST_COL + t)] = cached(uc.loc[full_key, fy])
         rows[full_key] = r
         r += 1
     r += 1
@@ -178,9 +193,10 @@ def write_unit_costs(ws: Worksheet, grid: Grid, result: Result, expect: Expect) 
         put_text(ws, r, 3, "USD/kWh")
         for t, fy in enumerate(result.fiscal_years):
             col = grid.col(t)
-            cell = ws.cell(r, FIRST_COL + t, f"={col}{rows[key + '_inr_per_kwh']}/Calculations!{col}{fx_row}")
+            inr = f"{col}{rows[key + '_inr_per_kwh']}"
+            cell = ws.cell(r, FIRST_COL + t, f'=IF(ISNUMBER({inr}),{inr}/Calculations!{col}{fx_row},"")')
             cell.number_format = number_format("USD/kWh")
-            expect[(ws.title, r, FIRST_COL + t)] = _as_float(uc.loc[full_key, fy])
+            expect[(ws.title, r, FIRST_COL + t)] = cached(uc.loc[full_key, fy])
         rows[full_key] = r
         r += 1
     return rows
@@ -199,7 +215,7 @@ def kpi_formulas(grid: Grid, result: Result) -> list[tuple[str, str, str, str, A
     def payback(neg: str, cum: str, flow: str) -> str:
         last = f"MAX({row(neg)})"
         turn = f"{last}+1-INDEX({row(cum)},{last}+1)/INDEX({row(flow)},{last}+2)"
-        return f"=IF({last}<0,0,IF({last}=MAX({row('t')}),NA(),{turn}))"
+        return f'=IF({last}<0,0,IF({last}=MAX({row("t")}),"{NONE}",{turn}))'
 
     items = [
         ("npv_inr_cr", "NPV at the discount rate", "INR crore", f"=SUM({row('pv')})", k["npv_inr_cr"]),
@@ -207,10 +223,10 @@ def kpi_formulas(grid: Grid, result: Result) -> list[tuple[str, str, str, str, A
             "irr",
             "IRR (tem reports none where the flows have several IRRs: irr_status)",
             "fraction",
-            f"=IFERROR(IRR({row('fcf')},IF(COUNT({{irr_bracket}})>0,MIN({{irr_bracket}}),{guess1})),NA())",
+            f'=IFERROR(IRR({row("fcf")},IF(COUNT({{irr_bracket}})>0,MIN({{irr_bracket}}),{guess1})),"{NONE}")',
             k["irr"],
         ),
-        ("mirr", "MIRR", "fraction", f"=IFERROR(MIRR({row('fcf')},{fin},{rei}),NA())", k["mirr"]),
+        ("mirr", "MIRR", "fraction", f'=IFERROR(MIRR({row("fcf")},{fin},{rei}),"{NONE}")', k["mirr"]),
         ("payback_years", "Payback", "years", payback("neg_fcf_year", "cum_fcf_pre", "fcf_before_tv"), k["payback_years"]),
         (
             "discounted_payback_years",
@@ -230,7 +246,8 @@ def kpi_formulas(grid: Grid, result: Result) -> list[tuple[str, str, str, str, A
             "peak_funding_fy",
             "Peak funding in",
             "FY",
-            f"=IF(MIN({row('cum_fcf_pre')})<0,INDEX({row('fy')},MATCH(MIN({row('cum_fcf_pre')}),{row('cum_fcf_pre')},0)),NA())",
+            f"=IF(MIN({row('cum_fcf_pre')})<0,INDEX({row('fy')},MATCH(MIN({row('cum_fcf_pre')}),{row('cum_fcf_pre')},0)),"
+            f'"{NONE}")',
             k["peak_funding_fy"],
         ),
         ("total_capex_inr_cr", "Total capex (phases)", "INR crore", f"=SUM({row('capex_spend')})", k["total_capex_inr_cr"]),
@@ -238,35 +255,35 @@ def kpi_formulas(grid: Grid, result: Result) -> list[tuple[str, str, str, str, A
             "levelized_pack_cost_inr_per_kwh",
             "Levelized pack cost",
             "INR/kWh",
-            f"=SUMPRODUCT({row('pack_costs')},{row('df')})/SUMPRODUCT({row('delivered')},{row('df')})*{per_kwh}",
+            f'=IFERROR(SUMPRODUCT({row("pack_costs")},{row("df")})/SUMPRODUCT({row("delivered")},{row("df")})*{per_kwh},"{NONE}")',
             k["levelized_pack_cost_inr_per_kwh"],
         ),
         (
             "levelized_pack_cost_usd_per_kwh",
             "Levelized pack cost",
             "USD/kWh",
-            f"=SUMPRODUCT({row('pack_costs_usd')},{row('df')})/SUMPRODUCT({row('delivered')},{row('df')})",
+            f'=IFERROR(SUMPRODUCT({row("pack_costs_usd")},{row("df")})/SUMPRODUCT({row("delivered")},{row("df")}),"{NONE}")',
             k["levelized_pack_cost_usd_per_kwh"],
         ),
         (
             "levelized_cell_cost_inr_per_kwh",
             "Levelized cell cost",
             "INR/kWh",
-            f"=SUMPRODUCT({row('cell_costs')},{row('df')})/SUMPRODUCT({row('cells_used')},{row('df')})*{per_kwh}",
+            f'=IFERROR(SUMPRODUCT({row("cell_costs")},{row("df")})/SUMPRODUCT({row("cells_used")},{row("df")})*{per_kwh},"{NONE}")',
             k["levelized_cell_cost_inr_per_kwh"],
         ),
         (
             "levelized_cell_cost_usd_per_kwh",
             "Levelized cell cost",
             "USD/kWh",
-            f"=SUMPRODUCT({row('cell_costs_usd')},{row('df')})/SUMPRODUCT({row('cells_used')},{row('df')})",
+            f'=IFERROR(SUMPRODUCT({row("cell_costs_usd")},{row("df")})/SUMPRODUCT({row("cells_used")},{row("df")}),"{NONE}")',
             k["levelized_cell_cost_usd_per_kwh"],
         ),
         (
             "crossover_fy",
             "Local cells no dearer than imported from",
             "FY",
-            f"=IF(COUNT({row('crossover_flag')})=0,NA(),MIN({row('crossover_flag')}))",
+            f'=IF(COUNT({row("crossover_flag")})=0,"{NONE}",MIN({row("crossover_flag")}))',
             k["crossover_fy"],
         ),
         (
@@ -280,7 +297,8 @@ def kpi_formulas(grid: Grid, result: Result) -> list[tuple[str, str, str, str, A
             "incremental_levelized_pack_cost_inr_per_kwh",
             "Levelized pack cost minus import-only",
             "INR/kWh",
-            f"=B{{levelized_pack_cost_inr_per_kwh}}-{grid.scalar_cell('counterfactual.levelized_pack_cost_inr_per_kwh')}",
+            f"=IFERROR(B{{levelized_pack_cost_inr_per_kwh}}-{grid.scalar_cell('counterfactual.levelized_pack_cost_inr_per_kwh')},"
+            f'"{NONE}")',
             k["incremental_levelized_pack_cost_inr_per_kwh"],
         ),
         (
@@ -298,7 +316,7 @@ def kpi_formulas(grid: Grid, result: Result) -> list[tuple[str, str, str, str, A
                 f"dva_share_{fy_label_.lower()}",
                 f"DVA share {fy_label_}",
                 "fraction",
-                f"=INDEX({row('dva')},MATCH({fy},{row('fy')},0))",
+                f'=IF(ISNUMBER(INDEX({row("dva")},MATCH({fy},{row("fy")},0))),INDEX({row("dva")},MATCH({fy},{row("fy")},0)),"{NONE}")',
                 share,
             )
         )
@@ -319,12 +337,18 @@ def write_kpis(ws: Worksheet, grid: Grid, result: Result, expect: Expect) -> dic
     for j, h in enumerate(["rate", "NPV at rate", "bracket"]):
         ws.cell(top, 1 + j, h).font = HEADER
     n_rates = len(IRR_SEARCH_RATES)
+    fcf = first(result.outcome.cash.free_cash_flow)
+    t = np.arange(fcf.shape[0], dtype=float)
+    npv_at = [float(np.sum(fcf * (1.0 + rate) ** -t)) for rate in IRR_SEARCH_RATES]
     for i, rate in enumerate(IRR_SEARCH_RATES):
         r = top + 1 + i
         ws.cell(r, 1, rate).number_format = "0%"
-        ws.cell(r, 2, f"=SUMPRODUCT({grid.whole_row('fcf')},(1+A{r})^-{grid.whole_row('t')})").number_format = "#,##0.0"
+        # General: very large NPVs at rates near -100% show as 1.2E+28, not as ###
+        ws.cell(r, 2, f"=SUMPRODUCT({grid.whole_row('fcf')},(1+A{r})^-{grid.whole_row('t')})").number_format = "General"
+        expect[(ws.title, r, 2)] = npv_at[i]
         if i < n_rates - 1:
             ws.cell(r, 3, f'=IF(B{r}*B{r + 1}<0,A{r},"")')
+            expect[(ws.title, r, 3)] = rate if npv_at[i] * npv_at[i + 1] < 0 else ""
     bracket = f"$C${top + 1}:$C${top + n_rates - 1}"
     for i, (key, label, unit, formula, value) in enumerate(items):
         r = 4 + i
@@ -339,17 +363,16 @@ def write_kpis(ws: Worksheet, grid: Grid, result: Result, expect: Expect) -> dic
         cell.number_format = number_format(unit) if unit != "FY" else "0"
         put_text(ws, r, 3, unit)
         put_text(ws, r, 4, key)
-        expect[(ws.title, r, 2)] = math.nan if value is None else float(value)
+        expect[(ws.title, r, 2)] = cached(value, NONE)
     ws.column_dimensions["A"].width = 42
-    ws.column_dimensions["B"].width = 16
+    ws.column_dimensions["B"].width = 18
     ws.column_dimensions["D"].width = 44
     return rows
 
 
-def write_checks(
-    ws: Worksheet, grid: Grid, calc: CalcSheet, kpi_rows: dict[str, int], kpi_values: dict[tuple[str, int, int], float]
-) -> str:
-    """Python values beside the formulas' results for the key rows and KPIs; returns the overall check cell."""
+def write_checks(ws: Worksheet, grid: Grid, calc: CalcSheet, kpi_rows: dict[str, int], expect: Expect) -> str:
+    """Python values beside the formulas' results for the key rows and KPIs; returns the overall check cell.
+    Records the cached value of every formula it writes in ``expect``."""
     ws.cell(1, 1, "Checks: the Python engine's values beside this workbook's formulas").font = TITLE
     ws.cell(2, 1, "relative tolerance")
     ws.cell(2, 5, 1e-9)
@@ -364,32 +387,47 @@ def write_checks(
         put_text(ws, r + 2, 2, f"{label}: relative difference")
         for t in range(grid.n_years):
             col = grid.col(t)
-            py = calc.expect.get((src, FIRST_COL + t), math.nan)
-            if not math.isnan(py):
+            py = calc.expect.get((src, FIRST_COL + t), "")
+            if isinstance(py, float):
                 ws.cell(r, FIRST_COL + t, py)
             ws.cell(r + 1, FIRST_COL + t, f"=Calculations!{col}{src}")
             ws.cell(r + 2, FIRST_COL + t, _diff(f"{col}{r}", f"{col}{r + 1}")).fill = CHECK_FILL
+            expect[(ws.title, r + 1, FIRST_COL + t)] = py
+            expect[(ws.title, r + 2, FIRST_COL + t)] = _diff_value(py, py)
         diff_cells.append(f"${grid.col(0)}${r + 2}:${grid.last_col}${r + 2}")
         r += 4
     ws.cell(r, 1, "KPIs").font = SECTION
     r += 1
     for key, kr in kpi_rows.items():
-        py = kpi_values.get(("KPIs", kr, 2), math.nan)
+        py = expect.get(("KPIs", kr, 2), "")
         put_text(ws, r, 1, key)
-        if not math.isnan(py):
+        if isinstance(py, float):
             ws.cell(r, 5, py)
         ws.cell(r, FIRST_COL, f"=KPIs!B{kr}")
         ws.cell(r, FIRST_COL + 1, _diff(f"E{r}", f"{grid.col(0)}{r}")).fill = CHECK_FILL
+        expect[(ws.title, r, FIRST_COL)] = py
+        expect[(ws.title, r, FIRST_COL + 1)] = _diff_value(py, py)
         diff_cells.append(f"${grid.col(1)}${r}")
         r += 1
     ws.cell(3, 1, "overall").font = KPI_FONT
     overall = ws.cell(3, 5, f'=IF(MAX({",".join(diff_cells)})<=$E$2,"OK","CHECK")')
     overall.font = KPI_FONT
+    expect[(ws.title, 3, 5)] = "OK"
     return "Checks!E3"
 
 
+def _diff_value(py: float | str, formula: float | str) -> float:
+    """What :func:`_diff` computes for these cell values (the cached value of a check cell)."""
+    if isinstance(py, float):
+        if not isinstance(formula, float):
+            return 1.0
+        return abs(formula / py - 1) if abs(py) > 1e-9 else abs(formula - py)
+    return 1.0 if isinstance(formula, float) else 0.0
+
+
 def _diff(py: str, formula: str) -> str:
-    """0 when both are missing (#N/A and no Python value); else the relative (or absolute near 0) difference."""
+    """0 when both are missing (blank or "none", and no Python value); else the relative (or absolute near 0)
+    difference."""
     return (
         f"=IF(ISNUMBER({py}),IFERROR(IF(ABS({py})>1E-9,ABS({formula}/{py}-1),ABS({formula}-{py})),1),"
         f"IF(ISNUMBER({formula}),1,0))"
