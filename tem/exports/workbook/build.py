@@ -1,9 +1,10 @@
 """The Excel workbook for board decks: a FAST-style live-formula model that reproduces the Python numbers.
 
 Sheets: Cover (scenario, provenance, headline KPIs, conventions), Inputs (every input, styled as input),
-Calculations (the model as formulas, one per row across the timeline), Statement and Unit costs (board
-views linking to Calculations), KPIs (formulas), Checks (the Python values beside the formulas, one overall
-check cell). The file asks for a full recalculation on load, so Excel or LibreOffice shows computed numbers.
+Calculations (the model as formulas, one per row across the timeline), Import-only (the counterfactual, the same
+formulas), Statement and Unit costs (board views linking to Calculations), KPIs (formulas), Checks (integrity
+checks that hold under any edit; the Python values beside the formulas for the inputs as exported). Every formula
+is saved with its value (:mod:`.cached`) and the file asks for a full recalculation on load.
 """
 
 from __future__ import annotations
@@ -20,14 +21,20 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from tem import __version__
 from tem.assumptions.schema import Assumptions
+from tem.assumptions.yearly import fy_label
 from tem.exports.workbook.cached import save_with_values
 from tem.exports.workbook.calc import CalcSheet, volume_rows
-from tem.exports.workbook.calc_cash import cash_rows, operation_rows, tax_rows
+from tem.exports.workbook.calc_cash import cash_rows, operation_rows
 from tem.exports.workbook.calc_costs import capex_rows, unit_cost_rows
-from tem.exports.workbook.grid import FIRST_COL, SCALAR_COL, Grid, InputRef
+from tem.exports.workbook.calc_tax import tax_rows
+from tem.exports.workbook.checks import integrity_checks, write_checks
+from tem.exports.workbook.counterfactual import SHEET as CF_SHEET
+from tem.exports.workbook.counterfactual import write_counterfactual_inputs
+from tem.exports.workbook.grid import FIRST_COL, Grid
 from tem.exports.workbook.inputs_sheet import write_inputs
-from tem.exports.workbook.style import HEADER, INPUT_FILL, INPUT_FONT, KPI_FONT, SECTION, TITLE, put_text
-from tem.exports.workbook.summary import write_checks, write_kpis, write_statement, write_unit_costs
+from tem.exports.workbook.style import HEADER, KPI_FONT, SECTION, TITLE, put_text
+from tem.exports.workbook.summary import write_kpis, write_statement, write_unit_costs
+from tem.model.engine import Outcome
 from tem.model.results import Result
 
 Expectations = dict[tuple[str, int, int], float | str]
@@ -53,33 +60,32 @@ def build_workbook(
     cover.title = "Cover"
     ws_in = wb.create_sheet("Inputs")
     ws_calc = wb.create_sheet("Calculations")
+    ws_cf = wb.create_sheet(CF_SHEET)
     ws_st = wb.create_sheet("Statement")
     ws_uc = wb.create_sheet("Unit costs")
     ws_kpi = wb.create_sheet("KPIs")
     ws_chk = wb.create_sheet("Checks")
 
     write_inputs(ws_in, assumptions, inp, grid)
-    _counterfactual_inputs(ws_in, grid, result)
-    calc = CalcSheet(ws_calc, grid, o)
-    _calc_header(ws_calc, grid, result)
-    calc.row("t", "Year index", "years", f"COLUMN()-COLUMN(${grid.col(0)}$1)", np.arange(grid.n_years, dtype=float))
-    calc.row("fy", "Fiscal year", "FY", "{in:timeline.first_fy}+{t}", inp.fiscal_years.astype(float))
-    volume_rows(calc, inp, o)
-    unit_cost_rows(calc, inp, o)
-    capex_rows(calc, inp, o)
-    operation_rows(calc, inp, o)
-    tax_rows(calc, inp, o)
-    cash_rows(calc, inp, o)
-    ws_calc.freeze_panes = ws_calc.cell(4, FIRST_COL)
+    cf_grid = write_counterfactual_inputs(ws_in, grid, inp, result.counterfactual.inputs)
+    calc = _calculations(ws_calc, grid, o, f"{result.name}: calculations (live formulas over Inputs)")
+    cf_calc = _calculations(
+        ws_cf,
+        cf_grid,
+        result.counterfactual,
+        f"{result.name}: import-only counterfactual (the same formulas; the replaced inputs are listed on Inputs)",
+    )
 
     expect: Expectations = {("Calculations", r, c): v for (r, c), v in calc.expect.items()}
+    expect |= {(CF_SHEET, r, c): v for (r, c), v in cf_calc.expect.items()}
     st_rows = write_statement(ws_st, grid, calc, result, expect)
     uc_rows = write_unit_costs(ws_uc, grid, result, expect)
-    kpi_rows = write_kpis(ws_kpi, grid, result, expect)
-    check_cell = write_checks(ws_chk, grid, calc, kpi_rows, expect)
-    _cover(cover, result, assumptions, manifest, kpi_rows, check_cell, expect)
+    kpi_rows = write_kpis(ws_kpi, grid, cf_grid, result, expect)
+    identities, scalar_checks = integrity_checks(grid, cf_grid, CF_SHEET, st_rows, kpi_rows, expect)
+    checks = write_checks(ws_chk, grid, calc, kpi_rows, identities, scalar_checks, expect)
+    _cover(cover, result, assumptions, manifest, kpi_rows, checks, expect)
     _charts(ws_st, ws_uc, grid, st_rows, uc_rows)
-    for ws in (ws_in, ws_calc, ws_st, ws_uc, ws_chk):
+    for ws in (ws_in, ws_calc, ws_cf, ws_st, ws_uc, ws_chk):
         _layout(ws, grid)
     for ws in (ws_kpi, cover):
         _print_setup(ws)
@@ -101,38 +107,26 @@ def render_with_report(
     return save_with_values(wb, expect)
 
 
-def _calc_header(ws: Worksheet, grid: Grid, result: Result) -> None:
-    ws.cell(1, 1, f"{result.name}: calculations (live formulas over Inputs)").font = TITLE
+def _calculations(ws: Worksheet, grid: Grid, o: Outcome, title: str) -> CalcSheet:
+    """The model as formulas on ``ws`` (Calculations, or the import-only counterfactual with its own grid)."""
+    inp = o.inputs
+    ws.cell(1, 1, title).font = TITLE
     for j, h in enumerate(["key", "line item", "unit"]):
         ws.cell(3, 1 + j, h).font = HEADER
-    for t, fy in enumerate(result.fiscal_years):
-        ws.cell(3, FIRST_COL + t, fy).font = HEADER
+    for t, fy in enumerate(inp.fiscal_years):
+        ws.cell(3, FIRST_COL + t, fy_label(int(fy))).font = HEADER
     ws.cell(2, 1, "References go to Inputs, to rows above, or to the previous column of a running balance.")
-
-
-def _counterfactual_inputs(ws: Worksheet, grid: Grid, result: Result) -> None:
-    """The import-only counterfactual is a second run of the engine; its results enter as inputs."""
-    r = ws.max_row + 2
-    ws.cell(r, 1, "Import-only counterfactual (computed by tem: the same demand met by imported cells)").font = SECTION
-    k = result.kpis
-    for key, label, unit in (
-        ("npv_inr_cr", "NPV of the import-only counterfactual", "INR crore"),
-        ("levelized_pack_cost_inr_per_kwh", "Levelized pack cost, import-only", "INR/kWh"),
-        ("forex_outflow_usd_m", "Forex outflow over the horizon, import-only", "USD million"),
-    ):
-        r += 1
-        value = {
-            "npv_inr_cr": k["npv_import_only_inr_cr"],
-            "levelized_pack_cost_inr_per_kwh": k["levelized_pack_cost_import_only_inr_per_kwh"],
-            "forex_outflow_usd_m": float(result.counterfactual.kpis["forex_outflow_usd_m"][0]),
-        }[key]
-        put_text(ws, r, 1, f"counterfactual.{key}")
-        put_text(ws, r, 2, label)
-        put_text(ws, r, 3, unit)
-        put_text(ws, r, 4, "result of tem's import-only run; not an assumption")
-        cell = ws.cell(r, SCALAR_COL, value)
-        cell.font, cell.fill = INPUT_FONT, INPUT_FILL
-        grid.inputs[f"counterfactual.{key}"] = InputRef(r, "scalar")
+    calc = CalcSheet(ws, grid, o)
+    calc.row("t", "Year index", "years", f"COLUMN()-COLUMN(${grid.col(0)}$1)", np.arange(grid.n_years, dtype=float))
+    calc.row("fy", "Fiscal year", "FY", "{in:timeline.first_fy}+{t}", inp.fiscal_years.astype(float))
+    volume_rows(calc, inp, o)
+    unit_cost_rows(calc, inp, o)
+    capex_rows(calc, inp, o)
+    operation_rows(calc, inp, o)
+    tax_rows(calc, inp, o)
+    cash_rows(calc, inp, o)
+    ws.freeze_panes = ws.cell(4, FIRST_COL)
+    return calc
 
 
 def _cover(
@@ -141,7 +135,7 @@ def _cover(
     a: Assumptions,
     manifest: dict[str, Any] | None,
     kpi_rows: dict[str, int],
-    check_cell: str,
+    checks: tuple[str, str],
     expect: Expectations,
 ) -> None:
     ws.cell(1, 1, "Battery localization program: techno-economic model").font = TITLE
@@ -187,9 +181,14 @@ def _cover(
             expect[(ws.title, r, col)] = expect[("KPIs", kr, 2)] if col == 2 else str(kpis.cell(kr, col).value)
         ws.cell(r, 2).number_format = "0.0%" if key == "irr" else ("0" if key.endswith("_fy") else "#,##0.0")
     r += 2
-    ws.cell(r, 1, "Model check (Python = formulas)").font = KPI_FONT
-    ws.cell(r, 2, f"={check_cell}").font = KPI_FONT
-    expect[(ws.title, r, 2)] = "OK"
+    for label, cell in (
+        ("Integrity checks (hold after any edit of the inputs)", checks[0]),
+        ("Same numbers as tem's Python run (for the inputs as exported)", checks[1]),
+    ):
+        put_text(ws, r, 1, label).font = KPI_FONT
+        ws.cell(r, 2, f"={cell}").font = KPI_FONT
+        expect[(ws.title, r, 2)] = "OK"
+        r += 1
     r += 2
     ws.cell(r, 1, "Conventions").font = SECTION
     for line in CONVENTIONS:

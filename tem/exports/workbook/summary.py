@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import numpy as np
 from openpyxl.worksheet.worksheet import Worksheet
 
 from tem.exports.workbook.calc import CalcSheet, first
+from tem.exports.workbook.counterfactual import SHEET as CF_SHEET
 from tem.exports.workbook.grid import FIRST_COL, Grid
-from tem.exports.workbook.style import CHECK_FILL, HEADER, KPI_FONT, SECTION, TITLE, number_format, put_text
+from tem.exports.workbook.style import HEADER, KPI_FONT, SECTION, TITLE, number_format, put_text
 from tem.model.results import Result
 
 Expect = dict[tuple[str, int, int], float | str]
+KPI_CELL = re.compile(r"B\{([a-z0-9_]+)\}")
 NONE = "none"  # shown where a KPI does not exist (no payback, no IRR, no crossover)
 IRR_SEARCH_RATES = [round(-0.95 + 0.05 * i, 2) for i in range(40)]  # -95% .. +100% in 5-point steps
 
@@ -141,6 +144,7 @@ def write_statement(ws: Worksheet, grid: Grid, calc: CalcSheet, result: Result, 
         if key == "tax":
             for ph in calc.o.inputs.structure.phases:
                 _link_row(ws, grid, r, f"Capex: {ph.name}", "INR crore", f"spend_{ph.name}", -1.0)
+                rows[f"capex_{ph.name}"] = r
                 for t, fy in enumerate(result.fiscal_years):
                     expect[(ws.title, r, FIRST_COL + t)] = cached(st.loc[f"capex_{ph.name}", fy])
                 r += 1
@@ -202,9 +206,14 @@ def write_unit_costs(ws: Worksheet, grid: Grid, result: Result, expect: Expect) 
     return rows
 
 
-def kpi_formulas(grid: Grid, result: Result) -> list[tuple[str, str, str, str, Any]]:
-    """(key, label, unit, formula, Python value) for the KPIs sheet."""
+def kpi_formulas(grid: Grid, cf_grid: Grid, result: Result) -> list[tuple[str, str, str, str, Any]]:
+    """(key, label, unit, formula, Python value) for the KPIs sheet; ``B{key}`` in a formula is that KPI's cell.
+    The import-only KPIs are formulas over the counterfactual sheet (``cf_grid``'s rows)."""
     row = grid.whole_row
+
+    def cf_row(key: str) -> str:
+        return cf_grid.whole_row(key, f"'{CF_SHEET}'")
+
     r = grid.scalar_cell("timeline.discount_rate")
     fin = grid.scalar_cell("valuation.mirr_finance_rate") if "valuation.mirr_finance_rate" in grid.inputs else r
     rei = grid.scalar_cell("valuation.mirr_reinvestment_rate") if "valuation.mirr_reinvestment_rate" in grid.inputs else r
@@ -286,26 +295,41 @@ def kpi_formulas(grid: Grid, result: Result) -> list[tuple[str, str, str, str, A
             f'=IF(COUNT({row("crossover_flag")})=0,"{NONE}",MIN({row("crossover_flag")}))',
             k["crossover_fy"],
         ),
+        ("npv_import_only_inr_cr", "NPV of import-only", "INR crore", f"=SUM({cf_row('pv')})", k["npv_import_only_inr_cr"]),
+        (
+            "levelized_pack_cost_import_only_inr_per_kwh",
+            "Levelized pack cost, import-only",
+            "INR/kWh",
+            f'=IFERROR(SUMPRODUCT({cf_row("pack_costs")},{cf_row("df")})/SUMPRODUCT({cf_row("delivered")},{cf_row("df")})'
+            f'*{per_kwh},"{NONE}")',
+            k["levelized_pack_cost_import_only_inr_per_kwh"],
+        ),
+        (
+            "forex_outflow_import_only_usd_m",
+            "Forex outflow (total), import-only",
+            "USD million",
+            f"=SUM({cf_row('forex')})",
+            float(result.counterfactual.kpis["forex_outflow_usd_m"][0]),
+        ),
         (
             "incremental_npv_vs_import_inr_cr",
             "NPV minus the import-only NPV",
             "INR crore",
-            f"=B{{npv_inr_cr}}-{grid.scalar_cell('counterfactual.npv_inr_cr')}",
+            "=B{npv_inr_cr}-B{npv_import_only_inr_cr}",
             k["incremental_npv_vs_import_inr_cr"],
         ),
         (
             "incremental_levelized_pack_cost_inr_per_kwh",
             "Levelized pack cost minus import-only",
             "INR/kWh",
-            f"=IFERROR(B{{levelized_pack_cost_inr_per_kwh}}-{grid.scalar_cell('counterfactual.levelized_pack_cost_inr_per_kwh')},"
-            f'"{NONE}")',
+            f'=IFERROR(B{{levelized_pack_cost_inr_per_kwh}}-B{{levelized_pack_cost_import_only_inr_per_kwh}},"{NONE}")',
             k["incremental_levelized_pack_cost_inr_per_kwh"],
         ),
         (
             "cumulative_forex_saved_usd_m",
             "Forex saved against import-only",
             "USD million",
-            f"={grid.scalar_cell('counterfactual.forex_outflow_usd_m')}-SUM({row('forex')})",
+            f"=B{{forex_outflow_import_only_usd_m}}-SUM({row('forex')})",
             k["cumulative_forex_saved_usd_m"],
         ),
     ]
@@ -323,11 +347,11 @@ def kpi_formulas(grid: Grid, result: Result) -> list[tuple[str, str, str, str, A
     return items
 
 
-def write_kpis(ws: Worksheet, grid: Grid, result: Result, expect: Expect) -> dict[str, int]:
+def write_kpis(ws: Worksheet, grid: Grid, cf_grid: Grid, result: Result, expect: Expect) -> dict[str, int]:
     ws.cell(1, 1, f"{result.name}: KPIs (live formulas over Calculations)").font = TITLE
     for j, h in enumerate(["KPI", "value", "unit", "key"]):
         ws.cell(3, 1 + j, h).font = HEADER
-    items = kpi_formulas(grid, result)
+    items = kpi_formulas(grid, cf_grid, result)
     rows = {key: 4 + i for i, (key, *_rest) in enumerate(items)}
     # IRR search: NPV on a grid of rates; Excel's IRR starts from the rate just below the sign change
     top = 4 + len(items) + 3
@@ -356,9 +380,7 @@ def write_kpis(ws: Worksheet, grid: Grid, result: Result, expect: Expect) -> dic
         cell = ws.cell(
             r,
             2,
-            formula.replace("B{npv_inr_cr}", f"B{rows['npv_inr_cr']}")
-            .replace("B{levelized_pack_cost_inr_per_kwh}", f"B{rows['levelized_pack_cost_inr_per_kwh']}")
-            .replace("{irr_bracket}", bracket),
+            KPI_CELL.sub(lambda m: f"B{rows[m.group(1)]}", formula).replace("{irr_bracket}", bracket),
         )
         cell.number_format = number_format(unit) if unit != "FY" else "0"
         put_text(ws, r, 3, unit)
@@ -368,67 +390,3 @@ def write_kpis(ws: Worksheet, grid: Grid, result: Result, expect: Expect) -> dic
     ws.column_dimensions["B"].width = 18
     ws.column_dimensions["D"].width = 44
     return rows
-
-
-def write_checks(ws: Worksheet, grid: Grid, calc: CalcSheet, kpi_rows: dict[str, int], expect: Expect) -> str:
-    """Python values beside the formulas' results for the key rows and KPIs; returns the overall check cell.
-    Records the cached value of every formula it writes in ``expect``."""
-    ws.cell(1, 1, "Checks: the Python engine's values beside this workbook's formulas").font = TITLE
-    ws.cell(2, 1, "relative tolerance")
-    ws.cell(2, 5, 1e-9)
-    r = 5
-    diff_cells: list[str] = []
-    for key in calc.key_rows:
-        src = grid.rows[key]
-        label = calc.ws.cell(src, 2).value
-        put_text(ws, r, 1, key)
-        put_text(ws, r, 2, f"{label}: Python")
-        put_text(ws, r + 1, 2, f"{label}: formula")
-        put_text(ws, r + 2, 2, f"{label}: relative difference")
-        for t in range(grid.n_years):
-            col = grid.col(t)
-            py = calc.expect.get((src, FIRST_COL + t), "")
-            if isinstance(py, float):
-                ws.cell(r, FIRST_COL + t, py)
-            ws.cell(r + 1, FIRST_COL + t, f"=Calculations!{col}{src}")
-            ws.cell(r + 2, FIRST_COL + t, _diff(f"{col}{r}", f"{col}{r + 1}")).fill = CHECK_FILL
-            expect[(ws.title, r + 1, FIRST_COL + t)] = py
-            expect[(ws.title, r + 2, FIRST_COL + t)] = _diff_value(py, py)
-        diff_cells.append(f"${grid.col(0)}${r + 2}:${grid.last_col}${r + 2}")
-        r += 4
-    ws.cell(r, 1, "KPIs").font = SECTION
-    r += 1
-    for key, kr in kpi_rows.items():
-        py = expect.get(("KPIs", kr, 2), "")
-        put_text(ws, r, 1, key)
-        if isinstance(py, float):
-            ws.cell(r, 5, py)
-        ws.cell(r, FIRST_COL, f"=KPIs!B{kr}")
-        ws.cell(r, FIRST_COL + 1, _diff(f"E{r}", f"{grid.col(0)}{r}")).fill = CHECK_FILL
-        expect[(ws.title, r, FIRST_COL)] = py
-        expect[(ws.title, r, FIRST_COL + 1)] = _diff_value(py, py)
-        diff_cells.append(f"${grid.col(1)}${r}")
-        r += 1
-    ws.cell(3, 1, "overall").font = KPI_FONT
-    overall = ws.cell(3, 5, f'=IF(MAX({",".join(diff_cells)})<=$E$2,"OK","CHECK")')
-    overall.font = KPI_FONT
-    expect[(ws.title, 3, 5)] = "OK"
-    return "Checks!E3"
-
-
-def _diff_value(py: float | str, formula: float | str) -> float:
-    """What :func:`_diff` computes for these cell values (the cached value of a check cell)."""
-    if isinstance(py, float):
-        if not isinstance(formula, float):
-            return 1.0
-        return abs(formula / py - 1) if abs(py) > 1e-9 else abs(formula - py)
-    return 1.0 if isinstance(formula, float) else 0.0
-
-
-def _diff(py: str, formula: str) -> str:
-    """0 when both are missing (blank or "none", and no Python value); else the relative (or absolute near 0)
-    difference."""
-    return (
-        f"=IF(ISNUMBER({py}),IFERROR(IF(ABS({py})>1E-9,ABS({formula}/{py}-1),ABS({formula}-{py})),1),"
-        f"IF(ISNUMBER({formula}),1,0))"
-    )

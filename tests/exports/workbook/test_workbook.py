@@ -64,7 +64,7 @@ def perturbed(seed: int) -> tem.Assumptions:
 def test_structure_and_styles() -> None:
     a = tem.load(ROOT / "assumptions" / "base.yaml")
     wb, expect = build_workbook(tem.run(a), a)
-    assert wb.sheetnames == ["Cover", "Inputs", "Calculations", "Statement", "Unit costs", "KPIs", "Checks"]
+    assert wb.sheetnames == ["Cover", "Inputs", "Calculations", "Import-only", "Statement", "Unit costs", "KPIs", "Checks"]
     calc = wb["Calculations"]
     # one formula per row, the same across the timeline (R1C1-equivalent: only the column letters move)
     for row in calc.iter_rows(min_row=4, min_col=7):
@@ -76,7 +76,7 @@ def test_structure_and_styles() -> None:
         c
         for row in inputs.iter_rows(min_col=5)
         for c in row
-        if isinstance(c.value, float) and not str(inputs.cell(c.row, 1).value).startswith("constant.")
+        if isinstance(c.value, float) and not str(inputs.cell(c.row, 1).value).startswith(("constant.", "import_only."))
     ]
     assert styled
     assert all(str(c.font.color.rgb).endswith("0000FF") for c in styled)
@@ -119,5 +119,6 @@ def test_libreoffice_parity(tmp_path: Path) -> None:
         bad = compare(expects[out.name], values)
         if bad:
             failures[out.name] = bad[:5]
-        assert values["Checks"]["E3"].value == "OK" or out.name in failures, out.name
+        assert values["Checks"]["E3"].value == "OK", out.name  # integrity
+        assert values["Checks"]["E4"].value == "OK" or out.name in failures, out.name  # parity
     assert not failures, failures
