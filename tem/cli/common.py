@@ -10,14 +10,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
-from tem.assumptions.yamlio import parse_scalar
 from tem.errors import AssumptionError, Problem, TemError
-from tem.exports.manifest import jsonable
 from tem.exports.writer import OutputError
 
 app = typer.Typer(
@@ -27,8 +25,27 @@ err = Console(stderr=True)
 out = Console()
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from tem import __version__
+
+        out.print(__version__)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", is_eager=True, callback=_print_version, help="Print the model version and exit."),
+    ] = False,
+) -> None:
+    """Options before the command (``tem --version``)."""
+
 
 def parse_sets(sets: list[str]) -> dict[str, Any]:
+    from tem.assumptions.yamlio import parse_scalar  # imported on use: the assumptions package loads the schema
+
     overrides: dict[str, Any] = {}
     problems = []
     for item in sets:
@@ -62,6 +79,8 @@ def folder_name(name: str) -> str:
 
 
 def json_text(document: Any) -> str:
+    from tem.exports.manifest import jsonable  # imported on use: it brings pandas
+
     return json.dumps(jsonable(document), indent=2, allow_nan=False) + "\n"
 
 

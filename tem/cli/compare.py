@@ -13,20 +13,18 @@ import math
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
 from tem import catalogue
-from tem.analysis.scenarios.bridge import Bridge, BridgeError, Method, StructureMismatchError, bridge
-from tem.analysis.scenarios.compare import Comparison, ComparisonError, compare
-from tem.analysis.scenarios.export import comparison_document, comparison_folder, kpi_label, render_comparison_files
-from tem.assumptions.loader import load as load_file
-from tem.assumptions.yearly import fy_label
 from tem.cli.common import app, err, guard, json_text, out, parse_sets
-from tem.exports.charts.png import png_available
-from tem.exports.writer import write_files
+
+if TYPE_CHECKING:  # the analysis, its exports and pandas are imported when the command runs
+    from rich.table import Table
+
+    from tem.analysis.scenarios.bridge import Bridge, Method
+    from tem.analysis.scenarios.compare import Comparison
 
 
 class BridgeMethod(StrEnum):
@@ -53,6 +51,8 @@ def _format(key: str, value: float, delta: bool) -> str:
         return "none"
     kind = catalogue.KINDS[catalogue.kpi(key).kind]
     if kind.python == "fy":
+        from tem.assumptions.yearly import fy_label
+
         return f"{value:+.0f} years" if delta else fy_label(int(value))
     fmt = kind.python if kind.python.startswith("{") else "{:,.4g}"
     if delta:
@@ -62,6 +62,8 @@ def _format(key: str, value: float, delta: bool) -> str:
 
 def comparison_table(c: Comparison) -> Table:
     """KPIs of every scenario and each one's difference from the first (the KPIs of ``tem run``'s table)."""
+    from rich.table import Table
+
     table = Table(title=f"Comparison: KPIs (differences against {c.first})", header_style="bold")
     table.add_column("KPI")
     for n in c.names:
@@ -85,6 +87,10 @@ def comparison_table(c: Comparison) -> Table:
 
 def bridge_table(bridges: list[Bridge]) -> Table:
     """One bridge (A to B, one KPI) by each method side by side: start, groups, end."""
+    from rich.table import Table
+
+    from tem.analysis.scenarios.export import kpi_label
+
     first = bridges[0]
     unit = _unit(first.kpi)
     title = f"Bridge of {kpi_label(first.kpi)}{f' [{unit}]' if unit else ''}: {first.a_name} to {first.b_name}"
@@ -131,6 +137,13 @@ def compare_cmd(
     comparison.json, charts/, manifest.json."""
 
     def go() -> None:
+        from tem.analysis.scenarios.bridge import BridgeError, StructureMismatchError, bridge
+        from tem.analysis.scenarios.compare import ComparisonError, compare
+        from tem.analysis.scenarios.export import comparison_document, comparison_folder, render_comparison_files
+        from tem.assumptions.loader import load as load_file
+        from tem.exports.charts.png import png_available
+        from tem.exports.writer import write_files
+
         if len(files) < 2:
             raise ComparisonError(f"compare needs at least two assumption files, got {len(files)}")
         overrides = parse_sets(set_ or [])

@@ -12,19 +12,16 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 import yaml
 
-from tem.analysis.scenarios.compare import compact
-from tem.assumptions.loader import load as load_file
-from tem.assumptions.schema import Assumptions
-from tem.assumptions.walk import iter_leaves
 from tem.cli.common import app, guard, out
 from tem.errors import TemError
-from tem.exports.manifest import jsonable
-from tem.exports.writer import write_files
+
+if TYPE_CHECKING:  # the reader and the helpers below are imported when the command runs
+    from tem.assumptions.schema import Assumptions
 
 NAME_RULE = re.compile(r"[A-Za-z0-9_]{1,60}")
 DEFAULT_DIR = Path("assumptions/scenarios")
@@ -160,6 +157,10 @@ def _extends(base: Path, folder: Path) -> str:
 
 
 def _examples(base: Assumptions) -> str:
+    from tem.analysis.scenarios.compare import compact
+    from tem.assumptions.walk import iter_leaves
+    from tem.exports.manifest import jsonable
+
     values: dict[str, Any] = {leaf.path: jsonable(leaf.value) for leaf in iter_leaves(base)}
     blocks = []
     for title, lines in EXAMPLES:
@@ -206,6 +207,9 @@ def init_cmd(
     """
 
     def go() -> None:
+        from tem.assumptions.loader import load as load_file
+        from tem.exports.writer import write_files
+
         check_name(name)
         target = folder / f"{name}.yaml"
         if target.exists() or target.is_symlink():

@@ -1,7 +1,8 @@
 """``tem montecarlo``: Monte Carlo (and optionally Sobol indices) of one assumption file.
 
 Writes ``<out>/<scenario>/montecarlo/``: ``montecarlo.xlsx``, ``summary.json``/``.csv``, ``inputs.csv``,
-``convergence.csv``, ``contributions.csv``, ``correlations.csv``, ``samples.csv`` (every scenario), ``sobol.csv``
+``convergence.csv``, ``contributions.csv``, ``correlations.csv``, ``samples.parquet`` (every scenario; also
+``samples.csv`` with ``--samples-csv``), ``sobol.csv``
 (with ``--sobol``), ``charts/`` (HTML for every KPI; PNG for the first three KPIs when Chromium is installed) and
 ``manifest.json``. A progress bar goes to stderr (``--quiet`` turns it off); ``--json`` prints the summary on
 stdout. Mistakes in the assumptions, the spec or the options exit with code 2 and write nothing.
@@ -12,21 +13,17 @@ from __future__ import annotations
 import dataclasses
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from tem.analysis.montecarlo.export import kpi_title, render_montecarlo_files
-from tem.analysis.montecarlo.run import MonteCarloResult, montecarlo
-from tem.analysis.montecarlo.sobol import sobol
-from tem.analysis.montecarlo.spec import load_montecarlo_spec
-from tem.assumptions.loader import load as load_file
 from tem.cli.common import app, err, folder_name, guard, json_text, out, parse_sets
 from tem.errors import BatchInputError
-from tem.exports.charts.png import png_available
-from tem.exports.writer import write_files
+
+if TYPE_CHECKING:  # the analysis, its exports and scipy are imported when the command runs
+    from rich.table import Table
+
+    from tem.analysis.montecarlo.run import MonteCarloResult
 
 DEFAULT_SPEC = Path("assumptions/montecarlo.yaml")
 PROGRESS_CHUNK = 10_000
@@ -46,6 +43,10 @@ def probability(p: float) -> str:
 
 
 def summary_table(result: MonteCarloResult) -> Table:
+    from rich.table import Table
+
+    from tem.analysis.montecarlo.export import kpi_title
+
     table = Table(
         title=f"{result.scenario}: Monte Carlo, N = {result.n:,} ({result.sampling.upper()}, seed {result.seed})",
         header_style="bold",
@@ -70,6 +71,8 @@ def summary_table(result: MonteCarloResult) -> Table:
 
 
 def _headline_lines(result: MonteCarloResult) -> list[str]:
+    from tem.analysis.montecarlo.export import kpi_title
+
     h = result.headline
     lines = [
         f"P(NPV < 0) = {probability(h['p_npv_negative'])}; "
@@ -114,6 +117,9 @@ def montecarlo_cmd(
     png: Annotated[
         bool | None, typer.Option("--png/--no-png", help="PNG charts too (default: when Chromium is installed).")
     ] = None,
+    samples_csv: Annotated[
+        bool, typer.Option("--samples-csv", help="Every scenario also as samples.csv (always in samples.parquet).")
+    ] = False,
 ) -> None:
     """Monte Carlo of FILE under a spec: P10/P50/P90, P(NPV < 0), convergence, contributions, optional Sobol.
 
@@ -122,6 +128,16 @@ def montecarlo_cmd(
     """
 
     def go() -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+        from tem.analysis.montecarlo.export import render_montecarlo_files
+        from tem.analysis.montecarlo.run import montecarlo
+        from tem.analysis.montecarlo.sobol import sobol
+        from tem.analysis.montecarlo.spec import load_montecarlo_spec
+        from tem.assumptions.loader import load as load_file
+        from tem.exports.charts.png import png_available, start_in_background
+        from tem.exports.writer import write_files
+
         if n is not None and n < 10:
             raise BatchInputError(f"--n {n}: use at least 10 scenarios")
         if sobol_n is not None and (sobol_n < 8 or sobol_n & (sobol_n - 1)):
@@ -134,6 +150,8 @@ def montecarlo_cmd(
             want_png, why = png_available()
             if not want_png and not quiet:
                 err.print(f"[yellow]note:[/] PNG charts skipped ({why}); HTML charts are written.", highlight=False)
+        if want_png:
+            start_in_background()  # the browser starts while the scenarios are evaluated
         sobol_base = sobol_n or None
         with Progress(
             TextColumn("{task.description}"),
@@ -156,7 +174,11 @@ def montecarlo_cmd(
                 s = sobol(assumptions, spec, sobol_base, seed=seed, chunk_size=PROGRESS_CHUNK, progress=progress)
                 result = dataclasses.replace(result, sobol=s)
             files = render_montecarlo_files(
-                result, png=bool(want_png), png_kpis=list(map(str, result.summary.index[:PNG_KPIS])), excel=excel
+                result,
+                png=bool(want_png),
+                png_kpis=list(map(str, result.summary.index[:PNG_KPIS])),
+                excel=excel,
+                samples_csv=samples_csv,
             )
         folder = out_dir / folder_name(result.scenario) / "montecarlo"
         write_files(folder, files)

@@ -17,24 +17,19 @@ import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
-from tem import __version__, catalogue
-from tem.api import run as run_model
-from tem.assumptions.loader import load as load_file
-from tem.assumptions.schema import Assumptions
+from tem import __version__
 from tem.cli.common import app, err, folder_name, guard, json_text, out, parse_sets
 from tem.errors import AssumptionError, Problem, TemError
-from tem.exports.charts.files import render_charts
-from tem.exports.charts.png import png_available
-from tem.exports.manifest import build_manifest, jsonable, provenance_summary, resolved_yaml, with_outputs
-from tem.exports.report.page import render_report
-from tem.exports.workbook.build import render_workbook
-from tem.exports.writer import write_files
-from tem.model.results import Result
+
+if TYPE_CHECKING:  # the renderers, the engine and pandas are imported when a command needs them
+    from rich.table import Table
+
+    from tem.assumptions.schema import Assumptions
+    from tem.model.results import Result
 
 
 @dataclass(frozen=True)
@@ -48,6 +43,8 @@ class OutputOptions:
 
 def kpi_document(result: Result, manifest: dict[str, Any]) -> dict[str, Any]:
     """The content of ``kpis.json`` (and of ``--json``): scenario, KPIs and a provenance summary."""
+    from tem.exports.manifest import jsonable, provenance_summary
+
     return {"scenario": result.name, "kpis": jsonable(result.kpis), "provenance": provenance_summary(manifest)}
 
 
@@ -59,6 +56,8 @@ def render_outputs(
     ``manifest.json`` comes last and lists every other file with its SHA-256, so a reader can tell which
     files in the folder belong to this run.
     """
+    from tem.exports.manifest import build_manifest, resolved_yaml, with_outputs
+
     manifest = build_manifest(a, result)
     document = kpi_document(result, manifest)
     files: dict[str, bytes | str] = {
@@ -67,16 +66,28 @@ def render_outputs(
         "tidy.csv": result.to_frame().to_csv(index=False, float_format="%.10g"),
         "resolved.yaml": resolved_yaml(a),
     }
-    if options.excel:
-        files[f"{folder_name(result.name)}.xlsx"] = render_workbook(result, a, manifest)
     if options.charts:
+        from tem.exports.charts.figures import all_figures
+        from tem.exports.charts.files import html_files, merge_charts, start_pngs
+        from tem.exports.charts.png import png_available
+        from tem.exports.report.page import render_report
+
         png = options.png
         if png is None:
             png, why = png_available()
             if not png:
                 err.print(f"[yellow]note:[/] PNG charts skipped ({why}); HTML charts are written.", highlight=False)
-        files.update(render_charts(result, png=png))
-        files["report.html"] = render_report(result, manifest)
+        figures = all_figures(result)
+        pngs = start_pngs(figures) if png else None  # drawn by the browser while the files below are rendered
+        html = html_files(figures)
+        report = render_report(result, manifest, figures)
+    if options.excel:
+        from tem.exports.workbook.build import render_workbook
+
+        files[f"{folder_name(result.name)}.xlsx"] = render_workbook(result, a, manifest)
+    if options.charts:
+        files.update(merge_charts(html, pngs.result() if pngs is not None else None))
+        files["report.html"] = report
     files["kpis.json"] = json_text(document)
     files["manifest.json"] = json_text(with_outputs(manifest, files))
     return files, document
@@ -84,6 +95,8 @@ def render_outputs(
 
 def write_run_outputs(result: Result, a: Assumptions, out_dir: Path, options: OutputOptions = OutputOptions()) -> Path:
     """Render every output in memory, then write them atomically into ``out_dir/<scenario>/``."""
+    from tem.exports.writer import write_files
+
     files, _ = render_outputs(result, a, options)
     folder = out_dir / folder_name(result.name)
     write_files(folder, files)
@@ -112,6 +125,10 @@ def _check_distinct_folders(loaded: list[tuple[Path, Assumptions]]) -> None:
 
 def kpi_table(result: Result) -> Table:
     """The KPI table ``tem run`` prints: catalogue labels, values with units ("none" where a KPI has no value)."""
+    from rich.table import Table
+
+    from tem import catalogue
+
     table = Table(title=f"{result.name}: KPIs", show_header=True, header_style="bold")
     table.add_column("KPI")
     table.add_column("value", justify="right")
@@ -147,11 +164,19 @@ def run_cmd(
     options = OutputOptions(excel=excel, charts=charts, png=png)
 
     def go() -> None:
+        from tem.api import run as run_model
+        from tem.assumptions.loader import load as load_file
+        from tem.exports.writer import write_files
+
         overrides = parse_sets(set_ or [])
         paths = files or [Path("assumptions/base.yaml")]
         # every file validated before anything is rendered or written
         loaded = [(p, load_file(p, overrides, override_source="--set")) for p in paths]
         _check_distinct_folders(loaded)
+        if charts and png is not False:
+            from tem.exports.charts.png import start_in_background
+
+            start_in_background()  # the browser starts while the model runs and the other files are rendered
         rendered = []
         for _, a in loaded:
             result = run_model(a)
@@ -173,6 +198,8 @@ def run_cmd(
 @app.command("validate")
 def validate_cmd(files: Annotated[list[Path], typer.Argument(help="Assumption files to check.")]) -> None:
     """Check assumption files; report every problem (exit code 2 if any)."""
+    from tem.assumptions.loader import load as load_file
+
     failed = False
     for p in files:
         try:
@@ -192,6 +219,9 @@ def schema_cmd(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
 ) -> None:
     """Write the JSON Schema of assumption files (for editor autocompletion)."""
+    from tem.assumptions.schema import Assumptions
+    from tem.exports.writer import write_files
+
     text = json.dumps(Assumptions.model_json_schema(), indent=2) + "\n"
 
     def go() -> None:

@@ -6,31 +6,21 @@ import hashlib
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
-import plotly.io as pio
 import typer
-from plotly.offline import get_plotlyjs
-from rich.table import Table
 
-from tem.analysis.sensitivity.export import heatmap_figure, render_sensitivity_workbook, spider_figure, tornado_figure
-from tem.analysis.sensitivity.goalseek import goal_seek
-from tem.analysis.sensitivity.spec import SweepSpec
-from tem.analysis.sensitivity.sweeps import axis, data_table, spider, tornado
-from tem.analysis.specio import load_spec
-from tem.api import run as run_model
-from tem.assumptions.loader import load as load_file
+from tem import catalogue
 from tem.cli.common import app, err, folder_name, guard, out, parse_sets
 from tem.errors import BatchInputError
-from tem.exports.charts.png import figure_png, png_available
-from tem.exports.manifest import build_manifest, jsonable, with_outputs
-from tem.exports.writer import write_files
 
 DEFAULT_SPEC = Path("assumptions/sweeps/tornado.yaml")
 
 
 def _axis(text: str) -> Any:
     """'path:low:high:steps' -> a data-table axis."""
+    from tem.analysis.sensitivity.sweeps import axis
+
     parts = text.split(":")
     if len(parts) != 4:
         raise BatchInputError(
@@ -43,6 +33,11 @@ def _axis(text: str) -> Any:
 
 
 def _charts(figures: dict[str, Any], png: bool) -> dict[str, bytes]:
+    import plotly.io as pio
+    from plotly.offline import get_plotlyjs
+
+    from tem.exports.charts.png import figure_png
+
     files: dict[str, bytes] = {"charts/plotly.min.js": get_plotlyjs().encode()}
     for name, fig in figures.items():
         files[f"charts/{name}.html"] = pio.to_html(fig, include_plotlyjs="directory", full_html=True).encode()
@@ -69,6 +64,23 @@ def sweep_cmd(
     outputs/<scenario>/sweep/ (workbook, charts, CSVs, manifest)."""
 
     def go() -> None:
+        from rich.table import Table
+
+        from tem.analysis.sensitivity.export import (
+            heatmap_figure,
+            render_sensitivity_workbook,
+            spider_figure,
+            tornado_figure,
+        )
+        from tem.analysis.sensitivity.spec import SweepSpec
+        from tem.analysis.sensitivity.sweeps import data_table, spider, tornado
+        from tem.analysis.specio import load_spec
+        from tem.api import run as run_model
+        from tem.assumptions.loader import load as load_file
+        from tem.exports.charts.png import png_available
+        from tem.exports.manifest import build_manifest, jsonable, with_outputs
+        from tem.exports.writer import write_files
+
         a = load_file(file, parse_sets(set_ or []), override_source="--set")
         spec = load_spec(spec_path, SweepSpec)
         kpis = kpi or spec.kpis
@@ -99,17 +111,21 @@ def sweep_cmd(
             sys.stdout.write(json.dumps(jsonable(payload), indent=2) + "\n")
             return
         for k, t in tornadoes.items():
-            table = Table(title=f"{a.name}: tornado of {k} (base {t.base:,.1f})")
-            for col in ("parameter", "low input", "high input", "KPI at low", "KPI at high", "swing"):
+            base = catalogue.format_value(k, t.base, with_unit=True)
+            table = Table(title=f"{a.name}: tornado of {catalogue.label(k)} (base {base})")
+            unit = catalogue.unit(k)
+            for col in ("parameter", "low input", "high input", f"{unit} at low", f"{unit} at high", "swing"):
                 table.add_column(col, justify="left" if col == "parameter" else "right")
             for r in t.table.head(12).itertuples():
                 table.add_row(
                     str(r.label),
                     f"{r.low_input:,.4g}",
                     f"{r.high_input:,.4g}",
-                    f"{r.kpi_low:,.1f}",
-                    f"{r.kpi_high:,.1f}",
-                    f"{r.swing:,.1f}",
+                    catalogue.format_value(k, cast(float, r.kpi_low)),
+                    catalogue.format_value(k, cast(float, r.kpi_high)),
+                    catalogue.format_value(k, cast(float, r.swing))
+                    if catalogue.kpi(k).kind != "fy"
+                    else f"{r.swing:,.0f} years",
                 )
             out.print(table)
         out.print(f"outputs written to {folder}/")
@@ -134,6 +150,10 @@ def goalseek_cmd(
     localizing adds nothing to NPV). Exit code 2 with the KPI range found when no value in the range works."""
 
     def go() -> None:
+        from tem.analysis.sensitivity.goalseek import goal_seek
+        from tem.assumptions.loader import load as load_file
+        from tem.exports.manifest import jsonable
+
         a = load_file(file, parse_sets(set_ or []), override_source="--set")
         r = goal_seek(a, path, kpi, target, low, high)
         doc = {
@@ -150,8 +170,9 @@ def goalseek_cmd(
             sys.stdout.write(json.dumps(jsonable(doc), indent=2) + "\n")
             return
         out.print(
-            f"{kpi} reaches {target:,.6g} at {path} = [bold]{r.value:,.6g}[/] "
-            f"(base {r.base_value:,.6g} gives {r.base_kpi:,.6g}; {r.evaluations} evaluations)"
+            f"{catalogue.label(kpi)} reaches {catalogue.format_value(kpi, target, with_unit=True)} at {path} = "
+            f"[bold]{r.value:,.6g}[/] (base {r.base_value:,.6g} gives "
+            f"{catalogue.format_value(kpi, r.base_kpi, with_unit=True)}; {r.evaluations} evaluations)"
         )
 
     guard(go)

@@ -7,7 +7,6 @@ the model. The figures are in :mod:`tem.analysis.montecarlo.charts` (re-exported
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import platform
 from collections.abc import Mapping, Sequence
@@ -19,7 +18,6 @@ import plotly.graph_objects as go
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 import tem
 from tem.analysis.montecarlo.charts import (
@@ -30,10 +28,13 @@ from tem.analysis.montecarlo.charts import (
     sobol_figure,
 )
 from tem.analysis.montecarlo.run import MonteCarloResult
+from tem.analysis.montecarlo.samples_files import samples_csv as samples_csv_text
+from tem.analysis.montecarlo.samples_files import samples_parquet
 from tem.analysis.montecarlo.stats import kpi_unit
 from tem.exports.charts.files import PLOTLY_JS, PNG_HEIGHT, PNG_SCALE, PNG_WIDTH, figure_html
-from tem.exports.charts.png import figure_png
+from tem.exports.charts.png import pngs_in_background
 from tem.exports.manifest import KEY_PACKAGES, git_state, jsonable, package_versions, with_outputs
+from tem.exports.workbook.stream import BufferedSheet, save_write_only
 from tem.exports.workbook.style import HEADER, SECTION, TITLE, number_format, put_text
 
 __all__ = [
@@ -47,7 +48,8 @@ __all__ = [
     "sobol_figure",
 ]
 
-SAMPLE_ROWS = 10_000
+SAMPLE_ROWS = 10_000  # the Samples sheet's cap (stated on the sheet); samples.parquet has every scenario
+SHEETS = ("Summary", "Inputs", "Correlations", "Convergence", "Contributions", "Sobol", "Samples")
 # ---------------------------------------------------------------------------------------------------------------
 # workbook
 
@@ -59,12 +61,12 @@ def _fmt_for(kpi: str) -> str:
     return number_format(unit) if unit else "#,##0.00"
 
 
-def _header(ws: Worksheet, row: int, names: list[str]) -> None:
+def _header(ws: BufferedSheet, row: int, names: list[str]) -> None:
     for j, name in enumerate(names, start=1):
         put_text(ws, row, j, name).font = HEADER
 
 
-def _widths(ws: Worksheet, widths: Mapping[int, float]) -> None:
+def _widths(ws: BufferedSheet, widths: Mapping[int, float]) -> None:
     for col, w in widths.items():
         ws.column_dimensions[get_column_letter(col)].width = w
 
@@ -77,7 +79,7 @@ def _value(x: Any) -> Any:
     return x
 
 
-def _summary_sheet(ws: Worksheet, r: MonteCarloResult) -> None:
+def _summary_sheet(ws: BufferedSheet, r: MonteCarloResult) -> None:
     ws.title = "Summary"
     put_text(ws, 1, 1, f"Monte Carlo: {r.scenario}").font = TITLE
     prov = r.provenance
@@ -158,7 +160,9 @@ def _summary_sheet(ws: Worksheet, r: MonteCarloResult) -> None:
     _widths(ws, {1: 46, 2: 16, **{j: 13 for j in range(3, 15)}})
 
 
-def _table_sheet(ws: Worksheet, frame: pd.DataFrame, formats: Mapping[str, str] | None = None, start_row: int = 1) -> int:
+def _table_sheet(
+    ws: BufferedSheet, frame: pd.DataFrame, formats: Mapping[str, str] | None = None, start_row: int = 1
+) -> int:
     _header(ws, start_row, [str(c) for c in frame.columns])
     formats = formats or {}
     for i, rec in enumerate(frame.itertuples(index=False), start=start_row + 1):
@@ -173,7 +177,7 @@ def _table_sheet(ws: Worksheet, frame: pd.DataFrame, formats: Mapping[str, str] 
     return start_row + len(frame)
 
 
-def _correlation_sheet(ws: Worksheet, r: MonteCarloResult) -> None:
+def _correlation_sheet(ws: BufferedSheet, r: MonteCarloResult) -> None:
     put_text(ws, 1, 1, "Rank (Spearman) correlations between inputs").font = TITLE
     put_text(ws, 2, 1, r.correlation_note)
     row = 4
@@ -195,7 +199,7 @@ def _correlation_sheet(ws: Worksheet, r: MonteCarloResult) -> None:
     _widths(ws, {1: 40, **{j: 12 for j in range(2, len(r.correlation_used) + 2)}})
 
 
-def _contributions_sheet(ws: Worksheet, r: MonteCarloResult) -> None:
+def _contributions_sheet(ws: BufferedSheet, r: MonteCarloResult) -> None:
     put_text(ws, 1, 1, "Contribution to variance: Spearman rank correlation of each input with each KPI").font = TITLE
     put_text(
         ws,
@@ -232,7 +236,7 @@ def _contributions_sheet(ws: Worksheet, r: MonteCarloResult) -> None:
     _widths(ws, {1: 40, 2: 52, 3: 13, 4: 10})
 
 
-def _sobol_sheet(ws: Worksheet, r: MonteCarloResult) -> None:
+def _sobol_sheet(ws: BufferedSheet, r: MonteCarloResult) -> None:
     put_text(ws, 1, 1, "Sobol indices (variance-based global sensitivity, SALib)").font = TITLE
     if r.sobol is None:
         put_text(ws, 2, 1, "Not run. Use `tem montecarlo ... --sobol 1024` or tem.analysis.montecarlo.sobol.sobol(...).")
@@ -248,43 +252,44 @@ def _sobol_sheet(ws: Worksheet, r: MonteCarloResult) -> None:
     _widths(ws, {1: 34, 2: 52, 3: 40, 4: 10, 5: 10, 6: 10, 7: 10})
 
 
-def _samples_sheet(ws: Worksheet, r: MonteCarloResult) -> None:
+def _samples_sheet(ws: BufferedSheet, r: MonteCarloResult) -> None:
     m = min(SAMPLE_ROWS, r.n)
     inputs = r.samples.iloc[:m]
     kpis = r.kpis.iloc[:m]
     names = ["scenario", *inputs.columns, *kpis.columns]
     _header(ws, 1, [str(n) for n in names])
-    data = np.column_stack([np.arange(m), inputs.to_numpy(dtype=float), kpis.to_numpy(dtype=float)])
-    for rec in data.tolist():
-        ws.append([v if v == v else None for v in rec])  # NaN (no IRR, never) stays empty
+    # the cap, stated beside the header (the rows below are data only)
+    cap = f"This sheet shows at most the first {SAMPLE_ROWS:,} scenarios: here {m:,} of {r.n:,}. "
+    put_text(ws, 1, len(names) + 2, cap + "samples.parquet (and samples.csv with --samples-csv) has every scenario.")
     ws.freeze_panes = "B2"
+    data = np.column_stack([np.arange(m), inputs.to_numpy(dtype=float), kpis.to_numpy(dtype=float)])
+    ws.append_rows([v if v == v else None for v in rec] for rec in data.tolist())  # NaN (no IRR, never) stays empty
     if r.n > m:
-        put_text(ws, m + 3, 1, f"First {m:,} of {r.n:,} scenarios; samples.csv has them all.")
+        ws.append_rows([[], [f"First {m:,} of {r.n:,} scenarios; samples.parquet has them all."]])
 
 
 def render_montecarlo_workbook(result: MonteCarloResult) -> bytes:
     """The Monte Carlo workbook (.xlsx bytes): Summary, Inputs, Correlations, Convergence, Contributions (with
     native bar charts), Sobol, Samples (first 10,000 scenarios). Values, not formulas: the simulation runs in
-    Python."""
-    wb = Workbook()
-    _summary_sheet(wb.active, result)
-    ws = wb.create_sheet("Inputs")
+    Python. Written in openpyxl's write-only mode (:mod:`tem.exports.workbook.stream`)."""
+    wb = Workbook(write_only=True)
+    sheets = {name: BufferedSheet(wb, name) for name in SHEETS}
+    _summary_sheet(sheets["Summary"], result)
+    ws = sheets["Inputs"]
     _table_sheet(
         ws, result.inputs, {"base": "General", "sample_mean": "General", "sample_p5": "General", "sample_p95": "General"}
     )
     _widths(ws, {1: 46, 2: 36, 3: 8, 4: 16, 5: 48, 6: 40, 7: 11, 8: 11, 9: 11, 10: 11, 11: 80})
-    _correlation_sheet(wb.create_sheet("Correlations"), result)
-    ws = wb.create_sheet("Convergence")
+    _correlation_sheet(sheets["Correlations"], result)
+    ws = sheets["Convergence"]
     conv = result.convergence.copy()
     conv["kpi"] = conv["kpi"].map(kpi_title)
     _table_sheet(ws, conv, {"n": "#,##0", "n_valid": "#,##0"})
     _widths(ws, {1: 40, **{j: 14 for j in range(2, 9)}})
-    _contributions_sheet(wb.create_sheet("Contributions"), result)
-    _sobol_sheet(wb.create_sheet("Sobol"), result)
-    _samples_sheet(wb.create_sheet("Samples"), result)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    _contributions_sheet(sheets["Contributions"], result)
+    _sobol_sheet(sheets["Sobol"], result)
+    _samples_sheet(sheets["Samples"], result)
+    return save_write_only(wb, sheets.values())
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -329,24 +334,17 @@ def _safe(name: str) -> str:
 
 
 def render_montecarlo_files(
-    result: MonteCarloResult, *, png: bool = False, png_kpis: Sequence[str] | None = None, excel: bool = True
+    result: MonteCarloResult,
+    *,
+    png: bool = False,
+    png_kpis: Sequence[str] | None = None,
+    excel: bool = True,
+    samples_csv: bool = False,
 ) -> dict[str, bytes | str]:
     """Every output file, rendered in memory (relative name -> content); ``manifest.json`` last, listing the
-    SHA-256 of every other file. Charts are HTML for every KPI; with ``png``, also PNG for ``png_kpis``
-    (default: every KPI; about 0.4 s per PNG)."""
-    files: dict[str, bytes | str] = {
-        "summary.json": _json(result.document()),
-        "summary.csv": result.summary.to_csv(float_format="%.10g"),
-        "inputs.csv": result.inputs.to_csv(index=False, float_format="%.10g"),
-        "convergence.csv": result.convergence.to_csv(index=False, float_format="%.10g"),
-        "contributions.csv": result.rank_contributions.to_csv(index=False, float_format="%.10g"),
-        "correlations.csv": _correlations_long(result).to_csv(index=False, float_format="%.6g"),
-        "samples.csv": pd.concat([result.samples, result.kpis], axis=1).to_csv(float_format="%.10g"),
-    }
-    if result.sobol is not None:
-        files["sobol.csv"] = result.sobol.indices.to_csv(index=False, float_format="%.10g")
-    if excel:
-        files["montecarlo.xlsx"] = render_montecarlo_workbook(result)
+    SHA-256 of every other file. Every scenario goes to ``samples.parquet`` (and to ``samples.csv`` with
+    ``samples_csv``). Charts are HTML for every KPI; with ``png``, also PNG for ``png_kpis`` (default: every KPI),
+    drawn by the browser on a helper thread while the other files are rendered."""
     figures: list[tuple[str, str, go.Figure]] = []
     for kpi in map(str, result.summary.index):
         if result.summary.loc[kpi, "n_valid"] == 0:
@@ -356,14 +354,33 @@ def render_montecarlo_files(
         figures.append((kpi, f"convergence_{_safe(kpi)}", convergence_figure(result, kpi)))
         if result.sobol is not None and kpi in set(result.sobol.indices["kpi"]):
             figures.append((kpi, f"sobol_{_safe(kpi)}", sobol_figure(result, kpi)))
+    wanted = set(result.summary.index if png_kpis is None else png_kpis)
+    drawn = {name: fig for kpi, name, fig in figures if kpi in wanted and not name.startswith("convergence_")}
+    pngs = pngs_in_background(drawn, PNG_WIDTH, PNG_HEIGHT, PNG_SCALE) if png and drawn else None
+    files: dict[str, bytes | str] = {
+        "summary.json": _json(result.document()),
+        "summary.csv": result.summary.to_csv(float_format="%.10g"),
+        "inputs.csv": result.inputs.to_csv(index=False, float_format="%.10g"),
+        "convergence.csv": result.convergence.to_csv(index=False, float_format="%.10g"),
+        "contributions.csv": result.rank_contributions.to_csv(index=False, float_format="%.10g"),
+        "correlations.csv": _correlations_long(result).to_csv(index=False, float_format="%.6g"),
+        "samples.parquet": samples_parquet(result),
+    }
+    if samples_csv:
+        files["samples.csv"] = samples_csv_text(result)
+    if result.sobol is not None:
+        files["sobol.csv"] = result.sobol.indices.to_csv(index=False, float_format="%.10g")
+    if excel:
+        files["montecarlo.xlsx"] = render_montecarlo_workbook(result)
     from plotly.offline import get_plotlyjs
 
     files[f"charts/{PLOTLY_JS}"] = get_plotlyjs().encode("utf-8")
-    wanted = set(result.summary.index if png_kpis is None else png_kpis)
-    for kpi, name, fig in figures:
-        files[f"charts/{name}.html"] = figure_html(fig)
-        if png and kpi in wanted and not name.startswith("convergence_"):
-            files[f"charts/{name}.png"] = figure_png(fig, PNG_WIDTH, PNG_HEIGHT, PNG_SCALE)
+    html = {name: figure_html(fig) for _, name, fig in figures}
+    done = pngs.result() if pngs is not None else {}
+    for _, name, _fig in figures:
+        files[f"charts/{name}.html"] = html[name]
+        if name in done:
+            files[f"charts/{name}.png"] = done[name]
     files["manifest.json"] = _json(with_outputs(build_montecarlo_manifest(result), files))
     return files
 

@@ -16,8 +16,11 @@ METHOD_LABELS = {"sequential": "Sequential", "shapley": "Shapley"}
 
 
 def kpi_label(key: str) -> str:
-    """A reader's name for a KPI key with its unit, from the catalogue (``NPV (INR crore)``, ``IRR (%)``)."""
-    return catalogue.axis_title(key)
+    """A reader's name for a KPI key, from the catalogue; per-kWh KPIs carry their currency (``Levelized pack cost
+    (USD/kWh)``) because the same label exists in INR and USD. Where the unit is shown beside the label (an axis,
+    a unit column), the caller adds it."""
+    entry = catalogue.kpi(key)
+    return f"{entry.label} ({entry.unit})" if entry.kind in ("inr_kwh", "usd_kwh") else entry.label
 
 
 def safe_name(name: str) -> str:

@@ -2,6 +2,9 @@
 
 kaleido drives a headless browser. Starting one costs seconds, so the first PNG starts kaleido's sync server
 (one browser kept for the life of the process, closed by kaleido at exit) and later PNGs take about 0.2 s.
+A command that will draw PNGs calls :func:`start_in_background` first thing, so the browser starts while the
+model runs and the other files are rendered; :func:`pngs_in_background` draws a set of figures on a helper
+thread (the browser does the work in its own process, so the main thread keeps rendering meanwhile).
 Nothing is downloaded: the browser must be installed (Debian/Ubuntu: ``apt-get install chromium``), or named
 by the ``BROWSER_PATH`` environment variable.
 """
@@ -12,11 +15,14 @@ import importlib.util
 import os
 import threading
 import warnings
-
-import plotly.graph_objects as go
-import plotly.io as pio
+from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
 
 from tem.errors import TemError
+
+if TYPE_CHECKING:  # plotly is imported when a figure is drawn, so the browser can start before it loads
+    import plotly.graph_objects as go
 
 INSTALL_HINT = (
     "install a Chromium-based browser (Debian/Ubuntu: `apt-get install chromium`) and the kaleido package "
@@ -85,24 +91,83 @@ def _start_server() -> None:
         _server_state["started"] = why
 
 
+def start_in_background() -> None:
+    """Start the browser on a helper thread now, so it is ready when the first PNG is drawn (no-op when started).
+
+    The thread is not a daemon: a command that ends early (an output cannot be written, an interrupt) waits for
+    the start to finish, so kaleido's exit handler closes the browser and its profile folder is removed
+    cleanly. Call it once the inputs are known to be good. Nothing is reported here: a browser that is missing
+    or fails is reported by the first :func:`figure_png`, exactly as without the early start. The modules both
+    threads use (plotly's, the browser finder's) are imported here first, on the caller's thread, so the two
+    threads never import the same module at once.
+    """
+    if not png_available()[0]:
+        return
+    import plotly.io
+    import plotly.utils
+
+    del plotly
+
+    with _server_lock:
+        if _server_state["started"] or _server_state["broken"] or _background:
+            return
+        thread = threading.Thread(target=_start_quietly, daemon=False, name="tem-browser-start")
+        _background.append(thread)
+    thread.start()
+
+
+_background: list[threading.Thread] = []
+
+
+def _start_quietly() -> None:
+    try:
+        _start_server()
+    except PngUnavailableError:
+        pass  # the first figure_png says why
+    except Exception as exc:  # whatever kaleido raised: kept for the first figure_png, never a thread traceback
+        with _server_lock:
+            _server_state["broken"] = f"the browser did not start ({exc}); {INSTALL_HINT}"
+
+
 def _probe(outcome: list[BaseException | bytes]) -> None:
     try:
-        outcome.append(_to_png(go.Figure(), 10, 10, 1))
+        outcome.append(_to_png({"data": [], "layout": {}}, 10, 10, 1))
     except Exception as exc:  # reported by the caller, whatever kaleido raised
         outcome.append(exc)
 
 
-def _to_png(fig: go.Figure, width: int, height: int, scale: float) -> bytes:
+def _to_png(fig: go.Figure | Mapping[str, Any], width: int, height: int, scale: float) -> bytes:
+    import plotly.io as pio
+
     with warnings.catch_warnings():
         # plotly passes options the long-lived server does not take; harmless, and said on every figure.
         warnings.filterwarnings("ignore", message="The kopts argument is ignored if using a server", category=UserWarning)
-        return bytes(pio.to_image(fig, format="png", width=width, height=height, scale=scale))
+        # a plain dict comes from Figure.to_dict() of a validated figure: no second validation
+        validate = not isinstance(fig, Mapping)
+        return bytes(pio.to_image(fig, format="png", width=width, height=height, scale=scale, validate=validate))
 
 
-def figure_png(fig: go.Figure, width: int, height: int, scale: float = 1) -> bytes:
-    """PNG bytes of a figure at ``width`` x ``height`` CSS pixels times ``scale``."""
+def figure_png(fig: go.Figure | Mapping[str, Any], width: int, height: int, scale: float = 1) -> bytes:
+    """PNG bytes of a figure (or of its ``Figure.to_dict()``) at ``width`` x ``height`` CSS pixels times ``scale``."""
     _start_server()
     try:
         return _to_png(fig, width, height, scale)
     except (RuntimeError, OSError) as exc:
         raise PngUnavailableError(f"PNG rendering failed ({exc}); {INSTALL_HINT}") from exc
+
+
+def pngs_in_background(
+    figures: Mapping[str, go.Figure], width: int, height: int, scale: float = 1
+) -> Future[dict[str, bytes]]:
+    """Draw ``figures`` as PNGs on a helper thread; ``.result()`` gives PNG bytes by name (or raises what
+    :func:`figure_png` raised).
+
+    The figures are copied to plain dicts here, on the caller's thread, so the helper shares no plotly object
+    with code that keeps using them; the PNGs are the same bytes as :func:`figure_png` of each figure.
+    """
+    specs = {name: fig.to_dict() for name, fig in figures.items()}
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tem-png")
+    try:
+        return pool.submit(lambda: {name: figure_png(spec, width, height, scale) for name, spec in specs.items()})
+    finally:
+        pool.shutdown(wait=False)

@@ -12,6 +12,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+import plotly.graph_objects as go
 import plotly.io as pio
 import plotly.offline
 
@@ -206,8 +207,8 @@ def conventions(result: Result) -> str:
     return '<div class="conventions"><ul>' + "".join(f"<li>{i}</li>" for i in items) + "</ul></div>"
 
 
-def _charts(result: Result) -> str:
-    figs = all_figures(result)
+def _charts(result: Result, figures: Mapping[str, go.Figure] | None = None) -> str:
+    figs = all_figures(result) if figures is None else figures
     parts = []
     for name in FIGURE_NAMES:
         div = pio.to_html(
@@ -227,12 +228,15 @@ def _plotly_js() -> str:
     return plotly.offline.get_plotlyjs().replace("</script", "<\\/script")
 
 
-def render_report(result: Result, manifest: Mapping[str, Any] | None = None) -> bytes:
+def render_report(
+    result: Result, manifest: Mapping[str, Any] | None = None, figures: Mapping[str, go.Figure] | None = None
+) -> bytes:
     """The report page as UTF-8 bytes (about 5 MB, almost all of it plotly.js).
 
     ``manifest`` (optional) is the run's provenance (assumption files and hashes, overrides, versions, git
     commit, time); every key present is shown in order, values escaped. Without it the page shows the
-    assumption files, hashes and overrides the result records.
+    assumption files, hashes and overrides the result records. ``figures``: the result's figures
+    (:func:`tem.exports.charts.figures.all_figures`) when the caller already made them.
     """
     name = esc(result.name)
     fallback = {
@@ -250,7 +254,7 @@ def render_report(result: Result, manifest: Mapping[str, Any] | None = None) -> 
 <h2 id="conventions">Conventions</h2>
 {conventions(result)}
 <h2 id="charts">Charts</h2>
-{_charts(result)}
+{_charts(result, figures)}
 <h2 id="statement">Statement</h2>
 {fy_table(result.statement, fys, STATEMENT_EMPHASIS, "statement")}
 <h2 id="unit-costs">Unit costs</h2>

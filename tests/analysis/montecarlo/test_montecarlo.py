@@ -665,7 +665,9 @@ def test_figures(small_result) -> None:
 
 def test_files_and_manifest(small_result) -> None:
     files = render_montecarlo_files(small_result, png=False)
-    assert {"montecarlo.xlsx", "summary.json", "samples.csv", "sobol.csv", "charts/plotly.min.js"} <= set(files)
+    # every scenario goes to samples.parquet; samples.csv only on request (issue 15)
+    assert {"montecarlo.xlsx", "summary.json", "samples.parquet", "sobol.csv", "charts/plotly.min.js"} <= set(files)
+    assert "samples.csv" not in files
     manifest = json.loads(files["manifest.json"])
     assert manifest["seed"] == small_result.seed
     assert manifest["n"] == 300
@@ -674,6 +676,41 @@ def test_files_and_manifest(small_result) -> None:
     assert len(manifest["spec_file"]["sha256"]) == 64
     assert manifest["assumption_files"][0]["path"].endswith("base.yaml")
     assert set(manifest["outputs"]) == set(files) - {"manifest.json"}
+
+
+def test_samples_files_hold_every_scenario_bit_for_bit(small_result) -> None:
+    """samples.parquet keeps every float64 bit; samples.csv is the text pandas writes with %.10g (the witness)."""
+    files = render_montecarlo_files(small_result, png=False, excel=False, samples_csv=True)
+    expected = pd.concat([small_result.samples, small_result.kpis], axis=1)
+    table = pd.read_parquet(io.BytesIO(files["samples.parquet"])).set_index("scenario")
+    assert list(table.columns) == list(expected.columns)
+    np.testing.assert_array_equal(table.to_numpy(), expected.to_numpy(dtype=float))
+    assert files["samples.csv"] == expected.to_csv(float_format="%.10g")
+
+
+def test_samples_csv_text_equals_pandas_with_nan_inf_and_integers() -> None:
+    import types
+
+    from tem.analysis.montecarlo.samples_files import samples_csv
+
+    samples = pd.DataFrame({"a.b": [1.0, np.nan, -0.0, 1e-300], "c": [2030.0, 1 / 3, np.inf, -np.inf]})
+    kpis = pd.DataFrame({"npv": [np.nan, 1e12, -5.5, 123456789.123456789]})
+    fake = types.SimpleNamespace(samples=samples, kpis=kpis, n=4)
+    expected = pd.concat([samples, kpis], axis=1).rename_axis("scenario").to_csv(float_format="%.10g")
+    assert samples_csv(fake) == expected
+    assert samples_csv(fake).splitlines()[2] == "1,,0.3333333333,1e+12"
+
+
+def test_workbook_samples_sheet_states_its_cap(small_result) -> None:
+    from tem.analysis.montecarlo.export import SAMPLE_ROWS
+
+    ws = openpyxl.load_workbook(io.BytesIO(render_montecarlo_workbook(small_result)))["Samples"]
+    header = [c.value for c in ws[1]]
+    assert f"at most the first {SAMPLE_ROWS:,} scenarios: here 300 of 300" in header[-1]
+    assert ws.freeze_panes == "B2"
+    row = [c.value for c in ws[2]][: 1 + small_result.samples.shape[1]]
+    assert row[0] == 0
+    np.testing.assert_allclose(row[1:], small_result.samples.iloc[0].to_numpy(), rtol=1e-15)  # xlsx keeps ~16 digits
 
 
 def test_cli_bad_spec_exits_2_and_writes_nothing(tmp_path: Path) -> None:
@@ -694,8 +731,13 @@ def test_cli_small_run_writes_outputs_and_json(tmp_path: Path) -> None:
     res = CliRunner().invoke(app, [*args, "--quiet"])
     assert res.exit_code == 0, res.output
     folder = tmp_path / "base" / "montecarlo"
-    for name in ("montecarlo.xlsx", "summary.json", "summary.csv", "samples.csv", "manifest.json", "charts/plotly.min.js"):
+    names = ("montecarlo.xlsx", "summary.json", "summary.csv", "samples.parquet", "manifest.json", "charts/plotly.min.js")
+    for name in names:
         assert (folder / name).is_file(), name
+    assert len(pd.read_parquet(folder / "samples.parquet")) == 200
+    assert not (folder / "samples.csv").exists()  # CSV on request (issue 15)
+    res = CliRunner().invoke(app, [*args, "--quiet", "--samples-csv"])
+    assert res.exit_code == 0, res.output
     assert len(pd.read_csv(folder / "samples.csv")) == 200
     res = CliRunner().invoke(app, [*args, "--json", "--quiet"])
     assert res.exit_code == 0

@@ -1,0 +1,68 @@
+"""Commands that answer at once do not load what they do not use (issue 15, target 1).
+
+Module presence, not time: each case runs in a fresh interpreter and lists ``sys.modules`` when it exits.
+``tem --help``, ``tem --version`` and ``tem validate`` need neither pandas, scipy, plotly, openpyxl, kaleido
+nor SALib (numpy and pydantic come with the assumption reader); ``import tem`` needs none of them either.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[2]
+HEAVY = ("pandas", "scipy", "plotly", "openpyxl", "kaleido", "SALib", "pyarrow", "dask", "distributed")
+
+# runs the code given in argv[1], then prints the top-level names of every loaded module as JSON on stderr at exit
+PROBE = """
+import atexit, json, sys
+atexit.register(lambda: sys.stderr.write("\\nMODULES " + json.dumps(sorted({m.split(".")[0] for m in sys.modules})) + "\\n"))
+exec(sys.argv[1])
+"""
+
+CLI = "import sys; sys.argv = ['tem', *{args!r}]; from tem.cli import main; main()"
+
+
+def loaded_modules(code: str) -> set[str]:
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, code], cwd=ROOT, capture_output=True, text=True, check=False, timeout=120
+    )
+    line = [ln for ln in proc.stderr.splitlines() if ln.startswith("MODULES ")]
+    assert line, proc.stderr
+    return set(json.loads(line[-1].removeprefix("MODULES ")))
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import tem",
+        "import tem.cli",
+        CLI.format(args=["--help"]),
+        CLI.format(args=["--version"]),
+        CLI.format(args=["version"]),
+        CLI.format(args=["validate", "assumptions/base.yaml"]),
+        CLI.format(args=["montecarlo", "--help"]),
+        CLI.format(args=["run", "--help"]),
+    ],
+    ids=["import tem", "import tem.cli", "--help", "--version", "version", "validate", "montecarlo --help", "run --help"],
+)
+def test_quick_commands_do_not_import_heavy_modules(code: str) -> None:
+    modules = loaded_modules(code)
+    assert "tem" in modules
+    assert not modules & set(HEAVY), sorted(modules & set(HEAVY))
+
+
+def test_import_tem_without_numpy_or_pydantic_until_used() -> None:
+    """``import tem`` is only the package: the API's names load on first use."""
+    assert not loaded_modules("import tem") & {"numpy", "pydantic", "yaml", "typer"}
+    assert "pandas" in loaded_modules("import tem; tem.run_batch")
+    assert "pandas" not in loaded_modules("import tem; tem.Assumptions; tem.TemError")
+
+
+def test_the_probe_sees_heavy_modules_when_they_are_used() -> None:
+    """The probe can fail: a command that runs the model does load pandas."""
+    assert "pandas" in loaded_modules(CLI.format(args=["run", "--no-excel", "--no-charts", "--out", "/nonexistent/x/y"]))
