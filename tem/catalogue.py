@@ -131,6 +131,12 @@ KPIS: dict[str, Entry] = _entries(
         ("crossover_fy", "Local cells cheaper from (full cost)", "fy", "First FY from which local full cost < imported"),
         ("cumulative_forex_saved_usd_m", "Forex saved (cumulative)", "usd_m", "Import-only forex outflow minus ours"),
         ("forex_outflow_usd_m", "Forex outflow (total)", "usd_m", "Sum of yearly forex outflow"),
+        (
+            "forex_outflow_import_only_usd_m",
+            "Forex outflow (total), import-only",
+            "usd_m",
+            "Sum of the import-only counterfactual's yearly forex outflow",
+        ),
         ("revenue_inr_cr", "Revenue (total)", "inr_cr", "Sum of yearly revenue"),
         ("local_cells_gwh", "Local cells (total)", "gwh", "Sum of good local cells made"),
     ]

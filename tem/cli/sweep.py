@@ -68,6 +68,7 @@ def sweep_cmd(
 
         from tem.analysis.sensitivity.export import (
             heatmap_figure,
+            input_text,
             render_sensitivity_workbook,
             spider_figure,
             tornado_figure,
@@ -93,8 +94,10 @@ def sweep_cmd(
         png = png_available()[0]
         figures: dict[str, Any] = {f"tornado_{k}": tornado_figure(t, a.name) for k, t in tornadoes.items()}
         figures |= {f"spider_{k}": spider_figure(s, k, a.name) for k, s in spiders.items()}
-        figures |= {f"data_table_{k}": heatmap_figure(g, k, a.name) for k, g in grids.items()}
-        files: dict[str, bytes | str] = {"sensitivity.xlsx": render_sensitivity_workbook(a.name, tornadoes, spiders, grids)}
+        bases = {k: t.base for k, t in tornadoes.items()}
+        figures |= {f"data_table_{k}": heatmap_figure(g, k, a.name, bases.get(k)) for k, g in grids.items()}
+        workbook = render_sensitivity_workbook(a.name, tornadoes, spiders, grids, bases)
+        files: dict[str, bytes | str] = {"sensitivity.xlsx": workbook}
         files.update(_charts(figures, png))
         for k, t in tornadoes.items():
             files[f"tornado_{k}.csv"] = t.table.to_csv(index=False)
@@ -119,8 +122,8 @@ def sweep_cmd(
             for r in t.table.head(12).itertuples():
                 table.add_row(
                     str(r.label),
-                    f"{r.low_input:,.4g}",
-                    f"{r.high_input:,.4g}",
+                    input_text(str(r.parameter), float(cast(float, r.low_input))),
+                    input_text(str(r.parameter), float(cast(float, r.high_input))),
                     catalogue.format_value(k, cast(float, r.kpi_low)),
                     catalogue.format_value(k, cast(float, r.kpi_high)),
                     catalogue.format_value(k, cast(float, r.swing))

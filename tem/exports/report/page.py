@@ -17,6 +17,7 @@ import plotly.io as pio
 import plotly.offline
 
 import tem
+from tem import catalogue
 from tem.assumptions.yearly import fy_label
 from tem.exports.charts.figures import FIGURE_NAMES, all_figures
 from tem.exports.charts.theme import fmt_number
@@ -134,52 +135,61 @@ def kpi_cards(result: Result) -> str:
     crossover = k.get("crossover_fy")
     dva = k.get("dva_share_by_fy") or {}
     dva_rows = "".join(f"<tr><th>{esc(fy)}</th><td>{_pct(x)}</td></tr>" for fy, x in dva.items())
+    def title(key: str) -> str:
+        return catalogue.label(key)
+
+    def value(key: str) -> str:
+        return esc(catalogue.format_value(key, k.get(key)))
+
+    def unit(key: str, extra: str = "") -> str:
+        return esc(catalogue.unit(key) + (f", {extra}" if extra else ""))
+
     cards = [
-        _card("NPV", fmt_number(k.get("npv_inr_cr")), "INR crore", esc(at), _tone(k.get("npv_inr_cr"))),
-        _card("IRR", _pct(k.get("irr")), "of free cash flow", irr_note, ""),
+        _card(title("npv_inr_cr"), value("npv_inr_cr"), unit("npv_inr_cr"), esc(at), _tone(k.get("npv_inr_cr"))),
+        _card(title("irr"), value("irr"), "of free cash flow", irr_note, ""),
         _card(
-            "Peak funding",
-            fmt_number(k.get("peak_funding_inr_cr")),
-            "INR crore",
+            title("peak_funding_inr_cr"),
+            value("peak_funding_inr_cr"),
+            unit("peak_funding_inr_cr"),
             f"deepest cumulative cash in {_fy(peak_fy)}; payback "
             + ("never within the horizon" if payback is None else f"after {fmt_number(payback, 1)} years"),
         ),
         _card(
-            "Total capex",
-            fmt_number(k.get("total_capex_inr_cr")),
-            "INR crore, phases",
+            title("total_capex_inr_cr"),
+            value("total_capex_inr_cr"),
+            unit("total_capex_inr_cr"),
             f"plus {fmt_number(k.get('maintenance_capex_inr_cr'))} maintenance capex",
         ),
         _card(
-            "Levelized pack cost",
-            fmt_number(k.get("levelized_pack_cost_inr_per_kwh")),
-            "INR/kWh",
+            title("levelized_pack_cost_inr_per_kwh"),
+            value("levelized_pack_cost_inr_per_kwh"),
+            unit("levelized_pack_cost_inr_per_kwh"),
             f"USD {fmt_number(k.get('levelized_pack_cost_usd_per_kwh'), 1)}/kWh; import-only "
             f"{fmt_number(k.get('levelized_pack_cost_import_only_inr_per_kwh'))} INR/kWh",
         ),
         _card(
-            "Levelized cell cost",
-            fmt_number(k.get("levelized_cell_cost_inr_per_kwh")),
-            "INR/kWh",
+            title("levelized_cell_cost_inr_per_kwh"),
+            value("levelized_cell_cost_inr_per_kwh"),
+            unit("levelized_cell_cost_inr_per_kwh"),
             f"USD {fmt_number(k.get('levelized_cell_cost_usd_per_kwh'), 1)}/kWh",
         ),
         _card(
-            "NPV added by localizing",
-            fmt_number(k.get("incremental_npv_vs_import_inr_cr")),
-            "INR crore",
+            title("incremental_npv_vs_import_inr_cr"),
+            value("incremental_npv_vs_import_inr_cr"),
+            unit("incremental_npv_vs_import_inr_cr"),
             f"against import-only (NPV {fmt_number(k.get('npv_import_only_inr_cr'))})",
             _tone(k.get("incremental_npv_vs_import_inr_cr")),
         ),
         _card(
-            "Local cell cheaper from",
-            _fy(crossover),
+            title("crossover_fy"),
+            value("crossover_fy"),
             "full cost at or below landed import",
             "never within the horizon" if crossover is None else "first such year",
         ),
         _card(
-            "Forex saved",
-            fmt_number(k.get("cumulative_forex_saved_usd_m")),
-            "USD million",
+            title("cumulative_forex_saved_usd_m"),
+            value("cumulative_forex_saved_usd_m"),
+            unit("cumulative_forex_saved_usd_m"),
             "cumulative, against import-only",
         ),
         f'<div class="card"><h3>Domestic value addition</h3><div class="note">share of sales, ACC PLI basis</div>'

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 from openpyxl.worksheet.worksheet import Worksheet
 
+from tem import catalogue
 from tem.exports.workbook.calc import CalcSheet, first
 from tem.exports.workbook.counterfactual import SHEET as CF_SHEET
 from tem.exports.workbook.grid import FIRST_COL, Grid
@@ -374,15 +375,16 @@ def write_kpis(ws: Worksheet, grid: Grid, cf_grid: Grid, result: Result, expect:
             ws.cell(r, 3, f'=IF(B{r}*B{r + 1}<0,A{r},"")')
             expect[(ws.title, r, 3)] = rate if npv_at[i] * npv_at[i + 1] < 0 else ""
     bracket = f"$C${top + 1}:$C${top + n_rates - 1}"
-    for i, (key, label, unit, formula, value) in enumerate(items):
+    for i, (key, _label, _unit, formula, value) in enumerate(items):
         r = 4 + i
+        label, unit = catalogue.label(key), catalogue.unit(key)  # what a reader sees comes from the catalogue
         put_text(ws, r, 1, label).font = KPI_FONT
         cell = ws.cell(
             r,
             2,
             KPI_CELL.sub(lambda m: f"B{rows[m.group(1)]}", formula).replace("{irr_bracket}", bracket),
         )
-        cell.number_format = number_format(unit) if unit != "FY" else "0"
+        cell.number_format = catalogue.excel_format(key)
         put_text(ws, r, 3, unit)
         put_text(ws, r, 4, key)
         expect[(ws.title, r, 2)] = cached(value, NONE)

@@ -150,7 +150,20 @@ def test_no_crossover_line_when_local_cells_never_start(import_only: tem.Result)
     assert import_only.kpis["crossover_fy"] is None
     fig = charts.unit_cost_chart(import_only, level="cell")
     assert not [s for s in fig.layout.shapes if s.xref == "x"]
-    assert all(np.isnan(ys(b)).all() for b in fig.data if b.type == "bar")
+    # no empty bars and no legend entries for components that do not exist; the one line keeps its legend
+    assert [tr.name for tr in fig.data] == ["Imported cell, landed"]
+    assert fig.layout.showlegend is True
+    assert "No cells are made in India" in fig.layout.title.text
+
+
+def test_crossover_in_the_last_year_keeps_the_fy_axis() -> None:
+    """cell_price_war crosses over in FY45: the marker's label sits left of the line and the axis keeps FY26-FY45."""
+    r = tem.run(tem.load(ROOT / "assumptions" / "scenarios" / "cell_price_war.yaml"))
+    assert r.kpis["crossover_fy"] == 2045
+    fig = charts.unit_cost_chart(r, level="cell")
+    assert list(fig.layout.xaxis.range) == [-0.5, len(r.fiscal_years) - 0.5]
+    note = next(a for a in fig.layout.annotations if "FY45" in a.text)
+    assert note.xanchor == "right"
 
 
 def test_unit_cost_chart_rejects_unknown_level(base: tem.Result) -> None:
@@ -167,16 +180,22 @@ def test_volumes_stack_and_dva_with_thresholds(figures: dict[str, go.Figure], ba
     for key, label, _ in charts.VOLUME_ROWS:
         assert t[label].stackgroup == "volume"
         np.testing.assert_array_equal(ys(t[label]), row(s, key, base))
-    dva = t["DVA share (right axis)"]
+    dva = t["DVA of sales (right axis)"]
     assert dva.yaxis == "y2"
     assert dva.stackgroup is None
     np.testing.assert_array_equal(ys(dva), row(s, "dva_share", base))
+    # the ACC PLI thresholds apply to the local cells' own DVA: that line is drawn, only in years with local cells
+    cell = t["DVA of local cells, the ACC PLI test (right axis)"]
+    local = row(s, "local_cells_gwh", base) > 0
+    np.testing.assert_array_equal(ys(cell), np.where(local, row(s, "cell_dva_share", base), np.nan))
+    pli = [sh for sh in fig.layout.shapes if sh.yref == "y2" and sh.y0 in (0.25, 0.60)]
+    assert {sh.line.color for sh in pli} == {cell.line.color}
     assert "GWh" in fig.layout.yaxis.title.text
     assert fig.layout.yaxis2.tickformat == ".0%"
     levels = sorted(sh.y0 for sh in fig.layout.shapes if sh.yref == "y2")
     assert levels == [0.25, 0.30, 0.60]
     texts = " | ".join(a.text for a in fig.layout.annotations)
-    for text in ("25%", "60%", "30%", "yardstick"):
+    for text in ("25%", "60%", "30%", "yardstick", "local cells' DVA", "DVA of sales"):
         assert text in texts
     assert fig.layout.yaxis2.range[1] >= 0.6  # the 60% line is inside the plot
 
