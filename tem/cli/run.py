@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from tem import __version__
-from tem.cli.common import app, err, folder_name, guard, json_text, out, parse_sets
+from tem.cli.common import app, err, folder_name, guard, json_text, out, parse_sets, run_folder, writing
 from tem.errors import AssumptionError, Problem, TemError
 
 if TYPE_CHECKING:  # the renderers, the engine and pandas are imported when a command needs them
@@ -98,7 +98,7 @@ def write_run_outputs(result: Result, a: Assumptions, out_dir: Path, options: Ou
     from tem.exports.writer import write_files
 
     files, _ = render_outputs(result, a, options)
-    folder = out_dir / folder_name(result.name)
+    folder = out_dir / run_folder(result.name, a.overrides)
     write_files(folder, files)
     return folder
 
@@ -107,7 +107,7 @@ def _check_distinct_folders(loaded: list[tuple[Path, Assumptions]]) -> None:
     first: dict[str, Path] = {}
     problems = []
     for path, a in loaded:
-        folder = folder_name(a.name)
+        folder = run_folder(a.name, a.overrides)
         if folder in first:
             problems.append(
                 Problem(
@@ -178,17 +178,19 @@ def run_cmd(
 
             start_in_background()  # the browser starts while the model runs and the other files are rendered
         rendered = []
-        for _, a in loaded:
-            result = run_model(a)
-            rendered.append((result, *render_outputs(result, a, options)))
-        for result, outputs, _document in rendered:
-            folder = out_dir / folder_name(result.name)
-            write_files(folder, outputs)
+        for i, (_, a) in enumerate(loaded):
+            with writing(f"running {a.name} and rendering its outputs ({i + 1} of {len(loaded)})...", as_json):
+                result = run_model(a)
+                rendered.append((result, a, *render_outputs(result, a, options)))
+        for result, a, outputs, _document in rendered:
+            folder = out_dir / run_folder(result.name, a.overrides)
+            with writing(f"writing {len(outputs)} files to {folder}/...", as_json):
+                write_files(folder, outputs)
             if not as_json:
                 out.print(kpi_table(result))
                 out.print(f"outputs written to {folder}/")
         if as_json:
-            documents = [document for _, _, document in rendered]
+            documents = [document for _, _, _, document in rendered]
             payload: Any = documents[0] if len(documents) == 1 else documents
             sys.stdout.write(json_text(payload))
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any, cast
 import typer
 
 from tem import catalogue
-from tem.cli.common import app, err, folder_name, guard, out, parse_sets
+from tem.cli.common import app, err, guard, out, parse_sets, run_folder, writing
 from tem.errors import BatchInputError
 
 DEFAULT_SPEC = Path("assumptions/sweeps/tornado.yaml")
@@ -107,8 +107,9 @@ def sweep_cmd(
         manifest = build_manifest(a, run_model(a))
         manifest["sweep_spec"] = {"path": str(spec_path), "sha256": hashlib.sha256(spec_path.read_bytes()).hexdigest()}
         files["manifest.json"] = json.dumps(jsonable(with_outputs(manifest, files)), indent=2) + "\n"
-        folder = out_dir / folder_name(a.name) / "sweep"
-        write_files(folder, files)
+        folder = out_dir / run_folder(a.name, a.overrides) / "sweep"
+        with writing(f"writing {len(files)} files to {folder}/...", quiet or as_json):
+            write_files(folder, files)
         payload = {k: {"base": t.base, "tornado": t.table.to_dict(orient="records")} for k, t in tornadoes.items()}
         if as_json:
             sys.stdout.write(json.dumps(jsonable(payload), indent=2) + "\n")

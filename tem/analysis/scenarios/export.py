@@ -32,6 +32,7 @@ from tem.analysis.scenarios.compare import Comparison, kpi_unit
 from tem.exports.charts.files import PLOTLY_JS, figure_html
 from tem.exports.charts.png import PngUnavailableError, figure_png, png_available
 from tem.exports.manifest import jsonable, runtime_provenance, with_outputs
+from tem.exports.workbook.printing import board_print
 from tem.exports.workbook.style import HEADER, SECTION, TITLE, number_format, put_text
 from tem.exports.writer import write_files
 
@@ -222,11 +223,9 @@ def render_comparison_workbook(
     _statement_sheet(wb.create_sheet("Statement deltas"), comparison)
     _diff_sheet(wb.create_sheet("Assumption diff"), comparison)
     _bridge_sheet(wb.create_sheet("Bridge"), bridges, skipped or {})
+    caption = "comparison of " + ", ".join(comparison.names)
     for ws in wb.worksheets:
-        ws.page_setup.orientation = "landscape"
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        board_print(ws, caption, title_cols="A:A")
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -17,6 +17,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from tem import catalogue
 from tem.analysis.sensitivity.sweeps import Tornado
+from tem.exports.workbook.printing import board_print
 from tem.exports.workbook.style import HEADER, TITLE, put_text
 
 LOW, HIGH = "#0072B2", "#D55E00"  # Okabe-Ito blue / vermillion
@@ -271,6 +272,8 @@ def render_sensitivity_workbook(
                 end_color="4393C3",
             ),
         )
+    for ws in wb.worksheets:
+        board_print(ws, f"{scenario}: sensitivity", title_cols="A:A")
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -21,6 +21,7 @@ from tem import catalogue
 from tem.assumptions.yearly import fy_label
 from tem.exports.charts.figures import FIGURE_NAMES, all_figures
 from tem.exports.charts.theme import fmt_number
+from tem.exports.labels import overrides_text, run_caption
 from tem.exports.report.tables import esc, fy_table, provenance_html
 from tem.model.results import Result
 
@@ -55,6 +56,7 @@ IRR_STATUS = {
     2: "no IRR between -95% and 1000%",
     3: "several IRRs exist",
 }
+PROGRAM = "Battery localization program"
 CSS = """
 body{font-family:"Liberation Sans",Arial,Helvetica,sans-serif;margin:0;color:#222;background:#f6f7f9}
 main{max-width:1280px;margin:0 auto;padding:24px 28px 60px}
@@ -84,7 +86,14 @@ table.kv th,table.kv td,table.list th,table.list td{border:1px solid #dde1e6;pad
 vertical-align:top}
 table.kv th{background:#f1f3f5;font-weight:normal;color:#333}code{font-size:12px;word-break:break-all}
 footer{margin-top:40px;font-size:12px;color:#777}
-@media print{body{background:#fff}.table-wrap{overflow:visible}figure{break-inside:avoid}}
+.modified{background:#fdecea;border:1px solid #D55E00;border-radius:6px;padding:6px 12px;font-size:14px}
+@page{size:A4 landscape;margin:10mm}
+@media print{body{background:#fff}main{max-width:none;padding:0}.table-wrap{overflow:visible;border:0}
+figure{break-inside:avoid;border:0}h2{break-after:avoid}.cards{grid-template-columns:repeat(4,1fr)}
+.modebar,.modebar-container{display:none!important}
+table.fy{font-size:7.5px;white-space:nowrap}table.fy th,table.fy td{padding:1px 2px}
+table.fy thead th,table.fy th[scope=row]{position:static}table.fy thead{display:table-header-group}
+tr{break-inside:avoid}}
 """
 
 
@@ -249,6 +258,14 @@ def render_report(
     (:func:`tem.exports.charts.figures.all_figures`) when the caller already made them.
     """
     name = esc(result.name)
+    overrides = dict(result.meta.get("overrides", {}) or (manifest or {}).get("overrides", {}) or {})
+    caption = esc(run_caption(result.name, overrides))
+    modified = (
+        f'<p class="modified">Modified run: {esc(overrides_text(overrides))} (set on the command line; the scenario '
+        "file says otherwise).</p>"
+        if overrides
+        else ""
+    )
     fallback = {
         "assumption files": [{"path": p, "sha256": h} for p, h in result.meta.get("sources", ())],
         "overrides": dict(result.meta.get("overrides", {})),
@@ -257,8 +274,9 @@ def render_report(
     stamp = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     fys = result.fiscal_years
     body = f"""<main>
-<h1>tem report: {name}</h1>
-<p class="sub">Battery localization program, {esc(fys[0])} to {esc(fys[-1])}. Scenario <b>{name}</b>.</p>
+<h1>{PROGRAM}: {caption}</h1>
+<p class="sub">{PROGRAM}, {esc(fys[0])} to {esc(fys[-1])}. Scenario <b>{name}</b>.</p>
+{modified}
 <h2 id="kpis">Key results</h2>
 {kpi_cards(result)}
 <h2 id="conventions">Conventions</h2>
@@ -278,7 +296,7 @@ def render_report(
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>tem: {name}</title>
+<title>{PROGRAM}: {caption}</title>
 <style>{CSS}</style>
 <script type="text/javascript">{_plotly_js()}</script>
 </head>

@@ -22,6 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from tem import __version__
 from tem.assumptions.schema import Assumptions
 from tem.assumptions.yearly import fy_label
+from tem.exports.labels import run_caption
 from tem.exports.workbook.cached import save_with_values
 from tem.exports.workbook.calc import CalcSheet, volume_rows
 from tem.exports.workbook.calc_cash import cash_rows, operation_rows
@@ -32,6 +33,7 @@ from tem.exports.workbook.counterfactual import SHEET as CF_SHEET
 from tem.exports.workbook.counterfactual import write_counterfactual_inputs
 from tem.exports.workbook.grid import FIRST_COL, Grid
 from tem.exports.workbook.inputs_sheet import write_inputs
+from tem.exports.workbook.printing import board_print
 from tem.exports.workbook.style import HEADER, KPI_FONT, SECTION, TITLE, put_text
 from tem.exports.workbook.summary import write_kpis, write_statement, write_unit_costs
 from tem.model.engine import Outcome
@@ -85,10 +87,18 @@ def build_workbook(
     checks = write_checks(ws_chk, grid, calc, kpi_rows, identities, scalar_checks, expect)
     _cover(cover, result, assumptions, manifest, kpi_rows, checks, expect)
     _charts(ws_st, ws_uc, grid, st_rows, uc_rows)
+    caption = run_caption(result.name, assumptions.overrides)
     for ws in (ws_in, ws_calc, ws_cf, ws_st, ws_uc, ws_chk):
         _layout(ws, grid)
-    for ws in (ws_kpi, cover):
-        _print_setup(ws)
+    for ws in (ws_st, ws_uc):  # board views: labels in B, nothing in A (section titles overflow), D-F unused
+        for col, width in (("A", 3), ("D", 1), ("E", 1), ("F", 1)):
+            ws.column_dimensions[col].width = width
+    board_print(ws_in, caption, title_rows="1:1", title_cols="A:C")
+    for ws in (ws_calc, ws_cf, ws_st, ws_uc):
+        board_print(ws, caption, title_rows="3:3", title_cols="A:C")
+    board_print(ws_chk, caption, title_cols="A:C")
+    board_print(ws_kpi, caption, print_area=f"A1:D{max(kpi_rows.values())}")
+    board_print(cover, caption)
     wb.calculation = CalcProperties(fullCalcOnLoad=True)
     return wb, expect
 
@@ -264,16 +274,6 @@ def _layout(ws: Worksheet, grid: Grid) -> None:
         ws.column_dimensions[col].width = w
     for t in range(grid.n_years):
         ws.column_dimensions[grid.col(t)].width = 11
-    _print_setup(ws)
-    ws.print_title_cols = "A:C"
-
-
-def _print_setup(ws: Worksheet) -> None:
-    """Landscape, fit to one page wide (board packs)."""
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def is_missing(x: float) -> bool:

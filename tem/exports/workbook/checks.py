@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from openpyxl.worksheet.worksheet import Worksheet
 
+from tem import catalogue
 from tem.exports.workbook.calc import CalcSheet
 from tem.exports.workbook.grid import FIRST_COL, Grid
 from tem.exports.workbook.style import CHECK_FILL, HEADER, KPI_FONT, SECTION, TITLE, put_text
@@ -149,13 +150,15 @@ def _write_parity(ws: Worksheet, grid: Grid, calc: CalcSheet, kpi_rows: dict[str
         put_text(ws, r, 2, f"{label}: Python (as exported)")
         put_text(ws, r + 1, 2, f"{label}: formula")
         put_text(ws, r + 2, 2, f"{label}: relative difference")
+        fmt = calc.ws.cell(src, FIRST_COL).number_format
         for t in range(grid.n_years):
             col = grid.col(t)
             py = calc.expect.get((src, FIRST_COL + t), "")
             if isinstance(py, float):
-                ws.cell(r, FIRST_COL + t, py)
-            ws.cell(r + 1, FIRST_COL + t, f"=Calculations!{col}{src}")
-            ws.cell(r + 2, FIRST_COL + t, _diff(f"{col}{r}", f"{col}{r + 1}")).fill = CHECK_FILL
+                ws.cell(r, FIRST_COL + t, py).number_format = fmt
+            ws.cell(r + 1, FIRST_COL + t, f"=Calculations!{col}{src}").number_format = fmt
+            diff = ws.cell(r + 2, FIRST_COL + t, _diff(f"{col}{r}", f"{col}{r + 1}"))
+            diff.fill, diff.number_format = CHECK_FILL, "0.0E+00"
             expect[(ws.title, r + 1, FIRST_COL + t)] = py
             expect[(ws.title, r + 2, FIRST_COL + t)] = _diff_value(py, py)
         diff_cells.append(f"${grid.col(0)}${r + 2}:${grid.last_col}${r + 2}")
@@ -167,10 +170,12 @@ def _write_parity(ws: Worksheet, grid: Grid, calc: CalcSheet, kpi_rows: dict[str
     for key, kr in kpi_rows.items():
         py = expect.get(("KPIs", kr, 2), "")
         put_text(ws, r, 1, key)
+        fmt = catalogue.excel_format(key)
         if isinstance(py, float):
-            ws.cell(r, 5, py)
-        ws.cell(r, FIRST_COL, f"=KPIs!B{kr}")
-        ws.cell(r, FIRST_COL + 1, _diff(f"E{r}", f"{grid.col(0)}{r}")).fill = CHECK_FILL
+            ws.cell(r, 5, py).number_format = fmt
+        ws.cell(r, FIRST_COL, f"=KPIs!B{kr}").number_format = fmt
+        diff = ws.cell(r, FIRST_COL + 1, _diff(f"E{r}", f"{grid.col(0)}{r}"))
+        diff.fill, diff.number_format = CHECK_FILL, "0.0E+00"
         expect[(ws.title, r, FIRST_COL)] = py
         expect[(ws.title, r, FIRST_COL + 1)] = _diff_value(py, py)
         diff_cells.append(f"${grid.col(1)}${r}")
