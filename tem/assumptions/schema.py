@@ -178,6 +178,11 @@ class CapexPhase(StrictModel):
     maintenance_capex_rate: float = share("Maintenance capex per year after commissioning, fraction of capex.", 0.0)
     fixed_opex_inr_cr: float = nonneg("Fixed cost per year from commissioning, first-FY prices. [INR crore/yr]", 0.0)
     import_share: float = share("Share of the capex paid abroad (imported tooling), for the forex view.", 0.0)
+    tax_half_rate_first_year: bool = Field(
+        False,
+        description="Put to use for under 180 days in its commissioning year: tax depreciation at half the rate on "
+        "the phase's capex in that year (Income-tax Act s.32(1), second proviso).",
+    )
 
     @field_validator("spend_profile")
     @classmethod
@@ -218,7 +223,14 @@ class WorkingCapital(StrictModel):
 
 class Tax(StrictModel):
     corporate_rate: float = share("Effective corporate tax rate.")
-    loss_carry_forward_years: int = Field(..., ge=0, le=50, description="Years a loss can be set off. [years]")
+    loss_carry_forward_years: int = Field(
+        ..., ge=0, le=50, description="Years a business loss can be set off; unabsorbed depreciation has no limit. [years]"
+    )
+    structure: Literal["standalone", "within_parent"] = Field(
+        "standalone",
+        description="standalone: losses carried forward; within_parent: a division whose losses the parent's "
+        "profits absorb in the year (negative tax).",
+    )
 
 
 class Recycling(StrictModel):

@@ -4,7 +4,8 @@
 * The phase enters service (book and tax) in its commissioning year; maintenance capex
   (``rate x capex``, escalated by inflation) is spent and enters service every year after commissioning.
 * Book depreciation: straight line over ``book_life_years`` from the year in service, down to
-  ``residual_share`` of cost. Tax depreciation: written-down value, ``rate x (opening block + additions)``.
+  ``residual_share`` of cost. Tax depreciation: written-down value, ``rate x (opening block + additions)``; half
+  the rate on a phase's capex in its commissioning year when ``tax_half_rate_first_year`` (under 180 days' use).
 * Fixed opex: ``fixed_opex_inr_cr`` (first-FY prices) x ``(1 + inflation) ** t`` from commissioning.
 """
 
@@ -51,17 +52,20 @@ def straight_line(additions: np.ndarray, life_years: np.ndarray, residual_share:
     return (cum - cum_lagged) * (1.0 - residual_share) / life_rows
 
 
-def written_down_value(additions: np.ndarray, rate: np.ndarray) -> np.ndarray:
-    """Tax depreciation on a block: ``rate x (opening block + additions)`` each year."""
+def written_down_value(additions: np.ndarray, rate: np.ndarray, half_rate: np.ndarray | None = None) -> np.ndarray:
+    """Tax depreciation on a block: ``rate x (opening block + additions) - rate / 2 x half_rate`` each year, where
+    ``half_rate`` ``(S|1, T)`` is the part of the year's additions put to use for under 180 days (depreciated at
+    half the rate in that year; Income-tax Act s.32(1), second proviso)."""
     r_flat = np.asarray(rate, dtype=float).reshape(-1)
-    n_s = max(additions.shape[0], r_flat.size)
+    n_s = max(additions.shape[0], r_flat.size, 1 if half_rate is None else half_rate.shape[0])
     additions = np.broadcast_to(additions, (n_s, additions.shape[1]))
+    half = None if half_rate is None else np.broadcast_to(half_rate, additions.shape)
     dep = np.empty(additions.shape)
     block = np.zeros(n_s)
     r = np.broadcast_to(r_flat, block.shape)
     for t in range(additions.shape[1]):
         block = block + additions[:, t]
-        dep[:, t] = r * block
+        dep[:, t] = r * block if half is None else r * block - 0.5 * r * half[:, t]
         block = block - dep[:, t]
     return dep
 
@@ -104,7 +108,7 @@ def compute_capex(inp: Inputs, n_scenarios: int) -> CapexSchedule:
     fixed_by_kind: dict[str, np.ndarray] = {}
     maint_total = additions_total = import_spend = cell_capex = cell_fixed = zero
     # depreciation is linear in the additions: phases that share their rates are depreciated together
-    tax_groups: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}  # key -> (additions, rate)
+    tax_groups: dict[tuple, tuple[np.ndarray, np.ndarray, np.ndarray | None]] = {}  # key -> (additions, rate, half)
     book_groups: dict[tuple, tuple[np.ndarray, np.ndarray, np.ndarray, bool]] = {}  # (additions, life, residual, cell)
     for ph in inp.structure.phases:
         p = f"capex.phases.{ph.name}."
@@ -127,8 +131,15 @@ def compute_capex(inp: Inputs, n_scenarios: int) -> CapexSchedule:
         is_cell = ph.kind in CELL_KINDS
         rate = inp[p + "tax_depreciation_rate"]
         life, residual = inp[p + "book_life_years"], inp[p + "residual_share"]
+        half_flag = inp.get(p + "tax_half_rate_first_year", 0.0)
+        half = None if is_exact_zero(half_flag) else np.where(age == 0, capex, 0.0) * half_flag
         key = _key(rate)
-        tax_groups[key] = (tax_groups[key][0] + in_service if key in tax_groups else in_service, rate)
+        if key in tax_groups:
+            old_add, _, old_half = tax_groups[key]
+            half = old_half if half is None else (half if old_half is None else old_half + half)
+            tax_groups[key] = (old_add + in_service, rate, half)
+        else:
+            tax_groups[key] = (in_service, rate, half)
         key = (_key(life), _key(residual), is_cell)
         book_groups[key] = (book_groups[key][0] + in_service if key in book_groups else in_service, life, residual, is_cell)
         additions_total = additions_total + in_service
@@ -137,8 +148,8 @@ def compute_capex(inp: Inputs, n_scenarios: int) -> CapexSchedule:
             cell_capex = cell_capex + spend + maint
             cell_fixed = cell_fixed + fixed
     tax = book = cell_book = zero
-    for additions, rate in tax_groups.values():
-        tax = tax + written_down_value(additions, rate)
+    for additions, rate, half in tax_groups.values():
+        tax = tax + written_down_value(additions, rate, half)
     for additions, life, residual, is_cell in book_groups.values():
         group_book = straight_line(additions, life, residual)
         book = book + group_book

@@ -3,9 +3,12 @@
 * ``WC = receivable_days/365 x revenue + inventory_days/365 x cost of goods - payable_days/365 x purchases``;
   its increase is a cash outflow; the closing WC is released in the last year unless a terminal value is used.
 * Terminal value at the end of the last year: perpetuity ``FCF_last x (1 + g) / (r - g)`` (FCF before the WC
-  release) or ``EBITDA_last x multiple``; discounted with the end-of-year factor even under mid-year discounting.
+  release) or ``EBITDA_last x multiple``.
 * ``FCF = EBITDA - tax - capex - maintenance capex - increase in WC + WC release + terminal value``.
-* ``PV_t = (FCF_t - TV_t) x DF_t + TV_t x DF_end_t``; NPV is their sum.
+* The terminal value has its own discount factor ``DF_TV_t = (1 + r) ** -(t + 1)``, except a perpetuity under
+  mid-year discounting: ``(1 + r) ** -(t + 0.5)``, the factor of the last year's flows, since the perpetuity's
+  flows also fall mid-year (a sale at an EBITDA multiple happens at the end of the year).
+  ``PV_t = (FCF_t - TV_t) x DF_t + TV_t x DF_TV_t``; NPV is their sum.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ class CashFlow:
     free_cash_flow: np.ndarray
     free_cash_flow_before_terminal: np.ndarray
     discount_factor: np.ndarray
+    terminal_value_discount_factor: np.ndarray
     present_value: np.ndarray
     present_value_before_terminal: np.ndarray
 
@@ -62,9 +66,9 @@ def compute_cash_flow(inp: Inputs, ops: Operations, cap: CapexSchedule, tax: np.
     fcf = fcf_before_tv + tv
     mid_year = inp["timeline.mid_year_discounting"].reshape(-1) > 0.5
     df = discount_factors(rate.reshape(-1), n_t, mid_year)
-    df_end = discount_factors(rate.reshape(-1), n_t, False) if mid_year.any() else df
+    df_tv = discount_factors(rate.reshape(-1), n_t, mid_year & (method == "perpetuity")) if mid_year.any() else df
     pv_before = fcf_before_tv * df
-    pv = pv_before + tv * df_end
+    pv = pv_before + tv * df_tv
     return CashFlow(
         np.broadcast_to(wc, shape),
         np.broadcast_to(d_wc, shape),
@@ -73,6 +77,7 @@ def compute_cash_flow(inp: Inputs, ops: Operations, cap: CapexSchedule, tax: np.
         fcf,
         fcf_before_tv,
         np.broadcast_to(df, shape),
+        np.broadcast_to(df_tv, shape),
         pv,
         pv_before,
     )

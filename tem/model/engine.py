@@ -54,8 +54,13 @@ def evaluate(inp: Inputs, *, full: bool = True, unit_costs: UnitCosts | None = N
     cap = compute_capex(inp, n_s)
     ops = compute_operations(inp, vol, uc, cap)
     ops = _broadcast_ops(ops, n_s)
-    taxable = ops.ebitda - cap.tax_depreciation
-    tax = compute_tax(taxable, inp["tax.corporate_rate"], inp["tax.loss_carry_forward_years"])
+    tax = compute_tax(
+        ops.ebitda,
+        cap.tax_depreciation,
+        inp["tax.corporate_rate"],
+        inp["tax.loss_carry_forward_years"],
+        inp.structure.tax_within_parent,
+    )
     cash = compute_cash_flow(inp, ops, cap, tax.tax)
     kpis, pack_parts, cell_parts = compute_kpis(inp, vol, uc, cap, ops, cash, full=full, detail=detail)
     return Outcome(inp, vol, uc, cap, ops, tax, cash, kpis, pack_parts, cell_parts)
@@ -166,7 +171,7 @@ def run_batch_inputs(
 def _local_full_minus_imported(o: Outcome) -> np.ndarray:
     from tem.model.kpis import local_cell_full_cost
 
-    return local_cell_full_cost(o.volumes, o.unit_costs, o.capex) - o.unit_costs.imported_cell
+    return local_cell_full_cost(o.volumes, o.unit_costs, o.capex, o.operations) - o.unit_costs.imported_cell
 
 
 YEAR_LINES: dict[str, Callable[[Outcome], np.ndarray]] = {

@@ -49,6 +49,7 @@ class Structure:
     phases: tuple[Phase, ...]
     overflow_policy: str
     terminal_value_method: str
+    tax_within_parent: bool
     mirr_finance_set: bool
     mirr_reinvestment_set: bool
     counterfactual_drop_kinds: tuple[str, ...]
@@ -141,6 +142,7 @@ def build_inputs(a: Assumptions) -> Inputs:
         phases=tuple(Phase(p.name, p.kind) for p in a.capex.phases),
         overflow_policy=a.transition.overflow_policy,
         terminal_value_method=a.valuation.terminal_value_method,
+        tax_within_parent=a.tax.structure == "within_parent",
         mirr_finance_set=a.valuation.mirr_finance_rate is not None,
         mirr_reinvestment_set=a.valuation.mirr_reinvestment_rate is not None,
         counterfactual_drop_kinds=tuple(a.counterfactual.drop_phase_kinds),

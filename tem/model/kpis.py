@@ -84,18 +84,34 @@ def levelized_usd(total: np.ndarray, volume_gwh: np.ndarray, df: np.ndarray, fx:
         return np.where(pv_volume > 0, np.sum(total / fx * df, axis=1) / pv_volume * PER_KWH, np.nan)
 
 
-def local_cell_full_cost(vol: Volumes, uc: UnitCosts, cap: CapexSchedule) -> np.ndarray:
-    """Local cell cost per kWh including the cell plants' fixed opex and book depreciation [INR/kWh];
-    NaN in years without local cells."""
+def local_cell_overheads(vol: Volumes, cap: CapexSchedule, ops: Operations) -> dict[str, np.ndarray]:
+    """Per kWh of good local cells [INR/kWh], NaN in years without local cells: ``fixed_and_depreciation`` (fixed
+    opex and book depreciation of the cell plants and the recycling line) and ``recycling_credit`` (the
+    recycling line's credit, negative). The two with the variable cost make the full cost (README, "Model
+    definitions": the recycling line counts with its costs and its credit, as in the levelized cell cost)."""
+    has = vol.local_cells_gwh > 0
     with np.errstate(divide="ignore", invalid="ignore"):
-        fixed = (cap.cell_fixed_opex + cap.cell_book_depreciation) / vol.local_cells_gwh * PER_KWH
-        return np.where(vol.local_cells_gwh > 0, uc.local_cell + fixed, np.nan)
+        per = np.where(has, PER_KWH / vol.local_cells_gwh, np.nan)
+        return {
+            "fixed_and_depreciation": (cap.cell_fixed_opex + cap.cell_book_depreciation) * per,
+            "recycling_credit": ops.cogs_parts["recycling_credit"] * per,
+        }
 
 
-def crossover_fy(inp: Inputs, vol: Volumes, uc: UnitCosts, cap: CapexSchedule) -> np.ndarray:
-    """First FY in which local cells are made at a full cost (variable cost + cell-plant fixed opex and book
-    depreciation per kWh) at or below the landed imported cell; NaN if never."""
-    cheaper = (vol.local_cells_gwh > 0) & (local_cell_full_cost(vol, uc, cap) <= uc.imported_cell)
+def local_cell_full_cost(vol: Volumes, uc: UnitCosts, cap: CapexSchedule, ops: Operations) -> np.ndarray:
+    """Full cost of a good local cell [INR/kWh]: variable cost + (fixed opex and book depreciation of the cell
+    plants and the recycling line + the recycling credit, which is negative) / local cells; NaN in years
+    without local cells. The crossover, the unit-cost view and the workbook use this one definition."""
+    over = local_cell_overheads(vol, cap, ops)
+    return np.where(
+        vol.local_cells_gwh > 0, uc.local_cell + over["fixed_and_depreciation"] + over["recycling_credit"], np.nan
+    )
+
+
+def crossover_fy(inp: Inputs, vol: Volumes, uc: UnitCosts, cap: CapexSchedule, ops: Operations) -> np.ndarray:
+    """First FY in which local cells are made at a full cost (:func:`local_cell_full_cost`) at or below the
+    landed imported cell; NaN if never."""
+    cheaper = (vol.local_cells_gwh > 0) & (local_cell_full_cost(vol, uc, cap, ops) <= uc.imported_cell)
     fys = inp.fiscal_years.astype(float)
     return np.where(cheaper.any(axis=1), fys[np.argmax(cheaper, axis=1)], np.nan)
 
@@ -156,7 +172,7 @@ def compute_kpis(
         "levelized_pack_cost_usd_per_kwh": levelized_usd(pack_total, vol.delivered_gwh, df, uc.inr_per_usd),
         "levelized_cell_cost_inr_per_kwh": levelized_total(cell_total, cell_vol, df),
         "levelized_cell_cost_usd_per_kwh": levelized_usd(cell_total, cell_vol, df, uc.inr_per_usd),
-        "crossover_fy": crossover_fy(inp, vol, uc, cap),
+        "crossover_fy": crossover_fy(inp, vol, uc, cap, ops),
         "revenue_inr_cr": ops.revenue.sum(axis=1),
         "local_cells_gwh": np.broadcast_to(vol.local_cells_gwh, (n_s, fys.size)).sum(axis=1),
     }

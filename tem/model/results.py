@@ -19,7 +19,7 @@ import pandas as pd
 from tem import catalogue
 from tem.assumptions.yearly import fy_label
 from tem.model.engine import Outcome
-from tem.model.kpis import PER_KWH, local_cell_full_cost
+from tem.model.kpis import PER_KWH, local_cell_full_cost, local_cell_overheads
 
 Row = tuple[str, str, str, Callable[[Outcome], np.ndarray]]
 
@@ -72,6 +72,9 @@ def statement_rows(o: Outcome) -> list[Row]:
         _row("tax_depreciation", "INR crore", lambda o: -cap.tax_depreciation),
         _row("taxable_income_before_losses", "INR crore", lambda o: tx.taxable_before_losses),
         _row("losses_set_off", "INR crore", lambda o: tx.losses_used),
+        _row("losses_expired", "INR crore", lambda o: tx.losses_expired),
+        _row("business_loss_pool_end", "INR crore", lambda o: tx.business_loss_pool_end),
+        _row("unabsorbed_depreciation_pool_end", "INR crore", lambda o: tx.unabsorbed_depreciation_pool_end),
         _row("loss_pool_end", "INR crore", lambda o: tx.loss_pool_end),
         _row("tax", "INR crore", lambda o: -tx.tax),
     ]
@@ -87,9 +90,22 @@ def statement_rows(o: Outcome) -> list[Row]:
         _row("working_capital_release", "INR crore", lambda o: cf.working_capital_release),
         _row("terminal_value", "INR crore", lambda o: cf.terminal_value),
         _row("free_cash_flow", "INR crore", lambda o: cf.free_cash_flow),
+        _row("free_cash_flow_before_terminal_value", "INR crore", lambda o: cf.free_cash_flow_before_terminal),
+        _row(
+            "cumulative_free_cash_flow_before_terminal_value",
+            "INR crore",
+            lambda o: np.cumsum(cf.free_cash_flow_before_terminal, axis=1),
+        ),
         _row("cumulative_free_cash_flow", "INR crore", lambda o: np.cumsum(cf.free_cash_flow, axis=1)),
         _row("discount_factor", "factor", lambda o: cf.discount_factor),
+        _row("terminal_value_discount_factor", "factor", lambda o: cf.terminal_value_discount_factor),
+        _row("present_value_before_terminal_value", "INR crore", lambda o: cf.present_value_before_terminal),
         _row("present_value", "INR crore", lambda o: cf.present_value),
+        _row(
+            "cumulative_present_value_before_terminal_value",
+            "INR crore",
+            lambda o: np.cumsum(cf.present_value_before_terminal, axis=1),
+        ),
         _row("cumulative_present_value", "INR crore", lambda o: np.cumsum(cf.present_value, axis=1)),
         _row("imported_content", "INR crore", lambda o: ops.imported_content),
         _row("dva_share", "fraction", lambda o: ops.dva_share),
@@ -122,8 +138,11 @@ def unit_cost_rows(o: Outcome) -> list[tuple[str, str, np.ndarray]]:
     for k, a in uc.local_cell_parts.items():
         rows.append((f"local_cell_{k}", f"Local cell: {k.replace('_', ' ')}", np.where(has_local, a, np.nan)))
     rows.append(("local_cell_variable", "Local cell, variable cost", np.where(has_local, uc.local_cell, np.nan)))
-    full = local_cell_full_cost(v, uc, o.capex)
-    rows.append(("local_cell_fixed_and_depreciation", "Local cell: fixed opex and depreciation", full - uc.local_cell))
+    full = local_cell_full_cost(v, uc, o.capex, ops)
+    over = local_cell_overheads(v, o.capex, ops)
+    over_label = "Local cell: fixed opex and depreciation"
+    rows.append(("local_cell_fixed_and_depreciation", over_label, over["fixed_and_depreciation"]))
+    rows.append(("local_cell_recycling_credit", "Local cell: recycling credit", over["recycling_credit"]))
     rows.append(("local_cell_full", "Local cell, full cost", full))
     with np.errstate(divide="ignore", invalid="ignore"):
         made = v.pack_output_gwh > 0

@@ -1,9 +1,20 @@
-"""Corporate tax with losses carried forward first-in first-out, expiring after N years [INR crore/yr].
+"""Corporate tax [INR crore/yr], ``(S, T)``: standalone (losses carried forward) or within the parent (losses
+relieved in the year).
 
-``taxable = EBITDA (incentives included) - tax depreciation``. A loss of year v can be set off against profits
-of years v+1 .. v+N (N = ``loss_carry_forward_years``), oldest first. ``tax = rate x max(0, taxable - set off)``;
-tax is never negative. (Unabsorbed depreciation, which Indian law carries forward without limit, is treated
-like any other loss here: a conservative simplification.)
+``taxable = profit before depreciation - tax depreciation``; the profit before depreciation is EBITDA
+(incentives included) plus any subsidy taxed on receipt. Indian law (Income-tax Act 1961, s.72 and s.32(2))
+keeps two pools of a loss year's loss, tracked apart:
+
+* **business loss** = ``max(0, -profit before depreciation)``: set off against the profits of years v+1 .. v+N
+  (N = ``loss_carry_forward_years``), oldest first; what is left of it expires at the end of year v+N;
+* **unabsorbed depreciation** = the part of the year's tax depreciation the profit did not absorb,
+  ``depreciation - min(max(profit before depreciation, 0), depreciation)``: carried forward without time limit.
+
+In a profit year the brought-forward business losses are set off first (they can expire), then unabsorbed
+depreciation (s.72(2)). ``tax = rate x max(0, taxable - set off)``: never negative.
+
+``within_parent``: the business is a division of a profitable parent, whose other income absorbs a loss in the
+year it arises: ``tax = rate x taxable``, negative in a loss year (a saving to the parent); nothing is carried.
 """
 
 from __future__ import annotations
@@ -18,91 +29,128 @@ from tem.arrays import cumsum_years
 @dataclass(frozen=True)
 class TaxResult:
     taxable_before_losses: np.ndarray
-    losses_used: np.ndarray
-    losses_expired: np.ndarray
-    loss_pool_end: np.ndarray  # losses still available at the end of each year
+    business_loss: np.ndarray  # arising in the year
+    unabsorbed_depreciation: np.ndarray  # arising in the year
+    business_losses_used: np.ndarray
+    unabsorbed_depreciation_used: np.ndarray
+    losses_used: np.ndarray  # both pools
+    losses_expired: np.ndarray  # business losses whose last usable year has ended
+    business_loss_pool_end: np.ndarray  # business losses still usable in a later year, at year end
+    unabsorbed_depreciation_pool_end: np.ndarray
+    loss_pool_end: np.ndarray  # both pools
     tax: np.ndarray
 
 
-def compute_tax(taxable: np.ndarray, rate: np.ndarray, carry_years: np.ndarray) -> TaxResult:
-    """Tax on ``taxable`` ``(S, T)`` with losses set off first-in first-out; ``rate`` and ``carry_years``
-    are per scenario (``(S,)``, ``(S, 1)`` or scalars).
+def compute_tax(
+    profit_before_depreciation: np.ndarray,
+    depreciation: np.ndarray,
+    rate: np.ndarray,
+    carry_years: np.ndarray,
+    within_parent: bool = False,
+) -> TaxResult:
+    """Tax on ``profit_before_depreciation - depreciation`` (both ``(S|1, T)`` [INR crore]); ``rate`` and
+    ``carry_years`` per scenario (``(S,)``, ``(S, 1)`` or scalars). See the module docstring for the rules.
 
     Scenarios that never make a profit after a loss cannot set anything off; they skip the year-by-year
-    loop (their loss pool is a moving sum of the last N years' losses).
+    loop (their business-loss pool is a moving sum of the last N years' losses).
     """
-    n_s, n_t = taxable.shape
-    n_carry = np.broadcast_to(np.asarray(carry_years, dtype=float).reshape(-1), (n_s,))
-    loss = np.maximum(-taxable, 0.0)
+    before, dep = np.broadcast_arrays(
+        np.atleast_2d(np.asarray(profit_before_depreciation, dtype=float)),
+        np.atleast_2d(np.asarray(depreciation, dtype=float)),
+    )
+    n_s, n_t = before.shape
+    taxable = before - dep
+    rate_col = np.asarray(rate, dtype=float)
+    rate_col = rate_col.reshape(-1, 1) if rate_col.ndim == 1 else rate_col
+    zeros = np.zeros((n_s, n_t))
+    if within_parent:
+        return TaxResult(taxable, zeros, zeros, zeros, zeros, zeros, zeros, zeros, zeros, zeros, rate_col * taxable)
+    business = np.maximum(-before, 0.0)
+    unabsorbed = dep - np.minimum(np.maximum(before, 0.0), dep)
     profit = np.maximum(taxable, 0.0)
+    n_carry = np.broadcast_to(np.asarray(carry_years, dtype=float).reshape(-1), (n_s,))
     used = np.zeros((n_s, n_t))
+    ud_used = np.zeros((n_s, n_t))
     expired = np.zeros((n_s, n_t))
     pool_end = np.zeros((n_s, n_t))
+    ud_pool = cumsum_years(unabsorbed)  # right where nothing is ever set off
+    loss = business + unabsorbed
     had_loss_before = cumsum_years(loss) - loss > 0
     needs_loop = np.any(had_loss_before & (profit > 0), axis=1)
     uniform = n_s == 0 or bool(np.all(n_carry == n_carry[0]))
     simple = np.flatnonzero(~needs_loop) if uniform else np.zeros(0, dtype=np.intp)
-    if simple.size:  # nothing is ever set off: the pool holds the losses of years t-N .. t
+    if simple.size:  # nothing is ever set off: the pool holds the business losses of years t-N+1 .. t
         n = int(n_carry[0])
-        cum = cumsum_years(loss[simple])
+        cum = cumsum_years(business[simple])
         lagged = np.zeros_like(cum)
-        if n + 1 < n_t:
-            lagged[:, n + 1 :] = cum[:, : n_t - n - 1]
+        if n < n_t:
+            lagged[:, n:] = cum[:, : n_t - n]
         pool_end[simple] = cum - lagged
-        if n + 1 < n_t:
-            expired[simple, n + 1 :] = loss[simple, : n_t - n - 1]
+        if n < n_t:
+            expired[simple, n:] = business[simple, : n_t - n]
     loop_rows = np.flatnonzero(needs_loop) if uniform else np.arange(n_s)
     if loop_rows.size:
-        u, e, p = _fifo(taxable[loop_rows], n_carry[loop_rows])
-        used[loop_rows], expired[loop_rows], pool_end[loop_rows] = u, e, p
-    rate_col = np.asarray(rate, dtype=float)
-    rate_col = rate_col.reshape(-1, 1) if rate_col.ndim == 1 else rate_col
-    tax = rate_col * np.maximum(profit - used, 0.0)
-    return TaxResult(taxable, used, expired, pool_end, tax)
+        u, d, e, p, q = _set_off(business[loop_rows], unabsorbed[loop_rows], profit[loop_rows], n_carry[loop_rows])
+        used[loop_rows], ud_used[loop_rows], expired[loop_rows], pool_end[loop_rows], ud_pool[loop_rows] = u, d, e, p, q
+    tax = rate_col * np.maximum(profit - used - ud_used, 0.0)
+    return TaxResult(
+        taxable, business, unabsorbed, used, ud_used, used + ud_used, expired, pool_end, ud_pool, pool_end + ud_pool, tax
+    )
 
 
-def _fifo(taxable: np.ndarray, n_carry: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Year-by-year set-off: (losses used, losses expired, pool at year end), each ``(S, T)``.
+def _set_off(
+    business: np.ndarray, unabsorbed: np.ndarray, profit: np.ndarray, n_carry: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Year-by-year set-off: (business losses used, unabsorbed depreciation used, business losses expired,
+    business-loss pool and unabsorbed-depreciation pool at year end), each ``(S, T)``.
 
-    First-in first-out means the vintages are consumed in order, so the state is one number per scenario: the
-    frontier along the cumulative losses ``C_t`` (losses of years up to t) below which every loss is used or
-    expired. At year t the vintages v < t - N expire: the frontier moves up to ``C`` of the last of them (the
-    move is the amount expired); then ``min(profit_t, C_{t-1} - frontier)`` is set off and the frontier moves
-    on by that much; the pool is ``C_t - frontier``. O(T) vector steps instead of one per vintage and year.
+    First-in first-out means the business-loss vintages are consumed in order, so their state is one number per
+    scenario: the frontier along the cumulative losses ``C_t`` (losses of years up to t) below which every loss
+    is used or expired. In year t, ``min(profit_t, C_{t-1} - frontier)`` is set off and the frontier moves on by
+    that much; then the unabsorbed depreciation brought forward absorbs what profit is left; at the year end the
+    vintages v <= t - N (year t was the last they could be used in) expire: the frontier moves up to ``C`` of
+    the last of them (the move is the amount expired); the pool, the losses still usable in later years, is
+    ``C_t - frontier``. O(T) vector steps instead of one per vintage and year.
     """
-    n_s, n_t = taxable.shape
-    loss = np.maximum(-taxable, 0.0)
-    profit = np.maximum(taxable, 0.0)
-    cum = cumsum_years(loss)
-    # the last expired vintage at year t: the largest v with v < t - N
-    last_stale = np.ceil(np.arange(n_t)[None, :] - n_carry[:, None]).astype(np.intp) - 1
+    n_s, n_t = business.shape
+    cum = cumsum_years(business)
+    # the last vintage that expires at the end of year t: the largest v with v <= t - N
+    last_stale = np.floor(np.arange(n_t)[None, :] - n_carry[:, None]).astype(np.intp)
     stale_floor = np.where(last_stale >= 0, np.take_along_axis(cum, np.clip(last_stale, 0, n_t - 1), axis=1), 0.0)
     used = np.zeros((n_s, n_t))
+    ud_used = np.zeros((n_s, n_t))
     expired = np.zeros((n_s, n_t))
     pool_end = np.zeros((n_s, n_t))
+    ud_pool_end = np.zeros((n_s, n_t))
     frontier = np.zeros(n_s)
+    ud_pool = np.zeros(n_s)
     for t in range(n_t):
-        moved = np.maximum(frontier, stale_floor[:, t])
-        expired[:, t] = moved - frontier
-        frontier = moved
         if t:
             available = np.maximum(cum[:, t - 1] - frontier, 0.0)
             all_of_it = profit[:, t] >= available
             used[:, t] = np.where(all_of_it, available, profit[:, t])
             frontier = np.where(all_of_it, np.maximum(cum[:, t - 1], frontier), frontier + used[:, t])
+            ud_used[:, t] = np.minimum(ud_pool, profit[:, t] - used[:, t])
+        ud_pool = ud_pool - ud_used[:, t] + unabsorbed[:, t]
+        ud_pool_end[:, t] = ud_pool
+        moved = np.maximum(frontier, stale_floor[:, t])
+        expired[:, t] = moved - frontier
+        frontier = moved
         pool_end[:, t] = np.maximum(cum[:, t] - frontier, 0.0)
-    return used, expired, pool_end
+    return used, ud_used, expired, pool_end, ud_pool_end
 
 
-def set_off_by_vintage(taxable: np.ndarray, carry_years: int) -> np.ndarray:
-    """For one scenario, the loss of year v set off in year t, ``takes[v, t]`` [INR crore] (FIFO, expiring
-    after ``carry_years``). Its column sums equal ``compute_tax(...).losses_used``; used by the workbook."""
-    row = np.asarray(taxable, dtype=float).reshape(-1)
-    n_t = row.size
+def set_off_by_vintage(business_loss: np.ndarray, profit: np.ndarray, carry_years: int) -> np.ndarray:
+    """For one scenario, the business loss of year v set off in year t, ``takes[v, t]`` [INR crore] (FIFO,
+    expiring after ``carry_years``, against ``profit`` = taxable income where positive). Its column sums equal
+    ``compute_tax(...).business_losses_used``; used by the workbook."""
+    loss = np.asarray(business_loss, dtype=float).reshape(-1)
+    gain = np.asarray(profit, dtype=float).reshape(-1)
+    n_t = loss.size
     takes = np.zeros((n_t, n_t))
-    remaining = np.maximum(-row, 0.0)
+    remaining = loss.copy()
     for t in range(n_t):
-        left = max(row[t], 0.0)
+        left = max(gain[t], 0.0)
         for v in range(max(0, t - carry_years), t):
             take = min(remaining[v], left)
             takes[v, t] = take

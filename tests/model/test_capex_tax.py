@@ -191,13 +191,11 @@ class TestWrittenDownValue:
 
 
 def _reference_tax(taxable: list[float], rate: float, carry: int) -> tuple[list[float], list[float], list[float]]:
-    """Plain-Python reference: a FIFO queue of (vintage, loss); a loss of year v is usable in v+1 .. v+carry.
-    Returns (tax, used, expired) by year."""
+    """Plain-Python reference: a FIFO queue of (vintage, loss); a loss of year v is usable in v+1 .. v+carry and
+    what is left of it expires at the end of year v+carry. Returns (tax, used, expired, pool at year end)."""
     queue: list[list[float]] = []
-    tax, used, expired = [], [], []
+    tax, used, expired, pool = [], [], [], []
     for t, x in enumerate(taxable):
-        expired.append(math.fsum(a for v, a in queue if v < t - carry))
-        queue = [item for item in queue if item[0] >= t - carry]
         profit = max(x, 0.0)
         left = profit
         for item in queue:  # oldest first
@@ -208,14 +206,17 @@ def _reference_tax(taxable: list[float], rate: float, carry: int) -> tuple[list[
         tax.append(rate * left)
         if x < 0:
             queue.append([t, -x])
-    return tax, used, expired
+        expired.append(math.fsum(a for v, a in queue if v <= t - carry))
+        queue = [item for item in queue if item[0] > t - carry]
+        pool.append(math.fsum(a for _, a in queue))
+    return tax, used, expired, pool
 
 
 class TestComputeTax:
     def test_loss_then_profits(self) -> None:
         # loss 100 in year 0; profits 30, 50, 40 set it off (30 + 50 + 20); tax only on the last 20:
         # 25% x (40 - 20) = 5.
-        r = compute_tax(np.array([[-100.0, 30.0, 50.0, 40.0]]), _col(0.25), _col(8))
+        r = compute_tax(np.array([[-100.0, 30.0, 50.0, 40.0]]), 0.0, _col(0.25), _col(8))
         np.testing.assert_allclose(r.losses_used, [[0.0, 30.0, 50.0, 20.0]], rtol=1e-15)
         np.testing.assert_allclose(r.tax, [[0.0, 0.0, 0.0, 5.0]], rtol=1e-15)
         np.testing.assert_allclose(r.loss_pool_end, [[100.0, 70.0, 20.0, 0.0]], rtol=1e-15)
@@ -224,39 +225,42 @@ class TestComputeTax:
 
     def test_loss_expires_after_n_years(self) -> None:
         # a loss of year 0 with N = 2 is usable in years 1 and 2 only; the year-3 profit of 50 is taxed in full:
-        # 25% x 50 = 12.5, and the 100 expires at the start of year 3.
-        r = compute_tax(np.array([[-100.0, 0.0, 0.0, 50.0]]), _col(0.25), _col(2))
+        # 25% x 50 = 12.5, and the 100 expires at the end of year 2, its last usable year (issue 12, A4: the pool
+        # at the end of year 2 no longer shows it).
+        r = compute_tax(np.array([[-100.0, 0.0, 0.0, 50.0]]), 0.0, _col(0.25), _col(2))
         np.testing.assert_allclose(r.losses_used, 0.0)
-        np.testing.assert_allclose(r.losses_expired, [[0.0, 0.0, 0.0, 100.0]])
+        np.testing.assert_allclose(r.losses_expired, [[0.0, 0.0, 100.0, 0.0]])
         np.testing.assert_allclose(r.tax, [[0.0, 0.0, 0.0, 12.5]], rtol=1e-15)
-        np.testing.assert_allclose(r.loss_pool_end, [[100.0, 100.0, 100.0, 0.0]])
+        np.testing.assert_allclose(r.loss_pool_end, [[100.0, 100.0, 0.0, 0.0]])
 
     def test_loss_still_usable_in_year_n(self) -> None:
         # same flows with N = 3: year 3 = 0 + 3 is the last year the loss is usable; 50 set off, no tax.
-        r = compute_tax(np.array([[-100.0, 0.0, 0.0, 50.0]]), _col(0.25), _col(3))
+        r = compute_tax(np.array([[-100.0, 0.0, 0.0, 50.0]]), 0.0, _col(0.25), _col(3))
         np.testing.assert_allclose(r.losses_used, [[0.0, 0.0, 0.0, 50.0]])
         np.testing.assert_allclose(r.tax, 0.0)
-        np.testing.assert_allclose(r.loss_pool_end, [[100.0, 100.0, 100.0, 50.0]])
+        np.testing.assert_allclose(r.loss_pool_end, [[100.0, 100.0, 100.0, 0.0]])
+        np.testing.assert_allclose(r.losses_expired, [[0.0, 0.0, 0.0, 50.0]])
 
     def test_first_in_first_out(self) -> None:
         # losses 100 (year 0) and 50 (year 1), N = 4; profit 120 in year 4 uses the 100 of year 0 first, then 20 of
-        # year 1. The 30 left of year 1 is usable to year 5 and expires at the start of year 6. (Last-in first-out
-        # would leave 30 of year 0, expiring at the start of year 5.)
-        r = compute_tax(np.array([[-100.0, -50.0, 0.0, 0.0, 120.0, 0.0, 0.0]]), _col(0.3), _col(4))
+        # year 1. The 30 left of year 1 is usable to year 5 and expires at the end of year 5. (Last-in first-out
+        # would leave 30 of year 0, expiring at the end of year 4.)
+        r = compute_tax(np.array([[-100.0, -50.0, 0.0, 0.0, 120.0, 0.0, 0.0]]), 0.0, _col(0.3), _col(4))
         np.testing.assert_allclose(r.losses_used, [[0, 0, 0, 0, 120.0, 0, 0]])
-        np.testing.assert_allclose(r.losses_expired, [[0, 0, 0, 0, 0, 0, 30.0]])
-        np.testing.assert_allclose(r.loss_pool_end, [[100.0, 150.0, 150.0, 150.0, 30.0, 30.0, 0.0]])
+        np.testing.assert_allclose(r.losses_expired, [[0, 0, 0, 0, 0, 30.0, 0]])
+        np.testing.assert_allclose(r.loss_pool_end, [[100.0, 150.0, 150.0, 150.0, 30.0, 0.0, 0.0]])
         np.testing.assert_allclose(r.tax, 0.0)
 
     def test_zero_carry_forward_sets_off_nothing(self) -> None:
-        # N = 0: a loss is never set off; 25% x 50 = 12.5
-        r = compute_tax(np.array([[-100.0, 50.0]]), _col(0.25), _col(0))
+        # N = 0: a loss is never set off (it expires at the end of its own year); 25% x 50 = 12.5
+        r = compute_tax(np.array([[-100.0, 50.0]]), 0.0, _col(0.25), _col(0))
         np.testing.assert_allclose(r.tax, [[0.0, 12.5]])
-        np.testing.assert_allclose(r.losses_expired, [[0.0, 100.0]])
+        np.testing.assert_allclose(r.losses_expired, [[100.0, 0.0]])
+        np.testing.assert_allclose(r.loss_pool_end, 0.0)
 
     def test_per_scenario_rate_and_carry(self) -> None:
         taxable = np.array([[-100.0, 0.0, 0.0, 50.0], [-100.0, 0.0, 0.0, 50.0]])
-        r = compute_tax(taxable, _col(0.25, 0.3), _col(2, 3))
+        r = compute_tax(taxable, 0.0, _col(0.25, 0.3), _col(2, 3))
         np.testing.assert_allclose(r.tax, [[0.0, 0.0, 0.0, 12.5], [0.0, 0.0, 0.0, 0.0]], rtol=1e-15)
 
     @settings(deadline=None, max_examples=200)
@@ -268,14 +272,15 @@ class TestComputeTax:
         carry=st.integers(min_value=0, max_value=16),
     )
     def test_matches_reference_and_is_never_negative(self, taxable: np.ndarray, rate: float, carry: int) -> None:
-        r = compute_tax(taxable, _col(*[rate] * taxable.shape[0]), _col(*[carry] * taxable.shape[0]))
+        r = compute_tax(taxable, 0.0, _col(*[rate] * taxable.shape[0]), _col(*[carry] * taxable.shape[0]))
         assert (r.tax >= 0).all()
         assert (r.losses_used <= np.maximum(taxable, 0.0) + 1e-9).all()
         for i, row in enumerate(taxable.tolist()):
-            tax, used, expired = _reference_tax(row, rate, carry)
+            tax, used, expired, pool = _reference_tax(row, rate, carry)
             np.testing.assert_allclose(r.tax[i], tax, rtol=1e-12, atol=1e-9)
             np.testing.assert_allclose(r.losses_used[i], used, rtol=1e-12, atol=1e-9)
             np.testing.assert_allclose(r.losses_expired[i], expired, rtol=1e-12, atol=1e-9)
+            np.testing.assert_allclose(r.loss_pool_end[i], pool, rtol=1e-12, atol=1e-9)
         # every loss is used, expired, or still in the pool at the end
         losses = np.maximum(-taxable, 0.0).sum(axis=1)
         accounted = r.losses_used.sum(axis=1) + r.losses_expired.sum(axis=1) + r.loss_pool_end[:, -1]
@@ -293,7 +298,7 @@ class TestComputeTax:
         # cumulative taxed income = max over t of (cumulative taxable up to t), clipped at 0
         # (the running peak of cumulative profit) -- a hand-checkable identity for FIFO with no expiry.
         n_s, n_t = taxable.shape
-        r = compute_tax(taxable, _col(*[rate] * n_s), _col(*[n_t] * n_s))
+        r = compute_tax(taxable, 0.0, _col(*[rate] * n_s), _col(*[n_t] * n_s))
         cum = np.cumsum(taxable, axis=1)
         running_peak = np.maximum.accumulate(np.maximum(cum, 0.0), axis=1)
         np.testing.assert_allclose(np.cumsum(r.tax, axis=1), rate * running_peak, rtol=1e-9, atol=1e-6)

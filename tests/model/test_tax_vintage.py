@@ -11,7 +11,8 @@ from tem.model.tax import compute_tax, set_off_by_vintage
 
 def test_hand_case() -> None:
     # losses 100 (year 0) and 50 (year 1); profits 120 (year 2) and 80 (year 3); losses usable for 2 years
-    takes = set_off_by_vintage(np.array([-100.0, -50.0, 120.0, 80.0]), 2)
+    row = np.array([-100.0, -50.0, 120.0, 80.0])
+    takes = set_off_by_vintage(np.maximum(-row, 0), np.maximum(row, 0), 2)
     # year 2: the oldest loss first (100), then 20 of year 1's; year 3: year 0's loss has expired (3 > 0 + 2),
     # year 1's remaining 30 is used
     assert takes[0].tolist() == [0.0, 0.0, 100.0, 0.0]
@@ -22,8 +23,8 @@ def test_hand_case() -> None:
 @given(st.lists(st.floats(-500, 500), min_size=1, max_size=25), st.integers(0, 10))
 def test_vintages_sum_to_losses_used(taxable: list[float], carry: int) -> None:
     row = np.array(taxable)
-    takes = set_off_by_vintage(row, carry)
-    used = compute_tax(row[None, :], np.array([0.25]), np.array([carry])).losses_used[0]
+    takes = set_off_by_vintage(np.maximum(-row, 0), np.maximum(row, 0), carry)
+    used = compute_tax(row[None, :], 0.0, np.array([0.25]), np.array([carry])).losses_used[0]
     np.testing.assert_allclose(takes.sum(axis=0), used, rtol=1e-12, atol=1e-9)
     assert np.all(takes >= 0)
     # a loss is never set off beyond its size, nor after it expires

@@ -66,6 +66,7 @@ CELL_COMPONENTS = (
     ("local_cell_overhead", "Overhead", th.PURPLE),
     ("local_cell_royalty", "Royalty", th.GREY),
     ("local_cell_fixed_and_depreciation", "Plant fixed opex and depreciation", th.YELLOW),
+    ("local_cell_recycling_credit", "Recycling credit (below zero)", th.BLACK),
 )
 VOLUME_ROWS = (
     ("local_cells_gwh", "Cells made in India", th.GREEN),
@@ -132,7 +133,8 @@ def unit_cost_chart(result: Result, level: str = "pack") -> go.Figure:
 
     ``level="pack"``: variable cost of a pack made in India (cells, non-cell parts, assembly), with the landed
     price of a bought-in pack as the alternative. ``level="cell"``: the local cell's full cost (materials,
-    conversion, royalty, plant fixed opex and depreciation) against the landed imported cell, the crossover FY
+    conversion, royalty, fixed opex and depreciation of the cell plants and recycling line, less the recycling
+    credit, drawn below zero) against the landed imported cell, the crossover FY
     (first year the local full cost is at or below the import) marked when there is one.
     """
     if level not in ("pack", "cell"):
@@ -204,7 +206,8 @@ def unit_cost_chart(result: Result, level: str = "pack") -> go.Figure:
         if crossover is not None:
             label = th.fy_labels([crossover])[0]
             _fy_marker(fig, label, f"Local full cost at or below import from {label}")
-    fig.update_layout(barmode="stack", yaxis_tickformat=",.0f", showlegend=True)  # a legend even for one line
+    # relative: the cell chart's recycling credit stacks below zero, the costs above; a legend even for one line
+    fig.update_layout(barmode="stack" if level == "pack" else "relative", yaxis_tickformat=",.0f", showlegend=True)
     return fig
 
 

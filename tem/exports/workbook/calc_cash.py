@@ -326,8 +326,13 @@ def cash_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         f"(1+{r})^-({{t}}+IF({{in:timeline.mid_year_discounting}}>0.5,0.5,1))",
         first(cash.discount_factor),
     )
-    rate = first(inp["timeline.discount_rate"])
-    c.row("df_end", "Discount factor, year end", "factor", f"(1+{r})^-({{t}}+1)", (1 + rate) ** -(np.arange(n) + 1.0))
+    c.row(
+        "df_tv",
+        "Discount factor, terminal value",
+        "factor",
+        f'(1+{r})^-({{t}}+IF(AND({{in:timeline.mid_year_discounting}}>0.5,{method}="perpetuity"),0.5,1))',
+        first(cash.terminal_value_discount_factor),
+    )
     c.row(
         "pv_before_tv",
         "Present value before terminal value",
@@ -335,7 +340,7 @@ def cash_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         "{fcf_before_tv}*{df}",
         first(cash.present_value_before_terminal),
     )
-    c.row("pv", "Present value", "INR crore", "{pv_before_tv}+{terminal_value}*{df_end}", first(cash.present_value), True)
+    c.row("pv", "Present value", "INR crore", "{pv_before_tv}+{terminal_value}*{df_tv}", first(cash.present_value), True)
     c.row("cum_fcf", "Cumulative free cash flow", "INR crore", "SUM({fcf:upto})", np.cumsum(first(cash.free_cash_flow)))
     c.row(
         "cum_fcf_pre",
@@ -395,12 +400,13 @@ def cash_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
     c.row(
         "cells_used", "Cells used", "GWh", "{local_cells}+{imported_cells}", first(v.local_cells_gwh + v.imported_cells_gwh)
     )
-    full = first(np.broadcast_to(local_cell_full_cost(v, o.unit_costs, o.capex), (1, inp.structure.n_years)))
+    full = first(np.broadcast_to(local_cell_full_cost(v, o.unit_costs, o.capex, o.operations), (1, inp.structure.n_years)))
     c.row(
         "local_full",
         "Local cell, full cost",
         "INR/kWh",
-        'IF({local_cells}>0,{local_cell}+({cell_fixed}+{cell_book})/{local_cells}*{c:inr_per_kwh_per_inr_cr_gwh},"")',
+        'IF({local_cells}>0,{local_cell}+({cell_fixed}+{cell_book}+{cogs_recycling_credit})/{local_cells}'
+        '*{c:inr_per_kwh_per_inr_cr_gwh},"")',
         full,
     )
     local_cogs = "+".join(f"{{cogs_{k}}}" for k in LOCAL_PARTS.values())

@@ -227,12 +227,18 @@ def capex_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
             f"SUMPRODUCT({{add_{k}:upto}},--({{t}}-{{t:upto}}<{{in:{p}book_life_years}}))*(1-{{in:{p}residual_share}})/{{in:{p}book_life_years}}",
             book,
         )
-        tax = first(written_down_value(additions[None, :], inp[p + "tax_depreciation_rate"]))
+        half = np.where(age == 0, capex, 0.0) * first(inp[p + "tax_half_rate_first_year"])
+        tax = first(written_down_value(additions[None, :], inp[p + "tax_depreciation_rate"], half[None, :]))
+        rate = f"{{in:{p}tax_depreciation_rate}}"
         c.row(
             f"taxdep_{k}",
             f"Tax depreciation (WDV): {k}",
             "INR crore",
-            f"{{in:{p}tax_depreciation_rate}}*SUMPRODUCT({{add_{k}:upto}},(1-{{in:{p}tax_depreciation_rate}})^({{t}}-{{t:upto}}))",
+            f"{rate}*SUMPRODUCT({{add_{k}:upto}},(1-{rate})^({{t}}-{{t:upto}}))"
+            # half the rate in the commissioning year: that year's dep falls by rate/2 x capex, and the block
+            # carried forward is larger by as much, which the later years depreciate at rate (1 - rate)^(age-1)
+            f"+{{in:{p}tax_half_rate_first_year}}/2*{rate}*{{in:{p}capex_inr_cr}}"
+            f"*IF({{age_{k}}}=0,-1,IF({{age_{k}}}>0,{rate}*(1-{rate})^({{age_{k}}}-1),0))",
             tax,
         )
         sums["spend"].append(f"{{spend_{k}}}")

@@ -139,11 +139,11 @@ def test_unit_cost_cell_components_sum_to_full_cost_and_mark_crossover(
     np.testing.assert_array_equal(ys(t["Imported cell, landed"]), row(u, "imported_cell_landed_inr_per_kwh", base))
     has = np.isfinite(full)
     np.testing.assert_allclose(np.sum([ys(b) for b in bars], axis=0)[has], full[has], rtol=1e-12)
-    # Crossover: README base case says local cells are cheaper on full cost from FY39.
-    assert base.kpis["crossover_fy"] == 2039
+    # Crossover: README base case says local cells are cheaper on full cost from FY36.
+    assert base.kpis["crossover_fy"] == 2036
     lines = [s for s in fig.layout.shapes if s.xref == "x" and s.x0 == s.x1]
-    assert [s.x0 for s in lines] == ["FY39"]
-    assert any("FY39" in a.text for a in fig.layout.annotations)
+    assert [s.x0 for s in lines] == ["FY36"]
+    assert any("FY36" in a.text for a in fig.layout.annotations)
 
 
 def test_no_crossover_line_when_local_cells_never_start(import_only: tem.Result) -> None:

@@ -97,7 +97,7 @@ def page(base: tem.Result) -> str:
 def test_report_shows_kpis_formatted(page: str, base: tem.Result) -> None:
     k = base.kpis
     # README base case: NPV -5,571; IRR not shown there; peak funding 12,493 in FY44 (statement); levelized pack
-    # 9,180 INR/kWh = USD 77.6; cell 6,451 = USD 54.4; localizing adds -1,442; crossover FY39; forex saved 2,163.
+    # 9,180 INR/kWh = USD 77.6; cell 6,451 = USD 54.4; localizing adds -1,442; crossover FY36; forex saved 2,163.
     expected = {
         "npv_inr_cr": "-5,571",
         "peak_funding_inr_cr": "12,493",
@@ -114,7 +114,7 @@ def test_report_shows_kpis_formatted(page: str, base: tem.Result) -> None:
     assert '<div class="value">-12.1%</div>' in page
     assert "USD 77.6/kWh" in page
     assert "USD 54.4/kWh" in page
-    assert '<div class="value">FY39</div>' in page
+    assert '<div class="value">FY36</div>' in page
     assert "in FY44" in page
     for fy, share in k["dva_share_by_fy"].items():
         assert f"<tr><th>{fy}</th><td>{100 * share:.1f}%</td></tr>" in page

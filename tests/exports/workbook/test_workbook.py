@@ -57,6 +57,12 @@ def perturbed(seed: int) -> tem.Assumptions:
         "valuation.terminal_value_method": str(rng.choice(["none", "perpetuity", "ebitda_multiple"])),
         "valuation.terminal_growth_rate": float(rng.uniform(0.0, 0.04)),
         "valuation.terminal_ebitda_multiple": float(rng.uniform(3, 8)),
+        # issue 12: tax structure, half-rate first-year depreciation, and prices high enough that profits come
+        # after losses (business losses and unabsorbed depreciation set off)
+        "tax.structure": str(rng.choice(["standalone", "within_parent"])),
+        "capex.phases.cell_plant_1.tax_half_rate_first_year": bool(rng.integers(0, 2)),
+        "capex.phases.pack_line_2.tax_half_rate_first_year": bool(rng.integers(0, 2)),
+        "demand.external_oem.price_usd_per_kwh": {"start": float(rng.uniform(75, 130)), "growth": -0.02},
     }
     return tem.load(ROOT / "assumptions" / "base.yaml", overrides=overrides)
 

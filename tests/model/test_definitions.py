@@ -1,0 +1,554 @@
+"""README "Model definitions", checked by reimplementing them: every statement line and KPI of the base case and of
+every scenario file is recomputed here from the assumption values and the README text alone (plain numpy, one
+scenario, no function of tem.model or tem.finance), and must match the engine to rel 1e-9.
+
+When the README changes, this file changes with it; when they disagree, one of them is wrong.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import tem
+from tem.assumptions.yearly import resolve_yearly
+
+ROOT = Path(__file__).parents[2]
+FILES = [ROOT / "assumptions" / "base.yaml", *sorted((ROOT / "assumptions" / "scenarios").glob("*.yaml"))]
+REL = 1e-9
+
+
+class Doc:
+    """The README's definitions, applied to one assumption set."""
+
+    def __init__(self, a: tem.Assumptions):
+        self.a = a
+        self.first, self.n = a.timeline.first_fy, a.timeline.horizon_years
+        self.t = np.arange(self.n, dtype=float)
+        self.fy = self.first + self.t
+        self.fx = self.y(a.timeline.inr_per_usd)
+        self.volumes()
+        self.costs()
+        self.operations()
+        self.capex()
+        self.tax()
+        self.cash()
+
+    def y(self, value: Any) -> np.ndarray:
+        """A yearly input, one value per FY ("Assumption files")."""
+        return resolve_yearly(value, self.first, self.n)
+
+    @staticmethod
+    def ramp(values: list[float], age: np.ndarray) -> np.ndarray:
+        return np.where(age >= 0, np.asarray(values)[np.clip(age, 0, len(values) - 1).astype(int)], 0.0)
+
+    def capacity(self, kind: str, ramped: bool = True) -> np.ndarray:
+        total = np.zeros(self.n)
+        for ph in self.a.capex.phases:
+            if ph.kind == kind:
+                age = self.fy - ph.commissioning_fy
+                total += ph.capacity_gwh * (self.ramp(ph.utilization_ramp, age) if ramped else (age >= 0))
+        return total
+
+    # --- volumes -------------------------------------------------------------------------------------------
+    def volumes(self) -> None:
+        a = self.a
+        self.demand = {}
+        for s in ("captive", "external_oem", "ess"):
+            seg = getattr(a.demand, s)
+            gwh = (
+                self.y(seg.volume_gwh) if seg.volume_gwh is not None else self.y(seg.units) * self.y(seg.kwh_per_unit) / 1e6
+            )
+            self.demand[s] = gwh * (self.fy >= seg.start_fy)
+        self.demand_total = sum(self.demand.values())
+        self.pack_capacity = self.capacity("pack_line")
+        self.pack_output = np.minimum(self.demand_total, self.pack_capacity)
+        excess = self.demand_total - self.pack_output
+        self.bought_in = excess if a.transition.overflow_policy == "import_packs" else 0 * excess
+        self.delivered = self.pack_output + self.bought_in
+        served = np.where(self.demand_total > 0, self.delivered / np.where(self.demand_total > 0, self.demand_total, 1), 0)
+        self.met = {s: d * served for s, d in self.demand.items()}
+        self.cells_required = self.pack_output / a.pack.pack_yield
+        start = a.transition.local_cells_start_fy
+        age = self.fy - (start if start is not None else 10**6)
+        ramp = a.cells.local.yield_ramp
+        self.yld = np.where(age >= 0, self.ramp(ramp, age), ramp[0])
+        target = self.y(a.transition.target_local_share) * np.clip((age + 1) / a.transition.ramp_years, 0, 1)
+        usable = self.capacity("cell_plant")
+        self.local = np.where(age >= 0, np.minimum(target * self.cells_required, usable * self.yld), 0.0)
+        self.started = self.local / self.yld
+        self.imported = self.cells_required - self.local
+        nameplate = self.capacity("cell_plant", ramped=False)
+        self.utilization = np.where(nameplate > 0, self.started / np.where(nameplate > 0, nameplate, 1), 0.0)
+
+    # --- landed and unit costs ----------------------------------------------------------------------------
+    def costs(self) -> None:
+        a, fx = self.a, self.fx
+        imp = a.cells.imported
+        f, s = imp.freight_and_insurance_rate, imp.social_welfare_surcharge_rate
+        if imp.fob_price_usd_per_kwh is not None:
+            self.fob = self.y(imp.fob_price_usd_per_kwh)
+        else:
+            lc = imp.fob_learning_curve
+            self.fob = np.maximum(
+                lc.floor_usd_per_kwh,
+                lc.start_usd_per_kwh * ((1 + lc.cumulative_growth_rate) ** self.t) ** math.log2(1 - lc.learning_rate),
+            )
+        w = np.where(self.demand_total > 0, self.demand["ess"] / np.where(self.demand_total > 0, self.demand_total, 1), 0)
+        bcd = (1 - w) * self.y(imp.bcd_rate_vehicle) + w * self.y(imp.bcd_rate_ess)
+        logistics = self.y(imp.logistics_inr_per_kwh)
+        self.imported_landed = self.fob * (1 + f) * fx * (1 + bcd * (1 + s)) + logistics
+        mat_imp = mat_loc = mat_cif_usd = 0.0
+        for g in a.cells.local.materials.values():
+            world, share = self.y(g.world_price_usd_per_kwh), self.y(g.local_share)
+            mat_imp = mat_imp + (1 - share) * world * fx * (1 + f) * (1 + self.y(g.bcd_rate) * (1 + s))
+            mat_loc = mat_loc + share * world * fx * g.local_price_factor
+            mat_cif_usd = mat_cif_usd + (1 - share) * world * (1 + f)
+        loc = a.cells.local
+        cum = np.cumsum(self.local)
+        ref = loc.conversion_reference_gwh
+        lf = (np.maximum(cum, ref) / ref) ** math.log2(1 - loc.conversion_learning_rate)
+        self.local_parts = {
+            "materials_imported": mat_imp / self.yld,
+            "materials_local": mat_loc / self.yld,
+            "labour": self.y(loc.labour_inr_per_kwh) * lf / self.yld,
+            "energy": self.y(loc.energy_inr_per_kwh) * lf / self.yld,
+            "overhead": self.y(loc.overhead_inr_per_kwh) * lf / self.yld,
+            "royalty": self.y(loc.royalty_usd_per_kwh) * fx,
+        }
+        self.local_variable = sum(self.local_parts.values())
+        self.material_cif_usd = mat_cif_usd / self.yld
+        p = a.pack
+        bom, share = self.y(p.non_cell_bom_usd_per_kwh), self.y(p.non_cell_local_share)
+        self.non_cell_imp = (1 - share) * bom * fx * (1 + f) * (1 + self.y(p.non_cell_bcd_rate) * (1 + s))
+        self.non_cell_loc = share * bom * fx * p.non_cell_local_price_factor
+        self.non_cell_cif_usd = (1 - share) * bom * (1 + f)
+        tr = a.transition
+        self.pack_fob = self.y(tr.bought_in_pack_fob_usd_per_kwh)
+        self.bought_landed = self.pack_fob * fx * (1 + f) * (1 + self.y(tr.bought_in_pack_bcd_rate) * (1 + s)) + logistics
+
+    # --- revenue, cost of goods, EBITDA, localization -----------------------------------------------------
+    def operations(self) -> None:
+        a, fx = self.a, self.fx
+        self.revenue_by = {}
+        for s, met in self.met.items():
+            seg = getattr(a.demand, s)
+            price = (
+                self.y(seg.price_usd_per_kwh) * fx if seg.price_usd_per_kwh is not None else self.y(seg.price_inr_per_kwh)
+            )
+            self.revenue_by[s] = met * price * 0.1
+        self.revenue = sum(self.revenue_by.values())
+        rc = a.recycling
+        life = rc.battery_life_years
+        returns = rc.end_of_life_return_share * np.concatenate([np.zeros(min(life, self.n)), self.delivered])[: self.n]
+        self.recycled = np.minimum(self.capacity("recycling"), self.started - self.local + returns)
+        self.cogs = {
+            "imported_cells": self.imported * self.imported_landed * 0.1,
+            **{f"local_cell_{k}": self.local * v * 0.1 for k, v in self.local_parts.items()},
+            "recycling_credit": -self.recycled * self.y(rc.credit_usd_per_kwh) * fx * 0.1,
+            "non_cell_imported": self.pack_output * self.non_cell_imp * 0.1,
+            "non_cell_local": self.pack_output * self.non_cell_loc * 0.1,
+            "assembly": self.pack_output * self.y(a.pack.assembly_inr_per_kwh) * 0.1,
+            "bought_in_packs": self.bought_in * self.bought_landed * 0.1,
+        }
+        self.cogs_total = sum(self.cogs.values())
+        self.purchases = sum(
+            self.cogs[k]
+            for k in (
+                "imported_cells",
+                "local_cell_materials_imported",
+                "local_cell_materials_local",
+                "non_cell_imported",
+                "non_cell_local",
+                "bought_in_packs",
+            )
+        )
+        infl = a.timeline.inflation_rate
+        self.fixed_by_phase = {
+            ph.name: np.where(self.fy >= ph.commissioning_fy, ph.fixed_opex_inr_cr * (1 + infl) ** self.t, 0.0)
+            for ph in a.capex.phases
+        }
+        self.fixed_opex = sum(self.fixed_by_phase.values())
+        self.rnd = self.y(a.opex.rnd_inr_cr) + a.opex.rnd_revenue_share * self.revenue
+        self.sga = a.opex.sga_revenue_share * self.revenue
+        self.warranty = a.opex.warranty_revenue_share * self.revenue
+        self.tech_fee_usd = self.y(a.cells.local.technology_fee_usd_m)
+        self.tech_fee = self.tech_fee_usd * fx / 10
+        self.cell_value = self.local * self.imported_landed * 0.1
+        cell_imported = self.cogs["local_cell_materials_imported"] + self.cogs["local_cell_royalty"]
+        self.cell_dva = np.where(
+            self.cell_value > 0, 1 - cell_imported / np.where(self.cell_value > 0, self.cell_value, 1), 0.0
+        )
+        self.pli = self.pli_incentive()
+        self.ebitda = (
+            self.revenue - self.cogs_total - self.fixed_opex - self.rnd - self.sga - self.warranty - self.tech_fee + self.pli
+        )
+        self.imported_content = (
+            self.cogs["imported_cells"]
+            + cell_imported
+            + self.cogs["non_cell_imported"]
+            + self.cogs["bought_in_packs"]
+            + self.tech_fee
+        )
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.dva = np.where(self.revenue > 0, 1 - self.imported_content / self.revenue, np.nan)
+
+    def pli_incentive(self) -> np.ndarray:
+        p = self.a.cells.local.pli
+        k = self.fy - p.start_fy
+        threshold = np.where(
+            k >= p.second_dva_threshold_after_years,
+            p.second_dva_threshold_share,
+            np.where(k >= p.first_dva_threshold_after_years, p.first_dva_threshold_share, 0.0),
+        )
+        paid = p.enabled & (k >= 0) & (k < p.term_years) & (self.local > 0) & (self.cell_dva >= threshold)
+        raw = self.local * p.rate_inr_per_kwh * 0.1 * np.clip(self.cell_dva, 0, 1) * paid
+        capped = np.minimum(raw, p.revenue_cap_share * self.cell_value)
+        cap = math.inf if p.total_cap_inr_cr is None else p.total_cap_inr_cr
+        cum = np.minimum(np.cumsum(capped), cap)
+        return np.diff(cum, prepend=0.0)
+
+    # --- capex and depreciation ---------------------------------------------------------------------------
+    def capex(self) -> None:
+        a, infl = self.a, self.a.timeline.inflation_rate
+        self.spend, self.maintenance_by = {}, {}
+        book = np.zeros(self.n)
+        cell_book = np.zeros(self.n)
+        blocks: dict[float, np.ndarray] = {}
+        halves: dict[float, np.ndarray] = {}
+        self.import_spend = np.zeros(self.n)
+        for ph in a.capex.phases:
+            prof = ph.spend_profile
+            spend = np.zeros(self.n)
+            for j, share in enumerate(prof):
+                spend += share * ph.capex_inr_cr * (self.fy == ph.commissioning_fy - len(prof) + 1 + j)
+            age = self.fy - ph.commissioning_fy
+            maint = np.where(age >= 1, ph.maintenance_capex_rate * ph.capex_inr_cr * (1 + infl) ** age, 0.0)
+            in_service = np.where(age == 0, ph.capex_inr_cr, 0.0) + maint
+            self.spend[ph.name], self.maintenance_by[ph.name] = spend, maint
+            self.import_spend += spend * ph.import_share
+            dep = np.zeros(self.n)
+            for v in range(self.n):  # each amount put in service, straight line from its own year
+                span = (self.t >= v) & (self.t < v + ph.book_life_years)
+                dep += in_service[v] * (1 - ph.residual_share) / ph.book_life_years * span
+            book += dep
+            if ph.kind in ("cell_plant", "recycling"):
+                cell_book += dep
+            blocks[ph.tax_depreciation_rate] = blocks.get(ph.tax_depreciation_rate, np.zeros(self.n)) + in_service
+            if ph.tax_half_rate_first_year:  # half the rate on the phase's capex in its commissioning year
+                halves[ph.tax_depreciation_rate] = (
+                    halves.get(ph.tax_depreciation_rate, np.zeros(self.n)) + (age == 0) * ph.capex_inr_cr
+                )
+        self.book_dep, self.cell_book_dep = book, cell_book
+        self.tax_dep = np.zeros(self.n)
+        for rate, added in blocks.items():
+            block, prev_dep = 0.0, 0.0
+            half = halves.get(rate, np.zeros(self.n))
+            for t in range(self.n):
+                block = block - prev_dep + added[t]
+                prev_dep = rate * block - rate / 2 * half[t]
+                self.tax_dep[t] += prev_dep
+        self.capex_total = sum(self.spend.values())
+        self.maintenance = sum(self.maintenance_by.values())
+        cells = [ph for ph in a.capex.phases if ph.kind in ("cell_plant", "recycling")]
+        self.cell_capex = sum((self.spend[p.name] + self.maintenance_by[p.name] for p in cells), np.zeros(self.n))
+        self.cell_fixed = sum((self.fixed_by_phase[p.name] for p in cells), np.zeros(self.n))
+
+    # --- tax ----------------------------------------------------------------------------------------------
+    def tax(self) -> None:
+        tx = self.a.tax
+        n_carry = tx.loss_carry_forward_years
+        before = self.ebitda
+        self.taxable = before - self.tax_dep
+        self.set_off = np.zeros(self.n)
+        self.pool = np.zeros(self.n)
+        if tx.structure == "within_parent":
+            self.tax_paid = tx.corporate_rate * self.taxable
+            return
+        business = np.maximum(-before, 0.0)
+        unabsorbed = self.tax_dep - np.minimum(np.maximum(before, 0.0), self.tax_dep)
+        queue: list[list[float]] = []  # business losses: [vintage, amount left], oldest first
+        ud_pool = 0.0
+        for t in range(self.n):
+            left = max(self.taxable[t], 0.0)
+            for item in queue:  # brought-forward business losses first
+                take = min(item[1], left)
+                item[1] -= take
+                left -= take
+                self.set_off[t] += take
+            take = min(ud_pool, left)  # then unabsorbed depreciation
+            ud_pool += unabsorbed[t] - take
+            self.set_off[t] += take
+            if business[t] > 0:
+                queue.append([t, business[t]])
+            queue = [item for item in queue if item[0] > t - n_carry]  # the rest expires at the end of v+N
+            self.pool[t] = sum(item[1] for item in queue) + ud_pool
+        self.tax_paid = tx.corporate_rate * np.maximum(self.taxable - self.set_off, 0.0)
+
+    # --- cash flow, value, KPIs ---------------------------------------------------------------------------
+    def cash(self) -> None:
+        a, d = self.a, 365.0
+        wcp = a.working_capital
+        self.wc = (
+            wcp.receivable_days / d * self.revenue
+            + wcp.inventory_days / d * self.cogs_total
+            - wcp.payable_days / d * self.purchases
+        )
+        self.d_wc = np.diff(self.wc, prepend=0.0)
+        last = self.t == self.n - 1
+        v = a.valuation
+        method = v.terminal_value_method
+        self.release = self.wc * last if method == "none" else 0 * self.wc
+        self.fcf_pre = self.ebitda - self.tax_paid - self.capex_total - self.maintenance - self.d_wc + self.release
+        r = a.timeline.discount_rate
+        mid = a.timeline.mid_year_discounting
+        if method == "perpetuity":
+            g = v.terminal_growth_rate
+            self.tv = self.fcf_pre[-1] * (1 + g) / (r - g) * last
+        elif method == "ebitda_multiple":
+            self.tv = self.ebitda[-1] * v.terminal_ebitda_multiple * last
+        else:
+            self.tv = 0 * self.wc
+        self.fcf = self.fcf_pre + self.tv
+        self.df = (1 + r) ** -(self.t + (0.5 if mid else 1.0))
+        self.df_tv = (1 + r) ** -(self.t + (0.5 if mid and method == "perpetuity" else 1.0))
+        self.pv_pre = self.fcf_pre * self.df
+        self.pv = self.pv_pre + self.tv * self.df_tv
+        self.forex = (
+            self.imported * self.fob * (1 + a.cells.imported.freight_and_insurance_rate)
+            + self.local * (self.material_cif_usd + self.y(a.cells.local.royalty_usd_per_kwh))
+            + self.pack_output * self.non_cell_cif_usd
+            + self.bought_in * self.pack_fob * (1 + a.cells.imported.freight_and_insurance_rate)
+            + self.tech_fee_usd
+            + self.import_spend * 10 / self.fx
+        )
+
+    @staticmethod
+    def payback(flow: np.ndarray) -> float:
+        cum = np.cumsum(flow)
+        negative = np.flatnonzero(cum < 0)
+        if negative.size == 0:
+            return 0.0
+        k = int(negative[-1])
+        if k == len(flow) - 1:
+            return math.nan
+        return k + 1 + (-cum[k]) / flow[k + 1]
+
+    def levelized(self, cost: np.ndarray, gwh: np.ndarray, usd: bool = False) -> float:
+        den = float(np.sum(gwh * self.df))
+        if den <= 0:
+            return math.nan
+        return float(np.sum((cost / self.fx if usd else cost) * self.df)) / den * 10
+
+    def kpis(self) -> dict[str, float]:
+        a = self.a
+        pack_cost = (
+            self.cogs_total
+            + self.fixed_opex
+            + self.rnd
+            + self.sga
+            + self.warranty
+            + self.tech_fee
+            + self.capex_total
+            + self.maintenance
+        )
+        cell_cost = (
+            self.cogs["imported_cells"]
+            + sum(self.cogs[f"local_cell_{k}"] for k in self.local_parts)
+            + self.cogs["recycling_credit"]
+            + self.cell_capex
+            + self.cell_fixed
+            + self.tech_fee
+        )
+        cells_used = self.local + self.imported
+        cum_pre = np.cumsum(self.fcf_pre)
+        r = a.timeline.discount_rate
+        fin = a.valuation.mirr_finance_rate if a.valuation.mirr_finance_rate is not None else r
+        rei = a.valuation.mirr_reinvestment_rate if a.valuation.mirr_reinvestment_rate is not None else r
+        neg = np.sum(np.where(self.fcf < 0, self.fcf, 0) * (1 + fin) ** -self.t)
+        pos = np.sum(np.where(self.fcf > 0, self.fcf, 0) * (1 + rei) ** (self.n - 1 - self.t))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            full = self.local_full()
+        cheaper = (self.local > 0) & (full <= self.imported_landed)
+        out = {
+            "npv_inr_cr": float(self.pv.sum()),
+            "mirr": (pos / -neg) ** (1 / (self.n - 1)) - 1 if neg < 0 < pos else math.nan,
+            "payback_years": self.payback(self.fcf_pre),
+            "discounted_payback_years": self.payback(self.pv_pre),
+            "peak_funding_inr_cr": -min(0.0, float(cum_pre.min())),
+            "peak_funding_fy": float(self.fy[np.argmin(cum_pre)]) if cum_pre.min() < 0 else math.nan,
+            "total_capex_inr_cr": float(self.capex_total.sum()),
+            "maintenance_capex_inr_cr": float(self.maintenance.sum()),
+            "levelized_pack_cost_inr_per_kwh": self.levelized(pack_cost, self.delivered),
+            "levelized_pack_cost_usd_per_kwh": self.levelized(pack_cost, self.delivered, usd=True),
+            "levelized_cell_cost_inr_per_kwh": self.levelized(cell_cost, cells_used),
+            "levelized_cell_cost_usd_per_kwh": self.levelized(cell_cost, cells_used, usd=True),
+            "crossover_fy": float(self.fy[np.argmax(cheaper)]) if cheaper.any() else math.nan,
+            "revenue_inr_cr": float(self.revenue.sum()),
+            "local_cells_gwh": float(self.local.sum()),
+            "forex_outflow_usd_m": float(self.forex.sum()),
+        }
+        for fy in a.reporting.dva_fys:
+            out[f"dva_share_fy{fy % 100:02d}"] = float(self.dva[fy - self.first])
+        return out
+
+    def local_full(self) -> np.ndarray:
+        made = self.local > 0
+        per = np.where(made, 10 / np.where(made, self.local, 1), np.nan)
+        return np.where(
+            made, self.local_variable + (self.cell_fixed + self.cell_book_dep + self.cogs["recycling_credit"]) * per, np.nan
+        )
+
+
+def counterfactual(a: tem.Assumptions) -> tem.Assumptions:
+    """README: the same assumptions, local cells never, dropped phase kinds at zero, no technology fee."""
+    data = a.model_dump(mode="json")
+    data["transition"]["local_cells_start_fy"] = None
+    data["cells"]["local"]["technology_fee_usd_m"] = 0.0
+    for ph in data["capex"]["phases"]:
+        if ph["kind"] in a.counterfactual.drop_phase_kinds:
+            ph.update(capex_inr_cr=0.0, capacity_gwh=0.0, fixed_opex_inr_cr=0.0, maintenance_capex_rate=0.0)
+    return tem.Assumptions.model_validate(data)
+
+
+def _close(got: Any, want: float, what: str) -> None:
+    if want is None or (isinstance(want, float) and math.isnan(want)):
+        assert got is None or (isinstance(got, float) and math.isnan(got)), (what, got, want)
+    else:
+        assert got is not None, (what, want)
+        assert math.isclose(got, want, rel_tol=REL, abs_tol=1e-9), (what, got, want)
+
+
+def _lines(doc: Doc) -> dict[str, np.ndarray]:
+    """Statement lines (engine sign convention: money out negative) as the README defines them."""
+    out = {
+        "demand_total_gwh": doc.demand_total,
+        "pack_capacity_gwh": doc.pack_capacity,
+        "pack_output_gwh": doc.pack_output,
+        "bought_in_packs_gwh": doc.bought_in,
+        "cells_required_gwh": doc.cells_required,
+        "local_cells_gwh": doc.local,
+        "imported_cells_gwh": doc.imported,
+        "cell_plant_utilization": doc.utilization,
+        "recycled_gwh": doc.recycled,
+        "revenue_total": doc.revenue,
+        "cogs_total": -doc.cogs_total,
+        "fixed_opex": -doc.fixed_opex,
+        "rnd": -doc.rnd,
+        "technology_fee": -doc.tech_fee,
+        "pli_incentive": doc.pli,
+        "ebitda": doc.ebitda,
+        "book_depreciation": -doc.book_dep,
+        "tax_depreciation": -doc.tax_dep,
+        "losses_set_off": doc.set_off,
+        "loss_pool_end": doc.pool,
+        "tax": -doc.tax_paid,
+        "maintenance_capex": -doc.maintenance,
+        "working_capital": doc.wc,
+        "terminal_value": doc.tv,
+        "free_cash_flow_before_terminal_value": doc.fcf_pre,
+        "free_cash_flow": doc.fcf,
+        "discount_factor": doc.df,
+        "terminal_value_discount_factor": doc.df_tv,
+        "present_value": doc.pv,
+        "dva_share": doc.dva,
+        "cell_dva_share": doc.cell_dva,
+        "forex_outflow_usd_m": doc.forex,
+    }
+    out |= {f"cogs_{k}": -v for k, v in doc.cogs.items()}
+    out |= {f"revenue_{s}": v for s, v in doc.revenue_by.items()}
+    out |= {f"capex_{k}": -v for k, v in doc.spend.items()}
+    return out
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_every_line_and_kpi_from_the_readme(path: Path) -> None:
+    a = tem.load(path)
+    r = tem.run(a)
+    doc = Doc(a)
+    s = r.statement
+    for key, want in _lines(doc).items():
+        got = s.loc[key, r.fiscal_years].to_numpy(float)
+        np.testing.assert_allclose(got, np.broadcast_to(want, got.shape), rtol=REL, atol=1e-9, err_msg=key)
+    uc = r.unit_costs
+    fys = r.fiscal_years
+    np.testing.assert_allclose(
+        uc.loc["imported_cell_landed_inr_per_kwh", fys].to_numpy(float), doc.imported_landed, rtol=REL
+    )
+    np.testing.assert_allclose(uc.loc["pack_non_cell_imported_inr_per_kwh", fys].to_numpy(float), doc.non_cell_imp, rtol=REL)
+    np.testing.assert_allclose(uc.loc["bought_in_pack_landed_inr_per_kwh", fys].to_numpy(float), doc.bought_landed, rtol=REL)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        full = doc.local_full()
+    np.testing.assert_allclose(uc.loc["local_cell_full_inr_per_kwh", fys].to_numpy(float), full, rtol=REL)
+    kpis = r.kpis
+    want = doc.kpis()
+    for key, value in want.items():
+        if key.startswith("dva_share_fy"):
+            got = kpis["dva_share_by_fy"]["FY" + key.removeprefix("dva_share_fy")]
+        else:
+            got = kpis[key]
+        _close(None if got is None else float(got), value, key)
+    # IRR: the rate at which sum FCF_t / (1 + IRR)^t is zero
+    if kpis["irr"] is not None:
+        at_irr = np.sum(doc.fcf / (1 + kpis["irr"]) ** doc.t)
+        assert abs(at_irr) <= 1e-9 * np.abs(doc.fcf).sum()
+    cf = Doc(counterfactual(a))
+    _close(kpis["npv_import_only_inr_cr"], cf.kpis()["npv_inr_cr"], "npv_import_only_inr_cr")
+    _close(kpis["incremental_npv_vs_import_inr_cr"], want["npv_inr_cr"] - cf.kpis()["npv_inr_cr"], "incremental npv")
+    _close(
+        kpis["incremental_levelized_pack_cost_inr_per_kwh"],
+        want["levelized_pack_cost_inr_per_kwh"] - cf.kpis()["levelized_pack_cost_inr_per_kwh"],
+        "incremental levelized",
+    )
+    _close(
+        kpis["cumulative_forex_saved_usd_m"], cf.kpis()["forex_outflow_usd_m"] - want["forex_outflow_usd_m"], "forex saved"
+    )
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"cells.local.pli.enabled": True},
+        {"cells.local.pli.enabled": True, "cells.local.pli.total_cap_inr_cr": 300.0, "cells.local.pli.start_fy": 2031},
+        {"valuation.terminal_value_method": "perpetuity", "valuation.terminal_growth_rate": 0.03},
+        {"valuation.terminal_value_method": "perpetuity", "timeline.mid_year_discounting": True},
+        {"valuation.terminal_value_method": "ebitda_multiple", "valuation.terminal_ebitda_multiple": 8.0},
+        {"timeline.mid_year_discounting": True, "tax.loss_carry_forward_years": 2},
+        {"transition.overflow_policy": "unmet", "valuation.mirr_finance_rate": 0.09},
+        {"tax.structure": "within_parent"},
+        {"cells.local.pli.enabled": True, "tax.loss_carry_forward_years": 3, "demand.ess.price_usd_per_kwh": 95.0},
+        {
+            "capex.phases.cell_plant_1.tax_half_rate_first_year": True,
+            "capex.phases.pack_line_1.tax_half_rate_first_year": True,
+        },
+    ],
+    ids=[
+        "pli",
+        "pli_capped",
+        "perpetuity",
+        "perpetuity_mid_year",
+        "multiple",
+        "mid_year_short_carry",
+        "unmet_mirr",
+        "within_parent",
+        "profitable_short_carry",
+        "half_rate",
+    ],
+)
+def test_options_from_the_readme(overrides: dict[str, Any]) -> None:
+    a = tem.load(FILES[0], overrides=overrides)
+    r = tem.run(a)
+    doc = Doc(a)
+    for key, want in _lines(doc).items():
+        got = r.statement.loc[key, r.fiscal_years].to_numpy(float)
+        np.testing.assert_allclose(got, want, rtol=REL, atol=1e-9, err_msg=key)
+    for key, value in doc.kpis().items():
+        if not key.startswith("dva_share_fy"):
+            got = r.kpis[key]
+            _close(None if got is None else float(got), value, key)
+    if overrides.get("cells.local.pli.enabled"):
+        assert doc.pli.sum() > 0
