@@ -217,7 +217,7 @@ def render_sensitivity_workbook(
         chart.y_axis.number_format = catalogue.excel_format(kpi)
         chart.x_axis.tickLblPos = "low"  # input names left of the plot, clear of bars that go below zero
         chart.x_axis.scaling.orientation = "maxMin"  # largest swing on top, as in the table
-        chart.height, chart.width = max(8, 0.7 * len(frame) + 3), 24
+        chart.height, chart.width = min(15.0, max(8.0, 0.5 * len(frame) + 3)), 24  # fits an A4 landscape page
         ws.add_chart(chart, f"B{end + 2}")
         ws.column_dimensions["A"].width = 34
         ws.column_dimensions["B"].width = 40

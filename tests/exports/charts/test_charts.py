@@ -21,6 +21,7 @@ import pytest
 import tem
 from tem.exports.charts import figures as charts
 from tem.exports.charts import png as chart_png
+from tem.exports.charts import theme as th
 
 ROOT = Path(__file__).resolve().parents[3]
 BASE = ROOT / "assumptions" / "base.yaml"
@@ -157,13 +158,24 @@ def test_no_crossover_line_when_local_cells_never_start(import_only: tem.Result)
 
 
 def test_crossover_in_the_last_year_keeps_the_fy_axis() -> None:
-    """cell_price_war crosses over in FY45: the marker's label sits left of the line and the axis keeps FY26-FY45."""
+    """A crossover late in the horizon (cell_price_war; issue 14 saw FY45) keeps the FY axis at FY26-FY45 and puts
+    the marker's label left of the line; a marker in the last year does too."""
     r = tem.run(tem.load(ROOT / "assumptions" / "scenarios" / "cell_price_war.yaml"))
-    assert r.kpis["crossover_fy"] == 2045
+    crossover = r.kpis["crossover_fy"]
+    assert crossover is not None
+    assert crossover >= 2040
     fig = charts.unit_cost_chart(r, level="cell")
     assert list(fig.layout.xaxis.range) == [-0.5, len(r.fiscal_years) - 0.5]
-    note = next(a for a in fig.layout.annotations if "FY45" in a.text)
-    assert note.xanchor == "right"
+    label = f"FY{crossover % 100:02d}"
+    assert next(a for a in fig.layout.annotations if label in a.text).xanchor == "right"
+    fys = r.fiscal_years
+    last = go.Figure(go.Bar(x=fys, y=np.ones(len(fys))))
+    th.fy_marker(last, fys[-1], f"from {fys[-1]}")
+    assert list(last.layout.xaxis.range) == [-0.5, len(fys) - 0.5]
+    assert last.layout.annotations[0].xanchor == "right"
+    first = go.Figure(go.Bar(x=fys, y=np.ones(len(fys))))
+    th.fy_marker(first, fys[1], "early")
+    assert first.layout.annotations[0].xanchor == "left"
 
 
 def test_unit_cost_chart_rejects_unknown_level(base: tem.Result) -> None:
