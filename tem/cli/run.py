@@ -60,6 +60,11 @@ def render_outputs(
 
     manifest = build_manifest(a, result)
     document = kpi_document(result, manifest)
+    summary = None
+    if options.charts or options.excel:
+        from tem.analysis.summary import board_summary
+
+        summary = board_summary(a, result)  # the first page of the report and the workbook
     files: dict[str, bytes | str] = {
         "statement.csv": result.statement.to_csv(float_format="%.10g"),
         "unit_costs.csv": result.unit_costs.to_csv(float_format="%.10g"),
@@ -80,11 +85,11 @@ def render_outputs(
         figures = all_figures(result)
         pngs = start_pngs(figures) if png else None  # drawn by the browser while the files below are rendered
         html = html_files(figures)
-        report = render_report(result, manifest, figures)
+        report = render_report(result, manifest, figures, summary)
     if options.excel:
         from tem.exports.workbook.build import render_workbook
 
-        files[f"{folder_name(result.name)}.xlsx"] = render_workbook(result, a, manifest)
+        files[f"{folder_name(result.name)}.xlsx"] = render_workbook(result, a, manifest, summary)
     if options.charts:
         files.update(merge_charts(html, pngs.result() if pngs is not None else None))
         files["report.html"] = report

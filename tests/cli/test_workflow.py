@@ -43,7 +43,9 @@ def test_modified_run_has_its_own_folder_and_says_so_on_every_page(tmp_path: Pat
         assert ws.oddFooter.right.text == "Page &P of &N"
         assert ws.page_setup.paperSize == 9  # A4
         assert ws.page_setup.orientation == "landscape"
+    assert wb.sheetnames[0] == "Summary"  # the first page states the decision
     report = (folder / "report.html").read_text(encoding="utf-8")
+    assert report.index('id="decision"') < report.index('id="kpis"')
     assert f"<title>Battery localization program: {caption}</title>" in report
     assert "Modified run: timeline.discount_rate=0.13, pack.pack_yield=0.97" in report
 

@@ -19,9 +19,12 @@ import plotly.offline
 import tem
 from tem import catalogue
 from tem.assumptions.yearly import fy_label
+from tem.exports.board import BoardSummary
 from tem.exports.charts.figures import FIGURE_NAMES, all_figures
 from tem.exports.charts.theme import fmt_number
 from tem.exports.labels import overrides_text, run_caption
+from tem.exports.report.summary import CSS as SUMMARY_CSS
+from tem.exports.report.summary import summary_html
 from tem.exports.report.tables import esc, fy_table, provenance_html
 from tem.model.results import Result
 
@@ -248,14 +251,18 @@ def _plotly_js() -> str:
 
 
 def render_report(
-    result: Result, manifest: Mapping[str, Any] | None = None, figures: Mapping[str, go.Figure] | None = None
+    result: Result,
+    manifest: Mapping[str, Any] | None = None,
+    figures: Mapping[str, go.Figure] | None = None,
+    summary: BoardSummary | None = None,
 ) -> bytes:
     """The report page as UTF-8 bytes (about 5 MB, almost all of it plotly.js).
 
     ``manifest`` (optional) is the run's provenance (assumption files and hashes, overrides, versions, git
     commit, time); every key present is shown in order, values escaped. Without it the page shows the
     assumption files, hashes and overrides the result records. ``figures``: the result's figures
-    (:func:`tem.exports.charts.figures.all_figures`) when the caller already made them.
+    (:func:`tem.exports.charts.figures.all_figures`) when the caller already made them. ``summary``: the board
+    summary (:func:`tem.analysis.summary.board_summary`), shown first when given.
     """
     name = esc(result.name)
     overrides = dict(result.meta.get("overrides", {}) or (manifest or {}).get("overrides", {}) or {})
@@ -277,6 +284,7 @@ def render_report(
 <h1>{PROGRAM}: {caption}</h1>
 <p class="sub">{PROGRAM}, {esc(fys[0])} to {esc(fys[-1])}. Scenario <b>{name}</b>.</p>
 {modified}
+{"" if summary is None else '<h2 id="decision">Decision summary</h2>' + summary_html(summary)}
 <h2 id="kpis">Key results</h2>
 {kpi_cards(result)}
 <h2 id="conventions">Conventions</h2>
@@ -297,7 +305,7 @@ def render_report(
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{PROGRAM}: {caption}</title>
-<style>{CSS}</style>
+<style>{CSS}{SUMMARY_CSS}</style>
 <script type="text/javascript">{_plotly_js()}</script>
 </head>
 <body>

@@ -22,6 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from tem import __version__
 from tem.assumptions.schema import Assumptions
 from tem.assumptions.yearly import fy_label
+from tem.exports.board import BoardSummary
 from tem.exports.labels import run_caption
 from tem.exports.workbook.cached import save_with_values
 from tem.exports.workbook.calc import CalcSheet, volume_rows
@@ -36,6 +37,7 @@ from tem.exports.workbook.inputs_sheet import write_inputs
 from tem.exports.workbook.printing import board_print
 from tem.exports.workbook.style import HEADER, KPI_FONT, SECTION, TITLE, put_text
 from tem.exports.workbook.summary import write_kpis, write_statement, write_unit_costs
+from tem.exports.workbook.summary_sheet import write_summary
 from tem.model.engine import Outcome
 from tem.model.results import Result
 
@@ -50,9 +52,12 @@ CONVENTIONS = [
 
 
 def build_workbook(
-    result: Result, assumptions: Assumptions, manifest: dict[str, Any] | None = None
+    result: Result,
+    assumptions: Assumptions,
+    manifest: dict[str, Any] | None = None,
+    summary: BoardSummary | None = None,
 ) -> tuple[Workbook, Expectations]:
-    """The workbook and, for every formula cell with an engine counterpart, the engine's value."""
+    """The workbook and, for every formula cell, the engine's value; with ``summary``, a first sheet Summary."""
     o = result.outcome
     inp = o.inputs
     grid = Grid(inp.structure.n_years)
@@ -99,21 +104,34 @@ def build_workbook(
     board_print(ws_chk, caption, title_cols="A:C")
     board_print(ws_kpi, caption, print_area=f"A1:D{max(kpi_rows.values())}")
     board_print(cover, caption)
+    if summary is not None:
+        ws_sum = wb.create_sheet("Summary", 0)
+        write_summary(ws_sum, summary, kpi_rows, expect, caption)
+        board_print(ws_sum, caption)
+        wb.active = 0
     wb.calculation = CalcProperties(fullCalcOnLoad=True)
     return wb, expect
 
 
-def render_workbook(result: Result, assumptions: Assumptions, manifest: dict[str, Any] | None = None) -> bytes:
+def render_workbook(
+    result: Result,
+    assumptions: Assumptions,
+    manifest: dict[str, Any] | None = None,
+    summary: BoardSummary | None = None,
+) -> bytes:
     """The workbook as .xlsx bytes, every formula saved with its value (written by the caller, atomically)."""
-    data, _ = render_with_report(result, assumptions, manifest)
+    data, _ = render_with_report(result, assumptions, manifest, summary)
     return data
 
 
 def render_with_report(
-    result: Result, assumptions: Assumptions, manifest: dict[str, Any] | None = None
+    result: Result,
+    assumptions: Assumptions,
+    manifest: dict[str, Any] | None = None,
+    summary: BoardSummary | None = None,
 ) -> tuple[bytes, list[tuple[str, int, int]]]:
     """The .xlsx bytes and the formula cells saved without a cached value (the tests require none)."""
-    wb, expect = build_workbook(result, assumptions, manifest)
+    wb, expect = build_workbook(result, assumptions, manifest, summary)
     return save_with_values(wb, expect)
 
 
