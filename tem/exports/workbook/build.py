@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, Reference, Series
+from openpyxl.chart.legend import LegendEntry
 from openpyxl.workbook.properties import CalcProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -226,6 +227,20 @@ def _cover(
     ws.column_dimensions["B"].width = 70
 
 
+def _gaps_in_libreoffice(chart: LineChart, ws: Worksheet, grid: Grid) -> None:
+    """Years without a value (blank text, e.g. no local cells yet) as gaps, not as points at zero.
+
+    LibreOffice applies the chart's "leave gaps" setting only when a series meets a truly empty cell; otherwise it
+    plots text results as 0 (seen on the cell-cost chart, issue 14). An extra series over an empty row of the sheet,
+    without line or legend entry, turns gaps on. (Excel plots text results as 0 in line charts whatever the setting:
+    there the local-cell lines start from zero in the first years; the table beside shows them blank.)"""
+    empty = ws.max_row + 1
+    series = _series(ws, grid, empty, " ")
+    series.graphicalProperties.line.noFill = True
+    chart.series.append(series)
+    chart.legend.legendEntry = [LegendEntry(idx=len(chart.series) - 1, delete=True)]
+
+
 def _series(ws: Worksheet, grid: Grid, row: int, title: str, smooth: bool = False) -> Series:
     values = Reference(ws, min_col=FIRST_COL, max_col=FIRST_COL + grid.n_years - 1, min_row=row)
     series = Series(values, title=title)
@@ -269,6 +284,7 @@ def _charts(ws_st: Worksheet, ws_uc: Worksheet, grid: Grid, st_rows: dict[str, i
         ("local_cell_full_inr_per_kwh", "Local cell, full cost"),
     ):
         cost.series.append(_series(ws_uc, grid, uc_rows[key], title))
+    _gaps_in_libreoffice(cost, ws_uc, grid)
     _chart(cost, ws_uc, grid, "Cell cost: imported landed vs made in India", "INR/kWh")
     anchor = ws_uc.max_row + 3
     ws_uc.add_chart(cost, f"B{anchor}")
