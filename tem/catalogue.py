@@ -19,6 +19,7 @@ years      years              ``3.4``                 ``0.0``           ``,.1f``
 fy         FY                 ``FY31``                ``0``             ``d``
 factor     factor             ``0.889``               ``0.000``         ``,.3f``
 status     (code)             ``0``                   ``0``             ``d``
+times      x                  ``1.35x``               ``0.00"x"``       ``,.2f``
 ========== ================== ======================= ================= ==================
 
 Lowest layer (beside ``errors``, ``units``, ``arrays``): imports nothing from ``tem``.
@@ -70,6 +71,7 @@ KINDS: dict[str, Kind] = {
     "factor": Kind("factor", "{:,.3f}", "0.000", ",.3f"),
     "status": Kind("code", "status", "0", "d"),
     "inr_per_usd": Kind("INR per USD", "{:,.2f}", "#,##0.00", ",.2f", "INR per USD"),
+    "times": Kind("x", "{:,.2f}x", '0.00"x"', ",.2f"),
 }
 
 
@@ -157,6 +159,22 @@ KPIS: dict[str, Entry] = _entries(
         ),
         ("revenue_inr_cr", "Revenue (total)", "inr_cr", "Sum of yearly revenue"),
         ("local_cells_gwh", "Local cells (total)", "gwh", "Sum of good local cells made"),
+        ("equity_npv_inr_cr", "Equity NPV", "inr_cr", "Equity cash flow discounted at the cost of equity"),
+        ("equity_irr", "Equity IRR", "rate", "Rate at which the NPV of the equity cash flow is zero"),
+        ("equity_irr_status", "Equity IRR status", "status", "0: equity IRR found; other codes as for the IRR"),
+        ("peak_equity_inr_cr", "Peak equity need", "inr_cr", "-min(0, lowest cumulative equity cash flow before TV)"),
+        ("peak_equity_fy", "Peak equity need in", "fy", "The FY of the lowest cumulative equity cash flow"),
+        ("min_dscr", "Minimum DSCR", "times", "Lowest CFADS / debt service over the years with debt service"),
+        ("min_dscr_fy", "Minimum DSCR in", "fy", "The FY of the minimum DSCR"),
+        ("avg_dscr", "Average DSCR", "times", "Mean of the yearly DSCR over the years with debt service"),
+        ("llcr", "LLCR", "times", "PV(CFADS) / PV(debt service) over the loan life, at the loan rate"),
+        ("term_debt_drawn_inr_cr", "Term debt drawn", "inr_cr", "Sum of term-loan drawdowns (debt share x capex)"),
+        (
+            "interest_during_construction_inr_cr",
+            "Interest during construction",
+            "inr_cr",
+            "Term-loan interest of construction years, capitalised into the loan",
+        ),
     ]
 )
 
@@ -266,6 +284,53 @@ STATEMENT_LINES: dict[str, Entry] = _entries(
         ("cell_dva_share", "DVA of local cells", "rate", "1 - imported content of local cells / their value"),
         ("forex_outflow_usd_m", "Forex outflow", "usd_m", "Imports paid in foreign currency"),
         ("inr_per_usd", "Exchange rate", "inr_per_usd", "INR per USD path"),
+        (
+            "pl_depreciation",
+            "Depreciation (incl. capitalised borrowing costs)",
+            "inr_cr",
+            "Book depreciation + that of IDC and fees",
+        ),
+        ("pl_ebit", "EBIT (P&L)", "inr_cr", "EBITDA - depreciation (incl. capitalised borrowing costs)"),
+        (
+            "interest_expense",
+            "Interest expense",
+            "inr_cr",
+            "Term interest after construction + working-capital loan interest",
+        ),
+        ("pbt", "Profit before tax", "inr_cr", "EBIT - interest expense"),
+        ("pl_tax", "Tax (interest deducted)", "inr_cr", "Tax with interest and capitalised-cost depreciation deducted"),
+        ("pat", "Profit after tax", "inr_cr", "PBT - tax"),
+        ("term_debt_opening", "Term debt: opening", "inr_cr", "Closing balance of the year before"),
+        ("term_debt_drawn", "Term debt: drawn", "inr_cr", "Debt share x capex spend"),
+        (
+            "interest_during_construction",
+            "Term debt: interest capitalised (IDC)",
+            "inr_cr",
+            "Interest of construction years",
+        ),
+        ("term_debt_interest_paid", "Term debt: interest paid", "inr_cr", "Interest after construction"),
+        ("term_debt_repaid", "Term debt: repaid (scheduled)", "inr_cr", "Equal principal or annuity principal"),
+        ("term_debt_balloon", "Term debt: repaid at horizon end", "inr_cr", "Balance left in the last year"),
+        ("term_debt_closing", "Term debt: closing", "inr_cr", "Opening + drawn + IDC - repaid"),
+        ("upfront_fees", "Upfront fees (capitalised)", "inr_cr", "Fee rate x drawdown"),
+        ("wc_loan_closing", "Working-capital loan: closing", "inr_cr", "Funded share x working capital; 0 in the last year"),
+        ("wc_loan_interest", "Working-capital loan: interest", "inr_cr", "Rate x opening balance"),
+        (
+            "cfads",
+            "Cash flow available for debt service",
+            "inr_cr",
+            "EBITDA - tax - maintenance capex - WC build net of its loan",
+        ),
+        ("debt_service", "Debt service (term)", "inr_cr", "Term interest paid + scheduled repayment"),
+        ("dscr", "DSCR", "times", "CFADS / debt service"),
+        ("equity_cash_flow", "Equity cash flow", "inr_cr", "FCF + tax saved by interest + debt drawn - debt service - fees"),
+        ("cumulative_equity_cash_flow", "Cumulative equity cash flow", "inr_cr", "Running sum of equity cash flow"),
+        (
+            "equity_present_value",
+            "Equity present value",
+            "inr_cr",
+            "Equity cash flow x discount factor at the cost of equity",
+        ),
     ]
 )
 
@@ -278,6 +343,9 @@ HEADLINE_KPIS = (
     "discounted_payback_years",
     "peak_funding_inr_cr",
     "peak_funding_fy",
+    "equity_irr",
+    "min_dscr",
+    "peak_equity_inr_cr",
     "total_capex_inr_cr",
     "levelized_pack_cost_inr_per_kwh",
     "levelized_pack_cost_usd_per_kwh",

@@ -248,6 +248,35 @@ class Valuation(StrictModel):
     mirr_reinvestment_rate: float | None = Field(None, gt=-1.0, lt=1.0, description="Default: discount_rate.")
 
 
+class TermDebt(StrictModel):
+    debt_share: float = share("Share of each phase's capex funded by the term loan (0 = no term debt).", 0.0)
+    structure: Literal["by_phase", "facility"] = Field(
+        "by_phase",
+        description="by_phase: one loan per phase, repaid from its commissioning; facility: one loan for the program, "
+        "repaid from the first commissioning.",
+    )
+    interest_rate: YearlyShare = yearly("Term-loan interest rate. [fraction/yr]", "share", default=0.095)
+    tenor_years: int = Field(7, ge=1, le=30, description="Years of repayment after the moratorium. [years]")
+    moratorium_years: int = Field(
+        1, ge=0, le=10, description="Years from commissioning to the first repayment (0: repay from that year). [years]"
+    )
+    repayment: Literal["equal_principal", "annuity"] = Field(
+        "equal_principal", description="Equal principal instalments, or equal instalments of principal and interest."
+    )
+    upfront_fee_rate: float = share("Upfront fee, fraction of each drawdown, paid at drawdown and capitalised.", 0.0)
+
+
+class WorkingCapitalLoan(StrictModel):
+    funded_share: float = share("Share of working capital funded by a bank working-capital loan.", 0.0)
+    interest_rate: YearlyShare = yearly("Working-capital loan interest rate. [fraction/yr]", "share", default=0.095)
+
+
+class Funding(StrictModel):
+    term_debt: TermDebt = Field(default_factory=TermDebt)
+    working_capital_loan: WorkingCapitalLoan = Field(default_factory=WorkingCapitalLoan)
+    cost_of_equity: float = Field(0.145, gt=0.0, lt=1.0, description="Discount rate of the equity cash flow. [fraction]")
+
+
 class Reporting(StrictModel):
     dva_fys: list[int] = Field([], description="Fiscal years whose DVA share is reported as a KPI.")
 
@@ -272,6 +301,7 @@ class Assumptions(StrictModel):
     tax: Tax
     recycling: Recycling = Field(default_factory=Recycling)
     valuation: Valuation = Field(default_factory=Valuation)
+    funding: Funding = Field(default_factory=Funding)
     reporting: Reporting = Field(default_factory=Reporting)
     counterfactual: Counterfactual = Field(default_factory=Counterfactual)
 

@@ -18,6 +18,7 @@ import numpy as np
 from tem.model.batch_runtime import batch_runtime
 from tem.model.capex import CapexSchedule, compute_capex
 from tem.model.cashflow import CashFlow, compute_cash_flow
+from tem.model.funding import Funding, compute_funding, funding_kpis
 from tem.model.inputs import NEVER_FY, Inputs, batch_size, rows_of, take_scenarios, with_values
 from tem.model.kpis import compute_kpis
 from tem.model.operations import Operations, compute_operations
@@ -42,6 +43,7 @@ class Outcome:
     kpis: dict[str, np.ndarray]
     levelized_pack_parts: dict[str, np.ndarray]
     levelized_cell_parts: dict[str, np.ndarray]
+    funding: Funding | None = None  # the funded view (None where only the counterfactual's KPIs are computed)
 
 
 def evaluate(inp: Inputs, *, full: bool = True, unit_costs: UnitCosts | None = None, detail: bool = True) -> Outcome:
@@ -54,16 +56,24 @@ def evaluate(inp: Inputs, *, full: bool = True, unit_costs: UnitCosts | None = N
     cap = compute_capex(inp, n_s)
     ops = compute_operations(inp, vol, uc, cap)
     ops = _broadcast_ops(ops, n_s)
-    tax = compute_tax(
-        ops.ebitda,
-        cap.tax_depreciation,
-        inp["tax.corporate_rate"],
-        inp["tax.loss_carry_forward_years"],
-        inp.structure.tax_within_parent,
-    )
+    rate, carry = inp["tax.corporate_rate"], inp["tax.loss_carry_forward_years"]
+    within_parent = inp.structure.tax_within_parent
+    profit_before_depreciation = ops.ebitda
+    tax = compute_tax(profit_before_depreciation, cap.tax_depreciation, rate, carry, within_parent)
     cash = compute_cash_flow(inp, ops, cap, tax.tax)
     kpis, pack_parts, cell_parts = compute_kpis(inp, vol, uc, cap, ops, cash, full=full, detail=detail)
-    return Outcome(inp, vol, uc, cap, ops, tax, cash, kpis, pack_parts, cell_parts)
+    funding = None
+    if full:  # the funded view: after tax and cash flow (tem.model.funding states the order)
+
+        def levered_tax(extra_depreciation: np.ndarray, interest: np.ndarray) -> TaxResult:
+            # interest is a business expense, the capitalised borrowing costs' depreciation is depreciation
+            return compute_tax(
+                profit_before_depreciation - interest, cap.tax_depreciation + extra_depreciation, rate, carry, within_parent
+            )
+
+        funding = compute_funding(inp, ops, cap, tax, cash, levered_tax)
+        kpis |= funding_kpis(inp, funding)
+    return Outcome(inp, vol, uc, cap, ops, tax, cash, kpis, pack_parts, cell_parts, funding)
 
 
 def _broadcast_ops(ops: Operations, n_s: int) -> Operations:

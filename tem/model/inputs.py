@@ -54,6 +54,8 @@ class Structure:
     mirr_reinvestment_set: bool
     counterfactual_drop_kinds: tuple[str, ...]
     dva_fys: tuple[int, ...]
+    debt_structure: str = "by_phase"  # funding.term_debt.structure
+    repayment: str = "equal_principal"  # funding.term_debt.repayment
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,8 @@ def build_inputs(a: Assumptions) -> Inputs:
         mirr_reinvestment_set=a.valuation.mirr_reinvestment_rate is not None,
         counterfactual_drop_kinds=tuple(a.counterfactual.drop_phase_kinds),
         dva_fys=tuple(a.reporting.dva_fys),
+        debt_structure=a.funding.term_debt.structure,
+        repayment=a.funding.term_debt.repayment,
     )
     return Inputs(structure, arrays, kinds, bounds, 1)
 

@@ -19,6 +19,7 @@ import pandas as pd
 from tem import catalogue
 from tem.assumptions.yearly import fy_label
 from tem.model.engine import Outcome
+from tem.model.funding import Funding
 from tem.model.kpis import PER_KWH, local_cell_full_cost, local_cell_overheads
 
 Row = tuple[str, str, str, Callable[[Outcome], np.ndarray]]
@@ -113,7 +114,43 @@ def statement_rows(o: Outcome) -> list[Row]:
         _row("forex_outflow_usd_m", "USD million", lambda o: ops.forex_outflow_usd_m),
         _row("inr_per_usd", "INR per USD", lambda o: o.unit_costs.inr_per_usd),
     ]
+    if o.funding is not None:
+        rows += funding_rows(o.funding)
     return rows
+
+
+def funding_rows(f: Funding) -> list[Row]:
+    """The P&L to PAT (outflows negative), the debt schedule (amounts positive) and the equity view."""
+    t = f.term
+    lines: list[tuple[str, str, np.ndarray]] = [
+        ("pl_depreciation", "INR crore", -f.depreciation),
+        ("pl_ebit", "INR crore", f.ebit),
+        ("interest_expense", "INR crore", -f.interest_expense),
+        ("pbt", "INR crore", f.pbt),
+        ("pl_tax", "INR crore", -f.tax.tax),
+        ("pat", "INR crore", f.pat),
+        ("term_debt_opening", "INR crore", t.opening),
+        ("term_debt_drawn", "INR crore", t.drawdown),
+        ("interest_during_construction", "INR crore", t.capitalised_interest),
+        ("term_debt_interest_paid", "INR crore", t.interest_paid),
+        ("term_debt_repaid", "INR crore", t.repaid),
+        ("term_debt_balloon", "INR crore", t.balloon),
+        ("term_debt_closing", "INR crore", t.closing),
+        ("upfront_fees", "INR crore", f.upfront_fees),
+        ("wc_loan_closing", "INR crore", f.wc_loan_closing),
+        ("wc_loan_interest", "INR crore", f.wc_loan_interest),
+        ("cfads", "INR crore", f.cfads),
+        ("debt_service", "INR crore", f.debt_service),
+        ("dscr", "x", f.dscr),
+        ("equity_cash_flow", "INR crore", f.equity_flow),
+        ("cumulative_equity_cash_flow", "INR crore", np.cumsum(f.equity_flow, axis=1)),
+        ("equity_present_value", "INR crore", f.equity_present_value),
+    ]
+    return [_row(key, unit, _const(arr)) for key, unit, arr in lines]
+
+
+def _const(arr: np.ndarray) -> Callable[[Outcome], np.ndarray]:
+    return lambda o: arr
 
 
 def _pick(table: dict[str, np.ndarray], key: str, sign: float = 1.0) -> Callable[[Outcome], np.ndarray]:
@@ -228,9 +265,9 @@ class Result:
         for k, x in raw.items():
             if k.startswith("dva_share_fy"):
                 dva["FY" + k.removeprefix("dva_share_fy")] = _scalar(x)
-            elif k in ("crossover_fy", "peak_funding_fy"):
+            elif k.endswith("_fy"):
                 out[k] = None if not math.isfinite(x) else int(x)
-            elif k == "irr_status":
+            elif k.endswith("_status"):
                 out[k] = int(x)
             else:
                 out[k] = _scalar(x)

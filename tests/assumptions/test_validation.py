@@ -108,7 +108,14 @@ CASES = [
         r"unknown key 'discount_rat'; did you mean 'discount_rate'\?",
         3,
     ),
-    case("unknown_top_level_block.yaml", "financing", r"unknown key 'financing'.*allowed here:.*\btimeline\b.*\bcapex\b", 2),
+    case("funding_percent_and_unknown_repayment.yaml", "funding.term_debt.debt_share", r"use 0\.6 for 60%", 4),
+    case(
+        "funding_percent_and_unknown_repayment.yaml",
+        "funding.term_debt.repayment",
+        r"'bullet' is not allowed: input should be 'equal_principal' or 'annuity'",
+        5,
+    ),
+    case("unknown_top_level_block.yaml", "partners", r"unknown key 'partners'.*allowed here:.*\btimeline\b.*\bcapex\b", 2),
     # the YAML itself
     case("duplicate_key.yaml", "timeline.discount_rate", r"duplicate key: also set on line 3\b", 5),
     case("unsafe_yaml_tag.yaml", "", r"python/object/apply:os\.system.*only plain YAML", 2),

@@ -30,7 +30,7 @@ def kpi_unit(name: str) -> str:
     ):
         if name.endswith(suffix):
             return unit
-    if name in ("irr", "mirr") or name.startswith("dva_share"):
+    if name in ("irr", "mirr", "equity_irr") or name.startswith("dva_share"):
         return "fraction"
     return ""
 

@@ -62,6 +62,7 @@ DEFAULT_GROUPS: dict[str, tuple[str, ...]] = {
     "tax": ("tax",),
     "valuation": ("valuation",),
     "recycling": ("recycling",),
+    "funding": ("funding",),
 }
 OTHER_GROUP = "other"
 DEMAND_ROWS = ("demand.captive.start_fy",)

@@ -155,6 +155,8 @@ def _structure_problems(a: Inputs, b: Inputs) -> list[str]:
     for label, x, y in (
         ("transition.overflow_policy", sa.overflow_policy, sb.overflow_policy),
         ("valuation.terminal_value_method", sa.terminal_value_method, sb.terminal_value_method),
+        ("funding.term_debt.structure", sa.debt_structure, sb.debt_structure),
+        ("funding.term_debt.repayment", sa.repayment, sb.repayment),
     ):
         if x != y:
             out.append(f"{label}: {x!r} vs {y!r}")

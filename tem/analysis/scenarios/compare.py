@@ -122,7 +122,7 @@ def unique_names(names: Sequence[str]) -> tuple[str, ...]:
 
 def kpi_unit(key: str) -> str:
     """Unit of a KPI from its stable key."""
-    if key in ("irr", "mirr") or key.startswith("dva_share"):
+    if key in ("irr", "mirr", "equity_irr") or key.startswith("dva_share"):
         return "fraction"
     if key.endswith("_fy"):
         return "FY"

@@ -160,6 +160,14 @@ def kpi_cards(result: Result) -> str:
         _card(title("npv_inr_cr"), value("npv_inr_cr"), unit("npv_inr_cr"), esc(at), _tone(k.get("npv_inr_cr"))),
         _card(title("irr"), value("irr"), "of free cash flow", irr_note, ""),
         _card(
+            title("equity_irr"),
+            value("equity_irr"),
+            "of the equity cash flow (funded)",
+            f"minimum DSCR {esc(catalogue.format_value('min_dscr', k.get('min_dscr')))} in {_fy(k.get('min_dscr_fy'))}; "
+            f"peak equity need {fmt_number(k.get('peak_equity_inr_cr'))} INR crore in {_fy(k.get('peak_equity_fy'))}",
+            "",
+        ),
+        _card(
             title("peak_funding_inr_cr"),
             value("peak_funding_inr_cr"),
             unit("peak_funding_inr_cr"),

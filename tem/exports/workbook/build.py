@@ -20,7 +20,7 @@ from openpyxl.chart.legend import LegendEntry
 from openpyxl.workbook.properties import CalcProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-from tem import __version__
+from tem import __version__, catalogue
 from tem.assumptions.schema import Assumptions
 from tem.assumptions.yearly import fy_label
 from tem.exports.board import BoardSummary
@@ -29,10 +29,12 @@ from tem.exports.workbook.cached import save_with_values
 from tem.exports.workbook.calc import CalcSheet, volume_rows
 from tem.exports.workbook.calc_cash import cash_rows, operation_rows
 from tem.exports.workbook.calc_costs import capex_rows, unit_cost_rows
+from tem.exports.workbook.calc_funding import funding_rows
 from tem.exports.workbook.calc_tax import tax_rows
 from tem.exports.workbook.checks import integrity_checks, write_checks
 from tem.exports.workbook.counterfactual import SHEET as CF_SHEET
 from tem.exports.workbook.counterfactual import write_counterfactual_inputs
+from tem.exports.workbook.funding_sheet import write_funding
 from tem.exports.workbook.grid import FIRST_COL, Grid
 from tem.exports.workbook.inputs_sheet import write_inputs
 from tem.exports.workbook.printing import board_print
@@ -71,6 +73,7 @@ def build_workbook(
     ws_cf = wb.create_sheet(CF_SHEET)
     ws_st = wb.create_sheet("Statement")
     ws_uc = wb.create_sheet("Unit costs")
+    ws_fund = wb.create_sheet("Funding")
     ws_kpi = wb.create_sheet("KPIs")
     ws_chk = wb.create_sheet("Checks")
 
@@ -82,25 +85,27 @@ def build_workbook(
         cf_grid,
         result.counterfactual,
         f"{result.name}: import-only counterfactual (the same formulas; the replaced inputs are listed on Inputs)",
+        funding=False,  # the counterfactual compares projects before financing
     )
 
     expect: Expectations = {("Calculations", r, c): v for (r, c), v in calc.expect.items()}
     expect |= {(CF_SHEET, r, c): v for (r, c), v in cf_calc.expect.items()}
     st_rows = write_statement(ws_st, grid, calc, result, expect)
     uc_rows = write_unit_costs(ws_uc, grid, result, expect)
+    write_funding(ws_fund, grid, result, expect)
     kpi_rows = write_kpis(ws_kpi, grid, cf_grid, result, expect)
     identities, scalar_checks = integrity_checks(grid, cf_grid, CF_SHEET, st_rows, kpi_rows, expect)
     checks = write_checks(ws_chk, grid, calc, kpi_rows, identities, scalar_checks, expect)
     _cover(cover, result, assumptions, manifest, kpi_rows, checks, expect)
     _charts(ws_st, ws_uc, grid, st_rows, uc_rows)
     caption = run_caption(result.name, assumptions.overrides)
-    for ws in (ws_in, ws_calc, ws_cf, ws_st, ws_uc, ws_chk):
+    for ws in (ws_in, ws_calc, ws_cf, ws_st, ws_uc, ws_fund, ws_chk):
         _layout(ws, grid)
     for ws in (ws_st, ws_uc):  # board views: labels in B, nothing in A (section titles overflow), D-F unused
         for col, width in (("A", 3), ("D", 1), ("E", 1), ("F", 1)):
             ws.column_dimensions[col].width = width
     board_print(ws_in, caption, title_rows="1:1", title_cols="A:C")
-    for ws in (ws_calc, ws_cf, ws_st, ws_uc):
+    for ws in (ws_calc, ws_cf, ws_st, ws_uc, ws_fund):
         board_print(ws, caption, title_rows="3:3", title_cols="A:C")
     board_print(ws_chk, caption, title_cols="A:C")
     board_print(ws_kpi, caption, print_area=f"A1:D{max(kpi_rows.values())}")
@@ -136,7 +141,7 @@ def render_with_report(
     return save_with_values(wb, expect)
 
 
-def _calculations(ws: Worksheet, grid: Grid, o: Outcome, title: str) -> CalcSheet:
+def _calculations(ws: Worksheet, grid: Grid, o: Outcome, title: str, funding: bool = True) -> CalcSheet:
     """The model as formulas on ``ws`` (Calculations, or the import-only counterfactual with its own grid)."""
     inp = o.inputs
     ws.cell(1, 1, title).font = TITLE
@@ -154,6 +159,8 @@ def _calculations(ws: Worksheet, grid: Grid, o: Outcome, title: str) -> CalcShee
     operation_rows(calc, inp, o)
     tax_rows(calc, inp, o)
     cash_rows(calc, inp, o)
+    if o.funding is not None and funding:
+        funding_rows(calc, inp, o)
     ws.freeze_panes = ws.cell(4, FIRST_COL)
     return calc
 
@@ -196,6 +203,9 @@ def _cover(
         "npv_inr_cr",
         "irr",
         "peak_funding_inr_cr",
+        "equity_irr",
+        "min_dscr",
+        "peak_equity_inr_cr",
         "total_capex_inr_cr",
         "levelized_pack_cost_inr_per_kwh",
         "levelized_pack_cost_usd_per_kwh",
@@ -208,7 +218,7 @@ def _cover(
         for col, letter in ((1, "A"), (2, "B"), (3, "C")):
             ws.cell(r, col, f"=KPIs!{letter}{kr}")
             expect[(ws.title, r, col)] = expect[("KPIs", kr, 2)] if col == 2 else str(kpis.cell(kr, col).value)
-        ws.cell(r, 2).number_format = "0.0%" if key == "irr" else ("0" if key.endswith("_fy") else "#,##0.0")
+        ws.cell(r, 2).number_format = catalogue.excel_format(key)
     r += 2
     for label, cell in (
         ("Integrity checks (hold after any edit of the inputs)", checks[0]),

@@ -68,7 +68,7 @@ def _cell_xml(col: bytes, row: bytes, attrs: bytes, formula: bytes, value: Cache
 
 def save_with_values(wb: Workbook, values: Values) -> tuple[bytes, list[tuple[str, int, int]]]:
     """The workbook as .xlsx bytes with each formula's cached value; also the formula cells that had no value
-    in ``values`` (left without one; the tests require this list to be empty for every exported workbook)."""
+    in ``values``, or a NaN (left without one: they show after recalculation)."""
     raw = io.BytesIO()
     wb.save(raw)
     by_sheet: dict[str, dict[tuple[int, int], Cached]] = {}
@@ -87,10 +87,11 @@ def save_with_values(wb: Workbook, values: Values) -> tuple[bytes, list[tuple[st
                 def fill(m: re.Match[bytes], known: dict[tuple[int, int], Cached] = known, title: str = title) -> bytes:
                     col, row, attrs, formula = m.groups()
                     key = (int(row), column_index_from_string(col.decode()))
-                    if key not in known:
-                        missing.append((title, *key))
+                    value = known.get(key)
+                    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+                        missing.append((title, *key))  # no value recorded (or none that a cell can hold)
                         return m.group(0)
-                    return _cell_xml(col, row, attrs, formula, known[key])
+                    return _cell_xml(col, row, attrs, formula, value)
 
                 data = _FORMULA_CELL.sub(fill, data)
             zout.writestr(info, data)

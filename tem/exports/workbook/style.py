@@ -25,6 +25,7 @@ FORMATS = {
     "years": "0.0",
     "factor": "0.0000",
     "INR per USD": "0.00",
+    "x": '0.00"x"',
 }
 
 

@@ -7,11 +7,13 @@ import re
 from typing import Any
 
 import numpy as np
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from tem import catalogue
-from tem.exports.workbook.calc import CalcSheet, first
+from tem.exports.workbook.calc import CalcSheet
 from tem.exports.workbook.counterfactual import SHEET as CF_SHEET
+from tem.exports.workbook.funding_sheet import funding_kpi_formulas
 from tem.exports.workbook.grid import FIRST_COL, Grid
 from tem.exports.workbook.style import HEADER, KPI_FONT, SECTION, TITLE, number_format, put_text
 from tem.model.results import Result
@@ -20,6 +22,8 @@ Expect = dict[tuple[str, int, int], float | str]
 KPI_CELL = re.compile(r"B\{([a-z0-9_]+)\}")
 NONE = "none"  # shown where a KPI does not exist (no payback, no IRR, no crossover)
 IRR_SEARCH_RATES = [round(-0.95 + 0.05 * i, 2) for i in range(40)]  # -95% .. +100% in 5-point steps
+# the equity IRR is reported only where there is exactly one root in tem's search range (-95% .. 1000%)
+EQUITY_IRR_SEARCH_RATES = [*IRR_SEARCH_RATES, 1.25, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 9.99]
 
 # (statement line key, Calculations row key, sign); None as calc key = a section title
 STATEMENT_LINES: list[tuple[str, str | None, float]] = [
@@ -102,6 +106,10 @@ def _as_float(x: Any) -> float:
         return float(x)
     except (TypeError, ValueError):
         return math.nan
+
+
+def _number(x: object) -> float:
+    return float(x) if isinstance(x, (int, float)) else 0.0
 
 
 def cached(x: Any, missing: str = "") -> float | str:
@@ -339,6 +347,8 @@ def kpi_formulas(grid: Grid, cf_grid: Grid, result: Result) -> list[tuple[str, s
             k["cumulative_forex_saved_usd_m"],
         ),
     ]
+    if "eq" in grid.rows:
+        items += funding_kpi_formulas(grid, result)
     for fy_label_, share in k["dva_share_by_fy"].items():
         fy = 2000 + int(fy_label_[2:]) if len(fy_label_) == 4 else int(fy_label_[2:])
         items.append(
@@ -360,26 +370,36 @@ def write_kpis(ws: Worksheet, grid: Grid, cf_grid: Grid, result: Result, expect:
     items = kpi_formulas(grid, cf_grid, result)
     rows = {key: 4 + i for i, (key, *_rest) in enumerate(items)}
     # IRR search: NPV on a grid of rates; Excel's IRR starts from the rate just below the sign change
+    brackets: dict[str, str] = {}
     top = 4 + len(items) + 3
-    ws.cell(
-        top - 1, 1, "IRR search: NPV of the free cash flow at each rate (Excel's IRR starts at the bracket)"
-    ).font = SECTION
-    for j, h in enumerate(["rate", "NPV at rate", "bracket"]):
-        ws.cell(top, 1 + j, h).font = HEADER
-    n_rates = len(IRR_SEARCH_RATES)
-    fcf = first(result.outcome.cash.free_cash_flow)
-    t = np.arange(fcf.shape[0], dtype=float)
-    npv_at = [float(np.sum(fcf * (1.0 + rate) ** -t)) for rate in IRR_SEARCH_RATES]
-    for i, rate in enumerate(IRR_SEARCH_RATES):
-        r = top + 1 + i
-        ws.cell(r, 1, rate).number_format = "0%"
-        # General: very large NPVs at rates near -100% show as 1.2E+28, not as ###
-        ws.cell(r, 2, f"=SUMPRODUCT({grid.whole_row('fcf')},(1+A{r})^-{grid.whole_row('t')})").number_format = "General"
-        expect[(ws.title, r, 2)] = npv_at[i]
-        if i < n_rates - 1:
-            ws.cell(r, 3, f'=IF(B{r}*B{r + 1}<0,A{r},"")')
-            expect[(ws.title, r, 3)] = rate if npv_at[i] * npv_at[i + 1] < 0 else ""
-    bracket = f"$C${top + 1}:$C${top + n_rates - 1}"
+    searches = [("{irr_bracket}", "fcf", "free cash flow", IRR_SEARCH_RATES)]
+    if "eq" in grid.rows:
+        searches.append(("{irr_bracket_equity}", "eq", "equity cash flow", EQUITY_IRR_SEARCH_RATES))
+    t = np.arange(grid.n_years, dtype=float)
+    for j, (placeholder, flow, name, rates) in enumerate(searches):
+        n_rates = len(rates)
+        col = 1 + 4 * j
+        ws.cell(
+            top - 1, col, f"IRR search: NPV of the {name} at each rate (Excel's IRR starts at the bracket)"
+        ).font = SECTION
+        for i, h in enumerate(["rate", "NPV at rate", "bracket"]):
+            ws.cell(top, col + i, h).font = HEADER
+        a_col, b_col, c_col = (get_column_letter(col + i) for i in range(3))
+        flow_row = grid.rows[flow]
+        values = np.array([_number(expect.get(("Calculations", flow_row, FIRST_COL + k))) for k in range(grid.n_years)])
+        npv_at = [float(np.sum(values * (1.0 + rate) ** -t)) for rate in rates]
+        for i, rate in enumerate(rates):
+            r = top + 1 + i
+            ws.cell(r, col, rate).number_format = "0%"
+            # General: very large NPVs at rates near -100% show as 1.2E+28, not as ###
+            ws.cell(
+                r, col + 1, f"=SUMPRODUCT({grid.whole_row(flow)},(1+{a_col}{r})^-{grid.whole_row('t')})"
+            ).number_format = "General"
+            expect[(ws.title, r, col + 1)] = npv_at[i]
+            if i < n_rates - 1:
+                ws.cell(r, col + 2, f'=IF({b_col}{r}*{b_col}{r + 1}<0,{a_col}{r},"")')
+                expect[(ws.title, r, col + 2)] = rate if npv_at[i] * npv_at[i + 1] < 0 else ""
+        brackets[placeholder] = f"${c_col}${top + 1}:${c_col}${top + n_rates - 1}"
     for i, (key, _label, _unit, formula, value) in enumerate(items):
         r = 4 + i
         label, unit = catalogue.label(key), catalogue.unit(key)  # what a reader sees comes from the catalogue
@@ -387,7 +407,9 @@ def write_kpis(ws: Worksheet, grid: Grid, cf_grid: Grid, result: Result, expect:
         cell = ws.cell(
             r,
             2,
-            KPI_CELL.sub(lambda m: f"B{rows[m.group(1)]}", formula).replace("{irr_bracket}", bracket),
+            KPI_CELL.sub(lambda m: f"B{rows[m.group(1)]}", formula)
+            .replace("{irr_bracket}", brackets["{irr_bracket}"])
+            .replace("{irr_bracket_equity}", brackets.get("{irr_bracket_equity}", "")),
         )
         cell.number_format = catalogue.excel_format(key)
         put_text(ws, r, 3, unit)

@@ -353,6 +353,8 @@ cells:
         ({"valuation.mirr_finance_rate": 0.1}, "valuation.mirr_finance_rate: null"),
         ({"counterfactual.drop_phase_kinds": ["cell_plant"]}, "counterfactual.drop_phase_kinds"),
         ({"timeline.horizon_years": 25}, "timeline: FY26 \\+ 20 years vs FY26 \\+ 25 years"),
+        ({"funding.term_debt.repayment": "annuity"}, "funding.term_debt.repayment: 'equal_principal' vs 'annuity'"),
+        ({"funding.term_debt.structure": "facility"}, "funding.term_debt.structure: 'by_phase' vs 'facility'"),
     ],
 )
 def test_structure_mismatch_names_what_differs(overrides: dict[str, Any], message: str) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from pathlib import Path
 
 import openpyxl
@@ -16,12 +17,16 @@ import pytest
 
 import tem
 from tem.analysis.summary import board_summary
-from tem.exports.workbook.build import render_with_report
+from tem.exports.workbook.build import build_workbook, render_with_report
 from tem.exports.workbook.cached import save_with_values
 from tests.support.libreoffice import recalculate
 
 ROOT = Path(__file__).parents[3]
 CASES = ["base", "import_only", "cell_price_war", "fast_localization"]
+# intermediate funding rows the engine does not return (construction end, interest and fees by loan, borrowing costs
+# put in service and their depreciation by phase, the funded view's profit before depreciation, the working-capital
+# loan target): saved without a cached value, shown after recalculation; every other formula cell is cached
+NOT_RETURNED = re.compile(r"^(td_(end|int|before|n|fee|cap)_\w+|cb_(book|tax)_\w+|lev_pbd|wcl_target)$")
 
 
 def load(name: str) -> tem.Assumptions:
@@ -39,11 +44,15 @@ def same(cached: object, recalculated: object) -> bool:
 
 def test_every_formula_cached_and_equal_to_libreoffice(tmp_path: Path) -> None:
     files = []
+    skipped: dict[str, set[tuple[str, int, int]]] = {}
     for name in CASES:
         a, result = load(name), tem.run(load(name))
         summary = board_summary(a, result) if name == "base" else None  # the Summary sheet's links cached too
         data, missing = render_with_report(result, a, None, summary)
-        assert missing == [], f"{name}: formula cells without a cached value: {missing[:10]}"
+        calc = build_workbook(result, a)[0]["Calculations"]
+        unexplained = [m for m in missing if m[0] != "Calculations" or not NOT_RETURNED.match(str(calc.cell(m[1], 1).value))]
+        assert unexplained == [], f"{name}: formula cells without a cached value: {unexplained[:10]}"
+        skipped[f"{name}.xlsx"] = {(m[0], m[1], m[2]) for m in missing}
         path = tmp_path / f"{name}.xlsx"
         path.write_bytes(data)
         files.append(path)
@@ -57,7 +66,7 @@ def test_every_formula_cached_and_equal_to_libreoffice(tmp_path: Path) -> None:
         for ws in formulas:
             for row in ws.iter_rows():
                 for c in row:
-                    if c.data_type != "f":
+                    if c.data_type != "f" or (ws.title, c.row, c.column) in skipped[path.name]:
                         continue
                     n += 1
                     mine, theirs = cached[ws.title][c.coordinate].value, recalculated[ws.title][c.coordinate].value
@@ -101,5 +110,5 @@ def test_values_are_written_as_their_types() -> None:
     formulas = openpyxl.load_workbook(io.BytesIO(data)).active
     assert formulas is not None
     assert formulas["B1"].value == '="a"&"<b>"'
-    with pytest.raises(ValueError, match="no finite cached value"):
-        save_with_values(wb, {**values, (ws.title, 1, 5): math.nan})
+    _, missing = save_with_values(wb, {**values, (ws.title, 1, 5): math.nan})
+    assert missing == [(ws.title, 1, 5)]  # NaN is no value a cell can hold: left for recalculation

@@ -67,10 +67,72 @@ def perturbed(seed: int) -> tem.Assumptions:
     return tem.load(ROOT / "assumptions" / "base.yaml", overrides=overrides)
 
 
+def funding_perturbed(seed: int) -> tem.Assumptions:
+    """The new funding inputs varied together, with the project inputs they interact with (tax, timing, TV)."""
+    rng = np.random.default_rng(1000 + seed)
+    overrides = {
+        "funding.term_debt.debt_share": float(rng.uniform(0.0, 0.9)),
+        "funding.term_debt.structure": str(rng.choice(["by_phase", "facility"])),
+        "funding.term_debt.interest_rate": {
+            "start": float(rng.uniform(0.0, 0.14)),
+            "growth": float(rng.uniform(-0.03, 0.03)),
+        },
+        "funding.term_debt.tenor_years": int(rng.integers(1, 13)),
+        "funding.term_debt.moratorium_years": int(rng.integers(0, 4)),
+        "funding.term_debt.repayment": str(rng.choice(["equal_principal", "annuity"])),
+        "funding.term_debt.upfront_fee_rate": float(rng.uniform(0.0, 0.02)),
+        "funding.working_capital_loan.funded_share": float(rng.uniform(0.0, 1.0)),
+        "funding.working_capital_loan.interest_rate": float(rng.uniform(0.05, 0.14)),
+        "funding.cost_of_equity": float(rng.uniform(0.08, 0.25)),
+        "tax.loss_carry_forward_years": int(rng.integers(2, 9)),
+        "timeline.mid_year_discounting": bool(rng.integers(0, 2)),
+        "valuation.terminal_value_method": str(rng.choice(["none", "perpetuity", "ebitda_multiple"])),
+        "valuation.terminal_ebitda_multiple": float(rng.uniform(3, 8)),
+        "capex.phases.cell_plant_1.commissioning_fy": int(rng.integers(2030, 2034)),
+        "demand.captive.price_usd_per_kwh": {"start": float(rng.uniform(90, 130)), "growth": -0.01},
+        "tax.structure": str(rng.choice(["standalone", "within_parent"])),
+        "capex.phases.cell_plant_1.tax_half_rate_first_year": bool(rng.integers(0, 2)),
+    }
+    return tem.load(ROOT / "assumptions" / "base.yaml", overrides=overrides)
+
+
+def test_libreoffice_parity_funding(tmp_path: Path) -> None:
+    """20 perturbations of the funding inputs (debt share, structure, rate path, tenor, moratorium, repayment,
+    fee, working-capital loan, cost of equity), recalculated by LibreOffice: P&L, debt schedule, DSCR, equity."""
+    cases = [(f"funding_{seed}", funding_perturbed(seed)) for seed in range(20)]
+    files, expects = [], {}
+    for name, a in cases:
+        wb, expect = build_workbook(tem.run(a), a)
+        assert any(sheet == "Funding" for sheet, _, _ in expect)
+        path = tmp_path / f"{name}.xlsx"
+        wb.save(path)
+        files.append(path)
+        expects[path.name] = expect
+    outs = recalculate(files, tmp_path / "recalculated", tmp_path / "profile")
+    failures = {}
+    for out in outs:
+        values = openpyxl.load_workbook(out, data_only=True)
+        bad = compare(expects[out.name], values)
+        if bad:
+            failures[out.name] = bad[:5]
+        assert values["Checks"]["E3"].value == "OK" or out.name in failures, out.name
+    assert not failures, failures
+
+
 def test_structure_and_styles() -> None:
     a = tem.load(ROOT / "assumptions" / "base.yaml")
     wb, expect = build_workbook(tem.run(a), a)
-    assert wb.sheetnames == ["Cover", "Inputs", "Calculations", "Import-only", "Statement", "Unit costs", "KPIs", "Checks"]
+    assert wb.sheetnames == [
+        "Cover",
+        "Inputs",
+        "Calculations",
+        "Import-only",
+        "Statement",
+        "Unit costs",
+        "Funding",
+        "KPIs",
+        "Checks",
+    ]
     calc = wb["Calculations"]
     # one formula per row, the same across the timeline (R1C1-equivalent: only the column letters move)
     for row in calc.iter_rows(min_row=4, min_col=7):
