@@ -17,8 +17,9 @@ cash flow. Tax depends on interest, interest on the debt, the debt on capex only
 * **Upfront fee** ``= fee rate x drawdown``, paid by equity. IDC and fees are capitalised borrowing costs
   (Income-tax Act s.36(1)(iii) proviso and Explanation 8 to s.43(1); Ind AS 23): they enter service in the
   construction end year (or when incurred, if later) and are depreciated with the phase's rates, half the tax
-  rate on what enters in the phase's commissioning year if the phase has ``tax_half_rate_first_year`` (by
-  phase), or spread over the phases in proportion to their capex (facility).
+  rate on what enters in the phase's commissioning year if the phase has ``tax_half_rate_first_year``. A
+  facility's are split over the phases in proportion to their ``capex_inr_cr``, each share entering service in
+  its phase's commissioning year (or when incurred, if later).
 * **Working-capital loan** ``= funded_share x max(WC, 0)`` at year end, repaid in the horizon's last year;
   interest ``= its rate x the opening balance``.
 * **P&L.** Depreciation = book depreciation + that of capitalised borrowing costs; EBIT = EBITDA - depreciation;
@@ -263,13 +264,18 @@ def compute_funding(
         tranches[name] = DebtSchedule(*(np.broadcast_to(getattr(natural, k), shape) for k in fields))
         fee = fee_rate * draw
         fees = fees + fee
-        capitalised[name] = in_service(natural.capitalised_interest + fee, end)
-    if "facility" in tranches:
-        weights = {ph.name: inp[f"capex.phases.{ph.name}.capex_inr_cr"] for ph in inp.structure.phases}
-        total = sum(weights.values(), start=np.zeros((1, 1)))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            put_all = capitalised["facility"]
-            capitalised = {k: np.where(total > 0, w / total, 0.0) * put_all for k, w in weights.items()}
+        if name == "facility":  # each phase's share (by capex) enters service with the phase
+            weights = {ph.name: inp[f"capex.phases.{ph.name}.capex_inr_cr"] for ph in inp.structure.phases}
+            total = sum(weights.values(), start=np.zeros((1, 1)))
+            cost = natural.capitalised_interest + fee
+            with np.errstate(divide="ignore", invalid="ignore"):
+                for k, w in weights.items():
+                    capitalised[k] = in_service(np.where(total > 0, w / total, 0.0) * cost, _phase_index(inp, k))
+        else:
+            capitalised[name] = in_service(natural.capitalised_interest + fee, end)
+    if "facility" in tranches and "facility" in capitalised:  # no facility debt: nothing capitalised
+        del capitalised["facility"]
+        capitalised |= {ph.name: small for ph in inp.structure.phases if ph.name not in capitalised}
     term = _sum(list(tranches.values()), shape)
     book_dep = tax_dep = small
     t_index = np.arange(n_t)[None, :]

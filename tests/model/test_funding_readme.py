@@ -126,12 +126,17 @@ def reimplement(a: tem.Assumptions, r: tem.Result) -> dict[str, object]:
                 sums[k][t] += v
             sums["close"][t] += closing
             sums["fee"][t] += fee
-        put = [sum(cost[: end + 1]) if t == end else (cost[t] if t > end else 0.0) for t in range(n)]
+
+        def put_in_service(cost: list[float], end: int) -> list[float]:
+            return [sum(cost[: end + 1]) if t == end else (cost[t] if t > end else 0.0) for t in range(n)]
+
         if name == "facility":
             total_capex = sum(p.capex_inr_cr for p in phases)
-            capitalised = {p.name: [p.capex_inr_cr / total_capex * x for x in put] for p in phases}
+            for p in phases:
+                share = [p.capex_inr_cr / total_capex * x for x in cost]
+                capitalised[p.name] = put_in_service(share, p.commissioning_fy - first_fy)
         else:
-            capitalised[name] = put
+            capitalised[name] = put_in_service(cost, end)
     book, taxdep = [0.0] * n, [0.0] * n
     for p in phases:
         put = capitalised[p.name]

@@ -108,7 +108,8 @@ def funding_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         p = f"capex.phases.{ph.name}."
         rate = f"{{in:{p}tax_depreciation_rate}}"
         put = (
-            f"IF(({total_capex})>0,{{in:{p}capex_inr_cr}}/({total_capex}),0)*{{td_cap_facility}}"
+            f"IF(({total_capex})>0,{{in:{p}capex_inr_cr}}/({total_capex}),0)*IF({{age_{ph.name}}}=0,"
+            f"SUM({{td_idc_facility:upto}})+SUM({{td_fee_facility:upto}}),IF({{age_{ph.name}}}>0,{{td_idc_facility}}+{{td_fee_facility}},0))"
             if loans == ["facility"]
             else f"{{td_cap_{ph.name}}}"
         )
