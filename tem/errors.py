@@ -3,22 +3,45 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+SHOWN_CHARS = 60  # a value longer than this is shown cut, with "..."
+
+
+def show_value(value: Any) -> str:
+    """A value as the user wrote it, for messages: YAML spellings (null, true, false), text in quotes, and
+    long lists or mappings cut to ``SHOWN_CHARS`` characters.
+
+    >>> show_value(None), show_value(True), show_value("eighty"), show_value(0.05)
+    ('null', 'true', "'eighty'", '0.05')
+    """
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = repr(value)
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 3] + "..."
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with an input. ``file`` may be '--set' or '<python>' for overrides."""
+    """One thing wrong with an input. ``file`` may be '--set' or '<python>' for overrides.
+
+    ``via`` says how a file the user did not name was reached, e.g. ``"scenario.yaml:1 extends: base.yaml"``.
+    """
 
     file: str | None
     line: int | None
     path: str
     message: str
+    via: str = ""
 
     def __str__(self) -> str:
         where = self.file or "<assumptions>"
         if self.line is not None:
             where += f":{self.line}"
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        text = f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        return f"{text} (reached through {self.via})" if self.via else text
 
 
 class TemError(Exception):

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from tem.assumptions.loader import file_problem
 from tem.assumptions.yamlio import read_yaml
-from tem.errors import AssumptionError, Problem
+from tem.errors import AssumptionError, Problem, show_value
 
 M = TypeVar("M", bound=BaseModel)
 RELATIVE = re.compile(r"^\s*([+-]?\d+(?:\.\d+)?)\s*%\s*$")
@@ -67,11 +69,35 @@ def _path(loc: tuple[Any, ...], data: Any) -> str:
     return ".".join(parts)
 
 
+class SpecProblems:
+    """Problems found when a loaded spec is checked against an assumption set, each located in the spec file
+    (file and line of the dotted path, or of its nearest parent that has a line)."""
+
+    def __init__(self, source: str | None, default_name: str):
+        self.file = source or default_name
+        self.lines: dict[str, int] = {}
+        if source and file_problem(Path(source)) is None:
+            _, self.lines, _ = read_yaml(Path(source))
+        self.items: list[Problem] = []
+
+    def add(self, where: str, message: str) -> None:
+        probe, line = where, None
+        while probe and line is None:
+            line = self.lines.get(probe)
+            probe = probe.rpartition(".")[0]
+        self.items.append(Problem(self.file, line, where, message))
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise AssumptionError(self.items)
+
+
 def load_spec(path: str | Path, model: type[M]) -> M:
     """Read and validate ``path`` as ``model``; raise AssumptionError listing every problem."""
     path = Path(path)
-    if not path.is_file():
-        raise AssumptionError([Problem(str(path), None, "", "file not found")])
+    why = file_problem(path)
+    if why is not None:
+        raise AssumptionError([Problem(str(path), None, "", why)])
     data, lines, problems = read_yaml(path)
     if data is None:
         raise AssumptionError(problems)
@@ -86,18 +112,48 @@ def load_spec(path: str | Path, model: type[M]) -> M:
             while probe and line is None:
                 line = lines.get(probe)
                 probe = probe.rpartition(".")[0]
-            message = str(err["msg"]).removeprefix("Value error, ")
-            if err["type"] == "extra_forbidden":
-                known = _model_fields_at(model, loc)
-                hint = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.5)
-                suggestion = f"; did you mean {hint[0]!r}?" if hint else f" (allowed: {', '.join(known)})"
-                message = f"unknown key {loc[-1]!r}{suggestion}"
-            elif err["type"] == "missing":
-                message = "required key is missing"
-            elif "input" in err and not isinstance(err["input"], (dict, list)) and err["type"] != "value_error":
-                message = f"{err['input']!r}: {message}"
-            problems.append(Problem(str(path), line, dotted, message))
+            problems.append(Problem(str(path), line, dotted, error_message(err, model)))
         raise AssumptionError(problems) from None
     if problems:
         raise AssumptionError(problems)
     return spec
+
+
+def error_message(err: Any, model: type[BaseModel]) -> str:
+    """One pydantic error of a spec in words: the value given (except for a missing key) and what is allowed."""
+    loc = tuple(err["loc"])
+    message = str(err["msg"]).removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        known = _model_fields_at(model, loc)
+        hint = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.5)
+        suggestion = f"; did you mean {hint[0]!r}?" if hint else f" (allowed: {', '.join(known)})"
+        return f"unknown key {loc[-1]!r}{suggestion}"
+    if err["type"] == "missing":
+        return "required key is missing"
+    if "input" in err and not isinstance(err["input"], (dict, list)):
+        shown = show_value(err["input"])
+        return message if shown in message else f"{shown}: {message}"
+    return message
+
+
+def with_options(spec: M, options: Mapping[str, Any], sources: Mapping[str, str]) -> M:
+    """``spec`` with ``options`` (field -> value; None = keep the spec's) validated by the same rules as the spec
+    file, never bypassing them. A bad value raises AssumptionError naming where it came from, ``sources[field]``
+    (e.g. ``'--n'``), the field and the value."""
+    given = {k: v for k, v in options.items() if v is not None}
+    if not given:
+        return spec
+    data = {**spec.model_dump(exclude_unset=True), **given}
+    source = getattr(spec, "source", None)
+    try:
+        return type(spec).model_validate(data, context={"file": source} if source else None)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            message = error_message(err, type(spec))
+            # a rule of the whole spec (loc ()) is blamed on the option it names, e.g. "sobol_n_base = 1000 ..."
+            field = str(err["loc"][0]) if err["loc"] else next((f for f in given if f in message), "")
+            origin = sources.get(field) if field in given else None
+            where = _path(tuple(err["loc"]), data) or field
+            problems.append(Problem(origin or source or "<spec>", None, where, message))
+        raise AssumptionError(problems) from None

@@ -51,6 +51,41 @@ def _in_horizon(fy: int, first: int, last: int) -> bool:
     return first <= fy <= last
 
 
+def year_problem(path: str, fy: float, first: int, n: int, *, spend_years: int = 1, pli_enabled: bool = True) -> str | None:
+    """The one horizon rule for a fiscal-year input, whichever way the year enters (a file, ``--set``, a sweep
+    bound or axis, a Monte Carlo value); None when ``fy`` is allowed at ``path``.
+
+    * ``demand.<segment>.start_fy``: not after the last year (an earlier year means: selling from the start);
+    * ``capex.phases.<name>.commissioning_fy``: within the horizon, with the ``spend_years`` of its spend profile
+      (ending in the commissioning year) not starting before the first year;
+    * ``cells.local.pli.start_fy``: within the horizon when the PLI is enabled;
+    * every other fiscal year (``transition.local_cells_start_fy``, ``reporting.dva_fys``, ...): within the
+      horizon.
+
+    A fiscal year is a whole number in any case.
+    """
+    last = first + n - 1
+    span = f"{fy_label(first)}-{fy_label(last)} ({first}-{last})"
+    if not math.isfinite(fy) or fy != round(fy):
+        return f"{fy:g} is not a whole year; a fiscal year is a whole number such as {first + 2}"
+    year = int(fy)
+    parts = path.split(".")
+    if parts[0] == "demand" and parts[-1] == "start_fy":
+        return f"{year} is after the horizon {span}; the segment would never sell" if year > last else None
+    if path == "cells.local.pli.start_fy" and not pli_enabled:
+        return None
+    if not _in_horizon(year, first, last):
+        never = "; use null for never" if path == "transition.local_cells_start_fy" else ""
+        return f"{year} is outside the horizon {span}{never}"
+    if parts[:2] == ["capex", "phases"] and parts[-1] == "commissioning_fy" and year - spend_years + 1 < first:
+        return (
+            f"{spend_years} years of spend ending in {fy_label(year)} start in {fy_label(year - spend_years + 1)}, "
+            f"before the first year {fy_label(first)}; shorten the profile or move commissioning later (spend before "
+            "the valuation date is sunk and not modelled)"
+        )
+    return None
+
+
 def _is_int(x: Any) -> bool:
     return isinstance(x, int) and not isinstance(x, bool)
 
@@ -153,8 +188,6 @@ def data_problems(data: Mapping[str, Any], *, rejected: Collection[Loc]) -> list
 
 
 def _timeline_problems(data: Mapping[str, Any], first: int, n: int, inputs: _Inputs) -> list[tuple[str, str]]:
-    last = first + n - 1
-    span = f"{fy_label(first)}-{fy_label(last)} ({first}-{last})"
     problems: list[tuple[str, str]] = []
 
     for loc, leaf in _yearly_leaves(Assumptions, data, (), ""):
@@ -175,8 +208,8 @@ def _timeline_problems(data: Mapping[str, Any], first: int, n: int, inputs: _Inp
     demand = _value(data, Assumptions, "demand")
     for seg in ("captive", "external_oem", "ess"):
         start = _value(_value(demand, Demand, seg), Segment, "start_fy")
-        if _is_int(start) and inputs.ok(("demand", seg, "start_fy")) and start > last:
-            problems.append((f"demand.{seg}.start_fy", f"{start} is after the horizon {span}; the segment would never sell"))
+        if _is_int(start) and inputs.ok(("demand", seg, "start_fy")):
+            problems += _year(f"demand.{seg}.start_fy", start, first, n)
 
     phases = _value(_value(data, Assumptions, "capex"), Capex, "phases")
     names: set[str] = set()
@@ -193,42 +226,41 @@ def _timeline_problems(data: Mapping[str, Any], first: int, n: int, inputs: _Inp
         commissioning = _value(ph, CapexPhase, "commissioning_fy")
         if not _is_int(commissioning) or not inputs.ok((*at, "commissioning_fy")):
             continue
-        if not _in_horizon(commissioning, first, last):
-            problems.append((base + ".commissioning_fy", f"{commissioning} is outside the horizon {span}"))
+        outside = year_problem(base + ".commissioning_fy", commissioning, first, n)
+        if outside:
+            problems.append((base + ".commissioning_fy", outside))
+            continue
         profile = _value(ph, CapexPhase, "spend_profile")
         if not isinstance(profile, list) or not profile or not inputs.ok((*at, "spend_profile")):
             continue
-        spend_first = commissioning - len(profile) + 1
-        if spend_first < first:
-            problems.append(
-                (
-                    base + ".spend_profile",
-                    f"{len(profile)} years of spend ending in {fy_label(commissioning)} start in "
-                    f"{fy_label(spend_first)}, before the first year {fy_label(first)}; shorten the profile or "
-                    "move commissioning later (spend before the valuation date is sunk and not modelled)",
-                )
-            )
+        early = year_problem(base + ".commissioning_fy", commissioning, first, n, spend_years=len(profile))
+        if early:
+            problems.append((base + ".spend_profile", early))
+
+    price_base = _value(_value(data, Assumptions, "capex"), Capex, "price_base_fy")
+    if _is_int(price_base) and inputs.ok(("capex", "price_base_fy")):
+        problems += _year("capex.price_base_fy", price_base, first, n)
 
     start = _value(_value(data, Assumptions, "transition"), Transition, "local_cells_start_fy")
-    if _is_int(start) and inputs.ok(("transition", "local_cells_start_fy")) and not _in_horizon(start, first, last):
-        problems.append(("transition.local_cells_start_fy", f"{start} is outside the horizon {span}; use null for never"))
+    if _is_int(start) and inputs.ok(("transition", "local_cells_start_fy")):
+        problems += _year("transition.local_cells_start_fy", start, first, n)
 
     pli = _value(_value(_value(data, Assumptions, "cells"), Cells, "local"), LocalCells, "pli")
     enabled, pli_start = _value(pli, Pli, "enabled"), _value(pli, Pli, "start_fy")
     pli_at: Loc = ("cells", "local", "pli")
-    if (
-        enabled is True
-        and _is_int(pli_start)
-        and inputs.ok((*pli_at, "enabled"), (*pli_at, "start_fy"))
-        and not _in_horizon(pli_start, first, last)
-    ):
-        problems.append(("cells.local.pli.start_fy", f"{pli_start} is outside the horizon {span}"))
+    if enabled is True and _is_int(pli_start) and inputs.ok((*pli_at, "enabled"), (*pli_at, "start_fy")):
+        problems += _year("cells.local.pli.start_fy", pli_start, first, n)
 
     dva_fys = _value(_value(data, Assumptions, "reporting"), Reporting, "dva_fys")
     for i, fy in enumerate(dva_fys if isinstance(dva_fys, list) else []):
-        if _is_int(fy) and inputs.ok(("reporting", "dva_fys", i)) and not _in_horizon(fy, first, last):
-            problems.append(("reporting.dva_fys", f"{fy} is outside the horizon {span}"))
+        if _is_int(fy) and inputs.ok(("reporting", "dva_fys", i)):
+            problems += _year("reporting.dva_fys", fy, first, n)
     return problems
+
+
+def _year(path: str, fy: int, first: int, n: int) -> list[tuple[str, str]]:
+    problem = year_problem(path, fy, first, n)
+    return [(path, problem)] if problem else []
 
 
 def _terminal_growth_problems(data: Mapping[str, Any], inputs: _Inputs) -> list[tuple[str, str]]:

@@ -7,9 +7,11 @@ into arrays (``tem.model.inputs``). A yearly field carries ``json_schema_extra={
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from tem.assumptions.yearly import check_yearly_form, yearly_numbers
 
@@ -35,6 +37,55 @@ YEARLY_JSON_SCHEMA: dict[str, Any] = {
         },
     ]
 }
+
+
+IDENTIFIER = r"^[A-Za-z0-9_]{1,60}$"
+
+
+def _identifier(name: str) -> str:
+    if not re.fullmatch(IDENTIFIER, name):
+        fixed = re.sub(r"[^A-Za-z0-9_]+", "_", name).strip("_")[:60] or "name_1"
+        raise ValueError(
+            f"{name!r} is not allowed as a name: use 1 to 60 letters, digits and underscores, e.g. {fixed!r} "
+            "(names become keys of the workbook's formulas and of input paths)"
+        )
+    return name
+
+
+def text_problem(text: str, *, multiline: bool) -> str | None:
+    """Why ``text`` cannot be shown as a label (in the workbook, CSV files, charts, the terminal); None if fine.
+
+    Refused: control characters (tab and line break are allowed in ``multiline`` text), lone surrogates
+    (which no file encoding can hold) and the non-characters U+FFFE and U+FFFF.
+    """
+    for i, ch in enumerate(text):
+        code = ord(ch)
+        category = unicodedata.category(ch)
+        if multiline and ch in "\t\n":
+            continue
+        if category in ("Cc", "Cs") or code in (0xFFFE, 0xFFFF):
+            kind = "a control character" if category == "Cc" else "not a character"
+            return f"character {i + 1} is U+{code:04X}, {kind}; labels hold printable text only"
+    return None
+
+
+def _plain_text(multiline: bool) -> Any:
+    def check(text: str) -> str:
+        problem = text_problem(text, multiline=multiline)
+        if problem:
+            raise ValueError(problem)
+        return text
+
+    return check
+
+
+Identifier = Annotated[
+    str,
+    AfterValidator(_identifier),
+    WithJsonSchema({"type": "string", "pattern": IDENTIFIER, "description": "letters, digits and _ (1 to 60)"}),
+]
+Label = Annotated[str, AfterValidator(_plain_text(multiline=False))]  # a one-line text shown in outputs
+Note = Annotated[str, AfterValidator(_plain_text(multiline=True))]  # a text of several lines shown in outputs
 
 
 class StrictModel(BaseModel):

@@ -14,8 +14,10 @@ a path step through ``capex.phases`` names a phase.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import hashlib
+import stat
 import typing
 from collections.abc import Mapping
 from pathlib import Path
@@ -28,7 +30,7 @@ from tem.assumptions.fields import percent_hint
 from tem.assumptions.schema import Assumptions, HorizonError
 from tem.assumptions.yamlio import read_yaml
 from tem.assumptions.yearly import FY_KEY
-from tem.errors import AssumptionError, Problem
+from tem.errors import AssumptionError, Problem, show_value
 
 Origins = dict[str, tuple[str, int | None]]
 
@@ -90,9 +92,41 @@ def deep_merge(base: Any, over: Any, path: str = "", problems: list[tuple[str, s
     return over
 
 
-def _read_chain(path: Path, stack: list[Path], problems: list[Problem]) -> tuple[dict[str, Any] | None, Origins, list[Path]]:
-    """Read a file and everything it extends; returns (merged data, origins, files read, base first)."""
-    resolved = path.resolve()
+def real_path(path: Path) -> Path | None:
+    """``path`` made absolute with every symbolic link followed; None when the links form a loop."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):  # RuntimeError: Python < 3.13 on a symbolic-link loop
+        return None
+
+
+def file_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be read as an input file (missing, a link loop, a folder, a device); None if it can."""
+    if real_path(path) is None:
+        return "the path is a loop of symbolic links (a link that leads back to itself)"
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return "file not found"
+    except OSError as exc:
+        return f"cannot read the file: {exc.strerror or exc}"
+    if stat.S_ISDIR(st.st_mode):
+        return "this is a folder, not a file"
+    if not stat.S_ISREG(st.st_mode):
+        return "this is not a regular file (a device, pipe or socket); give a YAML file"
+    return None
+
+
+def _read_chain(
+    path: Path, stack: list[Path], problems: list[Problem], via: str = "", reached: dict[str, str] | None = None
+) -> tuple[dict[str, Any] | None, Origins, list[Path]]:
+    """Read a file and everything it extends; returns (merged data or None, origins, files read, base first).
+
+    ``via`` says how this file was reached ("" for the file the user named); ``reached`` collects it for every
+    base file, so a problem found in a base file can say which user file and key led there.
+    """
+    reached = {} if reached is None else reached
+    resolved = real_path(path) or path.absolute()
     data, lines, found = read_yaml(path)
     problems += found
     if data is None:
@@ -101,27 +135,29 @@ def _read_chain(path: Path, stack: list[Path], problems: list[Problem]) -> tuple
     parent = data.pop("extends", None)
     if parent is None:
         return data, origins, [resolved]
-    if not isinstance(parent, str):
-        problems.append(Problem(str(path), lines.get("extends"), "extends", f"must be a relative file path, got {parent!r}"))
+    line = lines.get("extends")
+    if not isinstance(parent, str) or not parent.strip():
+        problems.append(Problem(str(path), line, "extends", f"must be a relative file path, got {show_value(parent)}"))
         return data, origins, [resolved]
     parent_path = path.parent / parent
-    if parent_path.resolve() in stack or parent_path.resolve() == resolved:
-        chain = " -> ".join(str(p) for p in [*stack, resolved, parent_path.resolve()])
-        problems.append(Problem(str(path), lines.get("extends"), "extends", f"cyclic extends: {chain}"))
+    why = file_problem(parent_path)
+    if why == "file not found":
+        why = f"{parent!r} not found (looked for {parent_path}); the path is relative to the file that extends it"
+    elif why is not None:
+        why = f"{parent!r} cannot be read ({parent_path}): {why}"
+    if why is not None:
+        problems.append(Problem(str(path), line, "extends", why))
         return data, origins, [resolved]
-    if not parent_path.is_file():
-        problems.append(
-            Problem(
-                str(path),
-                lines.get("extends"),
-                "extends",
-                f"{parent!r} not found (looked for {parent_path}); the path is relative to the file that extends it",
-            )
-        )
+    parent_real = real_path(parent_path)
+    if parent_real in stack or parent_real == resolved:
+        chain = " -> ".join(str(p) for p in [*stack, resolved, parent_real])
+        problems.append(Problem(str(path), line, "extends", f"cyclic extends: {chain}"))
         return data, origins, [resolved]
-    base, base_origins, files = _read_chain(parent_path, [*stack, resolved], problems)
+    step = f"{path}:{line} extends: {parent}"
+    reached.setdefault(str(parent_path), f"{via}, then {step}" if via else step)
+    base, base_origins, files = _read_chain(parent_path, [*stack, resolved], problems, reached[str(parent_path)], reached)
     if base is None:
-        return data, origins, [*files, resolved]
+        return None, {}, [*files, resolved]
     merge_problems: list[tuple[str, str]] = []
     merged = deep_merge(base, data, "", merge_problems)
     for where, message in merge_problems:
@@ -215,13 +251,46 @@ def _locate(path: str, origins: Origins, default_file: str) -> tuple[str, int | 
     return default_file, None
 
 
-def _explain(err: Any) -> str:
+_TYPE_ERRORS = {
+    "float_type",
+    "float_parsing",
+    "int_type",
+    "int_parsing",
+    "int_from_float",
+    "string_type",
+    "bool_type",
+    "bool_parsing",
+    "list_type",
+    "dict_type",
+    "model_type",
+    "model_attributes_type",
+}
+
+
+def _allowed(loc: tuple[Any, ...]) -> str:
+    """The bounds of the field at ``loc`` in words ('> 0 and < 1'); '' when it has none or is not a field."""
+    model = _model_at(loc)
+    field = model.model_fields.get(str(loc[-1])) if model is not None and loc else None
+    if field is None:
+        return ""
+    words = []
+    for meta in field.metadata:
+        for attr, sign in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
+            bound = getattr(meta, attr, None)
+            if isinstance(bound, (int, float)):
+                words.append(f"{sign} {bound:g}")
+    return " and ".join(words)
+
+
+def _explain(err: Any, loc: tuple[Any, ...] = ()) -> str:
+    """One pydantic error in words, always with the value given (except for a missing key) and what is allowed."""
     kind = err["type"]
     value = err.get("input")
     ctx = err.get("ctx") or {}
     msg = str(err["msg"]).removeprefix("Value error, ")
     if kind == "missing":
         return "required key is missing"
+    shown = show_value(value)
     bound = ctx.get("le", ctx.get("lt"))
     upper = float(bound) if isinstance(bound, (int, float)) else None
     is_rate = kind in ("less_than_equal", "less_than") and upper is not None and upper <= 1
@@ -229,13 +298,14 @@ def _explain(err: Any) -> str:
         return f"{value!r} is above {upper:g}, the maximum{percent_hint(value, upper)}"
     if kind == "finite_number":
         return f"{value!r} is not a finite number (NaN and infinity are not allowed)"
-    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
-        return f"{value!r} is not allowed: {msg.lower()}"
-    if kind == "literal_error":
-        return f"{value!r} is not allowed: {msg.lower()}"
-    if value is not None and not isinstance(value, (dict, list)) and kind not in ("value_error", "assertion_error"):
-        return f"{value!r}: {msg}"
-    return msg
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than", "literal_error"):
+        return f"{shown} is not allowed: {msg[:1].lower()}{msg[1:]}"
+    if kind in _TYPE_ERRORS:
+        allowed = _allowed(loc)
+        return f"{shown}: {msg}" + (f" {allowed}" if allowed and kind.startswith(("float", "int")) else "")
+    if isinstance(value, (dict, list)) and kind in ("value_error", "assertion_error"):
+        return msg  # a rule about a whole block: the message names what is wrong
+    return msg if shown in msg else f"{shown}: {msg}"
 
 
 def validation_problems(exc: ValidationError, data: Mapping[str, Any], origins: Origins, default_file: str) -> list[Problem]:
@@ -253,7 +323,7 @@ def validation_problems(exc: ValidationError, data: Mapping[str, Any], origins: 
             horizon_checked = True
             problems += _located(horizon.problems, origins, default_file)
             continue
-        loc = tuple(err["loc"])
+        loc = tuple(step for step in err["loc"] if step != "[key]")  # a dict key's own error: at the key
         path = _loc_to_path(loc, data)
         if err["type"] == "extra_forbidden":
             model = _model_at(loc)
@@ -265,7 +335,7 @@ def validation_problems(exc: ValidationError, data: Mapping[str, Any], origins: 
                 + (f" (allowed here: {', '.join(known)})" if known and not hint else "")
             )
         else:
-            message = _explain(err)
+            message = _explain(err, loc)
         f, line = _locate(path, origins, default_file)
         problems.append(Problem(f, line, path, message))
     if not horizon_checked:
@@ -287,12 +357,31 @@ def load(path: str | Path, overrides: Mapping[str, Any] | None = None, *, overri
     """Read, merge, override and validate an assumption file; raise AssumptionError listing every problem."""
     path = Path(path)
     problems: list[Problem] = []
-    if not path.is_file():
-        raise AssumptionError([Problem(str(path), None, "", "file not found")])
-    data, origins, files = _read_chain(path, [], problems)
+    why = file_problem(path)
+    if why is not None:
+        raise AssumptionError([Problem(str(path), None, "", why)])
+    reached: dict[str, str] = {}
+    try:
+        return _load(path, overrides or {}, override_source, problems, reached)
+    except AssumptionError as exc:
+        raise AssumptionError(_with_via(exc.problems, reached)) from None
+
+
+def _with_via(problems: list[Problem], reached: Mapping[str, str]) -> list[Problem]:
+    """Each problem in a base file says which user file and ``extends`` line led there."""
+    return [
+        dataclasses.replace(p, via=reached[p.file]) if p.file is not None and p.file in reached and not p.via else p
+        for p in problems
+    ]
+
+
+def _load(
+    path: Path, overrides: Mapping[str, Any], override_source: str, problems: list[Problem], reached: dict[str, str]
+) -> Assumptions:
+    data, origins, files = _read_chain(path, [], problems, "", reached)
     if data is None or any(p.path == "extends" for p in problems):
         raise AssumptionError(problems)  # without its base the set cannot be validated meaningfully
-    for dotted, value in (overrides or {}).items():
+    for dotted, value in overrides.items():
         msg = apply_override(data, dotted, value)
         if msg:
             problems.append(Problem(override_source, None, dotted, msg))

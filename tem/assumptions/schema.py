@@ -12,7 +12,11 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
 from tem.assumptions.fields import (
+    Identifier,
+    Label,
+    Note,
     StrictModel,
+    YearlyAny,
     YearlyNonNeg,
     YearlyPositive,
     YearlyShare,
@@ -117,7 +121,9 @@ class Pli(StrictModel):
 
 
 class LocalCells(StrictModel):
-    materials: dict[str, MaterialGroup] = Field(..., min_length=1, description="Material groups by name.")
+    materials: dict[Identifier, MaterialGroup] = Field(
+        ..., min_length=1, description="Material groups by name (letters, digits and _, like phase names)."
+    )
     labour_inr_per_kwh: YearlyNonNeg = yearly("Labour per kWh started at the reference scale. [INR/kWh]")
     energy_inr_per_kwh: YearlyNonNeg = yearly("Energy per kWh started at the reference scale. [INR/kWh]")
     overhead_inr_per_kwh: YearlyNonNeg = yearly("Variable overhead per kWh started at the reference scale. [INR/kWh]")
@@ -161,9 +167,9 @@ class Transition(StrictModel):
 
 
 class CapexPhase(StrictModel):
-    name: str = Field(..., min_length=1, max_length=60, pattern=r"^[A-Za-z0-9_]+$", description="Unique id.")
+    name: Identifier = Field(..., description="Unique id: letters, digits and _.")
     kind: PhaseKind
-    capex_inr_cr: float = nonneg("Investment, nominal. [INR crore]")
+    capex_inr_cr: float = nonneg("Investment in prices of capex.price_base_fy (escalated to the year spent). [INR crore]")
     spend_profile: list[Share] = Field(
         ..., min_length=1, description="Fractions of capex per year, the last in the commissioning year; sum 1."
     )
@@ -178,6 +184,13 @@ class CapexPhase(StrictModel):
     maintenance_capex_rate: float = share("Maintenance capex per year after commissioning, fraction of capex.", 0.0)
     fixed_opex_inr_cr: float = nonneg("Fixed cost per year from commissioning, first-FY prices. [INR crore/yr]", 0.0)
     import_share: float = share("Share of the capex paid abroad (imported tooling), for the forex view.", 0.0)
+    subsidy_eligible_share: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description="Share of the capex that is eligible fixed capital for the state capital subsidy; null = 1 for the "
+        "kinds in incentives.state_capital_subsidy.eligible_phase_kinds, 0 for the others. [fraction]",
+    )
     tax_half_rate_first_year: bool = Field(
         False,
         description="Put to use for under 180 days in its commissioning year: tax depreciation at half the rate on "
@@ -206,6 +219,19 @@ class CapexPhase(StrictModel):
 
 class Capex(StrictModel):
     phases: list[CapexPhase] = Field(..., description="Investment phases; merged by name across extends.")
+    price_base_fy: int | None = Field(
+        None, ge=2000, le=2100, description="FY whose prices the phases' capex_inr_cr are in; null = the first FY."
+    )
+    escalation_rate: YearlyAny = yearly(
+        "Capex price escalation: phase capex is spent at base-FY prices x the index of the year spent. [fraction/yr]",
+        "any",
+        default=0.0,
+    )
+    replacement: Literal["maintenance_extends_life", "replace_at_end_of_life"] = Field(
+        "maintenance_extends_life",
+        description="maintenance_extends_life: maintenance capex keeps a phase running past its book life; "
+        "replace_at_end_of_life: the phase's capex is spent again, at that year's prices, every book_life_years.",
+    )
 
 
 class Opex(StrictModel):
@@ -233,6 +259,29 @@ class Tax(StrictModel):
     )
 
 
+class StateCapitalSubsidy(StrictModel):
+    enabled: bool = Field(False, description="Whether the state pays a capital subsidy.")
+    share_of_eligible_capex: float = share("Subsidy as a fraction of eligible fixed capital.", 0.0)
+    instalments: int = Field(1, ge=1, le=30, description="Number of equal yearly instalments. [count]")
+    first_instalment_after_years: int = Field(
+        1, ge=0, le=10, description="Years from the commissioning year to the first instalment (0: that year). [years]"
+    )
+    cap_inr_cr: float | None = Field(None, ge=0.0, description="Cap on the total paid; null = none. [INR crore]")
+    tax_treatment: Literal["reduces_block", "taxable"] = Field(
+        "reduces_block",
+        description="reduces_block: lowers the asset's tax block when received (Income-tax Act s.43(1) Explanation "
+        "10), any excess over the block taxed; taxable: taxed as income when received.",
+    )
+    eligible_phase_kinds: list[PhaseKind] = Field(
+        ["pack_line", "module_line", "cell_plant"],
+        description="Phase kinds whose capex is eligible unless a phase sets subsidy_eligible_share.",
+    )
+
+
+class Incentives(StrictModel):
+    state_capital_subsidy: StateCapitalSubsidy = Field(default_factory=StateCapitalSubsidy)
+
+
 class Recycling(StrictModel):
     credit_usd_per_kwh: YearlyNonNeg = yearly("Net value recovered per kWh recycled. [USD/kWh]", default=0.0)
     end_of_life_return_share: float = share("Share of packs sold that come back for recycling.", 0.0)
@@ -243,6 +292,11 @@ class Valuation(StrictModel):
     terminal_value_method: Literal["none", "perpetuity", "ebitda_multiple"] = "none"
     terminal_growth_rate: float = Field(0.0, ge=-0.5, lt=1.0, description="Perpetuity growth. [fraction/yr]")
     terminal_ebitda_multiple: float = nonneg("Exit multiple of the last year's EBITDA. [x]", 0.0)
+    terminal_value_floor: Literal["none", "zero", "salvage"] = Field(
+        "salvage",
+        description="Floor of the terminal value: none, zero, or salvage (net book value of fixed assets + working "
+        "capital in the last year).",
+    )
     hurdle_rate: float = Field(0.145, gt=0.0, lt=1.0, description="Hurdle for the project IRR. [fraction]")
     mirr_finance_rate: float | None = Field(None, gt=-1.0, lt=1.0, description="Default: discount_rate.")
     mirr_reinvestment_rate: float | None = Field(None, gt=-1.0, lt=1.0, description="Default: discount_rate.")
@@ -288,8 +342,8 @@ class Counterfactual(StrictModel):
 
 
 class Assumptions(StrictModel):
-    name: str = Field(..., min_length=1, max_length=80, description="Scenario name (output folder).")
-    description: str = Field("", max_length=4000)
+    name: Label = Field(..., min_length=1, max_length=80, description="Scenario name (output folder).")
+    description: Note = Field("", max_length=4000)
     timeline: Timeline
     demand: Demand
     cells: Cells
@@ -299,6 +353,7 @@ class Assumptions(StrictModel):
     opex: Opex
     working_capital: WorkingCapital
     tax: Tax
+    incentives: Incentives = Field(default_factory=Incentives)
     recycling: Recycling = Field(default_factory=Recycling)
     valuation: Valuation = Field(default_factory=Valuation)
     funding: Funding = Field(default_factory=Funding)

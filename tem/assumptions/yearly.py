@@ -19,7 +19,9 @@ from typing import Any
 
 import numpy as np
 
-FY_KEY = re.compile(r"^FY(\d{2}|\d{4})$")
+from tem.errors import show_value
+
+FY_KEY = re.compile(r"^FY(\d{2}|\d{4})\Z")
 INTERPOLATIONS = ("hold", "linear")
 
 
@@ -89,7 +91,8 @@ def check_yearly_form(value: Any) -> list[str]:
         if points == 0 and not problems:
             problems.append("no FY points given: write e.g. {FY26: 52, FY30: 45}")
         return problems
-    return [f"expected a number, a list, {{start: x, growth: g}} or {{FY28: x, FY31: y}}, got {type(value).__name__}"]
+    got = "null" if value is None else f"{type(value).__name__} {show_value(value)}"
+    return [f"expected a number, a list, {{start: x, growth: g}} or {{FY28: x, FY31: y}}, got {got}"]
 
 
 def yearly_numbers(value: Any) -> list[float]:
@@ -110,18 +113,25 @@ def check_yearly_horizon(value: Any, first_fy: int, n_years: int) -> list[str]:
     last_fy = first_fy + n_years - 1
     if isinstance(value, list) and len(value) != n_years:
         return [
-            f"a list needs one value per year: {n_years} values ({fy_label(first_fy)}-{fy_label(last_fy)}), got {len(value)}"
+            f"a list needs one value per year: {n_years} values ({fy_label(first_fy)}-{fy_label(last_fy)}), "
+            f"got {len(value)}: {show_value(value)}"
         ]
     if isinstance(value, dict) and "start" not in value:
         outside = []
+        seen: dict[int, str] = {}
+        problems = []
         for k in value:
             if k == "interpolation":
                 continue
             fy = parse_fy(k, first_fy)
+            if fy in seen:
+                problems.append(f"duplicate key: {seen[fy]} and {k} are the same fiscal year ({fy}); give each year once")
+            seen.setdefault(fy, k)
             if not first_fy <= fy <= last_fy:
                 outside.append(k)
         if outside:
-            return [f"FY points {outside} lie outside the horizon {fy_label(first_fy)}-{fy_label(last_fy)}"]
+            problems.append(f"FY points {outside} lie outside the horizon {fy_label(first_fy)}-{fy_label(last_fy)}")
+        return problems
     return []
 
 

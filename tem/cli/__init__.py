@@ -10,6 +10,11 @@ nothing in ``tem`` imports ``tem.cli`` except ``tem/__main__.py`` and the consol
 
 from __future__ import annotations
 
+from tem.cli.interrupts import guarded, install, is_the_command_line
+
+if is_the_command_line():
+    install()  # first thing: Ctrl-C while the modules below load ends with one line and exit code 130
+
 from tem.cli import compare as _compare  # noqa: F401  (registers `tem compare`)
 from tem.cli import init as _init  # noqa: F401  (registers `tem init`)
 from tem.cli import montecarlo as _montecarlo  # noqa: F401  (registers `tem montecarlo`)
@@ -21,5 +26,6 @@ __all__ = ["app", "main"]
 
 
 def main() -> None:
-    """The ``tem`` console script (``python3 -m tem``)."""
-    app()
+    """The ``tem`` console script (``python3 -m tem``); Ctrl-C at any moment: one line, exit code 130."""
+    install()
+    guarded(app)

@@ -108,5 +108,3 @@ def json_text(document: Any) -> str:
     from tem.exports.manifest import jsonable  # imported on use: it brings pandas
 
     return json.dumps(jsonable(document), indent=2, allow_nan=False) + "\n"
-
-

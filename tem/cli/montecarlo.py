@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from tem.cli.common import app, err, guard, json_text, out, parse_sets, run_folder, writing
-from tem.errors import BatchInputError
 
 if TYPE_CHECKING:  # the analysis, its exports and scipy are imported when the command runs
     from rich.table import Table
@@ -133,18 +132,17 @@ def montecarlo_cmd(
         from tem.analysis.montecarlo.export import render_montecarlo_files
         from tem.analysis.montecarlo.run import montecarlo
         from tem.analysis.montecarlo.sobol import sobol
-        from tem.analysis.montecarlo.spec import load_montecarlo_spec
+        from tem.analysis.montecarlo.spec import CLI_OPTIONS, load_montecarlo_spec
+        from tem.analysis.specio import with_options
         from tem.assumptions.loader import load as load_file
         from tem.exports.charts.png import png_available, start_in_background
         from tem.exports.writer import write_files
 
-        if n is not None and n < 10:
-            raise BatchInputError(f"--n {n}: use at least 10 scenarios")
-        if sobol_n is not None and (sobol_n < 8 or sobol_n & (sobol_n - 1)):
-            raise BatchInputError(f"--sobol {sobol_n}: the Sobol base N must be a power of 2 of at least 8 (e.g. 1024)")
         overrides = parse_sets(set_ or [])
         assumptions = load_file(file, overrides, override_source="--set")
-        spec = load_montecarlo_spec(spec_path)
+        # the options get the spec file's own rules (n, seed, Sobol base N), checked before anything runs
+        options = {"n": n, "seed": seed, "sobol_n_base": sobol_n}
+        spec = with_options(load_montecarlo_spec(spec_path), options, CLI_OPTIONS)
         want_png = png
         if want_png is None:
             want_png, why = png_available()
@@ -152,7 +150,7 @@ def montecarlo_cmd(
                 err.print(f"[yellow]note:[/] PNG charts skipped ({why}); HTML charts are written.", highlight=False)
         if want_png:
             start_in_background()  # the browser starts while the scenarios are evaluated
-        sobol_base = sobol_n or None
+        sobol_base = spec.sobol_n_base if sobol_n is not None else None
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -169,9 +167,9 @@ def montecarlo_cmd(
                     tasks[stage] = bar.add_task(STAGES.get(stage, stage), total=total)
                 bar.update(tasks[stage], completed=done)
 
-            result = montecarlo(assumptions, spec, n=n, seed=seed, chunk_size=PROGRESS_CHUNK, progress=progress)
+            result = montecarlo(assumptions, spec, chunk_size=PROGRESS_CHUNK, progress=progress)
             if sobol_base:
-                s = sobol(assumptions, spec, sobol_base, seed=seed, chunk_size=PROGRESS_CHUNK, progress=progress)
+                s = sobol(assumptions, spec, sobol_base, chunk_size=PROGRESS_CHUNK, progress=progress)
                 result = dataclasses.replace(result, sobol=s)
             files = render_montecarlo_files(
                 result,

@@ -57,6 +57,7 @@ def render_outputs(
     files in the folder belong to this run.
     """
     from tem.exports.manifest import build_manifest, resolved_yaml, with_outputs
+    from tem.exports.safe_text import csv_text
 
     manifest = build_manifest(a, result)
     document = kpi_document(result, manifest)
@@ -66,9 +67,9 @@ def render_outputs(
 
         summary = board_summary(a, result)  # the first page of the report and the workbook
     files: dict[str, bytes | str] = {
-        "statement.csv": result.statement.to_csv(float_format="%.10g"),
-        "unit_costs.csv": result.unit_costs.to_csv(float_format="%.10g"),
-        "tidy.csv": result.to_frame().to_csv(index=False, float_format="%.10g"),
+        "statement.csv": csv_text(result.statement, float_format="%.10g"),
+        "unit_costs.csv": csv_text(result.unit_costs, float_format="%.10g"),
+        "tidy.csv": csv_text(result.to_frame(), index=False, float_format="%.10g"),
         "resolved.yaml": resolved_yaml(a),
     }
     if options.charts:
@@ -244,5 +245,3 @@ def schema_cmd(
 def version_cmd() -> None:
     """Print the model version."""
     out.print(__version__)
-
-

@@ -6,7 +6,7 @@ import hashlib
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
@@ -14,22 +14,30 @@ from tem import catalogue
 from tem.cli.common import app, err, guard, out, parse_sets, run_folder, writing
 from tem.errors import BatchInputError
 
+if TYPE_CHECKING:  # imported when a command runs
+    from tem.analysis.sensitivity.sweeps import Axis
+    from tem.model.inputs import Inputs
+
 DEFAULT_SPEC = Path("assumptions/sweeps/tornado.yaml")
 
 
-def _axis(text: str) -> Any:
-    """'path:low:high:steps' -> a data-table axis."""
-    from tem.analysis.sensitivity.sweeps import axis
+def _axis(flag: str, text: str, inp: Inputs) -> Axis:
+    """'path:low:high:steps' -> a data-table axis, checked against the inputs (the flag and text named on error)."""
+    from tem.analysis.sensitivity.sweeps import axis, check_axis
 
     parts = text.split(":")
     if len(parts) != 4:
-        raise BatchInputError(
-            f"--data-table axis {text!r}: write PATH:LOW:HIGH:STEPS, e.g. timeline.discount_rate:0.1:0.15:11"
-        )
+        raise BatchInputError(f"{flag} {text!r}: write PATH:LOW:HIGH:STEPS, e.g. timeline.discount_rate:0.1:0.15:11")
     try:
-        return axis(parts[0], low=float(parts[1]), high=float(parts[2]), steps=int(parts[3]))
+        low, high, steps = float(parts[1]), float(parts[2]), int(parts[3])
     except ValueError:
-        raise BatchInputError(f"--data-table axis {text!r}: LOW, HIGH and STEPS must be numbers") from None
+        raise BatchInputError(f"{flag} {text!r}: LOW and HIGH must be numbers and STEPS a whole number") from None
+    try:
+        ax = axis(parts[0], low=low, high=high, steps=steps)
+        check_axis(inp, ax)
+    except BatchInputError as exc:
+        raise BatchInputError(f"{flag} {text!r}: {exc}") from None
+    return ax
 
 
 def _charts(figures: dict[str, Any], png: bool) -> dict[str, bytes]:
@@ -80,17 +88,21 @@ def sweep_cmd(
         from tem.assumptions.loader import load as load_file
         from tem.exports.charts.png import png_available
         from tem.exports.manifest import build_manifest, jsonable, with_outputs
+        from tem.exports.safe_text import csv_text
         from tem.exports.writer import write_files
+        from tem.model.inputs import build_inputs
 
         a = load_file(file, parse_sets(set_ or []), override_source="--set")
         spec = load_spec(spec_path, SweepSpec)
         kpis = kpi or spec.kpis
         if (table_x is None) != (table_y is None):
             raise BatchInputError("a data table needs both --x and --y")
+        inp = build_inputs(a)  # every option checked before anything runs
+        axes = (_axis("--x", table_x, inp), _axis("--y", table_y, inp)) if table_x and table_y else None
         with err.status("sweeping...", spinner="dots") if not quiet else _null():
-            tornadoes = tornado(a, spec, kpis)
+            tornadoes = tornado(a, spec, kpi or None, kpi_source="--kpi")
             spiders = {k: spider(a, spec, k) for k in kpis}
-            grids = {kpis[0]: data_table(a, _axis(table_x), _axis(table_y), kpis[0])} if table_x and table_y else {}
+            grids = {kpis[0]: data_table(a, *axes, kpis[0])} if axes else {}
         png = png_available()[0]
         figures: dict[str, Any] = {f"tornado_{k}": tornado_figure(t, a.name) for k, t in tornadoes.items()}
         figures |= {f"spider_{k}": spider_figure(s, k, a.name) for k, s in spiders.items()}
@@ -100,10 +112,10 @@ def sweep_cmd(
         files: dict[str, bytes | str] = {"sensitivity.xlsx": workbook}
         files.update(_charts(figures, png))
         for k, t in tornadoes.items():
-            files[f"tornado_{k}.csv"] = t.table.to_csv(index=False)
-            files[f"spider_{k}.csv"] = spiders[k].to_csv()
+            files[f"tornado_{k}.csv"] = csv_text(t.table, index=False)
+            files[f"spider_{k}.csv"] = csv_text(spiders[k])
         for k, g in grids.items():
-            files[f"data_table_{k}.csv"] = g.to_csv()
+            files[f"data_table_{k}.csv"] = csv_text(g)
         manifest = build_manifest(a, run_model(a))
         manifest["sweep_spec"] = {"path": str(spec_path), "sha256": hashlib.sha256(spec_path.read_bytes()).hexdigest()}
         files["manifest.json"] = json.dumps(jsonable(with_outputs(manifest, files)), indent=2) + "\n"

@@ -10,6 +10,13 @@ Everything is rendered in memory first; ``write_files`` then works in two steps:
 If anything fails, every temporary file of the call is removed and :class:`OutputError` names the path and
 the reason. A reader therefore only ever sees a complete old file or a complete new file: files renamed
 before the failure are the new ones, all others keep their previous content.
+
+A run killed outright (SIGKILL, power loss) cannot remove its temporary files. Each writer therefore holds an
+exclusive lock (``flock``) on its temporary files until they are renamed, and every call first removes, in
+each folder it writes to, the files of this pattern (``.<name>.<8 hex digits>.tmp``) that no live writer holds
+and that are older than ``STALE_AFTER_S`` seconds (the moment between creating a file and locking it). Files
+of any other name are never touched. Where ``flock`` does not exist (Windows), a file still open by its writer
+cannot be deleted, which gives the same guarantee.
 """
 
 from __future__ import annotations
@@ -18,13 +25,23 @@ import contextlib
 import errno
 import json
 import os
+import re
 import secrets
-from collections.abc import Mapping
+import stat
+import time
+from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from tem.errors import TemError
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
 TMP_SUFFIX = ".tmp"
+TMP_NAME = re.compile(r"^\..+\.[0-9a-f]{8}\.tmp$")  # .<name>.<token_hex(4)>.tmp, as _stage names them
+STALE_AFTER_S = 2.0
 
 
 class OutputError(TemError):
@@ -83,8 +100,14 @@ def _within(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
 
 
-def _stage(target: Path, data: bytes) -> Path:
-    """Write ``data`` to a new temporary file beside ``target``; return its path (removed again on failure)."""
+def _lock(fd: int) -> None:
+    if fcntl is not None:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+
+
+def _stage(target: Path, data: bytes) -> tuple[Path, int]:
+    """Write ``data`` to a new temporary file beside ``target``; return its path and its open, locked file
+    descriptor (-1 where files cannot stay open while renamed). The file is removed again on failure."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     for _ in range(100):
         tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}{TMP_SUFFIX}")
@@ -98,7 +121,8 @@ def _stage(target: Path, data: bytes) -> Path:
     else:  # pragma: no cover - 100 random collisions
         raise OutputError(f"cannot write {target}: no free temporary name")
     try:
-        with os.fdopen(fd, "wb") as fh:
+        _lock(fd)  # held until the file is renamed: a live writer's file is never taken for a stale one
+        with os.fdopen(fd, "wb", closefd=False) as fh:
             fh.write(data)
             fh.flush()
             try:
@@ -106,13 +130,79 @@ def _stage(target: Path, data: bytes) -> Path:
             except OSError as exc:  # some network and virtual file systems cannot sync; the rename still works
                 if exc.errno not in (errno.EINVAL, errno.ENOTSUP):
                     raise
+        if fcntl is None:  # pragma: no cover - Windows cannot rename a file that is open
+            os.close(fd)
+            fd = -1
     except OSError as exc:
+        _close(fd)
         tmp.unlink(missing_ok=True)
         raise _error("write", target, exc) from exc
     except BaseException:
+        _close(fd)
         tmp.unlink(missing_ok=True)
         raise
-    return tmp
+    return tmp, fd
+
+
+def _close(fd: int) -> None:
+    if fd >= 0:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+
+
+def _held_by_a_writer(path: Path) -> bool:
+    """Whether a live writer holds ``path``; when none does, the file is removed (under the lock)."""
+    if fcntl is None:  # pragma: no cover - Windows: an open file cannot be deleted
+        try:
+            path.unlink()
+        except OSError:
+            return True
+        return False
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    else:
+        path.unlink(missing_ok=True)
+        return False
+    finally:
+        os.close(fd)
+
+
+def remove_stale_temporaries(folder: Path, now: float | None = None) -> list[Path]:
+    """Remove the temporary files a killed run left in ``folder`` (not its subfolders); return them.
+
+    Only regular files named like ours (``.<name>.<8 hex digits>.tmp``), not locked by a live writer and
+    older than ``STALE_AFTER_S`` seconds are removed; anything that cannot be inspected is left alone.
+    """
+    removed: list[Path] = []
+    now = time.time() if now is None else now
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        if not TMP_NAME.match(entry.name):
+            continue
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        if not stat.S_ISREG(st.st_mode) or now - st.st_mtime < STALE_AFTER_S:
+            continue
+        path = Path(entry.path)
+        if not _held_by_a_writer(path):
+            removed.append(path)
+    return removed
+
+
+def _clean_folders(folders: Iterable[Path]) -> None:
+    for f in dict.fromkeys(folders):
+        remove_stale_temporaries(f)
 
 
 def previous_outputs(folder: Path, manifest: str = "manifest.json") -> list[str]:
@@ -191,12 +281,17 @@ def write_files(folder: Path, files: Mapping[str, bytes | str]) -> list[Path]:
 
     old = previous_outputs(folder) if "manifest.json" in files else []
     pending: list[tuple[Path, Path]] = []  # (temporary, target) not yet renamed
+    descriptors: list[int] = []  # locks held until every file is renamed
     try:
-        for target, data in plan:
+        for target, _ in plan:
             _make_folders(folder, root, target.relative_to(folder).parent.parts)
+        _clean_folders(target.parent for target, _ in plan)
+        for target, data in plan:
             if target.is_dir() and not target.is_symlink():
                 raise OutputError(f"cannot write {target}: {_REASON_BY_NAME['EISDIR']}")
-            pending.append((_stage(target, data), target))
+            tmp, fd = _stage(target, data)
+            descriptors.append(fd)
+            pending.append((tmp, target))
         done: list[Path] = []
         while pending:
             tmp, target = pending[0]
@@ -212,6 +307,8 @@ def write_files(folder: Path, files: Mapping[str, bytes | str]) -> list[Path]:
         for tmp, _ in pending:
             with contextlib.suppress(OSError):  # keep the original error
                 tmp.unlink(missing_ok=True)
+        for fd in descriptors:
+            _close(fd)
 
 
 def _make_folders(folder: Path, root: Path, parts: tuple[str, ...]) -> None:

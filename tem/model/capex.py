@@ -1,12 +1,18 @@
 """Capex phases: spend, maintenance, fixed opex, book and tax depreciation [INR crore/yr], ``(S, T)``.
 
-* Spend: ``capex_inr_cr x spend_profile[j]`` in the years ending with the commissioning year.
-* The phase enters service (book and tax) in its commissioning year; maintenance capex
-  (``rate x capex``, escalated by inflation) is spent and enters service every year after commissioning.
+* Spend: ``capex_inr_cr x spend_profile[j] x I_t`` in the years ending with the commissioning year, where ``I_t``
+  (:func:`capex_price_index`) turns base-FY prices into the prices of the year spent; the phase's nominal cost is
+  the sum. With ``replace_at_end_of_life`` the phase is bought again at ``capex_inr_cr x I_t`` every
+  ``book_life_years`` after commissioning (within the horizon).
+* The phase enters service (book and tax) at its nominal cost in its commissioning year; maintenance capex
+  (``rate x nominal cost``, escalated by inflation from commissioning) is spent and enters service every year
+  after commissioning.
 * Book depreciation: straight line over ``book_life_years`` from the year in service, down to
   ``residual_share`` of cost. Tax depreciation: written-down value, ``rate x (opening block + additions)``; half
   the rate on a phase's capex in its commissioning year when ``tax_half_rate_first_year`` (under 180 days' use).
 * Fixed opex: ``fixed_opex_inr_cr`` (first-FY prices) x ``(1 + inflation) ** t`` from commissioning.
+* State capital subsidy (:mod:`tem.model.subsidy`): received in instalments; with ``reduces_block`` each eligible
+  phase keeps its own tax block, lowered by the instalments received (the excess over the block is taxable).
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import numpy as np
 
 from tem.arrays import cumsum_years, is_exact_zero
 from tem.model.inputs import Inputs
+from tem.model.subsidy import subsidy_schedule
 
 
 def spend_schedule(
@@ -70,6 +77,32 @@ def written_down_value(additions: np.ndarray, rate: np.ndarray, half_rate: np.nd
     return dep
 
 
+def written_down_value_reduced(
+    additions: np.ndarray, rate: np.ndarray, half_rate: np.ndarray | None, reductions: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """As :func:`written_down_value`, with ``reductions`` ``(S|1, T)`` taken off the block in their year after the
+    additions (a capital subsidy received: Income-tax Act s.43(1) Explanation 10), never below zero: returns the
+    depreciation and the part of each reduction the block could not absorb (taxable when received)."""
+    r_flat = np.asarray(rate, dtype=float).reshape(-1)
+    n_s = max(additions.shape[0], r_flat.size, reductions.shape[0], 1 if half_rate is None else half_rate.shape[0])
+    shape = (n_s, max(additions.shape[1], reductions.shape[1]))
+    additions = np.broadcast_to(additions, shape)
+    reductions = np.broadcast_to(reductions, shape)
+    half = np.zeros(shape) if half_rate is None else np.broadcast_to(half_rate, shape)
+    dep = np.empty(shape)
+    excess = np.empty(shape)
+    block = np.zeros(n_s)
+    r = np.broadcast_to(r_flat, block.shape)
+    for t in range(shape[1]):
+        block = block + additions[:, t]
+        applied = np.minimum(reductions[:, t], np.maximum(block, 0.0))
+        excess[:, t] = reductions[:, t] - applied
+        block = block - applied
+        dep[:, t] = r * block - 0.5 * r * half[:, t]
+        block = block - dep[:, t]
+    return dep, excess
+
+
 @dataclass(frozen=True)
 class CapexSchedule:
     spend_by_phase: dict[str, np.ndarray]  # growth capex by phase name
@@ -84,6 +117,14 @@ class CapexSchedule:
     cell_capex: np.ndarray  # spend + maintenance of cell plants and recycling (for the levelized cell cost)
     cell_fixed_opex: np.ndarray
     cell_book_depreciation: np.ndarray
+    subsidy_by_phase: dict[str, np.ndarray]  # state capital subsidy received, by phase (eligible phases only)
+    subsidy: np.ndarray  # state capital subsidy received [INR crore/yr]
+    subsidy_taxable: np.ndarray  # the part of it taxed when received
+    net_book_value: np.ndarray  # assets put in service less book depreciation, at year end
+    additions_by_phase: dict[str, np.ndarray]  # put in service by phase (commissioning, maintenance, replacement)
+    replacement: np.ndarray  # phases spent again at the end of their book life (replace_at_end_of_life)
+    replacement_annual: np.ndarray  # its yearly equivalent, capex x index / life (for the normalised FCF)
+    price_index: np.ndarray  # capex prices relative to the base FY
 
 
 CELL_KINDS = ("cell_plant", "recycling")
@@ -92,6 +133,17 @@ CELL_KINDS = ("cell_plant", "recycling")
 def _key(x: np.ndarray) -> tuple:
     """Phases whose parameter is the same single number share a key; a per-scenario array is its own key."""
     return ("value", float(x.reshape(-1)[0])) if x.size == 1 else ("array", id(x))
+
+
+def capex_price_index(inp: Inputs) -> np.ndarray:
+    """Capex prices of each year relative to ``capex.price_base_fy`` [factor], ``(S|1, T)``: ``I_t = P_t / P_b`` with
+    ``P_t = prod_{u <= t} (1 + escalation_u)`` (so ``I_b = 1`` and ``I_t = I_(t-1) x (1 + e_t)``)."""
+    e = inp["capex.escalation_rate"]
+    growth = np.cumprod(1.0 + e, axis=1)
+    base = (inp["capex.price_base_fy"] - inp.structure.first_fy).astype(np.intp)
+    base = np.broadcast_to(base, (max(growth.shape[0], base.shape[0]), 1))
+    growth = np.broadcast_to(growth, (base.shape[0], growth.shape[1]))
+    return growth / np.take_along_axis(growth, base, axis=1)
 
 
 def compute_capex(inp: Inputs, n_scenarios: int) -> CapexSchedule:
@@ -105,10 +157,14 @@ def compute_capex(inp: Inputs, n_scenarios: int) -> CapexSchedule:
     escalation = (1.0 + infl) ** t
     zero = np.zeros((1, n_t))
     spend_by_phase: dict[str, np.ndarray] = {}
+    additions_by_phase: dict[str, np.ndarray] = {}
     fixed_by_kind: dict[str, np.ndarray] = {}
-    maint_total = additions_total = import_spend = cell_capex = cell_fixed = zero
+    maint_total = additions_total = import_spend = cell_capex = cell_fixed = replacement = replacement_annual = zero
+    index = capex_price_index(inp)
+    replace_flag = inp["capex.replace_at_end_of_life"]
     # depreciation is linear in the additions: phases that share their rates are depreciated together
     tax_groups: dict[tuple, tuple[np.ndarray, np.ndarray, np.ndarray | None]] = {}  # key -> (additions, rate, half)
+    tax_phases: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray | None]] = {}
     book_groups: dict[tuple, tuple[np.ndarray, np.ndarray, np.ndarray, bool]] = {}  # (additions, life, residual, cell)
     for ph in inp.structure.phases:
         p = f"capex.phases.{ph.name}."
@@ -121,33 +177,58 @@ def compute_capex(inp: Inputs, n_scenarios: int) -> CapexSchedule:
         comm = inp[p + "commissioning_fy"]
         comm_idx = (comm - inp.structure.first_fy).astype(np.intp)
         spend = spend_schedule(capex, inp[p + "spend_profile"], comm_idx, n_t)
+        # the phase's cost at the prices of the years it is spent (capex_inr_cr is in base-FY prices); the same
+        # operations whether or not prices escalate, so a scenario's bits do not depend on its batch
+        spend = spend * index
+        nominal = spend.sum(axis=1, keepdims=True)
         age = fy - comm
-        maint = np.where(age >= 1, capex * inp[p + "maintenance_capex_rate"] * (1.0 + infl) ** age, 0.0)
-        in_service = np.where(age == 0, capex, 0.0) + maint
+        maint = np.where(age >= 1, nominal * inp[p + "maintenance_capex_rate"] * (1.0 + infl) ** age, 0.0)
+        in_service = np.where(age == 0, nominal, 0.0) + maint
+        life = inp[p + "book_life_years"]
+        if not is_exact_zero(replace_flag):  # spent again at that year's prices every book life
+            again = replace_flag * np.where((age >= life) & (np.mod(age, life) == 0), capex * index, 0.0)
+            replacement = replacement + again
+            replacement_annual = replacement_annual + replace_flag * capex * index / life
+            in_service = in_service + again
+            spend_plus = spend + again
+        else:
+            spend_plus = spend
         fixed = np.where(age >= 0, fixed_opex * escalation, 0.0)
         spend_by_phase[ph.name] = np.broadcast_to(spend, shape)
         maint_total = maint_total + maint
         fixed_by_kind[ph.kind] = fixed_by_kind.get(ph.kind, zero) + fixed
         is_cell = ph.kind in CELL_KINDS
         rate = inp[p + "tax_depreciation_rate"]
-        life, residual = inp[p + "book_life_years"], inp[p + "residual_share"]
+        residual = inp[p + "residual_share"]
         half_flag = inp.get(p + "tax_half_rate_first_year", 0.0)
-        half = None if is_exact_zero(half_flag) else np.where(age == 0, capex, 0.0) * half_flag
-        key = _key(rate)
-        if key in tax_groups:
-            old_add, _, old_half = tax_groups[key]
-            half = old_half if half is None else (half if old_half is None else old_half + half)
-            tax_groups[key] = (old_add + in_service, rate, half)
-        else:
-            tax_groups[key] = (in_service, rate, half)
+        half = None if is_exact_zero(half_flag) else np.where(age == 0, nominal, 0.0) * half_flag
+        tax_phases[ph.name] = (in_service, rate, half)
+        additions_by_phase[ph.name] = in_service
         key = (_key(life), _key(residual), is_cell)
         book_groups[key] = (book_groups[key][0] + in_service if key in book_groups else in_service, life, residual, is_cell)
         additions_total = additions_total + in_service
-        import_spend = import_spend + spend * inp[p + "import_share"]
+        import_spend = import_spend + spend_plus * inp[p + "import_share"]
         if is_cell:
-            cell_capex = cell_capex + spend + maint
+            cell_capex = cell_capex + spend_plus + maint
             cell_fixed = cell_fixed + fixed
+    subsidy_by_phase = subsidy_schedule(inp, spend_by_phase, fy)
+    subsidy = sum(subsidy_by_phase.values(), start=zero)
+    reduces = inp["incentives.state_capital_subsidy.reduces_block"]  # 1: lowers the tax block; 0: taxed on receipt
     tax = book = cell_book = zero
+    subsidy_taxable = (1.0 - reduces) * subsidy
+    for name, (additions, rate, half) in tax_phases.items():
+        if name in subsidy_by_phase and not is_exact_zero(reduces):  # its own block: the subsidy is relatable to it
+            dep, excess = written_down_value_reduced(additions, rate, half, reduces * subsidy_by_phase[name])
+            tax = tax + dep
+            subsidy_taxable = subsidy_taxable + excess
+            continue
+        key = _key(rate)  # depreciation is linear in the additions: phases sharing a rate are pooled
+        if key in tax_groups:
+            old_add, _, old_half = tax_groups[key]
+            half = old_half if half is None else (half if old_half is None else old_half + half)
+            tax_groups[key] = (old_add + additions, rate, half)
+        else:
+            tax_groups[key] = (additions, rate, half)
     for additions, rate, half in tax_groups.values():
         tax = tax + written_down_value(additions, rate, half)
     for additions, life, residual, is_cell in book_groups.values():
@@ -172,4 +253,12 @@ def compute_capex(inp: Inputs, n_scenarios: int) -> CapexSchedule:
         cell_capex=full(cell_capex),
         cell_fixed_opex=full(cell_fixed),
         cell_book_depreciation=full(cell_book),
+        subsidy_by_phase={k: full(v) for k, v in subsidy_by_phase.items()},
+        subsidy=full(subsidy),
+        subsidy_taxable=full(subsidy_taxable),
+        net_book_value=full(cumsum_years(additions_total) - cumsum_years(book)),
+        additions_by_phase=additions_by_phase,
+        replacement=full(replacement),
+        replacement_annual=full(replacement_annual),
+        price_index=full(index),
     )

@@ -57,8 +57,8 @@ def evaluate(inp: Inputs, *, full: bool = True, unit_costs: UnitCosts | None = N
     ops = compute_operations(inp, vol, uc, cap)
     ops = _broadcast_ops(ops, n_s)
     rate, carry = inp["tax.corporate_rate"], inp["tax.loss_carry_forward_years"]
-    within_parent = inp.structure.tax_within_parent
-    profit_before_depreciation = ops.ebitda
+    within_parent = inp["tax.within_parent"]  # 1 within the parent, 0 standalone, per scenario
+    profit_before_depreciation = ops.ebitda + cap.subsidy_taxable
     tax = compute_tax(profit_before_depreciation, cap.tax_depreciation, rate, carry, within_parent)
     cash = compute_cash_flow(inp, ops, cap, tax.tax)
     kpis, pack_parts, cell_parts = compute_kpis(inp, vol, uc, cap, ops, cash, full=full, detail=detail)

@@ -152,6 +152,8 @@ class Funding:
     ebitda: np.ndarray
     capex: np.ndarray
     maintenance_capex: np.ndarray
+    replacement_capex: np.ndarray
+    state_subsidy: np.ndarray
     increase_in_working_capital: np.ndarray
     working_capital_release: np.ndarray
     terminal_value: np.ndarray
@@ -162,6 +164,7 @@ class Funding:
         wc_flow = self.wc_loan_closing - self.wc_loan_opening
         return {
             "ebitda": self.ebitda,
+            "state_capital_subsidy": self.state_subsidy,
             "term_debt_drawn": self.term.drawdown,
             "interest_capitalised_into_debt": self.term.capitalised_interest,
             "wc_loan_drawn": np.maximum(wc_flow, 0.0),
@@ -177,6 +180,7 @@ class Funding:
             "tax": self.tax.tax,
             "capex": self.capex,
             "maintenance_capex": self.maintenance_capex,
+            "replacement_capex": self.replacement_capex,
             "increase_in_working_capital": self.increase_in_working_capital,
             "interest_during_construction": self.term.capitalised_interest,
             "upfront_fees": self.upfront_fees,
@@ -327,8 +331,10 @@ def compute_funding(
     ke = inp["funding.cost_of_equity"].reshape(-1)
     mid_year = inp["timeline.mid_year_discounting"].reshape(-1) > 0.5
     df = np.broadcast_to(discount_factors(ke, n_t, mid_year), shape)
-    df_end = discount_factors(ke, n_t, False) if mid_year.any() else df
-    pv = equity_before * df + cash.terminal_value * df_end
+    # the terminal value's factor follows the project's rule (README): mid-year only for a perpetuity
+    perpetuity = np.broadcast_to(inp["valuation.terminal_value_is_perpetuity"].reshape(-1) > 0.5, mid_year.shape)
+    df_tv = discount_factors(ke, n_t, mid_year & perpetuity) if mid_year.any() else df
+    pv = equity_before * df + cash.terminal_value * df_tv
     return Funding(
         term=term,
         tranches=tranches,
@@ -357,6 +363,8 @@ def compute_funding(
         ebitda=np.broadcast_to(ops.ebitda, shape),
         capex=np.broadcast_to(cap.spend_total, shape),
         maintenance_capex=np.broadcast_to(cap.maintenance, shape),
+        replacement_capex=np.broadcast_to(cap.replacement, shape),
+        state_subsidy=np.broadcast_to(cap.subsidy, shape),
         increase_in_working_capital=np.broadcast_to(cash.change_in_working_capital, shape),
         working_capital_release=np.broadcast_to(cash.working_capital_release, shape),
         terminal_value=np.broadcast_to(cash.terminal_value, shape),

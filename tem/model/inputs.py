@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from tem.assumptions.checks import year_problem
 from tem.assumptions.fields import bound_problem
 from tem.assumptions.schema import Assumptions
 from tem.assumptions.walk import iter_leaves
@@ -27,6 +28,10 @@ from tem.assumptions.yearly import resolve_yearly
 from tem.errors import BatchInputError
 
 NEVER_FY = 1.0e6  # a fiscal year that never comes (local cells never start)
+FIXED_IN_A_BATCH = {
+    "timeline.first_fy": "the first fiscal year is fixed for a batch",
+    "timeline.horizon_years": "the horizon is fixed for a batch",
+}
 
 
 @dataclass(frozen=True)
@@ -48,8 +53,6 @@ class Structure:
     materials: tuple[str, ...]
     phases: tuple[Phase, ...]
     overflow_policy: str
-    terminal_value_method: str
-    tax_within_parent: bool
     mirr_finance_set: bool
     mirr_reinvestment_set: bool
     counterfactual_drop_kinds: tuple[str, ...]
@@ -132,6 +135,29 @@ def build_inputs(a: Assumptions) -> Inputs:
         arrays["transition.local_cells_start_fy"] = np.array([[NEVER_FY]])
         kinds["transition.local_cells_start_fy"] = "scalar"
         bounds["transition.local_cells_start_fy"] = (2000.0, None)
+    # policies the engine reads as numbers, so that a batch or a bridge can switch them (not assumption paths)
+    sub = a.incentives.state_capital_subsidy
+    derived = {
+        "tax.within_parent": a.tax.structure == "within_parent",
+        "incentives.state_capital_subsidy.reduces_block": sub.tax_treatment == "reduces_block",
+    }
+    for ph in a.capex.phases:  # unset eligibility: 1 for the eligible kinds, 0 for the others
+        if ph.subsidy_eligible_share is None:
+            derived[f"capex.phases.{ph.name}.subsidy_eligible_share"] = ph.kind in sub.eligible_phase_kinds
+    derived["capex.replace_at_end_of_life"] = a.capex.replacement == "replace_at_end_of_life"
+    v = a.valuation
+    derived["valuation.terminal_value_is_perpetuity"] = v.terminal_value_method == "perpetuity"
+    derived["valuation.terminal_value_is_multiple"] = v.terminal_value_method == "ebitda_multiple"
+    derived["valuation.terminal_value_floor_zero"] = v.terminal_value_floor == "zero"
+    derived["valuation.terminal_value_floor_salvage"] = v.terminal_value_floor == "salvage"
+    for path, flag in derived.items():
+        arrays[path] = np.array([[1.0 if flag else 0.0]])
+        kinds[path] = "scalar"
+        bounds[path] = (0.0, 1.0)
+    if a.capex.price_base_fy is None:  # capex in prices of the first FY
+        arrays["capex.price_base_fy"] = np.array([[float(first)]])
+        kinds["capex.price_base_fy"] = "scalar"
+        bounds["capex.price_base_fy"] = (float(first), float(first + n - 1))
     seg_names = ("captive", "external_oem", "ess")
     structure = Structure(
         first_fy=first,
@@ -143,8 +169,6 @@ def build_inputs(a: Assumptions) -> Inputs:
         materials=tuple(a.cells.local.materials),
         phases=tuple(Phase(p.name, p.kind) for p in a.capex.phases),
         overflow_policy=a.transition.overflow_policy,
-        terminal_value_method=a.valuation.terminal_value_method,
-        tax_within_parent=a.tax.structure == "within_parent",
         mirr_finance_set=a.valuation.mirr_finance_rate is not None,
         mirr_reinvestment_set=a.valuation.mirr_reinvestment_rate is not None,
         counterfactual_drop_kinds=tuple(a.counterfactual.drop_phase_kinds),
@@ -167,6 +191,38 @@ def _check_bounds(path: str, arr: np.ndarray, bounds: tuple[float | None, float 
         x = float(arr[arr > hi].flat[0])
         msg = bound_problem(x, "share") if hi == 1.0 else f"{x:g} is above the allowed maximum {hi:g}"
         raise BatchInputError(f"{path}: {msg}")
+
+
+def is_fiscal_year(path: str) -> bool:
+    """Whether the input at ``path`` is a fiscal year (its name ends in ``_fy``)."""
+    return path.endswith("_fy")
+
+
+def year_value_problem(inputs: Inputs, path: str, fy: float) -> str | None:
+    """Why the fiscal year ``fy`` is not allowed at ``path`` in this batch's horizon (the loader's rule,
+    :func:`tem.assumptions.checks.year_problem`); None when it is allowed."""
+    if path == "transition.local_cells_start_fy" and fy == NEVER_FY:
+        return None
+    spend = inputs.arrays.get(path.rpartition(".")[0] + ".spend_profile")
+    pli = inputs.arrays.get("cells.local.pli.enabled")
+    return year_problem(
+        path,
+        float(fy),
+        inputs.structure.first_fy,
+        inputs.structure.n_years,
+        spend_years=1 if spend is None else int(spend.shape[-1]),
+        pli_enabled=pli is None or bool(np.any(pli)),
+    )
+
+
+def _check_years(inputs: Inputs, path: str, arr: np.ndarray) -> None:
+    if path in FIXED_IN_A_BATCH:
+        raise BatchInputError(f"{path} cannot vary in a batch: {FIXED_IN_A_BATCH[path]}")
+    if is_fiscal_year(path):
+        for fy in np.unique(arr[np.isfinite(arr)]):
+            problem = year_value_problem(inputs, path, float(fy))
+            if problem:
+                raise BatchInputError(f"{path}: {problem}")
 
 
 def with_values(
@@ -221,6 +277,7 @@ def with_values(
             else:
                 raise BatchInputError(f"{path}: shape {arr.shape} does not fit a {kind} input (horizon {T} years)")
             _check_bounds(path, new, inputs.bounds.get(path, (None, None)))
+            _check_years(inputs, path, new)
             arrays[path] = new
     return replace(inputs, arrays=arrays, n_scenarios=n_s or inputs.n_scenarios)
 

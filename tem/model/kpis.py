@@ -3,7 +3,7 @@
 Levelized cost per kWh = PV(costs) / PV(kWh), both discounted with the statement's factors:
 ``sum_t cost_t x DF_t / sum_t GWh_t x DF_t x 10`` [INR crore / GWh -> INR/kWh]. The USD figure converts each
 year's cost at that year's exchange rate before discounting. The pack figure counts every pre-tax cost
-(cost of goods, fixed opex, R&D, SG&A, warranty, technology fee, capex, maintenance capex) over the packs
+(cost of goods, fixed opex, R&D, SG&A, warranty, technology fee, capex, maintenance and replacement capex) over the packs
 delivered (made in India plus bought in); the cell figure counts cell costs (imported cells, local cell
 materials and conversion, royalty, less the recycling credit, cell-plant and recycling capex, maintenance and
 fixed opex, technology fee) over the cells used.
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tem.arrays import cumsum_years
+from tem.arrays import cumsum_years, is_exact_zero
 from tem.finance import irr, mirr, payback_years, peak_funding
 from tem.model.capex import CapexSchedule
 from tem.model.cashflow import CashFlow
@@ -37,6 +37,7 @@ def pack_cost_parts(ops: Operations, cap: CapexSchedule) -> dict[str, np.ndarray
         "technology_fee": ops.technology_fee,
         "capex": cap.spend_total,
         "maintenance_capex": cap.maintenance,
+        "replacement_capex": cap.replacement,
     }
 
 
@@ -82,6 +83,17 @@ def levelized_usd(total: np.ndarray, volume_gwh: np.ndarray, df: np.ndarray, fx:
     pv_volume = np.sum(volume_gwh * df, axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(pv_volume > 0, np.sum(total / fx * df, axis=1) / pv_volume * PER_KWH, np.nan)
+
+
+def npv_without_terminal_value(inp: Inputs, cash: CashFlow) -> np.ndarray:
+    """NPV if the programme stopped at the horizon [INR crore]: the present value of FCF before terminal value
+    with the last year's working capital released (as with ``terminal_value_method: none``, where it equals the
+    NPV). ``(S,)``."""
+    npv_pre = cash.present_value_before_terminal.sum(axis=1)
+    has_tv = inp["valuation.terminal_value_is_perpetuity"] + inp["valuation.terminal_value_is_multiple"]
+    if is_exact_zero(has_tv):
+        return npv_pre  # the release is already in the flows
+    return npv_pre + has_tv.reshape(-1) * cash.working_capital[:, -1] * cash.discount_factor[:, -1]
 
 
 def local_cell_overheads(vol: Volumes, cap: CapexSchedule, ops: Operations) -> dict[str, np.ndarray]:
@@ -160,6 +172,8 @@ def compute_kpis(
     cum = cumsum_years(cash.free_cash_flow_before_terminal)
     fys = inp.fiscal_years.astype(float)
     kpis |= {
+        "npv_without_terminal_value_inr_cr": npv_without_terminal_value(inp, cash),
+        "terminal_value_pv_inr_cr": present_value(cash.terminal_value, cash.terminal_value_discount_factor),
         "irr": irr_result.rate,
         "irr_status": irr_result.status.astype(float),
         "mirr": mirr(cash.free_cash_flow, fin, rei),
@@ -169,6 +183,8 @@ def compute_kpis(
         "peak_funding_fy": np.where(cum.min(axis=1) < 0, fys[np.argmin(cum, axis=1)], np.nan),
         "total_capex_inr_cr": cap.spend_total.sum(axis=1),
         "maintenance_capex_inr_cr": cap.maintenance.sum(axis=1),
+        "state_subsidy_inr_cr": cap.subsidy.sum(axis=1),
+        "replacement_capex_inr_cr": cap.replacement.sum(axis=1),
         "levelized_pack_cost_usd_per_kwh": levelized_usd(pack_total, vol.delivered_gwh, df, uc.inr_per_usd),
         "levelized_cell_cost_inr_per_kwh": levelized_total(cell_total, cell_vol, df),
         "levelized_cell_cost_usd_per_kwh": levelized_usd(cell_total, cell_vol, df, uc.inr_per_usd),

@@ -85,10 +85,17 @@ def statement_rows(o: Outcome) -> list[Row]:
         )
     rows += [
         _row("maintenance_capex", "INR crore", lambda o: -cap.maintenance),
-        _row("capex_total", "INR crore", lambda o: -(cap.spend_total + cap.maintenance)),
+        _row("replacement_capex", "INR crore", lambda o: -cap.replacement),
+        _row("capex_total", "INR crore", lambda o: -(cap.spend_total + cap.maintenance + cap.replacement)),
+        _row("capital_cost_index", "factor", lambda o: cap.price_index),
+        _row("state_capital_subsidy", "INR crore", lambda o: cap.subsidy),
+        _row("state_subsidy_taxable", "INR crore", lambda o: cap.subsidy_taxable),
         _row("working_capital", "INR crore", lambda o: cf.working_capital),
         _row("change_in_working_capital", "INR crore", lambda o: -cf.change_in_working_capital),
         _row("working_capital_release", "INR crore", lambda o: cf.working_capital_release),
+        _row("net_book_value", "INR crore", lambda o: cap.net_book_value),
+        _row("salvage_value", "INR crore", lambda o: cf.salvage_value),
+        _row("normalised_free_cash_flow", "INR crore", lambda o: cf.normalised_free_cash_flow),
         _row("terminal_value", "INR crore", lambda o: cf.terminal_value),
         _row("free_cash_flow", "INR crore", lambda o: cf.free_cash_flow),
         _row("free_cash_flow_before_terminal_value", "INR crore", lambda o: cf.free_cash_flow_before_terminal),
@@ -186,12 +193,11 @@ def unit_cost_rows(o: Outcome) -> list[tuple[str, str, np.ndarray]]:
         cells = ops.cogs_parts["imported_cells"] + sum(ops.cogs_parts[f"local_cell_{k}"] for k in uc.local_cell_parts)
         rows += [
             ("pack_cells", "Pack: cells", np.where(made, cells / v.pack_output_gwh * PER_KWH, np.nan)),
-            # per kWh of packs made: no value (not a phantom cost) in years without packs
-            ("pack_non_cell_imported", "Pack: non-cell parts imported", np.where(made, uc.non_cell_imported, np.nan)),
-            ("pack_non_cell_local", "Pack: non-cell parts local", np.where(made, uc.non_cell_local, np.nan)),
-            ("pack_assembly", "Pack: assembly", np.where(made, uc.assembly, np.nan)),
+            ("pack_non_cell_imported", "Pack: non-cell parts imported", uc.non_cell_imported),
+            ("pack_non_cell_local", "Pack: non-cell parts local", uc.non_cell_local),
+            ("pack_assembly", "Pack: assembly", uc.assembly),
         ]
-        pack_total = rows[-4][2] + rows[-3][2] + rows[-2][2] + rows[-1][2]
+        pack_total = rows[-4][2] + uc.non_cell_imported + uc.non_cell_local + uc.assembly
         rows.append(("pack_variable", "Pack made in India, variable cost", pack_total))
     rows.append(("bought_in_pack_landed", "Bought-in pack, landed", uc.bought_in_pack))
     return rows

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tem.arrays import cumsum_years
+from tem.arrays import cumsum_years, is_exact_zero
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ def compute_tax(
     depreciation: np.ndarray,
     rate: np.ndarray,
     carry_years: np.ndarray,
-    within_parent: bool = False,
+    within_parent: np.ndarray | float = 0.0,
 ) -> TaxResult:
     """Tax on ``profit_before_depreciation - depreciation`` (both ``(S|1, T)`` [INR crore]); ``rate`` and
     ``carry_years`` per scenario (``(S,)``, ``(S, 1)`` or scalars). See the module docstring for the rules.
@@ -63,8 +63,16 @@ def compute_tax(
     rate_col = np.asarray(rate, dtype=float)
     rate_col = rate_col.reshape(-1, 1) if rate_col.ndim == 1 else rate_col
     zeros = np.zeros((n_s, n_t))
-    if within_parent:
+    parent = np.asarray(within_parent, dtype=float).reshape(-1, 1)  # 1: within the parent, per scenario
+    if parent.size == 1 and parent[0, 0] == 1.0:
         return TaxResult(taxable, zeros, zeros, zeros, zeros, zeros, zeros, zeros, zeros, zeros, rate_col * taxable)
+    if not is_exact_zero(parent):  # a batch mixing the two structures: each row as it would be alone
+        alone = compute_tax(before, dep, rate, carry_years, 0.0)
+        inside = parent > 0.5
+        fields = [np.where(inside, 0.0, getattr(alone, f)) for f in TaxResult.__dataclass_fields__]
+        fields[0] = taxable
+        fields[-1] = np.where(inside, rate_col * taxable, alone.tax)
+        return TaxResult(*fields)
     business = np.maximum(-before, 0.0)
     unabsorbed = dep - np.minimum(np.maximum(before, 0.0), dep)
     profit = np.maximum(taxable, 0.0)

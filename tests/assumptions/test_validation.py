@@ -199,6 +199,31 @@ CASES = [
         r"2020 is outside the horizon FY26-FY45.*null for never",
         3,
     ),
+    # issue 10: every message gives the value written, whatever its type
+    case("null_for_number.yaml", "timeline.discount_rate", r"^null: .*valid number > 0 and < 1", 3),
+    case("word_for_yearly.yaml", "cells.imported.logistics_inr_per_kwh", r"got str 'eighty'", 4),
+    # issue 10: the same fiscal year in two spellings is a duplicate key
+    case(
+        "same_fy_two_spellings.yaml",
+        "cells.imported.bcd_rate_vehicle",
+        r"duplicate key: FY26 and FY2026 are the same fiscal year \(2026\)",
+        4,
+    ),
+    # issue 10: names that become formula keys are identifiers, like phase names
+    case(
+        "material_group_not_identifier.yaml",
+        "cells.local.materials.copper-foil",
+        r"'copper-foil' is not allowed as a name: .*letters, digits and underscores.*'copper_foil'",
+        5,
+    ),
+    # issue 10: labels shown in every output hold printable text only (a tab or line break in a description is fine)
+    case("control_character_in_name.yaml", "name", r"'base\\x01case': character 5 is U\+0001, a control character", 2),
+    case("control_character_in_description.yaml", "description", r"character 19 is U\+001B, a control character", 2),
+    # issue 10: hostile YAML is refused quickly, before anything is built
+    case("nesting_500_deep.yaml", "", r"nests more than 40 levels deep", 3),
+    case("alias_bomb.yaml", "", r"aliases \(\*name\) expanded.*at most 200,000", 7),
+    case("alias_inside_itself.yaml", "", r"an alias \(\*name\) refers to a block that contains it", 2),
+    case("impossible_date.yaml", "", r"cannot read '2001-02-30': day is out of range for month", 2),
     # extends
     case(
         "cyclic_extends_a.yaml",

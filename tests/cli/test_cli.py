@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -155,3 +156,87 @@ def test_schema_to_unwritable_path_exits_1(tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     assert "a_file" in proc.stderr
+
+
+# --- issue 10: every bad input is exit 2, one message with file, line, path and value; nothing written ---------
+
+
+def _one_message(stderr: str) -> None:
+    assert "Traceback" not in stderr
+    assert len(re.findall(r"^error:", stderr, flags=re.M)) == 1, stderr
+
+
+def test_hostile_files_exit_2_one_message_each(tmp_path: Path) -> None:
+    form_feed = tmp_path / "f.yaml"
+    form_feed.write_bytes(b"name: x\n\f\n")  # the issue's example
+    nul = tmp_path / "nul.yaml"
+    nul.write_bytes(b"name: x\x00\n")
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    looped = tmp_path / "looped.yaml"
+    looped.write_text("extends: loop\n")
+    hostile = [form_feed, nul, looped, *sorted((ROOT / "tests" / "malformed").glob("*.yaml"))]
+    proc = tem_cli("validate", *map(str, hostile))
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert len(re.findall(r"^error:", proc.stderr, flags=re.M)) == len(hostile)
+    assert f"{form_feed}:2: the non-printable character U+000C (form feed)" in proc.stderr
+    assert f"{nul}:1: the non-printable character U+0000 (NUL)" in proc.stderr
+    assert f"{looped}:1: extends: 'loop' cannot be read" in proc.stderr
+
+
+def test_a_bad_file_writes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(f"extends: {ROOT / 'assumptions' / 'base.yaml'}\ntimeline:\n  discount_rate: null\n")
+    proc = tem_cli("run", str(bad), "--out", str(out))
+    assert proc.returncode == 2
+    _one_message(proc.stderr)
+    assert f"{bad}:3: timeline.discount_rate: null: " in proc.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (
+            ["--x", "timeline.discount_rat:0.1:0.2:3", "--y", "timeline.inflation_rate:0.01:0.05:3"],
+            r"--x 'timeline\.discount_rat:0\.1:0\.2:3': unknown input path .*did you mean 'timeline\.discount_rate'",
+        ),
+        (
+            ["--x", "transition.local_cells_start_fy:2028:2060:5", "--y", "timeline.inflation_rate:0.01:0.05:3"],
+            r"--x .*2052 is outside the horizon FY26-FY45",
+        ),
+        (
+            ["--x", "timeline.discount_rate:0.1:0.2:1000000000", "--y", "timeline.inflation_rate:0.01:0.05:3"],
+            r"--x .*1000000000 steps; a data table axis takes 1 to 50",
+        ),
+        (["--kpi", "npv"], r"--kpi: unknown KPI 'npv'"),
+    ],
+)
+def test_sweep_options_exit_2_naming_the_option(tmp_path: Path, args: list[str], needle: str) -> None:
+    import re
+
+    out = tmp_path / "out"
+    proc = tem_cli("sweep", "--out", str(out), "--quiet", *args)
+    assert proc.returncode == 2, proc.stderr
+    _one_message(proc.stderr)
+    assert re.search(needle, proc.stderr), proc.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--seed", "-1"], "--seed: seed: -1: Input should be greater than or equal to 0"),
+        (["--n", "1000000000"], "--n: n: 1000000000: Input should be less than or equal to 5000000"),
+        (["--sobol", "1073741824"], "--sobol: sobol_n_base: 1073741824: Input should be less than or equal to 1048576"),
+        (["--sobol", "1000"], "--sobol: sobol_n_base: sobol_n_base = 1000 must be a power of 2"),
+    ],
+)
+def test_montecarlo_options_get_the_spec_files_rules(tmp_path: Path, args: list[str], needle: str) -> None:
+    out = tmp_path / "out"
+    proc = tem_cli("montecarlo", "--out", str(out), "--quiet", *args)
+    assert proc.returncode == 2, proc.stderr
+    _one_message(proc.stderr)
+    assert needle in proc.stderr
+    assert not out.exists()

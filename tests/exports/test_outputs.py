@@ -392,3 +392,98 @@ def test_cli_writes_nothing_outside_out(tmp_path: Path) -> None:
     assert all(p.startswith(os.path.join("work", "outputs")) for p in new), new
     assert {p: after[p] for p in before} == before
     assert leftovers(tmp_path) == []
+
+
+# --- stale temporary files (issue 10, item 18) ---------------------------------------------------------------
+
+
+def _stale(folder: Path, name: str, age_s: float = 60.0) -> Path:
+    path = folder / name
+    path.write_bytes(b"half a file")
+    past = path.stat().st_mtime - age_s
+    os.utime(path, (past, past))
+    return path
+
+
+def test_a_write_removes_stale_temporaries_of_our_pattern_only(tmp_path: Path) -> None:
+    (tmp_path / "charts").mkdir()
+    ours = [_stale(tmp_path, ".kpis.json.0a1b2c3d.tmp"), _stale(tmp_path / "charts", ".cash.png.deadbeef.tmp")]
+    others = [
+        _stale(tmp_path, ".kpis.json.0A1B2C3D.tmp"),  # not our hex
+        _stale(tmp_path, ".notes.1234.tmp"),  # not 8 digits
+        _stale(tmp_path, "kpis.json.0a1b2c3d.tmp"),  # not hidden
+        _stale(tmp_path, ".kpis.json.0a1b2c3d.tmp.bak"),
+    ]
+    fresh = _stale(tmp_path, ".tidy.csv.00000000.tmp", age_s=0.0)  # a writer may be between creating and locking
+    other_folder = tmp_path / "elsewhere"
+    other_folder.mkdir()
+    untouched = _stale(other_folder, ".a.csv.0a1b2c3d.tmp")  # no file is written there
+    write_files(tmp_path, {"kpis.json": "{}", "charts/cash.html": "<html/>"})
+    assert not any(p.exists() for p in ours)
+    assert all(p.exists() for p in [*others, fresh, untouched])
+
+
+@pytest.mark.skipif(not hasattr(os, "fork") or sys.platform == "win32", reason="flock locks")
+def test_a_temporary_held_by_a_live_writer_is_never_removed(tmp_path: Path) -> None:
+    import fcntl
+
+    from tem.exports.writer import remove_stale_temporaries
+
+    held = _stale(tmp_path, ".a.csv.0a1b2c3d.tmp")
+    left = _stale(tmp_path, ".b.csv.0a1b2c3d.tmp")
+    code = (
+        "import fcntl, os, sys, time; fd = os.open(sys.argv[1], os.O_RDWR); fcntl.flock(fd, fcntl.LOCK_EX); "
+        "print('locked', flush=True); time.sleep(30)"
+    )
+    writer = subprocess.Popen([sys.executable, "-c", code, str(held)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout is not None
+        assert writer.stdout.readline().strip() == "locked"
+        assert remove_stale_temporaries(tmp_path) == [left]
+        assert held.exists()
+    finally:
+        writer.kill()
+        writer.communicate()
+    assert remove_stale_temporaries(tmp_path) == [held]  # its writer is gone: now it is stale
+    del fcntl
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
+def test_a_run_killed_while_writing_leaves_temporaries_the_next_write_removes(tmp_path: Path) -> None:
+    # the killed writer stands for `kill -9` during an export: staged files, nothing renamed
+    code = (
+        "import os, signal, sys\n"
+        "from pathlib import Path\n"
+        "from tem.exports import writer\n"
+        "def die(*a): os.kill(os.getpid(), signal.SIGKILL)\n"
+        "writer.os.replace = die\n"
+        "writer.write_files(Path(sys.argv[1]), {'a.csv': 'x' * 100000, 'charts/b.html': 'y'})\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, str(tmp_path)], cwd=ROOT, check=False)
+    assert proc.returncode == -9
+    left = leftovers(tmp_path)
+    assert len(left) == 2
+    for name in left:  # as after a while: the next run comes seconds later
+        past = Path(name).stat().st_mtime - 10
+        os.utime(name, (past, past))
+    write_files(tmp_path, {"a.csv": "new", "charts/b.html": "new"})
+    assert leftovers(tmp_path) == []
+    assert (tmp_path / "a.csv").read_text() == "new"
+
+
+def test_concurrent_writers_into_one_folder_never_remove_each_others_files(tmp_path: Path) -> None:
+    code = (
+        "import sys\nfrom pathlib import Path\nfrom tem.exports.writer import write_files\n"
+        "for i in range(40):\n"
+        "    write_files(Path(sys.argv[1]), {f'{n}.csv': sys.argv[2] * 20000 for n in 'abcdefgh'})\n"
+    )
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code, str(tmp_path), tag], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+        for tag in "xy"
+    ]
+    for p in procs:
+        _, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err
+    assert leftovers(tmp_path) == []
+    for n in "abcdefgh":
+        assert (tmp_path / f"{n}.csv").read_text() in ("x" * 20000, "y" * 20000)

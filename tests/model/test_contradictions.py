@@ -120,3 +120,28 @@ def test_a4_losses_carried_forward_show_only_usable_losses() -> None:
     assert s.loc["loss_pool_end", "FY27"] == pytest.approx(-taxable[1], rel=1e-12)
     o = evaluate(build_inputs(tem.load(BASE, overrides={"tax.loss_carry_forward_years": 1})))
     assert o.tax.losses_expired[0, 1] == pytest.approx(-taxable[0], rel=1e-12)
+
+
+def test_terminal_value_method_and_floor_mix_in_a_batch() -> None:
+    """The method and floor are numbers to the engine: one batch mixes none / multiple / perpetuity and the three
+    floors, each scenario equal to its single run to the bit (so a bridge can switch them)."""
+    combos = [("none", "salvage"), ("ebitda_multiple", "none"), ("perpetuity", "zero"), ("ebitda_multiple", "salvage")]
+    flags = {
+        "valuation.terminal_value_is_perpetuity": np.array([float(m == "perpetuity") for m, _ in combos]),
+        "valuation.terminal_value_is_multiple": np.array([float(m == "ebitda_multiple") for m, _ in combos]),
+        "valuation.terminal_value_floor_zero": np.array([float(f == "zero") for _, f in combos]),
+        "valuation.terminal_value_floor_salvage": np.array([float(f == "salvage") for _, f in combos]),
+        "timeline.mid_year_discounting": np.array([1.0, 0.0, 1.0, 0.0]),
+    }
+    batch = tem.run_batch(tem.load(BASE), flags)
+    for i, (method, floor) in enumerate(combos):
+        one = _run(
+            **{
+                "valuation.terminal_value_method": method,
+                "valuation.terminal_value_floor": floor,
+                "timeline.mid_year_discounting": bool(flags["timeline.mid_year_discounting"][i]),
+            }
+        )
+        for key in ("npv_inr_cr", "npv_without_terminal_value_inr_cr", "terminal_value_pv_inr_cr", "payback_years"):
+            got, want = batch[key].iloc[i], one.kpis[key]
+            assert (math.isnan(got) and want is None) or got == want, (method, floor, key)

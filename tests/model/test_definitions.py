@@ -215,22 +215,37 @@ class Doc:
     # --- capex and depreciation ---------------------------------------------------------------------------
     def capex(self) -> None:
         a, infl = self.a, self.a.timeline.inflation_rate
-        self.spend, self.maintenance_by = {}, {}
+        self.spend, self.maintenance_by, self.replacement_by = {}, {}, {}
         book = np.zeros(self.n)
         cell_book = np.zeros(self.n)
-        blocks: dict[float, np.ndarray] = {}
-        halves: dict[float, np.ndarray] = {}
+        blocks: dict[str, tuple[float, np.ndarray, np.ndarray]] = {}
         self.import_spend = np.zeros(self.n)
+        # capex price index: I_b = 1 in the base FY, I_t = I_(t-1) x (1 + escalation_t)
+        e = self.y(a.capex.escalation_rate)
+        b = (a.capex.price_base_fy or self.first) - self.first
+        index = np.ones(self.n)
+        for t in range(b + 1, self.n):
+            index[t] = index[t - 1] * (1 + e[t])
+        for t in range(b - 1, -1, -1):
+            index[t] = index[t + 1] / (1 + e[t + 1])
+        self.index = index
+        replace = a.capex.replacement == "replace_at_end_of_life"
+        self.replacement_annual = np.zeros(self.n)
         for ph in a.capex.phases:
             prof = ph.spend_profile
             spend = np.zeros(self.n)
             for j, share in enumerate(prof):
-                spend += share * ph.capex_inr_cr * (self.fy == ph.commissioning_fy - len(prof) + 1 + j)
+                spend += share * ph.capex_inr_cr * (self.fy == ph.commissioning_fy - len(prof) + 1 + j) * index
+            nominal = spend.sum()
             age = self.fy - ph.commissioning_fy
-            maint = np.where(age >= 1, ph.maintenance_capex_rate * ph.capex_inr_cr * (1 + infl) ** age, 0.0)
-            in_service = np.where(age == 0, ph.capex_inr_cr, 0.0) + maint
-            self.spend[ph.name], self.maintenance_by[ph.name] = spend, maint
-            self.import_spend += spend * ph.import_share
+            maint = np.where(age >= 1, ph.maintenance_capex_rate * nominal * (1 + infl) ** age, 0.0)
+            life = ph.book_life_years
+            again = np.where(replace & (age >= life) & (age % life == 0), ph.capex_inr_cr * index, 0.0)
+            if replace:
+                self.replacement_annual += ph.capex_inr_cr * index / life
+            in_service = np.where(age == 0, nominal, 0.0) + maint + again
+            self.spend[ph.name], self.maintenance_by[ph.name], self.replacement_by[ph.name] = spend, maint, again
+            self.import_spend += (spend + again) * ph.import_share
             dep = np.zeros(self.n)
             for v in range(self.n):  # each amount put in service, straight line from its own year
                 span = (self.t >= v) & (self.t < v + ph.book_life_years)
@@ -238,31 +253,60 @@ class Doc:
             book += dep
             if ph.kind in ("cell_plant", "recycling"):
                 cell_book += dep
-            blocks[ph.tax_depreciation_rate] = blocks.get(ph.tax_depreciation_rate, np.zeros(self.n)) + in_service
-            if ph.tax_half_rate_first_year:  # half the rate on the phase's capex in its commissioning year
-                halves[ph.tax_depreciation_rate] = (
-                    halves.get(ph.tax_depreciation_rate, np.zeros(self.n)) + (age == 0) * ph.capex_inr_cr
-                )
+            half = (age == 0) * nominal * ph.tax_half_rate_first_year
+            blocks[ph.name] = (ph.tax_depreciation_rate, in_service, half)
         self.book_dep, self.cell_book_dep = book, cell_book
+        self.subsidy_by = self.state_subsidy()
+        self.subsidy = sum(self.subsidy_by.values(), np.zeros(self.n))
+        reduces = a.incentives.state_capital_subsidy.tax_treatment == "reduces_block"
+        self.subsidy_taxable = np.zeros(self.n) if reduces else self.subsidy.copy()
+        self.in_service_total = sum((b[1] for b in blocks.values()), np.zeros(self.n))
         self.tax_dep = np.zeros(self.n)
-        for rate, added in blocks.items():
-            block, prev_dep = 0.0, 0.0
-            half = halves.get(rate, np.zeros(self.n))
+        for name, (rate, added, half) in blocks.items():  # each phase its own block (pooling changes nothing)
+            cut = self.subsidy_by.get(name, np.zeros(self.n)) if reduces else np.zeros(self.n)
+            block = 0.0
             for t in range(self.n):
-                block = block - prev_dep + added[t]
-                prev_dep = rate * block - rate / 2 * half[t]
-                self.tax_dep[t] += prev_dep
+                block += added[t]
+                applied = min(cut[t], max(block, 0.0))
+                self.subsidy_taxable[t] += cut[t] - applied
+                block -= applied
+                dep = rate * block - rate / 2 * half[t]
+                block -= dep
+                self.tax_dep[t] += dep
         self.capex_total = sum(self.spend.values())
         self.maintenance = sum(self.maintenance_by.values())
         cells = [ph for ph in a.capex.phases if ph.kind in ("cell_plant", "recycling")]
-        self.cell_capex = sum((self.spend[p.name] + self.maintenance_by[p.name] for p in cells), np.zeros(self.n))
+        self.replacement = sum(self.replacement_by.values(), np.zeros(self.n))
+        self.cell_capex = sum(
+            (self.spend[p.name] + self.maintenance_by[p.name] + self.replacement_by[p.name] for p in cells), np.zeros(self.n)
+        )
         self.cell_fixed = sum((self.fixed_by_phase[p.name] for p in cells), np.zeros(self.n))
+
+    def state_subsidy(self) -> dict[str, np.ndarray]:
+        sc = self.a.incentives.state_capital_subsidy
+        due: dict[str, np.ndarray] = {}
+        if not sc.enabled:
+            return due
+        for ph in self.a.capex.phases:
+            share = ph.subsidy_eligible_share
+            if share is None:
+                share = 1.0 if ph.kind in sc.eligible_phase_kinds else 0.0
+            k = self.fy - ph.commissioning_fy - sc.first_instalment_after_years
+            entitlement = sc.share_of_eligible_capex * share * self.spend[ph.name].sum()
+            due[ph.name] = np.where((k >= 0) & (k < sc.instalments), entitlement / sc.instalments, 0.0)
+        if sc.cap_inr_cr is None:
+            return due
+        total = sum(due.values(), np.zeros(self.n))
+        cum = np.cumsum(total)
+        paid = np.minimum(cum, sc.cap_inr_cr) - np.minimum(cum - total, sc.cap_inr_cr)
+        factor = np.where(total > 0, paid / np.where(total > 0, total, 1), 0.0)
+        return {k: v * factor for k, v in due.items()}
 
     # --- tax ----------------------------------------------------------------------------------------------
     def tax(self) -> None:
         tx = self.a.tax
         n_carry = tx.loss_carry_forward_years
-        before = self.ebitda
+        before = self.ebitda + self.subsidy_taxable
         self.taxable = before - self.tax_dep
         self.set_off = np.zeros(self.n)
         self.pool = np.zeros(self.n)
@@ -303,16 +347,33 @@ class Doc:
         v = a.valuation
         method = v.terminal_value_method
         self.release = self.wc * last if method == "none" else 0 * self.wc
-        self.fcf_pre = self.ebitda - self.tax_paid - self.capex_total - self.maintenance - self.d_wc + self.release
+        self.fcf_pre = (
+            self.ebitda
+            - self.tax_paid
+            - self.capex_total
+            - self.maintenance
+            - self.replacement
+            + self.subsidy
+            - self.d_wc
+            + self.release
+        )
         r = a.timeline.discount_rate
         mid = a.timeline.mid_year_discounting
+        g = v.terminal_growth_rate
+        rate = a.tax.corporate_rate
+        taxable = self.ebitda - self.tax_dep
+        normal_tax = rate * (taxable if a.tax.structure == "within_parent" else np.maximum(taxable, 0.0))
+        self.normalised = self.ebitda - normal_tax - self.maintenance - self.replacement_annual - g / (1 + g) * self.wc
+        self.nbv = np.cumsum(self.in_service_total) - np.cumsum(self.book_dep)
+        self.salvage = self.nbv + self.wc
         if method == "perpetuity":
-            g = v.terminal_growth_rate
-            self.tv = self.fcf_pre[-1] * (1 + g) / (r - g) * last
+            raw = self.normalised[-1] * (1 + g) / (r - g)
         elif method == "ebitda_multiple":
-            self.tv = self.ebitda[-1] * v.terminal_ebitda_multiple * last
+            raw = self.ebitda[-1] * v.terminal_ebitda_multiple
         else:
-            self.tv = 0 * self.wc
+            raw = 0.0
+        floor = {"none": -math.inf, "zero": 0.0, "salvage": self.salvage[-1]}[v.terminal_value_floor]
+        self.tv = (max(raw, floor) if method != "none" else 0.0) * last
         self.fcf = self.fcf_pre + self.tv
         self.df = (1 + r) ** -(self.t + (0.5 if mid else 1.0))
         self.df_tv = (1 + r) ** -(self.t + (0.5 if mid and method == "perpetuity" else 1.0))
@@ -355,6 +416,7 @@ class Doc:
             + self.tech_fee
             + self.capex_total
             + self.maintenance
+            + self.replacement
         )
         cell_cost = (
             self.cogs["imported_cells"]
@@ -383,6 +445,11 @@ class Doc:
             "peak_funding_fy": float(self.fy[np.argmin(cum_pre)]) if cum_pre.min() < 0 else math.nan,
             "total_capex_inr_cr": float(self.capex_total.sum()),
             "maintenance_capex_inr_cr": float(self.maintenance.sum()),
+            "state_subsidy_inr_cr": float(self.subsidy.sum()),
+            "replacement_capex_inr_cr": float(self.replacement.sum()),
+            "terminal_value_pv_inr_cr": float(np.sum(self.tv * self.df_tv)),
+            "npv_without_terminal_value_inr_cr": float(np.sum(self.pv_pre))
+            + (0.0 if a.valuation.terminal_value_method == "none" else float(self.wc[-1] * self.df[-1])),
             "levelized_pack_cost_inr_per_kwh": self.levelized(pack_cost, self.delivered),
             "levelized_pack_cost_usd_per_kwh": self.levelized(pack_cost, self.delivered, usd=True),
             "levelized_cell_cost_inr_per_kwh": self.levelized(cell_cost, cells_used),
@@ -448,8 +515,15 @@ def _lines(doc: Doc) -> dict[str, np.ndarray]:
         "loss_pool_end": doc.pool,
         "tax": -doc.tax_paid,
         "maintenance_capex": -doc.maintenance,
+        "replacement_capex": -doc.replacement,
+        "capital_cost_index": doc.index,
+        "state_capital_subsidy": doc.subsidy,
+        "state_subsidy_taxable": doc.subsidy_taxable,
         "working_capital": doc.wc,
         "terminal_value": doc.tv,
+        "normalised_free_cash_flow": doc.normalised,
+        "net_book_value": doc.nbv,
+        "salvage_value": doc.salvage,
         "free_cash_flow_before_terminal_value": doc.fcf_pre,
         "free_cash_flow": doc.fcf,
         "discount_factor": doc.df,
@@ -515,6 +589,14 @@ def test_every_line_and_kpi_from_the_readme(path: Path) -> None:
         {"cells.local.pli.enabled": True},
         {"cells.local.pli.enabled": True, "cells.local.pli.total_cap_inr_cr": 300.0, "cells.local.pli.start_fy": 2031},
         {"valuation.terminal_value_method": "perpetuity", "valuation.terminal_growth_rate": 0.03},
+        {"valuation.terminal_value_floor": "zero", "valuation.terminal_ebitda_multiple": 30.0},
+        {"valuation.terminal_value_floor": "none", "valuation.terminal_ebitda_multiple": 2.0},
+        {
+            "valuation.terminal_value_method": "perpetuity",
+            "valuation.terminal_value_floor": "none",
+            "demand.ess.price_usd_per_kwh": 100.0,
+            "tax.structure": "within_parent",
+        },
         {"valuation.terminal_value_method": "perpetuity", "timeline.mid_year_discounting": True},
         {"valuation.terminal_value_method": "ebitda_multiple", "valuation.terminal_ebitda_multiple": 8.0},
         {"timeline.mid_year_discounting": True, "tax.loss_carry_forward_years": 2},
@@ -525,11 +607,34 @@ def test_every_line_and_kpi_from_the_readme(path: Path) -> None:
             "capex.phases.cell_plant_1.tax_half_rate_first_year": True,
             "capex.phases.pack_line_1.tax_half_rate_first_year": True,
         },
+        {"incentives.state_capital_subsidy.enabled": False},
+        {"capex.escalation_rate": {"start": 0.05, "growth": -0.1}, "capex.price_base_fy": 2030},
+        {
+            "capex.replacement": "replace_at_end_of_life",
+            "valuation.terminal_value_method": "perpetuity",
+            "capex.phases.pack_line_1.book_life_years": 6,
+            "capex.phases.pack_line_1.tax_half_rate_first_year": True,
+        },
+        {
+            "incentives.state_capital_subsidy.cap_inr_cr": 400.0,
+            "incentives.state_capital_subsidy.tax_treatment": "taxable",
+            "incentives.state_capital_subsidy.first_instalment_after_years": 0,
+            "capex.phases.rnd_centre.subsidy_eligible_share": 0.5,
+        },
+        {
+            "incentives.state_capital_subsidy.share_of_eligible_capex": 0.9,
+            "incentives.state_capital_subsidy.instalments": 2,
+            "capex.phases.pack_line_1.tax_depreciation_rate": 0.6,
+            "demand.external_oem.price_usd_per_kwh": 110.0,
+        },
     ],
     ids=[
         "pli",
         "pli_capped",
         "perpetuity",
+        "multiple_zero_floor",
+        "multiple_no_floor",
+        "perpetuity_no_floor_within_parent",
         "perpetuity_mid_year",
         "multiple",
         "mid_year_short_carry",
@@ -537,6 +642,11 @@ def test_every_line_and_kpi_from_the_readme(path: Path) -> None:
         "within_parent",
         "profitable_short_carry",
         "half_rate",
+        "no_state_subsidy",
+        "capex_escalated_from_fy30",
+        "replacement_perpetuity",
+        "subsidy_capped_taxable",
+        "subsidy_above_the_block",
     ],
 )
 def test_options_from_the_readme(overrides: dict[str, Any]) -> None:

@@ -36,8 +36,11 @@ def test_mid_year_discounting() -> None:
 
 def test_perpetuity_terminal_value() -> None:
     r = run(**{"valuation.terminal_value_method": "perpetuity", "valuation.terminal_growth_rate": 0.02})
-    # no WC release when a terminal value is used; TV = FCF_FY29 x 1.02 / (0.10 - 0.02), at the end of FY29
-    tv = FCF_BEFORE_RELEASE[3] * 1.02 / 0.08
+    # no WC release when a terminal value is used (the business keeps its working capital); TV = normalised
+    # FCF_FY29 x 1.02 / (0.10 - 0.02) at the end of FY29, where the normalised FCF (issue 12) is FY29's FCF with
+    # the working capital a business growing at 2% adds each year, 0.02 / 1.02 x WC (WC = 36.5/365 x 1,000 = 100),
+    # in place of the FY29 change in WC (0 here): TV = (FCF - 1.9608) x 12.75, 25.0 less than on FY29's FCF
+    tv = (FCF_BEFORE_RELEASE[3] - 0.02 / 1.02 * 100.0) * 1.02 / 0.08
     assert line(r, "working_capital_release") == [0.0] * 4
     assert line(r, "terminal_value") == pytest.approx([0, 0, 0, tv])
     npv = sum(f * 1.1 ** -(t + 1) for t, f in enumerate(FCF_BEFORE_RELEASE)) + tv * 1.1**-4
@@ -56,6 +59,39 @@ def test_ebitda_multiple_terminal_value_discounted_at_year_end_even_mid_year() -
     npv = sum(f * 1.1 ** -(t + 0.5) for t, f in enumerate(FCF_BEFORE_RELEASE)) + tv * 1.1**-4
     assert r.kpis["npv_inr_cr"] == pytest.approx(npv)
     assert np.cumsum(line(r, "present_value"))[-1] == pytest.approx(npv)
+
+
+def test_terminal_value_floors_and_npv_without_it() -> None:
+    """Issue 12: a multiple of 0 gives a TV of 0, floored at salvage = net book value (the toy line is fully
+    depreciated by FY29: 0) + working capital (100) = 100; at zero: 0; unfloored: 0. NPV without terminal value
+    is the NPV with the WC released (method none), whatever the method."""
+    none = run()
+    for floor, tv in (("salvage", 100.0), ("zero", 0.0), ("none", 0.0)):
+        r = run(
+            **{
+                "valuation.terminal_value_method": "ebitda_multiple",
+                "valuation.terminal_ebitda_multiple": 0.0,
+                "valuation.terminal_value_floor": floor,
+            }
+        )
+        assert line(r, "terminal_value") == pytest.approx([0, 0, 0, tv])
+        assert line(r, "salvage_value")[3] == pytest.approx(100.0)
+        assert r.kpis["terminal_value_pv_inr_cr"] == pytest.approx(tv * 1.1**-4)
+        assert r.kpis["npv_without_terminal_value_inr_cr"] == pytest.approx(none.kpis["npv_inr_cr"], rel=1e-12)
+        npv = sum(f * 1.1 ** -(t + 1) for t, f in enumerate(FCF_BEFORE_RELEASE)) + tv * 1.1**-4
+        assert r.kpis["npv_inr_cr"] == pytest.approx(npv)
+    assert none.kpis["npv_without_terminal_value_inr_cr"] == none.kpis["npv_inr_cr"]
+    assert none.kpis["terminal_value_pv_inr_cr"] == 0.0
+
+
+def test_negative_perpetuity_floored_at_zero() -> None:
+    """A perpetuity on a negative normalised FCF is negative; floored at zero it is 0 (review (e) 12: a loss-making
+    business is not a liability the owner must keep)."""
+    args = {"valuation.terminal_value_method": "perpetuity", "opex.rnd_inr_cr": 900.0}
+    raw = run(**args, **{"valuation.terminal_value_floor": "none"})
+    assert line(raw, "terminal_value")[3] < 0
+    zero = run(**args, **{"valuation.terminal_value_floor": "zero"})
+    assert line(zero, "terminal_value") == [0.0] * 4
 
 
 def test_learning_curve_fob_price() -> None:

@@ -74,6 +74,8 @@ def test_cash_flow_identities(p: dict) -> None:
         - o.tax.tax
         - cap.spend_total
         - cap.maintenance
+        - cap.replacement
+        + cap.subsidy
         - cash.change_in_working_capital
         + cash.working_capital_release
         + cash.terminal_value

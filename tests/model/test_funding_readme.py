@@ -85,11 +85,13 @@ def reimplement(a: tem.Assumptions, r: tem.Result) -> dict[str, object]:
     rates = [float(x) for x in r.outcome.inputs["funding.term_debt.interest_rate"][0]]
     phases = [p for p in a.capex.phases]
 
+    index = row("capital_cost_index")  # README "Capex": base-FY prices escalated to the year spent
+
     def spend(p) -> list[float]:  # the README's capex rule: the profile ends in the commissioning year
         out = [0.0] * n
         for j, share in enumerate(p.spend_profile):
             t = p.commissioning_fy - first_fy - len(p.spend_profile) + 1 + j
-            out[t] += share * p.capex_inr_cr
+            out[t] += share * p.capex_inr_cr * index[t]
         return out
 
     if td.structure == "by_phase":
@@ -159,7 +161,9 @@ def reimplement(a: tem.Assumptions, r: tem.Result) -> dict[str, object]:
     wcl_int = [wc_rates[t] * wcl_open[t] for t in range(n)]
     ebitda = row("ebitda")
     interest = [sums["paid"][t] + wcl_int[t] for t in range(n)]
-    pbd = [ebitda[t] - interest[t] for t in range(n)]  # README: profit before depreciation = EBITDA - interest
+    subsidy_taxed = row("state_subsidy_taxable")
+    # README: profit before depreciation = EBITDA + the subsidy taxed when received - interest
+    pbd = [ebitda[t] + subsidy_taxed[t] - interest[t] for t in range(n)]
     dep = [-row("tax_depreciation")[t] + taxdep[t] for t in range(n)]
     within = a.tax.structure == "within_parent"
     tax = readme_tax(pbd, dep, a.tax.corporate_rate, a.tax.loss_carry_forward_years, within)
@@ -192,7 +196,8 @@ def reimplement(a: tem.Assumptions, r: tem.Result) -> dict[str, object]:
     llcr = sum(cfads[t] * disc[t] for t in range(years[0], years[-1] + 1)) / sum(service[t] * disc[t] for t in range(n))
     ke = a.funding.cost_of_equity
     shift = 0.5 if a.timeline.mid_year_discounting else 1.0
-    npv = sum((equity[t] - tv[t]) * (1 + ke) ** -(t + shift) + tv[t] * (1 + ke) ** -(t + 1) for t in range(n))
+    tv_shift = 0.5 if a.timeline.mid_year_discounting and a.valuation.terminal_value_method == "perpetuity" else 1.0
+    npv = sum((equity[t] - tv[t]) * (1 + ke) ** -(t + shift) + tv[t] * (1 + ke) ** -(t + tv_shift) for t in range(n))
     cum, running = [], 0.0
     for t in range(n):
         running += equity[t] - tv[t]

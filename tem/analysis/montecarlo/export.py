@@ -34,6 +34,7 @@ from tem.analysis.montecarlo.stats import kpi_unit
 from tem.exports.charts.files import PLOTLY_JS, PNG_HEIGHT, PNG_SCALE, PNG_WIDTH, figure_html
 from tem.exports.charts.png import pngs_in_background
 from tem.exports.manifest import KEY_PACKAGES, git_state, jsonable, package_versions, with_outputs
+from tem.exports.safe_text import csv_text
 from tem.exports.workbook.printing import board_print
 from tem.exports.workbook.stream import BufferedSheet, save_write_only
 from tem.exports.workbook.style import HEADER, SECTION, TITLE, number_format, put_text
@@ -366,17 +367,17 @@ def render_montecarlo_files(
     pngs = pngs_in_background(drawn, PNG_WIDTH, PNG_HEIGHT, PNG_SCALE) if png and drawn else None
     files: dict[str, bytes | str] = {
         "summary.json": _json(result.document()),
-        "summary.csv": result.summary.to_csv(float_format="%.10g"),
-        "inputs.csv": result.inputs.to_csv(index=False, float_format="%.10g"),
-        "convergence.csv": result.convergence.to_csv(index=False, float_format="%.10g"),
-        "contributions.csv": result.rank_contributions.to_csv(index=False, float_format="%.10g"),
-        "correlations.csv": _correlations_long(result).to_csv(index=False, float_format="%.6g"),
+        "summary.csv": csv_text(result.summary, float_format="%.10g"),
+        "inputs.csv": csv_text(result.inputs, index=False, float_format="%.10g"),
+        "convergence.csv": csv_text(result.convergence, index=False, float_format="%.10g"),
+        "contributions.csv": csv_text(result.rank_contributions, index=False, float_format="%.10g"),
+        "correlations.csv": csv_text(_correlations_long(result), index=False, float_format="%.6g"),
         "samples.parquet": samples_parquet(result),
     }
     if samples_csv:
         files["samples.csv"] = samples_csv_text(result)
     if result.sobol is not None:
-        files["sobol.csv"] = result.sobol.indices.to_csv(index=False, float_format="%.10g")
+        files["sobol.csv"] = csv_text(result.sobol.indices, index=False, float_format="%.10g")
     if excel:
         files["montecarlo.xlsx"] = render_montecarlo_workbook(result)
     from plotly.offline import get_plotlyjs

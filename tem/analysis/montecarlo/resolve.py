@@ -7,20 +7,18 @@ from __future__ import annotations
 import difflib
 import typing
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from tem.analysis.montecarlo.distributions import U_EPS, Distribution, make_distribution
 from tem.analysis.montecarlo.spec import STRUCTURAL, MonteCarloSpec, UncertainInput
-from tem.analysis.specio import parse_relative
+from tem.analysis.specio import SpecProblems, parse_relative
 from tem.assumptions.schema import Assumptions
 from tem.assumptions.walk import iter_leaves
-from tem.assumptions.yamlio import read_yaml
 from tem.assumptions.yearly import check_yearly_horizon, resolve_yearly
-from tem.errors import AssumptionError, Problem
-from tem.model.inputs import Inputs, build_inputs
+from tem.errors import AssumptionError
+from tem.model.inputs import Inputs, build_inputs, is_fiscal_year, year_value_problem
 
 
 @dataclass(frozen=True)
@@ -92,20 +90,9 @@ def _absolute(v: Any, mode: str, base: float, is_sd: bool) -> float:
     return abs(ref) * rel if is_sd else ref * (1.0 + rel)
 
 
-class _Problems:
+class _Problems(SpecProblems):
     def __init__(self, spec: MonteCarloSpec):
-        self.file = spec.source or "<montecarlo spec>"
-        self.lines: dict[str, int] = {}
-        if spec.source and Path(spec.source).is_file():
-            _, self.lines, _ = read_yaml(Path(spec.source))
-        self.items: list[Problem] = []
-
-    def add(self, where: str, message: str) -> None:
-        probe, line = where, None
-        while probe and line is None:
-            line = self.lines.get(probe)
-            probe = probe.rpartition(".")[0]
-        self.items.append(Problem(self.file, line, where, message))
+        super().__init__(spec.source, "<montecarlo spec>")
 
 
 def _resolve_input(
@@ -170,6 +157,11 @@ def _resolve_input(
                 nums = [_absolute(v, u.mode, base, False) for v in u.values]
                 if whole and any(x != round(x) for x in nums):
                     out.add(f"{where}.values", f"{u.path} takes whole numbers, got {nums}")
+                    return None
+                years = [year_value_problem(inp, u.path, x) for x in nums] if is_fiscal_year(u.path) else []
+                years = [p for p in years if p]
+                if years:
+                    out.add(f"{where}.values", f"{u.path}: {years[0]}")
                     return None
                 if leaf_type == "bool" and any(x not in (0.0, 1.0) for x in nums):
                     out.add(f"{where}.values", f"{u.path} is true/false: values must be 0 and 1, got {nums}")

@@ -47,7 +47,7 @@ from tem.analysis.montecarlo.correlation import (
 )
 from tem.analysis.montecarlo.distributions import sorted_strata, uniform_design
 from tem.analysis.montecarlo.resolve import ResolvedSpec, batch_arrays, resolve_spec
-from tem.analysis.montecarlo.spec import MonteCarloSpec, load_montecarlo_spec
+from tem.analysis.montecarlo.spec import PYTHON_OPTIONS, MonteCarloSpec, load_montecarlo_spec
 from tem.analysis.montecarlo.stats import (
     PERCENTILES,
     convergence,
@@ -59,6 +59,7 @@ from tem.analysis.montecarlo.stats import (
     sort_kpis,
     summarize,
 )
+from tem.analysis.specio import with_options
 from tem.assumptions.schema import Assumptions
 from tem.model.batch_runtime import keep_freed_memory, map_columns, single_threaded_blas
 from tem.model.engine import run_batch_inputs
@@ -281,20 +282,14 @@ def montecarlo(
 ) -> MonteCarloResult:
     """Monte Carlo of ``assumptions`` under ``spec`` (a spec or the path of its YAML file).
 
-    ``n`` and ``seed`` override the spec's. Raises :class:`tem.errors.AssumptionError` naming file, line and path
-    for a spec that does not fit the assumptions.
+    ``n`` and ``seed`` override the spec's, checked by the spec file's own rules. Raises
+    :class:`tem.errors.AssumptionError` naming file, line and path for a spec that does not fit the assumptions,
+    or naming the argument for a bad ``n`` or ``seed``.
     """
-    spec = _spec_of(spec)
-    n = int(n if n is not None else spec.n)
-    seed = int(seed if seed is not None else spec.seed)
-    if n < 10:
-        from tem.errors import AssumptionError, Problem
-
-        raise AssumptionError(
-            [Problem(spec.source or "<montecarlo spec>", None, "n", f"n = {n}: use at least 10 scenarios")]
-        )
+    spec = with_options(_spec_of(spec), {"n": n, "seed": seed}, PYTHON_OPTIONS)  # the spec file's own limits
+    n, seed = spec.n, spec.seed
     inp = build_inputs(assumptions)
-    resolved = resolve_spec(spec.model_copy(update={"n": n}) if n != spec.n else spec, assumptions, inp)
+    resolved = resolve_spec(spec, assumptions, inp)
     keep_freed_memory()
     with single_threaded_blas():
         if progress is not None:

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from tem.exports.safe_text import csv_field
+
 if TYPE_CHECKING:
     from tem.analysis.montecarlo.run import MonteCarloResult
 
@@ -51,4 +53,4 @@ def samples_csv(result: MonteCarloResult) -> str:
     row = "%d," + ",".join([CSV_FLOAT] * len(names)) if names else "%d"
     lines = [row % tuple(r) for r in np.column_stack([np.arange(result.n, dtype=float), data]).tolist()]
     body = _NAN_CELL.sub("", "\n".join(lines) + "\n")
-    return ",".join(["scenario", *names]) + "\n" + body
+    return ",".join(csv_field(n) for n in ["scenario", *names]) + "\n" + body  # the header through the safe writer

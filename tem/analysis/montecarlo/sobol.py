@@ -26,7 +26,8 @@ from SALib.sample import sobol as sobol_sample
 
 from tem.analysis.montecarlo.resolve import resolve_spec
 from tem.analysis.montecarlo.run import Progress, _spec_of, evaluate_draws
-from tem.analysis.montecarlo.spec import MonteCarloSpec
+from tem.analysis.montecarlo.spec import PYTHON_OPTIONS, MonteCarloSpec
+from tem.analysis.specio import with_options
 from tem.assumptions.schema import Assumptions
 from tem.errors import BatchInputError
 from tem.model.inputs import build_inputs
@@ -64,11 +65,9 @@ def sobol(
 
     ``n_base`` (default: the spec's ``sobol_n_base``, else 1024) must be a power of 2.
     """
-    spec = _spec_of(spec)
-    n_base = int(n_base or spec.sobol_n_base or 1024)
-    if n_base < 8 or n_base & (n_base - 1):
-        raise BatchInputError(f"Sobol base N = {n_base} must be a power of 2 of at least 8 (e.g. 1024)")
-    seed = int(seed if seed is not None else spec.seed)
+    spec = with_options(_spec_of(spec), {"sobol_n_base": n_base, "seed": seed}, PYTHON_OPTIONS)  # the file's limits
+    n_base = int(spec.sobol_n_base or 1024)
+    seed = spec.seed
     inp = build_inputs(assumptions)
     resolved = resolve_spec(spec, assumptions, inp)
     names = list(kpis or spec.kpis)

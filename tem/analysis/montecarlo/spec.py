@@ -39,7 +39,7 @@ from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_
 
 from tem.analysis.montecarlo.distributions import PARAMETERS, discrete_problems
 from tem.analysis.specio import load_spec, parse_relative
-from tem.assumptions.fields import StrictModel
+from tem.assumptions.fields import Label, Note, StrictModel
 from tem.assumptions.yearly import check_yearly_form
 
 KPI_DEFAULT = [
@@ -67,7 +67,7 @@ class UncertainInput(StrictModel):
     """One uncertain input and its distribution."""
 
     path: str = Field(..., min_length=1, description="Dotted path of an input, as in --set.")
-    label: str | None = Field(None, description="Name shown in tables and charts (default: the path).")
+    label: Label | None = Field(None, description="Name shown in tables and charts (default: the path).")
     mode: Literal["value", "scale", "drift"] = Field("value", description="What the number drawn means (see above).")
     distribution: Literal["uniform", "triangular", "pert", "normal", "truncated_normal", "lognormal", "discrete"]
     low: Number | None = None
@@ -77,7 +77,7 @@ class UncertainInput(StrictModel):
     sd: Number | None = Field(None, description="Standard deviation.")
     values: list[Number | PathOption] | None = Field(None, description="Discrete: the possible values.")
     probabilities: list[float] | None = Field(None, description="Discrete: one probability per value; sum 1.")
-    source: str | None = Field(None, description="Where the range comes from (shown in the Inputs sheet).")
+    source: Note | None = Field(None, description="Where the range comes from (shown in the Inputs sheet).")
 
     @property
     def name(self) -> str:
@@ -124,7 +124,7 @@ class RankCorrelation(StrictModel):
 
     between: list[str] = Field(..., min_length=2, max_length=2, description="The two input paths.")
     rank: float = Field(..., ge=-1.0, le=1.0, description="Target Spearman rank correlation in [-1, 1].")
-    source: str | None = Field(None, description="Why these move together.")
+    source: Note | None = Field(None, description="Why these move together.")
 
     @field_validator("between")
     @classmethod
@@ -180,6 +180,10 @@ class MonteCarloSpec(StrictModel):
     def source(self) -> str | None:
         """The file this spec was read from (None when built in Python)."""
         return self._source
+
+
+PYTHON_OPTIONS = {"n": "<python>", "seed": "<python>", "sobol_n_base": "<python>"}  # where an argument came from
+CLI_OPTIONS = {"n": "--n", "seed": "--seed", "sobol_n_base": "--sobol"}
 
 
 def load_montecarlo_spec(path: str | Path) -> MonteCarloSpec:

@@ -62,6 +62,7 @@ DEFAULT_GROUPS: dict[str, tuple[str, ...]] = {
     "tax": ("tax",),
     "valuation": ("valuation",),
     "recycling": ("recycling",),
+    "incentives": ("incentives",),
     "funding": ("funding",),
 }
 OTHER_GROUP = "other"

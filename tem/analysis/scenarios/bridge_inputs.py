@@ -154,7 +154,6 @@ def _structure_problems(a: Inputs, b: Inputs) -> list[str]:
         out.append(f"cells.local.materials: material groups {sorted(sa.materials)} vs {sorted(sb.materials)}")
     for label, x, y in (
         ("transition.overflow_policy", sa.overflow_policy, sb.overflow_policy),
-        ("valuation.terminal_value_method", sa.terminal_value_method, sb.terminal_value_method),
         ("funding.term_debt.structure", sa.debt_structure, sb.debt_structure),
         ("funding.term_debt.repayment", sa.repayment, sb.repayment),
     ):

@@ -32,6 +32,7 @@ from tem.analysis.scenarios.compare import Comparison, kpi_unit
 from tem.exports.charts.files import PLOTLY_JS, figure_html
 from tem.exports.charts.png import PngUnavailableError, figure_png, png_available
 from tem.exports.manifest import jsonable, runtime_provenance, with_outputs
+from tem.exports.safe_text import csv_text
 from tem.exports.workbook.printing import board_print
 from tem.exports.workbook.style import HEADER, SECTION, TITLE, number_format, put_text
 from tem.exports.writer import write_files
@@ -310,10 +311,10 @@ def render_comparison_files(
         figures[f"bridge_{safe_name(b.b_name)}_{b.method}"] = bridge_waterfall(b)
     files: dict[str, bytes | str] = {
         "comparison.xlsx": render_comparison_workbook(comparison, bridges, skipped),
-        "kpis.csv": comparison.kpis.to_csv(float_format="%.10g"),
-        "statement_deltas.csv": comparison.statement_deltas.to_csv(float_format="%.10g"),
-        "assumption_diff.csv": comparison.assumption_diff.to_csv(),
-        "bridges.csv": bridge_frame(bridges).to_csv(index=False, float_format="%.10g"),
+        "kpis.csv": csv_text(comparison.kpis, float_format="%.10g"),
+        "statement_deltas.csv": csv_text(comparison.statement_deltas, float_format="%.10g"),
+        "assumption_diff.csv": csv_text(comparison.assumption_diff),
+        "bridges.csv": csv_text(bridge_frame(bridges), index=False, float_format="%.10g"),
         "comparison.json": json.dumps(comparison_document(comparison, bridges, skipped), indent=2, allow_nan=False) + "\n",
         f"charts/{PLOTLY_JS}": get_plotlyjs().encode("utf-8"),
     }

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.chart.series import SeriesLabel
 from openpyxl.formatting.rule import ColorScaleRule
@@ -153,18 +154,13 @@ def heatmap_figure(grid: pd.DataFrame, kpi: str, scenario: str, base: float | No
 def _frame(ws: Worksheet, frame: pd.DataFrame, top: int, left: int = 1, index_name: str = "") -> int:
     put_text(ws, top, left, index_name or frame.index.name or "").font = HEADER
     for j, col in enumerate(frame.columns):
-        cell = ws.cell(top, left + 1 + j, col if isinstance(col, (int, float)) else str(col))
-        cell.font = HEADER
+        _put(ws, top, left + 1 + j, col).font = HEADER
     for i, (idx, row) in enumerate(frame.iterrows()):
-        label = idx if isinstance(idx, (int, float)) else str(idx)
-        if isinstance(label, str):
-            put_text(ws, top + 1 + i, left, label)
-        else:
-            ws.cell(top + 1 + i, left, label)
+        _put(ws, top + 1 + i, left, idx)
         for j, value in enumerate(row):
             if isinstance(value, float) and math.isnan(value):
                 continue  # out of range: left blank
-            ws.cell(top + 1 + i, left + 1 + j, value if isinstance(value, (int, float)) else str(value))
+            _put(ws, top + 1 + i, left + 1 + j, value)
     return top + 1 + len(frame)
 
 
@@ -179,6 +175,13 @@ def _tornado_formats(ws: Worksheet, frame: pd.DataFrame, kpi: str, end: int) -> 
                 cell.number_format = input_format(str(paths[i - 4]))
             elif name in ("kpi_low", "kpi_high", "swing", "low_change", "high_change"):
                 cell.number_format = catalogue.excel_format(kpi)
+
+
+def _put(ws: Worksheet, row: int, col: int, value: object) -> Cell:
+    """A number as a number, anything else as text (through the one text-safe writer)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return ws.cell(row, col, value)
+    return put_text(ws, row, col, value)
 
 
 def render_sensitivity_workbook(

@@ -10,13 +10,14 @@ a flat value. The KPI may be one year of a line, ``"<line>@FY30"`` (see :data:`t
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import brentq
 
 from tem import catalogue
-from tem.analysis.sensitivity.spec import Setting, base_value, is_year
+from tem.analysis.sensitivity.spec import Setting, base_value, is_year, unknown_path
 from tem.analysis.sensitivity.sweeps import evaluate
 from tem.assumptions.schema import Assumptions
 from tem.errors import BatchInputError, TemError
@@ -46,11 +47,14 @@ def goal_seek(
     assumptions: Assumptions, path: str, kpi: str, target: float, low: float, high: float, xtol: float = 1e-6
 ) -> GoalSeekResult:
     """The value of ``path`` in ``[low, high]`` at which ``kpi`` equals ``target``."""
-    if not low < high:
-        raise BatchInputError(f"{path}: the search range needs low < high, got {low} and {high}")
+    if not np.isfinite(target):
+        raise BatchInputError(f"{kpi}: the target must be a finite number, got {target:g}")
+    if not (np.isfinite(low) and np.isfinite(high)) or not low < high:
+        raise BatchInputError(f"{path}: the search range needs finite numbers with low < high, got {low:g} and {high:g}")
     inp = build_inputs(assumptions)
-    if path not in inp.arrays:
-        raise BatchInputError(f"unknown input path {path!r}")
+    why = unknown_path(inp, path)
+    if why:
+        raise BatchInputError(why)
     base_x = base_value(inp, path)
 
     year_lines = [kpi] if "@" in kpi else []
@@ -63,7 +67,14 @@ def goal_seek(
 
     base_k = float(kpis_at(np.array([base_x]))[0])
     if is_year(path):
-        years = np.arange(int(np.ceil(low)), int(np.floor(high)) + 1, dtype=float)
+        first = inp.structure.first_fy  # only the horizon's years can be tried (the batch refuses the others)
+        lo_year, hi_year = max(math.ceil(low), first), min(math.floor(high), first + inp.structure.n_years - 1)
+        if lo_year > hi_year:
+            raise BatchInputError(
+                f"{path}: no whole year between {low:g} and {high:g} lies in the horizon "
+                f"{first}-{first + inp.structure.n_years - 1}"
+            )
+        years = np.arange(lo_year, hi_year + 1, dtype=float)
         vals = kpis_at(years)
         gaps = np.abs(vals - target)
         if not np.isfinite(gaps).any():

@@ -7,15 +7,17 @@ or path multiplied by 0.8). Fiscal-year inputs (``..._fy``) take absolute years 
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
-from tem.analysis.specio import parse_relative
-from tem.assumptions.fields import StrictModel
+from tem.analysis.specio import SpecProblems, parse_relative
+from tem.assumptions.fields import Label, StrictModel
 from tem.errors import BatchInputError
-from tem.model.inputs import Inputs
+from tem.model.inputs import FIXED_IN_A_BATCH, Inputs, with_values
 
 KPI_DEFAULT = ["npv_inr_cr", "levelized_pack_cost_inr_per_kwh", "incremental_npv_vs_import_inr_cr"]
 
@@ -28,7 +30,7 @@ def _check_level(value: float | str) -> float | str:
 
 class SweepParameter(StrictModel):
     path: str = Field(..., min_length=1, description="Dotted path of an input.")
-    label: str | None = Field(None, description="Name shown in tables and charts.")
+    label: Label | None = Field(None, description="Name shown in tables and charts.")
     low: float | str = Field(..., description="Absolute value, or a relative change like '-20%'.")
     high: float | str = Field(..., description="Absolute value, or a relative change like '+20%'.")
 
@@ -57,13 +59,21 @@ class SweepSpec(StrictModel):
                 raise ValueError(f"{v!r} is not a relative change like '-30%'")
         return values
 
+    _source: str | None = PrivateAttr(None)
+
     @model_validator(mode="after")
-    def _unique(self) -> SweepSpec:
+    def _unique(self, info: ValidationInfo) -> SweepSpec:
+        self._source = (info.context or {}).get("file") if info is not None else None
         paths = [p.path for p in self.parameters]
         dupes = sorted({p for p in paths if paths.count(p) > 1})
         if dupes:
             raise ValueError(f"parameters listed twice: {dupes}")
         return self
+
+    @property
+    def source(self) -> str | None:
+        """The file this spec was read from (None when built in Python)."""
+        return self._source
 
 
 @dataclass(frozen=True)
@@ -79,13 +89,67 @@ def is_year(path: str) -> bool:
     return path.endswith("_fy")
 
 
+def unknown_path(inp: Inputs, path: str) -> str | None:
+    """Why ``path`` cannot be varied (not an input, with a suggestion; or fixed for a batch); None if it can."""
+    if path in FIXED_IN_A_BATCH:
+        return f"{path} cannot vary: {FIXED_IN_A_BATCH[path]}"
+    if path in inp.arrays:
+        return None
+    hint = difflib.get_close_matches(path, list(inp.arrays), n=1, cutoff=0.6)
+    return f"unknown input path {path!r}" + (
+        f"; did you mean {hint[0]!r}?" if hint else " (paths of optional inputs exist only when set; see `tem schema`)"
+    )
+
+
+def check_sweep(spec: SweepSpec, inp: Inputs) -> None:
+    """``spec`` checked against an assumption set before anything runs: every path exists and may vary, and
+    every low and high is allowed there (the batch's own rules: bounds, whole years within the horizon).
+    AssumptionError names the spec file, line and dotted path of each problem."""
+    out = SpecProblems(spec.source, "<sweep spec>")
+    for i, p in enumerate(spec.parameters):
+        where = f"parameters.{i}"
+        why = unknown_path(inp, p.path)
+        if why:
+            out.add(f"{where}.path", why)
+            continue
+        for key in ("low", "high"):
+            level = getattr(p, key)
+            try:
+                s = setting(inp, p.path, level)
+                values, scales = ({p.path: [s.number]}, {}) if s.mode == "value" else ({}, {p.path: [s.number]})
+                with_values(inp, values, scales)
+            except BatchInputError as exc:
+                out.add(f"{where}.{key}", f"{level!r}: {exc}")
+    out.raise_if_any()
+
+
+def check_kpis(spec: SweepSpec, requested: Sequence[str] | None, names: Sequence[str], source: str = "kpis") -> None:
+    """Every KPI asked for exists: those of the spec (``requested`` None) are reported at their line of the spec
+    file (AssumptionError), those asked for by the caller as BatchInputError naming ``source`` (e.g. '--kpi')."""
+    known = list(names)
+    if requested is not None:
+        bad = [k for k in requested if k not in known]
+        if bad:
+            hint = difflib.get_close_matches(bad[0], known, n=1, cutoff=0.6)
+            raise BatchInputError(
+                f"{source}: unknown KPI {bad[0]!r}"
+                + (f"; did you mean {hint[0]!r}?" if hint else f"; KPIs are {sorted(known)}")
+            )
+        return
+    out = SpecProblems(spec.source, "<sweep spec>")
+    for j, k in enumerate(spec.kpis):
+        if k not in known:
+            hint = difflib.get_close_matches(k, known, n=1, cutoff=0.6)
+            suggestion = f"; did you mean {hint[0]!r}?" if hint else f"; KPIs are {sorted(known)}"
+            out.add(f"kpis.{j}", f"unknown KPI {k!r}{suggestion}")
+    out.raise_if_any()
+
+
 def setting(inp: Inputs, path: str, level: float | str) -> Setting:
     """How ``level`` (absolute or relative) applies to the input at ``path``."""
-    if path not in inp.arrays:
-        import difflib
-
-        hint = difflib.get_close_matches(path, list(inp.arrays), n=1, cutoff=0.6)
-        raise BatchInputError(f"unknown input path {path!r}" + (f"; did you mean {hint[0]!r}?" if hint else ""))
+    why = unknown_path(inp, path)
+    if why:
+        raise BatchInputError(why)
     if isinstance(level, str):
         rel = parse_relative(level)
         assert rel is not None

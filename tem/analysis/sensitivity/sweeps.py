@@ -15,12 +15,23 @@ import numpy as np
 import pandas as pd
 
 from tem import catalogue
-from tem.analysis.sensitivity.spec import Setting, SweepSpec, base_value, batch_arrays, describe, is_year, setting
+from tem.analysis.sensitivity.spec import (
+    Setting,
+    SweepSpec,
+    base_value,
+    batch_arrays,
+    check_kpis,
+    check_sweep,
+    describe,
+    is_year,
+    setting,
+    unknown_path,
+)
 from tem.analysis.specio import parse_relative
 from tem.assumptions.schema import Assumptions
 from tem.errors import BatchInputError
 from tem.model.engine import run_batch_inputs
-from tem.model.inputs import Inputs, build_inputs
+from tem.model.inputs import Inputs, build_inputs, with_values
 
 MAX_GRID = 50
 
@@ -40,18 +51,21 @@ class Tornado:
     table: pd.DataFrame  # parameter, label, low_input, high_input, kpi_low, kpi_high, swing; sorted by swing
 
 
-def tornado(assumptions: Assumptions, spec: SweepSpec, kpis: Sequence[str] | None = None) -> dict[str, Tornado]:
-    """One tornado per KPI from 2P + 1 scenarios evaluated together."""
+def tornado(
+    assumptions: Assumptions, spec: SweepSpec, kpis: Sequence[str] | None = None, *, kpi_source: str = "kpis"
+) -> dict[str, Tornado]:
+    """One tornado per KPI (default: the spec's) from 2P + 1 scenarios evaluated together. Problems of the spec
+    are reported at their line of the spec file; an unknown KPI in ``kpis`` names ``kpi_source`` (e.g. '--kpi')."""
     inp = build_inputs(assumptions)
+    check_sweep(spec, inp)
     lows = [setting(inp, p.path, p.low) for p in spec.parameters]
     highs = [setting(inp, p.path, p.high) for p in spec.parameters]
     scenarios: list[list[Setting]] = [[], *([s] for s in lows), *([s] for s in highs)]
     k = evaluate(inp, scenarios)
+    check_kpis(spec, kpis or None, list(k), kpi_source)
     n_p = len(spec.parameters)
     out: dict[str, Tornado] = {}
     for kpi in kpis or spec.kpis:
-        if kpi not in k:
-            raise BatchInputError(catalogue.unknown_kpi(kpi, k))
         v = k[kpi]
         table = pd.DataFrame(
             {
@@ -81,6 +95,7 @@ def spider(assumptions: Assumptions, spec: SweepSpec, kpi: str) -> pd.DataFrame:
     scaled); a multiplier that would take an input out of its allowed range (a yield above 100%) gives NaN,
     listed in ``table.attrs["out_of_range"]``."""
     inp = build_inputs(assumptions)
+    check_sweep(spec, inp)
     params = [p for p in spec.parameters if not is_year(p.path)]
     rels = [float(parse_relative(m) or 0.0) for m in spec.multipliers]
     cells = [(p, r) for p in params for r in rels]
@@ -119,6 +134,10 @@ def axis(
     if values is None:
         if low is None or high is None or steps is None:
             raise BatchInputError(f"{path}: give values, or low, high and steps")
+        if not 1 <= steps <= MAX_GRID:
+            raise BatchInputError(f"{path}: {steps} steps; a data table axis takes 1 to {MAX_GRID}")
+        if not (np.isfinite(low) and np.isfinite(high)):
+            raise BatchInputError(f"{path}: low {low:g} and high {high:g} must be finite numbers")
         arr = np.linspace(low, high, steps)
     else:
         arr = np.asarray(values, dtype=float)
@@ -127,10 +146,21 @@ def axis(
     return Axis(path, arr)
 
 
+def check_axis(inp: Inputs, ax: Axis) -> None:
+    """BatchInputError unless every value of ``ax`` may be given to its input: the path exists and may vary, and
+    each value keeps to the input's bounds (fiscal years: whole years the horizon allows)."""
+    why = unknown_path(inp, ax.path)
+    if why:
+        raise BatchInputError(why)
+    with_values(inp, {ax.path: ax.values})
+
+
 def data_table(assumptions: Assumptions, x: Axis, y: Axis, kpi: str) -> pd.DataFrame:
     """KPI for every (y, x) pair: rows are y values, columns x values (absolute input values; for a yearly
     input the first-year value, the path rescaled)."""
     inp = build_inputs(assumptions)
+    for ax in (x, y):
+        check_axis(inp, ax)
     scenarios = [
         [Setting(x.path, "value", float(xv)), Setting(y.path, "value", float(yv))] for yv in y.values for xv in x.values
     ]

@@ -226,7 +226,8 @@ def _cover(
     ):
         put_text(ws, r, 1, label).font = KPI_FONT
         ws.cell(r, 2, f"={cell}").font = KPI_FONT
-        expect[(ws.title, r, 2)] = "OK"
+        sheet, _, ref = cell.partition("!")
+        expect[(ws.title, r, 2)] = expect[(sheet, int(ref[1:]), 5)]  # Checks!E3 / E4
         r += 1
     r += 2
     ws.cell(r, 1, "Conventions").font = SECTION

@@ -34,7 +34,7 @@ class CalcSheet:
 
     def section(self, title: str) -> None:
         self.next_row += 1
-        self.ws.cell(self.next_row, 1, title).font = SECTION
+        put_text(self.ws, self.next_row, 1, title).font = SECTION
         self.next_row += 1
 
     def row(

@@ -298,17 +298,36 @@ def cash_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         "fcf_pre",
         "Free cash flow before WC release and terminal value",
         "INR crore",
-        "{ebitda}-{tax}-{capex_spend}-{capex_maint}-{d_wc}",
+        "{ebitda}-{tax}-{capex_spend}-{capex_maint}-{capex_repl}+{subsidy}-{d_wc}",
         first(cash.free_cash_flow_before_terminal) - first(cash.working_capital_release),
     )
     r = "{in:timeline.discount_rate}"
     g = "{in:valuation.terminal_growth_rate}"
+    rate = "{in:tax.corporate_rate}"
+    c.row(
+        "norm_fcf",
+        "Normalised free cash flow (perpetuity base)",
+        "INR crore",
+        f'{{ebitda}}-IF({{in:tax.structure}}="within_parent",{rate}*({{ebitda}}-{{tax_dep}}),{rate}*MAX({{ebitda}}-{{tax_dep}},0))'
+        f"-{{capex_maint}}-{{capex_repl_annual}}-{g}/(1+{g})*{{wc}}",
+        first(cash.normalised_free_cash_flow),
+    )
+    c.row("salvage", "Salvage value (net book value + WC)", "INR crore", "{nbv}+{wc}", first(cash.salvage_value))
+    c.row(
+        "tv_raw",
+        "Terminal value before its floor",
+        "INR crore",
+        f'IF({method}="perpetuity",{{norm_fcf}}*(1+{g})/({r}-{g}),IF({method}="ebitda_multiple",'
+        "{ebitda}*{in:valuation.terminal_ebitda_multiple},0))",
+        None,
+    )
+    floor = "{in:valuation.terminal_value_floor}"
     c.row(
         "terminal_value",
         "Terminal value",
         "INR crore",
-        f'IF({method}="perpetuity",{{fcf_pre}}*(1+{g})/({r}-{g}),IF({method}="ebitda_multiple",'
-        "{ebitda}*{in:valuation.terminal_ebitda_multiple},0))*{last_year}",
+        f'IF({method}="none",0,IF({floor}="zero",MAX({{tv_raw}},0),IF({floor}="salvage",MAX({{tv_raw}},{{salvage}}),'
+        "{tv_raw})))*{last_year}",
         first(cash.terminal_value),
     )
     c.row(
@@ -370,7 +389,7 @@ def cash_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         "pack_costs",
         "Pre-tax costs of packs delivered",
         "INR crore",
-        "{cogs}+{fixed_opex}+{rnd}+{sga}+{warranty}+{tech_fee}+{capex_spend}+{capex_maint}",
+        "{cogs}+{fixed_opex}+{rnd}+{sga}+{warranty}+{tech_fee}+{capex_spend}+{capex_maint}+{capex_repl}",
         pack_costs,
     )
     c.row(

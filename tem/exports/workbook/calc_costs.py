@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from tem.exports.workbook.calc import CalcSheet, first
-from tem.model.capex import straight_line, written_down_value
+from tem.exports.workbook.calc_capital import subsidy_and_tax_depreciation_rows
+from tem.model.capex import straight_line
 from tem.model.engine import Outcome
 from tem.model.inputs import Inputs
 
@@ -178,12 +179,28 @@ def capex_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
     fy = first(inp.fiscal_years[None, :].astype(float))
     infl = first(inp["timeline.inflation_rate"])
     sums: dict[str, list[str]] = {
-        k: [] for k in ("spend", "maint", "fixed", "book", "taxdep", "imp", "cell_capex", "cell_fixed", "cell_book")
+        k: []
+        for k in ("spend", "maint", "repl", "add", "fixed", "book", "taxdep", "imp", "cell_capex", "cell_fixed", "cell_book")
     }
+    c.row(
+        "capex_growth",
+        "Capex prices since before the first FY",
+        "factor",
+        "IF({t}=0,1,{capex_growth:prev})*(1+{in:capex.escalation_rate})",
+        np.cumprod(1.0 + np.broadcast_to(first(inp["capex.escalation_rate"]), (inp.structure.n_years,))),
+    )
+    c.row(
+        "capex_index",
+        "Capex price index (base FY = 1)",
+        "factor",
+        "{capex_growth}/INDEX({capex_growth:all},MATCH({in:capex.price_base_fy},{fy:all},0))",
+        first(np.broadcast_to(cap.price_index, (1, n))),
+    )
+    replace = '{in:capex.replacement}="replace_at_end_of_life"'
+    zeros = np.zeros(n)
     for ph in inp.structure.phases:
         p = f"capex.phases.{ph.name}."
         k = ph.name
-        capex = first(inp[p + "capex_inr_cr"])
         age = fy - first(inp[p + "commissioning_fy"])
         if f"age_{k}" not in c.grid.rows:
             c.row(f"age_{k}", f"Years in operation: {k}", "years", f"{{fy}}-{{in:{p}commissioning_fy}}", age)
@@ -192,23 +209,33 @@ def capex_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
             f"spend_{k}",
             f"Capex: {k} ({ph.kind})",
             "INR crore",
-            f"IF(AND({{age_{k}}}>=1-COUNT({prof}),{{age_{k}}}<=0),{{in:{p}capex_inr_cr}}*INDEX({prof},{{age_{k}}}+COUNT({prof})),0)",
+            f"IF(AND({{age_{k}}}>=1-COUNT({prof}),{{age_{k}}}<=0),{{in:{p}capex_inr_cr}}*INDEX({prof},{{age_{k}}}+COUNT({prof})),0)"
+            "*{capex_index}",
             first(cap.spend_by_phase[k]),
         )
-        maint = np.where(age >= 1, capex * first(inp[p + "maintenance_capex_rate"]) * (1 + infl) ** age, 0.0)
+        nominal = first(cap.spend_by_phase[k]).sum()
+        maint = np.where(age >= 1, nominal * first(inp[p + "maintenance_capex_rate"]) * (1 + infl) ** age, 0.0)
         c.row(
             f"maint_{k}",
             f"Maintenance capex: {k}",
             "INR crore",
-            f"IF({{age_{k}}}>=1,{{in:{p}capex_inr_cr}}*{{in:{p}maintenance_capex_rate}}*(1+{{in:timeline.inflation_rate}})^{{age_{k}}},0)",
+            f"IF({{age_{k}}}>=1,SUM({{spend_{k}:all}})*{{in:{p}maintenance_capex_rate}}*(1+{{in:timeline.inflation_rate}})^{{age_{k}}},0)",
             maint,
         )
-        additions = np.where(age == 0, capex, 0.0) + maint
+        life = f"{{in:{p}book_life_years}}"
+        c.row(
+            f"repl_{k}",
+            f"Replacement capex: {k}",
+            "INR crore",
+            f"IF(AND({replace},{{age_{k}}}>={life},MOD({{age_{k}}},{life})=0),{{in:{p}capex_inr_cr}}*{{capex_index}},0)",
+            None,
+        )
+        additions = first(np.broadcast_to(cap.additions_by_phase.get(k, zeros), (1, n)))
         c.row(
             f"add_{k}",
             f"Put in service: {k}",
             "INR crore",
-            f"IF({{age_{k}}}=0,{{in:{p}capex_inr_cr}},0)+{{maint_{k}}}",
+            f"IF({{age_{k}}}=0,SUM({{spend_{k}:all}}),0)+{{maint_{k}}}+{{repl_{k}}}",
             additions,
         )
         fixed = np.where(age >= 0, first(inp[p + "fixed_opex_inr_cr"]) * (1 + infl) ** t, 0.0)
@@ -227,38 +254,43 @@ def capex_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
             f"SUMPRODUCT({{add_{k}:upto}},--({{t}}-{{t:upto}}<{{in:{p}book_life_years}}))*(1-{{in:{p}residual_share}})/{{in:{p}book_life_years}}",
             book,
         )
-        half = np.where(age == 0, capex, 0.0) * first(inp[p + "tax_half_rate_first_year"])
-        tax = first(written_down_value(additions[None, :], inp[p + "tax_depreciation_rate"], half[None, :]))
-        rate = f"{{in:{p}tax_depreciation_rate}}"
-        c.row(
-            f"taxdep_{k}",
-            f"Tax depreciation (WDV): {k}",
-            "INR crore",
-            f"{rate}*SUMPRODUCT({{add_{k}:upto}},(1-{rate})^({{t}}-{{t:upto}}))"
-            # half the rate in the commissioning year: that year's dep falls by rate/2 x capex, and the block
-            # carried forward is larger by as much, which the later years depreciate at rate (1 - rate)^(age-1)
-            f"+{{in:{p}tax_half_rate_first_year}}/2*{rate}*{{in:{p}capex_inr_cr}}"
-            f"*IF({{age_{k}}}=0,-1,IF({{age_{k}}}>0,{rate}*(1-{rate})^({{age_{k}}}-1),0))",
-            tax,
-        )
         sums["spend"].append(f"{{spend_{k}}}")
         sums["maint"].append(f"{{maint_{k}}}")
         sums["fixed"].append(f"{{fixed_{k}}}")
         sums["book"].append(f"{{book_{k}}}")
-        sums["taxdep"].append(f"{{taxdep_{k}}}")
-        sums["imp"].append(f"{{spend_{k}}}*{{in:{p}import_share}}")
+        sums["add"].append(f"{{add_{k}}}")
+        sums["repl"].append(f"{{repl_{k}}}")
+        sums["imp"].append(f"({{spend_{k}}}+{{repl_{k}}})*{{in:{p}import_share}}")
         if ph.kind in ("cell_plant", "recycling"):
-            sums["cell_capex"].append(f"{{spend_{k}}}+{{maint_{k}}}")
+            sums["cell_capex"].append(f"{{spend_{k}}}+{{maint_{k}}}+{{repl_{k}}}")
             sums["cell_fixed"].append(f"{{fixed_{k}}}")
             sums["cell_book"].append(f"{{book_{k}}}")
+
+    sums["taxdep"] = subsidy_and_tax_depreciation_rows(c, inp, o)
 
     def total(key: str) -> str:
         return "+".join(sums[key]) if sums[key] else "0"
 
     c.row("capex_spend", "Capex of phases", "INR crore", total("spend"), first(cap.spend_total), True)
     c.row("capex_maint", "Maintenance capex", "INR crore", total("maint"), first(cap.maintenance))
+    c.row("capex_repl", "Replacement capex", "INR crore", total("repl"), first(cap.replacement))
+    per_year = "+".join(
+        f"{{in:capex.phases.{ph.name}.capex_inr_cr}}/{{in:capex.phases.{ph.name}.book_life_years}}"
+        for ph in inp.structure.phases
+    )
+    c.row(
+        "capex_repl_annual",
+        "Replacement capex a year, in perpetuity",
+        "INR crore",
+        f"IF({replace},({per_year})*{{capex_index}},0)",
+        first(cap.replacement_annual),
+    )
     c.row("fixed_opex", "Fixed opex of phases", "INR crore", total("fixed"), first(cap.fixed_opex))
     c.row("book_dep", "Book depreciation", "INR crore", total("book"), first(cap.book_depreciation), True)
+    c.row("additions", "Put in service", "INR crore", total("add"), first(cap.additions))
+    c.row(
+        "nbv", "Net book value of fixed assets", "INR crore", "{nbv:prev}+{additions}-{book_dep}", first(cap.net_book_value)
+    )
     c.row("tax_dep", "Tax depreciation", "INR crore", total("taxdep"), first(cap.tax_depreciation))
     c.row("capex_abroad", "Capex paid abroad", "INR crore", total("imp"), first(cap.import_spend))
     c.row(

@@ -231,7 +231,8 @@ def funding_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         "eq_pv",
         "Equity present value",
         "INR crore",
-        f"{{eq_pre}}*{{eq_df}}+{{terminal_value}}*(1+{ke})^-({{t}}+1)",
+        f"{{eq_pre}}*{{eq_df}}+{{terminal_value}}*(1+{ke})^-({{t}}+IF(AND({{in:timeline.mid_year_discounting}}>0.5,"
+        '{in:valuation.terminal_value_method}="perpetuity"),0.5,1))',
         first(f.equity_present_value),
     )
     c.row("cum_eq", "Cumulative equity cash flow", "INR crore", "SUM({eq:upto})", np.cumsum(first(f.equity_flow)))
@@ -246,6 +247,7 @@ def funding_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
     c.section("Sources and uses of funds [INR crore]")
     sources = {
         "ebitda": ("Sources: EBITDA", "{ebitda}"),
+        "state_capital_subsidy": ("Sources: state capital subsidy", "{subsidy}"),
         "term_debt_drawn": ("Sources: term debt drawn", "{td_draw}"),
         "interest_capitalised_into_debt": ("Sources: interest capitalised into the loan", "{td_idc}"),
         "wc_loan_drawn": ("Sources: working-capital loan drawn", "MAX({wcl_close}-{wcl_open},0)"),
@@ -257,6 +259,7 @@ def funding_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         "tax": ("Uses: tax", "{lev_tax}"),
         "capex": ("Uses: capex", "{capex_spend}"),
         "maintenance_capex": ("Uses: maintenance capex", "{capex_maint}"),
+        "replacement_capex": ("Uses: replacement capex", "{capex_repl}"),
         "increase_in_working_capital": ("Uses: increase in working capital", "{d_wc}"),
         "interest_during_construction": ("Uses: interest during construction", "{td_idc}"),
         "upfront_fees": ("Uses: upfront fees", "{td_fee}"),

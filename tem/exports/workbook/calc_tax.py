@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from tem.exports.workbook.calc import CalcSheet, first
+from tem.exports.workbook.grid import FIRST_COL
 from tem.model.engine import Outcome
 from tem.model.inputs import Inputs
 from tem.model.tax import TaxResult, set_off_by_vintage
@@ -15,7 +16,7 @@ def tax_rows(
     inp: Inputs,
     o: Outcome,
     prefix: str = "",
-    pbd: str = "{ebitda}",
+    pbd: str = "{ebitda}+{sub_taxable}",
     dep: str = "{tax_dep}",
     result: TaxResult | None = None,
     title: str = "Tax [INR crore]: business losses set off oldest first, each usable for N years; "
@@ -27,7 +28,11 @@ def tax_rows(
     tx = o.tax if result is None else result
     p = prefix
     c.section(title)
-    pbd_value = first(o.operations.ebitda) if result is None else None  # the funded view's is not returned
+    pbd_value = None  # the funded view's is not returned by the engine
+    if result is None and dep == "{tax_dep}":  # profit before depreciation = taxable income + tax depreciation
+        dep_row = c.grid.rows["tax_dep"]
+        dep_values = np.array([float(c.expect[(dep_row, FIRST_COL + t)]) for t in range(c.n)])
+        pbd_value = first(tx.taxable_before_losses) + dep_values
     c.row(f"{p}pbd", "Profit before depreciation, for tax", "INR crore", pbd, pbd_value)
     c.row(f"{p}taxable", "Taxable income before losses", "INR crore", f"{{{p}pbd}}-{dep}", first(tx.taxable_before_losses))
     profit = np.maximum(first(tx.taxable_before_losses), 0.0)

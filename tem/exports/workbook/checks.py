@@ -237,19 +237,28 @@ def integrity_checks(
             st_all(["gross_margin", "fixed_opex", "rnd", "sga", "warranty", "technology_fee", "pli_incentive"]),
         ),
         Identity(
-            "Statement: free cash flow = EBITDA - tax - capex - working capital (+ release, terminal value)",
-            st("free_cash_flow"),
+            "Statement: free cash flow before terminal value = EBITDA - tax - capex + subsidy - working capital",
+            st("free_cash_flow_before_terminal_value")
+            if "free_cash_flow_before_terminal_value" in st_rows
+            else st("free_cash_flow"),
             st_all(
                 [
                     "ebitda",
                     "tax",
                     *capex_lines,
                     "maintenance_capex",
+                    "replacement_capex",
+                    "state_capital_subsidy",
                     "change_in_working_capital",
                     "working_capital_release",
-                    "terminal_value",
                 ]
+                + ([] if "free_cash_flow_before_terminal_value" in st_rows else ["terminal_value"])
             ),
+        ),
+        Identity(
+            "Statement: free cash flow = free cash flow before terminal value + terminal value",
+            st("free_cash_flow"),
+            st_all(["free_cash_flow_before_terminal_value", "terminal_value"]),
         ),
         Identity("Cumulative free cash flow adds up", st("cumulative_free_cash_flow"), (st("free_cash_flow"),), True),
         Identity("Cumulative present value adds up", st("cumulative_present_value"), (st("present_value"),), True),

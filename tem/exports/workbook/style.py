@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font, PatternFill
-from openpyxl.worksheet.worksheet import Worksheet
+
+from tem.exports.safe_text import put_text as put_text  # the one text-safe cell writer, re-exported
 
 HEADER = Font(bold=True)
 SECTION = Font(bold=True, size=12, color="1F3864")
@@ -31,11 +31,3 @@ FORMATS = {
 
 def number_format(unit: str) -> str:
     return FORMATS.get(unit, "General")
-
-
-def put_text(ws: Worksheet, row: int, col: int, text: object) -> Cell:
-    """Write user text as text: a value starting with '=' (or '+', '-', '@') is never a formula."""
-    cell = ws.cell(row, col)
-    cell.value = "" if text is None else str(text)
-    cell.data_type = "s"
-    return cell

@@ -63,10 +63,15 @@ STATEMENT_LINES: list[tuple[str, str | None, float]] = [
     ("book_depreciation", "book_dep", -1.0),
     ("tax", "tax", -1.0),
     ("maintenance_capex", "capex_maint", -1.0),
+    ("replacement_capex", "capex_repl", -1.0),
+    ("state_capital_subsidy", "subsidy", 1.0),
     ("change_in_working_capital", "d_wc", -1.0),
     ("working_capital_release", "wc_release", 1.0),
     ("free_cash_flow_before_terminal_value", "fcf_before_tv", 1.0),
     ("cumulative_free_cash_flow_before_terminal_value", "cum_fcf_pre", 1.0),
+    ("net_book_value", "nbv", 1.0),
+    ("salvage_value", "salvage", 1.0),
+    ("normalised_free_cash_flow", "norm_fcf", 1.0),
     ("terminal_value", "terminal_value", 1.0),
     ("free_cash_flow", "fcf", 1.0),
     ("cumulative_free_cash_flow", "cum_fcf", 1.0),
@@ -119,9 +124,9 @@ def cached(x: Any, missing: str = "") -> float | str:
 
 
 def header(ws: Worksheet, grid: Grid, fys: list[str], title: str) -> None:
-    ws.cell(1, 1, title).font = TITLE
+    put_text(ws, 1, 1, title).font = TITLE
     for j, label in enumerate(["line item", "", "unit"]):
-        ws.cell(3, 1 + j, label).font = HEADER
+        put_text(ws, 3, 1 + j, label).font = HEADER
     for t, fy in enumerate(fys):
         ws.cell(3, FIRST_COL + t, fy).font = HEADER
     ws.freeze_panes = ws.cell(4, FIRST_COL)
@@ -136,7 +141,7 @@ def write_statement(ws: Worksheet, grid: Grid, calc: CalcSheet, result: Result, 
     for key, calc_key, sign in STATEMENT_LINES:
         if calc_key is None:
             r += 1
-            ws.cell(r, 1, key).font = SECTION
+            put_text(ws, r, 1, key).font = SECTION
             r += 1
             continue
         if key not in st.index:
@@ -197,8 +202,10 @@ def write_unit_costs(ws: Worksheet, grid: Grid, result: Result, expect: Expect) 
                 ws.cell(
                     r, FIRST_COL + t
                 ).value = f'=IF(Calculations!{col}{pack_row}>0,Calculations!{col}{grid.rows[calc_key]},"")'
+        made = result.statement.loc["pack_output_gwh", result.fiscal_years].to_numpy(dtype=float) > 0
         for t, fy in enumerate(result.fiscal_years):
-            expect[(ws.title, r, FIRST_COL + t)] = cached(uc.loc[full_key, fy])
+            blank = key in MASKED_WITHOUT_PACKS and not made[t]  # rates exist, but no pack is made that year
+            expect[(ws.title, r, FIRST_COL + t)] = "" if blank else cached(uc.loc[full_key, fy])
         rows[full_key] = r
         r += 1
     r += 1
@@ -214,7 +221,8 @@ def write_unit_costs(ws: Worksheet, grid: Grid, result: Result, expect: Expect) 
             inr = f"{col}{rows[key + '_inr_per_kwh']}"
             cell = ws.cell(r, FIRST_COL + t, f'=IF(ISNUMBER({inr}),{inr}/Calculations!{col}{fx_row},"")')
             cell.number_format = number_format("USD/kWh")
-            expect[(ws.title, r, FIRST_COL + t)] = cached(uc.loc[full_key, fy])
+            inr_value = expect[(ws.title, rows[key + "_inr_per_kwh"], FIRST_COL + t)]
+            expect[(ws.title, r, FIRST_COL + t)] = "" if inr_value == "" else cached(uc.loc[full_key, fy])
         rows[full_key] = r
         r += 1
     return rows
@@ -243,10 +251,27 @@ def kpi_formulas(grid: Grid, cf_grid: Grid, result: Result) -> list[tuple[str, s
     items = [
         ("npv_inr_cr", "NPV at the discount rate", "INR crore", f"=SUM({row('pv')})", k["npv_inr_cr"]),
         (
+            "npv_without_terminal_value_inr_cr",
+            "NPV without terminal value (working capital released)",
+            "INR crore",
+            f'=SUM({row("pv_before_tv")})+IF({grid.scalar_cell("valuation.terminal_value_method")}="none",0,'
+            f"INDEX({row('wc')},{grid.n_years})*INDEX({row('df')},{grid.n_years}))",
+            k["npv_without_terminal_value_inr_cr"],
+        ),
+        (
+            "terminal_value_pv_inr_cr",
+            "Terminal value, present value",
+            "INR crore",
+            f"=SUMPRODUCT({row('terminal_value')},{row('df_tv')})",
+            k["terminal_value_pv_inr_cr"],
+        ),
+        (
             "irr",
             "IRR (tem reports none where the flows have several IRRs: irr_status)",
             "fraction",
-            f'=IFERROR(IRR({row("fcf")},IF(COUNT({{irr_bracket}})>0,MIN({{irr_bracket}}),{guess1})),"{NONE}")',
+            # several sign changes of NPV on the rate grid: several IRRs, none reported (as tem's irr_status 3)
+            f'=IF(COUNT({{irr_bracket}})>1,"{NONE}",'
+            f'IFERROR(IRR({row("fcf")},IF(COUNT({{irr_bracket}})>0,MIN({{irr_bracket}}),{guess1})),"{NONE}"))',
             k["irr"],
         ),
         ("mirr", "MIRR", "fraction", f'=IFERROR(MIRR({row("fcf")},{fin},{rei}),"{NONE}")', k["mirr"]),
@@ -364,7 +389,7 @@ def kpi_formulas(grid: Grid, cf_grid: Grid, result: Result) -> list[tuple[str, s
 
 
 def write_kpis(ws: Worksheet, grid: Grid, cf_grid: Grid, result: Result, expect: Expect) -> dict[str, int]:
-    ws.cell(1, 1, f"{result.name}: KPIs (live formulas over Calculations)").font = TITLE
+    put_text(ws, 1, 1, f"{result.name}: KPIs (live formulas over Calculations)").font = TITLE
     for j, h in enumerate(["KPI", "value", "unit", "key"]):
         ws.cell(3, 1 + j, h).font = HEADER
     items = kpi_formulas(grid, cf_grid, result)

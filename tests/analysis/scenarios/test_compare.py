@@ -349,7 +349,6 @@ cells:
     ("overrides", "message"),
     [
         ({"transition.overflow_policy": "unmet"}, "transition.overflow_policy: 'import_packs' vs 'unmet'"),
-        ({"valuation.terminal_value_method": "perpetuity"}, "valuation.terminal_value_method"),
         ({"valuation.mirr_finance_rate": 0.1}, "valuation.mirr_finance_rate: null"),
         ({"counterfactual.drop_phase_kinds": ["cell_plant"]}, "counterfactual.drop_phase_kinds"),
         ({"timeline.horizon_years": 25}, "timeline: FY26 \\+ 20 years vs FY26 \\+ 25 years"),

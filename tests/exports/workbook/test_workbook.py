@@ -63,8 +63,42 @@ def perturbed(seed: int) -> tem.Assumptions:
         "capex.phases.cell_plant_1.tax_half_rate_first_year": bool(rng.integers(0, 2)),
         "capex.phases.pack_line_2.tax_half_rate_first_year": bool(rng.integers(0, 2)),
         "demand.external_oem.price_usd_per_kwh": {"start": float(rng.uniform(75, 130)), "growth": -0.02},
+        # the state capital subsidy: share, instalments, lag, cap, tax treatment, eligibility
+        "incentives.state_capital_subsidy.enabled": bool(rng.integers(0, 4) > 0),
+        "incentives.state_capital_subsidy.share_of_eligible_capex": float(rng.uniform(0.05, 0.9)),
+        "incentives.state_capital_subsidy.instalments": int(rng.integers(1, 16)),
+        "incentives.state_capital_subsidy.first_instalment_after_years": int(rng.integers(0, 3)),
+        "incentives.state_capital_subsidy.cap_inr_cr": None if rng.integers(0, 2) else float(rng.uniform(50, 1500)),
+        "incentives.state_capital_subsidy.tax_treatment": str(rng.choice(["reduces_block", "taxable"])),
+        "capex.phases.recycling_line.subsidy_eligible_share": float(rng.uniform(0, 1)),
+        "capex.phases.pack_line_1.tax_depreciation_rate": float(rng.uniform(0.15, 0.6)),
+        "valuation.terminal_value_floor": str(rng.choice(["none", "zero", "salvage"])),
+        # capex in real terms: escalation path, base FY, replacement at the end of the book life
+        "capex.escalation_rate": {"start": float(rng.uniform(-0.03, 0.08)), "growth": float(rng.uniform(-0.2, 0.2))},
+        "capex.price_base_fy": int(rng.integers(2026, 2036)),
+        "capex.replacement": str(rng.choice(["maintenance_extends_life", "replace_at_end_of_life"])),
+        "capex.phases.pack_line_2.book_life_years": int(rng.integers(4, 16)),
     }
     return tem.load(ROOT / "assumptions" / "base.yaml", overrides=overrides)
+
+
+def renamed_materials() -> tem.Assumptions:
+    """The base case with its material groups under unusual but allowed names (issue 10: a name that is not an
+    identifier, such as copper-foil, left placeholders in 40 formulas; names are now identifiers)."""
+    base = tem.load(ROOT / "assumptions" / "base.yaml")
+    names = ["9_cathode", "Anode", "cu__foil_", "X", "electrolyte_2", "separator_9", "can_and_tabs", "other_"]
+    groups = {n: g.model_dump() for n, (_, g) in zip(names, base.cells.local.materials.items(), strict=False)}
+    return tem.load(ROOT / "assumptions" / "base.yaml", overrides={"cells.local.materials": groups})
+
+
+def test_material_group_names_fill_every_formula() -> None:
+    a = renamed_materials()
+    wb, _ = build_workbook(tem.run(a), a)
+    formulas = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.data_type == "f"]
+    assert formulas
+    assert not [f for f in formulas if "{" in str(f)]
+    keys = [str(c.value) for row in wb["Calculations"].iter_rows(max_col=1) for c in row if c.value]
+    assert any("9_cathode" in k for k in keys)
 
 
 def funding_perturbed(seed: int) -> tem.Assumptions:
@@ -173,6 +207,7 @@ def test_libreoffice_parity(tmp_path: Path) -> None:
     cases: list[tuple[str, tem.Assumptions]] = [("base", tem.load(ROOT / "assumptions" / "base.yaml"))]
     cases += [(p.stem, tem.load(p)) for p in SCENARIOS]
     cases += [(f"random_{seed}", perturbed(seed)) for seed in range(20)]
+    cases += [("renamed_materials", renamed_materials())]
     files, expects = [], {}
     for name, a in cases:
         wb, expect = build_workbook(tem.run(a), a)

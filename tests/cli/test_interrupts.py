@@ -1,0 +1,148 @@
+"""Ctrl-C at any moment (issue 10, item 18): exit code 130 and one line on stderr, never a traceback.
+
+SIGINT is sent to a real ``tem`` process at several delays: while the modules load, while the command runs,
+while the outputs are written, and in an ``atexit`` handler (where kaleido closes its browser). Python's own
+start-up (site-packages), before any tem code runs, is not tem's: Python's default applies there, and the delays
+count from the moment tem's handler is installed.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tem.cli.interrupts import EXIT_CODE, MESSAGE
+
+ROOT = Path(__file__).parents[2]
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+
+
+def interrupted(args: list[str], delay_s: float) -> subprocess.CompletedProcess[str]:
+    """Run ``python -X importtime -m tem <args>``, send SIGINT ``delay_s`` after tem's handler is in place (the
+    import of tem.cli.interrupts is reported on stderr; Python's own start-up before it can take long on a busy
+    machine), and return the result with the import-time lines removed from stderr."""
+    cmd = [sys.executable, "-X", "importtime", "-m", "tem", *args]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines: list[str] = []
+    ready = threading.Event()
+
+    def read() -> None:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            lines.append(line)
+            if "tem.cli.interrupts" in line:
+                ready.set()
+        ready.set()
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    assert ready.wait(timeout=120)
+    time.sleep(0.05 + delay_s)
+    proc.send_signal(signal.SIGINT)
+    out = proc.stdout.read() if proc.stdout is not None else ""
+    proc.wait(timeout=300)
+    reader.join()
+    for pipe in (proc.stdout, proc.stderr):
+        if pipe is not None:
+            pipe.close()
+    err = "".join(line for line in lines if not line.startswith("import time:"))
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+
+def assert_one_line(proc: subprocess.CompletedProcess[str]) -> None:
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert "KeyboardInterrupt" not in proc.stderr, proc.stderr
+    assert "Aborted" not in proc.stderr, proc.stderr
+    if proc.returncode == 0:  # finished before the signal came
+        return
+    assert proc.returncode == EXIT_CODE, proc.stderr
+    assert proc.stderr.splitlines()[-1:] == [MESSAGE.strip()], proc.stderr
+    assert proc.stderr.count(MESSAGE.strip()) == 1
+
+
+@pytest.mark.parametrize("delay_s", [0.0, 0.1, 0.4, 1.0, 2.5, 5.0])
+def test_ctrl_c_during_a_run_exits_130_with_one_line(tmp_path: Path, delay_s: float) -> None:
+    out = tmp_path / "out"
+    proc = interrupted(["run", "--no-charts", "--out", str(out)], delay_s)
+    assert_one_line(proc)
+    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]  # no temporary file left behind
+
+
+def test_ctrl_c_in_an_atexit_handler_exits_130_with_one_line(tmp_path: Path) -> None:
+    # an exit handler that takes time, as kaleido's browser shutdown and Chromium's profile clean-up do
+    marker = tmp_path / "started"
+    code = (
+        "import atexit, sys, time\n"
+        "from pathlib import Path\n"
+        "sys.argv = ['tem', 'version']\n"
+        "import tem.cli\n"
+        f"atexit.register(lambda: (Path({str(marker)!r}).touch(), time.sleep(30)))\n"
+        "tem.cli.main()\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 120
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert marker.exists()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert_one_line(subprocess.CompletedProcess([], proc.returncode, out, err))
+    assert proc.returncode == EXIT_CODE
+    assert out.strip() == "0.1.0"  # the command itself had finished
+
+
+def test_ctrl_c_while_a_command_runs_unwinds_and_removes_temporaries(tmp_path: Path) -> None:
+    # the signal lands while write_files has staged its files: finally blocks remove them, then exit 130
+    marker = tmp_path / "staged"
+    code = (
+        "import os, signal, sys, time\n"
+        "from pathlib import Path\n"
+        "from tem.cli.interrupts import guarded, install\n"
+        "from tem.exports import writer\n"
+        "real = writer.os.replace\n"
+        "def slow(src, dst):\n"
+        f"    Path({str(marker)!r}).touch(); time.sleep(30); real(src, dst)\n"
+        "writer.os.replace = slow\n"
+        "install()\n"
+        "guarded(lambda: writer.write_files(Path(sys.argv[1]), {'a.csv': 'x', 'b/c.csv': 'y'}))\n"
+    )
+    out_dir = tmp_path / "out"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(out_dir)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 120
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert_one_line(subprocess.CompletedProcess([], proc.returncode, out, err))
+    assert proc.returncode == EXIT_CODE
+    assert not [p for p in out_dir.rglob("*") if p.is_file()]
+
+
+def test_the_handler_is_installed_before_anything_heavy_loads() -> None:
+    heavy = "('numpy', 'pandas', 'plotly', 'typer', 'pydantic')"
+    code = f"import sys, tem; print(sorted(m for m in {heavy} if m in sys.modules))"
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "[]"  # `import tem` alone is instant
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "tem", "version"], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    order = [line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")]
+    first_heavy = min(order.index(m) for m in ("numpy", "pandas", "typer") if m in order)
+    assert order.index("tem.cli.interrupts") < first_heavy
+
+
+def test_a_program_that_imports_tem_cli_keeps_its_own_ctrl_c() -> None:
+    # a notebook kernel or a test run must not be ended by tem's handler
+    code = "import signal, tem.cli; print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)"
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "True"
