@@ -77,7 +77,7 @@ def write_funding(ws: Worksheet, grid: Grid, result: Result, expect: Expect) -> 
     """The Funding sheet; returns the row of each line."""
     f = result.outcome.funding
     assert f is not None
-    ws.cell(1, 1, f"{result.name}: funding [INR crore unless stated]; outflows negative in the P&L").font = TITLE
+    put_text(ws, 1, 1, f"{result.name}: funding [INR crore unless stated]; outflows negative in the P&L").font = TITLE
     for j, h in enumerate(["line item", "", "unit", "", "total"]):
         ws.cell(3, 1 + j, h).font = HEADER
     for t, fy in enumerate(result.fiscal_years):
