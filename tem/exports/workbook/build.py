@@ -144,7 +144,7 @@ def render_with_report(
 def _calculations(ws: Worksheet, grid: Grid, o: Outcome, title: str, funding: bool = True) -> CalcSheet:
     """The model as formulas on ``ws`` (Calculations, or the import-only counterfactual with its own grid)."""
     inp = o.inputs
-    ws.cell(1, 1, title).font = TITLE
+    put_text(ws, 1, 1, title).font = TITLE  # the scenario's name is user text: never a formula
     for j, h in enumerate(["key", "line item", "unit"]):
         ws.cell(3, 1 + j, h).font = HEADER
     for t, fy in enumerate(inp.fiscal_years):

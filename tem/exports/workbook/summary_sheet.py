@@ -19,7 +19,7 @@ AS_EXPORTED = "as exported"
 
 
 def write_summary(ws: Worksheet, s: BoardSummary, kpi_rows: dict[str, int], expect: Expect, caption: str) -> None:
-    ws.cell(1, 1, f"Battery localization program: {caption}").font = TITLE
+    put_text(ws, 1, 1, f"Battery localization program: {caption}").font = TITLE
     verdict = put_text(ws, 2, 1, s.verdict)
     verdict.font, verdict.alignment = KPI_FONT, Alignment(wrap_text=True, vertical="top")
     ws.merge_cells("A2:F2")  # the sentence wraps within the page instead of widening it
