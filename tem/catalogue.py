@@ -178,6 +178,13 @@ KPIS: dict[str, Entry] = _entries(
         ),
         ("revenue_inr_cr", "Revenue (total)", "inr_cr", "Sum of yearly revenue"),
         ("local_cells_gwh", "Local cells (total)", "gwh", "Sum of good local cells made"),
+        ("committed_npv_inr_cr", "NPV, committed (every gate open)", "inr_cr", "NPV with every gate forced open"),
+        (
+            "value_of_flexibility_inr_cr",
+            "Value of flexibility",
+            "inr_cr",
+            "Mean NPV with gates minus mean NPV committed (same draws)",
+        ),
         ("equity_npv_inr_cr", "Equity NPV", "inr_cr", "Equity cash flow discounted at the cost of equity"),
         ("equity_irr", "Equity IRR", "rate", "Rate at which the NPV of the equity cash flow is zero"),
         ("equity_irr_status", "Equity IRR status", "status", "0: equity IRR found; other codes as for the IRR"),
@@ -404,6 +411,7 @@ SEGMENT_LABELS = {"captive": "captive vehicles", "external_oem": "external OEMs"
 # keys made per segment, phase or cost part: (pattern, label template, kind)
 _PATTERNS: list[tuple[re.Pattern[str], str, str]] = [
     (re.compile(r"dva_share_(fy\d{2,4})"), "DVA share {0}", "rate"),
+    (re.compile(r"gate_passed_(\w+)"), "Gate passes: {0}", "rate"),
     (re.compile(r"demand_(\w+)_gwh"), "Demand: {0}", "gwh"),
     (re.compile(r"revenue_(\w+)"), "Revenue: {0}", "inr_cr"),
     (re.compile(r"cogs_(\w+)"), "Cost of goods: {0}", "inr_cr"),

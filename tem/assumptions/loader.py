@@ -173,6 +173,10 @@ def apply_override(data: dict[str, Any], dotted: str, value: Any) -> str | None:
     node: Any = data
     for i, part in enumerate(parts[:-1]):
         if isinstance(node, list):
+            unnamed = not any(isinstance(item, dict) and "name" in item for item in node)
+            if unnamed and part.isdigit() and int(part) < len(node):  # items without names (gate conditions)
+                node = node[int(part)]
+                continue
             names = [str(item.get("name")) for item in node if isinstance(item, dict)]
             match = next((item for item in node if isinstance(item, dict) and item.get("name") == part), None)
             if match is None:

@@ -166,6 +166,52 @@ class Transition(StrictModel):
     bought_in_pack_bcd_rate: YearlyShare = yearly("Customs duty on finished packs. [fraction]", "share")
 
 
+GATE_LINES = (
+    "imported_cell_landed_inr_per_kwh",
+    "imported_cell_fob_usd_per_kwh",
+    "local_cell_variable_minus_imported_inr_per_kwh",
+    "cell_yield",
+    "dva_share",
+    "local_cells_gwh",
+    "ebitda_inr_cr",
+    "cell_duty_minus_pack_duty_rate",
+)
+GateLine = Literal[
+    "imported_cell_landed_inr_per_kwh",
+    "imported_cell_fob_usd_per_kwh",
+    "local_cell_variable_minus_imported_inr_per_kwh",
+    "cell_yield",
+    "dva_share",
+    "local_cells_gwh",
+    "ebitda_inr_cr",
+    "cell_duty_minus_pack_duty_rate",
+]
+
+
+class GateCondition(StrictModel):
+    """One test of a gate: a yearly line of the run (or an input) in year ``fy``, compared with ``threshold``."""
+
+    line: GateLine | None = Field(None, description="A yearly line of the same run (README, Gates); or give input.")
+    input: str | None = Field(None, min_length=1, description="A scalar or yearly input by dotted path; or give line.")
+    fy: int | None = Field(None, ge=2000, le=2100, description="Year read; default decide_fy; at most decide_fy.")
+    op: Literal[">=", "<=", ">", "<"] = Field(..., description="Passes when value <op> threshold.")
+    threshold: float = Field(..., description="The value compared with; in the unit of the line or input.")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> GateCondition:
+        if (self.line is None) == (self.input is None):
+            raise ValueError("give exactly one of line and input")
+        return self
+
+
+class Gate(StrictModel):
+    """A go/no-go decision on a phase, taken at the end of ``decide_fy`` on what is known by then."""
+
+    decide_fy: int = fiscal_year("The decision is taken at the end of this FY; spending must start after it.")
+    when: list[GateCondition] = Field(..., min_length=1, description="Conditions tested at the decision.")
+    combine: Literal["all", "any"] = Field("all", description="all: every condition must pass; any: one is enough.")
+
+
 class CapexPhase(StrictModel):
     name: Identifier = Field(..., description="Unique id: letters, digits and _.")
     kind: PhaseKind
@@ -196,6 +242,8 @@ class CapexPhase(StrictModel):
         description="Put to use for under 180 days in its commissioning year: tax depreciation at half the rate on "
         "the phase's capex in that year (Income-tax Act s.32(1), second proviso).",
     )
+    gate: Gate | None = Field(None, description="Go/no-go gate: the phase is built only where it passes.")
+    require: list[str] = Field([], description="Phases this one needs: it is not built where any of them is not.")
 
     @field_validator("spend_profile")
     @classmethod
@@ -341,6 +389,14 @@ class Counterfactual(StrictModel):
     )
 
 
+class DecisionStep(StrictModel):
+    """One step of the program seen as nested decisions: the phases this decision adds to the steps before it."""
+
+    name: str = Field(..., min_length=1, max_length=60, pattern=r"^[A-Za-z0-9_]+$", description="Unique id.")
+    label: str = Field("", max_length=120, description="What the board decides at this step.")
+    phases: list[str] = Field(..., description="Capex phases this step adds (each phase in at most one step).")
+
+
 class Assumptions(StrictModel):
     name: Label = Field(..., min_length=1, max_length=80, description="Scenario name (output folder).")
     description: Note = Field("", max_length=4000)
@@ -359,6 +415,9 @@ class Assumptions(StrictModel):
     funding: Funding = Field(default_factory=Funding)
     reporting: Reporting = Field(default_factory=Reporting)
     counterfactual: Counterfactual = Field(default_factory=Counterfactual)
+    decisions: list[DecisionStep] = Field(
+        [], description="Nested programs for `tem decisions` (default: by phase kind, see README)."
+    )
 
     _sources: tuple[tuple[str, str], ...] = PrivateAttr(default=())  # (file, sha256), base file first
     _overrides: dict[str, Any] = PrivateAttr(default_factory=dict)
@@ -387,6 +446,10 @@ class Assumptions(StrictModel):
         from tem.assumptions.checks import horizon_problems
 
         problems = horizon_problems(self)
+        if not problems:
+            from tem.assumptions.gates import gate_problems
+
+            problems = gate_problems(self)
         if problems:
             raise HorizonError(problems)
         return self

@@ -1,7 +1,8 @@
 """Walk an assumption model leaf by leaf, naming each leaf by its dotted path.
 
 Lists of capex phases are addressed by phase name (``capex.phases.cell_plant_1.capex_inr_cr``) and dicts of
-material groups by key (``cells.local.materials.cathode.local_share``), the same paths that overrides use.
+material groups by key (``cells.local.materials.cathode.local_share``), the same paths that overrides use;
+items without a name (a gate's conditions) by index (``capex.phases.cell_plant_1.gate.when.0.threshold``).
 """
 
 from __future__ import annotations
@@ -39,8 +40,8 @@ def iter_leaves(model: BaseModel, prefix: str = "") -> Iterator[Leaf]:
             for key, sub in value.items():
                 yield from iter_leaves(sub, f"{path}.{key}.")
         elif isinstance(value, list) and value and all(isinstance(v, BaseModel) for v in value):
-            for sub in value:
-                key = getattr(sub, "name", None)
+            for i, sub in enumerate(value):
+                key = getattr(sub, "name", i)  # named items (phases) by name, others (gate conditions) by index
                 yield from iter_leaves(sub, f"{path}.{key}.")
         else:
             yield Leaf(path, value, field)

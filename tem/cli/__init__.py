@@ -2,7 +2,7 @@
 
 - ``common``: the app, consoles, ``--set`` parsing, the exit-code guard and JSON output (shared by all commands);
 - ``run``: ``tem run``, ``tem validate``, ``tem schema``, ``tem version``;
-- ``sweep``, ``compare``, ``montecarlo``, ``init``: the analyses and ``tem init``.
+- ``sweep``, ``compare``, ``montecarlo``, ``decisions``, ``init``: the analyses and ``tem init``.
 
 Top layer: may import anything below it (analysis, exports, api, model, assumptions, finance, catalogue, errors);
 nothing in ``tem`` imports ``tem.cli`` except ``tem/__main__.py`` and the console script entry point.
@@ -16,6 +16,7 @@ if is_the_command_line():
     install()  # first thing: Ctrl-C while the modules below load ends with one line and exit code 130
 
 from tem.cli import compare as _compare  # noqa: F401  (registers `tem compare`)
+from tem.cli import decisions as _decisions  # noqa: F401  (registers `tem decisions`)
 from tem.cli import init as _init  # noqa: F401  (registers `tem init`)
 from tem.cli import montecarlo as _montecarlo  # noqa: F401  (registers `tem montecarlo`)
 from tem.cli import run as _run  # noqa: F401  (registers `tem run`, `validate`, `schema`, `version`)

@@ -22,6 +22,7 @@ from tem.cli.common import app, err, guard, json_text, out, parse_sets, run_fold
 if TYPE_CHECKING:  # the analysis, its exports and scipy are imported when the command runs
     from rich.table import Table
 
+    from tem.analysis.montecarlo.gate_sweep import ThresholdSweep
     from tem.analysis.montecarlo.run import MonteCarloResult
 
 DEFAULT_SPEC = Path("assumptions/montecarlo.yaml")
@@ -66,6 +67,71 @@ def summary_table(result: MonteCarloResult) -> Table:
 
         below = "" if unit == "FY" else probability(s["p_below_zero"])
         table.add_row(kpi_title(str(kpi)), f(s["mean"]), f(s["p10"]), f(s["p50"]), f(s["p90"]), below)
+    return table
+
+
+def flexibility_table(result: MonteCarloResult) -> Table | None:
+    """Committed (every gate open) against gated NPV on the same draws, and each gate's probability of passing."""
+    from rich.table import Table
+
+    flex = result.flexibility
+    if flex is None:
+        return None
+    table = Table(
+        title=f"Value of flexibility: NPV with gates minus NPV committed (every gate open), same {flex.n:,} draws",
+        header_style="bold",
+    )
+    for col in ("NPV (INR crore)", "committed", "gated", "value of flexibility", "standard error"):
+        table.add_column(col, justify="left" if col.startswith("NPV") else "right")
+    names = {"mean": "mean", "p10": "P10", "p50": "P50", "p90": "P90", "p_npv_below_zero": "P(NPV < 0)"}
+    for stat, row in flex.comparison.iterrows():
+        if stat == "p_npv_below_zero":
+            cells = [f"{row[c]:.1%}" if c != "value" else f"{row[c]:+.1%}" for c in ("committed", "gated", "value")]
+            cells.append(f"{row['standard_error']:.1%}")
+        else:
+            cells = [f"{row['committed']:,.0f}", f"{row['gated']:,.0f}", f"{row['value']:+,.0f}"]
+            cells.append(f"{row['standard_error']:,.1f}")
+        table.add_row(names[str(stat)], *cells)
+    table.caption = "; ".join(
+        f"P({g['phase']} gate passes) = {probability(g['p_pass'])} (s.e. {g['standard_error']:.1%})"
+        for g in flex.gates.to_dict("records")
+    )
+    return table
+
+
+def _parse_gate_sweep(text: str) -> tuple[str, list[float]]:
+    from tem.errors import BatchInputError
+
+    path, _, grid = text.partition("=")
+    parts = grid.split(":")
+    try:
+        start, stop, count = float(parts[0]), float(parts[1]), int(parts[2])
+    except (ValueError, IndexError):
+        raise BatchInputError(f"--gate-sweep {text!r}: write PATH=START:STOP:COUNT (e.g. ...=4800:6400:9)") from None
+    if len(parts) != 3 or count < 2 or count > 101:
+        raise BatchInputError(f"--gate-sweep {text!r}: COUNT must be 2 to 101 thresholds")
+    step = (stop - start) / (count - 1)
+    return path.strip(), [start + i * step for i in range(count - 1)] + [stop]
+
+
+def sweep_table(sweep: ThresholdSweep) -> Table:
+    """Expected NPV for each threshold on the same draws; the best one marked."""
+    from rich.table import Table
+
+    table = Table(title=f"Gate threshold sweep: {sweep.path} (same {sweep.n:,} draws)", header_style="bold")
+    for col in ("threshold", "P(go)", "expected NPV", "s.e.", "vs committed"):
+        table.add_column(col, justify="right")
+    best = sweep.best_threshold
+    for row in sweep.table.to_dict("records"):
+        mark = " *" if row["threshold"] == best else ""
+        table.add_row(
+            f"{row['threshold']:,.6g}{mark}",
+            f"{row['p_gate_passes']:.1%}",
+            f"{row['expected_npv_inr_cr']:,.0f}",
+            f"{row['standard_error_inr_cr']:,.1f}",
+            f"{row['value_of_flexibility_inr_cr']:+,.0f}",
+        )
+    table.caption = f"* the threshold with the highest expected NPV: {best:,.6g}; NPV in INR crore"
     return table
 
 
@@ -119,6 +185,14 @@ def montecarlo_cmd(
     samples_csv: Annotated[
         bool, typer.Option("--samples-csv", help="Every scenario also as samples.csv (always in samples.parquet).")
     ] = False,
+    gate_sweep: Annotated[
+        str | None,
+        typer.Option(
+            "--gate-sweep",
+            help="Also sweep one gate threshold on the same draws: PATH=START:STOP:COUNT, e.g. "
+            "capex.phases.cell_plant_1.gate.when.0.threshold=4800:6400:9 (writes gate_sweep.csv and its chart).",
+        ),
+    ] = None,
 ) -> None:
     """Monte Carlo of FILE under a spec: P10/P50/P90, P(NPV < 0), convergence, contributions, optional Sobol.
 
@@ -138,6 +212,7 @@ def montecarlo_cmd(
         from tem.exports.charts.png import png_available, start_in_background
         from tem.exports.writer import write_files
 
+        sweep_path, thresholds = _parse_gate_sweep(gate_sweep) if gate_sweep else (None, None)
         overrides = parse_sets(set_ or [])
         assumptions = load_file(file, overrides, override_source="--set")
         # the options get the spec file's own rules (n, seed, Sobol base N), checked before anything runs
@@ -171,12 +246,25 @@ def montecarlo_cmd(
             if sobol_base:
                 s = sobol(assumptions, spec, sobol_base, chunk_size=PROGRESS_CHUNK, progress=progress)
                 result = dataclasses.replace(result, sobol=s)
+            swept = None
+            extra: dict[str, bytes | str] = {}
+            if sweep_path is not None and thresholds is not None:
+                from tem.analysis.montecarlo.flex_export import threshold_figure
+                from tem.analysis.montecarlo.gate_sweep import gate_threshold_sweep
+                from tem.exports.charts.files import figure_html
+
+                swept = gate_threshold_sweep(assumptions, spec, sweep_path, thresholds, n=n, seed=seed)
+                extra = {
+                    "gate_sweep.csv": swept.table.to_csv(index=False, float_format="%.10g"),
+                    "charts/gate_sweep.html": figure_html(threshold_figure(swept, result.scenario)),
+                }
             files = render_montecarlo_files(
                 result,
                 png=bool(want_png),
                 png_kpis=list(map(str, result.summary.index[:PNG_KPIS])),
                 excel=excel,
                 samples_csv=samples_csv,
+                extra=extra,
             )
         folder = out_dir / run_folder(result.scenario, assumptions.overrides) / "montecarlo"
         with writing(f"writing {len(files)} files to {folder}/...", quiet or as_json):
@@ -186,6 +274,11 @@ def montecarlo_cmd(
             return
         if not quiet:
             out.print(summary_table(result))
+            flex = flexibility_table(result)
+            if flex is not None:
+                out.print(flex)
+            if swept is not None:
+                out.print(sweep_table(swept))
             for line in _headline_lines(result):
                 out.print(line, highlight=False, soft_wrap=True)
             out.print(f"outputs written to {folder}/")

@@ -14,6 +14,7 @@ Renderers: ``tem.exports.workbook.build.render_workbook`` (``<scenario>.xlsx``, 
 from __future__ import annotations
 
 import json
+import math
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -146,6 +147,40 @@ def kpi_table(result: Result) -> Table:
     return table
 
 
+def gate_table(result: Result) -> Table | None:
+    """The gates' outcomes ``tem run`` prints: each condition with the value read, and each gate's decision."""
+    from rich.table import Table
+
+    from tem import catalogue
+
+    frame = result.gates
+    if frame.empty:
+        return None
+    table = Table(title=f"{result.name}: gates (decided at the end of the FY on that year's values)", header_style="bold")
+    table.add_column("gate", overflow="fold")
+    table.add_column("condition", overflow="fold")
+    table.add_column("value", justify="right")
+    table.add_column("passes", justify="right")
+    seen: set[str] = set()
+    for row in frame.to_dict("records"):
+        phase, reading, op = str(row["phase"]), float(row["value"]), str(row["op"])
+        gate = ""
+        if phase not in seen:
+            seen.add(phase)
+            go = "GO" if row["gate_passes"] else "NO GO"
+            gate = f"{phase} {row['decide_fy']}: {go} ({row['combine']})"
+        value = "none" if math.isnan(reading) else f"{reading:,.4g}"  # NaN: no value, the condition fails
+        test = f"{row['condition']} {op} {float(row['threshold']):,.4g}"
+        table.add_row(gate, test, value, "yes" if row["passes"] else "no")
+    removed = [ph for ph, built in result.built.items() if not built]
+    committed = result.kpis.get("committed_npv_inr_cr")
+    table.caption = (
+        ("not built: " + ", ".join(removed) if removed else "every gated phase is built")
+        + f"; NPV committed (every gate open): {catalogue.format_value('npv_inr_cr', committed, with_unit=True)}"
+    )
+    return table
+
+
 @app.command("run")
 def run_cmd(
     files: Annotated[list[Path] | None, typer.Argument(help="Assumption files (default assumptions/base.yaml).")] = None,
@@ -194,6 +229,9 @@ def run_cmd(
                 write_files(folder, outputs)
             if not as_json:
                 out.print(kpi_table(result))
+                gates = gate_table(result)
+                if gates is not None:
+                    out.print(gates)
                 out.print(f"outputs written to {folder}/")
         if as_json:
             documents = [document for _, _, _, document in rendered]

@@ -19,7 +19,8 @@ from tem.model.batch_runtime import batch_runtime
 from tem.model.capex import CapexSchedule, compute_capex
 from tem.model.cashflow import CashFlow, compute_cash_flow
 from tem.model.funding import Funding, compute_funding, funding_kpis
-from tem.model.inputs import NEVER_FY, Inputs, batch_size, rows_of, take_scenarios, with_values
+from tem.model.gates import GateDecision, Lines, apply_gates, decide, first_spend_fy, removable
+from tem.model.inputs import NEVER_FY, Inputs, batch_size, rows_of, select_scenarios, take_scenarios, with_values
 from tem.model.kpis import compute_kpis
 from tem.model.operations import Operations, compute_operations
 from tem.model.tax import TaxResult, compute_tax
@@ -44,6 +45,7 @@ class Outcome:
     levelized_pack_parts: dict[str, np.ndarray]
     levelized_cell_parts: dict[str, np.ndarray]
     funding: Funding | None = None  # the funded view (None where only the counterfactual's KPIs are computed)
+    gates: GateDecision | None = None  # the gates' decisions, when the assumptions have gates
 
 
 def evaluate(inp: Inputs, *, full: bool = True, unit_costs: UnitCosts | None = None, detail: bool = True) -> Outcome:
@@ -115,14 +117,40 @@ def add_incremental(kpis: dict[str, np.ndarray], cf: dict[str, np.ndarray]) -> d
     return out
 
 
-def run_inputs(inp: Inputs, *, full_counterfactual: bool = True) -> tuple[Outcome, Outcome]:
+def _lines(inp: Inputs) -> Lines:
+    """The yearly lines gates read (volumes, unit costs, operations) of other inputs."""
+    vol = compute_volumes(inp)
+    uc = compute_unit_costs(inp, vol)
+    return vol, uc, compute_operations(inp, vol, uc, compute_capex(inp, inp.n_scenarios))
+
+
+def gate_kpis(decision: GateDecision, committed: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """``committed_npv_inr_cr`` (every gate open) and, per gated phase, ``gate_passed_<phase>`` (1 or 0)."""
+    out = {"committed_npv_inr_cr": committed["npv_inr_cr"]}
+    for phase, ok in decision.passed.items():
+        out[f"gate_passed_{phase}"] = ok.astype(float)
+    return out
+
+
+def run_inputs(
+    inp: Inputs, *, full_counterfactual: bool = True, gates: str = "decide"
+) -> tuple[Outcome, Outcome]:
     """The scenarios and their counterfactuals; the scenario outcome's KPIs include the increments.
+
+    With gates in the assumptions (``gates="decide"``) the committed run (every gate open) gives the values the
+    gates read and its NPV (``committed_npv_inr_cr``); each scenario is then run with the phases its gates
+    removed (:mod:`tem.model.gates`). ``gates="open"`` runs the committed program.
 
     With ``full_counterfactual=False`` (batches, where only KPIs are kept) the levelized costs are not split by
     component, and the counterfactual reuses the scenario's unit costs: the two differ only in the local cell's
     cost (its learning and yield follow local output), and the counterfactual makes no local cells, so every use
     of that cost is multiplied by zero. The KPIs are the same to the bit (tests/model/test_engine_properties.py:
     batches equal single runs)."""
+    if inp.structure.gates and gates == "decide":
+        committed = evaluate(inp, full=False, detail=False)
+        decision = decide(inp, (committed.volumes, committed.unit_costs, committed.operations), _lines)
+        main, cf = run_inputs(apply_gates(inp, decision.built), full_counterfactual=full_counterfactual, gates="open")
+        return replace(main, kpis=main.kpis | gate_kpis(decision, committed.kpis), gates=decision), cf
     main = evaluate(inp, detail=full_counterfactual)
     cf = evaluate(
         counterfactual_inputs(inp),
@@ -140,11 +168,14 @@ def run_batch_inputs(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     workers: int | None = None,
     year_lines: Sequence[str] = (),
+    gates: str = "decide",
 ) -> dict[str, np.ndarray]:
     """KPIs ``(S,)`` of a batch built from per-scenario values.
 
     ``year_lines`` adds one year of a yearly line as an extra KPI, written ``"<line>@FY30"`` with a line from
     :data:`YEAR_LINES` (e.g. ``"local_cell_full_minus_imported_inr_per_kwh@FY30"``, for goal seeks on one year).
+
+    ``gates="open"`` runs the committed program (every gate forced open); see :func:`run_inputs`.
 
     Evaluated in chunks of ``chunk_size`` scenarios (bounded memory: about 0.1 GB per 1,000 scenarios in flight;
     larger chunks spread numpy's per-call overhead over more scenarios), on ``workers``
@@ -161,7 +192,9 @@ def run_batch_inputs(
         base = take_scenarios(inp, *span) if inp.n_scenarios > 1 else inp
         chunk = with_values(base, rows_of(values, *span), rows_of(scales, *span))
         _check_batch_timing(chunk)
-        main, _ = run_inputs(chunk, full_counterfactual=False)
+        if gates == "decide" and chunk.structure.gates and not wanted:
+            return gated_batch_kpis(chunk)
+        main, _ = run_inputs(chunk, full_counterfactual=False, gates=gates)
         kpis = dict(main.kpis)
         for spec, line, t in wanted:
             year_values = np.broadcast_to(YEAR_LINES[line](main), (span[1] - span[0], inp.structure.n_years))
@@ -176,6 +209,31 @@ def run_batch_inputs(
             with ThreadPoolExecutor(max_workers=n_workers) as pool:
                 parts = list(pool.map(one, bounds))
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+
+def gated_batch_kpis(inp: Inputs) -> dict[str, np.ndarray]:
+    """The KPIs :func:`run_inputs` gives a batch with gates (the same bits), evaluating less: the committed program
+    is evaluated once with every KPI; only the scenarios where a gate removes something are evaluated again with
+    their phases removed; the counterfactual is shared when every phase a gate can remove is of a kind the
+    counterfactual drops anyway (its inputs are then the same)."""
+    committed, cf = run_inputs(inp, full_counterfactual=False, gates="open")
+    decision = decide(inp, (committed.volumes, committed.unit_costs, committed.operations), _lines)
+    kpis = dict(committed.kpis)
+    committed_kpis, cf_kpis = committed.kpis, cf.kpis
+    del committed, cf  # the committed run's (S, T) arrays are not needed any more: free them before the next pass
+    changed = ~np.logical_and.reduce(list(decision.built.values()), axis=0)
+    if changed.any():
+        rows = np.flatnonzero(changed)
+        sub = select_scenarios(apply_gates(inp, decision.built), rows)
+        kinds = {ph.name: ph.kind for ph in inp.structure.phases}
+        if all(kinds[ph] in inp.structure.counterfactual_drop_kinds for ph in decision.built):
+            sub_kpis = add_incremental(evaluate(sub, detail=False).kpis, {k: v[rows] for k, v in cf_kpis.items()})
+        else:
+            sub_kpis = run_inputs(sub, full_counterfactual=False, gates="open")[0].kpis
+        for k, v in sub_kpis.items():
+            kpis[k] = kpis[k].copy()
+            kpis[k][rows] = v
+    return kpis | gate_kpis(decision, committed_kpis)
 
 
 def _local_full_minus_imported(o: Outcome) -> np.ndarray:
@@ -226,4 +284,12 @@ def _check_batch_timing(inp: Inputs) -> None:
             raise BatchInputError(
                 f"{p}commissioning_fy: some scenarios commission outside the horizon or spend before "
                 f"FY{first % 100:02d}, or give a non-integer year"
+            )
+    decide_fy = {g.phase: g.decide_fy for g in inp.structure.gates}
+    for phase, gated in removable(inp.structure).items():
+        latest = max(decide_fy[g] for g in gated)
+        if np.any(first_spend_fy(inp, phase) <= latest):
+            raise BatchInputError(
+                f"capex.phases.{phase}.commissioning_fy: some scenarios spend on {phase} in or before FY"
+                f"{latest % 100:02d}, when a gate that can remove it decides; you cannot un-spend"
             )

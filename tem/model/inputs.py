@@ -41,6 +41,26 @@ class Phase:
 
 
 @dataclass(frozen=True)
+class ConditionSpec:
+    """One condition of a gate: ``source`` "line" (a yearly line of the run) or "input" (a dotted path), read
+    in ``fy``, compared by ``op`` with the threshold input at ``threshold_path`` (batches may vary it)."""
+
+    source: str
+    name: str
+    fy: int
+    op: str
+    threshold_path: str
+
+
+@dataclass(frozen=True)
+class GateSpec:
+    phase: str
+    decide_fy: int
+    combine: str  # "all" | "any"
+    conditions: tuple[ConditionSpec, ...]
+
+
+@dataclass(frozen=True)
 class Structure:
     """What a batch cannot vary: forms, names and policies."""
 
@@ -59,6 +79,8 @@ class Structure:
     dva_fys: tuple[int, ...]
     debt_structure: str = "by_phase"  # funding.term_debt.structure
     repayment: str = "equal_principal"  # funding.term_debt.repayment
+    gates: tuple[GateSpec, ...] = ()  # in phase order
+    requires: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # phase -> phases it needs
 
 
 @dataclass(frozen=True)
@@ -113,6 +135,8 @@ def build_inputs(a: Assumptions) -> Inputs:
     bounds: dict[str, tuple[float | None, float | None]] = {}
     for leaf in iter_leaves(a):
         v = leaf.value
+        if ".gate." in leaf.path and not leaf.path.endswith(".threshold"):
+            continue  # a gate's years and operators are structure; only its thresholds may vary in a batch
         if leaf.yearly_bound is not None:
             if v is None:
                 continue
@@ -158,6 +182,10 @@ def build_inputs(a: Assumptions) -> Inputs:
         arrays["capex.price_base_fy"] = np.array([[float(first)]])
         kinds["capex.price_base_fy"] = "scalar"
         bounds["capex.price_base_fy"] = (float(first), float(first + n - 1))
+    for ph in a.capex.phases:  # a gate is on (1) in every scenario of a set; a bridge switches it off (0)
+        if ph.gate is not None:
+            path = f"capex.phases.{ph.name}.gate.enabled"
+            arrays[path], kinds[path], bounds[path] = np.array([[1.0]]), "scalar", (0.0, 1.0)
     seg_names = ("captive", "external_oem", "ess")
     structure = Structure(
         first_fy=first,
@@ -175,8 +203,24 @@ def build_inputs(a: Assumptions) -> Inputs:
         dva_fys=tuple(a.reporting.dva_fys),
         debt_structure=a.funding.term_debt.structure,
         repayment=a.funding.term_debt.repayment,
+        gates=tuple(_gate_spec(p.name, p.gate) for p in a.capex.phases if p.gate is not None),
+        requires={p.name: tuple(p.require) for p in a.capex.phases if p.require},
     )
     return Inputs(structure, arrays, kinds, bounds, 1)
+
+
+def _gate_spec(phase: str, gate: Any) -> GateSpec:
+    conditions = tuple(
+        ConditionSpec(
+            "line" if c.line is not None else "input",
+            c.line if c.line is not None else c.input,
+            gate.decide_fy if c.fy is None else c.fy,
+            c.op,
+            f"capex.phases.{phase}.gate.when.{i}.threshold",
+        )
+        for i, c in enumerate(gate.when)
+    )
+    return GateSpec(phase, gate.decide_fy, gate.combine, conditions)
 
 
 def _check_bounds(path: str, arr: np.ndarray, bounds: tuple[float | None, float | None]) -> None:
@@ -302,6 +346,12 @@ def batch_size(inputs: Inputs, values: Mapping[str, Any] | None = None, scales: 
 def rows_of(mapping: Mapping[str, Any] | None, start: int, stop: int) -> dict[str, Any]:
     """Scenarios ``start:stop`` of per-scenario values or scales (a scalar applies to every scenario)."""
     return {p: (v[start:stop] if np.ndim(v) else v) for p, v in (mapping or {}).items()}
+
+
+def select_scenarios(inputs: Inputs, rows: np.ndarray) -> Inputs:
+    """The scenarios at indices ``rows`` of a batch (arrays at S = 1 are shared, not copied)."""
+    arrays = {p: (a[rows] if a.shape[0] > 1 else a) for p, a in inputs.arrays.items()}
+    return replace(inputs, arrays=arrays, n_scenarios=int(rows.size))
 
 
 def take_scenarios(inputs: Inputs, start: int, stop: int) -> Inputs:

@@ -280,6 +280,36 @@ class Result:
         out["dva_share_by_fy"] = dva
         return out
 
+    @cached_property
+    def gates(self) -> pd.DataFrame:
+        """One row per gate condition: phase, decision FY, what it reads, the value read, operator, threshold,
+        whether it passes, whether the gate passes (all or any of its conditions). Empty without gates."""
+        o, i = self.outcome, self.index
+        rows = []
+        if o.gates is not None:
+            for g in o.inputs.structure.gates:
+                for j, cond in enumerate(g.conditions):
+                    rows.append(
+                        {
+                            "phase": g.phase,
+                            "decide_fy": fy_label(g.decide_fy),
+                            "condition": f"{cond.name} in {fy_label(cond.fy)}",
+                            "value": _pick_row(o.gates.values[(g.phase, j)], i),
+                            "op": cond.op,
+                            "threshold": _pick_row(o.inputs[cond.threshold_path].reshape(-1), i),
+                            "passes": bool(o.gates.condition_passed[(g.phase, j)][i]),
+                            "combine": g.combine,
+                            "gate_passes": bool(o.gates.passed[g.phase][i]),
+                        }
+                    )
+        return pd.DataFrame(rows, columns=GATE_COLUMNS)
+
+    @cached_property
+    def built(self) -> dict[str, bool]:
+        """Whether each phase a gate can remove is built (its gate and those of the phases it requires)."""
+        gates = self.outcome.gates
+        return {} if gates is None else {ph: bool(b[self.index]) for ph, b in gates.built.items()}
+
     def to_frame(self) -> pd.DataFrame:
         """Tidy long table: scenario, line_item, unit, fy, value (statement and unit costs)."""
         frames = []
@@ -293,6 +323,13 @@ class Result:
         tidy = pd.concat(frames, ignore_index=True)
         tidy.insert(0, "scenario", self.name)
         return tidy[["scenario", "line_item", "unit", "fy", "value"]]
+
+
+GATE_COLUMNS = ["phase", "decide_fy", "condition", "value", "op", "threshold", "passes", "combine", "gate_passes"]
+
+
+def _pick_row(a: np.ndarray, i: int) -> float:
+    return float(a[i] if a.shape[0] > 1 else a[0])
 
 
 def _labels_cache(r: Result) -> list[str]:

@@ -27,6 +27,7 @@ from tem.analysis.montecarlo.charts import (
     s_curve_figure,
     sobol_figure,
 )
+from tem.analysis.montecarlo.flex_export import flexibility_figure, flexibility_sheet
 from tem.analysis.montecarlo.run import MonteCarloResult
 from tem.analysis.montecarlo.samples_files import samples_csv as samples_csv_text
 from tem.analysis.montecarlo.samples_files import samples_parquet
@@ -275,8 +276,11 @@ def render_montecarlo_workbook(result: MonteCarloResult) -> bytes:
     native bar charts), Sobol, Samples (first 10,000 scenarios). Values, not formulas: the simulation runs in
     Python. Written in openpyxl's write-only mode (:mod:`tem.exports.workbook.stream`)."""
     wb = Workbook(write_only=True)
-    sheets = {name: BufferedSheet(wb, name) for name in SHEETS}
+    names = [*SHEETS[:1], "Decisions", *SHEETS[1:]] if result.flexibility is not None else list(SHEETS)
+    sheets = {name: BufferedSheet(wb, name) for name in names}
     _summary_sheet(sheets["Summary"], result)
+    if result.flexibility is not None:
+        flexibility_sheet(sheets["Decisions"], result)
     ws = sheets["Inputs"]
     _table_sheet(
         ws, result.inputs, {"base": "General", "sample_mean": "General", "sample_p5": "General", "sample_p95": "General"}
@@ -348,11 +352,13 @@ def render_montecarlo_files(
     png_kpis: Sequence[str] | None = None,
     excel: bool = True,
     samples_csv: bool = False,
+    extra: Mapping[str, bytes | str] | None = None,
 ) -> dict[str, bytes | str]:
     """Every output file, rendered in memory (relative name -> content); ``manifest.json`` last, listing the
     SHA-256 of every other file. Every scenario goes to ``samples.parquet`` (and to ``samples.csv`` with
     ``samples_csv``). Charts are HTML for every KPI; with ``png``, also PNG for ``png_kpis`` (default: every KPI),
-    drawn by the browser on a helper thread while the other files are rendered."""
+    drawn by the browser on a helper thread while the other files are rendered. ``extra`` files (relative name ->
+    content) are written and listed in the manifest too."""
     figures: list[tuple[str, str, go.Figure]] = []
     for kpi in map(str, result.summary.index):
         if result.summary.loc[kpi, "n_valid"] == 0:
@@ -362,8 +368,11 @@ def render_montecarlo_files(
         figures.append((kpi, f"convergence_{_safe(kpi)}", convergence_figure(result, kpi)))
         if result.sobol is not None and kpi in set(result.sobol.indices["kpi"]):
             figures.append((kpi, f"sobol_{_safe(kpi)}", sobol_figure(result, kpi)))
+    if result.flexibility is not None:
+        figures.append(("npv_inr_cr", "flexibility_npv", flexibility_figure(result)))
     wanted = set(result.summary.index if png_kpis is None else png_kpis)
-    drawn = {name: fig for kpi, name, fig in figures if kpi in wanted and not name.startswith("convergence_")}
+    skip = ("convergence_", "flexibility_")
+    drawn = {name: fig for kpi, name, fig in figures if kpi in wanted and not name.startswith(skip)}
     pngs = pngs_in_background(drawn, PNG_WIDTH, PNG_HEIGHT, PNG_SCALE) if png and drawn else None
     files: dict[str, bytes | str] = {
         "summary.json": _json(result.document()),
@@ -378,6 +387,9 @@ def render_montecarlo_files(
         files["samples.csv"] = samples_csv_text(result)
     if result.sobol is not None:
         files["sobol.csv"] = csv_text(result.sobol.indices, index=False, float_format="%.10g")
+    if result.flexibility is not None:
+        files["flexibility.csv"] = csv_text(result.flexibility.comparison, float_format="%.10g")
+        files["gates.csv"] = csv_text(result.flexibility.gates, index=False, float_format="%.10g")
     if excel:
         files["montecarlo.xlsx"] = render_montecarlo_workbook(result)
     from plotly.offline import get_plotlyjs
@@ -389,6 +401,7 @@ def render_montecarlo_files(
         files[f"charts/{name}.html"] = html[name]
         if name in done:
             files[f"charts/{name}.png"] = done[name]
+    files |= dict(extra or {})  # e.g. a gate threshold sweep on the same draws
     files["manifest.json"] = _json(with_outputs(build_montecarlo_manifest(result), files))
     return files
 

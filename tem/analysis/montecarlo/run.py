@@ -46,6 +46,7 @@ from tem.analysis.montecarlo.correlation import (
     spearman_to_normal_scores,
 )
 from tem.analysis.montecarlo.distributions import sorted_strata, uniform_design
+from tem.analysis.montecarlo.flexibility import GATE_PREFIX, Flexibility, describe_gates, flexibility_of_batch
 from tem.analysis.montecarlo.resolve import ResolvedSpec, batch_arrays, resolve_spec
 from tem.analysis.montecarlo.spec import PYTHON_OPTIONS, MonteCarloSpec, load_montecarlo_spec
 from tem.analysis.montecarlo.stats import (
@@ -108,6 +109,7 @@ class MonteCarloResult:
     correlation_repair: CorrelationRepair | None
     provenance: Mapping[str, Any] = field(default_factory=dict)
     sobol: Any | None = None  # tem.analysis.montecarlo.sobol.SobolResult
+    flexibility: Flexibility | None = None  # gated vs committed NPV, when the assumptions have gates
 
     @property
     def correlation_note(self) -> str:
@@ -161,6 +163,8 @@ class MonteCarloResult:
         }
         if self.sobol is not None:
             doc["sobol"] = self.sobol.indices.to_dict(orient="records")
+        if self.flexibility is not None:
+            doc["flexibility"] = self.flexibility.document()
         return jsonable(doc)
 
 
@@ -301,6 +305,11 @@ def montecarlo(
         return assemble(assumptions, resolved, d, raw, seed)
 
 
+def _flexibility(raw: Mapping[str, np.ndarray], assumptions: Assumptions) -> Flexibility | None:
+    flex = flexibility_of_batch(raw)
+    return None if flex is None else describe_gates(flex, assumptions)
+
+
 def assemble(
     assumptions: Assumptions, resolved: ResolvedSpec, d: Draws, raw: Mapping[str, np.ndarray], seed: int
 ) -> MonteCarloResult:
@@ -308,7 +317,8 @@ def assemble(
     spec = resolved.spec
     n = d.values.shape[0]
     names = list(spec.kpis)
-    keep = list(dict.fromkeys([*names, *ALWAYS_KPIS]))
+    gated = [k for k in raw if k == "committed_npv_inr_cr" or k.startswith(GATE_PREFIX)]
+    keep = list(dict.fromkeys([*names, *ALWAYS_KPIS, *gated]))
     kpis = pd.DataFrame({k: raw[k] for k in keep})
     kpis.index.name = "scenario"
     paths = resolved.paths
@@ -353,6 +363,7 @@ def assemble(
         correlation_used=matrix(d.used),
         correlation_achieved=matrix(done["achieved"]),
         correlation_repair=d.repair,
+        flexibility=_flexibility(raw, assumptions),
         provenance={
             "spec_file": {
                 "path": None if spec.source is None else str(Path(spec.source).resolve()),

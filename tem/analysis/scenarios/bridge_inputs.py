@@ -176,7 +176,28 @@ def _structure_problems(a: Inputs, b: Inputs) -> list[str]:
     for ph in sa.phases:
         if ph.name in kinds_b and kinds_b[ph.name] != ph.kind:
             out.append(f"capex.phases.{ph.name}.kind: {ph.kind!r} vs {kinds_b[ph.name]!r}")
+    # gates are structure (decision years, what they read, how they combine; thresholds are inputs) on the phases
+    # both have; a phase absent on one side is bridged at zero size, whatever its gate says
+    # (a gate on one side only is bridged as a gate switched off on the other: see align_inputs)
+    gates_a, gates_b = {g.phase: g for g in sa.gates}, {g.phase: g for g in sb.gates}
+    for name in kinds_b.keys() & {ph.name for ph in sa.phases}:
+        both = name in gates_a and name in gates_b
+        req_a, req_b = set(sa.requires.get(name, ())), set(sb.requires.get(name, ()))
+        # a require on one side only is harmless where the other side has no gate that could remove what it needs
+        # (the union of requires is used)
+        needs_gate = any(r in gates_b for r in req_a - req_b) or any(r in gates_a for r in req_b - req_a)
+        if (both and gates_a[name] != gates_b[name]) or needs_gate:
+            out.append(f"capex.phases.{name}: its gate (decision year, conditions) or require differs")
     return out
+
+
+def _gate_on_one_side(src: Inputs, other: dict[str, np.ndarray], phase: str) -> None:
+    """Give ``other`` the gate arrays of ``src``'s gate on ``phase``, switched off (it always passes there)."""
+    prefix = f"capex.phases.{phase}.gate."
+    for path, arr in src.arrays.items():
+        if path.startswith(prefix):
+            other[path] = arr
+    other[prefix + "enabled"] = np.zeros((1, 1))
 
 
 def _zero_size_phase(src: Inputs, name: str) -> dict[str, np.ndarray]:
@@ -219,6 +240,14 @@ def align_inputs(a: Assumptions, b: Assumptions) -> AlignedInputs:
         elif ph.name not in names_a:
             arrays_a.update(_zero_size_phase(ib, ph.name))
             notes.append(f"phase {ph.name} is absent in {a.name!r}: represented there with zero capex, capacity and opex")
+    gated_a, gated_b = {g.phase for g in ia.structure.gates}, {g.phase for g in ib.structure.gates}
+    for name in set(names_a) & set(names_b):
+        if name in gated_a and name not in gated_b:
+            _gate_on_one_side(ia, arrays_b, name)
+            notes.append(f"phase {name} has a gate in {a.name!r} only: in {b.name!r} it is switched off (always passes)")
+        elif name in gated_b and name not in gated_a:
+            _gate_on_one_side(ib, arrays_a, name)
+            notes.append(f"phase {name} has a gate in {b.name!r} only: in {a.name!r} it is switched off (always passes)")
     missing = []
     for path in sorted(set(arrays_a) ^ set(arrays_b)):
         side, other = (arrays_b, arrays_a) if path in arrays_a else (arrays_a, arrays_b)
@@ -237,6 +266,11 @@ def align_inputs(a: Assumptions, b: Assumptions) -> AlignedInputs:
     structure = replace(
         ia.structure,
         phases=tuple(Phase(ph.name, ph.kind) for ph in phases),
+        gates=ia.structure.gates + tuple(g for g in ib.structure.gates if g.phase not in gated_a),
+        requires={
+            name: tuple(dict.fromkeys([*ia.structure.requires.get(name, ()), *ib.structure.requires.get(name, ())]))
+            for name in {*ia.structure.requires, *ib.structure.requires}
+        },
         dva_fys=tuple(sorted(set(ia.structure.dva_fys) | set(ib.structure.dva_fys))),
     )
     make = lambda arrays: Inputs(structure, arrays, kinds, bounds, 1)  # noqa: E731

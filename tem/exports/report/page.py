@@ -23,9 +23,11 @@ from tem.exports.board import BoardSummary
 from tem.exports.charts.figures import FIGURE_NAMES, all_figures
 from tem.exports.charts.theme import fmt_number
 from tem.exports.labels import overrides_text, run_caption
+from tem.exports.report.gates import gates_html
 from tem.exports.report.summary import CSS as SUMMARY_CSS
 from tem.exports.report.summary import summary_html
 from tem.exports.report.tables import esc, fy_table, provenance_html
+from tem.finance import IRR_STATUS_SHORT
 from tem.model.results import Result
 
 STATEMENT_EMPHASIS = (
@@ -53,11 +55,6 @@ CHART_CAPTIONS = {
     "capex_by_phase": "Capex spend of each phase by year.",
     "levelized_pack": "Levelized pack cost: each component's present value per present-value kWh.",
     "levelized_cell": "Levelized cell cost by component.",
-}
-IRR_STATUS = {
-    1: "cash flows never change sign",
-    2: "no IRR between -95% and 1000%",
-    3: "several IRRs exist",
 }
 PROGRAM = "Battery localization program"
 CSS = """
@@ -141,7 +138,7 @@ def kpi_cards(result: Result) -> str:
     at = f"at {_rate(rate)}, {timing} flows"
     irr_note = f"MIRR {_pct(k.get('mirr'))}"
     if k.get("irr") is None:
-        irr_note = esc(IRR_STATUS.get(int(k.get("irr_status") or 0), "undefined")) + "; " + irr_note
+        irr_note = esc(IRR_STATUS_SHORT.get(int(k.get("irr_status") or 0), "undefined")) + "; " + irr_note
     payback = k.get("payback_years")
     peak_fy = k.get("peak_funding_fy")
     crossover = k.get("crossover_fy")
@@ -295,6 +292,7 @@ def render_report(
 {"" if summary is None else '<h2 id="decision">Decision summary</h2>' + summary_html(summary)}
 <h2 id="kpis">Key results</h2>
 {kpi_cards(result)}
+{gates_html(result)}
 <h2 id="conventions">Conventions</h2>
 {conventions(result)}
 <h2 id="charts">Charts</h2>

@@ -35,13 +35,15 @@ from tem.exports.workbook.checks import integrity_checks, write_checks
 from tem.exports.workbook.counterfactual import SHEET as CF_SHEET
 from tem.exports.workbook.counterfactual import write_counterfactual_inputs
 from tem.exports.workbook.funding_sheet import write_funding
+from tem.exports.workbook.gates import gate_rows, link_kept_rows, reserve_kept_rows
 from tem.exports.workbook.grid import FIRST_COL, Grid
 from tem.exports.workbook.inputs_sheet import write_inputs
 from tem.exports.workbook.printing import board_print
 from tem.exports.workbook.style import HEADER, KPI_FONT, SECTION, TITLE, put_text
 from tem.exports.workbook.summary import write_kpis, write_statement, write_unit_costs
 from tem.exports.workbook.summary_sheet import write_summary
-from tem.model.engine import Outcome
+from tem.model.engine import Outcome, counterfactual_inputs
+from tem.model.inputs import build_inputs
 from tem.model.results import Result
 
 Expectations = dict[tuple[str, int, int], float | str]
@@ -77,8 +79,13 @@ def build_workbook(
     ws_kpi = wb.create_sheet("KPIs")
     ws_chk = wb.create_sheet("Checks")
 
-    write_inputs(ws_in, assumptions, inp, grid)
-    cf_grid = write_counterfactual_inputs(ws_in, grid, inp, result.counterfactual.inputs)
+    # the Inputs sheet shows the assumptions as given: a phase a gate removes keeps its capex there, and the
+    # Calculations multiply it by the gate's outcome (the engine's inputs carry it already removed)
+    shown = build_inputs(assumptions) if inp.structure.gates else inp
+    write_inputs(ws_in, assumptions, shown, grid)
+    # the counterfactual's own inputs, against the inputs as shown (with gates, the phases they remove follow
+    # the scenario's kept_ rows on the Import-only sheet, as the engine builds it on the gated inputs)
+    cf_grid = write_counterfactual_inputs(ws_in, grid, shown, counterfactual_inputs(shown))
     calc = _calculations(ws_calc, grid, o, f"{result.name}: calculations (live formulas over Inputs)")
     cf_calc = _calculations(
         ws_cf,
@@ -87,6 +94,7 @@ def build_workbook(
         f"{result.name}: import-only counterfactual (the same formulas; the replaced inputs are listed on Inputs)",
         funding=False,  # the counterfactual compares projects before financing
     )
+    link_kept_rows(cf_calc, calc)
 
     expect: Expectations = {("Calculations", r, c): v for (r, c), v in calc.expect.items()}
     expect |= {(CF_SHEET, r, c): v for (r, c), v in cf_calc.expect.items()}
@@ -153,6 +161,7 @@ def _calculations(ws: Worksheet, grid: Grid, o: Outcome, title: str, funding: bo
     calc = CalcSheet(ws, grid, o)
     calc.row("t", "Year index", "years", f"COLUMN()-COLUMN(${grid.col(0)}$1)", np.arange(grid.n_years, dtype=float))
     calc.row("fy", "Fiscal year", "FY", "{in:timeline.first_fy}+{t}", inp.fiscal_years.astype(float))
+    reserve_kept_rows(calc, inp)
     volume_rows(calc, inp, o)
     unit_cost_rows(calc, inp, o)
     capex_rows(calc, inp, o)
@@ -161,6 +170,7 @@ def _calculations(ws: Worksheet, grid: Grid, o: Outcome, title: str, funding: bo
     cash_rows(calc, inp, o)
     if o.funding is not None and funding:
         funding_rows(calc, inp, o)
+    gate_rows(calc, inp, o)
     ws.freeze_panes = ws.cell(4, FIRST_COL)
     return calc
 

@@ -29,7 +29,9 @@ from openpyxl.utils import column_index_from_string
 Cached = float | int | str | bool
 Values = dict[tuple[str, int, int], Cached]
 
-_FORMULA_CELL = re.compile(rb'<c r="([A-Z]+)([0-9]+)"((?: [a-zA-Z]+="[^"]*")*)><f>([^<]*)</f><v ?/></c>')
+# a formula cell as openpyxl writes it (an array formula's first cell carries t="array" ref=".." on <f>)
+_ATTRS = rb'((?: [a-zA-Z]+="[^"]*")*)'
+_FORMULA_CELL = re.compile(rb'<c r="([A-Z]+)([0-9]+)"' + _ATTRS + rb"><f" + _ATTRS + rb">([^<]*)</f><v ?/></c>")
 _SHEET = re.compile(rb'<sheet [^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"')
 _REL = re.compile(
     rb'<Relationship [^>]*?Id="([^"]*)"[^>]*?Target="([^"]*)"|<Relationship [^>]*?Target="([^"]*)"[^>]*?Id="([^"]*)"'
@@ -53,17 +55,18 @@ def _sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:
     return parts
 
 
-def _cell_xml(col: bytes, row: bytes, attrs: bytes, formula: bytes, value: Cached) -> bytes:
+def _cell_xml(col: bytes, row: bytes, attrs: bytes, f_attrs: bytes, formula: bytes, value: Cached) -> bytes:
     head = b'<c r="' + col + row + b'"' + re.sub(rb' t="[^"]*"', b"", attrs)
+    f = b"<f" + f_attrs + b">" + formula + b"</f>"
     if isinstance(value, bool):
-        return head + b' t="b"><f>' + formula + b"</f><v>" + (b"1" if value else b"0") + b"</v></c>"
+        return head + b' t="b">' + f + b"<v>" + (b"1" if value else b"0") + b"</v></c>"
     if isinstance(value, str):
-        return head + b' t="str"><f>' + formula + b"</f><v>" + escape(value).encode() + b"</v></c>"
+        return head + b' t="str">' + f + b"<v>" + escape(value).encode() + b"</v></c>"
     x = float(value)
     if not math.isfinite(x):
         raise ValueError(f"cell {col.decode()}{row.decode()}: no finite cached value ({x})")
     text = repr(int(x)) if x.is_integer() and abs(x) < 1e15 else repr(x)
-    return head + b"><f>" + formula + b"</f><v>" + text.encode() + b"</v></c>"
+    return head + b">" + f + b"<v>" + text.encode() + b"</v></c>"
 
 
 def save_with_values(wb: Workbook, values: Values) -> tuple[bytes, list[tuple[str, int, int]]]:
@@ -85,13 +88,13 @@ def save_with_values(wb: Workbook, values: Values) -> tuple[bytes, list[tuple[st
                 known = by_sheet.get(title, {})
 
                 def fill(m: re.Match[bytes], known: dict[tuple[int, int], Cached] = known, title: str = title) -> bytes:
-                    col, row, attrs, formula = m.groups()
+                    col, row, attrs, f_attrs, formula = m.groups()
                     key = (int(row), column_index_from_string(col.decode()))
                     value = known.get(key)
                     if value is None or (isinstance(value, float) and not math.isfinite(value)):
                         missing.append((title, *key))  # no value recorded (or none that a cell can hold)
                         return m.group(0)
-                    return _cell_xml(col, row, attrs, formula, value)
+                    return _cell_xml(col, row, attrs, f_attrs, formula, value)
 
                 data = _FORMULA_CELL.sub(fill, data)
             zout.writestr(info, data)

@@ -109,7 +109,9 @@ def volume_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
 
     def cap_sum(kind: str, ramped: bool) -> str:
         terms = [
-            f"{{in:capex.phases.{ph.name}.capacity_gwh}}*" + (f"{{util_{ph.name}}}" if ramped else f"({{age_{ph.name}}}>=0)")
+            f"{{in:capex.phases.{ph.name}.capacity_gwh}}*"
+            + (f"{{util_{ph.name}}}" if ramped else f"({{age_{ph.name}}}>=0)")
+            + (f"*{{kept_{ph.name}}}" if f"kept_{ph.name}" in c.grid.rows else "")  # gates (workbook/gates.py)
             for ph in inp.structure.phases
             if ph.kind == kind
         ]

@@ -84,8 +84,7 @@ def subsidy_and_tax_depreciation_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> 
         age = fy - first(inp[p + "commissioning_fy"])
         nominal = first(cap.spend_by_phase[k]).sum()
         half = np.where(age == 0, nominal, 0.0) * first(inp[p + "tax_half_rate_first_year"])
-        # a phase the engine skipped (no capex, no fixed opex: the counterfactual's dropped plants) adds nothing
-        additions = first(np.broadcast_to(cap.additions_by_phase.get(k, np.zeros((1, n))), (1, n)))
+        additions = first(np.broadcast_to(cap.additions_by_phase.get(k, np.zeros((1, n))), (1, n)))  # none: not built
         cut = received * first(inp["incentives.state_capital_subsidy.reduces_block"])
         dep, _ = written_down_value_reduced(
             additions[None, :], inp[p + "tax_depreciation_rate"], half[None, :], cut[None, :]

@@ -6,6 +6,7 @@ import numpy as np
 
 from tem.exports.workbook.calc import CalcSheet, first
 from tem.exports.workbook.calc_capital import subsidy_and_tax_depreciation_rows
+from tem.exports.workbook.gates import built, kept
 from tem.model.capex import straight_line
 from tem.model.engine import Outcome
 from tem.model.inputs import Inputs
@@ -210,7 +211,7 @@ def capex_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
             f"Capex: {k} ({ph.kind})",
             "INR crore",
             f"IF(AND({{age_{k}}}>=1-COUNT({prof}),{{age_{k}}}<=0),{{in:{p}capex_inr_cr}}*INDEX({prof},{{age_{k}}}+COUNT({prof})),0)"
-            "*{capex_index}",
+            "*{capex_index}" + kept(c, k),
             first(cap.spend_by_phase[k]),
         )
         nominal = first(cap.spend_by_phase[k]).sum()
@@ -227,7 +228,8 @@ def capex_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
             f"repl_{k}",
             f"Replacement capex: {k}",
             "INR crore",
-            f"IF(AND({replace},{{age_{k}}}>={life},MOD({{age_{k}}},{life})=0),{{in:{p}capex_inr_cr}}*{{capex_index}},0)",
+            f"IF(AND({replace},{{age_{k}}}>={life},MOD({{age_{k}}},{life})=0),{{in:{p}capex_inr_cr}}*{{capex_index}},0)"
+            + kept(c, k),
             None,
         )
         additions = first(np.broadcast_to(cap.additions_by_phase.get(k, zeros), (1, n)))
@@ -243,7 +245,7 @@ def capex_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
             f"fixed_{k}",
             f"Fixed opex: {k}",
             "INR crore",
-            f"IF({{age_{k}}}>=0,{{in:{p}fixed_opex_inr_cr}}*(1+{{in:timeline.inflation_rate}})^{{t}},0)",
+            f"IF({{age_{k}}}>=0,{{in:{p}fixed_opex_inr_cr}}*(1+{{in:timeline.inflation_rate}})^{{t}},0)" + kept(c, k),
             fixed,
         )
         book = first(straight_line(additions[None, :], inp[p + "book_life_years"], inp[p + "residual_share"]))
@@ -275,7 +277,7 @@ def capex_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
     c.row("capex_maint", "Maintenance capex", "INR crore", total("maint"), first(cap.maintenance))
     c.row("capex_repl", "Replacement capex", "INR crore", total("repl"), first(cap.replacement))
     per_year = "+".join(
-        f"{{in:capex.phases.{ph.name}.capex_inr_cr}}/{{in:capex.phases.{ph.name}.book_life_years}}"
+        f"{{in:capex.phases.{ph.name}.capex_inr_cr}}{built(c, ph.name)}/{{in:capex.phases.{ph.name}.book_life_years}}"
         for ph in inp.structure.phases
     )
     c.row(

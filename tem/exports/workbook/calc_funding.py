@@ -9,6 +9,7 @@ import numpy as np
 
 from tem.exports.workbook.calc import CalcSheet, first
 from tem.exports.workbook.calc_tax import tax_rows
+from tem.exports.workbook.gates import built
 from tem.model.engine import Outcome
 from tem.model.inputs import Inputs
 
@@ -64,7 +65,8 @@ def funding_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
     if "facility" in f.tranches:
         loans = ["facility"]
         starts = ",".join(
-            f"IF({{in:capex.phases.{ph.name}.capex_inr_cr}}>0,{{in:capex.phases.{ph.name}.commissioning_fy}}-{first_fy},10000)"
+            f"IF({{in:capex.phases.{ph.name}.capex_inr_cr}}{built(c, ph.name)}>0,"
+            f"{{in:capex.phases.{ph.name}.commissioning_fy}}-{first_fy},10000)"
             for ph in phases
         )
         terms = {"facility": ("facility", f"{share}*{{capex_spend}}", f"MIN({starts})")}
@@ -103,12 +105,13 @@ def funding_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         c.row(f"td_{key}", label, "INR crore", "+".join(f"{{td_{key}_{k}}}" for k in loans), first(value), key == "close")
 
     c.section("Capitalised borrowing costs (IDC and fees) [INR crore]: depreciated with the phase's rates")
-    total_capex = "+".join(f"{{in:capex.phases.{ph.name}.capex_inr_cr}}" for ph in phases) or "0"
+    # a phase a gate removes has no capex (workbook/gates.py: its built flag)
+    total_capex = "+".join(f"{{in:capex.phases.{ph.name}.capex_inr_cr}}{built(c, ph.name)}" for ph in phases) or "0"
     for ph in phases:
         p = f"capex.phases.{ph.name}."
         rate = f"{{in:{p}tax_depreciation_rate}}"
         put = (
-            f"IF(({total_capex})>0,{{in:{p}capex_inr_cr}}/({total_capex}),0)*IF({{age_{ph.name}}}=0,"
+            f"IF(({total_capex})>0,{{in:{p}capex_inr_cr}}{built(c, ph.name)}/({total_capex}),0)*IF({{age_{ph.name}}}=0,"
             f"SUM({{td_idc_facility:upto}})+SUM({{td_fee_facility:upto}}),IF({{age_{ph.name}}}>0,{{td_idc_facility}}+{{td_fee_facility}},0))"
             if loans == ["facility"]
             else f"{{td_cap_{ph.name}}}"

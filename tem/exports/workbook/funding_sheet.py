@@ -16,7 +16,7 @@ from tem.model.results import Result
 
 Expect = dict[tuple[str, int, int], float | str]
 SU_LABELS = {"src": "Sources: ", "use": "Uses: "}
-KPI_UNITS = {"rate": "fraction", "times": "x", "fy": "FY", "inr_cr": "INR crore"}
+KPI_UNITS = {"rate": "fraction", "times": "x", "fy": "FY", "inr_cr": "INR crore", "status": "code"}
 
 # (statement line key, Calculations row key, sign); None as calc key = a section title
 FUNDING_LINES: list[tuple[str, str | None, float]] = [
@@ -128,8 +128,8 @@ def write_funding(ws: Worksheet, grid: Grid, result: Result, expect: Expect) -> 
 
 
 def funding_kpi_formulas(grid: Grid, result: Result) -> list[tuple[str, str, str, str, Any]]:
-    """(key, label, unit, formula, Python value) of the funding KPIs; ``{irr_bracket_equity}`` is the bracket
-    column of the equity IRR search (KPIs sheet)."""
+    """(key, label, unit, formula, Python value) of the funding KPIs; ``{irr_shown_equity}`` and
+    ``{irr_status_equity}`` are the equity IRR block's cells (KPIs sheet, tem/exports/workbook/irr.py)."""
     row = grid.whole_row
     k = result.kpis
     ds_year = row("ds_year")
@@ -138,10 +138,8 @@ def funding_kpi_formulas(grid: Grid, result: Result) -> list[tuple[str, str, str
     life = f"({row('t')}>=MIN({ds_year}))*({row('t')}<=MAX({ds_year}))"
     items = [
         ("equity_npv_inr_cr", f"=SUM({row('eq_pv')})"),
-        (
-            "equity_irr",
-            f"=IF(COUNT({{irr_bracket_equity}})=1,IFERROR(IRR({row('eq')},MIN({{irr_bracket_equity}})),{NO}),{NO})",
-        ),
+        ("equity_irr", "={irr_shown_equity}"),  # tem's IRR rules as formulas (KPIs sheet, equity IRR search)
+        ("equity_irr_status", "={irr_status_equity}"),
         ("peak_equity_inr_cr", f"=-MIN(0,MIN({cum}))"),
         ("peak_equity_fy", f"=IF(MIN({cum})<0,INDEX({row('fy')},MATCH(MIN({cum}),{cum},0)),{NO})"),
         ("min_dscr", f"=IF(COUNT({dscr})=0,{NO},MIN({dscr}))"),

@@ -42,7 +42,6 @@ CONSTANTS: list[tuple[str, str, float, str]] = [
     ),
     ("kwh_per_gwh", "kWh in a GWh", KWH_PER_GWH, "kWh/GWh"),
     ("days_per_year", "Days in a year (working capital)", 365.0, "days"),
-    ("irr_guess_1", "Guess for Excel's IRR when no bracket is found (Excel's default)", 0.1, "fraction"),
 ]
 
 UNIT_SUFFIXES = [

@@ -7,7 +7,6 @@ import re
 from typing import Any
 
 import numpy as np
-from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from tem import catalogue
@@ -15,15 +14,14 @@ from tem.exports.workbook.calc import CalcSheet
 from tem.exports.workbook.counterfactual import SHEET as CF_SHEET
 from tem.exports.workbook.funding_sheet import funding_kpi_formulas
 from tem.exports.workbook.grid import FIRST_COL, Grid
+from tem.exports.workbook.irr import write_irr
 from tem.exports.workbook.style import HEADER, KPI_FONT, SECTION, TITLE, number_format, put_text
+from tem.finance import IRR_STATUS_SHORT
 from tem.model.results import Result
 
 Expect = dict[tuple[str, int, int], float | str]
 KPI_CELL = re.compile(r"B\{([a-z0-9_]+)\}")
 NONE = "none"  # shown where a KPI does not exist (no payback, no IRR, no crossover)
-IRR_SEARCH_RATES = [round(-0.95 + 0.05 * i, 2) for i in range(40)]  # -95% .. +100% in 5-point steps
-# the equity IRR is reported only where there is exactly one root in tem's search range (-95% .. 1000%)
-EQUITY_IRR_SEARCH_RATES = [*IRR_SEARCH_RATES, 1.25, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 9.99]
 
 # (statement line key, Calculations row key, sign); None as calc key = a section title
 STATEMENT_LINES: list[tuple[str, str | None, float]] = [
@@ -240,7 +238,6 @@ def kpi_formulas(grid: Grid, cf_grid: Grid, result: Result) -> list[tuple[str, s
     fin = grid.scalar_cell("valuation.mirr_finance_rate") if "valuation.mirr_finance_rate" in grid.inputs else r
     rei = grid.scalar_cell("valuation.mirr_reinvestment_rate") if "valuation.mirr_reinvestment_rate" in grid.inputs else r
     per_kwh = f"Inputs!$E${grid.constants['inr_per_kwh_per_inr_cr_gwh']}"
-    guess1 = f"Inputs!$E${grid.constants['irr_guess_1']}"
     k = result.kpis
 
     def payback(neg: str, cum: str, flow: str) -> str:
@@ -265,15 +262,8 @@ def kpi_formulas(grid: Grid, cf_grid: Grid, result: Result) -> list[tuple[str, s
             f"=SUMPRODUCT({row('terminal_value')},{row('df_tv')})",
             k["terminal_value_pv_inr_cr"],
         ),
-        (
-            "irr",
-            "IRR (tem reports none where the flows have several IRRs: irr_status)",
-            "fraction",
-            # several sign changes of NPV on the rate grid: several IRRs, none reported (as tem's irr_status 3)
-            f'=IF(COUNT({{irr_bracket}})>1,"{NONE}",'
-            f'IFERROR(IRR({row("fcf")},IF(COUNT({{irr_bracket}})>0,MIN({{irr_bracket}}),{guess1})),"{NONE}"))',
-            k["irr"],
-        ),
+        ("irr", "IRR (or why there is none: IRR status)", "fraction", "={irr_shown}", k["irr"]),
+        ("irr_status", "IRR status (0 found; 1-6 why none, see the IRR search)", "code", "={irr_status}", k["irr_status"]),
         ("mirr", "MIRR", "fraction", f'=IFERROR(MIRR({row("fcf")},{fin},{rei}),"{NONE}")', k["mirr"]),
         ("payback_years", "Payback", "years", payback("neg_fcf_year", "cum_fcf_pre", "fcf_before_tv"), k["payback_years"]),
         (
@@ -394,37 +384,19 @@ def write_kpis(ws: Worksheet, grid: Grid, cf_grid: Grid, result: Result, expect:
         ws.cell(3, 1 + j, h).font = HEADER
     items = kpi_formulas(grid, cf_grid, result)
     rows = {key: 4 + i for i, (key, *_rest) in enumerate(items)}
-    # IRR search: NPV on a grid of rates; Excel's IRR starts from the rate just below the sign change
-    brackets: dict[str, str] = {}
-    top = 4 + len(items) + 3
-    searches = [("{irr_bracket}", "fcf", "free cash flow", IRR_SEARCH_RATES)]
+    # the IRRs: tem's grid and rules as formulas (tem/exports/workbook/irr.py), one block per cash flow
+    def flow(key: str) -> np.ndarray:  # the engine's values of a Calculations row (cached values of the block)
+        r = grid.rows[key]
+        return np.array([_number(expect.get(("Calculations", r, FIRST_COL + t))) for t in range(grid.n_years)])
+
+    t_row = grid.whole_row("t")
+    top = 4 + len(items) + 2
+    cells = {"": write_irr(ws, top, grid.whole_row("fcf"), t_row, grid.n_years, values=flow("fcf"), expect=expect)}
     if "eq" in grid.rows:
-        searches.append(("{irr_bracket_equity}", "eq", "equity cash flow", EQUITY_IRR_SEARCH_RATES))
-    t = np.arange(grid.n_years, dtype=float)
-    for j, (placeholder, flow, name, rates) in enumerate(searches):
-        n_rates = len(rates)
-        col = 1 + 4 * j
-        ws.cell(
-            top - 1, col, f"IRR search: NPV of the {name} at each rate (Excel's IRR starts at the bracket)"
-        ).font = SECTION
-        for i, h in enumerate(["rate", "NPV at rate", "bracket"]):
-            ws.cell(top, col + i, h).font = HEADER
-        a_col, b_col, c_col = (get_column_letter(col + i) for i in range(3))
-        flow_row = grid.rows[flow]
-        values = np.array([_number(expect.get(("Calculations", flow_row, FIRST_COL + k))) for k in range(grid.n_years)])
-        npv_at = [float(np.sum(values * (1.0 + rate) ** -t)) for rate in rates]
-        for i, rate in enumerate(rates):
-            r = top + 1 + i
-            ws.cell(r, col, rate).number_format = "0%"
-            # General: very large NPVs at rates near -100% show as 1.2E+28, not as ###
-            ws.cell(
-                r, col + 1, f"=SUMPRODUCT({grid.whole_row(flow)},(1+{a_col}{r})^-{grid.whole_row('t')})"
-            ).number_format = "General"
-            expect[(ws.title, r, col + 1)] = npv_at[i]
-            if i < n_rates - 1:
-                ws.cell(r, col + 2, f'=IF({b_col}{r}*{b_col}{r + 1}<0,{a_col}{r},"")')
-                expect[(ws.title, r, col + 2)] = rate if npv_at[i] * npv_at[i + 1] < 0 else ""
-        brackets[placeholder] = f"${c_col}${top + 1}:${c_col}${top + n_rates - 1}"
+        top = cells[""].last_row + 3
+        cells["_equity"] = write_irr(
+            ws, top, grid.whole_row("eq"), t_row, grid.n_years, "equity cash flow", flow("eq"), expect
+        )
     for i, (key, _label, _unit, formula, value) in enumerate(items):
         r = 4 + i
         label, unit = catalogue.label(key), catalogue.unit(key)  # what a reader sees comes from the catalogue
@@ -433,13 +405,18 @@ def write_kpis(ws: Worksheet, grid: Grid, cf_grid: Grid, result: Result, expect:
             r,
             2,
             KPI_CELL.sub(lambda m: f"B{rows[m.group(1)]}", formula)
-            .replace("{irr_bracket}", brackets["{irr_bracket}"])
-            .replace("{irr_bracket_equity}", brackets.get("{irr_bracket_equity}", "")),
+            .replace("{irr_shown}", cells[""].shown)
+            .replace("{irr_status}", cells[""].status)
+            .replace("{irr_shown_equity}", cells["_equity"].shown if "_equity" in cells else f'"{NONE}"')
+            .replace("{irr_status_equity}", cells["_equity"].status if "_equity" in cells else f'"{NONE}"'),
         )
         cell.number_format = catalogue.excel_format(key)
         put_text(ws, r, 3, unit)
         put_text(ws, r, 4, key)
         expect[(ws.title, r, 2)] = cached(value, NONE)
+        status = result.kpis.get(f"{key}_status")
+        if key in ("irr", "equity_irr") and status is not None and not isinstance(expect[(ws.title, r, 2)], float):
+            expect[(ws.title, r, 2)] = IRR_STATUS_SHORT[int(status)]  # the IRR block shows why there is none
     ws.column_dimensions["A"].width = 42
     ws.column_dimensions["B"].width = 18
     ws.column_dimensions["D"].width = 44

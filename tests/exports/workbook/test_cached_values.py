@@ -14,9 +14,11 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from openpyxl.utils import get_column_letter
 
 import tem
 from tem.analysis.summary import board_summary
+from tem.exports.workbook import irr
 from tem.exports.workbook.build import build_workbook, render_with_report
 from tem.exports.workbook.cached import save_with_values
 from tests.support.libreoffice import recalculate
@@ -58,7 +60,8 @@ def test_every_formula_cached_and_equal_to_libreoffice(tmp_path: Path) -> None:
         unexplained = [
             m
             for m in missing
-            if m[0] not in ("Calculations", "Import-only") or not NOT_RETURNED.match(str(built[m[0]].cell(m[1], 1).value))
+            if not (m[0] == "KPIs" and get_column_letter(m[2]) in irr.UNCACHED)  # the IRR search's tie-sensitive columns
+            and (m[0] not in ("Calculations", "Import-only") or not NOT_RETURNED.match(str(built[m[0]].cell(m[1], 1).value)))
         ]
         assert unexplained == [], f"{name}: formula cells without a cached value: {unexplained[:10]}"
         skipped[f"{name}.xlsx"] = {(m[0], m[1], m[2]) for m in missing}

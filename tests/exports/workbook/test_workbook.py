@@ -15,13 +15,18 @@ import openpyxl
 
 import tem
 from tem.exports.workbook.build import build_workbook, render_workbook
+from tem.finance import IRR_STATUS_SHORT
 from tests.support.libreoffice import recalculate
 
 ROOT = Path(__file__).parents[3]
 SCENARIOS = sorted((ROOT / "assumptions" / "scenarios").glob("*.yaml"))
+IRR_TEXTS = set(IRR_STATUS_SHORT.values()) - {IRR_STATUS_SHORT[0]}
+GATED = sorted((ROOT / "tests" / "data" / "gates").glob("*.yaml"))  # gates passing and failing, every gate line
 
 
 def compare(expect: dict, values: openpyxl.Workbook) -> list[tuple]:
+    """Mismatches between the engine's values and the recalculated cells; where the engine has none, the cell
+    must be empty, an error (#N/A) or, for the IRR, the text of its status."""
     bad = []
     for (sheet, row, col), want in expect.items():
         got = values[sheet].cell(row, col).value
@@ -203,9 +208,11 @@ def test_render_returns_xlsx_bytes() -> None:
 
 
 def test_libreoffice_parity(tmp_path: Path) -> None:
-    """Base case, every scenario file and 20 random perturbations, recalculated in one LibreOffice call."""
+    """Base case, every scenario file, the gate cases and 20 random perturbations, recalculated in one
+    LibreOffice call."""
     cases: list[tuple[str, tem.Assumptions]] = [("base", tem.load(ROOT / "assumptions" / "base.yaml"))]
     cases += [(p.stem, tem.load(p)) for p in SCENARIOS]
+    cases += [(f"gates_{p.stem}", tem.load(p)) for p in GATED]
     cases += [(f"random_{seed}", perturbed(seed)) for seed in range(20)]
     cases += [("renamed_materials", renamed_materials())]
     files, expects = [], {}
@@ -225,3 +232,43 @@ def test_libreoffice_parity(tmp_path: Path) -> None:
         assert values["Checks"]["E3"].value == "OK", out.name  # integrity
         assert values["Checks"]["E4"].value == "OK" or out.name in failures, out.name  # parity
     assert not failures, failures
+
+
+def _prices_times(factor: float) -> tem.Assumptions:
+    """The base case with every selling price multiplied by ``factor`` (base paths: README "Model definitions")."""
+    base = tem.load(ROOT / "assumptions" / "base.yaml")
+    overrides = {}
+    for segment in ("captive", "external_oem", "ess"):
+        path = getattr(base.demand, segment).price_usd_per_kwh
+        overrides[f"demand.{segment}.price_usd_per_kwh"] = {
+            k: v * factor if k.startswith("FY") else v for k, v in dict(path).items()
+        }
+    return tem.load(ROOT / "assumptions" / "base.yaml", overrides=overrides)
+
+
+def test_libreoffice_parity_at_the_irr_edges(tmp_path: Path) -> None:
+    """IRRs far above 100% (beyond the old 100% search grid, where the old formula gave #N/A and the check read
+    CHECK; about 150% and 370% on the base of this writing) and flows that never change sign (no IRR: the cell
+    shows the reason)."""
+    files, expects, statuses = [], {}, {}
+    for factor in (2.0, 2.2, 2.5):
+        a = _prices_times(factor)
+        result = tem.run(a)
+        statuses[f"x{factor}.xlsx"] = (result.kpis["irr_status"], result.kpis["irr"])
+        wb, expect = build_workbook(result, a)
+        path = tmp_path / f"x{factor}.xlsx"
+        wb.save(path)
+        files.append(path)
+        expects[path.name] = expect
+    assert [s for s, _ in statuses.values()] == [0, 0, 1]
+    assert statuses["x2.0.xlsx"][1] > 1.0  # above 100%: beyond the old formula's search table
+    assert statuses["x2.2.xlsx"][1] > statuses["x2.0.xlsx"][1]
+    outs = recalculate(files, tmp_path / "recalculated", tmp_path / "profile")
+    for out in outs:
+        values = openpyxl.load_workbook(out, data_only=True)
+        assert compare(expects[out.name], values) == [], out.name
+        assert values["Checks"]["E3"].value == "OK", out.name
+    kpis = openpyxl.load_workbook(outs[-1], data_only=True)["KPIs"]
+    shown = {kpis.cell(r, 4).value: kpis.cell(r, 2).value for r in range(4, 30)}
+    assert shown["irr"] == IRR_STATUS_SHORT[1]
+    assert shown["irr_status"] == 1

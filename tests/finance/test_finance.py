@@ -8,6 +8,7 @@ Excel's ``=NPV(r, CF0:CFn)``.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 
 from tem import finance
 from tem.finance import IRR_STATUS, discount_factors, irr, mirr, npv, payback_years, peak_funding
+from tem.finance import solver as finance_solver
 
 # ---------------------------------------------------------------------------------------------------------
 # strategies
@@ -314,12 +316,12 @@ class TestIrrProperties:
         every row onto the fallback by making the fast path report no convergence."""
         fast = irr(cf[None, :])
         assume(fast.status[0] == 0 and -0.9 < fast.rate[0] < 9.0)
-        original = finance._newton
-        finance._newton = lambda cf_t, x, tol, max_iter: (x, np.zeros(x.shape, dtype=bool))
+        original = finance_solver._newton
+        finance_solver._newton = lambda cf_t, x, tol, max_iter: (x, np.zeros(x.shape, dtype=bool))
         try:
             slow = irr(cf[None, :])
         finally:
-            finance._newton = original
+            finance_solver._newton = original
         assert slow.status[0] == 0
         assert abs(slow.rate[0] - fast.rate[0]) <= 1e-10 * max(1.0, abs(fast.rate[0]))
 
@@ -500,3 +502,248 @@ class TestVectorization:
         assert npv(0.1, cf)[0] == npv(0.1, cf[None, :])[0]
         assert payback_years(cf)[0] == payback_years(cf[None, :])[0]
         assert peak_funding(cf)[0] == peak_funding(cf[None, :])[0]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# issue 10: the edges (every example of the issue is a test; the contract is in tem/finance.py's docstring)
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _pv_ratio(cf: np.ndarray, rate: float) -> float:
+    """|sum_t c_t (1 + r)**-t| / sum_t |c_t| (1 + r)**-t: the NPV as a fraction of PV(|flows|), summed exactly."""
+    terms = [float(c) * (1.0 + rate) ** -t for t, c in enumerate(cf)]
+    return abs(math.fsum(terms)) / math.fsum(abs(x) for x in terms)
+
+
+def _real_roots(cf: list[float]) -> list[float]:
+    """Real roots 1 + r of sum_t c_t (1 + r)**-t = 0, by numpy's companion matrix (an outside witness):
+    multiplied by y**(T - 1) the equation is the polynomial with coefficients c, highest power first."""
+    return sorted(float(z.real) for z in np.roots(cf) if abs(z.imag) < 1e-9 * max(1.0, abs(z)))
+
+
+class TestIrrOtherRootsOutsideTheRange:
+    def test_second_root_below_minus_95_percent(self) -> None:
+        # hand: -100 + 250 / y - 1 / y**2 = 0  <=>  -100 y**2 + 250 y - 1 = 0  <=>  y = (250 +- sqrt(62100)) / 200:
+        # y = 2.49599... (r = 149.6%) and y = 0.0040064 (r = -99.6%, outside the range)
+        result = irr(np.array([-100.0, 250.0, -1.0]))
+        assert result.status[0] == 0
+        assert result.rate[0] == pytest.approx((250.0 + math.sqrt(62100.0)) / 200.0 - 1.0, rel=1e-14)
+        assert result.rate[0] == pytest.approx(1.49599357943771, rel=1e-14)  # issue 10, 50-digit root
+
+    def test_realistic_final_year_cost(self) -> None:
+        flows = [-1000.0, 300.0, 300.0, 300.0, 300.0, 300.0, -10.0]
+        result = irr(np.array(flows))
+        assert result.status[0] == 0
+        assert result.rate[0] == pytest.approx(0.150561667381574, rel=1e-14)  # issue 10, 50-digit root
+        inside = [y for y in _real_roots(flows) if 0.05 <= y <= 11.0]
+        assert len(inside) == 1
+        assert len(_real_roots(flows)) == 2
+
+    def test_only_root_outside_is_status_2_not_3(self) -> None:
+        flows = [-1.0, 1.0, -40.0, 1.0]
+        assert _real_roots(flows) == [pytest.approx(1 - 0.974984747268678, rel=1e-12)]  # r = -97.5% (issue 10)
+        result = irr(np.array(flows))
+        assert result.status[0] == 2
+        assert np.isnan(result.rate[0])
+
+    def test_random_rows_agree_with_the_roots_of_numpy(self) -> None:
+        """Rows with several sign changes whose roots are clear (none within 3% of another root or of a bound,
+        no complex pair within 3% of the real axis in the range): the status follows from the roots inside the
+        range, and the one root is found."""
+        rng = np.random.default_rng(7)
+        checked = 0
+        for row in np.round(rng.normal(size=(3000, 7)) * 100) / 100:
+            if row[0] == 0 or row[-1] == 0 or sign_changes_of(row) < 2:
+                continue
+            zs = np.roots(row)
+            real = sorted(float(z.real) for z in zs if abs(z.imag) < 1e-9)
+            cplx = [z for z in zs if abs(z.imag) >= 1e-9]
+            ys = real + [abs(z) for z in cplx]
+            if any(abs(math.log(y / b)) < 0.03 for y in real if y > 0 for b in (0.05, 11.0)):
+                continue
+            if any(0.05 < abs(z) < 11 and abs(z.imag) < 0.03 * abs(z) for z in cplx):
+                continue
+            pos = sorted(y for y in real if y > 0)
+            if any(abs(math.log(b / a)) < 0.03 for a, b in itertools.pairwise(pos)) or not ys:
+                continue
+            inside = [y for y in pos if 0.05 <= y <= 11.0]
+            result = irr(row)
+            expected = 0 if len(inside) == 1 else (2 if not inside else 3)
+            assert result.status[0] == expected, row.tolist()
+            if expected == 0:
+                assert result.rate[0] == pytest.approx(inside[0] - 1.0, rel=1e-9, abs=1e-12)
+            checked += 1
+        assert checked > 1000
+
+
+def sign_changes_of(row: np.ndarray) -> int:
+    s = np.sign(row[row != 0])
+    return int(np.sum(s[1:] != s[:-1]))
+
+
+class TestIrrLongFlows:
+    @pytest.mark.parametrize("n_zeros", [236, 1000])
+    def test_trailing_zeros(self, n_zeros: int) -> None:
+        # hand: -100 + 110 / (1 + r) = 0 => r = 10%, whatever the zeros after it (no overflow)
+        result = irr(np.array([-100.0, 110.0] + [0.0] * n_zeros))
+        assert result.status[0] == 0
+        assert result.rate[0] == pytest.approx(0.1, rel=1e-14)
+
+    def test_leading_zeros(self) -> None:
+        result = irr(np.array([0.0] * 1000 + [-100.0, 110.0]))
+        assert result.status[0] == 0
+        assert result.rate[0] == pytest.approx(0.1, rel=1e-14)
+
+    def test_long_row_with_several_sign_changes(self) -> None:
+        # (y - 1.1)(y - 1.5) = y**2 - 2.6 y + 1.65: roots 10% and 50%, several IRRs, then 300 zeros
+        result = irr(np.array([1.0, -2.6, 1.65] + [0.0] * 300))
+        assert result.status[0] == 3
+
+    def test_the_check_catches_a_wrong_rate(self) -> None:
+        """A solver result that does not make the NPV zero gets status 6, not a rate: make the fallback solver
+        return the bracket's end."""
+        original = finance_solver._solve_bracketed
+        finance_solver._solve_bracketed = lambda cf_t, lo, hi, tol, max_iter: hi.copy()
+        try:
+            result = irr(np.array([[-100.0, 110.0], [-100.0, 121.0]]))
+        finally:
+            finance_solver._solve_bracketed = original
+        assert result.status.tolist() == [6, 6]
+        assert np.isnan(result.rate).all()
+
+
+class TestInvalidFlows:
+    @pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+    def test_irr_status_5_and_the_batch_is_unaffected(self, bad: float) -> None:
+        cf = np.array([[-100.0, bad, 60.0, 60.0], [-100.0, 110.0, 0.0, 0.0]])
+        result = irr(cf)
+        assert result.status.tolist() == [5, 0]
+        assert np.isnan(result.rate[0])
+        assert result.rate[1] == pytest.approx(0.1, rel=1e-14)
+        assert IRR_STATUS[5].startswith("invalid")
+
+    def test_mirr_npv_payback_peak_give_nan(self) -> None:
+        cf = np.array([-100.0, math.nan, 60.0, 60.0])
+        assert np.isnan(mirr(cf, 0.1, 0.1)[0])  # was 0.0801 (the NaN dropped)
+        assert np.isnan(payback_years(np.array([math.nan, -100.0, 60.0, 60.0]))[0])  # was 0.0
+        assert np.isnan(npv(0.1, np.array([-100.0, math.inf, 60.0]))[0])
+        assert np.isnan(peak_funding(cf)[0])
+        good = np.array([-100.0, 30.0, 40.0, 50.0])
+        assert payback_years(np.stack([cf, good]))[1] == pytest.approx(3.6)  # the other rows are unaffected
+
+
+class TestRangeBounds:
+    """The range is closed: 0.05 <= 1 + r <= 11. A root on a bound is inside, alone or in any batch."""
+
+    @pytest.mark.parametrize(("flows", "rate"), [([-1.0, 11.0], 10.0), ([-1.0, 0.05], 0.05 - 1.0)])
+    def test_root_on_a_bound_alone_and_in_batches(self, flows: list[float], rate: float) -> None:
+        alone = irr(np.array(flows))
+        assert alone.status[0] == 0
+        assert alone.rate[0] == rate
+        others = _mixed_batch(50, 2)
+        for at in (0, 17, 50):
+            batch = irr(np.insert(others, at, flows, axis=0))
+            assert batch.status[at] == 0
+            assert batch.rate[at] == rate
+
+    @pytest.mark.parametrize("flows", [[-1.0, 11.000001], [-1.0, 0.0499999], [-1.0, 20.0], [-100.0, 1600.0]])
+    def test_just_outside_is_status_2(self, flows: list[float]) -> None:
+        result = irr(np.array([flows, flows]))
+        assert result.status.tolist() == [2, 2]
+
+
+class TestScaleInvariance:
+    def test_extreme_magnitudes(self) -> None:
+        # hand: -a + 2a / (1 + r) = 0 => r = 100% for any a, subnormal or huge
+        for a in (1e-320, 1e-300, 1.0, 1e300):
+            result = irr(np.array([-a, 2 * a]))
+            assert result.status[0] == 0
+            assert result.rate[0] == 1.0
+
+    @settings(deadline=None, max_examples=300)
+    @given(flows=cash_flows, power=st.integers(min_value=-200, max_value=200))
+    def test_a_power_of_two_never_moves_the_root(self, flows: list[float], power: int) -> None:
+        cf = np.array(flows)
+        a, b = irr(cf), irr(np.ldexp(cf, power))
+        assert a.status[0] == b.status[0]
+        assert np.array_equal(a.rate, b.rate, equal_nan=True)
+
+
+class TestCloseRoots:
+    @pytest.mark.parametrize(
+        "flows",
+        [
+            [-1.0, 2.0, -1.0],  # hand: -(1 - 1/y)**2: a double root at r = 0
+            [-1.0, 2.202, -1.2122],  # hand: -(y - 1.1)(y - 1.102) / y**2: roots 10.0% and 10.2%
+            [-1.0, 2.0, -1.0000000001],  # a complex pair 1e-5 off the real axis: the NPV touches 1e-10 of zero
+            [-1.0, 3.3, -3.63, 1.331],  # hand: (y - 1.1)**3 / y**3: a triple root at 10%
+            [0.0, -1.0, 2.0, -1.0, 0.0],  # the double root again, with zeros around it
+        ],
+    )
+    def test_status_4(self, flows: list[float]) -> None:
+        result = irr(np.array(flows))
+        assert result.status[0] == 4
+        assert np.isnan(result.rate[0])
+        assert "too close" in IRR_STATUS[4]
+
+    def test_clear_complex_pair_is_no_root(self) -> None:
+        # -1 + 2/y - 1.01/y**2 = 0 <=> y**2 - 2 y + 1.01 = 0: y = 1 +- 0.1i, no real root: status 2
+        assert irr(np.array([-1.0, 2.0, -1.01])).status[0] == 2
+
+    def test_roots_two_percent_apart_are_several(self) -> None:
+        # hand: (y - 1.1)(y - 1.125) = y**2 - 2.225 y + 1.2375: 10% and 12.5%, more than two 0.5% steps apart
+        assert irr(np.array([-1.0, 2.225, -1.2375])).status[0] == 3
+
+
+class TestShapes:
+    def test_three_dimensional_flows(self) -> None:
+        cf = _mixed_batch(24, 8).reshape(2, 3, 4, 8)
+        result = irr(cf)
+        assert result.rate.shape == (2, 3, 4)
+        assert result.status.shape == (2, 3, 4)
+        flat = irr(cf.reshape(-1, 8))
+        assert np.array_equal(result.rate.reshape(-1), flat.rate, equal_nan=True)
+        assert np.array_equal(result.status.reshape(-1), flat.status)
+        assert mirr(cf, 0.1, 0.1).shape == (2, 3, 4)
+        assert npv(0.1, cf).shape == (2, 3, 4)
+        assert payback_years(cf).shape == (2, 3, 4)
+        assert peak_funding(cf).shape == (2, 3, 4)
+
+    def test_no_scenarios(self) -> None:
+        result = irr(np.zeros((0, 5)))
+        assert result.rate.shape == (0,)
+        assert result.status.shape == (0,)
+
+    @pytest.mark.parametrize(
+        "fn", [irr, payback_years, peak_funding, lambda cf: npv(0.1, cf), lambda cf: mirr(cf, 0.1, 0.1)]
+    )
+    @pytest.mark.parametrize("flows", [np.array([]), np.zeros((3, 0)), np.float64(5.0)])
+    def test_no_year_is_a_clear_error(self, fn: object, flows: np.ndarray) -> None:
+        with pytest.raises(ValueError, match="at least one year"):
+            fn(flows)  # type: ignore[operator]
+
+
+class TestIrrContract:
+    @settings(deadline=None, max_examples=300)
+    @given(flows=cash_flows)
+    def test_every_rate_returned_makes_the_npv_zero(self, flows: list[float]) -> None:
+        result = irr(np.array(flows))
+        if result.status[0] == 0:
+            assert _pv_ratio(np.array(flows), float(result.rate[0])) <= finance.NPV_TOL
+            assert -0.95 <= result.rate[0] <= 10.0
+
+    @settings(deadline=None, max_examples=150)
+    @given(rows=st.lists(st.lists(_flow, min_size=6, max_size=6), min_size=1, max_size=10), at=st.integers(0, 40))
+    def test_a_row_alone_equals_the_row_in_a_batch(self, rows: list[list[float]], at: int) -> None:
+        others = _mixed_batch(40, 6)
+        batch = irr(np.insert(others, at, np.array(rows), axis=0))
+        for i, row in enumerate(rows):
+            alone = irr(np.array(row))
+            assert alone.status[0] == batch.status[at + i]
+            assert np.array_equal(alone.rate, batch.rate[at + i : at + i + 1], equal_nan=True)
+
+    def test_statuses_listed_and_documented(self) -> None:
+        assert sorted(IRR_STATUS) == list(range(7)) == sorted(finance.IRR_STATUS_SHORT)
+        assert finance.__doc__ is not None
+        assert "1e-10" in finance.__doc__
+        assert "-95%" in finance.__doc__
