@@ -31,13 +31,15 @@ N_BATCH = 100_000
 
 
 def batch_values(n: int, seed: int = 1, profitable: bool = False) -> dict[str, np.ndarray]:
-    """Five inputs varied; ``profitable`` also raises selling prices 15-35% so that most scenarios make
-    profits after early losses and the year-by-year loss set-off runs (the slower tax path)."""
+    """Five inputs varied; ``profitable`` also prices packs 15-35% above import parity (OEM, ESS) and the captive
+    transfer price at cost plus 30-50%, so that most scenarios make profits after early losses and the year-by-year
+    loss set-off runs (the slower tax path)."""
     rng = np.random.default_rng(seed)
-    extra = {}
+    extra: dict[str, np.ndarray] = {}
     if profitable:
-        for seg in ("captive", "external_oem", "ess"):
-            extra[f"demand.{seg}.price_usd_per_kwh"] = rng.uniform(1.15, 1.35, n)
+        for seg in ("external_oem", "ess"):
+            extra[f"demand.{seg}.price_premium"] = rng.uniform(0.15, 0.35, n)
+        extra["demand.captive.markup"] = np.repeat(rng.uniform(0.30, 0.50, n)[:, None], 20, axis=1)
     return extra | {
         "cells.imported.fob_price_usd_per_kwh": rng.uniform(40, 65, n),
         "timeline.inr_per_usd": rng.uniform(80, 100, n),

@@ -408,12 +408,42 @@ HEADLINE_KPIS = (
 
 SEGMENT_LABELS = {"captive": "captive vehicles", "external_oem": "external OEMs", "ess": "energy storage"}
 
+# per segment: the price its rule sets, its variable cost and its contribution margin (README "Segments")
+STATEMENT_LINES.update(
+    _entries(
+        [
+            row
+            for seg, name in SEGMENT_LABELS.items()
+            for row in (
+                (
+                    f"price_{seg}_inr_per_kwh",
+                    f"Selling price: {name}",
+                    "inr_kwh",
+                    "Set by the segment's price rule: path, import parity (landed imported pack x (1 + premium)) or "
+                    "cost plus (own cost per kWh x (1 + markup))",
+                ),
+                (
+                    f"variable_cost_{seg}",
+                    f"Variable cost: {name}",
+                    "inr_cr",
+                    "Cells, non-cell parts, assembly and bought-in packs of the segment, less its share of the "
+                    "recycling credit",
+                ),
+                (f"contribution_margin_{seg}", f"Contribution margin: {name}", "inr_cr", "Revenue - variable cost"),
+            )
+        ]
+    )
+)
+
 # keys made per segment, phase or cost part: (pattern, label template, kind)
 _PATTERNS: list[tuple[re.Pattern[str], str, str]] = [
     (re.compile(r"dva_share_(fy\d{2,4})"), "DVA share {0}", "rate"),
     (re.compile(r"gate_passed_(\w+)"), "Gate passes: {0}", "rate"),
     (re.compile(r"demand_(\w+)_gwh"), "Demand: {0}", "gwh"),
+    (re.compile(r"price_(\w+)_inr_per_kwh"), "Selling price: {0}", "inr_kwh"),
     (re.compile(r"revenue_(\w+)"), "Revenue: {0}", "inr_cr"),
+    (re.compile(r"variable_cost_(\w+)"), "Variable cost: {0}", "inr_cr"),
+    (re.compile(r"contribution_margin_(\w+)"), "Contribution margin: {0}", "inr_cr"),
     (re.compile(r"cogs_(\w+)"), "Cost of goods: {0}", "inr_cr"),
     (re.compile(r"capex_(\w+)"), "Capex: {0}", "inr_cr"),
 ]

@@ -1,35 +1,43 @@
-"""The board summary of one run: the verdict in one sentence built from the numbers, the decisions apart (the pack
-business on imported cells, and cell localization as the increment over it), the levelized selling price against
-the levelized cost, peak funding split into capex, working capital and operating losses, and the breakevens that
-matter, found by goal seek in the same run (:func:`tem.analysis.sensitivity.goalseek.goal_seek`).
+"""The board summary of one run: the verdict in one sentence built from the numbers, each decision apart (the
+nested programs of :mod:`tem.analysis.scenarios.decisions`: the pack business on imported cells, + module line
+and pilot cells, + cell plants, + recycling), the scenario as run, the levelized selling price against the
+levelized cost, peak funding split into capex, working capital and operating losses, the breakevens found by goal
+seek in the same run (:mod:`tem.analysis.breakevens`), and the gate decisions when the scenario has gates.
 
-Sources: the KPIs of :mod:`tem.model.kpis`; the increment's IRR is the IRR of (scenario FCF - import-only FCF)
-(:func:`tem.finance.irr`); the funding split adds up to peak funding exactly:
-``peak = cum(capex + maintenance) + cum(increase in working capital - release) - cum(EBITDA - tax)`` at the peak
-year, on free cash flow before terminal value (the peak funding KPI's basis).
+Sources: the KPIs of :mod:`tem.model.kpis`; each step's increment and its IRR as in
+:func:`tem.analysis.scenarios.decisions.decisions`; the funding split adds up to peak funding exactly:
+``peak = cum(capex + maintenance + replacement - state subsidy) + cum(increase in working capital - release)
+- cum(EBITDA - tax)`` at the peak year, on free cash flow before terminal value (the peak funding KPI's basis);
+the levelized selling price is ``sum(revenue x DF) / sum(packs delivered x DF)`` (as the levelized cost).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
 from tem import catalogue
-from tem.analysis.sensitivity.goalseek import NoSolutionError, goal_seek
+from tem.analysis.breakevens import breakevens
+from tem.analysis.scenarios.decisions import decisions
 from tem.assumptions.schema import Assumptions
+from tem.assumptions.yearly import fy_label
 from tem.errors import TemError
-from tem.exports.board import BoardSummary, Breakeven, Decision
-from tem.finance import irr
+from tem.exports.board import BoardSummary, Breakeven, Decision, GateLine
+from tem.exports.labels import run_caption
 from tem.model.kpis import PER_KWH
 from tem.model.results import Result
 
-FOB = "cells.imported.fob_price_usd_per_kwh"
-PLI_RATE = "cells.local.pli.rate_inr_per_kwh"
+PROGRAM = "Battery localization program"
 
 
-def _finite(x: float | None) -> float | None:
-    return None if x is None or not math.isfinite(float(x)) else float(x)
+def _finite(x: Any) -> float | None:
+    if x is None:
+        return None
+    f = float(x)
+    return f if math.isfinite(f) else None
 
 
 def _row(a: np.ndarray) -> np.ndarray:
@@ -37,47 +45,34 @@ def _row(a: np.ndarray) -> np.ndarray:
     return arr[0] if arr.ndim == 2 else arr
 
 
-def _peak(flow: np.ndarray) -> float:
-    return float(-min(0.0, float(np.min(np.cumsum(flow)))))
+def nested(a: Assumptions) -> tuple[tuple[Decision, ...], int | None]:
+    """The nested programs as decisions, and the FY whose DVA they show."""
+    d = decisions(a)
+    out = []
+    for step, row in zip(d.steps, d.table.to_dict("records"), strict=True):
+        out.append(
+            Decision(
+                step.label,
+                "adds " + ", ".join(step.phases) if step.phases else "no phases",
+                _finite(row["npv_inr_cr"]),
+                _finite(row["irr"]),
+                _finite(row["peak_funding_inr_cr"]),
+                _finite(row.get("dva_share")),
+                _finite(row["npv_increment_inr_cr"]),
+                _finite(row["irr_increment"]),
+            )
+        )
+    return tuple(out), d.dva_fy
 
 
-def _dva(result: Result, outcome_dva: np.ndarray, fy: str) -> float | None:
-    t = result.fiscal_years.index(fy)
-    return _finite(float(_row(outcome_dva)[t]))
-
-
-def decisions(result: Result, dva_fy: str) -> tuple[Decision, ...]:
-    o, cf = result.outcome, result.counterfactual
+def as_run(result: Result, dva_fy: int | None) -> Decision:
     k = result.kpis
-    fcf, cf_fcf = _row(o.cash.free_cash_flow), _row(cf.cash.free_cash_flow)
-    pre, cf_pre = _row(o.cash.free_cash_flow_before_terminal), _row(cf.cash.free_cash_flow_before_terminal)
-    increment = irr((fcf - cf_fcf)[None, :])
-    dva, cf_dva = _dva(result, o.operations.dva_share, dva_fy), _dva(result, cf.operations.dva_share, dva_fy)
-    return (
-        Decision(
-            "Whole program",
-            "packs made in India, cells localized as planned",
-            _finite(k["npv_inr_cr"]),
-            _finite(k["irr"]),
-            _finite(k["peak_funding_inr_cr"]),
-            dva,
-        ),
-        Decision(
-            "Pack business",
-            "the same packs from imported cells (the import-only counterfactual)",
-            _finite(k["npv_import_only_inr_cr"]),
-            _finite(float(cf.kpis["irr"][0])),
-            _peak(cf_pre),
-            cf_dva,
-        ),
-        Decision(
-            "Cell localization",
-            "what making cells in India adds to the pack business (the increment)",
-            _finite(k["incremental_npv_vs_import_inr_cr"]),
-            _finite(float(increment.rate[0])),
-            _peak(pre - cf_pre),
-            None if dva is None or cf_dva is None else dva - cf_dva,
-        ),
+    dva = None
+    if dva_fy is not None and fy_label(dva_fy) in result.fiscal_years:
+        dva = _finite(_row(result.outcome.operations.dva_share)[result.fiscal_years.index(fy_label(dva_fy))])
+    gated = "with its gates decided" if not result.gates.empty else "the whole program"
+    return Decision(
+        "Program as run", gated, _finite(k["npv_inr_cr"]), _finite(k["irr"]), _finite(k["peak_funding_inr_cr"]), dva
     )
 
 
@@ -88,10 +83,15 @@ def funding_split(result: Result) -> tuple[tuple[str, float], ...]:
     if cum.min() >= 0:
         return ()
     p = int(np.argmin(cum))
-    capex = float(np.sum(_row(o.capex.spend_total)[: p + 1] + _row(o.capex.maintenance)[: p + 1]))
+    spent = _row(o.capex.spend_total) + _row(o.capex.maintenance) + _row(o.capex.replacement) - _row(o.capex.subsidy)
+    capex = float(np.sum(spent[: p + 1]))  # net of the state capital subsidy received
     wc = float(np.sum(_row(o.cash.change_in_working_capital)[: p + 1] - _row(o.cash.working_capital_release)[: p + 1]))
     operating = float(-np.sum(_row(o.operations.ebitda)[: p + 1] - _row(o.tax.tax)[: p + 1]))
-    return (("capex", capex), ("working capital", wc), ("operating losses after tax", operating))
+    return (
+        ("capex net of the state subsidy", capex),
+        ("working capital", wc),
+        ("operating losses after tax (negative: cash earned)", operating),
+    )
 
 
 def levelized_price(result: Result) -> float | None:
@@ -101,102 +101,77 @@ def levelized_price(result: Result) -> float | None:
     return None if volume <= 0 else float(np.sum(_row(o.operations.revenue) * df)) / volume * PER_KWH
 
 
-def _seek(a: Assumptions, path: str, kpi: str, target: float, low: float, high: float) -> float | None:
-    try:
-        return goal_seek(a, path, kpi, target, low, high, xtol=1e-6).value
-    except NoSolutionError:
-        return None
+def gate_lines(result: Result) -> tuple[GateLine, ...]:
+    frame = result.gates
+    if frame.empty:
+        return ()
+    out: dict[str, GateLine] = {}
+    for row in frame.to_dict("records"):
+        value = float(row["value"])
+        shown = "none" if math.isnan(value) else f"{value:,.4g}"
+        text = f"{row['condition']} {row['op']} {float(row['threshold']):,.6g} (read {shown})"
+        phase = str(row["phase"])
+        prev = out.get(phase)
+        conditions = (*(prev.conditions if prev else ()), text)
+        out[phase] = GateLine(phase, str(row["decide_fy"]), bool(row["gate_passes"]), conditions)
+    return tuple(out.values())
 
 
-def breakevens(a: Assumptions, result: Result) -> tuple[Breakeven, ...]:
-    """The imported cell price (FOB, first year; the whole path scaled) at which localizing adds nothing, the program
-    breaks even, and the IRR reaches the hurdle; the production support (ACC PLI rate) at which localizing adds
-    nothing, when the PLI is on."""
-    inp = result.outcome.inputs
-    hurdle = float(a.valuation.hurdle_rate)
-    fob = float(_row(inp.arrays[FOB])[0])
-    lo, hi = 0.25 * fob, 3.0 * fob
-    out = [
-        Breakeven(
-            "Imported cell price at which localizing adds nothing (NPV vs import-only = 0)",
-            "Imported cell price (FOB, first year)",
-            "USD/kWh",
-            fob,
-            _seek(a, FOB, "incremental_npv_vs_import_inr_cr", 0.0, lo, hi),
-            (lo, hi),
-        ),
-        Breakeven(
-            "Imported cell price at which the program breaks even (NPV = 0)",
-            "Imported cell price (FOB, first year)",
-            "USD/kWh",
-            fob,
-            _seek(a, FOB, "npv_inr_cr", 0.0, lo, hi),
-            (lo, hi),
-        ),
-        Breakeven(
-            f"Imported cell price at which the IRR reaches the hurdle ({hurdle:.1%})",
-            "Imported cell price (FOB, first year)",
-            "USD/kWh",
-            fob,
-            _seek(a, FOB, "irr", hurdle, lo, hi),
-            (lo, hi),
-        ),
-    ]
-    if PLI_RATE in inp.arrays and float(_row(inp.arrays["cells.local.pli.enabled"])[0]) > 0.5:
-        rate = float(_row(inp.arrays[PLI_RATE])[0])
-        top = max(4.0 * rate, 5000.0)
-        out.append(
-            Breakeven(
-                "Production support (ACC PLI per kWh) at which localizing adds nothing",
-                "ACC PLI rate",
-                "INR/kWh",
-                rate,
-                _seek(a, PLI_RATE, "incremental_npv_vs_import_inr_cr", 0.0, 0.0, top),
-                (0.0, top),
-            )
+def _money(x: float | None, signed: bool = False) -> str:
+    text = catalogue.format_value("npv_inr_cr", x, with_unit=True)
+    return ("+" + text) if signed and x is not None and x > 0 else text
+
+
+def verdict(run: Decision, steps: tuple[Decision, ...], hurdle: float, seeks: tuple[Breakeven, ...]) -> str:
+    """One sentence from the numbers: does the program create value and beat the hurdle, what each decision adds,
+    and the imported cell price at which the program breaks even."""
+    creates = "creates" if (run.npv_inr_cr or 0.0) >= 0 else "destroys"
+    if run.irr is None:
+        irr_text = "it has no IRR"
+    else:
+        irr_text = f"its IRR of {catalogue.format_value('irr', run.irr)} is {'above' if run.irr >= hurdle else 'below'} "
+        irr_text += f"the {hurdle:.1%} hurdle"
+    parts = []
+    for i, d in enumerate(steps):
+        parts.append(f"{d.name.lower().removeprefix('+ ')} {_money(d.npv_increment_inr_cr, signed=i > 0)}")
+    steps_text = ("; by decision: " + ", ".join(parts)) if parts else ""
+    fob = next((b for b in seeks if b.kpi == "npv_inr_cr" and b.input_label.startswith("Imported cell")), None)
+    if fob is None:
+        seek_text = ""
+    elif fob.value is None:
+        lo, hi = fob.searched
+        seek_text = f"; no imported cell price between USD {lo:,.0f} and {hi:,.0f}/kWh brings its NPV to zero"
+    else:
+        side = "or more" if fob.value > fob.base_value else "or less"
+        seek_text = (
+            f"; it breaks even with imported cells at USD {fob.value:,.1f}/kWh {side} "
+            f"(today USD {fob.base_value:,.1f})"
         )
-    return tuple(out)
-
-
-def verdict(result: Result, hurdle: float, items: tuple[Decision, ...]) -> str:
-    """One sentence from the numbers: does the program create value, does localizing cells add to the pack
-    business, and how does the IRR compare with the hurdle."""
-    program, pack, local = items
-    f = catalogue.format_value
-
-    def value(x: float | None) -> str:
-        return f("npv_inr_cr", x, with_unit=True)
-
-    creates = "creates" if (program.npv_inr_cr or 0.0) >= 0 else "destroys"
-    adds = "adds" if (local.npv_inr_cr or 0.0) >= 0 else "costs"
-    irr_text = (
-        f"its IRR of {f('irr', program.irr)} is {'above' if program.irr >= hurdle else 'below'} the {hurdle:.1%} hurdle"
-        if program.irr is not None
-        else "it has no IRR"
-    )
     return (
-        f"At these assumptions the program {creates} value (NPV {value(program.npv_inr_cr)}) and {irr_text}; "
-        f"making cells in India {adds} {value(abs(local.npv_inr_cr or 0.0))} against buying the same cells abroad "
-        f"(pack business alone: NPV {value(pack.npv_inr_cr)})."
+        f"At these assumptions the program {creates} value (NPV {_money(run.npv_inr_cr)}) and {irr_text}"
+        f"{steps_text}{seek_text}."
     )
 
 
-def board_summary(a: Assumptions, result: Result) -> BoardSummary:
-    """Everything the summary page shows, for one scenario (a few batched engine runs for the goal seeks)."""
+def board_summary(a: Assumptions, result: Result, overrides: Mapping[str, Any] | None = None) -> BoardSummary:
+    """Everything the summary page shows, for one scenario (a few batched engine runs: the nested programs and
+    the goal seeks)."""
     hurdle = float(a.valuation.hurdle_rate)
     k = result.kpis
-    dva_fy = list(k["dva_share_by_fy"])[-1] if k["dva_share_by_fy"] else result.fiscal_years[-1]
-    items = decisions(result, dva_fy)
+    steps, dva_fy = nested(a)
+    run = as_run(result, dva_fy)
     try:
-        seeks = breakevens(a, result)
+        seeks = breakevens(a, hurdle)
     except TemError:  # an input missing in this assumption set: the summary still shows everything else
         seeks = ()
     return BoardSummary(
-        scenario=result.name,
-        verdict=verdict(result, hurdle, items),
+        program=PROGRAM,
+        scenario=run_caption(result.name, a.overrides if overrides is None else overrides),
+        verdict=verdict(run, steps, hurdle, seeks),
         hurdle_rate=hurdle,
-        dva_fy=dva_fy,
-        decisions=items,
+        dva_fy=fy_label(dva_fy) if dva_fy is not None else "",
+        decisions=steps,
+        as_run=run,
         levelized_price_inr_per_kwh=levelized_price(result),
         levelized_cost_inr_per_kwh=_finite(k["levelized_pack_cost_inr_per_kwh"]),
         levelized_cost_import_only_inr_per_kwh=_finite(k["levelized_pack_cost_import_only_inr_per_kwh"]),
@@ -204,4 +179,5 @@ def board_summary(a: Assumptions, result: Result) -> BoardSummary:
         peak_funding_fy=k.get("peak_funding_fy"),
         funding_split_inr_cr=funding_split(result),
         breakevens=seeks,
+        gates=gate_lines(result),
     )

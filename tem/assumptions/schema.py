@@ -26,7 +26,7 @@ from tem.assumptions.fields import (
     share,
     yearly,
 )
-from tem.assumptions.yearly import check_yearly_horizon, fy_label, resolve_yearly
+from tem.assumptions.yearly import check_yearly_horizon, fy_label, resolve_yearly, yearly_numbers
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 PhaseKind = Literal["pack_line", "module_line", "cell_plant", "recycling", "rnd_centre", "other"]
@@ -44,13 +44,77 @@ class Timeline(StrictModel):
     mid_year_discounting: bool = Field(False, description="Discount flows at mid-year instead of year end.")
 
 
+PriceRule = Literal["path", "import_parity", "cost_plus"]
+SegmentName = Literal["captive", "external_oem", "ess"]
+SEGMENTS = ("captive", "external_oem", "ess")
+
+
+class SegmentProduct(StrictModel):
+    """What a segment buys and what its buyer would otherwise import; every field left out takes the reference
+    input named in its description, so a segment states only where its product differs."""
+
+    cell_fob_usd_per_kwh: YearlyNonNeg | None = yearly(
+        "FOB of the imported cell this segment's packs hold. [USD/kWh]; default: cell_fob_factor x the reference "
+        "cells.imported FOB",
+        default=None,
+    )
+    cell_fob_factor: float | None = Field(
+        None, gt=0.0, le=5.0, description="This segment's cell FOB / the reference cell FOB (ESS-grade ~0.88). [ratio]"
+    )
+    cell_bcd_rate: YearlyShare | None = yearly(
+        "Basic customs duty on the cells for this end use. [fraction]; default: cells.imported.bcd_rate_vehicle "
+        "(bcd_rate_ess for ess)",
+        "share",
+        default=None,
+    )
+    pack_bcd_rate: YearlyShare | None = yearly(
+        "Basic customs duty on a finished pack for this end use. [fraction]; default: transition.bought_in_pack_bcd_rate",
+        "share",
+        default=None,
+    )
+    non_cell_bom_usd_per_kwh: YearlyNonNeg | None = yearly(
+        "Non-cell BOM of this segment's pack at world prices. [USD/kWh]; default: pack.non_cell_bom_usd_per_kwh",
+        default=None,
+    )
+    pack_fob_usd_per_kwh: YearlyNonNeg | None = yearly(
+        "FOB of the finished pack a buyer would import. [USD/kWh]; default: transition.bought_in_pack_fob_usd_per_kwh",
+        default=None,
+    )
+    pack_premium_usd_per_kwh: YearlyNonNeg | None = yearly(
+        "Linked pack price: imported pack FOB = this segment's cell FOB + this premium. [USD/kWh]", default=None
+    )
+
+    @model_validator(mode="after")
+    def _one_form_each(self) -> SegmentProduct:
+        if self.cell_fob_usd_per_kwh is not None and self.cell_fob_factor is not None:
+            raise ValueError("give at most one of cell_fob_usd_per_kwh and cell_fob_factor")
+        if self.pack_fob_usd_per_kwh is not None and self.pack_premium_usd_per_kwh is not None:
+            raise ValueError("give at most one of pack_fob_usd_per_kwh and pack_premium_usd_per_kwh (linked)")
+        return self
+
+
 class Segment(StrictModel):
     start_fy: int = fiscal_year("First fiscal year with sales to this segment.")
     volume_gwh: YearlyNonNeg | None = yearly("Demand. [GWh/yr]; or give units and kwh_per_unit", default=None)
     units: YearlyNonNeg | None = yearly("Vehicles or systems per year. [units/yr]", default=None)
     kwh_per_unit: YearlyNonNeg | None = yearly("Battery energy per unit. [kWh/unit]", default=None)
-    price_usd_per_kwh: YearlyNonNeg | None = yearly("Pack selling price. [USD/kWh]", default=None)
-    price_inr_per_kwh: YearlyNonNeg | None = yearly("Pack selling price. [INR/kWh]", default=None)
+    product: SegmentProduct = Field(default_factory=SegmentProduct, description="The segment's product and imports.")
+    price_rule: PriceRule = Field(
+        "path",
+        description="How the selling price is set: path (explicit price path), import_parity (landed imported "
+        "pack x (1 + price_premium)) or cost_plus (own cost per kWh x (1 + markup)).",
+    )
+    price_usd_per_kwh: YearlyNonNeg | None = yearly("Pack selling price (price_rule path). [USD/kWh]", default=None)
+    price_inr_per_kwh: YearlyNonNeg | None = yearly("Pack selling price (price_rule path). [INR/kWh]", default=None)
+    price_premium: YearlyAny = yearly(
+        "import_parity: premium over the landed imported pack, may be negative (> -1). [fraction]", "any", default=0.0
+    )
+    markup: YearlyNonNeg = yearly("cost_plus: markup on own cost. [fraction]", default=0.0)
+    cost_basis: Literal["variable", "full"] = Field(
+        "variable",
+        description="cost_plus: variable (cells, non-cell parts, assembly, bought-in packs) or full (plus fixed "
+        "opex and book depreciation of the phases that serve the segment).",
+    )
 
     @model_validator(mode="after")
     def _one_volume_and_one_price(self) -> Segment:
@@ -60,8 +124,16 @@ class Segment(StrictModel):
             raise ValueError("give either volume_gwh, or units and kwh_per_unit (exactly one of the two forms)")
         if by_units and (self.units is None or self.kwh_per_unit is None):
             raise ValueError("units and kwh_per_unit go together: give both")
-        if (self.price_usd_per_kwh is None) == (self.price_inr_per_kwh is None):
-            raise ValueError("give exactly one of price_usd_per_kwh and price_inr_per_kwh")
+        has_path = (self.price_usd_per_kwh, self.price_inr_per_kwh) != (None, None)
+        if self.price_rule == "path" and (self.price_usd_per_kwh is None) == (self.price_inr_per_kwh is None):
+            raise ValueError("price_rule path: give exactly one of price_usd_per_kwh and price_inr_per_kwh")
+        if self.price_rule != "path" and has_path:
+            raise ValueError(
+                f"price_rule {self.price_rule} sets the price itself: remove price_usd_per_kwh / price_inr_per_kwh "
+                "(or set them to null), or use price_rule: path"
+            )
+        if any(x <= -1.0 for x in yearly_numbers(self.price_premium)):
+            raise ValueError("price_premium must stay above -1 (a -100% premium would give the pack away)")
         return self
 
 
@@ -164,6 +236,29 @@ class Transition(StrictModel):
     )
     bought_in_pack_fob_usd_per_kwh: YearlyNonNeg = yearly("Finished pack price FOB China. [USD/kWh]")
     bought_in_pack_bcd_rate: YearlyShare = yearly("Customs duty on finished packs. [fraction]", "share")
+    pack_allocation: Literal["priority", "pro_rata"] = Field(
+        "priority",
+        description="When pack capacity binds: serve segments in pack_priority order, or each pro rata to its demand.",
+    )
+    pack_priority: list[SegmentName] = Field(
+        ["captive", "external_oem", "ess"], description="Order in which segments get packs made in India (first first)."
+    )
+    local_cell_allocation: Literal["max_saving", "order", "pro_rata"] = Field(
+        "max_saving",
+        description="Which segments' packs get the local cells: max_saving = where a local cell avoids the most landed "
+        "cost per kWh (the dearest landed imported cell first), order = local_cell_priority, pro_rata = in proportion "
+        "to the packs made for each.",
+    )
+    local_cell_priority: list[SegmentName] = Field(
+        ["captive", "external_oem", "ess"], description="Order in which segments get local cells (rule order)."
+    )
+
+    @field_validator("pack_priority", "local_cell_priority")
+    @classmethod
+    def _each_segment_once(cls, order: list[str]) -> list[str]:
+        if sorted(order) != sorted(SEGMENTS):
+            raise ValueError(f"{order} must list each segment exactly once: {', '.join(SEGMENTS)}")
+        return order
 
 
 GATE_LINES = (
@@ -230,6 +325,17 @@ class CapexPhase(StrictModel):
     maintenance_capex_rate: float = share("Maintenance capex per year after commissioning, fraction of capex.", 0.0)
     fixed_opex_inr_cr: float = nonneg("Fixed cost per year from commissioning, first-FY prices. [INR crore/yr]", 0.0)
     import_share: float = share("Share of the capex paid abroad (imported tooling), for the forex view.", 0.0)
+    yield_ramp: list[Share] | None = Field(
+        None,
+        min_length=1,
+        description="Cell plants: good cells / cells started by year of this plant's learning (see yield_learning); "
+        "the last value holds. Default: cells.local.yield_ramp.",
+    )
+    yield_learning: Literal["restart", "continue"] = Field(
+        "restart",
+        description="Cell plants: restart = the yield ramp counts from this plant's commissioning; continue = from the "
+        "first commissioning among this and the cell plants listed before it (it starts where their learning left off).",
+    )
     subsidy_eligible_share: float | None = Field(
         None,
         ge=0.0,
@@ -252,6 +358,14 @@ class CapexPhase(StrictModel):
         if abs(total - 1.0) > 1e-6:
             raise ValueError(f"spend_profile {profile} sums to {total:g}; it must sum to 1")
         return profile
+
+    @model_validator(mode="after")
+    def _yield_only_for_cell_plants(self) -> CapexPhase:
+        if self.kind != "cell_plant" and (self.yield_ramp is not None or self.yield_learning != "restart"):
+            raise ValueError(
+                f"yield_ramp and yield_learning apply to cell plants only; this phase is a {self.kind}: remove them"
+            )
+        return self
 
     @field_validator("capacity_gwh")
     @classmethod
@@ -386,6 +500,11 @@ class Reporting(StrictModel):
 class Counterfactual(StrictModel):
     drop_phase_kinds: list[PhaseKind] = Field(
         ["cell_plant", "recycling"], description="Phase kinds the import-only counterfactual does not build."
+    )
+    import_only: bool = Field(
+        False,
+        description="Run this assumption set as its own import-only counterfactual: the same definition the KPIs "
+        "compare with (local cells never start; phases of drop_phase_kinds not built; no technology fee).",
     )
 
 

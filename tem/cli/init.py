@@ -80,20 +80,20 @@ EXAMPLES: list[tuple[tuple[str, ...], list[tuple[str, str | None]]]] = [
     ),
     (
         (
-            "Selling prices (USD/kWh; the base case prices at the landed cost of an imported pack; the examples",
-            "are about 5% above the base)",
+            "Selling prices: captive packs at own variable cost x (1 + markup), an arm's-length transfer price;",
+            "OEM and ESS packs at the landed imported pack x (1 + price_premium); the examples are 5 points above",
         ),
         [
             ("demand:", None),
             ("  captive:", None),
-            ("    price_usd_per_kwh: {FY26: 90.0, FY30: 81.0, FY36: 74.0, FY40: 71.0, interpolation: linear}", None),
-            ("    # base: {}", "demand.captive.price_usd_per_kwh"),
+            ("    markup: {FY26: 0.02, FY28: 0.20}", None),
+            ("    # base: {}", "demand.captive.markup"),
             ("  external_oem:", None),
-            ("    price_usd_per_kwh: {FY26: 86.0, FY30: 78.0, FY36: 70.0, FY40: 68.0, interpolation: linear}", None),
-            ("    # base: {}", "demand.external_oem.price_usd_per_kwh"),
+            ("    price_premium: 0.02", None),
+            ("    # base: {}", "demand.external_oem.price_premium"),
             ("  ess:", None),
-            ("    price_usd_per_kwh: {FY26: 84.0, FY30: 75.0, FY36: 67.0, FY40: 65.0, interpolation: linear}", None),
-            ("    # base: {}", "demand.ess.price_usd_per_kwh"),
+            ("    price_premium: 0.02", None),
+            ("    # base: {}", "demand.ess.price_premium"),
         ],
     ),
     (

@@ -233,6 +233,8 @@ def run_cmd(
                 if gates is not None:
                     out.print(gates)
                 out.print(f"outputs written to {folder}/")
+            for warning in result.warnings:
+                err.print(f"[yellow]warning:[/] {result.name}: {warning}", highlight=False, soft_wrap=True)
         if as_json:
             documents = [document for _, _, _, document in rendered]
             payload: Any = documents[0] if len(documents) == 1 else documents

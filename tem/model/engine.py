@@ -1,8 +1,8 @@
 """The engine: the one place that knows the order of the steps (DESIGN.md section 7).
 
-inputs -> volumes -> unit costs -> capex and depreciation -> operations (revenue, costs, EBITDA, DVA)
--> tax -> cash flow -> KPIs; then the same for the import-only counterfactual, and the difference.
-Every step is a pure function over arrays shaped ``(n_scenarios, n_years)``.
+inputs -> volumes -> unit costs -> local cells by segment -> capex and depreciation -> prices (each segment's
+rule) -> operations (revenue, costs, EBITDA, DVA) -> tax -> cash flow -> KPIs; then the same for the import-only
+counterfactual, and the difference. Every step is a pure function over arrays shaped ``(n_scenarios, n_years)``.
 """
 
 from __future__ import annotations
@@ -20,12 +20,21 @@ from tem.model.capex import CapexSchedule, compute_capex
 from tem.model.cashflow import CashFlow, compute_cash_flow
 from tem.model.funding import Funding, compute_funding, funding_kpis
 from tem.model.gates import GateDecision, Lines, apply_gates, decide, first_spend_fy, removable
-from tem.model.inputs import NEVER_FY, Inputs, batch_size, rows_of, select_scenarios, take_scenarios, with_values
+from tem.model.inputs import (
+    Inputs,
+    batch_size,
+    import_only_inputs,
+    rows_of,
+    select_scenarios,
+    take_scenarios,
+    with_values,
+)
 from tem.model.kpis import compute_kpis
 from tem.model.operations import Operations, compute_operations
+from tem.model.pricing import Prices, compute_prices
 from tem.model.tax import TaxResult, compute_tax
 from tem.model.unit_costs import UnitCosts, compute_unit_costs
-from tem.model.volumes import Volumes, compute_volumes
+from tem.model.volumes import Volumes, allocate_local_cells, compute_volumes
 
 DEFAULT_CHUNK_SIZE = 10_000  # scenarios per engine call in a batch (benchmarks/RESULTS_engine.md)
 
@@ -38,6 +47,7 @@ class Outcome:
     volumes: Volumes
     unit_costs: UnitCosts
     capex: CapexSchedule
+    prices: Prices
     operations: Operations
     tax: TaxResult
     cash: CashFlow
@@ -55,8 +65,10 @@ def evaluate(inp: Inputs, *, full: bool = True, unit_costs: UnitCosts | None = N
     n_s = inp.n_scenarios
     vol = compute_volumes(inp)
     uc = compute_unit_costs(inp, vol) if unit_costs is None else unit_costs
+    vol = allocate_local_cells(inp, vol, uc.imported_cell_by_segment)
     cap = compute_capex(inp, n_s)
-    ops = compute_operations(inp, vol, uc, cap)
+    prices = compute_prices(inp, vol, uc, cap)
+    ops = compute_operations(inp, vol, uc, cap, prices)
     ops = _broadcast_ops(ops, n_s)
     rate, carry = inp["tax.corporate_rate"], inp["tax.loss_carry_forward_years"]
     within_parent = inp["tax.within_parent"]  # 1 within the parent, 0 standalone, per scenario
@@ -75,7 +87,7 @@ def evaluate(inp: Inputs, *, full: bool = True, unit_costs: UnitCosts | None = N
 
         funding = compute_funding(inp, ops, cap, tax, cash, levered_tax)
         kpis |= funding_kpis(inp, funding)
-    return Outcome(inp, vol, uc, cap, ops, tax, cash, kpis, pack_parts, cell_parts, funding)
+    return Outcome(inp, vol, uc, cap, prices, ops, tax, cash, kpis, pack_parts, cell_parts, funding)
 
 
 def _broadcast_ops(ops: Operations, n_s: int) -> Operations:
@@ -90,19 +102,6 @@ def _broadcast_ops(ops: Operations, n_s: int) -> Operations:
         else:
             changes[name] = np.broadcast_to(v, shape)
     return replace(ops, **changes)
-
-
-def counterfactual_inputs(inp: Inputs) -> Inputs:
-    """The import-only counterfactual: same demand, local cells never start, phases of the dropped kinds
-    (cell plants and recycling by default) not built, no technology fee."""
-    arrays = dict(inp.arrays)
-    arrays["transition.local_cells_start_fy"] = np.array([[NEVER_FY]])
-    arrays["cells.local.technology_fee_usd_m"] = np.zeros((1, inp.structure.n_years))
-    for ph in inp.structure.phases:
-        if ph.kind in inp.structure.counterfactual_drop_kinds:
-            for field in ("capex_inr_cr", "capacity_gwh", "fixed_opex_inr_cr", "maintenance_capex_rate"):
-                arrays[f"capex.phases.{ph.name}.{field}"] = np.zeros((1, 1))
-    return replace(inp, arrays=arrays)
 
 
 def add_incremental(kpis: dict[str, np.ndarray], cf: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -121,7 +120,9 @@ def _lines(inp: Inputs) -> Lines:
     """The yearly lines gates read (volumes, unit costs, operations) of other inputs."""
     vol = compute_volumes(inp)
     uc = compute_unit_costs(inp, vol)
-    return vol, uc, compute_operations(inp, vol, uc, compute_capex(inp, inp.n_scenarios))
+    vol = allocate_local_cells(inp, vol, uc.imported_cell_by_segment)
+    cap = compute_capex(inp, inp.n_scenarios)
+    return vol, uc, compute_operations(inp, vol, uc, cap, compute_prices(inp, vol, uc, cap))
 
 
 def gate_kpis(decision: GateDecision, committed: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -153,7 +154,7 @@ def run_inputs(
         return replace(main, kpis=main.kpis | gate_kpis(decision, committed.kpis), gates=decision), cf
     main = evaluate(inp, detail=full_counterfactual)
     cf = evaluate(
-        counterfactual_inputs(inp),
+        import_only_inputs(inp),
         full=full_counterfactual,
         unit_costs=None if full_counterfactual else main.unit_costs,
         detail=full_counterfactual,
@@ -237,16 +238,22 @@ def gated_batch_kpis(inp: Inputs) -> dict[str, np.ndarray]:
 
 
 def _local_full_minus_imported(o: Outcome) -> np.ndarray:
-    from tem.model.kpis import local_cell_full_cost
+    from tem.model.kpis import local_cell_full_cost, replaced_cell_landed
 
-    return local_cell_full_cost(o.volumes, o.unit_costs, o.capex, o.operations) - o.unit_costs.imported_cell
+    full = local_cell_full_cost(o.volumes, o.unit_costs, o.capex, o.operations)
+    return full - replaced_cell_landed(o.volumes, o.unit_costs)
+
+
+def _local_variable_minus_imported(o: Outcome) -> np.ndarray:
+    from tem.model.kpis import replaced_cell_landed
+
+    gap = o.unit_costs.local_cell - replaced_cell_landed(o.volumes, o.unit_costs)
+    return np.where(o.volumes.local_cells_gwh > 0, gap, np.nan)
 
 
 YEAR_LINES: dict[str, Callable[[Outcome], np.ndarray]] = {
     "local_cell_full_minus_imported_inr_per_kwh": _local_full_minus_imported,
-    "local_cell_variable_minus_imported_inr_per_kwh": lambda o: np.where(
-        o.volumes.local_cells_gwh > 0, o.unit_costs.local_cell - o.unit_costs.imported_cell, np.nan
-    ),
+    "local_cell_variable_minus_imported_inr_per_kwh": _local_variable_minus_imported,
     "imported_cell_landed_inr_per_kwh": lambda o: o.unit_costs.imported_cell,
     "dva_share": lambda o: o.operations.dva_share,
     "free_cash_flow_inr_cr": lambda o: o.cash.free_cash_flow,

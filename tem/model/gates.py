@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from tem.model.inputs import ConditionSpec, Inputs, Structure, select_scenarios
+from tem.model.kpis import replaced_cell_landed
 from tem.model.operations import Operations
 from tem.model.unit_costs import UnitCosts
 from tem.model.volumes import Volumes
@@ -35,15 +36,28 @@ LINES: dict[str, LineFn] = {
     "imported_cell_landed_inr_per_kwh": lambda inp, v, uc, ops: uc.imported_cell,
     "imported_cell_fob_usd_per_kwh": lambda inp, v, uc, ops: uc.fob_usd_per_kwh,
     "local_cell_variable_minus_imported_inr_per_kwh": lambda inp, v, uc, ops: np.where(
-        v.local_cells_gwh > 0, uc.local_cell - uc.imported_cell, np.nan
+        v.local_cells_gwh > 0, uc.local_cell - replaced_cell_landed(v, uc), np.nan
     ),
     "cell_yield": lambda inp, v, uc, ops: v.cell_yield,
     "dva_share": lambda inp, v, uc, ops: ops.dva_share,
     "local_cells_gwh": lambda inp, v, uc, ops: v.local_cells_gwh,
     "ebitda_inr_cr": lambda inp, v, uc, ops: ops.ebitda,
-    "cell_duty_minus_pack_duty_rate": lambda inp, v, uc, ops: uc.duty_rate - inp["transition.bought_in_pack_bcd_rate"],
+    "cell_duty_minus_pack_duty_rate": lambda inp, v, uc, ops: cell_minus_pack_duty(inp, v),
 }
 PHASE_FIELDS = ("capex_inr_cr", "capacity_gwh", "fixed_opex_inr_cr")  # what a phase that is not built loses
+
+
+def cell_minus_pack_duty(inp: Inputs, vol: Volumes) -> np.ndarray:
+    """The widest gap of basic customs duty on cells over duty on finished packs among the segments with demand
+    in the year, ``(S, T)`` [fraction]: ``max_s (cell_bcd_s - pack_bcd_s)`` over segments with demand, NaN in a
+    year without demand. Above 0 some segment's duty is inverted (its cells pay more than its imported packs;
+    :func:`tem.model.unit_costs.inverted_duty` flags ``>= 0``)."""
+    gaps = [
+        np.where(vol.demand_gwh[s] > 0, inp[pr.cell_bcd] - inp[pr.pack_bcd], -np.inf)
+        for s, pr in ((s, inp.structure.products[s]) for s in inp.structure.segments)
+    ]
+    widest = np.maximum.reduce(np.broadcast_arrays(*gaps))
+    return np.where(np.isfinite(widest), widest, np.nan)
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,21 @@ FIXED_IN_A_BATCH = {
 class Phase:
     name: str
     kind: str
+    yield_ramp: str = "cells.local.yield_ramp"  # cell plants: path of the yield ramp
+    yield_from: tuple[str, ...] = ()  # cell plants: learning counts from the first commissioning of these (own if empty)
+
+
+@dataclass(frozen=True)
+class Product:
+    """Input paths of a segment's product (each the segment's own input or the reference it defaults to)."""
+
+    cell_fob: str | None  # the segment's own cell FOB path; None: the reference FOB x cell_fob_factor
+    cell_fob_factor: str | None  # path of the factor on the reference FOB; None: 1
+    cell_bcd: str
+    pack_bcd: str
+    bom: str
+    pack_fob: str | None  # explicit imported-pack FOB path; None when linked
+    pack_premium: str | None  # linked: imported-pack FOB = cell FOB + this premium
 
 
 @dataclass(frozen=True)
@@ -69,6 +84,9 @@ class Structure:
     segments: tuple[str, ...]
     segment_by_units: Mapping[str, bool]
     segment_price_in_usd: Mapping[str, bool]
+    products: Mapping[str, Product]
+    price_rules: Mapping[str, str]  # segment -> path | import_parity | cost_plus
+    cost_bases: Mapping[str, str]  # segment -> variable | full (cost_plus)
     fob_by_learning_curve: bool
     materials: tuple[str, ...]
     phases: tuple[Phase, ...]
@@ -77,6 +95,10 @@ class Structure:
     mirr_reinvestment_set: bool
     counterfactual_drop_kinds: tuple[str, ...]
     dva_fys: tuple[int, ...]
+    pack_allocation: str = "pro_rata"  # priority | pro_rata
+    pack_priority: tuple[str, ...] = ()
+    local_cell_allocation: str = "pro_rata"  # max_saving | order | pro_rata
+    local_cell_priority: tuple[str, ...] = ()
     debt_structure: str = "by_phase"  # funding.term_debt.structure
     repayment: str = "equal_principal"  # funding.term_debt.repayment
     gates: tuple[GateSpec, ...] = ()  # in phase order
@@ -134,6 +156,8 @@ def build_inputs(a: Assumptions) -> Inputs:
     kinds: dict[str, str] = {}
     bounds: dict[str, tuple[float | None, float | None]] = {}
     for leaf in iter_leaves(a):
+        if leaf.path == "counterfactual.import_only":  # applied below to the whole set, not an array of its own
+            continue
         v = leaf.value
         if ".gate." in leaf.path and not leaf.path.endswith(".threshold"):
             continue  # a gate's years and operators are structure; only its thresholds may vary in a batch
@@ -193,9 +217,16 @@ def build_inputs(a: Assumptions) -> Inputs:
         segments=seg_names,
         segment_by_units={s: getattr(a.demand, s).volume_gwh is None for s in seg_names},
         segment_price_in_usd={s: getattr(a.demand, s).price_usd_per_kwh is not None for s in seg_names},
+        products={s: _product(a, s) for s in seg_names},
+        price_rules={s: getattr(a.demand, s).price_rule for s in seg_names},
+        cost_bases={s: getattr(a.demand, s).cost_basis for s in seg_names},
+        pack_allocation=a.transition.pack_allocation,
+        pack_priority=tuple(a.transition.pack_priority),
+        local_cell_allocation=a.transition.local_cell_allocation,
+        local_cell_priority=tuple(a.transition.local_cell_priority),
         fob_by_learning_curve=a.cells.imported.fob_learning_curve is not None,
         materials=tuple(a.cells.local.materials),
-        phases=tuple(Phase(p.name, p.kind) for p in a.capex.phases),
+        phases=_phases(a),
         overflow_policy=a.transition.overflow_policy,
         mirr_finance_set=a.valuation.mirr_finance_rate is not None,
         mirr_reinvestment_set=a.valuation.mirr_reinvestment_rate is not None,
@@ -206,7 +237,57 @@ def build_inputs(a: Assumptions) -> Inputs:
         gates=tuple(_gate_spec(p.name, p.gate) for p in a.capex.phases if p.gate is not None),
         requires={p.name: tuple(p.require) for p in a.capex.phases if p.require},
     )
-    return Inputs(structure, arrays, kinds, bounds, 1)
+    inputs = Inputs(structure, arrays, kinds, bounds, 1)
+    return import_only_inputs(inputs) if a.counterfactual.import_only else inputs
+
+
+def import_only_inputs(inp: Inputs) -> Inputs:
+    """The import-only counterfactual, the one definition used by the KPIs and by an assumption set with
+    ``counterfactual.import_only: true``: the same demand, prices and pack lines; local cells never start; the
+    phases of ``counterfactual.drop_phase_kinds`` (cell plants, recycling, the module line) are not built (zero
+    capex, capacity, fixed opex and maintenance); no technology fee."""
+    arrays = dict(inp.arrays)
+    arrays["transition.local_cells_start_fy"] = np.array([[NEVER_FY]])
+    arrays["cells.local.technology_fee_usd_m"] = np.zeros((1, inp.structure.n_years))
+    for ph in inp.structure.phases:
+        if ph.kind in inp.structure.counterfactual_drop_kinds:
+            for name in ("capex_inr_cr", "capacity_gwh", "fixed_opex_inr_cr", "maintenance_capex_rate"):
+                arrays[f"capex.phases.{ph.name}.{name}"] = np.zeros((1, 1))
+    return replace(inp, arrays=arrays)
+
+
+def _phases(a: Assumptions) -> tuple[Phase, ...]:
+    out: list[Phase] = []
+    cell_plants: list[str] = []
+    for p in a.capex.phases:
+        if p.kind != "cell_plant":
+            out.append(Phase(p.name, p.kind))
+            continue
+        cell_plants.append(p.name)
+        ramp = f"capex.phases.{p.name}.yield_ramp" if p.yield_ramp is not None else "cells.local.yield_ramp"
+        learn_from = tuple(cell_plants) if p.yield_learning == "continue" else ()
+        out.append(Phase(p.name, p.kind, ramp, learn_from))
+    return tuple(out)
+
+
+def _product(a: Assumptions, segment: str) -> Product:
+    pr = getattr(a.demand, segment).product
+    own = f"demand.{segment}.product."
+
+    def pick(name: str, reference: str) -> str:
+        return own + name if getattr(pr, name) is not None else reference
+
+    cell_duty = "cells.imported.bcd_rate_ess" if segment == "ess" else "cells.imported.bcd_rate_vehicle"
+    linked = pr.pack_premium_usd_per_kwh is not None
+    return Product(
+        cell_fob=own + "cell_fob_usd_per_kwh" if pr.cell_fob_usd_per_kwh is not None else None,
+        cell_fob_factor=own + "cell_fob_factor" if pr.cell_fob_factor is not None else None,
+        cell_bcd=pick("cell_bcd_rate", cell_duty),
+        pack_bcd=pick("pack_bcd_rate", "transition.bought_in_pack_bcd_rate"),
+        bom=pick("non_cell_bom_usd_per_kwh", "pack.non_cell_bom_usd_per_kwh"),
+        pack_fob=None if linked else pick("pack_fob_usd_per_kwh", "transition.bought_in_pack_fob_usd_per_kwh"),
+        pack_premium=own + "pack_premium_usd_per_kwh" if linked else None,
+    )
 
 
 def _gate_spec(phase: str, gate: Any) -> GateSpec:

@@ -110,6 +110,17 @@ def local_cell_overheads(vol: Volumes, cap: CapexSchedule, ops: Operations) -> d
         }
 
 
+def replaced_cell_landed(vol: Volumes, uc: UnitCosts) -> np.ndarray:
+    """Landed cost of the imported cells the local cells replace [INR/kWh]: ``sum_s local_s x landed_s / local``
+    (the segments' cells differ in FOB and duty); the imported mix in years without local cells."""
+    replaced = sum(
+        (vol.local_cells_by_segment[s] * uc.imported_cell_by_segment[s] for s in vol.local_cells_by_segment),
+        start=np.zeros((1, 1)),
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(vol.local_cells_gwh > 0, replaced / vol.local_cells_gwh, uc.imported_cell)
+
+
 def local_cell_full_cost(vol: Volumes, uc: UnitCosts, cap: CapexSchedule, ops: Operations) -> np.ndarray:
     """Full cost of a good local cell [INR/kWh]: variable cost + (fixed opex and book depreciation of the cell
     plants and the recycling line + the recycling credit, which is negative) / local cells; NaN in years
@@ -122,8 +133,8 @@ def local_cell_full_cost(vol: Volumes, uc: UnitCosts, cap: CapexSchedule, ops: O
 
 def crossover_fy(inp: Inputs, vol: Volumes, uc: UnitCosts, cap: CapexSchedule, ops: Operations) -> np.ndarray:
     """First FY in which local cells are made at a full cost (:func:`local_cell_full_cost`) at or below the
-    landed imported cell; NaN if never."""
-    cheaper = (vol.local_cells_gwh > 0) & (local_cell_full_cost(vol, uc, cap, ops) <= uc.imported_cell)
+    landed cost of the imported cells they replace (:func:`replaced_cell_landed`); NaN if never."""
+    cheaper = (vol.local_cells_gwh > 0) & (local_cell_full_cost(vol, uc, cap, ops) <= replaced_cell_landed(vol, uc))
     fys = inp.fiscal_years.astype(float)
     return np.where(cheaper.any(axis=1), fys[np.argmax(cheaper, axis=1)], np.nan)
 

@@ -3,7 +3,12 @@ EBITDA; and the localization view: imported content, DVA share, forex outflow [U
 
 Costs are positive numbers here; the statement shows them negative (money out).
 
-* Revenue: GWh met x price [INR/kWh] x 0.1, by segment.
+* Revenue: GWh met x price [INR/kWh] x 0.1, by segment, the price set by the segment's rule
+  (:mod:`tem.model.pricing`).
+* By segment: variable cost = the segment's imported cells, local cells, non-cell parts, assembly and bought-in
+  packs (:func:`tem.model.pricing.segment_variable_cost_gwh_inr` x 0.1) less its share of the recycling credit
+  (by GWh delivered); contribution margin = revenue - variable cost. The segments' variable costs sum to the
+  cost of goods, their contribution margins to the gross margin.
 * Recycling: ``min(recycling capacity, production scrap + end-of-life returns)`` GWh, credited at
   ``credit_usd_per_kwh`` against cost of goods. End-of-life returns: ``return share x packs delivered
   battery_life_years earlier`` (packs sold before the first FY are not counted).
@@ -25,6 +30,7 @@ import numpy as np
 from tem.arrays import cumsum_years
 from tem.model.capex import CapexSchedule
 from tem.model.inputs import Inputs
+from tem.model.pricing import Prices, segment_variable_cost_gwh_inr
 from tem.model.unit_costs import UnitCosts
 from tem.model.volumes import Volumes
 from tem.units import INR_CR_PER_GWH_X_INR_PER_KWH as K
@@ -43,6 +49,9 @@ def lag_years(arr: np.ndarray, years: np.ndarray) -> np.ndarray:
 @dataclass(frozen=True)
 class Operations:
     revenue_by_segment: dict[str, np.ndarray]
+    variable_cost_by_segment: dict[str, np.ndarray]
+    contribution_by_segment: dict[str, np.ndarray]
+    price_by_segment: dict[str, np.ndarray]  # INR/kWh
     revenue: np.ndarray
     cogs_parts: dict[str, np.ndarray]  # positive costs; recycling_credit is a negative cost
     cogs: np.ndarray
@@ -81,14 +90,11 @@ def pli_incentive(
     return np.diff(cum, axis=1, prepend=0.0)
 
 
-def compute_operations(inp: Inputs, vol: Volumes, uc: UnitCosts, cap: CapexSchedule) -> Operations:
+def compute_operations(inp: Inputs, vol: Volumes, uc: UnitCosts, cap: CapexSchedule, prices: Prices) -> Operations:
     fy = inp.fiscal_years[None, :].astype(float)
     fx = uc.inr_per_usd
-    revenue_by_segment = {}
-    for s in inp.structure.segments:
-        p = f"demand.{s}."
-        price = inp[p + "price_usd_per_kwh"] * fx if inp.structure.segment_price_in_usd[s] else inp[p + "price_inr_per_kwh"]
-        revenue_by_segment[s] = vol.met_gwh[s] * price * K
+    segs = inp.structure.segments
+    revenue_by_segment = {s: vol.met_gwh[s] * prices.price_by_segment[s] * K for s in segs}
     revenue = sum(revenue_by_segment.values(), start=np.zeros_like(vol.demand_total_gwh))
 
     scrap = vol.local_cells_started_gwh - vol.local_cells_gwh
@@ -97,14 +103,19 @@ def compute_operations(inp: Inputs, vol: Volumes, uc: UnitCosts, cap: CapexSched
     local = vol.local_cells_gwh
     no_local = not np.any(local)  # e.g. the import-only counterfactual: every local-cell line is zero
     none = np.zeros((1, local.shape[1]))
+
+    def over_segments(volumes: dict[str, np.ndarray], unit: dict[str, np.ndarray]) -> np.ndarray:
+        """Sum over segments of GWh x a per-kWh amount (INR/kWh -> x 0.1 for INR crore; USD/kWh -> USD m)."""
+        return sum((volumes[s] * unit[s] for s in segs), start=np.zeros((1, 1)))
+
     parts = {
-        "imported_cells": vol.imported_cells_gwh * uc.imported_cell * K,
+        "imported_cells": over_segments(vol.imported_cells_by_segment, uc.imported_cell_by_segment) * K,
         **{f"local_cell_{k}": none if no_local else local * v * K for k, v in uc.local_cell_parts.items()},
         "recycling_credit": -recycled * inp["recycling.credit_usd_per_kwh"] * fx * K,
-        "non_cell_imported": vol.pack_output_gwh * uc.non_cell_imported * K,
-        "non_cell_local": vol.pack_output_gwh * uc.non_cell_local * K,
+        "non_cell_imported": over_segments(vol.pack_output_by_segment, uc.non_cell_imported_by_segment) * K,
+        "non_cell_local": over_segments(vol.pack_output_by_segment, uc.non_cell_local_by_segment) * K,
         "assembly": vol.pack_output_gwh * uc.assembly * K,
-        "bought_in_packs": vol.bought_in_packs_gwh * uc.bought_in_pack * K,
+        "bought_in_packs": over_segments(vol.bought_in_by_segment, uc.pack_landed_by_segment) * K,
     }
     shape = np.broadcast_shapes(*(v.shape for v in parts.values()))
     parts = {k: np.broadcast_to(v, shape) for k, v in parts.items()}
@@ -127,7 +138,7 @@ def compute_operations(inp: Inputs, vol: Volumes, uc: UnitCosts, cap: CapexSched
     if no_local:
         cell_value = cell_dva = pli = none
     else:
-        cell_value = local * uc.imported_cell * K
+        cell_value = over_segments(vol.local_cells_by_segment, uc.imported_cell_by_segment) * K
         with np.errstate(divide="ignore", invalid="ignore"):
             cell_dva = np.where(cell_value > 0, 1.0 - cell_imported / cell_value, 0.0)
         pli = pli_incentive(inp, fy, local, cell_value, cell_dva)
@@ -142,20 +153,31 @@ def compute_operations(inp: Inputs, vol: Volumes, uc: UnitCosts, cap: CapexSched
         dva = np.where(revenue > 0, 1.0 - imported_content / revenue, np.nan)
     freight = inp["cells.imported.freight_and_insurance_rate"]
     forex = (
-        vol.imported_cells_gwh * uc.fob_usd_per_kwh * (1.0 + freight)
+        over_segments(vol.imported_cells_by_segment, uc.cell_fob_usd_by_segment) * (1.0 + freight)
         + (none if no_local else local * (uc.material_imported_cif + inp["cells.local.royalty_usd_per_kwh"]))
-        + vol.pack_output_gwh * uc.non_cell_imported_cif_usd
-        + vol.bought_in_packs_gwh * inp["transition.bought_in_pack_fob_usd_per_kwh"] * (1.0 + freight)
+        + over_segments(vol.pack_output_by_segment, uc.non_cell_imported_cif_usd_by_segment)
+        + over_segments(vol.bought_in_by_segment, uc.pack_fob_usd_by_segment) * (1.0 + freight)
         + inp["cells.local.technology_fee_usd_m"]
         + inr_cr_to_usd_m(cap.import_spend, fx)
     )
-    full = np.broadcast_shapes(shape, np.shape(rnd), np.shape(tech_fee), cap.fixed_opex.shape)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # the recycling credit by GWh delivered (by the mix weights in a year with nothing delivered)
+        delivered_share = {
+            s: np.where(vol.delivered_gwh > 0, vol.met_gwh[s] / vol.delivered_gwh, uc.segment_weight[s]) for s in segs
+        }
+    variable = {
+        s: segment_variable_cost_gwh_inr(vol, uc, s) * K + parts["recycling_credit"] * delivered_share[s] for s in segs
+    }
+    full = np.broadcast_shapes(shape, np.shape(rnd), np.shape(tech_fee), cap.fixed_opex.shape, np.shape(revenue))
 
     def b(x: np.ndarray) -> np.ndarray:
         return np.broadcast_to(x, full)
 
     return Operations(
         revenue_by_segment={k: b(v) for k, v in revenue_by_segment.items()},
+        variable_cost_by_segment={k: b(v) for k, v in variable.items()},
+        contribution_by_segment={s: b(revenue_by_segment[s] - variable[s]) for s in segs},
+        price_by_segment={s: b(prices.price_by_segment[s]) for s in segs},
         revenue=b(revenue),
         cogs_parts={k: b(v) for k, v in parts.items()},
         cogs=b(cogs),

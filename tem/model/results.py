@@ -20,7 +20,8 @@ from tem import catalogue
 from tem.assumptions.yearly import fy_label
 from tem.model.engine import Outcome
 from tem.model.funding import Funding
-from tem.model.kpis import PER_KWH, local_cell_full_cost, local_cell_overheads
+from tem.model.kpis import PER_KWH, local_cell_full_cost, local_cell_overheads, replaced_cell_landed
+from tem.model.unit_costs import inverted_duty
 
 Row = tuple[str, str, str, Callable[[Outcome], np.ndarray]]
 
@@ -54,8 +55,14 @@ def statement_rows(o: Outcome) -> list[Row]:
         _row("recycled_gwh", "GWh", lambda o: ops.recycled_gwh),
     ]
     for s in o.inputs.structure.segments:
-        rows.append((f"revenue_{s}", f"Revenue: {SEGMENT_LABELS[s]}", "INR crore", _pick(ops.revenue_by_segment, s)))
+        rows.append(_row(f"price_{s}_inr_per_kwh", "INR/kWh", _pick(ops.price_by_segment, s)))
+    for s in o.inputs.structure.segments:
+        rows.append(_row(f"revenue_{s}", "INR crore", _pick(ops.revenue_by_segment, s)))
     rows.append(_row("revenue_total", "INR crore", lambda o: ops.revenue))
+    for s in o.inputs.structure.segments:
+        rows.append(_row(f"variable_cost_{s}", "INR crore", _pick(ops.variable_cost_by_segment, s, -1.0)))
+    for s in o.inputs.structure.segments:
+        rows.append(_row(f"contribution_margin_{s}", "INR crore", _pick(ops.contribution_by_segment, s)))
     for k in ops.cogs_parts:
         rows.append((f"cogs_{k}", "Cost of goods: " + k.replace("_", " "), "INR crore", _pick(ops.cogs_parts, k, -1.0)))
     rows += [
@@ -177,7 +184,10 @@ def unit_cost_rows(o: Outcome) -> list[tuple[str, str, np.ndarray]]:
     """(key, label, INR/kWh array) rows; USD/kWh rows are derived with the year's exchange rate."""
     uc, v, ops = o.unit_costs, o.volumes, o.operations
     rows = [(f"imported_cell_{k}", f"Imported cell: {k.replace('_', ' ')}", a) for k, a in uc.imported_cell_parts.items()]
-    rows.append(("imported_cell_landed", "Imported cell, landed", uc.imported_cell))
+    rows.append(("imported_cell_landed", "Imported cell, landed (mix of segments)", uc.imported_cell))
+    rows.append(
+        ("imported_cell_replaced_landed", "Imported cell the local cells replace, landed", replaced_cell_landed(v, uc))
+    )
     has_local = v.local_cells_gwh > 0
     for k, a in uc.local_cell_parts.items():
         rows.append((f"local_cell_{k}", f"Local cell: {k.replace('_', ' ')}", np.where(has_local, a, np.nan)))
@@ -199,7 +209,14 @@ def unit_cost_rows(o: Outcome) -> list[tuple[str, str, np.ndarray]]:
         ]
         pack_total = rows[-4][2] + uc.non_cell_imported + uc.non_cell_local + uc.assembly
         rows.append(("pack_variable", "Pack made in India, variable cost", pack_total))
-    rows.append(("bought_in_pack_landed", "Bought-in pack, landed", uc.bought_in_pack))
+    rows.append(("bought_in_pack_landed", "Bought-in pack, landed (mix of segments)", uc.bought_in_pack))
+    for s in o.inputs.structure.segments:
+        name = SEGMENT_LABELS[s]
+        rows += [
+            (f"imported_cell_landed_{s}", f"Imported cell, landed: {name}", uc.imported_cell_by_segment[s]),
+            (f"imported_pack_landed_{s}", f"Imported pack, landed: {name}", uc.pack_landed_by_segment[s]),
+            (f"own_variable_cost_{s}", f"Own variable cost per kWh delivered: {name}", o.prices.variable_cost_by_segment[s]),
+        ]
     return rows
 
 
@@ -278,6 +295,37 @@ class Result:
             else:
                 out[k] = _scalar(x)
         out["dva_share_by_fy"] = dva
+        return out
+
+    @cached_property
+    def inverted_duty_fys(self) -> dict[str, list[str]]:
+        """Segment -> the FYs in which its cells pay at least the duty on its finished packs (an inverted duty
+        structure: local assembly loses its protection); segments without such a year are left out."""
+        o = self.outcome
+        flags = inverted_duty(o.inputs, o.volumes)
+        fys = self.fiscal_years
+        out = {}
+        for s, f in flags.items():
+            row = np.broadcast_to(f, (max(f.shape[0], self.index + 1), len(fys)))[self.index]
+            if row.any():
+                out[s] = [fy for fy, x in zip(fys, row, strict=True) if x]
+        return out
+
+    @cached_property
+    def warnings(self) -> list[str]:
+        """Findings a reader must see beside the numbers (console, report, workbook Checks)."""
+        out = []
+        inp = self.outcome.inputs
+        for s, fys in self.inverted_duty_fys.items():
+            pr = inp.structure.products[s]
+            t = self.fiscal_years.index(fys[0])
+            cell = float(np.broadcast_to(inp[pr.cell_bcd], (1, len(self.fiscal_years)))[0, t])
+            pack = float(np.broadcast_to(inp[pr.pack_bcd], (1, len(self.fiscal_years)))[0, t])
+            span = fys[0] if len(fys) == 1 else f"{fys[0]}-{fys[-1]} ({len(fys)} years)"
+            out.append(
+                f"inverted duty for {SEGMENT_LABELS[s]} in {span}: cells pay {cell:.1%} basic customs duty against "
+                f"{pack:.1%} on finished packs (in {fys[0]}), so local assembly has no duty protection there"
+            )
         return out
 
     @cached_property

@@ -2,12 +2,16 @@
 
 All arrays are ``(S, T)``; capacities come from the capex phases (by kind), ramped by each phase's
 utilization ramp from its commissioning year. Demand above pack capacity is bought in as finished packs or
-left unmet (``transition.overflow_policy``); segments are served pro rata to their demand.
+left unmet (``transition.overflow_policy``); segments are served pro rata to their demand, and the local cells
+are shared pro rata to the packs made for each segment. Local cells: ``min(target share x cells required, good
+capacity)``, good capacity summed over the cell plants, each with its own utilization and yield ramp; the
+average yield is good / usable capacity (:func:`cell_plant_capacity`). By segment: ``made_s = demand_s x packs
+made / demand``, ``local_s = made_s x local cells / packs made``, ``imported_s = made_s / pack yield - local_s``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -49,6 +53,72 @@ def phase_capacity(inp: Inputs, kind: str, fy: np.ndarray, ramped: bool = True) 
     return total
 
 
+def cell_plant_capacity(inp: Inputs, fy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(usable, good) cell capacity ``(S, T)`` [GWh/yr]: sums over cell plants of capacity x utilization ramp (cells
+    started), and of that x the plant's own yield ramp (good cells). Each plant's yield ramp counts from its own
+    commissioning, or, with ``yield_learning: continue``, from the first commissioning among it and the cell
+    plants listed before it."""
+    usable = good = np.zeros((1, fy.shape[1]))
+    for ph in inp.structure.phases:
+        if ph.kind != "cell_plant":
+            continue
+        p = f"capex.phases.{ph.name}."
+        capacity = inp[p + "capacity_gwh"]
+        if is_exact_zero(capacity):  # e.g. a plant the counterfactual drops
+            continue
+        comm = inp[p + "commissioning_fy"]
+        started = capacity * ramp_by_age(inp[p + "utilization_ramp"], fy - comm)
+        learn_start = comm
+        for other in ph.yield_from:
+            learn_start = np.minimum(learn_start, inp[f"capex.phases.{other}.commissioning_fy"])
+        usable = usable + started
+        good = good + started * ramp_by_age(inp[ph.yield_ramp], fy - learn_start)
+    return usable, good
+
+
+def ahead_in_order(amounts: dict[str, np.ndarray], order: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """For each segment, the sum of the amounts of the segments before it in ``order``."""
+    out: dict[str, np.ndarray] = {}
+    running = np.zeros((1, 1))
+    for s in order:
+        out[s] = running
+        running = running + amounts[s]
+    return out
+
+
+def fill_in_order(total: np.ndarray, amounts: dict[str, np.ndarray], ahead: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """``total`` shared out in order: each segment gets ``min(max(total - ahead_s, 0), amount_s)``."""
+    return {s: np.minimum(np.maximum(total - ahead[s], 0.0), a) for s, a in amounts.items()}
+
+
+def allocate_local_cells(inp: Inputs, vol: Volumes, landed: dict[str, np.ndarray]) -> Volumes:
+    """The local cells by segment under ``transition.local_cell_allocation`` (``landed``: each segment's landed
+    imported cell [INR/kWh], for ``max_saving``); pro rata is what :func:`compute_volumes` already did.
+
+    ``order``: filled in ``local_cell_priority`` order. ``max_saving``: filled where a local cell avoids the most
+    landed cost, i.e. the dearest landed imported cell first (the local cell costs the same whichever pack it
+    goes into), ties in the order the segments are listed. Each segment takes at most the cells its packs need
+    (``made_s / pack_yield``); the rest of its cells are imported."""
+    rule = inp.structure.local_cell_allocation
+    if rule == "pro_rata":
+        return vol
+    segs = inp.structure.segments
+    need = {s: vol.pack_output_by_segment[s] / inp["pack.pack_yield"] for s in segs}
+    if rule == "order":
+        ahead = ahead_in_order(need, inp.structure.local_cell_priority)
+    else:
+        ahead = {}
+        for i, s in enumerate(segs):
+            before = np.zeros((1, 1))
+            for j, other in enumerate(segs):
+                if j != i:
+                    first = landed[other] >= landed[s] if j < i else landed[other] > landed[s]
+                    before = before + need[other] * first
+            ahead[s] = before
+    local = fill_in_order(vol.local_cells_gwh, need, ahead)
+    return replace(vol, local_cells_by_segment=local, imported_cells_by_segment={s: need[s] - local[s] for s in segs})
+
+
 @dataclass(frozen=True)
 class Volumes:
     demand_gwh: dict[str, np.ndarray]
@@ -69,6 +139,11 @@ class Volumes:
     imported_cells_gwh: np.ndarray
     cell_utilization: np.ndarray
     recycling_capacity_gwh: np.ndarray
+    # by segment: packs made in India, bought in, and the good local and imported cells in the packs made
+    pack_output_by_segment: dict[str, np.ndarray]
+    bought_in_by_segment: dict[str, np.ndarray]
+    local_cells_by_segment: dict[str, np.ndarray]
+    imported_cells_by_segment: dict[str, np.ndarray]
 
 
 def segment_demand(inp: Inputs, segment: str, fy: np.ndarray) -> np.ndarray:
@@ -92,9 +167,19 @@ def compute_volumes(inp: Inputs) -> Volumes:
     else:
         bought, unmet = np.zeros_like(excess), excess
     delivered = pack_out + bought
-    with np.errstate(divide="ignore", invalid="ignore"):
-        served = np.where(total > 0, delivered / total, 0.0)
-    met = {s: d * served for s, d in demand.items()}
+    if inp.structure.pack_allocation == "priority":  # served in the stated order when capacity binds
+        made_by = fill_in_order(pack_out, demand, ahead_in_order(demand, inp.structure.pack_priority))
+        keep = inp.structure.overflow_policy == "import_packs"
+        bought_by = {s: (demand[s] - made_by[s]) if keep else np.zeros_like(made_by[s]) for s in demand}
+        met = {s: made_by[s] + bought_by[s] for s in demand}
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            served = np.where(total > 0, delivered / total, 0.0)
+            made_share = np.where(total > 0, pack_out / total, 0.0)
+            bought_share = np.where(total > 0, bought / total, 0.0)
+        met = {s: d * served for s, d in demand.items()}
+        made_by = {s: d * made_share for s, d in demand.items()}
+        bought_by = {s: d * bought_share for s, d in demand.items()}
 
     cells_required = pack_out / inp["pack.pack_yield"]
     start = inp["transition.local_cells_start_fy"]
@@ -102,18 +187,18 @@ def compute_volumes(inp: Inputs) -> Volumes:
     ramp_years = inp["transition.ramp_years"]
     progress = np.clip((age + 1.0) / ramp_years, 0.0, 1.0)
     target = inp["transition.target_local_share"] * progress
-    yield_ramp = inp["cells.local.yield_ramp"]
-    if np.any(age >= 0):
-        cell_yield = np.where(age >= 0, ramp_by_age(yield_ramp, age), yield_ramp[:, :1])
-    else:  # local cells never start (the counterfactual): the first value of the ramp throughout
-        cell_yield = np.broadcast_to(yield_ramp[:, :1], np.broadcast_shapes(age.shape, yield_ramp[:, :1].shape))
     nameplate = phase_capacity(inp, "cell_plant", fy, ramped=False)
-    usable = phase_capacity(inp, "cell_plant", fy)
-    local = np.minimum(target * cells_required, usable * cell_yield)
+    usable, good = cell_plant_capacity(inp, fy)
+    with np.errstate(divide="ignore", invalid="ignore"):  # no plant running: the first value of the default ramp
+        cell_yield = np.where(usable > 0, good / usable, inp["cells.local.yield_ramp"][:, :1])
+    local = np.minimum(target * cells_required, good)
     local = np.where(age >= 0, local, 0.0)
     started = local / cell_yield
     with np.errstate(divide="ignore", invalid="ignore"):
         utilization = np.where(nameplate > 0, started / nameplate, 0.0)
+        local_share = np.where(pack_out > 0, local / pack_out, 0.0)
+    local_by = {s: m * local_share for s, m in made_by.items()}
+    imported_by = {s: made_by[s] / inp["pack.pack_yield"] - local_by[s] for s in made_by}
     return Volumes(
         demand_gwh=demand,
         demand_total_gwh=total,
@@ -133,4 +218,8 @@ def compute_volumes(inp: Inputs) -> Volumes:
         imported_cells_gwh=cells_required - local,
         cell_utilization=utilization,
         recycling_capacity_gwh=phase_capacity(inp, "recycling", fy),
+        pack_output_by_segment=made_by,
+        bought_in_by_segment=bought_by,
+        local_cells_by_segment=local_by,
+        imported_cells_by_segment=imported_by,
     )

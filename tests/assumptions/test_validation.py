@@ -154,7 +154,7 @@ CASES = [
         "horizon_shorter_than_base_points.yaml",
         "demand.captive.volume_gwh",
         r"\['FY40', 'FY45'\].*outside the horizon FY26-FY35",
-        23,
+        26,
         problem_file=BASE,
     ),
     # capex phases (addressed by name)

@@ -158,6 +158,14 @@ def test_schema_to_unwritable_path_exits_1(tmp_path: Path) -> None:
     assert "a_file" in proc.stderr
 
 
+def test_run_warns_of_an_inverted_duty_structure(tmp_path: Path) -> None:
+    proc = tem_cli(
+        "run", "--out", str(tmp_path), "--no-excel", "--no-charts", "--set", "demand.captive.product.cell_bcd_rate=0.2"
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "warning: base: inverted duty for captive vehicles" in proc.stderr
+
+
 # --- issue 10: every bad input is exit 2, one message with file, line, path and value; nothing written ---------
 
 

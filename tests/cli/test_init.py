@@ -80,9 +80,9 @@ EXAMPLES = [
     (("cells:", "  imported:", "    bcd_rate_vehicle:"), {"cells.imported.bcd_rate_vehicle"}),
     (("cells:", "  imported:", "    bcd_rate_ess:"), {"cells.imported.bcd_rate_ess"}),
     (("cells:", "  local:", "    pli:", "      enabled:"), {"cells.local.pli.enabled"}),
-    (("demand:", "  captive:", "    price_usd_per_kwh:"), {"demand.captive.price_usd_per_kwh"}),
-    (("demand:", "  external_oem:", "    price_usd_per_kwh:"), {"demand.external_oem.price_usd_per_kwh"}),
-    (("demand:", "  ess:", "    price_usd_per_kwh:"), {"demand.ess.price_usd_per_kwh"}),
+    (("demand:", "  captive:", "    markup:"), {"demand.captive.markup"}),
+    (("demand:", "  external_oem:", "    price_premium:"), {"demand.external_oem.price_premium"}),
+    (("demand:", "  ess:", "    price_premium:"), {"demand.ess.price_premium"}),
     (("transition:", "  local_cells_start_fy:"), {"transition.local_cells_start_fy"}),
     (
         ("capex:", "  phases:", "    - name: pilot_cell_line", "      commissioning_fy:"),

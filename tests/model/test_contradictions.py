@@ -30,7 +30,8 @@ def base() -> tem.Result:
 
 def test_a1_full_cost_counts_the_recycling_line_with_its_credit(base: tem.Result) -> None:
     """A local cell's full cost = variable cost + (fixed opex and book depreciation of cell plants and recycling
-    line + recycling credit) / local cells; the crossover is the first FY where that is <= the landed import."""
+    line + recycling credit) / local cells; the crossover is the first FY where that is <= the landed cost of the
+    imported cells the local cells replace (issue 11: segments' cells differ in FOB and duty)."""
     o = base.outcome
     local = o.volumes.local_cells_gwh[0]
     made = local > 0
@@ -45,7 +46,7 @@ def test_a1_full_cost_counts_the_recycling_line_with_its_credit(base: tem.Result
     parts = ["local_cell_variable", "local_cell_fixed_and_depreciation", "local_cell_recycling_credit"]
     summed = sum(uc.loc[f"{p}_inr_per_kwh", fys].to_numpy(float) for p in parts)
     np.testing.assert_allclose(summed, full, rtol=1e-12)
-    imported = uc.loc["imported_cell_landed_inr_per_kwh", fys].to_numpy(float)
+    imported = uc.loc["imported_cell_replaced_landed_inr_per_kwh", fys].to_numpy(float)
     cheaper = [int("20" + fy[2:]) for fy, f, i in zip(fys, full, imported, strict=True) if f <= i]
     assert base.kpis["crossover_fy"] == (cheaper[0] if cheaper else None)
 

@@ -20,12 +20,15 @@ from tem.assumptions.yearly import resolve_yearly
 ROOT = Path(__file__).parents[2]
 FILES = [ROOT / "assumptions" / "base.yaml", *sorted((ROOT / "assumptions" / "scenarios").glob("*.yaml"))]
 REL = 1e-9
+SEGMENTS = ("captive", "external_oem", "ess")
 
 
 class Doc:
     """The README's definitions, applied to one assumption set."""
 
     def __init__(self, a: tem.Assumptions):
+        if a.counterfactual.import_only:  # README: such a set is run as the import-only counterfactual itself
+            a = counterfactual(a)
         self.a = a
         self.first, self.n = a.timeline.first_fy, a.timeline.horizon_years
         self.t = np.arange(self.n, dtype=float)
@@ -34,7 +37,6 @@ class Doc:
         self.volumes()
         self.costs()
         self.operations()
-        self.capex()
         self.tax()
         self.cash()
 
@@ -54,11 +56,12 @@ class Doc:
                 total += ph.capacity_gwh * (self.ramp(ph.utilization_ramp, age) if ramped else (age >= 0))
         return total
 
-    # --- volumes -------------------------------------------------------------------------------------------
+    # --- volumes ------------------------------------------------------------------------------------------
     def volumes(self) -> None:
         a = self.a
+        tr = a.transition
         self.demand = {}
-        for s in ("captive", "external_oem", "ess"):
+        for s in SEGMENTS:
             seg = getattr(a.demand, s)
             gwh = (
                 self.y(seg.volume_gwh) if seg.volume_gwh is not None else self.y(seg.units) * self.y(seg.kwh_per_unit) / 1e6
@@ -68,46 +71,134 @@ class Doc:
         self.pack_capacity = self.capacity("pack_line")
         self.pack_output = np.minimum(self.demand_total, self.pack_capacity)
         excess = self.demand_total - self.pack_output
-        self.bought_in = excess if a.transition.overflow_policy == "import_packs" else 0 * excess
+        keep = tr.overflow_policy == "import_packs"
+        self.bought_in = excess if keep else 0 * excess
         self.delivered = self.pack_output + self.bought_in
-        served = np.where(self.demand_total > 0, self.delivered / np.where(self.demand_total > 0, self.demand_total, 1), 0)
-        self.met = {s: d * served for s, d in self.demand.items()}
+        total = np.where(self.demand_total > 0, self.demand_total, 1)
+        if tr.pack_allocation == "priority":
+            self.made, before = {}, 0.0
+            for s in tr.pack_priority:
+                self.made[s] = np.minimum(np.maximum(self.pack_output - before, 0), self.demand[s])
+                before = before + self.demand[s]
+            self.bought = {s: (self.demand[s] - self.made[s]) * keep for s in SEGMENTS}
+            self.met = {s: self.made[s] + self.bought[s] for s in SEGMENTS}
+        else:
+            on = self.demand_total > 0
+            self.made = {s: d * np.where(on, self.pack_output / total, 0) for s, d in self.demand.items()}
+            self.bought = {s: d * np.where(on, self.bought_in / total, 0) for s, d in self.demand.items()}
+            self.met = {s: d * np.where(on, self.delivered / total, 0) for s, d in self.demand.items()}
         self.cells_required = self.pack_output / a.pack.pack_yield
-        start = a.transition.local_cells_start_fy
+        start = tr.local_cells_start_fy
         age = self.fy - (start if start is not None else 10**6)
-        ramp = a.cells.local.yield_ramp
-        self.yld = np.where(age >= 0, self.ramp(ramp, age), ramp[0])
-        target = self.y(a.transition.target_local_share) * np.clip((age + 1) / a.transition.ramp_years, 0, 1)
-        usable = self.capacity("cell_plant")
-        self.local = np.where(age >= 0, np.minimum(target * self.cells_required, usable * self.yld), 0.0)
+        usable = good = np.zeros(self.n)
+        plants = [ph for ph in a.capex.phases if ph.kind == "cell_plant"]
+        for i, ph in enumerate(plants):
+            if ph.capacity_gwh == 0:
+                continue
+            started = ph.capacity_gwh * self.ramp(ph.utilization_ramp, self.fy - ph.commissioning_fy)
+            learn = ph.commissioning_fy
+            if ph.yield_learning == "continue":
+                learn = min(p.commissioning_fy for p in plants[: i + 1])
+            ramp = ph.yield_ramp if ph.yield_ramp is not None else a.cells.local.yield_ramp
+            usable = usable + started
+            good = good + started * self.ramp(ramp, self.fy - learn)
+        self.yld = np.where(usable > 0, good / np.where(usable > 0, usable, 1), a.cells.local.yield_ramp[0])
+        target = self.y(tr.target_local_share) * np.clip((age + 1) / tr.ramp_years, 0, 1)
+        self.local = np.where(age >= 0, np.minimum(target * self.cells_required, good), 0.0)
         self.started = self.local / self.yld
         self.imported = self.cells_required - self.local
         nameplate = self.capacity("cell_plant", ramped=False)
         self.utilization = np.where(nameplate > 0, self.started / np.where(nameplate > 0, nameplate, 1), 0.0)
 
+    def local_by_segment(self) -> None:
+        """After the landed costs: local cells by segment by transition.local_cell_allocation."""
+        tr, a = self.a.transition, self.a
+        need = {s: self.made[s] / a.pack.pack_yield for s in SEGMENTS}
+        if tr.local_cell_allocation == "pro_rata":
+            share = np.where(self.pack_output > 0, self.local / np.where(self.pack_output > 0, self.pack_output, 1), 0)
+            self.local_s = {s: self.made[s] * share for s in SEGMENTS}
+            self.imported_s = {s: need[s] - self.local_s[s] for s in SEGMENTS}
+            return
+        if tr.local_cell_allocation == "order":
+            order = [[s] * self.n for s in tr.local_cell_priority]  # same order every year
+        else:  # dearest landed imported cell first, ties in listed order (a stable sort on -landed)
+            keys = np.array([-self.landed[s] for s in SEGMENTS])
+            idx = np.argsort(keys, axis=0, kind="stable")
+            order = [[SEGMENTS[idx[k, t]] for t in range(self.n)] for k in range(len(SEGMENTS))]
+        self.local_s = {s: np.zeros(self.n) for s in SEGMENTS}
+        for t in range(self.n):
+            left = self.local[t]
+            for k in range(len(SEGMENTS)):
+                s = order[k][t]
+                take = min(max(left, 0.0), need[s][t])
+                self.local_s[s][t] = take
+                left -= take
+        self.imported_s = {s: need[s] - self.local_s[s] for s in SEGMENTS}
+
     # --- landed and unit costs ----------------------------------------------------------------------------
     def costs(self) -> None:
         a, fx = self.a, self.fx
         imp = a.cells.imported
-        f, s = imp.freight_and_insurance_rate, imp.social_welfare_surcharge_rate
+        f, s_ = imp.freight_and_insurance_rate, imp.social_welfare_surcharge_rate
         if imp.fob_price_usd_per_kwh is not None:
-            self.fob = self.y(imp.fob_price_usd_per_kwh)
+            ref_fob = self.y(imp.fob_price_usd_per_kwh)
         else:
             lc = imp.fob_learning_curve
-            self.fob = np.maximum(
+            ref_fob = np.maximum(
                 lc.floor_usd_per_kwh,
                 lc.start_usd_per_kwh * ((1 + lc.cumulative_growth_rate) ** self.t) ** math.log2(1 - lc.learning_rate),
             )
-        w = np.where(self.demand_total > 0, self.demand["ess"] / np.where(self.demand_total > 0, self.demand_total, 1), 0)
-        bcd = (1 - w) * self.y(imp.bcd_rate_vehicle) + w * self.y(imp.bcd_rate_ess)
         logistics = self.y(imp.logistics_inr_per_kwh)
-        self.imported_landed = self.fob * (1 + f) * fx * (1 + bcd * (1 + s)) + logistics
+        tr, p = a.transition, a.pack
+        share = self.y(p.non_cell_local_share)
+        self.fob, self.landed, self.pack_fob, self.pack_landed = {}, {}, {}, {}
+        self.nc_imp, self.nc_loc, self.nc_cif, self.cell_bcd, self.pack_bcd = {}, {}, {}, {}, {}
+        for s in SEGMENTS:
+            pr = getattr(a.demand, s).product
+            if pr.cell_fob_usd_per_kwh is not None:
+                self.fob[s] = self.y(pr.cell_fob_usd_per_kwh)
+            else:
+                self.fob[s] = ref_fob * (pr.cell_fob_factor if pr.cell_fob_factor is not None else 1.0)
+            default_bcd = imp.bcd_rate_ess if s == "ess" else imp.bcd_rate_vehicle
+            self.cell_bcd[s] = self.y(pr.cell_bcd_rate if pr.cell_bcd_rate is not None else default_bcd)
+            self.landed[s] = self.fob[s] * (1 + f) * fx * (1 + self.cell_bcd[s] * (1 + s_)) + logistics
+            bom = self.y(
+                pr.non_cell_bom_usd_per_kwh if pr.non_cell_bom_usd_per_kwh is not None else p.non_cell_bom_usd_per_kwh
+            )
+            self.nc_imp[s] = (1 - share) * bom * fx * (1 + f) * (1 + self.y(p.non_cell_bcd_rate) * (1 + s_))
+            self.nc_loc[s] = share * bom * fx * p.non_cell_local_price_factor
+            self.nc_cif[s] = (1 - share) * bom * (1 + f)
+            if pr.pack_premium_usd_per_kwh is not None:
+                self.pack_fob[s] = self.fob[s] + self.y(pr.pack_premium_usd_per_kwh)
+            else:
+                self.pack_fob[s] = self.y(
+                    pr.pack_fob_usd_per_kwh if pr.pack_fob_usd_per_kwh is not None else tr.bought_in_pack_fob_usd_per_kwh
+                )
+            self.pack_bcd[s] = self.y(pr.pack_bcd_rate if pr.pack_bcd_rate is not None else tr.bought_in_pack_bcd_rate)
+            self.pack_landed[s] = self.pack_fob[s] * fx * (1 + f) * (1 + self.pack_bcd[s] * (1 + s_)) + logistics
+        # the reporting mix: weights by packs made, else by demand, else equal
+        made_total = sum(self.made.values())
+        w = {
+            s: np.where(
+                made_total > 0,
+                self.made[s] / np.where(made_total > 0, made_total, 1),
+                np.where(
+                    self.demand_total > 0, self.demand[s] / np.where(self.demand_total > 0, self.demand_total, 1), 1 / 3
+                ),
+            )
+            for s in SEGMENTS
+        }
+        self.weight = w
+        self.imported_landed = sum(w[s] * self.landed[s] for s in SEGMENTS)
+        self.non_cell_imp = sum(w[s] * self.nc_imp[s] for s in SEGMENTS)
+        self.bought_landed = sum(w[s] * self.pack_landed[s] for s in SEGMENTS)
+        self.local_by_segment()
         mat_imp = mat_loc = mat_cif_usd = 0.0
         for g in a.cells.local.materials.values():
-            world, share = self.y(g.world_price_usd_per_kwh), self.y(g.local_share)
-            mat_imp = mat_imp + (1 - share) * world * fx * (1 + f) * (1 + self.y(g.bcd_rate) * (1 + s))
-            mat_loc = mat_loc + share * world * fx * g.local_price_factor
-            mat_cif_usd = mat_cif_usd + (1 - share) * world * (1 + f)
+            world, gshare = self.y(g.world_price_usd_per_kwh), self.y(g.local_share)
+            mat_imp = mat_imp + (1 - gshare) * world * fx * (1 + f) * (1 + self.y(g.bcd_rate) * (1 + s_))
+            mat_loc = mat_loc + gshare * world * fx * g.local_price_factor
+            mat_cif_usd = mat_cif_usd + (1 - gshare) * world * (1 + f)
         loc = a.cells.local
         cum = np.cumsum(self.local)
         ref = loc.conversion_reference_gwh
@@ -122,38 +213,30 @@ class Doc:
         }
         self.local_variable = sum(self.local_parts.values())
         self.material_cif_usd = mat_cif_usd / self.yld
-        p = a.pack
-        bom, share = self.y(p.non_cell_bom_usd_per_kwh), self.y(p.non_cell_local_share)
-        self.non_cell_imp = (1 - share) * bom * fx * (1 + f) * (1 + self.y(p.non_cell_bcd_rate) * (1 + s))
-        self.non_cell_loc = share * bom * fx * p.non_cell_local_price_factor
-        self.non_cell_cif_usd = (1 - share) * bom * (1 + f)
-        tr = a.transition
-        self.pack_fob = self.y(tr.bought_in_pack_fob_usd_per_kwh)
-        self.bought_landed = self.pack_fob * fx * (1 + f) * (1 + self.y(tr.bought_in_pack_bcd_rate) * (1 + s)) + logistics
+        self.assembly = self.y(p.assembly_inr_per_kwh)
 
     # --- revenue, cost of goods, EBITDA, localization -----------------------------------------------------
     def operations(self) -> None:
         a, fx = self.a, self.fx
-        self.revenue_by = {}
-        for s, met in self.met.items():
-            seg = getattr(a.demand, s)
-            price = (
-                self.y(seg.price_usd_per_kwh) * fx if seg.price_usd_per_kwh is not None else self.y(seg.price_inr_per_kwh)
-            )
-            self.revenue_by[s] = met * price * 0.1
-        self.revenue = sum(self.revenue_by.values())
         rc = a.recycling
         life = rc.battery_life_years
         returns = rc.end_of_life_return_share * np.concatenate([np.zeros(min(life, self.n)), self.delivered])[: self.n]
         self.recycled = np.minimum(self.capacity("recycling"), self.started - self.local + returns)
+        self.var_gi = {
+            s: self.imported_s[s] * self.landed[s]
+            + self.local_s[s] * self.local_variable
+            + self.made[s] * (self.nc_imp[s] + self.nc_loc[s] + self.assembly)
+            + self.bought[s] * self.pack_landed[s]
+            for s in SEGMENTS
+        }
         self.cogs = {
-            "imported_cells": self.imported * self.imported_landed * 0.1,
+            "imported_cells": sum(self.imported_s[s] * self.landed[s] for s in SEGMENTS) * 0.1,
             **{f"local_cell_{k}": self.local * v * 0.1 for k, v in self.local_parts.items()},
             "recycling_credit": -self.recycled * self.y(rc.credit_usd_per_kwh) * fx * 0.1,
-            "non_cell_imported": self.pack_output * self.non_cell_imp * 0.1,
-            "non_cell_local": self.pack_output * self.non_cell_loc * 0.1,
-            "assembly": self.pack_output * self.y(a.pack.assembly_inr_per_kwh) * 0.1,
-            "bought_in_packs": self.bought_in * self.bought_landed * 0.1,
+            "non_cell_imported": sum(self.made[s] * self.nc_imp[s] for s in SEGMENTS) * 0.1,
+            "non_cell_local": sum(self.made[s] * self.nc_loc[s] for s in SEGMENTS) * 0.1,
+            "assembly": self.pack_output * self.assembly * 0.1,
+            "bought_in_packs": sum(self.bought[s] * self.pack_landed[s] for s in SEGMENTS) * 0.1,
         }
         self.cogs_total = sum(self.cogs.values())
         self.purchases = sum(
@@ -173,12 +256,22 @@ class Doc:
             for ph in a.capex.phases
         }
         self.fixed_opex = sum(self.fixed_by_phase.values())
+        self.capex()  # the full cost-plus basis needs fixed opex and book depreciation by phase
+        self.prices()
+        self.revenue_by = {s: self.met[s] * self.price[s] * 0.1 for s in SEGMENTS}
+        self.revenue = sum(self.revenue_by.values())
+        share = {
+            s: np.where(self.delivered > 0, self.met[s] / np.where(self.delivered > 0, self.delivered, 1), self.weight[s])
+            for s in SEGMENTS
+        }
+        self.variable = {s: self.var_gi[s] * 0.1 + self.cogs["recycling_credit"] * share[s] for s in SEGMENTS}
+        self.contribution = {s: self.revenue_by[s] - self.variable[s] for s in SEGMENTS}
         self.rnd = self.y(a.opex.rnd_inr_cr) + a.opex.rnd_revenue_share * self.revenue
         self.sga = a.opex.sga_revenue_share * self.revenue
         self.warranty = a.opex.warranty_revenue_share * self.revenue
         self.tech_fee_usd = self.y(a.cells.local.technology_fee_usd_m)
         self.tech_fee = self.tech_fee_usd * fx / 10
-        self.cell_value = self.local * self.imported_landed * 0.1
+        self.cell_value = sum(self.local_s[s] * self.landed[s] for s in SEGMENTS) * 0.1
         cell_imported = self.cogs["local_cell_materials_imported"] + self.cogs["local_cell_royalty"]
         self.cell_dva = np.where(
             self.cell_value > 0, 1 - cell_imported / np.where(self.cell_value > 0, self.cell_value, 1), 0.0
@@ -196,6 +289,30 @@ class Doc:
         )
         with np.errstate(divide="ignore", invalid="ignore"):
             self.dva = np.where(self.revenue > 0, 1 - self.imported_content / self.revenue, np.nan)
+
+    def prices(self) -> None:
+        """README "Prices": each segment's rule."""
+        cell_side = self.cell_fixed + self.cell_book_dep
+        pack_side = self.fixed_opex - self.cell_fixed + self.book_dep - self.cell_book_dep
+        self.price = {}
+        for s in SEGMENTS:
+            seg = getattr(self.a.demand, s)
+            met = np.where(self.met[s] > 0, self.met[s], 1)
+            on = self.met[s] > 0
+            var = np.where(on, self.var_gi[s] / met, 0)
+            made_share = np.where(
+                self.pack_output > 0, self.made[s] / np.where(self.pack_output > 0, self.pack_output, 1), 0
+            )
+            local_share = np.where(self.local > 0, self.local_s[s] / np.where(self.local > 0, self.local, 1), 0)
+            full = var + np.where(on, (pack_side * made_share + cell_side * local_share) / met * 10, 0)
+            if seg.price_rule == "import_parity":
+                self.price[s] = self.pack_landed[s] * (1 + self.y(seg.price_premium))
+            elif seg.price_rule == "cost_plus":
+                self.price[s] = (full if seg.cost_basis == "full" else var) * (1 + self.y(seg.markup))
+            elif seg.price_usd_per_kwh is not None:
+                self.price[s] = self.y(seg.price_usd_per_kwh) * self.fx
+            else:
+                self.price[s] = self.y(seg.price_inr_per_kwh)
 
     def pli_incentive(self) -> np.ndarray:
         p = self.a.cells.local.pli
@@ -380,10 +497,10 @@ class Doc:
         self.pv_pre = self.fcf_pre * self.df
         self.pv = self.pv_pre + self.tv * self.df_tv
         self.forex = (
-            self.imported * self.fob * (1 + a.cells.imported.freight_and_insurance_rate)
+            sum(self.imported_s[s] * self.fob[s] for s in SEGMENTS) * (1 + a.cells.imported.freight_and_insurance_rate)
             + self.local * (self.material_cif_usd + self.y(a.cells.local.royalty_usd_per_kwh))
-            + self.pack_output * self.non_cell_cif_usd
-            + self.bought_in * self.pack_fob * (1 + a.cells.imported.freight_and_insurance_rate)
+            + sum(self.made[s] * self.nc_cif[s] for s in SEGMENTS)
+            + sum(self.bought[s] * self.pack_fob[s] for s in SEGMENTS) * (1 + a.cells.imported.freight_and_insurance_rate)
             + self.tech_fee_usd
             + self.import_spend * 10 / self.fx
         )
@@ -435,7 +552,9 @@ class Doc:
         pos = np.sum(np.where(self.fcf > 0, self.fcf, 0) * (1 + rei) ** (self.n - 1 - self.t))
         with np.errstate(invalid="ignore", divide="ignore"):
             full = self.local_full()
-        cheaper = (self.local > 0) & (full <= self.imported_landed)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            replaced = sum(self.local_s[s] * self.landed[s] for s in SEGMENTS) / self.local
+        cheaper = (self.local > 0) & (full <= replaced)
         out = {
             "npv_inr_cr": float(self.pv.sum()),
             "mirr": (pos / -neg) ** (1 / (self.n - 1)) - 1 if neg < 0 < pos else math.nan,
@@ -476,6 +595,7 @@ def counterfactual(a: tem.Assumptions) -> tem.Assumptions:
     data = a.model_dump(mode="json")
     data["transition"]["local_cells_start_fy"] = None
     data["cells"]["local"]["technology_fee_usd_m"] = 0.0
+    data["counterfactual"]["import_only"] = False
     for ph in data["capex"]["phases"]:
         if ph["kind"] in a.counterfactual.drop_phase_kinds:
             ph.update(capex_inr_cr=0.0, capacity_gwh=0.0, fixed_opex_inr_cr=0.0, maintenance_capex_rate=0.0)
@@ -535,6 +655,9 @@ def _lines(doc: Doc) -> dict[str, np.ndarray]:
     }
     out |= {f"cogs_{k}": -v for k, v in doc.cogs.items()}
     out |= {f"revenue_{s}": v for s, v in doc.revenue_by.items()}
+    out |= {f"price_{s}_inr_per_kwh": v for s, v in doc.price.items()}
+    out |= {f"variable_cost_{s}": -v for s, v in doc.variable.items()}
+    out |= {f"contribution_margin_{s}": v for s, v in doc.contribution.items()}
     out |= {f"capex_{k}": -v for k, v in doc.spend.items()}
     return out
 
@@ -587,6 +710,25 @@ def test_every_line_and_kpi_from_the_readme(path: Path) -> None:
     "overrides",
     [
         {"cells.local.pli.enabled": True},
+        {  # issue 11: price rules, segment products, allocation, per-plant yields
+            "demand.captive.markup": 0.12,
+            "demand.captive.cost_basis": "full",
+            "demand.external_oem.price_rule": "path",
+            "demand.external_oem.price_inr_per_kwh": 7000.0,
+            "demand.ess.product.pack_premium_usd_per_kwh": None,
+            "demand.ess.product.pack_fob_usd_per_kwh": 60.0,
+            "demand.ess.product.cell_fob_usd_per_kwh": 40.0,
+            "demand.ess.product.cell_fob_factor": None,
+            "demand.ess.product.non_cell_bom_usd_per_kwh": 10.0,
+            "demand.ess.product.pack_bcd_rate": 0.2,
+            "capex.phases.pack_line_2.capacity_gwh": 2.0,
+            "transition.pack_priority": ["ess", "captive", "external_oem"],
+            "transition.local_cell_allocation": "order",
+            "transition.local_cell_priority": ["external_oem", "ess", "captive"],
+            "capex.phases.cell_plant_1.yield_ramp": [0.6, 0.8, 0.9],
+            "capex.phases.cell_plant_2.yield_learning": "continue",
+        },
+        {"transition.pack_allocation": "pro_rata", "transition.local_cell_allocation": "pro_rata"},
         {"cells.local.pli.enabled": True, "cells.local.pli.total_cap_inr_cr": 300.0, "cells.local.pli.start_fy": 2031},
         {"valuation.terminal_value_method": "perpetuity", "valuation.terminal_growth_rate": 0.03},
         {"valuation.terminal_value_floor": "zero", "valuation.terminal_ebitda_multiple": 30.0},
@@ -594,7 +736,7 @@ def test_every_line_and_kpi_from_the_readme(path: Path) -> None:
         {
             "valuation.terminal_value_method": "perpetuity",
             "valuation.terminal_value_floor": "none",
-            "demand.ess.price_usd_per_kwh": 100.0,
+            "demand.ess.price_premium": 0.25,
             "tax.structure": "within_parent",
         },
         {"valuation.terminal_value_method": "perpetuity", "timeline.mid_year_discounting": True},
@@ -602,7 +744,7 @@ def test_every_line_and_kpi_from_the_readme(path: Path) -> None:
         {"timeline.mid_year_discounting": True, "tax.loss_carry_forward_years": 2},
         {"transition.overflow_policy": "unmet", "valuation.mirr_finance_rate": 0.09},
         {"tax.structure": "within_parent"},
-        {"cells.local.pli.enabled": True, "tax.loss_carry_forward_years": 3, "demand.ess.price_usd_per_kwh": 95.0},
+        {"cells.local.pli.enabled": True, "tax.loss_carry_forward_years": 3, "demand.ess.price_premium": 0.2},
         {
             "capex.phases.cell_plant_1.tax_half_rate_first_year": True,
             "capex.phases.pack_line_1.tax_half_rate_first_year": True,
@@ -625,11 +767,13 @@ def test_every_line_and_kpi_from_the_readme(path: Path) -> None:
             "incentives.state_capital_subsidy.share_of_eligible_capex": 0.9,
             "incentives.state_capital_subsidy.instalments": 2,
             "capex.phases.pack_line_1.tax_depreciation_rate": 0.6,
-            "demand.external_oem.price_usd_per_kwh": 110.0,
+            "demand.external_oem.price_premium": 0.35,
         },
     ],
     ids=[
         "pli",
+        "rules_products_allocation_plant_yields",
+        "pro_rata",
         "pli_capped",
         "perpetuity",
         "multiple_zero_floor",

@@ -30,7 +30,7 @@ def write(tmp_path: Path, body: str, name: str = "case") -> Path:
     return path
 
 
-# cell plant 1 decided at the end of FY29 on the landed imported cell in FY29 (INR 5,592/kWh in the base);
+# cell plant 1 decided at the end of FY29 on the landed imported cell in FY29 (INR 5,994/kWh in the base);
 # cell plant 2 requires it. Commissioning moves to FY32 so that spending starts after the decision.
 GATED = """
 capex:
@@ -108,7 +108,7 @@ def test_gate_that_never_passes_is_the_run_without_the_phase_and_what_requires_i
 
 def test_batch_with_gates_passing_in_some_scenarios_equals_single_runs(tmp_path: Path) -> None:
     a = tem.load(write(tmp_path, GATED.format(threshold=5000.0), "gated"))
-    thresholds = np.array([5000.0, 6000.0, 5591.0, 5592.0, -1.0, 1e9])
+    thresholds = np.array([5000.0, 6000.0, 5993.0, 5994.0, -1.0, 1e9])
     fob = np.array([52.0, 52.0, 60.0, 45.0, 52.0, 52.0])
     values = {THRESHOLD: thresholds, "cells.imported.fob_price_usd_per_kwh": fob}
     batch = run_batch_inputs(build_inputs(a), values, chunk_size=4, workers=2)
@@ -169,7 +169,7 @@ def test_combine_any_and_all(tmp_path: Path) -> None:
     """
     any_ = tem.run(tem.load(write(tmp_path, body.format(combine="any"), "any")))
     all_ = tem.run(tem.load(write(tmp_path, body.format(combine="all"), "all")))
-    # the base: landed cell INR 5,592/kWh in FY29 (passes), PLI off (fails)
+    # the base: landed cell INR 5,994/kWh in FY29 (passes), PLI off (fails)
     assert any_.kpis["gate_passed_cell_plant_1"] == 1.0
     assert all_.kpis["gate_passed_cell_plant_1"] == 0.0
 
@@ -273,12 +273,12 @@ def test_tem_run_prints_the_gates_and_the_result_table(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert "cell_plant_1 FY29: NO GO (any)" in proc.stdout
-    assert "imported_cell_landed_inr_per_kwh in FY29 >= 5,600" in proc.stdout
+    assert "imported_cell_landed_inr_per_kwh in FY29 >= 6,400" in proc.stdout
     assert "not built: cell_plant_1, cell_plant_2" in proc.stdout
     r = tem.run(tem.load(path))
     row = r.gates.iloc[0]
-    assert (row.phase, row.decide_fy, row.op, row.threshold, row.passes) == ("cell_plant_1", "FY29", ">=", 5600.0, False)
-    assert row.value == pytest.approx(5591.6458, abs=1e-3)  # the base's landed cell in FY29
+    assert (row.phase, row.decide_fy, row.op, row.threshold, row.passes) == ("cell_plant_1", "FY29", ">=", 6400.0, False)
+    assert row.value == pytest.approx(5993.6234, abs=1e-3)  # the base's landed cell in FY29
     assert r.built == {"cell_plant_1": False, "cell_plant_2": False}
 
 
@@ -288,7 +288,7 @@ def test_report_shows_the_gates_only_when_there_are_gates() -> None:
     gated = tem.run(tem.load(ROOT / "tests" / "data" / "gates" / "gated_fail.yaml"))
     page = gates_html(gated)
     assert "Decisions: gates" in page
-    assert "imported_cell_landed_inr_per_kwh in FY29 &gt;= 5,600" in page
+    assert "imported_cell_landed_inr_per_kwh in FY29 &gt;= 6,400" in page
     assert "<b>NO GO</b>" in page
     assert "cell_plant_1: not built, cell_plant_2: not built" in page
     assert gates_html(tem.run(tem.load(BASE))) == ""

@@ -62,18 +62,18 @@ class TestWrittenDownValueReduced:
 
 
 def test_instalments_hand_case() -> None:
-    """pack_line_1: Rs 250 crore in FY26 prices, spent 40% in FY26 and 60% in FY27 at capex prices +2% a year:
-    250 x (0.4 + 0.6 x 1.02) = 253 nominal; 20% of it in 15 instalments from the year after commissioning (FY27):
-    Rs 3.373 crore a year FY28-FY42. The recycling line is not an eligible kind: nothing."""
+    """pack_line_1: Rs 450 crore in FY26 prices, spent 20% in FY26, 50% in FY27 and 30% in FY28 at capex prices +2% a
+    year: 450 x (0.2 + 0.5 x 1.02 + 0.3 x 1.02^2) = 459.954 nominal; 20% of it in 15 instalments from the year after
+    commissioning (FY28): Rs 6.133 crore a year FY29-FY43. The recycling line is not an eligible kind: nothing."""
     o = evaluate(build_inputs(tem.load(BASE)))
     paid = o.capex.subsidy_by_phase["pack_line_1"][0]
     fys = 2026 + np.arange(20)
-    want = np.where((fys >= 2028) & (fys <= 2042), 0.2 * 253.0 / 15, 0.0)
+    want = np.where((fys >= 2029) & (fys <= 2043), 0.2 * 459.954 / 15, 0.0)
     np.testing.assert_allclose(paid, want, rtol=1e-14)
     assert "recycling_line" not in o.capex.subsidy_by_phase
-    # cell_plant_2 (Rs 1,500 crore, spent 30/40/30% FY32-FY34, FY34): instalments FY35-FY49, so only FY35-FY45 (11)
+    # cell_plant_2 (Rs 1,650 crore, spent 30/40/30% FY32-FY34, FY34): instalments FY35-FY49, so only FY35-FY45 (11)
     # fall in the horizon
-    nominal = 1500.0 * (0.3 * 1.02**6 + 0.4 * 1.02**7 + 0.3 * 1.02**8)
+    nominal = 1650.0 * (0.3 * 1.02**6 + 0.4 * 1.02**7 + 0.3 * 1.02**8)
     assert o.capex.subsidy_by_phase["cell_plant_2"][0].sum() == pytest.approx(0.2 * nominal / 15 * 11, rel=1e-12)
 
 

@@ -29,7 +29,7 @@ import numpy as np
 from tem.assumptions.schema import Assumptions
 from tem.errors import TemError
 from tem.model.engine import run_inputs
-from tem.model.inputs import Inputs, Phase, build_inputs, take_scenarios
+from tem.model.inputs import Inputs, build_inputs, take_scenarios
 
 PHASE_SIZE_FIELDS = ("capex_inr_cr", "capacity_gwh", "fixed_opex_inr_cr", "maintenance_capex_rate")
 NEUTRAL_VALUES = {"cells.local.pli.total_cap_inr_cr": math.inf}  # absent = no cap
@@ -144,6 +144,12 @@ def _structure_problems(a: Inputs, b: Inputs) -> list[str]:
                 for x in (sa.segment_price_in_usd[s], sb.segment_price_in_usd[s])
             ]
             out.append(f"demand.{s}: price given as {forms[0]} vs {forms[1]}")
+        if sa.price_rules[s] != sb.price_rules[s]:
+            out.append(f"demand.{s}.price_rule: {sa.price_rules[s]!r} vs {sb.price_rules[s]!r}")
+        if sa.cost_bases[s] != sb.cost_bases[s]:
+            out.append(f"demand.{s}.cost_basis: {sa.cost_bases[s]!r} vs {sb.cost_bases[s]!r}")
+        if sa.products[s] != sb.products[s]:
+            out.append(f"demand.{s}.product: inputs given in different forms ({sa.products[s]} vs {sb.products[s]})")
     if sa.fob_by_learning_curve != sb.fob_by_learning_curve:
         forms = [
             "fob_learning_curve" if x else "fob_price_usd_per_kwh"
@@ -172,15 +178,18 @@ def _structure_problems(a: Inputs, b: Inputs) -> list[str]:
         out.append(
             f"counterfactual.drop_phase_kinds: {list(sa.counterfactual_drop_kinds)} vs {list(sb.counterfactual_drop_kinds)}"
         )
-    kinds_b = {ph.name: ph.kind for ph in sb.phases}
+    phases_b = {ph.name: ph for ph in sb.phases}
     for ph in sa.phases:
-        if ph.name in kinds_b and kinds_b[ph.name] != ph.kind:
-            out.append(f"capex.phases.{ph.name}.kind: {ph.kind!r} vs {kinds_b[ph.name]!r}")
+        other = phases_b.get(ph.name)
+        if other is not None and other.kind != ph.kind:
+            out.append(f"capex.phases.{ph.name}.kind: {ph.kind!r} vs {other.kind!r}")
+        elif other is not None and other != ph:
+            out.append(f"capex.phases.{ph.name}: yield ramp given in different forms ({ph} vs {other})")
     # gates are structure (decision years, what they read, how they combine; thresholds are inputs) on the phases
     # both have; a phase absent on one side is bridged at zero size, whatever its gate says
     # (a gate on one side only is bridged as a gate switched off on the other: see align_inputs)
     gates_a, gates_b = {g.phase: g for g in sa.gates}, {g.phase: g for g in sb.gates}
-    for name in kinds_b.keys() & {ph.name for ph in sa.phases}:
+    for name in phases_b.keys() & {ph.name for ph in sa.phases}:
         both = name in gates_a and name in gates_b
         req_a, req_b = set(sa.requires.get(name, ())), set(sb.requires.get(name, ()))
         # a require on one side only is harmless where the other side has no gate that could remove what it needs
@@ -265,7 +274,7 @@ def align_inputs(a: Assumptions, b: Assumptions) -> AlignedInputs:
             notes.append(f"{path}: lists of different lengths, padded to {width} (same numbers)")
     structure = replace(
         ia.structure,
-        phases=tuple(Phase(ph.name, ph.kind) for ph in phases),
+        phases=tuple(phases),
         gates=ia.structure.gates + tuple(g for g in ib.structure.gates if g.phase not in gated_a),
         requires={
             name: tuple(dict.fromkeys([*ia.structure.requires.get(name, ()), *ib.structure.requires.get(name, ())]))

@@ -195,8 +195,8 @@ def unit_cost_chart(result: Result, level: str = "pack") -> go.Figure:
             )
         fig.add_scatter(
             x=fys,
-            y=row("imported_cell_landed"),
-            name="Imported cell, landed",
+            y=row("imported_cell_replaced_landed"),
+            name="Imported cell it replaces, landed",
             mode="lines+markers",
             line=dict(color=th.VERMILLION, width=3, dash="dash"),
             marker=dict(symbol="diamond", size=7),

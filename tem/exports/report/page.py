@@ -215,6 +215,14 @@ def kpi_cards(result: Result) -> str:
     return '<div class="cards">' + "".join(cards) + "</div>"
 
 
+def _warnings(result: Result) -> str:
+    """Findings beside the numbers (an inverted duty structure), or nothing."""
+    if not result.warnings:
+        return ""
+    items = "".join(f"<li>{esc(w)}</li>" for w in result.warnings)
+    return f'<h2 id="warnings">Warnings</h2>\n<ul class="warnings">{items}</ul>'
+
+
 def conventions(result: Result) -> str:
     rate, mid_year = _timeline(result)
     first, last = result.fiscal_years[0], result.fiscal_years[-1]
@@ -292,6 +300,7 @@ def render_report(
 {"" if summary is None else '<h2 id="decision">Decision summary</h2>' + summary_html(summary)}
 <h2 id="kpis">Key results</h2>
 {kpi_cards(result)}
+{_warnings(result)}
 {gates_html(result)}
 <h2 id="conventions">Conventions</h2>
 {conventions(result)}

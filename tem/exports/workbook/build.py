@@ -42,8 +42,8 @@ from tem.exports.workbook.printing import board_print
 from tem.exports.workbook.style import HEADER, KPI_FONT, SECTION, TITLE, put_text
 from tem.exports.workbook.summary import write_kpis, write_statement, write_unit_costs
 from tem.exports.workbook.summary_sheet import write_summary
-from tem.model.engine import Outcome, counterfactual_inputs
-from tem.model.inputs import build_inputs
+from tem.model.engine import Outcome
+from tem.model.inputs import build_inputs, import_only_inputs
 from tem.model.results import Result
 
 Expectations = dict[tuple[str, int, int], float | str]
@@ -85,7 +85,7 @@ def build_workbook(
     write_inputs(ws_in, assumptions, shown, grid)
     # the counterfactual's own inputs, against the inputs as shown (with gates, the phases they remove follow
     # the scenario's kept_ rows on the Import-only sheet, as the engine builds it on the gated inputs)
-    cf_grid = write_counterfactual_inputs(ws_in, grid, shown, counterfactual_inputs(shown))
+    cf_grid = write_counterfactual_inputs(ws_in, grid, shown, import_only_inputs(shown))
     calc = _calculations(ws_calc, grid, o, f"{result.name}: calculations (live formulas over Inputs)")
     cf_calc = _calculations(
         ws_cf,
@@ -120,7 +120,7 @@ def build_workbook(
     board_print(cover, caption)
     if summary is not None:
         ws_sum = wb.create_sheet("Summary", 0)
-        write_summary(ws_sum, summary, kpi_rows, expect, caption)
+        write_summary(ws_sum, summary, grid, kpi_rows, expect)
         board_print(ws_sum, caption)
         wb.active = 0
     wb.calculation = CalcProperties(fullCalcOnLoad=True)
@@ -300,7 +300,7 @@ def _charts(ws_st: Worksheet, ws_uc: Worksheet, grid: Grid, st_rows: dict[str, i
 
     cost = LineChart()
     for key, title in (
-        ("imported_cell_landed_inr_per_kwh", "Imported cell, landed"),
+        ("imported_cell_replaced_landed_inr_per_kwh", "Imported cell it replaces, landed"),
         ("local_cell_variable_inr_per_kwh", "Local cell, variable cost"),
         ("local_cell_full_inr_per_kwh", "Local cell, full cost"),
     ):

@@ -17,6 +17,7 @@ from tem.exports.workbook.grid import FIRST_COL, Grid
 from tem.exports.workbook.style import SECTION, number_format, put_text
 from tem.model.engine import Outcome
 from tem.model.inputs import Inputs
+from tem.model.kpis import replaced_cell_landed
 from tem.model.volumes import ramp_by_age
 
 Expect = dict[tuple[int, int], float | str]
@@ -60,6 +61,11 @@ class CalcSheet:
         if key_row:
             self.key_rows.append(key)
         self.next_row += 1
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """``num / den`` where ``den > 0``, else 0 (the formulas' IF)."""
+    return np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
 
 
 def first(a: np.ndarray) -> np.ndarray:
@@ -141,20 +147,64 @@ def volume_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         0.0,
     )
     c.row("served", "Share of demand served", "fraction", "IF({demand_total}>0,{delivered}/{demand_total},0)", served)
-    for s in inp.structure.segments:
-        c.row(f"met_{s}", f"Demand met: {s}", "GWh", f"{{demand_{s}}}*{{served}}", first(v.met_gwh[s]))
+    segs = inp.structure.segments
+    if inp.structure.pack_allocation == "priority":
+        ahead: list[str] = []
+        served_before = np.zeros(c.n)
+        for s in inp.structure.pack_priority:
+            c.row(f"pack_ahead_{s}", f"Demand served before {s}", "GWh", "+".join(ahead) if ahead else "0", served_before)
+            ahead.append(f"{{demand_{s}}}")
+            served_before = served_before + first(v.demand_gwh[s])
+        for s in segs:
+            c.row(
+                f"made_{s}",
+                f"Packs made in India: {s}",
+                "GWh",
+                f"MIN(MAX({{pack_output}}-{{pack_ahead_{s}}},0),{{demand_{s}}})",
+                first(v.pack_output_by_segment[s]),
+            )
+            c.row(
+                f"bought_{s}",
+                f"Packs bought in: {s}",
+                "GWh",
+                f'IF({{in:transition.overflow_policy}}="import_packs",{{demand_{s}}}-{{made_{s}}},0)',
+                first(v.bought_in_by_segment[s]),
+            )
+            c.row(f"met_{s}", f"Demand met: {s}", "GWh", f"{{made_{s}}}+{{bought_{s}}}", first(v.met_gwh[s]))
+    else:
+        c.row(
+            "made_share",
+            "Share of demand made in India",
+            "fraction",
+            "IF({demand_total}>0,{pack_output}/{demand_total},0)",
+            _ratio(first(v.pack_output_gwh), first(v.demand_total_gwh)),
+        )
+        c.row(
+            "bought_share",
+            "Share of demand bought in",
+            "fraction",
+            "IF({demand_total}>0,{bought_in}/{demand_total},0)",
+            _ratio(first(v.bought_in_packs_gwh), first(v.demand_total_gwh)),
+        )
+        for s in segs:
+            c.row(f"met_{s}", f"Demand met: {s}", "GWh", f"{{demand_{s}}}*{{served}}", first(v.met_gwh[s]))
+            c.row(
+                f"made_{s}",
+                f"Packs made in India: {s}",
+                "GWh",
+                f"{{demand_{s}}}*{{made_share}}",
+                first(v.pack_output_by_segment[s]),
+            )
+            c.row(
+                f"bought_{s}",
+                f"Packs bought in: {s}",
+                "GWh",
+                f"{{demand_{s}}}*{{bought_share}}",
+                first(v.bought_in_by_segment[s]),
+            )
     c.row("cells_required", "Cells required", "GWh", "{pack_output}/{in:pack.pack_yield}", first(v.cells_required_gwh))
     local_age = fy - first(inp["transition.local_cells_start_fy"])
     c.row("local_age", "Years of local cell production", "years", "{fy}-{in:transition.local_cells_start_fy}", local_age)
-    yr = first(inp["cells.local.yield_ramp"])
-    c.row(
-        "cell_yield",
-        "Cell yield",
-        "fraction",
-        "IF({local_age}>=0,INDEX({in:cells.local.yield_ramp},MIN({local_age},COUNT({in:cells.local.yield_ramp})-1)+1),"
-        "INDEX({in:cells.local.yield_ramp},1))",
-        first(v.cell_yield) if v.cell_yield.ndim else yr[0],
-    )
     progress = np.clip((local_age + 1) / first(inp["transition.ramp_years"]), 0, 1)
     c.row(
         "local_progress",
@@ -170,6 +220,25 @@ def volume_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         "{in:transition.target_local_share}*{local_progress}",
         first(v.local_target_share),
     )
+    good_terms = []
+    for ph in (p for p in inp.structure.phases if p.kind == "cell_plant"):
+        p = f"capex.phases.{ph.name}."
+        comms = ",".join(f"{{in:capex.phases.{x}.commissioning_fy}}" for x in ph.yield_from)
+        start = f"MIN({comms})" if ph.yield_from else f"{{in:{p}commissioning_fy}}"
+        learn_age = fy - min(
+            (first(inp[f"capex.phases.{x}.commissioning_fy"]) for x in ph.yield_from),
+            default=first(inp[p + "commissioning_fy"]),
+        )
+        c.row(f"yage_{ph.name}", f"Years of yield learning: {ph.name}", "years", f"{{fy}}-{start}", learn_age)
+        c.row(
+            f"yield_{ph.name}",
+            f"Cell yield: {ph.name}",
+            "fraction",
+            _ramp(ph.yield_ramp, f"yage_{ph.name}"),
+            first(ramp_by_age(inp[ph.yield_ramp], learn_age[None, :])),
+        )
+        kept = f"*{{kept_{ph.name}}}" if f"kept_{ph.name}" in c.grid.rows else ""  # gates (workbook/gates.py)
+        good_terms.append(f"{{in:{p}capacity_gwh}}*{{util_{ph.name}}}*{{yield_{ph.name}}}{kept}")
     c.row("cell_nameplate", "Cell plant nameplate", "GWh", cap_sum("cell_plant", False), first(v.cell_nameplate_gwh))
     c.row(
         "cell_usable",
@@ -178,11 +247,21 @@ def volume_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         cap_sum("cell_plant", True),
         first(v.cell_usable_started_gwh),
     )
+    usable = first(v.cell_usable_started_gwh)
+    good = np.where(usable > 0, usable * first(v.cell_yield), 0.0)  # the yield row is good / usable
+    c.row("cell_good", "Cell plants: good cells they can make", "GWh", "+".join(good_terms) if good_terms else "0", good)
+    c.row(
+        "cell_yield",
+        "Cell yield (average over plants)",
+        "fraction",
+        "IF({cell_usable}>0,{cell_good}/{cell_usable},INDEX({in:cells.local.yield_ramp},1))",
+        first(v.cell_yield),
+    )
     c.row(
         "local_cells",
         "Cells made in India (good)",
         "GWh",
-        "IF({local_age}>=0,MIN({local_target}*{cells_required},{cell_usable}*{cell_yield}),0)",
+        "IF({local_age}>=0,MIN({local_target}*{cells_required},{cell_good}),0)",
         first(v.local_cells_gwh),
         True,
     )
@@ -201,4 +280,81 @@ def volume_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         "GWh",
         cap_sum("recycling", True),
         first(v.recycling_capacity_gwh),
+    )
+
+
+def local_allocation_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
+    """Local cells by segment (transition.local_cell_allocation); after the segments' landed imported cells."""
+    v = o.volumes
+    segs = inp.structure.segments
+    rule = inp.structure.local_cell_allocation
+    for s in segs:
+        c.row(
+            f"need_{s}",
+            f"Cells needed by the packs made: {s}",
+            "GWh",
+            f"{{made_{s}}}/{{in:pack.pack_yield}}",
+            first(v.pack_output_by_segment[s] / inp["pack.pack_yield"]),
+        )
+    if rule == "pro_rata":
+        c.row(
+            "local_per_pack",
+            "Local cells per kWh of packs made",
+            "factor",
+            "IF({pack_output}>0,{local_cells}/{pack_output},0)",
+            _ratio(first(v.local_cells_gwh), first(v.pack_output_gwh)),
+        )
+        local = {s: f"{{made_{s}}}*{{local_per_pack}}" for s in segs}
+    else:
+        if rule == "order":
+            ahead: dict[str, str] = {}
+            terms: list[str] = []
+            for s in inp.structure.local_cell_priority:
+                ahead[s] = "+".join(terms) if terms else "0"
+                terms.append(f"{{need_{s}}}")
+        else:  # max_saving: the dearest landed imported cell first, ties in listed order
+            ahead = {
+                s: "+".join(
+                    f"{{need_{x}}}*({{imp_landed_{x}}}{'>=' if j < i else '>'}{{imp_landed_{s}}})"
+                    for j, x in enumerate(segs)
+                    if j != i
+                )
+                for i, s in enumerate(segs)
+            }
+        need = {s: first(v.pack_output_by_segment[s] / inp["pack.pack_yield"]) for s in segs}
+        if rule == "order":
+            order = list(inp.structure.local_cell_priority)
+            taken = {s: sum((need[x] for x in order[: order.index(s)]), start=np.zeros(c.n)) for s in segs}
+        else:
+            landed = {s: first(o.unit_costs.imported_cell_by_segment[s]) for s in segs}
+            taken = {
+                s: sum(
+                    (
+                        need[x] * ((landed[x] >= landed[s]) if j < i else (landed[x] > landed[s]))
+                        for j, x in enumerate(segs)
+                        if j != i
+                    ),
+                    start=np.zeros(c.n),
+                )
+                for i, s in enumerate(segs)
+            }
+        for s in segs:
+            c.row(f"local_ahead_{s}", f"Local cells taken before {s}", "GWh", ahead[s], taken[s])
+        local = {s: f"MIN(MAX({{local_cells}}-{{local_ahead_{s}}},0),{{need_{s}}})" for s in segs}
+    for s in segs:
+        c.row(f"local_{s}", f"Local cells: {s}", "GWh", local[s], first(v.local_cells_by_segment[s]))
+        c.row(
+            f"imported_{s}",
+            f"Cells imported: {s}",
+            "GWh",
+            (f"{{need_{s}}}-{{local_{s}}}" if rule != "pro_rata" else f"{{made_{s}}}/{{in:pack.pack_yield}}-{{local_{s}}}"),
+            first(v.imported_cells_by_segment[s]),
+        )
+    replaced = "+".join(f"{{local_{s}}}*{{imp_landed_{s}}}" for s in segs)
+    c.row(
+        "replaced_landed",
+        "Landed imported cell that local cells replace",
+        "INR/kWh",
+        f"IF({{local_cells}}>0,({replaced})/{{local_cells}},{{imp_landed}})",
+        first(replaced_cell_landed(v, o.unit_costs)),
     )

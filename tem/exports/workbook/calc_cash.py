@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from tem.exports.workbook.calc import CalcSheet, first
+from tem.exports.workbook.calc_segments import K, contribution_rows, duty_check_rows, over, price_rows
 from tem.model.engine import Outcome
 from tem.model.inputs import Inputs
-from tem.model.kpis import PER_KWH, cell_cost_parts, local_cell_full_cost, pack_cost_parts
+from tem.model.kpis import PER_KWH, cell_cost_parts, local_cell_full_cost, pack_cost_parts, replaced_cell_landed
 from tem.model.operations import lag_years
 from tem.units import INR_CR_PER_GWH_X_INR_PER_KWH as KV
 from tem.units import inr_cr_to_usd_m
 
-K = "{c:inr_cr_per_gwh_inr_per_kwh}"
 LOCAL_PARTS = {
     "materials_imported": "loc_mat_imp",
     "materials_local": "loc_mat_loc",
@@ -25,21 +25,11 @@ LOCAL_PARTS = {
 
 def operation_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
     ops, v = o.operations, o.volumes
+    segs = inp.structure.segments
+    duty_check_rows(c, inp, o)
+    price_rows(c, inp, o)
     c.section("Revenue and costs [INR crore]")
-    for s in inp.structure.segments:
-        p = f"demand.{s}."
-        price = (
-            f"{{in:{p}price_usd_per_kwh}}*{{fx}}"
-            if inp.structure.segment_price_in_usd[s]
-            else f"{{in:{p}price_inr_per_kwh}}"
-        )
-        price_value = (
-            inp[p + "price_usd_per_kwh"] * o.unit_costs.inr_per_usd
-            if inp.structure.segment_price_in_usd[s]
-            else inp[p + "price_inr_per_kwh"]
-        )
-        shape = v.demand_total_gwh.shape
-        c.row(f"price_{s}", f"Selling price: {s}", "INR/kWh", price, first(np.broadcast_to(price_value, shape)))
+    for s in segs:
         c.row(
             f"revenue_{s}", f"Revenue: {s}", "INR crore", f"{{met_{s}}}*{{price_{s}}}*{K}", first(ops.revenue_by_segment[s])
         )
@@ -47,7 +37,7 @@ def operation_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         "revenue",
         "Revenue",
         "INR crore",
-        "+".join(f"{{revenue_{s}}}" for s in inp.structure.segments),
+        "+".join(f"{{revenue_{s}}}" for s in segs),
         first(ops.revenue),
         True,
     )
@@ -71,7 +61,7 @@ def operation_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         "cogs_imported_cells",
         "Cost of goods: imported cells",
         "INR crore",
-        f"{{imported_cells}}*{{imp_landed}}*{K}",
+        over(segs, "imported", "imp_landed") + f"*{K}",
         first(parts["imported_cells"]),
     )
     for part, key in LOCAL_PARTS.items():
@@ -93,14 +83,14 @@ def operation_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         "cogs_non_cell_imp",
         "Cost of goods: non-cell imported",
         "INR crore",
-        f"{{pack_output}}*{{non_cell_imp}}*{K}",
+        over(segs, "made", "non_cell_imp") + f"*{K}",
         first(parts["non_cell_imported"]),
     )
     c.row(
         "cogs_non_cell_loc",
         "Cost of goods: non-cell local",
         "INR crore",
-        f"{{pack_output}}*{{non_cell_loc}}*{K}",
+        over(segs, "made", "non_cell_loc") + f"*{K}",
         first(parts["non_cell_local"]),
     )
     c.row(
@@ -114,7 +104,7 @@ def operation_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         "cogs_bought_in",
         "Cost of goods: bought-in packs",
         "INR crore",
-        f"{{bought_in}}*{{bought_in_landed}}*{K}",
+        over(segs, "bought", "pack_landed") + f"*{K}",
         first(parts["bought_in_packs"]),
     )
     cogs_keys = [
@@ -135,6 +125,7 @@ def operation_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         first(ops.purchases),
     )
     c.row("gross_margin", "Gross margin", "INR crore", "{revenue}-{cogs}", first(ops.gross_margin), True)
+    contribution_rows(c, inp, o)
     c.row(
         "rnd",
         "R&D / centre of excellence",
@@ -184,9 +175,15 @@ def operation_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         "forex",
         "Forex outflow",
         "USD million",
-        f"{{imported_cells}}*{{fob_usd}}*(1+{fr})+{{local_cells}}*(({mat_cif})*(1+{fr})/{{cell_yield}}+{{in:cells.local.royalty_usd_per_kwh}})"
-        f"+{{pack_output}}*(1-{{in:pack.non_cell_local_share}})*{{in:pack.non_cell_bom_usd_per_kwh}}*(1+{fr})"
-        f"+{{bought_in}}*{{in:transition.bought_in_pack_fob_usd_per_kwh}}*(1+{fr})+{{in:cells.local.technology_fee_usd_m}}"
+        over(segs, "imported", "cell_fob_usd")
+        + f"*(1+{fr})+{{local_cells}}*(({mat_cif})*(1+{fr})/{{cell_yield}}+{{in:cells.local.royalty_usd_per_kwh}})+("
+        + "+".join(
+            f"{{made_{s}}}*(1-{{in:pack.non_cell_local_share}})*{{in:{inp.structure.products[s].bom}}}*(1+{fr})"
+            for s in segs
+        )
+        + ")+"
+        + over(segs, "bought", "pack_fob_usd")
+        + f"*(1+{fr})+{{in:cells.local.technology_fee_usd_m}}"
         "+{capex_abroad}*{c:usd_m_per_inr_cr_x_fx}/{fx}",
         first(ops.forex_outflow_usd_m),
         True,
@@ -196,12 +193,13 @@ def operation_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
 def _pli_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
     p = "{in:cells.local.pli."
     ops, local = o.operations, first(o.volumes.local_cells_gwh)
-    cell_value = local * first(o.unit_costs.imported_cell) * KV
+    segs = inp.structure.segments
+    cell_value = local * first(replaced_cell_landed(o.volumes, o.unit_costs)) * KV
     c.row(
         "cell_value",
-        "Local cells at the imported landed price",
+        "Local cells at the landed price of the cells they replace",
         "INR crore",
-        f"{{local_cells}}*{{imp_landed}}*{K}",
+        over(segs, "local", "imp_landed") + f"*{K}",
         cell_value,
     )
     c.row(
@@ -434,7 +432,7 @@ def cash_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
     cells_cost = first(parts["imported_cells"] + sum(parts[f"local_cell_{k}"] for k in LOCAL_PARTS))
     with np.errstate(divide="ignore", invalid="ignore"):
         pack_cells = np.where(made > 0, cells_cost / made * PER_KWH, np.nan)
-    cheaper = (first(v.local_cells_gwh) > 0) & (full <= first(o.unit_costs.imported_cell))
+    cheaper = (first(v.local_cells_gwh) > 0) & (full <= first(replaced_cell_landed(v, o.unit_costs)))
     crossover = np.where(cheaper, first(inp.fiscal_years[None, :].astype(float)), np.nan)
     c.row(
         "pack_cells",
@@ -447,6 +445,6 @@ def cash_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         "crossover_flag",
         "FY when a local cell costs no more than an imported one",
         "FY",
-        'IF({local_cells}>0,IF({local_full}<={imp_landed},{fy},""),"")',
+        'IF({local_cells}>0,IF({local_full}<={replaced_landed},{fy},""),"")',
         crossover,
     )

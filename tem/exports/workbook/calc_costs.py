@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tem.exports.workbook.calc import CalcSheet, first
+from tem.exports.workbook.calc import CalcSheet, first, local_allocation_rows
 from tem.exports.workbook.calc_capital import subsidy_and_tax_depreciation_rows
 from tem.exports.workbook.gates import built, kept
 from tem.model.capex import straight_line
@@ -27,64 +27,94 @@ def unit_cost_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         )
     else:
         fob = f"{{in:{IMPORTED}fob_price_usd_per_kwh}}"
-    c.row("fob_usd", "Imported cell FOB", "USD/kWh", fob, first(uc.fob_usd_per_kwh))
-    weight = np.where(
-        first(o.volumes.demand_total_gwh) > 0,
-        first(o.volumes.demand_gwh["ess"]) / np.maximum(first(o.volumes.demand_total_gwh), 1e-300),
-        0.0,
-    )
+    c.row("fob_usd", "Imported cell FOB (reference)", "USD/kWh", fob, first(uc.fob_usd_per_kwh))
+    segs = inp.structure.segments
+    fr, sws = f"{{in:{IMPORTED}freight_and_insurance_rate}}", f"{{in:{IMPORTED}social_welfare_surcharge_rate}}"
+    logistics = f"{{in:{IMPORTED}logistics_inr_per_kwh}}"
     c.row(
-        "ess_weight",
-        "ESS share of demand (duty mix)",
-        "fraction",
-        "IF({demand_total}>0,{demand_ess}/{demand_total},0)",
-        weight,
+        "made_sum",
+        "Packs made in India (sum of segments)",
+        "GWh",
+        "+".join(f"{{made_{s}}}" for s in segs),
+        first(sum((o.volumes.pack_output_by_segment[s] for s in segs), start=np.zeros((1, 1)))),
     )
-    c.row(
-        "duty",
-        "Customs duty on imported cells (mix)",
-        "fraction",
-        f"(1-{{ess_weight}})*{{in:{IMPORTED}bcd_rate_vehicle}}+{{ess_weight}}*{{in:{IMPORTED}bcd_rate_ess}}",
-        first(uc.duty_rate),
-    )
+    for s in segs:
+        c.row(
+            f"w_{s}",
+            f"Weight in the imported mix: {s}",
+            "fraction",
+            f"IF({{made_sum}}>0,{{made_{s}}}/{{made_sum}},IF({{demand_total}}>0,{{demand_{s}}}/{{demand_total}},1/{len(segs)}))",
+            first(uc.segment_weight[s]),
+        )
+    for s in segs:
+        pr = inp.structure.products[s]
+        if pr.cell_fob is not None:
+            seg_fob = f"{{in:{pr.cell_fob}}}"
+        elif pr.cell_fob_factor is not None:
+            seg_fob = f"{{fob_usd}}*{{in:{pr.cell_fob_factor}}}"
+        else:
+            seg_fob = "{fob_usd}"
+        sp = uc.imported_cell_parts_by_segment[s]
+        c.row(f"cell_fob_usd_{s}", f"Imported cell FOB: {s}", "USD/kWh", seg_fob, first(uc.cell_fob_usd_by_segment[s]))
+        c.row(f"imp_fob_{s}", f"Imported cell: FOB: {s}", "INR/kWh", f"{{cell_fob_usd_{s}}}*{{fx}}", first(sp["fob"]))
+        c.row(
+            f"imp_freight_{s}",
+            f"Imported cell: freight: {s}",
+            "INR/kWh",
+            f"{{imp_fob_{s}}}*{fr}",
+            first(sp["freight_insurance"]),
+        )
+        c.row(
+            f"imp_duty_{s}",
+            f"Imported cell: customs duty (on CIF): {s}",
+            "INR/kWh",
+            f"({{imp_fob_{s}}}+{{imp_freight_{s}}})*{{in:{pr.cell_bcd}}}",
+            first(sp["customs_duty"]),
+        )
+        c.row(
+            f"imp_sws_{s}",
+            f"Imported cell: SWS: {s}",
+            "INR/kWh",
+            f"{{imp_duty_{s}}}*{sws}",
+            first(sp["social_welfare_surcharge"]),
+        )
+        c.row(
+            f"imp_landed_{s}",
+            f"Imported cell, landed: {s}",
+            "INR/kWh",
+            f"{{imp_fob_{s}}}+{{imp_freight_{s}}}+{{imp_duty_{s}}}+{{imp_sws_{s}}}+{logistics}",
+            first(uc.imported_cell_by_segment[s]),
+        )
+
+    def mix(key: str) -> str:
+        return "+".join(f"{{w_{s}}}*{{{key}_{s}}}" for s in segs)
+
     parts = uc.imported_cell_parts
-    c.row("imp_fob", "Imported cell: FOB", "INR/kWh", "{fob_usd}*{fx}", first(parts["fob"]))
+    c.row("imp_fob", "Imported cell: FOB (mix)", "INR/kWh", mix("imp_fob"), first(parts["fob"]))
     c.row(
         "imp_freight",
-        "Imported cell: freight and insurance",
+        "Imported cell: freight and insurance (mix)",
         "INR/kWh",
-        f"{{imp_fob}}*{{in:{IMPORTED}freight_and_insurance_rate}}",
+        mix("imp_freight"),
         first(parts["freight_insurance"]),
     )
-    c.row(
-        "imp_duty",
-        "Imported cell: customs duty (on CIF)",
-        "INR/kWh",
-        "({imp_fob}+{imp_freight})*{duty}",
-        first(parts["customs_duty"]),
-    )
+    c.row("imp_duty", "Imported cell: customs duty (mix)", "INR/kWh", mix("imp_duty"), first(parts["customs_duty"]))
     c.row(
         "imp_sws",
-        "Imported cell: social welfare surcharge",
+        "Imported cell: social welfare surcharge (mix)",
         "INR/kWh",
-        f"{{imp_duty}}*{{in:{IMPORTED}social_welfare_surcharge_rate}}",
+        mix("imp_sws"),
         first(parts["social_welfare_surcharge"]),
     )
     c.row(
         "imp_logistics",
-        "Imported cell: logistics",
+        "Imported cell: logistics (mix)",
         "INR/kWh",
-        f"{{in:{IMPORTED}logistics_inr_per_kwh}}",
+        "+".join(f"{{w_{s}}}*{logistics}" for s in segs),
         first(parts["logistics"]),
     )
-    c.row(
-        "imp_landed",
-        "Imported cell, landed",
-        "INR/kWh",
-        "{imp_fob}+{imp_freight}+{imp_duty}+{imp_sws}+{imp_logistics}",
-        first(uc.imported_cell),
-        True,
-    )
+    c.row("imp_landed", "Imported cell, landed (mix)", "INR/kWh", mix("imp_landed"), first(uc.imported_cell), True)
+    local_allocation_rows(c, inp, o)
 
     imp_keys, loc_keys = [], []
     for g in inp.structure.materials:
@@ -146,30 +176,45 @@ def unit_cost_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         first(uc.local_cell),
         True,
     )
+    for s in segs:
+        bom = f"{{in:{inp.structure.products[s].bom}}}"
+        c.row(
+            f"non_cell_imp_{s}",
+            f"Pack: non-cell parts imported, landed: {s}",
+            "INR/kWh",
+            f"(1-{{in:pack.non_cell_local_share}})*{bom}*{{fx}}*(1+{fr})*(1+{{in:pack.non_cell_bcd_rate}}*(1+{sws}))",
+            first(uc.non_cell_imported_by_segment[s]),
+        )
+        c.row(
+            f"non_cell_loc_{s}",
+            f"Pack: non-cell parts local: {s}",
+            "INR/kWh",
+            f"{{in:pack.non_cell_local_share}}*{bom}*{{fx}}*{{in:pack.non_cell_local_price_factor}}",
+            first(uc.non_cell_local_by_segment[s]),
+        )
     c.row(
         "non_cell_imp",
-        "Pack: non-cell parts imported, landed",
+        "Pack: non-cell parts imported, landed (mix)",
         "INR/kWh",
-        f"(1-{{in:pack.non_cell_local_share}})*{{in:pack.non_cell_bom_usd_per_kwh}}*{{fx}}*(1+{{in:{IMPORTED}freight_and_insurance_rate}})"
-        f"*(1+{{in:pack.non_cell_bcd_rate}}*(1+{{in:{IMPORTED}social_welfare_surcharge_rate}}))",
+        mix("non_cell_imp"),
         first(uc.non_cell_imported),
     )
-    c.row(
-        "non_cell_loc",
-        "Pack: non-cell parts local",
-        "INR/kWh",
-        "{in:pack.non_cell_local_share}*{in:pack.non_cell_bom_usd_per_kwh}*{fx}*{in:pack.non_cell_local_price_factor}",
-        first(uc.non_cell_local),
-    )
+    c.row("non_cell_loc", "Pack: non-cell parts local (mix)", "INR/kWh", mix("non_cell_loc"), first(uc.non_cell_local))
     c.row("assembly", "Pack: assembly", "INR/kWh", "{in:pack.assembly_inr_per_kwh}", first(uc.assembly))
-    c.row(
-        "bought_in_landed",
-        "Bought-in pack, landed",
-        "INR/kWh",
-        f"{{in:transition.bought_in_pack_fob_usd_per_kwh}}*{{fx}}*(1+{{in:{IMPORTED}freight_and_insurance_rate}})"
-        f"*(1+{{in:transition.bought_in_pack_bcd_rate}}*(1+{{in:{IMPORTED}social_welfare_surcharge_rate}}))+{{imp_logistics}}",
-        first(uc.bought_in_pack),
-    )
+    for s in segs:
+        pr = inp.structure.products[s]
+        pack_fob = (
+            f"{{cell_fob_usd_{s}}}+{{in:{pr.pack_premium}}}" if pr.pack_premium is not None else f"{{in:{pr.pack_fob}}}"
+        )
+        c.row(f"pack_fob_usd_{s}", f"Imported pack FOB: {s}", "USD/kWh", pack_fob, first(uc.pack_fob_usd_by_segment[s]))
+        c.row(
+            f"pack_landed_{s}",
+            f"Imported pack, landed: {s}",
+            "INR/kWh",
+            f"{{pack_fob_usd_{s}}}*{{fx}}*(1+{fr})*(1+{{in:{pr.pack_bcd}}}*(1+{sws}))+{logistics}",
+            first(uc.pack_landed_by_segment[s]),
+        )
+    c.row("bought_in_landed", "Imported pack, landed (mix)", "INR/kWh", mix("pack_landed"), first(uc.bought_in_pack))
 
 
 def capex_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:

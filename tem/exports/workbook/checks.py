@@ -128,7 +128,7 @@ def write_checks(
         status_cells.append(f"F{r}")
     ws.cell(3, 5, f'=IF(COUNTIF(F9:F{r},"OK")={len(rows)},"OK","CHECK")').font = KPI_FONT
     expect[(ws.title, 3, 5)] = "OK" if all(expect[(ws.title, int(c[1:]), 6)] == "OK" for c in status_cells) else "CHECK"
-    r += 2
+    r = _duty_checks(ws, grid, calc, r + 2, expect) + 1
     parity = _write_parity(ws, grid, calc, kpi_rows, expect, r)
     ws.cell(4, 5, f'=IF(MAX({",".join(parity)})<=$E$5,"OK","DIFFERS (inputs changed since export)")').font = KPI_FONT
     expect[(ws.title, 4, 5)] = "OK"
@@ -136,6 +136,26 @@ def write_checks(
     ws.column_dimensions["D"].width = 18
     ws.column_dimensions["E"].width = 16
     return "Checks!E3", "Checks!E4"
+
+
+def _duty_checks(ws: Worksheet, grid: Grid, calc: CalcSheet, r: int, expect: Expect) -> int:
+    """Years with an inverted duty structure, by segment (cell duty at or above the duty on finished packs): a
+    warning that follows any edit (the Calculations flags), not a check that must pass."""
+    ws.cell(r, 1, "Inverted duty (warning): years where cells pay at least the duty on finished packs").font = SECTION
+    r += 1
+    for key, src in grid.rows.items():
+        if not key.startswith("inverted_duty_"):
+            continue
+        put_text(ws, r, 1, key)
+        put_text(ws, r, 2, f"{calc.ws.cell(src, 2).value}: years inverted")
+        ws.cell(r, 5, f"=SUM({grid.whole_row(key)})")
+        years = [calc.expect.get((src, FIRST_COL + t), 0.0) for t in range(grid.n_years)]
+        expect[(ws.title, r, 5)] = float(sum(x for x in years if isinstance(x, float)))
+        for t in range(grid.n_years):
+            ws.cell(r, FIRST_COL + t, f"=Calculations!{grid.col(t)}{src}")
+            expect[(ws.title, r, FIRST_COL + t)] = years[t]
+        r += 1
+    return r
 
 
 def _write_parity(ws: Worksheet, grid: Grid, calc: CalcSheet, kpi_rows: dict[str, int], expect: Expect, r: int) -> list[str]:

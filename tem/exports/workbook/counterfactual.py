@@ -1,7 +1,7 @@
 """The Import-only sheet: the import-only counterfactual as live formulas over the same Inputs.
 
 The counterfactual is the scenario with a few inputs replaced by its definition
-(:func:`tem.model.engine.counterfactual_inputs`: local cells never start, no technology fee, the dropped phases
+(:func:`tem.model.inputs.import_only_inputs`: local cells never start, no technology fee, the dropped phases
 not built, ...). Those replacements are listed on the Inputs sheet, below the inputs, as fixed values; every
 other input is the scenario's own, so a director's change to any blue input moves the counterfactual and every
 increment (NPV minus import-only, pack cost minus import-only, forex saved) on recalculation. The sheet has the

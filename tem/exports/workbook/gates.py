@@ -15,6 +15,7 @@ the scenario's own rows (README, "Gates").
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from openpyxl.utils import get_column_letter
 
@@ -25,18 +26,37 @@ from tem.model.engine import Outcome
 from tem.model.gates import removable
 from tem.model.inputs import Inputs
 
-NONE = "none"  # a value that does not exist (no local cells; a gate not reached)
+NONE = "none"  # a value that does not exist (no local cells; no demand; a gate not reached)
+
+
+def _duty_gap_template(inp: Inputs) -> str:
+    """``cell_duty_minus_pack_duty_rate``: the widest gap over the segments with demand, "none" without demand
+    (as :func:`tem.model.gates.cell_minus_pack_duty`)."""
+    terms = []
+    for s in inp.structure.segments:
+        pr = inp.structure.products[s]
+        terms.append(f"IF({{demand_{s}}}>0,{{in:{pr.cell_bcd}}}-{{in:{pr.pack_bcd}}},-1E+99)")
+    widest = f"MAX({','.join(terms)})"
+    return f'IF({widest}>-1E+99,{widest},"{NONE}")'
+
+
 # the formula of each gate line in one year, over Calculations rows (tem.model.gates.LINES, same names)
-LINE_TEMPLATES: dict[str, str] = {
+LINE_TEMPLATES: dict[str, str | Callable[[Inputs], str]] = {
     "imported_cell_landed_inr_per_kwh": "{imp_landed}",
     "imported_cell_fob_usd_per_kwh": "{fob_usd}",
-    "local_cell_variable_minus_imported_inr_per_kwh": f'IF({{local_cells}}>0,{{local_cell}}-{{imp_landed}},"{NONE}")',
+    "local_cell_variable_minus_imported_inr_per_kwh": f'IF({{local_cells}}>0,{{local_cell}}-{{replaced_landed}},"{NONE}")',
     "cell_yield": "{cell_yield}",
     "dva_share": "{dva}",
     "local_cells_gwh": "{local_cells}",
     "ebitda_inr_cr": "{ebitda}",
-    "cell_duty_minus_pack_duty_rate": "{duty}-{in:transition.bought_in_pack_bcd_rate}",
+    "cell_duty_minus_pack_duty_rate": _duty_gap_template,
 }
+
+
+def line_template(name: str, inp: Inputs) -> str:
+    """The formula template of gate line ``name`` in one year, over Calculations rows."""
+    template = LINE_TEMPLATES[name]
+    return template if isinstance(template, str) else template(inp)
 
 
 def reserve_kept_rows(c: CalcSheet, inp: Inputs) -> None:
@@ -101,7 +121,7 @@ def gate_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         passes = []
         for i, cond in enumerate(g.conditions):
             t = cond.fy - structure.first_fy
-            template = LINE_TEMPLATES[cond.name] if cond.source == "line" else f"{{in:{cond.name}}}"
+            template = line_template(cond.name, inp) if cond.source == "line" else f"{{in:{cond.name}}}"
             what = f"{cond.name} in FY{cond.fy % 100:02d}"
             read = float(decision.values[(g.phase, i)][0])
             formula = c.grid.render(template, t)

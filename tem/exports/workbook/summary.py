@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 import numpy as np
+from openpyxl.styles import Alignment
 from openpyxl.worksheet.worksheet import Worksheet
 
 from tem import catalogue
@@ -32,11 +33,15 @@ STATEMENT_LINES: list[tuple[str, str | None, float]] = [
     ("unmet_demand_gwh", "unmet", 1.0),
     ("local_cells_gwh", "local_cells", 1.0),
     ("imported_cells_gwh", "imported_cells", 1.0),
+    ("Selling prices by segment [INR/kWh]", None, 1.0),
+    *((f"price_{s}_inr_per_kwh", f"price_{s}", 1.0) for s in ("captive", "external_oem", "ess")),
     ("Cash flow statement (money out negative)", None, 1.0),
     ("revenue_captive", "revenue_captive", 1.0),
     ("revenue_external_oem", "revenue_external_oem", 1.0),
     ("revenue_ess", "revenue_ess", 1.0),
     ("revenue_total", "revenue", 1.0),
+    *((f"variable_cost_{s}", f"variable_cost_{s}", -1.0) for s in ("captive", "external_oem", "ess")),
+    *((f"contribution_margin_{s}", f"contribution_{s}", 1.0) for s in ("captive", "external_oem", "ess")),
     ("cogs_imported_cells", "cogs_imported_cells", -1.0),
     ("cogs_local_cell_materials_imported", "cogs_loc_mat_imp", -1.0),
     ("cogs_local_cell_materials_local", "cogs_loc_mat_loc", -1.0),
@@ -94,6 +99,7 @@ UNIT_COST_LINES: list[tuple[str, str]] = [
     ("imported_cell_social_welfare_surcharge", "imp_sws"),
     ("imported_cell_logistics", "imp_logistics"),
     ("imported_cell_landed", "imp_landed"),
+    ("imported_cell_replaced_landed", "replaced_landed"),
     ("local_cell_variable", "local_cell"),
     ("local_cell_full", "local_full"),
     ("pack_cells", "pack_cells"),
@@ -101,6 +107,15 @@ UNIT_COST_LINES: list[tuple[str, str]] = [
     ("pack_non_cell_local", "non_cell_loc"),
     ("pack_assembly", "assembly"),
     ("bought_in_pack_landed", "bought_in_landed"),
+    *(
+        (f"{line}_{s}", f"{row}_{s}")
+        for s in ("captive", "external_oem", "ess")
+        for line, row in (
+            ("imported_cell_landed", "imp_landed"),
+            ("imported_pack_landed", "pack_landed"),
+            ("own_variable_cost", "var_cost"),
+        )
+    ),
 ]
 
 
@@ -411,6 +426,7 @@ def write_kpis(ws: Worksheet, grid: Grid, cf_grid: Grid, result: Result, expect:
             .replace("{irr_status_equity}", cells["_equity"].status if "_equity" in cells else f'"{NONE}"'),
         )
         cell.number_format = catalogue.excel_format(key)
+        cell.alignment = Alignment(horizontal="right")  # "none" lines up with the numbers
         put_text(ws, r, 3, unit)
         put_text(ws, r, 4, key)
         expect[(ws.title, r, 2)] = cached(value, NONE)
@@ -419,5 +435,6 @@ def write_kpis(ws: Worksheet, grid: Grid, cf_grid: Grid, result: Result, expect:
             expect[(ws.title, r, 2)] = IRR_STATUS_SHORT[int(status)]  # the IRR block shows why there is none
     ws.column_dimensions["A"].width = 42
     ws.column_dimensions["B"].width = 18
+    ws.column_dimensions["C"].width = 12  # "USD million"
     ws.column_dimensions["D"].width = 44
     return rows

@@ -53,9 +53,19 @@ FOB = "cells.imported.fob_price_usd_per_kwh"
 CAPTIVE_PRICE = "demand.captive.price_usd_per_kwh"
 
 
+# The machinery tests below treat selling prices as plain inputs (revenue additive in two price scales, price
+# correlations): the base case with explicit price paths for the captive and ESS segments instead of their rules.
+PATH_PRICES = {
+    "demand.captive.price_rule": "path",
+    "demand.captive.price_usd_per_kwh": {"FY26": 86.0, "FY30": 77.0, "FY36": 70.0, "FY40": 68.0, "interpolation": "linear"},
+    "demand.ess.price_rule": "path",
+    "demand.ess.price_usd_per_kwh": {"FY26": 80.0, "FY30": 71.0, "FY36": 64.0, "FY40": 62.0, "interpolation": "linear"},
+}
+
+
 @pytest.fixture(scope="module")
 def base() -> tem.Assumptions:
-    return tem.load(BASE)
+    return tem.load(BASE, overrides=PATH_PRICES)
 
 
 def write_spec(tmp_path: Path, text: str, name: str = "mc.yaml") -> Path:
@@ -523,12 +533,12 @@ def test_parameters_checked_once_absolute(tmp_path: Path, base: tem.Assumptions)
         kpis: [npv_inr_cr, npv_inr]
         """,
     )
-    # the FOB path starts at 52: likely = 52, high = 57.2, below low = 60
-    assert "mc.yaml:3: inputs.0: cells.imported.fob_price_usd_per_kwh: pert: low (60) must be below high (57.2)" in msg
+    # the FOB path starts at 50: likely = 50, high = 55, below low = 60
+    assert "mc.yaml:3: inputs.0: cells.imported.fob_price_usd_per_kwh: pert: low (60) must be below high (55)" in msg
     assert "inputs.1: cells.imported.bcd_rate_ess: this distribution can give 1.5, above the allowed maximum 1" in msg
     assert "inputs.2.values: transition.local_cells_start_fy: give absolute whole numbers" in msg
     assert "inputs.3.distribution: capex.phases.cell_plant_1.commissioning_fy: a fiscal year" in msg
-    assert "inputs.4: cells.local.yield_ramp: this distribution can give 1.056, above the allowed maximum 1" in msg
+    assert "inputs.4: cells.local.yield_ramp: this distribution can give 1.045, above the allowed maximum 1" in msg
     assert "kpis.1: unknown KPI 'npv_inr'; did you mean 'npv_inr_cr'?" in msg
 
 

@@ -216,10 +216,15 @@ def test_bridge_parts_add_up_for_random_perturbations(overrides: dict[str, Any])
 # --- order: sequential depends on it (as stated), Shapley does not ----------------------------------------------
 
 PRICE_WAR_GROUPS = ["demand", "cells.imported", "transition"]
+PRICE_WAR = Path(__file__).parents[2] / "data" / "price_war_mix.yaml"  # changes exactly those three groups
+
+
+def price_war() -> tem.Assumptions:
+    return tem.load(PRICE_WAR)
 
 
 def test_sequential_first_step_is_the_one_group_effect_at_a_and_last_step_at_b() -> None:
-    a, b_set = base(), scenario("cell_price_war")
+    a, b_set = base(), price_war()
     forward = bridge(a, b_set, order=PRICE_WAR_GROUPS)
     backward = bridge(a, b_set, order=PRICE_WAR_GROUPS[::-1])
     assert forward.groups == tuple(PRICE_WAR_GROUPS)
@@ -229,7 +234,7 @@ def test_sequential_first_step_is_the_one_group_effect_at_a_and_last_step_at_b()
     a_with_demand = tem.load(BASE, overrides=values_of(b_set, demand_paths))
     assert close(forward.contributions[0], npv_of(a_with_demand) - npv_of(a), npv_of(a))
     # last step of the reverse order: demand switched last, all else at B
-    b_without_demand = tem.load(ROOT / "assumptions/scenarios/cell_price_war.yaml", overrides=values_of(a, demand_paths))
+    b_without_demand = tem.load(PRICE_WAR, overrides=values_of(a, demand_paths))
     assert close(backward.contributions[-1], npv_of(b_set) - npv_of(b_without_demand), npv_of(b_set))
     # demand and the imported cell price interact, so the two orders value demand differently
     assert abs(forward.contributions[0] - backward.contributions[-1]) > 10.0
@@ -239,7 +244,7 @@ def test_sequential_first_step_is_the_one_group_effect_at_a_and_last_step_at_b()
 
 
 def test_shapley_does_not_depend_on_order_or_group_listing() -> None:
-    a, b_set = base(), scenario("cell_price_war")
+    a, b_set = base(), price_war()
     one = bridge(a, b_set, method="shapley", order=PRICE_WAR_GROUPS)
     two = bridge(a, b_set, method="shapley", order=PRICE_WAR_GROUPS[::-1])
     reordered = {g: DEFAULT_GROUPS[g] for g in reversed(list(DEFAULT_GROUPS))}
@@ -250,7 +255,7 @@ def test_shapley_does_not_depend_on_order_or_group_listing() -> None:
         assert close(d1[g], d3[g], 1e4)
     # Shapley for two groups by hand from four independent runs
     ab = tem.load(BASE, overrides=values_of(b_set, list(one.paths["demand"])))
-    ba = tem.load(ROOT / "assumptions/scenarios/cell_price_war.yaml", overrides=values_of(a, list(one.paths["demand"])))
+    ba = tem.load(PRICE_WAR, overrides=values_of(a, list(one.paths["demand"])))
     two_groups = bridge(a, b_set, method="shapley", groups={"demand": ["demand"], "rest": ["cells", "transition"]})
     expected = 0.5 * ((npv_of(ab) - npv_of(a)) + (npv_of(b_set) - npv_of(ba)))
     assert close(dict(zip(two_groups.groups, two_groups.contributions, strict=True))["demand"], expected, 1e4)
@@ -292,9 +297,9 @@ def test_sampled_shapley_above_ten_groups_adds_up_and_estimates_the_exact_values
 
 
 def test_removed_phases_are_zero_size_phases_with_the_same_kpis_as_the_file() -> None:
-    import_only = scenario("import_only")
+    import_only = scenario("pack_plant_only")  # removes the cell phases (import_only.yaml keeps them, never built)
     pair = align_inputs(base(), import_only)
-    assert any("cell_plant_1 is absent in 'import_only'" in n for n in pair.notes)
+    assert any("cell_plant_1 is absent in 'pack_plant_only'" in n for n in pair.notes)
     assert [ph.name for ph in pair.b.structure.phases] == [ph.name for ph in pair.a.structure.phases]
     assert float(pair.b.arrays["capex.phases.cell_plant_1.capex_inr_cr"][0, 0]) == 0.0
     aligned = evaluate_kpis(pair.b)
@@ -342,7 +347,7 @@ cells:
             assert set(b.groups) == {"capex", "cells.local"}
     pair = align_inputs(base(), other)
     assert pair.a.arrays["capex.phases.pack_line_2.spend_profile"].tolist() == [[0.0, 0.5, 0.5]]
-    assert pair.b.arrays["cells.local.yield_ramp"].tolist() == [[0.8, 0.95, 0.95, 0.95, 0.95]]
+    assert pair.b.arrays["cells.local.yield_ramp"].tolist() == [[0.8, 0.95, 0.95, 0.95]]
 
 
 @pytest.mark.parametrize(
@@ -370,7 +375,7 @@ def test_phase_kind_change_and_segment_form_are_mismatches(tmp_path: Path) -> No
             "forms.yaml",
             """
 demand:
-  captive: {volume_gwh: null, units: 1000, kwh_per_unit: 300, price_usd_per_kwh: 80}
+  captive: {volume_gwh: null, units: 1000, kwh_per_unit: 300, price_rule: path, price_usd_per_kwh: 80}
 capex:
   phases:
     - {name: module_line, kind: other}
@@ -416,15 +421,15 @@ def test_a_mix_that_spends_before_the_first_year_is_refused() -> None:
     b_set = tem.load(
         BASE,
         overrides={
-            "capex.phases.pack_line_1.commissioning_fy": 2028,
-            "capex.phases.pack_line_1.spend_profile": [0.2, 0.3, 0.5],
+            "capex.phases.pack_line_1.commissioning_fy": 2029,
+            "capex.phases.pack_line_1.spend_profile": [0.1, 0.2, 0.3, 0.4],
         },
     )
     assert_adds_up(bridge(base(), b_set))  # one group: fine
     split = {"when": ["capex.phases.pack_line_1.commissioning_fy"], "how": ["capex.phases.pack_line_1.spend_profile"]}
     assert_adds_up(bridge(base(), b_set, groups=split))  # switching "when" first never makes the bad mix
     with pytest.raises(BridgeError, match="spends capex of phase pack_line_1 before FY26"):
-        bridge(base(), b_set, groups=split, method="shapley")  # A's FY27 with B's three-year profile
+        bridge(base(), b_set, groups=split, method="shapley")  # A's FY28 with B's four-year profile
 
 
 def test_identical_scenarios_give_an_empty_bridge() -> None:
@@ -479,19 +484,21 @@ def test_assumption_diff_lists_exactly_the_changed_paths() -> None:
 
 
 def test_assumption_diff_shows_raw_yearly_forms_absent_phases_and_ignores_equivalent_forms() -> None:
-    c = compare([BASE, ROOT / "assumptions/scenarios/import_only.yaml", ROOT / "assumptions/scenarios/cell_price_war.yaml"])
+    c = compare(
+        [BASE, ROOT / "assumptions/scenarios/pack_plant_only.yaml", ROOT / "assumptions/scenarios/cell_price_war.yaml"]
+    )
     diff = c.assumption_diff
-    assert diff.loc["capex.phases.cell_plant_1.capex_inr_cr", "import_only"] == "absent"
-    assert diff.loc["capex.phases.cell_plant_1.capex_inr_cr", "base"] == "2750"
-    assert diff.loc["transition.local_cells_start_fy", "import_only"] == "null"
+    assert diff.loc["capex.phases.cell_plant_1.capex_inr_cr", "pack_plant_only"] == "absent"
+    assert diff.loc["capex.phases.cell_plant_1.capex_inr_cr", "base"] == "3250"
+    assert diff.loc["transition.local_cells_start_fy", "pack_plant_only"] == "null"
     assert diff.loc["cells.imported.fob_price_usd_per_kwh", "cell_price_war"] == (
         "{FY26: 42.0, FY30: 34.0, FY36: 32.0, interpolation: linear}"
     )
     assert (
-        diff.loc["cells.imported.fob_price_usd_per_kwh", "import_only"]
+        diff.loc["cells.imported.fob_price_usd_per_kwh", "pack_plant_only"]
         == diff.loc["cells.imported.fob_price_usd_per_kwh", "base"]
     )
-    assert c.assumption_values["capex.phases.cell_plant_1.capex_inr_cr"]["import_only"] == "absent"
+    assert c.assumption_values["capex.phases.cell_plant_1.capex_inr_cr"]["pack_plant_only"] == "absent"
     assert c.assumption_values["cells.imported.fob_price_usd_per_kwh"]["cell_price_war"]["FY26"] == 42.0
     same = tem.load(BASE, overrides={"cells.imported.bcd_rate_ess": [0.2] * 20, "tax.corporate_rate": 0.3})
     assert list(compare([base(), same]).assumption_diff.index) == ["tax.corporate_rate"]  # [0.2] * 20 == 0.2
@@ -522,7 +529,9 @@ def test_waterfall_and_bars() -> None:
     fig = bridge_waterfall(bridges[1])
     trace = fig.data[0]
     assert trace.type == "waterfall"
-    assert list(trace.measure) == ["absolute", "relative", "relative", "relative", "total"]
+    # the linked price war changes the imported cell price only: one step
+    assert list(trace.measure) == ["absolute", *["relative"] * len(bridges[1].groups), "total"]
+    assert bridges[1].groups == ("cells.imported",)
     assert list(trace.y[1:-1]) == list(bridges[1].contributions)
     assert trace.y[0] == bridges[1].kpi_a
     assert "Shapley (exact)" in fig.layout.title.text
@@ -533,7 +542,19 @@ def test_waterfall_and_bars() -> None:
 def test_workbook_has_the_four_sheets_and_a_bar_chart() -> None:
     c, bridges = two_way()
     wb = openpyxl.load_workbook(io.BytesIO(render_comparison_workbook(c, bridges)))
-    assert wb.sheetnames == ["KPIs", "Statement deltas", "Assumption diff", "Bridge"]
+    # issue 14 item 1: a one-page table of the scenarios comes first
+    assert wb.sheetnames == ["Summary", "KPIs", "Statement deltas", "Assumption diff", "Bridge"]
+    summary = wb["Summary"]
+    assert summary["A5"].value == "base"
+    assert summary["A6"].value == "cell_price_war"
+    for r, result in ((5, c.results[0]), (6, c.results[1])):
+        k = result.kpis
+        assert summary.cell(r, 3).value == pytest.approx(k["npv_inr_cr"], rel=1e-12)
+        assert summary.cell(r, 4).value == pytest.approx(k["irr"], rel=1e-12)
+        assert summary.cell(r, 5).value == pytest.approx(k["incremental_npv_vs_import_inr_cr"], rel=1e-12)
+        assert summary.cell(r, 6).value == pytest.approx(k["peak_funding_inr_cr"], rel=1e-12)
+        words = "creates value" if k["npv_inr_cr"] >= 0 else "destroys value"
+        assert summary.cell(r, 2).value.startswith(words)
     kpis = wb["KPIs"]
     header = [cell.value for cell in kpis[4]]
     assert header[:6] == ["KPI", "key", "unit", "base", "cell_price_war", "cell_price_war - base"]
@@ -541,12 +562,12 @@ def test_workbook_has_the_four_sheets_and_a_bar_chart() -> None:
     assert kpis["F5"].value == pytest.approx(c.kpis.loc["npv_inr_cr", "cell_price_war - base"])
     sheet = wb["Bridge"]
     rows = {row[0]: row[1:3] for row in sheet.iter_rows(min_row=1, max_col=3, values_only=True) if row[0]}
-    assert rows["demand"] == pytest.approx([bridges[0].contributions[0], bridges[1].contributions[0]])
+    assert rows["cells.imported"] == pytest.approx([bridges[0].contributions[0], bridges[1].contributions[0]])
     assert rows["sum of groups"][0] == pytest.approx(rows["B - A"][0], rel=REL)
     assert len(sheet._charts) == 1
     assert len(sheet._charts[0].series) == 2
     diff = wb["Assumption diff"]
-    assert diff["A5"].value == "demand.captive.price_usd_per_kwh"
+    assert diff["A5"].value == "cells.imported.fob_price_usd_per_kwh"
 
 
 def test_files_and_manifest() -> None:

@@ -99,9 +99,9 @@ def test_cash_flow_bars_and_line_are_the_statement_rows(figures: dict[str, go.Fi
 def test_cash_flow_marks_peak_funding(figures: dict[str, go.Figure], base: tem.Result) -> None:
     k = base.kpis
     (note,) = [a for a in figures["cash_flow"].layout.annotations if "Peak funding" in a.text]
-    assert "INR 12,218 crore" in note.text  # README base case: peak funding 12,218 INR crore
+    assert "INR 9,257 crore" in note.text  # README base case: peak funding 9,257 INR crore
     assert f"{k['peak_funding_inr_cr']:,.0f}" in note.text
-    assert note.x == "FY43" == f"FY{k['peak_funding_fy'] % 100}"
+    assert note.x == "FY34" == f"FY{k['peak_funding_fy'] % 100}"
     assert note.y == pytest.approx(-k["peak_funding_inr_cr"])
     assert note.y == pytest.approx(min(row(base.statement, "cumulative_free_cash_flow", base)))
 
@@ -137,15 +137,16 @@ def test_unit_cost_cell_components_sum_to_full_cost_and_mark_crossover(
         np.testing.assert_array_equal(ys(bar), row(u, f"{key}_inr_per_kwh", base))
     full = row(u, "local_cell_full_inr_per_kwh", base)
     np.testing.assert_array_equal(ys(t["Local cell, full cost"]), full)
-    np.testing.assert_array_equal(ys(t["Imported cell, landed"]), row(u, "imported_cell_landed_inr_per_kwh", base))
+    np.testing.assert_array_equal(
+        ys(t["Imported cell it replaces, landed"]), row(u, "imported_cell_replaced_landed_inr_per_kwh", base)
+    )
     has = np.isfinite(full)
     np.testing.assert_allclose(np.sum([ys(b) for b in bars], axis=0)[has], full[has], rtol=1e-12)
-    # Crossover: README base case says local cells are cheaper on full cost from FY38 (FY36 before capex was
-    # escalated to the prices of the years spent: the later plants cost more, so their depreciation per kWh is higher).
-    assert base.kpis["crossover_fy"] == 2038
+    # Crossover: README base case says local cells are cheaper on full cost from FY36.
+    assert base.kpis["crossover_fy"] == 2036
     lines = [s for s in fig.layout.shapes if s.xref == "x" and s.x0 == s.x1]
-    assert [s.x0 for s in lines] == ["FY38"]
-    assert any("FY38" in a.text for a in fig.layout.annotations)
+    assert [s.x0 for s in lines] == ["FY36"]
+    assert any("FY36" in a.text for a in fig.layout.annotations)
 
 
 def test_no_crossover_line_when_local_cells_never_start(import_only: tem.Result) -> None:
@@ -226,8 +227,8 @@ def test_capex_bars_are_phase_spend(figures: dict[str, go.Figure], base: tem.Res
         assert (ys(bar) >= 0).all()
     total = sum(ys(b).sum() for b in fig.data)
     assert total == pytest.approx(base.kpis["total_capex_inr_cr"], rel=1e-12)
-    assert total == pytest.approx(base.kpis["total_capex_inr_cr"])  # README: Rs 6,889 crore (6,300 in FY26 prices)
-    assert total == pytest.approx(6889.236437596, rel=1e-9)
+    assert total == pytest.approx(base.kpis["total_capex_inr_cr"])  # README: Rs 7,818 crore (7,150 in FY26 prices)
+    assert total == pytest.approx(7818.199743147143, rel=1e-9)
 
 
 @pytest.mark.parametrize("level", ["pack", "cell"])

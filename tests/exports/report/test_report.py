@@ -96,30 +96,30 @@ def page(base: tem.Result) -> str:
 
 def test_report_shows_kpis_formatted(page: str, base: tem.Result) -> None:
     k = base.kpis
-    # README base case: NPV -5,498; IRR -8.0%; peak funding 12,218 in FY43 (statement); capex 6,889 at the prices of
-    # the years spent; levelized pack 9,243 INR/kWh = USD 78.2; cell 6,503 = USD 54.9; localizing adds -1,407;
-    # crossover FY38; forex saved 2,136.
+    # README base case: NPV -3,269; peak funding 9,257 in FY34 (statement); capex 7,818 at the prices of the years
+    # spent; levelized pack 9,618 INR/kWh = USD 81.2; cell 6,856 = USD 57.4; localizing adds -2,531; crossover FY36;
+    # forex saved 2,255.
     expected = {
-        "npv_inr_cr": "-5,498",
-        "peak_funding_inr_cr": "12,218",
-        "total_capex_inr_cr": "6,889",
-        "levelized_pack_cost_inr_per_kwh": "9,243",
-        "levelized_cell_cost_inr_per_kwh": "6,503",
-        "incremental_npv_vs_import_inr_cr": "-1,407",
-        "cumulative_forex_saved_usd_m": "2,136",
+        "npv_inr_cr": "-3,269",
+        "peak_funding_inr_cr": "9,257",
+        "total_capex_inr_cr": "7,818",
+        "levelized_pack_cost_inr_per_kwh": "9,618",
+        "levelized_cell_cost_inr_per_kwh": "6,856",
+        "incremental_npv_vs_import_inr_cr": "-2,531",
+        "cumulative_forex_saved_usd_m": "2,255",
     }
     for key, text in expected.items():
         assert f"{k[key]:,.0f}" == text, key
         assert f'<div class="value">{text}</div>' in page, key
-    assert f"{100 * k['irr']:.1f}%" == "-8.0%"
-    assert '<div class="value">-8.0%</div>' in page
-    assert "USD 78.2/kWh" in page
-    assert "USD 54.9/kWh" in page
-    assert '<div class="value">FY38</div>' in page
-    assert "in FY43" in page
+    assert f"{100 * k['irr']:.1f}%" == "3.3%"
+    assert '<div class="value">3.3%</div>' in page
+    assert "USD 81.2/kWh" in page
+    assert "USD 57.4/kWh" in page
+    assert '<div class="value">FY36</div>' in page
+    assert "in FY34" in page
     for fy, share in k["dva_share_by_fy"].items():
         assert f"<tr><th>{fy}</th><td>{100 * share:.1f}%</td></tr>" in page
-    assert "<th>FY33</th><td>37.0%</td>" in page  # README: DVA 37% in FY33
+    assert "<th>FY33</th><td>41.8%</td>" in page  # README: DVA 42% in FY33
 
 
 def test_report_has_conventions_charts_and_tables(page: str, base: tem.Result) -> None:
@@ -129,9 +129,9 @@ def test_report_has_conventions_charts_and_tables(page: str, base: tem.Result) -
         assert f'id="chart-{name}"' in page
     assert page.count("Plotly.newPlot(") == len(FIGURE_NAMES)
     fcf = base.statement.loc["free_cash_flow", "FY29"]
-    assert f"{fcf:,.0f}" == "-1,817"
-    assert re.search(r'id="statement-free_cash_flow">.*?<td class="neg">-1,817</td>', page)
-    assert re.search(r'id="statement-dva_share">.*?<td>18.3%</td>', page)  # FY27 DVA as a percentage
+    assert f"{fcf:,.0f}" == "-1,698"
+    assert re.search(r'id="statement-free_cash_flow">.*?<td class="neg">-1,698</td>', page)
+    assert re.search(r'id="statement-dva_share">.*?<td>2.0%</td>', page)  # FY27 DVA as a percentage
     assert 'id="unit-costs-imported_cell_landed_inr_per_kwh"' in page
     assert 'id="unit-costs-local_cell_full_usd_per_kwh"' in page
 
@@ -217,3 +217,10 @@ def test_the_browser_check_sees_javascript_errors(tmp_path: Path) -> None:
     broken.write_text("<!DOCTYPE html><html><body><h1>x</h1><script>Plotly.newPlot('x', []);</script></body></html>")
     _, log = screenshot(broken, tmp_path)
     assert "Uncaught" in log
+
+
+def test_report_lists_an_inverted_duty() -> None:
+    r = tem.run(tem.load(BASE, overrides={"demand.captive.product.cell_bcd_rate": 0.2}))
+    page = render_report(r).decode("utf-8")
+    assert '<h2 id="warnings">Warnings</h2>' in page
+    assert "inverted duty for captive vehicles" in page

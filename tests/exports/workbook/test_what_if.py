@@ -14,6 +14,7 @@ import openpyxl
 
 import tem
 from tem.exports.workbook.build import render_workbook
+from tem.exports.workbook.grid import FIRST_COL
 from tem.finance import IRR_STATUS_SHORT
 from tests.support.libreoffice import recalculate
 
@@ -29,6 +30,10 @@ EDITS: list[tuple[str, float | str]] = [
     ("opex.sga_revenue_share", 0.035),
     ("tax.corporate_rate", 0.3),
     ("transition.overflow_policy", "unmet"),
+    # price rules (issue 11): the captive transfer price's markup (every year) and basis, the OEM packs' premium
+    ("demand.captive.markup", 0.2),
+    ("demand.captive.cost_basis", "full"),
+    ("demand.external_oem.price_premium", 0.02),
 ]
 
 
@@ -63,7 +68,12 @@ def edited_copy(source: Path, path: str, value: float | str, target: Path) -> No
     ws = wb["Inputs"]
     rows = [r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == path]
     assert len(rows) == 1, path
-    ws.cell(rows[0], 5).value = value
+    yearly = [c for c in range(FIRST_COL, ws.max_column + 1) if ws.cell(rows[0], c).value is not None]
+    if ws.cell(rows[0], 5).value is None and yearly:  # a yearly input: the same value in every year
+        for c in yearly:
+            ws.cell(rows[0], c).value = value
+    else:
+        ws.cell(rows[0], 5).value = value
     wb.save(target)
 
 

@@ -84,6 +84,31 @@ def perturbed(seed: int) -> tem.Assumptions:
         "capex.replacement": str(rng.choice(["maintenance_extends_life", "replace_at_end_of_life"])),
         "capex.phases.pack_line_2.book_life_years": int(rng.integers(4, 16)),
     }
+    # per-plant yield ramps: an own ramp for the 5 GWh plant, the second phase restarting or continuing
+    overrides["capex.phases.cell_plant_1.yield_ramp"] = sorted(float(x) for x in rng.uniform(0.5, 0.97, 4))
+    overrides["capex.phases.cell_plant_2.yield_learning"] = str(rng.choice(["restart", "continue"]))
+    # allocation when pack capacity binds and of local cells
+    segments = ["captive", "external_oem", "ess"]
+    overrides["transition.pack_allocation"] = str(rng.choice(["priority", "pro_rata"]))
+    overrides["transition.pack_priority"] = [str(x) for x in rng.permutation(segments)]
+    overrides["transition.local_cell_allocation"] = str(rng.choice(["max_saving", "order", "pro_rata"]))
+    overrides["transition.local_cell_priority"] = [str(x) for x in rng.permutation(segments)]
+    overrides["capex.phases.pack_line_2.capacity_gwh"] = float(rng.uniform(1.0, 6.0))
+    for seg in ("captive", "external_oem", "ess"):  # price rules and segment products vary too
+        rule = str(rng.choice(["path", "import_parity", "cost_plus"]))
+        overrides[f"demand.{seg}.price_rule"] = rule
+        if rule != "path":
+            overrides[f"demand.{seg}.price_usd_per_kwh"] = None
+        overrides[f"demand.{seg}.price_premium"] = {"start": float(rng.uniform(-0.1, 0.1)), "growth": 0.0}
+        overrides[f"demand.{seg}.markup"] = float(rng.uniform(0.0, 0.25))
+        overrides[f"demand.{seg}.cost_basis"] = str(rng.choice(["variable", "full"]))
+        if rng.integers(0, 2):
+            overrides[f"demand.{seg}.product.pack_premium_usd_per_kwh"] = float(rng.uniform(10, 25))
+        if rng.integers(0, 2):
+            overrides[f"demand.{seg}.product.cell_fob_factor"] = float(rng.uniform(0.8, 1.1))
+        if rng.integers(0, 2):
+            overrides[f"demand.{seg}.product.cell_bcd_rate"] = float(rng.uniform(0.0, 0.25))
+            overrides[f"demand.{seg}.product.non_cell_bom_usd_per_kwh"] = float(rng.uniform(8, 20))
     return tem.load(ROOT / "assumptions" / "base.yaml", overrides=overrides)
 
 
@@ -128,6 +153,7 @@ def funding_perturbed(seed: int) -> tem.Assumptions:
         "valuation.terminal_value_method": str(rng.choice(["none", "perpetuity", "ebitda_multiple"])),
         "valuation.terminal_ebitda_multiple": float(rng.uniform(3, 8)),
         "capex.phases.cell_plant_1.commissioning_fy": int(rng.integers(2030, 2034)),
+        "demand.captive.price_rule": "path",  # the base prices captive packs at cost plus; a path varies them here
         "demand.captive.price_usd_per_kwh": {"start": float(rng.uniform(90, 130)), "growth": -0.01},
         "tax.structure": str(rng.choice(["standalone", "within_parent"])),
         "capex.phases.cell_plant_1.tax_half_rate_first_year": bool(rng.integers(0, 2)),
@@ -235,15 +261,18 @@ def test_libreoffice_parity(tmp_path: Path) -> None:
 
 
 def _prices_times(factor: float) -> tem.Assumptions:
-    """The base case with every selling price multiplied by ``factor`` (base paths: README "Model definitions")."""
-    base = tem.load(ROOT / "assumptions" / "base.yaml")
-    overrides = {}
+    """The base case with every selling price multiplied by ``factor``: each segment priced by an explicit path
+    (price_rule path, INR/kWh) equal to ``factor`` x the price the base's own rules give in that year."""
+    path = ROOT / "assumptions" / "base.yaml"
+    base = tem.run(tem.load(path))
+    overrides: dict[str, object] = {}
     for segment in ("captive", "external_oem", "ess"):
-        path = getattr(base.demand, segment).price_usd_per_kwh
-        overrides[f"demand.{segment}.price_usd_per_kwh"] = {
-            k: v * factor if k.startswith("FY") else v for k, v in dict(path).items()
+        prices = base.statement.loc[f"price_{segment}_inr_per_kwh"]
+        overrides[f"demand.{segment}.price_rule"] = "path"
+        overrides[f"demand.{segment}.price_inr_per_kwh"] = {
+            fy: float(prices[fy]) * factor for fy in base.fiscal_years
         }
-    return tem.load(ROOT / "assumptions" / "base.yaml", overrides=overrides)
+    return tem.load(path, overrides=overrides)
 
 
 def test_libreoffice_parity_at_the_irr_edges(tmp_path: Path) -> None:
@@ -272,3 +301,24 @@ def test_libreoffice_parity_at_the_irr_edges(tmp_path: Path) -> None:
     shown = {kpis.cell(r, 4).value: kpis.cell(r, 2).value for r in range(4, 30)}
     assert shown["irr"] == IRR_STATUS_SHORT[1]
     assert shown["irr_status"] == 1
+
+
+def test_libreoffice_parity_cost_plus_on_full_cost(tmp_path: Path) -> None:
+    """The captive transfer price at cost plus on full cost (fixed opex and book depreciation of the phases that
+    serve the segment): the scenario and its import-only counterfactual (sheet Import-only, where the dropped
+    plants carry no fixed cost) recalculated by LibreOffice equal the engine."""
+    a = tem.load(
+        ROOT / "assumptions" / "base.yaml",
+        overrides={"demand.captive.cost_basis": "full", "demand.captive.markup": 0.12},
+    )
+    result = tem.run(a)
+    assert result.kpis["npv_inr_cr"] != tem.run(tem.load(ROOT / "assumptions" / "base.yaml")).kpis["npv_inr_cr"]
+    wb, expect = build_workbook(result, a)
+    assert any(sheet == "Import-only" for sheet, _, _ in expect)
+    path = tmp_path / "full_cost.xlsx"
+    wb.save(path)
+    [out] = recalculate([path], tmp_path / "recalculated", tmp_path / "profile")
+    values = openpyxl.load_workbook(out, data_only=True)
+    assert compare(expect, values) == []
+    assert values["Checks"]["E3"].value == "OK"
+    assert values["Checks"]["E4"].value == "OK"

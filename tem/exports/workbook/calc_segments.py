@@ -1,0 +1,100 @@
+"""Calculations rows by segment: own cost per kWh, the price each segment's rule sets, variable cost and
+contribution margin (see calc and :mod:`tem.model.pricing`)."""
+
+from __future__ import annotations
+
+from tem.exports.workbook.calc import CalcSheet, first
+from tem.model.engine import Outcome
+from tem.model.inputs import Inputs
+from tem.model.unit_costs import inverted_duty
+
+K = "{c:inr_cr_per_gwh_inr_per_kwh}"
+
+
+def over(segs: tuple[str, ...], volume: str, unit: str) -> str:
+    """``(volume_s x unit_s + ...)`` over the segments, in the engine's order."""
+    return "(" + "+".join(f"{{{volume}_{s}}}*{{{unit}_{s}}}" for s in segs) + ")"
+
+
+def price_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
+    ops = o.operations
+    segs = inp.structure.segments
+    c.section("Prices by segment [INR/kWh]: each segment's rule")
+    for s in segs:
+        c.row(
+            f"var_gi_{s}",
+            f"Variable cost of what {s} receives",
+            "GWh x INR/kWh",
+            f"{{imported_{s}}}*{{imp_landed_{s}}}+{{local_{s}}}*{{local_cell}}"
+            f"+{{made_{s}}}*({{non_cell_imp_{s}}}+{{non_cell_loc_{s}}}+{{assembly}})+{{bought_{s}}}*{{pack_landed_{s}}}",
+            # the cost per kWh below times the demand met (nothing is received where nothing is met)
+            first(o.prices.variable_cost_by_segment[s] * o.volumes.met_gwh[s]),
+        )
+        c.row(
+            f"var_cost_{s}",
+            f"Own variable cost per kWh delivered: {s}",
+            "INR/kWh",
+            f"IF({{met_{s}}}>0,{{var_gi_{s}}}/{{met_{s}}},0)",
+            first(o.prices.variable_cost_by_segment[s]),
+        )
+        pack_share = f"IF({{pack_output}}>0,{{made_{s}}}/{{pack_output}},0)"
+        cell_share = f"IF({{local_cells}}>0,{{local_{s}}}/{{local_cells}},0)"
+        c.row(
+            f"full_cost_{s}",
+            f"Own full cost per kWh delivered: {s}",
+            "INR/kWh",
+            f"{{var_cost_{s}}}+IF({{met_{s}}}>0,(({{fixed_opex}}-{{cell_fixed}}+{{book_dep}}-{{cell_book}})*{pack_share}"
+            f"+({{cell_fixed}}+{{cell_book}})*{cell_share})/{{met_{s}}}/{K},0)",
+            first(o.prices.full_cost_by_segment[s]),
+        )
+        p = f"demand.{s}."
+        rule = inp.structure.price_rules[s]
+        if rule == "import_parity":
+            price = f"{{pack_landed_{s}}}*(1+{{in:{p}price_premium}})"
+        elif rule == "cost_plus" and f"{p}cost_basis" in c.grid.inputs:  # the basis follows an edit of its text
+            price = f'IF({{in:{p}cost_basis}}="full",{{full_cost_{s}}},{{var_cost_{s}}})*(1+{{in:{p}markup}})'
+        elif rule == "cost_plus":
+            basis = "full_cost" if inp.structure.cost_bases[s] == "full" else "var_cost"
+            price = f"{{{basis}_{s}}}*(1+{{in:{p}markup}})"
+        elif inp.structure.segment_price_in_usd[s]:
+            price = f"{{in:{p}price_usd_per_kwh}}*{{fx}}"
+        else:
+            price = f"{{in:{p}price_inr_per_kwh}}"
+        c.row(f"price_{s}", f"Selling price ({rule}): {s}", "INR/kWh", price, first(ops.price_by_segment[s]))
+
+
+def contribution_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
+    ops = o.operations
+    segs = inp.structure.segments
+    for s in segs:
+        share = f"IF({{delivered}}>0,{{met_{s}}}/{{delivered}},{{w_{s}}})"
+        c.row(
+            f"variable_cost_{s}",
+            f"Variable cost: {s}",
+            "INR crore",
+            f"{{var_gi_{s}}}*{K}+{{cogs_recycling_credit}}*{share}",
+            first(ops.variable_cost_by_segment[s]),
+        )
+        c.row(
+            f"contribution_{s}",
+            f"Contribution margin: {s}",
+            "INR crore",
+            f"{{revenue_{s}}}-{{variable_cost_{s}}}",
+            first(ops.contribution_by_segment[s]),
+            True,
+        )
+
+
+def duty_check_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
+    """1 in a year where a segment with demand pays at least as much duty on cells as on finished packs."""
+    flags = inverted_duty(inp, o.volumes)
+    c.section("Duty structure: 1 = inverted (cell duty at or above pack duty)")
+    for s in inp.structure.segments:
+        pr = inp.structure.products[s]
+        c.row(
+            f"inverted_duty_{s}",
+            f"Inverted duty: {s}",
+            "flag",
+            f"IF(AND({{demand_{s}}}>0,{{in:{pr.cell_bcd}}}>={{in:{pr.pack_bcd}}}),1,0)",
+            first(flags[s].astype(float)),
+        )
