@@ -226,7 +226,9 @@ def render_comparison_workbook(
     _statement_sheet(wb.create_sheet("Statement deltas"), comparison)
     _diff_sheet(wb.create_sheet("Assumption diff"), comparison)
     _bridge_sheet(wb.create_sheet("Bridge"), bridges, skipped or {})
-    caption = "comparison of " + ", ".join(comparison.names)
+    names = comparison.names
+    # the footer holds one line: all the names for a few scenarios, else their number
+    caption = "comparison of " + (", ".join(names) if len(names) <= 4 else f"{len(names)} scenarios, {names[0]} first")
     for ws in wb.worksheets:
         board_print(ws, caption, title_cols="A:A")
     buffer = io.BytesIO()

@@ -47,7 +47,7 @@ def write_scenario_summary(ws: Worksheet, c: Comparison) -> list[list[Any]]:
     """The table; returns its rows as written (scenario, verdict, then the values of COLUMNS and DVA)."""
     put_text(ws, 1, 1, "Battery localization program: scenarios compared").font = TITLE
     put_text(ws, 2, 1, "Each scenario as run (its gates decided); differences and bridges on the sheets that follow.")
-    dva_fys = sorted({k for r in c.results for k in r.kpis if k.startswith("dva_share_fy")})
+    dva_fys = sorted(str(k) for k in c.kpis.index if str(k).startswith("dva_share_fy"))
     dva = dva_fys[-1] if dva_fys else None
     keys = [*COLUMNS, *([dva] if dva else [])]
     heads = ["scenario", "verdict"]
@@ -67,10 +67,10 @@ def write_scenario_summary(ws: Worksheet, c: Comparison) -> list[list[Any]]:
         put_text(ws, r, 2, words)
         row: list[Any] = [name, words]
         for j, key in enumerate(keys):
-            x = _finite(k.get(key))
+            x = _finite(c.kpis.loc[key, name] if key in c.kpis.index else k.get(key))
             cell = ws.cell(r, 3 + j)
             if x is None:
-                put_text(ws, r, 3 + j, "none")
+                put_text(ws, r, 3 + j, "none").alignment = Alignment(horizontal="right")
             else:
                 cell.value = x
                 cell.number_format = catalogue.excel_format(key)

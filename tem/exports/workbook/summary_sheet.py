@@ -22,7 +22,7 @@ from tem.exports.workbook.style import HEADER, KPI_FONT, SECTION, TITLE, put_tex
 
 Expect = dict[tuple[str, int, int], float | str]
 LIVE = "live formula"
-RUN = "value of the run (inputs as exported)"
+RUN = "value of the run"
 NONE = "none"
 SOURCE_COL = 10  # J (I is a narrow gap)
 RIGHT = Alignment(horizontal="right")
@@ -36,7 +36,13 @@ def write_summary(
     verdict.font, verdict.alignment = KPI_FONT, Alignment(wrap_text=True, vertical="top")
     ws.merge_cells("A2:J2")  # the sentence wraps within the page instead of widening it
     ws.row_dimensions[2].height = 62
-    put_text(ws, 3, 1, f"Verdict: {RUN}. Last column: '{LIVE}' figures follow any edit of the blue inputs.")
+    put_text(
+        ws,
+        3,
+        1,
+        f"Verdict: {RUN}. Last column: '{LIVE}' follows any edit of the blue inputs; "
+        f"'{RUN}' is tem's figure for the inputs as exported.",
+    )
     r = 5
     ws.cell(r, 1, "Decisions: each step adds phases to the one before (programs run with every gate open)").font = SECTION
     r += 1
@@ -65,7 +71,7 @@ def write_summary(
             else None
         )
         _decision(ws, r, d, {"npv": live_npv}, kpi_rows, expect)
-        put_text(ws, r, SOURCE_COL, "NPV " + LIVE + " (import-only); rest " + RUN if live_npv else RUN)
+        put_text(ws, r, SOURCE_COL, f"NPV {LIVE}; rest {RUN}" if live_npv else RUN)
     r += 1
     dva_key = f"dva_share_fy{s.dva_fy[2:]}" if s.dva_fy else ""
     live = {"npv": "npv_inr_cr", "irr": "irr", "peak": "peak_funding_inr_cr", "dva": dva_key}
@@ -165,7 +171,7 @@ def write_summary(
     for letter in "CDEFGH":
         ws.column_dimensions[letter].width = 15
     ws.column_dimensions["I"].width = 2
-    ws.column_dimensions["J"].width = 36
+    ws.column_dimensions["J"].width = 30
 
 
 def _same(cached: float | str | None, value: float | None) -> bool:

@@ -62,7 +62,7 @@ def test_workbook_summary_sheet(gated: tuple) -> None:
     npv = ws.cell(as_run.row, 5).value
     assert isinstance(npv, str)
     assert npv.startswith("=KPIs!B")  # live
-    assert ws.cell(as_run.row, 9).value == "live formula"
+    assert ws.cell(as_run.row, 10).value == "live formula"
     values = openpyxl.load_workbook(io.BytesIO(data), data_only=True).worksheets[0]
     assert values.cell(as_run.row, 5).value == pytest.approx(r.kpis["npv_inr_cr"], rel=1e-12)
     text = [str(c.value) for row in ws.iter_rows() for c in row if c.value is not None]
