@@ -29,6 +29,7 @@ ROOT = Path(__file__).parents[1]
 sys.path.insert(0, str(ROOT))
 
 import tem  # noqa: E402
+from benchmarks.common import calibration, calibration_line  # noqa: E402
 from tem.finance import IRR_STATUS, irr, sign_changes  # noqa: E402
 from tem.model.batch_runtime import batch_runtime  # noqa: E402
 
@@ -156,6 +157,7 @@ def main() -> None:
         *status_lines,
         "",
     ]
+    lines += [calibration_line(calibration()), ""]  # how fast the machine was (benchmarks/common.py)
     text = "\n".join(lines)
     (Path(__file__).parent / "RESULTS_finance.md").write_text(text)
     print(text)

@@ -23,6 +23,7 @@ ROOT = Path(__file__).parents[1]
 sys.path.insert(0, str(ROOT))
 
 import tem  # noqa: E402
+from benchmarks.common import calibration, calibration_line  # noqa: E402
 from tem.exports.charts.png import png_available  # noqa: E402
 from tem.exports.workbook.build import render_workbook  # noqa: E402
 
@@ -62,6 +63,7 @@ def main() -> None:
         "Files: " + ", ".join(files),
         "",
     ]
+    lines += [calibration_line(calibration()), ""]  # how fast the machine was (benchmarks/common.py)
     (Path(__file__).parent / "RESULTS_outputs.md").write_text("\n".join(lines))
     print("\n".join(lines))
 

@@ -15,6 +15,7 @@ ROOT = Path(__file__).parents[1]
 sys.path.insert(0, str(ROOT))
 
 import tem  # noqa: E402
+from benchmarks.common import calibration, calibration_line  # noqa: E402
 from tem.analysis.sensitivity.goalseek import goal_seek  # noqa: E402
 from tem.analysis.sensitivity.spec import SweepParameter, SweepSpec  # noqa: E402
 from tem.analysis.sensitivity.sweeps import axis, data_table, tornado  # noqa: E402
@@ -64,6 +65,7 @@ def main() -> None:
         f"| goal seek: breakeven imported cell price (grid + Brent) | {t_seek * 1e3:.0f} ms | |",
         "",
     ]
+    lines += [calibration_line(calibration()), ""]  # how fast the machine was (benchmarks/common.py)
     (Path(__file__).parent / "RESULTS_sensitivity.md").write_text("\n".join(lines))
     print("\n".join(lines))
 

@@ -36,6 +36,7 @@ def run_batch(
     scales: Mapping[str, Any] | None = None,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     workers: int | None = None,
+    executor: Any | None = None,
 ) -> pd.DataFrame:
     """KPIs of S scenarios in one vectorized evaluation (chunked to bound memory); one row per scenario.
 
@@ -44,8 +45,11 @@ def run_batch(
     (S,) multiplies an input (a whole yearly path). Example::
 
         run_batch(base, {"cells.imported.fob_price_usd_per_kwh": np.linspace(40, 60, 1000)})
+
+    ``executor``: a ``dask.distributed.Client`` (or any executor with ``submit``) runs each chunk as a task on
+    a cluster; the result is the same, bit for bit.
     """
-    kpis = run_batch_inputs(build_inputs(assumptions), values, scales, chunk_size, workers)
+    kpis = run_batch_inputs(build_inputs(assumptions), values, scales, chunk_size, workers, executor=executor)
     frame = pd.DataFrame({k: np.asarray(v) for k, v in kpis.items()})
     frame.index.name = "scenario"
     return frame

@@ -10,10 +10,11 @@ stdout. Mistakes in the assumptions, the spec or the options exit with code 2 an
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -28,7 +29,13 @@ if TYPE_CHECKING:  # the analysis, its exports and scipy are imported when the c
 DEFAULT_SPEC = Path("assumptions/montecarlo.yaml")
 PROGRESS_CHUNK = 10_000
 PNG_KPIS = 3
-STAGES = {"sample": "sampling", "evaluate": "evaluating scenarios", "sobol": "Sobol design"}
+CONNECT_TIMEOUT_S = 10
+STAGES = {
+    "sample": "sampling",
+    "evaluate": "evaluating scenarios",
+    "sobol": "Sobol design",
+    "gate_sweep": "gate threshold sweep",
+}
 
 
 def probability(p: float) -> str:
@@ -165,6 +172,22 @@ def _headline_lines(result: MonteCarloResult) -> list[str]:
     return lines
 
 
+def connect(address: str) -> Any:
+    """A ``dask.distributed.Client`` of the scheduler at ``address``; exit code 2 when there is none."""
+    from tem.errors import BatchInputError
+
+    try:
+        from distributed import Client
+    except ImportError:
+        raise BatchInputError(
+            f"--scheduler {address}: Dask is not installed (pip install distributed, or tem[cluster])"
+        ) from None
+    try:
+        return Client(address, timeout=CONNECT_TIMEOUT_S)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise BatchInputError(f"--scheduler {address}: no Dask scheduler answers there ({exc})") from None
+
+
 @app.command("montecarlo")
 def montecarlo_cmd(
     file: Annotated[Path, typer.Argument(help="Assumption file.")] = Path("assumptions/base.yaml"),
@@ -185,6 +208,13 @@ def montecarlo_cmd(
     samples_csv: Annotated[
         bool, typer.Option("--samples-csv", help="Every scenario also as samples.csv (always in samples.parquet).")
     ] = False,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="Evaluate on a Dask cluster: the scheduler's address (e.g. tcp://10.0.0.5:8786); same results.",
+        ),
+    ] = None,
     gate_sweep: Annotated[
         str | None,
         typer.Option(
@@ -226,15 +256,19 @@ def montecarlo_cmd(
         if want_png:
             start_in_background()  # the browser starts while the scenarios are evaluated
         sobol_base = spec.sobol_n_base if sobol_n is not None else None
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err,
-            disable=quiet,
-            transient=True,
-        ) as bar:
+        client = connect(scheduler) if scheduler else None
+        with (
+            contextlib.closing(client) if client is not None else contextlib.nullcontext(),
+            Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=err,
+                disable=quiet,
+                transient=True,
+            ) as bar,
+        ):
             tasks: dict[str, TaskID] = {}
 
             def progress(stage: str, done: int, total: int) -> None:
@@ -242,7 +276,7 @@ def montecarlo_cmd(
                     tasks[stage] = bar.add_task(STAGES.get(stage, stage), total=total)
                 bar.update(tasks[stage], completed=done)
 
-            result = montecarlo(assumptions, spec, chunk_size=PROGRESS_CHUNK, progress=progress)
+            result = montecarlo(assumptions, spec, chunk_size=PROGRESS_CHUNK, progress=progress, executor=client)
             if sobol_base:
                 s = sobol(assumptions, spec, sobol_base, chunk_size=PROGRESS_CHUNK, progress=progress)
                 result = dataclasses.replace(result, sobol=s)
@@ -253,7 +287,17 @@ def montecarlo_cmd(
                 from tem.analysis.montecarlo.gate_sweep import gate_threshold_sweep
                 from tem.exports.charts.files import figure_html
 
-                swept = gate_threshold_sweep(assumptions, spec, sweep_path, thresholds, n=n, seed=seed)
+                swept = gate_threshold_sweep(
+                    assumptions,
+                    spec,
+                    sweep_path,
+                    thresholds,
+                    n=n,
+                    seed=seed,
+                    chunk_size=PROGRESS_CHUNK,
+                    progress=progress,
+                    executor=client,
+                )
                 extra = {
                     "gate_sweep.csv": swept.table.to_csv(index=False, float_format="%.10g"),
                     "charts/gate_sweep.html": figure_html(threshold_figure(swept, result.scenario)),

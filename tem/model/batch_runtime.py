@@ -62,6 +62,25 @@ def keep_freed_memory() -> bool:
     return _tuned
 
 
+def release_freed_memory() -> bool:
+    """Return the memory freed so far to the operating system (glibc's ``malloc_trim``), e.g. once a streaming
+    Monte Carlo has evaluated every block and its statistics start; returns whether anything was asked.
+
+    :func:`keep_freed_memory` keeps freed memory for the next chunk; after the last chunk that memory would only
+    add to the peak of what follows."""
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+        trim = getattr(libc, "malloc_trim", None)
+    except OSError:
+        trim = None
+    if trim is None:
+        return False
+    trim.argtypes = [ctypes.c_size_t]
+    trim(0)
+    return True
+
+
 _controller: ThreadpoolController | None = None
 
 

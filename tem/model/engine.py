@@ -8,6 +8,7 @@ counterfactual, and the difference. Every step is a pure function over arrays sh
 from __future__ import annotations
 
 import os
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -32,6 +33,7 @@ from tem.model.inputs import (
 from tem.model.kpis import compute_kpis
 from tem.model.operations import Operations, compute_operations
 from tem.model.pricing import Prices, compute_prices
+from tem.model.read_log import paths_read
 from tem.model.tax import TaxResult, compute_tax
 from tem.model.unit_costs import UnitCosts, compute_unit_costs
 from tem.model.volumes import Volumes, allocate_local_cells, compute_volumes
@@ -170,6 +172,7 @@ def run_batch_inputs(
     workers: int | None = None,
     year_lines: Sequence[str] = (),
     gates: str = "decide",
+    executor: Any | None = None,
 ) -> dict[str, np.ndarray]:
     """KPIs ``(S,)`` of a batch built from per-scenario values.
 
@@ -182,52 +185,111 @@ def run_batch_inputs(
     larger chunks spread numpy's per-call overhead over more scenarios), on ``workers``
     threads (default: the CPU count; numpy releases the GIL inside array operations), with freed memory kept
     for reuse and BLAS on one thread (:mod:`tem.model.batch_runtime`). Each scenario's result
-    is the same whatever the chunk size and worker count.
+    is the same whatever the chunk size and worker count. The import-only counterfactual is evaluated once for
+    the whole batch when no varied input reaches it (:func:`shared_counterfactual`).
+
+    ``executor``: anything with ``submit(fn, *args)`` returning a future with ``result()`` (a
+    ``dask.distributed.Client`` for a cluster, or a ``concurrent.futures`` executor): each chunk becomes one task
+    (one thread each) and the results are joined in order; the same bits as a local run.
     """
     n_s = batch_size(inp, values, scales)
     bounds = [(start, min(n_s, start + chunk_size)) for start in range(0, n_s, chunk_size)]
-    wanted = [_parse_year_line(inp, spec) for spec in year_lines]
+    wanted = tuple(_parse_year_line(inp, spec) for spec in year_lines)
+    shared = shared_counterfactual(inp, values, scales)
 
-    def one(span: tuple[int, int]) -> dict[str, np.ndarray]:
+    def args(span: tuple[int, int]) -> tuple[Any, ...]:
         # each chunk builds (and checks) its own slice of the batch: no (S, T) copy of the whole batch
         base = take_scenarios(inp, *span) if inp.n_scenarios > 1 else inp
-        chunk = with_values(base, rows_of(values, *span), rows_of(scales, *span))
-        _check_batch_timing(chunk)
-        if gates == "decide" and chunk.structure.gates and not wanted:
-            return gated_batch_kpis(chunk)
-        main, _ = run_inputs(chunk, full_counterfactual=False, gates=gates)
-        kpis = dict(main.kpis)
-        for spec, line, t in wanted:
-            year_values = np.broadcast_to(YEAR_LINES[line](main), (span[1] - span[0], inp.structure.n_years))
-            kpis[spec] = year_values[:, t].copy()
-        return kpis
+        return base, rows_of(values, *span), rows_of(scales, *span), wanted, gates, shared
 
+    if executor is not None:
+        futures = [executor.submit(chunk_task, *args(span)) for span in bounds]
+        parts = [f.result() for f in futures]
+        return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     n_workers = min(len(bounds), workers or os.cpu_count() or 1)
     with batch_runtime():
         if n_workers <= 1:
-            parts = [one(span) for span in bounds]
+            parts = [chunk_kpis(*args(span)) for span in bounds]
         else:
             with ThreadPoolExecutor(max_workers=n_workers) as pool:
-                parts = list(pool.map(one, bounds))
+                parts = list(pool.map(lambda span: chunk_kpis(*args(span)), bounds))
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
-def gated_batch_kpis(inp: Inputs) -> dict[str, np.ndarray]:
+def chunk_kpis(
+    base: Inputs,
+    values: Mapping[str, Any],
+    scales: Mapping[str, Any],
+    wanted: Sequence[tuple[str, str, int]],
+    gates: str,
+    shared: Mapping[str, np.ndarray] | None,
+) -> dict[str, np.ndarray]:
+    """The KPIs of one chunk of a batch (see :func:`run_batch_inputs`); ``shared``: the batch's counterfactual
+    KPIs ``(1,)`` when it is shared, else None."""
+    chunk = with_values(base, values, scales)
+    _check_batch_timing(chunk)
+    size = chunk.n_scenarios
+    cf = None if shared is None else {k: np.broadcast_to(v, (size,)) for k, v in shared.items()}
+    if gates == "decide" and chunk.structure.gates and not wanted:
+        return gated_batch_kpis(chunk, cf)
+    main = _scenarios(chunk, gates, cf)
+    kpis = dict(main.kpis)
+    for spec, line, t in wanted:
+        year_values = np.broadcast_to(YEAR_LINES[line](main), (size, chunk.structure.n_years))
+        kpis[spec] = year_values[:, t].copy()
+    return kpis
+
+
+def chunk_task(*args: Any) -> dict[str, np.ndarray]:
+    """:func:`chunk_kpis` as one task of an executor (BLAS on one thread, freed memory kept for reuse)."""
+    with batch_runtime():
+        return chunk_kpis(*args)
+
+
+def _scenarios(inp: Inputs, gates: str, cf: Mapping[str, np.ndarray] | None) -> Outcome:
+    """:func:`run_inputs`'s scenario outcome in a batch (``full_counterfactual=False``), with the counterfactual's
+    KPIs ``cf`` when they are shared (the same bits: :func:`shared_counterfactual`)."""
+    if cf is None:
+        return run_inputs(inp, full_counterfactual=False, gates=gates)[0]
+    if inp.structure.gates and gates == "decide":
+        committed = evaluate(inp, full=False, detail=False)
+        decision = decide(inp, (committed.volumes, committed.unit_costs, committed.operations), _lines)
+        # the gated program's counterfactual is the committed one's when gates remove only phases it drops
+        main = _scenarios(apply_gates(inp, decision.built), "open", cf if _gates_remove_dropped_only(inp) else None)
+        return replace(main, kpis=main.kpis | gate_kpis(decision, committed.kpis), gates=decision)
+    main = evaluate(inp, detail=False)
+    return replace(main, kpis=add_incremental(main.kpis, dict(cf)))
+
+
+def _gates_remove_dropped_only(inp: Inputs) -> bool:
+    """Whether every phase a gate can remove is of a kind the counterfactual drops (so that removing it leaves
+    the counterfactual's inputs as they are)."""
+    kinds = {ph.name: ph.kind for ph in inp.structure.phases}
+    return all(kinds[ph] in inp.structure.counterfactual_drop_kinds for ph in removable(inp.structure))
+
+
+def gated_batch_kpis(inp: Inputs, cf: Mapping[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """The KPIs :func:`run_inputs` gives a batch with gates (the same bits), evaluating less: the committed program
     is evaluated once with every KPI; only the scenarios where a gate removes something are evaluated again with
     their phases removed; the counterfactual is shared when every phase a gate can remove is of a kind the
-    counterfactual drops anyway (its inputs are then the same)."""
-    committed, cf = run_inputs(inp, full_counterfactual=False, gates="open")
+    counterfactual drops anyway (its inputs are then the same). ``cf``: the counterfactual's KPIs ``(S,)`` when
+    the batch shares one (:func:`shared_counterfactual`), else None."""
+    if cf is None:
+        committed, cf_run = run_inputs(inp, full_counterfactual=False, gates="open")
+        cf_kpis: Mapping[str, np.ndarray] = cf_run.kpis
+        del cf_run
+    else:
+        committed = evaluate(inp, detail=False)
+        committed, cf_kpis = replace(committed, kpis=add_incremental(committed.kpis, dict(cf))), cf
     decision = decide(inp, (committed.volumes, committed.unit_costs, committed.operations), _lines)
     kpis = dict(committed.kpis)
-    committed_kpis, cf_kpis = committed.kpis, cf.kpis
-    del committed, cf  # the committed run's (S, T) arrays are not needed any more: free them before the next pass
+    committed_kpis = committed.kpis
+    del committed  # the committed run's (S, T) arrays are not needed any more: free them before the next pass
     changed = ~np.logical_and.reduce(list(decision.built.values()), axis=0)
     if changed.any():
         rows = np.flatnonzero(changed)
         sub = select_scenarios(apply_gates(inp, decision.built), rows)
-        kinds = {ph.name: ph.kind for ph in inp.structure.phases}
-        if all(kinds[ph] in inp.structure.counterfactual_drop_kinds for ph in decision.built):
+        if _gates_remove_dropped_only(inp):
             sub_kpis = add_incremental(evaluate(sub, detail=False).kpis, {k: v[rows] for k, v in cf_kpis.items()})
         else:
             sub_kpis = run_inputs(sub, full_counterfactual=False, gates="open")[0].kpis
@@ -235,6 +297,47 @@ def gated_batch_kpis(inp: Inputs) -> dict[str, np.ndarray]:
             kpis[k] = kpis[k].copy()
             kpis[k][rows] = v
     return kpis | gate_kpis(decision, committed_kpis)
+
+
+_READS: dict[int, frozenset[str] | None] = {}  # id(inputs) -> counterfactual_reads, while the inputs live
+
+
+def counterfactual_reads(inp: Inputs) -> frozenset[str] | None:
+    """The input paths the import-only counterfactual of ``inp`` reads (None: it listed the inputs, so it may read
+    any). Found by evaluating it once on inputs that note every read, with its own unit costs (a superset of
+    what a batch's counterfactual reads: there it reuses the scenario's unit costs, see :func:`run_inputs`).
+    Paths :func:`~tem.model.inputs.import_only_inputs` overwrites are not read from the scenario, so they are not here."""
+    key = id(inp)
+    if key not in _READS:  # found once per inputs object (a Monte Carlo calls a batch per chunk)
+        cf_inp = import_only_inputs(inp)
+        read = paths_read(lambda i: evaluate(i, full=False, detail=False), cf_inp)
+        _READS[key] = None if read is None else frozenset(p for p in read if cf_inp.arrays.get(p) is inp.arrays.get(p))
+        weakref.finalize(inp, _READS.pop, key, None)
+    return _READS[key]
+
+
+def shared_counterfactual(
+    inp: Inputs, values: Mapping[str, Any] | None, scales: Mapping[str, Any] | None
+) -> dict[str, np.ndarray] | None:
+    """The counterfactual's KPIs ``(1,)``, computed once, when no varied input reaches it; else None.
+
+    A varied input reaches the counterfactual when the counterfactual's evaluation reads it
+    (:func:`counterfactual_reads`): not the inputs :func:`~tem.model.inputs.import_only_inputs` overwrites (the
+    year local cells start, the technology fee, and capex, capacity, fixed opex and maintenance of the phases the
+    counterfactual does not build), nor those only the scenario, its funding or its gates read (the
+    counterfactual has no funded view and no gates). Prices (premiums, markups, segment products) reach it: it
+    sells the same segments at the same price rules. The counterfactual of every scenario is then the base case's,
+    evaluated as in a batch (with the base's unit costs, whose local-cell part it multiplies by zero; see
+    :func:`run_inputs`).
+    Same bits as evaluating it per chunk (tests/model/test_shared_counterfactual.py)."""
+    varied = set(values or {}) | set(scales or {})
+    if inp.n_scenarios != 1 or not varied:
+        return None
+    reads = counterfactual_reads(inp)
+    if reads is None or varied & reads:
+        return None
+    main = evaluate(inp, detail=False)
+    return evaluate(import_only_inputs(inp), full=False, unit_costs=main.unit_costs, detail=False).kpis
 
 
 def _local_full_minus_imported(o: Outcome) -> np.ndarray:

@@ -364,7 +364,7 @@ def test_options_are_validated_like_the_spec_file(tmp_path: Path) -> None:
 
     spec = load_montecarlo_spec(ROOT / "assumptions" / "montecarlo.yaml")
     cases = {
-        "n": (1_000_000_000, r"less than or equal to 5000000"),
+        "n": (1_000_000_000, r"less than or equal to 10000000"),
         "seed": (-1, r"greater than or equal to 0"),
         "sobol_n_base": (1_073_741_824, r"less than or equal to 1048576"),
     }

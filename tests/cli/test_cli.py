@@ -236,7 +236,7 @@ def test_sweep_options_exit_2_naming_the_option(tmp_path: Path, args: list[str],
     ("args", "needle"),
     [
         (["--seed", "-1"], "--seed: seed: -1: Input should be greater than or equal to 0"),
-        (["--n", "1000000000"], "--n: n: 1000000000: Input should be less than or equal to 5000000"),
+        (["--n", "1000000000"], "--n: n: 1000000000: Input should be less than or equal to 10000000"),
         (["--sobol", "1073741824"], "--sobol: sobol_n_base: 1073741824: Input should be less than or equal to 1048576"),
         (["--sobol", "1000"], "--sobol: sobol_n_base: sobol_n_base = 1000 must be a power of 2"),
     ],

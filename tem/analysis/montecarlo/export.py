@@ -50,7 +50,7 @@ __all__ = [
     "sobol_figure",
 ]
 
-SAMPLE_ROWS = 10_000  # the Samples sheet's cap (stated on the sheet); samples.parquet has every scenario
+SAMPLE_ROWS = 2_000  # the Samples sheet's cap (stated on the sheet); samples.parquet has every scenario
 SHEETS = ("Summary", "Inputs", "Correlations", "Convergence", "Contributions", "Sobol", "Samples")
 # ---------------------------------------------------------------------------------------------------------------
 # workbook
@@ -272,8 +272,9 @@ def _samples_sheet(ws: BufferedSheet, r: MonteCarloResult) -> None:
 
 def render_montecarlo_workbook(result: MonteCarloResult) -> bytes:
     """The Monte Carlo workbook (.xlsx bytes): Summary, Inputs, Correlations, Convergence, Contributions (with
-    native bar charts), Sobol, Samples (first 10,000 scenarios). Values, not formulas: the simulation runs in
-    Python. Written in openpyxl's write-only mode (:mod:`tem.exports.workbook.stream`)."""
+    native bar charts), Sobol, Samples (the first :data:`SAMPLE_ROWS` = 2,000 scenarios, the cap stated on the
+    sheet). Values, not formulas: the simulation runs in Python. Written in openpyxl's write-only mode
+    (:mod:`tem.exports.workbook.stream`)."""
     wb = Workbook(write_only=True)
     names = [*SHEETS[:1], "Decisions", *SHEETS[1:]] if result.flexibility is not None else list(SHEETS)
     sheets = {name: BufferedSheet(wb, name) for name in names}

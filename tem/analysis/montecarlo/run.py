@@ -35,17 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tem.analysis.montecarlo.correlation import (
-    CorrelationRepair,
-    SortedColumn,
-    correlation_problems,
-    iman_conover,
-    nearest_correlation,
-    prepare_correlation,
-    rank_correlation,
-    spearman_to_normal_scores,
-)
-from tem.analysis.montecarlo.distributions import sorted_strata, uniform_design
+from tem.analysis.montecarlo.correlation import CorrelationRepair, SortedColumn
 from tem.analysis.montecarlo.flexibility import GATE_PREFIX, Flexibility, describe_gates, flexibility_of_batch
 from tem.analysis.montecarlo.resolve import ResolvedSpec, batch_arrays, resolve_spec
 from tem.analysis.montecarlo.spec import PYTHON_OPTIONS, MonteCarloSpec, load_montecarlo_spec
@@ -53,13 +43,16 @@ from tem.analysis.montecarlo.stats import (
     PERCENTILES,
     convergence,
     convergence_steps,
+    doubled_ranks_and_ties,
     headline,
     kpi_unit,
     percentiles_of_sorted,
     rank_contributions,
+    rank_correlation_of_doubled,
     sort_kpis,
     summarize,
 )
+from tem.analysis.montecarlo.stream import DESIGN_BLOCK, Draws, Kept, draw_all, run_streaming
 from tem.analysis.specio import with_options
 from tem.assumptions.schema import Assumptions
 from tem.model.batch_runtime import keep_freed_memory, map_columns, single_threaded_blas
@@ -84,6 +77,7 @@ __all__ = [
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 SHORTFALL = 0.05
+SMALL_STATISTICS = DESIGN_BLOCK  # up to this N the statistics sort columns side by side and keep the KPIs' orders
 ALWAYS_KPIS = ("npv_inr_cr", "incremental_npv_vs_import_inr_cr", "irr", "irr_status")
 
 
@@ -172,35 +166,10 @@ class MonteCarloResult:
 # sampling
 
 
-@dataclass(frozen=True)
-class Draws:
-    """The numbers drawn, ``(n, K)`` in each input's draw units, and the correlation actually used."""
-
-    values: np.ndarray
-    used: np.ndarray
-    repair: CorrelationRepair | None
-
-
-def draw(resolved: ResolvedSpec, n: int, seed: int, sampling: str) -> Draws:
-    """All ``n`` samples of every input (before any evaluation)."""
-    k = len(resolved.inputs)
-    design_rng, ic_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(2))
-    target = resolved.rank_target
-    used, repair = prepare_correlation(target, resolved.paths)
-    if resolved.spec.correlations and k > 1:
-        scores = spearman_to_normal_scores(used)
-        if correlation_problems(scores):  # the arcsine map can nudge a nearly singular matrix out of the cone
-            scores = nearest_correlation(scores)
-        # Iman-Conover keeps each column's values and sets their order, so a Latin hypercube needs only its
-        # values: one point in each stratum [i/n, (i+1)/n), already ascending
-        presorted = sampling == "lhs"
-        u = sorted_strata(n, k, design_rng) if presorted else uniform_design(n, k, sampling, design_rng)
-        u = iman_conover(u, scores, ic_rng, presorted=presorted)
-    else:
-        u = uniform_design(n, k, sampling, design_rng)
-    columns = map_columns(lambda j: resolved.inputs[j].distribution.ppf(u[:, j]), range(k), n)
-    values = np.column_stack(columns) if columns else np.empty((n, 0))
-    return Draws(values, used, repair)
+def draw(resolved: ResolvedSpec, n: int, seed: int, sampling: str, block: int = DESIGN_BLOCK) -> Draws:
+    """All ``n`` samples of every input (before any evaluation): the design's blocks at once
+    (:mod:`tem.analysis.montecarlo.stream`; one block, the whole run's Latin hypercube, up to 262,144)."""
+    return draw_all(resolved, n, seed, sampling, block)
 
 
 def evaluate_draws(
@@ -283,12 +252,24 @@ def montecarlo(
     *,
     chunk_size: int | None = None,
     progress: Progress | None = None,
+    block: int = DESIGN_BLOCK,
+    executor: Any | None = None,
 ) -> MonteCarloResult:
     """Monte Carlo of ``assumptions`` under ``spec`` (a spec or the path of its YAML file).
 
-    ``n`` and ``seed`` override the spec's, checked by the spec file's own rules. Raises
-    :class:`tem.errors.AssumptionError` naming file, line and path for a spec that does not fit the assumptions,
-    or naming the argument for a bad ``n`` or ``seed``.
+    ``n`` and ``seed`` override the spec's, checked by the spec file's own rules. Any N runs in bounded memory:
+    the design is drawn in blocks of ``block`` scenarios (one block, the whole run's Latin hypercube, up to
+    262,144), each evaluated in chunks of
+    ``chunk_size`` (default: the whole block, which the engine chunks itself), and only the sampled values and
+    the kept KPIs stay (:mod:`tem.analysis.montecarlo.stream`: about 8 x (inputs + KPIs kept) bytes per
+    scenario, plus 4 bytes per input for the statistics). The same seed and block size give the same results
+    whatever the chunk size, bit for bit, and the same as :func:`draw` + :func:`assemble` on the whole design.
+    ``executor`` (a ``dask.distributed.Client``, or any executor with ``submit``) evaluates the chunks as tasks
+    (10,000 scenarios each unless ``chunk_size`` says otherwise) on a cluster; the sampling and the statistics
+    stay here; the results are the same, bit for bit.
+
+    Raises :class:`tem.errors.AssumptionError` naming file, line and path for a spec that does not fit the
+    assumptions, or naming the argument for a bad ``n`` or ``seed``.
     """
     spec = with_options(_spec_of(spec), {"n": n, "seed": seed}, PYTHON_OPTIONS)  # the spec file's own limits
     n, seed = spec.n, spec.seed
@@ -296,13 +277,25 @@ def montecarlo(
     resolved = resolve_spec(spec, assumptions, inp)
     keep_freed_memory()
     with single_threaded_blas():
-        if progress is not None:
-            progress("sample", 0, n)
-        d = draw(resolved, n, seed, spec.sampling)
-        if progress is not None:
-            progress("sample", n, n)
-        raw = evaluate_draws(inp, resolved, d.values, chunk_size=chunk_size, progress=progress)
-        return assemble(assumptions, resolved, d, raw, seed)
+        kept, used, repair = run_streaming(
+            inp,
+            resolved,
+            n,
+            seed,
+            kept_kpis(spec, [g.phase for g in inp.structure.gates]),
+            chunk_size=chunk_size,
+            progress=progress,
+            block=block,
+            executor=executor,
+        )
+        return assemble_kept(assumptions, resolved, kept, used, repair, seed)
+
+
+def kept_kpis(spec: MonteCarloSpec, gated_phases: Sequence[str] = ()) -> list[str]:
+    """The KPIs a run keeps per scenario: the spec's, then NPV, incremental NPV, IRR and its status, and with
+    gates (on ``gated_phases``) the committed NPV and whether each gate passed (for the value of flexibility)."""
+    gated = ["committed_npv_inr_cr", *(f"{GATE_PREFIX}{p}" for p in gated_phases)] if gated_phases else []
+    return list(dict.fromkeys([*spec.kpis, *ALWAYS_KPIS, *gated]))
 
 
 def _flexibility(raw: Mapping[str, np.ndarray], assumptions: Assumptions) -> Flexibility | None:
@@ -313,57 +306,82 @@ def _flexibility(raw: Mapping[str, np.ndarray], assumptions: Assumptions) -> Fle
 def assemble(
     assumptions: Assumptions, resolved: ResolvedSpec, d: Draws, raw: Mapping[str, np.ndarray], seed: int
 ) -> MonteCarloResult:
-    """The result of a run from its draws and the engine's KPIs: every statistic is computed here."""
-    spec = resolved.spec
+    """The result of a run from all its draws and the engine's KPIs at once (see :func:`assemble_kept`)."""
+    names = kept_kpis(resolved.spec, [k.removeprefix(GATE_PREFIX) for k in raw if k.startswith(GATE_PREFIX)])
     n = d.values.shape[0]
+    paths = resolved.paths
+    hurdle = d.values[:, paths.index("valuation.hurdle_rate")] if "valuation.hurdle_rate" in paths else None
+    samples = np.empty((n, len(resolved.inputs)), order="F")
+    for j, r in enumerate(resolved.inputs):
+        samples[:, j] = r.display(d.values[:, j])
+    kpis = np.empty((n, len(names)), order="F")
+    for i, name in enumerate(names):
+        kpis[:, i] = raw[name]
+    return assemble_kept(assumptions, resolved, Kept(samples, kpis, tuple(names), hurdle), d.used, d.repair, seed)
+
+
+def assemble_kept(
+    assumptions: Assumptions,
+    resolved: ResolvedSpec,
+    kept: Kept,
+    used: np.ndarray,
+    repair: CorrelationRepair | None,
+    seed: int,
+) -> MonteCarloResult:
+    """The result of a run from what it kept: every statistic is computed here, in bounded memory (one array of
+    N at a time beside the kept values, and the inputs' ranks as exact integers)."""
+    spec = resolved.spec
+    n = kept.samples.shape[0]
     names = list(spec.kpis)
-    gated = [k for k in raw if k == "committed_npv_inr_cr" or k.startswith(GATE_PREFIX)]
-    keep = list(dict.fromkeys([*names, *ALWAYS_KPIS, *gated]))
-    kpis = pd.DataFrame({k: raw[k] for k in keep})
+    # column-major arrays: the frames hold them without a copy, one contiguous column each
+    kpis = pd.DataFrame(kept.kpis, columns=list(kept.kpi_names), copy=False)
     kpis.index.name = "scenario"
     paths = resolved.paths
     labels = [r.label for r in resolved.inputs]
-    samples = pd.DataFrame({r.path: r.display(d.values[:, j]) for j, r in enumerate(resolved.inputs)})
+    samples = pd.DataFrame(kept.samples, columns=paths, copy=False)
     samples.index.name = "scenario"
-    sorted_columns = map_columns(lambda p: SortedColumn.of(samples[p].to_numpy(dtype=float)), list(samples.columns), n)
-    ranks = np.column_stack(map_columns(SortedColumn.ranks, sorted_columns, n)) if paths else np.empty((n, 0))
-    sorted_kpis = sort_kpis(kpis, names)
-    hurdle: float | np.ndarray = assumptions.valuation.hurdle_rate
-    if "valuation.hurdle_rate" in paths:
-        hurdle = d.values[:, paths.index("valuation.hurdle_rate")]
+    ranks2 = np.empty((n, len(paths)), dtype=np.int32 if n < 2**30 else np.int64, order="F")
+    # up to one design block the columns are sorted side by side (threads) and each KPI's sort order is kept for
+    # the summary and the rank contributions; beyond it one column at a time, to bound memory
+    small = n <= SMALL_STATISTICS
+    ties: list[bool] = []
+    if small:
+        done = map_columns(lambda p: doubled_ranks_and_ties(samples[p].to_numpy(dtype=float)), paths, n)
+        for j, (r2, tie) in enumerate(done):
+            ranks2[:, j] = r2
+            ties.append(tie)
+        del done
+    else:
+        for j, p in enumerate(paths):
+            ranks2[:, j], tie = doubled_ranks_and_ties(samples[p].to_numpy(dtype=float))
+            ties.append(tie)
+    sorted_kpis = sort_kpis(kpis, names) if small else None
+    hurdle: float | np.ndarray = assumptions.valuation.hurdle_rate if kept.hurdle is None else kept.hurdle
     matrix = lambda m: pd.DataFrame(m, index=paths, columns=paths)  # noqa: E731
-    # independent statistics, computed side by side (numpy's sorts and partitions release the GIL)
     steps = convergence_steps(n)
-    tasks: dict[str, Callable[[], Any]] = {
-        "inputs": lambda: inputs_table(resolved, samples, sorted_columns),
-        "summary": lambda: summarize(kpis, names, sorted_kpis),
-        "convergence": lambda: convergence(kpis, names, steps[:-1]),  # the final N comes from the summary
-        "contributions": lambda: rank_contributions(samples, labels, kpis, names, sorted_columns, ranks, sorted_kpis),
-        "achieved": lambda: rank_correlation(samples.to_numpy(dtype=float), ranks),
-    }
-    done = dict(zip(tasks, map_columns(lambda task: task(), list(tasks.values()), n), strict=True))
-    final = convergence(kpis, names, steps[-1:], done["summary"])
-    conv = pd.concat([done["convergence"], final], ignore_index=True) if len(steps) > 1 else final
+    summary = summarize(kpis, names, sorted_kpis)
+    final = convergence(kpis, names, steps[-1:], summary)
+    conv = pd.concat([convergence(kpis, names, steps[:-1]), final], ignore_index=True) if len(steps) > 1 else final
     position = conv["kpi"].map({k: i for i, k in enumerate(names)}).to_numpy()
-    done["convergence"] = conv.iloc[np.lexsort((conv["n"].to_numpy(), position))].reset_index(drop=True)
+    conv = conv.iloc[np.lexsort((conv["n"].to_numpy(), position))].reset_index(drop=True)
     return MonteCarloResult(
         scenario=assumptions.name,
         n=n,
         seed=seed,
         sampling=spec.sampling,
         spec=spec,
-        inputs=done["inputs"],
+        inputs=inputs_table(resolved, samples),
         samples=samples,
         kpis=kpis,
-        summary=done["summary"],
+        summary=summary,
         headline=headline(kpis, hurdle),
-        convergence=done["convergence"],
-        rank_contributions=done["contributions"],
+        convergence=conv,
+        rank_contributions=rank_contributions(samples, labels, kpis, names, ranks2, ties, sorted_kpis),
         correlation_target=matrix(resolved.rank_target),
-        correlation_used=matrix(d.used),
-        correlation_achieved=matrix(done["achieved"]),
-        correlation_repair=d.repair,
-        flexibility=_flexibility(raw, assumptions),
+        correlation_used=matrix(used),
+        correlation_achieved=matrix(rank_correlation_of_doubled(ranks2) if paths else np.empty((0, 0))),
+        correlation_repair=repair,
+        flexibility=_flexibility(dict(zip(kept.kpi_names, kept.kpis.T, strict=True)), assumptions),
         provenance={
             "spec_file": {
                 "path": None if spec.source is None else str(Path(spec.source).resolve()),

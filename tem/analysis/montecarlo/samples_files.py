@@ -25,10 +25,12 @@ _NAN_CELL = re.compile(r"(?<=,)nan(?=,|\n)")
 ROW_GROUP = 1_000_000
 
 
-def _columns(result: MonteCarloResult) -> tuple[list[str], np.ndarray]:
+def _columns(result: MonteCarloResult, stack: bool = True) -> tuple[list[str], np.ndarray | None]:
     names = [str(c) for c in (*result.samples.columns, *result.kpis.columns)]
     if set(result.samples.columns) & set(result.kpis.columns):
         raise ValueError("an input path and a KPI share a name")
+    if not stack:
+        return names, None
     return names, np.column_stack([result.samples.to_numpy(dtype=float), result.kpis.to_numpy(dtype=float)])
 
 
@@ -38,8 +40,10 @@ def samples_parquet(result: MonteCarloResult) -> bytes:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    names, data = _columns(result)
-    arrays = [pa.array(np.arange(result.n, dtype=np.int64))] + [pa.array(data[:, j]) for j in range(data.shape[1])]
+    names, _ = _columns(result, stack=False)
+    frames = (result.samples, result.kpis)
+    columns = [frame[c].to_numpy(dtype=float) for frame in frames for c in frame.columns]  # no copy of the table
+    arrays = [pa.array(np.arange(result.n, dtype=np.int64)), *(pa.array(c) for c in columns)]
     meta = {"scenario": result.scenario, "n": result.n, "seed": result.seed, "sampling": result.sampling}
     table = pa.table(arrays, names=["scenario", *names]).replace_schema_metadata({"tem": json.dumps(meta)})
     buf = io.BytesIO()
@@ -50,6 +54,7 @@ def samples_parquet(result: MonteCarloResult) -> bytes:
 def samples_csv(result: MonteCarloResult) -> str:
     """``samples.csv``: the same table as text (see the module doc)."""
     names, data = _columns(result)
+    assert data is not None
     row = "%d," + ",".join([CSV_FLOAT] * len(names)) if names else "%d"
     lines = [row % tuple(r) for r in np.column_stack([np.arange(result.n, dtype=float), data]).tolist()]
     body = _NAN_CELL.sub("", "\n".join(lines) + "\n")

@@ -137,7 +137,7 @@ class RankCorrelation(StrictModel):
 class MonteCarloSpec(StrictModel):
     """The whole Monte Carlo specification."""
 
-    n: int = Field(10_000, ge=10, le=5_000_000, description="Number of scenarios.")
+    n: int = Field(10_000, ge=10, le=10_000_000, description="Number of scenarios (up to 10^7: about 4 GB, streamed).")
     seed: int = Field(20_260_401, ge=0, description="Seed of the random numbers: the same seed, the same samples.")
     sampling: Literal["lhs", "random"] = Field("lhs", description="Latin hypercube or plain random sampling.")
     kpis: list[str] = Field(default_factory=lambda: list(KPI_DEFAULT), min_length=1, description="KPIs to report.")

@@ -177,64 +177,145 @@ def convergence(
     return pd.DataFrame(rows)
 
 
+def doubled_ranks(column: np.ndarray) -> np.ndarray:
+    """``2 x`` the ranks 1..n of a column, ties averaged (so always an integer): int32, or int64 from 2^30 rows.
+    Half the memory of float64 ranks, and exact."""
+    return doubled_ranks_and_ties(column)[0]
+
+
+def doubled_ranks_and_ties(column: np.ndarray) -> tuple[np.ndarray, bool]:
+    """:func:`doubled_ranks` and whether the column has ties."""
+    column = np.asarray(column, dtype=float)
+    dtype = np.int32 if column.size < 2**30 else np.int64
+    col = SortedColumn.of(column)
+    if col.new_value.all():  # no ties: the doubled ranks 2, 4, ..., 2n in sorted order (no float copies)
+        out = np.empty(column.size, dtype=dtype)
+        out[col.order] = np.arange(2, 2 * column.size + 1, 2, dtype=dtype)
+        return out, False
+    ranks = col.ranks()
+    del col
+    ranks *= 2.0
+    return ranks.astype(dtype), True
+
+
+RANK_ROWS = 2**18  # rows per block when a statistic is accumulated over blocks of rows
+
+
+def rank_correlation_of_doubled(ranks2: np.ndarray) -> np.ndarray:
+    """Spearman rank correlation matrix ``(K, K)`` from the columns' doubled ranks ``(n, K)`` (as
+    :func:`doubled_ranks`): the Pearson correlation of the ranks, accumulated over blocks of rows so that only
+    one block is held in floating point. A constant column correlates 0 with the others."""
+    n, k = ranks2.shape
+    mean = (n + 1) / 2.0  # ranks (ties averaged) always sum to n(n+1)/2
+    gram = np.zeros((k, k))
+    for start in range(0, n, RANK_ROWS):
+        centred = ranks2[start : start + RANK_ROWS].astype(float) * 0.5 - mean
+        gram += centred.T @ centred
+    norm = np.sqrt(np.clip(np.diag(gram), 0.0, None))
+    safe = np.where(norm > 0, norm, 1.0)
+    c = gram / np.outer(safe, safe)
+    c[:, norm == 0] = 0.0
+    c[norm == 0, :] = 0.0
+    np.fill_diagonal(c, 1.0)
+    return np.clip(c, -1.0, 1.0)
+
+
+def _unit_ranks(values: np.ndarray) -> np.ndarray:
+    """Ranks of ``values`` (ties averaged), centred and scaled to unit length (zeros when constant)."""
+    ranks = SortedColumn.of(values).ranks()
+    ranks -= ranks.mean()  # in place: one array of the column's length at a time
+    norm = np.sqrt(ranks @ ranks)
+    if norm > 0:
+        ranks /= norm
+    else:
+        ranks[:] = 0.0
+    return ranks
+
+
+def _rank_norm(x: np.ndarray) -> float:
+    """Length of ``x - mean(x)``; 0 for a constant ``x`` (no rounding residue)."""
+    if x.size == 0 or x.min() == x.max():
+        return 0.0
+    mean = x.mean()
+    return float(np.sqrt(max(float(x @ x) - x.size * mean * mean, 0.0)))
+
+
+def subset_ranks(r2: np.ndarray, ok: np.ndarray, ties: bool = True) -> np.ndarray:
+    """Ranks 1..m among the rows where ``ok`` is true, from a column's doubled ranks over all rows (ties averaged):
+    O(n) without a sort when the column has no ties (its doubled ranks are then 2, 4, ..., 2n)."""
+    if ties:
+        return SortedColumn.of(r2[ok].astype(float)).ranks()
+    n = r2.size
+    order = np.empty(n, dtype=np.intp)
+    order[r2 // 2 - 1] = np.arange(n)
+    kept = order[ok[order]]
+    ranked = np.empty(n)
+    ranked[kept] = np.arange(1.0, kept.size + 1.0)
+    return ranked[ok]
+
+
 def rank_contributions(
     samples: pd.DataFrame,
     labels: Sequence[str],
     kpis: pd.DataFrame,
     names: Sequence[str],
-    sorted_columns: Sequence[SortedColumn] | None = None,
-    ranks: np.ndarray | None = None,
+    ranks2: np.ndarray | None = None,
+    ties: Sequence[bool] | None = None,
     sorted_kpis: Mapping[str, SortedColumn] | None = None,
 ) -> pd.DataFrame:
     """Spearman rank correlation of each input with each KPI, and its squared share ``rho^2 / sum rho^2`` (the
     "contribution to variance" of @RISK and Crystal Ball), sorted by |rho| within each KPI. Scenarios where the
     KPI has no value (no IRR, never pays back) are left out of that KPI's correlations (the inputs are ranked
-    again among the scenarios kept, once per distinct set of scenarios)."""
-    xv = samples.to_numpy(dtype=float)
-    cols = list(sorted_columns) if sorted_columns is not None else [SortedColumn.of(xv[:, j]) for j in range(xv.shape[1])]
-    full = (
-        ranks if ranks is not None else np.column_stack([c.ranks() for c in cols]) if cols else np.empty((len(samples), 0))
-    )
+    again among the scenarios kept, once per distinct set of scenarios kept).
+
+    Bounded memory, for any number of scenarios: the inputs' ranks are held as exact integers (``ranks2``, from
+    :func:`doubled_ranks`, computed here when not given; ``ties``: whether each input column has ties) and one
+    KPI's ranks at a time (``sorted_kpis``: each KPI's sort order over its valid scenarios, when known)."""
     n = len(samples)
-    values = {name: kpis[name].to_numpy(dtype=float) for name in names}
-    masks = {name: np.isfinite(y) for name, y in values.items()}
+    paths = list(samples.columns)
+    if ranks2 is None:
+        ranks2 = np.empty((n, len(paths)), dtype=np.int64, order="F")
+        for j, p in enumerate(paths):
+            ranks2[:, j] = doubled_ranks(samples[p].to_numpy(dtype=float))
+        ties = None
+    has_ties = list(ties) if ties is not None else [True] * len(paths)
     groups: dict[bytes, list[str]] = {}  # KPIs by the set of scenarios where they have a value
     for name in names:
-        if masks[name].sum() >= 3:
-            groups.setdefault(b"all" if masks[name].all() else np.packbits(masks[name]).tobytes(), []).append(name)
+        ok = np.isfinite(kpis[name].to_numpy(dtype=float))
+        if ok.sum() >= 3:
+            groups.setdefault(b"all" if ok.all() else np.packbits(ok).tobytes(), []).append(name)
 
-    def input_ranks(ok: np.ndarray, all_rows: bool) -> np.ndarray:
-        """The inputs ranked among the scenarios kept (ties averaged)."""
-        if all_rows:
-            return full
-        if not cols:
-            return full[ok]
-        if ok.sum() * 8 < n:  # few scenarios kept: sorting them is cheaper than a pass over all n
-            return np.column_stack(map_columns(lambda j: SortedColumn.of(xv[ok, j]).ranks(), range(len(cols)), n))
-        return np.column_stack(map_columns(lambda c: c.ranks(ok), cols, n))
-
-    def group_correlations(key: bytes) -> np.ndarray:
-        """rho (KPIs of the group x inputs): one matrix product of standardized ranks."""
-        ok = masks[groups[key][0]]
-        x = input_ranks(ok, key == b"all")
-        y = _standardize(
-            np.column_stack(
-                [
-                    (SortedColumn.of(values[name][ok]) if sorted_kpis is None else sorted_kpis[name]).ranks()
-                    for name in groups[key]
-                ]
-            )
-        )
-        # y's columns sum to zero, so y.T @ x equals y.T @ (x centred): only x's column norms are needed
-        mean = x.mean(axis=0)
-        norm = np.sqrt(np.maximum(np.einsum("ij,ij->j", x, x) - x.shape[0] * mean * mean, 0.0))
-        norm[x.min(axis=0) == x.max(axis=0)] = 0.0  # a constant input correlates 0 (no rounding residue)
-        rho = np.divide(y.T @ x, norm, out=np.zeros((y.shape[1], x.shape[1])), where=norm > 0)
-        return np.clip(rho, -1.0, 1.0)
+    def unit_ranks(name: str, ok: np.ndarray | None) -> np.ndarray:
+        if sorted_kpis is not None:
+            ranks = sorted_kpis[name].ranks()
+            ranks -= ranks.mean()
+            norm = np.sqrt(ranks @ ranks)
+            return ranks / norm if norm > 0 else np.zeros_like(ranks)
+        values = kpis[name].to_numpy(dtype=float)
+        return _unit_ranks(values if ok is None else values[ok])
 
     by_name: dict[str, np.ndarray] = {}
-    for key, rho_group in zip(groups, map_columns(group_correlations, list(groups), n), strict=True):
-        by_name |= dict(zip(groups[key], rho_group, strict=True))
+    for key, group in groups.items():
+        if key == b"all":  # one KPI at a time against the inputs' ranks over every scenario
+            norms = np.array([_rank_norm(ranks2[:, j] * 0.5) for j in range(len(paths))])
+            for name in group:
+                y = unit_ranks(name, None)
+                rho = np.zeros(len(paths))
+                for col in np.flatnonzero(norms > 0):
+                    rho[col] = (y @ (ranks2[:, col] * 0.5)) / norms[col]
+                by_name[name] = np.clip(rho, -1.0, 1.0)
+            continue
+        ok = np.isfinite(kpis[group[0]].to_numpy(dtype=float))
+        ys = [unit_ranks(name, ok) for name in group]  # the scenarios kept are few, or the KPIs of this group are
+        rhos = np.zeros((len(group), len(paths)))
+        for j in range(len(paths)):
+            x = subset_ranks(ranks2[:, j], ok, has_ties[j])  # the input ranked among the scenarios kept
+            norm = _rank_norm(x)
+            if norm > 0:
+                for g, y in enumerate(ys):
+                    rhos[g, j] = (y @ x) / norm
+        for g, name in enumerate(group):
+            by_name[name] = np.clip(rhos[g], -1.0, 1.0)
     rows = []
     for name in (name for name in names if name in by_name):
         rho = by_name[name]
@@ -246,18 +327,10 @@ def rank_contributions(
             rows.append(
                 {
                     "kpi": name,
-                    "path": samples.columns[j],
+                    "path": paths[j],
                     "label": labels[j],
                     "spearman": float(rho[j]),
                     "share": float(share[j]),
                 }
             )
     return pd.DataFrame(rows, columns=["kpi", "path", "label", "spearman", "share"])
-
-
-def _standardize(x: np.ndarray) -> np.ndarray:
-    """Columns centred and scaled to unit length (all zeros for a constant column), so that the Pearson
-    correlation of two columns is their dot product."""
-    xc = x - x.mean(axis=0)
-    norm = np.sqrt(np.einsum("ij,ij->j", xc, xc))
-    return np.divide(xc, norm, out=np.zeros_like(xc), where=norm > 0)

@@ -786,3 +786,87 @@ def test_probabilities_never_round_to_certainty() -> None:
     assert probability(0.00004) == "< 0.1%"
     assert probability(0.0) == "0.0%"
     assert probability(0.9198) == "92.0%"
+
+
+# --- bounded memory: the design in blocks, evaluated in chunks (issue 15 target 4, issue 10 item 19) -----------
+
+
+def test_rank_correlation_of_doubled_ranks_matches_scipy_with_ties_and_a_constant_column() -> None:
+    from tem.analysis.montecarlo import stats as mc_stats
+
+    rng = np.random.default_rng(5)
+    n = 5000
+    m = np.column_stack([rng.normal(size=n), rng.integers(0, 3, n), rng.random(n), np.full(n, 1.5)])
+    m[:, 2] += 0.5 * m[:, 0]
+    r2 = np.column_stack([mc_stats.doubled_ranks(m[:, j]) for j in range(4)])
+    assert r2.dtype == np.int32
+    assert np.array_equal(r2[:, 1] / 2.0, stats.rankdata(m[:, 1]))  # ties averaged, exact
+    got = mc_stats.rank_correlation_of_doubled(r2)
+    expected = stats.spearmanr(m[:, :3]).statistic
+    np.testing.assert_allclose(got[:3, :3], expected, atol=1e-13)
+    assert got[3, 3] == 1.0
+    assert not got[3, :3].any()
+    # blocks of rows accumulate to the same matrix as one pass (to rounding)
+    old = mc_stats.RANK_ROWS
+    try:
+        mc_stats.RANK_ROWS = 333
+        np.testing.assert_allclose(mc_stats.rank_correlation_of_doubled(r2), got, atol=1e-14)
+    finally:
+        mc_stats.RANK_ROWS = old
+
+
+def test_streaming_in_blocks_equals_the_whole_design_in_memory(base: tem.Assumptions) -> None:
+    """Blocks of 400 scenarios evaluated in chunks of 150: the same bits as drawing the whole design at once,
+    evaluating it in one call and computing the statistics from it (the in-memory path)."""
+    from tem.analysis.montecarlo.run import assemble, draw, evaluate_draws
+    from tem.analysis.montecarlo.stream import block_bounds
+
+    spec = load_montecarlo_spec(SPEC)
+    n, block = 1000, 400
+    assert block_bounds(n, block) == [(0, 400), (400, 800), (800, 1000)]
+    streamed = montecarlo(base, spec, n=n, seed=9, chunk_size=150, block=block)
+    inp = build_inputs(base)
+    resolved = resolve_spec(spec.model_copy(update={"n": n}), base, inp)
+    d = draw(resolved, n, 9, spec.sampling, block)
+    whole = assemble(base, resolved, d, evaluate_draws(inp, resolved, d.values), 9)
+    for field in ("samples", "kpis", "summary", "convergence", "rank_contributions", "correlation_achieved", "inputs"):
+        pd.testing.assert_frame_equal(getattr(streamed, field), getattr(whole, field), check_exact=True, obj=field)
+    assert streamed.headline == whole.headline
+    # a different chunk size: the same bits again
+    other = montecarlo(base, spec, n=n, seed=9, chunk_size=77, block=block)
+    pd.testing.assert_frame_equal(other.kpis, streamed.kpis, check_exact=True)
+    pd.testing.assert_frame_equal(other.summary, streamed.summary, check_exact=True)
+    # each block is its own Latin hypercube: the uniform input (INR drift, 0 to 0.015) has one point in each
+    # 1/m of its range per block of m scenarios
+    drift = d.values[:, resolved.paths.index("timeline.inr_per_usd")] / 0.015
+    for start, stop in block_bounds(n, block):
+        m = stop - start
+        strata = np.floor(np.sort(drift[start:stop]) * m + 1e-9)
+        assert np.array_equal(strata, np.arange(m)), (start, stop)
+
+
+def test_one_block_keeps_the_design_of_a_single_latin_hypercube(base: tem.Assumptions) -> None:
+    """Up to the block size the design is one Latin hypercube seeded by the run's seed (results up to 262,144
+    scenarios are unchanged by the blocks)."""
+    from tem.analysis.montecarlo.stream import DESIGN_BLOCK, block_bounds
+
+    assert block_bounds(DESIGN_BLOCK) == [(0, DESIGN_BLOCK)]
+    assert len(block_bounds(DESIGN_BLOCK + 1)) == 2
+    spec = load_montecarlo_spec(SPEC)
+    a = montecarlo(base, spec, n=500, seed=4)
+    b = montecarlo(base, spec, n=500, seed=4, block=500)
+    pd.testing.assert_frame_equal(a.samples, b.samples, check_exact=True)
+    c = montecarlo(base, spec, n=500, seed=4, block=250)
+    assert not np.array_equal(a.samples.to_numpy(), c.samples.to_numpy())
+
+
+def test_statistics_of_large_runs_equal_those_of_small_runs(base: tem.Assumptions, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Beyond one design block the statistics go one column at a time (bounded memory): the same bits."""
+    from tem.analysis.montecarlo import run as mc_run
+
+    spec = load_montecarlo_spec(SPEC)
+    small = montecarlo(base, spec, n=700, seed=12)
+    monkeypatch.setattr(mc_run, "SMALL_STATISTICS", 0)
+    large = montecarlo(base, spec, n=700, seed=12)
+    for field in ("summary", "convergence", "rank_contributions", "correlation_achieved", "inputs"):
+        pd.testing.assert_frame_equal(getattr(large, field), getattr(small, field), check_exact=True, obj=field)

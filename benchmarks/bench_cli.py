@@ -1,0 +1,114 @@
+"""What a user waits for at the command line (run on demand: ``python benchmarks/bench_cli.py [--runs N]``);
+writes benchmarks/RESULTS_cli.md. Issue 15, targets 1-3:
+
+1. ``tem --help``, ``tem --version``, ``tem validate FILE``: <= 0.35 s wall;
+2. ``tem run`` of the base case with every output: <= 3 s; with ``--no-png``: <= 1.2 s;
+3. ``tem montecarlo --n 100000`` with every output: <= 4 s.
+
+With ``--against TREE`` (another checkout of tem, e.g. ``git worktree add /tmp/before <commit>``) each command is
+also timed with that tree, right after, and the ratio is reported: the honest comparison on a shared machine.
+
+Each command is a fresh process (``python -m tem`` with this interpreter, no shell or pyenv shim in front), timed
+by hyperfine when installed (else a loop of subprocesses): median and range of wall time over the runs after a
+warm-up, and the mean CPU time (user + system) of the process, which load on a shared machine inflates less.
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parents[1]))
+
+from benchmarks.common import PYTHON, calibration, command_times, header, spread
+
+
+def main(runs: int, against: Path | None) -> None:
+    cal = calibration()
+    out = Path(tempfile.mkdtemp(prefix="tem-bench-cli-"))
+    clean = f"rm -rf {out}/*"
+    tem = [PYTHON, "-m", "tem"]
+    measures = [
+        ("`tem --help`", [*tem, "--help"], 0.35, None),
+        ("`tem --version`", [*tem, "--version"], 0.35, None),
+        ("`tem validate assumptions/base.yaml`", [*tem, "validate", "assumptions/base.yaml"], 0.35, None),
+        (
+            "`tem run` (base, every output: workbook, CSVs, HTML and PNG charts, report)",
+            [*tem, "run", "--out", str(out)],
+            3.0,
+            clean,
+        ),
+        ("`tem run --no-png`", [*tem, "run", "--no-png", "--out", str(out)], 1.2, clean),
+        (
+            "`tem montecarlo --n 100000` (every output: workbook, Parquet, CSVs, charts, 6 PNGs)",
+            [*tem, "montecarlo", "--n", "100000", "--quiet", "--out", str(out)],
+            4.0,
+            clean,
+        ),
+        (
+            "`tem montecarlo --n 100000 --samples-csv` (also every scenario as CSV)",
+            [*tem, "montecarlo", "--n", "100000", "--quiet", "--samples-csv", "--out", str(out)],
+            None,
+            clean,
+        ),
+    ]
+    rows = []
+    tool = ""
+    before_args = {"--version": "version", "--samples-csv": None}  # the old tree: `tem version`, CSV always written
+    for label, args, target, prepare in measures:
+        res = command_times(args, runs, prepare=prepare)
+        tool = str(res["tool"])
+        times = list(res["times"])  # type: ignore[call-overload]
+        med = statistics.median(times)
+        verdict = "" if target is None else f"<= {target:g} s ({'met' if med <= target else '**not met**'})"
+        row = f"| {label} | {spread(times)} | {float(res['cpu']):.2f} s | {verdict} |"  # type: ignore[arg-type]
+        if against is not None:
+            old = [before_args.get(a, a) for a in args]
+            if None in old:
+                row += " |"
+            else:
+                prev = command_times([a for a in old if a is not None], runs, cwd=against, prepare=prepare, tree=against)
+                prev_med = statistics.median(list(prev["times"]))  # type: ignore[call-overload]
+                row += f" {spread(list(prev['times']))}, CPU {float(prev['cpu']):.2f} s; {prev_med / med:.1f}x |"  # type: ignore[arg-type,call-overload]
+        rows.append(row)
+        print(rows[-1], flush=True)
+    shutil.rmtree(out, ignore_errors=True)
+    lines = header(
+        "Command-line benchmark",
+        cal,
+        f"Each command in a fresh process (`{Path(PYTHON).name} -m tem ...`), timed by {tool}: wall-clock median "
+        f"(range, runs) after a warm-up, and the process's mean CPU time (user + system).",
+    )
+    if against is None:
+        lines += ["| command | wall time | CPU time | target |", "|---|---|---|---|", *rows, ""]
+    else:
+        lines += [
+            f"Before: the tree at `{against}` (commit {_commit(against)}), timed right after each command.",
+            "",
+            "| command | wall time | CPU time | target | before (same run): wall, CPU; speed-up of the median |",
+            "|---|---|---|---|---|",
+            *rows,
+            "",
+        ]
+    (Path(__file__).parent / "RESULTS_cli.md").write_text("\n".join(lines))
+    print("\n".join(lines))
+
+
+def _commit(tree: Path) -> str:
+    """The tree's commit (git), or the first line of a COMMIT file in an exported tree."""
+    import subprocess
+
+    proc = subprocess.run(["git", "-C", str(tree), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    if proc.returncode == 0 and proc.stdout.strip():
+        return proc.stdout.strip()
+    marker = tree / "COMMIT"
+    return marker.read_text().strip()[:12] if marker.is_file() else "unknown"
+
+
+if __name__ == "__main__":
+    n = int(sys.argv[sys.argv.index("--runs") + 1]) if "--runs" in sys.argv else 5
+    before = Path(sys.argv[sys.argv.index("--against") + 1]) if "--against" in sys.argv else None
+    main(n, before)

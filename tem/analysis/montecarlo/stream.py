@@ -1,0 +1,195 @@
+"""Monte Carlo of any N in bounded memory: the design drawn in blocks, each block evaluated in chunks, and only
+what the statistics need kept (issue 15, target 4; issue 10, item 19).
+
+The design is a sequence of blocks of at most :data:`DESIGN_BLOCK` scenarios. Up to that N it is one block: the
+Latin hypercube (or random design) of the whole run, drawn as before, so results up to 262,144 scenarios are
+those of a single design. Beyond it each block is its own Latin hypercube with its own Iman-Conover ordering
+(a replicated Latin hypercube: every block is stratified, and the blocks are independent), seeded by
+``SeedSequence(seed, spawn_key=(2 + block,))``. The same seed gives the same samples whatever the chunk size,
+and :func:`draw_all` (every block at once) gives exactly the samples the streaming run evaluates.
+
+What stays in memory per scenario: each uncertain input's sampled value and each kept KPI (the spec's KPIs plus
+NPV, incremental NPV, IRR and its status), 8 bytes each: ``8 x (K + M)`` bytes, 240 bytes for the shipped spec
+(20 inputs, 10 KPIs). The statistics add at most ``4 x K`` bytes per scenario (the inputs' ranks, as exact
+integers) and a few arrays of N at a time; one block in flight adds about 1 kB per scenario of the block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from tem.analysis.montecarlo.correlation import (
+    CorrelationRepair,
+    correlation_problems,
+    iman_conover,
+    nearest_correlation,
+    prepare_correlation,
+    spearman_to_normal_scores,
+)
+from tem.analysis.montecarlo.distributions import sorted_strata, uniform_design
+from tem.analysis.montecarlo.resolve import ResolvedSpec, batch_arrays
+from tem.model.batch_runtime import map_columns, release_freed_memory
+from tem.model.engine import DEFAULT_CHUNK_SIZE, run_batch_inputs
+from tem.model.inputs import Inputs
+
+DESIGN_BLOCK = 2**18  # scenarios per Latin hypercube block (one block up to this N)
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass(frozen=True)
+class Draws:
+    """The numbers drawn, ``(n, K)`` in each input's draw units, and the correlation actually used."""
+
+    values: np.ndarray
+    used: np.ndarray
+    repair: CorrelationRepair | None
+
+
+def block_bounds(n: int, block: int = DESIGN_BLOCK) -> list[tuple[int, int]]:
+    """(start, stop) of each design block: one block up to ``block`` scenarios."""
+    if n <= block:
+        return [(0, n)]
+    return [(start, min(n, start + block)) for start in range(0, n, block)]
+
+
+def _block_seed(seed: int, index: int, blocks: int) -> np.random.SeedSequence:
+    # a single block keeps the seed sequence of a whole run (the design of N <= DESIGN_BLOCK is unchanged)
+    return np.random.SeedSequence(seed) if blocks == 1 else np.random.SeedSequence(seed, spawn_key=(2 + index,))
+
+
+def _correlation(resolved: ResolvedSpec) -> tuple[np.ndarray, CorrelationRepair | None, np.ndarray | None]:
+    """The Spearman matrix used (after any repair), its report, and the normal scores Iman-Conover targets."""
+    used, repair = prepare_correlation(resolved.rank_target, resolved.paths)
+    if not (resolved.spec.correlations and len(resolved.inputs) > 1):
+        return used, repair, None
+    scores = spearman_to_normal_scores(used)
+    if correlation_problems(scores):  # the arcsine map can nudge a nearly singular matrix out of the cone
+        scores = nearest_correlation(scores)
+    return used, repair, scores
+
+
+def _draw_block(
+    resolved: ResolvedSpec, n: int, seq: np.random.SeedSequence, sampling: str, scores: np.ndarray | None
+) -> np.ndarray:
+    k = len(resolved.inputs)
+    design_rng, ic_rng = (np.random.default_rng(s) for s in seq.spawn(2))
+    if scores is not None:
+        # Iman-Conover keeps each column's values and sets their order, so a Latin hypercube needs only its
+        # values: one point in each stratum [i/n, (i+1)/n), already ascending
+        presorted = sampling == "lhs"
+        u = sorted_strata(n, k, design_rng) if presorted else uniform_design(n, k, sampling, design_rng)
+        u = iman_conover(u, scores, ic_rng, presorted=presorted)
+    else:
+        u = uniform_design(n, k, sampling, design_rng)
+    columns = map_columns(lambda j: resolved.inputs[j].distribution.ppf(u[:, j]), range(k), n)
+    return np.column_stack(columns) if columns else np.empty((n, 0))
+
+
+def iter_draws(
+    resolved: ResolvedSpec, n: int, seed: int, sampling: str, block: int = DESIGN_BLOCK
+) -> tuple[np.ndarray, CorrelationRepair | None, Iterator[tuple[int, np.ndarray]]]:
+    """(correlation used, its repair, the blocks' draws ``(start, (m, K) array)`` one at a time)."""
+    used, repair, scores = _correlation(resolved)
+    bounds = block_bounds(n, block)
+
+    def blocks() -> Iterator[tuple[int, np.ndarray]]:
+        for i, (start, stop) in enumerate(bounds):
+            yield start, _draw_block(resolved, stop - start, _block_seed(seed, i, len(bounds)), sampling, scores)
+
+    return used, repair, blocks()
+
+
+def draw_all(resolved: ResolvedSpec, n: int, seed: int, sampling: str, block: int = DESIGN_BLOCK) -> Draws:
+    """Every sample at once (``(n, K)``): the same numbers the streaming run draws block by block."""
+    used, repair, blocks = iter_draws(resolved, n, seed, sampling, block)
+    parts = [values for _, values in blocks]
+    return Draws(parts[0] if len(parts) == 1 else np.concatenate(parts), used, repair)
+
+
+@dataclass(frozen=True)
+class Kept:
+    """What a run keeps per scenario: sampled values in display units ``(n, K)`` and the kept KPIs ``(n, M)``
+    (both column-major, so each column is contiguous), and the hurdle rate per scenario when it is sampled."""
+
+    samples: np.ndarray
+    kpis: np.ndarray
+    kpi_names: tuple[str, ...]
+    hurdle: np.ndarray | None
+
+
+def kept_kpis_of(inp: Inputs, resolved: ResolvedSpec, draws: np.ndarray, kpi_names: Sequence[str]) -> np.ndarray:
+    """The kept KPIs ``(m, M)`` of a chunk of draws (one task when an executor runs the chunks)."""
+    values, scales = batch_arrays(inp, resolved, draws)
+    out = run_batch_inputs(inp, values, scales, workers=1)
+    return np.column_stack([out[name] for name in kpi_names])
+
+
+def evaluate_into(
+    inp: Inputs,
+    resolved: ResolvedSpec,
+    kept: Kept,
+    start: int,
+    draws: np.ndarray,
+    *,
+    chunk_size: int | None,
+    progress: Progress | None,
+    stage: str = "evaluate",
+    executor: Any | None = None,
+) -> None:
+    """Evaluate a block of draws in chunks; write its sampled values and kept KPIs into ``kept`` at ``start``.
+    With ``executor`` (e.g. a ``dask.distributed.Client``) each chunk is a task (default: chunks of 10,000)."""
+    m = draws.shape[0]
+    n = kept.samples.shape[0]
+    for j, r in enumerate(resolved.inputs):
+        kept.samples[start : start + m, j] = r.display(draws[:, j])
+    if kept.hurdle is not None:
+        kept.hurdle[start : start + m] = draws[:, resolved.paths.index("valuation.hurdle_rate")]
+    step = max(1, min(chunk_size or (DEFAULT_CHUNK_SIZE if executor is not None else m), m))
+    if executor is not None:
+        spans = [(lo, min(m, lo + step)) for lo in range(0, m, step)]
+        futures = [executor.submit(kept_kpis_of, inp, resolved, draws[lo:hi], kept.kpi_names) for lo, hi in spans]
+        for (lo, hi), future in zip(spans, futures, strict=True):
+            kept.kpis[start + lo : start + hi, :] = future.result()
+            if progress is not None:
+                progress(stage, start + hi, n)
+        return
+    for lo in range(0, m, step):
+        hi = min(m, lo + step)
+        values, scales = batch_arrays(inp, resolved, draws[lo:hi])
+        out = run_batch_inputs(inp, values, scales)
+        for i, name in enumerate(kept.kpi_names):
+            kept.kpis[start + lo : start + hi, i] = out[name]
+        if progress is not None:
+            progress(stage, start + hi, n)
+
+
+def run_streaming(
+    inp: Inputs,
+    resolved: ResolvedSpec,
+    n: int,
+    seed: int,
+    kpi_names: Sequence[str],
+    *,
+    chunk_size: int | None = None,
+    progress: Progress | None = None,
+    block: int = DESIGN_BLOCK,
+    executor: Any | None = None,
+) -> tuple[Kept, np.ndarray, CorrelationRepair | None]:
+    """Draw and evaluate block by block, keeping only :class:`Kept`; returns it with the correlation used."""
+    k = len(resolved.inputs)
+    hurdle = np.empty(n) if "valuation.hurdle_rate" in resolved.paths else None
+    kept = Kept(np.empty((n, k), order="F"), np.empty((n, len(kpi_names)), order="F"), tuple(kpi_names), hurdle)
+    used, repair, blocks = iter_draws(resolved, n, seed, resolved.spec.sampling, block)
+    if progress is not None:
+        progress("sample", 0, n)
+    for start, draws in blocks:
+        if progress is not None:
+            progress("sample", start + draws.shape[0], n)
+        evaluate_into(inp, resolved, kept, start, draws, chunk_size=chunk_size, progress=progress, executor=executor)
+        del draws
+    release_freed_memory()  # the engine's freed chunks would only add to the statistics' peak
+    return kept, used, repair
