@@ -5,10 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-  if ! command -v soffice >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1; then
+  if ! command -v soffice >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui chromium >/dev/null
+    apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui chromium poppler-utils >/dev/null
   fi
 else
   echo "setup.sh: not root or no apt-get: install libreoffice-calc-nogui and chromium yourself for PNG charts and the Excel parity tests" >&2

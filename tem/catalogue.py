@@ -27,8 +27,10 @@ Lowest layer (beside ``errors``, ``units``, ``arrays``): imports nothing from ``
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 __all__ = [
@@ -44,6 +46,7 @@ __all__ = [
     "line",
     "plotly_axis",
     "unit",
+    "unknown_kpi",
 ]
 
 
@@ -167,6 +170,12 @@ KPIS: dict[str, Entry] = _entries(
         ("crossover_fy", "Local cells cheaper from (full cost)", "fy", "First FY from which local full cost < imported"),
         ("cumulative_forex_saved_usd_m", "Forex saved (cumulative)", "usd_m", "Import-only forex outflow minus ours"),
         ("forex_outflow_usd_m", "Forex outflow (total)", "usd_m", "Sum of yearly forex outflow"),
+        (
+            "forex_outflow_import_only_usd_m",
+            "Forex outflow (total), import-only",
+            "usd_m",
+            "Sum of the import-only counterfactual's yearly forex outflow",
+        ),
         ("revenue_inr_cr", "Revenue (total)", "inr_cr", "Sum of yearly revenue"),
         ("local_cells_gwh", "Local cells (total)", "gwh", "Sum of good local cells made"),
         ("committed_npv_inr_cr", "NPV, committed (every gate open)", "inr_cr", "NPV with every gate forced open"),
@@ -480,6 +489,19 @@ def kpi(key: str) -> Entry:
 
 
 line = kpi  # statement lines and KPIs share one namespace of keys
+
+
+def unknown_kpi(name: str, known: Iterable[str]) -> str:
+    """The message for a KPI name that is not one of ``known``: the closest keys (by key or by label) as a
+    did-you-mean, then the full list. ``npv`` -> ``did you mean 'npv_inr_cr'?``"""
+    keys = list(known)
+    by_label = {kpi(k).label.lower(): k for k in keys}
+    close = difflib.get_close_matches(name, keys, n=3, cutoff=0.5)
+    close += [by_label[m] for m in difflib.get_close_matches(name.lower(), list(by_label), n=3, cutoff=0.6)]
+    close += [k for k in keys if k.startswith(name.lower() + "_")]
+    hints = list(dict.fromkeys(close))[:3]
+    hint = f"; did you mean {' or '.join(repr(h) for h in hints)}?" if hints else ""
+    return f"unknown KPI {name!r}{hint} KPIs: {', '.join(sorted(keys))}"
 
 
 def label(key: str) -> str:

@@ -7,9 +7,11 @@ commands on :data:`app`; ``tem/cli/__init__.py`` imports them all and exposes :f
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from typing import Annotated, Any
 
 import typer
@@ -76,6 +78,30 @@ def guard(fn: Callable[[], None]) -> None:
 
 def folder_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._") or "scenario"
+
+
+MAX_CHANGES_TEXT = 60
+
+
+def run_folder(name: str, overrides: Mapping[str, Any] | None = None) -> str:
+    """The output folder of a run: the scenario's (``base``), or, for a run modified with ``--set``, one that says
+    so and never overwrites the scenario's own outputs: ``base+discount_rate=0.13`` (the last part of each path;
+    ``base+3changes-1a2b3c4d`` when that would be long). ``--set name=...`` renames the scenario instead."""
+    changes = {p: v for p, v in (overrides or {}).items() if p not in ("name", "description")}
+    base = folder_name(name)
+    if not changes:
+        return base
+    text = "+".join(f"{path.rsplit('.', 1)[-1]}={value}" for path, value in changes.items())
+    slug = re.sub(r"[^A-Za-z0-9_.=+-]+", "_", text).strip("._")
+    if len(slug) > MAX_CHANGES_TEXT:
+        digest = hashlib.sha256(json.dumps(changes, sort_keys=True, default=str).encode()).hexdigest()[:8]
+        slug = f"{len(changes)}changes-{digest}"
+    return f"{base}+{slug}"
+
+
+def writing(message: str, quiet: bool = False) -> AbstractContextManager[Any]:
+    """A spinner on stderr while outputs are written (nothing with ``quiet``)."""
+    return nullcontext() if quiet else err.status(message, spinner="dots")
 
 
 def json_text(document: Any) -> str:

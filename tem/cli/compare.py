@@ -150,7 +150,7 @@ def compare_cmd(
         loaded = [load_file(p, overrides, override_source="--set") for p in files]
         comparison = compare(loaded)
         if kpi not in comparison.kpis.index:
-            raise ComparisonError(f"unknown KPI {kpi!r}; use one of: {', '.join(comparison.kpis.index)}")
+            raise ComparisonError(catalogue.unknown_kpi(kpi, comparison.kpis.index))
         methods = METHODS[method]
         pairs: list[list[Bridge]] = []
         skipped: dict[str, str] = {}

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from tem.cli.common import app, err, folder_name, guard, json_text, out, parse_sets
+from tem.cli.common import app, err, guard, json_text, out, parse_sets, run_folder, writing
 
 if TYPE_CHECKING:  # the analysis, its exports and scipy are imported when the command runs
     from rich.table import Table
@@ -310,8 +310,9 @@ def montecarlo_cmd(
                 samples_csv=samples_csv,
                 extra=extra,
             )
-        folder = out_dir / folder_name(result.scenario) / "montecarlo"
-        write_files(folder, files)
+        folder = out_dir / run_folder(result.scenario, assumptions.overrides) / "montecarlo"
+        with writing(f"writing {len(files)} files to {folder}/...", quiet or as_json):
+            write_files(folder, files)
         if as_json:
             sys.stdout.write(json_text(result.document()))
             return

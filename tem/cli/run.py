@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from tem import __version__
-from tem.cli.common import app, err, folder_name, guard, json_text, out, parse_sets
+from tem.cli.common import app, err, folder_name, guard, json_text, out, parse_sets, run_folder, writing
 from tem.errors import AssumptionError, Problem, TemError
 
 if TYPE_CHECKING:  # the renderers, the engine and pandas are imported when a command needs them
@@ -62,6 +62,11 @@ def render_outputs(
 
     manifest = build_manifest(a, result)
     document = kpi_document(result, manifest)
+    summary = None
+    if options.charts or options.excel:
+        from tem.analysis.summary import board_summary
+
+        summary = board_summary(a, result)  # the first page of the report and the workbook
     files: dict[str, bytes | str] = {
         "statement.csv": csv_text(result.statement, float_format="%.10g"),
         "unit_costs.csv": csv_text(result.unit_costs, float_format="%.10g"),
@@ -82,11 +87,11 @@ def render_outputs(
         figures = all_figures(result)
         pngs = start_pngs(figures) if png else None  # drawn by the browser while the files below are rendered
         html = html_files(figures)
-        report = render_report(result, manifest, figures)
+        report = render_report(result, manifest, figures, summary)
     if options.excel:
         from tem.exports.workbook.build import render_workbook
 
-        files[f"{folder_name(result.name)}.xlsx"] = render_workbook(result, a, manifest)
+        files[f"{folder_name(result.name)}.xlsx"] = render_workbook(result, a, manifest, summary)
     if options.charts:
         files.update(merge_charts(html, pngs.result() if pngs is not None else None))
         files["report.html"] = report
@@ -100,7 +105,7 @@ def write_run_outputs(result: Result, a: Assumptions, out_dir: Path, options: Ou
     from tem.exports.writer import write_files
 
     files, _ = render_outputs(result, a, options)
-    folder = out_dir / folder_name(result.name)
+    folder = out_dir / run_folder(result.name, a.overrides)
     write_files(folder, files)
     return folder
 
@@ -109,7 +114,7 @@ def _check_distinct_folders(loaded: list[tuple[Path, Assumptions]]) -> None:
     first: dict[str, Path] = {}
     problems = []
     for path, a in loaded:
-        folder = folder_name(a.name)
+        folder = run_folder(a.name, a.overrides)
         if folder in first:
             problems.append(
                 Problem(
@@ -214,12 +219,14 @@ def run_cmd(
 
             start_in_background()  # the browser starts while the model runs and the other files are rendered
         rendered = []
-        for _, a in loaded:
-            result = run_model(a)
-            rendered.append((result, *render_outputs(result, a, options)))
-        for result, outputs, _document in rendered:
-            folder = out_dir / folder_name(result.name)
-            write_files(folder, outputs)
+        for i, (_, a) in enumerate(loaded):
+            with writing(f"running {a.name} and rendering its outputs ({i + 1} of {len(loaded)})...", as_json):
+                result = run_model(a)
+                rendered.append((result, a, *render_outputs(result, a, options)))
+        for result, a, outputs, _document in rendered:
+            folder = out_dir / run_folder(result.name, a.overrides)
+            with writing(f"writing {len(outputs)} files to {folder}/...", as_json):
+                write_files(folder, outputs)
             if not as_json:
                 out.print(kpi_table(result))
                 gates = gate_table(result)
@@ -229,7 +236,7 @@ def run_cmd(
             for warning in result.warnings:
                 err.print(f"[yellow]warning:[/] {result.name}: {warning}", highlight=False, soft_wrap=True)
         if as_json:
-            documents = [document for _, _, document in rendered]
+            documents = [document for _, _, _, document in rendered]
             payload: Any = documents[0] if len(documents) == 1 else documents
             sys.stdout.write(json_text(payload))
 

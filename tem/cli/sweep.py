@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 import typer
 
 from tem import catalogue
-from tem.cli.common import app, err, folder_name, guard, out, parse_sets
+from tem.cli.common import app, err, guard, out, parse_sets, run_folder, writing
 from tem.errors import BatchInputError
 
 if TYPE_CHECKING:  # imported when a command runs
@@ -84,6 +84,7 @@ def sweep_cmd(
 
         from tem.analysis.sensitivity.export import (
             heatmap_figure,
+            input_text,
             render_sensitivity_workbook,
             spider_figure,
             tornado_figure,
@@ -115,8 +116,10 @@ def sweep_cmd(
         png = png_available()[0]
         figures: dict[str, Any] = {f"tornado_{k}": tornado_figure(t, a.name) for k, t in tornadoes.items()}
         figures |= {f"spider_{k}": spider_figure(s, k, a.name) for k, s in spiders.items()}
-        figures |= {f"data_table_{k}": heatmap_figure(g, k, a.name) for k, g in grids.items()}
-        files: dict[str, bytes | str] = {"sensitivity.xlsx": render_sensitivity_workbook(a.name, tornadoes, spiders, grids)}
+        bases = {k: t.base for k, t in tornadoes.items()}
+        figures |= {f"data_table_{k}": heatmap_figure(g, k, a.name, bases.get(k)) for k, g in grids.items()}
+        workbook = render_sensitivity_workbook(a.name, tornadoes, spiders, grids, bases)
+        files: dict[str, bytes | str] = {"sensitivity.xlsx": workbook}
         files.update(_charts(figures, png))
         for k, t in tornadoes.items():
             files[f"tornado_{k}.csv"] = csv_text(t.table, index=False)
@@ -126,8 +129,9 @@ def sweep_cmd(
         manifest = build_manifest(a, run_model(a))
         manifest["sweep_spec"] = {"path": str(spec_path), "sha256": hashlib.sha256(spec_path.read_bytes()).hexdigest()}
         files["manifest.json"] = json.dumps(jsonable(with_outputs(manifest, files)), indent=2) + "\n"
-        folder = out_dir / folder_name(a.name) / "sweep"
-        write_files(folder, files)
+        folder = out_dir / run_folder(a.name, a.overrides) / "sweep"
+        with writing(f"writing {len(files)} files to {folder}/...", quiet or as_json):
+            write_files(folder, files)
         payload = {k: {"base": t.base, "tornado": t.table.to_dict(orient="records")} for k, t in tornadoes.items()}
         if as_json:
             sys.stdout.write(json.dumps(jsonable(payload), indent=2) + "\n")
@@ -145,8 +149,8 @@ def sweep_cmd(
                 extra = [f"{str(r.gates_low) or '-'}; {str(r.gates_high) or '-'}"] if gated else []
                 table.add_row(
                     str(r.label),
-                    f"{r.low_input:,.4g}",
-                    f"{r.high_input:,.4g}",
+                    input_text(str(r.parameter), float(cast(float, r.low_input))),
+                    input_text(str(r.parameter), float(cast(float, r.high_input))),
                     catalogue.format_value(k, cast(float, r.kpi_low)),
                     catalogue.format_value(k, cast(float, r.kpi_high)),
                     catalogue.format_value(k, cast(float, r.swing))

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import os
 import re
 import secrets
@@ -204,8 +205,53 @@ def _clean_folders(folders: Iterable[Path]) -> None:
         remove_stale_temporaries(f)
 
 
+def previous_outputs(folder: Path, manifest: str = "manifest.json") -> list[str]:
+    """The files an earlier run wrote into ``folder``, as its manifest lists them (``outputs``); [] when there is
+    no readable manifest."""
+    try:
+        outputs = json.loads((folder / manifest).read_text(encoding="utf-8")).get("outputs", {})
+    except (OSError, ValueError, AttributeError):
+        return []
+    return [str(name) for name in outputs] if isinstance(outputs, dict) else []
+
+
+def remove_stale(folder: Path, old: list[str], new: Mapping[str, object]) -> list[Path]:
+    """Remove the files of an earlier run (``old``, from its manifest) that this run did not write again (a
+    bridge chart of a scenario no longer compared, ``sobol.csv`` of a run without Sobol). Only names the earlier
+    manifest lists, inside ``folder``, are touched; folders left empty are removed. Returns what was removed."""
+    removed: list[Path] = []
+    keep = {safe_relative(n) for n in new}
+    root = folder.resolve()
+    for name in old:
+        try:
+            rel = safe_relative(name)
+        except OutputError:
+            continue  # a manifest edited by hand: never follow a name out of the folder
+        if rel in keep:
+            continue
+        path = folder.joinpath(*rel.parts)
+        if not _within(path.resolve(), root) or not path.is_file():
+            continue
+        try:
+            path.unlink()
+        except OSError as exc:
+            raise _error("remove the stale output", path, exc) from exc
+        removed.append(path)
+        parent = path.parent
+        while parent != folder and _within(parent.resolve(), root):
+            try:
+                parent.rmdir()  # only when empty
+            except OSError:
+                break
+            parent = parent.parent
+    return removed
+
+
 def write_files(folder: Path, files: Mapping[str, bytes | str]) -> list[Path]:
     """Write ``files`` (relative name -> content; text is written as UTF-8) into ``folder`` atomically.
+
+    When ``files`` has a ``manifest.json`` (a run's outputs), the files that the previous run's manifest in the
+    folder lists and this run does not write are removed after the new files are in place (:func:`remove_stale`).
 
     Subfolders in names (``charts/cash.html``) are created. Names that are absolute or contain ``..`` are
     refused before anything is written. Returns the written paths in the order given. Raises
@@ -233,6 +279,7 @@ def write_files(folder: Path, files: Mapping[str, bytes | str]) -> list[Path]:
         raise _error("create the output folder", folder, exc) from exc
     root = folder.resolve()
 
+    old = previous_outputs(folder) if "manifest.json" in files else []
     pending: list[tuple[Path, Path]] = []  # (temporary, target) not yet renamed
     descriptors: list[int] = []  # locks held until every file is renamed
     try:
@@ -254,6 +301,7 @@ def write_files(folder: Path, files: Mapping[str, bytes | str]) -> list[Path]:
                 raise _error("replace", target, exc) from exc
             pending.pop(0)
             done.append(target)
+        remove_stale(folder, old, files)
         return done
     finally:
         for tmp, _ in pending:

@@ -52,7 +52,7 @@ def test_json_on_stdout_matches_file(tmp_path: Path) -> None:
     proc = tem_cli("run", "--out", str(tmp_path), "--json", "--set", "timeline.discount_rate=0.13")
     assert proc.returncode == 0, proc.stderr
     printed = json.loads(proc.stdout)
-    written = json.loads((tmp_path / "base" / "kpis.json").read_text())
+    written = json.loads((tmp_path / "base+discount_rate=0.13" / "kpis.json").read_text())
     assert printed == written
     assert printed["provenance"]["overrides"] == {"timeline.discount_rate": 0.13}
     for key in (

@@ -305,7 +305,8 @@ def test_cli_run_writes_manifest_and_resolved_yaml(tmp_path: Path) -> None:
         "run", str(SCENARIO), "--out", str(tmp_path), "--set", "timeline.discount_rate=0.13", "--no-excel", "--no-charts"
     )
     assert proc.returncode == 0, proc.stderr
-    folder = tmp_path / "fast_localization"
+    folder = tmp_path / "fast_localization+discount_rate=0.13"  # a modified run never writes over the scenario's
+    assert sorted(p.name for p in tmp_path.iterdir()) == [folder.name]
     assert sorted(p.name for p in folder.iterdir()) == CORE_FILES
     m = json.loads((folder / "manifest.json").read_text())
     assert [Path(f["path"]).name for f in m["assumption_files"]] == ["base.yaml", "fast_localization.yaml"]
@@ -352,7 +353,7 @@ def test_cli_locked_target_exits_1_and_keeps_previous_outputs(tmp_path: Path) ->
     (folder / "tidy.csv").unlink()
     (folder / "tidy.csv").mkdir()  # something that cannot be replaced by a file
     before = tree(tmp_path)
-    proc = tem_cli("run", "--out", str(tmp_path), "--no-excel", "--no-charts", "--set", "timeline.discount_rate=0.2")
+    proc = tem_cli("run", "--out", str(tmp_path), "--no-excel", "--no-charts")
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     assert "tidy.csv" in proc.stderr

@@ -39,8 +39,9 @@ def require_soffice() -> str:
     return exe
 
 
-def recalculate(files: list[Path], out_dir: Path, profile_dir: Path) -> list[Path]:
-    """Recalculate ``files`` into ``out_dir`` (same names); returns the recalculated paths."""
+def recalculate(files: list[Path], out_dir: Path, profile_dir: Path, to: str = "xlsx") -> list[Path]:
+    """Recalculate ``files`` into ``out_dir`` (same names; ``to="pdf"``: printed to PDF with each sheet's print
+    settings); returns the paths written."""
     exe = require_soffice()
     user = profile_dir / "user"
     user.mkdir(parents=True, exist_ok=True)
@@ -53,13 +54,13 @@ def recalculate(files: list[Path], out_dir: Path, profile_dir: Path) -> list[Pat
         "--headless",
         "--norestore",
         "--convert-to",
-        "xlsx",
+        to,
         "--outdir",
         str(out_dir),
         *map(str, files),
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env, check=False)
-    outs = [out_dir / f.name for f in files]
+    outs = [out_dir / f.with_suffix("." + to).name for f in files]
     missing = [o for o in outs if not o.exists()]
     if proc.returncode != 0 or missing:
         raise RuntimeError(f"LibreOffice failed ({proc.returncode}): {proc.stderr[-2000:]} missing={missing}")

@@ -120,8 +120,22 @@ def s_curve_figure(result: MonteCarloResult, kpi: str = "npv_inr_cr") -> go.Figu
                 hoverinfo="skip",
             )
         )
-    if catalogue.kpi(kpi).kind in ("inr_cr", "rate") and float(x.min()) < 0.0 < float(x.max()):
-        fig.add_vline(x=0.0, line=dict(color=BLACK, width=1, dash="dash"))
+    kind = catalogue.kpi(kpi).kind
+    if kind in ("inr_cr", "rate"):  # zero line: where the KPI changes sign (loss / value destroyed)
+        fig.add_vline(
+            x=0.0,
+            line=dict(color=BLACK, width=1.5, dash="dash"),
+            annotation=dict(text="zero", font=dict(size=12)),
+            annotation_position="bottom right",
+        )
+    hurdle = result.headline.get("hurdle_rate")
+    if kpi in ("irr", "mirr") and isinstance(hurdle, float):
+        fig.add_vline(
+            x=hurdle,
+            line=dict(color=ORANGE, width=2, dash="dashdot"),
+            annotation=dict(text=f"hurdle {hurdle:.1%}", font=dict(size=12, color=ORANGE)),
+            annotation_position="bottom right",
+        )
     fig.update_layout(**_layout(result, f"S-curve of {kpi_title(kpi)}", kpi_title(kpi), "Cumulative probability"))
     fig.update_yaxes(tickformat=".0%", range=[0, 1.02])
     fig.update_xaxes(**_kpi_axis(kpi))

@@ -36,6 +36,7 @@ from tem.exports.charts.files import PLOTLY_JS, PNG_HEIGHT, PNG_SCALE, PNG_WIDTH
 from tem.exports.charts.png import pngs_in_background
 from tem.exports.manifest import KEY_PACKAGES, git_state, jsonable, package_versions, with_outputs
 from tem.exports.safe_text import csv_text
+from tem.exports.workbook.printing import board_print
 from tem.exports.workbook.stream import BufferedSheet, save_write_only
 from tem.exports.workbook.style import HEADER, SECTION, TITLE, number_format, put_text
 
@@ -295,6 +296,12 @@ def render_montecarlo_workbook(result: MonteCarloResult) -> bytes:
     _contributions_sheet(sheets["Contributions"], result)
     _sobol_sheet(sheets["Sobol"], result)
     _samples_sheet(sheets["Samples"], result)
+    caption = f"{result.scenario}: Monte Carlo, N = {result.n:,}, seed {result.seed}"
+    for name, sheet in sheets.items():
+        board_print(sheet.ws, caption, title_cols="A:A" if name != "Samples" else None)
+    # the samples are data for analysis, not a board page: only their header and the note about the cap print
+    n_cols = 1 + result.samples.shape[1] + result.kpis.shape[1] + 2
+    sheets["Samples"].ws.print_area = f"A1:{get_column_letter(n_cols)}1"
     return save_write_only(wb, sheets.values())
 
 

@@ -29,10 +29,12 @@ import tem
 from tem.analysis.scenarios.bridge import Bridge
 from tem.analysis.scenarios.charts import METHOD_LABELS, bridge_waterfall, comparison_folder, kpi_bars, kpi_label, safe_name
 from tem.analysis.scenarios.compare import Comparison, kpi_unit
+from tem.analysis.scenarios.summary_sheet import write_scenario_summary
 from tem.exports.charts.files import PLOTLY_JS, figure_html
 from tem.exports.charts.png import PngUnavailableError, figure_png, png_available
 from tem.exports.manifest import jsonable, runtime_provenance, with_outputs
 from tem.exports.safe_text import csv_text
+from tem.exports.workbook.printing import board_print
 from tem.exports.workbook.style import HEADER, SECTION, TITLE, number_format, put_text
 from tem.exports.writer import write_files
 
@@ -213,21 +215,22 @@ def _bridge_sheet(ws: Worksheet, bridges: Sequence[Bridge], skipped: Mapping[str
 def render_comparison_workbook(
     comparison: Comparison, bridges: Sequence[Bridge] = (), skipped: Mapping[str, str] | None = None
 ) -> bytes:
-    """The comparison as an .xlsx: sheets KPIs, Statement deltas, Assumption diff and Bridge (sequential and
-    Shapley tables side by side, with a native bar chart per pair of scenarios)."""
+    """The comparison as an .xlsx: sheets Summary (one page), KPIs, Statement deltas, Assumption diff and Bridge
+    (sequential and Shapley tables side by side, with a native bar chart per pair of scenarios)."""
     wb = Workbook()
     first = wb.active
     assert first is not None
-    first.title = "KPIs"
-    _kpi_sheet(first, comparison)
+    first.title = "Summary"  # one page: every scenario's verdict and headline KPIs
+    write_scenario_summary(first, comparison)
+    _kpi_sheet(wb.create_sheet("KPIs"), comparison)
     _statement_sheet(wb.create_sheet("Statement deltas"), comparison)
     _diff_sheet(wb.create_sheet("Assumption diff"), comparison)
     _bridge_sheet(wb.create_sheet("Bridge"), bridges, skipped or {})
+    names = comparison.names
+    # the footer holds one line: all the names for a few scenarios, else their number
+    caption = "comparison of " + (", ".join(names) if len(names) <= 4 else f"{len(names)} scenarios, {names[0]} first")
     for ws in wb.worksheets:
-        ws.page_setup.orientation = "landscape"
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        board_print(ws, caption, title_cols="A:A")
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

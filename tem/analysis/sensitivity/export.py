@@ -6,30 +6,68 @@ from __future__ import annotations
 import io
 import math
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.chart.series import SeriesLabel
 from openpyxl.formatting.rule import ColorScaleRule
 from openpyxl.worksheet.worksheet import Worksheet
 
 from tem import catalogue
 from tem.analysis.sensitivity.sweeps import Tornado
+from tem.exports.workbook.printing import board_print
 from tem.exports.workbook.style import HEADER, TITLE, put_text
 
 LOW, HIGH = "#0072B2", "#D55E00"  # Okabe-Ito blue / vermillion
+SPIDER_LINES = 10  # the inputs with the widest swing; more lines than distinct colours cannot be told apart
+# ten distinct colours (Okabe-Ito and Tableau), none repeated: one per spider line
+SPIDER_COLOURS = (
+    "#0072B2",
+    "#D55E00",
+    "#009E73",
+    "#CC79A7",
+    "#E69F00",
+    "#56B4E9",
+    "#000000",
+    "#8C564B",
+    "#7F7F7F",
+    "#BCBD22",
+)
+
+
+def input_text(path: str, x: float) -> str:
+    """An input's value as a reader reads it: FYs as years (2030, not 2,030), shares as %, else 4 digits."""
+    if path.endswith("_fy"):
+        return f"{x:.0f}"
+    if path.endswith(("_rate", "_share")) or path.split(".")[-1] in ("pack_yield",):
+        return f"{x:.1%}"
+    return f"{x:,.4g}"
+
+
+def input_format(path: str) -> str:
+    """The Excel number format of an input's value (see :func:`input_text`)."""
+    if path.endswith("_fy"):
+        return "0"
+    if path.endswith(("_rate", "_share")) or path.split(".")[-1] in ("pack_yield",):
+        return "0.0%"
+    return "#,##0.####"
+
+
+def spider_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """The :data:`SPIDER_LINES` inputs whose KPI moves most over the spider's range, widest first."""
+    swing = (table.max(axis=1) - table.min(axis=1)).fillna(0.0)
+    return table.loc[swing.sort_values(ascending=False, kind="stable").index[:SPIDER_LINES]]
 
 
 def tornado_figure(t: Tornado, scenario: str, top: int = 20) -> go.Figure:
     """Horizontal bars from the base value to the KPI at each parameter's low and high, largest swing on top."""
     rows = t.table.head(top).iloc[::-1]
 
-    def fmt(path: str, x: float) -> str:
-        return f"{x:.0f}" if path.endswith("_fy") else f"{x:,.4g}"
-
     labels = [
-        f"{label} ({fmt(str(path), float(lo))} / {fmt(str(path), float(hi))})"
+        f"{label} ({input_text(str(path), float(lo))} / {input_text(str(path), float(hi))})"
         for label, path, lo, hi in zip(rows["label"], rows["parameter"], rows["low_input"], rows["high_input"], strict=True)
     ]
     fig = go.Figure()
@@ -49,11 +87,21 @@ def tornado_figure(t: Tornado, scenario: str, top: int = 20) -> go.Figure:
 
 
 def spider_figure(table: pd.DataFrame, kpi: str, scenario: str) -> go.Figure:
+    """The KPI against each input's relative change, for the :data:`SPIDER_LINES` inputs that move it most (the
+    CSV and the workbook table have them all), one distinct colour each."""
+    shown = spider_rows(table)
     fig = go.Figure()
-    for name, row in table.iterrows():
-        fig.add_scatter(x=list(table.columns), y=row.to_numpy(), mode="lines+markers", name=str(name))
+    for i, (name, row) in enumerate(shown.iterrows()):
+        fig.add_scatter(
+            x=list(table.columns),
+            y=row.to_numpy(),
+            mode="lines+markers",
+            name=str(name),
+            line={"color": SPIDER_COLOURS[i % len(SPIDER_COLOURS)]},
+        )
+    more = f" (the {len(shown)} inputs that move it most of {len(table)})" if len(shown) < len(table) else ""
     fig.update_layout(
-        title=f"{scenario}: spider of {catalogue.label(kpi)}",
+        title=f"{scenario}: spider of {catalogue.label(kpi)}{more}",
         xaxis={"title": {"text": "change of the input"}, "tickformat": "+.0%"},
         yaxis=catalogue.plotly_axis(kpi),
         template="plotly_white",
@@ -62,19 +110,40 @@ def spider_figure(table: pd.DataFrame, kpi: str, scenario: str) -> go.Figure:
     return fig
 
 
-def heatmap_figure(grid: pd.DataFrame, kpi: str, scenario: str) -> go.Figure:
+def heatmap_centre(grid: pd.DataFrame, base: float | None) -> tuple[float, str]:
+    """The value the diverging colour scale is centred on, and how to say so: zero when the grid spans zero
+    (red below, blue above), else the base case's value when given, else the grid's middle value."""
+    z = grid.to_numpy(dtype=float)
+    lo, hi = float(np.nanmin(z)), float(np.nanmax(z))
+    if lo < 0.0 < hi or base is None or not math.isfinite(base):
+        return (0.0, "zero") if lo < 0.0 < hi else ((lo + hi) / 2.0, "the middle of the range")
+    return base, "the base case"
+
+
+def heatmap_figure(grid: pd.DataFrame, kpi: str, scenario: str, base: float | None = None) -> go.Figure:
+    """Diverging heatmap (red below the centre, blue above) with every cell labelled in the KPI's format; the
+    centre is zero when the grid spans it, else the base case's value (stated in the subtitle)."""
+    centre, centre_text = heatmap_centre(grid, base)
+    fmt = catalogue.plotly_axis(kpi)["tickformat"]
+    paths = (str(grid.columns.name), str(grid.index.name))
     fig = go.Figure(
         go.Heatmap(
             z=grid.to_numpy(),
-            x=[f"{v:,.4g}" for v in grid.columns],
-            y=[f"{v:,.4g}" for v in grid.index],
+            x=[input_text(paths[0], float(v)) for v in grid.columns],
+            y=[input_text(paths[1], float(v)) for v in grid.index],
             colorscale="RdBu",
-            zmid=0 if (grid.to_numpy().min() < 0 < grid.to_numpy().max()) else None,
-            colorbar={"title": catalogue.axis_title(kpi), "tickformat": catalogue.plotly_axis(kpi)["tickformat"]},
+            zmid=centre,
+            texttemplate=f"%{{z:{fmt}}}",
+            textfont={"size": 11},
+            colorbar={"title": catalogue.axis_title(kpi), "tickformat": fmt},
+            hovertemplate=f"%{{y}} / %{{x}}: %{{z:{fmt}}}<extra></extra>",
         )
     )
     fig.update_layout(
-        title=f"{scenario}: {catalogue.label(kpi)} by {grid.columns.name} and {grid.index.name}",
+        title=(
+            f"{scenario}: {catalogue.axis_title(kpi)} by {grid.columns.name} and {grid.index.name}"
+            f"<br><sup>colours centred on {centre_text} ({catalogue.format_value(kpi, centre, with_unit=True)})</sup>"
+        ),
         xaxis_title=str(grid.columns.name),
         yaxis_title=str(grid.index.name),
         template="plotly_white",
@@ -95,6 +164,19 @@ def _frame(ws: Worksheet, frame: pd.DataFrame, top: int, left: int = 1, index_na
     return top + 1 + len(frame)
 
 
+def _tornado_formats(ws: Worksheet, frame: pd.DataFrame, kpi: str, end: int) -> None:
+    """Inputs in their own format (FYs as years), KPI values in the KPI's."""
+    paths = list(frame["parameter"]) if "parameter" in frame.columns else []
+    for j, name in enumerate(frame.columns):
+        col = 2 + j
+        for i in range(4, end):
+            cell = ws.cell(i, col)
+            if name in ("low_input", "high_input", "base_input") and paths:
+                cell.number_format = input_format(str(paths[i - 4]))
+            elif name in ("kpi_low", "kpi_high", "swing", "low_change", "high_change"):
+                cell.number_format = catalogue.excel_format(kpi)
+
+
 def _put(ws: Worksheet, row: int, col: int, value: object) -> Cell:
     """A number as a number, anything else as text (through the one text-safe writer)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -103,8 +185,14 @@ def _put(ws: Worksheet, row: int, col: int, value: object) -> Cell:
 
 
 def render_sensitivity_workbook(
-    scenario: str, tornadoes: dict[str, Tornado], spiders: dict[str, pd.DataFrame], grids: dict[str, pd.DataFrame]
+    scenario: str,
+    tornadoes: dict[str, Tornado],
+    spiders: dict[str, pd.DataFrame],
+    grids: dict[str, pd.DataFrame],
+    bases: dict[str, float] | None = None,
 ) -> bytes:
+    """The sensitivity workbook; ``bases``: each KPI's base-case value (centres the data table's colours when the
+    table does not span zero)."""
     wb = Workbook()
     first = wb.active
     assert first is not None
@@ -114,18 +202,25 @@ def render_sensitivity_workbook(
         base = catalogue.format_value(kpi, t.base, with_unit=True)
         put_text(ws, 1, 1, f"{scenario}: tornado of {catalogue.label(kpi)} (base {base})").font = TITLE
         table = t.table.assign(low_change=t.table["kpi_low"] - t.base, high_change=t.table["kpi_high"] - t.base)
-        end = _frame(ws, table.set_index("label"), 3, index_name="parameter")
+        frame = table.set_index("label")
+        end = _frame(ws, frame, 3, index_name="parameter")
+        _tornado_formats(ws, frame, kpi, end)
         chart = BarChart()
         chart.type = "bar"
         chart.title = f"Change of {catalogue.label(kpi)} from the base ({catalogue.unit(kpi)})"
         chart.grouping, chart.overlap = "clustered", 100
-        ncols = len(table.columns)
         cats = Reference(ws, min_col=1, min_row=4, max_row=end - 1)
-        for offset in (ncols - 1, ncols):  # low_change, high_change
-            chart.add_data(Reference(ws, min_col=1 + offset, min_row=3, max_row=end - 1), titles_from_data=True)
+        for name in ("low_change", "high_change"):  # frame column j sits in sheet column j + 2 (A holds the label)
+            col = 2 + list(frame.columns).index(name)
+            chart.add_data(Reference(ws, min_col=col, min_row=3, max_row=end - 1), titles_from_data=True)
+        chart.series[0].tx = SeriesLabel(v="low input")
+        chart.series[1].tx = SeriesLabel(v="high input")
         chart.set_categories(cats)
         chart.y_axis.title = catalogue.axis_title(kpi)
-        chart.height, chart.width = 12, 22
+        chart.y_axis.number_format = catalogue.excel_format(kpi)
+        chart.x_axis.tickLblPos = "low"  # input names left of the plot, clear of bars that go below zero
+        chart.x_axis.scaling.orientation = "maxMin"  # largest swing on top, as in the table
+        chart.height, chart.width = min(15.0, max(8.0, 0.5 * len(frame) + 3)), 24  # fits an A4 landscape page
         ws.add_chart(chart, f"B{end + 2}")
         ws.column_dimensions["A"].width = 34
         ws.column_dimensions["B"].width = 40
@@ -133,13 +228,23 @@ def render_sensitivity_workbook(
         ws = wb.create_sheet(f"Spider {catalogue.label(kpi)}"[:31])
         put_text(ws, 1, 1, f"{scenario}: spider of {catalogue.axis_title(kpi)}").font = TITLE
         end = _frame(ws, table, 3, index_name="parameter")
+        for row in ws.iter_rows(min_row=4, max_row=end - 1, min_col=2, max_col=1 + len(table.columns)):
+            for cell in row:
+                cell.number_format = catalogue.excel_format(kpi)
+        shown = spider_rows(table)
         line = LineChart()
-        line.title = f"{catalogue.label(kpi)} by relative change"
-        for r in range(4, end):
+        line.title = f"{catalogue.label(kpi)} by relative change (the {len(shown)} inputs that move it most)"
+        order = {name: i for i, name in enumerate(table.index)}
+        for r in sorted(4 + order[name] for name in shown.index):
             line.add_data(
                 Reference(ws, min_col=1, max_col=1 + len(table.columns), min_row=r), from_rows=True, titles_from_data=True
             )
         line.set_categories(Reference(ws, min_col=2, max_col=1 + len(table.columns), min_row=3))
+        for i, series in enumerate(line.series):
+            series.graphicalProperties.line.solidFill = SPIDER_COLOURS[i % len(SPIDER_COLOURS)].lstrip("#")
+        line.y_axis.number_format = catalogue.excel_format(kpi)
+        line.x_axis.number_format = "+0%;-0%;0%"
+        line.x_axis.tickLblPos = "low"
         line.height, line.width = 12, 22
         ws.add_chart(line, f"B{end + 2}")
         ws.column_dimensions["A"].width = 34
@@ -149,18 +254,29 @@ def render_sensitivity_workbook(
         put_text(ws, 1, 1, title).font = TITLE
         end = _frame(ws, grid, 3, index_name=f"{grid.index.name} \\ {grid.columns.name}")
         last_col = ws.cell(3, 1 + len(grid.columns)).column_letter
-        ws.conditional_formatting.add(
+        for j in range(len(grid.columns)):
+            ws.cell(3, 2 + j).number_format = input_format(str(grid.columns.name))
+        for i in range(len(grid.index)):
+            ws.cell(4 + i, 1).number_format = input_format(str(grid.index.name))
+            for j in range(len(grid.columns)):
+                ws.cell(4 + i, 2 + j).number_format = catalogue.excel_format(kpi)
+        centre, centre_text = heatmap_centre(grid, (bases or {}).get(kpi))
+        centre_value = catalogue.format_value(kpi, centre, with_unit=True)
+        put_text(ws, 2, 1, f"Colours: red below {centre_text} ({centre_value}), blue above")
+        ws.conditional_formatting.add(  # diverging, centred (as in the heatmap chart)
             f"B4:{last_col}{end - 1}",
             ColorScaleRule(
                 start_type="min",
-                start_color="F8696B",
-                mid_type="percentile",
-                mid_value=50,
-                mid_color="FFEB84",
+                start_color="D6604D",
+                mid_type="num",
+                mid_value=centre,
+                mid_color="F7F7F7",
                 end_type="max",
-                end_color="63BE7B",
+                end_color="4393C3",
             ),
         )
+    for ws in wb.worksheets:
+        board_print(ws, f"{scenario}: sensitivity", title_cols="A:A")
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import brentq
 
+from tem import catalogue
 from tem.analysis.sensitivity.spec import Setting, base_value, is_year, unknown_path
 from tem.analysis.sensitivity.sweeps import evaluate
 from tem.assumptions.schema import Assumptions
@@ -61,7 +62,7 @@ def goal_seek(
     def kpis_at(xs: np.ndarray) -> np.ndarray:
         k = evaluate(inp, [[Setting(path, "value", float(x))] for x in xs], year_lines)
         if kpi not in k:
-            raise BatchInputError(f"unknown KPI {kpi!r}; KPIs are {sorted(k)}")
+            raise BatchInputError(catalogue.unknown_kpi(kpi, k))
         return k[kpi]
 
     base_k = float(kpis_at(np.array([base_x]))[0])

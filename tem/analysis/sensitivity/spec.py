@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
+from tem import catalogue
 from tem.analysis.specio import SpecProblems, parse_relative
 from tem.assumptions.fields import Label, StrictModel
 from tem.errors import BatchInputError
@@ -130,11 +131,7 @@ def check_kpis(spec: SweepSpec, requested: Sequence[str] | None, names: Sequence
     if requested is not None:
         bad = [k for k in requested if k not in known]
         if bad:
-            hint = difflib.get_close_matches(bad[0], known, n=1, cutoff=0.6)
-            raise BatchInputError(
-                f"{source}: unknown KPI {bad[0]!r}"
-                + (f"; did you mean {hint[0]!r}?" if hint else f"; KPIs are {sorted(known)}")
-            )
+            raise BatchInputError(f"{source}: {catalogue.unknown_kpi(bad[0], known)}")
         return
     out = SpecProblems(spec.source, "<sweep spec>")
     for j, k in enumerate(spec.kpis):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from tem import catalogue
 from tem.analysis.sensitivity.spec import (
     Setting,
     SweepSpec,
@@ -133,7 +134,7 @@ def spider(assumptions: Assumptions, spec: SweepSpec, kpi: str) -> pd.DataFrame:
     scenarios = [[Setting(p.path, "scale", 1.0 + r)] for (p, r), ok in zip(cells, feasible, strict=True) if ok]
     k = evaluate(inp, scenarios or [[]])
     if kpi not in k:
-        raise BatchInputError(f"unknown KPI {kpi!r}; KPIs are {sorted(k)}")
+        raise BatchInputError(catalogue.unknown_kpi(kpi, k))
     flat = np.full(len(cells), np.nan)
     flat[np.flatnonzero(feasible)] = k[kpi][: int(np.sum(feasible))]
     table = pd.DataFrame(
@@ -196,6 +197,6 @@ def data_table(assumptions: Assumptions, x: Axis, y: Axis, kpi: str) -> pd.DataF
     ]
     k = evaluate(inp, scenarios)
     if kpi not in k:
-        raise BatchInputError(f"unknown KPI {kpi!r}; KPIs are {sorted(k)}")
+        raise BatchInputError(catalogue.unknown_kpi(kpi, k))
     grid = k[kpi].reshape(y.values.size, x.values.size)
     return pd.DataFrame(grid, index=pd.Index(y.values, name=y.path), columns=pd.Index(x.values, name=x.path))

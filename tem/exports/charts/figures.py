@@ -41,11 +41,14 @@ FIGURE_NAMES = (
 )
 PNG_WIDTH, PNG_HEIGHT, PNG_SCALE = 1200, 700, 1
 
-# Policy lines on the DVA axis: (share, label, line style).
+# Policy lines on the DVA axis: (share, label, line style, the DVA line they apply to). The ACC PLI tests the
+# local cells' own DVA; the managing director's yardstick is DVA on sales.
+CELL_DVA_COLOUR = th.GREEN
+PLI_LINE = {**th.POLICY_LINE, "color": CELL_DVA_COLOUR}
 DVA_LINES = (
-    (0.25, "ACC PLI: 25% DVA within 2 years", th.POLICY_LINE),
-    (0.60, "ACC PLI: 60% DVA within 5 years", th.POLICY_LINE),
-    (0.30, "MD's yardstick: 30% DVA (70% from outside)", th.YARDSTICK_LINE),
+    (0.25, "ACC PLI (tested on the local cells' DVA): 25% within 2 years", PLI_LINE, "cell"),
+    (0.60, "ACC PLI (tested on the local cells' DVA): 60% within 5 years", PLI_LINE, "cell"),
+    (0.30, "MD's yardstick on DVA of sales: 30% (70% from outside)", th.YARDSTICK_LINE, "sales"),
 )
 
 PACK_COMPONENTS = (
@@ -164,22 +167,32 @@ def unit_cost_chart(result: Result, level: str = "pack") -> go.Figure:
             hovertemplate=_hover(th.INR_PER_KWH),
         )
     else:
+        local = np.isfinite(row("local_cell_full"))
         fig = th.figure(
             "cell cost per kWh, local against imported",
             result.name,
             f"Cost ({th.INR_PER_KWH})",
-            "Bars: local cell full cost by component; nominal",
+            "Bars: local cell full cost by component; nominal"
+            if local.any()
+            else "No cells are made in India in this scenario: the imported cell's landed cost only; nominal",
         )
-        for key, label, colour in CELL_COMPONENTS:
-            fig.add_bar(x=fys, y=row(key), name=label, marker_color=colour, hovertemplate=_hover(th.INR_PER_KWH))
-        fig.add_scatter(
-            x=fys,
-            y=row("local_cell_full"),
-            name="Local cell, full cost",
-            mode="lines+markers",
-            line=dict(color=th.BLACK, width=2.5),
-            hovertemplate=_hover(th.INR_PER_KWH),
-        )
+        if local.any():  # no empty legend entries for a scenario without local cells
+            for key, label, colour in CELL_COMPONENTS:
+                fig.add_bar(
+                    x=fys,
+                    y=np.where(local, row(key), np.nan),
+                    name=label,
+                    marker_color=colour,
+                    hovertemplate=_hover(th.INR_PER_KWH),
+                )
+            fig.add_scatter(
+                x=fys,
+                y=row("local_cell_full"),
+                name="Local cell, full cost",
+                mode="lines+markers",
+                line=dict(color=th.BLACK, width=2.5),
+                hovertemplate=_hover(th.INR_PER_KWH),
+            )
         fig.add_scatter(
             x=fys,
             y=row("imported_cell_replaced_landed"),
@@ -193,20 +206,21 @@ def unit_cost_chart(result: Result, level: str = "pack") -> go.Figure:
         if crossover is not None:
             label = th.fy_labels([crossover])[0]
             _fy_marker(fig, label, f"Local full cost at or below import from {label}")
-    # relative: the cell chart's recycling credit stacks below zero, the costs above
-    fig.update_layout(barmode="stack" if level == "pack" else "relative", yaxis_tickformat=",.0f")
+    # relative: the cell chart's recycling credit stacks below zero, the costs above; a legend even for one line
+    fig.update_layout(barmode="stack" if level == "pack" else "relative", yaxis_tickformat=",.0f", showlegend=True)
     return fig
 
 
 def volumes_chart(result: Result) -> go.Figure:
-    """Local cells, imported cells and bought-in packs [GWh] stacked; DVA share on a second axis with the
-    ACC PLI thresholds (25%, 60%) and the managing director's 30% yardstick."""
+    """Local cells, imported cells and bought-in packs [GWh] stacked; on a second axis the DVA share of sales
+    (with the managing director's 30% yardstick) and the local cells' own DVA (with the ACC PLI thresholds,
+    25% and 60%, which are tested on it), the latter only in years with local cells."""
     fys = result.fiscal_years
     fig = th.figure(
         "sourcing volumes and domestic value addition",
         result.name,
         f"Volume ({th.GWH} per year)",
-        "Stacked areas: cells by origin and finished packs bought in; line: DVA share (right axis)",
+        "Stacked areas: cells by origin and finished packs bought in; lines: DVA of sales and of local cells (right axis)",
     )
     for key, label, colour in VOLUME_ROWS:
         fig.add_scatter(
@@ -220,18 +234,34 @@ def volumes_chart(result: Result) -> go.Figure:
             hovertemplate=_hover(th.GWH, 2),
         )
     dva = _row(result.statement, "dva_share", fys)
+    local = _row(result.statement, "local_cells_gwh", fys) > 0
+    cell_dva = np.where(local, _row(result.statement, "cell_dva_share", fys), np.nan)
     fig.add_scatter(
         x=fys,
         y=dva,
-        name="DVA share (right axis)",
+        name="DVA of sales (right axis)",
         mode="lines+markers",
         yaxis="y2",
         line=dict(color=th.BLACK, width=3),
         marker=dict(size=6),
         hovertemplate="%{fullData.name}: %{y:.1%}<extra></extra>",
     )
-    top = max(0.7, float(np.nanmax(dva)) + 0.05) if np.isfinite(dva).any() else 0.7
-    for share, label, line in DVA_LINES:
+    if local.any():
+        fig.add_scatter(
+            x=fys,
+            y=cell_dva,
+            name="DVA of local cells, the ACC PLI test (right axis)",
+            mode="lines+markers",
+            yaxis="y2",
+            line=dict(color=CELL_DVA_COLOUR, width=3, dash="dot"),
+            marker=dict(size=7, symbol="square", color=CELL_DVA_COLOUR, line=dict(color=th.BLACK, width=1)),
+            hovertemplate="%{fullData.name}: %{y:.1%}<extra></extra>",
+        )
+    shown = np.concatenate([dva[np.isfinite(dva)], cell_dva[np.isfinite(cell_dva)]])
+    top = max(0.7, float(shown.max()) + 0.05) if shown.size else 0.7
+    for share, label, line, applies in DVA_LINES:
+        if applies == "cell" and not local.any():
+            continue
         fig.add_shape(type="line", xref="paper", x0=0, x1=1, yref="y2", y0=share, y1=share, line=line, layer="above")
         fig.add_annotation(
             xref="paper",
@@ -247,7 +277,7 @@ def volumes_chart(result: Result) -> go.Figure:
         )
     fig.update_layout(
         yaxis2=dict(
-            title=dict(text="DVA share of sales"),
+            title=dict(text="DVA share (of sales; of local cells)"),
             overlaying="y",
             side="right",
             range=[0, top],
@@ -289,7 +319,7 @@ def capex_chart(result: Result) -> go.Figure:
             hovertemplate=_hover(th.INR_CRORE),
         )
         shown += 1
-    fig.update_layout(barmode="stack", yaxis_tickformat=",.0f")
+    fig.update_layout(barmode="stack", yaxis_tickformat=",.0f", showlegend=True)  # a legend even for one line
     return fig
 
 

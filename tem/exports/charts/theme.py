@@ -132,7 +132,13 @@ def hover_template(unit: str, decimals: int = 0) -> str:
 
 
 def fy_marker(fig: go.Figure, fy: str, text: str, colour: str = BLACK) -> None:
-    """A vertical line at a category FY, labelled at the top of the plot."""
+    """A vertical line at a category FY, labelled at the top of the plot; the label sits on the side with room
+    (left of the line in the right half), and the FY axis keeps exactly its categories (a marker in the last year
+    does not stretch the axis)."""
+    categories = next((list(t.x) for t in fig.data if getattr(t, "x", None) is not None and len(t.x)), [])
+    right_half = fy in categories and categories.index(fy) > len(categories) / 2
+    if categories:
+        fig.update_xaxes(range=[-0.5, len(categories) - 0.5])
     fig.add_shape(
         type="line",
         xref="x",
@@ -151,8 +157,8 @@ def fy_marker(fig: go.Figure, fy: str, text: str, colour: str = BLACK) -> None:
         yref="paper",
         text=text,
         showarrow=False,
-        xanchor="left",
+        xanchor="right" if right_half else "left",
         yanchor="bottom",
-        xshift=4,
+        xshift=-4 if right_half else 4,
         font=dict(size=13, color=colour),
     )

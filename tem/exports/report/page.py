@@ -19,9 +19,13 @@ import plotly.offline
 import tem
 from tem import catalogue
 from tem.assumptions.yearly import fy_label
+from tem.exports.board import BoardSummary
 from tem.exports.charts.figures import FIGURE_NAMES, all_figures
 from tem.exports.charts.theme import fmt_number
+from tem.exports.labels import overrides_text, run_caption
 from tem.exports.report.gates import gates_html
+from tem.exports.report.summary import CSS as SUMMARY_CSS
+from tem.exports.report.summary import summary_html
 from tem.exports.report.tables import esc, fy_table, provenance_html
 from tem.finance import IRR_STATUS_SHORT
 from tem.model.results import Result
@@ -52,6 +56,7 @@ CHART_CAPTIONS = {
     "levelized_pack": "Levelized pack cost: each component's present value per present-value kWh.",
     "levelized_cell": "Levelized cell cost by component.",
 }
+PROGRAM = "Battery localization program"
 CSS = """
 body{font-family:"Liberation Sans",Arial,Helvetica,sans-serif;margin:0;color:#222;background:#f6f7f9}
 main{max-width:1280px;margin:0 auto;padding:24px 28px 60px}
@@ -81,7 +86,14 @@ table.kv th,table.kv td,table.list th,table.list td{border:1px solid #dde1e6;pad
 vertical-align:top}
 table.kv th{background:#f1f3f5;font-weight:normal;color:#333}code{font-size:12px;word-break:break-all}
 footer{margin-top:40px;font-size:12px;color:#777}
-@media print{body{background:#fff}.table-wrap{overflow:visible}figure{break-inside:avoid}}
+.modified{background:#fdecea;border:1px solid #D55E00;border-radius:6px;padding:6px 12px;font-size:14px}
+@page{size:A4 landscape;margin:10mm}
+@media print{body{background:#fff}main{max-width:none;padding:0}.table-wrap{overflow:visible;border:0}
+figure{break-inside:avoid;border:0}h2{break-after:avoid}.cards{grid-template-columns:repeat(4,1fr)}
+.modebar,.modebar-container{display:none!important}
+table.fy{font-size:7.5px;white-space:nowrap}table.fy th,table.fy td{padding:1px 2px}
+table.fy thead th,table.fy th[scope=row]{position:static}table.fy thead{display:table-header-group}
+tr{break-inside:avoid}}
 """
 
 
@@ -132,60 +144,69 @@ def kpi_cards(result: Result) -> str:
     crossover = k.get("crossover_fy")
     dva = k.get("dva_share_by_fy") or {}
     dva_rows = "".join(f"<tr><th>{esc(fy)}</th><td>{_pct(x)}</td></tr>" for fy, x in dva.items())
+    def title(key: str) -> str:
+        return catalogue.label(key)
+
+    def value(key: str) -> str:
+        return esc(catalogue.format_value(key, k.get(key)))
+
+    def unit(key: str, extra: str = "") -> str:
+        return esc(catalogue.unit(key) + (f", {extra}" if extra else ""))
+
     cards = [
-        _card("NPV", fmt_number(k.get("npv_inr_cr")), "INR crore", esc(at), _tone(k.get("npv_inr_cr"))),
-        _card("IRR", _pct(k.get("irr")), "of free cash flow", irr_note, ""),
+        _card(title("npv_inr_cr"), value("npv_inr_cr"), unit("npv_inr_cr"), esc(at), _tone(k.get("npv_inr_cr"))),
+        _card(title("irr"), value("irr"), "of free cash flow", irr_note, ""),
         _card(
-            "Equity IRR",
-            _pct(k.get("equity_irr")),
+            title("equity_irr"),
+            value("equity_irr"),
             "of the equity cash flow (funded)",
             f"minimum DSCR {esc(catalogue.format_value('min_dscr', k.get('min_dscr')))} in {_fy(k.get('min_dscr_fy'))}; "
             f"peak equity need {fmt_number(k.get('peak_equity_inr_cr'))} INR crore in {_fy(k.get('peak_equity_fy'))}",
             "",
         ),
         _card(
-            "Peak funding",
-            fmt_number(k.get("peak_funding_inr_cr")),
-            "INR crore",
+            title("peak_funding_inr_cr"),
+            value("peak_funding_inr_cr"),
+            unit("peak_funding_inr_cr"),
             f"deepest cumulative cash in {_fy(peak_fy)}; payback "
             + ("never within the horizon" if payback is None else f"after {fmt_number(payback, 1)} years"),
         ),
         _card(
-            "Total capex",
-            fmt_number(k.get("total_capex_inr_cr")),
-            "INR crore, phases",
+            title("total_capex_inr_cr"),
+            value("total_capex_inr_cr"),
+            unit("total_capex_inr_cr"),
             f"plus {fmt_number(k.get('maintenance_capex_inr_cr'))} maintenance capex",
         ),
         _card(
-            "Levelized pack cost",
-            fmt_number(k.get("levelized_pack_cost_inr_per_kwh")),
-            "INR/kWh",
+            title("levelized_pack_cost_inr_per_kwh"),
+            value("levelized_pack_cost_inr_per_kwh"),
+            unit("levelized_pack_cost_inr_per_kwh"),
             f"USD {fmt_number(k.get('levelized_pack_cost_usd_per_kwh'), 1)}/kWh; import-only "
             f"{fmt_number(k.get('levelized_pack_cost_import_only_inr_per_kwh'))} INR/kWh",
         ),
         _card(
-            "Levelized cell cost",
-            fmt_number(k.get("levelized_cell_cost_inr_per_kwh")),
-            "INR/kWh",
+            title("levelized_cell_cost_inr_per_kwh"),
+            value("levelized_cell_cost_inr_per_kwh"),
+            unit("levelized_cell_cost_inr_per_kwh"),
             f"USD {fmt_number(k.get('levelized_cell_cost_usd_per_kwh'), 1)}/kWh",
         ),
         _card(
-            "NPV added by localizing",
-            fmt_number(k.get("incremental_npv_vs_import_inr_cr")),
-            "INR crore",
+            title("incremental_npv_vs_import_inr_cr"),
+            value("incremental_npv_vs_import_inr_cr"),
+            unit("incremental_npv_vs_import_inr_cr"),
             f"against import-only (NPV {fmt_number(k.get('npv_import_only_inr_cr'))})",
             _tone(k.get("incremental_npv_vs_import_inr_cr")),
         ),
         _card(
-            "Local cell cheaper from",
-            _fy(crossover),
+            title("crossover_fy"),
+            value("crossover_fy"),
             "full cost at or below landed import",
             "never within the horizon" if crossover is None else "first such year",
         ),
         _card(
-            "Forex saved",
-            fmt_number(k.get("cumulative_forex_saved_usd_m")),
-            "USD million",
+            title("cumulative_forex_saved_usd_m"),
+            value("cumulative_forex_saved_usd_m"),
+            unit("cumulative_forex_saved_usd_m"),
             "cumulative, against import-only",
         ),
         f'<div class="card"><h3>Domestic value addition</h3><div class="note">share of sales, ACC PLI basis</div>'
@@ -243,16 +264,28 @@ def _plotly_js() -> str:
 
 
 def render_report(
-    result: Result, manifest: Mapping[str, Any] | None = None, figures: Mapping[str, go.Figure] | None = None
+    result: Result,
+    manifest: Mapping[str, Any] | None = None,
+    figures: Mapping[str, go.Figure] | None = None,
+    summary: BoardSummary | None = None,
 ) -> bytes:
     """The report page as UTF-8 bytes (about 5 MB, almost all of it plotly.js).
 
     ``manifest`` (optional) is the run's provenance (assumption files and hashes, overrides, versions, git
     commit, time); every key present is shown in order, values escaped. Without it the page shows the
     assumption files, hashes and overrides the result records. ``figures``: the result's figures
-    (:func:`tem.exports.charts.figures.all_figures`) when the caller already made them.
+    (:func:`tem.exports.charts.figures.all_figures`) when the caller already made them. ``summary``: the board
+    summary (:func:`tem.analysis.summary.board_summary`), shown first when given.
     """
     name = esc(result.name)
+    overrides = dict(result.meta.get("overrides", {}) or (manifest or {}).get("overrides", {}) or {})
+    caption = esc(run_caption(result.name, overrides))
+    modified = (
+        f'<p class="modified">Modified run: {esc(overrides_text(overrides))} (set on the command line; the scenario '
+        "file says otherwise).</p>"
+        if overrides
+        else ""
+    )
     fallback = {
         "assumption files": [{"path": p, "sha256": h} for p, h in result.meta.get("sources", ())],
         "overrides": dict(result.meta.get("overrides", {})),
@@ -261,8 +294,10 @@ def render_report(
     stamp = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     fys = result.fiscal_years
     body = f"""<main>
-<h1>tem report: {name}</h1>
-<p class="sub">Battery localization program, {esc(fys[0])} to {esc(fys[-1])}. Scenario <b>{name}</b>.</p>
+<h1>{PROGRAM}: {caption}</h1>
+<p class="sub">{PROGRAM}, {esc(fys[0])} to {esc(fys[-1])}. Scenario <b>{name}</b>.</p>
+{modified}
+{"" if summary is None else '<h2 id="decision">Decision summary</h2>' + summary_html(summary)}
 <h2 id="kpis">Key results</h2>
 {kpi_cards(result)}
 {_warnings(result)}
@@ -284,8 +319,8 @@ def render_report(
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>tem: {name}</title>
-<style>{CSS}</style>
+<title>{PROGRAM}: {caption}</title>
+<style>{CSS}{SUMMARY_CSS}</style>
 <script type="text/javascript">{_plotly_js()}</script>
 </head>
 <body>

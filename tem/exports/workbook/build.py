@@ -1,40 +1,52 @@
 """The Excel workbook for board decks: a FAST-style live-formula model that reproduces the Python numbers.
 
 Sheets: Cover (scenario, provenance, headline KPIs, conventions), Inputs (every input, styled as input),
-Calculations (the model as formulas, one per row across the timeline), Statement and Unit costs (board
-views linking to Calculations), KPIs (formulas), Checks (the Python values beside the formulas, one overall
-check cell). The file asks for a full recalculation on load, so Excel or LibreOffice shows computed numbers.
+Calculations (the model as formulas, one per row across the timeline), Import-only (the counterfactual, the same
+formulas), Statement and Unit costs (board views linking to Calculations), KPIs (formulas), Checks (integrity
+checks that hold under any edit; the Python values beside the formulas for the inputs as exported). Every formula
+is saved with its value (:mod:`.cached`) and the file asks for a full recalculation on load.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
 import math
 from typing import Any
 
 import numpy as np
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, Reference, Series
+from openpyxl.chart.legend import LegendEntry
 from openpyxl.workbook.properties import CalcProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from tem import __version__, catalogue
 from tem.assumptions.schema import Assumptions
+from tem.assumptions.yearly import fy_label
+from tem.exports.board import BoardSummary
+from tem.exports.labels import run_caption
+from tem.exports.workbook.cached import save_with_values
 from tem.exports.workbook.calc import CalcSheet, volume_rows
-from tem.exports.workbook.calc_cash import cash_rows, operation_rows, tax_rows
+from tem.exports.workbook.calc_cash import cash_rows, operation_rows
 from tem.exports.workbook.calc_costs import capex_rows, unit_cost_rows
 from tem.exports.workbook.calc_funding import funding_rows
+from tem.exports.workbook.calc_tax import tax_rows
+from tem.exports.workbook.checks import integrity_checks, write_checks
+from tem.exports.workbook.counterfactual import SHEET as CF_SHEET
+from tem.exports.workbook.counterfactual import write_counterfactual_inputs
 from tem.exports.workbook.funding_sheet import write_funding
-from tem.exports.workbook.gates import gate_rows, reserve_kept_rows
-from tem.exports.workbook.grid import FIRST_COL, SCALAR_COL, Grid, InputRef
+from tem.exports.workbook.gates import gate_rows, link_kept_rows, reserve_kept_rows
+from tem.exports.workbook.grid import FIRST_COL, Grid
 from tem.exports.workbook.inputs_sheet import write_inputs
-from tem.exports.workbook.style import HEADER, INPUT_FILL, INPUT_FONT, KPI_FONT, SECTION, TITLE, put_text
-from tem.exports.workbook.summary import write_checks, write_kpis, write_statement, write_unit_costs
-from tem.model.inputs import build_inputs
+from tem.exports.workbook.printing import board_print
+from tem.exports.workbook.style import HEADER, KPI_FONT, SECTION, TITLE, put_text
+from tem.exports.workbook.summary import write_kpis, write_statement, write_unit_costs
+from tem.exports.workbook.summary_sheet import write_summary
+from tem.model.engine import Outcome
+from tem.model.inputs import build_inputs, import_only_inputs
 from tem.model.results import Result
 
-Expectations = dict[tuple[str, int, int], float]
+Expectations = dict[tuple[str, int, int], float | str]
 CONVENTIONS = [
     "Money in INR crore (1 crore = 10 million rupees) unless a unit says otherwise; per-kWh costs in INR/kWh or USD/kWh.",
     "FY = Indian fiscal year April-March; FY26 = April 2025 to March 2026.",
@@ -45,9 +57,12 @@ CONVENTIONS = [
 
 
 def build_workbook(
-    result: Result, assumptions: Assumptions, manifest: dict[str, Any] | None = None
+    result: Result,
+    assumptions: Assumptions,
+    manifest: dict[str, Any] | None = None,
+    summary: BoardSummary | None = None,
 ) -> tuple[Workbook, Expectations]:
-    """The workbook and, for every formula cell with an engine counterpart, the engine's value."""
+    """The workbook and, for every formula cell, the engine's value; with ``summary``, a first sheet Summary."""
     o = result.outcome
     inp = o.inputs
     grid = Grid(inp.structure.n_years)
@@ -57,6 +72,7 @@ def build_workbook(
     cover.title = "Cover"
     ws_in = wb.create_sheet("Inputs")
     ws_calc = wb.create_sheet("Calculations")
+    ws_cf = wb.create_sheet(CF_SHEET)
     ws_st = wb.create_sheet("Statement")
     ws_uc = wb.create_sheet("Unit costs")
     ws_fund = wb.create_sheet("Funding")
@@ -65,10 +81,84 @@ def build_workbook(
 
     # the Inputs sheet shows the assumptions as given: a phase a gate removes keeps its capex there, and the
     # Calculations multiply it by the gate's outcome (the engine's inputs carry it already removed)
-    write_inputs(ws_in, assumptions, build_inputs(assumptions) if inp.structure.gates else inp, grid)
-    _counterfactual_inputs(ws_in, grid, result)
-    calc = CalcSheet(ws_calc, grid, o)
-    _calc_header(ws_calc, grid, result)
+    shown = build_inputs(assumptions) if inp.structure.gates else inp
+    write_inputs(ws_in, assumptions, shown, grid)
+    # the counterfactual's own inputs, against the inputs as shown (with gates, the phases they remove follow
+    # the scenario's kept_ rows on the Import-only sheet, as the engine builds it on the gated inputs)
+    cf_grid = write_counterfactual_inputs(ws_in, grid, shown, import_only_inputs(shown))
+    calc = _calculations(ws_calc, grid, o, f"{result.name}: calculations (live formulas over Inputs)")
+    cf_calc = _calculations(
+        ws_cf,
+        cf_grid,
+        result.counterfactual,
+        f"{result.name}: import-only counterfactual (the same formulas; the replaced inputs are listed on Inputs)",
+        funding=False,  # the counterfactual compares projects before financing
+    )
+    link_kept_rows(cf_calc, calc)
+
+    expect: Expectations = {("Calculations", r, c): v for (r, c), v in calc.expect.items()}
+    expect |= {(CF_SHEET, r, c): v for (r, c), v in cf_calc.expect.items()}
+    st_rows = write_statement(ws_st, grid, calc, result, expect)
+    uc_rows = write_unit_costs(ws_uc, grid, result, expect)
+    write_funding(ws_fund, grid, result, expect)
+    kpi_rows = write_kpis(ws_kpi, grid, cf_grid, result, expect)
+    identities, scalar_checks = integrity_checks(grid, cf_grid, CF_SHEET, st_rows, kpi_rows, expect)
+    checks = write_checks(ws_chk, grid, calc, kpi_rows, identities, scalar_checks, expect)
+    _cover(cover, result, assumptions, manifest, kpi_rows, checks, expect)
+    _charts(ws_st, ws_uc, grid, st_rows, uc_rows)
+    caption = run_caption(result.name, assumptions.overrides)
+    for ws in (ws_in, ws_calc, ws_cf, ws_st, ws_uc, ws_fund, ws_chk):
+        _layout(ws, grid)
+    for ws in (ws_st, ws_uc):  # board views: labels in B, nothing in A (section titles overflow), D-F unused
+        for col, width in (("A", 3), ("D", 1), ("E", 1), ("F", 1)):
+            ws.column_dimensions[col].width = width
+    board_print(ws_in, caption, title_rows="1:1", title_cols="A:C")
+    for ws in (ws_calc, ws_cf, ws_st, ws_uc, ws_fund):
+        board_print(ws, caption, title_rows="3:3", title_cols="A:C")
+    board_print(ws_chk, caption, title_cols="A:C")
+    board_print(ws_kpi, caption, print_area=f"A1:D{max(kpi_rows.values())}")
+    board_print(cover, caption)
+    if summary is not None:
+        ws_sum = wb.create_sheet("Summary", 0)
+        write_summary(ws_sum, summary, grid, kpi_rows, expect)
+        board_print(ws_sum, caption)
+        wb.active = 0
+    wb.calculation = CalcProperties(fullCalcOnLoad=True)
+    return wb, expect
+
+
+def render_workbook(
+    result: Result,
+    assumptions: Assumptions,
+    manifest: dict[str, Any] | None = None,
+    summary: BoardSummary | None = None,
+) -> bytes:
+    """The workbook as .xlsx bytes, every formula saved with its value (written by the caller, atomically)."""
+    data, _ = render_with_report(result, assumptions, manifest, summary)
+    return data
+
+
+def render_with_report(
+    result: Result,
+    assumptions: Assumptions,
+    manifest: dict[str, Any] | None = None,
+    summary: BoardSummary | None = None,
+) -> tuple[bytes, list[tuple[str, int, int]]]:
+    """The .xlsx bytes and the formula cells saved without a cached value (the tests require none)."""
+    wb, expect = build_workbook(result, assumptions, manifest, summary)
+    return save_with_values(wb, expect)
+
+
+def _calculations(ws: Worksheet, grid: Grid, o: Outcome, title: str, funding: bool = True) -> CalcSheet:
+    """The model as formulas on ``ws`` (Calculations, or the import-only counterfactual with its own grid)."""
+    inp = o.inputs
+    put_text(ws, 1, 1, title).font = TITLE  # the scenario's name is user text: never a formula
+    for j, h in enumerate(["key", "line item", "unit"]):
+        ws.cell(3, 1 + j, h).font = HEADER
+    for t, fy in enumerate(inp.fiscal_years):
+        ws.cell(3, FIRST_COL + t, fy_label(int(fy))).font = HEADER
+    ws.cell(2, 1, "References go to Inputs, to rows above, or to the previous column of a running balance.")
+    calc = CalcSheet(ws, grid, o)
     calc.row("t", "Year index", "years", f"COLUMN()-COLUMN(${grid.col(0)}$1)", np.arange(grid.n_years, dtype=float))
     calc.row("fy", "Fiscal year", "FY", "{in:timeline.first_fy}+{t}", inp.fiscal_years.astype(float))
     reserve_kept_rows(calc, inp)
@@ -78,70 +168,21 @@ def build_workbook(
     operation_rows(calc, inp, o)
     tax_rows(calc, inp, o)
     cash_rows(calc, inp, o)
-    funding_rows(calc, inp, o)
+    if o.funding is not None and funding:
+        funding_rows(calc, inp, o)
     gate_rows(calc, inp, o)
-    ws_calc.freeze_panes = ws_calc.cell(4, FIRST_COL)
-
-    expect: Expectations = {("Calculations", r, c): v for (r, c), v in calc.expect.items()}
-    st_rows = write_statement(ws_st, grid, calc, result, expect)
-    uc_rows = write_unit_costs(ws_uc, grid, result, expect)
-    write_funding(ws_fund, grid, result, expect)
-    kpi_rows = write_kpis(ws_kpi, grid, result, expect)
-    check_cell = write_checks(ws_chk, grid, calc, kpi_rows, expect)
-    _cover(cover, result, assumptions, manifest, kpi_rows, check_cell)
-    _charts(ws_st, ws_uc, grid, st_rows, uc_rows)
-    for ws in (ws_in, ws_calc, ws_st, ws_uc, ws_fund, ws_chk):
-        _layout(ws, grid)
-    for ws in (ws_kpi, cover):
-        _print_setup(ws)
-    wb.calculation = CalcProperties(fullCalcOnLoad=True)
-    return wb, expect
-
-
-def render_workbook(result: Result, assumptions: Assumptions, manifest: dict[str, Any] | None = None) -> bytes:
-    """The workbook as .xlsx bytes (written by the caller, atomically)."""
-    wb, _ = build_workbook(result, assumptions, manifest)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
-
-
-def _calc_header(ws: Worksheet, grid: Grid, result: Result) -> None:
-    put_text(ws, 1, 1, f"{result.name}: calculations (live formulas over Inputs)").font = TITLE
-    for j, h in enumerate(["key", "line item", "unit"]):
-        ws.cell(3, 1 + j, h).font = HEADER
-    for t, fy in enumerate(result.fiscal_years):
-        ws.cell(3, FIRST_COL + t, fy).font = HEADER
-    ws.cell(2, 1, "References go to Inputs, to rows above, or to the previous column of a running balance.")
-
-
-def _counterfactual_inputs(ws: Worksheet, grid: Grid, result: Result) -> None:
-    """The import-only counterfactual is a second run of the engine; its results enter as inputs."""
-    r = ws.max_row + 2
-    ws.cell(r, 1, "Import-only counterfactual (computed by tem: the same demand met by imported cells)").font = SECTION
-    k = result.kpis
-    for key, label, unit in (
-        ("npv_inr_cr", "NPV of the import-only counterfactual", "INR crore"),
-        ("levelized_pack_cost_inr_per_kwh", "Levelized pack cost, import-only", "INR/kWh"),
-        ("forex_outflow_usd_m", "Forex outflow over the horizon, import-only", "USD million"),
-    ):
-        r += 1
-        value = {
-            "npv_inr_cr": k["npv_import_only_inr_cr"],
-            "levelized_pack_cost_inr_per_kwh": k["levelized_pack_cost_import_only_inr_per_kwh"],
-            "forex_outflow_usd_m": float(result.counterfactual.kpis["forex_outflow_usd_m"][0]),
-        }[key]
-        put_text(ws, r, 1, f"counterfactual.{key}")
-        put_text(ws, r, 2, label)
-        put_text(ws, r, 3, unit)
-        put_text(ws, r, 4, "result of tem's import-only run; not an assumption")
-        cell = ws.cell(r, SCALAR_COL, value)
-        cell.font, cell.fill = INPUT_FONT, INPUT_FILL
-        grid.inputs[f"counterfactual.{key}"] = InputRef(r, "scalar")
+    ws.freeze_panes = ws.cell(4, FIRST_COL)
+    return calc
 
 
 def _cover(
-    ws: Worksheet, result: Result, a: Assumptions, manifest: dict[str, Any] | None, kpi_rows: dict[str, int], check_cell: str
+    ws: Worksheet,
+    result: Result,
+    a: Assumptions,
+    manifest: dict[str, Any] | None,
+    kpi_rows: dict[str, int],
+    checks: tuple[str, str],
+    expect: Expectations,
 ) -> None:
     ws.cell(1, 1, "Battery localization program: techno-economic model").font = TITLE
     rows: list[tuple[str, Any]] = [
@@ -183,13 +224,21 @@ def _cover(
     ):
         r += 1
         kr = kpi_rows[key]
-        ws.cell(r, 1, f"=KPIs!A{kr}")
-        cell = ws.cell(r, 2, f"=KPIs!B{kr}")
-        cell.number_format = catalogue.excel_format(key)
-        ws.cell(r, 3, f"=KPIs!C{kr}")
+        kpis = ws.parent["KPIs"]
+        for col, letter in ((1, "A"), (2, "B"), (3, "C")):
+            ws.cell(r, col, f"=KPIs!{letter}{kr}")
+            expect[(ws.title, r, col)] = expect[("KPIs", kr, 2)] if col == 2 else str(kpis.cell(kr, col).value)
+        ws.cell(r, 2).number_format = catalogue.excel_format(key)
     r += 2
-    ws.cell(r, 1, "Model check (Python = formulas)").font = KPI_FONT
-    ws.cell(r, 2, f"={check_cell}").font = KPI_FONT
+    for label, cell in (
+        ("Integrity checks (hold after any edit of the inputs)", checks[0]),
+        ("Same numbers as tem's Python run (for the inputs as exported)", checks[1]),
+    ):
+        put_text(ws, r, 1, label).font = KPI_FONT
+        ws.cell(r, 2, f"={cell}").font = KPI_FONT
+        sheet, _, ref = cell.partition("!")
+        expect[(ws.title, r, 2)] = expect[(sheet, int(ref[1:]), 5)]  # Checks!E3 / E4
+        r += 1
     r += 2
     ws.cell(r, 1, "Conventions").font = SECTION
     for line in CONVENTIONS:
@@ -197,6 +246,20 @@ def _cover(
         put_text(ws, r, 1, line)
     ws.column_dimensions["A"].width = 48
     ws.column_dimensions["B"].width = 70
+
+
+def _gaps_in_libreoffice(chart: LineChart, ws: Worksheet, grid: Grid) -> None:
+    """Years without a value (blank text, e.g. no local cells yet) as gaps, not as points at zero.
+
+    LibreOffice applies the chart's "leave gaps" setting only when a series meets a truly empty cell; otherwise it
+    plots text results as 0 (seen on the cell-cost chart, issue 14). An extra series over an empty row of the sheet,
+    without line or legend entry, turns gaps on. (Excel plots text results as 0 in line charts whatever the setting:
+    there the local-cell lines start from zero in the first years; the table beside shows them blank.)"""
+    empty = ws.max_row + 1
+    series = _series(ws, grid, empty, " ")
+    series.graphicalProperties.line.noFill = True
+    chart.series.append(series)
+    chart.legend.legendEntry = [LegendEntry(idx=len(chart.series) - 1, delete=True)]
 
 
 def _series(ws: Worksheet, grid: Grid, row: int, title: str, smooth: bool = False) -> Series:
@@ -242,6 +305,7 @@ def _charts(ws_st: Worksheet, ws_uc: Worksheet, grid: Grid, st_rows: dict[str, i
         ("local_cell_full_inr_per_kwh", "Local cell, full cost"),
     ):
         cost.series.append(_series(ws_uc, grid, uc_rows[key], title))
+    _gaps_in_libreoffice(cost, ws_uc, grid)
     _chart(cost, ws_uc, grid, "Cell cost: imported landed vs made in India", "INR/kWh")
     anchor = ws_uc.max_row + 3
     ws_uc.add_chart(cost, f"B{anchor}")
@@ -265,16 +329,6 @@ def _layout(ws: Worksheet, grid: Grid) -> None:
         ws.column_dimensions[col].width = w
     for t in range(grid.n_years):
         ws.column_dimensions[grid.col(t)].width = 11
-    _print_setup(ws)
-    ws.print_title_cols = "A:C"
-
-
-def _print_setup(ws: Worksheet) -> None:
-    """Landscape, fit to one page wide (board packs)."""
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def is_missing(x: float) -> bool:

@@ -8,6 +8,8 @@ the tests can prove that a spreadsheet engine reproduces the Python numbers.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -15,9 +17,10 @@ from tem.exports.workbook.grid import FIRST_COL, Grid
 from tem.exports.workbook.style import SECTION, number_format, put_text
 from tem.model.engine import Outcome
 from tem.model.inputs import Inputs
+from tem.model.kpis import replaced_cell_landed
 from tem.model.volumes import ramp_by_age
 
-Expect = dict[tuple[int, int], float]
+Expect = dict[tuple[int, int], float | str]
 
 
 class CalcSheet:
@@ -52,11 +55,17 @@ class CalcSheet:
         for t in range(self.n):
             cell = self.ws.cell(r, FIRST_COL + t, self.grid.render(template, t))
             cell.number_format = fmt
-            if values is not None:
-                self.expect[(r, FIRST_COL + t)] = float(values[t])
+            if values is not None:  # a value that does not exist is shown as blank text
+                x = float(values[t])
+                self.expect[(r, FIRST_COL + t)] = x if math.isfinite(x) else ""
         if key_row:
             self.key_rows.append(key)
         self.next_row += 1
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """``num / den`` where ``den > 0``, else 0 (the formulas' IF)."""
+    return np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
 
 
 def first(a: np.ndarray) -> np.ndarray:
@@ -141,9 +150,11 @@ def volume_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
     segs = inp.structure.segments
     if inp.structure.pack_allocation == "priority":
         ahead: list[str] = []
+        served_before = np.zeros(c.n)
         for s in inp.structure.pack_priority:
-            c.row(f"pack_ahead_{s}", f"Demand served before {s}", "GWh", "+".join(ahead) if ahead else "0", None)
+            c.row(f"pack_ahead_{s}", f"Demand served before {s}", "GWh", "+".join(ahead) if ahead else "0", served_before)
             ahead.append(f"{{demand_{s}}}")
+            served_before = served_before + first(v.demand_gwh[s])
         for s in segs:
             c.row(
                 f"made_{s}",
@@ -166,14 +177,14 @@ def volume_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
             "Share of demand made in India",
             "fraction",
             "IF({demand_total}>0,{pack_output}/{demand_total},0)",
-            None,
+            _ratio(first(v.pack_output_gwh), first(v.demand_total_gwh)),
         )
         c.row(
             "bought_share",
             "Share of demand bought in",
             "fraction",
             "IF({demand_total}>0,{bought_in}/{demand_total},0)",
-            None,
+            _ratio(first(v.bought_in_packs_gwh), first(v.demand_total_gwh)),
         )
         for s in segs:
             c.row(f"met_{s}", f"Demand met: {s}", "GWh", f"{{demand_{s}}}*{{served}}", first(v.met_gwh[s]))
@@ -236,7 +247,9 @@ def volume_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         cap_sum("cell_plant", True),
         first(v.cell_usable_started_gwh),
     )
-    c.row("cell_good", "Cell plants: good cells they can make", "GWh", "+".join(good_terms) if good_terms else "0", None)
+    usable = first(v.cell_usable_started_gwh)
+    good = np.where(usable > 0, usable * first(v.cell_yield), 0.0)  # the yield row is good / usable
+    c.row("cell_good", "Cell plants: good cells they can make", "GWh", "+".join(good_terms) if good_terms else "0", good)
     c.row(
         "cell_yield",
         "Cell yield (average over plants)",
@@ -276,14 +289,20 @@ def local_allocation_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
     segs = inp.structure.segments
     rule = inp.structure.local_cell_allocation
     for s in segs:
-        c.row(f"need_{s}", f"Cells needed by the packs made: {s}", "GWh", f"{{made_{s}}}/{{in:pack.pack_yield}}", None)
+        c.row(
+            f"need_{s}",
+            f"Cells needed by the packs made: {s}",
+            "GWh",
+            f"{{made_{s}}}/{{in:pack.pack_yield}}",
+            first(v.pack_output_by_segment[s] / inp["pack.pack_yield"]),
+        )
     if rule == "pro_rata":
         c.row(
             "local_per_pack",
             "Local cells per kWh of packs made",
             "factor",
             "IF({pack_output}>0,{local_cells}/{pack_output},0)",
-            None,
+            _ratio(first(v.local_cells_gwh), first(v.pack_output_gwh)),
         )
         local = {s: f"{{made_{s}}}*{{local_per_pack}}" for s in segs}
     else:
@@ -302,8 +321,25 @@ def local_allocation_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
                 )
                 for i, s in enumerate(segs)
             }
+        need = {s: first(v.pack_output_by_segment[s] / inp["pack.pack_yield"]) for s in segs}
+        if rule == "order":
+            order = list(inp.structure.local_cell_priority)
+            taken = {s: sum((need[x] for x in order[: order.index(s)]), start=np.zeros(c.n)) for s in segs}
+        else:
+            landed = {s: first(o.unit_costs.imported_cell_by_segment[s]) for s in segs}
+            taken = {
+                s: sum(
+                    (
+                        need[x] * ((landed[x] >= landed[s]) if j < i else (landed[x] > landed[s]))
+                        for j, x in enumerate(segs)
+                        if j != i
+                    ),
+                    start=np.zeros(c.n),
+                )
+                for i, s in enumerate(segs)
+            }
         for s in segs:
-            c.row(f"local_ahead_{s}", f"Local cells taken before {s}", "GWh", ahead[s], None)
+            c.row(f"local_ahead_{s}", f"Local cells taken before {s}", "GWh", ahead[s], taken[s])
         local = {s: f"MIN(MAX({{local_cells}}-{{local_ahead_{s}}},0),{{need_{s}}})" for s in segs}
     for s in segs:
         c.row(f"local_{s}", f"Local cells: {s}", "GWh", local[s], first(v.local_cells_by_segment[s]))
@@ -320,5 +356,5 @@ def local_allocation_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         "Landed imported cell that local cells replace",
         "INR/kWh",
         f"IF({{local_cells}}>0,({replaced})/{{local_cells}},{{imp_landed}})",
-        None,
+        first(replaced_cell_landed(v, o.unit_costs)),
     )

@@ -8,8 +8,10 @@ from tem.exports.workbook.calc import CalcSheet, first
 from tem.exports.workbook.calc_segments import K, contribution_rows, duty_check_rows, over, price_rows
 from tem.model.engine import Outcome
 from tem.model.inputs import Inputs
-from tem.model.kpis import local_cell_full_cost, pack_cost_parts
-from tem.model.tax import TaxResult, set_off_by_vintage
+from tem.model.kpis import PER_KWH, cell_cost_parts, local_cell_full_cost, pack_cost_parts, replaced_cell_landed
+from tem.model.operations import lag_years
+from tem.units import INR_CR_PER_GWH_X_INR_PER_KWH as KV
+from tem.units import inr_cr_to_usd_m
 
 LOCAL_PARTS = {
     "materials_imported": "loc_mat_imp",
@@ -45,7 +47,7 @@ def operation_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         "End-of-life packs returned",
         "GWh",
         f"{{in:recycling.end_of_life_return_share}}*IF({{t}}>={life},INDEX({{delivered:all}},{{t}}-{life}+1),0)",
-        None,
+        first(inp["recycling.end_of_life_return_share"] * lag_years(v.delivered_gwh, inp["recycling.battery_life_years"])),
     )
     c.row(
         "recycled",
@@ -160,7 +162,7 @@ def operation_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         "dva",
         "Domestic value addition (DVA)",
         "fraction",
-        "IF({revenue}>0,1-{imported_content}/{revenue},NA())",
+        'IF({revenue}>0,1-{imported_content}/{revenue},"")',
         first(ops.dva_share),
         True,
     )
@@ -186,20 +188,48 @@ def operation_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         first(ops.forex_outflow_usd_m),
         True,
     )
-    del v
 
 
 def _pli_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
     p = "{in:cells.local.pli."
+    ops, local = o.operations, first(o.volumes.local_cells_gwh)
     segs = inp.structure.segments
+    cell_value = local * first(replaced_cell_landed(o.volumes, o.unit_costs)) * KV
     c.row(
         "cell_value",
         "Local cells at the landed price of the cells they replace",
         "INR crore",
         over(segs, "local", "imp_landed") + f"*{K}",
-        None,
+        cell_value,
     )
-    c.row("cell_imported", "Imported content of local cells", "INR crore", "{cogs_loc_mat_imp}+{cogs_loc_royalty}", None)
+    c.row(
+        "cell_imported",
+        "Imported content of local cells",
+        "INR crore",
+        "{cogs_loc_mat_imp}+{cogs_loc_royalty}",
+        first(ops.cogs_parts["local_cell_materials_imported"] + ops.cogs_parts["local_cell_royalty"]),
+    )
+    q = "cells.local.pli."
+    pli_year = first(inp.fiscal_years[None, :].astype(float)) - first(inp[q + "start_fy"])
+    threshold = np.where(
+        pli_year >= first(inp[q + "second_dva_threshold_after_years"]),
+        first(inp[q + "second_dva_threshold_share"]),
+        np.where(
+            pli_year >= first(inp[q + "first_dva_threshold_after_years"]), first(inp[q + "first_dva_threshold_share"]), 0.0
+        ),
+    )
+    cell_dva = first(ops.cell_dva_share)
+    eligible = (
+        (first(inp[q + "enabled"]) > 0.5)
+        & (pli_year >= 0)
+        & (pli_year < first(inp[q + "term_years"]))
+        & (cell_dva >= threshold)
+        & (local > 0)
+    ).astype(float)
+    capped = np.minimum(
+        local * first(inp[q + "rate_inr_per_kwh"]) * KV * np.clip(cell_dva, 0.0, 1.0) * eligible,
+        first(inp[q + "revenue_cap_share"]) * cell_value,
+    )
     c.row(
         "cell_dva",
         "DVA of local cells",
@@ -207,28 +237,28 @@ def _pli_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         "IF({cell_value}>0,1-{cell_imported}/{cell_value},0)",
         first(o.operations.cell_dva_share),
     )
-    c.row("pli_year", "Years since the PLI start", "years", f"{{fy}}-{p}start_fy}}", None)
+    c.row("pli_year", "Years since the PLI start", "years", f"{{fy}}-{p}start_fy}}", pli_year)
     c.row(
         "pli_threshold",
         "DVA needed for the PLI",
         "fraction",
         f"IF({{pli_year}}>={p}second_dva_threshold_after_years}},{p}second_dva_threshold_share}},"
         f"IF({{pli_year}}>={p}first_dva_threshold_after_years}},{p}first_dva_threshold_share}},0))",
-        None,
+        threshold,
     )
     c.row(
         "pli_eligible",
         "PLI eligible",
         "factor",
         f"IF(AND({p}enabled}}>0.5,{{pli_year}}>=0,{{pli_year}}<{p}term_years}},{{cell_dva}}>={{pli_threshold}},{{local_cells}}>0),1,0)",
-        None,
+        eligible,
     )
     c.row(
         "pli_capped",
         "PLI before the cumulative cap",
         "INR crore",
         f"MIN({{local_cells}}*{p}rate_inr_per_kwh}}*{K}*MIN(MAX({{cell_dva}},0),1)*{{pli_eligible}},{p}revenue_cap_share}}*{{cell_value}})",
-        None,
+        capped,
     )
     if "cells.local.pli.total_cap_inr_cr" in c.grid.inputs:
         cap = f"{p}total_cap_inr_cr}}"
@@ -236,93 +266,6 @@ def _pli_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
     else:
         tmpl = "{pli_capped}"
     c.row("pli", "ACC PLI incentive", "INR crore", tmpl, first(o.operations.pli_incentive))
-
-
-def tax_rows(
-    c: CalcSheet,
-    inp: Inputs,
-    o: Outcome,
-    prefix: str = "",
-    pbd: str = "{ebitda}+{sub_taxable}",
-    dep: str = "{tax_dep}",
-    result: TaxResult | None = None,
-    title: str = "Tax [INR crore]: business losses set off oldest first, each usable for N years; "
-    "then unabsorbed depreciation",
-) -> None:
-    """The tax rows on profit before depreciation ``pbd`` and tax depreciation ``dep`` (formula templates);
-    ``prefix`` names a second set of rows (the funded view's tax: interest and the depreciation of capitalised
-    borrowing costs deducted), whose engine result is ``result``."""
-    tx = o.tax if result is None else result
-    p = prefix
-    c.section(title)
-    c.row(f"{p}pbd", "Profit before depreciation, for tax", "INR crore", pbd, None)
-    c.row(f"{p}taxable", "Taxable income before losses", "INR crore", f"{{{p}pbd}}-{dep}", first(tx.taxable_before_losses))
-    c.row(f"{p}profit", "Taxable profit", "INR crore", f"MAX({{{p}taxable}},0)", None)
-    standalone = '{in:tax.structure}="standalone"'
-    c.row(f"{p}loss", "Business loss", "INR crore", f"IF({standalone},MAX(-{{{p}pbd}},0),0)", first(tx.business_loss))
-    c.row(
-        f"{p}unabsorbed",
-        "Unabsorbed depreciation",
-        "INR crore",
-        f"IF({standalone},{dep}-MIN(MAX({{{p}pbd}},0),{dep}),0)",
-        first(tx.unabsorbed_depreciation),
-    )
-    n = inp.structure.n_years
-    takes = set_off_by_vintage(
-        first(tx.business_loss),
-        first(np.maximum(tx.taxable_before_losses, 0.0)),
-        int(first(inp["tax.loss_carry_forward_years"])[0]),
-    )
-    carry = "{in:tax.loss_carry_forward_years}"
-    older: list[str] = []
-    for v in range(n):
-        r = c.next_row
-        c.grid.rows[f"{p}cumtake_{v}"] = r + 1  # the running total sits just below
-        c.ws.cell(r, 5, v)  # the vintage's year index, referenced by the formula
-        vin = f"$E${r}"
-        older_sum = "+".join(older) if older else "0"
-        c.row(
-            f"{p}take_{v}",
-            f"Business loss of year {v} set off",
-            "INR crore",
-            f"IF(AND({{t}}>{vin},{{t}}-{vin}<={carry}),MIN(INDEX({{{p}loss:all}},{vin}+1)-{{{p}cumtake_{v}:prev}},"
-            f"MAX(0,{{{p}profit}}-({older_sum}))),0)",
-            takes[v],
-        )
-        c.row(
-            f"{p}cumtake_{v}",
-            f"Business loss of year {v} set off so far",
-            "INR crore",
-            f"{{{p}cumtake_{v}:prev}}+{{{p}take_{v}}}",
-            np.cumsum(takes[v]),
-        )
-        older.append(f"{{{p}take_{v}}}")
-    c.row(f"{p}bl_used", "Business losses set off", "INR crore", "+".join(older), first(tx.business_losses_used))
-    c.grid.rows[f"{p}ud_pool"] = c.next_row + 1  # the corkscrew below, referenced a year back
-    c.row(
-        f"{p}ud_used",
-        "Unabsorbed depreciation set off",
-        "INR crore",
-        f"MIN(0+{{{p}ud_pool:prev}},{{{p}profit}}-{{{p}bl_used}})",  # 0+: MIN skips the blank before the first year
-        first(tx.unabsorbed_depreciation_used),
-    )
-    c.row(
-        f"{p}ud_pool",
-        "Unabsorbed depreciation carried forward",
-        "INR crore",
-        f"{{{p}ud_pool:prev}}-{{{p}ud_used}}+{{{p}unabsorbed}}",
-        first(tx.unabsorbed_depreciation_pool_end),
-    )
-    c.row(f"{p}losses_used", "Losses set off", "INR crore", f"{{{p}bl_used}}+{{{p}ud_used}}", first(tx.losses_used))
-    c.row(
-        f"{p}tax",
-        "Tax (negative within the parent: a saving)",
-        "INR crore",
-        f"IF({standalone},{{in:tax.corporate_rate}}*MAX({{{p}profit}}-{{{p}losses_used}},0),"
-        f"{{in:tax.corporate_rate}}*{{{p}taxable}})",
-        first(tx.tax),
-        True,
-    )
 
 
 def cash_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
@@ -338,7 +281,9 @@ def cash_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         first(cash.working_capital),
     )
     c.row("d_wc", "Increase in working capital", "INR crore", "{wc}-{wc:prev}", first(cash.change_in_working_capital))
-    c.row("last_year", "Last year of the horizon", "factor", "IF({t}=MAX({t:all}),1,0)", None)
+    n = inp.structure.n_years
+    last_year = (np.arange(n) == n - 1).astype(float)
+    c.row("last_year", "Last year of the horizon", "factor", "IF({t}=MAX({t:all}),1,0)", last_year)
     method = "{in:valuation.terminal_value_method}"
     c.row(
         "wc_release",
@@ -352,7 +297,7 @@ def cash_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         "Free cash flow before WC release and terminal value",
         "INR crore",
         "{ebitda}-{tax}-{capex_spend}-{capex_maint}-{capex_repl}+{subsidy}-{d_wc}",
-        None,
+        first(cash.free_cash_flow_before_terminal) - first(cash.working_capital_release),
     )
     r = "{in:timeline.discount_rate}"
     g = "{in:valuation.terminal_growth_rate}"
@@ -429,24 +374,30 @@ def cash_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         "SUM({pv_before_tv:upto})",
         np.cumsum(first(cash.present_value_before_terminal)),
     )
-    c.row("neg_fcf_year", "Year index while cumulative FCF < 0", "years", "IF({cum_fcf_pre}<0,{t},-1)", None)
-    c.row("neg_pv_year", "Year index while cumulative PV < 0", "years", "IF({cum_pv_pre}<0,{t},-1)", None)
+    t = np.arange(n, dtype=float)
+    neg_fcf = np.where(np.cumsum(first(cash.free_cash_flow_before_terminal)) < 0, t, -1.0)
+    neg_pv = np.where(np.cumsum(first(cash.present_value_before_terminal)) < 0, t, -1.0)
+    c.row("neg_fcf_year", "Year index while cumulative FCF < 0", "years", "IF({cum_fcf_pre}<0,{t},-1)", neg_fcf)
+    c.row("neg_pv_year", "Year index while cumulative PV < 0", "years", "IF({cum_pv_pre}<0,{t},-1)", neg_pv)
     c.section("Levelized cost inputs")
     pack = pack_cost_parts(o.operations, o.capex)
+    pack_costs = first(np.sum(np.broadcast_arrays(*pack.values()), axis=0))
+    fx = first(o.unit_costs.inr_per_usd)
     c.row(
         "pack_costs",
         "Pre-tax costs of packs delivered",
         "INR crore",
         "{cogs}+{fixed_opex}+{rnd}+{sga}+{warranty}+{tech_fee}+{capex_spend}+{capex_maint}+{capex_repl}",
-        first(np.sum(list(pack.values()), axis=0)),
+        pack_costs,
     )
     c.row(
         "pack_costs_usd",
         "Pre-tax costs of packs delivered, USD",
         "USD million",
         "{pack_costs}/{fx}*{c:usd_m_per_inr_cr_x_fx}",
-        None,
+        inr_cr_to_usd_m(pack_costs, fx),
     )
+    cell_costs = first(np.sum(np.broadcast_arrays(*cell_cost_parts(o.operations, o.capex).values()), axis=0))
     c.row(
         "cell_costs",
         "Cell costs",
@@ -454,9 +405,15 @@ def cash_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         "{cogs_imported_cells}+"
         + "+".join(f"{{cogs_{k}}}" for k in LOCAL_PARTS.values())
         + "+{cogs_recycling_credit}+{cell_capex}+{cell_fixed}+{tech_fee}",
-        None,
+        cell_costs,
     )
-    c.row("cell_costs_usd", "Cell costs, USD", "USD million", "{cell_costs}/{fx}*{c:usd_m_per_inr_cr_x_fx}", None)
+    c.row(
+        "cell_costs_usd",
+        "Cell costs, USD",
+        "USD million",
+        "{cell_costs}/{fx}*{c:usd_m_per_inr_cr_x_fx}",
+        inr_cr_to_usd_m(cell_costs, fx),
+    )
     c.row(
         "cells_used", "Cells used", "GWh", "{local_cells}+{imported_cells}", first(v.local_cells_gwh + v.imported_cells_gwh)
     )
@@ -465,21 +422,29 @@ def cash_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         "local_full",
         "Local cell, full cost",
         "INR/kWh",
-        "IF({local_cells}>0,{local_cell}+({cell_fixed}+{cell_book}+{cogs_recycling_credit})/{local_cells}*{c:inr_per_kwh_per_inr_cr_gwh},NA())",
+        'IF({local_cells}>0,{local_cell}+({cell_fixed}+{cell_book}+{cogs_recycling_credit})/{local_cells}'
+        '*{c:inr_per_kwh_per_inr_cr_gwh},"")',
         full,
     )
     local_cogs = "+".join(f"{{cogs_{k}}}" for k in LOCAL_PARTS.values())
+    parts = o.operations.cogs_parts
+    made = first(v.pack_output_gwh)
+    cells_cost = first(parts["imported_cells"] + sum(parts[f"local_cell_{k}"] for k in LOCAL_PARTS))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pack_cells = np.where(made > 0, cells_cost / made * PER_KWH, np.nan)
+    cheaper = (first(v.local_cells_gwh) > 0) & (full <= first(replaced_cell_landed(v, o.unit_costs)))
+    crossover = np.where(cheaper, first(inp.fiscal_years[None, :].astype(float)), np.nan)
     c.row(
         "pack_cells",
         "Pack: cells per kWh of packs made",
         "INR/kWh",
-        f"IF({{pack_output}}>0,({{cogs_imported_cells}}+{local_cogs})/{{pack_output}}*{{c:inr_per_kwh_per_inr_cr_gwh}},NA())",
-        None,
+        f'IF({{pack_output}}>0,({{cogs_imported_cells}}+{local_cogs})/{{pack_output}}*{{c:inr_per_kwh_per_inr_cr_gwh}},"")',
+        pack_cells,
     )
     c.row(
         "crossover_flag",
         "FY when a local cell costs no more than an imported one",
         "FY",
         'IF({local_cells}>0,IF({local_full}<={replaced_landed},{fy},""),"")',
-        None,
+        crossover,
     )

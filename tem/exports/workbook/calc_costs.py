@@ -31,7 +31,13 @@ def unit_cost_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
     segs = inp.structure.segments
     fr, sws = f"{{in:{IMPORTED}freight_and_insurance_rate}}", f"{{in:{IMPORTED}social_welfare_surcharge_rate}}"
     logistics = f"{{in:{IMPORTED}logistics_inr_per_kwh}}"
-    c.row("made_sum", "Packs made in India (sum of segments)", "GWh", "+".join(f"{{made_{s}}}" for s in segs), None)
+    c.row(
+        "made_sum",
+        "Packs made in India (sum of segments)",
+        "GWh",
+        "+".join(f"{{made_{s}}}" for s in segs),
+        first(sum((o.volumes.pack_output_by_segment[s] for s in segs), start=np.zeros((1, 1)))),
+    )
     for s in segs:
         c.row(
             f"w_{s}",
@@ -227,7 +233,7 @@ def capex_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         "Capex prices since before the first FY",
         "factor",
         "IF({t}=0,1,{capex_growth:prev})*(1+{in:capex.escalation_rate})",
-        None,
+        np.cumprod(1.0 + np.broadcast_to(first(inp["capex.escalation_rate"]), (inp.structure.n_years,))),
     )
     c.row(
         "capex_index",

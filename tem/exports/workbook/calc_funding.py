@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from tem.exports.workbook.calc import CalcSheet, first
-from tem.exports.workbook.calc_cash import tax_rows
+from tem.exports.workbook.calc_tax import tax_rows
 from tem.exports.workbook.gates import built
 from tem.model.engine import Outcome
 from tem.model.inputs import Inputs
@@ -205,7 +205,8 @@ def funding_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         first(f.debt_service),
     )
     c.row("dscr", "DSCR", "x", 'IF({ds}>0,{cfads}/{ds},"")', first(f.dscr))
-    c.row("ds_year", "Year index with debt service", "years", 'IF({ds}>0,{t},"")', None)
+    ds_year = np.where(np.isfinite(first(f.dscr)), np.arange(inp.structure.n_years, dtype=float), np.nan)  # ds > 0
+    c.row("ds_year", "Year index with debt service", "years", 'IF({ds}>0,{t},"")', ds_year)
     c.row(
         "ddf",
         "Discount factor at the term-loan rate",
@@ -277,4 +278,4 @@ def funding_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
     total_u = sum(f.uses.values(), start=np.zeros_like(f.equity_flow))
     c.row("src_total", "Sources: total", "INR crore", "+".join(f"{{src_{k}}}" for k in sources), first(total_s))
     c.row("use_total", "Uses: total", "INR crore", "+".join(f"{{use_{k}}}" for k in uses), first(total_u))
-    c.row("su_gap", "Sources - uses (0 by construction)", "INR crore", "{src_total}-{use_total}", None)
+    c.row("su_gap", "Sources - uses (0 by construction)", "INR crore", "{src_total}-{use_total}", 0.0)

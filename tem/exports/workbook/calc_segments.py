@@ -27,7 +27,8 @@ def price_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
             "GWh x INR/kWh",
             f"{{imported_{s}}}*{{imp_landed_{s}}}+{{local_{s}}}*{{local_cell}}"
             f"+{{made_{s}}}*({{non_cell_imp_{s}}}+{{non_cell_loc_{s}}}+{{assembly}})+{{bought_{s}}}*{{pack_landed_{s}}}",
-            None,
+            # the cost per kWh below times the demand met (nothing is received where nothing is met)
+            first(o.prices.variable_cost_by_segment[s] * o.volumes.met_gwh[s]),
         )
         c.row(
             f"var_cost_{s}",
@@ -50,6 +51,8 @@ def price_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         rule = inp.structure.price_rules[s]
         if rule == "import_parity":
             price = f"{{pack_landed_{s}}}*(1+{{in:{p}price_premium}})"
+        elif rule == "cost_plus" and f"{p}cost_basis" in c.grid.inputs:  # the basis follows an edit of its text
+            price = f'IF({{in:{p}cost_basis}}="full",{{full_cost_{s}}},{{var_cost_{s}}})*(1+{{in:{p}markup}})'
         elif rule == "cost_plus":
             basis = "full_cost" if inp.structure.cost_bases[s] == "full" else "var_cost"
             price = f"{{{basis}_{s}}}*(1+{{in:{p}markup}})"

@@ -14,7 +14,7 @@ from tem.exports.workbook.grid import FIRST_COL, SCALAR_COL, Grid
 from tem.exports.workbook.style import HEADER, SECTION, TITLE, number_format, put_text
 from tem.model.results import Result
 
-Expect = dict[tuple[str, int, int], float]
+Expect = dict[tuple[str, int, int], float | str]
 SU_LABELS = {"src": "Sources: ", "use": "Uses: "}
 KPI_UNITS = {"rate": "fraction", "times": "x", "fy": "FY", "inr_cr": "INR crore", "status": "code"}
 
@@ -50,11 +50,17 @@ FUNDING_LINES: list[tuple[str, str | None, float]] = [
 ]
 
 
-def _value(x: Any) -> float:
+NO = '"none"'  # shown where a funding KPI does not exist (no debt service, no equity IRR)
+
+
+def _value(x: Any) -> float | str:
+    """The cached value of a linked cell: the number, or blank text where the value does not exist (as the
+    Calculations row shows it)."""
     try:
-        return float(x)
+        value = float(x)
     except (TypeError, ValueError):
-        return math.nan
+        return ""
+    return value if math.isfinite(value) else ""
 
 
 def _link(ws: Worksheet, grid: Grid, r: int, label: str, unit: str, calc_key: str, sign: float, fmt: str) -> None:
@@ -116,6 +122,7 @@ def write_funding(ws: Worksheet, grid: Grid, result: Result, expect: Expect) -> 
         src = "+".join(f"{c}{rows['src_' + k]}" for k in f.sources)
         use = "+".join(f"{c}{rows['use_' + k]}" for k in f.uses)
         ws.cell(r, target, f"={src}-({use})").number_format = number_format("INR crore")
+        expect[(ws.title, r, target)] = 0.0  # by construction (the engine's sources equal its uses)
     rows["sources_minus_uses"] = r
     return rows
 
@@ -134,13 +141,13 @@ def funding_kpi_formulas(grid: Grid, result: Result) -> list[tuple[str, str, str
         ("equity_irr", "={irr_shown_equity}"),  # tem's IRR rules as formulas (KPIs sheet, equity IRR search)
         ("equity_irr_status", "={irr_status_equity}"),
         ("peak_equity_inr_cr", f"=-MIN(0,MIN({cum}))"),
-        ("peak_equity_fy", f"=IF(MIN({cum})<0,INDEX({row('fy')},MATCH(MIN({cum}),{cum},0)),NA())"),
-        ("min_dscr", f"=IF(COUNT({dscr})=0,NA(),MIN({dscr}))"),
-        ("min_dscr_fy", f"=IF(COUNT({dscr})=0,NA(),INDEX({row('fy')},MATCH(MIN({dscr}),{dscr},0)))"),
-        ("avg_dscr", f"=IF(COUNT({dscr})=0,NA(),AVERAGE({dscr}))"),
+        ("peak_equity_fy", f"=IF(MIN({cum})<0,INDEX({row('fy')},MATCH(MIN({cum}),{cum},0)),{NO})"),
+        ("min_dscr", f"=IF(COUNT({dscr})=0,{NO},MIN({dscr}))"),
+        ("min_dscr_fy", f"=IF(COUNT({dscr})=0,{NO},INDEX({row('fy')},MATCH(MIN({dscr}),{dscr},0)))"),
+        ("avg_dscr", f"=IF(COUNT({dscr})=0,{NO},AVERAGE({dscr}))"),
         (
             "llcr",
-            f"=IF(COUNT({ds_year})=0,NA(),SUMPRODUCT({row('cfads')},{row('ddf')},{life})/SUMPRODUCT({row('ds')},{row('ddf')}))",
+            f"=IF(COUNT({ds_year})=0,{NO},SUMPRODUCT({row('cfads')},{row('ddf')},{life})/SUMPRODUCT({row('ds')},{row('ddf')}))",
         ),
         ("term_debt_drawn_inr_cr", f"=SUM({row('td_draw')})"),
         ("interest_during_construction_inr_cr", f"=SUM({row('td_idc')})"),

@@ -5,7 +5,7 @@ the scenario's own rows (README, "Gates").
   cell in the decision year, or the input), then 1 if it passes; per gate 1 if it passes (MIN of its conditions
   for ``all``, MAX for ``any``); per phase a gate can remove, 1 if built (the product of the gates that can
   remove it). A gate whose phase requires a phase an earlier gate removed is not reached: its values read
-  ``#N/A`` and it does not pass.
+  "none" (text, never an error value) and it does not pass.
 * A row ``kept_<phase>`` near the top of Calculations multiplies that phase's capex, capacity and fixed opex
   rows. It holds 1 up to the decision year (the phase spends nothing before then, so its rows are zero whatever
   the gate says) and refers to the phase's built flag after it; so the cells a condition reads never depend on
@@ -14,6 +14,7 @@ the scenario's own rows (README, "Gates").
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from openpyxl.utils import get_column_letter
@@ -25,23 +26,25 @@ from tem.model.engine import Outcome
 from tem.model.gates import removable
 from tem.model.inputs import Inputs
 
+NONE = "none"  # a value that does not exist (no local cells; no demand; a gate not reached)
+
 
 def _duty_gap_template(inp: Inputs) -> str:
-    """``cell_duty_minus_pack_duty_rate``: the widest gap over the segments with demand, ``#N/A`` without demand
+    """``cell_duty_minus_pack_duty_rate``: the widest gap over the segments with demand, "none" without demand
     (as :func:`tem.model.gates.cell_minus_pack_duty`)."""
     terms = []
     for s in inp.structure.segments:
         pr = inp.structure.products[s]
         terms.append(f"IF({{demand_{s}}}>0,{{in:{pr.cell_bcd}}}-{{in:{pr.pack_bcd}}},-1E+99)")
     widest = f"MAX({','.join(terms)})"
-    return f"IF({widest}>-1E+99,{widest},NA())"
+    return f'IF({widest}>-1E+99,{widest},"{NONE}")'
 
 
 # the formula of each gate line in one year, over Calculations rows (tem.model.gates.LINES, same names)
 LINE_TEMPLATES: dict[str, str | Callable[[Inputs], str]] = {
     "imported_cell_landed_inr_per_kwh": "{imp_landed}",
     "imported_cell_fob_usd_per_kwh": "{fob_usd}",
-    "local_cell_variable_minus_imported_inr_per_kwh": "IF({local_cells}>0,{local_cell}-{replaced_landed},NA())",
+    "local_cell_variable_minus_imported_inr_per_kwh": f'IF({{local_cells}}>0,{{local_cell}}-{{replaced_landed}},"{NONE}")',
     "cell_yield": "{cell_yield}",
     "dva_share": "{dva}",
     "local_cells_gwh": "{local_cells}",
@@ -79,6 +82,17 @@ def built(c: CalcSheet, phase: str) -> str:
     return f"*INDEX({{{key}:all}},COLUMNS({{{key}:all}}))" if key in c.grid.rows else ""
 
 
+def link_kept_rows(c: CalcSheet, main: CalcSheet, sheet: str = "Calculations") -> None:
+    """The import-only sheet's ``kept_`` rows read the scenario's (its counterfactual is built on the phases the
+    scenario's gates keep, :func:`tem.model.engine.run_inputs`)."""
+    for key, r in c.grid.rows.items():
+        if key.startswith("kept_") and key in main.grid.rows:
+            src = main.grid.rows[key]
+            for t in range(c.grid.n_years):
+                c.ws.cell(r, FIRST_COL + t, f"={sheet}!{c.grid.col(t)}{src}")
+                c.expect[(r, FIRST_COL + t)] = main.expect[(src, FIRST_COL + t)]
+
+
 def gate_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
     """The Gates section; fills the ``kept_`` rows."""
     decision = o.gates
@@ -96,7 +110,7 @@ def gate_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         put_text(ws, r, 2, label)
         put_text(ws, r, 3, unit)
         ws.cell(r, SCALAR_COL, formula)
-        c.expect[(r, SCALAR_COL)] = value
+        c.expect[(r, SCALAR_COL)] = value if math.isfinite(value) else NONE  # no value read: the text "none"
         c.next_row += 1
         return f"${e}${r}"
 
@@ -112,7 +126,7 @@ def gate_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
             read = float(decision.values[(g.phase, i)][0])
             formula = c.grid.render(template, t)
             if earlier:  # not reached where a required phase was not built: no value read
-                formula = f"=IF({'*'.join(earlier)}=1,{formula[1:]},NA())"
+                formula = f"=IF({'*'.join(earlier)}=1,{formula[1:]},\"{NONE}\")"
             value = put(f"gate_{g.phase}_{i}_value", f"{g.phase}: {what}", "", formula, read)
             threshold = c.grid.render(f"{{in:{cond.threshold_path}}}", 0)[1:]
             passes.append(

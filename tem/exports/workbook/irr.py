@@ -15,10 +15,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.worksheet import Worksheet
 
+from tem.exports.workbook.irr_values import block_values
 from tem.exports.workbook.style import HEADER, SECTION, put_text
 from tem.finance import IRR_STATUS_SHORT
 from tem.finance.grid import CLOSE_STEPS, FLAT_TOL, NEAR_TOL, NPV_TOL, RATE_MAX, RATE_MIN, ZERO_TOL, Grid, grid
@@ -58,11 +60,17 @@ COLUMNS = {
     "AC": "near touch",
 }
 
+# The near-touch examination (local minima of |R| and the cubics of their cells) compares |R| at neighbouring
+# grid points; where R saturates at +-1 (rates far from any root) the comparison is between equal numbers up to
+# rounding, and LibreOffice and numpy break such ties differently. These columns are saved without cached values
+# (they show after the recalculation on load; hidden rows): their noise never reaches a site or the status.
+UNCACHED = ("P", "Q", "R", "S", "T", "U", "V", "W", "X", "Y", "Z", "AA", "AB", "AC")
+
 
 @dataclass(frozen=True)
 class IrrCells:
     status: str  # absolute reference of the status cell (0 found, 1-6 why none)
-    rate: str  # the IRR where status is 0, else #N/A
+    rate: str  # the IRR where status is 0, else the text "none" (no error value where a reader looks)
     shown: str  # the IRR, or the status text in its place
     last_row: int
 
@@ -71,9 +79,19 @@ def _num(x: float) -> str:
     return repr(float(x)).replace("e", "E")
 
 
-def write_irr(ws: Worksheet, top: int, flows: str, years: str, n_years: int, name: str = "free cash flow") -> IrrCells:
+def write_irr(
+    ws: Worksheet,
+    top: int,
+    flows: str,
+    years: str,
+    n_years: int,
+    name: str = "free cash flow",
+    values: np.ndarray | None = None,
+    expect: dict[tuple[str, int, int], float | str] | None = None,
+) -> IrrCells:
     """Write the IRR block of the cash flow ``name`` from row ``top``; ``flows`` and ``years`` are one-row ranges
-    of the cash flows and of the year indices 0..T-1 (absolute references, ``T = n_years`` columns)."""
+    of the cash flows and of the year indices 0..T-1 (absolute references, ``T = n_years`` columns). With the
+    flows' ``values`` (T,), each cell's value goes to ``expect`` (:mod:`.irr_values`; saved as cached values)."""
     g = grid(n_years)
     n_points = g.y.size
     title = f"IRR search of the {name}: tem's rules as formulas (tem.finance.grid); the grid rows below are grouped"
@@ -157,7 +175,7 @@ def write_irr(ws: Worksheet, top: int, flows: str, years: str, n_years: int, nam
         "IRR status (0 found; 1-6 why none)",
         f"=IF({at('found')}<>0,{at('found')},IF({at('checked')}=0,6,IF({at('steep')}=1,0,4)))",
     )
-    line("rate", "IRR", f"=IF({at('status')}=0,MIN({_num(RATE_MAX)},MAX({_num(RATE_MIN)},{y}-1)),NA())")
+    line("rate", "IRR", f'=IF({at("status")}=0,MIN({_num(RATE_MAX)},MAX({_num(RATE_MIN)},{y}-1)),"none")')
     texts = ",".join('"' + IRR_STATUS_SHORT[code] + '"' for code in range(1, 7))
     line("shown", "IRR or why there is none", f"=IF({at('status')}=0,{at('rate')},CHOOSE({at('status')},{texts}))")
     ws.cell(label["rate"], 2).number_format = "0.00%"
@@ -166,6 +184,18 @@ def write_irr(ws: Worksheet, top: int, flows: str, years: str, n_years: int, nam
     for j, h in enumerate(COLUMNS.values()):
         ws.cell(first - 1, 1 + j, h).font = HEADER
     _grid_columns(ws, first, g, flows, years, n_years)
+    if values is not None and expect is not None:
+        v = block_values(values, NEWTON_STEPS)
+        for key, x in v.summary.items():
+            expect[(ws.title, label[key], 2)] = x
+        for t, x in enumerate(v.signs):
+            expect[(ws.title, sign_row, 2 + t)] = x
+        for letter, column in v.columns.items():
+            if letter in UNCACHED:
+                continue
+            c = column_index_from_string(letter)
+            for j, x in enumerate(column):
+                expect[(ws.title, first + j, c)] = x
     ws.row_dimensions.group(first - 1, last, outline_level=1, hidden=True)
     return IrrCells(at("status"), at("rate"), at("shown"), last)
 

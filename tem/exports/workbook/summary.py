@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
+import numpy as np
+from openpyxl.styles import Alignment
 from openpyxl.worksheet.worksheet import Worksheet
 
+from tem import catalogue
 from tem.exports.workbook.calc import CalcSheet
+from tem.exports.workbook.counterfactual import SHEET as CF_SHEET
 from tem.exports.workbook.funding_sheet import funding_kpi_formulas
 from tem.exports.workbook.grid import FIRST_COL, Grid
 from tem.exports.workbook.irr import write_irr
-from tem.exports.workbook.style import CHECK_FILL, HEADER, KPI_FONT, SECTION, TITLE, number_format, put_text
+from tem.exports.workbook.style import HEADER, KPI_FONT, SECTION, TITLE, number_format, put_text
+from tem.finance import IRR_STATUS_SHORT
 from tem.model.results import Result
 
-Expect = dict[tuple[str, int, int], float]
+Expect = dict[tuple[str, int, int], float | str]
+KPI_CELL = re.compile(r"B\{([a-z0-9_]+)\}")
+NONE = "none"  # shown where a KPI does not exist (no payback, no IRR, no crossover)
 
 # (statement line key, Calculations row key, sign); None as calc key = a section title
 STATEMENT_LINES: list[tuple[str, str | None, float]] = [
@@ -82,7 +90,8 @@ STATEMENT_LINES: list[tuple[str, str | None, float]] = [
     ("forex_outflow_usd_m", "forex", 1.0),
 ]
 
-MASKED_WITHOUT_LOCAL_CELLS = {"local_cell_variable"}  # shown as #N/A in years without local cells, as in Python
+MASKED_WITHOUT_LOCAL_CELLS = {"local_cell_variable"}  # blank in years without local cells, as in Python
+MASKED_WITHOUT_PACKS = {"pack_non_cell_imported", "pack_non_cell_local", "pack_assembly"}  # blank without packs made
 UNIT_COST_LINES: list[tuple[str, str]] = [
     ("imported_cell_fob", "imp_fob"),
     ("imported_cell_freight_insurance", "imp_freight"),
@@ -117,6 +126,16 @@ def _as_float(x: Any) -> float:
         return math.nan
 
 
+def _number(x: object) -> float:
+    return float(x) if isinstance(x, (int, float)) else 0.0
+
+
+def cached(x: Any, missing: str = "") -> float | str:
+    """The value a formula cell shows: the number, or ``missing`` text where the value does not exist."""
+    f = _as_float(x)
+    return f if math.isfinite(f) else missing
+
+
 def header(ws: Worksheet, grid: Grid, fys: list[str], title: str) -> None:
     put_text(ws, 1, 1, title).font = TITLE
     for j, label in enumerate(["line item", "", "unit"]):
@@ -142,7 +161,7 @@ def write_statement(ws: Worksheet, grid: Grid, calc: CalcSheet, result: Result, 
             continue
         _link_row(ws, grid, r, str(st.loc[key, "label"]), str(st.loc[key, "unit"]), calc_key, sign)
         for t, fy in enumerate(result.fiscal_years):
-            expect[(ws.title, r, FIRST_COL + t)] = _as_float(st.loc[key, fy])
+            expect[(ws.title, r, FIRST_COL + t)] = cached(st.loc[key, fy])
         rows[key] = r
         r += 1
         if key == "book_depreciation":  # EBIT within the sheet, from the rows above
@@ -152,13 +171,14 @@ def write_statement(ws: Worksheet, grid: Grid, calc: CalcSheet, result: Result, 
                 col = grid.col(t)
                 cell = ws.cell(r, FIRST_COL + t, f"={col}{rows['ebitda']}+{col}{rows['book_depreciation']}")
                 cell.number_format = number_format("INR crore")
-                expect[(ws.title, r, FIRST_COL + t)] = _as_float(st.loc["ebit", fy])
+                expect[(ws.title, r, FIRST_COL + t)] = cached(st.loc["ebit", fy])
             r += 1
         if key == "tax":
             for ph in calc.o.inputs.structure.phases:
                 _link_row(ws, grid, r, f"Capex: {ph.name}", "INR crore", f"spend_{ph.name}", -1.0)
+                rows[f"capex_{ph.name}"] = r
                 for t, fy in enumerate(result.fiscal_years):
-                    expect[(ws.title, r, FIRST_COL + t)] = _as_float(st.loc[f"capex_{ph.name}", fy])
+                    expect[(ws.title, r, FIRST_COL + t)] = cached(st.loc[f"capex_{ph.name}", fy])
                 r += 1
     return rows
 
@@ -179,7 +199,7 @@ def write_unit_costs(ws: Worksheet, grid: Grid, result: Result, expect: Expect) 
     rows: dict[str, int] = {}
     r = 5
     ws.cell(r - 1, 1, "INR per kWh").font = SECTION
-    local_row = grid.rows["local_cells"]
+    local_row, pack_row = grid.rows["local_cells"], grid.rows["pack_output"]
     for key, calc_key in UNIT_COST_LINES:
         full_key = f"{key}_inr_per_kwh"
         _link_row(ws, grid, r, str(uc.loc[full_key, "label"]), "INR/kWh", calc_key, 1.0)
@@ -188,9 +208,17 @@ def write_unit_costs(ws: Worksheet, grid: Grid, result: Result, expect: Expect) 
                 col = grid.col(t)
                 ws.cell(
                     r, FIRST_COL + t
-                ).value = f"=IF(Calculations!{col}{local_row}>0,Calculations!{col}{grid.rows[calc_key]},NA())"
+                ).value = f'=IF(Calculations!{col}{local_row}>0,Calculations!{col}{grid.rows[calc_key]},"")'
+        if key in MASKED_WITHOUT_PACKS:
+            for t in range(grid.n_years):
+                col = grid.col(t)
+                ws.cell(
+                    r, FIRST_COL + t
+                ).value = f'=IF(Calculations!{col}{pack_row}>0,Calculations!{col}{grid.rows[calc_key]},"")'
+        made = result.statement.loc["pack_output_gwh", result.fiscal_years].to_numpy(dtype=float) > 0
         for t, fy in enumerate(result.fiscal_years):
-            expect[(ws.title, r, FIRST_COL + t)] = _as_float(uc.loc[full_key, fy])
+            blank = key in MASKED_WITHOUT_PACKS and not made[t]  # rates exist, but no pack is made that year
+            expect[(ws.title, r, FIRST_COL + t)] = "" if blank else cached(uc.loc[full_key, fy])
         rows[full_key] = r
         r += 1
     r += 1
@@ -203,17 +231,24 @@ def write_unit_costs(ws: Worksheet, grid: Grid, result: Result, expect: Expect) 
         put_text(ws, r, 3, "USD/kWh")
         for t, fy in enumerate(result.fiscal_years):
             col = grid.col(t)
-            cell = ws.cell(r, FIRST_COL + t, f"={col}{rows[key + '_inr_per_kwh']}/Calculations!{col}{fx_row}")
+            inr = f"{col}{rows[key + '_inr_per_kwh']}"
+            cell = ws.cell(r, FIRST_COL + t, f'=IF(ISNUMBER({inr}),{inr}/Calculations!{col}{fx_row},"")')
             cell.number_format = number_format("USD/kWh")
-            expect[(ws.title, r, FIRST_COL + t)] = _as_float(uc.loc[full_key, fy])
+            inr_value = expect[(ws.title, rows[key + "_inr_per_kwh"], FIRST_COL + t)]
+            expect[(ws.title, r, FIRST_COL + t)] = "" if inr_value == "" else cached(uc.loc[full_key, fy])
         rows[full_key] = r
         r += 1
     return rows
 
 
-def kpi_formulas(grid: Grid, result: Result) -> list[tuple[str, str, str, str, Any]]:
-    """(key, label, unit, formula, Python value) for the KPIs sheet."""
+def kpi_formulas(grid: Grid, cf_grid: Grid, result: Result) -> list[tuple[str, str, str, str, Any]]:
+    """(key, label, unit, formula, Python value) for the KPIs sheet; ``B{key}`` in a formula is that KPI's cell.
+    The import-only KPIs are formulas over the counterfactual sheet (``cf_grid``'s rows)."""
     row = grid.whole_row
+
+    def cf_row(key: str) -> str:
+        return cf_grid.whole_row(key, f"'{CF_SHEET}'")
+
     r = grid.scalar_cell("timeline.discount_rate")
     fin = grid.scalar_cell("valuation.mirr_finance_rate") if "valuation.mirr_finance_rate" in grid.inputs else r
     rei = grid.scalar_cell("valuation.mirr_reinvestment_rate") if "valuation.mirr_reinvestment_rate" in grid.inputs else r
@@ -223,7 +258,7 @@ def kpi_formulas(grid: Grid, result: Result) -> list[tuple[str, str, str, str, A
     def payback(neg: str, cum: str, flow: str) -> str:
         last = f"MAX({row(neg)})"
         turn = f"{last}+1-INDEX({row(cum)},{last}+1)/INDEX({row(flow)},{last}+2)"
-        return f"=IF({last}<0,0,IF({last}=MAX({row('t')}),NA(),{turn}))"
+        return f'=IF({last}<0,0,IF({last}=MAX({row("t")}),"{NONE}",{turn}))'
 
     items = [
         ("npv_inr_cr", "NPV at the discount rate", "INR crore", f"=SUM({row('pv')})", k["npv_inr_cr"]),
@@ -244,7 +279,7 @@ def kpi_formulas(grid: Grid, result: Result) -> list[tuple[str, str, str, str, A
         ),
         ("irr", "IRR (or why there is none: IRR status)", "fraction", "={irr_shown}", k["irr"]),
         ("irr_status", "IRR status (0 found; 1-6 why none, see the IRR search)", "code", "={irr_status}", k["irr_status"]),
-        ("mirr", "MIRR", "fraction", f"=IFERROR(MIRR({row('fcf')},{fin},{rei}),NA())", k["mirr"]),
+        ("mirr", "MIRR", "fraction", f'=IFERROR(MIRR({row("fcf")},{fin},{rei}),"{NONE}")', k["mirr"]),
         ("payback_years", "Payback", "years", payback("neg_fcf_year", "cum_fcf_pre", "fcf_before_tv"), k["payback_years"]),
         (
             "discounted_payback_years",
@@ -264,7 +299,8 @@ def kpi_formulas(grid: Grid, result: Result) -> list[tuple[str, str, str, str, A
             "peak_funding_fy",
             "Peak funding in",
             "FY",
-            f"=IF(MIN({row('cum_fcf_pre')})<0,INDEX({row('fy')},MATCH(MIN({row('cum_fcf_pre')}),{row('cum_fcf_pre')},0)),NA())",
+            f"=IF(MIN({row('cum_fcf_pre')})<0,INDEX({row('fy')},MATCH(MIN({row('cum_fcf_pre')}),{row('cum_fcf_pre')},0)),"
+            f'"{NONE}")',
             k["peak_funding_fy"],
         ),
         ("total_capex_inr_cr", "Total capex (phases)", "INR crore", f"=SUM({row('capex_spend')})", k["total_capex_inr_cr"]),
@@ -272,56 +308,72 @@ def kpi_formulas(grid: Grid, result: Result) -> list[tuple[str, str, str, str, A
             "levelized_pack_cost_inr_per_kwh",
             "Levelized pack cost",
             "INR/kWh",
-            f"=SUMPRODUCT({row('pack_costs')},{row('df')})/SUMPRODUCT({row('delivered')},{row('df')})*{per_kwh}",
+            f'=IFERROR(SUMPRODUCT({row("pack_costs")},{row("df")})/SUMPRODUCT({row("delivered")},{row("df")})*{per_kwh},"{NONE}")',
             k["levelized_pack_cost_inr_per_kwh"],
         ),
         (
             "levelized_pack_cost_usd_per_kwh",
             "Levelized pack cost",
             "USD/kWh",
-            f"=SUMPRODUCT({row('pack_costs_usd')},{row('df')})/SUMPRODUCT({row('delivered')},{row('df')})",
+            f'=IFERROR(SUMPRODUCT({row("pack_costs_usd")},{row("df")})/SUMPRODUCT({row("delivered")},{row("df")}),"{NONE}")',
             k["levelized_pack_cost_usd_per_kwh"],
         ),
         (
             "levelized_cell_cost_inr_per_kwh",
             "Levelized cell cost",
             "INR/kWh",
-            f"=SUMPRODUCT({row('cell_costs')},{row('df')})/SUMPRODUCT({row('cells_used')},{row('df')})*{per_kwh}",
+            f'=IFERROR(SUMPRODUCT({row("cell_costs")},{row("df")})/SUMPRODUCT({row("cells_used")},{row("df")})*{per_kwh},"{NONE}")',
             k["levelized_cell_cost_inr_per_kwh"],
         ),
         (
             "levelized_cell_cost_usd_per_kwh",
             "Levelized cell cost",
             "USD/kWh",
-            f"=SUMPRODUCT({row('cell_costs_usd')},{row('df')})/SUMPRODUCT({row('cells_used')},{row('df')})",
+            f'=IFERROR(SUMPRODUCT({row("cell_costs_usd")},{row("df")})/SUMPRODUCT({row("cells_used")},{row("df")}),"{NONE}")',
             k["levelized_cell_cost_usd_per_kwh"],
         ),
         (
             "crossover_fy",
             "Local cells no dearer than imported from",
             "FY",
-            f"=IF(COUNT({row('crossover_flag')})=0,NA(),MIN({row('crossover_flag')}))",
+            f'=IF(COUNT({row("crossover_flag")})=0,"{NONE}",MIN({row("crossover_flag")}))',
             k["crossover_fy"],
+        ),
+        ("npv_import_only_inr_cr", "NPV of import-only", "INR crore", f"=SUM({cf_row('pv')})", k["npv_import_only_inr_cr"]),
+        (
+            "levelized_pack_cost_import_only_inr_per_kwh",
+            "Levelized pack cost, import-only",
+            "INR/kWh",
+            f'=IFERROR(SUMPRODUCT({cf_row("pack_costs")},{cf_row("df")})/SUMPRODUCT({cf_row("delivered")},{cf_row("df")})'
+            f'*{per_kwh},"{NONE}")',
+            k["levelized_pack_cost_import_only_inr_per_kwh"],
+        ),
+        (
+            "forex_outflow_import_only_usd_m",
+            "Forex outflow (total), import-only",
+            "USD million",
+            f"=SUM({cf_row('forex')})",
+            float(result.counterfactual.kpis["forex_outflow_usd_m"][0]),
         ),
         (
             "incremental_npv_vs_import_inr_cr",
             "NPV minus the import-only NPV",
             "INR crore",
-            f"=B{{npv_inr_cr}}-{grid.scalar_cell('counterfactual.npv_inr_cr')}",
+            "=B{npv_inr_cr}-B{npv_import_only_inr_cr}",
             k["incremental_npv_vs_import_inr_cr"],
         ),
         (
             "incremental_levelized_pack_cost_inr_per_kwh",
             "Levelized pack cost minus import-only",
             "INR/kWh",
-            f"=B{{levelized_pack_cost_inr_per_kwh}}-{grid.scalar_cell('counterfactual.levelized_pack_cost_inr_per_kwh')}",
+            f'=IFERROR(B{{levelized_pack_cost_inr_per_kwh}}-B{{levelized_pack_cost_import_only_inr_per_kwh}},"{NONE}")',
             k["incremental_levelized_pack_cost_inr_per_kwh"],
         ),
         (
             "cumulative_forex_saved_usd_m",
             "Forex saved against import-only",
             "USD million",
-            f"={grid.scalar_cell('counterfactual.forex_outflow_usd_m')}-SUM({row('forex')})",
+            f"=B{{forex_outflow_import_only_usd_m}}-SUM({row('forex')})",
             k["cumulative_forex_saved_usd_m"],
         ),
     ]
@@ -334,110 +386,55 @@ def kpi_formulas(grid: Grid, result: Result) -> list[tuple[str, str, str, str, A
                 f"dva_share_{fy_label_.lower()}",
                 f"DVA share {fy_label_}",
                 "fraction",
-                f"=INDEX({row('dva')},MATCH({fy},{row('fy')},0))",
+                f'=IF(ISNUMBER(INDEX({row("dva")},MATCH({fy},{row("fy")},0))),INDEX({row("dva")},MATCH({fy},{row("fy")},0)),"{NONE}")',
                 share,
             )
         )
     return items
 
 
-def write_kpis(ws: Worksheet, grid: Grid, result: Result, expect: Expect) -> dict[str, int]:
+def write_kpis(ws: Worksheet, grid: Grid, cf_grid: Grid, result: Result, expect: Expect) -> dict[str, int]:
     put_text(ws, 1, 1, f"{result.name}: KPIs (live formulas over Calculations)").font = TITLE
     for j, h in enumerate(["KPI", "value", "unit", "key"]):
         ws.cell(3, 1 + j, h).font = HEADER
-    items = kpi_formulas(grid, result)
+    items = kpi_formulas(grid, cf_grid, result)
     rows = {key: 4 + i for i, (key, *_rest) in enumerate(items)}
     # the IRRs: tem's grid and rules as formulas (tem/exports/workbook/irr.py), one block per cash flow
-    cells = {"": write_irr(ws, 4 + len(items) + 2, grid.whole_row("fcf"), grid.whole_row("t"), grid.n_years)}
+    def flow(key: str) -> np.ndarray:  # the engine's values of a Calculations row (cached values of the block)
+        r = grid.rows[key]
+        return np.array([_number(expect.get(("Calculations", r, FIRST_COL + t))) for t in range(grid.n_years)])
+
+    t_row = grid.whole_row("t")
+    top = 4 + len(items) + 2
+    cells = {"": write_irr(ws, top, grid.whole_row("fcf"), t_row, grid.n_years, values=flow("fcf"), expect=expect)}
     if "eq" in grid.rows:
         top = cells[""].last_row + 3
-        cells["_equity"] = write_irr(ws, top, grid.whole_row("eq"), grid.whole_row("t"), grid.n_years, "equity cash flow")
-    for i, (key, label, unit, formula, value) in enumerate(items):
+        cells["_equity"] = write_irr(
+            ws, top, grid.whole_row("eq"), t_row, grid.n_years, "equity cash flow", flow("eq"), expect
+        )
+    for i, (key, _label, _unit, formula, value) in enumerate(items):
         r = 4 + i
+        label, unit = catalogue.label(key), catalogue.unit(key)  # what a reader sees comes from the catalogue
         put_text(ws, r, 1, label).font = KPI_FONT
         cell = ws.cell(
             r,
             2,
-            formula.replace("B{npv_inr_cr}", f"B{rows['npv_inr_cr']}")
-            .replace("B{levelized_pack_cost_inr_per_kwh}", f"B{rows['levelized_pack_cost_inr_per_kwh']}")
+            KPI_CELL.sub(lambda m: f"B{rows[m.group(1)]}", formula)
             .replace("{irr_shown}", cells[""].shown)
             .replace("{irr_status}", cells[""].status)
-            .replace("{irr_shown_equity}", cells["_equity"].shown if "_equity" in cells else "NA()")
-            .replace("{irr_status_equity}", cells["_equity"].status if "_equity" in cells else "NA()"),
+            .replace("{irr_shown_equity}", cells["_equity"].shown if "_equity" in cells else f'"{NONE}"')
+            .replace("{irr_status_equity}", cells["_equity"].status if "_equity" in cells else f'"{NONE}"'),
         )
-        cell.number_format = number_format(unit) if unit != "FY" else "0"
+        cell.number_format = catalogue.excel_format(key)
+        cell.alignment = Alignment(horizontal="right")  # "none" lines up with the numbers
         put_text(ws, r, 3, unit)
         put_text(ws, r, 4, key)
-        expect[(ws.title, r, 2)] = math.nan if value is None else float(value)
+        expect[(ws.title, r, 2)] = cached(value, NONE)
+        status = result.kpis.get(f"{key}_status")
+        if key in ("irr", "equity_irr") and status is not None and not isinstance(expect[(ws.title, r, 2)], float):
+            expect[(ws.title, r, 2)] = IRR_STATUS_SHORT[int(status)]  # the IRR block shows why there is none
     ws.column_dimensions["A"].width = 42
-    ws.column_dimensions["B"].width = 16
+    ws.column_dimensions["B"].width = 18
+    ws.column_dimensions["C"].width = 12  # "USD million"
     ws.column_dimensions["D"].width = 44
     return rows
-
-
-def write_checks(
-    ws: Worksheet, grid: Grid, calc: CalcSheet, kpi_rows: dict[str, int], kpi_values: dict[tuple[str, int, int], float]
-) -> str:
-    """Python values beside the formulas' results for the key rows and KPIs; returns the overall check cell."""
-    ws.cell(1, 1, "Checks: the Python engine's values beside this workbook's formulas").font = TITLE
-    ws.cell(2, 1, "relative tolerance")
-    ws.cell(2, 5, 1e-9)
-    r = 5
-    diff_cells: list[str] = []
-    for key in calc.key_rows:
-        src = grid.rows[key]
-        label = calc.ws.cell(src, 2).value
-        put_text(ws, r, 1, key)
-        put_text(ws, r, 2, f"{label}: Python")
-        put_text(ws, r + 1, 2, f"{label}: formula")
-        put_text(ws, r + 2, 2, f"{label}: relative difference")
-        for t in range(grid.n_years):
-            col = grid.col(t)
-            py = calc.expect.get((src, FIRST_COL + t), math.nan)
-            if not math.isnan(py):
-                ws.cell(r, FIRST_COL + t, py)
-            ws.cell(r + 1, FIRST_COL + t, f"=Calculations!{col}{src}")
-            ws.cell(r + 2, FIRST_COL + t, _diff(f"{col}{r}", f"{col}{r + 1}")).fill = CHECK_FILL
-        diff_cells.append(f"${grid.col(0)}${r + 2}:${grid.last_col}${r + 2}")
-        r += 4
-    ws.cell(r, 1, "KPIs").font = SECTION
-    r += 1
-    for key, kr in kpi_rows.items():
-        py = kpi_values.get(("KPIs", kr, 2), math.nan)
-        put_text(ws, r, 1, key)
-        if not math.isnan(py):
-            ws.cell(r, 5, py)
-        ws.cell(r, FIRST_COL, f"=KPIs!B{kr}")
-        ws.cell(r, FIRST_COL + 1, _diff(f"E{r}", f"{grid.col(0)}{r}")).fill = CHECK_FILL
-        diff_cells.append(f"${grid.col(1)}${r}")
-        r += 1
-    r = _duty_checks(ws, grid, calc, r + 1, kpi_values)
-    ws.cell(3, 1, "overall").font = KPI_FONT
-    overall = ws.cell(3, 5, f'=IF(MAX({",".join(diff_cells)})<=$E$2,"OK","CHECK")')
-    overall.font = KPI_FONT
-    return "Checks!E3"
-
-
-def _duty_checks(ws: Worksheet, grid: Grid, calc: CalcSheet, r: int, expect: Expect) -> int:
-    """Years with an inverted duty structure, by segment (cell duty at or above the duty on finished packs)."""
-    ws.cell(r, 1, "Inverted duty: years where cells pay at least the duty on finished packs").font = SECTION
-    r += 1
-    for key, src in grid.rows.items():
-        if not key.startswith("inverted_duty_"):
-            continue
-        put_text(ws, r, 1, key)
-        put_text(ws, r, 2, f"{calc.ws.cell(src, 2).value}: years inverted")
-        ws.cell(r, 5, f"=SUM({grid.whole_row(key)})")
-        expect[(ws.title, r, 5)] = sum(calc.expect.get((src, FIRST_COL + t), 0.0) for t in range(grid.n_years))
-        for t in range(grid.n_years):
-            ws.cell(r, FIRST_COL + t, f"=Calculations!{grid.col(t)}{src}")
-        r += 1
-    return r
-
-
-def _diff(py: str, formula: str) -> str:
-    """0 when both are missing (#N/A and no Python value); else the relative (or absolute near 0) difference."""
-    return (
-        f"=IF(ISNUMBER({py}),IFERROR(IF(ABS({py})>1E-9,ABS({formula}/{py}-1),ABS({formula}-{py})),1),"
-        f"IF(ISNUMBER({formula}),1,0))"
-    )

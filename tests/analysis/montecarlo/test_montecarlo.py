@@ -670,6 +670,13 @@ def test_figures(small_result) -> None:
     assert len(h.layout.shapes) == 3  # P10, P50, P90
     s = s_curve_figure(small_result, "irr")
     assert s.data[0].y[-1] <= 1.0
+    # IRR S-curve in %, with the zero line and the hurdle line at the hurdle rate (issue 14)
+    assert s.layout.xaxis.tickformat == ".1%"
+    assert s.layout.yaxis.tickformat == ".0%"
+    xs = sorted(sh.x0 for sh in s.layout.shapes)
+    assert xs == sorted([0.0, small_result.headline["hurdle_rate"]])
+    assert any("hurdle" in a.text for a in s.layout.annotations)
+    assert [sh.x0 for sh in s_curve_figure(small_result, "npv_inr_cr").layout.shapes] == [0.0]
     f = sobol_figure(small_result, "npv_inr_cr")
     assert f.data[0].error_x.array is not None
     assert len(f.data) == 2

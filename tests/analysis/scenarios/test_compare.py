@@ -546,7 +546,19 @@ def test_waterfall_and_bars() -> None:
 def test_workbook_has_the_four_sheets_and_a_bar_chart() -> None:
     c, bridges = two_way()
     wb = openpyxl.load_workbook(io.BytesIO(render_comparison_workbook(c, bridges)))
-    assert wb.sheetnames == ["KPIs", "Statement deltas", "Assumption diff", "Bridge"]
+    # issue 14 item 1: a one-page table of the scenarios comes first
+    assert wb.sheetnames == ["Summary", "KPIs", "Statement deltas", "Assumption diff", "Bridge"]
+    summary = wb["Summary"]
+    assert summary["A5"].value == "base"
+    assert summary["A6"].value == "cell_price_war"
+    for r, result in ((5, c.results[0]), (6, c.results[1])):
+        k = result.kpis
+        assert summary.cell(r, 3).value == pytest.approx(k["npv_inr_cr"], rel=1e-12)
+        assert summary.cell(r, 4).value == pytest.approx(k["irr"], rel=1e-12)
+        assert summary.cell(r, 5).value == pytest.approx(k["incremental_npv_vs_import_inr_cr"], rel=1e-12)
+        assert summary.cell(r, 6).value == pytest.approx(k["peak_funding_inr_cr"], rel=1e-12)
+        words = "creates value" if k["npv_inr_cr"] >= 0 else "destroys value"
+        assert summary.cell(r, 2).value.startswith(words)
     kpis = wb["KPIs"]
     header = [cell.value for cell in kpis[4]]
     assert header[:6] == ["KPI", "key", "unit", "base", "cell_price_war", "cell_price_war - base"]

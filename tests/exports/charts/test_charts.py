@@ -21,6 +21,7 @@ import pytest
 import tem
 from tem.exports.charts import figures as charts
 from tem.exports.charts import png as chart_png
+from tem.exports.charts import theme as th
 
 ROOT = Path(__file__).resolve().parents[3]
 BASE = ROOT / "assumptions" / "base.yaml"
@@ -152,7 +153,32 @@ def test_no_crossover_line_when_local_cells_never_start(import_only: tem.Result)
     assert import_only.kpis["crossover_fy"] is None
     fig = charts.unit_cost_chart(import_only, level="cell")
     assert not [s for s in fig.layout.shapes if s.xref == "x"]
-    assert all(np.isnan(ys(b)).all() for b in fig.data if b.type == "bar")
+    # no empty bars and no legend entries for components that do not exist; the one line keeps its legend
+    assert [tr.name for tr in fig.data] == ["Imported cell it replaces, landed"]
+    assert fig.layout.showlegend is True
+    assert "No cells are made in India" in fig.layout.title.text
+
+
+def test_crossover_in_the_last_year_keeps_the_fy_axis() -> None:
+    """A crossover late in the horizon (issue 14 saw FY45 in cell_price_war; on the recalibrated base of issue 11
+    slow_ramp crosses in FY41 and cell_price_war never) keeps the FY axis at FY26-FY45 and puts the marker's label
+    left of the line; a marker in the last year does too."""
+    r = tem.run(tem.load(ROOT / "assumptions" / "scenarios" / "slow_ramp.yaml"))
+    crossover = r.kpis["crossover_fy"]
+    assert crossover is not None
+    assert crossover >= 2040
+    fig = charts.unit_cost_chart(r, level="cell")
+    assert list(fig.layout.xaxis.range) == [-0.5, len(r.fiscal_years) - 0.5]
+    label = f"FY{crossover % 100:02d}"
+    assert next(a for a in fig.layout.annotations if label in a.text).xanchor == "right"
+    fys = r.fiscal_years
+    last = go.Figure(go.Bar(x=fys, y=np.ones(len(fys))))
+    th.fy_marker(last, fys[-1], f"from {fys[-1]}")
+    assert list(last.layout.xaxis.range) == [-0.5, len(fys) - 0.5]
+    assert last.layout.annotations[0].xanchor == "right"
+    first = go.Figure(go.Bar(x=fys, y=np.ones(len(fys))))
+    th.fy_marker(first, fys[1], "early")
+    assert first.layout.annotations[0].xanchor == "left"
 
 
 def test_unit_cost_chart_rejects_unknown_level(base: tem.Result) -> None:
@@ -169,16 +195,22 @@ def test_volumes_stack_and_dva_with_thresholds(figures: dict[str, go.Figure], ba
     for key, label, _ in charts.VOLUME_ROWS:
         assert t[label].stackgroup == "volume"
         np.testing.assert_array_equal(ys(t[label]), row(s, key, base))
-    dva = t["DVA share (right axis)"]
+    dva = t["DVA of sales (right axis)"]
     assert dva.yaxis == "y2"
     assert dva.stackgroup is None
     np.testing.assert_array_equal(ys(dva), row(s, "dva_share", base))
+    # the ACC PLI thresholds apply to the local cells' own DVA: that line is drawn, only in years with local cells
+    cell = t["DVA of local cells, the ACC PLI test (right axis)"]
+    local = row(s, "local_cells_gwh", base) > 0
+    np.testing.assert_array_equal(ys(cell), np.where(local, row(s, "cell_dva_share", base), np.nan))
+    pli = [sh for sh in fig.layout.shapes if sh.yref == "y2" and sh.y0 in (0.25, 0.60)]
+    assert {sh.line.color for sh in pli} == {cell.line.color}
     assert "GWh" in fig.layout.yaxis.title.text
     assert fig.layout.yaxis2.tickformat == ".0%"
     levels = sorted(sh.y0 for sh in fig.layout.shapes if sh.yref == "y2")
     assert levels == [0.25, 0.30, 0.60]
     texts = " | ".join(a.text for a in fig.layout.annotations)
-    for text in ("25%", "60%", "30%", "yardstick"):
+    for text in ("25%", "60%", "30%", "yardstick", "local cells' DVA", "DVA of sales"):
         assert text in texts
     assert fig.layout.yaxis2.range[1] >= 0.6  # the 60% line is inside the plot
 

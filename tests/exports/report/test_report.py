@@ -160,7 +160,7 @@ def test_report_escapes_user_text() -> None:
     rest = page.replace(bundle, "")
     assert EVIL not in rest
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in rest
-    assert "<title>tem: &lt;script&gt;alert(1)&lt;/script&gt;</title>" in rest
+    assert "<title>Battery localization program: &lt;script&gt;alert(1)&lt;/script&gt;, modified: name=" in rest
     assert "assumptions/&lt;evil&gt;.yaml" in rest
     # Inline scripts: only the bundle and one Plotly.newPlot per chart; none opened by user text.
     assert rest.count("<script") == 1 + len(FIGURE_NAMES)

@@ -1,0 +1,152 @@
+"""Breakevens for the board summary: the value of an input at which a KPI reaches its target, by goal seek in the
+same run (several targets per input from the same batches).
+
+Search: the KPIs on a grid of ``GRID`` points over the range in one engine batch; the first sign change of
+``KPI - target`` brackets the root; the bracket is refined by further grids (``ROUNDS`` in all, each a batch)
+and the root is the secant of the last bracket. A KPI that is not defined at a grid point (an IRR that does
+not exist) is skipped there. ``None`` when the KPI does not reach its target in the range ("none in range").
+
+Inputs moved (:func:`breakevens`):
+
+* the imported cell price: the FOB path of the reference cell scaled so that its first year is ``x`` (every
+  segment's cell follows it: segment cells are factors on the reference);
+* the local-supply price premium: ``x`` points added in every year to the price premium of each segment priced
+  at import parity (the premium India-made packs fetch over the landed imported pack); the value shown is the
+  first-year premium of the first such segment after the shift;
+* production support per kWh: the ACC PLI rate, with the PLI switched on and its own terms (DVA thresholds,
+  term, revenue and total caps) as in the assumptions.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from tem.assumptions.schema import Assumptions
+from tem.exports.board import Breakeven
+from tem.model.engine import run_batch_inputs
+from tem.model.inputs import Inputs, build_inputs
+
+FOB = "cells.imported.fob_price_usd_per_kwh"
+PLI = "cells.local.pli."
+GRID = 41
+ROUNDS = 5
+Values = Callable[[np.ndarray], dict[str, np.ndarray]]
+
+
+@dataclass(frozen=True)
+class Target:
+    kpi: str
+    value: float
+    label: str
+
+
+def _first(a: np.ndarray) -> float:
+    return float(np.asarray(a, dtype=float).reshape(-1)[0])
+
+
+def seek(inp: Inputs, values: Values, targets: Sequence[Target], low: float, high: float) -> list[float | None]:
+    """For each target, the ``x`` in ``[low, high]`` at which its KPI equals its value (None: not reached)."""
+    xs = np.linspace(low, high, GRID)
+    k = run_batch_inputs(inp, values(xs), workers=1)
+    out: list[float | None] = []
+    for target in targets:
+        lo_hi = _bracket(xs, k[target.kpi] - target.value)
+        if lo_hi is None:
+            out.append(None)
+            continue
+        a, b = lo_hi
+        for _ in range(ROUNDS - 1):
+            grid = np.linspace(a, b, GRID)
+            inner = _bracket(grid, run_batch_inputs(inp, values(grid), workers=1)[target.kpi] - target.value)
+            if inner is None:  # the KPI jumps (e.g. an IRR that stops existing): keep the bracket found
+                break
+            a, b = inner
+        fa, fb = (run_batch_inputs(inp, values(np.array([a, b])), workers=1)[target.kpi] - target.value).tolist()
+        out.append(a if fa == 0 else (b if fb == 0 or fa == fb else a - fa * (b - a) / (fb - fa)))
+    return out
+
+
+def _bracket(xs: np.ndarray, f: np.ndarray) -> tuple[float, float] | None:
+    """The first grid cell where ``f`` changes sign (or is zero), skipping points where it is undefined."""
+    ok = np.flatnonzero(np.isfinite(f))
+    if not np.any(f[ok] != 0):  # the KPI does not depend on the input (e.g. no segment it applies to): no breakeven
+        return None
+    for i, j in itertools.pairwise(ok):
+        if f[i] == 0:
+            return float(xs[i]), float(xs[i])
+        if f[i] * f[j] < 0:
+            return float(xs[i]), float(xs[j])
+    if ok.size and f[ok[-1]] == 0:
+        return float(xs[ok[-1]]), float(xs[ok[-1]])
+    return None
+
+
+def breakevens(a: Assumptions, hurdle: float) -> tuple[Breakeven, ...]:
+    """The breakevens of the summary page (module docstring): each input for NPV = 0 and IRR = hurdle; the
+    imported cell price also for "localizing adds nothing" (NPV against the import-only counterfactual = 0)."""
+    inp = build_inputs(a)
+    program = [Target("npv_inr_cr", 0.0, "NPV = 0"), Target("irr", hurdle, f"IRR = hurdle ({hurdle:.1%})")]
+    out: list[Breakeven] = []
+
+    def add(
+        label: str,
+        unit: str,
+        base: float,
+        values: Values,
+        targets: list[Target],
+        span: tuple[float, float],
+        shown: Callable[[float], float] = lambda x: x,
+        note: str = "",
+    ) -> None:
+        found = seek(inp, values, targets, *span)
+        for t, x in zip(targets, found, strict=True):
+            value = None if x is None else shown(x)
+            searched = (shown(span[0]), shown(span[1]))
+            out.append(Breakeven(label, t.label, t.kpi, t.value, unit, shown(base), value, searched, note))
+
+    fob = np.asarray(inp.arrays[FOB], dtype=float).reshape(1, -1)
+    fob0 = _first(fob)
+    fy0 = f"FY{inp.structure.first_fy % 100:02d}"
+    add(
+        f"Imported cell price (FOB, {fy0}; whole path scaled)",
+        "USD/kWh",
+        fob0,
+        lambda xs: {FOB: fob * (xs / fob0)[:, None]},
+        [Target("incremental_npv_vs_import_inr_cr", 0.0, "localizing adds nothing (NPV vs import-only = 0)"), *program],
+        (0.25 * fob0, 3.0 * fob0),
+    )
+    parity = [s for s in inp.structure.segments if inp.structure.price_rules[s] == "import_parity"]
+    if parity:
+        paths = {s: f"demand.{s}.price_premium" for s in parity}
+        n_t = inp.structure.n_years
+        base = {
+            s: np.broadcast_to(np.asarray(inp.arrays[p], dtype=float).reshape(1, -1), (1, n_t)) for s, p in paths.items()
+        }
+        start = _first(base[parity[0]])
+        add(
+            "Local-supply price premium over the landed imported pack (" + ", ".join(parity) + f"; {fy0})",
+            "fraction",
+            0.0,
+            lambda xs: {paths[s]: base[s] + xs[:, None] for s in parity},
+            program,
+            (-0.5 - min(0.0, start), 1.0),
+            shown=lambda x: start + x,
+            note="every year's premium moved by the same points",
+        )
+    if PLI + "rate_inr_per_kwh" in inp.arrays and "cells.local.technology_fee_usd_m" in inp.arrays:
+        rate = _first(inp.arrays[PLI + "rate_inr_per_kwh"])
+        on = _first(inp.arrays[PLI + "enabled"]) > 0.5
+        add(
+            "Production support per kWh of local cells (ACC PLI rate" + ("" if on else ", if the PLI were won") + ")",
+            "INR/kWh",
+            rate if on else 0.0,
+            lambda xs: {PLI + "rate_inr_per_kwh": xs, PLI + "enabled": np.ones_like(xs)},
+            program,
+            (0.0, max(4.0 * rate, 10000.0)),
+            note="with the PLI's DVA thresholds, term and caps",
+        )
+    return tuple(out)

@@ -1,0 +1,85 @@
+"""The one-page board summary: what it holds (computed by :mod:`tem.analysis.summary`, drawn by the report and the
+workbook's Summary sheet). Plain numbers; None where a value does not exist (no IRR, no breakeven in range)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One decision the board takes apart: a program of nested phases (each step adds phases to the one before,
+    :mod:`tem.analysis.scenarios.decisions`), its NPV, IRR against the hurdle, peak funding and DVA, and what the
+    step adds to the step before (its increment; the first step's increment is the step itself)."""
+
+    name: str
+    what: str
+    npv_inr_cr: float | None
+    irr: float | None
+    peak_funding_inr_cr: float | None
+    dva_share: float | None  # DVA on sales in ``BoardSummary.dva_fy``
+    npv_increment_inr_cr: float | None = None
+    irr_increment: float | None = None  # IRR of the difference of the two free cash flows
+
+
+@dataclass(frozen=True)
+class Breakeven:
+    """The value of one input at which a KPI reaches a target, by goal seek in the same run."""
+
+    input_label: str  # "Imported cell price (FOB, FY26; whole path scaled)"
+    target_label: str  # "NPV = 0"
+    kpi: str
+    target: float
+    unit: str  # "USD/kWh", "fraction", "INR/kWh"
+    base_value: float
+    value: float | None  # None: not reached in the range searched
+    searched: tuple[float, float]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class GateLine:
+    """One gate of the scenario: decided at the end of ``decide_fy``, go or no go, with its conditions' text."""
+
+    phase: str
+    decide_fy: str
+    go: bool
+    conditions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BoardSummary:
+    program: str
+    scenario: str  # the run's caption (with --set overrides)
+    verdict: str
+    hurdle_rate: float
+    dva_fy: str
+    decisions: tuple[Decision, ...]  # the nested programs, committed (every gate open)
+    as_run: Decision  # the scenario as run (gates decided)
+    levelized_price_inr_per_kwh: float | None
+    levelized_cost_inr_per_kwh: float | None
+    levelized_cost_import_only_inr_per_kwh: float | None
+    peak_funding_inr_cr: float | None
+    peak_funding_fy: int | None
+    funding_split_inr_cr: tuple[tuple[str, float], ...]  # (capex, working capital, operating losses) at the peak
+    breakevens: tuple[Breakeven, ...]
+    gates: tuple[GateLine, ...] = ()
+
+    @property
+    def title(self) -> str:
+        return f"{self.program}: {self.scenario}"
+
+
+def breakeven_text(b: Breakeven) -> str:
+    """The value found, in the input's unit, or "none in range" with the range searched."""
+    if b.unit == "fraction":
+        def show(x: float) -> str:
+            return f"{x:+.1%}"
+    else:
+        def show(x: float) -> str:
+            return f"{x:,.1f}"
+    unit = "" if b.unit == "fraction" else f" {b.unit}"
+    if b.value is None:
+        lo, hi = b.searched
+        return f"none in range ({show(lo)} to {show(hi)}{unit})"
+    return f"{show(b.value)}{unit}"

@@ -1,0 +1,211 @@
+"""The workbook's first sheet, Summary: the board summary on one printed page.
+
+Live formulas wherever the workbook computes the figure (they follow any edit of the inputs): the program as run
+(NPV, IRR, peak funding, DVA: links to the KPIs sheet), the pack business's NPV where it is the import-only
+counterfactual, the levelized selling price and cost, peak funding and its split into capex, working capital and
+operating losses (SUMPRODUCTs over Calculations up to the peak year). Values of the run, marked so in the last
+column: the verdict, the nested programs' other figures (each a separate engine run,
+:mod:`tem.analysis.scenarios.decisions`) and the breakevens (goal seeks by tem for the inputs as exported).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from openpyxl.styles import Alignment
+from openpyxl.worksheet.worksheet import Worksheet
+
+from tem import catalogue
+from tem.exports.board import BoardSummary, Breakeven, Decision, breakeven_text
+from tem.exports.workbook.grid import Grid
+from tem.exports.workbook.style import HEADER, KPI_FONT, SECTION, TITLE, put_text
+
+Expect = dict[tuple[str, int, int], float | str]
+LIVE = "live formula"
+RUN = "value of the run"
+NONE = "none"
+SOURCE_COL = 10  # J (I is a narrow gap)
+RIGHT = Alignment(horizontal="right")
+
+
+def write_summary(
+    ws: Worksheet, s: BoardSummary, grid: Grid, kpi_rows: dict[str, int], expect: Expect
+) -> None:
+    put_text(ws, 1, 1, s.title).font = TITLE
+    verdict = put_text(ws, 2, 1, s.verdict)
+    verdict.font, verdict.alignment = KPI_FONT, Alignment(wrap_text=True, vertical="top")
+    ws.merge_cells("A2:J2")  # the sentence wraps within the page instead of widening it
+    ws.row_dimensions[2].height = 62
+    put_text(
+        ws,
+        3,
+        1,
+        f"Verdict: {RUN}. Last column: '{LIVE}' follows any edit of the blue inputs; "
+        f"'{RUN}' is tem's figure for the inputs as exported.",
+    )
+    r = 5
+    ws.cell(r, 1, "Decisions: each step adds phases to the one before (programs run with every gate open)").font = SECTION
+    r += 1
+    heads = [
+        "decision",
+        "phases",
+        "step adds: NPV (INR crore)",
+        "step adds: IRR",
+        f"program: {catalogue.label('npv_inr_cr')} (INR crore)",
+        f"program: IRR (hurdle {s.hurdle_rate:.1%})",
+        f"{catalogue.label('peak_funding_inr_cr')} (INR crore)",
+        f"DVA {s.dva_fy}",
+        "",
+        "source",
+    ]
+    for j, h in enumerate(heads):
+        cell = ws.cell(r, 1 + j, h)
+        cell.font, cell.alignment = HEADER, Alignment(wrap_text=True, vertical="bottom")
+    ws.row_dimensions[r].height = 30
+    import_only = kpi_rows.get("npv_import_only_inr_cr")
+    for i, d in enumerate(s.decisions):
+        r += 1
+        live_npv = (
+            "npv_import_only_inr_cr"
+            if i == 0 and import_only is not None and _same(expect.get(("KPIs", import_only, 2)), d.npv_inr_cr)
+            else None
+        )
+        _decision(ws, r, d, {"npv": live_npv}, kpi_rows, expect)
+        put_text(ws, r, SOURCE_COL, f"NPV {LIVE}; rest {RUN}" if live_npv else RUN)
+    r += 1
+    dva_key = f"dva_share_fy{s.dva_fy[2:]}" if s.dva_fy else ""
+    live = {"npv": "npv_inr_cr", "irr": "irr", "peak": "peak_funding_inr_cr", "dva": dva_key}
+    _decision(ws, r, s.as_run, live, kpi_rows, expect)
+    for col in range(1, 9):
+        ws.cell(r, col).font = KPI_FONT
+    put_text(ws, r, SOURCE_COL, LIVE)
+
+    r += 2
+    ws.cell(r, 1, "Price against cost (INR/kWh)").font = SECTION
+    row = grid.whole_row
+    per_kwh = f"Inputs!$E${grid.constants['inr_per_kwh_per_inr_cr_gwh']}"
+    pv_kwh = f"SUMPRODUCT({row('delivered')},{row('df')})"
+    price = f'=IFERROR(SUMPRODUCT({row("revenue")},{row("df")})/{pv_kwh}*{per_kwh},"{NONE}")'
+    for label, formula, key, value in (
+        ("Levelized selling price", price, None, s.levelized_price_inr_per_kwh),
+        (catalogue.label("levelized_pack_cost_inr_per_kwh"), None, "levelized_pack_cost_inr_per_kwh", None),
+        (
+            catalogue.label("levelized_pack_cost_import_only_inr_per_kwh"),
+            None,
+            "levelized_pack_cost_import_only_inr_per_kwh",
+            None,
+        ),
+    ):
+        r += 1
+        put_text(ws, r, 1, label)
+        cell = ws.cell(r, 3)
+        cell.number_format = catalogue.excel_format("levelized_pack_cost_inr_per_kwh")
+        if formula is not None:
+            cell.value = formula
+            expect[(ws.title, r, 3)] = NONE if value is None else float(value)
+        else:
+            _link(ws, r, 3, str(key), kpi_rows, expect)
+        put_text(ws, r, SOURCE_COL, LIVE)
+
+    r += 1
+    put_text(ws, r, 1, "Selling price minus pack cost").font = KPI_FONT
+    margin = ws.cell(r, 3, f'=IFERROR(C{r - 3}-C{r - 2},"{NONE}")')
+    margin.font, margin.number_format = KPI_FONT, catalogue.excel_format("levelized_pack_cost_inr_per_kwh")
+    p, c = s.levelized_price_inr_per_kwh, s.levelized_cost_inr_per_kwh
+    expect[(ws.title, r, 3)] = NONE if p is None or c is None else p - c
+    put_text(ws, r, SOURCE_COL, LIVE)
+
+    r += 2
+    fy = "" if s.peak_funding_fy is None else f" (FY{s.peak_funding_fy % 100:02d} in the run)"
+    ws.cell(r, 1, f"Peak funding and what it pays for{fy} (INR crore)").font = SECTION
+    r += 1
+    put_text(ws, r, 1, catalogue.label("peak_funding_inr_cr"))
+    _link(ws, r, 3, "peak_funding_inr_cr", kpi_rows, expect)
+    put_text(ws, r, SOURCE_COL, LIVE)
+    cum = row("cum_fcf_pre")
+    upto = f"({row('t')}<=MATCH(MIN({cum}),{cum},0)-1)"
+    parts = (
+        f"{row('capex_spend')}+{row('capex_maint')}+{row('capex_repl')}-{row('subsidy')}",
+        f"{row('d_wc')}-{row('wc_release')}",
+        f"-({row('ebitda')}-{row('tax')})",
+    )
+    split = dict(s.funding_split_inr_cr)
+    names = ("capex net of the state subsidy", "working capital", "operating losses after tax (negative: cash earned)")
+    for name, flows in zip(names, parts, strict=True):
+        r += 1
+        put_text(ws, r, 1, f"  of which {name}")
+        cell = ws.cell(r, 3, f"=IF(MIN({cum})<0,SUMPRODUCT({upto}*({flows})),0)")
+        cell.number_format = catalogue.excel_format("peak_funding_inr_cr")
+        expect[(ws.title, r, 3)] = float(split.get(name, 0.0))
+        put_text(ws, r, SOURCE_COL, LIVE)
+
+    if s.gates:
+        r += 2
+        ws.cell(r, 1, "Gates (decided in the run)").font = SECTION
+        for g in s.gates:
+            r += 1
+            put_text(ws, r, 1, f"{g.phase}, decided at the end of {g.decide_fy}")
+            put_text(ws, r, 2, "\n".join(g.conditions)).alignment = Alignment(wrap_text=True, vertical="top")
+            ws.row_dimensions[r].height = 15 * max(1, len(g.conditions))
+            go = put_text(ws, r, 3, "GO" if g.go else "NO GO")
+            go.font, go.alignment = KPI_FONT, RIGHT
+            put_text(ws, r, SOURCE_COL, RUN)
+
+    r += 2
+    ws.cell(r, 1, "Breakevens: goal seek by tem in this run").font = SECTION
+    put_text(ws, r, 3, "value found").font = HEADER
+    put_text(ws, r, 5, "base value").font = HEADER
+    put_text(ws, r, SOURCE_COL, RUN)
+    last = None
+    for b in s.breakevens:
+        if b.input_label != last:  # the input on its own row, its targets below it
+            r += 1
+            put_text(ws, r, 1, b.input_label + (f": {b.note}" if b.note else "")).font = HEADER
+            last = b.input_label
+        r += 1
+        put_text(ws, r, 1, f"    {b.target_label}")
+        put_text(ws, r, 3, breakeven_text(b)).alignment = RIGHT
+        put_text(ws, r, 5, breakeven_text(Breakeven(**{**b.__dict__, "value": b.base_value}))).alignment = RIGHT
+    ws.column_dimensions["A"].width = 40
+    ws.column_dimensions["B"].width = 44
+    for letter in "CDEFGH":
+        ws.column_dimensions[letter].width = 15
+    ws.column_dimensions["I"].width = 2
+    ws.column_dimensions["J"].width = 30
+
+
+def _same(cached: float | str | None, value: float | None) -> bool:
+    return isinstance(cached, float) and value is not None and abs(cached - value) <= 1e-9 * max(1.0, abs(value))
+
+
+def _decision(
+    ws: Worksheet, r: int, d: Decision, live: Mapping[str, str | None], kpi_rows: dict[str, int], expect: Expect
+) -> None:
+    put_text(ws, r, 1, d.name)
+    put_text(ws, r, 2, d.what)
+    for col, key, value, kind in (
+        (3, None, d.npv_increment_inr_cr, "npv_inr_cr"),
+        (4, None, d.irr_increment, "irr"),
+        (5, live.get("npv"), d.npv_inr_cr, "npv_inr_cr"),
+        (6, live.get("irr"), d.irr, "irr"),
+        (7, live.get("peak"), d.peak_funding_inr_cr, "peak_funding_inr_cr"),
+        (8, live.get("dva"), d.dva_share, "dva_share"),
+    ):
+        if key and key in kpi_rows:
+            _link(ws, r, col, key, kpi_rows, expect)
+            continue
+        cell = ws.cell(r, col)
+        cell.number_format = catalogue.excel_format(kind)
+        if d.name == "Program as run" and col in (3, 4):
+            continue  # the program as run has no step increment
+        if value is None:
+            put_text(ws, r, col, NONE).alignment = RIGHT
+        else:
+            cell.value = value
+
+
+def _link(ws: Worksheet, r: int, col: int, key: str, kpi_rows: dict[str, int], expect: Expect) -> None:
+    """A live link to the KPIs sheet, cached with the KPI's value."""
+    cell = ws.cell(r, col, f"=KPIs!B{kpi_rows[key]}")
+    cell.number_format = catalogue.excel_format(key)
+    expect[(ws.title, r, col)] = expect[("KPIs", kpi_rows[key], 2)]

@@ -1,0 +1,70 @@
+"""The first page of the report and of the workbook: the decision stated with its breakevens (issue 14 item 1).
+
+The figures are tested in tests/analysis/test_summary.py; here, that both pages show them: the title with the
+program and scenario names, the verdict first, every decision, the breakevens (or "none in range"), the gates,
+and on the workbook's Summary live formulas where the workbook computes the figure."""
+
+from __future__ import annotations
+
+import html
+import io
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+import tem
+from tem import catalogue
+from tem.analysis.summary import board_summary
+from tem.exports.board import BoardSummary, breakeven_text
+from tem.exports.report.page import render_report
+from tem.exports.workbook.build import render_with_report
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture(scope="module")
+def gated() -> tuple[tem.Assumptions, tem.Result, BoardSummary]:
+    a = tem.load(ROOT / "assumptions" / "scenarios" / "gated_cells.yaml")
+    r = tem.run(a)
+    return a, r, board_summary(a, r)
+
+
+def test_report_opens_with_the_decision(gated: tuple) -> None:
+    _, r, s = gated
+    page = render_report(r, {}, summary=s).decode()
+    text = html.unescape(page)
+    assert "<title>Battery localization program: gated_cells</title>" in page
+    assert text.index(s.verdict) < text.index("Key results")  # the verdict comes before everything else
+    for d in (*s.decisions, s.as_run):
+        assert d.name in text
+        assert catalogue.format_value("npv_inr_cr", d.npv_inr_cr) in text
+    for b in s.breakevens:
+        assert b.input_label in text
+        assert breakeven_text(b) in text
+    assert any(b.value is None for b in s.breakevens)
+    assert "none in range" in text
+    assert "cell_plant_1, end of FY28" in text
+    assert "GO" in text
+
+
+def test_workbook_summary_sheet(gated: tuple) -> None:
+    a, r, s = gated
+    data, missing = render_with_report(r, a, None, s)
+    assert not [m for m in missing if m[0] == "Summary"]
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    ws = wb.worksheets[0]
+    assert ws.title == "Summary"
+    assert ws["A1"].value == s.title
+    assert ws["A2"].value == s.verdict
+    cells = {c.value: c for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
+    as_run = next(c for v, c in cells.items() if v == "Program as run")
+    npv = ws.cell(as_run.row, 5).value
+    assert isinstance(npv, str)
+    assert npv.startswith("=KPIs!B")  # live
+    assert ws.cell(as_run.row, 10).value == "live formula"
+    values = openpyxl.load_workbook(io.BytesIO(data), data_only=True).worksheets[0]
+    assert values.cell(as_run.row, 5).value == pytest.approx(r.kpis["npv_inr_cr"], rel=1e-12)
+    text = [str(c.value) for row in ws.iter_rows() for c in row if c.value is not None]
+    assert "GO" in text
+    assert sum(1 for t in text if t.startswith("none in range")) == sum(1 for b in s.breakevens if b.value is None)
