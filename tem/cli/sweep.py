@@ -67,6 +67,14 @@ def sweep_cmd(
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("outputs"),
     as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON on stdout.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress display.")] = False,
+    gates: Annotated[
+        str,
+        typer.Option(
+            "--gates",
+            help="decide: each scenario takes its own gate decisions (the plan as run); open: every gate open "
+            "(the committed program).",
+        ),
+    ] = "decide",
 ) -> None:
     """Tornado and spider for every KPI of the spec (and a two-way data table with --x and --y); writes
     outputs/<scenario>/sweep/ (workbook, charts, CSVs, manifest)."""
@@ -97,18 +105,23 @@ def sweep_cmd(
         kpis = kpi or spec.kpis
         if (table_x is None) != (table_y is None):
             raise BatchInputError("a data table needs both --x and --y")
+        if gates not in ("decide", "open"):
+            raise BatchInputError(f"--gates {gates!r}: allowed are decide and open")
         inp = build_inputs(a)  # every option checked before anything runs
         axes = (_axis("--x", table_x, inp), _axis("--y", table_y, inp)) if table_x and table_y else None
         with err.status("sweeping...", spinner="dots") if not quiet else _null():
-            tornadoes = tornado(a, spec, kpi or None, kpi_source="--kpi")
-            spiders = {k: spider(a, spec, k) for k in kpis}
-            grids = {kpis[0]: data_table(a, *axes, kpis[0])} if axes else {}
+            tornadoes = tornado(a, spec, kpi or None, kpi_source="--kpi", gates=gates)
+            spiders = {k: spider(a, spec, k, gates) for k in kpis}
+            grids = {kpis[0]: data_table(a, *axes, kpis[0], gates)} if axes else {}
+        # the committed program's sweep (every gate open) is another question: its own folder and titles
+        committed = gates == "open" and bool(inp.structure.gates)
+        title = f"{a.name} (committed: every gate open)" if committed else a.name
         png = png_available()[0]
-        figures: dict[str, Any] = {f"tornado_{k}": tornado_figure(t, a.name) for k, t in tornadoes.items()}
-        figures |= {f"spider_{k}": spider_figure(s, k, a.name) for k, s in spiders.items()}
+        figures: dict[str, Any] = {f"tornado_{k}": tornado_figure(t, title) for k, t in tornadoes.items()}
+        figures |= {f"spider_{k}": spider_figure(s, k, title) for k, s in spiders.items()}
         bases = {k: t.base for k, t in tornadoes.items()}
-        figures |= {f"data_table_{k}": heatmap_figure(g, k, a.name, bases.get(k)) for k, g in grids.items()}
-        workbook = render_sensitivity_workbook(a.name, tornadoes, spiders, grids, bases)
+        figures |= {f"data_table_{k}": heatmap_figure(g, k, title, bases.get(k)) for k, g in grids.items()}
+        workbook = render_sensitivity_workbook(title, tornadoes, spiders, grids, bases)
         files: dict[str, bytes | str] = {"sensitivity.xlsx": workbook}
         files.update(_charts(figures, png))
         for k, t in tornadoes.items():
@@ -118,8 +131,9 @@ def sweep_cmd(
             files[f"data_table_{k}.csv"] = csv_text(g)
         manifest = build_manifest(a, run_model(a))
         manifest["sweep_spec"] = {"path": str(spec_path), "sha256": hashlib.sha256(spec_path.read_bytes()).hexdigest()}
+        manifest["gates"] = gates if inp.structure.gates else "none"
         files["manifest.json"] = json.dumps(jsonable(with_outputs(manifest, files)), indent=2) + "\n"
-        folder = out_dir / run_folder(a.name, a.overrides) / "sweep"
+        folder = out_dir / run_folder(a.name, a.overrides) / ("sweep_committed" if committed else "sweep")
         with writing(f"writing {len(files)} files to {folder}/...", quiet or as_json):
             write_files(folder, files)
         payload = {k: {"base": t.base, "tornado": t.table.to_dict(orient="records")} for k, t in tornadoes.items()}
@@ -128,11 +142,15 @@ def sweep_cmd(
             return
         for k, t in tornadoes.items():
             base = catalogue.format_value(k, t.base, with_unit=True)
-            table = Table(title=f"{a.name}: tornado of {catalogue.label(k)} (base {base})")
+            table = Table(title=f"{title}: tornado of {catalogue.label(k)} (base {base})")
             unit = catalogue.unit(k)
-            for col in ("parameter", "low input", "high input", f"{unit} at low", f"{unit} at high", "swing"):
-                table.add_column(col, justify="left" if col == "parameter" else "right")
-            for r in t.table.head(12).itertuples():
+            shown = t.table.head(12)
+            gated = bool((shown["gates_low"] != "").any() or (shown["gates_high"] != "").any())
+            cols = ["parameter", "low input", "high input", f"{unit} at low", f"{unit} at high", "swing"]
+            for col in cols + (["gate decisions unlike the base (low; high)"] if gated else []):
+                table.add_column(col, justify="left" if col == "parameter" or col.startswith("gate") else "right")
+            for r in shown.itertuples():
+                extra = [f"{str(r.gates_low) or '-'}; {str(r.gates_high) or '-'}"] if gated else []
                 table.add_row(
                     str(r.label),
                     input_text(str(r.parameter), float(cast(float, r.low_input))),
@@ -142,6 +160,7 @@ def sweep_cmd(
                     catalogue.format_value(k, cast(float, r.swing))
                     if catalogue.kpi(k).kind != "fy"
                     else f"{r.swing:,.0f} years",
+                    *extra,
                 )
             out.print(table)
         out.print(f"outputs written to {folder}/")

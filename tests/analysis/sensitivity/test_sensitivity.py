@@ -215,3 +215,50 @@ def test_batches_of_ramps_equal_single_runs() -> None:
             )
         )
         assert batch["npv_inr_cr"][i] == pytest.approx(one.kpis["npv_inr_cr"], rel=1e-12)
+
+
+def test_tornado_on_the_gated_base_names_the_gate_decisions_and_open_gates_give_the_committed_program() -> None:
+    """The base decides cell plant 1 at the end of FY28 on the imported cell FOB (>= USD 55): at USD 45 the plant
+    is not built, so the low side is the program without cell plants (not a cheaper-cell committed program)."""
+    fob = "cells.imported.fob_price_usd_per_kwh"
+    spec = SweepSpec(parameters=[SweepParameter(path=fob, low=45.0, high=60.0)], kpis=["npv_inr_cr"])
+    gated = tornado(tem.load(BASE), spec)["npv_inr_cr"].table.iloc[0]
+    # a number for a yearly input rescales the base path to start there (README, run_batch): 45 / 50 = 0.9
+    path = dict(tem.load(BASE).cells.imported.fob_price_usd_per_kwh)
+    low_path = {k: v * 0.9 if k.startswith("FY") else v for k, v in path.items()}
+    low = tem.run(tem.load(BASE, overrides={fob: low_path}))
+    assert low.built == {"cell_plant_1": False, "cell_plant_2": False}
+    assert gated.kpi_low == pytest.approx(low.kpis["npv_inr_cr"], rel=1e-12)
+    assert (gated.gates_low, gated.gates_high) == ("cell_plant_1 no go", "")
+    committed = ROOT / "assumptions" / "scenarios" / "committed_cells.yaml"
+    opened = tornado(tem.load(BASE), spec, gates="open")["npv_inr_cr"].table.iloc[0]
+    assert opened.kpi_low == pytest.approx(tem.run(tem.load(committed, overrides={fob: low_path})).kpis["npv_inr_cr"])
+    assert opened.kpi_low < tem.run(tem.load(BASE)).kpis["npv_inr_cr"]  # cheaper imported cells cost the plan
+    assert (opened.gates_low, opened.gates_high) == ("", "")
+
+
+def test_sweep_of_the_committed_program_has_its_own_folder_titles_and_manifest(tmp_path: Path) -> None:
+    """`--gates open` never overwrites the gated sweep: sweep_committed/, titles saying so, the mode in the manifest;
+    the gated sweep's chart names the gate decision beside the bar it changes."""
+    spec = tmp_path / "fob.yaml"
+    spec.write_text(
+        "kpis: [npv_inr_cr]\nparameters:\n"
+        "  - {path: cells.imported.fob_price_usd_per_kwh, label: Imported cell price (FOB), low: 45.0, high: 60.0}\n"
+    )
+    for gates in ("decide", "open"):
+        proc = tem_cli("sweep", "--out", str(tmp_path), "--quiet", "--spec", str(spec), "--gates", gates)
+        assert proc.returncode == 0, proc.stderr
+    gated, committed = tmp_path / "base" / "sweep", tmp_path / "base" / "sweep_committed"
+    assert json.loads((gated / "manifest.json").read_text())["gates"] == "decide"
+    assert json.loads((committed / "manifest.json").read_text())["gates"] == "open"
+    low = {}
+    for folder in (gated, committed):
+        rows = (folder / "tornado_npv_inr_cr.csv").read_text().splitlines()
+        low[folder.name] = float(rows[1].split(",")[rows[0].split(",").index("kpi_low")])
+    assert low["sweep"] > low["sweep_committed"]  # at USD 45 the gate stops the loss-making cell plant
+    assert "gate low: cell_plant_1 no go" in (gated / "charts" / "tornado_npv_inr_cr.html").read_text()
+    assert "committed: every gate open" in (committed / "charts" / "tornado_npv_inr_cr.html").read_text()
+    assert "gate low" not in (committed / "charts" / "tornado_npv_inr_cr.html").read_text()
+    bad = tem_cli("sweep", "--out", str(tmp_path), "--quiet", "--spec", str(spec), "--gates", "maybe")
+    assert bad.returncode == 2
+    assert "--gates 'maybe': allowed are decide and open" in bad.stderr
