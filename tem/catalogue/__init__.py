@@ -1,0 +1,169 @@
+"""The catalogue: every KPI and statement line once, with its label, unit, number formats and definition.
+
+Everything a reader sees (the ``tem run`` table, chart titles and axes, the workbook, the report, the scenario and
+Monte Carlo exports) takes its label, unit and number format from here, so a key such as ``npv_inr_cr`` never
+reaches a board page and a rate is shown as a percentage, not as ``0.025``.
+
+An :class:`Entry` has a *kind* that fixes its formats:
+
+========== ================== ======================= ================= ==================
+kind       unit shown         Python format           Excel format      plotly tickformat
+========== ================== ======================= ================= ==================
+inr_cr     INR crore          ``1,234``               ``#,##0``         ``,.0f``
+inr_kwh    INR/kWh            ``1,234``               ``#,##0``         ``,.0f``
+usd_kwh    USD/kWh            ``12.3``                ``#,##0.0``       ``,.1f``
+usd_m      USD million        ``1,234``               ``#,##0``         ``,.0f``
+gwh        GWh                ``1.23``                ``#,##0.00``      ``,.2f``
+rate       %                  ``12.3%``               ``0.0%``          ``.1%``
+years      years              ``3.4``                 ``0.0``           ``,.1f``
+fy         FY                 ``FY31``                ``0``             ``d``
+factor     factor             ``0.889``               ``0.000``         ``,.3f``
+status     (code)             ``0``                   ``0``             ``d``
+times      x                  ``1.35x``               ``0.00"x"``       ``,.2f``
+========== ================== ======================= ================= ==================
+
+Lowest layer (beside ``errors``, ``units``, ``arrays``): imports nothing from ``tem``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from collections.abc import Iterable
+
+from tem.catalogue.entries import HEADLINE_KPIS, KPIS, SEGMENT_LABELS, STATEMENT_LINES
+from tem.catalogue.kinds import KINDS, Entry, Kind
+
+__all__ = [
+    "HEADLINE_KPIS",
+    "KINDS",
+    "KPIS",
+    "SEGMENT_LABELS",
+    "STATEMENT_LINES",
+    "Entry",
+    "Kind",
+    "axis_title",
+    "excel_format",
+    "format_value",
+    "kpi",
+    "label",
+    "line",
+    "plotly_axis",
+    "unit",
+    "unknown_kpi",
+]
+
+
+# keys made per segment, phase or cost part: (pattern, label template, kind)
+_PATTERNS: list[tuple[re.Pattern[str], str, str]] = [
+    (re.compile(r"dva_share_(fy\d{2,4})"), "DVA share {0}", "rate"),
+    (re.compile(r"gate_passed_(\w+)"), "Gate passes: {0}", "rate"),
+    (re.compile(r"demand_(\w+)_gwh"), "Demand: {0}", "gwh"),
+    (re.compile(r"price_(\w+)_inr_per_kwh"), "Selling price: {0}", "inr_kwh"),
+    (re.compile(r"revenue_(\w+)"), "Revenue: {0}", "inr_cr"),
+    (re.compile(r"variable_cost_(\w+)"), "Variable cost: {0}", "inr_cr"),
+    (re.compile(r"contribution_margin_(\w+)"), "Contribution margin: {0}", "inr_cr"),
+    (re.compile(r"cogs_(\w+)"), "Cost of goods: {0}", "inr_cr"),
+    (re.compile(r"capex_(\w+)"), "Capex: {0}", "inr_cr"),
+]
+
+_SUFFIX_KINDS = (
+    ("_inr_cr", "inr_cr"),
+    ("_usd_m", "usd_m"),
+    ("_inr_per_kwh", "inr_kwh"),
+    ("_usd_per_kwh", "usd_kwh"),
+    ("_gwh", "gwh"),
+    ("_fy", "fy"),
+    ("_years", "years"),
+    ("_rate", "rate"),
+    ("_share", "rate"),
+)
+
+
+def _words(text: str) -> str:
+    return SEGMENT_LABELS.get(text, text.replace("_", " "))
+
+
+def kpi(key: str) -> Entry:
+    """The entry of a KPI or statement line; keys made per segment, phase or FY (``dva_share_fy30``) and unknown keys
+    get a label built from their words and a kind from their unit suffix (never the raw key)."""
+    if key in KPIS:
+        return KPIS[key]
+    if key in STATEMENT_LINES:
+        return STATEMENT_LINES[key]
+    for pattern, template, kind in _PATTERNS:
+        m = pattern.fullmatch(key)
+        if m:
+            part = m.group(1)
+            text = part.upper() if kind == "rate" and part.startswith("fy") else _words(part)
+            return Entry(key, template.format(text), kind, "")
+    kind = next((k for suffix, k in _SUFFIX_KINDS if key.endswith(suffix)), "factor")
+    stem = key
+    for suffix, _ in _SUFFIX_KINDS:
+        if kind != "rate" and stem.endswith(suffix):
+            stem = stem.removesuffix(suffix)
+            break
+    text = stem.replace("_", " ").strip()
+    return Entry(key, text[:1].upper() + text[1:], kind, "")
+
+
+line = kpi  # statement lines and KPIs share one namespace of keys
+
+
+def unknown_kpi(name: str, known: Iterable[str]) -> str:
+    """The message for a KPI name that is not one of ``known``: the closest keys (by key or by label) as a
+    did-you-mean, then the full list. ``npv`` -> ``did you mean 'npv_inr_cr'?``"""
+    keys = list(known)
+    by_label = {kpi(k).label.lower(): k for k in keys}
+    close = difflib.get_close_matches(name, keys, n=3, cutoff=0.5)
+    close += [by_label[m] for m in difflib.get_close_matches(name.lower(), list(by_label), n=3, cutoff=0.6)]
+    close += [k for k in keys if k.startswith(name.lower() + "_")]
+    hints = list(dict.fromkeys(close))[:3]
+    hint = f"; did you mean {' or '.join(repr(h) for h in hints)}?" if hints else ""
+    return f"unknown KPI {name!r}{hint} KPIs: {', '.join(sorted(keys))}"
+
+
+def label(key: str) -> str:
+    """The reader's name of a KPI or line, without its unit (``NPV``)."""
+    return kpi(key).label
+
+
+def unit(key: str) -> str:
+    """The unit shown for a KPI or line (``INR crore``, ``%``, ``FY``)."""
+    return kpi(key).unit
+
+
+def axis_title(key: str) -> str:
+    """Label with unit for an axis or column heading: ``NPV (INR crore)``, ``IRR (%)``; FYs without a unit."""
+    e = kpi(key)
+    if e.kind in ("fy", "status"):
+        return e.label
+    return f"{e.label} ({e.unit})"
+
+
+def excel_format(key: str) -> str:
+    """The Excel number format of a KPI or line."""
+    return kpi(key).excel_format
+
+
+def plotly_axis(key: str) -> dict[str, object]:
+    """plotly axis settings for a KPI: title with unit and a tick format without SI prefixes (``-2,000``, not ``-2k``)."""
+    e = kpi(key)
+    return {"title": {"text": axis_title(key)}, "tickformat": KINDS[e.kind].plotly, "separatethousands": True}
+
+
+def format_value(key: str, value: float | int | None, *, with_unit: bool = False) -> str:
+    """A value as a reader sees it: ``-5,571`` (``-5,571 INR crore`` with ``with_unit``), ``12.3%``, ``FY31``;
+    ``none`` for a missing value (None or NaN: no IRR, never pays back)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "none"
+    e = kpi(key)
+    k = KINDS[e.kind]
+    if k.python == "fy":
+        fy = int(value)
+        return f"FY{fy % 100:02d}"
+    if k.python == "status":
+        return str(int(value))
+    text = k.python.format(value)
+    return f"{text} {k.suffix}" if with_unit and k.suffix else text
