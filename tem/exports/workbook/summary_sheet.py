@@ -192,9 +192,10 @@ def _live_step(ws: Worksheet, r: int, d: Decision, cells: StepCells, before: Ste
     npv_before = 0.0 if before is None else float(before.values["npv"])
     items: list[tuple[int, str, float | str, str]] = [
         (3, f"=E{r}" + (f"-E{r - 1}" if before is not None else ""), float(v["npv"]) - npv_before, "npv_inr_cr"),
-        (4, f"={cells.increment_irr}", v["increment_irr"], "irr"),
+        # an IRR that does not exist reads "none" here (the step sheet says why): short enough for the column
+        (4, _number_or_none(cells.increment_irr), _none_if_text(v["increment_irr"]), "irr"),
         (5, f"={cells.npv}", v["npv"], "npv_inr_cr"),
-        (6, f"={cells.irr}", v["irr"], "irr"),
+        (6, _number_or_none(cells.irr), _none_if_text(v["irr"]), "irr"),
         (7, f"={cells.peak_funding}", v["peak_funding"], "peak_funding_inr_cr"),
     ]
     if cells.dva is not None:
@@ -204,6 +205,14 @@ def _live_step(ws: Worksheet, r: int, d: Decision, cells: StepCells, before: Ste
         cell.number_format = catalogue.excel_format(kind)
         cell.alignment = RIGHT
         expect[(ws.title, r, col)] = value
+
+
+def _number_or_none(ref: str) -> str:
+    return f'=IF(ISNUMBER({ref}),{ref},"{NONE}")'
+
+
+def _none_if_text(value: float | str) -> float | str:
+    return value if isinstance(value, float) else NONE
 
 
 def _same(cached: float | str | None, value: float | None) -> bool:
