@@ -67,6 +67,14 @@ def sweep_cmd(
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("outputs"),
     as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON on stdout.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress display.")] = False,
+    gates: Annotated[
+        str,
+        typer.Option(
+            "--gates",
+            help="decide: each scenario takes its own gate decisions (the plan as run); open: every gate open "
+            "(the committed program).",
+        ),
+    ] = "decide",
 ) -> None:
     """Tornado and spider for every KPI of the spec (and a two-way data table with --x and --y); writes
     outputs/<scenario>/sweep/ (workbook, charts, CSVs, manifest)."""
@@ -97,10 +105,12 @@ def sweep_cmd(
         kpis = kpi or spec.kpis
         if (table_x is None) != (table_y is None):
             raise BatchInputError("a data table needs both --x and --y")
+        if gates not in ("decide", "open"):
+            raise BatchInputError(f"--gates {gates!r}: allowed are decide and open")
         inp = build_inputs(a)  # every option checked before anything runs
         axes = (_axis("--x", table_x, inp), _axis("--y", table_y, inp)) if table_x and table_y else None
         with err.status("sweeping...", spinner="dots") if not quiet else _null():
-            tornadoes = tornado(a, spec, kpi or None, kpi_source="--kpi")
+            tornadoes = tornado(a, spec, kpi or None, kpi_source="--kpi", gates=gates)
             spiders = {k: spider(a, spec, k) for k in kpis}
             grids = {kpis[0]: data_table(a, *axes, kpis[0])} if axes else {}
         png = png_available()[0]
@@ -130,9 +140,13 @@ def sweep_cmd(
             base = catalogue.format_value(k, t.base, with_unit=True)
             table = Table(title=f"{a.name}: tornado of {catalogue.label(k)} (base {base})")
             unit = catalogue.unit(k)
-            for col in ("parameter", "low input", "high input", f"{unit} at low", f"{unit} at high", "swing"):
-                table.add_column(col, justify="left" if col == "parameter" else "right")
-            for r in t.table.head(12).itertuples():
+            shown = t.table.head(12)
+            gated = bool((shown["gates_low"] != "").any() or (shown["gates_high"] != "").any())
+            cols = ["parameter", "low input", "high input", f"{unit} at low", f"{unit} at high", "swing"]
+            for col in cols + (["gate decisions unlike the base (low; high)"] if gated else []):
+                table.add_column(col, justify="left" if col == "parameter" or col.startswith("gate") else "right")
+            for r in shown.itertuples():
+                extra = [f"{str(r.gates_low) or '-'}; {str(r.gates_high) or '-'}"] if gated else []
                 table.add_row(
                     str(r.label),
                     input_text(str(r.parameter), float(cast(float, r.low_input))),
@@ -142,6 +156,7 @@ def sweep_cmd(
                     catalogue.format_value(k, cast(float, r.swing))
                     if catalogue.kpi(k).kind != "fy"
                     else f"{r.swing:,.0f} years",
+                    *extra,
                 )
             out.print(table)
         out.print(f"outputs written to {folder}/")

@@ -26,9 +26,11 @@ SEGMENTS = ("captive", "external_oem", "ess")
 class Doc:
     """The README's definitions, applied to one assumption set."""
 
-    def __init__(self, a: tem.Assumptions):
+    def __init__(self, a: tem.Assumptions, gates: bool = True):
         if a.counterfactual.import_only:  # README: such a set is run as the import-only counterfactual itself
             a = counterfactual(a)
+        if gates and any(ph.gate is not None for ph in a.capex.phases):
+            a = decided(a)  # README "Gates": the program each gate decides
         self.a = a
         self.first, self.n = a.timeline.first_fy, a.timeline.horizon_years
         self.t = np.arange(self.n, dtype=float)
@@ -151,6 +153,7 @@ class Doc:
         logistics = self.y(imp.logistics_inr_per_kwh)
         tr, p = a.transition, a.pack
         share = self.y(p.non_cell_local_share)
+        self.ref_fob = ref_fob
         self.fob, self.landed, self.pack_fob, self.pack_landed = {}, {}, {}, {}
         self.nc_imp, self.nc_loc, self.nc_cif, self.cell_bcd, self.pack_bcd = {}, {}, {}, {}, {}
         for s in SEGMENTS:
@@ -588,6 +591,58 @@ class Doc:
         return np.where(
             made, self.local_variable + (self.cell_fixed + self.cell_book_dep + self.cogs["recycling_credit"]) * per, np.nan
         )
+
+
+def _gate_value(doc: Doc, source: str, name: str, t: int) -> float:
+    """README "Gates": what a condition reads in year index ``t`` (NaN where the value does not exist)."""
+    if source == "input":
+        node: Any = doc.a
+        for part in name.split("."):
+            node = getattr(node, part)
+        return float(doc.y(node)[t]) if not isinstance(node, bool | int | float) else float(node)
+    if name == "imported_cell_fob_usd_per_kwh":
+        return float(doc.ref_fob[t])
+    if name == "cell_duty_minus_pack_duty_rate":  # the widest gap over the segments with demand that year
+        gaps = [doc.cell_bcd[s][t] - doc.pack_bcd[s][t] for s in SEGMENTS if doc.demand[s][t] > 0]
+        return float(max(gaps)) if gaps else math.nan
+    if name == "local_cells_gwh":
+        return float(doc.local[t])
+    if name == "ebitda_inr_cr":
+        return float(doc.ebitda[t])
+    raise NotImplementedError(f"gate line {name} is not reimplemented here")
+
+
+def decided(a: tem.Assumptions) -> tem.Assumptions:
+    """README "Gates": gates in order of decision year, each reading the run with the earlier decisions applied;
+    a phase not built (its gate failed, or it requires a phase not built) has no capex, capacity or fixed opex."""
+    data = a.model_dump(mode="json")
+    phases = {ph["name"]: ph for ph in data["capex"]["phases"]}
+    removed: set[str] = set()
+    for ph in sorted((p for p in a.capex.phases if p.gate is not None), key=lambda p: p.gate.decide_fy):  # type: ignore[union-attr]
+        gate = ph.gate
+        assert gate is not None
+        if ph.name in removed or any(r in removed for r in ph.require):
+            removed.add(ph.name)  # not reached
+            continue
+        doc = Doc(tem.Assumptions.model_validate(data), gates=False)
+        ok = []
+        for cond in gate.when:
+            t = (cond.fy or gate.decide_fy) - a.timeline.first_fy
+            v = _gate_value(doc, "line" if cond.line else "input", cond.line or cond.input or "", t)
+            ops = {">=": v >= cond.threshold, "<=": v <= cond.threshold, ">": v > cond.threshold, "<": v < cond.threshold}
+            ok.append(bool(ops[cond.op]) and not math.isnan(v))
+        if not (all(ok) if gate.combine == "all" else any(ok)):
+            removed.add(ph.name)
+        changed = True
+        while changed:  # whatever requires a removed phase goes too
+            changed = False
+            for other in a.capex.phases:
+                if other.name not in removed and any(r in removed for r in other.require):
+                    removed.add(other.name)
+                    changed = True
+        for name in removed:
+            phases[name].update(capex_inr_cr=0.0, capacity_gwh=0.0, fixed_opex_inr_cr=0.0)
+    return tem.Assumptions.model_validate(data)
 
 
 def counterfactual(a: tem.Assumptions) -> tem.Assumptions:

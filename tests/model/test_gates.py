@@ -20,13 +20,13 @@ from tem.model.inputs import build_inputs, with_values
 
 ROOT = Path(__file__).parents[2]
 BASE = ROOT / "assumptions" / "base.yaml"
-GATED_CELLS = ROOT / "assumptions" / "scenarios" / "gated_cells.yaml"
+COMMITTED_CELLS = ROOT / "assumptions" / "scenarios" / "committed_cells.yaml"  # the base without its gate
 THRESHOLD = "capex.phases.cell_plant_1.gate.when.0.threshold"
 
 
 def write(tmp_path: Path, body: str, name: str = "case") -> Path:
     path = tmp_path / f"{name}.yaml"
-    path.write_text(f"extends: {BASE}\nname: {name}\n" + textwrap.dedent(body))
+    path.write_text(f"extends: {COMMITTED_CELLS}\nname: {name}\n" + textwrap.dedent(body))
     return path
 
 
@@ -61,7 +61,7 @@ capex:
 GATED_INPUTS = build_inputs(tem.load(ROOT / "tests" / "data" / "gates" / "gated.yaml"))
 WITHOUT_INPUTS = build_inputs(
     tem.load(
-        BASE,
+        COMMITTED_CELLS,
         overrides={
             "capex.phases.cell_plant_1.commissioning_fy": 2032,
             "capex.phases.cell_plant_1.capex_inr_cr": 0.0,
@@ -291,7 +291,7 @@ def test_report_shows_the_gates_only_when_there_are_gates() -> None:
     assert "imported_cell_landed_inr_per_kwh in FY29 &gt;= 6,400" in page
     assert "<b>NO GO</b>" in page
     assert "cell_plant_1: not built, cell_plant_2: not built" in page
-    assert gates_html(tem.run(tem.load(BASE))) == ""
+    assert gates_html(tem.run(tem.load(COMMITTED_CELLS))) == ""
 
 
 @pytest.mark.parametrize("fobs", [[40.0, 60.0, 45.0, 55.0, 50.0], [40.0, 41.0], [60.0, 61.0]])
@@ -364,17 +364,18 @@ def test_batch_of_two_sequential_gates_equals_single_runs() -> None:
             assert same_bits(col[i], single.kpis[key][0]), (i, key)
 
 
-def test_gated_cells_passes_at_the_base_numbers_so_it_is_the_base_bit_for_bit() -> None:
-    gated = tem.run(tem.load(GATED_CELLS))
-    base = tem.run(tem.load(BASE))
+def test_the_base_gate_passes_at_the_base_numbers_so_it_is_the_committed_program_bit_for_bit() -> None:
+    gated = tem.run(tem.load(BASE))
+    committed = tem.run(tem.load(COMMITTED_CELLS))
     assert gated.kpis["gate_passed_cell_plant_1"] == 1.0
-    assert base.outcome.gates is None
-    pd.testing.assert_frame_equal(gated.statement, base.statement, check_exact=True)
-    shared_kpis(gated, base)
+    assert gated.built == {"cell_plant_1": True, "cell_plant_2": True}
+    assert committed.outcome.gates is None
+    pd.testing.assert_frame_equal(gated.statement, committed.statement, check_exact=True)
+    shared_kpis(gated, committed)
     # with the price war's imported cells (below the plan's path by FY28) no cell plant is built
     war = tem.load(ROOT / "assumptions" / "scenarios" / "cell_price_war.yaml")
     war_fob = war.cells.imported.fob_price_usd_per_kwh
-    gated_war = tem.load(GATED_CELLS, overrides={"cells.imported.fob_price_usd_per_kwh": war_fob})
+    gated_war = tem.load(BASE, overrides={"cells.imported.fob_price_usd_per_kwh": war_fob})
     assert tem.run(gated_war).built == {"cell_plant_1": False, "cell_plant_2": False}
 
 
@@ -382,18 +383,18 @@ def test_a_bridge_switches_a_gate_off_and_refuses_gates_that_differ(tmp_path: Pa
     from tem.analysis.scenarios.bridge import bridge
     from tem.analysis.scenarios.bridge_inputs import StructureMismatchError, align_inputs
 
-    pair = align_inputs(tem.load(GATED_CELLS), tem.load(BASE))
+    pair = align_inputs(tem.load(BASE), tem.load(COMMITTED_CELLS))
     assert pair.b.arrays["capex.phases.cell_plant_1.gate.enabled"][0, 0] == 0.0
     # a gate that always fails in A, none in B: the bridge ends on B's own run
-    failing = tem.load(GATED_CELLS, overrides={THRESHOLD: 1e9})
-    b = bridge(failing, tem.load(BASE), method="sequential")
+    failing = tem.load(BASE, overrides={THRESHOLD: 1e9})
+    b = bridge(failing, tem.load(COMMITTED_CELLS), method="sequential")
     assert b.kpi_a == tem.run(failing).kpis["npv_inr_cr"]
-    assert b.kpi_b == pytest.approx(tem.run(tem.load(BASE)).kpis["npv_inr_cr"], rel=1e-12)
+    assert b.kpi_b == pytest.approx(tem.run(tem.load(COMMITTED_CELLS)).kpis["npv_inr_cr"], rel=1e-12)
     other = tmp_path / "earlier.yaml"
     other.write_text(
-        f"extends: {GATED_CELLS}\nname: earlier\ncapex: {{phases: [{{name: cell_plant_1, gate: {{decide_fy: 2027}}}}]}}\n"
+        f"extends: {BASE}\nname: earlier\ncapex: {{phases: [{{name: cell_plant_1, gate: {{decide_fy: 2027}}}}]}}\n"
     )
     with pytest.raises(StructureMismatchError, match=r"capex\.phases\.cell_plant_1: its gate"):
-        align_inputs(tem.load(GATED_CELLS), tem.load(other))
-    pair = align_inputs(tem.load(GATED_CELLS), tem.load(ROOT / "assumptions" / "scenarios" / "import_only.yaml"))
+        align_inputs(tem.load(BASE), tem.load(other))
+    pair = align_inputs(tem.load(BASE), tem.load(ROOT / "assumptions" / "scenarios" / "import_only.yaml"))
     assert pair.b.structure.gates == pair.a.structure.gates  # absent plants bridged at zero size

@@ -186,12 +186,18 @@ def statement_deltas(results: Sequence[Result], names: Sequence[str], lines: Seq
 
 
 def _leaves(a: Assumptions) -> dict[str, tuple[Any, bool]]:
-    """Path -> (raw value as written, is a yearly input), every leaf but the labels."""
-    return {
+    """Path -> (raw value as written, is a yearly input), every leaf but the labels. A phase's gate is one leaf,
+    ``capex.phases.<phase>.gate`` (the whole gate, or null without one): a bridge switches a gate on or off as a
+    whole (``gate.enabled``), and gates that differ otherwise cannot be bridged."""
+    out = {
         leaf.path: (jsonable(leaf.value), leaf.yearly_bound is not None)
         for leaf in iter_leaves(a)
-        if leaf.path not in LABEL_PATHS
+        if leaf.path not in LABEL_PATHS and ".gate." not in leaf.path
     }
+    for ph in a.capex.phases:
+        gate = None if ph.gate is None else ph.gate.model_dump(exclude_none=True)
+        out[f"capex.phases.{ph.name}.gate"] = (jsonable(gate), False)
+    return out
 
 
 def _same(values: Sequence[Any], yearly: bool, timelines: Sequence[tuple[int, int]]) -> bool:

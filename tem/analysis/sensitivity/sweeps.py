@@ -36,34 +36,64 @@ from tem.model.inputs import Inputs, build_inputs, with_values
 MAX_GRID = 50
 
 
-def evaluate(inp: Inputs, settings: list[list[Setting]], year_lines: Sequence[str] = ()) -> dict[str, np.ndarray]:
-    """KPIs of one scenario per settings list, in one batch (plus one-year lines such as ``dva_share@FY30``)."""
+def evaluate(
+    inp: Inputs, settings: list[list[Setting]], year_lines: Sequence[str] = (), gates: str = "decide"
+) -> dict[str, np.ndarray]:
+    """KPIs of one scenario per settings list, in one batch (plus one-year lines such as ``dva_share@FY30``);
+    ``gates="open"`` forces every gate open (the committed program)."""
     values, scales = batch_arrays(inp, settings)
     if not values and not scales:  # only the base case
         values = {"timeline.discount_rate": np.full(len(settings), base_value(inp, "timeline.discount_rate"))}
-    return run_batch_inputs(inp, values, scales, year_lines=year_lines)
+    return run_batch_inputs(inp, values, scales, year_lines=year_lines, gates=gates)
+
+
+def gate_changes(k: dict[str, np.ndarray], rows: slice) -> list[str]:
+    """Per scenario of ``rows``, the gates whose decision differs from the base's (scenario 0), in words
+    (``"cell_plant_1 no go"``); empty strings without gates or where every decision is the base's."""
+    n = len(range(*rows.indices(len(next(iter(k.values()))))))
+    out = [""] * n
+    for key in sorted(x for x in k if x.startswith("gate_passed_")):
+        phase, base = key.removeprefix("gate_passed_"), k[key][0]
+        for i, v in enumerate(k[key][rows]):
+            if v != base:
+                word = f"{phase} {'go' if v == 1.0 else 'no go'}"
+                out[i] = f"{out[i]}, {word}" if out[i] else word
+    return out
 
 
 @dataclass(frozen=True)
 class Tornado:
     kpi: str
     base: float
-    table: pd.DataFrame  # parameter, label, low_input, high_input, kpi_low, kpi_high, swing; sorted by swing
+    # parameter, label, low_input, high_input, base_input, kpi_low, kpi_high, swing, gates_low, gates_high
+    # (the gate decisions that differ from the base's at the low and at the high input; "" if none); by swing
+    table: pd.DataFrame
 
 
 def tornado(
-    assumptions: Assumptions, spec: SweepSpec, kpis: Sequence[str] | None = None, *, kpi_source: str = "kpis"
+    assumptions: Assumptions,
+    spec: SweepSpec,
+    kpis: Sequence[str] | None = None,
+    *,
+    kpi_source: str = "kpis",
+    gates: str = "decide",
 ) -> dict[str, Tornado]:
     """One tornado per KPI (default: the spec's) from 2P + 1 scenarios evaluated together. Problems of the spec
-    are reported at their line of the spec file; an unknown KPI in ``kpis`` names ``kpi_source`` (e.g. '--kpi')."""
+    are reported at their line of the spec file; an unknown KPI in ``kpis`` names ``kpi_source`` (e.g. '--kpi').
+
+    With gates, each scenario takes its own gate decisions (``gates="decide"``, the plan as it would be run: a
+    low imported cell price may stop the cell plants, so a KPI need not move monotonically with an input), and
+    ``gates_low`` / ``gates_high`` name the decisions that differ from the base's; ``gates="open"`` gives the
+    tornado of the committed program (every gate open)."""
     inp = build_inputs(assumptions)
     check_sweep(spec, inp)
     lows = [setting(inp, p.path, p.low) for p in spec.parameters]
     highs = [setting(inp, p.path, p.high) for p in spec.parameters]
     scenarios: list[list[Setting]] = [[], *([s] for s in lows), *([s] for s in highs)]
-    k = evaluate(inp, scenarios)
+    k = evaluate(inp, scenarios, gates=gates)
     check_kpis(spec, kpis or None, list(k), kpi_source)
     n_p = len(spec.parameters)
+    changed_low, changed_high = gate_changes(k, slice(1, 1 + n_p)), gate_changes(k, slice(1 + n_p, None))
     out: dict[str, Tornado] = {}
     for kpi in kpis or spec.kpis:
         v = k[kpi]
@@ -79,6 +109,7 @@ def tornado(
             }
         )
         table["swing"] = (table["kpi_high"] - table["kpi_low"]).abs()
+        table["gates_low"], table["gates_high"] = changed_low, changed_high
         table = table.sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)
         out[kpi] = Tornado(kpi, float(v[0]), table)
     return out

@@ -654,7 +654,10 @@ def small_result(base: tem.Assumptions):
 
 def test_workbook_sheets_and_chart(small_result) -> None:
     wb = openpyxl.load_workbook(io.BytesIO(render_montecarlo_workbook(small_result)))
-    assert wb.sheetnames == ["Summary", "Inputs", "Correlations", "Convergence", "Contributions", "Sobol", "Samples"]
+    # the base has a gate: the Decisions sheet (value of flexibility, decision tree) follows the Summary
+    assert wb.sheetnames == [
+        "Summary", "Decisions", "Inputs", "Correlations", "Convergence", "Contributions", "Sobol", "Samples"
+    ]
     assert wb["Summary"]["A1"].value == "Monte Carlo: base"
     assert len(wb["Contributions"]._charts) == len(small_result.summary)
     assert wb["Samples"].max_row == 301

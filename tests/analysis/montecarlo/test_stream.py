@@ -20,7 +20,7 @@ from tem.model.engine import run_batch_inputs
 from tem.model.inputs import build_inputs
 
 ROOT = Path(__file__).parents[3]
-GATED = ROOT / "assumptions" / "scenarios" / "gated_cells.yaml"
+GATED = ROOT / "assumptions" / "base.yaml"  # cell plant 1 behind its FY28 gate
 SPEC = ROOT / "assumptions" / "montecarlo.yaml"
 THRESHOLD = "capex.phases.cell_plant_1.gate.when.0.threshold"
 

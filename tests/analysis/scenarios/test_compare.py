@@ -475,12 +475,16 @@ def test_assumption_diff_lists_exactly_the_changed_paths() -> None:
         "capex.phases.cell_plant_1.commissioning_fy",
         "capex.phases.cell_plant_2.commissioning_fy",
         "capex.phases.recycling_line.commissioning_fy",
+        "capex.phases.cell_plant_1.gate",  # fast_localization commits the plant without the base's FY28 gate
     }
+    assert c.assumption_diff.loc["capex.phases.cell_plant_1.gate", "fast_localization"] == "null"
+    assert c.assumption_diff.loc["capex.phases.cell_plant_1.gate", "base"].startswith("{decide_fy: 2028, when: [{line:")
     assert c.assumption_diff.loc["transition.local_cells_start_fy", "base"] == "2029"
     assert c.assumption_diff.loc["transition.local_cells_start_fy", "fast_localization"] == "2028"
     assert c.assumption_diff.loc["capex.phases.cell_plant_1.commissioning_fy", "group"] == "capex"
-    # the diff names the same paths a bridge switches
-    assert set(c.assumption_diff.index) == {p for ps in bridge(BASE, c.assumptions[1]).paths.values() for p in ps}
+    # the diff names the same paths a bridge switches (a gate as a whole: the bridge switches it off, gate.enabled)
+    switched = {p.removesuffix(".enabled") for ps in bridge(BASE, c.assumptions[1]).paths.values() for p in ps}
+    assert set(c.assumption_diff.index) == switched
 
 
 def test_assumption_diff_shows_raw_yearly_forms_absent_phases_and_ignores_equivalent_forms() -> None:

@@ -215,3 +215,23 @@ def test_batches_of_ramps_equal_single_runs() -> None:
             )
         )
         assert batch["npv_inr_cr"][i] == pytest.approx(one.kpis["npv_inr_cr"], rel=1e-12)
+
+
+def test_tornado_on_the_gated_base_names_the_gate_decisions_and_open_gates_give_the_committed_program() -> None:
+    """The base decides cell plant 1 at the end of FY28 on the imported cell FOB (>= USD 55): at USD 45 the plant
+    is not built, so the low side is the program without cell plants (not a cheaper-cell committed program)."""
+    fob = "cells.imported.fob_price_usd_per_kwh"
+    spec = SweepSpec(parameters=[SweepParameter(path=fob, low=45.0, high=60.0)], kpis=["npv_inr_cr"])
+    gated = tornado(tem.load(BASE), spec)["npv_inr_cr"].table.iloc[0]
+    # a number for a yearly input rescales the base path to start there (README, run_batch): 45 / 50 = 0.9
+    path = dict(tem.load(BASE).cells.imported.fob_price_usd_per_kwh)
+    low_path = {k: v * 0.9 if k.startswith("FY") else v for k, v in path.items()}
+    low = tem.run(tem.load(BASE, overrides={fob: low_path}))
+    assert low.built == {"cell_plant_1": False, "cell_plant_2": False}
+    assert gated.kpi_low == pytest.approx(low.kpis["npv_inr_cr"], rel=1e-12)
+    assert (gated.gates_low, gated.gates_high) == ("cell_plant_1 no go", "")
+    committed = ROOT / "assumptions" / "scenarios" / "committed_cells.yaml"
+    opened = tornado(tem.load(BASE), spec, gates="open")["npv_inr_cr"].table.iloc[0]
+    assert opened.kpi_low == pytest.approx(tem.run(tem.load(committed, overrides={fob: low_path})).kpis["npv_inr_cr"])
+    assert opened.kpi_low < tem.run(tem.load(BASE)).kpis["npv_inr_cr"]  # cheaper imported cells cost the plan
+    assert (opened.gates_low, opened.gates_high) == ("", "")
