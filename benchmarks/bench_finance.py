@@ -6,6 +6,11 @@
 (b) The model's own flows: the free cash flow of 100,000 Monte Carlo scenarios of the base case
     (assumptions/montecarlo.yaml, its seed), about 4% of them with several sign changes; ``irr`` is timed as the
     engine calls it (chunks of 10,000 scenarios, BLAS on one thread, freed memory kept).
+(c) Flows with several sign changes (issue 15, target 6): 10,000 x 20 rows of a build (2 years out), inflows, a
+    refit in year 10 and a closure cost in the last year (three sign changes; some rows have one IRR in range,
+    most several). ``irr`` as a user calls it (BLAS pinned to one thread inside, tem/finance/blas.py) against a
+    Python loop of ``pyxirr.irr`` over the rows (optional: ``pip install pyxirr``; the line is skipped without
+    it), the same roots where both give a rate; and ``irr``'s work with BLAS left on every core (before the pin).
 
 Targets: speed-up >= 200x; max |difference| of the roots <= 1e-9 where both give a rate; the same NaN rows.
 Times are medians of several repeats of ``time.perf_counter``; the results file is overwritten on each run.
@@ -29,7 +34,7 @@ ROOT = Path(__file__).parents[1]
 sys.path.insert(0, str(ROOT))
 
 import tem  # noqa: E402
-from benchmarks.common import calibration, calibration_line  # noqa: E402
+from benchmarks.common import calibration, calibration_line, spread  # noqa: E402
 from tem.finance import IRR_STATUS, irr, sign_changes  # noqa: E402
 from tem.model.batch_runtime import batch_runtime  # noqa: E402
 
@@ -42,6 +47,95 @@ REPEATS_TEM = 15
 REPEATS_NPF = 3
 TARGET_SPEEDUP = 200.0
 TARGET_MAX_DIFF = 1e-9
+TARGET_MULTI_VS_PYXIRR = 3.0
+TARGET_MULTI_DIFF = 1e-12
+REPEATS_MULTI = 7
+
+
+def several_sign_changes(n_rows: int = N_ROWS, n_years: int = N_YEARS, seed: int = 2) -> np.ndarray:
+    """Build (2 years of -15..-180), inflows of 5-60, a refit of -20..-80 in year 10, closure -0.5..-5 at the end."""
+    rng = np.random.default_rng(seed)
+    cf = rng.uniform(5.0, 60.0, (n_rows, n_years))
+    cf[:, :2] *= -3.0
+    cf[:, 10] = -rng.uniform(20.0, 80.0, n_rows)
+    cf[:, -1] = -rng.uniform(0.5, 5.0, n_rows)
+    return cf
+
+
+def extended_newton(cf: np.ndarray, rate: np.ndarray, steps: int = 8) -> np.ndarray:
+    """The root near ``rate`` of each row's NPV, by Newton in ``np.longdouble`` (80-bit on x86): a reference finer
+    than either double-precision solver."""
+    flows = cf.astype(np.longdouble)
+    x = 1.0 / (1.0 + rate.astype(np.longdouble))  # NPV = sum_t c_t x**t
+    t = np.arange(cf.shape[1])
+    for _ in range(steps):
+        powers = x[:, None] ** t[None, :]
+        f = np.sum(flows * powers, axis=1)
+        d = np.sum(flows[:, 1:] * t[None, 1:] * powers[:, :-1], axis=1)
+        x = x - f / d
+    return np.asarray(1.0 / x - 1.0, dtype=float)
+
+
+def multi_lines() -> list[str]:
+    """Section (c): several sign changes, tem against a pyxirr loop."""
+    from threadpoolctl import threadpool_limits
+
+    from tem.finance import _irr
+
+    cf = several_sign_changes()
+    irr(cf[:100])
+    tem_times = [median_time(lambda: irr(cf), 1)[0] for _ in range(REPEATS_MULTI)]
+    with threadpool_limits(limits=os.cpu_count() or 1, user_api="blas"):  # before the pin: BLAS on every core
+        unpinned = [median_time(lambda: _irr(cf, 1e-14, 100), 1)[0] for _ in range(REPEATS_MULTI)]
+    result = irr(cf)
+    counts = ", ".join(f"status {c}: {int((result.status == c).sum()):,}" for c in IRR_STATUS if (result.status == c).any())
+    out = [
+        "",
+        f"## (c) Several sign changes ({N_ROWS:,} x {N_YEARS}: build, inflows, refit in year 10, closure cost)",
+        "",
+        f"tem statuses: {counts}.",
+        "",
+        "| measure | result | target |",
+        "|---|---|---|",
+        f"| `tem.finance.irr`, BLAS pinned to one thread inside | {spread(tem_times, 'ms', 1e3, 1)} | |",
+        f"| the same work with BLAS on {os.cpu_count()} threads (before the pin) | {spread(unpinned, 'ms', 1e3, 1)} | |",
+    ]
+    try:
+        import pyxirr
+    except ImportError:
+        return [*out, "| Python loop of `pyxirr.irr` | not measured: pyxirr not installed (pip install pyxirr) | |", ""]
+
+    def loop() -> np.ndarray:
+        rates = np.full(cf.shape[0], np.nan)
+        for i, row in enumerate(cf):
+            r = pyxirr.irr(row)
+            if r is not None:
+                rates[i] = r
+        return rates
+
+    loop()
+    py_times = [median_time(loop, 1)[0] for _ in range(REPEATS_MULTI)]
+    reference = loop()
+    both = np.isfinite(result.rate) & np.isfinite(reference)
+    diff = float(np.max(np.abs(result.rate[both] - reference[both]))) if both.any() else float("nan")
+    ratio = statistics.median(py_times) / statistics.median(tem_times)
+    met = "met" if ratio >= TARGET_MULTI_VS_PYXIRR else "NOT met"
+    exact = extended_newton(cf[both], reference[both])
+    err_tem = float(np.max(np.abs(result.rate[both] - exact))) if both.any() else float("nan")
+    err_py = float(np.max(np.abs(reference[both] - exact))) if both.any() else float("nan")
+    return [
+        *out,
+        f"| Python loop of `pyxirr.irr` {pyxirr.__version__} over the rows | {spread(py_times, 'ms', 1e3, 1)} | |",
+        f"| tem's speed relative to the pyxirr loop (medians) | {ratio:.2f}x | >= {TARGET_MULTI_VS_PYXIRR:.0f}x ({met}) |",
+        f"| max abs difference of the roots where both give a rate ({int(both.sum()):,} rows) | {diff:.1e} | "
+        f"<= {TARGET_MULTI_DIFF:.0e} ({'met' if diff <= TARGET_MULTI_DIFF else 'NOT met'}) |",
+        f"| the same against the root in extended precision (Newton in np.longdouble, "
+        f"{np.finfo(np.longdouble).nmant + 1}-bit significand, from "
+        f"pyxirr's root): tem / pyxirr | {err_tem:.1e} / {err_py:.1e} | |",
+        f"| rows where pyxirr gives a rate and tem reports several IRRs (status 3) | "
+        f"{int((np.isfinite(reference) & (result.status == 3)).sum()):,} | |",
+        "",
+    ]
 
 
 def cash_flows(n_rows: int = N_ROWS, n_years: int = N_YEARS, seed: int = 12345) -> np.ndarray:
@@ -157,6 +251,7 @@ def main() -> None:
         *status_lines,
         "",
     ]
+    lines += multi_lines()
     lines += [calibration_line(calibration()), ""]  # how fast the machine was (benchmarks/common.py)
     text = "\n".join(lines)
     (Path(__file__).parent / "RESULTS_finance.md").write_text(text)

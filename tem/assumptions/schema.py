@@ -7,9 +7,9 @@ Every yearly path is nominal in its own currency; write escalation as a growth p
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from tem.assumptions.fields import (
     Identifier,
@@ -26,11 +26,27 @@ from tem.assumptions.fields import (
     share,
     yearly,
 )
+from tem.assumptions.financing import (  # noqa: F401 (tax, incentives, valuation and funding terms; names kept here)
+    Funding,
+    Incentives,
+    StateCapitalSubsidy,
+    Tax,
+    TermDebt,
+    Valuation,
+    WorkingCapitalLoan,
+)
+from tem.assumptions.phases import (  # noqa: F401 (capex phases and gates live in phases.py; names kept here)
+    CAPACITY_KINDS,
+    GATE_LINES,
+    Capex,
+    CapexPhase,
+    Gate,
+    GateCondition,
+    GateLine,
+    PhaseKind,
+    Share,
+)
 from tem.assumptions.yearly import check_yearly_horizon, fy_label, resolve_yearly, yearly_numbers
-
-Share = Annotated[float, Field(ge=0.0, le=1.0)]
-PhaseKind = Literal["pack_line", "module_line", "cell_plant", "recycling", "rnd_centre", "other"]
-CAPACITY_KINDS = ("pack_line", "cell_plant", "recycling")
 
 
 class Timeline(StrictModel):
@@ -261,141 +277,6 @@ class Transition(StrictModel):
         return order
 
 
-GATE_LINES = (
-    "imported_cell_landed_inr_per_kwh",
-    "imported_cell_fob_usd_per_kwh",
-    "local_cell_variable_minus_imported_inr_per_kwh",
-    "cell_yield",
-    "dva_share",
-    "local_cells_gwh",
-    "ebitda_inr_cr",
-    "cell_duty_minus_pack_duty_rate",
-)
-GateLine = Literal[
-    "imported_cell_landed_inr_per_kwh",
-    "imported_cell_fob_usd_per_kwh",
-    "local_cell_variable_minus_imported_inr_per_kwh",
-    "cell_yield",
-    "dva_share",
-    "local_cells_gwh",
-    "ebitda_inr_cr",
-    "cell_duty_minus_pack_duty_rate",
-]
-
-
-class GateCondition(StrictModel):
-    """One test of a gate: a yearly line of the run (or an input) in year ``fy``, compared with ``threshold``."""
-
-    line: GateLine | None = Field(None, description="A yearly line of the same run (README, Gates); or give input.")
-    input: str | None = Field(None, min_length=1, description="A scalar or yearly input by dotted path; or give line.")
-    fy: int | None = Field(None, ge=2000, le=2100, description="Year read; default decide_fy; at most decide_fy.")
-    op: Literal[">=", "<=", ">", "<"] = Field(..., description="Passes when value <op> threshold.")
-    threshold: float = Field(..., description="The value compared with; in the unit of the line or input.")
-
-    @model_validator(mode="after")
-    def _one_source(self) -> GateCondition:
-        if (self.line is None) == (self.input is None):
-            raise ValueError("give exactly one of line and input")
-        return self
-
-
-class Gate(StrictModel):
-    """A go/no-go decision on a phase, taken at the end of ``decide_fy`` on what is known by then."""
-
-    decide_fy: int = fiscal_year("The decision is taken at the end of this FY; spending must start after it.")
-    when: list[GateCondition] = Field(..., min_length=1, description="Conditions tested at the decision.")
-    combine: Literal["all", "any"] = Field("all", description="all: every condition must pass; any: one is enough.")
-
-
-class CapexPhase(StrictModel):
-    name: Identifier = Field(..., description="Unique id: letters, digits and _.")
-    kind: PhaseKind
-    capex_inr_cr: float = nonneg("Investment in prices of capex.price_base_fy (escalated to the year spent). [INR crore]")
-    spend_profile: list[Share] = Field(
-        ..., min_length=1, description="Fractions of capex per year, the last in the commissioning year; sum 1."
-    )
-    commissioning_fy: int = fiscal_year("First fiscal year of operation.")
-    capacity_gwh: float = nonneg("Nameplate capacity added (pack line: packs; cell plant: cells started). [GWh/yr]", 0.0)
-    utilization_ramp: list[Share] = Field(
-        [1.0], min_length=1, description="Usable share of nameplate by year of operation; last holds."
-    )
-    book_life_years: int = Field(..., ge=1, le=60, description="Straight-line book life. [years]")
-    residual_share: float = share("Book residual value, fraction of cost.", 0.05)
-    tax_depreciation_rate: float = share("Written-down-value tax depreciation rate. [fraction/yr]")
-    maintenance_capex_rate: float = share("Maintenance capex per year after commissioning, fraction of capex.", 0.0)
-    fixed_opex_inr_cr: float = nonneg("Fixed cost per year from commissioning, first-FY prices. [INR crore/yr]", 0.0)
-    import_share: float = share("Share of the capex paid abroad (imported tooling), for the forex view.", 0.0)
-    yield_ramp: list[Share] | None = Field(
-        None,
-        min_length=1,
-        description="Cell plants: good cells / cells started by year of this plant's learning (see yield_learning); "
-        "the last value holds. Default: cells.local.yield_ramp.",
-    )
-    yield_learning: Literal["restart", "continue"] = Field(
-        "restart",
-        description="Cell plants: restart = the yield ramp counts from this plant's commissioning; continue = from the "
-        "first commissioning among this and the cell plants listed before it (it starts where their learning left off).",
-    )
-    subsidy_eligible_share: float | None = Field(
-        None,
-        ge=0.0,
-        le=1.0,
-        description="Share of the capex that is eligible fixed capital for the state capital subsidy; null = 1 for the "
-        "kinds in incentives.state_capital_subsidy.eligible_phase_kinds, 0 for the others. [fraction]",
-    )
-    tax_half_rate_first_year: bool = Field(
-        False,
-        description="Put to use for under 180 days in its commissioning year: tax depreciation at half the rate on "
-        "the phase's capex in that year (Income-tax Act s.32(1), second proviso).",
-    )
-    gate: Gate | None = Field(None, description="Go/no-go gate: the phase is built only where it passes.")
-    require: list[str] = Field([], description="Phases this one needs: it is not built where any of them is not.")
-
-    @field_validator("spend_profile")
-    @classmethod
-    def _sums_to_one(cls, profile: list[float]) -> list[float]:
-        total = sum(profile)
-        if abs(total - 1.0) > 1e-6:
-            raise ValueError(f"spend_profile {profile} sums to {total:g}; it must sum to 1")
-        return profile
-
-    @model_validator(mode="after")
-    def _yield_only_for_cell_plants(self) -> CapexPhase:
-        if self.kind != "cell_plant" and (self.yield_ramp is not None or self.yield_learning != "restart"):
-            raise ValueError(
-                f"yield_ramp and yield_learning apply to cell plants only; this phase is a {self.kind}: remove them"
-            )
-        return self
-
-    @field_validator("capacity_gwh")
-    @classmethod
-    def _capacity_only_where_modelled(cls, capacity: float, info: ValidationInfo) -> float:
-        kind = info.data.get("kind")
-        if kind is not None and kind not in CAPACITY_KINDS and capacity != 0:
-            raise ValueError(
-                f"capacity_gwh is {capacity:g} but a {kind} adds no modelled capacity; "
-                f"set it to 0 (capacity counts only for {', '.join(CAPACITY_KINDS)})"
-            )
-        return capacity
-
-
-class Capex(StrictModel):
-    phases: list[CapexPhase] = Field(..., description="Investment phases; merged by name across extends.")
-    price_base_fy: int | None = Field(
-        None, ge=2000, le=2100, description="FY whose prices the phases' capex_inr_cr are in; null = the first FY."
-    )
-    escalation_rate: YearlyAny = yearly(
-        "Capex price escalation: phase capex is spent at base-FY prices x the index of the year spent. [fraction/yr]",
-        "any",
-        default=0.0,
-    )
-    replacement: Literal["maintenance_extends_life", "replace_at_end_of_life"] = Field(
-        "maintenance_extends_life",
-        description="maintenance_extends_life: maintenance capex keeps a phase running past its book life; "
-        "replace_at_end_of_life: the phase's capex is spent again, at that year's prices, every book_life_years.",
-    )
-
-
 class Opex(StrictModel):
     rnd_inr_cr: YearlyNonNeg = yearly("Centre of excellence spend. [INR crore/yr]")
     rnd_revenue_share: float = share("R&D spend as a fraction of revenue.", 0.0)
@@ -409,88 +290,10 @@ class WorkingCapital(StrictModel):
     payable_days: float = Field(..., ge=0, le=365, description="[days of purchases]")
 
 
-class Tax(StrictModel):
-    corporate_rate: float = share("Effective corporate tax rate.")
-    loss_carry_forward_years: int = Field(
-        ..., ge=0, le=50, description="Years a business loss can be set off; unabsorbed depreciation has no limit. [years]"
-    )
-    structure: Literal["standalone", "within_parent"] = Field(
-        "standalone",
-        description="standalone: losses carried forward; within_parent: a division whose losses the parent's "
-        "profits absorb in the year (negative tax).",
-    )
-
-
-class StateCapitalSubsidy(StrictModel):
-    enabled: bool = Field(False, description="Whether the state pays a capital subsidy.")
-    share_of_eligible_capex: float = share("Subsidy as a fraction of eligible fixed capital.", 0.0)
-    instalments: int = Field(1, ge=1, le=30, description="Number of equal yearly instalments. [count]")
-    first_instalment_after_years: int = Field(
-        1, ge=0, le=10, description="Years from the commissioning year to the first instalment (0: that year). [years]"
-    )
-    cap_inr_cr: float | None = Field(None, ge=0.0, description="Cap on the total paid; null = none. [INR crore]")
-    tax_treatment: Literal["reduces_block", "taxable"] = Field(
-        "reduces_block",
-        description="reduces_block: lowers the asset's tax block when received (Income-tax Act s.43(1) Explanation "
-        "10), any excess over the block taxed; taxable: taxed as income when received.",
-    )
-    eligible_phase_kinds: list[PhaseKind] = Field(
-        ["pack_line", "module_line", "cell_plant"],
-        description="Phase kinds whose capex is eligible unless a phase sets subsidy_eligible_share.",
-    )
-
-
-class Incentives(StrictModel):
-    state_capital_subsidy: StateCapitalSubsidy = Field(default_factory=StateCapitalSubsidy)
-
-
 class Recycling(StrictModel):
     credit_usd_per_kwh: YearlyNonNeg = yearly("Net value recovered per kWh recycled. [USD/kWh]", default=0.0)
     end_of_life_return_share: float = share("Share of packs sold that come back for recycling.", 0.0)
     battery_life_years: int = Field(8, ge=1, le=30, description="Years from sale to end of life. [years]")
-
-
-class Valuation(StrictModel):
-    terminal_value_method: Literal["none", "perpetuity", "ebitda_multiple"] = "none"
-    terminal_growth_rate: float = Field(0.0, ge=-0.5, lt=1.0, description="Perpetuity growth. [fraction/yr]")
-    terminal_ebitda_multiple: float = nonneg("Exit multiple of the last year's EBITDA. [x]", 0.0)
-    terminal_value_floor: Literal["none", "zero", "salvage"] = Field(
-        "salvage",
-        description="Floor of the terminal value: none, zero, or salvage (net book value of fixed assets + working "
-        "capital in the last year).",
-    )
-    hurdle_rate: float = Field(0.145, gt=0.0, lt=1.0, description="Hurdle for the project IRR. [fraction]")
-    mirr_finance_rate: float | None = Field(None, gt=-1.0, lt=1.0, description="Default: discount_rate.")
-    mirr_reinvestment_rate: float | None = Field(None, gt=-1.0, lt=1.0, description="Default: discount_rate.")
-
-
-class TermDebt(StrictModel):
-    debt_share: float = share("Share of each phase's capex funded by the term loan (0 = no term debt).", 0.0)
-    structure: Literal["by_phase", "facility"] = Field(
-        "by_phase",
-        description="by_phase: one loan per phase, repaid from its commissioning; facility: one loan for the program, "
-        "repaid from the first commissioning.",
-    )
-    interest_rate: YearlyShare = yearly("Term-loan interest rate. [fraction/yr]", "share", default=0.095)
-    tenor_years: int = Field(7, ge=1, le=30, description="Years of repayment after the moratorium. [years]")
-    moratorium_years: int = Field(
-        1, ge=0, le=10, description="Years from commissioning to the first repayment (0: repay from that year). [years]"
-    )
-    repayment: Literal["equal_principal", "annuity"] = Field(
-        "equal_principal", description="Equal principal instalments, or equal instalments of principal and interest."
-    )
-    upfront_fee_rate: float = share("Upfront fee, fraction of each drawdown, paid at drawdown and capitalised.", 0.0)
-
-
-class WorkingCapitalLoan(StrictModel):
-    funded_share: float = share("Share of working capital funded by a bank working-capital loan.", 0.0)
-    interest_rate: YearlyShare = yearly("Working-capital loan interest rate. [fraction/yr]", "share", default=0.095)
-
-
-class Funding(StrictModel):
-    term_debt: TermDebt = Field(default_factory=TermDebt)
-    working_capital_loan: WorkingCapitalLoan = Field(default_factory=WorkingCapitalLoan)
-    cost_of_equity: float = Field(0.145, gt=0.0, lt=1.0, description="Discount rate of the equity cash flow. [fraction]")
 
 
 class Reporting(StrictModel):

@@ -111,14 +111,17 @@ def sweep_cmd(
         axes = (_axis("--x", table_x, inp), _axis("--y", table_y, inp)) if table_x and table_y else None
         with err.status("sweeping...", spinner="dots") if not quiet else _null():
             tornadoes = tornado(a, spec, kpi or None, kpi_source="--kpi", gates=gates)
-            spiders = {k: spider(a, spec, k) for k in kpis}
-            grids = {kpis[0]: data_table(a, *axes, kpis[0])} if axes else {}
+            spiders = {k: spider(a, spec, k, gates) for k in kpis}
+            grids = {kpis[0]: data_table(a, *axes, kpis[0], gates)} if axes else {}
+        # the committed program's sweep (every gate open) is another question: its own folder and titles
+        committed = gates == "open" and bool(inp.structure.gates)
+        title = f"{a.name} (committed: every gate open)" if committed else a.name
         png = png_available()[0]
-        figures: dict[str, Any] = {f"tornado_{k}": tornado_figure(t, a.name) for k, t in tornadoes.items()}
-        figures |= {f"spider_{k}": spider_figure(s, k, a.name) for k, s in spiders.items()}
+        figures: dict[str, Any] = {f"tornado_{k}": tornado_figure(t, title) for k, t in tornadoes.items()}
+        figures |= {f"spider_{k}": spider_figure(s, k, title) for k, s in spiders.items()}
         bases = {k: t.base for k, t in tornadoes.items()}
-        figures |= {f"data_table_{k}": heatmap_figure(g, k, a.name, bases.get(k)) for k, g in grids.items()}
-        workbook = render_sensitivity_workbook(a.name, tornadoes, spiders, grids, bases)
+        figures |= {f"data_table_{k}": heatmap_figure(g, k, title, bases.get(k)) for k, g in grids.items()}
+        workbook = render_sensitivity_workbook(title, tornadoes, spiders, grids, bases)
         files: dict[str, bytes | str] = {"sensitivity.xlsx": workbook}
         files.update(_charts(figures, png))
         for k, t in tornadoes.items():
@@ -128,8 +131,9 @@ def sweep_cmd(
             files[f"data_table_{k}.csv"] = csv_text(g)
         manifest = build_manifest(a, run_model(a))
         manifest["sweep_spec"] = {"path": str(spec_path), "sha256": hashlib.sha256(spec_path.read_bytes()).hexdigest()}
+        manifest["gates"] = gates if inp.structure.gates else "none"
         files["manifest.json"] = json.dumps(jsonable(with_outputs(manifest, files)), indent=2) + "\n"
-        folder = out_dir / run_folder(a.name, a.overrides) / "sweep"
+        folder = out_dir / run_folder(a.name, a.overrides) / ("sweep_committed" if committed else "sweep")
         with writing(f"writing {len(files)} files to {folder}/...", quiet or as_json):
             write_files(folder, files)
         payload = {k: {"base": t.base, "tornado": t.table.to_dict(orient="records")} for k, t in tornadoes.items()}
@@ -138,7 +142,7 @@ def sweep_cmd(
             return
         for k, t in tornadoes.items():
             base = catalogue.format_value(k, t.base, with_unit=True)
-            table = Table(title=f"{a.name}: tornado of {catalogue.label(k)} (base {base})")
+            table = Table(title=f"{title}: tornado of {catalogue.label(k)} (base {base})")
             unit = catalogue.unit(k)
             shown = t.table.head(12)
             gated = bool((shown["gates_low"] != "").any() or (shown["gates_high"] != "").any())

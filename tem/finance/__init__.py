@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tem.arrays import cumsum_years
+from tem.finance.blas import one_blas_thread
 from tem.finance.grid import NPV_TOL as NPV_TOL  # re-exported: the tolerance of the contract
 from tem.finance.grid import align_left, align_right, classify
 from tem.finance.grid import grid as search_grid
@@ -146,8 +147,15 @@ def irr(cf: np.ndarray, tol: float = 1e-14, max_iter: int = 100) -> IrrResult:
        is flat there (``|dR / d ln(1 + r)| < FLAT_TOL``, a multiple root) status 4; the rate is clipped to the
        closed range (a root on a bound may come out one rounding beyond it).
 
+    BLAS runs on one thread inside (:mod:`tem.finance.blas`: the grids' matrix products are small).
+
     Raises ``ValueError`` for flows without a year axis (``T = 0`` or a single number).
     """
+    with one_blas_thread():
+        return _irr(cf, tol, max_iter)
+
+
+def _irr(cf: np.ndarray, tol: float, max_iter: int) -> IrrResult:
     flows, lead = _rows(cf)
     n_s, n_t = flows.shape
     rate = np.full(n_s, np.nan)

@@ -232,6 +232,8 @@ def chunk_kpis(
     cf = None if shared is None else {k: np.broadcast_to(v, (size,)) for k, v in shared.items()}
     if gates == "decide" and chunk.structure.gates and not wanted:
         return gated_batch_kpis(chunk, cf)
+    if not wanted and not (chunk.structure.gates and gates == "decide"):
+        return _kpis_only(chunk, cf)
     main = _scenarios(chunk, gates, cf)
     kpis = dict(main.kpis)
     for spec, line, t in wanted:
@@ -244,6 +246,18 @@ def chunk_task(*args: Any) -> dict[str, np.ndarray]:
     """:func:`chunk_kpis` as one task of an executor (BLAS on one thread, freed memory kept for reuse)."""
     with batch_runtime():
         return chunk_kpis(*args)
+
+
+def _kpis_only(inp: Inputs, cf: Mapping[str, np.ndarray] | None) -> dict[str, np.ndarray]:
+    """The KPIs of :func:`run_inputs` in a batch (``full_counterfactual=False``, every gate open), the same
+    computation with less memory: the scenarios' yearly arrays are freed before the counterfactual is evaluated
+    (only their KPIs and unit costs are kept), so a chunk holds one evaluation's arrays at a time."""
+    main = evaluate(inp, detail=False)
+    kpis, unit_costs = main.kpis, main.unit_costs
+    del main
+    if cf is None:
+        cf = evaluate(import_only_inputs(inp), full=False, unit_costs=unit_costs, detail=False).kpis
+    return add_incremental(kpis, dict(cf))
 
 
 def _scenarios(inp: Inputs, gates: str, cf: Mapping[str, np.ndarray] | None) -> Outcome:

@@ -23,7 +23,7 @@ import pandas as pd
 
 from tem.analysis.montecarlo.resolve import ResolvedSpec, batch_arrays, resolve_spec
 from tem.analysis.montecarlo.spec import MonteCarloSpec, load_montecarlo_spec
-from tem.analysis.montecarlo.stream import DESIGN_BLOCK, iter_draws
+from tem.analysis.montecarlo.stream import DESIGN_BLOCK, LOCAL_ROWS, iter_draws
 from tem.assumptions.schema import Assumptions
 from tem.errors import BatchInputError
 from tem.model.batch_runtime import keep_freed_memory, single_threaded_blas
@@ -85,7 +85,7 @@ def gate_threshold_sweep(
 ) -> ThresholdSweep:
     """Expected NPV for each threshold of the gate condition at ``path`` on the same Monte Carlo draws.
 
-    Evaluated ``chunk_size`` draws at a time (default: a design block; with ``executor``, 10,000 per task) at every
+    Evaluated ``chunk_size`` draws at a time (default: 40,000; with ``executor``, 10,000 per task) at every
     threshold; the result does not depend on ``chunk_size`` or ``executor`` (the same bits).
 
     Raises :class:`tem.errors.BatchInputError` when ``path`` is not a gate threshold of ``assumptions`` or is one
@@ -112,7 +112,7 @@ def gate_threshold_sweep(
         _, _, blocks = iter_draws(resolved, n, seed, spec.sampling, block)
         for start, draws in blocks:
             size = draws.shape[0]
-            step = max(1, min(chunk_size or (DEFAULT_CHUNK_SIZE if executor is not None else size), size))
+            step = max(1, min(chunk_size or (DEFAULT_CHUNK_SIZE if executor is not None else LOCAL_ROWS), size))
             spans = [(lo, min(size, lo + step)) for lo in range(0, size, step)]
             if executor is not None:
                 futures = [executor.submit(sweep_chunk, inp, resolved, draws[lo:hi], path, grid, 1) for lo, hi in spans]

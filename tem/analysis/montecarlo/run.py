@@ -260,7 +260,7 @@ def montecarlo(
     ``n`` and ``seed`` override the spec's, checked by the spec file's own rules. Any N runs in bounded memory:
     the design is drawn in blocks of ``block`` scenarios (one block, the whole run's Latin hypercube, up to
     262,144), each evaluated in chunks of
-    ``chunk_size`` (default: the whole block, which the engine chunks itself), and only the sampled values and
+    ``chunk_size`` (default: 40,000 per engine call, which the engine chunks itself), and only the sampled values and
     the kept KPIs stay (:mod:`tem.analysis.montecarlo.stream`: about 8 x (inputs + KPIs kept) bytes per
     scenario, plus 4 bytes per input for the statistics). The same seed and block size give the same results
     whatever the chunk size, bit for bit, and the same as :func:`draw` + :func:`assemble` on the whole design.

@@ -9,9 +9,10 @@ those of a single design. Beyond it each block is its own Latin hypercube with i
 and :func:`draw_all` (every block at once) gives exactly the samples the streaming run evaluates.
 
 What stays in memory per scenario: each uncertain input's sampled value and each kept KPI (the spec's KPIs plus
-NPV, incremental NPV, IRR and its status), 8 bytes each: ``8 x (K + M)`` bytes, 240 bytes for the shipped spec
-(20 inputs, 10 KPIs). The statistics add at most ``4 x K`` bytes per scenario (the inputs' ranks, as exact
-integers) and a few arrays of N at a time; one block in flight adds about 1 kB per scenario of the block.
+NPV, incremental NPV, IRR and its status; with gates the committed NPV and each gate's pass flag), 8 bytes each:
+``8 x (K + M)`` bytes, 240 bytes for the shipped spec (21 inputs, 9 KPIs). The statistics add at most ``4 x K``
+bytes per scenario (the inputs' ranks, as exact integers) and a few arrays of N at a time; in flight, one block's
+draws (8 x K bytes per scenario of the block) and :data:`LOCAL_ROWS` scenarios' batch values and engine chunks.
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ from tem.model.engine import DEFAULT_CHUNK_SIZE, run_batch_inputs
 from tem.model.inputs import Inputs
 
 DESIGN_BLOCK = 2**18  # scenarios per Latin hypercube block (one block up to this N)
+# scenarios turned into batch values at once when running locally: a few engine chunks for the threads, not the
+# whole block (its per-scenario values would add about 0.1-0.2 GB beside the engine's chunks)
+LOCAL_ROWS = 4 * DEFAULT_CHUNK_SIZE
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
@@ -141,14 +145,15 @@ def evaluate_into(
     executor: Any | None = None,
 ) -> None:
     """Evaluate a block of draws in chunks; write its sampled values and kept KPIs into ``kept`` at ``start``.
-    With ``executor`` (e.g. a ``dask.distributed.Client``) each chunk is a task (default: chunks of 10,000)."""
+    Default chunks: :data:`LOCAL_ROWS` scenarios per engine call; with ``executor`` (e.g. a
+    ``dask.distributed.Client``) each chunk of 10,000 is a task."""
     m = draws.shape[0]
     n = kept.samples.shape[0]
     for j, r in enumerate(resolved.inputs):
         kept.samples[start : start + m, j] = r.display(draws[:, j])
     if kept.hurdle is not None:
         kept.hurdle[start : start + m] = draws[:, resolved.paths.index("valuation.hurdle_rate")]
-    step = max(1, min(chunk_size or (DEFAULT_CHUNK_SIZE if executor is not None else m), m))
+    step = max(1, min(chunk_size or (DEFAULT_CHUNK_SIZE if executor is not None else LOCAL_ROWS), m))
     if executor is not None:
         spans = [(lo, min(m, lo + step)) for lo in range(0, m, step)]
         futures = [executor.submit(kept_kpis_of, inp, resolved, draws[lo:hi], kept.kpi_names) for lo, hi in spans]

@@ -62,13 +62,25 @@ def spider_rows(table: pd.DataFrame) -> pd.DataFrame:
     return table.loc[swing.sort_values(ascending=False, kind="stable").index[:SPIDER_LINES]]
 
 
+def gate_note(low: str, high: str) -> str:
+    """The gate decisions an input's low or high value changes, for a bar's label ("" when none): at that value
+    the KPI is the one of another program (e.g. without the cell plants), not only other cash flows."""
+    parts = [f"low: {low}" if low else "", f"high: {high}" if high else ""]
+    shown = "; ".join(p for p in parts if p)
+    return f"<br><i>gate {shown}</i>" if shown else ""
+
+
 def tornado_figure(t: Tornado, scenario: str, top: int = 20) -> go.Figure:
     """Horizontal bars from the base value to the KPI at each parameter's low and high, largest swing on top."""
     rows = t.table.head(top).iloc[::-1]
 
     labels = [
         f"{label} ({input_text(str(path), float(lo))} / {input_text(str(path), float(hi))})"
-        for label, path, lo, hi in zip(rows["label"], rows["parameter"], rows["low_input"], rows["high_input"], strict=True)
+        + gate_note(str(g_lo), str(g_hi))
+        for label, path, lo, hi, g_lo, g_hi in zip(
+            rows["label"], rows["parameter"], rows["low_input"], rows["high_input"], rows["gates_low"], rows["gates_high"],
+            strict=True,
+        )
     ]
     fig = go.Figure()
     fig.add_bar(y=labels, x=rows["kpi_low"] - t.base, base=t.base, orientation="h", name="low input", marker_color=LOW)

@@ -121,7 +121,7 @@ def _within_bounds(inp: Inputs, path: str, factor: float) -> bool:
     return (lo is None or bool(np.all(scaled >= lo))) and (hi is None or bool(np.all(scaled <= hi)))
 
 
-def spider(assumptions: Assumptions, spec: SweepSpec, kpi: str) -> pd.DataFrame:
+def spider(assumptions: Assumptions, spec: SweepSpec, kpi: str, gates: str = "decide") -> pd.DataFrame:
     """KPI by parameter (rows) and relative multiplier (columns). FY parameters are left out (a year is not
     scaled); a multiplier that would take an input out of its allowed range (a yield above 100%) gives NaN,
     listed in ``table.attrs["out_of_range"]``."""
@@ -132,7 +132,7 @@ def spider(assumptions: Assumptions, spec: SweepSpec, kpi: str) -> pd.DataFrame:
     cells = [(p, r) for p in params for r in rels]
     feasible = [_within_bounds(inp, p.path, 1.0 + r) for p, r in cells]
     scenarios = [[Setting(p.path, "scale", 1.0 + r)] for (p, r), ok in zip(cells, feasible, strict=True) if ok]
-    k = evaluate(inp, scenarios or [[]])
+    k = evaluate(inp, scenarios or [[]], gates=gates)
     if kpi not in k:
         raise BatchInputError(catalogue.unknown_kpi(kpi, k))
     flat = np.full(len(cells), np.nan)
@@ -186,7 +186,7 @@ def check_axis(inp: Inputs, ax: Axis) -> None:
     with_values(inp, {ax.path: ax.values})
 
 
-def data_table(assumptions: Assumptions, x: Axis, y: Axis, kpi: str) -> pd.DataFrame:
+def data_table(assumptions: Assumptions, x: Axis, y: Axis, kpi: str, gates: str = "decide") -> pd.DataFrame:
     """KPI for every (y, x) pair: rows are y values, columns x values (absolute input values; for a yearly
     input the first-year value, the path rescaled)."""
     inp = build_inputs(assumptions)
@@ -195,7 +195,7 @@ def data_table(assumptions: Assumptions, x: Axis, y: Axis, kpi: str) -> pd.DataF
     scenarios = [
         [Setting(x.path, "value", float(xv)), Setting(y.path, "value", float(yv))] for yv in y.values for xv in x.values
     ]
-    k = evaluate(inp, scenarios)
+    k = evaluate(inp, scenarios, gates=gates)
     if kpi not in k:
         raise BatchInputError(catalogue.unknown_kpi(kpi, k))
     grid = k[kpi].reshape(y.values.size, x.values.size)

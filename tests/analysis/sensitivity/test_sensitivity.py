@@ -235,3 +235,30 @@ def test_tornado_on_the_gated_base_names_the_gate_decisions_and_open_gates_give_
     assert opened.kpi_low == pytest.approx(tem.run(tem.load(committed, overrides={fob: low_path})).kpis["npv_inr_cr"])
     assert opened.kpi_low < tem.run(tem.load(BASE)).kpis["npv_inr_cr"]  # cheaper imported cells cost the plan
     assert (opened.gates_low, opened.gates_high) == ("", "")
+
+
+def test_sweep_of_the_committed_program_has_its_own_folder_titles_and_manifest(tmp_path: Path) -> None:
+    """`--gates open` never overwrites the gated sweep: sweep_committed/, titles saying so, the mode in the manifest;
+    the gated sweep's chart names the gate decision beside the bar it changes."""
+    spec = tmp_path / "fob.yaml"
+    spec.write_text(
+        "kpis: [npv_inr_cr]\nparameters:\n"
+        "  - {path: cells.imported.fob_price_usd_per_kwh, label: Imported cell price (FOB), low: 45.0, high: 60.0}\n"
+    )
+    for gates in ("decide", "open"):
+        proc = tem_cli("sweep", "--out", str(tmp_path), "--quiet", "--spec", str(spec), "--gates", gates)
+        assert proc.returncode == 0, proc.stderr
+    gated, committed = tmp_path / "base" / "sweep", tmp_path / "base" / "sweep_committed"
+    assert json.loads((gated / "manifest.json").read_text())["gates"] == "decide"
+    assert json.loads((committed / "manifest.json").read_text())["gates"] == "open"
+    low = {}
+    for folder in (gated, committed):
+        rows = (folder / "tornado_npv_inr_cr.csv").read_text().splitlines()
+        low[folder.name] = float(rows[1].split(",")[rows[0].split(",").index("kpi_low")])
+    assert low["sweep"] > low["sweep_committed"]  # at USD 45 the gate stops the loss-making cell plant
+    assert "gate low: cell_plant_1 no go" in (gated / "charts" / "tornado_npv_inr_cr.html").read_text()
+    assert "committed: every gate open" in (committed / "charts" / "tornado_npv_inr_cr.html").read_text()
+    assert "gate low" not in (committed / "charts" / "tornado_npv_inr_cr.html").read_text()
+    bad = tem_cli("sweep", "--out", str(tmp_path), "--quiet", "--spec", str(spec), "--gates", "maybe")
+    assert bad.returncode == 2
+    assert "--gates 'maybe': allowed are decide and open" in bad.stderr

@@ -1,0 +1,78 @@
+"""BLAS on one thread inside ``irr`` (tem/finance/blas.py; issue 15, target 6): pinned while the grids' matrix
+products run, restored after, also when calls overlap; the result does not depend on it."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+from threadpoolctl import threadpool_info, threadpool_limits
+
+from tem.finance import grid as finance_grid
+from tem.finance import irr
+from tem.finance.blas import one_blas_thread
+
+
+def _blas_threads() -> set[int]:
+    return {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+
+
+def several_sign_changes(n: int = 300, seed: int = 2) -> np.ndarray:
+    """A build, inflows, a refit in mid-life and a closure cost: flows that change sign three times."""
+    rng = np.random.default_rng(seed)
+    cf = rng.uniform(5.0, 60.0, (n, 20))
+    cf[:, :2] *= -3.0
+    cf[:, 10] = -rng.uniform(20.0, 80.0, n)
+    cf[:, -1] = -rng.uniform(0.5, 5.0, n)
+    return cf
+
+
+def test_irr_runs_its_matrix_products_on_one_blas_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    if not _blas_threads():
+        pytest.skip("no BLAS library seen by threadpoolctl")
+    seen: list[set[int]] = []
+    original = finance_grid.grid_values
+
+    def spy(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        seen.append(_blas_threads())
+        return original(left, right)
+
+    monkeypatch.setattr(finance_grid, "grid_values", spy)
+    cf = several_sign_changes()
+    with threadpool_limits(limits=2, user_api="blas"):
+        pinned = irr(cf)
+        assert _blas_threads() == {2}  # restored after the call
+        with one_blas_thread():
+            assert _blas_threads() == {1}
+        assert _blas_threads() == {2}
+    assert seen
+    assert all(s == {1} for s in seen)
+    # the thread count changes no result
+    monkeypatch.setattr(finance_grid, "grid_values", original)
+    with threadpool_limits(limits=2, user_api="blas"):
+        value, size = finance_grid.grid_values(finance_grid.align_left(cf), finance_grid.align_right(cf))
+    with threadpool_limits(limits=1, user_api="blas"):
+        value_1, size_1 = finance_grid.grid_values(finance_grid.align_left(cf), finance_grid.align_right(cf))
+    np.testing.assert_array_equal(value, value_1)
+    np.testing.assert_array_equal(size, size_1)
+    assert np.bincount(pinned.status, minlength=7)[[0, 3]].all()  # the flows give both an IRR and several
+
+
+def test_overlapping_calls_restore_the_thread_count() -> None:
+    if not _blas_threads():
+        pytest.skip("no BLAS library seen by threadpoolctl")
+    cf = several_sign_changes(2000)
+    expected = irr(cf)
+    results: list[object] = []
+    with threadpool_limits(limits=2, user_api="blas"):
+        threads = [threading.Thread(target=lambda: results.append(irr(cf))) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert _blas_threads() == {2}
+    assert len(results) == 4
+    for r in results:
+        np.testing.assert_array_equal(r.rate, expected.rate)  # type: ignore[attr-defined]
+        np.testing.assert_array_equal(r.status, expected.status)  # type: ignore[attr-defined]
