@@ -21,12 +21,13 @@ import numpy as np
 
 from tem import catalogue
 from tem.analysis.breakevens import breakevens
-from tem.analysis.scenarios.decisions import decisions
+from tem.analysis.scenarios.decisions import decisions, program_values
 from tem.assumptions.schema import Assumptions
 from tem.assumptions.yearly import fy_label
 from tem.errors import TemError
 from tem.exports.board import BoardSummary, Breakeven, Decision, GateLine
 from tem.exports.labels import run_caption
+from tem.model.inputs import build_inputs
 from tem.model.kpis import PER_KWH
 from tem.model.results import Result
 
@@ -45,9 +46,10 @@ def _row(a: np.ndarray) -> np.ndarray:
     return arr[0] if arr.ndim == 2 else arr
 
 
-def nested(a: Assumptions) -> tuple[tuple[Decision, ...], int | None]:
-    """The nested programs as decisions, and the FY whose DVA they show."""
+def nested(a: Assumptions) -> tuple[tuple[Decision, ...], int | None, dict[str, np.ndarray]]:
+    """The nested programs as decisions, the FY whose DVA they show, and the programs' input values."""
     d = decisions(a)
+    values = program_values(build_inputs(a), d.steps)
     out = []
     for step, row in zip(d.steps, d.table.to_dict("records"), strict=True):
         out.append(
@@ -62,7 +64,7 @@ def nested(a: Assumptions) -> tuple[tuple[Decision, ...], int | None]:
                 _finite(row["irr_increment"]),
             )
         )
-    return tuple(out), d.dva_fy
+    return tuple(out), d.dva_fy, values
 
 
 def as_run(result: Result, dva_fy: int | None) -> Decision:
@@ -158,7 +160,7 @@ def board_summary(a: Assumptions, result: Result, overrides: Mapping[str, Any] |
     the goal seeks)."""
     hurdle = float(a.valuation.hurdle_rate)
     k = result.kpis
-    steps, dva_fy = nested(a)
+    steps, dva_fy, values = nested(a)
     run = as_run(result, dva_fy)
     try:
         seeks = breakevens(a, hurdle)
@@ -180,4 +182,6 @@ def board_summary(a: Assumptions, result: Result, overrides: Mapping[str, Any] |
         funding_split_inr_cr=funding_split(result),
         breakevens=seeks,
         gates=gate_lines(result),
+        program_values=values,
+        dva_year=dva_fy,
     )

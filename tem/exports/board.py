@@ -3,7 +3,10 @@ workbook's Summary sheet). Plain numbers; None where a value does not exist (no 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,10 @@ class BoardSummary:
     funding_split_inr_cr: tuple[tuple[str, float], ...]  # (capex, working capital, operating losses) at the peak
     breakevens: tuple[Breakeven, ...]
     gates: tuple[GateLine, ...] = ()
+    # the nested programs' definition, for the workbook's live step sheets: input path -> one value per step
+    # (:func:`tem.analysis.scenarios.decisions.program_values`), and the DVA year as a number
+    program_values: Mapping[str, np.ndarray] = field(default_factory=dict)
+    dva_year: int | None = None
 
     @property
     def title(self) -> str:

@@ -39,6 +39,7 @@ from tem.exports.workbook.gates import gate_rows, link_kept_rows, reserve_kept_r
 from tem.exports.workbook.grid import FIRST_COL, Grid
 from tem.exports.workbook.inputs_sheet import write_inputs
 from tem.exports.workbook.printing import board_print
+from tem.exports.workbook.steps import write_steps
 from tem.exports.workbook.style import HEADER, KPI_FONT, SECTION, TITLE, put_text
 from tem.exports.workbook.summary import write_kpis, write_statement, write_unit_costs
 from tem.exports.workbook.summary_sheet import write_summary
@@ -119,8 +120,16 @@ def build_workbook(
     board_print(ws_kpi, caption, print_area=f"A1:D{max(kpi_rows.values())}")
     board_print(cover, caption)
     if summary is not None:
+        steps = []
+        if summary.program_values and summary.decisions:  # the nested programs as live sheets
+            labels = tuple(d.name for d in summary.decisions)
+            values, year = summary.program_values, summary.dva_year
+            steps = write_steps(wb, ws_in, grid, shown, labels, values, year, expect, _calculations)
+            for cells in steps:
+                _layout(wb[cells.sheet], grid)
+                board_print(wb[cells.sheet], caption, title_rows="3:3", title_cols="A:C")
         ws_sum = wb.create_sheet("Summary", 0)
-        write_summary(ws_sum, summary, grid, kpi_rows, expect)
+        write_summary(ws_sum, summary, grid, kpi_rows, expect, steps)
         board_print(ws_sum, caption)
         wb.active = 0
     wb.calculation = CalcProperties(fullCalcOnLoad=True)

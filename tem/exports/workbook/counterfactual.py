@@ -34,20 +34,27 @@ def changed_paths(inp: Inputs, cf: Inputs, grid: Grid) -> list[str]:
     return sorted(out, key=order.__getitem__)
 
 
-def write_counterfactual_inputs(ws: Worksheet, grid: Grid, inp: Inputs, cf: Inputs) -> Grid:
+def write_counterfactual_inputs(
+    ws: Worksheet,
+    grid: Grid,
+    inp: Inputs,
+    cf: Inputs,
+    title: str = "Import-only counterfactual: the inputs it replaces (its definition, not assumptions)",
+    prefix: str = "import_only",
+) -> Grid:
     """Lists the counterfactual's replaced inputs on the Inputs sheet; returns the grid its formulas use (the
-    scenario's inputs, with those paths pointing at the replacements)."""
+    scenario's inputs, with those paths pointing at the replacements). Also used for the decision steps."""
     r = ws.max_row + 2
-    ws.cell(r, 1, "Import-only counterfactual: the inputs it replaces (its definition, not assumptions)").font = SECTION
+    ws.cell(r, 1, title).font = SECTION
     refs: dict[str, InputRef] = {}
     for path in changed_paths(inp, cf, grid):
         r += 1
         kind = grid.inputs[path].kind
-        put_text(ws, r, 1, f"import_only.{path}")
-        put_text(ws, r, 2, f"Import-only: {path}")
+        put_text(ws, r, 1, f"{prefix}.{path}")
+        put_text(ws, r, 2, f"{title.split(':')[0]}: {path}")
         put_text(ws, r, 3, unit_of(path))
         arr = np.asarray(cf.arrays[path], dtype=float)
-        note = "fixed by the import-only definition"
+        note = f"fixed by the definition of {title.split(':')[0]}"
         if kind in ("scalar", "text") and arr.reshape(-1)[0] == NEVER_FY:
             note += f" ({NEVER_FY:.0f} stands for never)"
         put_text(ws, r, 4, note)

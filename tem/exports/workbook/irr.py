@@ -225,8 +225,10 @@ def _grid_columns(ws: Worksheet, first: int, g: Grid, flows: str, years: str, n_
     array("G", f"MMULT({rows('B')}^{e},TRANSPOSE(ABS({flows})))")
     array("H", f"MMULT({e}*{rows('B')}^{e},TRANSPOSE({flows}))")
     array("I", f"MMULT({e}*{rows('B')}^{e},TRANSPOSE(ABS({flows})))")
-    array("J", f"{rows('F')}/{rows('G')}")
-    array("K", f"({rows('H')}*{rows('G')}-{rows('F')}*{rows('I')})/{rows('G')}^2")
+    # all-zero flows (a decision step that adds nothing) have G = 0: R and its slope read 0 there, not #DIV/0!
+    # (their status is 1, no sign change, whatever the grid says)
+    array("J", f"IF({rows('G')}>0,{rows('F')}/{rows('G')},0)")
+    array("K", f"IF({rows('G')}>0,({rows('H')}*{rows('G')}-{rows('F')}*{rows('I')})/{rows('G')}^2,0)")
     array("L", f"IF(ABS({rows('J')})<={_num(ZERO_TOL)},0,SIGN({rows('J')}))")
     array("M", f"IF({rows('L', **inner)}*{rows('L', 1, **inner)}<0,1,0)", **inner)
     ws[f"M{last}"] = 0

@@ -51,8 +51,9 @@ def block_values(flows: np.ndarray, newton_steps: int) -> BlockValues:
     g = pw @ np.abs(c)
     h = (e * pw) @ c
     i = (e * pw) @ np.abs(c)
-    j = f / g
-    kk = (h * g - f * i) / g**2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        j = np.where(g > 0, f / g, 0.0)  # all-zero flows: 0 (the formulas' IF)
+        kk = np.where(g > 0, (h * g - f * i) / g**2, 0.0)
     sign = np.where(np.abs(j) <= ZERO_TOL, 0.0, np.sign(j))
     ln_step = np.log(y[1:]) - np.log(y[:-1])
 
@@ -176,11 +177,12 @@ def block_values(flows: np.ndarray, newton_steps: int) -> BlockValues:
         root = float(nxt) if np.isfinite(nxt) else root
         summary[f"y{step}"] = root
     e_root = k - years
-    p, size = float(np.sum(c * root**e_root)), float(np.sum(np.abs(c) * root**e_root))
-    dp, da = float(np.sum(c * e_root * root**e_root)), float(np.sum(np.abs(c) * e_root * root**e_root))
-    summary["checked"] = 1.0 if abs(p) <= NPV_TOL * size else 0.0
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        powers = np.float64(root) ** e_root
+        p, size = np.sum(c * powers), np.sum(np.abs(c) * powers)
+        dp, da = np.sum(c * e_root * powers), np.sum(np.abs(c) * e_root * powers)
         flat = (dp * size - p * da) / size**2
+    summary["checked"] = 1.0 if abs(p) <= NPV_TOL * size else 0.0
     summary["steep"] = 1.0 if np.isfinite(flat) and abs(flat) >= FLAT_TOL else 0.0
     status = found if found != 0 else (6.0 if summary["checked"] == 0 else (0.0 if summary["steep"] == 1 else 4.0))
     summary["status"] = status

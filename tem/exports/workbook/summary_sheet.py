@@ -10,7 +10,7 @@ column: the verdict, the nested programs' other figures (each a separate engine 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from openpyxl.styles import Alignment
 from openpyxl.worksheet.worksheet import Worksheet
@@ -18,6 +18,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from tem import catalogue
 from tem.exports.board import BoardSummary, Breakeven, Decision, breakeven_text
 from tem.exports.workbook.grid import Grid
+from tem.exports.workbook.steps import StepCells
 from tem.exports.workbook.style import HEADER, KPI_FONT, SECTION, TITLE, put_text
 
 Expect = dict[tuple[str, int, int], float | str]
@@ -29,7 +30,12 @@ RIGHT = Alignment(horizontal="right")
 
 
 def write_summary(
-    ws: Worksheet, s: BoardSummary, grid: Grid, kpi_rows: dict[str, int], expect: Expect
+    ws: Worksheet,
+    s: BoardSummary,
+    grid: Grid,
+    kpi_rows: dict[str, int],
+    expect: Expect,
+    steps: Sequence[StepCells] = (),
 ) -> None:
     put_text(ws, 1, 1, s.title).font = TITLE
     verdict = put_text(ws, 2, 1, s.verdict)
@@ -65,6 +71,10 @@ def write_summary(
     import_only = kpi_rows.get("npv_import_only_inr_cr")
     for i, d in enumerate(s.decisions):
         r += 1
+        if len(steps) == len(s.decisions):  # live: the step sheets
+            _live_step(ws, r, d, steps[i], steps[i - 1] if i else None, expect)
+            put_text(ws, r, SOURCE_COL, f"{LIVE} (sheet {steps[i].sheet})")
+            continue
         live_npv = (
             "npv_import_only_inr_cr"
             if i == 0 and import_only is not None and _same(expect.get(("KPIs", import_only, 2)), d.npv_inr_cr)
@@ -172,6 +182,37 @@ def write_summary(
         ws.column_dimensions[letter].width = 15
     ws.column_dimensions["I"].width = 2
     ws.column_dimensions["J"].width = 30
+
+
+def _live_step(ws: Worksheet, r: int, d: Decision, cells: StepCells, before: StepCells | None, expect: Expect) -> None:
+    """A decision row as formulas over its step sheet (and the step before, for what the step adds)."""
+    put_text(ws, r, 1, d.name)
+    put_text(ws, r, 2, d.what)
+    v = cells.values
+    npv_before = 0.0 if before is None else float(before.values["npv"])
+    items: list[tuple[int, str, float | str, str]] = [
+        (3, f"=E{r}" + (f"-E{r - 1}" if before is not None else ""), float(v["npv"]) - npv_before, "npv_inr_cr"),
+        # an IRR that does not exist reads "none" here (the step sheet says why): short enough for the column
+        (4, _number_or_none(cells.increment_irr), _none_if_text(v["increment_irr"]), "irr"),
+        (5, f"={cells.npv}", v["npv"], "npv_inr_cr"),
+        (6, _number_or_none(cells.irr), _none_if_text(v["irr"]), "irr"),
+        (7, f"={cells.peak_funding}", v["peak_funding"], "peak_funding_inr_cr"),
+    ]
+    if cells.dva is not None:
+        items.append((8, f"={cells.dva}", v["dva"], "dva_share"))
+    for col, formula, value, kind in items:
+        cell = ws.cell(r, col, formula)
+        cell.number_format = catalogue.excel_format(kind)
+        cell.alignment = RIGHT
+        expect[(ws.title, r, col)] = value
+
+
+def _number_or_none(ref: str) -> str:
+    return f'=IF(ISNUMBER({ref}),{ref},"{NONE}")'
+
+
+def _none_if_text(value: float | str) -> float | str:
+    return value if isinstance(value, float) else NONE
 
 
 def _same(cached: float | str | None, value: float | None) -> bool:

@@ -68,3 +68,28 @@ def test_workbook_summary_sheet(gated: tuple) -> None:
     text = [str(c.value) for row in ws.iter_rows() for c in row if c.value is not None]
     assert "GO" in text
     assert sum(1 for t in text if t.startswith("none in range")) == sum(1 for b in s.breakevens if b.value is None)
+
+
+def test_workbook_summary_decisions_are_live_step_sheets(gated: tuple) -> None:
+    """Each nested program is a sheet of live formulas (Step 1 ...); the Summary links to it. Its cached values
+    (the step's own engine run, equal to LibreOffice's recalculation: test_cached_values) equal the figures of
+    tem decisions (a separate batch run of the same programs)."""
+    a, r, s = gated
+    data, _ = render_with_report(r, a, None, s)
+    formulas = openpyxl.load_workbook(io.BytesIO(data))
+    values = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+    assert [f"Step {j + 1}" for j in range(len(s.decisions))] == [n for n in formulas.sheetnames if n.startswith("Step")]
+    ws, vs = formulas["Summary"], values["Summary"]
+    rows = {ws.cell(i, 1).value: i for i in range(1, ws.max_row + 1)}
+    for j, d in enumerate(s.decisions):
+        i = rows[d.name]
+        assert str(ws.cell(i, 5).value).startswith(f"=SUM('Step {j + 1}'!")
+        wanted = ((3, d.npv_increment_inr_cr), (5, d.npv_inr_cr), (6, d.irr), (7, d.peak_funding_inr_cr), (8, d.dva_share))
+        for col, want in wanted:
+            got = vs.cell(i, col).value
+            if want is None:
+                assert isinstance(got, str), (d.name, col, got)
+            else:
+                assert got == pytest.approx(want, rel=1e-9, abs=1e-9), (d.name, col)
+        if d.irr_increment is not None:
+            assert vs.cell(i, 4).value == pytest.approx(d.irr_increment, rel=1e-9)
