@@ -50,8 +50,7 @@ def evaluate(
 def gate_changes(k: dict[str, np.ndarray], rows: slice) -> list[str]:
     """Per scenario of ``rows``, the gates whose decision differs from the base's (scenario 0), in words
     (``"cell_plant_1 no go"``); empty strings without gates or where every decision is the base's."""
-    n = len(range(*rows.indices(len(next(iter(k.values()))))))
-    out = [""] * n
+    out = [""] * len(next(iter(k.values()))[rows])
     for key in sorted(x for x in k if x.startswith("gate_passed_")):
         phase, base = key.removeprefix("gate_passed_"), k[key][0]
         for i, v in enumerate(k[key][rows]):
