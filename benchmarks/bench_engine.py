@@ -28,9 +28,10 @@ from benchmarks.common import calibration, header, spread, timings  # noqa: E402
 from tem.analysis.montecarlo.resolve import batch_arrays, resolve_spec  # noqa: E402
 from tem.analysis.montecarlo.run import draw  # noqa: E402
 from tem.analysis.montecarlo.spec import load_montecarlo_spec  # noqa: E402
+from tem.model.batch_inputs import with_values  # noqa: E402
 from tem.model.batch_runtime import single_threaded_blas  # noqa: E402
 from tem.model.engine import run_batch_inputs, run_inputs  # noqa: E402
-from tem.model.inputs import build_inputs, with_values  # noqa: E402
+from tem.model.inputs import build_inputs  # noqa: E402
 
 N_BATCH = 100_000
 

@@ -160,8 +160,9 @@ def model_flows(n: int = N_MODEL) -> np.ndarray:
     from tem.analysis.montecarlo.resolve import batch_arrays, resolve_spec
     from tem.analysis.montecarlo.run import draw
     from tem.analysis.montecarlo.spec import load_montecarlo_spec
+    from tem.model.batch_inputs import rows_of, with_values
     from tem.model.engine import evaluate
-    from tem.model.inputs import build_inputs, rows_of, with_values
+    from tem.model.inputs import build_inputs
 
     a = tem.load(ROOT / "assumptions" / "base.yaml")
     spec = load_montecarlo_spec(ROOT / "assumptions" / "montecarlo.yaml")

@@ -17,20 +17,13 @@ from typing import Any
 import numpy as np
 
 from tem.model.allocation import allocate_local_cells
+from tem.model.batch_inputs import batch_size, rows_of, select_scenarios, take_scenarios, with_values
 from tem.model.batch_runtime import batch_runtime
 from tem.model.capex import CapexSchedule, compute_capex
 from tem.model.cashflow import CashFlow, compute_cash_flow
 from tem.model.funding import Funding, compute_funding, funding_kpis
 from tem.model.gates import GateDecision, Lines, apply_gates, decide, first_spend_fy, removable
-from tem.model.inputs import (
-    Inputs,
-    batch_size,
-    import_only_inputs,
-    rows_of,
-    select_scenarios,
-    take_scenarios,
-    with_values,
-)
+from tem.model.inputs import Inputs, import_only_inputs
 from tem.model.kpis import compute_kpis
 from tem.model.operations import Operations, compute_operations
 from tem.model.pricing import Prices, compute_prices

@@ -23,7 +23,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from tem.model.inputs import ConditionSpec, Inputs, Structure, select_scenarios
+from tem.model.batch_inputs import select_scenarios
+from tem.model.inputs import ConditionSpec, Inputs, Structure
 from tem.model.kpis import replaced_cell_landed
 from tem.model.operations import Operations
 from tem.model.unit_costs import UnitCosts

@@ -24,7 +24,8 @@ from tem.analysis.specio import load_spec, with_options
 from tem.assumptions.loader import load
 from tem.assumptions.yamlio import MAX_DEPTH, MAX_VALUES, parse_scalar, read_yaml
 from tem.errors import AssumptionError, BatchInputError, Problem, show_value
-from tem.model.inputs import build_inputs, with_values
+from tem.model.batch_inputs import with_values
+from tem.model.inputs import build_inputs
 
 HERE = Path(__file__).parent
 ROOT = HERE.parents[1]

@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 
 import tem
 from tem.finance import npv
+from tem.model.batch_inputs import with_values
 from tem.model.engine import run_inputs
-from tem.model.inputs import build_inputs, with_values
+from tem.model.inputs import build_inputs
 
 BASE = Path(__file__).parents[2] / "assumptions" / "base.yaml"
 BASE_ASSUMPTIONS = tem.load(BASE)

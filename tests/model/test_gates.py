@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 
 import tem
 from tem.errors import AssumptionError, BatchInputError
+from tem.model.batch_inputs import with_values
 from tem.model.engine import run_batch_inputs, run_inputs
-from tem.model.inputs import build_inputs, with_values
+from tem.model.inputs import build_inputs
 
 ROOT = Path(__file__).parents[2]
 BASE = ROOT / "assumptions" / "base.yaml"

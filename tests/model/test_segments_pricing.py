@@ -12,8 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tem
+from tem.model.batch_inputs import with_values
 from tem.model.engine import run_inputs
-from tem.model.inputs import build_inputs, with_values
+from tem.model.inputs import build_inputs
 
 TOY = Path(__file__).parents[1] / "data" / "toy.yaml"
 BASE = Path(__file__).parents[2] / "assumptions" / "base.yaml"

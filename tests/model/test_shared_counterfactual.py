@@ -10,8 +10,9 @@ import pytest
 
 import tem
 from tem.model import engine
+from tem.model.batch_inputs import with_values
 from tem.model.engine import run_batch_inputs, run_inputs, shared_counterfactual
-from tem.model.inputs import build_inputs, with_values
+from tem.model.inputs import build_inputs
 
 BASE_INPUTS = build_inputs(tem.load(Path(__file__).parents[2] / "assumptions" / "base.yaml"))
 N = 40

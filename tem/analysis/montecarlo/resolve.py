@@ -18,7 +18,8 @@ from tem.assumptions.schema import Assumptions
 from tem.assumptions.walk import iter_leaves
 from tem.assumptions.yearly import check_yearly_horizon, resolve_yearly
 from tem.errors import AssumptionError
-from tem.model.inputs import Inputs, build_inputs, is_fiscal_year, year_value_problem
+from tem.model.batch_inputs import is_fiscal_year, year_value_problem
+from tem.model.inputs import Inputs, build_inputs
 
 
 @dataclass(frozen=True)

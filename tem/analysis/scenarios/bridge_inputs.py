@@ -34,8 +34,9 @@ import numpy as np
 
 from tem.assumptions.schema import Assumptions
 from tem.errors import TemError
+from tem.model.batch_inputs import take_scenarios
 from tem.model.engine import run_inputs
-from tem.model.inputs import Inputs, build_inputs, take_scenarios
+from tem.model.inputs import Inputs, build_inputs
 
 POLICY_FIELDS = ("pack_allocation", "pack_priority", "local_cell_allocation", "local_cell_priority")  # in transition
 PHASE_SIZE_FIELDS = ("capex_inr_cr", "capacity_gwh", "fixed_opex_inr_cr", "maintenance_capex_rate")

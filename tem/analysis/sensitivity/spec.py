@@ -18,7 +18,8 @@ from tem import catalogue
 from tem.analysis.specio import SpecProblems, parse_relative
 from tem.assumptions.fields import Label, StrictModel
 from tem.errors import BatchInputError
-from tem.model.inputs import FIXED_IN_A_BATCH, Inputs, with_values
+from tem.model.batch_inputs import with_values
+from tem.model.inputs import FIXED_IN_A_BATCH, Inputs
 
 KPI_DEFAULT = ["npv_inr_cr", "levelized_pack_cost_inr_per_kwh", "incremental_npv_vs_import_inr_cr"]
 

@@ -30,8 +30,9 @@ from tem.analysis.sensitivity.spec import (
 from tem.analysis.specio import parse_relative
 from tem.assumptions.schema import Assumptions
 from tem.errors import BatchInputError
+from tem.model.batch_inputs import with_values
 from tem.model.engine import run_batch_inputs
-from tem.model.inputs import Inputs, build_inputs, with_values
+from tem.model.inputs import Inputs, build_inputs
 
 MAX_GRID = 50
 
