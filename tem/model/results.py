@@ -185,10 +185,9 @@ def unit_cost_rows(o: Outcome) -> list[tuple[str, str, np.ndarray]]:
     uc, v, ops = o.unit_costs, o.volumes, o.operations
     rows = [(f"imported_cell_{k}", f"Imported cell: {k.replace('_', ' ')}", a) for k, a in uc.imported_cell_parts.items()]
     rows.append(("imported_cell_landed", "Imported cell, landed (mix of segments)", uc.imported_cell))
-    rows.append(
-        ("imported_cell_replaced_landed", "Imported cell the local cells replace, landed", replaced_cell_landed(v, uc))
-    )
     has_local = v.local_cells_gwh > 0
+    replaced = np.where(has_local, replaced_cell_landed(v, uc), np.nan)  # nothing is replaced without local cells
+    rows.append(("imported_cell_replaced_landed", "Imported cell the local cells replace, landed", replaced))
     for k, a in uc.local_cell_parts.items():
         rows.append((f"local_cell_{k}", f"Local cell: {k.replace('_', ' ')}", np.where(has_local, a, np.nan)))
     rows.append(("local_cell_variable", "Local cell, variable cost", np.where(has_local, uc.local_cell, np.nan)))

@@ -146,3 +146,20 @@ def test_terminal_value_method_and_floor_mix_in_a_batch() -> None:
         for key in ("npv_inr_cr", "npv_without_terminal_value_inr_cr", "terminal_value_pv_inr_cr", "payback_years"):
             got, want = batch[key].iloc[i], one.kpis[key]
             assert (math.isnan(got) and want is None) or got == want, (method, floor, key)
+
+
+def test_the_imported_cell_local_cells_replace_exists_only_with_local_cells() -> None:
+    """Nothing is replaced in a year without local cells: the line is blank there (it showed the imported mix),
+    and where there are local cells it is their segments' landed imported cells weighted by local cells."""
+    r = tem.run(tem.load(BASE))
+    fys = r.fiscal_years
+    local = r.statement.loc["local_cells_gwh", fys].to_numpy(float)
+    replaced = r.unit_costs.loc["imported_cell_replaced_landed_inr_per_kwh", fys].to_numpy(float)
+    assert np.any(local == 0)
+    assert np.all(np.isnan(replaced[local == 0]))
+    v, uc = r.outcome.volumes, r.outcome.unit_costs
+    weighted = sum(
+        np.asarray(v.local_cells_by_segment[s] * uc.imported_cell_by_segment[s])[0] for s in v.local_cells_by_segment
+    )
+    has = local > 0
+    np.testing.assert_allclose(replaced[has], weighted[has] / local[has], rtol=1e-12)
