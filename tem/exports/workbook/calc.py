@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.worksheet.worksheet import Worksheet
 
 from tem.exports.workbook.grid import FIRST_COL, Grid
@@ -52,9 +53,16 @@ class CalcSheet:
             if expected is None
             else np.broadcast_to(np.asarray(expected, dtype=float).reshape(-1)[-self.n :], (self.n,))
         )
-        for t in range(self.n):
-            cell = self.ws.cell(r, FIRST_COL + t, self.grid.render(template, t))
-            cell.number_format = fmt
+        format_id = None
+        for t, formula in enumerate(self.grid.render_all(template)):
+            cell = self.ws.cell(r, FIRST_COL + t, formula)
+            if format_id is None:
+                cell.number_format = fmt
+                format_id = cell._style.numFmtId  # the format's index: the same for every cell of the row
+            else:  # what the number_format setter stores, without looking the format up again
+                if not cell._style:
+                    cell._style = StyleArray()
+                cell._style.numFmtId = format_id
             if values is not None:  # a value that does not exist is shown as blank text
                 x = float(values[t])
                 self.expect[(r, FIRST_COL + t)] = x if math.isfinite(x) else ""
