@@ -135,6 +135,11 @@ class _Writer(ExcelWriter):
         writer.cleanup()
 
 
+def sheet_writer(ws: Any) -> WorksheetWriter:
+    """The worksheet writer of :class:`_SheetWriter` for a sheet (a write-only sheet's rows, as they come)."""
+    return _SheetWriter(ws, {})
+
+
 def save_bytes(wb: Workbook, values: dict[str, dict[tuple[int, int], Cached]] | None = None) -> bytes:
     """``wb.save`` into memory (a workbook not in write-only mode), cells written as text; with ``values``
     (sheet title -> (row, column) -> value), each formula cell listed there is saved with its value (a formula
