@@ -104,3 +104,15 @@ def test_formulas_saved_with_their_values() -> None:
     assert cached_value(7) == ("", "7")
     with pytest.raises(ValueError, match="no finite"):
         cached_value(math.inf)
+
+
+def test_write_only_workbook_as_openpyxl_writes_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Monte Carlo workbook (write-only sheets, a long Samples sheet): the same bytes with openpyxl's writer."""
+    from tem.analysis.montecarlo.export import render_montecarlo_workbook
+    from tem.analysis.montecarlo.run import montecarlo
+    from tem.exports.workbook import stream
+
+    result = montecarlo(tem.load(ROOT / "assumptions" / "base.yaml"), ROOT / "assumptions" / "montecarlo.yaml", n=600)
+    mine = parts(render_montecarlo_workbook(result))
+    monkeypatch.setattr(stream, "install_writer", lambda ws: None)  # openpyxl makes its own writer
+    assert mine == parts(render_montecarlo_workbook(result))
