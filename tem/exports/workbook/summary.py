@@ -90,7 +90,8 @@ STATEMENT_LINES: list[tuple[str, str | None, float]] = [
     ("forex_outflow_usd_m", "forex", 1.0),
 ]
 
-MASKED_WITHOUT_LOCAL_CELLS = {"local_cell_variable", "imported_cell_replaced_landed"}  # blank in years without local cells, as in Python
+# blank in years without local cells, as in Python
+MASKED_WITHOUT_LOCAL_CELLS = {"local_cell_variable", "imported_cell_replaced_landed"}
 MASKED_WITHOUT_PACKS = {"pack_non_cell_imported", "pack_non_cell_local", "pack_assembly"}  # blank without packs made
 UNIT_COST_LINES: list[tuple[str, str]] = [
     ("imported_cell_fob", "imp_fob"),
