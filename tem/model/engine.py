@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
@@ -31,6 +31,7 @@ from tem.model.read_log import paths_read
 from tem.model.tax import TaxResult, compute_tax
 from tem.model.unit_costs import UnitCosts, compute_unit_costs
 from tem.model.volumes import Volumes, compute_volumes
+from tem.model.year_lines import YEAR_LINES, parse_year_line
 
 DEFAULT_CHUNK_SIZE = 10_000  # scenarios per engine call in a batch (benchmarks/RESULTS_engine.md)
 
@@ -129,9 +130,7 @@ def gate_kpis(decision: GateDecision, committed: Mapping[str, np.ndarray]) -> di
     return out
 
 
-def run_inputs(
-    inp: Inputs, *, full_counterfactual: bool = True, gates: str = "decide"
-) -> tuple[Outcome, Outcome]:
+def run_inputs(inp: Inputs, *, full_counterfactual: bool = True, gates: str = "decide") -> tuple[Outcome, Outcome]:
     """The scenarios and their counterfactuals; the scenario outcome's KPIs include the increments.
 
     With gates in the assumptions (``gates="decide"``) the committed run (every gate open) gives the values the
@@ -188,7 +187,7 @@ def run_batch_inputs(
     """
     n_s = batch_size(inp, values, scales)
     bounds = [(start, min(n_s, start + chunk_size)) for start in range(0, n_s, chunk_size)]
-    wanted = tuple(_parse_year_line(inp, spec) for spec in year_lines)
+    wanted = tuple(parse_year_line(inp, spec) for spec in year_lines)
     shared = shared_counterfactual(inp, values, scales)
 
     def args(span: tuple[int, int]) -> tuple[Any, ...]:
@@ -345,48 +344,6 @@ def shared_counterfactual(
         return None
     main = evaluate(inp, detail=False)
     return evaluate(import_only_inputs(inp), full=False, unit_costs=main.unit_costs, detail=False).kpis
-
-
-def _local_full_minus_imported(o: Outcome) -> np.ndarray:
-    from tem.model.kpis import local_cell_full_cost, replaced_cell_landed
-
-    full = local_cell_full_cost(o.volumes, o.unit_costs, o.capex, o.operations)
-    return full - replaced_cell_landed(o.volumes, o.unit_costs)
-
-
-def _local_variable_minus_imported(o: Outcome) -> np.ndarray:
-    from tem.model.kpis import replaced_cell_landed
-
-    gap = o.unit_costs.local_cell - replaced_cell_landed(o.volumes, o.unit_costs)
-    return np.where(o.volumes.local_cells_gwh > 0, gap, np.nan)
-
-
-YEAR_LINES: dict[str, Callable[[Outcome], np.ndarray]] = {
-    "local_cell_full_minus_imported_inr_per_kwh": _local_full_minus_imported,
-    "local_cell_variable_minus_imported_inr_per_kwh": _local_variable_minus_imported,
-    "imported_cell_landed_inr_per_kwh": lambda o: o.unit_costs.imported_cell,
-    "dva_share": lambda o: o.operations.dva_share,
-    "free_cash_flow_inr_cr": lambda o: o.cash.free_cash_flow,
-    "ebitda_inr_cr": lambda o: o.operations.ebitda,
-    "local_cells_gwh": lambda o: o.volumes.local_cells_gwh,
-}
-
-
-def _parse_year_line(inp: Inputs, spec: str) -> tuple[str, str, int]:
-    from tem.assumptions.yearly import parse_fy
-    from tem.errors import BatchInputError
-
-    line, _, fy_text = spec.partition("@")
-    if line not in YEAR_LINES or not fy_text:
-        raise BatchInputError(f"{spec!r}: write <line>@FY30 with a line from {sorted(YEAR_LINES)}")
-    try:
-        fy = parse_fy(fy_text, inp.structure.first_fy)
-    except ValueError as exc:
-        raise BatchInputError(f"{spec!r}: {exc}") from None
-    t = fy - inp.structure.first_fy
-    if not 0 <= t < inp.structure.n_years:
-        raise BatchInputError(f"{spec!r}: {fy_text} is outside the horizon")
-    return spec, line, t
 
 
 def _check_batch_timing(inp: Inputs) -> None:

@@ -6,9 +6,7 @@ the model. The figures are in :mod:`tem.analysis.montecarlo.charts` (re-exported
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import platform
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -28,13 +26,14 @@ from tem.analysis.montecarlo.charts import (
     sobol_figure,
 )
 from tem.analysis.montecarlo.flex_export import flexibility_figure, flexibility_sheet
+from tem.analysis.montecarlo.manifest import build_montecarlo_manifest
 from tem.analysis.montecarlo.run import MonteCarloResult
 from tem.analysis.montecarlo.samples_files import samples_csv as samples_csv_text
 from tem.analysis.montecarlo.samples_files import samples_parquet
 from tem.analysis.montecarlo.stats import kpi_unit
 from tem.exports.charts.files import PLOTLY_JS, PNG_HEIGHT, PNG_SCALE, PNG_WIDTH, figure_html
 from tem.exports.charts.png import pngs_in_background
-from tem.exports.manifest import KEY_PACKAGES, git_state, jsonable, package_versions, with_outputs
+from tem.exports.manifest import jsonable, with_outputs
 from tem.exports.safe_text import csv_text
 from tem.exports.workbook.printing import board_print
 from tem.exports.workbook.stream import BufferedSheet, save_write_only
@@ -306,36 +305,7 @@ def render_montecarlo_workbook(result: MonteCarloResult) -> bytes:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# files and provenance
-
-
-def build_montecarlo_manifest(result: MonteCarloResult, *, created: dt.datetime | None = None) -> dict[str, Any]:
-    """Provenance of a Monte Carlo run, in the shape of :func:`tem.exports.manifest.build_manifest` plus the spec
-    file and its SHA-256, the spec as run, seed, N, sampling and any correlation repair."""
-    when = (created or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
-    git = git_state()
-    prov = result.provenance
-    return jsonable(
-        {
-            "scenario": result.scenario,
-            "analysis": "montecarlo",
-            "assumption_files": prov.get("assumption_files", []),
-            "overrides": prov.get("overrides", {}),
-            "spec_file": prov.get("spec_file"),
-            "spec": result.spec.model_dump(mode="json"),
-            "seed": result.seed,
-            "n": result.n,
-            "sampling": result.sampling,
-            "sobol_n_base": None if result.sobol is None else result.sobol.n_base,
-            "correlation_repair": None if result.correlation_repair is None else result.correlation_repair.describe(),
-            "tem_version": tem.__version__,
-            "git_commit": git["commit"],
-            "git_dirty": git["dirty"],
-            "python": platform.python_version(),
-            "packages": package_versions((*KEY_PACKAGES, "SALib")),
-            "timestamp": when.isoformat(timespec="seconds").replace("+00:00", "Z"),
-        }
-    )
+# files
 
 
 def _json(document: Any) -> str:

@@ -5,7 +5,7 @@ Continuous inputs: the KPI is evaluated on a grid of the search range in one bat
 inputs (``..._fy``): every year in the range is evaluated in one batch and the year whose KPI is closest to the
 target is returned (ties: the earliest). When no root lies in the range, the error names the KPI range found.
 For a yearly input the value sought is its first-year value (the whole path rescaled); for a list input (a ramp)
-a flat value. The KPI may be one year of a line, ``"<line>@FY30"`` (see :data:`tem.model.engine.YEAR_LINES`).
+a flat value. The KPI may be one year of a line, ``"<line>@FY30"`` (see :data:`tem.model.year_lines.YEAR_LINES`).
 """
 
 from __future__ import annotations
