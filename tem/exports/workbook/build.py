@@ -38,7 +38,7 @@ from tem.exports.workbook.counterfactual import write_counterfactual_inputs
 from tem.exports.workbook.funding_sheet import write_funding
 from tem.exports.workbook.gates import gate_rows, link_kept_rows, reserve_kept_rows
 from tem.exports.workbook.grid import FIRST_COL, Grid
-from tem.exports.workbook.inputs_sheet import write_inputs
+from tem.exports.workbook.inputs_sheet import mark_unread_inputs, write_inputs
 from tem.exports.workbook.printing import board_print
 from tem.exports.workbook.steps import write_steps
 from tem.exports.workbook.style import HEADER, KPI_FONT, SECTION, TITLE, put_text
@@ -133,6 +133,7 @@ def build_workbook(
         write_summary(ws_sum, summary, grid, kpi_rows, expect, steps)
         board_print(ws_sum, caption)
         wb.active = 0
+    mark_unread_inputs(ws_in, grid.used_input_rows)
     wb.calculation = CalcProperties(fullCalcOnLoad=True)
     return wb, expect
 

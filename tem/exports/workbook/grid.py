@@ -41,6 +41,8 @@ class Grid:
     inputs: dict[str, InputRef] = field(default_factory=dict)
     constants: dict[str, int] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
+    # rows of the Inputs sheet some formula reads (shared by the grids of one workbook: see used_by_formulas)
+    used_input_rows: set[int] = field(default_factory=set)
 
     def col(self, t: int) -> str:
         return get_column_letter(FIRST_COL + t)
@@ -75,6 +77,7 @@ class Grid:
                 continue
             if part.startswith("in:"):
                 ref = self.inputs[part[3:]]
+                self.used_input_rows.add(ref.row)
                 if ref.kind in ("scalar", "text"):
                     pieces.append(f"Inputs!${scalar}${ref.row}")
                 elif ref.kind == "yearly":
@@ -102,4 +105,5 @@ class Grid:
         return f"{sheet}!${self.col(0)}${r}:${self.last_col}${r}"
 
     def scalar_cell(self, path: str) -> str:
+        self.used_input_rows.add(self.inputs[path].row)
         return f"Inputs!${get_column_letter(SCALAR_COL)}${self.inputs[path].row}"

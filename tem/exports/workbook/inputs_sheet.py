@@ -11,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
 from tem.assumptions.schema import Assumptions
@@ -167,3 +168,29 @@ def _write_input(
         cell = ws.cell(row, FIRST_COL + t, float(x))
         cell.font, cell.fill, cell.number_format = INPUT_FONT, INPUT_FILL, fmt
     return InputRef(row, "yearly" if kind == "yearly" else "list")
+
+
+UNREAD_FONT = Font(color="808080", italic=True)
+NO_FILL = PatternFill()
+UNREAD_NOTE = "not read by any formula of this workbook: fixed here (edit the assumption file and re-run tem)"
+
+
+def mark_unread_inputs(ws: Worksheet, used_rows: set[int]) -> list[str]:
+    """Inputs no formula reads lose the blue-on-yellow look of an editable input and say so in their note: a
+    policy the workbook does not switch (e.g. ``transition.local_cell_allocation``) or an input this assumption
+    set does not use. Call after every formula of the workbook is written; returns the paths marked."""
+    rows: dict[int, list[Any]] = {}
+    for (r, c), cell in ws._cells.items():  # existing cells only: reading must not create any
+        fill = cell.fill
+        if c >= SCALAR_COL and fill.fill_type == "solid" and fill.fgColor.rgb == INPUT_FILL.fgColor.rgb:
+            rows.setdefault(r, []).append(cell)
+    marked = []
+    for r in sorted(rows):
+        if r in used_rows:
+            continue
+        for cell in rows[r]:
+            cell.font, cell.fill = UNREAD_FONT, NO_FILL
+        note = ws.cell(r, 4).value
+        put_text(ws, r, 4, f"{note}; {UNREAD_NOTE}" if note else UNREAD_NOTE)
+        marked.append(str(ws.cell(r, 1).value))
+    return marked
