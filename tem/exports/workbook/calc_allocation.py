@@ -41,7 +41,13 @@ def margin_score_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> str:
             template = f"{{imp_landed_{s}}}+{cost_plus}"
         else:
             template = f"{{imp_landed_{s}}}"
-        c.row(f"keep_{s}", f"Allocation score {s}: EBITDA a local cell adds there, plus its variable cost", "INR/kWh", template, first(scores[s]))
+        c.row(
+            f"keep_{s}",
+            f"Allocation score {s}: EBITDA a local cell adds there, plus its variable cost",
+            "INR/kWh",
+            template,
+            first(scores[s]),
+        )
     return "keep"
 
 
