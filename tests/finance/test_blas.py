@@ -3,7 +3,11 @@ products run, restored after, also when calls overlap; the result does not depen
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -76,3 +80,27 @@ def test_overlapping_calls_restore_the_thread_count() -> None:
     for r in results:
         np.testing.assert_array_equal(r.rate, expected.rate)  # type: ignore[attr-defined]
         np.testing.assert_array_equal(r.status, expected.status)  # type: ignore[attr-defined]
+
+
+def test_a_blas_library_loaded_after_the_first_irr_is_pinned_too() -> None:
+    """The controller lists the BLAS libraries loaded when it is built: SciPy's own OpenBLAS, imported after a first
+    ``irr``, ran on 2 threads inside ``one_blas_thread`` (a suite order showed {1, 2}). Fresh process, that order."""
+    script = (
+        "import numpy as np\n"
+        "from threadpoolctl import threadpool_info, threadpool_limits\n"
+        "from tem.finance import irr\n"
+        "from tem.finance.blas import one_blas_thread\n"
+        "irr(np.array([[-100.0, 230, -132, 1, 2, 3]] * 10))\n"
+        "import scipy.linalg\n"
+        "blas = [i for i in threadpool_info() if i['user_api'] == 'blas']\n"
+        "with threadpool_limits(limits=2, user_api='blas'), one_blas_thread():\n"
+        "    inside = sorted({i['num_threads'] for i in threadpool_info() if i['user_api'] == 'blas'})\n"
+        "print(len(blas), inside)\n"
+    )
+    root = Path(__file__).parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True).stdout
+    n_libraries, inside = out.split(maxsplit=1)
+    if int(n_libraries) < 2:
+        pytest.skip("SciPy shares NumPy's BLAS here: nothing is loaded later")
+    assert inside.strip() == "[1]"
