@@ -25,7 +25,7 @@ from tem.analysis.scenarios.decisions import decisions, program_values
 from tem.assumptions.schema import Assumptions
 from tem.assumptions.yearly import fy_label
 from tem.errors import TemError
-from tem.exports.board import BoardSummary, Breakeven, Decision, GateLine
+from tem.exports.board import BoardSummary, Breakeven, Decision, GateCondition, GateLine
 from tem.exports.labels import run_caption
 from tem.model.inputs import build_inputs
 from tem.model.kpis import PER_KWH
@@ -55,7 +55,7 @@ def nested(a: Assumptions) -> tuple[tuple[Decision, ...], int | None, dict[str, 
         out.append(
             Decision(
                 step.label,
-                "adds " + ", ".join(step.phases) if step.phases else "no phases",
+                "adds " + ", ".join(catalogue.phase_label(p) for p in step.phases) if step.phases else "no phases",
                 _finite(row["npv_inr_cr"]),
                 _finite(row["irr"]),
                 _finite(row["peak_funding_inr_cr"]),
@@ -109,12 +109,13 @@ def gate_lines(result: Result) -> tuple[GateLine, ...]:
         return ()
     out: dict[str, GateLine] = {}
     for row in frame.to_dict("records"):
-        value = float(row["value"])
-        shown = "none" if math.isnan(value) else f"{value:,.4g}"
-        text = f"{row['condition']} {row['op']} {float(row['threshold']):,.6g} (read {shown})"
+        value = _finite(row["value"])
+        cond = GateCondition(
+            str(row["line"]), str(row["fy"]), str(row["op"]), value, float(row["threshold"]), bool(row["passes"])
+        )
         phase = str(row["phase"])
         prev = out.get(phase)
-        conditions = (*(prev.conditions if prev else ()), text)
+        conditions = (*(prev.conditions if prev else ()), cond)
         out[phase] = GateLine(phase, str(row["decide_fy"]), bool(row["gate_passes"]), conditions)
     return tuple(out.values())
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from tem import catalogue
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -41,13 +43,46 @@ class Breakeven:
 
 
 @dataclass(frozen=True)
+class GateCondition:
+    """One condition of a gate as the run read it: the line (a catalogue key), FY, operator, value read (None: no
+    value), threshold, whether it passes; words and margin from :func:`tem.catalogue.gate_reading`."""
+
+    line: str
+    fy: str
+    op: str
+    value: float | None
+    threshold: float
+    passes: bool
+
+    @property
+    def text(self) -> str:
+        return catalogue.condition_text(self.line, self.op, self.threshold, self.fy)
+
+    @property
+    def reading(self) -> str:
+        return catalogue.gate_reading(self.line, self.op, self.value, self.threshold, self.passes)
+
+    @property
+    def headroom(self) -> float | None:
+        return catalogue.headroom(self.op, self.value, self.threshold)
+
+    @property
+    def at_threshold(self) -> bool:
+        return self.passes and catalogue.at_threshold(self.line, self.op, self.value, self.threshold)
+
+
+@dataclass(frozen=True)
 class GateLine:
-    """One gate of the scenario: decided at the end of ``decide_fy``, go or no go, with its conditions' text."""
+    """One gate of the scenario: decided at the end of ``decide_fy``, go or no go, with its conditions."""
 
     phase: str
     decide_fy: str
     go: bool
-    conditions: tuple[str, ...]
+    conditions: tuple[GateCondition, ...]
+
+    @property
+    def title(self) -> str:
+        return f"{catalogue.phase_label(self.phase)}, decided at the end of {self.decide_fy}"
 
 
 @dataclass(frozen=True)

@@ -70,11 +70,16 @@ def _breakeven_rows(items: tuple[Breakeven, ...]) -> str:
 
 
 def _gate_rows(gates: tuple[GateLine, ...]) -> str:
-    return "".join(
-        f"<tr><td>{esc(g.phase)}, end of {esc(g.decide_fy)}</td><td><b>{'GO' if g.go else 'NO GO'}</b></td>"
-        f"<td class=muted style='text-align:left'>{esc('; '.join(g.conditions))}</td></tr>"
-        for g in gates
-    )
+    """Each gate with every condition: the threshold in its unit, the value read and the headroom."""
+    rows = []
+    for g in gates:
+        close = " (at the threshold)" if g.go and any(c.at_threshold for c in g.conditions) else ""
+        conditions = "<br>".join(f"{esc(c.text)}: {esc(c.reading)}" for c in g.conditions)
+        rows.append(
+            f"<tr><td>{esc(g.title)}</td><td><b>{'GO' if g.go else 'NO GO'}</b>{esc(close)}</td>"
+            f"<td class=muted style='text-align:left'>{conditions}</td></tr>"
+        )
+    return "".join(rows)
 
 
 def summary_html(s: BoardSummary) -> str:
@@ -112,8 +117,9 @@ def summary_html(s: BoardSummary) -> str:
         f"<tbody>{seeks}</tbody></table>"
     )
     gates = (
-        "<table><thead><tr><th>Gate</th><th>decision</th><th>conditions</th></tr></thead>"
+        "<table><thead><tr><th>Gate</th><th>decision</th><th>conditions (value read, headroom)</th></tr></thead>"
         f"<tbody>{_gate_rows(s.gates)}</tbody></table>"
+        f"<p class=muted>Passes at the threshold: {esc(catalogue.AT_THRESHOLD_TEXT)}.</p>"
         if s.gates
         else ""
     )

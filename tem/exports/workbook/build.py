@@ -17,6 +17,7 @@ import numpy as np
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, Reference, Series
 from openpyxl.chart.legend import LegendEntry
+from openpyxl.styles import Alignment
 from openpyxl.workbook.properties import CalcProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -38,16 +39,18 @@ from tem.exports.workbook.funding_sheet import write_funding
 from tem.exports.workbook.gates import gate_rows, link_kept_rows, reserve_kept_rows
 from tem.exports.workbook.grid import FIRST_COL, Grid
 from tem.exports.workbook.inputs_sheet import write_inputs
+from tem.exports.workbook.kpis_sheet import write_kpis
 from tem.exports.workbook.printing import board_print
 from tem.exports.workbook.steps import write_steps
 from tem.exports.workbook.style import HEADER, KPI_FONT, SECTION, TITLE, put_text
-from tem.exports.workbook.summary import write_kpis, write_statement, write_unit_costs
+from tem.exports.workbook.summary import write_statement, write_unit_costs
 from tem.exports.workbook.summary_sheet import write_summary
 from tem.model.engine import Outcome
 from tem.model.inputs import build_inputs, import_only_inputs
 from tem.model.results import Result
 
 Expectations = dict[tuple[str, int, int], float | str]
+COVER_B_CHARS = 70  # width of the Cover's value column (characters); long values wrap within it
 CONVENTIONS = [
     "Money in INR crore (1 crore = 10 million rupees) unless a unit says otherwise; per-kWh costs in INR/kWh or USD/kWh.",
     "FY = Indian fiscal year April-March; FY26 = April 2025 to March 2026.",
@@ -204,7 +207,12 @@ def _cover(
     r = 3
     for label, value in rows:
         put_text(ws, r, 1, label).font = HEADER
-        put_text(ws, r, 2, value)
+        ws.cell(r, 1).alignment = Alignment(vertical="top")
+        cell = put_text(ws, r, 2, value)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")  # a long description wraps within column B
+        lines = sum(max(1, math.ceil(len(part) / COVER_B_CHARS)) for part in str(value).split("\n"))
+        if lines > 1:
+            ws.row_dimensions[r].height = 15 * lines
         r += 1
     r += 1
     ws.cell(r, 1, "Assumption files (SHA-256)").font = SECTION
@@ -234,14 +242,16 @@ def _cover(
         r += 1
         kr = kpi_rows[key]
         kpis = ws.parent["KPIs"]
-        for col, letter in ((1, "A"), (2, "B"), (3, "C")):
+        for col, letter in ((1, "A"), (2, "B")):
             ws.cell(r, col, f"=KPIs!{letter}{kr}")
             expect[(ws.title, r, col)] = expect[("KPIs", kr, 2)] if col == 2 else str(kpis.cell(kr, col).value)
         ws.cell(r, 2).number_format = catalogue.excel_format(key)
+        ws.cell(r, 2).alignment = Alignment(horizontal="right")
+        put_text(ws, r, 3, catalogue.unit_column(key)).alignment = Alignment(horizontal="left", indent=1)
     r += 2
     for label, cell in (
         ("Integrity checks (hold after any edit of the inputs)", checks[0]),
-        ("Same numbers as tem's Python run (for the inputs as exported)", checks[1]),
+        ("Same numbers as tem's Python run (inputs as exported)", checks[1]),
     ):
         put_text(ws, r, 1, label).font = KPI_FONT
         ws.cell(r, 2, f"={cell}").font = KPI_FONT
@@ -254,7 +264,7 @@ def _cover(
         r += 1
         put_text(ws, r, 1, line)
     ws.column_dimensions["A"].width = 48
-    ws.column_dimensions["B"].width = 70
+    ws.column_dimensions["B"].width = COVER_B_CHARS
 
 
 def _gaps_in_libreoffice(chart: LineChart, ws: Worksheet, grid: Grid) -> None:

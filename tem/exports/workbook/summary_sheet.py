@@ -150,16 +150,7 @@ def write_summary(
         put_text(ws, r, SOURCE_COL, LIVE)
 
     if s.gates:
-        r += 2
-        ws.cell(r, 1, "Gates (decided in the run)").font = SECTION
-        for g in s.gates:
-            r += 1
-            put_text(ws, r, 1, f"{g.phase}, decided at the end of {g.decide_fy}")
-            put_text(ws, r, 2, "\n".join(g.conditions)).alignment = Alignment(wrap_text=True, vertical="top")
-            ws.row_dimensions[r].height = 15 * max(1, len(g.conditions))
-            go = put_text(ws, r, 3, "GO" if g.go else "NO GO")
-            go.font, go.alignment = KPI_FONT, RIGHT
-            put_text(ws, r, SOURCE_COL, RUN)
+        r = _gates(ws, r + 2, s)
 
     r += 2
     ws.cell(r, 1, "Breakevens: goal seek by tem in this run").font = SECTION
@@ -182,6 +173,36 @@ def write_summary(
         ws.column_dimensions[letter].width = 15
     ws.column_dimensions["I"].width = 2
     ws.column_dimensions["J"].width = 30
+
+
+def _gates(ws: Worksheet, r: int, s: BoardSummary) -> int:
+    """Each gate's decision, then each condition: threshold in its unit, value read, headroom, passes (values of the
+    run); returns the last row written."""
+    ws.cell(r, 1, "Gates (decided in the run)").font = SECTION
+    r += 1
+    put_text(ws, r, 1, f"A condition passes at the threshold with its {catalogue.AT_THRESHOLD_TEXT}.")
+    for j, h in ((3, "value read"), (4, "headroom"), (5, "condition")):
+        put_text(ws, r, j, h).font = HEADER
+    for g in s.gates:
+        r += 1
+        put_text(ws, r, 1, g.title).font = KPI_FONT
+        go = put_text(ws, r, 3, "GO" if g.go else "NO GO")
+        go.font, go.alignment = KPI_FONT, RIGHT
+        if g.go and any(c.at_threshold for c in g.conditions):
+            put_text(ws, r, 4, "at the threshold").font = KPI_FONT
+        put_text(ws, r, SOURCE_COL, RUN)
+        for c in g.conditions:
+            r += 1
+            put_text(ws, r, 1, f"    {c.text}").alignment = Alignment(wrap_text=True, vertical="top")
+            ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=2)
+            for col, text in (
+                (3, catalogue.format_value(c.line, c.value, with_unit=True)),
+                (4, catalogue.format_value(c.line, c.headroom, with_unit=True)),
+                (5, "passes at the threshold" if c.at_threshold else "passes" if c.passes else "fails"),
+            ):
+                put_text(ws, r, col, text).alignment = RIGHT if col < 5 else Alignment(horizontal="left", indent=1)
+            put_text(ws, r, SOURCE_COL, RUN)
+    return r
 
 
 def _live_step(ws: Worksheet, r: int, d: Decision, cells: StepCells, before: StepCells | None, expect: Expect) -> None:
