@@ -13,6 +13,7 @@ from pathlib import Path
 import openpyxl
 
 import tem
+from tem import catalogue
 from tem.exports.workbook.build import render_workbook
 from tem.exports.workbook.grid import FIRST_COL
 from tem.finance import IRR_STATUS_SHORT
@@ -103,6 +104,8 @@ def test_edits_recalculate_to_tem_run_set(tmp_path: Path) -> None:
                 assert x == IRR_STATUS_SHORT[int(want[f"{key}_status"])], (path, key, x)  # type: ignore[call-overload]
             elif w is None:
                 assert x == "none", (path, key, x)
+            elif catalogue.kpi(key).kind == "fy":  # a fiscal year reads FY36 (issue 14)
+                assert x == catalogue.format_value(key, int(w)), (path, key, x, w)  # type: ignore[call-overload]
             else:
                 assert isinstance(x, (int, float)), (path, key, x)
                 assert math.isclose(x, float(w), rel_tol=1e-9, abs_tol=1e-9), (path, key, x, w)  # type: ignore[arg-type]
