@@ -88,7 +88,12 @@ def statement_rows(o: Outcome) -> list[Row]:
     ]
     for ph in o.inputs.structure.phases:
         rows.append(
-            (f"capex_{ph.name}", f"Capex: {ph.name} ({ph.kind})", "INR crore", _pick(cap.spend_by_phase, ph.name, -1.0))
+            (
+                f"capex_{ph.name}",
+                f"Capex: {catalogue.phase_label(ph.name)} ({catalogue.phase_label(ph.kind)})",
+                "INR crore",
+                _pick(cap.spend_by_phase, ph.name, -1.0),
+            )
         )
     rows += [
         _row("maintenance_capex", "INR crore", lambda o: -cap.maintenance),

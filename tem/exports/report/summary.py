@@ -90,6 +90,14 @@ def summary_html(s: BoardSummary) -> str:
         f"<th>{_h('peak_funding_inr_cr')}</th><th>DVA {esc(s.dva_fy)}</th></tr>"
     )
     rows = "".join(_decision_row(s, d) for d in s.decisions) + _decision_row(s, s.as_run, total=True)
+    if s.committed_npv_inr_cr is not None:  # the steps add up to the run; the gates' value reconciles the committed
+        rows += (
+            "<tr><td>Committed program<br><span class=muted>every phase built, no gate</span></td><td></td><td></td>"
+            f"<td>{_v('npv_inr_cr', s.committed_npv_inr_cr)}</td><td></td><td></td><td></td></tr>"
+            "<tr><td><b>Value of the gates</b><br><span class=muted>program as run minus committed</span></td>"
+            f"<td></td><td></td><td{_tone(s.gates_value_inr_cr)}><b>{_v('npv_inr_cr', s.gates_value_inr_cr)}</b></td>"
+            "<td></td><td></td><td></td></tr>"
+        )
     decisions = f"<table><thead>{head}</thead><tbody>{rows}</tbody></table>"
     kwh = "levelized_pack_cost_inr_per_kwh"
     lines = (

@@ -19,6 +19,7 @@ from openpyxl.chart import BarChart, LineChart, Reference, Series
 from openpyxl.chart.legend import LegendEntry
 from openpyxl.styles import Alignment
 from openpyxl.workbook.properties import CalcProperties
+from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from tem import __version__, catalogue
@@ -31,6 +32,7 @@ from tem.exports.workbook.calc import CalcSheet, volume_rows
 from tem.exports.workbook.calc_cash import cash_rows, operation_rows
 from tem.exports.workbook.calc_costs import capex_rows, unit_cost_rows
 from tem.exports.workbook.calc_funding import funding_rows
+from tem.exports.workbook.calc_segments import rule_choices
 from tem.exports.workbook.calc_tax import tax_rows
 from tem.exports.workbook.checks import integrity_checks, write_checks
 from tem.exports.workbook.counterfactual import SHEET as CF_SHEET
@@ -46,7 +48,7 @@ from tem.exports.workbook.style import HEADER, KPI_FONT, SECTION, TITLE, put_tex
 from tem.exports.workbook.summary import write_statement, write_unit_costs
 from tem.exports.workbook.summary_sheet import write_summary
 from tem.model.engine import Outcome
-from tem.model.inputs import build_inputs, import_only_inputs
+from tem.model.inputs import Inputs, build_inputs, import_only_inputs
 from tem.model.results import Result
 
 Expectations = dict[tuple[str, int, int], float | str]
@@ -99,6 +101,7 @@ def build_workbook(
         funding=False,  # the counterfactual compares projects before financing
     )
     link_kept_rows(cf_calc, calc)
+    _choices(ws_in, grid, shown)
 
     expect: Expectations = {("Calculations", r, c): v for (r, c), v in calc.expect.items()}
     expect |= {(CF_SHEET, r, c): v for (r, c), v in cf_calc.expect.items()}
@@ -185,6 +188,17 @@ def _calculations(ws: Worksheet, grid: Grid, o: Outcome, title: str, funding: bo
     gate_rows(calc, inp, o)
     ws.freeze_panes = ws.cell(4, FIRST_COL)
     return calc
+
+
+def _choices(ws: Worksheet, grid: Grid, inp: Inputs) -> None:
+    """A drop-down list on each text input the formulas follow (a segment's price rule and cost basis)."""
+    for path, values in rule_choices(inp).items():
+        if path not in grid.inputs:
+            continue
+        dv = DataValidation(type="list", formula1='"' + ",".join(values) + '"', allow_blank=False)
+        dv.error, dv.errorTitle = f"Choose one of: {', '.join(values)}", "Not a choice"
+        ws.add_data_validation(dv)
+        dv.add(grid.scalar_cell(path).removeprefix("Inputs!").replace("$", ""))
 
 
 def _cover(

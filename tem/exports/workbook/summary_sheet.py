@@ -218,17 +218,18 @@ def _gates(ws: Worksheet, r: int, s: BoardSummary) -> int:
     """Each gate's decision, then each condition: threshold in its unit, value read, headroom, passes (values of the
     run); returns the last row written."""
     ws.cell(r, 1, "Gates (decided in the run)").font = SECTION
-    r += 1
-    put_text(ws, r, 1, f"A condition passes at the threshold with its {catalogue.AT_THRESHOLD_TEXT}.")
     for j, h in ((3, "value read"), (4, "headroom"), (5, "condition")):
         put_text(ws, r, j, h).font = HEADER
+    r += 1
+    put_text(ws, r, 1, f"A condition passes at the threshold with its {catalogue.AT_THRESHOLD_TEXT}.")
     for g in s.gates:
         r += 1
         put_text(ws, r, 1, g.title).font = KPI_FONT
         go = put_text(ws, r, 3, "GO" if g.go else "NO GO")
         go.font, go.alignment = KPI_FONT, RIGHT
         if g.go and any(c.at_threshold for c in g.conditions):
-            put_text(ws, r, 4, "at the threshold").font = KPI_FONT
+            close = put_text(ws, r, 5, "at the threshold")
+            close.font, close.alignment = KPI_FONT, Alignment(horizontal="left", indent=1)
         put_text(ws, r, SOURCE_COL, RUN)
         for c in g.conditions:
             r += 1
