@@ -41,7 +41,7 @@ from tem.assumptions.schema import (
     Valuation,
 )
 from tem.assumptions.walk import Leaf
-from tem.assumptions.yearly import check_yearly_form, check_yearly_horizon, fy_label, resolve_yearly
+from tem.assumptions.yearly import check_yearly_form, check_yearly_horizon, fy_label, path_floats, resolve_yearly
 
 Loc = tuple[str | int, ...]  # a location in the data, as pydantic gives it: keys, and list indices
 _MISSING: Any = object()
@@ -153,6 +153,38 @@ def _yearly_leaves(cls: type[BaseModel], node: Any, loc: Loc, prefix: str) -> It
                 yield from _yearly_leaves(sub, item, (*here, i), f"{path}.{label}.")
 
 
+def _path_problem(value: Any, bound: Any, first: int, n: int) -> str | None:
+    """The first year where the path of a yearly input breaks its bound, as the message; None when none does.
+
+    Decided on :func:`path_floats` where every value is either exact or clearly inside the bound (a relative
+    margin of 1e-9, far above the last-place differences of Python's and numpy's arithmetic); otherwise on
+    :func:`resolve_yearly`'s array itself, so the verdict and the value shown are numpy's in every case.
+    """
+    approx = path_floats(value, first, n)
+    for i, (x, exact) in enumerate(approx or ()):
+        if exact:
+            p = bound_problem(x, bound, derived=True)
+            if p:
+                return f"in {fy_label(first + i)} the path reaches {p}"
+        elif not _clearly_within(x, bound):
+            break
+    else:
+        if approx is not None:
+            return None
+    for i, x in enumerate(resolve_yearly(value, first, n)):
+        p = bound_problem(float(x), bound, derived=True)
+        if p:
+            return f"in {fy_label(first + i)} the path reaches {p}"
+    return None
+
+
+def _clearly_within(x: float, bound: Any) -> bool:
+    """``x`` and every value within a relative 1e-9 of it meet ``bound`` (zero is never clearly inside)."""
+    if not math.isfinite(x) or x == 0:
+        return False
+    return all(bound_problem(x * (1 + d), bound, derived=True) is None for d in (-1e-9, 1e-9))
+
+
 class _Inputs:
     """Which inputs a check may use: not rejected by pydantic (at that location or below it)."""
 
@@ -198,12 +230,9 @@ def _timeline_problems(data: Mapping[str, Any], first: int, n: int, inputs: _Inp
         if msgs:
             problems += [(leaf.path, m) for m in msgs]
             continue
-        path_values = resolve_yearly(leaf.value, first, n)
-        for i, x in enumerate(path_values):
-            p = bound_problem(float(x), bound, derived=True)
-            if p:
-                problems.append((leaf.path, f"in {fy_label(first + i)} the path reaches {p}"))
-                break
+        p = _path_problem(leaf.value, bound, first, n)
+        if p:
+            problems.append((leaf.path, p))
 
     demand = _value(data, Assumptions, "demand")
     for seg in ("captive", "external_oem", "ess"):

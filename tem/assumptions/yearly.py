@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from tem.errors import show_value
+
+if TYPE_CHECKING:  # numpy is imported where a path is resolved: `tem validate` of most files never needs it
+    import numpy as np
 
 FY_KEY = re.compile(r"^FY(\d{2}|\d{4})\Z")
 INTERPOLATIONS = ("hold", "linear")
@@ -145,6 +146,8 @@ def resolve_yearly(value: Any, first_fy: int, n_years: int) -> np.ndarray:
     >>> resolve_yearly({"FY27": 5}, 2026, 3).tolist()
     [5.0, 5.0, 5.0]
     """
+    import numpy as np
+
     t = np.arange(n_years, dtype=float)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return np.full(n_years, float(value))
@@ -162,6 +165,38 @@ def resolve_yearly(value: Any, first_fy: int, n_years: int) -> np.ndarray:
         idx = np.searchsorted(xs, t, side="right") - 1
         return ys[np.clip(idx, 0, len(ys) - 1)]
     raise TypeError(f"not a yearly input: {value!r}")
+
+
+def path_floats(value: Any, first_fy: int, n_years: int) -> list[tuple[float, bool]] | None:
+    """The values of a (validated, horizon-checked) yearly input as Python floats, without numpy: one
+    ``(value, exact)`` per year, ``exact`` when it equals :func:`resolve_yearly`'s value bit for bit (an input
+    number itself: a constant, a list item, a held point, a growth path's start, an interpolation at or outside
+    a point or between equal points); otherwise the same formula in Python's arithmetic, within a few units in
+    the last place of numpy's. None for a form it does not compute (a growth path that overflows).
+    """
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return [(float(value), True)] * n_years
+    if isinstance(value, list):
+        return [(float(v), True) for v in value]
+    if not isinstance(value, dict):
+        return None
+    if "start" in value:
+        start, base = float(value["start"]), 1.0 + float(value["growth"])
+        try:
+            return [(start, True)] + [(start * base ** float(t), False) for t in range(1, n_years)]
+        except (OverflowError, ZeroDivisionError, ValueError):
+            return None
+    pts = sorted((parse_fy(k, first_fy) - first_fy, float(v)) for k, v in value.items() if k != "interpolation")
+    linear = value.get("interpolation", "hold") == "linear"
+    out: list[tuple[float, bool]] = []
+    for t in range(n_years):
+        j = max(0, sum(1 for x, _ in pts if x <= t) - 1)  # the last point at or before t (the first before any)
+        (x0, y0), (x1, y1) = pts[j], pts[min(j + 1, len(pts) - 1)]
+        if linear and x0 < t < x1 and y0 != y1:  # np.interp's formula
+            out.append(((y1 - y0) / (x1 - x0) * (t - x0) + y0, False))
+        else:  # held, before the first point, after the last, at a point, or between equal points
+            out.append((y0, True))
+    return out
 
 
 def is_finite_number(x: Any) -> bool:

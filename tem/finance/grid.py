@@ -58,7 +58,9 @@ CLOSE_STEPS = 2  # crossings or zero points at most this many grid steps apart a
 NPV_TOL = 1e-10  # every IRR returned has |NPV| <= NPV_TOL x PV(|flows|) at that rate
 FLAT_TOL = 1e-6  # |dR / d ln(1 + r)| at the root below this: a multiple root (an NPV change of 1e-8 x PV(|flows|)
 #                  would move it by 1%), reported as roots too close to separate
-_CHUNK_ROWS = 2048  # rows classified at once on the fine grid (bounds memory: about 17 KB a row)
+# rows classified at once: read sparsely (tem/finance/certify.py) about 1 KB a row, at worst (every grid point
+# read) about 17 KB a row
+_CHUNK_ROWS = 8192
 
 
 def grid_step(n_years: int) -> float:
@@ -78,6 +80,8 @@ class Grid:
     log_step: np.ndarray  # (M,): ln y[c + 1] - ln y[c], the width of cell c
     power_low: np.ndarray  # power[:, :junction] and power[:, junction:], contiguous (matrix products)
     power_high: np.ndarray
+    power_by_point: np.ndarray  # (M + 1, T): power.T and (slope_weight x power).T, contiguous (gathers by point)
+    slope_by_point: np.ndarray
 
 
 @lru_cache(maxsize=16)
@@ -92,9 +96,10 @@ def grid(n_years: int) -> Grid:
     power = y[None, :] ** weight  # y ** -k from 1 up, y ** k below: each at most 1
     log_step = np.diff(np.log(y))
     low, high = np.ascontiguousarray(power[:, :n_low]), np.ascontiguousarray(power[:, n_low:])
-    for a in (y, power, weight, log_step, low, high):
+    by_point, slope_by_point = np.ascontiguousarray(power.T), np.ascontiguousarray((weight * power).T)
+    for a in (y, power, weight, log_step, low, high, by_point, slope_by_point):
         a.flags.writeable = False
-    return Grid(y, n_low, power, weight, log_step, low, high)
+    return Grid(y, n_low, power, weight, log_step, low, high, by_point, slope_by_point)
 
 
 def aligned(cf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -146,10 +151,22 @@ def bound_signs(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.nda
     return signs(ratio_at(right, g.power[:, 0])), signs(ratio_at(left, g.power[:, -1]))
 
 
-def grid_values(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """NPV and PV(|flows|) in the aligned forms at every grid point, each (S, M + 1): their ratio is ``R``."""
+def grid_values(left: np.ndarray, right: np.ndarray, points: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """NPV and PV(|flows|) in the aligned forms at every grid point, each (S, M + 1), or at the grid ``points``
+    (increasing indices), each (S, len(points)): their ratio is ``R``."""
     g = grid(left.shape[1])
     j = g.junction
+    if points is not None:
+        n_low = int(np.count_nonzero(points < j))
+        value = np.empty((left.shape[0], points.size))
+        size = np.empty_like(value)
+        for coef, power, out in (
+            (right, g.power_low[:, points[:n_low]], slice(0, n_low)),
+            (left, g.power_high[:, points[n_low:] - j], slice(n_low, None)),
+        ):
+            value[:, out] = coef @ power
+            size[:, out] = np.abs(coef) @ power
+        return value, size
     value = np.empty((left.shape[0], g.y.size))
     size = np.empty_like(value)
     np.matmul(right, g.power_low, out=value[:, :j])
@@ -162,12 +179,25 @@ def grid_values(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.nda
 def slopes(left: np.ndarray, right: np.ndarray, rows: np.ndarray, points: np.ndarray) -> np.ndarray:
     """``dR / d ln y`` of row ``rows[i]`` at grid point ``points[i]``, element-wise."""
     g = grid(left.shape[1])
-    coef = np.where((points >= g.junction)[:, None], left[rows], right[rows])
-    w = g.power[:, points].T
-    kw = g.slope_weight[:, points].T * w
-    p, a = np.sum(coef * w, axis=1), np.sum(np.abs(coef) * w, axis=1)
-    dp, da = np.sum(coef * kw, axis=1), np.sum(np.abs(coef) * kw, axis=1)
-    return (dp * a - p * da) / (a * a)
+    out = np.empty(rows.size)
+    for start in range(0, rows.size, _SLOPE_BLOCK):  # in blocks: a few small temporaries, reused
+        part = slice(start, start + _SLOPE_BLOCK)
+        r, j = rows[part], points[part]
+        coef = right[r]
+        above = np.flatnonzero(j >= g.junction)
+        coef[above] = left[r[above]]
+        size = np.abs(coef)
+        w, kw = g.power_by_point[j], g.slope_by_point[j]  # kw: slope_weight x power, one product as before
+        product = np.multiply(coef, w)
+        p = np.sum(product, axis=1)
+        a = np.sum(np.multiply(size, w, out=product), axis=1)
+        dp = np.sum(np.multiply(coef, kw, out=product), axis=1)
+        da = np.sum(np.multiply(size, kw, out=product), axis=1)
+        out[part] = (dp * a - p * da) / (a * a)
+    return out
+
+
+_SLOPE_BLOCK = 4096
 
 
 def cubic_min(r_a: np.ndarray, r_b: np.ndarray, d_a: np.ndarray, d_b: np.ndarray, step: np.ndarray) -> np.ndarray:
@@ -210,14 +240,18 @@ def dips(
 
 def classify(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Status (0, 2, 3 or 4) of rows whose flows change sign at least twice, and for status-0 rows the grid
-    bracket ``(lo, hi)`` (indices into ``grid(T).y``) holding the IRR. Chunked to bound memory."""
+    bracket ``(lo, hi)`` (indices into ``grid(T).y``) holding the IRR. Chunked to bound memory; the rules are
+    read only on the grid points that can matter (:mod:`tem.finance.certify`: the same results as on every
+    point, :func:`classify_every_point`)."""
+    from tem.finance.certify import classify_sparse  # it builds on this module
+
     n_s = left.shape[0]
     status = np.zeros(n_s, dtype=np.int8)
     lo = np.zeros(n_s, dtype=np.int64)
     hi = np.zeros(n_s, dtype=np.int64)
     for start in range(0, n_s, _CHUNK_ROWS):
         part = slice(start, min(n_s, start + _CHUNK_ROWS))
-        status[part], lo[part], hi[part] = _classify(left[part], right[part])
+        status[part], lo[part], hi[part] = classify_sparse(left[part], right[part])
     return status, lo, hi
 
 
@@ -231,16 +265,26 @@ _NEAR_ZERO = 0.3
 _CANDIDATE_MAX = 0.06
 
 
-def _classify(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def classify_every_point(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`classify` of one chunk read on every grid point (the reference the cheaper reading must equal)."""
+    value, size = grid_values(left, right)
+    flat = np.flatnonzero(np.abs(value) <= _NEAR_ZERO * size)  # sorted: by row, then grid point
+    ratio = value.reshape(-1)[flat] / size.reshape(-1)[flat]
+    del value, size
+    return classify_points(left, right, flat, ratio)
+
+
+def classify_points(
+    left: np.ndarray, right: np.ndarray, flat: np.ndarray, ratio: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The rules on the grid points with ``|R| <= _NEAR_ZERO``: ``flat`` their indices into the rows' grid
+    values flattened (row x grid size + point, sorted), ``ratio`` their ``R``. A point left out counts as one
+    with ``|R|`` above _NEAR_ZERO."""
     n_rows = left.shape[0]
     g = grid(left.shape[1])
     width = g.y.size
     last = width - 1
-    value, size = grid_values(left, right)
-    flat = np.flatnonzero(np.abs(value) <= _NEAR_ZERO * size)  # sorted: by row, then grid point
     row, j = np.divmod(flat, width)
-    ratio = value.reshape(-1)[flat] / size.reshape(-1)[flat]
-    del value, size
     s = signs(ratio)
     mag = np.abs(ratio)
     has_next = np.zeros(flat.size, dtype=bool)

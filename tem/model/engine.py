@@ -288,17 +288,16 @@ def gated_batch_kpis(inp: Inputs, cf: Mapping[str, np.ndarray] | None = None) ->
     their phases removed; the counterfactual is shared when every phase a gate can remove is of a kind the
     counterfactual drops anyway (its inputs are then the same). ``cf``: the counterfactual's KPIs ``(S,)`` when
     the batch shares one (:func:`shared_counterfactual`), else None."""
-    if cf is None:
-        committed, cf_run = run_inputs(inp, full_counterfactual=False, gates="open")
-        cf_kpis: Mapping[str, np.ndarray] = cf_run.kpis
-        del cf_run
-    else:
-        committed = evaluate(inp, detail=False)
-        committed, cf_kpis = replace(committed, kpis=add_incremental(committed.kpis, dict(cf))), cf
+    committed = evaluate(inp, detail=False)  # run_inputs(inp, full_counterfactual=False, gates="open"), in steps
     decision = decide(inp, (committed.volumes, committed.unit_costs, committed.operations), _lines)
-    kpis = dict(committed.kpis)
-    committed_kpis = committed.kpis
-    del committed  # the committed run's (S, T) arrays are not needed any more: free them before the next pass
+    committed_kpis, unit_costs = committed.kpis, committed.unit_costs
+    del committed  # the committed run's (S, T) arrays are not needed any more: free them before the counterfactual
+    cf_kpis: Mapping[str, np.ndarray] = (
+        evaluate(import_only_inputs(inp), full=False, unit_costs=unit_costs, detail=False).kpis if cf is None else cf
+    )
+    del unit_costs
+    committed_kpis = add_incremental(committed_kpis, dict(cf_kpis))
+    kpis = dict(committed_kpis)
     changed = ~np.logical_and.reduce(list(decision.built.values()), axis=0)
     if changed.any():
         rows = np.flatnonzero(changed)

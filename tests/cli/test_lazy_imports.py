@@ -2,7 +2,8 @@
 
 Module presence, not time: each case runs in a fresh interpreter and lists ``sys.modules`` when it exits.
 ``tem --help``, ``tem --version`` and ``tem validate`` need neither pandas, scipy, plotly, openpyxl, kaleido
-nor SALib (numpy and pydantic come with the assumption reader); ``import tem`` needs none of them either.
+nor SALib, and ``tem validate`` no numpy (pydantic comes with the assumption reader); ``import tem`` needs none
+of them either.
 """
 
 from __future__ import annotations
@@ -61,6 +62,14 @@ def test_import_tem_without_numpy_or_pydantic_until_used() -> None:
     assert not loaded_modules("import tem") & {"numpy", "pydantic", "yaml", "typer"}
     assert "pandas" in loaded_modules("import tem; tem.run_batch")
     assert "pandas" not in loaded_modules("import tem; tem.Assumptions; tem.TemError")
+
+
+def test_validate_without_numpy() -> None:
+    """Validating the base and every scenario file checks each yearly path's bound without numpy (the paths'
+    values are exact input numbers or clearly inside their bounds; tests/assumptions/test_yearly.py)."""
+    scenarios = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "assumptions/scenarios").glob("*.yaml"))
+    files = ["assumptions/base.yaml", *scenarios]
+    assert "numpy" not in loaded_modules(CLI.format(args=["validate", *files]))
 
 
 def test_the_probe_sees_heavy_modules_when_they_are_used() -> None:

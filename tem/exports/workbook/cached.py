@@ -21,12 +21,12 @@ import io
 import math
 import re
 import zipfile
-from xml.sax.saxutils import escape
 
 from openpyxl import Workbook
 from openpyxl.utils import column_index_from_string
 
-Cached = float | int | str | bool
+from tem.exports.workbook.fastwrite import Cached, cached_value, save_bytes
+
 Values = dict[tuple[str, int, int], Cached]
 
 # a formula cell as openpyxl writes it (an array formula's first cell carries t="array" ref=".." on <f>)
@@ -57,26 +57,22 @@ def _sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:
 
 def _cell_xml(col: bytes, row: bytes, attrs: bytes, f_attrs: bytes, formula: bytes, value: Cached) -> bytes:
     head = b'<c r="' + col + row + b'"' + re.sub(rb' t="[^"]*"', b"", attrs)
-    f = b"<f" + f_attrs + b">" + formula + b"</f>"
-    if isinstance(value, bool):
-        return head + b' t="b">' + f + b"<v>" + (b"1" if value else b"0") + b"</v></c>"
-    if isinstance(value, str):
-        return head + b' t="str">' + f + b"<v>" + escape(value).encode() + b"</v></c>"
-    x = float(value)
-    if not math.isfinite(x):
-        raise ValueError(f"cell {col.decode()}{row.decode()}: no finite cached value ({x})")
-    text = repr(int(x)) if x.is_integer() and abs(x) < 1e15 else repr(x)
-    return head + b">" + f + b"<v>" + text.encode() + b"</v></c>"
+    try:
+        kind, shown = cached_value(value)
+    except ValueError as exc:
+        raise ValueError(f"cell {col.decode()}{row.decode()}: {exc}") from None
+    return head + kind.encode() + b"><f" + f_attrs + b">" + formula + b"</f><v>" + shown.encode() + b"</v></c>"
 
 
 def save_with_values(wb: Workbook, values: Values) -> tuple[bytes, list[tuple[str, int, int]]]:
     """The workbook as .xlsx bytes with each formula's cached value; also the formula cells that had no value
     in ``values``, or a NaN (left without one: they show after recalculation)."""
-    raw = io.BytesIO()
-    wb.save(raw)
     by_sheet: dict[str, dict[tuple[int, int], Cached]] = {}
     for (sheet, r, c), v in values.items():
         by_sheet.setdefault(sheet, {})[(r, c)] = v
+    # openpyxl's file, its cells written faster and most formulas with their values already (fastwrite.py);
+    # the pass below fills any other formula cell and lists those without a value
+    raw = io.BytesIO(save_bytes(wb, by_sheet))
     missing: list[tuple[str, int, int]] = []
     out = io.BytesIO()
     with zipfile.ZipFile(raw) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from openpyxl.cell.cell import Cell
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.worksheet.worksheet import Worksheet
 
 from tem.exports.workbook.grid import FIRST_COL, Grid
@@ -52,15 +54,37 @@ class CalcSheet:
             if expected is None
             else np.broadcast_to(np.asarray(expected, dtype=float).reshape(-1)[-self.n :], (self.n,))
         )
-        for t in range(self.n):
-            cell = self.ws.cell(r, FIRST_COL + t, self.grid.render(template, t))
-            cell.number_format = fmt
+        style = None
+        for t, formula in enumerate(self.grid.render_all(template)):
+            if style is None:
+                cell = self.ws.cell(r, FIRST_COL + t, formula)
+                cell.number_format = fmt
+                style = StyleArray()
+                style.numFmtId = cell._style.numFmtId  # the format's index: the same for every cell of the row
+            else:
+                put_formula(self.ws, r, FIRST_COL + t, formula, style)
             if values is not None:  # a value that does not exist is shown as blank text
                 x = float(values[t])
                 self.expect[(r, FIRST_COL + t)] = x if math.isfinite(x) else ""
         if key_row:
             self.key_rows.append(key)
         self.next_row += 1
+
+
+def put_formula(ws: Worksheet, row: int, column: int, formula: str, style: StyleArray) -> None:
+    """``ws.cell(row, column, formula)`` with the number format of ``style`` (a style with only that set), as
+    openpyxl stores it. A new cell with a plain formula (printable, within Excel's 32,767 characters) is made
+    directly, without openpyxl's checks of each value, which it passes; any other goes through openpyxl."""
+    if (row, column) in ws._cells or not (1 < len(formula) <= 32767 and formula[0] == "=" and formula.isprintable()):
+        cell = ws.cell(row, column, formula)
+        if not cell._style:
+            cell._style = StyleArray()
+        cell._style.numFmtId = style.numFmtId
+        return
+    cell = Cell(ws, row=row, column=column, style_array=style)
+    cell._value = formula
+    cell.data_type = "f"
+    ws._add_cell(cell)
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:

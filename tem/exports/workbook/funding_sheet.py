@@ -94,8 +94,8 @@ def write_funding(ws: Worksheet, grid: Grid, result: Result, expect: Expect) -> 
             continue
         entry = catalogue.line(key)
         _link(ws, grid, r, entry.label, entry.unit, calc_key, sign, entry.excel_format)
-        for t, fy in enumerate(result.fiscal_years):
-            expect[(ws.title, r, FIRST_COL + t)] = _value(st.loc[key, fy])
+        for t, x in enumerate(st.loc[key, result.fiscal_years].to_numpy().tolist()):  # one look-up per row
+            expect[(ws.title, r, FIRST_COL + t)] = _value(x)
         rows[key] = r
         r += 1
     r += 1

@@ -51,31 +51,51 @@ class Grid:
 
     def render(self, template: str, t: int) -> str:
         """The formula of ``template`` for year index ``t`` (column G + t)."""
-        c, prev = self.col(t), get_column_letter(FIRST_COL + t - 1)
-        first, last = self.col(0), self.last_col
+        return self._fill(self._pieces(template), t)
 
-        def sub(m: re.Match[str]) -> str:
-            tok = m.group(1)
-            if tok.startswith("in:"):
-                ref = self.inputs[tok[3:]]
+    def render_all(self, template: str) -> list[str]:
+        """``render(template, t)`` for every year index ``t``, the template read once."""
+        pieces = self._pieces(template)
+        return [self._fill(pieces, t) for t in range(self.n_years)]
+
+    def _fill(self, pieces: list[str | tuple[str, bool, str]], t: int) -> str:
+        """The pieces of a template for year ``t``: text, or (before, previous column?, after) around a column."""
+        c, prev = self.col(t), get_column_letter(FIRST_COL + t - 1)
+        return "=" + "".join(p if isinstance(p, str) else p[0] + (prev if p[1] else c) + p[2] for p in pieces)
+
+    def _pieces(self, template: str) -> list[str | tuple[str, bool, str]]:
+        """``template`` split into literal text and its tokens' references (see the module docstring)."""
+        first, last = self.col(0), self.last_col
+        scalar = get_column_letter(SCALAR_COL)
+        pieces: list[str | tuple[str, bool, str]] = []
+        for i, part in enumerate(TOKEN.split(template)):
+            if i % 2 == 0:  # the text between tokens
+                if part:
+                    pieces.append(part)
+                continue
+            if part.startswith("in:"):
+                ref = self.inputs[part[3:]]
                 if ref.kind in ("scalar", "text"):
-                    return f"Inputs!${get_column_letter(SCALAR_COL)}${ref.row}"
-                if ref.kind == "yearly":
-                    return f"Inputs!{c}{ref.row}"
-                return f"Inputs!${first}${ref.row}:${last}${ref.row}"
-            if tok.startswith("c:"):
-                return f"Inputs!${get_column_letter(SCALAR_COL)}${self.constants[tok[2:]]}"
-            key, _, mode = tok.partition(":")
+                    pieces.append(f"Inputs!${scalar}${ref.row}")
+                elif ref.kind == "yearly":
+                    pieces.append(("Inputs!", False, f"{ref.row}"))
+                else:
+                    pieces.append(f"Inputs!${first}${ref.row}:${last}${ref.row}")
+                continue
+            if part.startswith("c:"):
+                pieces.append(f"Inputs!${scalar}${self.constants[part[2:]]}")
+                continue
+            key, _, mode = part.partition(":")
             r = self.rows[key]
             if mode == "prev":
-                return f"{prev}{r}"
-            if mode == "upto":
-                return f"${first}{r}:{c}{r}"
-            if mode == "all":
-                return f"${first}${r}:${last}${r}"
-            return f"{c}{r}"
-
-        return "=" + TOKEN.sub(sub, template)
+                pieces.append(("", True, f"{r}"))
+            elif mode == "upto":
+                pieces.append((f"${first}{r}:", False, f"{r}"))
+            elif mode == "all":
+                pieces.append(f"${first}${r}:${last}${r}")
+            else:
+                pieces.append(("", False, f"{r}"))
+        return pieces
 
     def whole_row(self, key: str, sheet: str = "Calculations") -> str:
         r = self.rows[key]

@@ -4,7 +4,8 @@ Write-only mode streams each row to the file as it is appended, instead of keepi
 until the workbook is saved, which makes long sheets several times faster to write and keeps memory flat. It
 only appends rows in order; :class:`BufferedSheet` lets the short sheets be written as usual (``cell(row, col)``
 in any order, fonts, number formats, frozen panes, column widths, charts) and appends their rows when
-flushed; long tables then go through :meth:`BufferedSheet.append_rows`.
+flushed; long tables then go through :meth:`BufferedSheet.append_rows`. Rows are written by the cell writer of
+:mod:`.fastwrite` (openpyxl's bytes, faster).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell, WriteOnlyCell
+
+from tem.exports.workbook.fastwrite import sheet_writer
 
 
 class BufferedSheet:
@@ -68,6 +71,7 @@ class BufferedSheet:
         if self._flushed:
             return int(self.ws._max_row)
         self._flushed = True
+        install_writer(self.ws)
         last = max((r for r, _ in self._cells), default=0)
         by_row: dict[int, dict[int, Cell]] = {}
         for (r, c), cell in self._cells.items():
@@ -83,6 +87,14 @@ class BufferedSheet:
         self.flush()
         for row in rows:
             self.ws.append(row)
+
+
+def install_writer(ws: Any) -> None:
+    """Give a write-only sheet the faster cell writer of :mod:`.fastwrite` (the same bytes), at the moment
+    openpyxl would create its own: before the first row, after the sheet's settings (widths, panes)."""
+    if ws._writer is None:
+        ws._writer = sheet_writer(ws)
+        ws._writer.write_top()
 
 
 def save_write_only(wb: Workbook, sheets: Iterable[BufferedSheet]) -> bytes:

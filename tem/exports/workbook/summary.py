@@ -152,25 +152,25 @@ def write_statement(ws: Worksheet, grid: Grid, calc: CalcSheet, result: Result, 
         if key not in st.index:
             continue
         _link_row(ws, grid, r, str(st.loc[key, "label"]), str(st.loc[key, "unit"]), calc_key, sign)
-        for t, fy in enumerate(result.fiscal_years):
-            expect[(ws.title, r, FIRST_COL + t)] = cached(st.loc[key, fy])
+        for t, x in enumerate(st.loc[key, result.fiscal_years].to_numpy().tolist()):  # one look-up per row
+            expect[(ws.title, r, FIRST_COL + t)] = cached(x)
         rows[key] = r
         r += 1
         if key == "book_depreciation":  # EBIT within the sheet, from the rows above
             put_text(ws, r, 2, "EBIT")
             put_text(ws, r, 3, "INR crore")
-            for t, fy in enumerate(result.fiscal_years):
+            for t, x in enumerate(st.loc["ebit", result.fiscal_years].to_numpy().tolist()):
                 col = grid.col(t)
                 cell = ws.cell(r, FIRST_COL + t, f"={col}{rows['ebitda']}+{col}{rows['book_depreciation']}")
                 cell.number_format = number_format("INR crore")
-                expect[(ws.title, r, FIRST_COL + t)] = cached(st.loc["ebit", fy])
+                expect[(ws.title, r, FIRST_COL + t)] = cached(x)
             r += 1
         if key == "tax":
             for ph in calc.o.inputs.structure.phases:
                 _link_row(ws, grid, r, f"Capex: {catalogue.phase_label(ph.name)}", "INR crore", f"spend_{ph.name}", -1.0)
                 rows[f"capex_{ph.name}"] = r
-                for t, fy in enumerate(result.fiscal_years):
-                    expect[(ws.title, r, FIRST_COL + t)] = cached(st.loc[f"capex_{ph.name}", fy])
+                for t, x in enumerate(st.loc[f"capex_{ph.name}", result.fiscal_years].to_numpy().tolist()):
+                    expect[(ws.title, r, FIRST_COL + t)] = cached(x)
                 r += 1
     return rows
 
@@ -208,9 +208,9 @@ def write_unit_costs(ws: Worksheet, grid: Grid, result: Result, expect: Expect) 
                     r, FIRST_COL + t
                 ).value = f'=IF(Calculations!{col}{pack_row}>0,Calculations!{col}{grid.rows[calc_key]},"")'
         made = result.statement.loc["pack_output_gwh", result.fiscal_years].to_numpy(dtype=float) > 0
-        for t, fy in enumerate(result.fiscal_years):
+        for t, x in enumerate(uc.loc[full_key, result.fiscal_years].to_numpy().tolist()):
             blank = key in MASKED_WITHOUT_PACKS and not made[t]  # rates exist, but no pack is made that year
-            expect[(ws.title, r, FIRST_COL + t)] = "" if blank else cached(uc.loc[full_key, fy])
+            expect[(ws.title, r, FIRST_COL + t)] = "" if blank else cached(x)
         rows[full_key] = r
         r += 1
     r += 1
@@ -221,13 +221,13 @@ def write_unit_costs(ws: Worksheet, grid: Grid, result: Result, expect: Expect) 
         full_key = f"{key}_usd_per_kwh"
         put_text(ws, r, 2, str(uc.loc[full_key, "label"]))
         put_text(ws, r, 3, "USD/kWh")
-        for t, fy in enumerate(result.fiscal_years):
+        for t, x in enumerate(uc.loc[full_key, result.fiscal_years].to_numpy().tolist()):
             col = grid.col(t)
             inr = f"{col}{rows[key + '_inr_per_kwh']}"
             cell = ws.cell(r, FIRST_COL + t, f'=IF(ISNUMBER({inr}),{inr}/Calculations!{col}{fx_row},"")')
             cell.number_format = number_format("USD/kWh")
             inr_value = expect[(ws.title, rows[key + "_inr_per_kwh"], FIRST_COL + t)]
-            expect[(ws.title, r, FIRST_COL + t)] = "" if inr_value == "" else cached(uc.loc[full_key, fy])
+            expect[(ws.title, r, FIRST_COL + t)] = "" if inr_value == "" else cached(x)
         rows[full_key] = r
         r += 1
     return rows

@@ -1,0 +1,153 @@
+"""Saving a workbook with openpyxl, its cells written as text: the same bytes, about three times faster.
+
+openpyxl writes each cell by building an ``xml.etree`` element and serialising it through ``et_xmlfile`` (pure
+Python, without lxml): for the 80,000-odd cells of the board workbook that is most of the export's time. Here
+the worksheets' ``<sheetData>`` rows are written by :class:`_SheetWriter`, which formats the common cells
+(numbers, booleans, formulas, plain text, styled blanks) directly as the text openpyxl would write, and hands
+every other cell (dates, rich text, array and data-table formulas, hyperlinks) to openpyxl's own cell writer.
+Everything else (styles, charts, drawings, print settings, the package) is openpyxl's unchanged.
+tests/exports/workbook/test_fastwrite.py checks that every part of the file equals openpyxl's own output.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+from typing import Any
+from xml.sax.saxutils import escape
+from zipfile import ZIP_DEFLATED, ZipFile
+
+from openpyxl import Workbook
+from openpyxl.cell._writer import write_cell
+from openpyxl.cell.rich_text import CellRichText
+from openpyxl.compat import safe_string
+from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._writer import WorksheetWriter
+from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
+from openpyxl.writer.excel import ExcelWriter
+
+_SIMPLE_TYPES = ("n", "s", "f", "b", "e")
+
+
+Cached = float | int | str | bool
+
+
+def cached_value(value: Cached) -> tuple[str, str]:
+    """A formula's saved value as the cell's type attribute and the text of its ``<v>``: booleans ``t="b"``,
+    text ``t="str"``, numbers without a type (integers without a decimal point, others by ``repr``)."""
+    if isinstance(value, bool):
+        return ' t="b"', "1" if value else "0"
+    if isinstance(value, str):
+        return ' t="str"', escape(value)
+    x = float(value)
+    if not math.isfinite(x):
+        raise ValueError(f"no finite cached value ({x})")
+    return "", repr(int(x)) if x.is_integer() and abs(x) < 1e15 else repr(x)
+
+
+class _SheetWriter(WorksheetWriter):
+    """openpyxl's worksheet writer with :meth:`write_row` formatting common cells as text, and the formulas'
+    saved values (``known``: (row, column) -> value) written beside them."""
+
+    def __init__(self, ws: Any, known: dict[tuple[int, int], Cached]):
+        super().__init__(ws)
+        self._known = known
+        self._style_ids: dict[tuple[int, ...], int] = {}
+        self._letters: dict[int, str] = {}
+
+    def write_row(self, xf: Any, row: list[Any], row_idx: int) -> None:
+        from openpyxl.comments.comment_sheet import CommentRecord
+
+        attrs = {"r": f"{row_idx}"}
+        attrs.update(self.ws.row_dimensions.get(row_idx, {}))
+        with xf.element("row", attrs):
+            raw = xf._file  # the text sink et_xmlfile writes elements to
+            for cell in row:
+                if cell._comment is not None:
+                    self.ws._comments.append(CommentRecord.from_cell(cell))
+                styled = cell.has_style
+                if cell._value is None and not styled and not cell._comment:
+                    continue
+                text = self._cell_text(cell, styled, row_idx)
+                if text is None:
+                    write_cell(xf, self.ws, cell, styled)
+                else:
+                    raw(text)
+
+    def _cell_text(self, cell: Any, styled: bool, row_idx: int) -> str | None:
+        """The cell as openpyxl's ``etree_write_cell`` writes it, or None for a cell left to it."""
+        value, kind = cell._value, cell.data_type
+        if kind not in _SIMPLE_TYPES or cell.hyperlink or isinstance(value, (ArrayFormula, DataTableFormula, CellRichText)):
+            return None
+        if isinstance(value, (dt.date, dt.time, dt.timedelta)):
+            return None
+        col = cell.column
+        letter = self._letters.get(col)
+        if letter is None:
+            letter = self._letters[col] = get_column_letter(col)
+        head = f'<c r="{letter}{row_idx}"'
+        if styled:
+            key = tuple(cell._style)
+            sid = self._style_ids.get(key)
+            if sid is None:  # the first cell of a style registers it, in openpyxl's order
+                sid = self._style_ids[key] = cell.style_id
+            head += f' s="{sid}"'
+        if kind == "s":
+            head += ' t="inlineStr"'
+        elif kind != "f":
+            head += f' t="{kind}"'
+        if value is None or value == "":
+            return head + " />"
+        if kind == "f":
+            known = self._known.get((row_idx, col))
+            if known is None or (isinstance(known, float) and not math.isfinite(known)):
+                return f"{head}><f>{escape(value[1:])}</f><v /></c>"  # as openpyxl: no value saved
+            kind_attr, shown = cached_value(known)
+            return f"{head}{kind_attr}><f>{escape(value[1:])}</f><v>{shown}</v></c>"
+        if kind == "s":
+            if not isinstance(value, str):
+                return None
+            stripped = value.strip()
+            space = ' xml:space="preserve"' if stripped and value != stripped else ""
+            return f"{head}><is><t{space}>{escape(value)}</t></is></c>"
+        shown = safe_string(value)
+        return f"{head}><v>{escape(shown)}</v></c>" if shown else f"{head}><v /></c>"
+
+
+class _Writer(ExcelWriter):
+    """openpyxl's package writer, its worksheets written by :class:`_SheetWriter`."""
+
+    def __init__(self, workbook: Workbook, archive: ZipFile, values: dict[str, dict[tuple[int, int], Cached]]):
+        super().__init__(workbook, archive)
+        self._values = values
+
+    def write_worksheet(self, ws: Any) -> None:
+        ws._drawing = SpreadsheetDrawing()
+        ws._drawing.charts = ws._charts
+        ws._drawing.images = ws._images
+        writer = _SheetWriter(ws, self._values.get(ws.title, {}))
+        writer.write()
+        ws._rels = writer._rels
+        self._archive.write(writer.out, ws.path[1:])
+        self.manifest.append(ws)
+        writer.cleanup()
+
+
+def sheet_writer(ws: Any) -> WorksheetWriter:
+    """The worksheet writer of :class:`_SheetWriter` for a sheet (a write-only sheet's rows, as they come)."""
+    return _SheetWriter(ws, {})
+
+
+def save_bytes(wb: Workbook, values: dict[str, dict[tuple[int, int], Cached]] | None = None) -> bytes:
+    """``wb.save`` into memory (a workbook not in write-only mode), cells written as text; with ``values``
+    (sheet title -> (row, column) -> value), each formula cell listed there is saved with its value (a formula
+    without one, or with a NaN, is saved as openpyxl saves it: an empty ``<v />``)."""
+    if wb.write_only:
+        raise ValueError("save_bytes writes a normal workbook; write-only workbooks save themselves")
+    buffer = io.BytesIO()
+    archive = ZipFile(buffer, "w", ZIP_DEFLATED, allowZip64=True)
+    wb.properties.modified = dt.datetime.now(tz=dt.UTC).replace(tzinfo=None)  # as openpyxl's save_workbook
+    _Writer(wb, archive, values or {}).save()
+    return buffer.getvalue()

@@ -1,0 +1,84 @@
+"""tem/finance/certify.py: the IRR grid's rules read on the points that can matter give what they give on every
+grid point (``grid.classify_every_point``), on flows with several sign changes; both certificates fire."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tem.finance import certify, irr
+from tem.finance import grid as fg
+
+
+def aligned(cf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    scale = np.ldexp(1.0, -np.frexp(np.abs(cf).max(axis=1))[1])[:, None]  # as irr scales them: exact
+    c = cf * scale
+    return fg.align_left(c), fg.align_right(c)
+
+
+def several_sign_changes(n: int, n_years: int, seed: int) -> np.ndarray:
+    """A build, inflows, a refit and a closure cost (as benchmarks/bench_finance.py), with random sizes."""
+    rng = np.random.default_rng(seed)
+    cf = rng.uniform(5.0, 60.0, (n, n_years))
+    cf[:, :2] *= -rng.uniform(0.5, 6.0, (n, 1))
+    cf[:, n_years // 2] = -rng.uniform(10.0, 200.0, n)
+    cf[:, -1] = -rng.uniform(0.1, 50.0, n)
+    return cf
+
+
+def test_sparse_reading_equals_every_point_on_build_refit_closure_flows() -> None:
+    for n_years, seed in ((20, 1), (12, 2), (35, 3)):
+        left, right = aligned(several_sign_changes(3000, n_years, seed))
+        got = certify.classify_sparse(left, right)
+        want = fg.classify_every_point(left, right)
+        np.testing.assert_array_equal(got[0], want[0])
+        ok = want[0] == 0  # the bracket matters only where there is one IRR
+        np.testing.assert_array_equal(got[1][ok], want[1][ok])
+        np.testing.assert_array_equal(got[2][ok], want[2][ok])
+        assert (want[0] == 3).any()
+        assert (want[0] == 0).any()
+        several = certify.certainly_several(
+            fg.grid_values(left, right, certify.coarse_points(n_years))[0],
+            np.abs(left).max(axis=1),
+            certify.coarse_points(n_years),
+            n_years,
+        )
+        assert several.any()  # certificate 1 settles rows at once ...
+        assert (want[0][several] == 3).all()  # ... only ones the whole grid calls several
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.floats(-100.0, 100.0, allow_nan=False), st.sampled_from([0.0, 1.0, -1.0, 1e-9])),
+        min_size=3,
+        max_size=40,
+    ).filter(lambda flows: int(np.count_nonzero(np.diff(np.sign([f for f in flows if f != 0])))) >= 2)
+)
+def test_hypothesis_several_sign_changes(flows: list[float]) -> None:
+    left, right = aligned(np.array([flows]))
+    got, want = certify.classify_sparse(left, right), fg.classify_every_point(left, right)
+    assert got[0][0] == want[0][0]
+    if want[0][0] == 0:
+        assert (got[1][0], got[2][0]) == (want[1][0], want[2][0])
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(3, 40))
+def test_hypothesis_random_multi_sign_batches(seed: int, n_years: int) -> None:
+    """Batches of random flows (any signs) and of build-refit-closure flows: the same statuses and brackets."""
+    rng = np.random.default_rng(seed)
+    cf = np.concatenate([rng.normal(size=(200, n_years)), several_sign_changes(200, max(n_years, 3), seed)[:, :n_years]])
+    left, right = aligned(cf)
+    got, want = certify.classify_sparse(left, right), fg.classify_every_point(left, right)
+    np.testing.assert_array_equal(got[0], want[0])
+    ok = want[0] == 0
+    np.testing.assert_array_equal(got[1][ok], want[1][ok])
+
+
+def test_irr_on_close_roots_and_worked_examples() -> None:
+    # roots 10% and 10.2% (README): too close; [-1, 2, -1]: a double root at 0%; -1, +3.6, -4.31, +1.716 has
+    # the roots 1 + r = 1.1, 1.2 and 1.3 (product 1.716, pairwise sum 4.31, sum 3.6): several IRRs
+    res = irr(np.array([[-1.0, 2.202, -1.2122, 0.0], [-1.0, 2.0, -1.0, 0.0], [-1.0, 3.6, -4.31, 1.716]]))
+    assert res.status.tolist() == [4, 4, 3]
