@@ -259,11 +259,12 @@ class Transition(StrictModel):
     pack_priority: list[SegmentName] = Field(
         ["captive", "external_oem", "ess"], description="Order in which segments get packs made in India (first first)."
     )
-    local_cell_allocation: Literal["max_saving", "order", "pro_rata"] = Field(
+    local_cell_allocation: Literal["max_margin", "max_saving", "order", "pro_rata"] = Field(
         "max_saving",
-        description="Which segments' packs get the local cells: max_saving = where a local cell avoids the most landed "
-        "cost per kWh (the dearest landed imported cell first), order = local_cell_priority, pro_rata = in proportion "
-        "to the packs made for each.",
+        description="Which segments' packs get the local cells: max_margin = where a local cell adds the most to EBITDA "
+        "(a cost-plus segment passes most of a saving to its buyer), max_saving = where a local cell avoids the most "
+        "landed cost per kWh (the dearest landed imported cell first), order = local_cell_priority, pro_rata = in "
+        "proportion to the packs made for each.",
     )
     local_cell_priority: list[SegmentName] = Field(
         ["captive", "external_oem", "ess"], description="Order in which segments get local cells (rule order)."

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from tem.model.allocation import allocate_local_cells
 from tem.model.batch_runtime import batch_runtime
 from tem.model.capex import CapexSchedule, compute_capex
 from tem.model.cashflow import CashFlow, compute_cash_flow
@@ -36,7 +37,7 @@ from tem.model.pricing import Prices, compute_prices
 from tem.model.read_log import paths_read
 from tem.model.tax import TaxResult, compute_tax
 from tem.model.unit_costs import UnitCosts, compute_unit_costs
-from tem.model.volumes import Volumes, allocate_local_cells, compute_volumes
+from tem.model.volumes import Volumes, compute_volumes
 
 DEFAULT_CHUNK_SIZE = 10_000  # scenarios per engine call in a batch (benchmarks/RESULTS_engine.md)
 
@@ -67,8 +68,8 @@ def evaluate(inp: Inputs, *, full: bool = True, unit_costs: UnitCosts | None = N
     n_s = inp.n_scenarios
     vol = compute_volumes(inp)
     uc = compute_unit_costs(inp, vol) if unit_costs is None else unit_costs
-    vol = allocate_local_cells(inp, vol, uc.imported_cell_by_segment)
     cap = compute_capex(inp, n_s)
+    vol = allocate_local_cells(inp, vol, uc, cap)
     prices = compute_prices(inp, vol, uc, cap)
     ops = compute_operations(inp, vol, uc, cap, prices)
     ops = _broadcast_ops(ops, n_s)
@@ -122,8 +123,8 @@ def _lines(inp: Inputs) -> Lines:
     """The yearly lines gates read (volumes, unit costs, operations) of other inputs."""
     vol = compute_volumes(inp)
     uc = compute_unit_costs(inp, vol)
-    vol = allocate_local_cells(inp, vol, uc.imported_cell_by_segment)
     cap = compute_capex(inp, inp.n_scenarios)
+    vol = allocate_local_cells(inp, vol, uc, cap)
     return vol, uc, compute_operations(inp, vol, uc, cap, compute_prices(inp, vol, uc, cap))
 
 

@@ -97,7 +97,7 @@ class Structure:
     dva_fys: tuple[int, ...]
     pack_allocation: str = "pro_rata"  # priority | pro_rata
     pack_priority: tuple[str, ...] = ()
-    local_cell_allocation: str = "pro_rata"  # max_saving | order | pro_rata
+    local_cell_allocation: str = "pro_rata"  # max_margin | max_saving | order | pro_rata
     local_cell_priority: tuple[str, ...] = ()
     debt_structure: str = "by_phase"  # funding.term_debt.structure
     repayment: str = "equal_principal"  # funding.term_debt.repayment

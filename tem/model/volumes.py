@@ -11,7 +11,7 @@ made / demand``, ``local_s = made_s x local cells / packs made``, ``imported_s =
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -89,34 +89,6 @@ def ahead_in_order(amounts: dict[str, np.ndarray], order: tuple[str, ...]) -> di
 def fill_in_order(total: np.ndarray, amounts: dict[str, np.ndarray], ahead: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """``total`` shared out in order: each segment gets ``min(max(total - ahead_s, 0), amount_s)``."""
     return {s: np.minimum(np.maximum(total - ahead[s], 0.0), a) for s, a in amounts.items()}
-
-
-def allocate_local_cells(inp: Inputs, vol: Volumes, landed: dict[str, np.ndarray]) -> Volumes:
-    """The local cells by segment under ``transition.local_cell_allocation`` (``landed``: each segment's landed
-    imported cell [INR/kWh], for ``max_saving``); pro rata is what :func:`compute_volumes` already did.
-
-    ``order``: filled in ``local_cell_priority`` order. ``max_saving``: filled where a local cell avoids the most
-    landed cost, i.e. the dearest landed imported cell first (the local cell costs the same whichever pack it
-    goes into), ties in the order the segments are listed. Each segment takes at most the cells its packs need
-    (``made_s / pack_yield``); the rest of its cells are imported."""
-    rule = inp.structure.local_cell_allocation
-    if rule == "pro_rata":
-        return vol
-    segs = inp.structure.segments
-    need = {s: vol.pack_output_by_segment[s] / inp["pack.pack_yield"] for s in segs}
-    if rule == "order":
-        ahead = ahead_in_order(need, inp.structure.local_cell_priority)
-    else:
-        ahead = {}
-        for i, s in enumerate(segs):
-            before = np.zeros((1, 1))
-            for j, other in enumerate(segs):
-                if j != i:
-                    first = landed[other] >= landed[s] if j < i else landed[other] > landed[s]
-                    before = before + need[other] * first
-            ahead[s] = before
-    local = fill_in_order(vol.local_cells_gwh, need, ahead)
-    return replace(vol, local_cells_by_segment=local, imported_cells_by_segment={s: need[s] - local[s] for s in segs})
 
 
 @dataclass(frozen=True)

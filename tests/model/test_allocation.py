@@ -115,3 +115,80 @@ def test_allocation_conserves_volume(cap: float, ess: float, start: int, fob_fac
         assert np.all(v.local_cells_by_segment[s] >= 0)
         assert np.all(v.imported_cells_by_segment[s] >= -1e-12)
         np.testing.assert_allclose(v.met_gwh[s], v.demand_gwh[s], rtol=1e-12, atol=1e-12)  # import_packs
+
+
+def test_local_cells_where_they_add_most_to_ebitda() -> None:
+    # FY28 of toy_local, local cells made dear (labour 3,000 INR/kWh): local variable cost = imported materials
+    # 0.5 x 30 x 80 x 1.02 x (1 + 0.1 x 1.1) = 1,358.64 + local materials 0.5 x 30 x 80 = 1,200 + labour 3,000 +
+    # energy 100 + royalty 1 x 80 = 5,738.64 INR/kWh (yield 100% in FY28, no learning). Captive at cost plus 10%
+    # on variable cost, SG&A 1% of revenue: score = 4,628.8 + 0.99 x 1.1 x (5,738.64 - 4,628.8) = 5,837.41, above
+    # the ESS cell's 5,077.6 (ESS on its price path keeps the landed cell it avoids). The parent pays the dear
+    # local cells under cost plus, so captive takes them first; max_saving sends them to ESS.
+    dear = {
+        "cells.local.labour_inr_per_kwh": 3000.0,
+        "demand.captive.price_rule": "cost_plus",
+        "demand.captive.price_inr_per_kwh": None,
+        "demand.captive.markup": 0.1,
+    }
+    r = run("toy_local.yaml", **dear, **{"transition.local_cell_allocation": "max_margin"})
+    assert by_segment(r, "local_cells_by_segment") == pytest.approx({"captive": 1.0, "ess": 0.0})
+    saving = run("toy_local.yaml", **dear, **{"transition.local_cell_allocation": "max_saving"})
+    assert by_segment(saving, "local_cells_by_segment") == pytest.approx({"captive": 0.5, "ess": 0.5})
+    # the other way round: ESS at cost plus and cheap local cells (labour 100, 2,838.64 INR/kWh): ESS's score
+    # 5,077.6 + 1.089 x (2,838.64 - 5,077.6) = 2,639.37 is below captive's 4,628.8 (captive on its price path)
+    ess_cp = {"demand.ess.price_rule": "cost_plus", "demand.ess.price_inr_per_kwh": None, "demand.ess.markup": 0.1}
+    r = run("toy_local.yaml", **ess_cp, **{"transition.local_cell_allocation": "max_margin"})
+    assert by_segment(r, "local_cells_by_segment") == pytest.approx({"captive": 1.0, "ess": 0.0})
+    other = run("toy_local.yaml", **ess_cp, **{"transition.local_cell_allocation": "max_saving"})
+    # ESS: 0.5 GWh imported instead of local raises its cost by 0.5 x (5,077.6 - 2,838.64) x 0.1 = 111.948 crore and
+    # its revenue by 1.1 x that = 123.1428 (SG&A 1% of it: 1.231428); captive: 0.5 GWh local instead of imported
+    # lowers its cost by 0.5 x (4,628.8 - 2,838.64) x 0.1 = 89.508 at an unchanged price. EBITDA difference:
+    # 89.508 - (111.948 - 123.1428 + 1.231428) = 89.508 + 9.963372 = 99.471372 crore in favour of max_margin
+    assert fy(r, "ebitda") - fy(other, "ebitda") == pytest.approx(99.471372, rel=1e-9)
+
+
+ORDERS = [
+    ["captive", "external_oem", "ess"],
+    ["captive", "ess", "external_oem"],
+    ["external_oem", "captive", "ess"],
+    ["external_oem", "ess", "captive"],
+    ["ess", "captive", "external_oem"],
+    ["ess", "external_oem", "captive"],
+]
+
+
+@settings(deadline=None, max_examples=20)
+@given(
+    st.floats(0.0, 0.3),
+    st.sampled_from(["variable", "full"]),
+    st.sampled_from(["import_parity", "cost_plus", "path"]),
+    st.floats(0.0, 0.3),
+    st.floats(50.0, 3000.0),
+    st.floats(0.0, 0.05),
+)
+def test_max_margin_gives_the_highest_ebitda(
+    markup: float, basis: str, ess_rule: str, ess_duty: float, labour: float, sga: float
+) -> None:
+    """Greedy by score is the optimum of a linear objective under a total and per-segment caps (a fractional
+    knapsack), so no priority order gives a higher EBITDA in any year (PLI off: the score leaves it out)."""
+    overrides: dict[str, Any] = {
+        "cells.local.pli.enabled": False,
+        "demand.captive.markup": markup,
+        "demand.captive.cost_basis": basis,
+        "demand.ess.price_rule": ess_rule,
+        "demand.ess.markup": markup / 2,
+        "demand.ess.product.cell_bcd_rate": ess_duty,
+        "cells.local.labour_inr_per_kwh": labour,
+        "opex.sga_revenue_share": sga,
+    }
+    if ess_rule == "path":
+        overrides["demand.ess.price_inr_per_kwh"] = 9000.0
+
+    def ebitda(**extra: Any) -> np.ndarray:
+        r = tem.run(tem.load(BASE, overrides={**overrides, **extra}))
+        return r.statement.loc["ebitda", r.fiscal_years].to_numpy(float)
+
+    best = ebitda(**{"transition.local_cell_allocation": "max_margin"})
+    for order in ORDERS:
+        other = ebitda(**{"transition.local_cell_allocation": "order", "transition.local_cell_priority": order})
+        assert np.all(best >= other - 1e-9 * np.maximum(1.0, np.abs(other))), order

@@ -123,8 +123,8 @@ class Doc:
             return
         if tr.local_cell_allocation == "order":
             order = [[s] * self.n for s in tr.local_cell_priority]  # same order every year
-        else:  # dearest landed imported cell first, ties in listed order (a stable sort on -landed)
-            keys = np.array([-self.landed[s] for s in SEGMENTS])
+        else:  # highest score first, ties in listed order (a stable sort on -score)
+            keys = np.array([-self.allocation_score(s) for s in SEGMENTS])
             idx = np.argsort(keys, axis=0, kind="stable")
             order = [[SEGMENTS[idx[k, t]] for t in range(self.n)] for k in range(len(SEGMENTS))]
         self.local_s = {s: np.zeros(self.n) for s in SEGMENTS}
@@ -136,6 +136,20 @@ class Doc:
                 self.local_s[s][t] = take
                 left -= take
         self.imported_s = {s: need[s] - self.local_s[s] for s in SEGMENTS}
+
+    def allocation_score(self, s: str) -> np.ndarray:
+        """max_saving: the landed imported cell; max_margin: what a local cell adds to EBITDA in s (README)."""
+        if self.a.transition.local_cell_allocation == "max_saving":
+            return self.landed[s]
+        seg, o = getattr(self.a.demand, s), self.a.opex
+        if seg.price_rule != "cost_plus":
+            return self.landed[s]
+        rho = o.rnd_revenue_share + o.sga_revenue_share + o.warranty_revenue_share
+        per_cell = np.where(
+            self.local > 0, (self.cell_fixed + self.cell_book_dep) / np.where(self.local > 0, self.local, 1) * 10, 0
+        )
+        basis = self.local_variable + (per_cell if seg.cost_basis == "full" else 0.0)
+        return self.landed[s] + (1 - rho) * (1 + self.y(seg.markup)) * (basis - self.landed[s])
 
     # --- landed and unit costs ----------------------------------------------------------------------------
     def costs(self) -> None:
@@ -195,7 +209,6 @@ class Doc:
         self.imported_landed = sum(w[s] * self.landed[s] for s in SEGMENTS)
         self.non_cell_imp = sum(w[s] * self.nc_imp[s] for s in SEGMENTS)
         self.bought_landed = sum(w[s] * self.pack_landed[s] for s in SEGMENTS)
-        self.local_by_segment()
         mat_imp = mat_loc = mat_cif_usd = 0.0
         for g in a.cells.local.materials.values():
             world, gshare = self.y(g.world_price_usd_per_kwh), self.y(g.local_share)
@@ -221,6 +234,14 @@ class Doc:
     # --- revenue, cost of goods, EBITDA, localization -----------------------------------------------------
     def operations(self) -> None:
         a, fx = self.a, self.fx
+        infl = a.timeline.inflation_rate
+        self.fixed_by_phase = {
+            ph.name: np.where(self.fy >= ph.commissioning_fy, ph.fixed_opex_inr_cr * (1 + infl) ** self.t, 0.0)
+            for ph in a.capex.phases
+        }
+        self.fixed_opex = sum(self.fixed_by_phase.values())
+        self.capex()  # the full cost-plus basis and max_margin need fixed opex and book depreciation by phase
+        self.local_by_segment()
         rc = a.recycling
         life = rc.battery_life_years
         returns = rc.end_of_life_return_share * np.concatenate([np.zeros(min(life, self.n)), self.delivered])[: self.n]
@@ -253,13 +274,6 @@ class Doc:
                 "bought_in_packs",
             )
         )
-        infl = a.timeline.inflation_rate
-        self.fixed_by_phase = {
-            ph.name: np.where(self.fy >= ph.commissioning_fy, ph.fixed_opex_inr_cr * (1 + infl) ** self.t, 0.0)
-            for ph in a.capex.phases
-        }
-        self.fixed_opex = sum(self.fixed_by_phase.values())
-        self.capex()  # the full cost-plus basis needs fixed opex and book depreciation by phase
         self.prices()
         self.revenue_by = {s: self.met[s] * self.price[s] * 0.1 for s in SEGMENTS}
         self.revenue = sum(self.revenue_by.values())
@@ -784,6 +798,14 @@ def test_every_line_and_kpi_from_the_readme(path: Path) -> None:
             "capex.phases.cell_plant_2.yield_learning": "continue",
         },
         {"transition.pack_allocation": "pro_rata", "transition.local_cell_allocation": "pro_rata"},
+        {  # max_margin with a full-cost basis, a markup path and R&D linked to revenue in the score
+            "transition.local_cell_allocation": "max_margin",
+            "demand.captive.cost_basis": "full",
+            "demand.captive.markup": {"FY26": 0.05, "FY35": 0.2, "interpolation": "linear"},
+            "demand.ess.price_rule": "cost_plus",
+            "demand.ess.markup": 0.1,
+            "opex.rnd_revenue_share": 0.02,
+        },
         {"cells.local.pli.enabled": True, "cells.local.pli.total_cap_inr_cr": 300.0, "cells.local.pli.start_fy": 2031},
         {"valuation.terminal_value_method": "perpetuity", "valuation.terminal_growth_rate": 0.03},
         {"valuation.terminal_value_floor": "zero", "valuation.terminal_ebitda_multiple": 30.0},
@@ -828,6 +850,7 @@ def test_every_line_and_kpi_from_the_readme(path: Path) -> None:
     ids=[
         "pli",
         "rules_products_allocation_plant_yields",
+        "max_margin_full_cost_markup_path",
         "pro_rata",
         "pli_capped",
         "perpetuity",

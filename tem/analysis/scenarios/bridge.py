@@ -26,7 +26,6 @@ are bridged by exact equivalences (:mod:`tem.analysis.scenarios.bridge_inputs`);
 from __future__ import annotations
 
 import difflib
-import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -44,10 +43,13 @@ from tem.analysis.scenarios.bridge_inputs import (
     check_spend_timing,
     evaluate_kpis,
     stack_inputs,
+    with_policies,
 )
+from tem.analysis.scenarios.shapley import permutation_masks, shapley_exact, shapley_from_orders
 from tem.assumptions.loader import load as load_file
 from tem.assumptions.schema import Assumptions
 from tem.errors import TemError
+from tem.model.inputs import Inputs
 
 DEFAULT_GROUPS: dict[str, tuple[str, ...]] = {
     "timeline": ("timeline",),
@@ -130,45 +132,6 @@ def assign_groups(paths: Sequence[str], groups: Mapping[str, Sequence[str]]) -> 
     return {name: tuple(ps) for name, ps in by_group.items() if ps}
 
 
-# --- Shapley and sequential arithmetic (pure, on a value per subset) -------------------------------------------
-
-
-def shapley_exact(values: np.ndarray, k: int) -> np.ndarray:
-    """Shapley values of ``k`` players from ``values[mask]`` for every subset ``mask`` in ``0 .. 2**k - 1``
-    (bit ``i`` set: player ``i`` in the subset)."""
-    masks = np.arange(2**k)
-    size = np.array([bin(m).count("1") for m in masks])
-    weight = np.array(
-        [math.factorial(s) * math.factorial(k - s - 1) / math.factorial(k) if s < k else 0.0 for s in range(k + 1)]
-    )
-    phi = np.empty(k)
-    for i in range(k):
-        without = masks[(masks >> i) & 1 == 0]
-        phi[i] = np.sum(weight[size[without]] * (values[without | (1 << i)] - values[without]))
-    return phi
-
-
-def permutation_masks(orders: np.ndarray) -> np.ndarray:
-    """Subsets along each order ``(P, k)``: ``(P, k + 1)`` masks from the empty set to all players."""
-    bits = np.left_shift(np.int64(1), orders.astype(np.int64))
-    return np.concatenate([np.zeros((orders.shape[0], 1), dtype=np.int64), np.cumsum(bits, axis=1)], axis=1)
-
-
-def shapley_from_orders(orders: np.ndarray, values_along: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Mean marginal contribution of each player over the given orders, and its standard error.
-
-    ``values_along[p, j]`` is the value of the first ``j`` players of order ``p``; each order's contributions
-    telescope to ``v(all) - v(none)``, so the means sum to it too.
-    """
-    marginal = np.diff(values_along, axis=1)  # (P, k): contribution of orders[p, j]
-    per_player = np.empty_like(marginal)
-    rows = np.arange(orders.shape[0])[:, None]
-    per_player[rows, orders] = marginal
-    n = orders.shape[0]
-    se = per_player.std(axis=0, ddof=1) / math.sqrt(n) if n > 1 else np.full(k, np.nan)
-    return per_player.mean(axis=0), se
-
-
 # --- the bridge -------------------------------------------------------------------------------------------------
 
 
@@ -245,18 +208,35 @@ def _as_assumptions(x: Assumptions | str | Path) -> Assumptions:
 def _subset_values(
     pair: AlignedInputs, group_paths: Sequence[tuple[str, ...]], masks: np.ndarray, kpi: str, names: tuple[str, str]
 ) -> np.ndarray:
-    """KPI for each subset mask (bit j: group j takes B's arrays), all in one batch."""
-    scenarios = []
+    """KPI for each subset mask (bit j: group j takes B's arrays and allocation policies), in one batch per
+    combination of policies."""
+    scenarios, policy_keys = [], []
     for m in masks.tolist():
         d: dict[str, np.ndarray] = {}
+        chosen: dict[str, Any] = {}
         for j, paths in enumerate(group_paths):
-            src = pair.b.arrays if (m >> j) & 1 else pair.a.arrays
+            side = (m >> j) & 1
+            src = pair.b.arrays if side else pair.a.arrays
             for p in paths:
-                d[p] = src[p]
+                if p in pair.policies:
+                    chosen[p] = pair.policies[p][side]
+                else:
+                    d[p] = src[p]
         scenarios.append(d)
+        policy_keys.append(tuple(sorted(chosen.items())))
+    values = np.empty(len(scenarios))
+    for key in dict.fromkeys(policy_keys):
+        rows = [i for i, k in enumerate(policy_keys) if k == key]
+        template = with_policies(pair.a, dict(key))
+        values[rows] = _batch_values(template, [scenarios[i] for i in rows], kpi, names)
+    return values
+
+
+def _batch_values(template: Inputs, scenarios: list[dict[str, np.ndarray]], kpi: str, names: tuple[str, str]) -> np.ndarray:
+    """KPI of each scenario (path -> array over ``template``), in one batch."""
     # One row per scenario for the demand: works around tem.model.volumes broadcasting the pack capacity to the shape
     # of the demand, which fails when only capacities vary across a batch (e.g. a capex-only bridge).
-    batch = stack_inputs(pair.a, scenarios, full_rows=DEMAND_ROWS if len(scenarios) > 1 else ())
+    batch = stack_inputs(template, scenarios, full_rows=DEMAND_ROWS if len(scenarios) > 1 else ())
     try:
         check_spend_timing(batch, *names)
     except MixError as exc:

@@ -14,6 +14,11 @@ equivalence instead (each is tested to give the same KPIs as the file itself):
 * an absent optional input takes its neutral value (no PLI cap = an infinite cap); ``reporting.dva_fys`` is
   the union of both lists.
 
+The allocation policies (``transition.pack_allocation``, ``pack_priority``, ``local_cell_allocation``,
+``local_cell_priority``) are structure, but a bridge can switch them like inputs: a policy that differs is listed
+in :attr:`AlignedInputs.policies` and changed paths under its own path, and each combination is run on a
+structure with A's or B's policy (:func:`with_policies`).
+
 :func:`stack_inputs` builds a batch of S scenarios from per-scenario dicts of path -> array, and
 :func:`evaluate_kpis` runs it through the engine in chunks.
 """
@@ -22,7 +27,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
@@ -31,6 +37,7 @@ from tem.errors import TemError
 from tem.model.engine import run_inputs
 from tem.model.inputs import Inputs, build_inputs, take_scenarios
 
+POLICY_FIELDS = ("pack_allocation", "pack_priority", "local_cell_allocation", "local_cell_priority")  # in transition
 PHASE_SIZE_FIELDS = ("capex_inr_cr", "capacity_gwh", "fixed_opex_inr_cr", "maintenance_capex_rate")
 NEUTRAL_VALUES = {"cells.local.pli.total_cap_inr_cr": math.inf}  # absent = no cap
 CHUNK_SIZE = 5_000
@@ -122,9 +129,19 @@ class AlignedInputs:
     a: Inputs
     b: Inputs
     notes: tuple[str, ...]  # the equivalences used (phases represented at zero size, padded lists)
+    policies: Mapping[str, tuple[Any, Any]] = field(default_factory=dict)  # path -> (A's, B's) where they differ
 
     def changed_paths(self) -> list[str]:
-        return [p for p in self.a.arrays if not np.array_equal(self.a.arrays[p], self.b.arrays[p])]
+        arrays = [p for p in self.a.arrays if not np.array_equal(self.a.arrays[p], self.b.arrays[p])]
+        return arrays + list(self.policies)
+
+
+def with_policies(inputs: Inputs, policies: Mapping[str, Any]) -> Inputs:
+    """``inputs`` on a structure with the given allocation policies (path ``transition.<field>`` -> value)."""
+    if not policies:
+        return inputs
+    changes = {path.rpartition(".")[2]: value for path, value in policies.items()}
+    return replace(inputs, structure=replace(inputs.structure, **changes))
 
 
 def _structure_problems(a: Inputs, b: Inputs) -> list[str]:
@@ -282,8 +299,14 @@ def align_inputs(a: Assumptions, b: Assumptions) -> AlignedInputs:
         },
         dva_fys=tuple(sorted(set(ia.structure.dva_fys) | set(ib.structure.dva_fys))),
     )
+    policies = {
+        f"transition.{name}": (getattr(ia.structure, name), getattr(ib.structure, name))
+        for name in POLICY_FIELDS
+        if getattr(ia.structure, name) != getattr(ib.structure, name)
+    }
     make = lambda arrays: Inputs(structure, arrays, kinds, bounds, 1)  # noqa: E731
-    return AlignedInputs(make(arrays_a), make(arrays_b), tuple(notes))
+    b_inputs = with_policies(make(arrays_b), {p: v[1] for p, v in policies.items()})
+    return AlignedInputs(make(arrays_a), b_inputs, tuple(notes), policies)
 
 
 def check_spend_timing(batch: Inputs, a_name: str, b_name: str) -> None:

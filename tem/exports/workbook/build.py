@@ -29,6 +29,7 @@ from tem.exports.board import BoardSummary
 from tem.exports.labels import run_caption
 from tem.exports.workbook.cached import save_with_values
 from tem.exports.workbook.calc import CalcSheet, volume_rows
+from tem.exports.workbook.calc_allocation import local_allocation_rows
 from tem.exports.workbook.calc_cash import cash_rows, operation_rows
 from tem.exports.workbook.calc_costs import capex_rows, unit_cost_rows
 from tem.exports.workbook.calc_funding import funding_rows
@@ -180,6 +181,7 @@ def _calculations(ws: Worksheet, grid: Grid, o: Outcome, title: str, funding: bo
     volume_rows(calc, inp, o)
     unit_cost_rows(calc, inp, o)
     capex_rows(calc, inp, o)
+    local_allocation_rows(calc, inp, o)
     operation_rows(calc, inp, o)
     tax_rows(calc, inp, o)
     cash_rows(calc, inp, o)

@@ -19,7 +19,6 @@ from tem.exports.workbook.grid import FIRST_COL, Grid
 from tem.exports.workbook.style import SECTION, number_format, put_text
 from tem.model.engine import Outcome
 from tem.model.inputs import Inputs
-from tem.model.kpis import replaced_cell_landed
 from tem.model.volumes import ramp_by_age
 
 Expect = dict[tuple[int, int], float | str]
@@ -87,7 +86,7 @@ def put_formula(ws: Worksheet, row: int, column: int, formula: str, style: Style
     ws._add_cell(cell)
 
 
-def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+def safe_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     """``num / den`` where ``den > 0``, else 0 (the formulas' IF)."""
     return np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
 
@@ -201,14 +200,14 @@ def volume_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
             "Share of demand made in India",
             "fraction",
             "IF({demand_total}>0,{pack_output}/{demand_total},0)",
-            _ratio(first(v.pack_output_gwh), first(v.demand_total_gwh)),
+            safe_ratio(first(v.pack_output_gwh), first(v.demand_total_gwh)),
         )
         c.row(
             "bought_share",
             "Share of demand bought in",
             "fraction",
             "IF({demand_total}>0,{bought_in}/{demand_total},0)",
-            _ratio(first(v.bought_in_packs_gwh), first(v.demand_total_gwh)),
+            safe_ratio(first(v.bought_in_packs_gwh), first(v.demand_total_gwh)),
         )
         for s in segs:
             c.row(f"met_{s}", f"Demand met: {s}", "GWh", f"{{demand_{s}}}*{{served}}", first(v.met_gwh[s]))
@@ -304,81 +303,4 @@ def volume_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         "GWh",
         cap_sum("recycling", True),
         first(v.recycling_capacity_gwh),
-    )
-
-
-def local_allocation_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
-    """Local cells by segment (transition.local_cell_allocation); after the segments' landed imported cells."""
-    v = o.volumes
-    segs = inp.structure.segments
-    rule = inp.structure.local_cell_allocation
-    for s in segs:
-        c.row(
-            f"need_{s}",
-            f"Cells needed by the packs made: {s}",
-            "GWh",
-            f"{{made_{s}}}/{{in:pack.pack_yield}}",
-            first(v.pack_output_by_segment[s] / inp["pack.pack_yield"]),
-        )
-    if rule == "pro_rata":
-        c.row(
-            "local_per_pack",
-            "Local cells per kWh of packs made",
-            "factor",
-            "IF({pack_output}>0,{local_cells}/{pack_output},0)",
-            _ratio(first(v.local_cells_gwh), first(v.pack_output_gwh)),
-        )
-        local = {s: f"{{made_{s}}}*{{local_per_pack}}" for s in segs}
-    else:
-        if rule == "order":
-            ahead: dict[str, str] = {}
-            terms: list[str] = []
-            for s in inp.structure.local_cell_priority:
-                ahead[s] = "+".join(terms) if terms else "0"
-                terms.append(f"{{need_{s}}}")
-        else:  # max_saving: the dearest landed imported cell first, ties in listed order
-            ahead = {
-                s: "+".join(
-                    f"{{need_{x}}}*({{imp_landed_{x}}}{'>=' if j < i else '>'}{{imp_landed_{s}}})"
-                    for j, x in enumerate(segs)
-                    if j != i
-                )
-                for i, s in enumerate(segs)
-            }
-        need = {s: first(v.pack_output_by_segment[s] / inp["pack.pack_yield"]) for s in segs}
-        if rule == "order":
-            order = list(inp.structure.local_cell_priority)
-            taken = {s: sum((need[x] for x in order[: order.index(s)]), start=np.zeros(c.n)) for s in segs}
-        else:
-            landed = {s: first(o.unit_costs.imported_cell_by_segment[s]) for s in segs}
-            taken = {
-                s: sum(
-                    (
-                        need[x] * ((landed[x] >= landed[s]) if j < i else (landed[x] > landed[s]))
-                        for j, x in enumerate(segs)
-                        if j != i
-                    ),
-                    start=np.zeros(c.n),
-                )
-                for i, s in enumerate(segs)
-            }
-        for s in segs:
-            c.row(f"local_ahead_{s}", f"Local cells taken before {s}", "GWh", ahead[s], taken[s])
-        local = {s: f"MIN(MAX({{local_cells}}-{{local_ahead_{s}}},0),{{need_{s}}})" for s in segs}
-    for s in segs:
-        c.row(f"local_{s}", f"Local cells: {s}", "GWh", local[s], first(v.local_cells_by_segment[s]))
-        c.row(
-            f"imported_{s}",
-            f"Cells imported: {s}",
-            "GWh",
-            (f"{{need_{s}}}-{{local_{s}}}" if rule != "pro_rata" else f"{{made_{s}}}/{{in:pack.pack_yield}}-{{local_{s}}}"),
-            first(v.imported_cells_by_segment[s]),
-        )
-    replaced = "+".join(f"{{local_{s}}}*{{imp_landed_{s}}}" for s in segs)
-    c.row(
-        "replaced_landed",
-        "Landed imported cell that local cells replace",
-        "INR/kWh",
-        f"IF({{local_cells}}>0,({replaced})/{{local_cells}},{{imp_landed}})",
-        first(replaced_cell_landed(v, o.unit_costs)),
     )

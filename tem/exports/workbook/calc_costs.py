@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tem.exports.workbook.calc import CalcSheet, first, local_allocation_rows
+from tem.exports.workbook.calc import CalcSheet, first
 from tem.exports.workbook.calc_capital import subsidy_and_tax_depreciation_rows
 from tem.exports.workbook.gates import built, kept
 from tem.model.capex import straight_line
@@ -114,7 +114,6 @@ def unit_cost_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         first(parts["logistics"]),
     )
     c.row("imp_landed", "Imported cell, landed (mix)", "INR/kWh", mix("imp_landed"), first(uc.imported_cell), True)
-    local_allocation_rows(c, inp, o)
 
     imp_keys, loc_keys = [], []
     for g in inp.structure.materials:

@@ -686,3 +686,23 @@ def test_cli_many_scenarios_and_a_bridge_that_cannot_be_made(tmp_path: Path) -> 
     doc = json.loads((tmp_path / "out" / "compare" / "comparison.json").read_text())
     assert [s["b"] for s in doc["skipped_bridges"]] == ["unmet"]
     assert {b["b"] for b in doc["bridges"]} == {SCENARIOS[0].stem}
+
+
+def test_bridge_switches_allocation_policies_like_inputs() -> None:
+    """Allocation policies are structure, but a bridge switches them as a group member: every combination runs
+    on A's or B's policy, so the steps add up to the two files' own runs (checked against single runs of the
+    mixed assumption sets)."""
+    over = {
+        "transition.local_cell_allocation": "max_margin",
+        "transition.pack_allocation": "pro_rata",
+        "cells.imported.fob_price_usd_per_kwh": 60.0,
+    }
+    b_set = tem.load(BASE, overrides=over)
+    b = bridge(base(), b_set, method="shapley")
+    assert set(b.paths["transition"]) == {"transition.local_cell_allocation", "transition.pack_allocation"}
+    assert close(b.kpi_b, npv_of(b_set), npv_of(b_set))
+    assert_adds_up(b)
+    seq = bridge(base(), b_set, method="sequential", order=["transition", "cells.imported"])
+    only_policy = tem.load(BASE, overrides={k: v for k, v in over.items() if k.startswith("transition")})
+    assert close(seq.kpi_a + seq.contributions[0], npv_of(only_policy), npv_of(only_policy))
+    assert_adds_up(seq)

@@ -99,7 +99,7 @@ def perturbed(seed: int) -> tem.Assumptions:
     segments = ["captive", "external_oem", "ess"]
     overrides["transition.pack_allocation"] = str(rng.choice(["priority", "pro_rata"]))
     overrides["transition.pack_priority"] = [str(x) for x in rng.permutation(segments)]
-    overrides["transition.local_cell_allocation"] = str(rng.choice(["max_saving", "order", "pro_rata"]))
+    overrides["transition.local_cell_allocation"] = str(rng.choice(["max_margin", "max_saving", "order", "pro_rata"]))
     overrides["transition.local_cell_priority"] = [str(x) for x in rng.permutation(segments)]
     overrides["capex.phases.pack_line_2.capacity_gwh"] = float(rng.uniform(1.0, 6.0))
     for seg in ("captive", "external_oem", "ess"):  # price rules and segment products vary too
@@ -282,9 +282,7 @@ def _prices_times(factor: float) -> tem.Assumptions:
     for segment in ("captive", "external_oem", "ess"):
         prices = base.statement.loc[f"price_{segment}_inr_per_kwh"]
         overrides[f"demand.{segment}.price_rule"] = "path"
-        overrides[f"demand.{segment}.price_inr_per_kwh"] = {
-            fy: float(prices[fy]) * factor for fy in base.fiscal_years
-        }
+        overrides[f"demand.{segment}.price_inr_per_kwh"] = {fy: float(prices[fy]) * factor for fy in base.fiscal_years}
     return tem.load(path, overrides=overrides)
 
 
@@ -329,6 +327,34 @@ def test_libreoffice_parity_cost_plus_on_full_cost(tmp_path: Path) -> None:
     wb, expect = build_workbook(result, a)
     assert any(sheet == "Import-only" for sheet, _, _ in expect)
     path = tmp_path / "full_cost.xlsx"
+    wb.save(path)
+    [out] = recalculate([path], tmp_path / "recalculated", tmp_path / "profile")
+    values = openpyxl.load_workbook(out, data_only=True)
+    assert compare(expect, values) == []
+    assert values["Checks"]["E3"].value == "OK"
+    assert values["Checks"]["E4"].value == "OK"
+
+
+def test_libreoffice_parity_max_margin_on_full_cost(tmp_path: Path) -> None:
+    """Local cells where they add most to EBITDA, with captive at cost plus on full cost (the score adds the cell
+    plants' fixed cost per local cell) and ESS at cost plus on variable cost: the workbook's score rows and
+    allocation equal the engine, and the allocation differs from max_saving's."""
+    over = {
+        "transition.local_cell_allocation": "max_margin",
+        "demand.captive.cost_basis": "full",
+        "demand.ess.price_rule": "cost_plus",
+        "demand.ess.markup": 0.08,
+        "opex.rnd_revenue_share": 0.01,
+    }
+    a = tem.load(ROOT / "assumptions" / "base.yaml", overrides=over)
+    result = tem.run(a)
+    saving = tem.run(
+        tem.load(ROOT / "assumptions" / "base.yaml", overrides={**over, "transition.local_cell_allocation": "max_saving"})
+    )
+    local = result.outcome.volumes.local_cells_by_segment
+    assert any(not np.array_equal(local[s], saving.outcome.volumes.local_cells_by_segment[s]) for s in local)
+    wb, expect = build_workbook(result, a)
+    path = tmp_path / "max_margin.xlsx"
     wb.save(path)
     [out] = recalculate([path], tmp_path / "recalculated", tmp_path / "profile")
     values = openpyxl.load_workbook(out, data_only=True)
