@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tem import catalogue
 from tem.assumptions.schema import Assumptions
 from tem.exports.board import Breakeven
 from tem.model.engine import run_batch_inputs
@@ -128,7 +129,9 @@ def breakevens(a: Assumptions, hurdle: float) -> tuple[Breakeven, ...]:
         }
         start = _first(base[parity[0]])
         add(
-            "Local-supply price premium over the landed imported pack (" + ", ".join(parity) + f"; {fy0})",
+            "Local-supply price premium over the landed imported pack ("
+            + ", ".join(catalogue.SEGMENT_LABELS.get(s, s) for s in parity)
+            + f"; {fy0})",
             "fraction",
             0.0,
             lambda xs: {paths[s]: base[s] + xs[:, None] for s in parity},

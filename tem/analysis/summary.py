@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -25,8 +26,9 @@ from tem.analysis.scenarios.decisions import decisions, program_values
 from tem.assumptions.schema import Assumptions
 from tem.assumptions.yearly import fy_label
 from tem.errors import TemError
-from tem.exports.board import BoardSummary, Breakeven, Decision, GateLine
+from tem.exports.board import BoardSummary, Breakeven, Decision, GateCondition, GateLine
 from tem.exports.labels import run_caption
+from tem.exports.verdict import text_of
 from tem.model.inputs import build_inputs
 from tem.model.kpis import PER_KWH
 from tem.model.results import Result
@@ -48,14 +50,14 @@ def _row(a: np.ndarray) -> np.ndarray:
 
 def nested(a: Assumptions) -> tuple[tuple[Decision, ...], int | None, dict[str, np.ndarray]]:
     """The nested programs as decisions, the FY whose DVA they show, and the programs' input values."""
-    d = decisions(a)
+    d = decisions(a, gates="decide")  # the steps of the program that runs: they add up to the run's NPV
     values = program_values(build_inputs(a), d.steps)
     out = []
     for step, row in zip(d.steps, d.table.to_dict("records"), strict=True):
         out.append(
             Decision(
                 step.label,
-                "adds " + ", ".join(step.phases) if step.phases else "no phases",
+                "adds " + ", ".join(catalogue.phase_label(p) for p in step.phases) if step.phases else "no phases",
                 _finite(row["npv_inr_cr"]),
                 _finite(row["irr"]),
                 _finite(row["peak_funding_inr_cr"]),
@@ -109,12 +111,13 @@ def gate_lines(result: Result) -> tuple[GateLine, ...]:
         return ()
     out: dict[str, GateLine] = {}
     for row in frame.to_dict("records"):
-        value = float(row["value"])
-        shown = "none" if math.isnan(value) else f"{value:,.4g}"
-        text = f"{row['condition']} {row['op']} {float(row['threshold']):,.6g} (read {shown})"
+        value = _finite(row["value"])
+        cond = GateCondition(
+            str(row["line"]), str(row["fy"]), str(row["op"]), value, float(row["threshold"]), bool(row["passes"])
+        )
         phase = str(row["phase"])
         prev = out.get(phase)
-        conditions = (*(prev.conditions if prev else ()), text)
+        conditions = (*(prev.conditions if prev else ()), cond)
         out[phase] = GateLine(phase, str(row["decide_fy"]), bool(row["gate_passes"]), conditions)
     return tuple(out.values())
 
@@ -124,35 +127,16 @@ def _money(x: float | None, signed: bool = False) -> str:
     return ("+" + text) if signed and x is not None and x > 0 else text
 
 
-def verdict(run: Decision, steps: tuple[Decision, ...], hurdle: float, seeks: tuple[Breakeven, ...]) -> str:
-    """One sentence from the numbers: does the program create value and beat the hurdle, what each decision adds,
-    and the imported cell price at which the program breaks even."""
-    creates = "creates" if (run.npv_inr_cr or 0.0) >= 0 else "destroys"
-    if run.irr is None:
-        irr_text = "it has no IRR"
-    else:
-        irr_text = f"its IRR of {catalogue.format_value('irr', run.irr)} is {'above' if run.irr >= hurdle else 'below'} "
-        irr_text += f"the {hurdle:.1%} hurdle"
-    parts = []
-    for i, d in enumerate(steps):
-        parts.append(f"{d.name.lower().removeprefix('+ ')} {_money(d.npv_increment_inr_cr, signed=i > 0)}")
-    steps_text = ("; by decision: " + ", ".join(parts)) if parts else ""
+def breakeven_clause(seeks: tuple[Breakeven, ...]) -> str:
+    """The verdict's last clause: the imported cell price at which the program breaks even (goal seek)."""
     fob = next((b for b in seeks if b.kpi == "npv_inr_cr" and b.input_label.startswith("Imported cell")), None)
     if fob is None:
-        seek_text = ""
-    elif fob.value is None:
+        return ""
+    if fob.value is None:
         lo, hi = fob.searched
-        seek_text = f"; no imported cell price between USD {lo:,.0f} and {hi:,.0f}/kWh brings its NPV to zero"
-    else:
-        side = "or more" if fob.value > fob.base_value else "or less"
-        seek_text = (
-            f"; it breaks even with imported cells at USD {fob.value:,.1f}/kWh {side} "
-            f"(today USD {fob.base_value:,.1f})"
-        )
-    return (
-        f"At these assumptions the program {creates} value (NPV {_money(run.npv_inr_cr)}) and {irr_text}"
-        f"{steps_text}{seek_text}."
-    )
+        return f"; no imported cell price between USD {lo:,.0f} and {hi:,.0f}/kWh brings its NPV to zero"
+    side = "or more" if fob.value > fob.base_value else "or less"
+    return f"; it breaks even with imported cells at USD {fob.value:,.1f}/kWh {side} (today USD {fob.base_value:,.1f})"
 
 
 def board_summary(a: Assumptions, result: Result, overrides: Mapping[str, Any] | None = None) -> BoardSummary:
@@ -166,10 +150,12 @@ def board_summary(a: Assumptions, result: Result, overrides: Mapping[str, Any] |
         seeks = breakevens(a, hurdle)
     except TemError:  # an input missing in this assumption set: the summary still shows everything else
         seeks = ()
-    return BoardSummary(
+    gates = gate_lines(result)
+    committed = _finite(k["committed_npv_inr_cr"]) if gates and "committed_npv_inr_cr" in k else None
+    summary = BoardSummary(
         program=PROGRAM,
         scenario=run_caption(result.name, a.overrides if overrides is None else overrides),
-        verdict=verdict(run, steps, hurdle, seeks),
+        verdict="",
         hurdle_rate=hurdle,
         dva_fy=fy_label(dva_fy) if dva_fy is not None else "",
         decisions=steps,
@@ -181,7 +167,10 @@ def board_summary(a: Assumptions, result: Result, overrides: Mapping[str, Any] |
         peak_funding_fy=k.get("peak_funding_fy"),
         funding_split_inr_cr=funding_split(result),
         breakevens=seeks,
-        gates=gate_lines(result),
+        gates=gates,
+        committed_npv_inr_cr=committed,
         program_values=values,
         dva_year=dva_fy,
+        breakeven_clause=breakeven_clause(seeks),
     )
+    return replace(summary, verdict=text_of(summary.verdict_pieces()))  # the sentence, as the workbook's formula

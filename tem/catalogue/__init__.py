@@ -32,10 +32,11 @@ import math
 import re
 from collections.abc import Iterable
 
-from tem.catalogue.entries import HEADLINE_KPIS, KPIS, SEGMENT_LABELS, STATEMENT_LINES
+from tem.catalogue.entries import GATE_LINES, HEADLINE_KPIS, KPIS, SEGMENT_LABELS, STATEMENT_LINES
 from tem.catalogue.kinds import KINDS, Entry, Kind
 
 __all__ = [
+    "GATE_LINES",
     "HEADLINE_KPIS",
     "KINDS",
     "KPIS",
@@ -44,15 +45,26 @@ __all__ = [
     "Entry",
     "Kind",
     "axis_title",
+    "condition_text",
     "excel_format",
     "format_value",
+    "fy_text_formula",
+    "gate_reading",
+    "headroom",
     "kpi",
     "label",
     "line",
+    "phase_label",
     "plotly_axis",
     "unit",
+    "unit_column",
     "unknown_kpi",
 ]
+OPERATORS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "==": "="}
+# a gate condition that passes with less headroom than this "passes at the threshold" (said so on every page)
+AT_THRESHOLD_SHARE = 0.01  # of the threshold's size
+AT_THRESHOLD_RATE = 0.005  # for a rate: half a percentage point (its threshold is often 0)
+AT_THRESHOLD_TEXT = "headroom within 1% of the threshold (0.5 percentage points for a rate)"
 
 
 # keys made per segment, phase or cost part: (pattern, label template, kind)
@@ -92,6 +104,8 @@ def kpi(key: str) -> Entry:
         return KPIS[key]
     if key in STATEMENT_LINES:
         return STATEMENT_LINES[key]
+    if key in GATE_LINES:
+        return GATE_LINES[key]
     for pattern, template, kind in _PATTERNS:
         m = pattern.fullmatch(key)
         if m:
@@ -132,6 +146,59 @@ def label(key: str) -> str:
 def unit(key: str) -> str:
     """The unit shown for a KPI or line (``INR crore``, ``%``, ``FY``)."""
     return kpi(key).unit
+
+
+def unit_column(key: str) -> str:
+    """The text of a unit column beside a value shown in :func:`excel_format`: the unit, or "" where the shown value
+    carries it (``3.3%``, ``1.35x``, ``FY36``), so a unit is never doubled."""
+    return kpi(key).unit_column
+
+
+def fy_text_formula(expr: str) -> str:
+    """An Excel expression (no leading ``=``) showing the fiscal year ``expr`` (2036) as ``FY36``, text beyond
+    ``"none"`` kept as is: how every FY reads, also in a workbook."""
+    return f'IF(ISNUMBER({expr}),"FY"&TEXT(MOD({expr},100),"00"),{expr})'
+
+
+def phase_label(name: str) -> str:
+    """A capex phase as a reader sees it: ``cell_plant_1`` -> ``cell plant 1``."""
+    return name.replace("_", " ")
+
+
+def condition_text(line_key: str, op: str, threshold: float, fy: str = "") -> str:
+    """A gate condition in words with the threshold in its unit: ``Imported cell FOB in FY28 ≥ 55.0 USD/kWh``."""
+    where = f" in {fy}" if fy else ""
+    return f"{label(line_key)}{where} {OPERATORS.get(op, op)} {format_value(line_key, threshold, with_unit=True)}"
+
+
+def headroom(op: str, value: float | None, threshold: float) -> float | None:
+    """How far a gate condition's value is on the passing side of its threshold, in the line's unit (negative: it
+    fails by that much); None when there is no value (the condition fails)."""
+    if value is None or math.isnan(value):
+        return None
+    return value - threshold if op in (">=", ">") else threshold - value
+
+
+def at_threshold(line_key: str, op: str, value: float | None, threshold: float) -> bool:
+    """A condition that passes, but with headroom within the stated tolerance (:data:`AT_THRESHOLD_TEXT`)."""
+    h = headroom(op, value, threshold)
+    tol = AT_THRESHOLD_RATE if kpi(line_key).kind == "rate" else AT_THRESHOLD_SHARE * abs(threshold)
+    return h is not None and 0.0 <= h <= tol
+
+
+def gate_reading(line_key: str, op: str, value: float | None, threshold: float, passes: bool) -> str:
+    """The value read and the headroom in the line's unit: ``read 55.0 USD/kWh, headroom 0.0 USD/kWh: passes at the
+    threshold``."""
+    h = headroom(op, value, threshold)
+    if h is None:
+        return "no value read: fails"
+    verdict = "passes" if passes else "fails"
+    if passes and at_threshold(line_key, op, value, threshold):
+        verdict = "passes at the threshold"
+    return (
+        f"read {format_value(line_key, value, with_unit=True)}, "
+        f"headroom {format_value(line_key, h, with_unit=True)}: {verdict}"
+    )
 
 
 def axis_title(key: str) -> str:

@@ -313,6 +313,30 @@ HEADLINE_KPIS = (
     "cumulative_forex_saved_usd_m",
 )
 
+# the lines a gate condition can read (tem.model.gates.LINES), as a reader sees them
+GATE_LINES: dict[str, Entry] = entries(
+    [
+        ("imported_cell_landed_inr_per_kwh", "Imported cell landed cost", "inr_kwh", "FOB + freight + duties + logistics"),
+        ("imported_cell_fob_usd_per_kwh", "Imported cell FOB", "usd_kwh", "Imported cell price at the port of loading"),
+        (
+            "local_cell_variable_minus_imported_inr_per_kwh",
+            "Local cell variable cost minus imported landed",
+            "inr_kwh",
+            "Local cell variable cost - landed cost of the imported cell it replaces (none without local cells)",
+        ),
+        ("cell_yield", "Cell yield", "rate", "Good cells / cells started"),
+        ("dva_share", "DVA on sales", "rate", "Domestic value addition / sales"),
+        ("local_cells_gwh", "Local cells", "gwh", "Cells made in the plants"),
+        ("ebitda_inr_cr", "EBITDA", "inr_cr", "Earnings before interest, tax, depreciation and amortisation"),
+        (
+            "cell_duty_minus_pack_duty_rate",
+            "Cell duty minus pack duty (widest gap)",
+            "rate",
+            "max over segments with demand of (basic customs duty on cells - on finished packs)",
+        ),
+    ]
+)
+
 SEGMENT_LABELS = {"captive": "captive vehicles", "external_oem": "external OEMs", "ess": "energy storage"}
 
 # per segment: the price its rule sets, its variable cost and its contribution margin (README "Segments")

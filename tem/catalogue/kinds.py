@@ -13,6 +13,7 @@ class Kind:
     excel: str
     plotly: str
     suffix: str = ""  # unit text after a value in running text ("INR crore", "years"); "" for rates and FYs
+    in_format: bool = False  # the shown value carries the unit ("3.3%", "1.35x", "FY36"): no unit column beside it
 
 
 KINDS: dict[str, Kind] = {
@@ -21,13 +22,13 @@ KINDS: dict[str, Kind] = {
     "usd_kwh": Kind("USD/kWh", "{:,.1f}", "#,##0.0;-#,##0.0", ",.1f", "USD/kWh"),
     "usd_m": Kind("USD million", "{:,.0f}", "#,##0;-#,##0", ",.0f", "USD million"),
     "gwh": Kind("GWh", "{:,.2f}", "#,##0.00", ",.2f", "GWh"),
-    "rate": Kind("%", "{:.1%}", "0.0%", ".1%"),
+    "rate": Kind("%", "{:.1%}", "0.0%", ".1%", in_format=True),
     "years": Kind("years", "{:,.1f}", "0.0", ",.1f", "years"),
-    "fy": Kind("FY", "fy", "0", "d"),
+    "fy": Kind("FY", "fy", '"FY"0', "d", in_format=True),  # shown as text FY36 (workbooks: :func:`fy_text_formula`)
     "factor": Kind("factor", "{:,.3f}", "0.000", ",.3f"),
     "status": Kind("code", "status", "0", "d"),
     "inr_per_usd": Kind("INR per USD", "{:,.2f}", "#,##0.00", ",.2f", "INR per USD"),
-    "times": Kind("x", "{:,.2f}x", '0.00"x"', ",.2f"),
+    "times": Kind("x", "{:,.2f}x", '0.00"x"', ",.2f", in_format=True),
 }
 
 
@@ -48,6 +49,12 @@ class Entry:
     @property
     def excel_format(self) -> str:
         return KINDS[self.kind].excel
+
+    @property
+    def unit_column(self) -> str:
+        """The text of a unit column beside the value: the unit, or "" where the shown value carries it."""
+        k = KINDS[self.kind]
+        return "" if k.in_format else k.unit
 
 
 def entries(rows: list[tuple[str, str, str, str]]) -> dict[str, Entry]:

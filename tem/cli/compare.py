@@ -60,10 +60,23 @@ def _format(key: str, value: float, delta: bool) -> str:
     return fmt.format(value)
 
 
+WIDE = 3  # more scenarios than this: one row per scenario with the key KPIs (fits a terminal of 80-120 columns)
+KEY_KPIS = (  # the columns of the scenario-per-row table; every KPI is in kpis.csv and comparison.xlsx
+    "npv_inr_cr",
+    "irr",
+    "peak_funding_inr_cr",
+    "levelized_pack_cost_inr_per_kwh",
+    "crossover_fy",
+)
+
+
 def comparison_table(c: Comparison) -> Table:
-    """KPIs of every scenario and each one's difference from the first (the KPIs of ``tem run``'s table)."""
+    """KPIs of every scenario and each one's difference from the first (the KPIs of ``tem run``'s table); with more
+    than :data:`WIDE` scenarios, :func:`scenario_rows` (scenarios as rows, a few key KPIs as columns)."""
     from rich.table import Table
 
+    if len(c.names) > WIDE:
+        return scenario_rows(c)
     table = Table(title=f"Comparison: KPIs (differences against {c.first})", header_style="bold")
     table.add_column("KPI")
     for n in c.names:
@@ -82,6 +95,42 @@ def comparison_table(c: Comparison) -> Table:
         unit = _unit(key)
         label = catalogue.label(key)
         table.add_row(f"{label} [{unit}]" if unit else label, *values, *deltas)
+    return table
+
+
+def scenario_rows(c: Comparison) -> Table:
+    """One row per scenario: the key KPIs (:data:`KEY_KPIS`) and NPV's difference from the first scenario. Headers
+    with units from the catalogue; the caption points to the full table (kpis.csv, comparison.xlsx)."""
+    from rich import box
+    from rich.table import Table
+
+    keys = [k for k in KEY_KPIS if k in c.kpis.index]
+    cols = [str(col) for col in c.kpis.columns if col != "unit"]
+    numbers = c.kpis.loc[keys, cols].to_numpy(dtype=float)
+    at = {(k, col): float(numbers[i, j]) for i, k in enumerate(keys) for j, col in enumerate(cols)}
+    columns: list[tuple[str, list[str]]] = [("scenario", list(c.names))]
+    for k in keys:
+        unit = _unit(k)
+        values = [_format(k, at[(k, n)], False) for n in c.names]
+        columns.append((catalogue.label(k) + (f" [{unit}]" if unit else ""), values))
+        if k == "npv_inr_cr":
+            deltas = [
+                "" if n == c.first else _format(k, at[(k, f"{n} - {c.first}")], True) for n in c.names
+            ]
+            columns.append((f"NPV minus {c.first}", deltas))
+    table = Table(
+        title=f"Comparison: key KPIs of {len(c.names)} scenarios",
+        header_style="bold",
+        caption="Every KPI and difference: kpis.csv and comparison.xlsx (sheet KPIs) in the output folder.",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    for j, (head, cells) in enumerate(columns):  # as wide as its widest cell or header word: headers wrap by word
+        width = max(*(len(x) for x in cells), *(len(word) for word in head.split()))
+        table.add_column(head, justify="left" if j == 0 else "right", width=width)
+    for i in range(len(c.names)):
+        table.add_row(*(cells[i] for _, cells in columns))
     return table
 
 

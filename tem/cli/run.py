@@ -168,14 +168,20 @@ def gate_table(result: Result) -> Table | None:
         if phase not in seen:
             seen.add(phase)
             go = "GO" if row["gate_passes"] else "NO GO"
-            gate = f"{phase} {row['decide_fy']}: {go} ({row['combine']})"
-        value = "none" if math.isnan(reading) else f"{reading:,.4g}"  # NaN: no value, the condition fails
-        test = f"{row['condition']} {op} {float(row['threshold']):,.4g}"
-        table.add_row(gate, test, value, "yes" if row["passes"] else "no")
+            gate = f"{catalogue.phase_label(phase)} {row['decide_fy']}: {go} ({row['combine']})"
+        line, threshold = str(row["line"]), float(row["threshold"])
+        read = None if math.isnan(reading) else reading  # NaN: no value, the condition fails
+        test = catalogue.condition_text(line, op, threshold, str(row["fy"]))
+        close = row["passes"] and catalogue.at_threshold(line, op, read, threshold)
+        shown = catalogue.format_value(line, read, with_unit=True)
+        room = catalogue.format_value(line, catalogue.headroom(op, read, threshold), with_unit=True)
+        passes = "at the threshold" if close else "yes" if row["passes"] else "no"
+        table.add_row(gate, test, f"{shown} (headroom {room})", passes)
     removed = [ph for ph, built in result.built.items() if not built]
     committed = result.kpis.get("committed_npv_inr_cr")
     table.caption = (
-        ("not built: " + ", ".join(removed) if removed else "every gated phase is built")
+        f"at the threshold: {catalogue.AT_THRESHOLD_TEXT}; "
+        + ("not built: " + ", ".join(map(catalogue.phase_label, removed)) if removed else "every gated phase is built")
         + f"; NPV committed (every gate open): {catalogue.format_value('npv_inr_cr', committed, with_unit=True)}"
     )
     return table

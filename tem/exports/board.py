@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from tem import catalogue
+from tem.exports.verdict import Piece, VerdictRefs, verdict_pieces
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -41,13 +44,46 @@ class Breakeven:
 
 
 @dataclass(frozen=True)
+class GateCondition:
+    """One condition of a gate as the run read it: the line (a catalogue key), FY, operator, value read (None: no
+    value), threshold, whether it passes; words and margin from :func:`tem.catalogue.gate_reading`."""
+
+    line: str
+    fy: str
+    op: str
+    value: float | None
+    threshold: float
+    passes: bool
+
+    @property
+    def text(self) -> str:
+        return catalogue.condition_text(self.line, self.op, self.threshold, self.fy)
+
+    @property
+    def reading(self) -> str:
+        return catalogue.gate_reading(self.line, self.op, self.value, self.threshold, self.passes)
+
+    @property
+    def headroom(self) -> float | None:
+        return catalogue.headroom(self.op, self.value, self.threshold)
+
+    @property
+    def at_threshold(self) -> bool:
+        return self.passes and catalogue.at_threshold(self.line, self.op, self.value, self.threshold)
+
+
+@dataclass(frozen=True)
 class GateLine:
-    """One gate of the scenario: decided at the end of ``decide_fy``, go or no go, with its conditions' text."""
+    """One gate of the scenario: decided at the end of ``decide_fy``, go or no go, with its conditions."""
 
     phase: str
     decide_fy: str
     go: bool
-    conditions: tuple[str, ...]
+    conditions: tuple[GateCondition, ...]
+
+    @property
+    def title(self) -> str:
+        return f"{catalogue.phase_label(self.phase)}, decided at the end of {self.decide_fy}"
 
 
 @dataclass(frozen=True)
@@ -57,7 +93,7 @@ class BoardSummary:
     verdict: str
     hurdle_rate: float
     dva_fy: str
-    decisions: tuple[Decision, ...]  # the nested programs, committed (every gate open)
+    decisions: tuple[Decision, ...]  # the nested programs, each with its gates decided (they add up to the run)
     as_run: Decision  # the scenario as run (gates decided)
     levelized_price_inr_per_kwh: float | None
     levelized_cost_inr_per_kwh: float | None
@@ -71,6 +107,31 @@ class BoardSummary:
     # (:func:`tem.analysis.scenarios.decisions.program_values`), and the DVA year as a number
     program_values: Mapping[str, np.ndarray] = field(default_factory=dict)
     dva_year: int | None = None
+    committed_npv_inr_cr: float | None = None  # with gates: the program with every gate open (the gates' value is
+    # the run's NPV minus this)
+    breakeven_clause: str = ""  # the verdict's goal-seek clause (a value of the run)
+
+    @property
+    def gates_clause(self) -> tuple[tuple[str, ...], float | None, float | None] | None:
+        """The phases the gates stop, the gates' value and the committed NPV, when some gate says no go."""
+        stopped = tuple(catalogue.phase_label(g.phase) for g in self.gates if not g.go)
+        if not stopped or self.gates_value_inr_cr is None:
+            return None
+        return stopped, self.gates_value_inr_cr, self.committed_npv_inr_cr
+
+    def verdict_pieces(self, refs: VerdictRefs | None = None) -> list[Piece]:
+        """The verdict as pieces (:mod:`tem.exports.verdict`): text, and with ``refs`` a live formula."""
+        steps = [(d.name, d.npv_increment_inr_cr) for d in self.decisions]
+        run = self.as_run
+        return verdict_pieces(
+            run.npv_inr_cr, run.irr, self.hurdle_rate, steps, self.gates_clause, self.breakeven_clause, refs
+        )
+
+    @property
+    def gates_value_inr_cr(self) -> float | None:
+        """What the gates are worth: the run's NPV minus the committed program's (None without gates)."""
+        run, committed = self.as_run.npv_inr_cr, self.committed_npv_inr_cr
+        return None if run is None or committed is None else run - committed
 
     @property
     def title(self) -> str:

@@ -88,7 +88,12 @@ def statement_rows(o: Outcome) -> list[Row]:
     ]
     for ph in o.inputs.structure.phases:
         rows.append(
-            (f"capex_{ph.name}", f"Capex: {ph.name} ({ph.kind})", "INR crore", _pick(cap.spend_by_phase, ph.name, -1.0))
+            (
+                f"capex_{ph.name}",
+                f"Capex: {catalogue.phase_label(ph.name)} ({catalogue.phase_label(ph.kind)})",
+                "INR crore",
+                _pick(cap.spend_by_phase, ph.name, -1.0),
+            )
         )
     rows += [
         _row("maintenance_capex", "INR crore", lambda o: -cap.maintenance),
@@ -340,13 +345,15 @@ class Result:
                         {
                             "phase": g.phase,
                             "decide_fy": fy_label(g.decide_fy),
-                            "condition": f"{cond.name} in {fy_label(cond.fy)}",
+                            "condition": f"{catalogue.label(cond.name)} in {fy_label(cond.fy)}",
                             "value": _pick_row(o.gates.values[(g.phase, j)], i),
                             "op": cond.op,
                             "threshold": _pick_row(o.inputs[cond.threshold_path].reshape(-1), i),
                             "passes": bool(o.gates.condition_passed[(g.phase, j)][i]),
                             "combine": g.combine,
                             "gate_passes": bool(o.gates.passed[g.phase][i]),
+                            "line": cond.name,
+                            "fy": fy_label(cond.fy),
                         }
                     )
         return pd.DataFrame(rows, columns=GATE_COLUMNS)
@@ -372,7 +379,19 @@ class Result:
         return tidy[["scenario", "line_item", "unit", "fy", "value"]]
 
 
-GATE_COLUMNS = ["phase", "decide_fy", "condition", "value", "op", "threshold", "passes", "combine", "gate_passes"]
+GATE_COLUMNS = [
+    "phase",
+    "decide_fy",
+    "condition",
+    "value",
+    "op",
+    "threshold",
+    "passes",
+    "combine",
+    "gate_passes",
+    "line",  # the key of the line read (tem.model.gates.LINES; its label and unit in the catalogue)
+    "fy",
+]
 
 
 def _pick_row(a: np.ndarray, i: int) -> float:

@@ -10,9 +10,12 @@ import numpy as np
 import pytest
 
 import tem
+from tem import catalogue
 from tem.analysis.breakevens import FOB
 from tem.analysis.summary import board_summary
 from tem.exports.board import BoardSummary, Breakeven
+from tem.model.engine import run_inputs
+from tem.model.inputs import build_inputs
 
 ROOT = Path(__file__).parents[2]
 BASE = ROOT / "assumptions" / "base.yaml"
@@ -143,3 +146,25 @@ def test_gates_are_listed() -> None:
     assert [g.phase for g in s.gates] == list(dict.fromkeys(r.gates["phase"]))
     assert all(g.go == bool(r.built[g.phase]) for g in s.gates if g.phase in r.built)
     assert s.as_run.what == "with its gates decided"
+
+
+@pytest.mark.parametrize("scenario", ["base.yaml", "scenarios/cell_price_war.yaml"])
+def test_the_steps_add_up_to_the_run_and_the_gates_value_is_stated(scenario: str) -> None:
+    """Each step is a program with its gates decided, so the increments add up to the NPV of the run; with a gate
+    that says no go (cell_price_war), the gates' value is the run's NPV minus the committed program's, worked out
+    from a separate engine run with every gate forced open."""
+    a = tem.load(ROOT / "assumptions" / scenario)
+    r = tem.run(a)
+    s = board_summary(a, r)
+    increments = [d.npv_increment_inr_cr for d in s.decisions]
+    assert all(x is not None for x in increments)
+    assert sum(x for x in increments if x is not None) == pytest.approx(r.kpis["npv_inr_cr"], rel=1e-9)
+    no_go = [g for g in s.gates if not g.go]
+    if not no_go:
+        assert s.gates_clause is None
+        assert "its gates stop" not in s.verdict
+        return
+    committed = float(run_inputs(build_inputs(a), gates="open")[0].kpis["npv_inr_cr"][0])
+    assert s.gates_value_inr_cr == pytest.approx(r.kpis["npv_inr_cr"] - committed, rel=1e-9)
+    value = catalogue.format_value("npv_inr_cr", s.gates_value_inr_cr)
+    assert f"are worth {'+' if s.gates_value_inr_cr > 0 else ''}{value} INR crore" in s.verdict

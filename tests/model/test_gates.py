@@ -273,9 +273,10 @@ def test_tem_run_prints_the_gates_and_the_result_table(tmp_path: Path) -> None:
         env={**__import__("os").environ, "COLUMNS": "200"},
     )
     assert proc.returncode == 0, proc.stderr
-    assert "cell_plant_1 FY29: NO GO (any)" in proc.stdout
-    assert "imported_cell_landed_inr_per_kwh in FY29 >= 6,400" in proc.stdout
-    assert "not built: cell_plant_1, cell_plant_2" in proc.stdout
+    # conditions in words with their units, phases as words (issue 14, fourth wave: no raw keys on a page)
+    assert "cell plant 1 FY29: NO GO (any)" in proc.stdout
+    assert "Imported cell landed cost in FY29 ≥ 6,400 INR/kWh" in proc.stdout
+    assert "not built: cell plant 1, cell plant 2" in proc.stdout
     r = tem.run(tem.load(path))
     row = r.gates.iloc[0]
     assert (row.phase, row.decide_fy, row.op, row.threshold, row.passes) == ("cell_plant_1", "FY29", ">=", 6400.0, False)
@@ -289,9 +290,9 @@ def test_report_shows_the_gates_only_when_there_are_gates() -> None:
     gated = tem.run(tem.load(ROOT / "tests" / "data" / "gates" / "gated_fail.yaml"))
     page = gates_html(gated)
     assert "Decisions: gates" in page
-    assert "imported_cell_landed_inr_per_kwh in FY29 &gt;= 6,400" in page
+    assert "Imported cell landed cost in FY29 ≥ 6,400 INR/kWh" in page  # words and unit from the catalogue
     assert "<b>NO GO</b>" in page
-    assert "cell_plant_1: not built, cell_plant_2: not built" in page
+    assert "cell plant 1: not built, cell plant 2: not built" in page
     assert gates_html(tem.run(tem.load(COMMITTED_CELLS))) == ""
 
 

@@ -152,10 +152,12 @@ def _summary_sheet(ws: BufferedSheet, r: MonteCarloResult) -> None:
     for kpi, s in r.summary.iterrows():
         row += 1
         put_text(ws, row, 1, kpi_title(str(kpi)))
-        put_text(ws, row, 2, s["unit"])
+        fy = s["unit"] == "FY"
+        put_text(ws, row, 2, "" if fy else s["unit"])  # an FY's format says FY
         fmt = _fmt_for(str(kpi))
         for j, key in enumerate(["mean", "std", "p5", "p10", "p50", "p90", "p95", "min", "max"], start=3):
-            ws.cell(row, j, _value(s[key])).number_format = fmt
+            spread = '0.0" years"' if fy and key == "std" else fmt  # the spread of years is in years
+            ws.cell(row, j, _value(s[key])).number_format = spread
         ws.cell(row, 12, int(s["n_valid"])).number_format = "#,##0"
         ws.cell(row, 13, int(s["n_missing"])).number_format = "#,##0"
         ws.cell(row, 14, _value(s["p_below_zero"])).number_format = "0.00%"

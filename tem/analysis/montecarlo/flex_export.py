@@ -154,7 +154,7 @@ def flexibility_sheet(ws: BufferedSheet, result: MonteCarloResult) -> None:
         put_text(ws, 5, j, h).font = HEADER
     r = 6
     for g in flex.gates.to_dict("records"):
-        put_text(ws, r, 1, g["phase"])
+        put_text(ws, r, 1, catalogue.phase_label(str(g["phase"])))
         put_text(ws, r, 2, g["decided"])
         put_text(ws, r, 3, g["conditions"])
         values = [

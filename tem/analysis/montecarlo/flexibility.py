@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from tem import catalogue
 from tem.analysis.montecarlo.stats import percentiles_of_sorted
 from tem.assumptions.schema import Assumptions
 
@@ -132,15 +133,18 @@ def value_of_flexibility(
 
 
 def describe_gates(flex: Flexibility, a: Assumptions) -> Flexibility:
-    """``flex`` with each gate's decision FY and conditions in words (``imported_cell_landed_inr_per_kwh in
-    FY29 >= 5,200; all``) from the assumptions."""
+    """``flex`` with each gate's decision FY and conditions in words (``Imported cell landed cost in FY29 ≥ 5,200
+    INR/kWh``; labels and units from the catalogue) from the assumptions."""
     text: dict[str, tuple[str, str]] = {}
     for ph in a.capex.phases:
         if ph.gate is None:
             continue
         d = ph.gate.decide_fy
         parts = [
-            f"{c.line or c.input} in FY{(c.fy or d) % 100:02d} {c.op} {c.threshold:,.6g}" for c in ph.gate.when
+            catalogue.condition_text(c.line, c.op, c.threshold, f"FY{(c.fy or d) % 100:02d}")
+            if c.line
+            else f"{c.input} in FY{(c.fy or d) % 100:02d} {catalogue.OPERATORS.get(c.op, c.op)} {c.threshold:,.6g}"
+            for c in ph.gate.when
         ]
         joiner = " and " if ph.gate.combine == "all" else " or "
         text[ph.name] = (f"FY{d % 100:02d}", joiner.join(parts))

@@ -5,8 +5,9 @@ Steps come from ``decisions`` in the assumptions, or by default from the phase k
 imported cells (every phase that is not a module line, cell plant or recycling line), (2) + the module line and
 the first cell plant (the pilot line), (3) + the other cell plants, (4) + recycling; empty steps are skipped.
 Phases no step names belong to the first. A program without a cell plant makes no local cells and pays no
-technology fee (as the import-only counterfactual). Every program is run committed (gates open), so each step's
-increment is the value of that decision taken on its own; all programs are one engine batch.
+technology fee (as the import-only counterfactual). ``tem decisions`` runs every program committed (gates open),
+so each step's increment is the value of that decision taken on its own; the board summary runs them with their
+gates decided, so the steps add up to the program as run. All programs are one engine batch.
 
 Increments: step k minus step k-1 for NPV, peak funding and DVA; the increment's IRR is the IRR of the
 difference of the two free cash flows (:func:`tem.finance.irr`).
@@ -90,13 +91,16 @@ def program_values(inp: Inputs, steps: tuple[Step, ...]) -> dict[str, np.ndarray
     return values
 
 
-def decisions(a: Assumptions) -> Decisions:
-    """The incremental table of the nested programs of ``a`` (module docstring)."""
+def decisions(a: Assumptions, gates: str = "open") -> Decisions:
+    """The incremental table of the nested programs of ``a`` (module docstring). ``gates="decide"`` runs each
+    program with its gates decided, as the scenario runs: the last step is then the program as run, so the steps'
+    increments add up to the run's NPV (the board summary); ``"open"`` (default, ``tem decisions``) commits every
+    phase."""
     inp = build_inputs(a)
     steps = decision_steps(a)
     fys = [int(fy) for fy in inp.fiscal_years]
     lines = [f"free_cash_flow_inr_cr@FY{fy % 100:02d}" for fy in fys]
-    k = run_batch_inputs(inp, program_values(inp, steps), year_lines=lines, gates="open", workers=1)
+    k = run_batch_inputs(inp, program_values(inp, steps), year_lines=lines, gates=gates, workers=1)
     fcf = np.column_stack([k[line] for line in lines])
     dva_fy = max(inp.structure.dva_fys) if inp.structure.dva_fys else None
     dva_key = None if dva_fy is None else f"dva_share_fy{dva_fy % 100:02d}"

@@ -35,7 +35,7 @@ from tem.exports.charts.png import PngUnavailableError, figure_png, png_availabl
 from tem.exports.manifest import jsonable, runtime_provenance, with_outputs
 from tem.exports.safe_text import csv_text
 from tem.exports.workbook.printing import board_print
-from tem.exports.workbook.style import HEADER, SECTION, TITLE, number_format, put_text
+from tem.exports.workbook.style import HEADER, SECTION, TITLE, YEARS_DIFFERENCE, number_format, put_text
 from tem.exports.writer import write_files
 
 PNG_WIDTH, PNG_HEIGHT, PNG_SCALE = 1200, 700, 1
@@ -72,9 +72,13 @@ def _kpi_sheet(ws: Worksheet, c: Comparison) -> None:
         r = 5 + i
         put_text(ws, r, 1, kpi_label(str(key)))
         put_text(ws, r, 2, str(key))
-        put_text(ws, r, 3, str(row["unit"]))
+        unit = str(row["unit"])
+        shown_unit = "" if unit in ("FY", "fraction", "%", "x") else unit  # the number format shows these
+        put_text(ws, r, 3, shown_unit)
         for j, col in enumerate(value_cols):
-            _number(ws, r, 4 + j, row[col], str(row["unit"]))
+            _number(ws, r, 4 + j, row[col], unit)
+            if unit == "FY" and str(col) not in c.names:  # a difference of two years is years, not a year
+                ws.cell(r, 4 + j).number_format = YEARS_DIFFERENCE
     r = 5 + len(c.kpis) + 1
     put_text(ws, r, 1, "Scenarios").font = SECTION
     about = {

@@ -39,9 +39,9 @@ SPIDER_COLOURS = (
 
 
 def input_text(path: str, x: float) -> str:
-    """An input's value as a reader reads it: FYs as years (2030, not 2,030), shares as %, else 4 digits."""
+    """An input's value as a reader reads it: FYs as FY30 (not 2,030), shares as %, else 4 digits."""
     if path.endswith("_fy"):
-        return f"{x:.0f}"
+        return f"FY{round(x) % 100:02d}"
     if path.endswith(("_rate", "_share")) or path.split(".")[-1] in ("pack_yield",):
         return f"{x:.1%}"
     return f"{x:,.4g}"
@@ -50,7 +50,7 @@ def input_text(path: str, x: float) -> str:
 def input_format(path: str) -> str:
     """The Excel number format of an input's value (see :func:`input_text`)."""
     if path.endswith("_fy"):
-        return "0"
+        return '"FY"0'  # the year stays a number (2030) and reads FY2030, never "2,030"
     if path.endswith(("_rate", "_share")) or path.split(".")[-1] in ("pack_yield",):
         return "0.0%"
     return "#,##0.####"
@@ -176,6 +176,25 @@ def _frame(ws: Worksheet, frame: pd.DataFrame, top: int, left: int = 1, index_na
     return top + 1 + len(frame)
 
 
+def tornado_header(column: str, kpi: str) -> str:
+    """A tornado table column as a reader reads it: ``kpi_low`` -> ``NPV at the low input (INR crore)``."""
+    shown = catalogue.axis_title(kpi)
+    words = {
+        "parameter": "input path (tem --set)",
+        "low_input": "low input",
+        "high_input": "high input",
+        "base_input": "base input",
+        "kpi_low": f"{shown} at the low input",
+        "kpi_high": f"{shown} at the high input",
+        "swing": f"swing of {shown}",
+        "gates_low": "gate decisions at the low input",
+        "gates_high": "gate decisions at the high input",
+        "low_change": f"change at the low input ({catalogue.unit(kpi)})",
+        "high_change": f"change at the high input ({catalogue.unit(kpi)})",
+    }
+    return words.get(column, column.replace("_", " "))
+
+
 def _tornado_formats(ws: Worksheet, frame: pd.DataFrame, kpi: str, end: int) -> None:
     """Inputs in their own format (FYs as years), KPI values in the KPI's."""
     paths = list(frame["parameter"]) if "parameter" in frame.columns else []
@@ -215,8 +234,10 @@ def render_sensitivity_workbook(
         put_text(ws, 1, 1, f"{scenario}: tornado of {catalogue.label(kpi)} (base {base})").font = TITLE
         table = t.table.assign(low_change=t.table["kpi_low"] - t.base, high_change=t.table["kpi_high"] - t.base)
         frame = table.set_index("label")
-        end = _frame(ws, frame, 3, index_name="parameter")
+        end = _frame(ws, frame, 3, index_name="input")
         _tornado_formats(ws, frame, kpi, end)
+        for j, name in enumerate(frame.columns):  # headers in words, the KPI's label and unit from the catalogue
+            ws.cell(3, 2 + j).value = tornado_header(str(name), kpi)
         chart = BarChart()
         chart.type = "bar"
         chart.title = f"Change of {catalogue.label(kpi)} from the base ({catalogue.unit(kpi)})"

@@ -50,13 +50,13 @@ def evaluate(
 
 def gate_changes(k: dict[str, np.ndarray], rows: slice) -> list[str]:
     """Per scenario of ``rows``, the gates whose decision differs from the base's (scenario 0), in words
-    (``"cell_plant_1 no go"``); empty strings without gates or where every decision is the base's."""
+    (``"cell plant 1 no go"``); empty strings without gates or where every decision is the base's."""
     out = [""] * len(next(iter(k.values()))[rows])
     for key in sorted(x for x in k if x.startswith("gate_passed_")):
         phase, base = key.removeprefix("gate_passed_"), k[key][0]
         for i, v in enumerate(k[key][rows]):
             if v != base:
-                word = f"{phase} {'go' if v == 1.0 else 'no go'}"
+                word = f"{catalogue.phase_label(phase)} {'go' if v == 1.0 else 'no go'}"
                 out[i] = f"{out[i]}, {word}" if out[i] else word
     return out
 

@@ -18,17 +18,24 @@ def gates_html(result: Result) -> str:
     rows = []
     for row in frame.to_dict("records"):
         value = float(row["value"])
-        shown = "none" if math.isnan(value) else f"{value:,.4g}"
+        line, op, threshold = str(row["line"]), str(row["op"]), float(row["threshold"])
+        shown = catalogue.format_value(line, None if math.isnan(value) else value, with_unit=True)
+        room = catalogue.headroom(op, None if math.isnan(value) else value, threshold)
+        close = row["passes"] and catalogue.at_threshold(line, op, None if math.isnan(value) else value, threshold)
         go = "GO" if row["gate_passes"] else "NO GO"
         rows.append(
             "<tr>"
-            f"<td>{esc(row['phase'])}</td><td>end of {esc(row['decide_fy'])}</td>"
-            f"<td>{esc(row['condition'])} {esc(row['op'])} {float(row['threshold']):,.6g}</td>"
-            f"<td class='num'>{esc(shown)}</td><td>{'yes' if row['passes'] else 'no'}</td>"
-            f"<td><b>{go}</b> ({esc(row['combine'])})</td>"
+            f"<td>{esc(catalogue.phase_label(str(row['phase'])))}</td><td>end of {esc(row['decide_fy'])}</td>"
+            f"<td>{esc(catalogue.condition_text(line, op, threshold, str(row['fy'])))}</td>"
+            f"<td class='num'>{esc(shown)}</td>"
+            f"<td class='num'>{esc(catalogue.format_value(line, room, with_unit=True))}</td>"
+            f"<td>{'at the threshold' if close else 'yes' if row['passes'] else 'no'}</td>"
+            f"<td><b>{go}</b> ({esc(row['combine'])} conditions)</td>"
             "</tr>"
         )
-    built = ", ".join(f"{esc(p)}: {'built' if b else 'not built'}" for p, b in result.built.items())
+    built = ", ".join(
+        f"{esc(catalogue.phase_label(p))}: {'built' if b else 'not built'}" for p, b in result.built.items()
+    )
     npv = catalogue.format_value("npv_inr_cr", result.kpis.get("npv_inr_cr"), with_unit=True)
     committed = catalogue.format_value("npv_inr_cr", result.kpis.get("committed_npv_inr_cr"), with_unit=True)
     return (
@@ -37,6 +44,7 @@ def gates_html(result: Result) -> str:
         "passes and every phase it requires is built. The value of waiting under uncertainty is in "
         "<code>tem montecarlo</code> (value of flexibility).</p>"
         "<table class='gates'><thead><tr><th>gate (phase)</th><th>decided</th><th>condition</th><th>value read</th>"
-        "<th>passes</th><th>decision</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+        "<th>headroom</th><th>passes</th><th>decision</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+        f"<p>Passes at the threshold: {esc(catalogue.AT_THRESHOLD_TEXT)}.</p>"
         f"<p>{built}. NPV with gates {esc(npv)}; committed (every gate open) {esc(committed)}.</p>"
     )

@@ -70,11 +70,16 @@ def _breakeven_rows(items: tuple[Breakeven, ...]) -> str:
 
 
 def _gate_rows(gates: tuple[GateLine, ...]) -> str:
-    return "".join(
-        f"<tr><td>{esc(g.phase)}, end of {esc(g.decide_fy)}</td><td><b>{'GO' if g.go else 'NO GO'}</b></td>"
-        f"<td class=muted style='text-align:left'>{esc('; '.join(g.conditions))}</td></tr>"
-        for g in gates
-    )
+    """Each gate with every condition: the threshold in its unit, the value read and the headroom."""
+    rows = []
+    for g in gates:
+        close = " (at the threshold)" if g.go and any(c.at_threshold for c in g.conditions) else ""
+        conditions = "<br>".join(f"{esc(c.text)}: {esc(c.reading)}" for c in g.conditions)
+        rows.append(
+            f"<tr><td>{esc(g.title)}</td><td><b>{'GO' if g.go else 'NO GO'}</b>{esc(close)}</td>"
+            f"<td class=muted style='text-align:left'>{conditions}</td></tr>"
+        )
+    return "".join(rows)
 
 
 def summary_html(s: BoardSummary) -> str:
@@ -85,6 +90,14 @@ def summary_html(s: BoardSummary) -> str:
         f"<th>{_h('peak_funding_inr_cr')}</th><th>DVA {esc(s.dva_fy)}</th></tr>"
     )
     rows = "".join(_decision_row(s, d) for d in s.decisions) + _decision_row(s, s.as_run, total=True)
+    if s.committed_npv_inr_cr is not None:  # the steps add up to the run; the gates' value reconciles the committed
+        rows += (
+            "<tr><td>Committed program<br><span class=muted>every phase built, no gate</span></td><td></td><td></td>"
+            f"<td>{_v('npv_inr_cr', s.committed_npv_inr_cr)}</td><td></td><td></td><td></td></tr>"
+            "<tr><td><b>Value of the gates</b><br><span class=muted>program as run minus committed</span></td>"
+            f"<td></td><td></td><td{_tone(s.gates_value_inr_cr)}><b>{_v('npv_inr_cr', s.gates_value_inr_cr)}</b></td>"
+            "<td></td><td></td><td></td></tr>"
+        )
     decisions = f"<table><thead>{head}</thead><tbody>{rows}</tbody></table>"
     kwh = "levelized_pack_cost_inr_per_kwh"
     lines = (
@@ -112,8 +125,9 @@ def summary_html(s: BoardSummary) -> str:
         f"<tbody>{seeks}</tbody></table>"
     )
     gates = (
-        "<table><thead><tr><th>Gate</th><th>decision</th><th>conditions</th></tr></thead>"
+        "<table><thead><tr><th>Gate</th><th>decision</th><th>conditions (value read, headroom)</th></tr></thead>"
         f"<tbody>{_gate_rows(s.gates)}</tbody></table>"
+        f"<p class=muted>Passes at the threshold: {esc(catalogue.AT_THRESHOLD_TEXT)}.</p>"
         if s.gates
         else ""
     )

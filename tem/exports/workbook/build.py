@@ -17,7 +17,9 @@ import numpy as np
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, Reference, Series
 from openpyxl.chart.legend import LegendEntry
+from openpyxl.styles import Alignment
 from openpyxl.workbook.properties import CalcProperties
+from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from tem import __version__, catalogue
@@ -31,6 +33,7 @@ from tem.exports.workbook.calc_allocation import local_allocation_rows
 from tem.exports.workbook.calc_cash import cash_rows, operation_rows
 from tem.exports.workbook.calc_costs import capex_rows, unit_cost_rows
 from tem.exports.workbook.calc_funding import funding_rows
+from tem.exports.workbook.calc_segments import rule_choices
 from tem.exports.workbook.calc_tax import tax_rows
 from tem.exports.workbook.checks import integrity_checks, write_checks
 from tem.exports.workbook.counterfactual import SHEET as CF_SHEET
@@ -39,16 +42,18 @@ from tem.exports.workbook.funding_sheet import write_funding
 from tem.exports.workbook.gates import gate_rows, link_kept_rows, reserve_kept_rows
 from tem.exports.workbook.grid import FIRST_COL, Grid
 from tem.exports.workbook.inputs_sheet import mark_unread_inputs, write_inputs
+from tem.exports.workbook.kpis_sheet import write_kpis
 from tem.exports.workbook.printing import board_print
 from tem.exports.workbook.steps import write_steps
 from tem.exports.workbook.style import HEADER, KPI_FONT, SECTION, TITLE, put_text
-from tem.exports.workbook.summary import write_kpis, write_statement, write_unit_costs
+from tem.exports.workbook.summary import write_statement, write_unit_costs
 from tem.exports.workbook.summary_sheet import write_summary
 from tem.model.engine import Outcome
-from tem.model.inputs import build_inputs, import_only_inputs
+from tem.model.inputs import Inputs, build_inputs, import_only_inputs
 from tem.model.results import Result
 
 Expectations = dict[tuple[str, int, int], float | str]
+COVER_B_CHARS = 70  # width of the Cover's value column (characters); long values wrap within it
 CONVENTIONS = [
     "Money in INR crore (1 crore = 10 million rupees) unless a unit says otherwise; per-kWh costs in INR/kWh or USD/kWh.",
     "FY = Indian fiscal year April-March; FY26 = April 2025 to March 2026.",
@@ -97,6 +102,7 @@ def build_workbook(
         funding=False,  # the counterfactual compares projects before financing
     )
     link_kept_rows(cf_calc, calc)
+    _choices(ws_in, grid, shown)
 
     expect: Expectations = {("Calculations", r, c): v for (r, c), v in calc.expect.items()}
     expect |= {(CF_SHEET, r, c): v for (r, c), v in cf_calc.expect.items()}
@@ -187,6 +193,17 @@ def _calculations(ws: Worksheet, grid: Grid, o: Outcome, title: str, funding: bo
     return calc
 
 
+def _choices(ws: Worksheet, grid: Grid, inp: Inputs) -> None:
+    """A drop-down list on each text input the formulas follow (a segment's price rule and cost basis)."""
+    for path, values in rule_choices(inp).items():
+        if path not in grid.inputs:
+            continue
+        dv = DataValidation(type="list", formula1='"' + ",".join(values) + '"', allow_blank=False)
+        dv.error, dv.errorTitle = f"Choose one of: {', '.join(values)}", "Not a choice"
+        ws.add_data_validation(dv)
+        dv.add(grid.scalar_cell(path).removeprefix("Inputs!").replace("$", ""))
+
+
 def _cover(
     ws: Worksheet,
     result: Result,
@@ -207,7 +224,12 @@ def _cover(
     r = 3
     for label, value in rows:
         put_text(ws, r, 1, label).font = HEADER
-        put_text(ws, r, 2, value)
+        ws.cell(r, 1).alignment = Alignment(vertical="top")
+        cell = put_text(ws, r, 2, value)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")  # a long description wraps within column B
+        lines = sum(max(1, math.ceil(len(part) / COVER_B_CHARS)) for part in str(value).split("\n"))
+        if lines > 1:
+            ws.row_dimensions[r].height = 15 * lines
         r += 1
     r += 1
     ws.cell(r, 1, "Assumption files (SHA-256)").font = SECTION
@@ -237,14 +259,16 @@ def _cover(
         r += 1
         kr = kpi_rows[key]
         kpis = ws.parent["KPIs"]
-        for col, letter in ((1, "A"), (2, "B"), (3, "C")):
+        for col, letter in ((1, "A"), (2, "B")):
             ws.cell(r, col, f"=KPIs!{letter}{kr}")
             expect[(ws.title, r, col)] = expect[("KPIs", kr, 2)] if col == 2 else str(kpis.cell(kr, col).value)
         ws.cell(r, 2).number_format = catalogue.excel_format(key)
+        ws.cell(r, 2).alignment = Alignment(horizontal="right")
+        put_text(ws, r, 3, catalogue.unit_column(key)).alignment = Alignment(horizontal="left", indent=1)
     r += 2
     for label, cell in (
         ("Integrity checks (hold after any edit of the inputs)", checks[0]),
-        ("Same numbers as tem's Python run (for the inputs as exported)", checks[1]),
+        ("Same numbers as tem's Python run (inputs as exported)", checks[1]),
     ):
         put_text(ws, r, 1, label).font = KPI_FONT
         ws.cell(r, 2, f"={cell}").font = KPI_FONT
@@ -257,7 +281,7 @@ def _cover(
         r += 1
         put_text(ws, r, 1, line)
     ws.column_dimensions["A"].width = 48
-    ws.column_dimensions["B"].width = 70
+    ws.column_dimensions["B"].width = COVER_B_CHARS
 
 
 def _gaps_in_libreoffice(chart: LineChart, ws: Worksheet, grid: Grid) -> None:

@@ -49,18 +49,41 @@ def price_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         )
         p = f"demand.{s}."
         rule = inp.structure.price_rules[s]
-        if rule == "import_parity":
-            price = f"{{pack_landed_{s}}}*(1+{{in:{p}price_premium}})"
-        elif rule == "cost_plus" and f"{p}cost_basis" in c.grid.inputs:  # the basis follows an edit of its text
-            price = f'IF({{in:{p}cost_basis}}="full",{{full_cost_{s}}},{{var_cost_{s}}})*(1+{{in:{p}markup}})'
-        elif rule == "cost_plus":
+        parity = f"{{pack_landed_{s}}}*(1+{{in:{p}price_premium}})"
+        if f"{p}cost_basis" in c.grid.inputs:  # the basis follows an edit of its text
+            cost_plus = f'IF({{in:{p}cost_basis}}="full",{{full_cost_{s}}},{{var_cost_{s}}})*(1+{{in:{p}markup}})'
+        else:
             basis = "full_cost" if inp.structure.cost_bases[s] == "full" else "var_cost"
-            price = f"{{{basis}_{s}}}*(1+{{in:{p}markup}})"
+            cost_plus = f"{{{basis}_{s}}}*(1+{{in:{p}markup}})"
+        if rule == "import_parity":
+            price = parity
+        elif rule == "cost_plus":
+            price = cost_plus
         elif inp.structure.segment_price_in_usd[s]:
             price = f"{{in:{p}price_usd_per_kwh}}*{{fx}}"
         else:
             price = f"{{in:{p}price_inr_per_kwh}}"
-        c.row(f"price_{s}", f"Selling price ({rule}): {s}", "INR/kWh", price, first(ops.price_by_segment[s]))
+        if rule in SWITCHABLE and _inputs(c, p, "price_rule", "price_premium", "markup"):
+            # the rule follows an edit of its cell (a list of the two rules on Inputs): import parity or cost plus
+            price = f'IF({{in:{p}price_rule}}="import_parity",{parity},{cost_plus})'
+        c.row(f"price_{s}", f"Selling price (its price rule): {s}", "INR/kWh", price, first(ops.price_by_segment[s]))
+
+
+SWITCHABLE = ("import_parity", "cost_plus")  # a path needs its own price inputs: no switch to or from it
+
+
+def _inputs(c: CalcSheet, prefix: str, *names: str) -> bool:
+    return all(f"{prefix}{n}" in c.grid.inputs for n in names)
+
+
+def rule_choices(inp: Inputs) -> dict[str, tuple[str, ...]]:
+    """Per text input of a segment's pricing, the values the workbook's formulas follow (its list on Inputs)."""
+    out: dict[str, tuple[str, ...]] = {}
+    for s in inp.structure.segments:
+        if inp.structure.price_rules[s] in SWITCHABLE:
+            out[f"demand.{s}.price_rule"] = SWITCHABLE
+        out[f"demand.{s}.cost_basis"] = ("variable", "full")
+    return out
 
 
 def contribution_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:

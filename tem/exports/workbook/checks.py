@@ -193,6 +193,8 @@ def _write_parity(ws: Worksheet, grid: Grid, calc: CalcSheet, kpi_rows: dict[str
         fmt = catalogue.excel_format(key)
         if isinstance(py, float):
             ws.cell(r, 5, py).number_format = fmt
+        elif py:  # a KPI shown as text (FY36, "none", why there is no IRR): compared as text
+            put_text(ws, r, 5, py)
         ws.cell(r, FIRST_COL, f"=KPIs!B{kr}").number_format = fmt
         diff = ws.cell(r, FIRST_COL + 1, _diff(f"E{r}", f"{grid.col(0)}{r}"))
         diff.fill, diff.number_format = CHECK_FILL, "0.0E+00"
@@ -208,7 +210,7 @@ def _diff(py: str, formula: str) -> str:
     difference."""
     return (
         f"=IF(ISNUMBER({py}),IFERROR(IF(ABS({py})>1E-9,ABS({formula}/{py}-1),ABS({formula}-{py})),1),"
-        f"IF(ISNUMBER({formula}),1,0))"
+        f"IF(ISNUMBER({formula}),1,IF(ISTEXT({py}),IF({py}={formula},0,1),0)))"
     )
 
 
@@ -218,7 +220,9 @@ def _diff_value(py: float | str, formula: float | str) -> float:
         if not isinstance(formula, float):
             return 1.0
         return abs(formula / py - 1) if abs(py) > 1e-9 else abs(formula - py)
-    return 1.0 if isinstance(formula, float) else 0.0
+    if isinstance(formula, float):
+        return 1.0
+    return 1.0 if py and py != formula else 0.0
 
 
 def integrity_checks(

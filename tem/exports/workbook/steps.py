@@ -1,8 +1,10 @@
 """The nested programs of the board summary as live formulas: one sheet per decision step ("Step 1" ...).
 
 Each step is the scenario's program with the phases of the later steps not built (their capex, capacity and
-fixed opex at zero; no technology fee without a cell plant) and every gate open (the same definition as
-:func:`tem.analysis.scenarios.decisions.program_values`, carried by the board summary). Those replaced inputs are
+fixed opex at zero; no technology fee without a cell plant) and its gates decided by the same live formulas as on
+Calculations (the definition of :func:`tem.analysis.scenarios.decisions.program_values`, carried by the board
+summary, run with ``gates="decide"``): the last step is the program as run, so the steps add up to its NPV.
+Those replaced inputs are
 listed on Inputs, below the inputs, as fixed values (the step's definition, not assumptions); every other input is the
 scenario's own, so an edit of any blue input moves every step. Each sheet has the rows of Calculations (the same
 builders), then the step's free cash flow minus the previous step's and two IRR blocks (the program's and the
@@ -67,7 +69,7 @@ def write_steps(
     for j, label in enumerate(labels):
         inp = step_inputs(shown, values, j)
         name = f"Step {j + 1}"
-        outcome, _ = run_inputs(inp, gates="open")
+        outcome, _ = run_inputs(inp, gates="decide")
         step_grid = write_counterfactual_inputs(
             ws_in,
             grid,
@@ -78,21 +80,12 @@ def write_steps(
         )
         ws = wb.create_sheet(name)
         calc = calculations(
-            ws, step_grid, outcome, f"{name}: {label} (the program up to this step; every gate open)", funding=False
+            ws, step_grid, outcome, f"{name}: {label} (the program up to this step; its gates decided)", funding=False
         )
-        _open_gates(calc)
         expect.update({(name, r, c): v for (r, c), v in calc.expect.items()})
         cells.append(_figures(ws.title, calc, previous, outcome, dva_fy, expect))
         previous = calc
     return cells
-
-
-def _open_gates(calc: CalcSheet) -> None:
-    """Every gate open: the ``kept_`` rows hold 1 (constants)."""
-    for key, r in calc.grid.rows.items():
-        if key.startswith("kept_"):
-            for t in range(calc.grid.n_years):
-                calc.ws.cell(r, FIRST_COL + t, 1)
 
 
 def _q(sheet: str) -> str:

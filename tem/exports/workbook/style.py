@@ -21,12 +21,15 @@ FORMATS = {
     "USD/kWh": '#,##0.00;[Red]-#,##0.00;"-"',
     "GWh": '#,##0.000;[Red]-#,##0.000;"-"',
     "fraction": "0.0%",
-    "FY": "0",
+    "FY": '"FY"0',  # a fiscal year reads FY2030, never a bare 2030 (nor "2,030")
     "years": "0.0",
     "factor": "0.0000",
     "INR per USD": "0.00",
     "x": '0.00"x"',
 }
+
+
+YEARS_DIFFERENCE = '+0.0" years";-0.0" years";0" years"'  # a difference of two fiscal years
 
 
 def number_format(unit: str) -> str:

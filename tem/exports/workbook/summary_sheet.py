@@ -17,7 +17,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from tem import catalogue
 from tem.exports.board import BoardSummary, Breakeven, Decision, breakeven_text
+from tem.exports.verdict import VerdictRefs, formula_of
 from tem.exports.workbook.grid import Grid
+from tem.exports.workbook.staleness import CURRENT, stale_flag_formula
 from tem.exports.workbook.steps import StepCells
 from tem.exports.workbook.style import HEADER, KPI_FONT, SECTION, TITLE, put_text
 
@@ -38,19 +40,18 @@ def write_summary(
     steps: Sequence[StepCells] = (),
 ) -> None:
     put_text(ws, 1, 1, s.title).font = TITLE
-    verdict = put_text(ws, 2, 1, s.verdict)
-    verdict.font, verdict.alignment = KPI_FONT, Alignment(wrap_text=True, vertical="top")
     ws.merge_cells("A2:J2")  # the sentence wraps within the page instead of widening it
     ws.row_dimensions[2].height = 62
     put_text(
         ws,
         3,
         1,
-        f"Verdict: {RUN}. Last column: '{LIVE}' follows any edit of the blue inputs; "
-        f"'{RUN}' is tem's figure for the inputs as exported.",
+        f"Verdict: {LIVE} (NPV, IRR against the hurdle, what each step adds, the gates' value); its breakeven is "
+        f"as exported. Last column: '{LIVE}' follows any edit of the blue inputs; '{RUN}' is tem's figure for the "
+        "inputs as exported.",
     )
     r = 5
-    ws.cell(r, 1, "Decisions: each step adds phases to the one before (programs run with every gate open)").font = SECTION
+    ws.cell(r, 1, "Decisions: each step adds phases to the one before (each program with its gates decided)").font = SECTION
     r += 1
     heads = [
         "decision",
@@ -82,13 +83,46 @@ def write_summary(
         )
         _decision(ws, r, d, {"npv": live_npv}, kpi_rows, expect)
         put_text(ws, r, SOURCE_COL, f"NPV {LIVE}; rest {RUN}" if live_npv else RUN)
+    first_step, last_step = r - len(s.decisions) + 1, r
     r += 1
     dva_key = f"dva_share_fy{s.dva_fy[2:]}" if s.dva_fy else ""
     live = {"npv": "npv_inr_cr", "irr": "irr", "peak": "peak_funding_inr_cr", "dva": dva_key}
     _decision(ws, r, s.as_run, live, kpi_rows, expect)
+    run_row = r
+    if s.decisions:  # the steps add up to the program as run (each program with its gates decided)
+        total = ws.cell(r, 3, f"=SUM(C{first_step}:C{last_step})")
+        total.number_format, total.alignment = catalogue.excel_format("npv_inr_cr"), RIGHT
+        expect[(ws.title, r, 3)] = float(sum(d.npv_increment_inr_cr or 0.0 for d in s.decisions))
     for col in range(1, 9):
         ws.cell(r, col).font = KPI_FONT
-    put_text(ws, r, SOURCE_COL, LIVE)
+    put_text(ws, r, SOURCE_COL, LIVE + ("; steps add up to it" if s.decisions else ""))
+    gates_ref = None
+    if s.committed_npv_inr_cr is not None:
+        r += 1
+        put_text(ws, r, 1, "Committed program")
+        put_text(ws, r, 2, "every phase built, no gate")
+        ws.cell(r, 5, s.committed_npv_inr_cr).number_format = catalogue.excel_format("npv_inr_cr")
+        put_text(ws, r, SOURCE_COL, RUN)
+        r += 1
+        put_text(ws, r, 1, "Value of the gates").font = KPI_FONT
+        put_text(ws, r, 2, "program as run minus committed")
+        value = ws.cell(r, 5, f"=E{run_row}-E{r - 1}")
+        value.number_format, value.font = catalogue.excel_format("npv_inr_cr"), KPI_FONT
+        expect[(ws.title, r, 5)] = float(s.gates_value_inr_cr or 0.0)
+        put_text(ws, r, SOURCE_COL, f"{LIVE} (committed: {RUN})")
+        gates_ref = f"E{r}"
+    hurdle = grid.scalar_cell("valuation.hurdle_rate") if "valuation.hurdle_rate" in grid.inputs else None
+    live_steps = len(steps) == len(s.decisions)
+    refs = VerdictRefs(
+        npv=f"E{run_row}",
+        irr=f"F{run_row}",
+        hurdle=hurdle or f"{s.hurdle_rate!r}",
+        steps=[f"C{first_step + i}" for i in range(len(s.decisions))] if live_steps else [],
+        gates_value=gates_ref,
+    )
+    verdict = ws.cell(2, 1, formula_of(s.verdict_pieces(refs)))
+    verdict.font, verdict.alignment = KPI_FONT, Alignment(wrap_text=True, vertical="top")
+    expect[(ws.title, 2, 1)] = s.verdict
 
     r += 2
     ws.cell(r, 1, "Price against cost (INR/kWh)").font = SECTION
@@ -150,22 +184,18 @@ def write_summary(
         put_text(ws, r, SOURCE_COL, LIVE)
 
     if s.gates:
-        r += 2
-        ws.cell(r, 1, "Gates (decided in the run)").font = SECTION
-        for g in s.gates:
-            r += 1
-            put_text(ws, r, 1, f"{g.phase}, decided at the end of {g.decide_fy}")
-            put_text(ws, r, 2, "\n".join(g.conditions)).alignment = Alignment(wrap_text=True, vertical="top")
-            ws.row_dimensions[r].height = 15 * max(1, len(g.conditions))
-            go = put_text(ws, r, 3, "GO" if g.go else "NO GO")
-            go.font, go.alignment = KPI_FONT, RIGHT
-            put_text(ws, r, SOURCE_COL, RUN)
+        r = _gates(ws, r + 2, s)
 
     r += 2
-    ws.cell(r, 1, "Breakevens: goal seek by tem in this run").font = SECTION
+    ws.cell(r, 1, "Breakevens: goal seek by tem, as exported (re-run tem to refresh)").font = SECTION
     put_text(ws, r, 3, "value found").font = HEADER
     put_text(ws, r, 5, "base value").font = HEADER
     put_text(ws, r, SOURCE_COL, RUN)
+    r += 1
+    flag = ws.cell(r, 1, stale_flag_formula(ws.parent["Inputs"]))
+    flag.font = KPI_FONT
+    expect[(ws.title, r, 1)] = CURRENT
+    put_text(ws, r, SOURCE_COL, f"{LIVE}: compares the inputs with those exported")
     last = None
     for b in s.breakevens:
         if b.input_label != last:  # the input on its own row, its targets below it
@@ -182,6 +212,37 @@ def write_summary(
         ws.column_dimensions[letter].width = 15
     ws.column_dimensions["I"].width = 2
     ws.column_dimensions["J"].width = 30
+
+
+def _gates(ws: Worksheet, r: int, s: BoardSummary) -> int:
+    """Each gate's decision, then each condition: threshold in its unit, value read, headroom, passes (values of the
+    run); returns the last row written."""
+    ws.cell(r, 1, "Gates (decided in the run)").font = SECTION
+    for j, h in ((3, "value read"), (4, "headroom"), (5, "condition")):
+        put_text(ws, r, j, h).font = HEADER
+    r += 1
+    put_text(ws, r, 1, f"A condition passes at the threshold with its {catalogue.AT_THRESHOLD_TEXT}.")
+    for g in s.gates:
+        r += 1
+        put_text(ws, r, 1, g.title).font = KPI_FONT
+        go = put_text(ws, r, 3, "GO" if g.go else "NO GO")
+        go.font, go.alignment = KPI_FONT, RIGHT
+        if g.go and any(c.at_threshold for c in g.conditions):
+            close = put_text(ws, r, 5, "at the threshold")
+            close.font, close.alignment = KPI_FONT, Alignment(horizontal="left", indent=1)
+        put_text(ws, r, SOURCE_COL, RUN)
+        for c in g.conditions:
+            r += 1
+            put_text(ws, r, 1, f"    {c.text}").alignment = Alignment(wrap_text=True, vertical="top")
+            ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=2)
+            for col, text in (
+                (3, catalogue.format_value(c.line, c.value, with_unit=True)),
+                (4, catalogue.format_value(c.line, c.headroom, with_unit=True)),
+                (5, "passes at the threshold" if c.at_threshold else "passes" if c.passes else "fails"),
+            ):
+                put_text(ws, r, col, text).alignment = RIGHT if col < 5 else Alignment(horizontal="left", indent=1)
+            put_text(ws, r, SOURCE_COL, RUN)
+    return r
 
 
 def _live_step(ws: Worksheet, r: int, d: Decision, cells: StepCells, before: StepCells | None, expect: Expect) -> None:

@@ -76,7 +76,7 @@ def test_two_outcome_toy_value_of_flexibility_by_hand() -> None:
     assert flex.standard_error_inr_cr == pytest.approx(-bad * np.sqrt(25 / 90) / np.sqrt(10), rel=1e-9)
     gate = flex.gates.to_dict(orient="records")[0]
     assert (gate["phase"], gate["decided"], gate["p_pass"]) == ("pack_line_2", "FY26", 0.5)
-    assert gate["conditions"] == "imported_cell_fob_usd_per_kwh in FY26 <= 50"
+    assert gate["conditions"] == "Imported cell FOB in FY26 ≤ 50.0 USD/kWh"  # words and unit from the catalogue
     assert gate["standard_error"] == pytest.approx(np.sqrt(0.25 / 10))
     # the no-go branch (FOB 60): not building is worth -bad against building anyway
     assert gate["npv_if_no_go_inr_cr"] - gate["committed_npv_if_no_go_inr_cr"] == pytest.approx(-bad, rel=1e-9)
@@ -206,7 +206,7 @@ def test_cli_reports_flexibility_and_the_threshold_sweep(tmp_path: Path) -> None
     for name in ("flexibility.csv", "gates.csv", "gate_sweep.csv", "charts/flexibility_npv.html", "charts/gate_sweep.html"):
         assert (folder / name).is_file(), name
     ws = openpyxl.load_workbook(folder / "montecarlo.xlsx")["Decisions"]
-    assert ws["A6"].value == "pack_line_2"
+    assert ws["A6"].value == "pack line 2"  # the phase in words (issue 14)
     assert ws["D6"].value == 0.5
     bad_sweep = subprocess.run([sys.executable, "-m", "tem", *args[:-1], "x=1:2"], capture_output=True, text=True,
                                check=False, cwd=ROOT)

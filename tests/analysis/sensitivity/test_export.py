@@ -19,6 +19,7 @@ from tem.analysis.sensitivity.export import (
     input_text,
     render_sensitivity_workbook,
     spider_figure,
+    tornado_header,
 )
 from tem.analysis.sensitivity.spec import SweepSpec
 from tem.analysis.sensitivity.sweeps import axis, data_table, spider, tornado
@@ -46,7 +47,10 @@ def test_tornado_chart_series_are_the_low_and_high_changes(sweep: tuple) -> None
         io.BytesIO(render_sensitivity_workbook("base", tornadoes, spiders, grids, {"npv_inr_cr": base}))
     )
     ws = wb[next(n for n in wb.sheetnames if n.startswith("Tornado"))]
-    header = {ws.cell(3, c).value: openpyxl.utils.get_column_letter(c) for c in range(1, ws.max_column + 1)}
+    shown = {ws.cell(3, c).value: openpyxl.utils.get_column_letter(c) for c in range(1, ws.max_column + 1)}
+    names = ("low_input", "low_change", "high_change")
+    header = {k: shown[tornado_header(k, "npv_inr_cr")] for k in names}  # headers in words (issue 14)
+    assert not any("_" in str(h) for h in shown if h)
     chart = ws._charts[0]
     refs = [s.val.numRef.f for s in chart.series]
     assert refs == [
@@ -62,7 +66,7 @@ def test_tornado_chart_series_are_the_low_and_high_changes(sweep: tuple) -> None
     # FY inputs as years
     fy_rows = [i for i, p in enumerate(t["parameter"]) if str(p).endswith("_fy")]
     assert fy_rows
-    assert ws[f"{header['low_input']}{4 + fy_rows[0]}"].number_format == "0"
+    assert ws[f"{header['low_input']}{4 + fy_rows[0]}"].number_format == '"FY"0'  # FY2030, not 2,030
 
 
 def test_spider_at_most_ten_distinct_colours(sweep: tuple) -> None:
@@ -95,6 +99,6 @@ def test_heatmap_centred_labelled_and_stated(sweep: tuple) -> None:
 
 
 def test_inputs_read_as_a_reader_writes_them() -> None:
-    assert input_text("transition.local_cells_start_fy", 2030.0) == "2030"
+    assert input_text("transition.local_cells_start_fy", 2030.0) == "FY30"
     assert input_text("timeline.discount_rate", 0.125) == "12.5%"
     assert input_text("capex.phases.cell_plant_1.capex_inr_cr", 2750.0) == "2,750"

@@ -229,7 +229,7 @@ def test_tornado_on_the_gated_base_names_the_gate_decisions_and_open_gates_give_
     low = tem.run(tem.load(BASE, overrides={fob: low_path}))
     assert low.built == {"cell_plant_1": False, "cell_plant_2": False}
     assert gated.kpi_low == pytest.approx(low.kpis["npv_inr_cr"], rel=1e-12)
-    assert (gated.gates_low, gated.gates_high) == ("cell_plant_1 no go", "")
+    assert (gated.gates_low, gated.gates_high) == ("cell plant 1 no go", "")
     committed = ROOT / "assumptions" / "scenarios" / "committed_cells.yaml"
     opened = tornado(tem.load(BASE), spec, gates="open")["npv_inr_cr"].table.iloc[0]
     assert opened.kpi_low == pytest.approx(tem.run(tem.load(committed, overrides={fob: low_path})).kpis["npv_inr_cr"])
@@ -256,7 +256,7 @@ def test_sweep_of_the_committed_program_has_its_own_folder_titles_and_manifest(t
         rows = (folder / "tornado_npv_inr_cr.csv").read_text().splitlines()
         low[folder.name] = float(rows[1].split(",")[rows[0].split(",").index("kpi_low")])
     assert low["sweep"] > low["sweep_committed"]  # at USD 45 the gate stops the loss-making cell plant
-    assert "gate low: cell_plant_1 no go" in (gated / "charts" / "tornado_npv_inr_cr.html").read_text()
+    assert "gate low: cell plant 1 no go" in (gated / "charts" / "tornado_npv_inr_cr.html").read_text()
     assert "committed: every gate open" in (committed / "charts" / "tornado_npv_inr_cr.html").read_text()
     assert "gate low" not in (committed / "charts" / "tornado_npv_inr_cr.html").read_text()
     bad = tem_cli("sweep", "--out", str(tmp_path), "--quiet", "--spec", str(spec), "--gates", "maybe")

@@ -4,6 +4,7 @@ change (rel 1e-9). The integrity checks still say OK; the Python-parity status s
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import subprocess
@@ -13,6 +14,7 @@ from pathlib import Path
 import openpyxl
 
 import tem
+from tem import catalogue
 from tem.exports.workbook.build import render_workbook
 from tem.exports.workbook.grid import FIRST_COL
 from tem.finance import IRR_STATUS_SHORT
@@ -34,6 +36,9 @@ EDITS: list[tuple[str, float | str]] = [
     ("demand.captive.markup", 0.2),
     ("demand.captive.cost_basis", "full"),
     ("demand.external_oem.price_premium", 0.02),
+    # the price rule itself (issue 14, fourth wave, item 7): a drop-down on Inputs that the price formulas follow
+    ("demand.external_oem.price_rule", "cost_plus"),
+    ("demand.captive.price_rule", "import_parity"),
 ]
 
 
@@ -103,6 +108,8 @@ def test_edits_recalculate_to_tem_run_set(tmp_path: Path) -> None:
                 assert x == IRR_STATUS_SHORT[int(want[f"{key}_status"])], (path, key, x)  # type: ignore[call-overload]
             elif w is None:
                 assert x == "none", (path, key, x)
+            elif catalogue.kpi(key).kind == "fy":  # a fiscal year reads FY36 (issue 14)
+                assert x == catalogue.format_value(key, int(w)), (path, key, x, w)  # type: ignore[call-overload]
             else:
                 assert isinstance(x, (int, float)), (path, key, x)
                 assert math.isclose(x, float(w), rel_tol=1e-9, abs_tol=1e-9), (path, key, x, w)  # type: ignore[arg-type]
@@ -113,3 +120,17 @@ def test_edits_recalculate_to_tem_run_set(tmp_path: Path) -> None:
         assert checks["E3"].value == "OK", path  # integrity holds under any edit
         if want["npv_inr_cr"] != base_npv:  # parity is for the inputs as exported (some edits change nothing)
             assert checks["E4"].value.startswith("DIFFERS"), path
+
+
+def test_the_price_rule_is_a_list_the_formulas_follow() -> None:
+    """Each switchable price rule has a drop-down of the two rules; its segment's price row reads the cell."""
+    a = tem.load(BASE)
+    wb = openpyxl.load_workbook(io.BytesIO(render_workbook(tem.run(a), a)))
+    ws = wb["Inputs"]
+    lists = {str(dv.sqref): dv.formula1 for dv in ws.data_validations.dataValidation}
+    for s in ("captive", "external_oem", "ess"):
+        row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == f"demand.{s}.price_rule")
+        assert lists[f"E{row}"] == '"import_parity,cost_plus"'
+        calc = wb["Calculations"]
+        price = next(r for r in range(1, calc.max_row + 1) if calc.cell(r, 1).value == f"price_{s}")
+        assert f"Inputs!$E${row}" in str(calc.cell(price, FIRST_COL).value)
