@@ -58,7 +58,8 @@ CONVENTIONS = [
     "Money in INR crore (1 crore = 10 million rupees) unless a unit says otherwise; per-kWh costs in INR/kWh or USD/kWh.",
     "FY = Indian fiscal year April-March; FY26 = April 2025 to March 2026.",
     "Cash flows at year end; valuation at the start of the first FY (mid-year discounting if set on Inputs).",
-    "Statement: money in positive, money out negative. Inputs: blue on light yellow. Calculations: black formulas.",
+    "Statement: money in positive, money out negative. Calculations: black formulas.",
+    "Inputs: blue on light yellow; grey where no formula reads them (fixed here: edit the assumption file and re-run).",
     "Change any blue input: every formula, the statement and the KPIs recalculate.",
 ]
 
@@ -268,7 +269,7 @@ def _cover(
     r += 2
     for label, cell in (
         ("Integrity checks (hold after any edit of the inputs)", checks[0]),
-        ("Same numbers as tem's Python run (inputs as exported)", checks[1]),
+        ("Equal to tem's Python run (as exported)", checks[1]),
     ):
         put_text(ws, r, 1, label).font = KPI_FONT
         ws.cell(r, 2, f"={cell}").font = KPI_FONT
