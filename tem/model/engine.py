@@ -21,7 +21,8 @@ from tem.model.batch_inputs import batch_size, rows_of, select_scenarios, take_s
 from tem.model.batch_runtime import batch_runtime
 from tem.model.capex import CapexSchedule, compute_capex
 from tem.model.cashflow import CashFlow, compute_cash_flow
-from tem.model.funding import Funding, compute_funding, funding_kpis
+from tem.model.funding import Funding, compute_funding
+from tem.model.funding_kpis import funding_kpis
 from tem.model.gates import GateDecision, Lines, apply_gates, decide, first_spend_fy, removable
 from tem.model.inputs import Inputs, import_only_inputs
 from tem.model.kpis import compute_kpis
