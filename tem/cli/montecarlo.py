@@ -81,6 +81,8 @@ def flexibility_table(result: MonteCarloResult) -> Table | None:
     """Committed (every gate open) against gated NPV on the same draws, and each gate's probability of passing."""
     from rich.table import Table
 
+    from tem.catalogue import phase_label
+
     flex = result.flexibility
     if flex is None:
         return None
@@ -100,7 +102,7 @@ def flexibility_table(result: MonteCarloResult) -> Table | None:
             cells.append(f"{row['standard_error']:,.1f}")
         table.add_row(names[str(stat)], *cells)
     table.caption = "; ".join(
-        f"P({g['phase']} gate passes) = {probability(g['p_pass'])} (s.e. {g['standard_error']:.1%})"
+        f"P(the {phase_label(str(g['phase']))} gate passes) = {probability(g['p_pass'])} (s.e. {g['standard_error']:.1%})"
         for g in flex.gates.to_dict("records")
     )
     return table

@@ -15,6 +15,7 @@ values, which are YAML as written, and the report's provenance (the resolved YAM
 from __future__ import annotations
 
 import html
+import os
 import re
 import subprocess
 import sys
@@ -34,9 +35,14 @@ YAML_SHEETS = {"Assumption diff"}
 FY_WORDS = re.compile(r"\bFY\b|fiscal year|\bin$")
 
 
+CONSOLE: dict[str, str] = {}  # command -> what it printed (stdout and stderr), filled by the fixture
+
+
 def tem_cli(*args: str) -> None:
-    proc = subprocess.run([sys.executable, "-m", "tem", *args], cwd=ROOT, capture_output=True, text=True, check=False)
+    env = {**os.environ, "COLUMNS": "200"}  # no wrapping inside words
+    proc = subprocess.run([sys.executable, "-m", "tem", *args], cwd=ROOT, capture_output=True, text=True, check=False, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
+    CONSOLE[args[0]] = CONSOLE.get(args[0], "") + proc.stdout + proc.stderr
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +61,7 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "transition.local_cells_start_fy:2030:2032:3",
     )
     tem_cli("compare", "assumptions/base.yaml", war, "assumptions/scenarios/import_only.yaml", "--out", str(out), "--no-png")
-    tem_cli("montecarlo", "--n", "200", "--out", str(out), "--quiet", "--no-png")
+    tem_cli("montecarlo", "--n", "200", "--out", str(out), "--no-png")  # not --quiet: its tables are scanned
     return out
 
 
@@ -155,3 +161,13 @@ def test_gate_headroom_and_the_threshold_tolerance() -> None:
     assert not catalogue.at_threshold("cell_duty_minus_pack_duty_rate", "<", -0.1, 0.0)
     reading = catalogue.gate_reading(fob, ">=", 55.0, 55.0, True)
     assert reading == "read 55.0 USD/kWh, headroom 0.0 USD/kWh: passes at the threshold"
+
+
+def test_no_raw_keys_on_the_console(outputs: Path) -> None:
+    """What `tem run`, `sweep`, `compare` and `montecarlo` print (tables, gate lines, captions) is in words too;
+    dotted input paths (what --set takes) and file paths are allowed, as on the pages."""
+    assert {"run", "sweep", "compare", "montecarlo"} <= set(CONSOLE)
+    assert "gate passes" in CONSOLE["montecarlo"]  # the base's gate: its probability line is printed and scanned
+    scenarios = {f.stem for f in (ROOT / "assumptions" / "scenarios").glob("*.yaml")} | {"base"}
+    found = {cmd: sorted(set(raw_keys(text)) - scenarios) for cmd, text in CONSOLE.items()}
+    assert not any(found.values()), found

@@ -200,7 +200,7 @@ def test_cli_reports_flexibility_and_the_threshold_sweep(tmp_path: Path) -> None
     _, bad = toy_value_by_hand()
     assert "Value of flexibility" in proc.stdout
     assert f"+{-bad / 2:,.0f}" in proc.stdout
-    assert "P(pack_line_2 gate passes) = 50.0%" in proc.stdout
+    assert "P(the pack line 2 gate passes) = 50.0%" in proc.stdout
     assert "the threshold with the highest expected NPV: 50" in proc.stdout
     folder = tmp_path / "toy_gate" / "montecarlo"
     for name in ("flexibility.csv", "gates.csv", "gate_sweep.csv", "charts/flexibility_npv.html", "charts/gate_sweep.html"):
