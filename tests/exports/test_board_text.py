@@ -40,7 +40,8 @@ CONSOLE: dict[str, str] = {}  # command -> what it printed (stdout and stderr), 
 
 def tem_cli(*args: str) -> None:
     env = {**os.environ, "COLUMNS": "200"}  # no wrapping inside words
-    proc = subprocess.run([sys.executable, "-m", "tem", *args], cwd=ROOT, capture_output=True, text=True, check=False, env=env)
+    cmd = [sys.executable, "-m", "tem", *args]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
     CONSOLE[args[0]] = CONSOLE.get(args[0], "") + proc.stdout + proc.stderr
 
