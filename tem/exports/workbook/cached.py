@@ -17,44 +17,19 @@ The values are written into openpyxl's output: openpyxl writes a formula cell as
 
 from __future__ import annotations
 
-import io
 import math
 import re
-import zipfile
 
 from openpyxl import Workbook
 from openpyxl.utils import column_index_from_string
 
-from tem.exports.workbook.fastwrite import Cached, cached_value, save_bytes
+from tem.exports.workbook.fastwrite import Cached, cached_value, save_with_refill
 
 Values = dict[tuple[str, int, int], Cached]
 
 # a formula cell as openpyxl writes it (an array formula's first cell carries t="array" ref=".." on <f>)
 _ATTRS = rb'((?: [a-zA-Z]+="[^"]*")*)'
 _FORMULA_CELL = re.compile(rb'<c r="([A-Z]+)([0-9]+)"' + _ATTRS + rb"><f" + _ATTRS + rb">([^<]*)</f><v ?/></c>")
-_SHEET = re.compile(rb'<sheet [^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"')
-_REL = re.compile(
-    rb'<Relationship [^>]*?Id="([^"]*)"[^>]*?Target="([^"]*)"|<Relationship [^>]*?Target="([^"]*)"[^>]*?Id="([^"]*)"'
-)
-
-
-def _unescape(name: bytes) -> str:
-    return name.decode().replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
-
-
-def _sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet title -> part name inside the zip (``xl/worksheets/sheet3.xml``)."""
-    rels: dict[bytes, bytes] = {}
-    for m in _REL.finditer(z.read("xl/_rels/workbook.xml.rels")):
-        rid, target = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
-        rels[rid] = target
-    parts = {}
-    for m in _SHEET.finditer(z.read("xl/workbook.xml")):
-        target = rels[m.group(2)].decode()
-        parts[_unescape(m.group(1))] = target.lstrip("/") if target.startswith("/") else "xl/" + target
-    return parts
-
-
 def _cell_xml(col: bytes, row: bytes, attrs: bytes, f_attrs: bytes, formula: bytes, value: Cached) -> bytes:
     head = b'<c r="' + col + row + b'"' + re.sub(rb' t="[^"]*"', b"", attrs)
     try:
@@ -64,34 +39,30 @@ def _cell_xml(col: bytes, row: bytes, attrs: bytes, f_attrs: bytes, formula: byt
     return head + kind.encode() + b"><f" + f_attrs + b">" + formula + b"</f><v>" + shown.encode() + b"</v></c>"
 
 
+def refill(xml: bytes, known: dict[tuple[int, int], Cached]) -> tuple[bytes, list[tuple[int, int]]]:
+    """A sheet's XML with each formula cell saved without a value (``<v />``) given its value from ``known``
+    ((row, column) -> value); also the cells left without one (none in ``known``, or a NaN), in file order."""
+    missing: list[tuple[int, int]] = []
+
+    def fill(m: re.Match[bytes]) -> bytes:
+        col, row, attrs, f_attrs, formula = m.groups()
+        key = (int(row), column_index_from_string(col.decode()))
+        value = known.get(key)
+        if value is None or (isinstance(value, float) and not math.isfinite(value)):
+            missing.append(key)  # no value recorded (or none that a cell can hold)
+            return m.group(0)
+        return _cell_xml(col, row, attrs, f_attrs, formula, value)
+
+    return _FORMULA_CELL.sub(fill, xml), missing
+
+
 def save_with_values(wb: Workbook, values: Values) -> tuple[bytes, list[tuple[str, int, int]]]:
     """The workbook as .xlsx bytes with each formula's cached value; also the formula cells that had no value
-    in ``values``, or a NaN (left without one: they show after recalculation)."""
+    in ``values``, or a NaN (left without one: they show after recalculation), in sheet and file order.
+
+    One pass: the fast cell writer (fastwrite.py) saves most formulas with their values as it writes them;
+    :func:`refill` fills the formula cells openpyxl's own writer wrote (array formulas) in those sheets only."""
     by_sheet: dict[str, dict[tuple[int, int], Cached]] = {}
     for (sheet, r, c), v in values.items():
         by_sheet.setdefault(sheet, {})[(r, c)] = v
-    # openpyxl's file, its cells written faster and most formulas with their values already (fastwrite.py);
-    # the pass below fills any other formula cell and lists those without a value
-    raw = io.BytesIO(save_bytes(wb, by_sheet))
-    missing: list[tuple[str, int, int]] = []
-    out = io.BytesIO()
-    with zipfile.ZipFile(raw) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
-        parts = {part: title for title, part in _sheet_parts(zin).items()}
-        for info in zin.infolist():
-            data = zin.read(info.filename)
-            title = parts.get(info.filename)
-            if title is not None:
-                known = by_sheet.get(title, {})
-
-                def fill(m: re.Match[bytes], known: dict[tuple[int, int], Cached] = known, title: str = title) -> bytes:
-                    col, row, attrs, f_attrs, formula = m.groups()
-                    key = (int(row), column_index_from_string(col.decode()))
-                    value = known.get(key)
-                    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-                        missing.append((title, *key))  # no value recorded (or none that a cell can hold)
-                        return m.group(0)
-                    return _cell_xml(col, row, attrs, f_attrs, formula, value)
-
-                data = _FORMULA_CELL.sub(fill, data)
-            zout.writestr(info, data)
-    return out.getvalue(), missing
+    return save_with_refill(wb, by_sheet, refill)

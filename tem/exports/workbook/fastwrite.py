@@ -14,9 +14,10 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
+from collections.abc import Callable
 from typing import Any
 from xml.sax.saxutils import escape
-from zipfile import ZIP_DEFLATED, ZipFile
+from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
 from openpyxl import Workbook
 from openpyxl.cell._writer import write_cell
@@ -54,6 +55,8 @@ class _SheetWriter(WorksheetWriter):
     def __init__(self, ws: Any, known: dict[tuple[int, int], Cached]):
         super().__init__(ws)
         self._known = known
+        self.missing: list[tuple[int, int]] = []  # formula cells written here without a value, in file order
+        self.handed_formula = False  # a formula cell was left to openpyxl's writer (an array formula ...)
         self._style_ids: dict[tuple[int, ...], int] = {}
         self._letters: dict[int, str] = {}
 
@@ -72,6 +75,7 @@ class _SheetWriter(WorksheetWriter):
                     continue
                 text = self._cell_text(cell, styled, row_idx)
                 if text is None:
+                    self.handed_formula = self.handed_formula or cell.data_type == "f"
                     write_cell(xf, self.ws, cell, styled)
                 else:
                     raw(text)
@@ -103,6 +107,7 @@ class _SheetWriter(WorksheetWriter):
         if kind == "f":
             known = self._known.get((row_idx, col))
             if known is None or (isinstance(known, float) and not math.isfinite(known)):
+                self.missing.append((row_idx, col))
                 return f"{head}><f>{escape(value[1:])}</f><v /></c>"  # as openpyxl: no value saved
             kind_attr, shown = cached_value(known)
             return f"{head}{kind_attr}><f>{escape(value[1:])}</f><v>{shown}</v></c>"
@@ -116,21 +121,47 @@ class _SheetWriter(WorksheetWriter):
         return f"{head}><v>{escape(shown)}</v></c>" if shown else f"{head}><v /></c>"
 
 
-class _Writer(ExcelWriter):
-    """openpyxl's package writer, its worksheets written by :class:`_SheetWriter`."""
+Refill = Callable[[bytes, dict[tuple[int, int], Cached]], tuple[bytes, list[tuple[int, int]]]]
 
-    def __init__(self, workbook: Workbook, archive: ZipFile, values: dict[str, dict[tuple[int, int], Cached]]):
+
+class _Writer(ExcelWriter):
+    """openpyxl's package writer, its worksheets written by :class:`_SheetWriter`.
+
+    ``refill(xml, known)``, when given, runs on the XML of each sheet where openpyxl's own writer wrote a formula
+    cell (it saves those without a value): it returns the XML with the values of ``known`` filled in and the
+    formula cells left without one, in file order. ``missing`` collects (sheet title, row, column) of every
+    formula cell saved without a value."""
+
+    def __init__(
+        self,
+        workbook: Workbook,
+        archive: ZipFile,
+        values: dict[str, dict[tuple[int, int], Cached]],
+        refill: Refill | None = None,
+    ):
         super().__init__(workbook, archive)
         self._values = values
+        self._refill = refill
+        self.missing: list[tuple[str, int, int]] = []
 
     def write_worksheet(self, ws: Any) -> None:
         ws._drawing = SpreadsheetDrawing()
         ws._drawing.charts = ws._charts
         ws._drawing.images = ws._images
-        writer = _SheetWriter(ws, self._values.get(ws.title, {}))
+        known = self._values.get(ws.title, {})
+        writer = _SheetWriter(ws, known)
         writer.write()
         ws._rels = writer._rels
-        self._archive.write(writer.out, ws.path[1:])
+        if self._refill is not None and writer.handed_formula:
+            with open(writer.out, "rb") as fh:
+                xml, missing = self._refill(fh.read(), known)
+            info = ZipInfo.from_file(writer.out, ws.path[1:])  # the entry archive.write would make
+            info.compress_type = ZIP_DEFLATED
+            self._archive.writestr(info, xml)
+        else:
+            self._archive.write(writer.out, ws.path[1:])
+            missing = writer.missing
+        self.missing.extend((ws.title, r, c) for r, c in missing)
         self.manifest.append(ws)
         writer.cleanup()
 
@@ -144,10 +175,19 @@ def save_bytes(wb: Workbook, values: dict[str, dict[tuple[int, int], Cached]] | 
     """``wb.save`` into memory (a workbook not in write-only mode), cells written as text; with ``values``
     (sheet title -> (row, column) -> value), each formula cell listed there is saved with its value (a formula
     without one, or with a NaN, is saved as openpyxl saves it: an empty ``<v />``)."""
+    return save_with_refill(wb, values or {})[0]
+
+
+def save_with_refill(
+    wb: Workbook, values: dict[str, dict[tuple[int, int], Cached]], refill: Refill | None = None
+) -> tuple[bytes, list[tuple[str, int, int]]]:
+    """:func:`save_bytes`, with ``refill`` run on the sheets where openpyxl wrote formula cells (see
+    :class:`_Writer`); also the formula cells saved without a value (sheet title, row, column), in file order."""
     if wb.write_only:
         raise ValueError("save_bytes writes a normal workbook; write-only workbooks save themselves")
     buffer = io.BytesIO()
     archive = ZipFile(buffer, "w", ZIP_DEFLATED, allowZip64=True)
     wb.properties.modified = dt.datetime.now(tz=dt.UTC).replace(tzinfo=None)  # as openpyxl's save_workbook
-    _Writer(wb, archive, values or {}).save()
-    return buffer.getvalue()
+    writer = _Writer(wb, archive, values, refill)
+    writer.save()
+    return buffer.getvalue(), writer.missing

@@ -18,6 +18,7 @@ from openpyxl.utils import get_column_letter
 
 import tem
 from tem.analysis.summary import board_summary
+from tem.exports.manifest import build_manifest
 from tem.exports.workbook import irr
 from tem.exports.workbook.build import build_workbook, render_with_report
 from tem.exports.workbook.cached import save_with_values
@@ -130,3 +131,57 @@ def test_values_are_written_as_their_types() -> None:
     assert formulas["B1"].value == '="a"&"<b>"'
     _, missing = save_with_values(wb, {**values, (ws.title, 1, 5): math.nan})
     assert missing == [(ws.title, 1, 5)]  # NaN is no value a cell can hold: left for recalculation
+
+
+def _two_pass_reference(wb: openpyxl.Workbook, values: dict) -> tuple[bytes, list[tuple[str, int, int]]]:
+    """The way save_with_values worked before it became one pass: save (fastwrite, values where it knows them),
+    then re-read every sheet of the zip, fill each formula cell saved without a value, list the rest."""
+    import zipfile
+
+    from tem.exports.workbook.cached import refill
+    from tem.exports.workbook.fastwrite import save_bytes
+
+    by_sheet: dict[str, dict] = {}
+    for (sheet, r, c), v in values.items():
+        by_sheet.setdefault(sheet, {})[(r, c)] = v
+    raw = zipfile.ZipFile(io.BytesIO(save_bytes(wb, by_sheet)))
+    found = re.findall(rb'Target="([^"]*)" Id="([^"]*)"', raw.read("xl/_rels/workbook.xml.rels"))
+    rels = {rid: target for target, rid in found}
+    part = {
+        "xl/" + rels[rid].decode().removeprefix("/xl/"): name.decode().replace("&amp;", "&")
+        for name, rid in re.findall(rb'<sheet [^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"', raw.read("xl/workbook.xml"))
+    }
+    missing: list[tuple[str, int, int]] = []
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in raw.infolist():
+            data = raw.read(info.filename)
+            if info.filename in part:
+                data, gaps = refill(data, by_sheet.get(part[info.filename], {}))
+                missing += [(part[info.filename], r, c) for r, c in gaps]
+            zout.writestr(info, data)
+    return out.getvalue(), missing
+
+
+def test_one_pass_save_equals_the_two_pass_save() -> None:
+    """The board workbook (array formulas on KPIs and the step sheets, uncached rows on Calculations): every part
+    of the file and the list of cells without a value are those of the former two-pass save."""
+    a = load("base")
+    result = tem.run(a)
+    summary = board_summary(a, result)
+    manifest = build_manifest(a, result)  # one run date on both Covers
+    wb, values = build_workbook(result, a, manifest, summary)
+    data, missing = save_with_values(wb, values)
+    wb2, values2 = build_workbook(result, a, manifest, summary)
+    ref, ref_missing = _two_pass_reference(wb2, values2)
+    assert missing == ref_missing
+    assert {sheet for sheet, _, _ in missing} >= {"Calculations", "KPIs"}  # both paths exercised
+    import zipfile
+
+    mine, theirs = zipfile.ZipFile(io.BytesIO(data)), zipfile.ZipFile(io.BytesIO(ref))
+    assert mine.namelist() == theirs.namelist()
+    for name in mine.namelist():
+        a_bytes, b_bytes = mine.read(name), theirs.read(name)
+        if name == "docProps/core.xml":  # the times the two workbooks were built and saved
+            a_bytes, b_bytes = (re.sub(rb"<dcterms:(created|modified)[^<]*<", b"", x) for x in (a_bytes, b_bytes))
+        assert a_bytes == b_bytes, name
