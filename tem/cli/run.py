@@ -13,6 +13,7 @@ Renderers: ``tem.exports.workbook.build.render_workbook`` (``<scenario>.xlsx``, 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import sys
@@ -73,25 +74,30 @@ def render_outputs(
         "tidy.csv": csv_text(result.to_frame(), index=False, float_format="%.10g"),
         "resolved.yaml": resolved_yaml(a),
     }
-    if options.charts:
-        from tem.exports.charts.figures import all_figures
-        from tem.exports.charts.files import html_files, merge_charts, start_pngs
-        from tem.exports.charts.png import png_available
-        from tem.exports.report.page import render_report
-
-        png = options.png
-        if png is None:
-            png, why = png_available()
-            if not png:
-                err.print(f"[yellow]note:[/] PNG charts skipped ({why}); HTML charts are written.", highlight=False)
-        figures = all_figures(result)
-        pngs = start_pngs(figures) if png else None  # drawn by the browser while the files below are rendered
-        html = html_files(figures)
-        report = render_report(result, manifest, figures, summary)
+    workbook = None
     if options.excel:
+        from tem.cli.forked import Forked
         from tem.exports.workbook.build import render_workbook
 
-        files[f"{folder_name(result.name)}.xlsx"] = render_workbook(result, a, manifest, summary)
+        workbook = Forked(render_workbook, result, a, manifest, summary)  # built beside the charts and report
+    with workbook if workbook is not None else contextlib.nullcontext():  # an error or Ctrl-C stops the child
+        if options.charts:
+            from tem.exports.charts.figures import all_figures
+            from tem.exports.charts.files import html_files, merge_charts, start_pngs
+            from tem.exports.charts.png import png_available
+            from tem.exports.report.page import render_report
+
+            png = options.png
+            if png is None:
+                png, why = png_available()
+                if not png:
+                    err.print(f"[yellow]note:[/] PNG charts skipped ({why}); HTML charts are written.", highlight=False)
+            figures = all_figures(result)
+            pngs = start_pngs(figures) if png else None  # drawn by the browser while the files below are rendered
+            html = html_files(figures)
+            report = render_report(result, manifest, figures, summary)
+        if workbook is not None:
+            files[f"{folder_name(result.name)}.xlsx"] = workbook.result()
     if options.charts:
         files.update(merge_charts(html, pngs.result() if pngs is not None else None))
         files["report.html"] = report

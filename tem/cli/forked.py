@@ -1,0 +1,131 @@
+"""One rendering step of a command computed in a forked child process, beside the parent's own work.
+
+``tem run`` spends most of its time on one core: the workbook (its build and save, about half the command's
+CPU time) and then the charts and the report, one after the other, while the machine's second core only
+draws PNGs. :class:`Forked` starts a function in a child made by ``os.fork()`` (a copy of the parent's memory:
+nothing is pickled on the way in) and reads its result back through a pipe (pickled: the workbook's bytes), so
+the workbook is built while the parent builds the figures and the report.
+
+Contract:
+
+* The result is what the function returns in-process, bit for bit (the child runs the same code on a copy of
+  the same objects); an exception in the child is raised again in the parent (the exception itself when it
+  pickles, else a ``RuntimeError`` carrying the child's traceback text).
+* The child writes nothing: no file, no console output (its standard streams go to ``/dev/null``), runs no exit
+  handler of the parent (it leaves with ``os._exit``), and dies without a word on Ctrl-C (the parent reports
+  the interrupt, once; see :mod:`tem.cli.interrupts`). The parent kills and reaps the child when it stops
+  waiting for any reason (an interrupt, an error elsewhere): :meth:`Forked.cancel`, also on ``with``.
+* Where ``os.fork`` is missing or unsafe (not Linux), or ``TEM_NO_FORK=1`` is set, the function runs in-process
+  when its result is asked for: the same result, without the overlap.
+
+This module imports only the standard library.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import signal
+import sys
+import traceback
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+
+
+def fork_available() -> bool:
+    """Whether steps are forked here: Linux (fork is safe with the libraries in use), unless TEM_NO_FORK=1."""
+    return sys.platform.startswith("linux") and hasattr(os, "fork") and os.environ.get("TEM_NO_FORK", "") != "1"
+
+
+class Forked(Generic[T]):
+    """``fn(*args)`` computed in a forked child from now on; :meth:`result` waits for it and returns it."""
+
+    def __init__(self, fn: Callable[..., T], *args: Any) -> None:
+        self._fn, self._args = fn, args
+        self._pid: int | None = None
+        self._fd: int | None = None
+        if not fork_available():
+            return
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: compute, send, leave without running anything of the parent's
+            _child(read_fd, write_fd, fn, args)
+        os.close(write_fd)
+        self._pid, self._fd = pid, read_fd
+
+    @property
+    def forked(self) -> bool:
+        """Whether the step runs in a child process (False: it runs in-process at :meth:`result`)."""
+        return self._pid is not None
+
+    def result(self) -> T:
+        """The function's result (raising what it raised); waits for the child."""
+        if self._pid is None:
+            return self._fn(*self._args)
+        fd, self._fd = self._fd, None
+        assert fd is not None
+        try:
+            with os.fdopen(fd, "rb") as pipe:
+                payload = pipe.read()
+            _, status = os.waitpid(self._pid, 0)
+            self._pid = None
+        finally:
+            self.cancel()
+        if not payload:
+            code = os.waitstatus_to_exitcode(status)
+            how = f"signal {-code}" if code < 0 else f"exit code {code}"
+            raise RuntimeError(f"the child process rendering {self._name()} stopped without a result ({how})")
+        kind, value = pickle.loads(payload)
+        if kind == "ok":
+            return value
+        if isinstance(value, BaseException):
+            raise value
+        raise RuntimeError(f"rendering {self._name()} failed in its child process:\n{value}")
+
+    def cancel(self) -> None:
+        """Stop waiting: kill the child (if still running), reap it, close the pipe. Safe to call twice."""
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+            self._fd = None
+        if self._pid is not None:
+            with contextlib.suppress(OSError):
+                os.kill(self._pid, signal.SIGKILL)
+            with contextlib.suppress(OSError):
+                os.waitpid(self._pid, 0)
+            self._pid = None
+
+    def __enter__(self) -> Forked[T]:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.cancel()
+
+    def _name(self) -> str:
+        return getattr(self._fn, "__qualname__", repr(self._fn))
+
+
+def _child(read_fd: int, write_fd: int, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C: die silently; the parent says it
+        os.close(read_fd)
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)
+        os.dup2(null, 2)
+        sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - also where Python's streams were replaced
+        try:
+            payload = pickle.dumps(("ok", fn(*args)), protocol=pickle.HIGHEST_PROTOCOL)
+        except BaseException as exc:  # sent to the parent, which raises it
+            try:
+                payload = pickle.dumps(("error", exc), protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.loads(payload)
+            except Exception:
+                payload = pickle.dumps(("error", traceback.format_exc()), protocol=pickle.HIGHEST_PROTOCOL)
+        view = memoryview(payload)
+        while view:
+            view = view[os.write(write_fd, view) :]
+    finally:
+        os._exit(0)
