@@ -44,10 +44,18 @@ _state = {"unwinding": False, "told": False, "registered": False}
 
 
 def _tell() -> None:
+    """Write the line, once; then nothing more reaches stderr from this process (an exit handler or a finalizer
+    that fails while the process winds down, e.g. a browser profile folder still being written when it is
+    removed, would print a traceback after the line)."""
     if not _state["told"]:
         _state["told"] = True
         with contextlib.suppress(OSError):  # stderr closed: the exit code still says it
             os.write(2, MESSAGE.encode())
+        with contextlib.suppress(OSError, ValueError):
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, 2)
+            os.close(null)
+            sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - for the rest of the process
 
 
 def _leave_now() -> NoReturn:

@@ -74,6 +74,48 @@ def test_ctrl_c_during_a_run_exits_130_with_one_line(tmp_path: Path, delay_s: fl
     assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]  # no temporary file left behind
 
 
+@pytest.mark.parametrize("delay_s", [3.0, 5.0])
+def test_ctrl_c_during_a_run_with_every_output_exits_130_with_one_line(tmp_path: Path, delay_s: float) -> None:
+    # the workbook in its forked child, the browser drawing PNGs: both stopped, one line, nothing half-written
+    out = tmp_path / "out"
+    proc = interrupted(["run", "--out", str(out)], delay_s)
+    assert_one_line(proc)
+    assert not [p for p in out.rglob("*") if p.is_file()] or proc.returncode == 0
+
+
+def test_nothing_after_the_line_when_clean_up_fails_after_ctrl_c(tmp_path: Path) -> None:
+    # after Ctrl-C, an exit handler or finalizer that fails (Chromium still writing its profile folder when
+    # it is removed: "OSError: Directory not empty") must not print a traceback after the line
+    marker = tmp_path / "running"
+    code = (
+        "import atexit, sys, time\n"
+        "from pathlib import Path\n"
+        "sys.argv = ['tem', 'version']\n"
+        "import tem.cli\n"
+        "import tem.cli.run\n"
+        "def failing():\n"
+        "    raise OSError(39, 'Directory not empty', 'Default')\n"
+        "atexit.register(failing)\n"
+        "class Slow:\n"  # `tem version` prints through tem.cli.run.out: make that wait for the signal
+        "    def print(self, *args, **kwargs):\n"
+        f"        Path({str(marker)!r}).touch(); time.sleep(30)\n"
+        "tem.cli.run.out = Slow()\n"
+        "tem.cli.main()\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 120
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert marker.exists()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert_one_line(subprocess.CompletedProcess([], proc.returncode, out, err))
+    assert proc.returncode == EXIT_CODE
+    assert "OSError" not in err
+
+
 def test_ctrl_c_in_an_atexit_handler_exits_130_with_one_line(tmp_path: Path) -> None:
     # an exit handler that takes time, as kaleido's browser shutdown and Chromium's profile clean-up do
     marker = tmp_path / "started"
