@@ -217,9 +217,7 @@ def run_cmd(
     options = OutputOptions(excel=excel, charts=charts, png=png)
 
     def go() -> None:
-        from tem.api import run as run_model
         from tem.assumptions.loader import load as load_file
-        from tem.exports.writer import write_files
 
         overrides = parse_sets(set_ or [])
         paths = files or [Path("assumptions/base.yaml")]
@@ -229,7 +227,10 @@ def run_cmd(
         if charts and png is not False:
             from tem.exports.charts.png import start_in_background
 
-            start_in_background()  # the browser starts while the model runs and the other files are rendered
+            # the browser starts while the engine and renderers load, the model runs and the other files render
+            start_in_background()
+        from tem.api import run as run_model
+        from tem.exports.writer import write_files
         rendered = []
         for i, (_, a) in enumerate(loaded):
             with writing(f"running {a.name} and rendering its outputs ({i + 1} of {len(loaded)})...", as_json):
