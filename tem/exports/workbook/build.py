@@ -38,6 +38,7 @@ from tem.exports.workbook.calc_tax import tax_rows
 from tem.exports.workbook.checks import integrity_checks, write_checks
 from tem.exports.workbook.counterfactual import SHEET as CF_SHEET
 from tem.exports.workbook.counterfactual import write_counterfactual_inputs
+from tem.exports.workbook.fastwrite import RawConflict, keep_raw_formulas
 from tem.exports.workbook.funding_sheet import write_funding
 from tem.exports.workbook.gates import gate_rows, link_kept_rows, reserve_kept_rows
 from tem.exports.workbook.grid import FIRST_COL, Grid
@@ -69,12 +70,19 @@ def build_workbook(
     assumptions: Assumptions,
     manifest: dict[str, Any] | None = None,
     summary: BoardSummary | None = None,
+    raw: bool = False,
 ) -> tuple[Workbook, Expectations]:
-    """The workbook and, for every formula cell, the engine's value; with ``summary``, a first sheet Summary."""
+    """The workbook and, for every formula cell, the engine's value; with ``summary``, a first sheet Summary.
+
+    ``raw``: the inner formula cells of the model sheets' rows kept as text beside the sheets
+    (:func:`tem.exports.workbook.fastwrite.keep_raw_formulas`), for a workbook saved at once by
+    :func:`render_workbook`: the same file, built and saved faster; without it every cell is an openpyxl cell."""
     o = result.outcome
     inp = o.inputs
     grid = Grid(inp.structure.n_years)
     wb = Workbook()
+    if raw:
+        keep_raw_formulas(wb)
     cover = wb.active
     assert cover is not None
     cover.title = "Cover"
@@ -163,8 +171,12 @@ def render_with_report(
     summary: BoardSummary | None = None,
 ) -> tuple[bytes, list[tuple[str, int, int]]]:
     """The .xlsx bytes and the formula cells saved without a cached value (the tests require none)."""
-    wb, expect = build_workbook(result, assumptions, manifest, summary)
-    return save_with_values(wb, expect)
+    try:
+        wb, expect = build_workbook(result, assumptions, manifest, summary, raw=True)
+        return save_with_values(wb, expect)
+    except RawConflict:  # a builder wrote over a kept formula: the same workbook with every formula a cell
+        wb, expect = build_workbook(result, assumptions, manifest, summary)
+        return save_with_values(wb, expect)
 
 
 def _calculations(ws: Worksheet, grid: Grid, o: Outcome, title: str, funding: bool = True) -> CalcSheet:

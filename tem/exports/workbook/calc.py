@@ -15,6 +15,7 @@ from openpyxl.cell.cell import Cell
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.worksheet.worksheet import Worksheet
 
+from tem.exports.workbook.fastwrite import plain_formula, raw_rows
 from tem.exports.workbook.grid import FIRST_COL, Grid
 from tem.exports.workbook.style import SECTION, number_format, put_text
 from tem.model.engine import Outcome
@@ -54,12 +55,16 @@ class CalcSheet:
             else np.broadcast_to(np.asarray(expected, dtype=float).reshape(-1)[-self.n :], (self.n,))
         )
         style = None
-        for t, formula in enumerate(self.grid.render_all(template)):
+        formulas = self.grid.render_all(template)
+        raw, cells = raw_rows(self.ws), self.ws._cells
+        for t, formula in enumerate(formulas):
             if style is None:
                 cell = self.ws.cell(r, FIRST_COL + t, formula)
                 cell.number_format = fmt
                 style = StyleArray()
                 style.numFmtId = cell._style.numFmtId  # the format's index: the same for every cell of the row
+            elif raw is not None and 0 < t < self.n - 1 and plain_formula(formula) and (r, FIRST_COL + t) not in cells:
+                raw.setdefault(r, []).append((FIRST_COL + t, formula, style))  # see fastwrite.raw_rows
             else:
                 put_formula(self.ws, r, FIRST_COL + t, formula, style)
             if values is not None:  # a value that does not exist is shown as blank text
@@ -74,7 +79,7 @@ def put_formula(ws: Worksheet, row: int, column: int, formula: str, style: Style
     """``ws.cell(row, column, formula)`` with the number format of ``style`` (a style with only that set), as
     openpyxl stores it. A new cell with a plain formula (printable, within Excel's 32,767 characters) is made
     directly, without openpyxl's checks of each value, which it passes; any other goes through openpyxl."""
-    if (row, column) in ws._cells or not (1 < len(formula) <= 32767 and formula[0] == "=" and formula.isprintable()):
+    if (row, column) in ws._cells or not plain_formula(formula):
         cell = ws.cell(row, column, formula)
         if not cell._style:
             cell._style = StyleArray()

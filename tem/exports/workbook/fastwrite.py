@@ -48,6 +48,87 @@ def cached_value(value: Cached) -> tuple[str, str]:
     return "", repr(int(x)) if x.is_integer() and abs(x) < 1e15 else repr(x)
 
 
+RawRows = dict[int, list[tuple[int, str, Any]]]  # row -> (column, formula, StyleArray), columns increasing
+
+
+def plain_formula(formula: str) -> bool:
+    """A formula openpyxl stores as given (``=`` and printable text within Excel's 32,767 characters)."""
+    return 1 < len(formula) <= 32767 and formula[0] == "=" and formula.isprintable()
+
+
+def keep_raw_formulas(wb: Workbook) -> None:
+    """From now on, the Calculations-style rows of ``wb`` keep their inner formula cells as (column, formula,
+    style) entries beside each sheet (:func:`raw_rows`) instead of openpyxl cells: the saved file is the same
+    (:func:`save_bytes` writes them in their places, as openpyxl would write the cells; :func:`materialize`
+    makes them cells), built and saved without 50,000-odd cell objects. Only for a workbook that is saved
+    by :func:`save_bytes` and not read back cell by cell before that."""
+    wb._tem_raw = True
+
+
+def raw_rows(ws: Any) -> RawRows | None:
+    """The sheet's raw formula rows (None when the workbook keeps every cell as an openpyxl cell)."""
+    if not getattr(ws.parent, "_tem_raw", False):
+        return None
+    rows: RawRows | None = getattr(ws, "_tem_raw_rows", None)
+    if rows is None:
+        rows = ws._tem_raw_rows = {}
+    return rows
+
+
+def materialize(wb: Workbook) -> None:
+    """Turn every raw formula entry of ``wb`` into an openpyxl cell (what ``ws.cell(row, column, formula)`` with
+    the style makes); the workbook then keeps cells again."""
+    from openpyxl.cell.cell import Cell
+
+    for ws in wb.worksheets:
+        for row, entries in getattr(ws, "_tem_raw_rows", {}).items():
+            for column, formula, style in entries:
+                cell = Cell(ws, row=row, column=column, style_array=style)
+                cell._value, cell.data_type = formula, "f"
+                ws._cells[(row, column)] = cell
+        ws._tem_raw_rows = {}
+    wb._tem_raw = False
+
+
+class _RawCell:
+    """A raw formula entry seen as the cell openpyxl would have made (what :meth:`_SheetWriter._cell_text` reads)."""
+
+    __slots__ = ("_style", "_value", "column", "parent", "row")
+    data_type = "f"
+    hyperlink = None
+    _comment = None
+
+    def __init__(self, ws: Any, row: int, column: int, formula: str, style: Any) -> None:
+        self.parent, self.row, self.column, self._value, self._style = ws, row, column, formula, style
+
+    @property
+    def has_style(self) -> bool:
+        return any(self._style)
+
+    @property
+    def style_id(self) -> int:
+        return int(self.parent.parent._cell_styles.add(self._style))
+
+
+class RawConflict(ValueError):
+    """A workbook's raw formulas cannot be written as openpyxl would write them as cells (see :func:`_merged`;
+    or they lie outside the sheet's cells, which set its dimension and print area): build it with cells."""
+
+
+def _merged(ws: Any, row_idx: int, cells: list[Any], entries: list[tuple[int, str, Any]]) -> list[Any]:
+    """A row's cells and raw formulas by column. An empty cell at a raw formula's place (made by a read,
+    ``ws.cell(r, c)``) keeps the formula; a cell given a value or a style there is refused (:class:`RawConflict`):
+    openpyxl would have changed the formula's cell, keeping the parts of its style not set again, which cannot be
+    told apart here."""
+    by_column = {c.column: c for c in cells}
+    for column, formula, style in entries:
+        cell = by_column.get(column)
+        if cell is not None and (cell._value is not None or cell.has_style):
+            raise RawConflict(f"{ws.title}!{get_column_letter(column)}{row_idx}: written after its raw formula was kept")
+        by_column[column] = _RawCell(ws, row_idx, column, formula, style)
+    return [by_column[c] for c in sorted(by_column)]
+
+
 class _SheetWriter(WorksheetWriter):
     """openpyxl's worksheet writer with :meth:`write_row` formatting common cells as text, and the formulas'
     saved values (``known``: (row, column) -> value) written beside them."""
@@ -55,6 +136,14 @@ class _SheetWriter(WorksheetWriter):
     def __init__(self, ws: Any, known: dict[tuple[int, int], Cached]):
         super().__init__(ws)
         self._known = known
+        self._raw: RawRows = getattr(ws, "_tem_raw_rows", {})
+        if self._raw and (
+            max(self._raw) > ws.max_row
+            or min(self._raw) < ws.min_row
+            or max(e[-1][0] for e in self._raw.values() if e) > ws.max_column
+            or min(e[0][0] for e in self._raw.values() if e) < ws.min_column
+        ):
+            raise RawConflict(f"{ws.title}: raw formulas outside the sheet's cells")
         self.missing: list[tuple[int, int]] = []  # formula cells written here without a value, in file order
         self.handed_formula = False  # a formula cell was left to openpyxl's writer (an array formula ...)
         self._style_ids: dict[tuple[int, ...], int] = {}
@@ -65,8 +154,11 @@ class _SheetWriter(WorksheetWriter):
 
         attrs = {"r": f"{row_idx}"}
         attrs.update(self.ws.row_dimensions.get(row_idx, {}))
+        entries = self._raw.get(row_idx)
         with xf.element("row", attrs):
             raw = xf._file  # the text sink et_xmlfile writes elements to
+            if entries:
+                row = _merged(self.ws, row_idx, row, entries)
             for cell in row:
                 if cell._comment is not None:
                     self.ws._comments.append(CommentRecord.from_cell(cell))

@@ -20,7 +20,14 @@ from openpyxl.worksheet.formula import ArrayFormula
 import tem
 from tem.analysis.summary import board_summary
 from tem.exports.workbook.build import build_workbook
-from tem.exports.workbook.fastwrite import cached_value, save_bytes
+from tem.exports.workbook.fastwrite import (
+    RawConflict,
+    cached_value,
+    keep_raw_formulas,
+    materialize,
+    raw_rows,
+    save_bytes,
+)
 
 ROOT = Path(__file__).parents[3]
 FIXED = dt.datetime(2026, 1, 1, 12, 0, 0)
@@ -86,6 +93,64 @@ def test_board_workbook_as_openpyxl_writes_it(name: str) -> None:
     assert parts(save_bytes(mine)) == parts(openpyxl_bytes(theirs))
 
 
+@pytest.mark.parametrize("name", ["base", "committed_cells"])
+def test_raw_formula_rows_give_the_same_file(name: str) -> None:
+    """render_workbook keeps the model rows' inner formulas as text (build_workbook(raw=True)): the file equals
+    openpyxl's own save of the workbook built with every formula a cell, part by part."""
+    path = ROOT / "assumptions" / ("base.yaml" if name == "base" else f"scenarios/{name}.yaml")
+    a = tem.load(path)
+    result = tem.run(a)
+    summary = board_summary(a, result)
+    manifest = {"timestamp": "2026-01-01T00:00:00+00:00"}
+    raw, _ = build_workbook(result, a, manifest, summary, raw=True)
+    cells, _ = build_workbook(result, a, manifest, summary)
+    for wb in (raw, cells):
+        wb.properties.created = FIXED
+    kept = sum(len(e) for ws in raw.worksheets for e in getattr(ws, "_tem_raw_rows", {}).values())
+    assert kept > 30_000  # the model sheets' inner years: most of the workbook's formulas
+    assert parts(save_bytes(raw)) == parts(openpyxl_bytes(cells))
+    materialize(raw)  # raw entries made cells: openpyxl itself then writes the same file
+    assert parts(openpyxl_bytes(raw)) == parts(openpyxl_bytes(cells))
+
+
+def test_raw_formulas_yield_to_later_writes() -> None:
+    """A cell only read at a raw formula's place keeps the formula, as when the formula had been a cell; a cell
+    written or styled there, or raw formulas beyond the sheet's cells, are refused (RawConflict), not guessed;
+    render_workbook then builds the workbook with cells."""
+    from openpyxl.styles.cell_style import StyleArray
+
+    def book(raw: bool) -> openpyxl.Workbook:
+        wb = openpyxl.Workbook()
+        if raw:
+            keep_raw_formulas(wb)
+        ws = wb.active
+        assert ws is not None
+        style = StyleArray()
+        style.numFmtId = 10
+        rows = raw_rows(ws)
+        ws.cell(1, 1, "key")
+        for c, f in enumerate(["=1", "=2", "=3", "=4"], start=2):
+            if rows is not None and c in (3, 4):  # the inner columns kept as text, as CalcSheet.row does
+                rows.setdefault(1, []).append((c, f, style))
+            else:
+                ws.cell(1, c, f)._style = StyleArray(style)
+        _ = ws.cell(1, 3).value  # read only
+        return wb
+
+    raw, cells = book(True), book(False)
+    for wb in (raw, cells):
+        wb.properties.created = FIXED
+    assert raw_rows(raw.active)
+    assert parts(save_bytes(raw)) == parts(openpyxl_bytes(cells))
+    written, styled, beyond = book(True), book(True), book(True)
+    written.active.cell(1, 4, "=20")
+    styled.active.cell(1, 3).font = Font(b=True)
+    beyond.active.delete_cols(4, 2)
+    for wb, where in ((written, "Sheet!D1"), (styled, "Sheet!C1"), (beyond, "Sheet: raw formulas outside")):
+        with pytest.raises(RawConflict, match=where):
+            save_bytes(wb)
+
+
 def test_formulas_saved_with_their_values() -> None:
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -116,3 +181,34 @@ def test_write_only_workbook_as_openpyxl_writes_it(monkeypatch: pytest.MonkeyPat
     mine = parts(render_montecarlo_workbook(result))
     monkeypatch.setattr(stream, "install_writer", lambda ws: None)  # openpyxl makes its own writer
     assert mine == parts(render_montecarlo_workbook(result))
+
+
+def test_render_falls_back_to_cells_on_a_conflict(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should a builder ever write over a kept formula, render_with_report builds the workbook with cells: the
+    file a user gets is then the one with the later write, as openpyxl would save it."""
+    from tem.exports.workbook import build
+
+    real = build.build_workbook
+    calls: list[bool] = []
+    where: list[tuple[int, int]] = []
+
+    def overwriting(*args: object, raw: bool = False, **kwargs: object) -> object:
+        calls.append(raw)
+        wb, expect = real(*args, raw=raw, **kwargs)  # type: ignore[arg-type]
+        ws = wb["Calculations"]
+        if not where:  # the raw build: the first kept formula
+            row, entries = next(iter(ws._tem_raw_rows.items()))
+            where.append((row, entries[0][0]))
+        ws.cell(*where[0], "=1+1")  # over a kept formula (raw build), over the same cell (the build with cells)
+        expect[("Calculations", *where[0])] = 2.0
+        return wb, expect
+
+    monkeypatch.setattr(build, "build_workbook", overwriting)
+    a = tem.load(ROOT / "assumptions" / "scenarios" / "committed_cells.yaml")
+    result = tem.run(a)
+    manifest = {"timestamp": "2026-01-01T00:00:00+00:00"}
+    data, _ = build.render_with_report(result, a, manifest)
+    assert calls == [True, False]
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        sheets = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+    assert any("<f>1+1</f><v>2</v>" in x for x in sheets)
