@@ -15,7 +15,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from tem.assumptions.yearly import check_yearly_form, yearly_numbers
 
-Bound = str  # "share" [0, 1], "nonneg" >= 0, "positive" > 0, "any"
+Bound = str  # "share" [0, 1], "rate" (-1, 1], "nonneg" >= 0, "positive" > 0, "any"
 
 YEARLY_JSON_SCHEMA: dict[str, Any] = {
     "anyOf": [
@@ -108,6 +108,8 @@ def bound_problem(x: float, bound: Bound, name_hint: str = "", derived: bool = F
         return f"{x} is not a finite number"
     if bound == "share" and not 0.0 <= x <= 1.0:
         return f"{x:g} is outside [0, 1] (a fraction)" + ("" if derived else percent_hint(x))
+    if bound == "rate" and not -1.0 < x <= 1.0:
+        return f"{x:g} is outside (-1, 1] (a fraction: 0.05 = 5%)" + ("" if derived else percent_hint(x))
     if bound == "nonneg" and x < 0:
         return f"{x:g} is negative; {name_hint or 'this value'} must be >= 0"
     if bound == "positive" and x <= 0:
@@ -138,6 +140,7 @@ def _yearly_type(bound: Bound) -> Any:
 YearlyShare = _yearly_type("share")
 YearlyNonNeg = _yearly_type("nonneg")
 YearlyPositive = _yearly_type("positive")
+YearlyRate = _yearly_type("rate")
 YearlyAny = _yearly_type("any")
 
 
@@ -151,7 +154,17 @@ def share(description: str, default: Any = ...) -> Any:
     return Field(default, ge=0.0, le=1.0, description=description, json_schema_extra={"unit": "fraction"})
 
 
+MAX_INR_CR = 1_000_000.0  # Rs 10 lakh crore: above any one amount of this program (Rs 5,000-10,000 crore) by 100x
+MAX_MULTIPLE = 100.0  # an exit multiple of EBITDA ([x]); listed companies trade at 5-40x
+
+
 def nonneg(description: str, default: Any = ...) -> Any:
+    """A number >= 0; an amount in INR crore at most :data:`MAX_INR_CR` and a multiple ([x]) at most
+    :data:`MAX_MULTIPLE` (a typo guard: 1e20 crore is refused, not computed)."""
+    if "[INR crore" in description:
+        return Field(default, ge=0.0, le=MAX_INR_CR, description=description)
+    if "[x]" in description:
+        return Field(default, ge=0.0, le=MAX_MULTIPLE, description=description)
     return Field(default, ge=0.0, description=description)
 
 

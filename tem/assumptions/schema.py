@@ -16,9 +16,9 @@ from tem.assumptions.fields import (
     Label,
     Note,
     StrictModel,
-    YearlyAny,
     YearlyNonNeg,
     YearlyPositive,
+    YearlyRate,
     YearlyShare,
     fiscal_year,
     nonneg,
@@ -122,10 +122,10 @@ class Segment(StrictModel):
     )
     price_usd_per_kwh: YearlyNonNeg | None = yearly("Pack selling price (price_rule path). [USD/kWh]", default=None)
     price_inr_per_kwh: YearlyNonNeg | None = yearly("Pack selling price (price_rule path). [INR/kWh]", default=None)
-    price_premium: YearlyAny = yearly(
-        "import_parity: premium over the landed imported pack, may be negative (> -1). [fraction]", "any", default=0.0
+    price_premium: YearlyRate = yearly(
+        "import_parity: premium over the landed imported pack, above -1 and at most 1. [fraction]", "rate", default=0.0
     )
-    markup: YearlyNonNeg = yearly("cost_plus: markup on own cost. [fraction]", default=0.0)
+    markup: YearlyShare = yearly("cost_plus: markup on own cost, at most 1 (100%). [fraction]", "share", default=0.0)
     cost_basis: Literal["variable", "full"] = Field(
         "variable",
         description="cost_plus: variable (cells, non-cell parts, assembly, bought-in packs) or full (plus fixed "

@@ -16,7 +16,7 @@ from tem.analysis.montecarlo.spec import STRUCTURAL, MonteCarloSpec, UncertainIn
 from tem.analysis.specio import SpecProblems, parse_relative
 from tem.assumptions.schema import Assumptions
 from tem.assumptions.walk import iter_leaves
-from tem.assumptions.yearly import check_yearly_horizon, resolve_yearly
+from tem.assumptions.yearly import MAX_GROWTH, check_yearly_horizon, resolve_yearly
 from tem.errors import AssumptionError
 from tem.model.batch_inputs import is_fiscal_year, year_value_problem
 from tem.model.inputs import Inputs, build_inputs
@@ -262,6 +262,14 @@ def _support_ok(
     if u.mode == "drift":
         if s_lo <= -1.0:
             out.add(where, f"{u.path}: a drift of {s_lo:g} a year or less would make the path zero or negative")
+            return False
+        if s_hi > MAX_GROWTH:  # the rule of a growth path in an assumption file
+            hint = f"; use {s_hi / 100:g} for {s_hi:g}%" if 2.0 <= s_hi <= 100.0 else ""
+            out.add(
+                where,
+                f"{u.path}: drifts up to {s_hi:g} a year can be drawn; a drift is a growth rate, a fraction a year "
+                f"of at most {MAX_GROWTH:g} ({MAX_GROWTH:.0%}){hint}",
+            )
             return False
         t = np.arange(base_row.size)
         paths = [base_row * (1.0 + g) ** t for g in (s_lo, s_hi)]
