@@ -70,7 +70,7 @@ def check_yearly_form(value: Any) -> list[str]:
                 v = value.get(k)
                 if k in value and (isinstance(v, bool) or not isinstance(v, (int, float))):
                     problems.append(f"{k} must be a number, got {v!r}")
-                elif k in value and not math.isfinite(float(v)):
+                elif isinstance(v, (int, float)) and not math.isfinite(v):
                     problems.append(f"{k} is {v}, not a finite number")
             g = value.get("growth")
             if isinstance(g, (int, float)) and not isinstance(g, bool) and math.isfinite(g):
