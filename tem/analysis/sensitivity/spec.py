@@ -133,10 +133,10 @@ def check_sweep(spec: SweepSpec, inp: Inputs) -> None:
                 out.add(f"{where}.{key}", f"{_level_text(level)}: {exc}{entry}")
         if len(shown) == 2 and shown["low"] > shown["high"]:
             relative = isinstance(p.low, str) or isinstance(p.high, str)
-            values = f" (values {shown['low']:g} and {shown['high']:g})" if relative else ""
+            amounts = f" (values {shown['low']:g} and {shown['high']:g})" if relative else ""
             out.add(
                 f"{where}.high",
-                f"high {_level_text(p.high)} is below low {_level_text(p.low)}{values}; write the lower value as "
+                f"high {_level_text(p.high)} is below low {_level_text(p.low)}{amounts}; write the lower value as "
                 f"low (the entry for {p.path})",
             )
     out.raise_if_any()
