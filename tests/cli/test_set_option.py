@@ -49,3 +49,18 @@ def test_run_refuses_a_path_given_twice(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "'timeline.discount_rate=0.1' and 'timeline.discount_rate=0.2'" in proc.stderr
     assert not out.exists()
+
+
+def test_decisions_without_dva_years_says_why_it_has_no_dva_column() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "tem", "decisions", "--set", "reporting.dva_fys=[]"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "DVA" not in proc.stdout
+    assert proc.stderr.strip() == (
+        "note: no DVA columns: reporting.dva_fys lists no fiscal year (e.g. --set 'reporting.dva_fys=[2030]')"
+    )
