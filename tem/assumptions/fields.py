@@ -52,20 +52,35 @@ def _identifier(name: str) -> str:
     return name
 
 
+_KINDS = {
+    "Cc": "a control character",
+    "Cf": "an invisible formatting character",
+    "Cs": "not a character",
+    "Co": "a private-use character",
+    "Cn": "not an assigned character",
+    "Zl": "a line separator",
+    "Zp": "a paragraph separator",
+    "Zs": "a space other than the plain space",
+}
+
+
 def text_problem(text: str, *, multiline: bool) -> str | None:
     """Why ``text`` cannot be shown as a label (in the workbook, CSV files, charts, the terminal); None if fine.
 
-    Refused: control characters (tab and line break are allowed in ``multiline`` text), lone surrogates
-    (which no file encoding can hold) and the non-characters U+FFFE and U+FFFF.
+    Printable text only (``str.isprintable``; the plain space included): refused are control characters (tab
+    and line break are allowed in ``multiline`` text), invisible formatting characters such as U+202E
+    (right-to-left override, which makes a label read other than it is), other spaces and separators, lone
+    surrogates (which no file encoding can hold), private-use and unassigned code points, U+FFFE and U+FFFF.
     """
     for i, ch in enumerate(text):
+        if ch.isprintable() or (multiline and ch in "\t\n"):
+            continue
         code = ord(ch)
         category = unicodedata.category(ch)
-        if multiline and ch in "\t\n":
-            continue
-        if category in ("Cc", "Cs") or code in (0xFFFE, 0xFFFF):
-            kind = "a control character" if category == "Cc" else "not a character"
-            return f"character {i + 1} is U+{code:04X}, {kind}; labels hold printable text only"
+        name = unicodedata.name(ch, "") if category != "Cs" else ""
+        kind = _KINDS.get(category, "not printable")
+        shown = f"U+{code:04X}" + (f" ({name})" if name else "")
+        return f"character {i + 1} is {shown}, {kind}; labels hold printable text only"
     return None
 
 

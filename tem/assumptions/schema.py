@@ -298,7 +298,17 @@ class Recycling(StrictModel):
 
 
 class Reporting(StrictModel):
-    dva_fys: list[int] = Field([], description="Fiscal years whose DVA share is reported as a KPI.")
+    dva_fys: list[int] = Field(
+        [], description="Fiscal years whose DVA share is reported as a KPI (each once; leave the key out for none)."
+    )
+
+    @field_validator("dva_fys")
+    @classmethod
+    def _distinct_years(cls, fys: list[int]) -> list[int]:
+        twice = sorted({fy for fy in fys if fys.count(fy) > 1})
+        if twice:
+            raise ValueError(f"{fys}: {', '.join(map(str, twice))} listed more than once; give each fiscal year once")
+        return fys
 
 
 class Counterfactual(StrictModel):
@@ -316,7 +326,7 @@ class DecisionStep(StrictModel):
     """One step of the program seen as nested decisions: the phases this decision adds to the steps before it."""
 
     name: str = Field(..., min_length=1, max_length=60, pattern=r"^[A-Za-z0-9_]+$", description="Unique id.")
-    label: str = Field("", max_length=120, description="What the board decides at this step.")
+    label: Label = Field("", max_length=120, description="What the board decides at this step.")
     phases: list[str] = Field(..., description="Capex phases this step adds (each phase in at most one step).")
 
 

@@ -310,9 +310,7 @@ def resolve_spec(spec: MonteCarloSpec, assumptions: Assumptions, inp: Inputs | N
                 f"kpis.{j}",
                 f"unknown KPI {k!r}" + (f"; did you mean {hint[0]!r}?" if hint else f" (KPIs: {', '.join(names)})"),
             )
-    k_inputs = len(spec.inputs)
-    if spec.correlations and spec.n <= k_inputs + 1:
-        out.add("n", f"n = {spec.n}: correlated sampling needs more scenarios than inputs + 1 ({k_inputs + 1})")
+    k_inputs = len(spec.inputs)  # enough scenarios for the correlations: checked with the spec (min_scenarios)
     if out.items:
         raise AssumptionError(out.items)
     index = {u.path: i for i, u in enumerate(spec.inputs)}
