@@ -20,6 +20,7 @@ from tem.assumptions.yamlio import read_yaml
 from tem.errors import AssumptionError, Problem, show_value
 
 M = TypeVar("M", bound=BaseModel)
+Loc = tuple[Any, ...]
 RELATIVE = re.compile(r"^\s*([+-]?\d+(?:\.\d+)?)\s*%\s*$")
 
 
@@ -27,6 +28,63 @@ def parse_relative(value: str) -> float | None:
     """'-20%' -> -0.2, '+5%' -> 0.05; None when ``value`` is not a relative change."""
     match = RELATIVE.match(value)
     return float(match.group(1)) / 100.0 if match else None
+
+
+class RuleProblems(ValueError):
+    """Raised by a model validator of a spec: (dotted path below the model, message) pairs, each reported once
+    at its own path and line (rather than one message at the model's, with no line)."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        self.problems = list(problems)
+        super().__init__("; ".join(f"{path}: {message}" if path else message for path, message in self.problems))
+
+
+_BRANCH = re.compile(r"^(?:float|int|str|bool|list|dict|none)$|[\[\]-]")  # pydantic's tag of a union member
+
+
+def _is_branch(step: Any) -> bool:
+    """Whether a step of an error location is pydantic's tag of a union member (``float``, ``str``,
+    ``list[float]``, ``function-after[...]``) rather than a key: keys of a spec are identifiers or FYs."""
+    return isinstance(step, str) and bool(_BRANCH.search(step))
+
+
+def _branch_fits(tag: str, value: Any) -> bool:
+    kind = "float" if isinstance(value, (int, float)) and not isinstance(value, bool) else type(value).__name__
+    return tag == kind or tag.endswith(f", {kind}]") or tag.endswith(f"[{kind}]")
+
+
+def spec_errors(exc: ValidationError, model: type[BaseModel]) -> list[tuple[Loc, str]]:
+    """Each problem of a spec once, as (location, message): a :class:`RuleProblems` split into its problems at
+    their own paths; the errors of the members of a union (a number or a relative text) merged into one
+    message about the value given, from the member that fits its type."""
+    merged: dict[Loc, list[tuple[str, Any]]] = {}
+    out: list[tuple[Loc, str]] = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        rule = (err.get("ctx") or {}).get("error")
+        if isinstance(rule, RuleProblems):
+            for sub, message in rule.problems:
+                steps = tuple(int(s) if s.isdigit() else s for s in sub.split(".") if s)
+                out.append((loc + steps, message))
+            continue
+        if loc and _is_branch(loc[-1]):
+            key = tuple(step for step in loc if not _is_branch(step))
+            if key not in merged:
+                merged[key] = []
+                out.append((key, ""))  # filled below, in the order found
+            merged[key].append((str(loc[-1]), err))
+            continue
+        out.append((loc, error_message(err, model)))
+    for i, (loc, message) in enumerate(out):
+        if loc in merged and not message:
+            branches = merged[loc]
+            fits = [err for tag, err in branches if "input" in err and _branch_fits(tag, err["input"])]
+            chosen = fits[0] if fits else branches[0][1]
+            text = error_message({**chosen, "loc": loc}, model)
+            if not fits and len(branches) > 1:
+                text += " (or " + " or ".join(str(e["msg"]) for _, e in branches[1:]) + ")"
+            out[i] = (loc, text)
+    return out
 
 
 def _model_fields_at(cls: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
@@ -69,6 +127,20 @@ def _path(loc: tuple[Any, ...], data: Any) -> str:
     return ".".join(parts)
 
 
+def _entry(loc: Loc, data: Any) -> str:
+    """' (the entry for timeline.discount_rate)' when ``loc`` runs through a list item named by a dotted input
+    path (a spec's ``inputs`` or ``parameters``), whose place in the list alone does not say which input."""
+    node, named = data, ""
+    for step in loc:
+        if isinstance(step, int) and isinstance(node, list) and step < len(node):
+            node = node[step]
+            if isinstance(node, dict) and isinstance(node.get("path"), str) and "." in node["path"]:
+                named = node["path"]
+        else:
+            node = node.get(step) if isinstance(node, dict) else None
+    return f" (the entry for {named})" if named else ""
+
+
 class SpecProblems:
     """Problems found when a loaded spec is checked against an assumption set, each located in the spec file
     (file and line of the dotted path, or of its nearest parent that has a line)."""
@@ -104,15 +176,14 @@ def load_spec(path: str | Path, model: type[M]) -> M:
     try:
         spec = model.model_validate(data, context={"file": str(path)})
     except ValidationError as exc:
-        for err in exc.errors():
-            loc = tuple(err["loc"])
+        for loc, message in spec_errors(exc, model):
             dotted = _path(loc, data)
             line = None
             probe = dotted
             while probe and line is None:
                 line = lines.get(probe)
                 probe = probe.rpartition(".")[0]
-            problems.append(Problem(str(path), line, dotted, error_message(err, model)))
+            problems.append(Problem(str(path), line, dotted, message + _entry(loc, data)))
         raise AssumptionError(problems) from None
     if problems:
         raise AssumptionError(problems)
@@ -148,12 +219,15 @@ def with_options(spec: M, options: Mapping[str, Any], sources: Mapping[str, str]
     try:
         return type(spec).model_validate(data, context={"file": source} if source else None)
     except ValidationError as exc:
+        located = SpecProblems(source, "<spec>")
         problems = []
-        for err in exc.errors():
-            message = error_message(err, type(spec))
-            # a rule of the whole spec (loc ()) is blamed on the option it names, e.g. "sobol_n_base = 1000 ..."
-            field = str(err["loc"][0]) if err["loc"] else next((f for f in given if f in message), "")
-            origin = sources.get(field) if field in given else None
-            where = _path(tuple(err["loc"]), data) or field
-            problems.append(Problem(origin or source or "<spec>", None, where, message))
-        raise AssumptionError(problems) from None
+        for loc, message in spec_errors(exc, type(spec)):
+            # a rule of the whole spec with no path is blamed on the option it names, e.g. "n = 10 ..."
+            named = re.match(r"^(\w+) = ", message)
+            field = str(loc[0]) if loc else (named.group(1) if named else "")
+            where = _path(loc, data) or field
+            if field in given:  # the value came from the option, not from the file
+                problems.append(Problem(sources.get(field, "<python>"), None, where, message))
+            else:
+                located.add(where, message + _entry(loc, data))
+        raise AssumptionError(problems + located.items) from None

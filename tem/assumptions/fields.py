@@ -15,7 +15,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from tem.assumptions.yearly import check_yearly_form, yearly_numbers
 
-Bound = str  # "share" [0, 1], "nonneg" >= 0, "positive" > 0, "any"
+Bound = str  # "share" [0, 1], "rate" (-1, 1], "nonneg" >= 0, "positive" > 0, "any"
 
 YEARLY_JSON_SCHEMA: dict[str, Any] = {
     "anyOf": [
@@ -52,20 +52,35 @@ def _identifier(name: str) -> str:
     return name
 
 
+_KINDS = {
+    "Cc": "a control character",
+    "Cf": "an invisible formatting character",
+    "Cs": "not a character",
+    "Co": "a private-use character",
+    "Cn": "not an assigned character",
+    "Zl": "a line separator",
+    "Zp": "a paragraph separator",
+    "Zs": "a space other than the plain space",
+}
+
+
 def text_problem(text: str, *, multiline: bool) -> str | None:
     """Why ``text`` cannot be shown as a label (in the workbook, CSV files, charts, the terminal); None if fine.
 
-    Refused: control characters (tab and line break are allowed in ``multiline`` text), lone surrogates
-    (which no file encoding can hold) and the non-characters U+FFFE and U+FFFF.
+    Printable text only (``str.isprintable``; the plain space included): refused are control characters (tab
+    and line break are allowed in ``multiline`` text), invisible formatting characters such as U+202E
+    (right-to-left override, which makes a label read other than it is), other spaces and separators, lone
+    surrogates (which no file encoding can hold), private-use and unassigned code points, U+FFFE and U+FFFF.
     """
     for i, ch in enumerate(text):
+        if ch.isprintable() or (multiline and ch in "\t\n"):
+            continue
         code = ord(ch)
         category = unicodedata.category(ch)
-        if multiline and ch in "\t\n":
-            continue
-        if category in ("Cc", "Cs") or code in (0xFFFE, 0xFFFF):
-            kind = "a control character" if category == "Cc" else "not a character"
-            return f"character {i + 1} is U+{code:04X}, {kind}; labels hold printable text only"
+        name = unicodedata.name(ch, "") if category != "Cs" else ""
+        kind = _KINDS.get(category, "not printable")
+        shown = f"U+{code:04X}" + (f" ({name})" if name else "")
+        return f"character {i + 1} is {shown}, {kind}; labels hold printable text only"
     return None
 
 
@@ -108,6 +123,8 @@ def bound_problem(x: float, bound: Bound, name_hint: str = "", derived: bool = F
         return f"{x} is not a finite number"
     if bound == "share" and not 0.0 <= x <= 1.0:
         return f"{x:g} is outside [0, 1] (a fraction)" + ("" if derived else percent_hint(x))
+    if bound == "rate" and not -1.0 < x <= 1.0:
+        return f"{x:g} is outside (-1, 1] (a fraction: 0.05 = 5%)" + ("" if derived else percent_hint(x))
     if bound == "nonneg" and x < 0:
         return f"{x:g} is negative; {name_hint or 'this value'} must be >= 0"
     if bound == "positive" and x <= 0:
@@ -138,6 +155,7 @@ def _yearly_type(bound: Bound) -> Any:
 YearlyShare = _yearly_type("share")
 YearlyNonNeg = _yearly_type("nonneg")
 YearlyPositive = _yearly_type("positive")
+YearlyRate = _yearly_type("rate")
 YearlyAny = _yearly_type("any")
 
 
@@ -151,7 +169,17 @@ def share(description: str, default: Any = ...) -> Any:
     return Field(default, ge=0.0, le=1.0, description=description, json_schema_extra={"unit": "fraction"})
 
 
+MAX_INR_CR = 1_000_000.0  # Rs 10 lakh crore: above any one amount of this program (Rs 5,000-10,000 crore) by 100x
+MAX_MULTIPLE = 100.0  # an exit multiple of EBITDA ([x]); listed companies trade at 5-40x
+
+
 def nonneg(description: str, default: Any = ...) -> Any:
+    """A number >= 0; an amount in INR crore at most :data:`MAX_INR_CR` and a multiple ([x]) at most
+    :data:`MAX_MULTIPLE` (a typo guard: 1e20 crore is refused, not computed)."""
+    if "[INR crore" in description:
+        return Field(default, ge=0.0, le=MAX_INR_CR, description=description)
+    if "[x]" in description:
+        return Field(default, ge=0.0, le=MAX_MULTIPLE, description=description)
     return Field(default, ge=0.0, description=description)
 
 

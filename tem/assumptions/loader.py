@@ -298,6 +298,10 @@ def _explain(err: Any, loc: tuple[Any, ...] = ()) -> str:
     bound = ctx.get("le", ctx.get("lt"))
     upper = float(bound) if isinstance(bound, (int, float)) else None
     is_rate = kind in ("less_than_equal", "less_than") and upper is not None and upper <= 1
+    if is_rate and upper is not None and isinstance(value, (int, float)) and value >= upper and kind == "less_than":
+        # an exclusive maximum: 1 itself is refused, so "the maximum" would mislead
+        said = f"is above {upper:g}; allowed: below" if value > upper else "is not allowed: it must be below"
+        return f"{value!r} {said} {upper:g}{percent_hint(value, upper)}"
     if is_rate and upper is not None and isinstance(value, (int, float)) and value > upper:
         return f"{value!r} is above {upper:g}, the maximum{percent_hint(value, upper)}"
     if kind == "finite_number":

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from tem.assumptions.fields import Identifier, StrictModel, YearlyAny, fiscal_year, nonneg, share, yearly
+from tem.assumptions.fields import Identifier, StrictModel, YearlyRate, fiscal_year, nonneg, share, yearly
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 PhaseKind = Literal["pack_line", "module_line", "cell_plant", "recycling", "rnd_centre", "other"]
@@ -142,9 +142,10 @@ class Capex(StrictModel):
     price_base_fy: int | None = Field(
         None, ge=2000, le=2100, description="FY whose prices the phases' capex_inr_cr are in; null = the first FY."
     )
-    escalation_rate: YearlyAny = yearly(
-        "Capex price escalation: phase capex is spent at base-FY prices x the index of the year spent. [fraction/yr]",
-        "any",
+    escalation_rate: YearlyRate = yearly(
+        "Capex price escalation: phase capex is spent at base-FY prices x the index of the year spent; above -1 and "
+        "at most 1 a year. [fraction/yr]",
+        "rate",
         default=0.0,
     )
     replacement: Literal["maintenance_extends_life", "replace_at_end_of_life"] = Field(

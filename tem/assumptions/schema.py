@@ -16,9 +16,9 @@ from tem.assumptions.fields import (
     Label,
     Note,
     StrictModel,
-    YearlyAny,
     YearlyNonNeg,
     YearlyPositive,
+    YearlyRate,
     YearlyShare,
     fiscal_year,
     nonneg,
@@ -122,10 +122,10 @@ class Segment(StrictModel):
     )
     price_usd_per_kwh: YearlyNonNeg | None = yearly("Pack selling price (price_rule path). [USD/kWh]", default=None)
     price_inr_per_kwh: YearlyNonNeg | None = yearly("Pack selling price (price_rule path). [INR/kWh]", default=None)
-    price_premium: YearlyAny = yearly(
-        "import_parity: premium over the landed imported pack, may be negative (> -1). [fraction]", "any", default=0.0
+    price_premium: YearlyRate = yearly(
+        "import_parity: premium over the landed imported pack, above -1 and at most 1. [fraction]", "rate", default=0.0
     )
-    markup: YearlyNonNeg = yearly("cost_plus: markup on own cost. [fraction]", default=0.0)
+    markup: YearlyShare = yearly("cost_plus: markup on own cost, at most 1 (100%). [fraction]", "share", default=0.0)
     cost_basis: Literal["variable", "full"] = Field(
         "variable",
         description="cost_plus: variable (cells, non-cell parts, assembly, bought-in packs) or full (plus fixed "
@@ -298,7 +298,17 @@ class Recycling(StrictModel):
 
 
 class Reporting(StrictModel):
-    dva_fys: list[int] = Field([], description="Fiscal years whose DVA share is reported as a KPI.")
+    dva_fys: list[int] = Field(
+        [], description="Fiscal years whose DVA share is reported as a KPI (each once; leave the key out for none)."
+    )
+
+    @field_validator("dva_fys")
+    @classmethod
+    def _distinct_years(cls, fys: list[int]) -> list[int]:
+        twice = sorted({fy for fy in fys if fys.count(fy) > 1})
+        if twice:
+            raise ValueError(f"{fys}: {', '.join(map(str, twice))} listed more than once; give each fiscal year once")
+        return fys
 
 
 class Counterfactual(StrictModel):
@@ -316,7 +326,7 @@ class DecisionStep(StrictModel):
     """One step of the program seen as nested decisions: the phases this decision adds to the steps before it."""
 
     name: str = Field(..., min_length=1, max_length=60, pattern=r"^[A-Za-z0-9_]+$", description="Unique id.")
-    label: str = Field("", max_length=120, description="What the board decides at this step.")
+    label: Label = Field("", max_length=120, description="What the board decides at this step.")
     phases: list[str] = Field(..., description="Capex phases this step adds (each phase in at most one step).")
 
 

@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # numpy is imported where a path is resolved: `tem validate` 
 
 FY_KEY = re.compile(r"^FY(\d{2}|\d{4})\Z")
 INTERPOLATIONS = ("hold", "linear")
+MAX_GROWTH = 1.0  # a growth path grows at most 100% a year (a percent typed as 15 would be 1,500%)
 
 
 def fy_label(fiscal_year: int) -> str:
@@ -69,9 +70,18 @@ def check_yearly_form(value: Any) -> list[str]:
                 v = value.get(k)
                 if k in value and (isinstance(v, bool) or not isinstance(v, (int, float))):
                     problems.append(f"{k} must be a number, got {v!r}")
+                elif isinstance(v, (int, float)) and not math.isfinite(v):
+                    problems.append(f"{k} is {v}, not a finite number")
             g = value.get("growth")
-            if isinstance(g, (int, float)) and not isinstance(g, bool) and g <= -1:
-                problems.append(f"growth {g} would make the path zero or negative; use a value above -1")
+            if isinstance(g, (int, float)) and not isinstance(g, bool) and math.isfinite(g):
+                if g <= -1:
+                    problems.append(f"growth {g} would make the path zero or negative; use a value above -1")
+                elif g > MAX_GROWTH:
+                    hint = f"; use {g / 100:g} for {g:g}%" if 2.0 <= g <= 100.0 else ""
+                    problems.append(
+                        f"growth {g:g} is above {MAX_GROWTH:g} ({MAX_GROWTH:.0%} a year); a growth rate is a "
+                        f"fraction a year{hint}"
+                    )
             return problems
         problems = []
         points = 0

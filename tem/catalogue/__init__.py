@@ -135,7 +135,7 @@ def unknown_kpi(name: str, known: Iterable[str]) -> str:
     close += [k for k in keys if k.startswith(name.lower() + "_")]
     hints = list(dict.fromkeys(close))[:3]
     hint = f"; did you mean {' or '.join(repr(h) for h in hints)}?" if hints else ""
-    return f"unknown KPI {name!r}{hint} KPIs: {', '.join(sorted(keys))}"
+    return f"unknown KPI {name!r}{hint}{' ' if hint else '; '}KPIs are: {', '.join(sorted(keys))}"
 
 
 def label(key: str) -> str:

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from tem.errors import AssumptionError, Problem, TemError
 from tem.exports.writer import OutputError
@@ -23,8 +24,23 @@ from tem.exports.writer import OutputError
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="Techno-economic model of a battery localization program."
 )
-err = Console(stderr=True)
-out = Console()
+# Markup, emoji codes and highlighting off: every message carries user text (scenario names, --set values, file
+# paths, spec values) that must print exactly as given ("[/]" or ":a:" are text, not Rich tags or emoji codes);
+# our own coloured labels are Text with a style (:func:`labelled`), and str table cells and captions print as is.
+err = Console(stderr=True, markup=False, emoji=False, highlight=False)
+out = Console(markup=False, emoji=False, highlight=False)
+
+LABEL_STYLES = {"error:": "bold red", "warning:": "yellow", "note:": "yellow", "ok": "green"}
+
+
+def labelled(label: str, message: object) -> Text:
+    """``label`` in its colour (``error:``, ``warning:``, ``note:``, ``ok``), a space and ``message`` verbatim."""
+    return Text.assemble((label, LABEL_STYLES.get(label, "")), " ", str(message))
+
+
+def tell(label: str, message: object) -> None:
+    """A labelled message on stderr (``tell("error:", exc)``), user text printed as given."""
+    err.print(labelled(label, message), soft_wrap=True)
 
 
 def _print_version(value: bool) -> None:
@@ -49,17 +65,29 @@ def parse_sets(sets: list[str]) -> dict[str, Any]:
     from tem.assumptions.yamlio import parse_scalar  # imported on use: the assumptions package loads the schema
 
     overrides: dict[str, Any] = {}
+    given: dict[str, str] = {}  # path -> the --set text that gave it
     problems = []
     for item in sets:
         path, sep, value = item.partition("=")
-        if not sep or not path.strip():
+        path = path.strip()
+        if not sep or not path:
             problems.append(
                 Problem(
                     "--set", None, item, "expected PATH=VALUE, e.g. --set cells.imported.freight_and_insurance_rate=0.03"
                 )
             )
             continue
-        overrides[path.strip()] = parse_scalar(value)
+        # a path given twice, or a path and a block that holds it: which value wins would depend on the order
+        # (a duplicate key in a file is refused for the same reason)
+        clash = next((p for p in given if p == path or p.startswith(path + ".") or path.startswith(p + ".")), None)
+        if clash is not None:
+            how = "the same path given twice" if clash == path else "a path and the block that holds it"
+            problems.append(
+                Problem("--set", None, path, f"{how}: {given[clash]!r} and {item!r}; give each value once")
+            )
+            continue
+        given[path] = item
+        overrides[path] = parse_scalar(value)
     if problems:
         raise AssumptionError(problems)
     return overrides
@@ -69,10 +97,10 @@ def guard(fn: Callable[[], None]) -> None:
     try:
         fn()
     except OutputError as exc:  # before TemError, its base: not the user's input, the output target
-        err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+        tell("error:", exc)
         raise typer.Exit(1) from None
     except TemError as exc:
-        err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+        tell("error:", exc)
         raise typer.Exit(2) from None
 
 
@@ -101,7 +129,7 @@ def run_folder(name: str, overrides: Mapping[str, Any] | None = None) -> str:
 
 def writing(message: str, quiet: bool = False) -> AbstractContextManager[Any]:
     """A spinner on stderr while outputs are written (nothing with ``quiet``)."""
-    return nullcontext() if quiet else err.status(message, spinner="dots")
+    return nullcontext() if quiet else err.status(Text(message), spinner="dots")  # a str would be read as markup
 
 
 def json_text(document: Any) -> str:

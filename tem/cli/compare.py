@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from tem import catalogue
-from tem.cli.common import app, err, guard, json_text, out, parse_sets
+from tem.cli.common import app, guard, json_text, out, parse_sets, tell
 
 if TYPE_CHECKING:  # the analysis, its exports and pandas are imported when the command runs
     from rich.table import Table
@@ -208,13 +208,13 @@ def compare_cmd(
                 pairs.append([bridge(loaded[0], other, method=m, kpi=kpi) for m in methods])
             except (StructureMismatchError, BridgeError) as exc:
                 skipped[label] = str(exc)
-                err.print(f"[yellow]note:[/] no bridge to {label}: {exc}", highlight=False, soft_wrap=True)
+                tell("note:", f"no bridge to {label}: {exc}")
         bridges = [b for pair in pairs for b in pair]
         make_png = png
         if make_png is None:
             make_png, why = png_available()
             if not make_png and not as_json and not quiet:
-                err.print(f"[yellow]note:[/] PNG charts skipped ({why}); HTML charts are written.", highlight=False)
+                tell("note:", f"PNG charts skipped ({why}); HTML charts are written.")
         rendered = render_comparison_files(comparison, bridges, kpi, png=make_png, skipped=skipped)
         folder = out_dir / comparison_folder(comparison)
         write_files(folder, rendered)

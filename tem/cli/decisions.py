@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tem.cli.common import app, guard, json_text, out, parse_sets
+from tem.cli.common import app, guard, json_text, out, parse_sets, tell
 
 if TYPE_CHECKING:  # the analysis (pandas) loads when the command runs
     from rich.table import Table
@@ -82,5 +82,7 @@ def decisions_cmd(
             sys.stdout.write(json_text(jsonable(doc)))
             return
         out.print(decisions_table(d))
+        if d.dva_fy is None:
+            tell("note:", "no DVA columns: reporting.dva_fys lists no fiscal year (e.g. --set 'reporting.dva_fys=[2030]')")
 
     guard(go)

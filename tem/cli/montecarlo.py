@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from tem.cli.common import app, err, guard, json_text, out, parse_sets, run_folder, writing
+from tem.cli.common import app, err, guard, json_text, out, parse_sets, run_folder, tell, writing
 
 if TYPE_CHECKING:  # the analysis, its exports and scipy are imported when the command runs
     from rich.table import Table
@@ -199,7 +199,7 @@ def montecarlo_cmd(
     set_: Annotated[list[str] | None, typer.Option("--set", help="Override PATH=VALUE (repeatable).")] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("outputs"),
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar (the tables and notes still print).")] = False,
     sobol_n: Annotated[
         int | None, typer.Option("--sobol", help="Also Sobol indices with this base N (a power of 2, e.g. 1024).")
     ] = None,
@@ -253,8 +253,8 @@ def montecarlo_cmd(
         want_png = png
         if want_png is None:
             want_png, why = png_available()
-            if not want_png and not quiet:
-                err.print(f"[yellow]note:[/] PNG charts skipped ({why}); HTML charts are written.", highlight=False)
+            if not want_png:
+                tell("note:", f"PNG charts skipped ({why}); HTML charts are written.")
         if want_png:
             start_in_background()  # the browser starts while the scenarios are evaluated
         sobol_base = spec.sobol_n_base if sobol_n is not None else None
@@ -262,7 +262,7 @@ def montecarlo_cmd(
         with (
             contextlib.closing(client) if client is not None else contextlib.nullcontext(),
             Progress(
-                TextColumn("{task.description}"),
+                TextColumn("{task.description}", markup=False),
                 BarColumn(),
                 MofNCompleteColumn(),
                 TimeElapsedColumn(),
@@ -318,15 +318,15 @@ def montecarlo_cmd(
         if as_json:
             sys.stdout.write(json_text(result.document()))
             return
-        if not quiet:
-            out.print(summary_table(result))
-            flex = flexibility_table(result)
-            if flex is not None:
-                out.print(flex)
-            if swept is not None:
-                out.print(sweep_table(swept))
-            for line in _headline_lines(result):
-                out.print(line, highlight=False, soft_wrap=True)
-            out.print(f"outputs written to {folder}/")
+        # --quiet drops only the progress bar and spinner (its help says so): the tables and notices stay
+        out.print(summary_table(result))
+        flex = flexibility_table(result)
+        if flex is not None:
+            out.print(flex)
+        if swept is not None:
+            out.print(sweep_table(swept))
+        for line in _headline_lines(result):
+            out.print(line, soft_wrap=True)
+        out.print(f"outputs written to {folder}/", soft_wrap=True)
 
     guard(go)

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from tem import __version__
-from tem.cli.common import app, err, folder_name, guard, json_text, out, parse_sets, run_folder, writing
+from tem.cli.common import app, folder_name, guard, json_text, labelled, out, parse_sets, run_folder, tell, writing
 from tem.errors import AssumptionError, Problem, TemError
 
 if TYPE_CHECKING:  # the renderers, the engine and pandas are imported when a command needs them
@@ -91,7 +91,7 @@ def render_outputs(
             if png is None:
                 png, why = png_available()
                 if not png:
-                    err.print(f"[yellow]note:[/] PNG charts skipped ({why}); HTML charts are written.", highlight=False)
+                    tell("note:", f"PNG charts skipped ({why}); HTML charts are written.")
             figures = all_figures(result)
             pngs = start_pngs(figures) if png else None  # drawn by the browser while the files below are rendered
             html = html_files(figures)
@@ -247,7 +247,7 @@ def run_cmd(
                     out.print(gates)
                 out.print(f"outputs written to {folder}/")
             for warning in result.warnings:
-                err.print(f"[yellow]warning:[/] {result.name}: {warning}", highlight=False, soft_wrap=True)
+                tell("warning:", f"{result.name}: {warning}")
         if as_json:
             documents = [document for _, _, _, document in rendered]
             payload: Any = documents[0] if len(documents) == 1 else documents
@@ -265,12 +265,11 @@ def validate_cmd(files: Annotated[list[Path], typer.Argument(help="Assumption fi
     for p in files:
         try:
             a = load_file(p)
-            out.print(
-                f"[green]ok[/] {p} ({a.name}, {a.timeline.horizon_years} years from FY{a.timeline.first_fy % 100:02d})"
-            )
+            years = f"{a.timeline.horizon_years} years from FY{a.timeline.first_fy % 100:02d}"
+            out.print(labelled("ok", f"{p} ({a.name}, {years})"), soft_wrap=True)
         except TemError as exc:
             failed = True
-            err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            tell("error:", exc)
     if failed:
         raise typer.Exit(2)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
+from rich.text import Text
 
 from tem import catalogue
 from tem.cli.common import app, err, guard, out, parse_sets, run_folder, writing
@@ -190,7 +191,8 @@ def goalseek_cmd(
         from tem.exports.manifest import jsonable
 
         a = load_file(file, parse_sets(set_ or []), override_source="--set")
-        r = goal_seek(a, path, kpi, target, low, high)
+        options = {"path": "--path", "kpi": "--kpi", "target": "--target", "range": "--low/--high"}
+        r = goal_seek(a, path, kpi, target, low, high, sources=options)
         doc = {
             "path": r.path,
             "kpi": r.kpi,
@@ -205,9 +207,13 @@ def goalseek_cmd(
             sys.stdout.write(json.dumps(jsonable(doc), indent=2) + "\n")
             return
         out.print(
-            f"{catalogue.label(kpi)} reaches {catalogue.format_value(kpi, target, with_unit=True)} at {path} = "
-            f"[bold]{r.value:,.6g}[/] (base {r.base_value:,.6g} gives "
-            f"{catalogue.format_value(kpi, r.base_kpi, with_unit=True)}; {r.evaluations} evaluations)"
+            Text.assemble(
+                f"{catalogue.label(kpi)} reaches {catalogue.format_value(kpi, target, with_unit=True)} at {path} = ",
+                (f"{r.value:,.6g}", "bold"),
+                f" (base {r.base_value:,.6g} gives "
+                f"{catalogue.format_value(kpi, r.base_kpi, with_unit=True)}; {r.evaluations} evaluations)",
+            ),
+            soft_wrap=True,
         )
 
     guard(go)

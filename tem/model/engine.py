@@ -347,6 +347,13 @@ def shared_counterfactual(
     return evaluate(import_only_inputs(inp), full=False, unit_costs=main.unit_costs, detail=False).kpis
 
 
+def check_batch_timing(inp: Inputs) -> None:
+    """BatchInputError when a scenario of ``inp`` commissions a phase outside the horizon, or spends on a phase
+    that a gate can remove before that gate decides (you cannot un-spend); a spec checks its levels with it
+    before anything runs."""
+    _check_batch_timing(inp)
+
+
 def _check_batch_timing(inp: Inputs) -> None:
     from tem.errors import BatchInputError
 

@@ -135,6 +135,8 @@ def unknown_path(path: str, known: Mapping[str, Any]) -> str:
 def _bounds(leaf_field: Any, yearly_bound: str | None) -> tuple[float | None, float | None]:
     if yearly_bound == "share":
         return (0.0, 1.0)
+    if yearly_bound == "rate":
+        return (-1.0, 1.0)
     if yearly_bound in ("nonneg", "positive"):
         return (0.0, None)
     lo = hi = None

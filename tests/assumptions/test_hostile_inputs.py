@@ -70,6 +70,36 @@ def test_a_non_printable_character_anywhere_is_one_located_problem(tmp_path: Pat
     assert "printable" in p.message
 
 
+# review 17, defect 9: characters YAML reads but str.isprintable() refuses (formatting, other spaces, private use)
+INVISIBLE = ["\u202e", "\u200b", "\u00a0", "\u2028", "\ue000", "\u00ad"]
+TEXT_PLACES = {
+    "name": ("name: 'base{c} evil'\n", "name", 2),
+    "description": ("name: x\ndescription: 'a\n\n  b{c}'\n", "description", 3),
+    "decision label": (
+        "name: x\ndecisions:\n  - {{name: s1, label: 'pack{c}', phases: [pack_line_1]}}\n",
+        "decisions.s1.label",
+        4,
+    ),
+}
+
+
+@pytest.mark.parametrize("char", INVISIBLE, ids=lambda c: f"U+{ord(c):04X}")
+@pytest.mark.parametrize("place", list(TEXT_PLACES))
+def test_a_character_that_is_not_printable_in_any_text_is_refused(tmp_path: Path, char: str, place: str) -> None:
+    body, dotted, line = TEXT_PLACES[place]
+    path = scenario(tmp_path, body.format(c=char))
+    (p,) = problems_of(path)
+    assert (p.file, p.line) == (str(path), line)
+    assert p.path.replace(".0.", ".s1.") == dotted
+    assert f"U+{ord(char):04X}" in p.message
+    assert "printable text only" in p.message
+
+
+def test_the_right_to_left_override_is_named(tmp_path: Path) -> None:
+    (p,) = problems_of(scenario(tmp_path, "name: 'base\u202e evil'\n"))
+    assert "character 5 is U+202E (RIGHT-TO-LEFT OVERRIDE), an invisible formatting character" in p.message
+
+
 def test_the_example_of_the_issue_exits_2_naming_file_and_line(tmp_path: Path) -> None:
     # printf 'name: x\n\f\n' > f.yaml; tem validate f.yaml
     path = tmp_path / "f.yaml"
@@ -378,8 +408,10 @@ def test_options_are_validated_like_the_spec_file(tmp_path: Path) -> None:
         assert re.search(message, p.message)
     with pytest.raises(AssumptionError, match=r"--sobol: sobol_n_base: .*1000 must be a power of 2"):
         with_options(spec, {"sobol_n_base": 1000}, CLI_OPTIONS)
-    same = with_options(spec, {"n": 20, "seed": 3}, CLI_OPTIONS)
-    assert (same.n, same.seed, same.source) == (20, 3, spec.source)
+    # 30, not 20: the spec correlates 21 inputs, so it needs at least 23 scenarios, and with_options now says so
+    # (review 17, defect 5: it accepted 20 and the run refused it later)
+    same = with_options(spec, {"n": 30, "seed": 3}, CLI_OPTIONS)
+    assert (same.n, same.seed, same.source) == (30, 3, spec.source)
     assert with_options(spec, {"n": None}, CLI_OPTIONS) is spec
 
 
@@ -459,3 +491,27 @@ def test_yaml_module_limits_hold_for_specs(tmp_path: Path) -> None:
     with pytest.raises(AssumptionError, match="expanded"):
         load_spec(path, SweepSpec)
     assert yaml.__version__  # the limits are ours, not the YAML library's
+
+
+# ------------------------------------------------------------------------ review 17, defect 11
+
+
+def test_a_fiscal_year_listed_twice_in_dva_fys_is_refused() -> None:
+    (p,) = problems_of(BASE, {"reporting.dva_fys": [2030, 2033, 2030]})
+    assert (p.file, p.path) == ("<python>", "reporting.dva_fys")
+    assert p.message == "[2030, 2033, 2030]: 2030 listed more than once; give each fiscal year once"
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        (1, "1 is not allowed: it must be below 1"),
+        (1.0, "1.0 is not allowed: it must be below 1"),
+        (1.5, "1.5 is above 1; allowed: below 1"),
+    ],
+)
+def test_an_exclusive_maximum_says_below(value: float, said: str) -> None:
+    (p,) = problems_of(BASE, {"timeline.discount_rate": value})
+    assert p.message == said
+    (p,) = problems_of(BASE, {"timeline.discount_rate": 15})
+    assert p.message == "15 is above 1; allowed: below 1: this is a fraction, not a percent; use 0.15 for 15%"

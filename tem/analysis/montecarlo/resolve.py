@@ -16,7 +16,7 @@ from tem.analysis.montecarlo.spec import STRUCTURAL, MonteCarloSpec, UncertainIn
 from tem.analysis.specio import SpecProblems, parse_relative
 from tem.assumptions.schema import Assumptions
 from tem.assumptions.walk import iter_leaves
-from tem.assumptions.yearly import check_yearly_horizon, resolve_yearly
+from tem.assumptions.yearly import MAX_GROWTH, check_yearly_horizon, resolve_yearly
 from tem.errors import AssumptionError
 from tem.model.batch_inputs import is_fiscal_year, year_value_problem
 from tem.model.inputs import Inputs, build_inputs
@@ -263,6 +263,14 @@ def _support_ok(
         if s_lo <= -1.0:
             out.add(where, f"{u.path}: a drift of {s_lo:g} a year or less would make the path zero or negative")
             return False
+        if s_hi > MAX_GROWTH:  # the rule of a growth path in an assumption file
+            hint = f"; use {s_hi / 100:g} for {s_hi:g}%" if 2.0 <= s_hi <= 100.0 else ""
+            out.add(
+                where,
+                f"{u.path}: drifts up to {s_hi:g} a year can be drawn; a drift is a growth rate, a fraction a year "
+                f"of at most {MAX_GROWTH:g} ({MAX_GROWTH:.0%}){hint}",
+            )
+            return False
         t = np.arange(base_row.size)
         paths = [base_row * (1.0 + g) ** t for g in (s_lo, s_hi)]
         v_lo, v_hi = min(float(p.min()) for p in paths), max(float(p.max()) for p in paths)
@@ -302,9 +310,7 @@ def resolve_spec(spec: MonteCarloSpec, assumptions: Assumptions, inp: Inputs | N
                 f"kpis.{j}",
                 f"unknown KPI {k!r}" + (f"; did you mean {hint[0]!r}?" if hint else f" (KPIs: {', '.join(names)})"),
             )
-    k_inputs = len(spec.inputs)
-    if spec.correlations and spec.n <= k_inputs + 1:
-        out.add("n", f"n = {spec.n}: correlated sampling needs more scenarios than inputs + 1 ({k_inputs + 1})")
+    k_inputs = len(spec.inputs)  # enough scenarios for the correlations: checked with the spec (min_scenarios)
     if out.items:
         raise AssumptionError(out.items)
     index = {u.path: i for i, u in enumerate(spec.inputs)}

@@ -38,7 +38,7 @@ from typing import Any, Literal
 from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
 from tem.analysis.montecarlo.distributions import PARAMETERS, discrete_problems
-from tem.analysis.specio import load_spec, parse_relative
+from tem.analysis.specio import RuleProblems, load_spec, parse_relative
 from tem.assumptions.fields import Label, Note, StrictModel
 from tem.assumptions.yearly import check_yearly_form
 
@@ -55,6 +55,7 @@ STRUCTURAL = {
     "timeline.first_fy": "the first fiscal year is fixed for a batch",
     "timeline.horizon_years": "the horizon is fixed for a batch",
 }
+MIN_SCENARIOS = 10  # the fewest scenarios of any run (more with correlations: min_scenarios)
 Number = float | str
 PathOption = list[float] | dict[str, float | str]
 
@@ -90,32 +91,32 @@ class UncertainInput(StrictModel):
         given = {
             k for k in ("low", "likely", "high", "mean", "sd", "values", "probabilities") if getattr(self, k) is not None
         }
-        problems = []
+        problems: list[tuple[str, str]] = []  # all at the entry: its path is named with each
         missing = [k for k in needed if k not in given]
         extra = sorted(given - set(needed))
         if missing:
-            problems.append(f"{kind} needs {', '.join(needed)}; missing {', '.join(missing)}")
+            problems.append(("", f"{kind} needs {', '.join(needed)}; missing {', '.join(missing)}"))
         if extra:
-            problems.append(f"{kind} takes {', '.join(needed)}; {', '.join(extra)} does not apply")
+            problems.append(("", f"{kind} takes {', '.join(needed)}; {', '.join(extra)} does not apply"))
         for k in ("low", "likely", "high", "mean", "sd"):
             v = getattr(self, k)
             if not _relative_ok(v):
-                problems.append(f"{k} = {v!r} is neither a number nor a relative change like '-20%' or '+15%'")
+                problems.append(("", f"{k} = {v!r} is neither a number nor a relative change like '-20%' or '+15%'"))
         if isinstance(self.sd, (int, float)) and not self.sd > 0:
-            problems.append(f"sd = {self.sd:g} must be > 0")
+            problems.append(("", f"sd = {self.sd:g} must be > 0"))
         if isinstance(self.sd, str) and (parse_relative(self.sd) or 0.0) <= 0:
-            problems.append(f"sd = {self.sd!r} must be a positive share of the base value, e.g. '10%'")
+            problems.append(("", f"sd = {self.sd!r} must be a positive share of the base value, e.g. '10%'"))
         if kind == "discrete" and self.values is not None and self.probabilities is not None:
             for v in self.values:
                 if isinstance(v, str) and not _relative_ok(v):
-                    problems.append(f"value {v!r} is neither a number nor a relative change like '-20%'")
+                    problems.append(("", f"value {v!r} is neither a number nor a relative change like '-20%'"))
                 if isinstance(v, (list, dict)):
                     if self.mode != "value":
-                        problems.append(f"a yearly path as a discrete value needs mode: value (not {self.mode})")
-                    problems += [f"value {v!r}: {p}" for p in check_yearly_form(v)]
-            problems += discrete_problems(self.values, self.probabilities)
+                        problems.append(("", f"a yearly path as a discrete value needs mode: value (not {self.mode})"))
+                    problems += [("", f"value {v!r}: {p}") for p in check_yearly_form(v)]
+            problems += [("", p) for p in discrete_problems(self.values, self.probabilities)]
         if problems:
-            raise ValueError("; ".join(problems))
+            raise RuleProblems(problems)
         return self
 
 
@@ -137,7 +138,12 @@ class RankCorrelation(StrictModel):
 class MonteCarloSpec(StrictModel):
     """The whole Monte Carlo specification."""
 
-    n: int = Field(10_000, ge=10, le=10_000_000, description="Number of scenarios (up to 10^7: about 4 GB, streamed).")
+    n: int = Field(
+        10_000,
+        le=10_000_000,
+        description="Number of scenarios (at least 10, and more than inputs + 1 with correlations; up to 10^7: about "
+        "4 GB, streamed).",
+    )
     seed: int = Field(20_260_401, ge=0, description="Seed of the random numbers: the same seed, the same samples.")
     sampling: Literal["lhs", "random"] = Field("lhs", description="Latin hypercube or plain random sampling.")
     kpis: list[str] = Field(default_factory=lambda: list(KPI_DEFAULT), min_length=1, description="KPIs to report.")
@@ -149,37 +155,55 @@ class MonteCarloSpec(StrictModel):
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> MonteCarloSpec:
         self._source = (info.context or {}).get("file") if info is not None else None
-        problems = []
+        problems: list[tuple[str, str]] = []
         paths = [i.path for i in self.inputs]
         dupes = sorted({p for p in paths if paths.count(p) > 1})
         if dupes:
-            problems.append(f"inputs listed more than once: {', '.join(dupes)}")
+            problems.append(("inputs", f"inputs listed more than once: {', '.join(dupes)}"))
         kdupes = sorted({k for k in self.kpis if self.kpis.count(k) > 1})
         if kdupes:
-            problems.append(f"kpis listed more than once: {', '.join(kdupes)}")
+            problems.append(("kpis", f"kpis listed more than once: {', '.join(kdupes)}"))
         seen: dict[frozenset[str], int] = {}
         for i, c in enumerate(self.correlations):
             for p in c.between:
                 if p not in paths:
                     hint = difflib.get_close_matches(p, paths, n=1, cutoff=0.6)
                     problems.append(
-                        f"correlations.{i}: {p!r} is not among the uncertain inputs"
-                        + (f"; did you mean {hint[0]!r}?" if hint else "")
+                        (
+                            f"correlations.{i}.between",
+                            f"{p!r} is not among the uncertain inputs" + (f"; did you mean {hint[0]!r}?" if hint else ""),
+                        )
                     )
             key = frozenset(c.between)
             if key in seen:
-                problems.append(f"correlations.{i}: the pair {c.between} is already given in correlations.{seen[key]}")
+                problems.append(
+                    (f"correlations.{i}.between", f"the pair {c.between} is already given in correlations.{seen[key]}")
+                )
             seen.setdefault(key, i)
+        least = min_scenarios(self)
+        if self.n < least:
+            why = (
+                f"correlated sampling needs more scenarios than inputs + 1 ({len(self.inputs) + 1})"
+                if least > MIN_SCENARIOS
+                else "fewer scenarios say nothing about a distribution"
+            )
+            problems.append(("n", f"n = {self.n} is too few: at least {least:,} ({why})"))
         if self.sobol_n_base is not None and self.sobol_n_base & (self.sobol_n_base - 1):
-            problems.append(f"sobol_n_base = {self.sobol_n_base} must be a power of 2 (e.g. 1024)")
+            problems.append(("sobol_n_base", f"sobol_n_base = {self.sobol_n_base} must be a power of 2 (e.g. 1024)"))
         if problems:
-            raise ValueError("; ".join(problems))
+            raise RuleProblems(problems)
         return self
 
     @property
     def source(self) -> str | None:
         """The file this spec was read from (None when built in Python)."""
         return self._source
+
+
+def min_scenarios(spec: MonteCarloSpec) -> int:
+    """The fewest scenarios ``spec`` allows: 10, and inputs + 2 when it correlates inputs (Iman-Conover needs
+    more scenarios than inputs + 1)."""
+    return max(MIN_SCENARIOS, len(spec.inputs) + 2) if spec.correlations else MIN_SCENARIOS
 
 
 PYTHON_OPTIONS = {"n": "<python>", "seed": "<python>", "sobol_n_base": "<python>"}  # where an argument came from

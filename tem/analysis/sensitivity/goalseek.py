@@ -11,6 +11,7 @@ a flat value. The KPI may be one year of a line, ``"<line>@FY30"`` (see :data:`t
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,17 +45,35 @@ class GoalSeekResult:
 
 
 def goal_seek(
-    assumptions: Assumptions, path: str, kpi: str, target: float, low: float, high: float, xtol: float = 1e-6
+    assumptions: Assumptions,
+    path: str,
+    kpi: str,
+    target: float,
+    low: float,
+    high: float,
+    xtol: float = 1e-6,
+    *,
+    sources: Mapping[str, str] | None = None,
 ) -> GoalSeekResult:
-    """The value of ``path`` in ``[low, high]`` at which ``kpi`` equals ``target``."""
+    """The value of ``path`` in ``[low, high]`` at which ``kpi`` equals ``target``.
+
+    ``sources`` names where ``path``, ``kpi``, ``target`` and ``low``/``high`` came from (e.g. the command line's
+    ``--kpi``); each BatchInputError about one of them starts with it."""
+    src = {"path": "", "kpi": "", "target": "", "range": "", **(sources or {})}
+
+    def said(key: str, message: str) -> str:
+        return f"{src[key]}: {message}" if src[key] else message
+
     if not np.isfinite(target):
-        raise BatchInputError(f"{kpi}: the target must be a finite number, got {target:g}")
+        raise BatchInputError(said("target", f"{kpi}: the target must be a finite number, got {target:g}"))
     if not (np.isfinite(low) and np.isfinite(high)) or not low < high:
-        raise BatchInputError(f"{path}: the search range needs finite numbers with low < high, got {low:g} and {high:g}")
+        raise BatchInputError(
+            said("range", f"{path}: the search range needs finite numbers with low < high, got {low:g} and {high:g}")
+        )
     inp = build_inputs(assumptions)
     why = unknown_path(inp, path)
     if why:
-        raise BatchInputError(why)
+        raise BatchInputError(said("path", why))
     base_x = base_value(inp, path)
 
     year_lines = [kpi] if "@" in kpi else []
@@ -62,7 +81,7 @@ def goal_seek(
     def kpis_at(xs: np.ndarray) -> np.ndarray:
         k = evaluate(inp, [[Setting(path, "value", float(x))] for x in xs], year_lines)
         if kpi not in k:
-            raise BatchInputError(catalogue.unknown_kpi(kpi, k))
+            raise BatchInputError(said("kpi", catalogue.unknown_kpi(kpi, k)))
         return k[kpi]
 
     base_k = float(kpis_at(np.array([base_x]))[0])

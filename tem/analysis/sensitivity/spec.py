@@ -15,7 +15,7 @@ import numpy as np
 from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
 from tem import catalogue
-from tem.analysis.specio import SpecProblems, parse_relative
+from tem.analysis.specio import RuleProblems, SpecProblems, parse_relative
 from tem.assumptions.fields import Label, StrictModel
 from tem.errors import BatchInputError
 from tem.model.batch_inputs import with_values
@@ -69,7 +69,7 @@ class SweepSpec(StrictModel):
         paths = [p.path for p in self.parameters]
         dupes = sorted({p for p in paths if paths.count(p) > 1})
         if dupes:
-            raise ValueError(f"parameters listed twice: {dupes}")
+            raise RuleProblems([("parameters", f"parameters listed twice: {dupes}")])
         return self
 
     @property
@@ -103,10 +103,16 @@ def unknown_path(inp: Inputs, path: str) -> str | None:
     )
 
 
+def _level_text(level: float | str) -> str:
+    return f"{level:g}" if isinstance(level, float) else repr(level)
+
+
 def check_sweep(spec: SweepSpec, inp: Inputs) -> None:
     """``spec`` checked against an assumption set before anything runs: every path exists and may vary, and
     every low and high is allowed there (the batch's own rules: bounds, whole years within the horizon).
     AssumptionError names the spec file, line and dotted path of each problem."""
+    from tem.model.engine import check_batch_timing
+
     out = SpecProblems(spec.source, "<sweep spec>")
     for i, p in enumerate(spec.parameters):
         where = f"parameters.{i}"
@@ -114,14 +120,25 @@ def check_sweep(spec: SweepSpec, inp: Inputs) -> None:
         if why:
             out.add(f"{where}.path", why)
             continue
+        shown: dict[str, float] = {}
         for key in ("low", "high"):
             level = getattr(p, key)
             try:
                 s = setting(inp, p.path, level)
                 values, scales = ({p.path: [s.number]}, {}) if s.mode == "value" else ({}, {p.path: [s.number]})
-                with_values(inp, values, scales)
+                check_batch_timing(with_values(inp, values, scales))  # e.g. a year when a gate can un-spend
+                shown[key] = describe(inp, s)
             except BatchInputError as exc:
-                out.add(f"{where}.{key}", f"{level!r}: {exc}")
+                entry = "" if p.path in str(exc) else f" (the entry for {p.path})"
+                out.add(f"{where}.{key}", f"{_level_text(level)}: {exc}{entry}")
+        if len(shown) == 2 and shown["low"] > shown["high"]:
+            relative = isinstance(p.low, str) or isinstance(p.high, str)
+            amounts = f" (values {shown['low']:g} and {shown['high']:g})" if relative else ""
+            out.add(
+                f"{where}.high",
+                f"high {_level_text(p.high)} is below low {_level_text(p.low)}{amounts}; write the lower value as "
+                f"low (the entry for {p.path})",
+            )
     out.raise_if_any()
 
 
