@@ -46,16 +46,21 @@ __all__ = [
     "Kind",
     "axis_title",
     "condition_text",
+    "difference_excel",
     "excel_format",
+    "format_difference",
     "format_value",
     "fy_text_formula",
     "gate_reading",
+    "group_label",
     "headroom",
     "kpi",
     "label",
     "line",
     "phase_label",
     "plotly_axis",
+    "row_title",
+    "segment_label",
     "unit",
     "unit_column",
     "unknown_kpi",
@@ -64,7 +69,31 @@ OPERATORS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "==": "="}
 # a gate condition that passes with less headroom than this "passes at the threshold" (said so on every page)
 AT_THRESHOLD_SHARE = 0.01  # of the threshold's size
 AT_THRESHOLD_RATE = 0.005  # for a rate: half a percentage point (its threshold is often 0)
-AT_THRESHOLD_TEXT = "headroom within 1% of the threshold (0.5 percentage points for a rate)"
+# a difference of two rates (IRR, DVA share, a rate's gate headroom, a probability) is in percentage points, never
+# "%": 3.3% to 6.7% is "+3.4 pts"; the one abbreviation every page uses
+POINTS = "pts"
+POINTS_TEXT = "percentage points"
+AT_THRESHOLD_TEXT = f"headroom within 1% of the threshold (0.5 {POINTS_TEXT} for a rate)"
+# words of a phase name that are not English as written (``rnd_centre`` -> ``R&D centre``)
+PHASE_WORDS = {"rnd": "R&D", "ess": "ESS", "coe": "centre of excellence"}
+# the default groups of assumptions a bridge switches (tem.analysis.scenarios.bridge.DEFAULT_GROUPS), in words
+GROUP_LABELS = {
+    "timeline": "Timeline and exchange rate",
+    "demand": "Demand and prices",
+    "cells.imported": "Imported cells",
+    "cells.local": "Local cells",
+    "pack": "Pack assembly",
+    "transition": "Move to local cells",
+    "capex": "Capex",
+    "opex": "Opex",
+    "working_capital": "Working capital",
+    "tax": "Tax",
+    "valuation": "Valuation",
+    "recycling": "Recycling",
+    "incentives": "Incentives",
+    "funding": "Funding",
+    "other": "Other inputs",
+}
 
 
 # keys made per segment, phase or cost part: (pattern, label template, kind)
@@ -161,8 +190,23 @@ def fy_text_formula(expr: str) -> str:
 
 
 def phase_label(name: str) -> str:
-    """A capex phase as a reader sees it: ``cell_plant_1`` -> ``cell plant 1``."""
-    return name.replace("_", " ")
+    """A capex phase (or phase kind) as a reader sees it: ``cell_plant_1`` -> ``cell plant 1``, ``rnd_centre`` ->
+    ``R&D centre`` (:data:`PHASE_WORDS`)."""
+    return " ".join(PHASE_WORDS.get(w, w) for w in name.split("_") if w)
+
+
+def segment_label(name: str) -> str:
+    """A demand segment as a reader sees it: ``external_oem`` -> ``external OEMs``."""
+    return _words(name)
+
+
+def group_label(name: str) -> str:
+    """A bridge's group of assumptions in words: ``cells.imported`` -> ``Imported cells``; a group the user named
+    reads as its words (``my_group`` -> ``My group``)."""
+    if name in GROUP_LABELS:
+        return GROUP_LABELS[name]
+    text = re.sub(r"[._]+", " ", name).strip()
+    return text[:1].upper() + text[1:]
 
 
 def condition_text(line_key: str, op: str, threshold: float, fy: str = "") -> str:
@@ -197,7 +241,7 @@ def gate_reading(line_key: str, op: str, value: float | None, threshold: float, 
         verdict = "passes at the threshold"
     return (
         f"read {format_value(line_key, value, with_unit=True)}, "
-        f"headroom {format_value(line_key, h, with_unit=True)}: {verdict}"
+        f"headroom {format_difference(line_key, h, signed=False, with_unit=True)}: {verdict}"
     )
 
 
@@ -207,6 +251,14 @@ def axis_title(key: str) -> str:
     if e.kind in ("fy", "status"):
         return e.label
     return f"{e.label} ({e.unit})"
+
+
+def row_title(key: str) -> str:
+    """A row's or column's title where the values carry no unit of their own beside them: the label, with the unit
+    in parentheses only when the shown value does not carry it (``NPV (INR crore)``, ``IRR``, never ``IRR (%)``
+    beside ``4.6%``)."""
+    u = unit_column(key)
+    return f"{label(key)} ({u})" if u else label(key)
 
 
 def excel_format(key: str) -> str:
@@ -228,9 +280,48 @@ def format_value(key: str, value: float | int | None, *, with_unit: bool = False
     e = kpi(key)
     k = KINDS[e.kind]
     if k.python == "fy":
-        fy = int(value)
+        fy = math.floor(value + 0.5)  # a percentile of years between two years reads as the nearer (half up)
         return f"FY{fy % 100:02d}"
     if k.python == "status":
         return str(int(value))
-    text = k.python.format(value)
+    text = _no_negative_zero(k.python.format(value))
     return f"{text} {k.suffix}" if with_unit and k.suffix else text
+
+
+def _no_negative_zero(text: str, zero_sign: str = "") -> str:
+    """``-0.0%`` (a tiny negative rounded away) reads ``0.0%`` (``+0.0%`` with ``zero_sign="+"``)."""
+    if text.startswith("-") and not re.search(r"[1-9]", text):
+        return zero_sign + text[1:]
+    return text
+
+
+def format_difference(key: str, value: float | None, *, signed: bool = True, with_unit: bool = False) -> str:
+    """A difference of two values of a KPI or line (scenario minus base, a step's increment, a gate's headroom):
+    signed, in the KPI's format, never ``-0``; of two rates in percentage points (``+3.4 pts``, :data:`POINTS`),
+    never ``%``; of two fiscal years in years (``-3 years``). ``with_unit`` adds the unit of money and quantities
+    (points and years always carry theirs); ``signed=False`` for a size (a headroom)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "none"
+    k = KINDS[kpi(key).kind]
+    sign = "+" if signed else ""
+    if k.python == "fy":
+        return _no_negative_zero(f"{value:{sign}.0f}", sign) + " years"
+    if k.python == "status":
+        return str(int(value))
+    if kpi(key).kind == "rate":
+        return _no_negative_zero(f"{100.0 * value:{sign}.1f}", sign) + f" {POINTS}"
+    pattern = k.python.replace("{:", "{:" + sign, 1)
+    text = _no_negative_zero(pattern.format(value), sign)
+    return f"{text} {k.suffix}" if with_unit and k.suffix else text
+
+
+def difference_excel(key: str) -> tuple[float, str]:
+    """How a workbook shows a difference of two values of ``key``: the factor to write it with and its number
+    format. Rates: points (x 100, ``+0.0" pts"``), as :func:`format_difference`; FYs: years; others signed."""
+    kind = kpi(key).kind
+    if kind == "rate":
+        return 100.0, f'+0.0" {POINTS}";-0.0" {POINTS}";0.0" {POINTS}"'
+    if kind == "fy":
+        return 1.0, '+0" years";-0" years";0" years"'
+    fmt = KINDS[kind].excel.split(";")[0]
+    return 1.0, f"+{fmt};-{fmt};{fmt}"

@@ -92,6 +92,12 @@ KPIS: dict[str, Entry] = entries(
             "inr_cr",
             "Mean NPV with gates minus mean NPV committed (same draws)",
         ),
+        (
+            "p_npv_below_zero",
+            "P(NPV < 0)",
+            "rate",
+            "Share of the Monte Carlo scenarios with NPV below zero (a probability; its differences in points)",
+        ),
         ("equity_npv_inr_cr", "Equity NPV", "inr_cr", "Equity cash flow discounted at the cost of equity"),
         ("equity_irr", "Equity IRR", "rate", "Rate at which the NPV of the equity cash flow is zero"),
         ("equity_irr_status", "Equity IRR status", "status", "0: equity IRR found; other codes as for the IRR"),

@@ -46,18 +46,16 @@ def _unit(key: str) -> str:
 
 
 def _format(key: str, value: float, delta: bool) -> str:
-    """A KPI value (or, with ``delta``, a signed difference) in the catalogue's format, without its unit."""
+    """A KPI value (or, with ``delta``, a signed difference: rates in percentage points, FYs in years) in the
+    catalogue's format, without its unit."""
     if not math.isfinite(value):
         return "none"
-    kind = catalogue.KINDS[catalogue.kpi(key).kind]
-    if kind.python == "fy":
-        from tem.assumptions.yearly import fy_label
-
-        return f"{value:+.0f} years" if delta else fy_label(int(value))
-    fmt = kind.python if kind.python.startswith("{") else "{:,.4g}"
     if delta:
-        fmt = "{:+" + fmt.removeprefix("{:")
-    return fmt.format(value)
+        return catalogue.format_difference(key, value)
+    kind = catalogue.KINDS[catalogue.kpi(key).kind]
+    if kind.python == "fy" or kind.python.startswith("{"):
+        return catalogue.format_value(key, value)
+    return f"{value:,.4g}"
 
 
 WIDE = 3  # more scenarios than this: one row per scenario with the key KPIs (fits a terminal of 80-120 columns)
@@ -159,9 +157,10 @@ def bridge_table(bridges: list[Bridge]) -> Table:
             parts = dict(zip(b.groups, b.contributions, strict=True))
             text = fmt(parts.get(g, 0.0), True)
             if b.standard_errors is not None:
-                text += f" ± {fmt(dict(zip(b.groups, b.standard_errors, strict=True)).get(g, 0.0))}"
+                se = dict(zip(b.groups, b.standard_errors, strict=True)).get(g, 0.0)
+                text += f" ± {catalogue.format_difference(first.kpi, se, signed=False)}"
             cells.append(text)
-        table.add_row(f"  {g}", *cells)
+        table.add_row(f"  {catalogue.group_label(g)}", *cells)
     table.add_row(f"{first.b_name} (B)", *[fmt(b.kpi_b) for b in bridges])
     return table
 

@@ -42,7 +42,7 @@ def decisions_table(d: Decisions) -> Table:
         table.add_column(h, justify="left" if h == "step" else "right", overflow="fold")
     for row in d.table.to_dict("records"):
         cells = [
-            f"{row['label']} ({row['phases_added']})",
+            f"{row['label']} ({', '.join(map(catalogue.phase_label, row['phases_added'].split(', ')))})",
             _money(row["npv_inr_cr"]),
             _money(row["npv_increment_inr_cr"], True),
             _rate(row["irr"]),
@@ -51,7 +51,7 @@ def decisions_table(d: Decisions) -> Table:
             _money(row["peak_funding_increment_inr_cr"], True),
         ]
         if dva:
-            cells += [_rate(row["dva_share"]), f"{row['dva_share_increment']:+.1%}"]
+            cells += [_rate(row["dva_share"]), catalogue.format_difference("dva_share", row["dva_share_increment"])]
         table.add_row(*cells)
     unit = catalogue.unit("npv_inr_cr")
     table.caption = f"money in {unit}; + = the increment over the step above; IRR of step = IRR of the incremental cash flow"

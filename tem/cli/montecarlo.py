@@ -50,9 +50,11 @@ def probability(p: float) -> str:
 
 
 def summary_table(result: MonteCarloResult) -> Table:
+    """Mean, percentiles and P(< 0) of each KPI in the catalogue's format (whole INR crore, rates in %); a fiscal
+    year shows its percentiles as FY36, no mean (a mean of years is no year) and no P(< 0)."""
     from rich.table import Table
 
-    from tem.analysis.montecarlo.export import kpi_title
+    from tem import catalogue
 
     table = Table(
         title=f"{result.scenario}: Monte Carlo, N = {result.n:,} ({result.sampling.upper()}, seed {result.seed})",
@@ -61,19 +63,15 @@ def summary_table(result: MonteCarloResult) -> Table:
     for col in ("KPI", "mean", "P10", "P50", "P90", "P(< 0)"):
         table.add_column(col, justify="left" if col == "KPI" else "right")
     for kpi, s in result.summary.iterrows():
-        unit = s["unit"]
+        key = str(kpi)
+        fy = catalogue.kpi(key).kind == "fy"
 
-        def f(x: float, unit: str = unit) -> str:
-            if x != x:
-                return "n/a"
-            if unit == "fraction":
-                return f"{x:.1%}"
-            if unit == "FY":
-                return f"{x:.0f}"
-            return f"{x:,.4g}" if abs(x) < 1e4 else f"{x:,.0f}"
+        def f(x: float, key: str = key) -> str:
+            return "n/a" if x != x else catalogue.format_value(key, x)
 
-        below = "" if unit == "FY" else probability(s["p_below_zero"])
-        table.add_row(kpi_title(str(kpi)), f(s["mean"]), f(s["p10"]), f(s["p50"]), f(s["p90"]), below)
+        mean = "" if fy else f(s["mean"])
+        below = "" if fy else probability(s["p_below_zero"])
+        table.add_row(catalogue.row_title(key), mean, f(s["p10"]), f(s["p50"]), f(s["p90"]), below)
     return table
 
 
@@ -81,7 +79,7 @@ def flexibility_table(result: MonteCarloResult) -> Table | None:
     """Committed (every gate open) against gated NPV on the same draws, and each gate's probability of passing."""
     from rich.table import Table
 
-    from tem.catalogue import phase_label
+    from tem.catalogue import format_difference, format_value, phase_label
 
     flex = result.flexibility
     if flex is None:
@@ -95,14 +93,20 @@ def flexibility_table(result: MonteCarloResult) -> Table | None:
     names = {"mean": "mean", "p10": "P10", "p50": "P50", "p90": "P90", "p_npv_below_zero": "P(NPV < 0)"}
     for stat, row in flex.comparison.iterrows():
         if stat == "p_npv_below_zero":
-            cells = [f"{row[c]:.1%}" if c != "value" else f"{row[c]:+.1%}" for c in ("committed", "gated", "value")]
-            cells.append(f"{row['standard_error']:.1%}")
+            p = "p_npv_below_zero"  # a difference of probabilities is in percentage points
+            cells = [f"{row['committed']:.1%}", f"{row['gated']:.1%}", format_difference(p, row["value"])]
+            cells.append(format_difference(p, row["standard_error"], signed=False))
         else:
-            cells = [f"{row['committed']:,.0f}", f"{row['gated']:,.0f}", f"{row['value']:+,.0f}"]
-            cells.append(f"{row['standard_error']:,.1f}")
+            npv = "npv_inr_cr"  # whole INR crore, as every table of money
+            cells = [format_value(npv, row["committed"]), format_value(npv, row["gated"])]
+            cells += [format_difference(npv, row["value"]), format_difference(npv, row["standard_error"], signed=False)]
         table.add_row(names[str(stat)], *cells)
+
+    def se(x: float) -> str:
+        return format_difference("p_npv_below_zero", x, signed=False)
+
     table.caption = "; ".join(
-        f"P(the {phase_label(str(g['phase']))} gate passes) = {probability(g['p_pass'])} (s.e. {g['standard_error']:.1%})"
+        f"P(the {phase_label(str(g['phase']))} gate passes) = {probability(g['p_pass'])} (s.e. {se(g['standard_error'])})"
         for g in flex.gates.to_dict("records")
     )
     return table

@@ -180,7 +180,7 @@ def gate_table(result: Result) -> Table | None:
         test = catalogue.condition_text(line, op, threshold, str(row["fy"]))
         close = row["passes"] and catalogue.at_threshold(line, op, read, threshold)
         shown = catalogue.format_value(line, read, with_unit=True)
-        room = catalogue.format_value(line, catalogue.headroom(op, read, threshold), with_unit=True)
+        room = catalogue.format_difference(line, catalogue.headroom(op, read, threshold), signed=False, with_unit=True)
         passes = "at the threshold" if close else "yes" if row["passes"] else "no"
         table.add_row(gate, test, f"{shown} (headroom {room})", passes)
     removed = [ph for ph, built in result.built.items() if not built]

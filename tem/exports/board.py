@@ -139,10 +139,11 @@ class BoardSummary:
 
 
 def breakeven_text(b: Breakeven) -> str:
-    """The value found, in the input's unit, or "none in range" with the range searched."""
+    """The value found, in the input's unit, or "none in range" with the range searched. A fraction (a premium)
+    is a level in %, unsigned like every level: a sign marks a difference (in points), never a level."""
     if b.unit == "fraction":
         def show(x: float) -> str:
-            return f"{x:+.1%}"
+            return f"{x:.1%}"
     else:
         def show(x: float) -> str:
             return f"{x:,.1f}"

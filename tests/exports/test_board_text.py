@@ -3,7 +3,11 @@
 
 - doubled units: a value whose number format shows its unit ("3.3%", "1.35x") with the same unit beside it;
 - fiscal years shown as bare numbers ("2036" or "2036 FY" where every page says FY36);
-- raw snake_case keys in headers and text (``imported_cell_fob_usd_per_kwh``, ``low_input``, ``cell_plant_1``).
+- raw snake_case keys in headers and text (``imported_cell_fob_usd_per_kwh``, ``low_input``, ``cell_plant_1``);
+- (review 17 items 4 and 7) years as ``FY2036`` or a bare ``2036`` in a table, a mean (or a P(< 0)) of years;
+  differences of rates in ``%`` (``+3.4%``, headroom ``10.0%``) where they are percentage points (``+3.4 pts``), a
+  ``-0.0``; a unit in the label beside a value that shows it (``IRR (%)`` next to ``4.6%``); INR crore with
+  decimals in the Monte Carlo tables; phase words (``rnd``) and bridge groups (``cells.imported``) as keys.
 
 Allowed, and only these: dotted input paths (``cells.imported.fob_price_usd_per_kwh``: what ``--set`` takes),
 file paths and scenario names (file names); a column headed "key" (the machine names beside the
@@ -63,6 +67,7 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     tem_cli("compare", "assumptions/base.yaml", war, "assumptions/scenarios/import_only.yaml", "--out", str(out), "--no-png")
     tem_cli("montecarlo", "--n", "200", "--out", str(out), "--no-png")  # not --quiet: its tables are scanned
+    tem_cli("decisions")
     return out
 
 
@@ -81,6 +86,34 @@ def shown_units(number_format: str) -> set[str]:
     return units
 
 
+POINTS_WRONG = [
+    (re.compile(r"(?<![\w.(])\+\d[\d,]*(?:\.\d+)?%"), "a signed difference of rates in % (percentage points)"),
+    (re.compile(r"(?<![\w.])-0(?:\.0+)?(?![\d.,])"), "a -0 (a tiny negative shown as minus zero)"),
+    (re.compile(r"headroom -?\d[\d,.]*%"), "a rate's headroom in % (percentage points)"),
+    (re.compile(r"\bFY(?:19|20)\d\d\b"), "a fiscal year as FY2036 (FY36)"),
+    (re.compile(r"\brnd\b"), "a phase word as its key (rnd: R&D)"),
+    (re.compile(r"\(%\)"), "a unit in the label of a value that shows it: IRR (%) beside 4.6%"),
+]
+
+
+def text_findings(text: str, relative_changes: bool = False) -> list[str]:
+    """What no board text may hold (:data:`POINTS_WRONG`), each with the text around it. ``relative_changes``: the
+    text's signed percentages are relative changes of an input (a spider's -10% / +10%), which are %."""
+    found = []
+    for pattern, what in POINTS_WRONG[1:] if relative_changes else POINTS_WRONG:
+        for m in pattern.finditer(text):
+            found.append(f"{what}: {text[max(0, m.start() - 50) : m.end() + 10]!r}")
+    return found
+
+
+def sheet_text(shown: openpyxl.worksheet.worksheet.Worksheet, title: str) -> str:
+    """The text cells of a sheet as shown (cached values), rows joined; YAML sheets left out (values as written)."""
+    if title in YAML_SHEETS:
+        return ""
+    rows = shown.iter_rows(values_only=True)
+    return "\n".join(" | ".join(v for v in row if isinstance(v, str) and not v.startswith("=")) for row in rows)
+
+
 def findings(path: Path, names: set[str]) -> list[str]:
     wb = openpyxl.load_workbook(path)
     values = openpyxl.load_workbook(path, data_only=True)  # the cached values a reader sees
@@ -90,6 +123,9 @@ def findings(path: Path, names: set[str]) -> list[str]:
         if ws.title in DATA_SHEETS and path.name == "montecarlo.xlsx":
             continue
         model = bool(MODEL_SHEETS.match(ws.title)) and path.name not in ("montecarlo.xlsx", "comparison.xlsx")
+        if not model or ws.title == "Checks":  # what a board reads (the model sheets' inputs and years are numbers)
+            spider = ws.title.startswith("Spider")  # its columns: the input moved by -30% .. +30% of itself
+            found += [f"{path.name}:{ws.title}: {f}" for f in text_findings(sheet_text(shown, ws.title), spider)]
         key_cols = {c.column for r in range(1, 6) for c in ws[r] if c.value == "key"}
         for row in ws.iter_rows():
             for c in row:
@@ -97,7 +133,8 @@ def findings(path: Path, names: set[str]) -> list[str]:
                 if isinstance(v, str) and not v.startswith("=") and c.column not in key_cols:
                     header = c.row <= 4 or c.font.b
                     keys = [k for k in raw_keys(v) if k not in names]  # scenario names are file names
-                    if (not model or header) and ws.title not in YAML_SHEETS and keys:
+                    checks_label = ws.title == "Checks" and c.column > 1  # Checks: only column A holds row keys
+                    if (not model or header or checks_label) and ws.title not in YAML_SHEETS and keys:
                         found.append(f"{where} raw key {keys[0]!r} in {v[:60]!r}")
                 if c.data_type not in ("n", "f") or v is None:
                     continue
@@ -110,6 +147,11 @@ def findings(path: Path, names: set[str]) -> list[str]:
                 if unit and unit in shown_units(fmt):
                     found.append(f"{where} unit {unit!r} doubled by its format {fmt!r}")
                 label = " ".join(str(ws.cell(c.row, j).value or "") for j in range(1, min(c.column, 4)))
+                if '"FY"' in fmt and isinstance(v, (int, float)) and v >= 100 and not model:
+                    found.append(f"{where} fiscal year shown as FY{v:.0f} (format {fmt!r}), not FY{v % 100:02.0f}")
+                head = str(ws.cell(4, c.column).value or "") + str(ws.cell(3, c.column).value or "")
+                if " - " in head and "%" in fmt.replace('"%"', ""):  # a column of differences (B - A)
+                    found.append(f"{where} a difference shown in % (format {fmt!r}): percentage points")
                 year_like = unit == "FY" or (FY_WORDS.search(label.strip()) and fmt in ("0", "General") and not model)
                 if year_like and '"FY"' not in fmt and (not isinstance(v, (int, float)) or 1990 <= v <= 2100):
                     found.append(f"{where} fiscal year as a bare number ({fmt!r}, unit {unit!r})")
@@ -133,6 +175,7 @@ def test_no_raw_keys_in_the_report(outputs: Path) -> None:
         text = html.unescape(re.sub(r"<[^>]+>", " ", body))
         keys = sorted(set(raw_keys(text)) - {report.parent.name})
         assert not keys, (report.parent.name, keys[:20])
+        assert not text_findings(text), (report.parent.name, text_findings(text)[:10])
 
 
 def test_the_kpis_sheet_shows_each_unit_once_and_years_as_fy() -> None:
@@ -172,3 +215,76 @@ def test_no_raw_keys_on_the_console(outputs: Path) -> None:
     scenarios = {f.stem for f in (ROOT / "assumptions" / "scenarios").glob("*.yaml")} | {"base"}
     found = {cmd: sorted(set(raw_keys(text)) - scenarios) for cmd, text in CONSOLE.items()}
     assert not any(found.values()), found
+
+
+CELL = re.compile(r"│([^│\n]*)")
+
+
+def table_rows(text: str, title: str) -> list[list[str]]:
+    """The data rows of the console table whose title holds ``title``: the cells of each row, stripped."""
+    block = text.split(title, 1)[1].split("└", 1)[0]
+    return [[c.strip() for c in CELL.findall(line)][:-1] for line in block.splitlines() if line.startswith("│")]
+
+
+def test_console_years_points_units_and_decimals(outputs: Path) -> None:
+    """Review 17 items 4 and 7 on the console: FY36 (never 2036 in a cell or FY2036), no mean or P(< 0) of years,
+    differences of rates in points, no ``-0.0``, no ``IRR (%)``, whole INR crore in the Monte Carlo tables, phases
+    and bridge groups in words."""
+    found = {cmd: text_findings(text) for cmd, text in CONSOLE.items()}
+    found["bare years"] = [m.group(0) for m in re.finditer(r"│\s*(?:19|20)\d\d\s*│", "".join(CONSOLE.values()))]
+    assert not any(found.values()), found
+    mc = CONSOLE["montecarlo"]
+    for cells in table_rows(mc, "Monte Carlo, N ="):
+        label, mean, *pct, below = cells
+        if catalogue.label("crossover_fy") in label:
+            assert mean == "", cells  # a mean of years is no year
+            assert below == "", cells  # P(year < 0) means nothing
+            assert all(re.fullmatch(r"FY\d\d", x) for x in pct), cells
+        if "INR crore" in label:
+            assert all(re.fullmatch(r"-?[\d,]+", x) for x in (mean, *pct)), cells  # whole crore, as `tem run`
+    flex = {cells[0]: cells for cells in table_rows(mc, "Value of flexibility")}
+    assert flex["P(NPV < 0)"][3].endswith(catalogue.POINTS), flex  # a difference of two probabilities
+    assert all(re.fullmatch(r"[+-]?[\d,]+", x) for x in flex["mean"][1:]), flex
+    groups = {r[0] for r in table_rows(CONSOLE["compare"], "Bridge of")}
+    from tem.analysis.scenarios.bridge import DEFAULT_GROUPS
+
+    assert not groups & set(DEFAULT_GROUPS), groups  # the groups in words (catalogue.group_label)
+    assert catalogue.phase_label("rnd_centre") in CONSOLE["decisions"]
+
+
+def test_monte_carlo_workbook_years_and_units(outputs: Path) -> None:
+    """montecarlo.xlsx Summary: a year's percentiles read FY36, its mean and P(< 0) are blank; a rate's row has no
+    unit beside or in its label (the format shows %)."""
+    (path,) = outputs.rglob("montecarlo.xlsx")
+    ws = openpyxl.load_workbook(path)["Summary"]
+    rows = {str(r[0].value): r for r in ws.iter_rows() if r[0].value}
+    fy = rows[catalogue.label("crossover_fy")]
+    assert fy[2].value is None  # mean
+    assert fy[13].value is None  # P(< 0)
+    assert all(re.fullmatch(r"FY\d\d", str(c.value)) for c in fy[4:11])  # P5..max (the std is in years)
+    irr = rows[catalogue.label("irr")]
+    assert irr[1].value in (None, "")  # no unit column beside 4.6%
+    assert "%" in irr[2].number_format
+
+
+def test_differences_and_labels_from_the_catalogue() -> None:
+    """Worked by hand: a difference of rates is in points, of years in years, never -0; phases and groups in words."""
+    assert catalogue.format_difference("irr", 0.067 - 0.033) == "+3.4 pts"
+    assert catalogue.format_difference("dva_share_fy45", -0.00004) == "+0.0 pts"  # not -0.0
+    assert catalogue.format_difference("irr", -0.1, signed=False) == "-10.0 pts"
+    assert catalogue.format_difference("crossover_fy", 2033 - 2036) == "-3 years"
+    assert catalogue.format_difference("npv_inr_cr", 1036.6, with_unit=True) == "+1,037 INR crore"
+    assert catalogue.format_difference("npv_inr_cr", -0.4) == "+0"
+    assert catalogue.format_value("irr", -0.00004) == "0.0%"
+    assert catalogue.format_value("crossover_fy", 2037.5) == "FY38"  # a median between two years: the nearer
+    assert catalogue.difference_excel("irr") == (100.0, '+0.0" pts";-0.0" pts";0.0" pts"')
+    assert catalogue.gate_reading("cell_duty_minus_pack_duty_rate", "<", -0.1, 0.0, True) == (
+        "read -10.0%, headroom 10.0 pts: passes"
+    )
+    assert catalogue.phase_label("rnd_centre") == "R&D centre"
+    assert catalogue.phase_label("cell_plant_1") == "cell plant 1"
+    assert catalogue.group_label("cells.imported") == "Imported cells"
+    assert catalogue.group_label("my_inputs") == "My inputs"
+    assert catalogue.row_title("irr") == "IRR"
+    assert catalogue.row_title("npv_inr_cr") == "NPV (INR crore)"
+    assert catalogue.segment_label("external_oem") == "external OEMs"

@@ -18,6 +18,7 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.utils import get_column_letter
 
 import tem
+from tem import catalogue
 from tem.analysis.montecarlo.charts import (
     convergence_figure,
     histogram_figure,
@@ -151,16 +152,24 @@ def _summary_sheet(ws: BufferedSheet, r: MonteCarloResult) -> None:
     ws.freeze_panes = None
     for kpi, s in r.summary.iterrows():
         row += 1
-        put_text(ws, row, 1, kpi_title(str(kpi)))
-        fy = s["unit"] == "FY"
-        put_text(ws, row, 2, "" if fy else s["unit"])  # an FY's format says FY
-        fmt = _fmt_for(str(kpi))
-        for j, key in enumerate(["mean", "std", "p5", "p10", "p50", "p90", "p95", "min", "max"], start=3):
-            spread = '0.0" years"' if fy and key == "std" else fmt  # the spread of years is in years
-            ws.cell(row, j, _value(s[key])).number_format = spread
+        key = str(kpi)
+        put_text(ws, row, 1, catalogue.label(key))
+        put_text(ws, row, 2, catalogue.unit_column(key))  # "" where the format shows the unit (4.6%, FY36)
+        fy = catalogue.kpi(key).kind == "fy"
+        fmt = catalogue.excel_format(key)
+        for j, stat in enumerate(["mean", "std", "p5", "p10", "p50", "p90", "p95", "min", "max"], start=3):
+            if fy and stat == "mean":
+                continue  # a mean of years is no year: left blank
+            if fy and stat != "std":  # a year reads FY36 (text), as on every page
+                x = _value(s[stat])
+                put_text(ws, row, j, catalogue.format_value(key, x) if x is not None else "")
+                continue
+            spread = '0.0" years"' if fy else fmt  # the spread of years is in years
+            ws.cell(row, j, _value(s[stat])).number_format = spread
         ws.cell(row, 12, int(s["n_valid"])).number_format = "#,##0"
         ws.cell(row, 13, int(s["n_missing"])).number_format = "#,##0"
-        ws.cell(row, 14, _value(s["p_below_zero"])).number_format = "0.00%"
+        if not fy:  # P(year < 0) means nothing
+            ws.cell(row, 14, _value(s["p_below_zero"])).number_format = "0.00%"
     _widths(ws, {1: 46, 2: 16, **{j: 13 for j in range(3, 15)}})
 
 
@@ -215,7 +224,7 @@ def _contributions_sheet(ws: BufferedSheet, r: MonteCarloResult) -> None:
     row = 4
     for kpi in r.summary.index:
         block = r.rank_contributions[r.rank_contributions["kpi"] == kpi]
-        put_text(ws, row, 1, kpi_title(str(kpi))).font = SECTION
+        put_text(ws, row, 1, catalogue.row_title(str(kpi))).font = SECTION  # "IRR", not "IRR (%)"
         _header(ws, row + 1, ["input", "path", "Spearman rho", "share"])
         first = row + 2
         for i, rec in enumerate(block.itertuples(index=False), start=first):
@@ -227,7 +236,7 @@ def _contributions_sheet(ws: BufferedSheet, r: MonteCarloResult) -> None:
         if len(block):
             chart = BarChart()
             chart.type = "bar"
-            chart.title = f"{kpi_title(str(kpi))}: rank correlation with inputs"
+            chart.title = f"{catalogue.row_title(str(kpi))}: rank correlation with inputs"
             chart.y_axis.title = "Spearman rho"
             chart.legend = None
             chart.add_data(Reference(ws, min_col=3, min_row=first - 1, max_row=last), titles_from_data=True)

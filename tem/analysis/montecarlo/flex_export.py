@@ -181,7 +181,11 @@ def flexibility_sheet(ws: BufferedSheet, result: MonteCarloResult) -> None:
         put_text(ws, r, 1, STAT_LABELS[str(stat)])
         for j, col in enumerate(["committed", "gated"], start=2):
             ws.cell(r, j, float(row[col])).number_format = fmt
-        ws.cell(r, 4, f"=C{r}-B{r}").number_format = fmt
+        if stat == "p_npv_below_zero":  # a difference of two probabilities: percentage points (catalogue)
+            scale, diff_fmt = catalogue.difference_excel("p_npv_below_zero")
+            ws.cell(r, 4, f"=(C{r}-B{r})*{scale:g}").number_format = diff_fmt
+        else:
+            ws.cell(r, 4, f"=C{r}-B{r}").number_format = catalogue.difference_excel("npv_inr_cr")[1]
         ws.cell(r, 5, float(row["standard_error"])).number_format = "0.0%" if stat == "p_npv_below_zero" else "#,##0.0"
     for col, width in zip("ABCDEFGHI", (22, 16, 60, 10, 14, 16, 18, 28, 22), strict=True):
         ws.column_dimensions[col].width = width

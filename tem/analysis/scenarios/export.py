@@ -12,6 +12,7 @@ import datetime as dt
 import io
 import json
 import math
+import re
 import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -26,6 +27,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 import tem
+from tem import catalogue
 from tem.analysis.scenarios.bridge import Bridge
 from tem.analysis.scenarios.charts import METHOD_LABELS, bridge_waterfall, comparison_folder, kpi_bars, kpi_label, safe_name
 from tem.analysis.scenarios.compare import Comparison, kpi_unit
@@ -35,7 +37,7 @@ from tem.exports.charts.png import PngUnavailableError, figure_png, png_availabl
 from tem.exports.manifest import jsonable, runtime_provenance, with_outputs
 from tem.exports.safe_text import csv_text
 from tem.exports.workbook.printing import board_print
-from tem.exports.workbook.style import HEADER, SECTION, TITLE, YEARS_DIFFERENCE, number_format, put_text
+from tem.exports.workbook.style import HEADER, SECTION, TITLE, number_format, put_text
 from tem.exports.writer import write_files
 
 PNG_WIDTH, PNG_HEIGHT, PNG_SCALE = 1200, 700, 1
@@ -63,6 +65,23 @@ def _number(ws: Worksheet, row: int, col: int, value: Any, unit: str) -> None:
     cell.number_format = number_format(unit)
 
 
+def _kpi_cell(ws: Worksheet, row: int, col: int, key: str, value: Any, difference: bool) -> None:
+    """A KPI's value in the catalogue's format (a fiscal year as the text FY36), or a difference of two: rates in
+    percentage points (the value x 100), years in years, others signed; never ``-0``."""
+    x = float(value)
+    if not math.isfinite(x):
+        ws.cell(row, col, None)
+    elif not difference:
+        if catalogue.kpi(key).kind == "fy":
+            put_text(ws, row, col, catalogue.format_value(key, x)).alignment = Alignment(horizontal="right")
+        else:
+            ws.cell(row, col, x).number_format = catalogue.excel_format(key)
+    else:
+        scale, fmt = catalogue.difference_excel(key)
+        shown_zero = not re.search(r"[1-9]", catalogue.format_difference(key, x))
+        ws.cell(row, col, 0.0 if shown_zero else x * scale).number_format = fmt
+
+
 def _kpi_sheet(ws: Worksheet, c: Comparison) -> None:
     put_text(ws, 1, 1, f"Scenario comparison: {', '.join(c.names)}").font = TITLE
     put_text(ws, 2, 1, f"Differences: each scenario minus {c.first}. Empty cells: not defined (e.g. no payback).")
@@ -76,9 +95,7 @@ def _kpi_sheet(ws: Worksheet, c: Comparison) -> None:
         shown_unit = "" if unit in ("FY", "fraction", "%", "x") else unit  # the number format shows these
         put_text(ws, r, 3, shown_unit)
         for j, col in enumerate(value_cols):
-            _number(ws, r, 4 + j, row[col], unit)
-            if unit == "FY" and str(col) not in c.names:  # a difference of two years is years, not a year
-                ws.cell(r, 4 + j).number_format = YEARS_DIFFERENCE
+            _kpi_cell(ws, r, 4 + j, str(key), row[col], difference=str(col) not in c.names)
     r = 5 + len(c.kpis) + 1
     put_text(ws, r, 1, "Scenarios").font = SECTION
     about = {
@@ -167,7 +184,7 @@ def _bridge_sheet(ws: Worksheet, bridges: Sequence[Bridge], skipped: Mapping[str
         first_data = row + 3
         put_text(ws, row + 2, 1, f"{a_name} (A)")
         for i, g in enumerate(groups):
-            put_text(ws, first_data + i, 1, g)
+            put_text(ws, first_data + i, 1, catalogue.group_label(g))
         end = first_data + len(groups)
         put_text(ws, end, 1, f"{b_name} (B)")
         put_text(ws, end + 1, 1, "sum of groups")

@@ -69,8 +69,9 @@ def write_scenario_summary(ws: Worksheet, c: Comparison) -> list[list[Any]]:
         for j, key in enumerate(keys):
             x = _finite(c.kpis.loc[key, name] if key in c.kpis.index else k.get(key))
             cell = ws.cell(r, 3 + j)
-            if x is None:
-                put_text(ws, r, 3 + j, "none").alignment = Alignment(horizontal="right")
+            if x is None or catalogue.kpi(key).kind == "fy":  # a fiscal year reads FY36 (text), as on every page
+                text = catalogue.format_value(key, x)
+                put_text(ws, r, 3 + j, text).alignment = Alignment(horizontal="right")
             else:
                 cell.value = x
                 cell.number_format = catalogue.excel_format(key)

@@ -14,6 +14,7 @@ from openpyxl.cell.cell import Cell
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.chart.series import SeriesLabel
 from openpyxl.formatting.rule import ColorScaleRule
+from openpyxl.styles import Alignment
 from openpyxl.worksheet.worksheet import Worksheet
 
 from tem import catalogue
@@ -203,9 +204,17 @@ def _tornado_formats(ws: Worksheet, frame: pd.DataFrame, kpi: str, end: int) -> 
         for i in range(4, end):
             cell = ws.cell(i, col)
             if name in ("low_input", "high_input", "base_input") and paths:
-                cell.number_format = input_format(str(paths[i - 4]))
+                _fy_as_text(ws, cell, str(paths[i - 4]))
             elif name in ("kpi_low", "kpi_high", "swing", "low_change", "high_change"):
                 cell.number_format = catalogue.excel_format(kpi)
+
+
+def _fy_as_text(ws: Worksheet, cell: Cell, path: str) -> None:
+    """An input's value in its format; a fiscal year as the text FY31 (:func:`input_text`), as on every page."""
+    if path.endswith("_fy") and isinstance(cell.value, (int, float)):
+        put_text(ws, cell.row, cell.column, input_text(path, float(cell.value))).alignment = Alignment(horizontal="right")
+    else:
+        cell.number_format = input_format(path)
 
 
 def _put(ws: Worksheet, row: int, col: int, value: object) -> Cell:
@@ -288,9 +297,9 @@ def render_sensitivity_workbook(
         end = _frame(ws, grid, 3, index_name=f"{grid.index.name} \\ {grid.columns.name}")
         last_col = ws.cell(3, 1 + len(grid.columns)).column_letter
         for j in range(len(grid.columns)):
-            ws.cell(3, 2 + j).number_format = input_format(str(grid.columns.name))
+            _fy_as_text(ws, ws.cell(3, 2 + j), str(grid.columns.name))
         for i in range(len(grid.index)):
-            ws.cell(4 + i, 1).number_format = input_format(str(grid.index.name))
+            _fy_as_text(ws, ws.cell(4 + i, 1), str(grid.index.name))
             for j in range(len(grid.columns)):
                 ws.cell(4 + i, 2 + j).number_format = catalogue.excel_format(kpi)
         centre, centre_text = heatmap_centre(grid, (bases or {}).get(kpi))

@@ -28,7 +28,7 @@ def gates_html(result: Result) -> str:
             f"<td>{esc(catalogue.phase_label(str(row['phase'])))}</td><td>end of {esc(row['decide_fy'])}</td>"
             f"<td>{esc(catalogue.condition_text(line, op, threshold, str(row['fy'])))}</td>"
             f"<td class='num'>{esc(shown)}</td>"
-            f"<td class='num'>{esc(catalogue.format_value(line, room, with_unit=True))}</td>"
+            f"<td class='num'>{esc(catalogue.format_difference(line, room, signed=False, with_unit=True))}</td>"
             f"<td>{'at the threshold' if close else 'yes' if row['passes'] else 'no'}</td>"
             f"<td><b>{go}</b> ({esc(row['combine'])} conditions)</td>"
             "</tr>"

@@ -3,6 +3,7 @@ contribution margin (see calc and :mod:`tem.model.pricing`)."""
 
 from __future__ import annotations
 
+from tem import catalogue
 from tem.exports.workbook.calc import CalcSheet, first
 from tem.model.engine import Outcome
 from tem.model.inputs import Inputs
@@ -93,14 +94,14 @@ def contribution_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         share = f"IF({{delivered}}>0,{{met_{s}}}/{{delivered}},{{w_{s}}})"
         c.row(
             f"variable_cost_{s}",
-            f"Variable cost: {s}",
+            catalogue.label(f"variable_cost_{s}"),
             "INR crore",
             f"{{var_gi_{s}}}*{K}+{{cogs_recycling_credit}}*{share}",
             first(ops.variable_cost_by_segment[s]),
         )
         c.row(
             f"contribution_{s}",
-            f"Contribution margin: {s}",
+            catalogue.label(f"contribution_margin_{s}"),
             "INR crore",
             f"{{revenue_{s}}}-{{variable_cost_{s}}}",
             first(ops.contribution_by_segment[s]),
@@ -116,7 +117,7 @@ def duty_check_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         pr = inp.structure.products[s]
         c.row(
             f"inverted_duty_{s}",
-            f"Inverted duty: {s}",
+            f"Inverted duty: {catalogue.segment_label(s)}",
             "flag",
             f"IF(AND({{demand_{s}}}>0,{{in:{pr.cell_bcd}}}>={{in:{pr.pack_bcd}}}),1,0)",
             first(flags[s].astype(float)),

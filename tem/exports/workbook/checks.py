@@ -146,7 +146,7 @@ def _duty_checks(ws: Worksheet, grid: Grid, calc: CalcSheet, r: int, expect: Exp
     for key, src in grid.rows.items():
         if not key.startswith("inverted_duty_"):
             continue
-        put_text(ws, r, 1, key)
+        put_text(ws, r, 1, catalogue.segment_label(key.removeprefix("inverted_duty_")))  # in words, not the row key
         put_text(ws, r, 2, f"{calc.ws.cell(src, 2).value}: years inverted")
         ws.cell(r, 5, f"=SUM({grid.whole_row(key)})")
         years = [calc.expect.get((src, FIRST_COL + t), 0.0) for t in range(grid.n_years)]

@@ -237,7 +237,7 @@ def _gates(ws: Worksheet, r: int, s: BoardSummary) -> int:
             ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=2)
             for col, text in (
                 (3, catalogue.format_value(c.line, c.value, with_unit=True)),
-                (4, catalogue.format_value(c.line, c.headroom, with_unit=True)),
+                (4, catalogue.format_difference(c.line, c.headroom, signed=False, with_unit=True)),
                 (5, "passes at the threshold" if c.at_threshold else "passes" if c.passes else "fails"),
             ):
                 put_text(ws, r, col, text).alignment = RIGHT if col < 5 else Alignment(horizontal="left", indent=1)

@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 import tem
 import tem.cli
 import tem.cli.compare  # registers `tem compare`
+from tem import catalogue
 from tem.analysis.scenarios.bridge import (
     DEFAULT_GROUPS,
     Bridge,
@@ -566,7 +567,7 @@ def test_workbook_has_the_four_sheets_and_a_bar_chart() -> None:
     assert kpis["F5"].value == pytest.approx(c.kpis.loc["npv_inr_cr", "cell_price_war - base"])
     sheet = wb["Bridge"]
     rows = {row[0]: row[1:3] for row in sheet.iter_rows(min_row=1, max_col=3, values_only=True) if row[0]}
-    assert rows["cells.imported"] == pytest.approx([bridges[0].contributions[0], bridges[1].contributions[0]])
+    assert rows["Imported cells"] == pytest.approx([bridges[0].contributions[0], bridges[1].contributions[0]])
     assert rows["sum of groups"][0] == pytest.approx(rows["B - A"][0], rel=REL)
     assert len(sheet._charts) == 1
     assert len(sheet._charts[0].series) == 2
@@ -658,7 +659,7 @@ def test_cli_writes_outputs_and_prints_tables(tmp_path: Path) -> None:
     names = {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()}
     assert {"comparison.xlsx", "manifest.json", "comparison.json", "charts/bridge_fast_localization_shapley.html"} <= names
     assert "Bridge of NPV" in result.stdout
-    assert "transition" in result.stdout
+    assert catalogue.group_label("transition") in result.stdout  # the group in words (review 17 item 7)
     manifest = json.loads((folder / "manifest.json").read_text())
     assert set(manifest["outputs"]) == names - {"manifest.json"}
 

@@ -66,7 +66,9 @@ def test_tornado_chart_series_are_the_low_and_high_changes(sweep: tuple) -> None
     # FY inputs as years
     fy_rows = [i for i, p in enumerate(t["parameter"]) if str(p).endswith("_fy")]
     assert fy_rows
-    assert ws[f"{header['low_input']}{4 + fy_rows[0]}"].number_format == '"FY"0'  # FY2030, not 2,030
+    # review 17 item 4: a year reads FY30 (text, as on every page), not FY2030 (the old '"FY"0' format) or 2,030
+    low_fy = float(t["low_input"].iloc[fy_rows[0]])
+    assert ws[f"{header['low_input']}{4 + fy_rows[0]}"].value == f"FY{round(low_fy) % 100:02d}"
 
 
 def test_spider_at_most_ten_distinct_colours(sweep: tuple) -> None:
