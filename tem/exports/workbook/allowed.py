@@ -7,7 +7,10 @@
   price inputs) the narrower list is given by the caller.
 * A scalar number with bounds in the schema (``ge``/``gt``/``le``/``lt``: the discount rate ``0 < r < 1``), a whole
   number (``int``: years, counts) or a switch (``bool``, written 1 or 0) must be a number within them; a null of the
-  assumptions written as a number (``transition.local_cells_start_fy``: 9999 for never) is allowed as written.
+  assumptions written as a number (``transition.local_cells_start_fy``: 9999 for never, also in an import-only
+  set) is allowed as written.
+* Only inputs some formula reads: the others are grey on Inputs, fixed for the workbook (see
+  :func:`tem.exports.workbook.inputs_sheet.mark_unread_inputs`).
 
 The Inputs sheet gets a data-validation list or range on each such cell (Excel refuses another entry with a message
 naming what is allowed); the Checks sheet gets a live row per input and an overall status that the integrity flag
@@ -140,12 +143,13 @@ def _bounds(metadata: list[Any]) -> dict[str, Any]:
 
 
 def allowed_inputs(a: Assumptions, grid: Grid, ws_in: Worksheet, narrowed: Mapping[str, tuple[str, ...]]) -> list[Allowed]:
-    """Every choice and every bounded scalar number on the Inputs sheet, in the sheet's order; ``narrowed``: the
-    words the workbook's formulas follow where they are fewer than the schema's."""
+    """Every choice and every bounded scalar number of the Inputs sheet that a formula reads (``grid.used_input_rows``
+    so far: call once the model's formulas are written; the rest are fixed, grey, and change nothing), in the
+    sheet's order; ``narrowed``: the words the workbook's formulas follow where they are fewer than the schema's."""
     out = []
     for leaf in iter_leaves(a):
         ref = grid.inputs.get(leaf.path)
-        if ref is None:
+        if ref is None or ref.row not in grid.used_input_rows:
             continue
         cell = f"Inputs!$E${ref.row}"
         if ref.kind == "text":
@@ -163,7 +167,7 @@ def allowed_inputs(a: Assumptions, grid: Grid, ws_in: Worksheet, narrowed: Mappi
             continue  # any number: nothing to check beyond what the formulas do
         item = Allowed(leaf.path, cell, whole=kind != "float", **bounds)
         written = ws_in.cell(ref.row, 5).value
-        if leaf.value is None and isinstance(written, (int, float)) and not item.holds(written):
+        if isinstance(written, (int, float)) and not item.holds(written):  # 9999 for never, or import-only's
             item = Allowed(leaf.path, cell, whole=item.whole, also=(float(written),), **bounds)
         out.append(item)
     return out

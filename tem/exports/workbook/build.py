@@ -103,8 +103,8 @@ def build_workbook(
         funding=False,  # the counterfactual compares projects before financing
     )
     link_kept_rows(cf_calc, calc)
-    allowed = allowed_inputs(assumptions, grid, ws_in, rule_choices(shown))
-    add_validations(ws_in, allowed)
+    if summary is not None and "valuation.hurdle_rate" in grid.inputs:
+        grid.scalar_cell("valuation.hurdle_rate")  # the Summary's verdict reads it (written after the Checks)
 
     expect: Expectations = {("Calculations", r, c): v for (r, c), v in calc.expect.items()}
     expect |= {(CF_SHEET, r, c): v for (r, c), v in cf_calc.expect.items()}
@@ -112,6 +112,8 @@ def build_workbook(
     uc_rows = write_unit_costs(ws_uc, grid, result, expect)
     write_funding(ws_fund, grid, result, expect)
     kpi_rows = write_kpis(ws_kpi, grid, cf_grid, result, expect)
+    allowed = allowed_inputs(assumptions, grid, ws_in, rule_choices(shown))  # the inputs read so far
+    add_validations(ws_in, allowed)
     identities, scalar_checks = integrity_checks(grid, cf_grid, CF_SHEET, st_rows, kpi_rows, expect)
     checks = write_checks(ws_chk, grid, calc, kpi_rows, identities, scalar_checks, expect, allowed)
     _cover(cover, result, assumptions, manifest, kpi_rows, checks, expect)

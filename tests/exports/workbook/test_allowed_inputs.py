@@ -17,6 +17,7 @@ from tem.analysis.summary import board_summary
 from tem.assumptions.walk import iter_leaves
 from tem.exports.workbook.allowed import Allowed, choice_words
 from tem.exports.workbook.build import build_workbook
+from tem.exports.workbook.inputs_sheet import UNREAD_NOTE
 from tem.exports.workbook.staleness import CURRENT
 from tests.exports.workbook.test_what_if import edited_copy
 from tests.exports.workbook.test_workbook import compare
@@ -73,19 +74,31 @@ def test_every_choice_and_bounded_number_has_its_validation() -> None:
     assert "> 0" in rate.error
     assert "< 1" in rate.error
     assert "timeline.discount_rate" in rate.error
-    # generic: every text input whose schema type is a Literal (found by walking the schema), every bounded scalar
+    # generic: every text input whose schema type is a Literal (found by walking the schema) that a formula reads
+    # (blue on yellow at the end: see test_inputs_sheet) has its list; the fixed (grey) ones none and no Checks row
     literal_paths = [
         leaf.path
         for leaf in iter_leaves(a)
         if isinstance(leaf.value, str) and typing.get_origin(leaf.field.annotation) is typing.Literal
     ]
-    assert len(literal_paths) >= 15
+    editable = [p for p in literal_paths if UNREAD_NOTE not in str(ws.cell(rows[p], 4).value)]
+    assert len(editable) >= 8
+    assert "transition.local_cell_allocation" not in editable
     for path in literal_paths:
-        dv = by_cell[f"E{rows[path]}"]
+        dv = by_cell.get(f"E{rows[path]}")
+        if path not in editable:
+            assert dv is None, path
+            continue
+        assert dv is not None, path
         assert dv.type == "list", path
-        assert set(dv.formula1.strip('"').split(",")) <= set(
-            choice_words(next(leaf.field.annotation for leaf in iter_leaves(a) if leaf.path == path))
-        ), path
+        words = choice_words(next(leaf.field.annotation for leaf in iter_leaves(a) if leaf.path == path))
+        assert set(dv.formula1.strip('"').split(",")) <= set(words), path
+    checked = {wb["Checks"].cell(r, 1).value for r in range(1, wb["Checks"].max_row + 1)}
+    assert set(editable) <= checked
+    assert not (set(literal_paths) - set(editable)) & checked
+    assert "valuation.hurdle_rate" not in checked  # no Summary: nothing reads it
+    wb2, _ = build_workbook(tem.run(a), a, None, board_summary(a, tem.run(a)))
+    assert "valuation.hurdle_rate" in {wb2["Checks"].cell(r, 1).value for r in range(1, wb2["Checks"].max_row + 1)}
 
 
 def test_allowed_numbers_by_hand() -> None:
