@@ -19,7 +19,6 @@ from openpyxl.chart import BarChart, LineChart, Reference, Series
 from openpyxl.chart.legend import LegendEntry
 from openpyxl.styles import Alignment
 from openpyxl.workbook.properties import CalcProperties
-from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from tem import __version__, catalogue
@@ -27,6 +26,7 @@ from tem.assumptions.schema import Assumptions
 from tem.assumptions.yearly import fy_label
 from tem.exports.board import BoardSummary
 from tem.exports.labels import run_caption
+from tem.exports.workbook.allowed import add_validations, allowed_inputs
 from tem.exports.workbook.cached import save_with_values
 from tem.exports.workbook.calc import CalcSheet, volume_rows
 from tem.exports.workbook.calc_allocation import local_allocation_rows
@@ -50,7 +50,7 @@ from tem.exports.workbook.style import HEADER, KPI_FONT, SECTION, TITLE, put_tex
 from tem.exports.workbook.summary import write_statement, write_unit_costs
 from tem.exports.workbook.summary_sheet import write_summary
 from tem.model.engine import Outcome
-from tem.model.inputs import Inputs, build_inputs, import_only_inputs
+from tem.model.inputs import build_inputs, import_only_inputs
 from tem.model.results import Result
 
 Expectations = dict[tuple[str, int, int], float | str]
@@ -111,7 +111,8 @@ def build_workbook(
         funding=False,  # the counterfactual compares projects before financing
     )
     link_kept_rows(cf_calc, calc)
-    _choices(ws_in, grid, shown)
+    if summary is not None and "valuation.hurdle_rate" in grid.inputs:
+        grid.scalar_cell("valuation.hurdle_rate")  # the Summary's verdict reads it (written after the Checks)
 
     expect: Expectations = {("Calculations", r, c): v for (r, c), v in calc.expect.items()}
     expect |= {(CF_SHEET, r, c): v for (r, c), v in cf_calc.expect.items()}
@@ -119,8 +120,10 @@ def build_workbook(
     uc_rows = write_unit_costs(ws_uc, grid, result, expect)
     write_funding(ws_fund, grid, result, expect)
     kpi_rows = write_kpis(ws_kpi, grid, cf_grid, result, expect)
+    allowed = allowed_inputs(assumptions, grid, ws_in, rule_choices(shown))  # the inputs read so far
+    add_validations(ws_in, allowed)
     identities, scalar_checks = integrity_checks(grid, cf_grid, CF_SHEET, st_rows, kpi_rows, expect)
-    checks = write_checks(ws_chk, grid, calc, kpi_rows, identities, scalar_checks, expect)
+    checks = write_checks(ws_chk, grid, calc, kpi_rows, identities, scalar_checks, expect, allowed)
     _cover(cover, result, assumptions, manifest, kpi_rows, checks, expect)
     _charts(ws_st, ws_uc, grid, st_rows, uc_rows)
     caption = run_caption(result.name, assumptions.overrides)
@@ -204,17 +207,6 @@ def _calculations(ws: Worksheet, grid: Grid, o: Outcome, title: str, funding: bo
     gate_rows(calc, inp, o)
     ws.freeze_panes = ws.cell(4, FIRST_COL)
     return calc
-
-
-def _choices(ws: Worksheet, grid: Grid, inp: Inputs) -> None:
-    """A drop-down list on each text input the formulas follow (a segment's price rule and cost basis)."""
-    for path, values in rule_choices(inp).items():
-        if path not in grid.inputs:
-            continue
-        dv = DataValidation(type="list", formula1='"' + ",".join(values) + '"', allow_blank=False)
-        dv.error, dv.errorTitle = f"Choose one of: {', '.join(values)}", "Not a choice"
-        ws.add_data_validation(dv)
-        dv.add(grid.scalar_cell(path).removeprefix("Inputs!").replace("$", ""))
 
 
 def _cover(

@@ -78,11 +78,12 @@ def _inputs(c: CalcSheet, prefix: str, *names: str) -> bool:
 
 
 def rule_choices(inp: Inputs) -> dict[str, tuple[str, ...]]:
-    """Per text input of a segment's pricing, the values the workbook's formulas follow (its list on Inputs)."""
+    """Per text input of a segment's pricing, the values the workbook's formulas follow (its list on Inputs): the
+    two switchable rules, or only its price path (a path has its own price inputs: no switch to or from it)."""
     out: dict[str, tuple[str, ...]] = {}
     for s in inp.structure.segments:
-        if inp.structure.price_rules[s] in SWITCHABLE:
-            out[f"demand.{s}.price_rule"] = SWITCHABLE
+        rule = inp.structure.price_rules[s]
+        out[f"demand.{s}.price_rule"] = SWITCHABLE if rule in SWITCHABLE else (rule,)
         out[f"demand.{s}.cost_basis"] = ("variable", "full")
     return out
 

@@ -4,24 +4,32 @@
   add up, NPV equals the last cumulative present value, the import-only counterfactual serves the same demand
   and makes no cells): they must say OK after any change to the blue inputs. Each is the sum over the years of
   the absolute difference, against a tolerance scaled by the size of the numbers.
+* Inputs within their allowed values (:mod:`.allowed`): a row per choice or bounded number of the Inputs sheet,
+  and a status in E6 that the integrity flag (E3) and the Summary's verdict follow: a wrong word in a choice or a
+  percent typed where a fraction belongs is named there, not computed silently.
 * Python parity sets tem's Python values for the inputs *as exported* beside the formulas. After a director
   changes an input they differ by design; the sheet says so.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from openpyxl.worksheet.worksheet import Worksheet
 
 from tem import catalogue
+from tem.exports.workbook.allowed import Allowed
 from tem.exports.workbook.calc import CalcSheet
 from tem.exports.workbook.grid import FIRST_COL, Grid
 from tem.exports.workbook.style import CHECK_FILL, HEADER, KPI_FONT, SECTION, TITLE, put_text
 
 Expect = dict[tuple[str, int, int], float | str]
 TOLERANCE = 1e-9
+INPUTS_STATUS = "Checks!$E$6"  # "OK", or "invalid input: <dotted path> ..." (see :func:`_allowed_checks`)
+INVALID = "INVALID"
+SEE_CHECKS = " (not an allowed value: see Checks)"
 
 
 @dataclass(frozen=True)
@@ -94,6 +102,7 @@ def write_checks(
     identities: list[Identity],
     scalar_identities: list[tuple[str, str, str, float, float]],
     expect: Expect,
+    allowed: Sequence[Allowed] = (),
 ) -> tuple[str, str]:
     """Writes the sheet; returns the cells of the overall integrity status and the overall parity status.
 
@@ -126,9 +135,11 @@ def write_checks(
         expect[(ws.title, r, 5)] = scale
         expect[(ws.title, r, 6)] = "OK" if diff <= TOLERANCE * (1 + scale) else "CHECK"
         status_cells.append(f"F{r}")
-    ws.cell(3, 5, f'=IF(COUNTIF(F9:F{r},"OK")={len(rows)},"OK","CHECK")').font = KPI_FONT
-    expect[(ws.title, 3, 5)] = "OK" if all(expect[(ws.title, int(c[1:]), 6)] == "OK" for c in status_cells) else "CHECK"
-    r = _duty_checks(ws, grid, calc, r + 2, expect) + 1
+    inputs_ok = _allowed_checks(ws, r + 2, allowed, expect)
+    ws.cell(3, 5, f'=IF($E$6<>"OK",$E$6,IF(COUNTIF(F9:F{r},"OK")={len(rows)},"OK","CHECK"))').font = KPI_FONT
+    identities_ok = all(expect[(ws.title, int(c[1:]), 6)] == "OK" for c in status_cells)
+    expect[(ws.title, 3, 5)] = expect[(ws.title, 6, 5)] if not inputs_ok else ("OK" if identities_ok else "CHECK")
+    r = _duty_checks(ws, grid, calc, r + 3 + len(allowed) + 2, expect) + 1
     parity = _write_parity(ws, grid, calc, kpi_rows, expect, r)
     ws.cell(4, 5, f'=IF(MAX({",".join(parity)})<=$E$5,"OK","DIFFERS (inputs changed since export)")').font = KPI_FONT
     expect[(ws.title, 4, 5)] = "OK"
@@ -136,6 +147,43 @@ def write_checks(
     ws.column_dimensions["D"].width = 18
     ws.column_dimensions["E"].width = 16
     return "Checks!E3", "Checks!E4"
+
+
+def _allowed_checks(ws: Worksheet, r: int, allowed: Sequence[Allowed], expect: Expect) -> bool:
+    """From row ``r``: each input's allowed values and a live status; in E6 the overall status ("OK", or the first
+    invalid input's dotted path and how many more). Returns whether the inputs as exported are all allowed."""
+    put_text(ws, 6, 1, "Inputs within their allowed values (lists and bounds of the assumption schema)").font = KPI_FONT
+    title = "Inputs within their allowed values: each choice and each bounded number of the Inputs sheet"
+    ws.cell(r, 1, title).font = SECTION
+    r += 1
+    for j, h in enumerate(["input", "allowed", "", "value", "", "status"]):
+        ws.cell(r, 1 + j, h).font = HEADER
+    first = r + 1
+    inputs = ws.parent["Inputs"]
+    invalid = []
+    for item in allowed:
+        r += 1
+        put_text(ws, r, 1, item.path)
+        put_text(ws, r, 2, item.text)
+        ws.cell(r, 4, f"={item.cell}")
+        value = inputs[item.cell.removeprefix("Inputs!").replace("$", "")].value
+        expect[(ws.title, r, 4)] = value if isinstance(value, str) else float(value or 0.0)
+        ws.cell(r, 6, f'=IF({item.valid()},"OK","{INVALID}")').fill = CHECK_FILL
+        expect[(ws.title, r, 6)] = "OK" if item.holds(value) else INVALID
+        if not item.holds(value):
+            invalid.append(item.path)
+    if not allowed:
+        put_text(ws, 6, 5, "OK")
+        return True
+    rng, n = f"$F${first}:$F${r}", len(allowed)
+    bad = f'({n}-COUNTIF({rng},"OK"))'
+    name = f'IFERROR(INDEX($A${first}:$A${r},MATCH("{INVALID}",{rng},0)),"?")'
+    more = f'IF({bad}>1," and "&({bad}-1)&" more","")'
+    status = f'=IF(COUNTIF({rng},"OK")={n},"OK","invalid input: "&{name}&{more}&"{SEE_CHECKS}")'
+    ws.cell(6, 5, status).font = KPI_FONT
+    more = f" and {len(invalid) - 1} more" if len(invalid) > 1 else ""
+    expect[(ws.title, 6, 5)] = f"invalid input: {invalid[0]}{more}{SEE_CHECKS}" if invalid else "OK"
+    return not invalid
 
 
 def _duty_checks(ws: Worksheet, grid: Grid, calc: CalcSheet, r: int, expect: Expect) -> int:

@@ -18,6 +18,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from tem import catalogue
 from tem.exports.board import BoardSummary, Breakeven, Decision, breakeven_text
 from tem.exports.verdict import VerdictRefs, formula_of
+from tem.exports.workbook.checks import INPUTS_STATUS
 from tem.exports.workbook.grid import Grid
 from tem.exports.workbook.staleness import CURRENT, stale_flag_formula
 from tem.exports.workbook.steps import StepCells
@@ -29,6 +30,7 @@ RUN = "value of the run"
 NONE = "none"
 SOURCE_COL = 10  # J (I is a narrow gap)
 RIGHT = Alignment(horizontal="right")
+NO_VERDICT = ": no verdict, the figures on this page are computed from it"
 
 
 def write_summary(
@@ -120,7 +122,7 @@ def write_summary(
         steps=[f"C{first_step + i}" for i in range(len(s.decisions))] if live_steps else [],
         gates_value=gates_ref,
     )
-    verdict = ws.cell(2, 1, formula_of(s.verdict_pieces(refs)))
+    verdict = ws.cell(2, 1, unless_invalid(formula_of(s.verdict_pieces(refs)), NO_VERDICT))
     verdict.font, verdict.alignment = KPI_FONT, Alignment(wrap_text=True, vertical="top")
     expect[(ws.title, 2, 1)] = s.verdict
 
@@ -192,7 +194,7 @@ def write_summary(
     put_text(ws, r, 5, "base value").font = HEADER
     put_text(ws, r, SOURCE_COL, RUN)
     r += 1
-    flag = ws.cell(r, 1, stale_flag_formula(ws.parent["Inputs"]))
+    flag = ws.cell(r, 1, unless_invalid(stale_flag_formula(ws.parent["Inputs"]), "; breakevens stale"))
     flag.font = KPI_FONT
     expect[(ws.title, r, 1)] = CURRENT
     put_text(ws, r, SOURCE_COL, f"{LIVE}: compares the inputs with those exported")
@@ -212,6 +214,12 @@ def write_summary(
         ws.column_dimensions[letter].width = 15
     ws.column_dimensions["I"].width = 2
     ws.column_dimensions["J"].width = 30
+
+
+def unless_invalid(formula: str, then: str) -> str:
+    """``formula``, or the Checks sheet's "invalid input: <dotted path> ..." followed by ``then`` while an input
+    holds a value its schema does not allow (no board reads figures computed from it as a verdict)."""
+    return f'=IF({INPUTS_STATUS}<>"OK",{INPUTS_STATUS}&"{then}",{formula.removeprefix("=")})'
 
 
 def _gates(ws: Worksheet, r: int, s: BoardSummary) -> int:

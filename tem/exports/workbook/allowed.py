@@ -1,0 +1,190 @@
+"""What each blue input of the workbook may hold, read from the assumption schema (not a hand list).
+
+* A choice (a ``Literal`` or ``Enum`` field: ``tax.structure``, ``valuation.terminal_value_method``, a segment's
+  ``price_rule`` ...) may hold one of its words, exactly (the formulas compare ``="standalone"`` case-blind, so
+  ``Within_Parent`` would be read as a choice the engine refuses); where the workbook's formulas follow only some
+  of the schema's words (a price rule switches between import parity and cost plus; a price path has its own
+  price inputs) the narrower list is given by the caller.
+* A scalar number with bounds in the schema (``ge``/``gt``/``le``/``lt``: the discount rate ``0 < r < 1``), a whole
+  number (``int``: years, counts) or a switch (``bool``, written 1 or 0) must be a number within them; a null of the
+  assumptions written as a number (``transition.local_cells_start_fy``: 9999 for never, also in an import-only
+  set) is allowed as written.
+* Only inputs some formula reads: the others are grey on Inputs, fixed for the workbook (see
+  :func:`tem.exports.workbook.inputs_sheet.mark_unread_inputs`).
+
+The Inputs sheet gets a data-validation list or range on each such cell (Excel refuses another entry with a message
+naming what is allowed); the Checks sheet gets a live row per input and an overall status that the integrity flag
+and the Summary's verdict follow (a pasted value or LibreOffice's laxer validation still gets caught).
+"""
+
+from __future__ import annotations
+
+import enum
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from tem.assumptions.schema import Assumptions
+from tem.assumptions.walk import iter_leaves
+from tem.exports.workbook.grid import Grid
+
+
+@dataclass(frozen=True)
+class Allowed:
+    """The values one input cell (``Inputs!$E$12``) may hold: ``words`` for a choice, else a number in bounds."""
+
+    path: str
+    cell: str
+    words: tuple[str, ...] = ()
+    lo: float | None = None
+    lo_open: bool = False
+    hi: float | None = None
+    hi_open: bool = False
+    whole: bool = False
+    also: tuple[float, ...] = ()  # numbers allowed besides the bounds (a null written as a number)
+
+    def valid(self, ref: str | None = None) -> str:
+        """An Excel expression, TRUE when the cell (or ``ref``) holds an allowed value."""
+        x = ref or self.cell
+        if self.words:
+            return "OR(" + ",".join(f"EXACT({x},{_quote(w)})" for w in self.words) + ")"
+        tests = []
+        if self.lo is not None:
+            tests.append(f"{x}{'>' if self.lo_open else '>='}{_num(self.lo)}")
+        if self.hi is not None:
+            tests.append(f"{x}{'<' if self.hi_open else '<='}{_num(self.hi)}")
+        if self.whole:
+            tests.append(f"{x}=INT({x})")
+        within = f"AND({','.join(tests)})" if tests else "TRUE"
+        if self.also:
+            within = "OR(" + ",".join(f"{x}={_num(v)}" for v in self.also) + f",{within})"
+        return f"IF(ISNUMBER({x}),{within},FALSE)"
+
+    def holds(self, value: Any) -> bool:
+        """What :meth:`valid` gives for ``value`` (the cached value of a check cell)."""
+        if self.words:
+            return isinstance(value, str) and value in self.words
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return False
+        x = float(value)
+        if x in self.also:
+            return True
+        lo_ok = self.lo is None or (x > self.lo if self.lo_open else x >= self.lo)
+        hi_ok = self.hi is None or (x < self.hi if self.hi_open else x <= self.hi)
+        return lo_ok and hi_ok and (not self.whole or x == int(x))
+
+    @property
+    def text(self) -> str:
+        """What is allowed, in words: ``one of: standalone, within_parent`` or ``a number > 0 and < 1``."""
+        if self.words:
+            return "one of: " + ", ".join(self.words)
+        if self.whole and (self.lo, self.hi, self.lo_open, self.hi_open) == (0.0, 1.0, False, False):
+            return "1 (yes) or 0 (no)"
+        parts = []
+        if self.lo is not None:
+            parts.append(f"{'>' if self.lo_open else '>='} {_num(self.lo)}")
+        if self.hi is not None:
+            parts.append(f"{'<' if self.hi_open else '<='} {_num(self.hi)}")
+        kind = "a whole number" if self.whole else "a number"
+        text = kind + (" " + " and ".join(parts) if parts else "")
+        if self.also:
+            text += " (or " + ", ".join(_num(v) for v in self.also) + ", as exported)"
+        if self.hi is not None and self.hi <= 1 and not self.whole:
+            text += "; a fraction, not a percent (0.125 for 12.5%)"
+        return text
+
+
+def _num(x: float) -> str:
+    return repr(int(x)) if float(x).is_integer() else repr(float(x))
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def choice_words(annotation: Any) -> tuple[str, ...]:
+    """The words of a ``Literal`` or ``Enum`` type (also inside ``Optional``/``Annotated``); () for other types."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Literal:
+        return tuple(str(v.value if isinstance(v, enum.Enum) else v) for v in typing.get_args(annotation))
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        return tuple(str(m.value) for m in annotation)
+    if origin is not None:  # Optional / Union / Annotated: the words of its choice members
+        words: list[str] = []
+        for arg in typing.get_args(annotation):
+            words += [w for w in choice_words(arg) if w not in words]
+        return tuple(words)
+    return ()
+
+
+def _number_kind(annotation: Any) -> str | None:
+    """ "bool", "int" or "float" for a scalar number field (also ``X | None``); None for anything else."""
+    union = typing.get_origin(annotation) in (typing.Union, types.UnionType)
+    members = tuple(m for m in (typing.get_args(annotation) if union else (annotation,)) if m is not type(None))
+    if len(members) != 1:
+        return None
+    m = members[0]
+    return {bool: "bool", int: "int", float: "float"}.get(m)
+
+
+def _bounds(metadata: list[Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for meta in metadata:
+        for name, key, open_ in (("ge", "lo", False), ("gt", "lo", True), ("le", "hi", False), ("lt", "hi", True)):
+            v = getattr(meta, name, None)
+            if v is not None:
+                out[key], out[f"{key}_open"] = float(v), open_
+    return out
+
+
+def allowed_inputs(a: Assumptions, grid: Grid, ws_in: Worksheet, narrowed: Mapping[str, tuple[str, ...]]) -> list[Allowed]:
+    """Every choice and every bounded scalar number of the Inputs sheet that a formula reads (``grid.used_input_rows``
+    so far: call once the model's formulas are written; the rest are fixed, grey, and change nothing), in the
+    sheet's order; ``narrowed``: the words the workbook's formulas follow where they are fewer than the schema's."""
+    out = []
+    for leaf in iter_leaves(a):
+        ref = grid.inputs.get(leaf.path)
+        if ref is None or ref.row not in grid.used_input_rows:
+            continue
+        cell = f"Inputs!$E${ref.row}"
+        if ref.kind == "text":
+            words = narrowed.get(leaf.path) or choice_words(leaf.field.annotation)
+            if words:
+                out.append(Allowed(leaf.path, cell, words=tuple(words)))
+            continue
+        kind = _number_kind(leaf.field.annotation)
+        if ref.kind != "scalar" or kind is None:
+            continue
+        bounds = _bounds(list(leaf.field.metadata))
+        if kind == "bool":
+            bounds = {"lo": 0.0, "hi": 1.0}
+        if not bounds and kind == "float":
+            continue  # any number: nothing to check beyond what the formulas do
+        item = Allowed(leaf.path, cell, whole=kind != "float", **bounds)
+        written = ws_in.cell(ref.row, 5).value
+        if isinstance(written, (int, float)) and not item.holds(written):  # 9999 for never, or import-only's
+            item = Allowed(leaf.path, cell, whole=item.whole, also=(float(written),), **bounds)
+        out.append(item)
+    return out
+
+
+def add_validations(ws_in: Worksheet, allowed: list[Allowed]) -> None:
+    """A drop-down list on each choice cell, a range on each bounded number; Excel refuses anything else with a
+    message naming what is allowed."""
+    for item in allowed:
+        local = item.cell.removeprefix("Inputs!").replace("$", "")
+        if item.words:
+            dv = DataValidation(type="list", formula1=_quote(",".join(item.words)), allow_blank=False)
+        else:
+            dv = DataValidation(type="custom", formula1=item.valid(local), allow_blank=False)
+        dv.showErrorMessage, dv.errorStyle = True, "stop"
+        dv.errorTitle = "Not an allowed value"
+        dv.error = f"{item.path}: {item.text}"[:255]
+        dv.showInputMessage, dv.promptTitle, dv.prompt = True, "Allowed", item.text[:255]
+        ws_in.add_data_validation(dv)
+        dv.add(local)
