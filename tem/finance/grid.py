@@ -157,15 +157,9 @@ def grid_values(left: np.ndarray, right: np.ndarray, points: np.ndarray | None =
     g = grid(left.shape[1])
     j = g.junction
     if points is not None:
-        n_low = int(np.count_nonzero(points < j))
-        value = np.empty((left.shape[0], points.size))
-        size = np.empty_like(value)
-        for coef, power, out in (
-            (right, g.power_low[:, points[:n_low]], slice(0, n_low)),
-            (left, g.power_high[:, points[n_low:] - j], slice(n_low, None)),
-        ):
-            value[:, out] = coef @ power
-            size[:, out] = np.abs(coef) @ power
+        low, high = _point_powers(g, points)
+        value = np.concatenate([right @ low, left @ high], axis=1)
+        size = np.concatenate([np.abs(right) @ low, np.abs(left) @ high], axis=1)
         return value, size
     value = np.empty((left.shape[0], g.y.size))
     size = np.empty_like(value)
@@ -174,6 +168,24 @@ def grid_values(left: np.ndarray, right: np.ndarray, points: np.ndarray | None =
     np.matmul(np.abs(right), g.power_low, out=size[:, :j])
     np.matmul(np.abs(left), g.power_high, out=size[:, j:])
     return value, size
+
+
+def grid_npv(left: np.ndarray, right: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """The NPV half of :func:`grid_values` at the grid ``points``: (S, len(points))."""
+    low, high = _point_powers(grid(left.shape[1]), points)
+    return np.concatenate([right @ low, left @ high], axis=1)
+
+
+def grid_size(left: np.ndarray, right: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """The PV(|flows|) half of :func:`grid_values` at the grid ``points``: (S, len(points))."""
+    low, high = _point_powers(grid(left.shape[1]), points)
+    return np.concatenate([np.abs(right) @ low, np.abs(left) @ high], axis=1)
+
+
+def _point_powers(g: Grid, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The powers of the grid ``points`` below the junction and from it up, each (T, points there), contiguous."""
+    n_low = int(np.count_nonzero(points < g.junction))
+    return np.ascontiguousarray(g.power[:, points[:n_low]]), np.ascontiguousarray(g.power[:, points[n_low:]])
 
 
 def slopes(left: np.ndarray, right: np.ndarray, rows: np.ndarray, points: np.ndarray) -> np.ndarray:
@@ -274,6 +286,28 @@ def classify_every_point(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarra
     return classify_points(left, right, flat, ratio)
 
 
+def _maybe_inside(
+    left: np.ndarray,
+    right: np.ndarray,
+    row: np.ndarray,
+    j: np.ndarray,
+    s: np.ndarray,
+    candidate: np.ndarray,
+    cells: np.ndarray,
+) -> np.ndarray:
+    """The examined ``cells`` (indices of their start among the points read) that can be near touches, found from
+    the slope at the one end that is a candidate: a cell is examined only next to a candidate, and only one of
+    its ends can be one (with the same sign at both, a candidate start has ``|R|`` no larger than its end, a
+    candidate end a smaller one than its start). A candidate start needs ``sign x d_a < 0``, a candidate end
+    ``sign x d_b >= 0`` (:func:`dips`): the cells failing that are not near touches whatever the other slope, so
+    it is not computed. The slope at a point is the same number whichever cell asks (:func:`slopes`)."""
+    at_start = candidate[cells]
+    end = np.where(at_start, cells, cells + 1)
+    d = slopes(left, right, row[end], j[end])
+    sign = s[cells].astype(np.float64)
+    return cells[np.where(at_start, sign * d < 0, sign * d >= 0)]
+
+
 def classify_points(
     left: np.ndarray, right: np.ndarray, flat: np.ndarray, ratio: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -313,6 +347,7 @@ def classify_points(
     near = np.zeros(n_rows, dtype=bool)
     site = zero | cross
     if cells.size:
+        cells = _maybe_inside(left, right, row, j, s, candidate, cells)
         r, c = row[cells], j[cells]
         d = slopes(left, right, np.concatenate([r, r]), np.concatenate([c, c + 1]))
         touches, crosses = dips(ratio[cells], ratio[cells + 1], d[: cells.size], d[cells.size :], g.log_step[c])
