@@ -37,6 +37,8 @@ from tem.finance.grid import align_left, align_right, classify
 from tem.finance.grid import grid as search_grid
 from tem.finance.solver import COARSE_Y, align_left_t, coarse_cell, scaled, solve
 
+_MULTI_CHUNK = 2048  # rows with several sign changes classified at once
+
 IRR_STATUS = {
     0: "ok",
     1: "no sign change in the cash flows: no IRR exists",
@@ -165,7 +167,9 @@ def _irr(cf: np.ndarray, tol: float, max_iter: int) -> IrrResult:
     biggest = np.maximum(flows_t.max(axis=0), -flows_t.min(axis=0))  # max |flow|: NaN or inf for invalid rows
     rows = np.flatnonzero(np.isfinite(biggest))
     every = rows.size == n_s
-    c_t = scaled(flows_t if every else flows_t[:, rows], biggest if every else biggest[rows])
+    # scaled in place where flows_t is a copy of ours (not a view of the caller's array): one array less to fault in
+    mine = not every or not np.shares_memory(flows_t, cf)
+    c_t = scaled(flows_t if every else flows_t[:, rows], biggest if every else biggest[rows], in_place=mine)
     sub_rate = np.full(rows.size, np.nan)
     sub_status = np.zeros(rows.size, dtype=np.int8)
     changes = _sign_changes_t(c_t)
@@ -181,8 +185,14 @@ def _irr(cf: np.ndarray, tol: float, max_iter: int) -> IrrResult:
         hi[single[inside]] = COARSE_Y[k[inside] + 1]
     multi = np.flatnonzero(changes >= 2)
     if multi.size:
-        c_multi = np.ascontiguousarray(c_t[:, multi].T)
-        grid_status, lo_j, hi_j = classify(align_left(c_multi), align_right(c_multi))
+        largest = np.frexp(biggest[rows[multi]])[0]  # each scaled row's largest |flow|, exactly (scaling is exact)
+        grid_status = np.empty(multi.size, dtype=np.int8)
+        lo_j = np.empty(multi.size, dtype=np.int64)
+        hi_j = np.empty(multi.size, dtype=np.int64)
+        for start in range(0, multi.size, _MULTI_CHUNK):  # in chunks: the temporaries stay small (few page faults)
+            part = slice(start, start + _MULTI_CHUNK)
+            c_multi = np.ascontiguousarray(c_t[:, multi[part]].T)
+            grid_status[part], lo_j[part], hi_j[part] = classify(align_left(c_multi), align_right(c_multi), largest[part])
         sub_status[multi] = grid_status
         y = search_grid(n_t).y
         lo[multi] = np.where(grid_status == 0, y[lo_j], np.nan)

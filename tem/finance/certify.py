@@ -123,12 +123,14 @@ def _inside(n_years: int, every: int, every_inside: int) -> tuple[tuple[np.ndarr
     return powers, np.diff(first), first[:-1]
 
 
-def classify_sparse(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def classify_sparse(
+    left: np.ndarray, right: np.ndarray, max_abs: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``grid.classify`` of one chunk (status, lo, hi per row), reading the grid only where it can matter.
 
     Certificate 1 on the coarse points; then certificate 2 on the coarse cells, on the cells between every
     ``FINE_EVERY``-th point inside the coarse cells it leaves open, and the grid points inside the fine cells
-    it leaves open are read."""
+    it leaves open are read. ``max_abs``: each row's largest absolute flow, if the caller knows it."""
     n_s, n_t = left.shape
     g = grid(n_t)
     points = coarse_points(n_t)
@@ -136,7 +138,9 @@ def classify_sparse(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np
     status = np.full(n_s, 3, dtype=np.int8)
     lo = np.zeros(n_s, dtype=np.int64)
     hi = np.zeros(n_s, dtype=np.int64)
-    rest = np.flatnonzero(~certainly_several(value, np.max(np.abs(left), axis=1), points, n_t))
+    if max_abs is None:
+        max_abs = np.max(np.abs(left), axis=1)
+    rest = np.flatnonzero(~certainly_several(value, max_abs, points, n_t))
     if not rest.size:
         return status, lo, hi
     left, right, value = left[rest], right[rest], value[rest]

@@ -173,13 +173,15 @@ def grid_values(left: np.ndarray, right: np.ndarray, points: np.ndarray | None =
 def grid_npv(left: np.ndarray, right: np.ndarray, points: np.ndarray) -> np.ndarray:
     """The NPV half of :func:`grid_values` at the grid ``points``: (S, len(points))."""
     low, high = _point_powers(grid(left.shape[1]), points)
-    return np.concatenate([right @ low, left @ high], axis=1)
+    out = np.empty((left.shape[0], points.size))
+    np.matmul(right, low, out=out[:, : low.shape[1]])  # into the result: no temporaries to fault in
+    np.matmul(left, high, out=out[:, low.shape[1] :])
+    return out
 
 
 def grid_size(left: np.ndarray, right: np.ndarray, points: np.ndarray) -> np.ndarray:
     """The PV(|flows|) half of :func:`grid_values` at the grid ``points``: (S, len(points))."""
-    low, high = _point_powers(grid(left.shape[1]), points)
-    return np.concatenate([np.abs(right) @ low, np.abs(left) @ high], axis=1)
+    return grid_npv(np.abs(left), np.abs(right), points)
 
 
 def _point_powers(g: Grid, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -250,11 +252,13 @@ def dips(
     return inside & (low <= NEAR_TOL), inside & (low < 0)
 
 
-def classify(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def classify(
+    left: np.ndarray, right: np.ndarray, max_abs: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Status (0, 2, 3 or 4) of rows whose flows change sign at least twice, and for status-0 rows the grid
     bracket ``(lo, hi)`` (indices into ``grid(T).y``) holding the IRR. Chunked to bound memory; the rules are
     read only on the grid points that can matter (:mod:`tem.finance.certify`: the same results as on every
-    point, :func:`classify_every_point`)."""
+    point, :func:`classify_every_point`). ``max_abs``: each row's largest absolute flow, if the caller knows it."""
     from tem.finance.certify import classify_sparse  # it builds on this module
 
     n_s = left.shape[0]
@@ -263,7 +267,8 @@ def classify(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarra
     hi = np.zeros(n_s, dtype=np.int64)
     for start in range(0, n_s, _CHUNK_ROWS):
         part = slice(start, min(n_s, start + _CHUNK_ROWS))
-        status[part], lo[part], hi[part] = classify_sparse(left[part], right[part])
+        biggest = None if max_abs is None else max_abs[part]
+        status[part], lo[part], hi[part] = classify_sparse(left[part], right[part], biggest)
     return status, lo, hi
 
 
