@@ -31,13 +31,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from tem.arrays import cumsum_years
+from tem.finance import certify
 from tem.finance.blas import one_blas_thread
 from tem.finance.grid import NPV_TOL as NPV_TOL  # re-exported: the tolerance of the contract
-from tem.finance.grid import align_left, align_right, classify
 from tem.finance.grid import grid as search_grid
 from tem.finance.solver import COARSE_Y, align_left_t, coarse_cell, scaled, solve
-
-_MULTI_CHUNK = 2048  # rows with several sign changes classified at once
 
 IRR_STATUS = {
     0: "ok",
@@ -186,13 +184,7 @@ def _irr(cf: np.ndarray, tol: float, max_iter: int) -> IrrResult:
     multi = np.flatnonzero(changes >= 2)
     if multi.size:
         largest = np.frexp(biggest[rows[multi]])[0]  # each scaled row's largest |flow|, exactly (scaling is exact)
-        grid_status = np.empty(multi.size, dtype=np.int8)
-        lo_j = np.empty(multi.size, dtype=np.int64)
-        hi_j = np.empty(multi.size, dtype=np.int64)
-        for start in range(0, multi.size, _MULTI_CHUNK):  # in chunks: the temporaries stay small (few page faults)
-            part = slice(start, start + _MULTI_CHUNK)
-            c_multi = np.ascontiguousarray(c_t[:, multi[part]].T)
-            grid_status[part], lo_j[part], hi_j[part] = classify(align_left(c_multi), align_right(c_multi), largest[part])
+        grid_status, lo_j, hi_j = certify.classify_several(c_t, multi, largest)
         sub_status[multi] = grid_status
         y = search_grid(n_t).y
         lo[multi] = np.where(grid_status == 0, y[lo_j], np.nan)

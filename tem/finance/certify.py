@@ -128,22 +128,56 @@ def classify_sparse(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``grid.classify`` of one chunk (status, lo, hi per row), reading the grid only where it can matter.
 
-    Certificate 1 on the coarse points; then certificate 2 on the coarse cells, on the cells between every
-    ``FINE_EVERY``-th point inside the coarse cells it leaves open, and the grid points inside the fine cells
-    it leaves open are read. ``max_abs``: each row's largest absolute flow, if the caller knows it."""
-    n_s, n_t = left.shape
-    g = grid(n_t)
-    points = coarse_points(n_t)
-    value = finance_grid.grid_npv(left, right, points)  # through the module: tests watch its products
+    Certificate 1 on the coarse points (:func:`not_several`); then (:func:`classify_open`) certificate 2 on the
+    coarse cells, on the cells between every ``FINE_EVERY``-th point inside the coarse cells it leaves open,
+    and the grid points inside the fine cells it leaves open are read. ``max_abs``: each row's largest absolute
+    flow, if the caller knows it."""
+    n_s = left.shape[0]
     status = np.full(n_s, 3, dtype=np.int8)
     lo = np.zeros(n_s, dtype=np.int64)
     hi = np.zeros(n_s, dtype=np.int64)
+    rest, value = not_several(left, right, max_abs)
+    if rest.size:
+        status[rest], lo[rest], hi[rest] = classify_open(left[rest], right[rest], value)
+    return status, lo, hi
+
+
+def classify_several(c_t: np.ndarray, cols: np.ndarray, max_abs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`classify_sparse` of the scenarios ``cols`` of the flows ``c_t`` laid out (T, S), scaled so that
+    ``max_abs`` is each one's largest absolute flow, ``_SEVERAL_CHUNK`` at a time: the aligned copies and the
+    temporaries stay small, so the allocator reuses their memory instead of faulting in fresh pages (measured:
+    chunks of 8,192 rows took 30-40% longer, most of it in page faults). Status, lo, hi per scenario of ``cols``."""
+    n = cols.size
+    status = np.empty(n, dtype=np.int8)
+    lo = np.empty(n, dtype=np.int64)
+    hi = np.empty(n, dtype=np.int64)
+    for start in range(0, n, _SEVERAL_CHUNK):
+        part = slice(start, start + _SEVERAL_CHUNK)
+        c = np.ascontiguousarray(c_t[:, cols[part]].T)
+        left, right = finance_grid.align_left(c), finance_grid.align_right(c)
+        status[part], lo[part], hi[part] = classify_sparse(left, right, max_abs[part])
+    return status, lo, hi
+
+
+_SEVERAL_CHUNK = 2048
+
+
+def not_several(left: np.ndarray, right: np.ndarray, max_abs: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The rows certificate 1 does not settle (indices) and their NPV at the coarse points, (rows, points)."""
+    n_t = left.shape[1]
+    points = coarse_points(n_t)
+    value = finance_grid.grid_npv(left, right, points)  # through the module: tests watch its products
     if max_abs is None:
         max_abs = np.max(np.abs(left), axis=1)
     rest = np.flatnonzero(~certainly_several(value, max_abs, points, n_t))
-    if not rest.size:
-        return status, lo, hi
-    left, right, value = left[rest], right[rest], value[rest]
+    return rest, value[rest]
+
+
+def classify_open(left: np.ndarray, right: np.ndarray, value: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Status, lo, hi of rows certificate 1 leaves open (``value``: their NPV at the coarse points)."""
+    n_t = left.shape[1]
+    g = grid(n_t)
+    points = coarse_points(n_t)
     size = finance_grid.grid_size(left, right, points)
     both = np.concatenate([right, left])
     row, cell = np.nonzero(unsettled_cells((size + value) / 2.0, (size - value) / 2.0, points, g.junction))
@@ -168,8 +202,7 @@ def classify_sparse(
     keep = used & (np.abs(ratio) <= _NEAR_ZERO)
     keep[:, 1:-1] &= _matters(ratio)
     flat = ((row * g.y.size + fine_points(n_t)[cell])[:, None] + offset[None, :])[keep]
-    status[rest], lo[rest], hi[rest] = classify_points(left, right, flat, ratio[keep])
-    return status, lo, hi
+    return classify_points(left, right, flat, ratio[keep])
 
 
 def _cell_values(

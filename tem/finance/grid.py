@@ -344,10 +344,10 @@ def classify_points(
     # near touches: local minima of |R| (a neighbour of the other sign is not compared) and their cells
     candidate = ~zero & (mag <= _CANDIDATE_MAX)
     candidate &= ((s_prev != s) | (mag < mag_prev)) & ((s_next != s) | (mag <= mag_next))
-    cells = np.unique(
-        np.concatenate(
-            [np.flatnonzero(candidate & has_next & (s_next == s)), np.flatnonzero(candidate & has_prev & (s_prev == s)) - 1]
-        )
+    # the cells starting at a candidate and those ending at one: no cell is both (with the same sign at both ends a
+    # candidate start has |R_a| <= |R_b|, a candidate end |R_b| < |R_a|), so no cell is listed twice
+    cells = np.concatenate(
+        [np.flatnonzero(candidate & has_next & (s_next == s)), np.flatnonzero(candidate & has_prev & (s_prev == s)) - 1]
     )
     near = np.zeros(n_rows, dtype=bool)
     site = zero | cross

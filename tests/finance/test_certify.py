@@ -86,14 +86,21 @@ def test_irr_on_close_roots_and_worked_examples() -> None:
 
 
 def _irr_read_on_every_point(cf: np.ndarray) -> IrrResult:
-    """``irr`` of ``cf`` with the grid read on every point (``grid.classify_every_point`` in place of the sparse
-    reading): the reference the fast path must equal, rate and status, bit for bit."""
-    original = certify.classify_sparse
-    certify.classify_sparse = lambda left, right, max_abs=None: fg.classify_every_point(left, right)
+    """``irr`` of ``cf`` with the grid read on every point (``grid.classify_every_point`` of each scenario with
+    several sign changes, in place of ``certify.classify_several``): the reference the fast path must equal,
+    rate and status, bit for bit."""
+
+    def every_point(c_t: np.ndarray, cols: np.ndarray, max_abs: np.ndarray) -> tuple[np.ndarray, ...]:
+        assert np.array_equal(max_abs, np.abs(c_t[:, cols]).max(axis=0))  # what irr passes down is exact
+        c = np.ascontiguousarray(c_t[:, cols].T)
+        return fg.classify_every_point(fg.align_left(c), fg.align_right(c))
+
+    original = certify.classify_several
+    certify.classify_several = every_point  # type: ignore[assignment]
     try:
         return irr(cf)
     finally:
-        certify.classify_sparse = original
+        certify.classify_several = original
 
 
 @settings(max_examples=60, deadline=None)
