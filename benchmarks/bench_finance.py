@@ -82,9 +82,10 @@ def extended_newton(cf: np.ndarray, rate: np.ndarray, steps: int = 8) -> np.ndar
 _BEFORE_SNIPPET = """
 import json, sys, time
 sys.path.insert(0, sys.argv[1])
+from tem.finance import irr  # that tree's, imported first (bench_finance puts this tree on the path)
 sys.path.insert(0, sys.argv[2])
 from bench_finance import several_sign_changes
-from tem.finance import irr
+assert irr.__module__ == "tem.finance" and sys.modules["tem"].__file__.startswith(sys.argv[1])
 cf = several_sign_changes()
 irr(cf[:100])
 out = []
