@@ -203,6 +203,67 @@ def multi_lines(against: Path | None = None) -> list[str]:
     ]
 
 
+_STAGES = (  # (module, function, what it does): the stages of irr on rows with several sign changes
+    ("tem.finance", "_irr", "the whole call (without the BLAS pin's entry)"),
+    ("tem.finance.solver", "scaled", "scaling each row by a power of two"),
+    ("tem.finance.grid", "align_right", "aligned copies of the rows (per chunk of 2,048)"),
+    ("tem.finance.grid", "grid_npv", "NPV at the coarse points (matrix products; its calls include `grid_size`'s)"),
+    ("tem.finance.certify", "certainly_several", "certificate 1: several IRRs proven from the coarse points"),
+    ("tem.finance.grid", "grid_size", "PV of the absolute flows at the coarse points, rows left open"),
+    ("tem.finance.certify", "unsettled_cells", "certificate 2 on the coarse cells"),
+    ("tem.finance.certify", "_cell_values", "values inside open cells (every 8th point, then every point)"),
+    ("tem.finance.certify", "_open_cells", "certificate 2 on the cells of 8 points"),
+    ("tem.finance.certify", "_matters", "leaving out the points no rule reads"),
+    ("tem.finance.grid", "classify_points", "the rules on the points kept (statuses, brackets)"),
+    ("tem.finance.grid", "slopes", "slopes dR/d ln(1 + r) for near touches (inside the rules)"),
+    ("tem.finance.solver", "solve", "Newton in the bracket and the NPV and flatness checks"),
+)
+
+
+def stage_lines() -> list[str]:
+    """Section (d): where ``irr``'s time goes on the section (c) flows: cumulative CPU seconds of each stage under
+    cProfile (its own overhead included: the shares, not the absolute times, are what it shows)."""
+    import cProfile
+    import importlib
+    import pstats
+
+    cf = several_sign_changes()
+    irr(cf)
+    n = 20
+    profile = cProfile.Profile(time.process_time)
+    profile.enable()
+    for _ in range(n):
+        irr(cf)
+    profile.disable()
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    by_name = {(fn.__module__, fn.__name__): fn for fn in (getattr(importlib.import_module(m), f) for m, f, _ in _STAGES)}
+    total = 0.0
+    rows = []
+    for (path, line, name), (_, calls, _, cumulative, _) in stats.items():
+        for (module, fname), fn in by_name.items():
+            code = fn.__code__
+            if name == fname and path == code.co_filename and line == code.co_firstlineno:
+                rows.append((module, fname, calls // n, cumulative / n))
+                if fname == "_irr":
+                    total = cumulative / n
+    what = {(m, f): w for m, f, w in _STAGES}
+    out = [
+        "",
+        "## (d) Where `irr`'s time goes on the section (c) flows",
+        "",
+        f"CPU time per call under cProfile (its overhead included; {n} calls; a stage's time includes the stages it "
+        "calls, e.g. the rules include the slopes):",
+        "",
+        "| stage | what | calls per `irr` | ms per `irr` | share |",
+        "|---|---|---|---|---|",
+    ]
+    order = {(m, f): i for i, (m, f, _) in enumerate(_STAGES)}
+    for module, fname, calls, seconds in sorted(rows, key=lambda r: order[(r[0], r[1])]):
+        share = f"{seconds / total:.0%}" if total else ""
+        out.append(f"| `{fname}` | {what[(module, fname)]} | {calls} | {seconds * 1e3:.2f} | {share} |")
+    return [*out, ""]
+
+
 def _commit(tree: Path) -> str:
     import subprocess
 
@@ -325,6 +386,7 @@ def main(against: Path | None = None) -> None:
         "",
     ]
     lines += multi_lines(against)
+    lines += stage_lines()
     lines += [calibration_line(calibration()), ""]  # how fast the machine was (benchmarks/common.py)
     text = "\n".join(lines)
     (Path(__file__).parent / "RESULTS_finance.md").write_text(text)
