@@ -162,3 +162,20 @@ def test_each_level_reads_less_and_the_rules_see_fewer_points(monkeypatch: pytes
     vf, sf = fg.grid_values(left, right, fine)
     open_fine = certify.unsettled_cells((sf + vf) / 2.0, (sf - vf) / 2.0, fine, fg.grid(20).junction)[rest]
     assert open_fine.sum() * certify.FINE_EVERY < open_coarse.sum() * certify.COARSE_EVERY / 2
+
+
+_RATIOS = [-0.5, -0.2, -0.07, -0.05, -1e-14, 0.0, 1e-14, 0.05, 0.06, 0.07, 0.2]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(_RATIOS), min_size=3, max_size=12))
+def test_points_left_out_are_exactly_those_no_rule_reads(ratio: list[float]) -> None:
+    """``certify._matters``: an inner point is left out exactly when it, and both its neighbours, have
+    ``|R| > _CANDIDATE_MAX`` and the same sign (so it is no zero point, candidate, end of a crossing or neighbour
+    of a zero point or a candidate)."""
+    r = np.array([ratio])
+    got = certify._matters(r)[0]
+    big = np.abs(r[0]) > fg._CANDIDATE_MAX
+    s = np.sign(r[0])
+    want = ~(big[1:-1] & big[:-2] & big[2:] & (s[1:-1] == s[:-2]) & (s[1:-1] == s[2:]))
+    np.testing.assert_array_equal(got, want)
