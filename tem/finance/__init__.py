@@ -138,7 +138,7 @@ def irr(cf: np.ndarray, tol: float = 1e-14, max_iter: int = 100) -> IrrResult:
        largest flow lies in [0.5, 1) (exact: the root cannot move);
     2. no sign change (zeros skipped): status 1. One sign change: exactly one positive root (Descartes); it is
        in range exactly when the NPV ratio's signs at the two bounds differ or one is 0, else status 2; a coarse
-       grid brackets it. More sign changes: the grid rules of :func:`tem.finance.grid.classify` (statuses 0, 2,
+       grid brackets it. More sign changes: the grid rules of :mod:`tem.finance.grid` (statuses 0, 2,
        3, 4 and the bracket);
     3. the root is solved inside its bracket: a cubic first guess, Newton, and Newton kept in the bracket by
        bisection where plain Newton fails (steps below ``tol`` relative); polynomials in ``1 / (1 + r)`` from
