@@ -7,6 +7,9 @@ writes benchmarks/RESULTS_cli.md. Issue 15, targets 1-3:
 
 With ``--against TREE`` (another checkout of tem, e.g. ``git worktree add /tmp/before <commit>``) each command is
 also timed with that tree, right after, and the ratio is reported: the honest comparison on a shared machine.
+With ``--only TEXT`` only the commands whose line contains TEXT (e.g. ``montecarlo``) are timed, and only their
+rows of RESULTS_cli.md are replaced, with a note giving that run's time, load, calibration and before-tree (the
+other rows keep theirs).
 
 Each command is a fresh process (``python -m tem`` with this interpreter, no shell or pyenv shim in front), timed
 by hyperfine when installed (else a loop of subprocesses): median and range of wall time over the runs after a
@@ -26,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).parents[1]))
 from benchmarks.common import PYTHON, calibration, command_times, header, spread
 
 
-def main(runs: int, against: Path | None) -> None:
+def main(runs: int, against: Path | None, only: str | None = None) -> None:
     cal = calibration()
     out = Path(tempfile.mkdtemp(prefix="tem-bench-cli-"))
     clean = f"rm -rf {out}/*"
@@ -55,6 +58,10 @@ def main(runs: int, against: Path | None) -> None:
             clean,
         ),
     ]
+    if only is not None:
+        measures = [m for m in measures if only in m[0]]
+        if not measures:
+            raise SystemExit(f"--only {only!r}: no command line contains it")
     rows = []
     tool = ""
     before_args = {"--version": "version", "--samples-csv": None}  # the old tree: `tem version`, CSV always written
@@ -93,8 +100,29 @@ def main(runs: int, against: Path | None) -> None:
             *rows,
             "",
         ]
-    (Path(__file__).parent / "RESULTS_cli.md").write_text("\n".join(lines))
+    target = Path(__file__).parent / "RESULTS_cli.md"
+    if only is not None and target.is_file():
+        lines = _replace_rows(target.read_text().splitlines(), [m[0] for m in measures], rows, lines, against)
+    target.write_text("\n".join(lines))
     print("\n".join(lines))
+
+
+def _replace_rows(old: list[str], labels: list[str], rows: list[str], new: list[str], against: Path | None) -> list[str]:
+    """The results file ``old`` with the rows of ``labels`` replaced by ``rows`` (a partial run, ``--only``), and a
+    note after the table: when those rows ran, at what load and calibration, against which tree."""
+    by_label = dict(zip(labels, rows, strict=True))
+    out = []
+    for line in old:
+        label = next((lab for lab in labels if line.startswith(f"| {lab} |")), None)
+        out.append(by_label.pop(label) if label is not None else line)
+    run = next(line for line in new if line.startswith("Run "))
+    cal = next(line for line in new if line.startswith("**Calibration**")).split(": ", 1)[1].split(".")[0]
+    before = "" if against is None else f", against the tree at `{against}` (commit {_commit(against)})"
+    note = f"Rows {', '.join(labels)}: re-measured alone (`--only`{before}). {run} Calibration {cal}."
+    out = [line for line in out if not line.startswith(f"Rows {', '.join(labels)}: re-measured")]
+    while out and not out[-1].strip():
+        out.pop()
+    return [*out, "", note, *(["", "New rows (no earlier row to replace):", *by_label.values()] if by_label else []), ""]
 
 
 def _commit(tree: Path) -> str:
@@ -111,4 +139,4 @@ def _commit(tree: Path) -> str:
 if __name__ == "__main__":
     n = int(sys.argv[sys.argv.index("--runs") + 1]) if "--runs" in sys.argv else 5
     before = Path(sys.argv[sys.argv.index("--against") + 1]) if "--against" in sys.argv else None
-    main(n, before)
+    main(n, before, sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None)
