@@ -254,10 +254,7 @@ def montecarlo_cmd(
     def go() -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-        from tem.analysis.montecarlo.run import montecarlo
-        from tem.analysis.montecarlo.sobol import sobol
         from tem.analysis.montecarlo.spec import CLI_OPTIONS, load_montecarlo_spec
-        from tem.analysis.montecarlo.stream import LOCAL_ROWS
         from tem.analysis.specio import with_options
         from tem.assumptions.loader import load as load_file
         from tem.exports.charts.png import png_available, start_in_background
@@ -274,10 +271,17 @@ def montecarlo_cmd(
             want_png, why = png_available()
             if not want_png and not quiet:
                 err.print(f"[yellow]note:[/] PNG charts skipped ({why}); HTML charts are written.", highlight=False)
-        if want_png:
-            start_in_background()  # the browser starts while the scenarios are evaluated
-        warm = threading.Thread(target=warm_up_exports, daemon=True, name="tem-warm-up")
-        warm.start()  # and the exports load meanwhile
+        # the browser starts now, while this process loads the analysis (one thread: numpy, pandas, scipy); then,
+        # on the same thread (plotly's first use must not run beside the browser's first drawing), the exports
+        # load while the scenarios are evaluated (numpy releases the GIL)
+        warm = start_in_background(then=warm_up_exports) if want_png else None
+        from tem.analysis.montecarlo.run import montecarlo
+        from tem.analysis.montecarlo.sobol import sobol
+        from tem.analysis.montecarlo.stream import LOCAL_ROWS
+
+        if warm is None:
+            warm = threading.Thread(target=warm_up_exports, daemon=True, name="tem-warm-up")
+            warm.start()
         sobol_base = spec.sobol_n_base if sobol_n is not None else None
         client = connect(scheduler) if scheduler else None
         with (
