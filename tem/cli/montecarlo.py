@@ -272,13 +272,22 @@ def montecarlo_cmd(
             if not want_png and not quiet:
                 err.print(f"[yellow]note:[/] PNG charts skipped ({why}); HTML charts are written.", highlight=False)
         # the browser starts now, while this process loads the analysis (one thread: numpy, pandas, scipy); then,
-        # on the same thread (plotly's first use must not run beside the browser's first drawing), the exports
-        # load while the scenarios are evaluated (numpy releases the GIL)
-        warm = start_in_background(then=warm_up_exports) if want_png else None
-        from tem.analysis.montecarlo.run import montecarlo
-        from tem.analysis.montecarlo.sobol import sobol
-        from tem.analysis.montecarlo.stream import LOCAL_ROWS
+        # on the same thread (plotly's first use must not run beside the browser's first drawing), and once the
+        # analysis is loaded (two threads never import at once: no half-made module), the exports load while the
+        # scenarios are evaluated (numpy releases the GIL)
+        loaded = threading.Event()
 
+        def warm_up_once_loaded() -> None:
+            loaded.wait()
+            warm_up_exports()
+
+        warm = start_in_background(then=warm_up_once_loaded) if want_png else None
+        try:
+            from tem.analysis.montecarlo.run import montecarlo
+            from tem.analysis.montecarlo.sobol import sobol
+            from tem.analysis.montecarlo.stream import LOCAL_ROWS
+        finally:
+            loaded.set()  # also on an interrupt: the start thread must not wait forever
         if warm is None:
             warm = threading.Thread(target=warm_up_exports, daemon=True, name="tem-warm-up")
             warm.start()
