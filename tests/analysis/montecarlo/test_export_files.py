@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -98,3 +100,17 @@ def test_command_equals_the_library_run_with_its_default_chunks(tmp_path: Path) 
     library = montecarlo(tem.load(BASE), SPEC, n=300, seed=5, chunk_size=7)
     assert json.loads(res.stdout)["summary"] == json.loads(json.dumps(library.document()))["summary"]
     assert json.loads(res.stdout)["headline"] == json.loads(json.dumps(library.document()))["headline"]
+
+
+def test_command_with_pngs_in_a_fresh_process(tmp_path: Path) -> None:
+    """The browser starts before the analysis loads, the exports warm up on its thread once the analysis is loaded:
+    every file, the PNGs of the first three KPIs, nothing on stderr."""
+    need_browser()
+    args = ["montecarlo", "--n", "500", "--seed", "4", "--quiet", "--out", str(tmp_path)]
+    proc = subprocess.run([sys.executable, "-m", "tem", *args], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stderr == ""
+    folder = tmp_path / "base" / "montecarlo"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert sum(name.endswith(".png") for name in manifest["outputs"]) == 6
+    assert all((folder / name).is_file() for name in manifest["outputs"])
