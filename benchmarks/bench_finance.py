@@ -10,7 +10,10 @@
     refit in year 10 and a closure cost in the last year (three sign changes; some rows have one IRR in range,
     most several). ``irr`` as a user calls it (BLAS pinned to one thread inside, tem/finance/blas.py) against a
     Python loop of ``pyxirr.irr`` over the rows (optional: ``pip install pyxirr``; the line is skipped without
-    it), the same roots where both give a rate; and ``irr``'s work with BLAS left on every core (before the pin).
+    it), each ``irr`` run followed by a pyxirr loop (the same load; wall and CPU time), the roots of both against
+    the root in extended precision; ``irr`` as the engine calls it (batch runtime); ``irr``'s work with BLAS
+    left on every core (before the pin); with ``--against TREE`` (another checkout, e.g. ``git worktree add
+    /tmp/before main``) that tree's ``irr`` on the same flows, in a fresh process.
 
 Targets: speed-up >= 200x; max |difference| of the roots <= 1e-9 where both give a rate; the same NaN rows.
 Times are medians of several repeats of ``time.perf_counter``; the results file is overwritten on each run.
@@ -76,34 +79,49 @@ def extended_newton(cf: np.ndarray, rate: np.ndarray, steps: int = 8) -> np.ndar
     return np.asarray(1.0 / x - 1.0, dtype=float)
 
 
-def multi_lines() -> list[str]:
-    """Section (c): several sign changes, tem against a pyxirr loop."""
+_BEFORE_SNIPPET = """
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
+from tem.finance import irr  # that tree's, imported first (bench_finance puts this tree on the path)
+sys.path.insert(0, sys.argv[2])
+from bench_finance import several_sign_changes
+assert irr.__module__ == "tem.finance" and sys.modules["tem"].__file__.startswith(sys.argv[1])
+cf = several_sign_changes()
+irr(cf[:100])
+out = []
+for _ in range(int(sys.argv[3])):
+    c0, t0 = time.process_time(), time.perf_counter()
+    irr(cf)
+    out.append((time.perf_counter() - t0, time.process_time() - c0))
+print(json.dumps(out))
+"""
+
+
+def before_times(tree: Path) -> tuple[list[float], list[float]]:
+    """Wall and CPU seconds of ``irr`` on the section (c) flows in another checkout of tem (``--against TREE``),
+    in a fresh process (this file's flows, that tree's ``tem``)."""
+    import json
+    import subprocess
+
+    args = [sys.executable, "-c", _BEFORE_SNIPPET, str(tree), str(Path(__file__).parent), str(REPEATS_MULTI)]
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    pairs = json.loads(subprocess.run(args, capture_output=True, text=True, env=env, check=True).stdout)
+    return [w for w, _ in pairs], [c for _, c in pairs]
+
+
+def multi_lines(against: Path | None = None) -> list[str]:
+    """Section (c): several sign changes, tem against a pyxirr loop (each timed right after the other, one thread
+    each: pyxirr is single-threaded and tem pins BLAS to one thread)."""
     from threadpoolctl import threadpool_limits
 
     from tem.finance import _irr
 
     cf = several_sign_changes()
     irr(cf[:100])
-    tem_times = [median_time(lambda: irr(cf), 1)[0] for _ in range(REPEATS_MULTI)]
-    with threadpool_limits(limits=os.cpu_count() or 1, user_api="blas"):  # before the pin: BLAS on every core
-        unpinned = [median_time(lambda: _irr(cf, 1e-14, 100), 1)[0] for _ in range(REPEATS_MULTI)]
-    result = irr(cf)
-    counts = ", ".join(f"status {c}: {int((result.status == c).sum()):,}" for c in IRR_STATUS if (result.status == c).any())
-    out = [
-        "",
-        f"## (c) Several sign changes ({N_ROWS:,} x {N_YEARS}: build, inflows, refit in year 10, closure cost)",
-        "",
-        f"tem statuses: {counts}.",
-        "",
-        "| measure | result | target |",
-        "|---|---|---|",
-        f"| `tem.finance.irr`, BLAS pinned to one thread inside | {spread(tem_times, 'ms', 1e3, 1)} | |",
-        f"| the same work with BLAS on {os.cpu_count()} threads (before the pin) | {spread(unpinned, 'ms', 1e3, 1)} | |",
-    ]
     try:
         import pyxirr
     except ImportError:
-        return [*out, "| Python loop of `pyxirr.irr` | not measured: pyxirr not installed (pip install pyxirr) | |", ""]
+        pyxirr = None
 
     def loop() -> np.ndarray:
         rates = np.full(cf.shape[0], np.nan)
@@ -113,29 +131,144 @@ def multi_lines() -> list[str]:
                 rates[i] = r
         return rates
 
-    loop()
-    py_times = [median_time(loop, 1)[0] for _ in range(REPEATS_MULTI)]
+    tem_times, tem_cpu, py_times, py_cpu = [], [], [], []
+    if pyxirr is not None:
+        loop()
+    for _ in range(REPEATS_MULTI):  # interleaved: both see the same load
+        c0, t0 = time.process_time(), time.perf_counter()
+        irr(cf)
+        tem_times.append(time.perf_counter() - t0)
+        tem_cpu.append(time.process_time() - c0)
+        if pyxirr is not None:
+            c0, t0 = time.process_time(), time.perf_counter()
+            loop()
+            py_times.append(time.perf_counter() - t0)
+            py_cpu.append(time.process_time() - c0)
+    with batch_runtime():  # as the engine calls it: BLAS on one thread, freed memory kept for reuse
+        irr(cf)
+        engine_times = [median_time(lambda: irr(cf), 1)[0] for _ in range(REPEATS_MULTI)]
+    with threadpool_limits(limits=os.cpu_count() or 1, user_api="blas"):  # before the pin: BLAS on every core
+        unpinned = [median_time(lambda: _irr(cf, 1e-14, 100), 1)[0] for _ in range(REPEATS_MULTI)]
+    result = irr(cf)
+    counts = ", ".join(f"status {c}: {int((result.status == c).sum()):,}" for c in IRR_STATUS if (result.status == c).any())
+    out = [
+        "",
+        f"## (c) Several sign changes ({N_ROWS:,} x {N_YEARS}: build, inflows, refit in year 10, closure cost)",
+        "",
+        f"tem statuses: {counts}. Each `tem` run is followed by a `pyxirr` loop (same load); both on one thread.",
+        "",
+        "| measure | result | target |",
+        "|---|---|---|",
+        f"| `tem.finance.irr`, wall (BLAS pinned to one thread inside) | {spread(tem_times, 'ms', 1e3, 1)} | |",
+        f"| `tem.finance.irr`, CPU time | {spread(tem_cpu, 'ms', 1e3, 1)} | |",
+        f"| `irr` as the engine calls it (batch runtime: freed memory kept for reuse), wall | "
+        f"{spread(engine_times, 'ms', 1e3, 1)} | |",
+        f"| `irr`'s work with BLAS on {os.cpu_count()} threads (before the pin), wall | "
+        f"{spread(unpinned, 'ms', 1e3, 1)} | |",
+    ]
+    if against is not None:
+        before_wall, before_cpu = before_times(against)
+        out.append(
+            f"| before: `irr` in `{against}` (commit {_commit(against)}), wall / CPU | "
+            f"{spread(before_wall, 'ms', 1e3, 1)} / {spread(before_cpu, 'ms', 1e3, 1)} | |"
+        )
+    if pyxirr is None:
+        return [*out, "| Python loop of `pyxirr.irr` | not measured: pyxirr not installed (pip install pyxirr) | |", ""]
     reference = loop()
     both = np.isfinite(result.rate) & np.isfinite(reference)
     diff = float(np.max(np.abs(result.rate[both] - reference[both]))) if both.any() else float("nan")
     ratio = statistics.median(py_times) / statistics.median(tem_times)
+    ratio_cpu = statistics.median(py_cpu) / statistics.median(tem_cpu)
+    ratio_engine = statistics.median(py_times) / statistics.median(engine_times)
     met = "met" if ratio >= TARGET_MULTI_VS_PYXIRR else "NOT met"
     exact = extended_newton(cf[both], reference[both])
     err_tem = float(np.max(np.abs(result.rate[both] - exact))) if both.any() else float("nan")
     err_py = float(np.max(np.abs(reference[both] - exact))) if both.any() else float("nan")
+    bits = np.finfo(np.longdouble).nmant + 1
     return [
         *out,
-        f"| Python loop of `pyxirr.irr` {pyxirr.__version__} over the rows | {spread(py_times, 'ms', 1e3, 1)} | |",
-        f"| tem's speed relative to the pyxirr loop (medians) | {ratio:.2f}x | >= {TARGET_MULTI_VS_PYXIRR:.0f}x ({met}) |",
-        f"| max abs difference of the roots where both give a rate ({int(both.sum()):,} rows) | {diff:.1e} | "
-        f"<= {TARGET_MULTI_DIFF:.0e} ({'met' if diff <= TARGET_MULTI_DIFF else 'NOT met'}) |",
-        f"| the same against the root in extended precision (Newton in np.longdouble, "
-        f"{np.finfo(np.longdouble).nmant + 1}-bit significand, from "
-        f"pyxirr's root): tem / pyxirr | {err_tem:.1e} / {err_py:.1e} | |",
+        f"| Python loop of `pyxirr.irr` {pyxirr.__version__} over the rows, wall | {spread(py_times, 'ms', 1e3, 1)} | |",
+        f"| the same, CPU time | {spread(py_cpu, 'ms', 1e3, 1)} | |",
+        f"| tem's speed relative to the pyxirr loop (medians, wall) | {ratio:.2f}x | "
+        f">= {TARGET_MULTI_VS_PYXIRR:.0f}x ({met}) |",
+        f"| the same on CPU time / with the engine's runtime (wall) | {ratio_cpu:.2f}x / {ratio_engine:.2f}x | |",
+        f"| max abs difference of the roots from the root in extended precision (Newton in np.longdouble, "
+        f"{bits}-bit significand, from pyxirr's root; {int(both.sum()):,} rows where both give a rate): tem / pyxirr "
+        f"| {err_tem:.1e} / {err_py:.1e} | tem <= {TARGET_MULTI_DIFF:.0e} "
+        f"({'met' if err_tem <= TARGET_MULTI_DIFF else 'NOT met'}) |",
+        f"| max abs difference between tem's and pyxirr's roots (pyxirr's own error included) | {diff:.1e} | |",
         f"| rows where pyxirr gives a rate and tem reports several IRRs (status 3) | "
         f"{int((np.isfinite(reference) & (result.status == 3)).sum()):,} | |",
         "",
     ]
+
+
+_STAGES = (  # (module, function, what it does): the stages of irr on rows with several sign changes
+    ("tem.finance", "_irr", "the whole call (without the BLAS pin's entry)"),
+    ("tem.finance.solver", "scaled", "scaling each row by a power of two"),
+    ("tem.finance.grid", "align_right", "aligned copies of the rows (per chunk of 2,048)"),
+    ("tem.finance.grid", "grid_npv", "NPV at the coarse points (matrix products; its calls include `grid_size`'s)"),
+    ("tem.finance.certify", "certainly_several", "certificate 1: several IRRs proven from the coarse points"),
+    ("tem.finance.grid", "grid_size", "PV of the absolute flows at the coarse points, rows left open"),
+    ("tem.finance.certify", "unsettled_cells", "certificate 2 on the coarse cells"),
+    ("tem.finance.certify", "_cell_values", "values inside open cells (every 8th point, then every point)"),
+    ("tem.finance.certify", "_open_cells", "certificate 2 on the cells of 8 points"),
+    ("tem.finance.certify", "_matters", "leaving out the points no rule reads"),
+    ("tem.finance.grid", "classify_points", "the rules on the points kept (statuses, brackets)"),
+    ("tem.finance.grid", "slopes", "slopes dR/d ln(1 + r) for near touches (inside the rules)"),
+    ("tem.finance.solver", "solve", "Newton in the bracket and the NPV and flatness checks"),
+)
+
+
+def stage_lines() -> list[str]:
+    """Section (d): where ``irr``'s time goes on the section (c) flows: cumulative CPU seconds of each stage under
+    cProfile (its own overhead included: the shares, not the absolute times, are what it shows)."""
+    import cProfile
+    import importlib
+    import pstats
+
+    cf = several_sign_changes()
+    irr(cf)
+    n = 20
+    profile = cProfile.Profile(time.process_time)
+    profile.enable()
+    for _ in range(n):
+        irr(cf)
+    profile.disable()
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    by_name = {(fn.__module__, fn.__name__): fn for fn in (getattr(importlib.import_module(m), f) for m, f, _ in _STAGES)}
+    total = 0.0
+    rows = []
+    for (path, line, name), (_, calls, _, cumulative, _) in stats.items():
+        for (module, fname), fn in by_name.items():
+            code = fn.__code__
+            if name == fname and path == code.co_filename and line == code.co_firstlineno:
+                rows.append((module, fname, calls // n, cumulative / n))
+                if fname == "_irr":
+                    total = cumulative / n
+    what = {(m, f): w for m, f, w in _STAGES}
+    out = [
+        "",
+        "## (d) Where `irr`'s time goes on the section (c) flows",
+        "",
+        f"CPU time per call under cProfile (its overhead included; {n} calls; a stage's time includes the stages it "
+        "calls, e.g. the rules include the slopes):",
+        "",
+        "| stage | what | calls per `irr` | ms per `irr` | share |",
+        "|---|---|---|---|---|",
+    ]
+    order = {(m, f): i for i, (m, f, _) in enumerate(_STAGES)}
+    for module, fname, calls, seconds in sorted(rows, key=lambda r: order[(r[0], r[1])]):
+        share = f"{seconds / total:.0%}" if total else ""
+        out.append(f"| `{fname}` | {what[(module, fname)]} | {calls} | {seconds * 1e3:.2f} | {share} |")
+    return [*out, ""]
+
+
+def _commit(tree: Path) -> str:
+    import subprocess
+
+    run = subprocess.run(["git", "-C", str(tree), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    return run.stdout.strip() or "unknown"
 
 
 def cash_flows(n_rows: int = N_ROWS, n_years: int = N_YEARS, seed: int = 12345) -> np.ndarray:
@@ -184,7 +317,7 @@ def npf_loop(cf: np.ndarray) -> np.ndarray:
     return np.array([npf.irr(row) for row in cf])
 
 
-def main() -> None:
+def main(against: Path | None = None) -> None:
     cf = cash_flows()
     assert (np.sum(np.diff(np.sign(cf), axis=1) != 0, axis=1) == 1).all(), "each row needs one sign change"
 
@@ -252,7 +385,8 @@ def main() -> None:
         *status_lines,
         "",
     ]
-    lines += multi_lines()
+    lines += multi_lines(against)
+    lines += stage_lines()
     lines += [calibration_line(calibration()), ""]  # how fast the machine was (benchmarks/common.py)
     text = "\n".join(lines)
     (Path(__file__).parent / "RESULTS_finance.md").write_text(text)
@@ -260,4 +394,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(Path(sys.argv[sys.argv.index("--against") + 1]) if "--against" in sys.argv else None)

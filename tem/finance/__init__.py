@@ -31,9 +31,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from tem.arrays import cumsum_years
+from tem.finance import certify
 from tem.finance.blas import one_blas_thread
 from tem.finance.grid import NPV_TOL as NPV_TOL  # re-exported: the tolerance of the contract
-from tem.finance.grid import align_left, align_right, classify
 from tem.finance.grid import grid as search_grid
 from tem.finance.solver import COARSE_Y, align_left_t, coarse_cell, scaled, solve
 
@@ -138,7 +138,7 @@ def irr(cf: np.ndarray, tol: float = 1e-14, max_iter: int = 100) -> IrrResult:
        largest flow lies in [0.5, 1) (exact: the root cannot move);
     2. no sign change (zeros skipped): status 1. One sign change: exactly one positive root (Descartes); it is
        in range exactly when the NPV ratio's signs at the two bounds differ or one is 0, else status 2; a coarse
-       grid brackets it. More sign changes: the grid rules of :func:`tem.finance.grid.classify` (statuses 0, 2,
+       grid brackets it. More sign changes: the grid rules of :mod:`tem.finance.grid` (statuses 0, 2,
        3, 4 and the bracket);
     3. the root is solved inside its bracket: a cubic first guess, Newton, and Newton kept in the bracket by
        bisection where plain Newton fails (steps below ``tol`` relative); polynomials in ``1 / (1 + r)`` from
@@ -165,7 +165,9 @@ def _irr(cf: np.ndarray, tol: float, max_iter: int) -> IrrResult:
     biggest = np.maximum(flows_t.max(axis=0), -flows_t.min(axis=0))  # max |flow|: NaN or inf for invalid rows
     rows = np.flatnonzero(np.isfinite(biggest))
     every = rows.size == n_s
-    c_t = scaled(flows_t if every else flows_t[:, rows], biggest if every else biggest[rows])
+    # scaled in place where flows_t is a copy of ours (not a view of the caller's array): one array less to fault in
+    mine = not every or not np.shares_memory(flows_t, cf)
+    c_t = scaled(flows_t if every else flows_t[:, rows], biggest if every else biggest[rows], in_place=mine)
     sub_rate = np.full(rows.size, np.nan)
     sub_status = np.zeros(rows.size, dtype=np.int8)
     changes = _sign_changes_t(c_t)
@@ -181,8 +183,8 @@ def _irr(cf: np.ndarray, tol: float, max_iter: int) -> IrrResult:
         hi[single[inside]] = COARSE_Y[k[inside] + 1]
     multi = np.flatnonzero(changes >= 2)
     if multi.size:
-        c_multi = np.ascontiguousarray(c_t[:, multi].T)
-        grid_status, lo_j, hi_j = classify(align_left(c_multi), align_right(c_multi))
+        largest = np.frexp(biggest[rows[multi]])[0]  # each scaled row's largest |flow|, exactly (scaling is exact)
+        grid_status, lo_j, hi_j = certify.classify_several(c_t, multi, largest)
         sub_status[multi] = grid_status
         y = search_grid(n_t).y
         lo[multi] = np.where(grid_status == 0, y[lo_j], np.nan)

@@ -157,15 +157,9 @@ def grid_values(left: np.ndarray, right: np.ndarray, points: np.ndarray | None =
     g = grid(left.shape[1])
     j = g.junction
     if points is not None:
-        n_low = int(np.count_nonzero(points < j))
-        value = np.empty((left.shape[0], points.size))
-        size = np.empty_like(value)
-        for coef, power, out in (
-            (right, g.power_low[:, points[:n_low]], slice(0, n_low)),
-            (left, g.power_high[:, points[n_low:] - j], slice(n_low, None)),
-        ):
-            value[:, out] = coef @ power
-            size[:, out] = np.abs(coef) @ power
+        low, high = _point_powers(g, points)
+        value = np.concatenate([right @ low, left @ high], axis=1)
+        size = np.concatenate([np.abs(right) @ low, np.abs(left) @ high], axis=1)
         return value, size
     value = np.empty((left.shape[0], g.y.size))
     size = np.empty_like(value)
@@ -174,6 +168,26 @@ def grid_values(left: np.ndarray, right: np.ndarray, points: np.ndarray | None =
     np.matmul(np.abs(right), g.power_low, out=size[:, :j])
     np.matmul(np.abs(left), g.power_high, out=size[:, j:])
     return value, size
+
+
+def grid_npv(left: np.ndarray, right: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """The NPV half of :func:`grid_values` at the grid ``points``: (S, len(points))."""
+    low, high = _point_powers(grid(left.shape[1]), points)
+    out = np.empty((left.shape[0], points.size))
+    np.matmul(right, low, out=out[:, : low.shape[1]])  # into the result: no temporaries to fault in
+    np.matmul(left, high, out=out[:, low.shape[1] :])
+    return out
+
+
+def grid_size(left: np.ndarray, right: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """The PV(|flows|) half of :func:`grid_values` at the grid ``points``: (S, len(points))."""
+    return grid_npv(np.abs(left), np.abs(right), points)
+
+
+def _point_powers(g: Grid, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The powers of the grid ``points`` below the junction and from it up, each (T, points there), contiguous."""
+    n_low = int(np.count_nonzero(points < g.junction))
+    return np.ascontiguousarray(g.power[:, points[:n_low]]), np.ascontiguousarray(g.power[:, points[n_low:]])
 
 
 def slopes(left: np.ndarray, right: np.ndarray, rows: np.ndarray, points: np.ndarray) -> np.ndarray:
@@ -238,11 +252,13 @@ def dips(
     return inside & (low <= NEAR_TOL), inside & (low < 0)
 
 
-def classify(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def classify(
+    left: np.ndarray, right: np.ndarray, max_abs: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Status (0, 2, 3 or 4) of rows whose flows change sign at least twice, and for status-0 rows the grid
     bracket ``(lo, hi)`` (indices into ``grid(T).y``) holding the IRR. Chunked to bound memory; the rules are
     read only on the grid points that can matter (:mod:`tem.finance.certify`: the same results as on every
-    point, :func:`classify_every_point`)."""
+    point, :func:`classify_every_point`). ``max_abs``: each row's largest absolute flow, if the caller knows it."""
     from tem.finance.certify import classify_sparse  # it builds on this module
 
     n_s = left.shape[0]
@@ -251,7 +267,8 @@ def classify(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarra
     hi = np.zeros(n_s, dtype=np.int64)
     for start in range(0, n_s, _CHUNK_ROWS):
         part = slice(start, min(n_s, start + _CHUNK_ROWS))
-        status[part], lo[part], hi[part] = classify_sparse(left[part], right[part])
+        biggest = None if max_abs is None else max_abs[part]
+        status[part], lo[part], hi[part] = classify_sparse(left[part], right[part], biggest)
     return status, lo, hi
 
 
@@ -272,6 +289,28 @@ def classify_every_point(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarra
     ratio = value.reshape(-1)[flat] / size.reshape(-1)[flat]
     del value, size
     return classify_points(left, right, flat, ratio)
+
+
+def _maybe_inside(
+    left: np.ndarray,
+    right: np.ndarray,
+    row: np.ndarray,
+    j: np.ndarray,
+    s: np.ndarray,
+    candidate: np.ndarray,
+    cells: np.ndarray,
+) -> np.ndarray:
+    """The examined ``cells`` (indices of their start among the points read) that can be near touches, found from
+    the slope at the one end that is a candidate: a cell is examined only next to a candidate, and only one of
+    its ends can be one (with the same sign at both, a candidate start has ``|R|`` no larger than its end, a
+    candidate end a smaller one than its start). A candidate start needs ``sign x d_a < 0``, a candidate end
+    ``sign x d_b >= 0`` (:func:`dips`): the cells failing that are not near touches whatever the other slope, so
+    it is not computed. The slope at a point is the same number whichever cell asks (:func:`slopes`)."""
+    at_start = candidate[cells]
+    end = np.where(at_start, cells, cells + 1)
+    d = slopes(left, right, row[end], j[end])
+    sign = s[cells].astype(np.float64)
+    return cells[np.where(at_start, sign * d < 0, sign * d >= 0)]
 
 
 def classify_points(
@@ -305,14 +344,15 @@ def classify_points(
     # near touches: local minima of |R| (a neighbour of the other sign is not compared) and their cells
     candidate = ~zero & (mag <= _CANDIDATE_MAX)
     candidate &= ((s_prev != s) | (mag < mag_prev)) & ((s_next != s) | (mag <= mag_next))
-    cells = np.unique(
-        np.concatenate(
-            [np.flatnonzero(candidate & has_next & (s_next == s)), np.flatnonzero(candidate & has_prev & (s_prev == s)) - 1]
-        )
+    # the cells starting at a candidate and those ending at one: no cell is both (with the same sign at both ends a
+    # candidate start has |R_a| <= |R_b|, a candidate end |R_b| < |R_a|), so no cell is listed twice
+    cells = np.concatenate(
+        [np.flatnonzero(candidate & has_next & (s_next == s)), np.flatnonzero(candidate & has_prev & (s_prev == s)) - 1]
     )
     near = np.zeros(n_rows, dtype=bool)
     site = zero | cross
     if cells.size:
+        cells = _maybe_inside(left, right, row, j, s, candidate, cells)
         r, c = row[cells], j[cells]
         d = slopes(left, right, np.concatenate([r, r]), np.concatenate([c, c + 1]))
         touches, crosses = dips(ratio[cells], ratio[cells + 1], d[: cells.size], d[cells.size :], g.log_step[c])

@@ -140,16 +140,17 @@ def _safeguarded(
     return x
 
 
-def scaled(c_t: np.ndarray, biggest: np.ndarray) -> np.ndarray:
+def scaled(c_t: np.ndarray, biggest: np.ndarray, in_place: bool = False) -> np.ndarray:
     """Each scenario (a column of ``c_t`` (T, S)) times the power of two that puts its largest absolute flow
     (``biggest``) in [0.5, 1); all-zero scenarios kept. Exact, so the root cannot move (a product with a power
-    of two is exact unless it leaves the normal range; there ``ldexp`` is used)."""
+    of two is exact unless it leaves the normal range; there ``ldexp`` is used). ``in_place``: into ``c_t``."""
     _, exponent = np.frexp(biggest)
     if not exponent.any():
         return c_t
+    out = c_t if in_place else None
     if np.abs(exponent).max() < 1000:
-        return c_t * np.ldexp(1.0, -exponent)[None, :]
-    return np.ldexp(c_t, -exponent[None, :])
+        return np.multiply(c_t, np.ldexp(1.0, -exponent)[None, :], out=out)
+    return np.ldexp(c_t, -exponent[None, :], out=out)
 
 
 def align_left_t(c_t: np.ndarray) -> np.ndarray:

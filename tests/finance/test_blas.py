@@ -38,11 +38,17 @@ def test_irr_runs_its_matrix_products_on_one_blas_thread(monkeypatch: pytest.Mon
     seen: list[set[int]] = []
     original = finance_grid.grid_values
 
-    def spy(left: np.ndarray, right: np.ndarray, *points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        seen.append(_blas_threads())
-        return original(left, right, *points)  # points: the grid points read (tem/finance/certify.py)
+    def spying(name: str) -> None:  # the grid's products: NPV and PV(|flows|) at the points read (certify.py)
+        product = getattr(finance_grid, name)
 
-    monkeypatch.setattr(finance_grid, "grid_values", spy)
+        def spy(left: np.ndarray, right: np.ndarray, *points: np.ndarray) -> object:
+            seen.append(_blas_threads())
+            return product(left, right, *points)
+
+        monkeypatch.setattr(finance_grid, name, spy)
+
+    for name in ("grid_values", "grid_npv", "grid_size"):
+        spying(name)
     cf = several_sign_changes()
     with threadpool_limits(limits=2, user_api="blas"):
         pinned = irr(cf)
