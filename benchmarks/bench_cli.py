@@ -7,6 +7,9 @@ writes benchmarks/RESULTS_cli.md. Issue 15, targets 1-3:
 
 With ``--against TREE`` (another checkout of tem, e.g. ``git worktree add /tmp/before <commit>``) each command is
 also timed with that tree, right after, and the ratio is reported: the honest comparison on a shared machine.
+With ``--only TEXT`` only the commands whose line contains TEXT (e.g. ``montecarlo``) are timed, and only their
+rows of RESULTS_cli.md are replaced, with a note giving that run's time, load, calibration and before-tree (the
+other rows keep theirs).
 
 Each command is a fresh process (``python -m tem`` with this interpreter, no shell or pyenv shim in front), timed
 by hyperfine when installed (else a loop of subprocesses): median and range of wall time over the runs after a
@@ -26,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).parents[1]))
 from benchmarks.common import PYTHON, calibration, command_times, header, spread
 
 
-def main(runs: int, against: Path | None) -> None:
+def main(runs: int, against: Path | None, only: str | None = None) -> None:
     cal = calibration()
     out = Path(tempfile.mkdtemp(prefix="tem-bench-cli-"))
     clean = f"rm -rf {out}/*"
@@ -55,46 +58,88 @@ def main(runs: int, against: Path | None) -> None:
             clean,
         ),
     ]
+    if only is not None:
+        measures = [m for m in measures if only in m[0]]
+        if not measures:
+            raise SystemExit(f"--only {only!r}: no command line contains it")
     rows = []
-    tool = ""
-    before_args = {"--version": "version", "--samples-csv": None}  # the old tree: `tem version`, CSV always written
-    for label, args, target, prepare in measures:
-        res = command_times(args, runs, prepare=prepare)
-        tool = str(res["tool"])
-        times = list(res["times"])  # type: ignore[call-overload]
-        med = statistics.median(times)
-        verdict = "" if target is None else f"<= {target:g} s ({'met' if med <= target else '**not met**'})"
-        row = f"| {label} | {spread(times)} | {float(res['cpu']):.2f} s | {verdict} |"  # type: ignore[arg-type]
-        if against is not None:
-            old = [before_args.get(a, a) for a in args]
-            if None in old:
-                row += " |"
-            else:
-                prev = command_times([a for a in old if a is not None], runs, cwd=against, prepare=prepare, tree=against)
-                prev_med = statistics.median(list(prev["times"]))  # type: ignore[call-overload]
-                row += f" {spread(list(prev['times']))}, CPU {float(prev['cpu']):.2f} s; {prev_med / med:.1f}x |"  # type: ignore[arg-type,call-overload]
-        rows.append(row)
-        print(rows[-1], flush=True)
-    shutil.rmtree(out, ignore_errors=True)
+    tool = "hyperfine" if shutil.which("hyperfine") else "subprocess loop"  # as benchmarks.common.command_times
+    # the header now: its load average is the one at the start of the run
     lines = header(
         "Command-line benchmark",
         cal,
         f"Each command in a fresh process (`{Path(PYTHON).name} -m tem ...`), timed by {tool}: wall-clock median "
         f"(range, runs) after a warm-up, and the process's mean CPU time (user + system).",
     )
+    before_args = {"--version": "version", "--samples-csv": None}  # the old tree: `tem version`, CSV always written
+    for label, args, target, prepare in measures:
+        old = None if against is None else [before_args.get(a, a) for a in args]
+        if old is None or None in old:
+            res = command_times(args, runs, prepare=prepare)
+            times, cpu = list(res["times"]), float(res["cpu"])  # type: ignore[call-overload,arg-type]
+            prev: tuple[list[float], float] | None = None
+        else:  # one run of each tree in turn, so that a change of load hits both alike
+            assert against is not None
+            old_args = [a for a in old if a is not None]
+            command_times(args, 1, prepare=prepare, warmup=0)  # the warm-ups, not counted
+            command_times(old_args, 1, cwd=against, prepare=prepare, tree=against, warmup=0)
+            pairs = [
+                (
+                    command_times(args, 1, prepare=prepare, warmup=0),
+                    command_times(old_args, 1, cwd=against, prepare=prepare, tree=against, warmup=0),
+                )
+                for _ in range(runs)
+            ]
+            times = [float(a["times"][0]) for a, _ in pairs]  # type: ignore[index]
+            cpu = statistics.mean(float(a["cpu"]) for a, _ in pairs)  # type: ignore[arg-type]
+            prev = ([float(b["times"][0]) for _, b in pairs], statistics.mean(float(b["cpu"]) for _, b in pairs))  # type: ignore[index,arg-type]
+        med = statistics.median(times)
+        verdict = "" if target is None else f"<= {target:g} s ({'met' if med <= target else '**not met**'})"
+        row = f"| {label} | {spread(times)} | {cpu:.2f} s | {verdict} |"
+        if against is not None:
+            if prev is None:
+                row += " |"
+            else:
+                prev_med = statistics.median(prev[0])
+                row += f" {spread(prev[0])}, CPU {prev[1]:.2f} s; {prev_med / med:.1f}x (CPU {prev[1] / cpu:.2f}x) |"
+        rows.append(row)
+        print(rows[-1], flush=True)
+    shutil.rmtree(out, ignore_errors=True)
     if against is None:
         lines += ["| command | wall time | CPU time | target |", "|---|---|---|---|", *rows, ""]
     else:
         lines += [
-            f"Before: the tree at `{against}` (commit {_commit(against)}), timed right after each command.",
+            f"Before: the tree at `{against}` (commit {_commit(against)}), its runs taking turns with this tree's "
+            "(one warm-up each, then one run of each in turn).",
             "",
-            "| command | wall time | CPU time | target | before (same run): wall, CPU; speed-up of the median |",
+            "| command | wall time | CPU time | target | before (same run): wall, CPU; speed-up of the median (CPU) |",
             "|---|---|---|---|---|",
             *rows,
             "",
         ]
-    (Path(__file__).parent / "RESULTS_cli.md").write_text("\n".join(lines))
+    target = Path(__file__).parent / "RESULTS_cli.md"
+    if only is not None and target.is_file():
+        lines = _replace_rows(target.read_text().splitlines(), [m[0] for m in measures], rows, lines, against)
+    target.write_text("\n".join(lines))
     print("\n".join(lines))
+
+
+def _replace_rows(old: list[str], labels: list[str], rows: list[str], new: list[str], against: Path | None) -> list[str]:
+    """The results file ``old`` with the rows of ``labels`` replaced by ``rows`` (a partial run, ``--only``), and a
+    note after the table: when those rows ran, at what load and calibration, against which tree."""
+    by_label = dict(zip(labels, rows, strict=True))
+    out = []
+    for line in old:
+        label = next((lab for lab in labels if line.startswith(f"| {lab} |")), None)
+        out.append(by_label.pop(label) if label is not None else line)
+    run = next(line for line in new if line.startswith("Run "))
+    cal = next(line for line in new if line.startswith("**Calibration**")).split(": ", 1)[1].split(".")[0]
+    before = "" if against is None else f"; their runs took turns with the tree at `{against}` (commit {_commit(against)})"
+    note = f"Rows {', '.join(labels)}: re-measured alone (`--only`{before}). {run} Calibration {cal}."
+    out = [line for line in out if not line.startswith(f"Rows {', '.join(labels)}: re-measured")]
+    while out and not out[-1].strip():
+        out.pop()
+    return [*out, "", note, *(["", "New rows (no earlier row to replace):", *by_label.values()] if by_label else []), ""]
 
 
 def _commit(tree: Path) -> str:
@@ -111,4 +156,4 @@ def _commit(tree: Path) -> str:
 if __name__ == "__main__":
     n = int(sys.argv[sys.argv.index("--runs") + 1]) if "--runs" in sys.argv else 5
     before = Path(sys.argv[sys.argv.index("--against") + 1]) if "--against" in sys.argv else None
-    main(n, before)
+    main(n, before, sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None)

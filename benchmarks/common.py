@@ -82,12 +82,17 @@ def header(title: str, calibration_ms: Sequence[float], note: str = "") -> list[
 
 
 def command_times(
-    args: Sequence[str], runs: int, cwd: Path = ROOT, prepare: str | None = None, tree: Path = ROOT
+    args: Sequence[str],
+    runs: int,
+    cwd: Path = ROOT,
+    prepare: str | None = None,
+    tree: Path = ROOT,
+    warmup: int = 1,
 ) -> dict[str, object]:
-    """Wall-clock seconds of a command line, ``runs`` times after one warm-up (hyperfine when installed, else a
-    loop of subprocesses), and the process's mean CPU time (user + system) over the runs. ``tree``: the source
-    tree on PYTHONPATH (another checkout, to compare before and after in the same run; run it with ``cwd`` in that
-    tree too, since ``python -m`` puts the working folder first on the path)."""
+    """Wall-clock seconds of a command line, ``runs`` times after ``warmup`` warm-up runs (hyperfine when
+    installed, else a loop of subprocesses), and the process's mean CPU time (user + system) over the runs.
+    ``tree``: the source tree on PYTHONPATH (another checkout, to compare before and after in the same run; run it
+    with ``cwd`` in that tree too, since ``python -m`` puts the working folder first on the path)."""
     env = dict(os.environ, PYTHONPATH=str(tree))
     if shutil.which("hyperfine"):
         with tempfile.TemporaryDirectory() as tmp:
@@ -95,7 +100,7 @@ def command_times(
             cmd = " ".join(_quote(a) for a in args)
             extra = ["--prepare", prepare] if prepare else []
             subprocess.run(
-                ["hyperfine", "-N", "-w", "1", "-r", str(runs), *extra, "--export-json", str(report), cmd],
+                ["hyperfine", "-N", "-w", str(warmup), "-r", str(runs), *extra, "--export-json", str(report), cmd],
                 cwd=cwd,
                 env=env,
                 check=True,
@@ -105,7 +110,7 @@ def command_times(
             cpu = float(res.get("user", float("nan"))) + float(res.get("system", float("nan")))  # means over the runs
             return {"times": list(res["times"]), "cpu": cpu, "tool": "hyperfine"}
     times, cpu = [], []
-    for i in range(runs + 1):
+    for i in range(runs + warmup):
         if prepare:
             subprocess.run(prepare, shell=True, check=True, cwd=cwd)
         before = os.times()
@@ -113,7 +118,7 @@ def command_times(
         subprocess.run(list(args), cwd=cwd, env=env, check=True, capture_output=True)
         wall = time.perf_counter() - t0
         after = os.times()
-        if i:
+        if i >= warmup:
             times.append(wall)
             cpu.append((after.children_user - before.children_user) + (after.children_system - before.children_system))
     return {"times": times, "cpu": statistics.mean(cpu), "tool": "subprocess loop"}

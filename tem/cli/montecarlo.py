@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import sys
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -27,7 +28,6 @@ if TYPE_CHECKING:  # the analysis, its exports and scipy are imported when the c
     from tem.analysis.montecarlo.run import MonteCarloResult
 
 DEFAULT_SPEC = Path("assumptions/montecarlo.yaml")
-PROGRESS_CHUNK = 10_000
 PNG_KPIS = 3
 CONNECT_TIMEOUT_S = 10
 STAGES = {
@@ -178,6 +178,27 @@ def _headline_lines(result: MonteCarloResult) -> list[str]:
     return lines
 
 
+def warm_up_exports() -> None:
+    """Load what the first export would otherwise load on the main thread after the scenarios are evaluated:
+    the export modules (openpyxl, plotly's figure classes, pyarrow's Parquet writer) and plotly's validators
+    and templates, by making a throwaway figure. Run on a helper thread while the engine works (numpy releases
+    the GIL); no output depends on it, and a failure here is left for the export itself to report."""
+    try:
+        import plotly.graph_objects as go
+        import pyarrow.parquet  # noqa: F401
+
+        from tem.analysis.montecarlo.export import figure_html
+
+        fig = go.Figure(go.Bar(x=[0.0], y=[1.0], marker=dict(color="#000", line=dict(width=0))))
+        fig.add_trace(go.Scatter(x=[0.0], y=[1.0], mode="markers+text", text=[""], line=dict(dash="dot")))
+        fig.update_layout(template="plotly_white", title=dict(text=""), legend=dict(orientation="h"))
+        fig.add_vline(x=0.0, line=dict(width=1), annotation=dict(text=""), annotation_position="top")
+        fig.update_xaxes(type="log", tickformat=",.0f")
+        figure_html(fig)
+    except Exception:  # nothing depends on the warm-up
+        pass
+
+
 def connect(address: str) -> Any:
     """A ``dask.distributed.Client`` of the scheduler at ``address``; exit code 2 when there is none."""
     from tem.errors import BatchInputError
@@ -239,9 +260,6 @@ def montecarlo_cmd(
     def go() -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-        from tem.analysis.montecarlo.export import render_montecarlo_files
-        from tem.analysis.montecarlo.run import montecarlo
-        from tem.analysis.montecarlo.sobol import sobol
         from tem.analysis.montecarlo.spec import CLI_OPTIONS, load_montecarlo_spec
         from tem.analysis.specio import with_options
         from tem.assumptions.loader import load as load_file
@@ -259,8 +277,26 @@ def montecarlo_cmd(
             want_png, why = png_available()
             if not want_png:
                 tell("note:", f"PNG charts skipped ({why}); HTML charts are written.")
-        if want_png:
-            start_in_background()  # the browser starts while the scenarios are evaluated
+        # the browser starts now, while this process loads the analysis (one thread: numpy, pandas, scipy); then,
+        # on the same thread (plotly's first use must not run beside the browser's first drawing), and once the
+        # analysis is loaded (two threads never import at once: no half-made module), the exports load while the
+        # scenarios are evaluated (numpy releases the GIL)
+        loaded = threading.Event()
+
+        def warm_up_once_loaded() -> None:
+            loaded.wait()
+            warm_up_exports()
+
+        warm = start_in_background(then=warm_up_once_loaded) if want_png else None
+        try:
+            from tem.analysis.montecarlo.run import montecarlo
+            from tem.analysis.montecarlo.sobol import sobol
+            from tem.analysis.montecarlo.stream import LOCAL_ROWS
+        finally:
+            loaded.set()  # also on an interrupt: the start thread must not wait forever
+        if warm is None:
+            warm = threading.Thread(target=warm_up_exports, daemon=True, name="tem-warm-up")
+            warm.start()
         sobol_base = spec.sobol_n_base if sobol_n is not None else None
         client = connect(scheduler) if scheduler else None
         with (
@@ -282,9 +318,11 @@ def montecarlo_cmd(
                     tasks[stage] = bar.add_task(STAGES.get(stage, stage), total=total)
                 bar.update(tasks[stage], completed=done)
 
-            result = montecarlo(assumptions, spec, chunk_size=PROGRESS_CHUNK, progress=progress, executor=client)
+            # the library's chunks (40,000 scenarios per engine call, which the engine spreads over its threads;
+            # 10,000 per task on a cluster) are the progress steps: smaller calls would leave a thread idle
+            result = montecarlo(assumptions, spec, progress=progress, executor=client)
             if sobol_base:
-                s = sobol(assumptions, spec, sobol_base, chunk_size=PROGRESS_CHUNK, progress=progress)
+                s = sobol(assumptions, spec, sobol_base, chunk_size=LOCAL_ROWS, progress=progress)
                 result = dataclasses.replace(result, sobol=s)
             swept = None
             extra: dict[str, bytes | str] = {}
@@ -300,7 +338,6 @@ def montecarlo_cmd(
                     thresholds,
                     n=n,
                     seed=seed,
-                    chunk_size=PROGRESS_CHUNK,
                     progress=progress,
                     executor=client,
                 )
@@ -308,6 +345,9 @@ def montecarlo_cmd(
                     "gate_sweep.csv": swept.table.to_csv(index=False, float_format="%.10g"),
                     "charts/gate_sweep.html": figure_html(threshold_figure(swept, result.scenario)),
                 }
+            warm.join()
+            from tem.analysis.montecarlo.export import render_montecarlo_files
+
             files = render_montecarlo_files(
                 result,
                 png=bool(want_png),

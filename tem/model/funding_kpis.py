@@ -11,6 +11,21 @@ from tem.finance import irr, peak_funding
 from tem.model.funding import Funding
 from tem.model.inputs import Inputs
 
+# the names :func:`funding_kpis` returns (a batch that keeps none of them can skip the funded view)
+FUNDED_KPIS = (
+    "equity_npv_inr_cr",
+    "equity_irr",
+    "equity_irr_status",
+    "peak_equity_inr_cr",
+    "peak_equity_fy",
+    "min_dscr",
+    "min_dscr_fy",
+    "avg_dscr",
+    "llcr",
+    "term_debt_drawn_inr_cr",
+    "interest_during_construction_inr_cr",
+)
+
 
 def funding_kpis(inp: Inputs, f: Funding) -> dict[str, np.ndarray]:
     """Equity and lender KPIs, each ``(S,)`` (README "Funding")."""

@@ -24,8 +24,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from scipy import stats
-from scipy.stats import qmc
 
 KINDS = ("uniform", "triangular", "pert", "normal", "truncated_normal", "lognormal", "discrete")
 PARAMETERS: Mapping[str, tuple[str, ...]] = {
@@ -175,6 +173,8 @@ def make_distribution(kind: str, params: Mapping[str, Any]) -> Distribution:
     extra = sorted(k for k, v in params.items() if v is not None and k not in PARAMETERS[kind])
     if extra:
         raise ValueError(f"{kind} takes {', '.join(PARAMETERS[kind])}; {', '.join(extra)} does not apply")
+    from scipy import stats  # on use: a spec file is read and checked without it (tem montecarlo starts sooner)
+
     if kind == "uniform":
         low, high = _need(params, ("low", "high"))
         if not low < high:
@@ -245,6 +245,8 @@ def uniform_design(n: int, d: int, method: str, rng: np.random.Generator) -> np.
     """``(n, d)`` uniforms in (0, 1): a Latin hypercube (each column has exactly one point in each of the n
     strata ``[i/n, (i+1)/n)``, random within it) or plain random numbers."""
     if method == "lhs":
+        from scipy.stats import qmc
+
         return qmc.LatinHypercube(d=d, rng=rng).random(n)
     if method == "random":
         return rng.random((n, d))

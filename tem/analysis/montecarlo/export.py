@@ -7,7 +7,8 @@ the model. The figures are in :mod:`tem.analysis.montecarlo.charts` (re-exported
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -341,21 +342,25 @@ def render_montecarlo_files(
     ``samples_csv``). Charts are HTML for every KPI; with ``png``, also PNG for ``png_kpis`` (default: every KPI),
     drawn by the browser on a helper thread while the other files are rendered. ``extra`` files (relative name ->
     content) are written and listed in the manifest too."""
-    figures: list[tuple[str, str, go.Figure]] = []
+    # (KPI, file name, how to draw it), in the order of the files
+    plan: list[tuple[str, str, Callable[[], go.Figure]]] = []
     for kpi in map(str, result.summary.index):
         if result.summary.loc[kpi, "n_valid"] == 0:
             continue
-        figures.append((kpi, f"histogram_{_safe(kpi)}", histogram_figure(result, kpi)))
-        figures.append((kpi, f"s_curve_{_safe(kpi)}", s_curve_figure(result, kpi)))
-        figures.append((kpi, f"convergence_{_safe(kpi)}", convergence_figure(result, kpi)))
+        plan.append((kpi, f"histogram_{_safe(kpi)}", partial(histogram_figure, result, kpi)))
+        plan.append((kpi, f"s_curve_{_safe(kpi)}", partial(s_curve_figure, result, kpi)))
+        plan.append((kpi, f"convergence_{_safe(kpi)}", partial(convergence_figure, result, kpi)))
         if result.sobol is not None and kpi in set(result.sobol.indices["kpi"]):
-            figures.append((kpi, f"sobol_{_safe(kpi)}", sobol_figure(result, kpi)))
+            plan.append((kpi, f"sobol_{_safe(kpi)}", partial(sobol_figure, result, kpi)))
     if result.flexibility is not None:
-        figures.append(("npv_inr_cr", "flexibility_npv", flexibility_figure(result)))
+        plan.append(("npv_inr_cr", "flexibility_npv", partial(flexibility_figure, result)))
     wanted = set(result.summary.index if png_kpis is None else png_kpis)
     skip = ("convergence_", "flexibility_")
-    drawn = {name: fig for kpi, name, fig in figures if kpi in wanted and not name.startswith(skip)}
-    pngs = pngs_in_background(drawn, PNG_WIDTH, PNG_HEIGHT, PNG_SCALE) if png and drawn else None
+    drawn = [name for kpi, name, _ in plan if png and kpi in wanted and not name.startswith(skip)]
+    # the figures the browser draws are made first, so it draws them while the other files are rendered
+    figures = {name: make() for _, name, make in plan if name in drawn}
+    pngs = pngs_in_background(figures, PNG_WIDTH, PNG_HEIGHT, PNG_SCALE) if drawn else None
+    figures |= {name: make() for _, name, make in plan if name not in figures}
     files: dict[str, bytes | str] = {
         "summary.json": _json(result.document()),
         "summary.csv": csv_text(result.summary, float_format="%.10g"),
@@ -377,9 +382,9 @@ def render_montecarlo_files(
     from plotly.offline import get_plotlyjs
 
     files[f"charts/{PLOTLY_JS}"] = get_plotlyjs().encode("utf-8")
-    html = {name: figure_html(fig) for _, name, fig in figures}
+    html = {name: figure_html(figures[name]) for _, name, _make in plan}
     done = pngs.result() if pngs is not None else {}
-    for _, name, _fig in figures:
+    for _, name, _make in plan:
         files[f"charts/{name}.html"] = html[name]
         if name in done:
             files[f"charts/{name}.png"] = done[name]

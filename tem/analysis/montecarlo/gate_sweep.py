@@ -62,7 +62,8 @@ def sweep_chunk(
     values, scales = batch_arrays(inp, resolved, draws)
     npv, passed, committed = np.empty((grid.size, c)), np.empty((grid.size, c), dtype=np.uint8), np.empty(c)
     for i, threshold in enumerate(grid):
-        k = run_batch_inputs(inp, {**values, path: np.full(c, threshold)}, scales, workers=workers)
+        # NPVs and the gate's decision only: the funded view (equity, lender KPIs) is skipped, the same bits
+        k = run_batch_inputs(inp, {**values, path: np.full(c, threshold)}, scales, workers=workers, funded=False)
         npv[i] = k["npv_inr_cr"]
         passed[i] = k[f"gate_passed_{phase}"]
         if i == 0:  # every gate open: the same for every threshold

@@ -15,7 +15,7 @@ import importlib.util
 import os
 import threading
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -91,8 +91,11 @@ def _start_server() -> None:
         _server_state["started"] = why
 
 
-def start_in_background() -> None:
+def start_in_background(then: Callable[[], None] | None = None) -> threading.Thread | None:
     """Start the browser on a helper thread now, so it is ready when the first PNG is drawn (no-op when started).
+    ``then`` (which must not raise) runs on that thread once the browser has started or failed to (e.g. work that
+    uses plotly, which must not run beside the browser's first drawing); returns the thread (None, and ``then``
+    is not run, when no browser will start).
 
     The thread is not a daemon: a command that ends early (an output cannot be written, an interrupt) waits for
     the start to finish, so kaleido's exit handler closes the browser and its profile folder is removed
@@ -102,7 +105,7 @@ def start_in_background() -> None:
     threads never import the same module at once.
     """
     if not png_available()[0]:
-        return
+        return None
     import plotly.io
     import plotly.utils
 
@@ -110,16 +113,17 @@ def start_in_background() -> None:
 
     with _server_lock:
         if _server_state["started"] or _server_state["broken"] or _background:
-            return
-        thread = threading.Thread(target=_start_quietly, daemon=False, name="tem-browser-start")
+            return None
+        thread = threading.Thread(target=_start_quietly, args=(then,), daemon=False, name="tem-browser-start")
         _background.append(thread)
     thread.start()
+    return thread
 
 
 _background: list[threading.Thread] = []
 
 
-def _start_quietly() -> None:
+def _start_quietly(then: Callable[[], None] | None = None) -> None:
     try:
         _start_server()
     except PngUnavailableError:
@@ -127,6 +131,8 @@ def _start_quietly() -> None:
     except Exception as exc:  # whatever kaleido raised: kept for the first figure_png, never a thread traceback
         with _server_lock:
             _server_state["broken"] = f"the browser did not start ({exc}); {INSTALL_HINT}"
+    if then is not None:
+        then()
 
 
 def _probe(outcome: list[BaseException | bytes]) -> None:
