@@ -84,7 +84,7 @@ def render_outputs(
         if options.charts:
             from tem.exports.charts.figures import all_figures
             from tem.exports.charts.files import html_files, merge_charts, start_pngs
-            from tem.exports.charts.png import png_available
+            from tem.exports.charts.png import png_available, wait_for_start
             from tem.exports.report.page import render_report
 
             png = options.png
@@ -92,6 +92,8 @@ def render_outputs(
                 png, why = png_available()
                 if not png:
                     tell("note:", f"PNG charts skipped ({why}); HTML charts are written.")
+            if png:
+                wait_for_start()  # plotly's first use here must not run beside the browser's first drawing
             figures = all_figures(result)
             pngs = start_pngs(figures) if png else None  # drawn by the browser while the files below are rendered
             html = html_files(figures)

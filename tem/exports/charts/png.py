@@ -123,6 +123,16 @@ def start_in_background(then: Callable[[], None] | None = None) -> threading.Thr
 _background: list[threading.Thread] = []
 
 
+def wait_for_start() -> None:
+    """Wait until the browser start begun by :func:`start_in_background` (its first drawing included) has
+    finished; at once when none was begun. Call it before this process first uses plotly on another thread:
+    plotly's first use beside the browser's first drawing can leave kaleido's server waiting forever (seen as a
+    ``tem run`` of two scenarios that never ended, the probe figure never answered)."""
+    for thread in list(_background):
+        if thread is not threading.current_thread():
+            thread.join()
+
+
 def _start_quietly(then: Callable[[], None] | None = None) -> None:
     try:
         _start_server()
