@@ -10,6 +10,10 @@ nothing in ``tem`` imports ``tem.cli`` except ``tem/__main__.py`` and the consol
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+
 from tem.cli.interrupts import guarded, install, is_the_command_line
 
 if is_the_command_line():
@@ -29,4 +33,20 @@ __all__ = ["app", "main"]
 def main() -> None:
     """The ``tem`` console script (``python3 -m tem``); Ctrl-C at any moment: one line, exit code 130."""
     install()
-    guarded(app)
+    try:
+        guarded(app)
+    except SystemExit as exc:
+        _leave_if_the_browser_hung(exc.code)
+        raise
+
+
+def _leave_if_the_browser_hung(code: object) -> None:
+    """When the browser for PNGs never answered (its charts were skipped with a note), kaleido's exit handler
+    would wait for it forever: leave now, with the command's exit code, after flushing what was printed."""
+    png = sys.modules.get("tem.exports.charts.png")
+    if png is None or not png.browser_hung():
+        return
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code if isinstance(code, int) else (0 if code is None else 1))

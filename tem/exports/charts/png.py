@@ -11,6 +11,7 @@ by the ``BROWSER_PATH`` environment variable.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import threading
@@ -85,6 +86,8 @@ def _start_server() -> None:
         probe.join(START_TIMEOUT_S)
         first = outcome[0] if outcome else None
         if not isinstance(first, bytes):
+            if first is None:  # kaleido waits for that answer at exit: the command must not (see browser_hung)
+                _server_state["hung"] = "yes"
             detail = str(first) if first is not None else f"no answer within {START_TIMEOUT_S:.0f} s"
             _server_state["broken"] = f"the browser at {why} did not render a test figure ({detail}); {INSTALL_HINT}"
             raise PngUnavailableError(_server_state["broken"])
@@ -121,6 +124,12 @@ def start_in_background(then: Callable[[], None] | None = None) -> threading.Thr
 
 
 _background: list[threading.Thread] = []
+
+
+def browser_hung() -> bool:
+    """Whether the browser started but never answered its first drawing: kaleido's exit handler would then wait
+    for it forever, so a command ends without running it (:func:`tem.cli.main`)."""
+    return bool(_server_state.get("hung"))
 
 
 def wait_for_start() -> None:
@@ -182,6 +191,10 @@ def pngs_in_background(
     with code that keeps using them; the PNGs are the same bytes as :func:`figure_png` of each figure.
     """
     specs = {name: fig.to_dict() for name, fig in figures.items()}
+    # the browser's first drawing on this thread, never beside the caller's next use of plotly (wait_for_start)
+    wait_for_start()
+    with contextlib.suppress(PngUnavailableError):  # figure_png raises it again, from .result()
+        _start_server()
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tem-png")
     try:
         return pool.submit(lambda: {name: figure_png(spec, width, height, scale) for name, spec in specs.items()})
