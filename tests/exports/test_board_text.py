@@ -18,11 +18,13 @@ values, which are YAML as written, and the report's provenance (the resolved YAM
 
 from __future__ import annotations
 
+import functools
 import html
 import os
 import re
 import subprocess
 import sys
+import typing
 from pathlib import Path
 
 import openpyxl
@@ -69,6 +71,34 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tem_cli("montecarlo", "--n", "200", "--out", str(out), "--no-png")  # not --quiet: its tables are scanned
     tem_cli("decisions")
     return out
+
+
+@functools.cache
+def choice_vocabulary() -> frozenset[str]:
+    """Every word a choice input of the assumption schema takes (``within_parent``, ``ebitda_multiple`` ...): the
+    vocabulary a user types into an input, allowed where a page says what an input may hold, as dotted paths are."""
+    from pydantic import BaseModel
+
+    from tem.assumptions import schema
+    from tem.exports.workbook.allowed import choice_words
+
+    words: set[str] = set()
+    seen: set[type] = set()
+    todo: list[type] = [schema.Assumptions]
+    while todo:
+        model = todo.pop()
+        if model in seen:
+            continue
+        seen.add(model)
+        for field in model.model_fields.values():
+            words.update(choice_words(field.annotation))
+            stack = [field.annotation]
+            while stack:
+                t = stack.pop()
+                if isinstance(t, type) and issubclass(t, BaseModel):
+                    todo.append(t)
+                stack.extend(typing.get_args(t))
+    return frozenset(words)
 
 
 def raw_keys(text: str) -> list[str]:
@@ -133,6 +163,8 @@ def findings(path: Path, names: set[str]) -> list[str]:
                 if isinstance(v, str) and not v.startswith("=") and c.column not in key_cols:
                     header = c.row <= 4 or c.font.b
                     keys = [k for k in raw_keys(v) if k not in names]  # scenario names are file names
+                    if v.startswith("one of: "):  # the words an input cell takes (Checks): typed as they are
+                        keys = [k for k in keys if k not in choice_vocabulary()]
                     checks_label = ws.title == "Checks" and c.column > 1  # Checks: only column A holds row keys
                     if (not model or header or checks_label) and ws.title not in YAML_SHEETS and keys:
                         found.append(f"{where} raw key {keys[0]!r} in {v[:60]!r}")

@@ -6,6 +6,7 @@ reason, unless TEM_REQUIRE_BROWSER=1, in which case they fail (CI sets it where 
 
 from __future__ import annotations
 
+import html
 import io
 import os
 import re
@@ -223,8 +224,8 @@ def test_capex_bars_are_phase_spend(figures: dict[str, go.Figure], base: tem.Res
     assert "INR crore" in fig.layout.yaxis.title.text
     by_label = {str(s.loc[k, "label"]).removeprefix("Capex: "): k for k in phases}
     assert len(fig.data) == len(phases)  # every base phase spends something
-    for bar in fig.data:
-        np.testing.assert_array_equal(ys(bar), -row(s, by_label[bar.name], base))
+    for bar in fig.data:  # legend names are plotly text: "R&D centre" is written "R&amp;D centre"
+        np.testing.assert_array_equal(ys(bar), -row(s, by_label[html.unescape(bar.name)], base))
         assert (ys(bar) >= 0).all()
     total = sum(ys(b).sum() for b in fig.data)
     assert total == pytest.approx(base.kpis["total_capex_inr_cr"], rel=1e-12)
