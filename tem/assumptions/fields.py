@@ -123,7 +123,8 @@ def bound_problem(x: float, bound: Bound, name_hint: str = "", derived: bool = F
         return f"{x} is not a finite number"
     if bound == "share" and not 0.0 <= x <= 1.0:
         return f"{x:g} is outside [0, 1] (a fraction)" + ("" if derived else percent_hint(x))
-    if bound == "rate" and not -1.0 < x <= 1.0:
+    if bound == "rate" and not (-1.0 < x <= 1.0 or (derived and x > -1.0)):
+        # a value as written at most 1 (a percent typed as 5 is refused); a growth path may carry it above 1
         return f"{x:g} is outside (-1, 1] (a fraction: 0.05 = 5%)" + ("" if derived else percent_hint(x))
     if bound == "nonneg" and x < 0:
         return f"{x:g} is negative; {name_hint or 'this value'} must be >= 0"
@@ -170,7 +171,7 @@ def share(description: str, default: Any = ...) -> Any:
 
 
 MAX_INR_CR = 1_000_000.0  # Rs 10 lakh crore: above any one amount of this program (Rs 5,000-10,000 crore) by 100x
-MAX_MULTIPLE = 100.0  # an exit multiple of EBITDA ([x]); listed companies trade at 5-40x
+MAX_MULTIPLE = 1000.0  # an exit multiple of EBITDA ([x]); listed companies trade at 5-40x, tests use 250x
 
 
 def nonneg(description: str, default: Any = ...) -> Any:

@@ -40,7 +40,7 @@ class Interrupted(BaseException):
     """Ctrl-C while a command runs (a BaseException, so that ``except Exception`` never swallows it)."""
 
 
-_state = {"unwinding": False, "told": False, "registered": False}
+_state = {"unwinding": False, "told": False, "registered": False, "received": False}
 
 
 def _tell() -> None:
@@ -66,6 +66,7 @@ def _leave_now() -> NoReturn:
 
 
 def _handler(signum: int, frame: FrameType | None) -> None:
+    _state["received"] = True
     if _state["unwinding"]:
         _state["unwinding"] = False  # a second Ctrl-C leaves at once
         raise Interrupted
@@ -109,6 +110,14 @@ def guarded(command: Callable[[], Any]) -> Any:
     try:
         return command()
     except (Interrupted, KeyboardInterrupt):
+        _state["unwinding"] = False
+        _tell()
+        raise SystemExit(EXIT_CODE) from None
+    except Exception:
+        if not _state["received"]:
+            raise
+        # Ctrl-C landed inside a library that wrapped it in its own error (pydantic turns an exception raised
+        # while it builds a validator into a SchemaError): still the interrupt, one line and 130
         _state["unwinding"] = False
         _tell()
         raise SystemExit(EXIT_CODE) from None

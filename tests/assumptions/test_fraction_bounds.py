@@ -53,7 +53,7 @@ def message(overrides: dict[str, object]) -> str:
         ({"capex.escalation_rate": {"FY27": 0.05, "FY30": 4}}, "4 is outside (-1, 1]"),
         ({"capex.phases.pack_line_1.capex_inr_cr": 1e20}, "less than or equal to 1000000"),
         ({"capex.phases.pack_line_1.fixed_opex_inr_cr": 2e6}, "less than or equal to 1000000"),
-        ({"valuation.terminal_ebitda_multiple": 1e9}, "less than or equal to 100"),
+        ({"valuation.terminal_ebitda_multiple": 1e9}, "less than or equal to 1000"),
     ],
 )
 def test_refused_with_what_is_allowed(overrides: dict[str, object], expected: str) -> None:

@@ -188,3 +188,31 @@ def test_a_program_that_imports_tem_cli_keeps_its_own_ctrl_c() -> None:
     code = "import signal, tem.cli; print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)"
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == "True"
+
+
+def test_ctrl_c_wrapped_by_a_library_is_still_the_interrupt(tmp_path: Path) -> None:
+    # pydantic turns an exception raised while it builds a validator into its own SchemaError (an Exception):
+    # Ctrl-C landing there (a `tem run` importing the schema) must still give one line and 130, no traceback
+    marker = tmp_path / "waiting"
+    code = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from tem.cli.interrupts import guarded, install\n"
+        "def library():\n"
+        "    try:\n"
+        f"        Path({str(marker)!r}).touch(); time.sleep(30)\n"
+        "    except BaseException as exc:\n"
+        "        raise RuntimeError(f'Error building validator: {type(exc).__name__}') from None\n"
+        "install()\n"
+        "guarded(library)\n"
+    )
+    pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, text=True, **pipes)
+    deadline = time.monotonic() + 120
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert_one_line(subprocess.CompletedProcess([], proc.returncode, out, err))
+    assert proc.returncode == EXIT_CODE
+    assert "RuntimeError" not in err
