@@ -66,6 +66,20 @@ def assert_one_line(proc: subprocess.CompletedProcess[str]) -> None:
     assert proc.stderr.count(MESSAGE.strip()) == 1
 
 
+def interrupt_once_there(proc: subprocess.Popen[str], marker: Path) -> tuple[str, str]:
+    """Send Ctrl-C once ``marker`` exists (the process reached the moment under test); then check it ended with
+    one line and exit code 130, and return its stdout and stderr."""
+    deadline = time.monotonic() + 120
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert marker.exists()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert_one_line(subprocess.CompletedProcess([], proc.returncode, out, err))
+    assert proc.returncode == EXIT_CODE
+    return out, err
+
+
 @pytest.mark.parametrize("delay_s", [0.0, 0.1, 0.4, 1.0, 2.5, 5.0])
 def test_ctrl_c_during_a_run_exits_130_with_one_line(tmp_path: Path, delay_s: float) -> None:
     out = tmp_path / "out"
@@ -105,14 +119,7 @@ def test_nothing_after_the_line_when_clean_up_fails_after_ctrl_c(tmp_path: Path)
     proc = subprocess.Popen(
         [sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
-    deadline = time.monotonic() + 120
-    while not marker.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert marker.exists()
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
-    assert_one_line(subprocess.CompletedProcess([], proc.returncode, out, err))
-    assert proc.returncode == EXIT_CODE
+    _out, err = interrupt_once_there(proc, marker)
     assert "OSError" not in err
 
 
@@ -130,14 +137,7 @@ def test_ctrl_c_in_an_atexit_handler_exits_130_with_one_line(tmp_path: Path) -> 
     proc = subprocess.Popen(
         [sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
-    deadline = time.monotonic() + 120
-    while not marker.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert marker.exists()
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
-    assert_one_line(subprocess.CompletedProcess([], proc.returncode, out, err))
-    assert proc.returncode == EXIT_CODE
+    out, _err = interrupt_once_there(proc, marker)
     assert out.strip() == "0.1.0"  # the command itself had finished
 
 
@@ -160,13 +160,7 @@ def test_ctrl_c_while_a_command_runs_unwinds_and_removes_temporaries(tmp_path: P
     proc = subprocess.Popen(
         [sys.executable, "-c", code, str(out_dir)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
-    deadline = time.monotonic() + 120
-    while not marker.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
-    assert_one_line(subprocess.CompletedProcess([], proc.returncode, out, err))
-    assert proc.returncode == EXIT_CODE
+    _out, _err = interrupt_once_there(proc, marker)
     assert not [p for p in out_dir.rglob("*") if p.is_file()]
 
 
@@ -208,11 +202,5 @@ def test_ctrl_c_wrapped_by_a_library_is_still_the_interrupt(tmp_path: Path) -> N
     )
     pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, text=True, **pipes)
-    deadline = time.monotonic() + 120
-    while not marker.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
-    assert_one_line(subprocess.CompletedProcess([], proc.returncode, out, err))
-    assert proc.returncode == EXIT_CODE
+    _out, err = interrupt_once_there(proc, marker)
     assert "RuntimeError" not in err
