@@ -50,6 +50,25 @@ def kpi_document(result: Result, manifest: dict[str, Any]) -> dict[str, Any]:
     return {"scenario": result.name, "kpis": jsonable(result.kpis), "provenance": provenance_summary(manifest)}
 
 
+def chart_files(
+    result: Result, manifest: dict[str, Any], summary: Any, png: bool
+) -> tuple[dict[str, bytes], str, dict[str, dict[str, Any]] | None]:
+    """The chart and report part of a run's outputs: (``charts/`` HTML files and ``plotly.min.js``, the text of
+    ``report.html``, each figure as ``Figure.to_dict()`` for its PNG or None without PNGs).
+
+    :func:`render_outputs` computes it in a forked child (:class:`tem.cli.forked.Forked`), so this process
+    never uses plotly while the browser starts, and the PNGs are drawn from the figures' dicts (the same bytes
+    as from the figures: :func:`tem.exports.charts.png.pngs_in_background`).
+    """
+    from tem.exports.charts.figures import all_figures
+    from tem.exports.charts.files import html_files
+    from tem.exports.report.page import render_report
+
+    figures = all_figures(result)
+    specs = {name: fig.to_dict() for name, fig in figures.items()} if png else None
+    return html_files(figures), render_report(result, manifest, figures, summary), specs
+
+
 def render_outputs(
     result: Result, a: Assumptions, options: OutputOptions = OutputOptions()
 ) -> tuple[dict[str, bytes | str], dict[str, Any]]:
@@ -74,35 +93,39 @@ def render_outputs(
         "tidy.csv": csv_text(result.to_frame(), index=False, float_format="%.10g"),
         "resolved.yaml": resolved_yaml(a),
     }
-    workbook = None
-    if options.excel:
+    png = bool(options.charts and options.png)
+    if options.charts and options.png is None:
+        from tem.exports.charts.png import png_available
+
+        png, why = png_available()
+        if not png:
+            tell("note:", f"PNG charts skipped ({why}); HTML charts are written.")
+    with contextlib.ExitStack() as steps:  # an error or Ctrl-C here kills and reaps every child (Forked.cancel)
         from tem.cli.forked import Forked
-        from tem.exports.workbook.build import render_workbook
 
-        workbook = Forked(render_workbook, result, a, manifest, summary)  # built beside the charts and report
-    with workbook if workbook is not None else contextlib.nullcontext():  # an error or Ctrl-C stops the child
-        if options.charts:
-            from tem.exports.charts.figures import all_figures
-            from tem.exports.charts.files import html_files, merge_charts, start_pngs
-            from tem.exports.charts.png import png_available, wait_for_start
-            from tem.exports.report.page import render_report
+        charts = None
+        if options.charts:  # the figures, their HTML and the report, in a child: no plotly in this process
+            charts = steps.enter_context(Forked(chart_files, result, manifest, summary, png))
+        workbook = None
+        if options.excel:
+            from tem.exports.workbook.build import render_workbook
 
-            png = options.png
-            if png is None:
-                png, why = png_available()
-                if not png:
-                    tell("note:", f"PNG charts skipped ({why}); HTML charts are written.")
-            if png:
+            workbook = steps.enter_context(Forked(render_workbook, result, a, manifest, summary))
+        pngs = None
+        if charts is not None:
+            from tem.exports.charts.files import merge_charts, start_pngs
+
+            if png and not charts.forked:
+                from tem.exports.charts.png import wait_for_start
+
                 wait_for_start()  # plotly's first use here must not run beside the browser's first drawing
-            figures = all_figures(result)
-            pngs = start_pngs(figures) if png else None  # drawn by the browser while the files below are rendered
-            html = html_files(figures)
-            report = render_report(result, manifest, figures, summary)
+            html, report, specs = charts.result()
+            pngs = start_pngs(specs) if specs is not None else None  # drawn while the workbook is built
         if workbook is not None:
             files[f"{folder_name(result.name)}.xlsx"] = workbook.result()
-    if options.charts:
-        files.update(merge_charts(html, pngs.result() if pngs is not None else None))
-        files["report.html"] = report
+        if charts is not None:
+            files.update(merge_charts(html, pngs.result() if pngs is not None else None))
+            files["report.html"] = report
     files["kpis.json"] = json_text(document)
     files["manifest.json"] = json_text(with_outputs(manifest, files))
     return files, document

@@ -100,3 +100,40 @@ def test_tem_run_outputs_equal_with_and_without_the_fork(monkeypatch: pytest.Mon
     assert forked.keys() == in_process.keys()
     book = "base.xlsx"
     assert _parts(forked[book]) == _parts(in_process[book])  # type: ignore[arg-type]
+
+
+_VARYING = re.compile(
+    rb"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"  # plotly's div ids, fresh on every page
+    rb"|\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d)?[0-9:+.Z]*"  # the report's run time
+)
+
+
+def _steady(content: bytes | str) -> bytes:
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    return _VARYING.sub(b"", data)
+
+
+@pytest.mark.parametrize("png", [False, True], ids=["html", "png"])
+def test_charts_and_report_equal_with_and_without_the_fork(monkeypatch: pytest.MonkeyPatch, png: bool) -> None:
+    """The figures, their HTML, the PNGs (drawn from the dicts the child sends) and the report: the same files
+    whether the chart step runs in a child or in-process."""
+    if png:
+        from tem.exports.charts.png import png_available
+
+        ok, why = png_available()
+        if not ok:
+            if os.environ.get("TEM_REQUIRE_BROWSER") == "1":
+                pytest.fail(f"TEM_REQUIRE_BROWSER=1 but {why}")
+            pytest.skip(why)
+    a = tem.load(ROOT / "assumptions" / "base.yaml")
+    result = tem.run(a)
+    options = OutputOptions(excel=False, charts=True, png=png)
+    forked, _ = render_outputs(result, a, options)
+    monkeypatch.setenv("TEM_NO_FORK", "1")
+    in_process, _ = render_outputs(result, a, options)
+    assert list(forked) == list(in_process)
+    assert sum(name.endswith(".png") for name in forked) == (7 if png else 0)
+    assert sum(name.endswith(".html") for name in forked) == 8  # 7 charts and the report
+    for name in forked:
+        if name != "manifest.json":  # it lists the other files' hashes, which differ by the ids above
+            assert _steady(forked[name]) == _steady(in_process[name]), name

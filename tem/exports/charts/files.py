@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from concurrent.futures import Future
+from typing import Any
 
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -30,8 +31,9 @@ def html_files(figures: Mapping[str, go.Figure]) -> dict[str, bytes]:
     return out
 
 
-def start_pngs(figures: Mapping[str, go.Figure]) -> Future[dict[str, bytes]]:
-    """Start drawing ``charts/<name>.png`` (1200 x 700) of every figure on a helper thread; see
+def start_pngs(figures: Mapping[str, go.Figure | Mapping[str, Any]]) -> Future[dict[str, bytes]]:
+    """Start drawing ``charts/<name>.png`` (1200 x 700) of every figure (or ``Figure.to_dict()``) on a helper
+    thread; see
     :func:`merge_charts` for the files in order. Raises :class:`PngUnavailableError` at once when no
     Chromium-based browser is installed."""
     ok, why = png_available()

@@ -182,15 +182,15 @@ def figure_png(fig: go.Figure | Mapping[str, Any], width: int, height: int, scal
 
 
 def pngs_in_background(
-    figures: Mapping[str, go.Figure], width: int, height: int, scale: float = 1
+    figures: Mapping[str, go.Figure | Mapping[str, Any]], width: int, height: int, scale: float = 1
 ) -> Future[dict[str, bytes]]:
-    """Draw ``figures`` as PNGs on a helper thread; ``.result()`` gives PNG bytes by name (or raises what
-    :func:`figure_png` raised).
+    """Draw ``figures`` (each a figure or its ``Figure.to_dict()``, e.g. made in another process) as PNGs on a
+    helper thread; ``.result()`` gives PNG bytes by name (or raises what :func:`figure_png` raised).
 
-    The figures are copied to plain dicts here, on the caller's thread, so the helper shares no plotly object
+    Figures are copied to plain dicts here, on the caller's thread, so the helper shares no plotly object
     with code that keeps using them; the PNGs are the same bytes as :func:`figure_png` of each figure.
     """
-    specs = {name: fig.to_dict() for name, fig in figures.items()}
+    specs = {name: fig if isinstance(fig, Mapping) else fig.to_dict() for name, fig in figures.items()}
     # the browser's first drawing on this thread, never beside the caller's next use of plotly (wait_for_start)
     wait_for_start()
     with contextlib.suppress(PngUnavailableError):  # figure_png raises it again, from .result()
