@@ -52,8 +52,8 @@ def kpi_document(result: Result, manifest: dict[str, Any]) -> dict[str, Any]:
 
 def chart_files(
     result: Result, manifest: dict[str, Any], summary: Any, png: bool
-) -> tuple[dict[str, bytes], str, dict[str, dict[str, Any]] | None]:
-    """The chart and report part of a run's outputs: (``charts/`` HTML files and ``plotly.min.js``, the text of
+) -> tuple[dict[str, bytes], bytes, dict[str, Any] | None]:
+    """The chart and report part of a run's outputs: (``charts/`` HTML files and ``plotly.min.js``, the bytes of
     ``report.html``, each figure as ``Figure.to_dict()`` for its PNG or None without PNGs).
 
     :func:`render_outputs` computes it in a forked child (:class:`tem.cli.forked.Forked`), so this process
