@@ -51,24 +51,75 @@ def _first(a: np.ndarray) -> float:
 
 def seek(inp: Inputs, values: Values, targets: Sequence[Target], low: float, high: float) -> list[float | None]:
     """For each target, the ``x`` in ``[low, high]`` at which its KPI equals its value (None: not reached)."""
-    xs = np.linspace(low, high, GRID)
-    k = run_batch_inputs(inp, values(xs), workers=1)
-    out: list[float | None] = []
-    for target in targets:
-        lo_hi = _bracket(xs, k[target.kpi] - target.value)
-        if lo_hi is None:
-            out.append(None)
-            continue
-        a, b = lo_hi
-        for _ in range(ROUNDS - 1):
-            grid = np.linspace(a, b, GRID)
-            inner = _bracket(grid, run_batch_inputs(inp, values(grid), workers=1)[target.kpi] - target.value)
-            if inner is None:  # the KPI jumps (e.g. an IRR that stops existing): keep the bracket found
-                break
-            a, b = inner
-        fa, fb = (run_batch_inputs(inp, values(np.array([a, b])), workers=1)[target.kpi] - target.value).tolist()
-        out.append(a if fa == 0 else (b if fb == 0 or fa == fb else a - fa * (b - a) / (fb - fa)))
+    return seek_all(inp, [Search(values, tuple(targets), low, high)])[0]
+
+
+@dataclass(frozen=True)
+class Search:
+    """One input's goal seeks: ``values(xs)`` gives the inputs of scenarios at ``xs``; ``targets`` are sought in
+    ``[low, high]``."""
+
+    values: Values
+    targets: tuple[Target, ...]
+    low: float
+    high: float
+
+
+def seek_all(inp: Inputs, searches: Sequence[Search]) -> list[list[float | None]]:
+    """:func:`seek` of several inputs at once, each round of every search in one engine batch (an engine call
+    costs about as much for 2 scenarios as for 400): the same grids, brackets and secants, so the same values
+    bit for bit as searching each target alone (batches equal single runs; each scenario's inputs not moved by
+    its search are the assumptions' own). Per target: a ``GRID``-point grid over ``[low, high]``; the first sign
+    change of ``KPI - target`` brackets the root; ``ROUNDS - 1`` finer grids in the bracket (a grid without a
+    sign change keeps the bracket found: the KPI jumps); the root is the secant of the last bracket."""
+    first = _batch(inp, searches, [(i, np.linspace(sr.low, sr.high, GRID)) for i, sr in enumerate(searches)])
+    brackets: dict[tuple[int, int], tuple[float, float]] = {}
+    for i, sr in enumerate(searches):
+        xs = np.linspace(sr.low, sr.high, GRID)
+        for j, target in enumerate(sr.targets):
+            found = _bracket(xs, first[i][target.kpi] - target.value)
+            if found is not None:
+                brackets[i, j] = found
+    refining = list(brackets)
+    for _ in range(ROUNDS - 1):
+        if not refining:
+            break
+        grids = {key: np.linspace(*brackets[key], GRID) for key in refining}
+        kpis = _batch(inp, searches, [(key[0], grids[key]) for key in refining])
+        still = []
+        for key, k in zip(refining, kpis, strict=True):
+            target = searches[key[0]].targets[key[1]]
+            inner = _bracket(grids[key], k[target.kpi] - target.value)
+            if inner is not None:  # else the KPI jumps (e.g. an IRR that stops existing): keep the bracket found
+                brackets[key] = inner
+                still.append(key)
+        refining = still
+    ends = _batch(inp, searches, [(key[0], np.array(brackets[key])) for key in brackets])
+    out: list[list[float | None]] = [[None] * len(sr.targets) for sr in searches]
+    for key, k in zip(brackets, ends, strict=True):
+        a, b = brackets[key]
+        target = searches[key[0]].targets[key[1]]
+        fa, fb = (k[target.kpi] - target.value).tolist()
+        out[key[0]][key[1]] = a if fa == 0 else (b if fb == 0 or fa == fb else a - fa * (b - a) / (fb - fa))
     return out
+
+
+def _batch(inp: Inputs, searches: Sequence[Search], parts: Sequence[tuple[int, np.ndarray]]) -> list[dict[str, np.ndarray]]:
+    """The KPIs of every part (search index, points) from one engine batch: the parts' scenarios one after the
+    other, each input a part does not move at the assumptions' own value."""
+    if not parts:
+        return []
+    moved = [searches[i].values(xs) for i, xs in parts]
+    sizes = [xs.size for _, xs in parts]
+    columns: dict[str, np.ndarray] = {}
+    for key in dict.fromkeys(k for m in moved for k in m):
+        shape = next(np.shape(m[key])[1:] for m in moved if key in m)
+        own = np.broadcast_to(np.asarray(inp.arrays[key], dtype=float).reshape((1, *shape) if shape else (1,)), (1, *shape))
+        rows = zip(moved, sizes, strict=True)
+        columns[key] = np.concatenate([np.asarray(m[key], float) if key in m else np.repeat(own, n, 0) for m, n in rows])
+    kpis = run_batch_inputs(inp, columns, workers=1, funded=False)
+    cuts = np.cumsum([0, *sizes])
+    return [{name: v[lo:hi] for name, v in kpis.items()} for lo, hi in itertools.pairwise(cuts)]
 
 
 def _bracket(xs: np.ndarray, f: np.ndarray) -> tuple[float, float] | None:
@@ -93,6 +144,8 @@ def breakevens(a: Assumptions, hurdle: float) -> tuple[Breakeven, ...]:
     program = [Target("npv_inr_cr", 0.0, "NPV = 0"), Target("irr", hurdle, f"IRR = hurdle ({hurdle:.1%})")]
     out: list[Breakeven] = []
 
+    pending: list[tuple[Search, Callable[[list[float | None]], None]]] = []
+
     def add(
         label: str,
         unit: str,
@@ -103,11 +156,13 @@ def breakevens(a: Assumptions, hurdle: float) -> tuple[Breakeven, ...]:
         shown: Callable[[float], float] = lambda x: x,
         note: str = "",
     ) -> None:
-        found = seek(inp, values, targets, *span)
-        for t, x in zip(targets, found, strict=True):
-            value = None if x is None else shown(x)
-            searched = (shown(span[0]), shown(span[1]))
-            out.append(Breakeven(label, t.label, t.kpi, t.value, unit, shown(base), value, searched, note))
+        def record(found: list[float | None]) -> None:
+            for t, x in zip(targets, found, strict=True):
+                value = None if x is None else shown(x)
+                searched = (shown(span[0]), shown(span[1]))
+                out.append(Breakeven(label, t.label, t.kpi, t.value, unit, shown(base), value, searched, note))
+
+        pending.append((Search(values, tuple(targets), *span), record))
 
     fob = np.asarray(inp.arrays[FOB], dtype=float).reshape(1, -1)
     fob0 = _first(fob)
@@ -128,6 +183,8 @@ def breakevens(a: Assumptions, hurdle: float) -> tuple[Breakeven, ...]:
             s: np.broadcast_to(np.asarray(inp.arrays[p], dtype=float).reshape(1, -1), (1, n_t)) for s, p in paths.items()
         }
         start = _first(base[parity[0]])
+        # every year's premium stays within what an assumption file may hold (at most 1: BatchInputError above)
+        room = float(inp.bounds[paths[parity[0]]][1] or 1.0) - max(float(np.max(b)) for b in base.values())
         add(
             "Local-supply price premium over the landed imported pack ("
             + ", ".join(catalogue.SEGMENT_LABELS.get(s, s) for s in parity)
@@ -136,7 +193,7 @@ def breakevens(a: Assumptions, hurdle: float) -> tuple[Breakeven, ...]:
             0.0,
             lambda xs: {paths[s]: base[s] + xs[:, None] for s in parity},
             program,
-            (-0.5 - min(0.0, start), 1.0),
+            (-0.5 - min(0.0, start), min(1.0, room)),
             shown=lambda x: start + x,
             note="every year's premium moved by the same points",
         )
@@ -152,4 +209,6 @@ def breakevens(a: Assumptions, hurdle: float) -> tuple[Breakeven, ...]:
             (0.0, max(4.0 * rate, 10000.0)),
             note="with the PLI's DVA thresholds, term and caps",
         )
+    for (_, record), found in zip(pending, seek_all(inp, [sr for sr, _ in pending]), strict=True):
+        record(found)
     return tuple(out)
