@@ -27,7 +27,8 @@ def _check_bounds(path: str, arr: np.ndarray, bounds: tuple[float | None, float 
         raise BatchInputError(f"{path}: {x:g} is below the allowed minimum {lo:g}")
     if hi is not None and np.any(arr > hi):
         x = float(arr[arr > hi].flat[0])
-        kind = {(0.0, 1.0): "share", (-1.0, 1.0): "rate"}.get((lo, hi))  # the assumption file's words for it
+        kinds: dict[tuple[float | None, float], str] = {(0.0, 1.0): "share", (-1.0, 1.0): "rate"}
+        kind = kinds.get((lo, hi))  # the assumption file's words for it
         msg = (bound_problem(x, kind) if kind else None) or f"{x:g} is above the allowed maximum {hi:g}"
         raise BatchInputError(f"{path}: {msg}")
 
