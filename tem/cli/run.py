@@ -87,12 +87,6 @@ def render_outputs(
         from tem.analysis.summary import board_summary
 
         summary = board_summary(a, result)  # the first page of the report and the workbook
-    files: dict[str, bytes | str] = {
-        "statement.csv": csv_text(result.statement, float_format="%.10g"),
-        "unit_costs.csv": csv_text(result.unit_costs, float_format="%.10g"),
-        "tidy.csv": csv_text(result.to_frame(), index=False, float_format="%.10g"),
-        "resolved.yaml": resolved_yaml(a),
-    }
     png = bool(options.charts and options.png)
     if options.charts and options.png is None:
         from tem.exports.charts.png import png_available
@@ -111,6 +105,12 @@ def render_outputs(
             from tem.exports.workbook.build import render_workbook
 
             workbook = steps.enter_context(Forked(render_workbook, result, a, manifest, summary))
+        files: dict[str, bytes | str] = {  # made while the children work
+            "statement.csv": csv_text(result.statement, float_format="%.10g"),
+            "unit_costs.csv": csv_text(result.unit_costs, float_format="%.10g"),
+            "tidy.csv": csv_text(result.to_frame(), index=False, float_format="%.10g"),
+            "resolved.yaml": resolved_yaml(a),
+        }
         pngs = None
         if charts is not None:
             from tem.exports.charts.files import merge_charts, start_pngs
