@@ -15,11 +15,13 @@ every one goes through this module:
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from openpyxl.cell.cell import Cell
-from openpyxl.worksheet.worksheet import Worksheet
+
+if TYPE_CHECKING:  # openpyxl is imported by the workbook's modules, not by a run that writes only CSV files
+    from openpyxl.cell.cell import Cell
+    from openpyxl.worksheet.worksheet import Worksheet
 
 _UNHOLDABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _NUMBER = re.compile(r"^[+-]?(\d[\d,]*(\.\d*)?|\.\d+)([eE][+-]?\d+)?%?$")

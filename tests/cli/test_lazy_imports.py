@@ -75,3 +75,12 @@ def test_validate_without_numpy() -> None:
 def test_the_probe_sees_heavy_modules_when_they_are_used() -> None:
     """The probe can fail: a command that runs the model does load pandas."""
     assert "pandas" in loaded_modules(CLI.format(args=["run", "--no-excel", "--no-charts", "--out", "/nonexistent/x/y"]))
+
+
+def test_a_run_without_workbook_or_charts_loads_neither_openpyxl_nor_plotly(tmp_path: Path) -> None:
+    """``tem run --no-excel --no-charts`` writes CSV, JSON and YAML files: no spreadsheet or chart library (the CSV
+    writer's text guard used to import openpyxl for its type hints)."""
+    modules = loaded_modules(CLI.format(args=["run", "--no-excel", "--no-charts", "--out", str(tmp_path)]))
+    assert "pandas" in modules
+    assert (tmp_path / "base" / "statement.csv").is_file()
+    assert not modules & {"openpyxl", "plotly", "kaleido"}, sorted(modules & {"openpyxl", "plotly", "kaleido"})
