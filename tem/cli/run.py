@@ -113,13 +113,13 @@ def render_outputs(
         }
         pngs = None
         if charts is not None:
+            if png:  # this process's first use of plotly (an import, or the figures when not forked) must not
+                from tem.exports.charts.png import wait_for_start  # run beside the browser's first drawing
+
+                wait_for_start()  # the PNGs cannot start earlier anyway
+            html, report, specs = charts.result()
             from tem.exports.charts.files import merge_charts, start_pngs
 
-            if png and not charts.forked:
-                from tem.exports.charts.png import wait_for_start
-
-                wait_for_start()  # plotly's first use here must not run beside the browser's first drawing
-            html, report, specs = charts.result()
             pngs = start_pngs(specs) if specs is not None else None  # drawn while the workbook is built
         if workbook is not None:
             files[f"{folder_name(result.name)}.xlsx"] = workbook.result()
