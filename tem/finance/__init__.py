@@ -32,6 +32,7 @@ import numpy as np
 
 from tem.arrays import cumsum_years
 from tem.finance import certify
+from tem.finance.allocator import keep_freed_memory
 from tem.finance.blas import one_blas_thread
 from tem.finance.grid import NPV_TOL as NPV_TOL  # re-exported: the tolerance of the contract
 from tem.finance.grid import grid as search_grid
@@ -151,6 +152,7 @@ def irr(cf: np.ndarray, tol: float = 1e-14, max_iter: int = 100) -> IrrResult:
 
     Raises ``ValueError`` for flows without a year axis (``T = 0`` or a single number).
     """
+    keep_freed_memory()
     with one_blas_thread():
         return _irr(cf, tol, max_iter)
 
