@@ -148,7 +148,9 @@ def irr(cf: np.ndarray, tol: float = 1e-14, max_iter: int = 100) -> IrrResult:
        is flat there (``|dR / d ln(1 + r)| < FLAT_TOL``, a multiple root) status 4; the rate is clipped to the
        closed range (a root on a bound may come out one rounding beyond it).
 
-    BLAS runs on one thread inside (:mod:`tem.finance.blas`: the grids' matrix products are small).
+    BLAS runs on one thread inside (:mod:`tem.finance.blas`: the grids' matrix products are small). The first call
+    in a process lets glibc keep freed memory for the next one (:mod:`tem.finance.allocator`; no result depends
+    on it; ``TEM_KEEP_FREED_MEMORY=0`` turns it off).
 
     Raises ``ValueError`` for flows without a year axis (``T = 0`` or a single number).
     """
