@@ -147,10 +147,12 @@ def classify_several(c_t: np.ndarray, cols: np.ndarray, max_abs: np.ndarray) -> 
     """:func:`classify_sparse` of the scenarios ``cols`` of the flows ``c_t`` laid out (T, S), scaled so that
     ``max_abs`` is each one's largest absolute flow. Status, lo, hi per scenario of ``cols``.
 
-    Certificate 1 runs on ``_CERTIFY_CHUNK`` scenarios at a time (its arrays are a few columns a row); the rows it
-    leaves open are gathered and read further ``_OPEN_CHUNK`` at a time: the temporaries of that reading (tens
-    of columns a row, more on flows whose NPV stays near zero) stay small, so the allocator reuses their memory
-    instead of faulting in fresh pages, and the rows certificate 1 settles never make a chunk of it small."""
+    Certificate 1 runs on ``_CERTIFY_CHUNK`` scenarios at a time; the rows it leaves open are collected across
+    those chunks and read further (:func:`classify_open`) ``_OPEN_CHUNK`` at a time, rows left over waiting for
+    the next chunk. Both sizes bound the temporaries (the coarse values are a few dozen columns a row; the reading
+    of an open row takes more, most where the NPV stays near zero over a wide range), and the rows certificate 1
+    settles (most, on flows with several IRRs) no longer leave the reading many small chunks, each costing about
+    0.3 ms besides its rows. tests/finance/test_irr_before.py compares chunk sizes."""
     n = cols.size
     status = np.full(n, 3, dtype=np.int8)
     lo = np.zeros(n, dtype=np.int64)
