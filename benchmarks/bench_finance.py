@@ -91,26 +91,36 @@ from bench_finance import several_sign_changes
 assert irr.__module__ == "tem.finance" and sys.modules["tem"].__file__.startswith(sys.argv[1])
 cf = several_sign_changes()
 irr(cf[:100])
+try:
+    import pyxirr
+except ImportError:
+    pyxirr = None
 out = []
-for _ in range(int(sys.argv[3])):
+for _ in range(int(sys.argv[3])):  # each run followed by a pyxirr loop, as in this process
     f0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     c0, t0 = time.process_time(), time.perf_counter()
     irr(cf)
-    out.append((time.perf_counter() - t0, time.process_time() - c0, resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0))
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0
+    c0 = time.process_time()
+    if pyxirr is not None:
+        [pyxirr.irr(row) for row in cf]
+    out.append((wall, cpu, faults, time.process_time() - c0 if pyxirr is not None else None))
 print(json.dumps(out))
 """
 
 
-def before_times(tree: Path) -> tuple[list[float], list[float], list[int]]:
+def before_times(tree: Path) -> tuple[list[float], list[float], list[int], list[float]]:
     """Wall and CPU seconds and page faults of ``irr`` on the section (c) flows in another checkout of tem
-    (``--against TREE``), in a fresh process (this file's flows, that tree's ``tem``)."""
+    (``--against TREE``), in a fresh process (this file's flows, that tree's ``tem``), each run followed by a
+    pyxirr loop as in this process, and that loop's CPU seconds (none without pyxirr)."""
     import json
     import subprocess
 
     args = [sys.executable, "-c", _BEFORE_SNIPPET, str(tree), str(Path(__file__).parent), str(REPEATS_MULTI)]
     env = {**os.environ, "PYTHONPATH": str(tree)}
     pairs = json.loads(subprocess.run(args, capture_output=True, text=True, env=env, check=True).stdout)
-    return [p[0] for p in pairs], [p[1] for p in pairs], [p[2] for p in pairs]
+    return [p[0] for p in pairs], [p[1] for p in pairs], [p[2] for p in pairs], [p[3] for p in pairs if p[3]]
 
 
 def multi_lines(against: Path | None = None) -> list[str]:
@@ -178,12 +188,18 @@ def multi_lines(against: Path | None = None) -> list[str]:
         f"{spread(unpinned, 'ms', 1e3, 1)} | |",
     ]
     if against is not None:
-        before_wall, before_cpu, before_faults = before_times(against)
+        before_wall, before_cpu, before_faults, before_py = before_times(against)
         out.append(
-            f"| before: `irr` in `{against}` (commit {_commit(against)}, a fresh process), wall / CPU / page faults | "
-            f"{spread(before_wall, 'ms', 1e3, 1)} / {spread(before_cpu, 'ms', 1e3, 1)} / "
-            f"{statistics.median(before_faults):,.0f} | |"
+            f"| before: `irr` in `{against}` (commit {_commit(against)}, a fresh process, each run followed by a "
+            f"pyxirr loop too), wall / CPU / page faults | {spread(before_wall, 'ms', 1e3, 1)} / "
+            f"{spread(before_cpu, 'ms', 1e3, 1)} / {statistics.median(before_faults):,.0f} | |"
         )
+        if before_py:
+            out.append(
+                f"| before: that process's pyxirr loop, CPU time; its `irr` relative to it (CPU) | "
+                f"{spread(before_py, 'ms', 1e3, 1)}; "
+                f"{statistics.median(before_py) / statistics.median(before_cpu):.2f}x | |"
+            )
     if pyxirr is None:
         return [*out, "| Python loop of `pyxirr.irr` | not measured: pyxirr not installed (pip install pyxirr) | |", ""]
     reference = loop()
