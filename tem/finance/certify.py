@@ -180,7 +180,7 @@ def classify_several(c_t: np.ndarray, cols: np.ndarray, max_abs: np.ndarray) -> 
     return status, lo, hi
 
 
-_CERTIFY_CHUNK = 4096
+_CERTIFY_CHUNK = 2048
 _OPEN_CHUNK = 1024
 
 
