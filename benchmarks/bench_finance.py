@@ -15,6 +15,8 @@
     left on every core (before the pin); with ``--against TREE`` (another checkout, e.g. ``git worktree add
     /tmp/before main``) that tree's ``irr`` on the same flows, in a fresh process.
 
+``--only-several`` runs sections (c) and (d) alone and writes them over their place in the results file.
+
 Targets: speed-up >= 200x; max |difference| of the roots <= 1e-9 where both give a rate; the same NaN rows.
 Times are medians of several repeats of ``time.perf_counter``; the results file is overwritten on each run.
 """
@@ -24,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import platform
+import resource
 import statistics
 import sys
 import time
@@ -80,7 +83,7 @@ def extended_newton(cf: np.ndarray, rate: np.ndarray, steps: int = 8) -> np.ndar
 
 
 _BEFORE_SNIPPET = """
-import json, sys, time
+import json, resource, sys, time
 sys.path.insert(0, sys.argv[1])
 from tem.finance import irr  # that tree's, imported first (bench_finance puts this tree on the path)
 sys.path.insert(0, sys.argv[2])
@@ -88,25 +91,36 @@ from bench_finance import several_sign_changes
 assert irr.__module__ == "tem.finance" and sys.modules["tem"].__file__.startswith(sys.argv[1])
 cf = several_sign_changes()
 irr(cf[:100])
+try:
+    import pyxirr
+except ImportError:
+    pyxirr = None
 out = []
-for _ in range(int(sys.argv[3])):
+for _ in range(int(sys.argv[3])):  # each run followed by a pyxirr loop, as in this process
+    f0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     c0, t0 = time.process_time(), time.perf_counter()
     irr(cf)
-    out.append((time.perf_counter() - t0, time.process_time() - c0))
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0
+    c0 = time.process_time()
+    if pyxirr is not None:
+        [pyxirr.irr(row) for row in cf]
+    out.append((wall, cpu, faults, time.process_time() - c0 if pyxirr is not None else None))
 print(json.dumps(out))
 """
 
 
-def before_times(tree: Path) -> tuple[list[float], list[float]]:
-    """Wall and CPU seconds of ``irr`` on the section (c) flows in another checkout of tem (``--against TREE``),
-    in a fresh process (this file's flows, that tree's ``tem``)."""
+def before_times(tree: Path) -> tuple[list[float], list[float], list[int], list[float]]:
+    """Wall and CPU seconds and page faults of ``irr`` on the section (c) flows in another checkout of tem
+    (``--against TREE``), in a fresh process (this file's flows, that tree's ``tem``), each run followed by a
+    pyxirr loop as in this process, and that loop's CPU seconds (none without pyxirr)."""
     import json
     import subprocess
 
     args = [sys.executable, "-c", _BEFORE_SNIPPET, str(tree), str(Path(__file__).parent), str(REPEATS_MULTI)]
     env = {**os.environ, "PYTHONPATH": str(tree)}
     pairs = json.loads(subprocess.run(args, capture_output=True, text=True, env=env, check=True).stdout)
-    return [w for w, _ in pairs], [c for _, c in pairs]
+    return [p[0] for p in pairs], [p[1] for p in pairs], [p[2] for p in pairs], [p[3] for p in pairs if p[3]]
 
 
 def multi_lines(against: Path | None = None) -> list[str]:
@@ -131,14 +145,17 @@ def multi_lines(against: Path | None = None) -> list[str]:
                 rates[i] = r
         return rates
 
-    tem_times, tem_cpu, py_times, py_cpu = [], [], [], []
+    tem_times, tem_cpu, py_times, py_cpu, tem_faults = [], [], [], [], []
     if pyxirr is not None:
         loop()
+    load = os.getloadavg()
     for _ in range(REPEATS_MULTI):  # interleaved: both see the same load
+        f0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
         c0, t0 = time.process_time(), time.perf_counter()
         irr(cf)
         tem_times.append(time.perf_counter() - t0)
         tem_cpu.append(time.process_time() - c0)
+        tem_faults.append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0)
         if pyxirr is not None:
             c0, t0 = time.process_time(), time.perf_counter()
             loop()
@@ -155,23 +172,34 @@ def multi_lines(against: Path | None = None) -> list[str]:
         "",
         f"## (c) Several sign changes ({N_ROWS:,} x {N_YEARS}: build, inflows, refit in year 10, closure cost)",
         "",
-        f"tem statuses: {counts}. Each `tem` run is followed by a `pyxirr` loop (same load); both on one thread.",
+        f"Run {dt.datetime.now().isoformat(timespec='seconds')}, load average {load[0]:.2f} / {load[1]:.2f} / "
+        f"{load[2]:.2f} (1 / 5 / 15 min) at its start. tem statuses: {counts}. Each `tem` run is followed by a "
+        "`pyxirr` loop (same load); both on one thread. CPU time is `time.process_time` (this process only).",
         "",
         "| measure | result | target |",
         "|---|---|---|",
         f"| `tem.finance.irr`, wall (BLAS pinned to one thread inside) | {spread(tem_times, 'ms', 1e3, 1)} | |",
         f"| `tem.finance.irr`, CPU time | {spread(tem_cpu, 'ms', 1e3, 1)} | |",
+        f"| `tem.finance.irr`, page faults per call (fresh pages; freed memory kept for the next call) | "
+        f"{statistics.median(tem_faults):,.0f} ({min(tem_faults):,}-{max(tem_faults):,}) | |",
         f"| `irr` as the engine calls it (batch runtime: freed memory kept for reuse), wall | "
         f"{spread(engine_times, 'ms', 1e3, 1)} | |",
         f"| `irr`'s work with BLAS on {os.cpu_count()} threads (before the pin), wall | "
         f"{spread(unpinned, 'ms', 1e3, 1)} | |",
     ]
     if against is not None:
-        before_wall, before_cpu = before_times(against)
+        before_wall, before_cpu, before_faults, before_py = before_times(against)
         out.append(
-            f"| before: `irr` in `{against}` (commit {_commit(against)}), wall / CPU | "
-            f"{spread(before_wall, 'ms', 1e3, 1)} / {spread(before_cpu, 'ms', 1e3, 1)} | |"
+            f"| before: `irr` in `{against}` (commit {_commit(against)}, a fresh process, each run followed by a "
+            f"pyxirr loop too), wall / CPU / page faults | {spread(before_wall, 'ms', 1e3, 1)} / "
+            f"{spread(before_cpu, 'ms', 1e3, 1)} / {statistics.median(before_faults):,.0f} | |"
         )
+        if before_py:
+            out.append(
+                f"| before: that process's pyxirr loop, CPU time; its `irr` relative to it (CPU) | "
+                f"{spread(before_py, 'ms', 1e3, 1)}; "
+                f"{statistics.median(before_py) / statistics.median(before_cpu):.2f}x | |"
+            )
     if pyxirr is None:
         return [*out, "| Python loop of `pyxirr.irr` | not measured: pyxirr not installed (pip install pyxirr) | |", ""]
     reference = loop()
@@ -206,10 +234,11 @@ def multi_lines(against: Path | None = None) -> list[str]:
 _STAGES = (  # (module, function, what it does): the stages of irr on rows with several sign changes
     ("tem.finance", "_irr", "the whole call (without the BLAS pin's entry)"),
     ("tem.finance.solver", "scaled", "scaling each row by a power of two"),
-    ("tem.finance.grid", "align_right", "aligned copies of the rows (per chunk of 2,048)"),
+    ("tem.finance.grid", "align_right", "aligned copies of the rows (per chunk of certificate 1)"),
     ("tem.finance.grid", "grid_npv", "NPV at the coarse points (matrix products; its calls include `grid_size`'s)"),
     ("tem.finance.certify", "certainly_several", "certificate 1: several IRRs proven from the coarse points"),
     ("tem.finance.grid", "grid_size", "PV of the absolute flows at the coarse points, rows left open"),
+    ("tem.finance.certify", "classify_open", "the rows certificate 1 leaves open (in chunks): all of the below"),
     ("tem.finance.certify", "unsettled_cells", "certificate 2 on the coarse cells"),
     ("tem.finance.certify", "_cell_values", "values inside open cells (every 8th point, then every point)"),
     ("tem.finance.certify", "_open_cells", "certificate 2 on the cells of 8 points"),
@@ -393,5 +422,22 @@ def main(against: Path | None = None) -> None:
     print(text)
 
 
+def main_several(against: Path | None = None) -> None:
+    """``--only-several``: sections (c) and (d) alone, written over their place in the results file (the rest of
+    it, sections (a) and (b) with their calibration, stays as it was measured)."""
+    path = Path(__file__).parent / "RESULTS_finance.md"
+    text = path.read_text()
+    start, end = text.index("\n## (c)"), text.index("\n**Calibration**")
+    lines = [*multi_lines(against), *stage_lines()]
+    cal = calibration_line(calibration()).replace("**Calibration**", "**Calibration of sections (c) and (d)**", 1)
+    new = "\n".join([*lines, cal, "", "The calibration below is that of sections (a) and (b).", ""])
+    path.write_text(text[:start] + new + text[end:])
+    print(new)
+
+
 if __name__ == "__main__":
-    main(Path(sys.argv[sys.argv.index("--against") + 1]) if "--against" in sys.argv else None)
+    tree = Path(sys.argv[sys.argv.index("--against") + 1]) if "--against" in sys.argv else None
+    if "--only-several" in sys.argv:
+        main_several(tree)
+    else:
+        main(tree)

@@ -32,6 +32,7 @@ import numpy as np
 
 from tem.arrays import cumsum_years
 from tem.finance import certify
+from tem.finance.allocator import keep_freed_memory
 from tem.finance.blas import one_blas_thread
 from tem.finance.grid import NPV_TOL as NPV_TOL  # re-exported: the tolerance of the contract
 from tem.finance.grid import grid as search_grid
@@ -147,10 +148,13 @@ def irr(cf: np.ndarray, tol: float = 1e-14, max_iter: int = 100) -> IrrResult:
        is flat there (``|dR / d ln(1 + r)| < FLAT_TOL``, a multiple root) status 4; the rate is clipped to the
        closed range (a root on a bound may come out one rounding beyond it).
 
-    BLAS runs on one thread inside (:mod:`tem.finance.blas`: the grids' matrix products are small).
+    BLAS runs on one thread inside (:mod:`tem.finance.blas`: the grids' matrix products are small). The first call
+    in a process lets glibc keep freed memory for the next one (:mod:`tem.finance.allocator`; no result depends
+    on it; ``TEM_KEEP_FREED_MEMORY=0`` turns it off).
 
     Raises ``ValueError`` for flows without a year axis (``T = 0`` or a single number).
     """
+    keep_freed_memory()
     with one_blas_thread():
         return _irr(cf, tol, max_iter)
 

@@ -81,17 +81,18 @@ def certainly_several(value: np.ndarray, max_abs: np.ndarray, points: np.ndarray
     final sign; two changes at least two grid points apart (the second starting 2 or more points after the first
     ends) are two sites more than CLOSE_STEPS apart."""
     n_s, n_k = value.shape
-    margin = (2.0 * ZERO_TOL * n_years * max_abs)[:, None]  # PV(|flows|) <= T max|c|: every power is at most 1
-    sign = (value > margin).view(np.int8) - (value < -margin).view(np.int8)
-    signed = sign != 0
+    margin = ((2.0 * ZERO_TOL * n_years) * max_abs)[:, None]  # PV(|flows|) <= T max|c|: every power is at most 1
+    pos, neg = value > margin, value < -margin
+    # the first change ends at the later of the first positive and the first negative point; the last one starts
+    # at the earlier of the last positive and the last negative point (argmax of bools: their first True)
     rows = np.arange(n_s)
-    first = sign[rows, np.argmax(signed, axis=1)]  # 0 where no point has a certain sign
-    final = sign[rows, n_k - 1 - np.argmax(signed[:, ::-1], axis=1)]
-    after_first = sign * first[:, None] < 0
-    before_final = sign * final[:, None] < 0
-    first_end = points[np.argmax(after_first, axis=1)]
-    last_start = points[n_k - 1 - np.argmax(before_final[:, ::-1], axis=1)]
-    return after_first.any(axis=1) & (last_start - first_end >= 2)
+    first_pos, first_neg = np.argmax(pos, axis=1), np.argmax(neg, axis=1)
+    both_signs = pos[rows, first_pos] & neg[rows, first_neg]
+    last_pos = np.argmax(np.ascontiguousarray(pos[:, ::-1]), axis=1)  # from the end (contiguous: far faster)
+    last_neg = np.argmax(np.ascontiguousarray(neg[:, ::-1]), axis=1)
+    first_end = points[np.maximum(first_pos, first_neg)]
+    last_start = points[(n_k - 1) - np.maximum(last_pos, last_neg)]
+    return both_signs & (last_start - first_end >= 2)
 
 
 def unsettled_cells(pos: np.ndarray, neg: np.ndarray, points: np.ndarray, junction: int) -> np.ndarray:
@@ -144,22 +145,43 @@ def classify_sparse(
 
 def classify_several(c_t: np.ndarray, cols: np.ndarray, max_abs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`classify_sparse` of the scenarios ``cols`` of the flows ``c_t`` laid out (T, S), scaled so that
-    ``max_abs`` is each one's largest absolute flow, ``_SEVERAL_CHUNK`` at a time: the aligned copies and the
-    temporaries stay small, so the allocator reuses their memory instead of faulting in fresh pages (measured:
-    chunks of 8,192 rows took 30-40% longer, most of it in page faults). Status, lo, hi per scenario of ``cols``."""
+    ``max_abs`` is each one's largest absolute flow. Status, lo, hi per scenario of ``cols``.
+
+    Certificate 1 runs on ``_CERTIFY_CHUNK`` scenarios at a time; the rows it leaves open are collected across
+    those chunks and read further (:func:`classify_open`) ``_OPEN_CHUNK`` at a time, rows left over waiting for
+    the next chunk. Both sizes bound the temporaries (the coarse values are a few dozen columns a row; the reading
+    of an open row takes more, most where the NPV stays near zero over a wide range), and the rows certificate 1
+    settles (most, on flows with several IRRs) no longer leave the reading many small chunks, each costing about
+    0.3 ms besides its rows. tests/finance/test_irr_before.py compares chunk sizes."""
     n = cols.size
-    status = np.empty(n, dtype=np.int8)
-    lo = np.empty(n, dtype=np.int64)
-    hi = np.empty(n, dtype=np.int64)
-    for start in range(0, n, _SEVERAL_CHUNK):
-        part = slice(start, start + _SEVERAL_CHUNK)
+    status = np.full(n, 3, dtype=np.int8)
+    lo = np.zeros(n, dtype=np.int64)
+    hi = np.zeros(n, dtype=np.int64)
+    pending: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []  # open rows not read yet
+    n_pending = 0
+    for start in range(0, n, _CERTIFY_CHUNK):
+        part = slice(start, start + _CERTIFY_CHUNK)
         c = np.ascontiguousarray(c_t[:, cols[part]].T)
         left, right = finance_grid.align_left(c), finance_grid.align_right(c)
-        status[part], lo[part], hi[part] = classify_sparse(left, right, max_abs[part])
+        rest, value = not_several(left, right, max_abs[part])
+        if rest.size:
+            pending.append((rest + start, left[rest], right[rest], value))
+            n_pending += rest.size
+        last = start + _CERTIFY_CHUNK >= n
+        if n_pending >= _OPEN_CHUNK or (last and n_pending):
+            rows, left, right, value = (np.concatenate([p[k] for p in pending]) for k in range(4))
+            full = rows.size if last else rows.size - rows.size % _OPEN_CHUNK  # whole chunks; the rest waits
+            for at in range(0, full, _OPEN_CHUNK):
+                now = slice(at, min(at + _OPEN_CHUNK, full))
+                idx = rows[now]
+                status[idx], lo[idx], hi[idx] = classify_open(left[now], right[now], value[now])
+            pending = [(rows[full:], left[full:], right[full:], value[full:])]
+            n_pending = rows.size - full
     return status, lo, hi
 
 
-_SEVERAL_CHUNK = 2048
+_CERTIFY_CHUNK = 2048
+_OPEN_CHUNK = 1024
 
 
 def not_several(left: np.ndarray, right: np.ndarray, max_abs: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -222,10 +244,12 @@ def _cell_values(
     distinct cell, over the rows where it is open."""
     n = row.size
     order = np.argsort(cell, kind="stable")
+    sorted_cell = cell[order]
     coef = both[row[order] + np.where(above[order], both.shape[0] // 2, 0)]  # the cell's aligned flows
     coef_size = np.abs(coef)
-    cells, firsts = np.unique(cell[order], return_index=True)
-    bounds = [*firsts.tolist(), n]
+    firsts = np.flatnonzero(sorted_cell[1:] != sorted_cell[:-1]) + 1  # where each distinct cell starts (sorted)
+    cells = sorted_cell[np.concatenate([[0], firsts])] if n else sorted_cell
+    bounds = [0, *firsts.tolist(), n] if n else [0]
     inside_value, inside_size = np.zeros((n, most - 1)), np.ones((n, most - 1))
     for k, a, b in zip(cells.tolist(), bounds[:-1], bounds[1:], strict=True):
         w = powers[k]

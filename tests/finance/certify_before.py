@@ -1,0 +1,274 @@
+"""The sparse reading of the IRR grid as it was before issue 15's second IRR pass (tem/finance/certify.py at
+fb06f3d, verbatim below this paragraph): tests/finance/test_irr_before.py compares today's ``irr`` with ``irr``
+read through it, status and rate bit for bit. Not imported by tem.
+
+The IRR grid's rules (:mod:`tem.finance.grid`) read on far fewer grid points, with the same results.
+
+Reading ``R`` (the NPV over PV(|flows|)) on each of the grid's 1,000-2,000 points costs more than the rest of
+``irr``. Two certificates, from values on every ``COARSE_EVERY``-th grid point (and the junction and both
+bounds) and then on every ``FINE_EVERY``-th inside the coarse cells still open, settle which points can
+matter; only those are read, and the rules (``grid.classify_points``) run on them. Why the result is the
+same as on every point:
+
+1. **Several IRRs.** On points p < q where ``R`` has opposite signs, each beyond twice ZERO_TOL (so no rounding
+   of the grid's sums makes either a zero point), the signs of the points between them change: the rules find
+   a site (a zero point or a crossing) strictly inside, at half-step positions 2p + 1 .. 2q - 1 (both ends of a
+   crossing have ``|R| < 0.2``, see ``grid._NEAR_ZERO``, so they are read). A change between p1 < q1 and another
+   between p2 < q2 with p2 >= q1 + 2 give two sites at least 2 (p2 - q1) + 2 > 2 CLOSE_STEPS half-steps apart:
+   status 3, whatever else the grid holds.
+2. **Where R stays away from zero.** Split the aligned flows into their positive and negative parts,
+   ``P = P+ - P-`` and ``PV(|flows|) = A = P+ + P-``. Below the junction both parts are polynomials in ``y`` with
+   non-negative coefficients, so they do not decrease from one grid point to the next; above it they are
+   polynomials in ``x = 1 / y`` and do not increase. On a cell of coarse points p < q below the junction,
+   ``P >= P+(p) - P-(q)`` and ``A <= A(q)`` everywhere in it (mirrored above). Where that lower bound exceeds
+   ``_CANDIDATE_MAX x A(q)`` (or the upper bound is below minus that), with a relative margin of 1e-9 for
+   rounding, every grid point of the cell has ``|R| > _CANDIDATE_MAX``: none is a zero point or a candidate
+   of a near touch, no crossing lies in it, and the rules compare it with nothing they use (a point next to a
+   zero point or a candidate lies in a coarse cell that holds that point, which is not settled, so it is read).
+   The argument holds for any cell whose ends are read, so it is applied twice: to the coarse cells, then, inside
+   each coarse cell it leaves open, to the cells between every ``FINE_EVERY``-th point; the grid points of the
+   fine cells left open are read, both ends included (about 30 points a row instead of 80 for the bench's flows).
+3. **Points no rule reads.** Inside a fine cell, a point with ``|R| > _CANDIDATE_MAX`` whose two neighbours
+   have ``|R| > _CANDIDATE_MAX`` and its sign is not a zero point, a candidate, an end of a crossing, nor a
+   neighbour of a zero point or a candidate; leaving it out only unlinks it from its neighbours, which the rules
+   compare with it only when one of them is a zero point or a candidate. It is left out (``_matters``).
+
+The rules then run on the points kept with ``|R| <= _NEAR_ZERO``, exactly as on the whole grid; the values are
+the same sums (matrix products over fewer columns of the same powers), so a status can differ from the
+whole-grid reading only where a value lies within rounding of a threshold, as between any two batch sizes (README, "Finance
+contract"). tests/finance/test_certify.py compares both readings on random flows with several sign changes.
+"""
+
+from __future__ import annotations
+
+import itertools
+from functools import lru_cache
+
+import numpy as np
+
+from tem.finance import grid as finance_grid
+from tem.finance.grid import _CANDIDATE_MAX, _NEAR_ZERO, ZERO_TOL, classify_points, grid, signs
+
+COARSE_EVERY = 32
+FINE_EVERY = 8  # the second level: every 8th point (divides COARSE_EVERY, so the coarse points are among them)
+_MARGIN = 1e-9  # relative: far above the rounding of sums of 20-200 products of numbers at most 1
+
+
+@lru_cache(maxsize=16)
+def coarse_points(n_years: int) -> np.ndarray:
+    """Every ``COARSE_EVERY``-th grid point from each bound side of the junction, the junction and both bounds
+    (indices into ``grid(n_years).y``, increasing)."""
+    return _every(n_years, COARSE_EVERY)
+
+
+@lru_cache(maxsize=16)
+def fine_points(n_years: int) -> np.ndarray:
+    """As :func:`coarse_points` with every ``FINE_EVERY``-th point (a superset of the coarse points)."""
+    return _every(n_years, FINE_EVERY)
+
+
+def _every(n_years: int, every: int) -> np.ndarray:
+    g = grid(n_years)
+    last = g.y.size - 1
+    low, high = np.arange(0, g.junction, every), np.arange(g.junction, last, every)
+    points = np.unique(np.concatenate([low, high, [last]]))
+    points.flags.writeable = False
+    return points
+
+
+def certainly_several(value: np.ndarray, max_abs: np.ndarray, points: np.ndarray, n_years: int) -> np.ndarray:
+    """Rows (S,) that the rules give several IRRs (certificate 1), from the NPV ``value`` (S, len(points)) at
+    ``points``; False where the points do not prove it. ``max_abs``: each row's largest absolute flow.
+
+    With the points whose sign is certain (beyond the margin): the first change of sign ends at the first point
+    whose sign differs from the first sign, the last one starts at the last point whose sign differs from the
+    final sign; two changes at least two grid points apart (the second starting 2 or more points after the first
+    ends) are two sites more than CLOSE_STEPS apart."""
+    n_s, n_k = value.shape
+    margin = (2.0 * ZERO_TOL * n_years * max_abs)[:, None]  # PV(|flows|) <= T max|c|: every power is at most 1
+    sign = (value > margin).view(np.int8) - (value < -margin).view(np.int8)
+    signed = sign != 0
+    rows = np.arange(n_s)
+    first = sign[rows, np.argmax(signed, axis=1)]  # 0 where no point has a certain sign
+    final = sign[rows, n_k - 1 - np.argmax(signed[:, ::-1], axis=1)]
+    after_first = sign * first[:, None] < 0
+    before_final = sign * final[:, None] < 0
+    first_end = points[np.argmax(after_first, axis=1)]
+    last_start = points[n_k - 1 - np.argmax(before_final[:, ::-1], axis=1)]
+    return after_first.any(axis=1) & (last_start - first_end >= 2)
+
+
+def unsettled_cells(pos: np.ndarray, neg: np.ndarray, points: np.ndarray, junction: int) -> np.ndarray:
+    """(S, cells) True where the cell ``points[k] .. points[k + 1]`` may hold a point with
+    ``|R| <= _CANDIDATE_MAX`` (certificate 2)."""
+    n_low = int(np.count_nonzero(points[:-1] < junction))  # the cells below the junction: the parts increase
+    out = np.empty((pos.shape[0], points.size - 1), dtype=bool)
+    below = (slice(0, n_low), slice(0, n_low), slice(1, n_low + 1))
+    up = (slice(n_low, None), slice(n_low + 1, None), slice(n_low, -1))
+    for cells, lower, upper in (below, up):  # the cells; their ends where both parts are smallest, and largest
+        p_min = pos[:, lower] - neg[:, upper]
+        p_max = pos[:, upper] - neg[:, lower]
+        away = _CANDIDATE_MAX * (1.0 + _MARGIN) * (pos[:, upper] + neg[:, upper])
+        out[:, cells] = ~((p_min > away) | (-p_max > away))
+    return out
+
+
+@lru_cache(maxsize=64)
+def _inside(n_years: int, every: int, every_inside: int) -> tuple[tuple[np.ndarray, ...], np.ndarray, np.ndarray]:
+    """For each cell between consecutive ``every``-th points (:func:`_every`): the powers (T, n) of the
+    ``every_inside``-th points strictly inside it (contiguous), the number of cells of those points in it, and the
+    index of its start among those points."""
+    g = grid(n_years)
+    outer, inner = _every(n_years, every), _every(n_years, every_inside)
+    first = np.searchsorted(inner, outer)
+    powers = tuple(np.ascontiguousarray(g.power[:, inner[a + 1 : b]]) for a, b in itertools.pairwise(first))
+    for a in powers:
+        a.flags.writeable = False
+    return powers, np.diff(first), first[:-1]
+
+
+def classify_sparse(
+    left: np.ndarray, right: np.ndarray, max_abs: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``grid.classify`` of one chunk (status, lo, hi per row), reading the grid only where it can matter.
+
+    Certificate 1 on the coarse points (:func:`not_several`); then (:func:`classify_open`) certificate 2 on the
+    coarse cells, on the cells between every ``FINE_EVERY``-th point inside the coarse cells it leaves open,
+    and the grid points inside the fine cells it leaves open are read. ``max_abs``: each row's largest absolute
+    flow, if the caller knows it."""
+    n_s = left.shape[0]
+    status = np.full(n_s, 3, dtype=np.int8)
+    lo = np.zeros(n_s, dtype=np.int64)
+    hi = np.zeros(n_s, dtype=np.int64)
+    rest, value = not_several(left, right, max_abs)
+    if rest.size:
+        status[rest], lo[rest], hi[rest] = classify_open(left[rest], right[rest], value)
+    return status, lo, hi
+
+
+def classify_several(c_t: np.ndarray, cols: np.ndarray, max_abs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`classify_sparse` of the scenarios ``cols`` of the flows ``c_t`` laid out (T, S), scaled so that
+    ``max_abs`` is each one's largest absolute flow, ``_SEVERAL_CHUNK`` at a time: the aligned copies and the
+    temporaries stay small, so the allocator reuses their memory instead of faulting in fresh pages (measured:
+    chunks of 8,192 rows took 30-40% longer, most of it in page faults). Status, lo, hi per scenario of ``cols``."""
+    n = cols.size
+    status = np.empty(n, dtype=np.int8)
+    lo = np.empty(n, dtype=np.int64)
+    hi = np.empty(n, dtype=np.int64)
+    for start in range(0, n, _SEVERAL_CHUNK):
+        part = slice(start, start + _SEVERAL_CHUNK)
+        c = np.ascontiguousarray(c_t[:, cols[part]].T)
+        left, right = finance_grid.align_left(c), finance_grid.align_right(c)
+        status[part], lo[part], hi[part] = classify_sparse(left, right, max_abs[part])
+    return status, lo, hi
+
+
+_SEVERAL_CHUNK = 2048
+
+
+def not_several(left: np.ndarray, right: np.ndarray, max_abs: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The rows certificate 1 does not settle (indices) and their NPV at the coarse points, (rows, points)."""
+    n_t = left.shape[1]
+    points = coarse_points(n_t)
+    value = finance_grid.grid_npv(left, right, points)  # through the module: tests watch its products
+    if max_abs is None:
+        max_abs = np.max(np.abs(left), axis=1)
+    rest = np.flatnonzero(~certainly_several(value, max_abs, points, n_t))
+    return rest, value[rest]
+
+
+def classify_open(left: np.ndarray, right: np.ndarray, value: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Status, lo, hi of rows certificate 1 leaves open (``value``: their NPV at the coarse points)."""
+    n_t = left.shape[1]
+    g = grid(n_t)
+    points = coarse_points(n_t)
+    size = finance_grid.grid_size(left, right, points)
+    both = np.concatenate([right, left])
+    row, cell = np.nonzero(unsettled_cells((size + value) / 2.0, (size - value) / 2.0, points, g.junction))
+    ends = (value[row, cell], size[row, cell], value[row, cell + 1], size[row, cell + 1])
+    # the coarse cells left open, read on their FINE_EVERY-th points: certificate 2 on those cells
+    powers, n_sub, first_sub = _inside(n_t, COARSE_EVERY, FINE_EVERY)
+    above = points[cell] >= g.junction
+    cell_value, cell_size = _cell_values(both, row, cell, above, ends, powers, n_sub[cell], COARSE_EVERY // FINE_EVERY)
+    pair, sub = np.nonzero(_open_cells(cell_value, cell_size, n_sub[cell], above))  # sorted: row, then fine cell
+    row, cell, above = row[pair], first_sub[cell[pair]] + sub, above[pair]
+    ends = (cell_value[pair, sub], cell_size[pair, sub], cell_value[pair, sub + 1], cell_size[pair, sub + 1])
+    # the fine cells left open, read on every grid point
+    powers, n_sub, _ = _inside(n_t, FINE_EVERY, 1)
+    steps = n_sub[cell]
+    cell_value, cell_size = _cell_values(both, row, cell, above, ends, powers, steps, FINE_EVERY)
+    ratio = cell_value / cell_size
+    offset = np.arange(FINE_EVERY + 1)
+    used = offset[None, :] <= steps[:, None]
+    # an end shared with the next open cell is read once (as that cell's start)
+    at_end = np.arange(row.size), steps
+    used[at_end[0][:-1], steps[:-1]] = (row[1:] != row[:-1]) | (cell[1:] != cell[:-1] + 1)
+    keep = used & (np.abs(ratio) <= _NEAR_ZERO)
+    keep[:, 1:-1] &= _matters(ratio)
+    flat = ((row * g.y.size + fine_points(n_t)[cell])[:, None] + offset[None, :])[keep]
+    return classify_points(left, right, flat, ratio[keep])
+
+
+def _cell_values(
+    both: np.ndarray,
+    row: np.ndarray,
+    cell: np.ndarray,
+    above: np.ndarray,
+    ends: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    powers: tuple[np.ndarray, ...],
+    n_sub: np.ndarray,
+    most: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """NPV and PV(|flows|) of row ``row[i]`` at the start of cell ``cell[i]`` (column 0), at the points inside it
+    whose powers are ``powers[cell[i]]`` (columns 1 .. n_sub[i] - 1) and at its end (column n_sub[i]), each
+    (len(row), most + 1); ``both``: the flows aligned right then left, stacked (2 S, T); ``ends``: the values
+    and sizes at the starts and ends, ``above``: the cell lies from the junction up. One matrix product per
+    distinct cell, over the rows where it is open."""
+    n = row.size
+    order = np.argsort(cell, kind="stable")
+    coef = both[row[order] + np.where(above[order], both.shape[0] // 2, 0)]  # the cell's aligned flows
+    coef_size = np.abs(coef)
+    cells, firsts = np.unique(cell[order], return_index=True)
+    bounds = [*firsts.tolist(), n]
+    inside_value, inside_size = np.zeros((n, most - 1)), np.ones((n, most - 1))
+    for k, a, b in zip(cells.tolist(), bounds[:-1], bounds[1:], strict=True):
+        w = powers[k]
+        if w.shape[1] == most - 1:
+            np.matmul(coef[a:b], w, out=inside_value[a:b])
+            np.matmul(coef_size[a:b], w, out=inside_size[a:b])
+        elif w.shape[1]:  # a cell next to the junction or a bound: fewer points
+            inside_value[a:b, : w.shape[1]] = coef[a:b] @ w
+            inside_size[a:b, : w.shape[1]] = coef_size[a:b] @ w
+    value, size = np.empty((n, most + 1)), np.empty((n, most + 1))
+    value[:, 0], size[:, 0] = ends[0], ends[1]
+    value[order, 1:most], size[order, 1:most] = inside_value, inside_size
+    value[:, most], size[:, most] = 0.0, 1.0  # unused where the cell is shorter (its end is written next)
+    at_end = np.arange(n), n_sub
+    value[at_end], size[at_end] = ends[2], ends[3]
+    return value, size
+
+
+def _open_cells(value: np.ndarray, size: np.ndarray, n_sub: np.ndarray, above: np.ndarray) -> np.ndarray:
+    """:func:`unsettled_cells` of the cells between consecutive columns of ``value`` and ``size`` (one cell per
+    row; ``n_sub`` of them real, ``above``: from the junction up)."""
+    pos, neg = (size + value) / 2.0, (size - value) / 2.0
+    up = above[:, None]
+    start, end = slice(0, -1), slice(1, None)
+    p_min = np.where(up, pos[:, end] - neg[:, start], pos[:, start] - neg[:, end])
+    p_max = np.where(up, pos[:, start] - neg[:, end], pos[:, end] - neg[:, start])
+    a_max = np.where(up, pos[:, start] + neg[:, start], pos[:, end] + neg[:, end])
+    away = _CANDIDATE_MAX * (1.0 + _MARGIN) * a_max
+    real = np.arange(value.shape[1] - 1)[None, :] < n_sub[:, None]
+    return real & ~((p_min > away) | (-p_max > away))
+
+
+def _matters(ratio: np.ndarray) -> np.ndarray:
+    """For the points inside each cell (columns 1 .. -2 of ``ratio``, each with both neighbours read): False where
+    the rules cannot use the point. A point with ``|R| > _CANDIDATE_MAX`` whose neighbours both have
+    ``|R| > _CANDIDATE_MAX`` and its sign is not a zero point, a candidate, an end of a crossing or a neighbour of
+    a zero point or a candidate, so no rule reads it; leaving it out only unlinks it from its neighbours, which no
+    rule compares with it either."""
+    small = np.abs(ratio) <= _CANDIDATE_MAX
+    s = signs(ratio)
+    mid = slice(1, -1)
+    return small[:, mid] | small[:, :-2] | small[:, 2:] | (s[:, mid] != s[:, :-2]) | (s[:, mid] != s[:, 2:])
