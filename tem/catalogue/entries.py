@@ -27,7 +27,12 @@ KPIS: dict[str, Entry] = entries(
         ),
         ("irr", "IRR", "rate", "Rate at which the NPV of free cash flow is zero (see README, finance contract)"),
         ("irr_status", "IRR status", "status", "0: IRR found; other codes say why there is none (README)"),
-        ("mirr", "MIRR", "rate", "Modified IRR, discount rate as finance and reinvestment rate"),
+        (
+            "mirr",
+            "MIRR",
+            "rate",
+            "Modified IRR (Excel MIRR) of FCF; finance and reinvestment rates default to the discount rate",
+        ),
         (
             "payback_years",
             "Payback",
@@ -74,7 +79,12 @@ KPIS: dict[str, Entry] = entries(
             "inr_kwh",
             "Levelized pack cost minus the import-only one",
         ),
-        ("crossover_fy", "Local cells cheaper from (full cost)", "fy", "First FY from which local full cost < imported"),
+        (
+            "crossover_fy",
+            "Local cells cheaper from (full cost)",
+            "fy",
+            "First FY with local full cost <= the landed imported cells replaced",
+        ),
         ("cumulative_forex_saved_usd_m", "Forex saved (cumulative)", "usd_m", "Import-only forex outflow minus ours"),
         ("forex_outflow_usd_m", "Forex outflow (total)", "usd_m", "Sum of yearly forex outflow"),
         (
