@@ -57,9 +57,9 @@ def _one_line(args: Sequence[str], context: Callable[[], Any]) -> Iterator[None]
     option that takes one)."""
     try:
         yield
-    except typer.TyperException as exc:
+    except Exception as exc:  # click's UsageError, vendored in typer (typer._click) or click's own (older typer)
         if type(exc).__name__ == "NoArgsIsHelpError" or not _is_usage_error(exc):
-            raise  # `tem` alone prints the help as before; other typer errors keep their own handling
+            raise  # `tem` alone prints the help as before; other errors keep their own handling
         if getattr(exc, "ctx", None) is None:
             exc.ctx = context()  # type: ignore[attr-defined]
         from tem.cli.common import tell  # imported on use: common imports this module
@@ -76,17 +76,16 @@ def usage_message(exc: BaseException, args: Sequence[str] = ()) -> str:
     """The one line (without ``error:``) for a usage error ``exc`` raised while ``args`` were parsed."""
     ctx = getattr(exc, "ctx", None)
     where = _command_path(ctx)
-    kind = type(exc).__name__
+    kinds = {cls.__name__ for cls in type(exc).__mro__}  # click's classes by name: vendored in typer or not
     text = " ".join(str(getattr(exc, "message", exc)).split())
     param = getattr(exc, "param", None)
-    if kind == "NoSuchOption":
+    if "NoSuchOption" in kinds:
         name = str(getattr(exc, "option_name", ""))
         hint = _did_you_mean(name, _option_names(ctx))
         return f"{where}: {name!r} is not an option of {where}{hint}; allowed: {_options_text(ctx)}"
-    if kind == "BadOptionUsage":
+    if "BadOptionUsage" in kinds:
         name = str(getattr(exc, "option_name", ""))
         option = _find_option(ctx, name)
-        where = _command_path(ctx)
         if option is not None and getattr(option, "is_flag", False):
             given = _given_after_equals(args, name)
             shown = f"{given!r} is not allowed" if given is not None else "a value is not allowed"
@@ -94,9 +93,9 @@ def usage_message(exc: BaseException, args: Sequence[str] = ()) -> str:
         if option is not None:
             return f"{where} {name}: no value given; allowed: {_allowed(option)}"
         return f"{where} {name}: {_lower_first(text)}"
-    if kind == "MissingParameter" and param is not None:
+    if "MissingParameter" in kinds and param is not None:
         return f"{where}: {_param_name(param)} missing; allowed: {_allowed(param)}"
-    if kind == "BadParameter" and param is not None:
+    if "BadParameter" in kinds and param is not None:
         value = _bad_value(exc, param, args)
         shown = f"{value!r} is not allowed" if value is not None else "not allowed"
         return f"{where} {_param_name(param)}: {shown}; allowed: {_allowed(param)}"
