@@ -157,17 +157,20 @@ def spider_sheet(title: str) -> bool:
 
 def difference_context(ws: openpyxl.worksheet.worksheet.Worksheet, row: int, col: int) -> str:
     """What says what a number is: its row's label (column A), its column's header (the nearest bold text above it)
-    and the section title (the nearest bold text above it in column A)."""
+    and the section title above the table's header (the two nearest bold texts above it in column A)."""
 
-    def bold_above(column: int) -> str:
+    def bold_above(column: int, count: int = 1) -> list[str]:
+        found: list[str] = []
         for r in range(row - 1, 0, -1):
             cell = ws.cell(r, column)
             if isinstance(cell.value, str) and not cell.value.startswith("=") and cell.font.b:
-                return cell.value
-        return ""
+                found.append(cell.value)
+                if len(found) == count:
+                    break
+        return found
 
     label = ws.cell(row, 1).value
-    return " | ".join([str(label or ""), bold_above(col), bold_above(1)])
+    return " | ".join([str(label or ""), *bold_above(col), *bold_above(1, 2)])
 
 
 def findings(path: Path, names: set[str]) -> list[str]:
