@@ -315,13 +315,31 @@ def format_difference(key: str, value: float | None, *, signed: bool = True, wit
     return f"{text} {k.suffix}" if with_unit and k.suffix else text
 
 
-def difference_excel(key: str) -> tuple[float, str]:
+def difference_excel(key: str, *, signed: bool = True) -> tuple[float, str]:
     """How a workbook shows a difference of two values of ``key``: the factor to write it with and its number
-    format. Rates: points (x 100, ``+0.0" pts"``), as :func:`format_difference`; FYs: years; others signed."""
+    format. Rates: points (x 100, ``+0.0" pts"``), as :func:`format_difference`; FYs: years; others signed.
+    ``signed=False`` for a size (a standard error, a headroom): no ``+``."""
     kind = kpi(key).kind
+    sign = "+" if signed else ""
     if kind == "rate":
-        return 100.0, f'+0.0" {POINTS}";-0.0" {POINTS}";0.0" {POINTS}"'
+        return 100.0, f'{sign}0.0" {POINTS}";-0.0" {POINTS}";0.0" {POINTS}"'
     if kind == "fy":
-        return 1.0, '+0" years";-0" years";0" years"'
+        return 1.0, f'{sign}0" years";-0" years";0" years"'
     fmt = KINDS[kind].excel.split(";")[0]
-    return 1.0, f"+{fmt};-{fmt};{fmt}"
+    return 1.0, f"{sign}{fmt};-{fmt};{fmt}"
+
+
+def difference_cell(key: str, value: float, *, signed: bool = True) -> tuple[float, str]:
+    """A difference of two values of ``key`` as a workbook cell holds it: the number to write (a rate's in points,
+    x 100; ``0.0`` where it would show ``-0``, as :func:`format_difference` never does) and its number format
+    (:func:`difference_excel`)."""
+    scale, fmt = difference_excel(key, signed=signed)
+    shown_zero = not re.search(r"[1-9]", format_difference(key, value, signed=signed))
+    return (0.0 if shown_zero else value * scale), fmt
+
+
+def difference_unit(key: str) -> str:
+    """The unit of a difference of two values of ``key`` in words, where no number format shows it (a chart's
+    axis, a column heading): ``percentage points`` for a rate, ``years`` for a fiscal year, else the KPI's unit."""
+    kind = kpi(key).kind
+    return {"rate": POINTS_TEXT, "fy": "years"}.get(kind, unit(key))

@@ -18,11 +18,15 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from tem.cli.usage import TemGroup
 from tem.errors import AssumptionError, Problem, TemError
 from tem.exports.writer import OutputError
 
 app = typer.Typer(
-    add_completion=False, no_args_is_help=True, help="Techno-economic model of a battery localization program."
+    cls=TemGroup,  # usage errors (a bad option value, an unknown option, a missing argument): one line, exit 2
+    add_completion=False,
+    no_args_is_help=True,
+    help="Techno-economic model of a battery localization program.",
 )
 # Markup, emoji codes and highlighting off: every message carries user text (scenario names, --set values, file
 # paths, spec values) that must print exactly as given ("[/]" or ":a:" are text, not Rich tags or emoji codes);

@@ -144,7 +144,7 @@ def sweep_cmd(
         for k, t in tornadoes.items():
             base = catalogue.format_value(k, t.base, with_unit=True)
             table = Table(title=f"{title}: tornado of {catalogue.label(k)} (base {base})")
-            unit = catalogue.unit(k)
+            unit = catalogue.unit_column(k) or catalogue.label(k)  # "INR crore at low"; "IRR at low", not "% at low"
             shown = t.table.head(12)
             gated = bool((shown["gates_low"] != "").any() or (shown["gates_high"] != "").any())
             cols = ["parameter", "low input", "high input", f"{unit} at low", f"{unit} at high", "swing"]
@@ -158,9 +158,8 @@ def sweep_cmd(
                     input_text(str(r.parameter), float(cast(float, r.high_input))),
                     catalogue.format_value(k, cast(float, r.kpi_low)),
                     catalogue.format_value(k, cast(float, r.kpi_high)),
-                    catalogue.format_value(k, cast(float, r.swing))
-                    if catalogue.kpi(k).kind != "fy"
-                    else f"{r.swing:,.0f} years",
+                    # a difference of two values: a rate's in percentage points, a year's in years (catalogue)
+                    catalogue.format_difference(k, cast(float, r.swing), signed=False),
                     *extra,
                 )
             out.print(table)

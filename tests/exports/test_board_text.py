@@ -39,6 +39,10 @@ DATA_SHEETS = {"Samples", "Inputs", "Convergence"}  # montecarlo.xlsx: raw table
 MODEL_SHEETS = re.compile(r"^(Inputs|Calculations|Import-only|Checks|Step \d+)$")  # row keys are the model's names
 YAML_SHEETS = {"Assumption diff"}
 FY_WORDS = re.compile(r"\bFY\b|fiscal year|\bin$")
+# what heads a difference of two values (or its uncertainty): its row label, its column header or the section title
+# above it; a rate's is in percentage points, never in % (note 5: Bridge rows, tornado swings and changes,
+# statement deltas, standard errors of probabilities)
+DIFFERENCE_WORDS = re.compile(r"\b(?:swing|change|standard error|std\. error|increment|sum of groups|B - A)\b|\w - \w")
 
 
 CONSOLE: dict[str, str] = {}  # command -> what it printed (stdout and stderr), filled by the fixture
@@ -66,8 +70,11 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "timeline.discount_rate:0.08:0.16:3",
         "--y",
         "transition.local_cells_start_fy:2030:2032:3",
+        *("--kpi", "npv_inr_cr", "--kpi", "irr"),  # a rate's tornado: its swing and changes are in points
     )
-    tem_cli("compare", "assumptions/base.yaml", war, "assumptions/scenarios/import_only.yaml", "--out", str(out), "--no-png")
+    # the bridge of a rate (IRR): its contributions are differences of rates, in points
+    three = ("assumptions/base.yaml", war, "assumptions/scenarios/import_only.yaml")
+    tem_cli("compare", *three, "--kpi", "irr", "--out", str(out), "--no-png")
     tem_cli("montecarlo", "--n", "200", "--out", str(out), "--no-png")  # not --quiet: its tables are scanned
     tem_cli("decisions")
     return out
@@ -144,6 +151,28 @@ def sheet_text(shown: openpyxl.worksheet.worksheet.Worksheet, title: str) -> str
     return "\n".join(" | ".join(v for v in row if isinstance(v, str) and not v.startswith("=")) for row in rows)
 
 
+def spider_sheet(title: str) -> bool:
+    return title.startswith("Spider")  # its columns: the input moved by -30% .. +30% of itself (relative changes)
+
+
+def difference_context(ws: openpyxl.worksheet.worksheet.Worksheet, row: int, col: int) -> str:
+    """What says what a number is: its row's label (column A), its column's header (the nearest bold text above it)
+    and the section title above the table's header (the two nearest bold texts above it in column A)."""
+
+    def bold_above(column: int, count: int = 1) -> list[str]:
+        found: list[str] = []
+        for r in range(row - 1, 0, -1):
+            cell = ws.cell(r, column)
+            if isinstance(cell.value, str) and not cell.value.startswith("=") and cell.font.b:
+                found.append(cell.value)
+                if len(found) == count:
+                    break
+        return found
+
+    label = ws.cell(row, 1).value
+    return " | ".join([str(label or ""), *bold_above(col), *bold_above(1, 2)])
+
+
 def findings(path: Path, names: set[str]) -> list[str]:
     wb = openpyxl.load_workbook(path)
     values = openpyxl.load_workbook(path, data_only=True)  # the cached values a reader sees
@@ -184,6 +213,10 @@ def findings(path: Path, names: set[str]) -> list[str]:
                 head = str(ws.cell(4, c.column).value or "") + str(ws.cell(3, c.column).value or "")
                 if " - " in head and "%" in fmt.replace('"%"', ""):  # a column of differences (B - A)
                     found.append(f"{where} a difference shown in % (format {fmt!r}): percentage points")
+                elif "%" in fmt.replace('"%"', "") and not spider_sheet(ws.title):
+                    context = difference_context(ws, c.row, c.column)
+                    if DIFFERENCE_WORDS.search(context):
+                        found.append(f"{where} a difference ({context!r}) shown in % (format {fmt!r}): points")
                 year_like = unit == "FY" or (FY_WORDS.search(label.strip()) and fmt in ("0", "General") and not model)
                 if year_like and '"FY"' not in fmt and (not isinstance(v, (int, float)) or 1990 <= v <= 2100):
                     found.append(f"{where} fiscal year as a bare number ({fmt!r}, unit {unit!r})")

@@ -19,6 +19,14 @@ BINS = 60
 STAT_LABELS = {"mean": "Mean", "p10": "P10", "p50": "P50", "p90": "P90", "p_npv_below_zero": "P(NPV < 0)"}
 
 
+def _points(standard_error: float) -> tuple[float, str]:
+    """The standard error of a probability (a gate's P(go), P(NPV < 0)) as a cell shows it: in percentage points
+    (x 100, ``1.1 pts``), the unit of an uncertainty of a rate, as the console prints it (catalogue); NaN kept."""
+    if standard_error != standard_error:
+        return standard_error, "0.0"
+    return catalogue.difference_cell("p_npv_below_zero", float(standard_error), signed=False)
+
+
 def _layout(title: str, subtitle: str, x_title: str, y_title: str) -> dict[str, object]:
     text = f"<b>{plot_text(title)}</b><br><span style='font-size:13px;color:#555'>{plot_text(subtitle)}</span>"
     return dict(
@@ -159,7 +167,7 @@ def flexibility_sheet(ws: BufferedSheet, result: MonteCarloResult) -> None:
         put_text(ws, r, 3, g["conditions"])
         values = [
             (g["p_pass"], "0.0%"),
-            (g["standard_error"], "0.0%"),
+            _points(g["standard_error"]),  # the uncertainty of a probability: percentage points, as on the console
             (g["npv_if_go_inr_cr"], "#,##0"),
             (g["npv_if_no_go_inr_cr"], "#,##0"),
             (g["committed_npv_if_no_go_inr_cr"], "#,##0"),
@@ -186,6 +194,7 @@ def flexibility_sheet(ws: BufferedSheet, result: MonteCarloResult) -> None:
             ws.cell(r, 4, f"=(C{r}-B{r})*{scale:g}").number_format = diff_fmt
         else:
             ws.cell(r, 4, f"=C{r}-B{r}").number_format = catalogue.difference_excel("npv_inr_cr")[1]
-        ws.cell(r, 5, float(row["standard_error"])).number_format = "0.0%" if stat == "p_npv_below_zero" else "#,##0.0"
+        se, se_fmt = _points(row["standard_error"]) if stat == "p_npv_below_zero" else (row["standard_error"], "#,##0.0")
+        ws.cell(r, 5, float(se)).number_format = se_fmt
     for col, width in zip("ABCDEFGHI", (22, 16, 60, 10, 14, 16, 18, 28, 22), strict=True):
         ws.column_dimensions[col].width = width

@@ -37,6 +37,17 @@ def comparison_folder(comparison: Comparison) -> str:
 # --- figures ----------------------------------------------------------------------------------------------------
 
 
+def _value_text(key: str, value: float) -> str:
+    """A KPI's value on a chart, in the catalogue's format (``3.3%``, ``FY36``, ``-3,269``); ``n/a`` if undefined."""
+    return catalogue.format_value(key, value) if math.isfinite(value) else "n/a"
+
+
+def _difference_text(key: str, value: float, signed: bool = True) -> str:
+    """A difference of two values of a KPI on a chart: a rate's in percentage points (``+4.0 pts``), years in
+    years, others signed in the KPI's format (catalogue); ``n/a`` if undefined."""
+    return catalogue.format_difference(key, value, signed=signed) if math.isfinite(value) else "n/a"
+
+
 def bridge_waterfall(bridge: Bridge) -> go.Figure:
     """Waterfall from KPI(A) through each group's contribution to KPI(B)."""
     unit = kpi_unit(bridge.kpi)
@@ -48,11 +59,13 @@ def bridge_waterfall(bridge: Bridge) -> go.Figure:
     fig = th.figure(f"{kpi_label(bridge.kpi)} bridge", f"{bridge.a_name} to {bridge.b_name}", unit, how)
     x = [f"{th.plot_text(bridge.a_name)} (A)", *map(th.plot_text, bridge.groups), f"{th.plot_text(bridge.b_name)} (B)"]
     values = [bridge.kpi_a, *bridge.contributions, bridge.kpi_b]
-    decimals = 3 if unit == "fraction" else 0
-    text = [th.fmt_number(v, decimals) for v in values]
+    text = [_value_text(bridge.kpi, v) for v in values]
+    # the steps are differences: of a rate in percentage points, of years in years (catalogue), never in %
+    text[1:-1] = [_difference_text(bridge.kpi, c) for c in bridge.contributions]
     if bridge.standard_errors is not None:
         text[1:-1] = [
-            f"{t} ± {th.fmt_number(se, decimals)}" for t, se in zip(text[1:-1], bridge.standard_errors, strict=True)
+            f"{t} ± {_difference_text(bridge.kpi, se, signed=False)}"
+            for t, se in zip(text[1:-1], bridge.standard_errors, strict=True)
         ]
     fig.add_trace(
         go.Waterfall(
@@ -82,13 +95,9 @@ def kpi_bars(comparison: Comparison, kpi: str) -> go.Figure:
     """One bar per scenario for a KPI, with the difference from the first scenario on each later bar."""
     values = comparison.kpi_values(kpi)
     unit = kpi_unit(kpi)
-    decimals = 3 if unit == "fraction" else 0
     first = float(values.iloc[0])
-    text = [th.fmt_number(float(v), decimals) for v in values]
-    text[1:] = [
-        f"{t} ({'+' if float(v) - first >= 0 else ''}{th.fmt_number(float(v) - first, decimals)})"
-        for t, v in zip(text[1:], values.iloc[1:], strict=True)
-    ]
+    text = [_value_text(kpi, float(v)) for v in values]
+    text[1:] = [f"{t} ({_difference_text(kpi, float(v) - first)})" for t, v in zip(text[1:], values.iloc[1:], strict=True)]
     fig = th.figure(
         kpi_label(kpi), ", ".join(comparison.names), unit, f"in brackets: the difference from {comparison.first}"
     )

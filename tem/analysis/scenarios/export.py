@@ -12,7 +12,6 @@ import datetime as dt
 import io
 import json
 import math
-import re
 import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -65,9 +64,10 @@ def _number(ws: Worksheet, row: int, col: int, value: Any, unit: str) -> None:
     cell.number_format = number_format(unit)
 
 
-def _kpi_cell(ws: Worksheet, row: int, col: int, key: str, value: Any, difference: bool) -> None:
+def _kpi_cell(ws: Worksheet, row: int, col: int, key: str, value: Any, difference: bool, signed: bool = True) -> None:
     """A KPI's value in the catalogue's format (a fiscal year as the text FY36), or a difference of two: rates in
-    percentage points (the value x 100), years in years, others signed; never ``-0``."""
+    percentage points (the value x 100), years in years, others signed (``signed=False``: a size, such as a
+    standard error); never ``-0``."""
     x = float(value)
     if not math.isfinite(x):
         ws.cell(row, col, None)
@@ -77,9 +77,8 @@ def _kpi_cell(ws: Worksheet, row: int, col: int, key: str, value: Any, differenc
         else:
             ws.cell(row, col, x).number_format = catalogue.excel_format(key)
     else:
-        scale, fmt = catalogue.difference_excel(key)
-        shown_zero = not re.search(r"[1-9]", catalogue.format_difference(key, x))
-        ws.cell(row, col, 0.0 if shown_zero else x * scale).number_format = fmt
+        shown, fmt = catalogue.difference_cell(key, x, signed=signed)
+        ws.cell(row, col, shown).number_format = fmt
 
 
 def _kpi_sheet(ws: Worksheet, c: Comparison) -> None:
@@ -115,16 +114,22 @@ def _kpi_sheet(ws: Worksheet, c: Comparison) -> None:
     ws.freeze_panes = "D5"
 
 
-def _lines_block(ws: Worksheet, top: int, title: str, frame: pd.DataFrame) -> int:
+def _lines_block(ws: Worksheet, top: int, title: str, frame: pd.DataFrame, differences: bool = False) -> int:
+    """Statement lines by FY; ``differences``: each is a difference of two scenarios, a rate's (DVA share) in
+    percentage points (its unit then shown by the number format), never in %."""
     put_text(ws, top, 1, title).font = SECTION
     fys = [col for col in frame.columns if col not in ("label", "unit")]
     _header(ws, top + 1, ["line", "unit", *map(str, fys)])
-    for i, (_, row) in enumerate(frame.iterrows()):
+    for i, (key, row) in enumerate(frame.iterrows()):
         r = top + 2 + i
+        rate = differences and catalogue.kpi(str(key)).kind == "rate"
         put_text(ws, r, 1, str(row["label"]))
-        put_text(ws, r, 2, str(row["unit"]))
+        put_text(ws, r, 2, "" if rate else str(row["unit"]))
         for j, fy in enumerate(fys):
-            _number(ws, r, 3 + j, row[fy], str(row["unit"]))
+            if rate:
+                _kpi_cell(ws, r, 3 + j, str(key), row[fy], difference=True)
+            else:
+                _number(ws, r, 3 + j, row[fy], str(row["unit"]))
     return top + 2 + len(frame) + 1
 
 
@@ -133,7 +138,8 @@ def _statement_sheet(ws: Worksheet, c: Comparison) -> None:
     put_text(ws, 2, 1, "Outflows negative (capex), so a negative capex difference is more capex. INR crore unless stated.")
     row = _lines_block(ws, 4, f"{c.first}: values", cast(pd.DataFrame, c.main_lines.loc[c.first]))
     for name in c.names[1:]:
-        row = _lines_block(ws, row + 1, f"{name} - {c.first}", cast(pd.DataFrame, c.statement_deltas.loc[name]))
+        deltas = cast(pd.DataFrame, c.statement_deltas.loc[name])
+        row = _lines_block(ws, row + 1, f"{name} - {c.first}", deltas, differences=True)
     ws.column_dimensions["A"].width = 32
     ws.freeze_panes = "C4"
 
@@ -157,6 +163,16 @@ def _diff_sheet(ws: Worksheet, c: Comparison) -> None:
     ws.freeze_panes = "C5"
 
 
+def _bridge_cell(ws: Worksheet, row: int, col: int, kpi: str, value: float, difference: bool, signed: bool = True) -> None:
+    """A cell of a bridge: the KPI of A or B, or a ``difference`` (a group's contribution, its standard error, the
+    sum, B - A). A rate's and a year's differences in percentage points and years (:func:`_kpi_cell`), never in %
+    or as a year; other KPIs in their unit's format."""
+    if catalogue.kpi(kpi).kind in ("rate", "fy"):
+        _kpi_cell(ws, row, col, kpi, value, difference, signed)
+    else:
+        _number(ws, row, col, value, kpi_unit(kpi))
+
+
 def _bridge_sheet(ws: Worksheet, bridges: Sequence[Bridge], skipped: Mapping[str, str]) -> None:
     put_text(ws, 1, 1, "Bridges: the KPI difference attributed to each changed group of assumptions").font = TITLE
     put_text(
@@ -172,7 +188,6 @@ def _bridge_sheet(ws: Worksheet, bridges: Sequence[Bridge], skipped: Mapping[str
     row = 4
     for (a_name, b_name, kpi), group in pairs.items():
         put_text(ws, row, 1, f"{kpi_label(kpi)}: {a_name} (A) to {b_name} (B)").font = SECTION
-        unit = kpi_unit(kpi)
         groups = list(dict.fromkeys(g for b in group for g in b.groups))
         headers = ["group"]
         for b in group:
@@ -193,14 +208,14 @@ def _bridge_sheet(ws: Worksheet, bridges: Sequence[Bridge], skipped: Mapping[str
         for b in group:
             contrib = dict(zip(b.groups, b.contributions, strict=True))
             ses = dict(zip(b.groups, b.standard_errors, strict=True)) if b.standard_errors is not None else None
-            _number(ws, row + 2, col, b.kpi_a, unit)
+            _bridge_cell(ws, row + 2, col, kpi, b.kpi_a, False)
             for i, g in enumerate(groups):
-                _number(ws, first_data + i, col, contrib.get(g, 0.0), unit)
+                _bridge_cell(ws, first_data + i, col, kpi, contrib.get(g, 0.0), True)
                 if ses is not None:
-                    _number(ws, first_data + i, col + 1, ses.get(g, 0.0), unit)
-            _number(ws, end, col, b.kpi_b, unit)
-            _number(ws, end + 1, col, sum(b.contributions), unit)
-            _number(ws, end + 2, col, b.difference, unit)
+                    _bridge_cell(ws, first_data + i, col + 1, kpi, ses.get(g, 0.0), True, signed=False)
+            _bridge_cell(ws, end, col, kpi, b.kpi_b, False)
+            _bridge_cell(ws, end + 1, col, kpi, sum(b.contributions), True)
+            _bridge_cell(ws, end + 2, col, kpi, b.difference, True)
             col += 2 if ses is not None else 1
         paths = {g: p for b in group for g, p in b.paths.items()}
         for i, g in enumerate(groups):
@@ -212,7 +227,7 @@ def _bridge_sheet(ws: Worksheet, bridges: Sequence[Bridge], skipped: Mapping[str
             chart.type = "col"
             chart.grouping = "clustered"
             chart.title = f"{kpi_label(kpi)}: {a_name} to {b_name}, by group"
-            chart.y_axis.title = unit or kpi
+            chart.y_axis.title = catalogue.difference_unit(kpi) or kpi  # the bars are contributions: differences
             chart.x_axis.tickLblPos = "low"  # group names below the bars, also where the bars are negative
             data_col = 2
             for b in group:

@@ -79,7 +79,12 @@ def tornado_figure(t: Tornado, scenario: str, top: int = 20) -> go.Figure:
         f"{label} ({input_text(str(path), float(lo))} / {input_text(str(path), float(hi))})"
         + gate_note(str(g_lo), str(g_hi))
         for label, path, lo, hi, g_lo, g_hi in zip(
-            rows["label"], rows["parameter"], rows["low_input"], rows["high_input"], rows["gates_low"], rows["gates_high"],
+            rows["label"],
+            rows["parameter"],
+            rows["low_input"],
+            rows["high_input"],
+            rows["gates_low"],
+            rows["gates_high"],
             strict=True,
         )
     ]
@@ -177,9 +182,16 @@ def _frame(ws: Worksheet, frame: pd.DataFrame, top: int, left: int = 1, index_na
     return top + 1 + len(frame)
 
 
+DIFFERENCES = {"swing": False, "low_change": True, "high_change": True}  # tornado columns of differences: signed?
+
+
 def tornado_header(column: str, kpi: str) -> str:
-    """A tornado table column as a reader reads it: ``kpi_low`` -> ``NPV at the low input (INR crore)``."""
-    shown = catalogue.axis_title(kpi)
+    """A tornado table column as a reader reads it: ``kpi_low`` -> ``NPV (INR crore) at the low input``; the unit
+    only where the cells do not show it (``IRR at the low input`` beside ``3.3%``, ``change at the low input``
+    beside ``+1.2 pts``)."""
+    shown = catalogue.row_title(kpi)
+    unit = catalogue.unit_column(kpi)  # "" for a rate, a year, a multiple: their formats show the unit
+    change = f" ({unit})" if unit else ""
     words = {
         "parameter": "input path (tem --set)",
         "low_input": "low input",
@@ -190,22 +202,30 @@ def tornado_header(column: str, kpi: str) -> str:
         "swing": f"swing of {shown}",
         "gates_low": "gate decisions at the low input",
         "gates_high": "gate decisions at the high input",
-        "low_change": f"change at the low input ({catalogue.unit(kpi)})",
-        "high_change": f"change at the high input ({catalogue.unit(kpi)})",
+        "low_change": f"change at the low input{change}",
+        "high_change": f"change at the high input{change}",
     }
     return words.get(column, column.replace("_", " "))
 
 
 def _tornado_formats(ws: Worksheet, frame: pd.DataFrame, kpi: str, end: int) -> None:
-    """Inputs in their own format (FYs as years), KPI values in the KPI's."""
+    """Inputs in their own format (FYs as years), KPI values in the KPI's (a fiscal year as the text FY36); the
+    swing and the changes are differences: a rate's in percentage points, a year's in years (catalogue)."""
     paths = list(frame["parameter"]) if "parameter" in frame.columns else []
+    kind = catalogue.kpi(kpi).kind
     for j, name in enumerate(frame.columns):
         col = 2 + j
         for i in range(4, end):
             cell = ws.cell(i, col)
+            value = cell.value
+            number = isinstance(value, (int, float)) and not isinstance(value, bool)
             if name in ("low_input", "high_input", "base_input") and paths:
                 _fy_as_text(ws, cell, str(paths[i - 4]))
-            elif name in ("kpi_low", "kpi_high", "swing", "low_change", "high_change"):
+            elif name in ("kpi_low", "kpi_high") and kind == "fy" and isinstance(value, (int, float)) and number:
+                put_text(ws, i, col, catalogue.format_value(kpi, value)).alignment = Alignment(horizontal="right")
+            elif name in DIFFERENCES and kind in ("rate", "fy") and isinstance(value, (int, float)) and number:
+                cell.value, cell.number_format = catalogue.difference_cell(kpi, float(value), signed=DIFFERENCES[name])
+            elif name in ("kpi_low", "kpi_high", *DIFFERENCES):
                 cell.number_format = catalogue.excel_format(kpi)
 
 
@@ -249,7 +269,7 @@ def render_sensitivity_workbook(
             ws.cell(3, 2 + j).value = tornado_header(str(name), kpi)
         chart = BarChart()
         chart.type = "bar"
-        chart.title = f"Change of {catalogue.label(kpi)} from the base ({catalogue.unit(kpi)})"
+        chart.title = f"Change of {catalogue.label(kpi)} from the base ({catalogue.difference_unit(kpi)})"
         chart.grouping, chart.overlap = "clustered", 100
         cats = Reference(ws, min_col=1, min_row=4, max_row=end - 1)
         for name in ("low_change", "high_change"):  # frame column j sits in sheet column j + 2 (A holds the label)
@@ -258,8 +278,12 @@ def render_sensitivity_workbook(
         chart.series[0].tx = SeriesLabel(v="low input")
         chart.series[1].tx = SeriesLabel(v="high input")
         chart.set_categories(cats)
-        chart.y_axis.title = catalogue.axis_title(kpi)
-        chart.y_axis.number_format = catalogue.excel_format(kpi)
+        if catalogue.kpi(kpi).kind in ("rate", "fy"):  # the bars are differences: points, years
+            chart.y_axis.title = f"change of {catalogue.label(kpi)} ({catalogue.difference_unit(kpi)})"
+            chart.y_axis.number_format = catalogue.difference_excel(kpi)[1]
+        else:
+            chart.y_axis.title = catalogue.axis_title(kpi)
+            chart.y_axis.number_format = catalogue.excel_format(kpi)
         chart.x_axis.tickLblPos = "low"  # input names left of the plot, clear of bars that go below zero
         chart.x_axis.scaling.orientation = "maxMin"  # largest swing on top, as in the table
         chart.height, chart.width = min(15.0, max(8.0, 0.5 * len(frame) + 3)), 24  # fits an A4 landscape page
@@ -268,7 +292,7 @@ def render_sensitivity_workbook(
         ws.column_dimensions["B"].width = 40
     for kpi, table in spiders.items():
         ws = wb.create_sheet(f"Spider {catalogue.label(kpi)}"[:31])
-        put_text(ws, 1, 1, f"{scenario}: spider of {catalogue.axis_title(kpi)}").font = TITLE
+        put_text(ws, 1, 1, f"{scenario}: spider of {catalogue.row_title(kpi)}").font = TITLE  # "IRR", not "IRR (%)"
         end = _frame(ws, table, 3, index_name="parameter")
         for row in ws.iter_rows(min_row=4, max_row=end - 1, min_col=2, max_col=1 + len(table.columns)):
             for cell in row:
@@ -292,7 +316,7 @@ def render_sensitivity_workbook(
         ws.column_dimensions["A"].width = 34
     for kpi, grid in grids.items():
         ws = wb.create_sheet(f"Data table {catalogue.label(kpi)}"[:31])
-        title = f"{scenario}: {catalogue.axis_title(kpi)}; rows {grid.index.name}, columns {grid.columns.name}"
+        title = f"{scenario}: {catalogue.row_title(kpi)}; rows {grid.index.name}, columns {grid.columns.name}"
         put_text(ws, 1, 1, title).font = TITLE
         end = _frame(ws, grid, 3, index_name=f"{grid.index.name} \\ {grid.columns.name}")
         last_col = ws.cell(3, 1 + len(grid.columns)).column_letter

@@ -28,8 +28,8 @@ FORMATS = {
     "x": '0.00"x"',
 }
 
-
-YEARS_DIFFERENCE = '+0.0" years";-0.0" years";0" years"'  # a difference of two fiscal years
+# A difference of two values (a rate's in percentage points, a fiscal year's in years) has its format in the
+# catalogue (tem.catalogue.difference_excel), with its words (format_difference): one place for both.
 
 
 def number_format(unit: str) -> str:

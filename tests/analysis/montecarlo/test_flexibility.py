@@ -208,6 +208,13 @@ def test_cli_reports_flexibility_and_the_threshold_sweep(tmp_path: Path) -> None
     ws = openpyxl.load_workbook(folder / "montecarlo.xlsx")["Decisions"]
     assert ws["A6"].value == "pack line 2"  # the phase in words (issue 14)
     assert ws["D6"].value == 0.5
+    # the standard error of a probability is in percentage points, as the console prints it (review 17 / note 5):
+    # sqrt(p (1 - p) / n) by hand, x 100, never in % ("15.8%" would read as a relative error)
+    assert ws["E6"].value == pytest.approx(100 * (0.5 * 0.5 / 10) ** 0.5)
+    assert ws["E6"].number_format == '0.0" pts";-0.0" pts";0.0" pts"'
+    below = next(r for r in range(7, ws.max_row + 1) if ws.cell(r, 1).value == "P(NPV < 0)")
+    assert "%" not in ws.cell(below, 5).number_format
+    assert "pts" in ws.cell(below, 5).number_format
     bad_sweep = subprocess.run([sys.executable, "-m", "tem", *args[:-1], "x=1:2"], capture_output=True, text=True,
                                check=False, cwd=ROOT)
     assert bad_sweep.returncode == 2

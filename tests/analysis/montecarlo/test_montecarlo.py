@@ -33,7 +33,6 @@ from tem.analysis.montecarlo.distributions import make_distribution, pert_shape,
 from tem.analysis.montecarlo.export import (
     histogram_figure,
     render_montecarlo_files,
-    render_montecarlo_workbook,
     s_curve_figure,
     sobol_figure,
 )
@@ -42,6 +41,7 @@ from tem.analysis.montecarlo.run import convergence_steps, headline, montecarlo
 from tem.analysis.montecarlo.sobol import sobol
 from tem.analysis.montecarlo.spec import MonteCarloSpec, load_montecarlo_spec
 from tem.analysis.montecarlo.stats import percentiles_of_sorted, rank_contributions
+from tem.analysis.montecarlo.workbook import render_montecarlo_workbook
 from tem.cli import app
 from tem.errors import AssumptionError
 from tem.model.inputs import build_inputs
@@ -728,7 +728,7 @@ def test_samples_csv_text_equals_pandas_with_nan_inf_and_integers() -> None:
 
 
 def test_workbook_samples_sheet_states_its_cap(small_result) -> None:
-    from tem.analysis.montecarlo.export import SAMPLE_ROWS
+    from tem.analysis.montecarlo.workbook import SAMPLE_ROWS
 
     ws = openpyxl.load_workbook(io.BytesIO(render_montecarlo_workbook(small_result)))["Samples"]
     header = [c.value for c in ws[1]]

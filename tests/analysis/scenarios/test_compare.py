@@ -575,6 +575,56 @@ def test_workbook_has_the_four_sheets_and_a_bar_chart() -> None:
     assert diff["A5"].value == "cells.imported.fob_price_usd_per_kwh"
 
 
+PTS = '+0.0" pts";-0.0" pts";0.0" pts"'
+
+
+def test_a_rate_bridge_and_dva_deltas_are_in_points_in_the_workbook() -> None:
+    """A difference of two rates (a bridge of IRR: each group's contribution, its standard error, the sum, B - A;
+    the DVA share's statement deltas) is in percentage points, the value x 100 with a "pts" format, as the
+    console prints it; A and B stay rates (in %). Review 17 item 7 / note 5: the Bridge sheet showed them in %."""
+    import dataclasses
+
+    c, _ = two_way()
+    b = bridge(c.assumptions[0], c.assumptions[1], kpi="irr", method="shapley")
+    sampled = dataclasses.replace(b, method="sequential", standard_errors=tuple(0.0012 for _ in b.groups))
+    wb = openpyxl.load_workbook(io.BytesIO(render_comparison_workbook(c, [b, sampled])))
+    ws = wb["Bridge"]
+    cells = {row[0].value: row[1:4] for row in ws.iter_rows(min_row=4, max_col=4) if row[0].value}
+    a_cell, b_cell = cells["base (A)"][0], cells["cell_price_war (B)"][0]
+    assert (a_cell.value, a_cell.number_format) == (pytest.approx(b.kpi_a, rel=1e-12), "0.0%")
+    assert (b_cell.value, b_cell.number_format) == (pytest.approx(b.kpi_b, rel=1e-12), "0.0%")
+    contribution = cells["Imported cells"][0]
+    assert contribution.value == pytest.approx(100 * b.contributions[0], rel=1e-12)  # x 100: points
+    assert contribution.number_format == PTS
+    se = cells["Imported cells"][2]
+    assert se.value == pytest.approx(0.12)
+    assert se.number_format == '0.0" pts";-0.0" pts";0.0" pts"'  # a size: no sign
+    for label in ("sum of groups", "B - A"):
+        assert cells[label][0].value == pytest.approx(100 * (b.kpi_b - b.kpi_a), rel=1e-9)
+        assert cells[label][0].number_format == PTS
+    assert ws._charts[0].y_axis.title.tx.rich.p[0].r[0].t == "percentage points"
+    deltas = wb["Statement deltas"]
+    rows = [r for r in deltas.iter_rows(min_row=1) if r[0].value == "Domestic value addition (DVA)"]
+    assert len(rows) == 2  # the values of the first scenario, then the deltas of the second
+    assert rows[0][1].value == "fraction"
+    assert rows[0][2].number_format == "0.0%"
+    first = c.main_lines.loc[("base", "dva_share")]
+    second = c.main_lines.loc[("cell_price_war", "dva_share")]
+    fys = [col for col in first.index if col not in ("label", "unit")]
+    for j, fy in enumerate(fys):
+        delta = float(second[fy]) - float(first[fy])
+        cell = rows[1][2 + j]
+        assert cell.number_format == PTS
+        shown = 0.0 if abs(100 * delta) < 0.05 else 100 * delta  # what rounds to 0.0 pts is 0, never -0.0
+        assert cell.value == pytest.approx(shown, abs=1e-9), fy
+    assert rows[1][1].value in ("", None)  # the format shows the unit
+    # the charts say the same: the waterfall's steps and the bars' differences in points, the levels in %
+    pts = f"{100 * b.contributions[0]:+.1f} pts"
+    assert list(bridge_waterfall(b).data[0].text) == [f"{b.kpi_a:.1%}", pts, f"{b.kpi_b:.1%}"]
+    difference = f"{100 * (b.kpi_b - b.kpi_a):+.1f} pts"
+    assert list(kpi_bars(c, "irr").data[0].text) == [f"{b.kpi_a:.1%}", f"{b.kpi_b:.1%} ({difference})"]
+
+
 def test_files_and_manifest() -> None:
     c, bridges = two_way()
     files = render_comparison_files(c, bridges, "npv_inr_cr", png=False)

@@ -8,9 +8,11 @@ import io
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
 import tem
+from tem import catalogue
 from tem.analysis.sensitivity.export import (
     SPIDER_COLOURS,
     SPIDER_LINES,
@@ -22,7 +24,7 @@ from tem.analysis.sensitivity.export import (
     tornado_header,
 )
 from tem.analysis.sensitivity.spec import SweepSpec
-from tem.analysis.sensitivity.sweeps import axis, data_table, spider, tornado
+from tem.analysis.sensitivity.sweeps import Tornado, axis, data_table, spider, tornado
 from tem.analysis.specio import load_spec
 
 ROOT = Path(__file__).parents[3]
@@ -104,3 +106,62 @@ def test_inputs_read_as_a_reader_writes_them() -> None:
     assert input_text("transition.local_cells_start_fy", 2030.0) == "FY30"
     assert input_text("timeline.discount_rate", 0.125) == "12.5%"
     assert input_text("capex.phases.cell_plant_1.capex_inr_cr", 2750.0) == "2,750"
+
+
+def _hand_tornado(kpi: str, base: float, lows: list[float], highs: list[float]) -> Tornado:
+    """A tornado table written by hand (two inputs), with the columns :func:`tornado` gives."""
+    swing = [abs(h - lo) for lo, h in zip(lows, highs, strict=True)]
+    table = pd.DataFrame(
+        {
+            "parameter": ["cells.imported.fob_price_usd_per_kwh", "timeline.discount_rate"],
+            "label": ["Imported cell price (FOB)", "Discount rate"],
+            "low_input": [45.0, 0.10],
+            "high_input": [60.0, 0.15],
+            "base_input": [50.0, 0.125],
+            "kpi_low": lows,
+            "kpi_high": highs,
+            "swing": swing,
+            "gates_low": ["", ""],
+            "gates_high": ["", ""],
+        }
+    )
+    return Tornado(kpi, base, table)
+
+
+def test_tornado_differences_of_rates_in_points_and_of_years_in_years() -> None:
+    """The swing and the changes from the base are differences: of a rate (IRR) in percentage points (x 100,
+    "pts"), of a fiscal year in years, never in % or as a year ("FY8" for a swing of 8 years); the KPI at the low
+    and high input stays a rate in % and a year as FY41. Review 17 item 7 / note 5 (sweep tornado)."""
+    irr = _hand_tornado("irr", 0.033, [-0.031, 0.030], [0.074, 0.0331])
+    fy = _hand_tornado("crossover_fy", 2036.0, [2041.0, 2036.0], [2033.0, 2037.0])
+    wb = openpyxl.load_workbook(io.BytesIO(render_sensitivity_workbook("base", {"irr": irr, "crossover_fy": fy}, {}, {})))
+    for kpi, t in (("irr", irr), ("crossover_fy", fy)):
+        ws = wb[next(n for n in wb.sheetnames if n.startswith("Tornado") and catalogue.label(kpi)[:10] in n)]
+        col = {ws.cell(3, c).value: c for c in range(1, ws.max_column + 1)}
+        for i, rec in enumerate(t.table.itertuples()):
+            r = 4 + i
+            low, high = ws.cell(r, col[tornado_header("kpi_low", kpi)]), ws.cell(r, col[tornado_header("kpi_high", kpi)])
+            swing = ws.cell(r, col[tornado_header("swing", kpi)])
+            change_low = ws.cell(r, col[tornado_header("low_change", kpi)])
+            change_high = ws.cell(r, col[tornado_header("high_change", kpi)])
+            if kpi == "irr":
+                assert (low.value, low.number_format) == (rec.kpi_low, "0.0%")
+                assert swing.value == pytest.approx(100 * abs(rec.kpi_high - rec.kpi_low))
+                assert swing.number_format == '0.0" pts";-0.0" pts";0.0" pts"'
+                assert change_low.value == pytest.approx(100 * (rec.kpi_low - 0.033))
+                assert change_low.number_format == '+0.0" pts";-0.0" pts";0.0" pts"'
+                # +0.01 pts rounds to +0.0 pts: written 0, never shown as -0.0 or with a stray digit
+                expected = 100 * (rec.kpi_high - 0.033)
+                assert change_high.value == pytest.approx(0.0 if abs(expected) < 0.05 else expected)
+            else:
+                assert low.value == f"FY{int(rec.kpi_low) % 100:02d}"
+                assert high.value == f"FY{int(rec.kpi_high) % 100:02d}"
+                assert swing.value == abs(rec.kpi_high - rec.kpi_low)
+                assert swing.number_format == '0" years";-0" years";0" years"'
+                assert change_low.value == rec.kpi_low - 2036.0
+                assert change_low.number_format == '+0" years";-0" years";0" years"'
+        assert "(%)" not in " ".join(str(v) for v in col if v)  # no unit beside values whose format shows it
+        chart = ws._charts[0]
+        unit = "percentage points" if kpi == "irr" else "years"
+        assert chart.y_axis.number_format.formatCode == catalogue.difference_excel(kpi)[1]
+        assert chart.y_axis.title.tx.rich.p[0].r[0].t == f"change of {catalogue.label(kpi)} ({unit})"

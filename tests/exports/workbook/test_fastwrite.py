@@ -173,8 +173,8 @@ def test_formulas_saved_with_their_values() -> None:
 
 def test_write_only_workbook_as_openpyxl_writes_it(monkeypatch: pytest.MonkeyPatch) -> None:
     """The Monte Carlo workbook (write-only sheets, a long Samples sheet): the same bytes with openpyxl's writer."""
-    from tem.analysis.montecarlo.export import render_montecarlo_workbook
     from tem.analysis.montecarlo.run import montecarlo
+    from tem.analysis.montecarlo.workbook import render_montecarlo_workbook
     from tem.exports.workbook import stream
 
     result = montecarlo(tem.load(ROOT / "assumptions" / "base.yaml"), ROOT / "assumptions" / "montecarlo.yaml", n=600)

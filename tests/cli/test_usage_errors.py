@@ -1,0 +1,168 @@
+"""Command-line usage errors (a bad option value, an unknown option or command, a missing argument or value, a
+switch given a value, an argument too many) on every command: exit code 2 and one line on stderr naming the
+command, the option and the value as given and what is allowed; no traceback, no box, nothing written; ``--help``
+and ``tem`` alone unchanged (review 17, defect 6: Typer's boxed usage panel for ``--seed abc``, ``--n 1.5``,
+``compare --method nope``)."""
+
+from __future__ import annotations
+
+import enum
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import typer.main
+from typer.testing import CliRunner
+
+from tem.cli import app
+
+ROOT = Path(__file__).parents[2]
+BASE = "assumptions/base.yaml"
+
+
+def tem_cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "80"}  # 80 columns: Rich would box and wrap
+    return subprocess.run(
+        [sys.executable, "-m", "tem", *args], cwd=cwd, capture_output=True, text=True, check=False, env=env
+    )
+
+
+CASES = [
+    (
+        ["montecarlo", "--seed", "abc"],
+        "error: tem montecarlo --seed: 'abc' is not allowed; allowed: a whole number",
+    ),
+    (["montecarlo", "--n", "1.5"], "error: tem montecarlo --n: '1.5' is not allowed; allowed: a whole number"),
+    (["montecarlo", "--n="], "error: tem montecarlo --n: '' is not allowed; allowed: a whole number"),
+    (["montecarlo", "--sobol", "1e3"], "error: tem montecarlo --sobol: '1e3' is not allowed; allowed: a whole number"),
+    (["montecarlo", "--seed"], "error: tem montecarlo --seed: no value given; allowed: a whole number"),
+    (
+        ["montecarlo", "a.yaml", "b.yaml", "c d.yaml"],
+        "error: tem montecarlo: 'b.yaml c d.yaml': more arguments than tem montecarlo takes; allowed: at most one FILE",
+    ),
+    (
+        ["compare", "--method", "nope", BASE, BASE],
+        "error: tem compare --method: 'nope' is not allowed; allowed: sequential, shapley or both",
+    ),
+    (["compare"], "error: tem compare: FILES missing; allowed: one or more paths"),
+    (
+        ["compare", "--png=yes", BASE],
+        "error: tem compare --png: 'yes' is not allowed; allowed: no value (--png is a switch)",
+    ),
+    (
+        ["run", "--bogus"],
+        "error: tem run: '--bogus' is not an option of tem run; allowed: --set, --out, --json, --excel/--no-excel, "
+        "--charts/--no-charts, --png/--no-png, --help",
+    ),
+    (
+        ["run", "--outt", "x"],
+        "error: tem run: '--outt' is not an option of tem run (did you mean '--out'?); allowed: --set, --out, --json, "
+        "--excel/--no-excel, --charts/--no-charts, --png/--no-png, --help",
+    ),
+    (["run", "--out"], "error: tem run --out: no value given; allowed: a path"),
+    (["run", "--json=1"], "error: tem run --json: '1' is not allowed; allowed: no value (--json is a switch)"),
+    (["validate"], "error: tem validate: FILES missing; allowed: one or more paths"),
+    (
+        ["validate", "--strict", BASE],
+        "error: tem validate: '--strict' is not an option of tem validate; allowed: --help",
+    ),
+    (["goalseek", "--target", "abc"], "error: tem goalseek --target: 'abc' is not allowed; allowed: a number"),
+    (["goalseek", "--low", "1,5"], "error: tem goalseek --low: '1,5' is not allowed; allowed: a number"),
+    (["goalseek", "--kpi"], "error: tem goalseek --kpi: no value given; allowed: text (KPI to reach)"),
+    (
+        ["sweep", "--x"],
+        "error: tem sweep --x: no value given; allowed: text (Data table columns: PATH:LOW:HIGH:STEPS (<= 50 steps))",
+    ),
+    (
+        ["sweep", "--quiet=no"],
+        "error: tem sweep --quiet: 'no' is not allowed; allowed: no value (--quiet is a switch)",
+    ),
+    (
+        ["decisions", "--set"],
+        "error: tem decisions --set: no value given; allowed: text (Override PATH=VALUE (repeatable))",
+    ),
+    (
+        ["decisions", BASE, BASE],
+        f"error: tem decisions: '{BASE}': more arguments than tem decisions takes; allowed: at most one FILE",
+    ),
+    (
+        ["init"],
+        "error: tem init: NAME missing; allowed: text (Scenario name: letters, digits and underscores; "
+        "the file is NAME.yaml)",
+    ),
+    (["init", "x", "--dir"], "error: tem init --dir: no value given; allowed: a path"),
+    (["schema", "-o"], "error: tem schema -o: no value given; allowed: a path"),
+    (
+        ["schema", "--bogus"],
+        "error: tem schema: '--bogus' is not an option of tem schema; allowed: --output/-o, --help",
+    ),
+    (
+        ["version", "extra"],
+        "error: tem version: 'extra': more arguments than tem version takes; allowed: no arguments",
+    ),
+    (
+        ["rnu"],
+        "error: tem: 'rnu' is not a command (did you mean 'run'?); allowed: compare, decisions, init, montecarlo, "
+        "run, validate, schema, version, sweep, goalseek",
+    ),
+    (["--bogus"], "error: tem: '--bogus' is not an option of tem; allowed: --version, --help"),
+    (["--version=3"], "error: tem --version: '3' is not allowed; allowed: no value (--version is a switch)"),
+]
+
+
+@pytest.mark.parametrize(("args", "line"), CASES, ids=[" ".join(a) for a, _ in CASES])
+def test_a_usage_error_is_one_line_exit_2_and_nothing_written(tmp_path: Path, args: list[str], line: str) -> None:
+    (tmp_path / "assumptions").symlink_to(ROOT / "assumptions")
+    proc = tem_cli(tmp_path, *args)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr == line + "\n"
+    assert proc.stdout == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["assumptions"]  # nothing written
+
+
+def test_help_and_no_arguments_are_unchanged() -> None:
+    for args in (["--help"], *[[name, "--help"] for name in typer.main.get_command(app).commands]):  # type: ignore[attr-defined]
+        res = CliRunner().invoke(app, args)
+        assert res.exit_code == 0, (args, res.output)
+        assert "Usage:" in res.stdout
+        assert "Options" in res.stdout
+    res = CliRunner().invoke(app, [])
+    assert res.exit_code == 2
+    assert "Usage:" in res.stdout
+    assert "Commands" in res.stdout
+
+
+def _bad_invocations() -> list[tuple[list[str], str]]:
+    """For every command and option (read from the app, so a new one is covered): an unknown option; each option
+    that takes a value given none; each switch given a value; each number or choice option given a word."""
+    group = typer.main.get_command(app)
+    cases: list[tuple[list[str], str]] = [(["--zzz"], "error: tem: '--zzz' is not an option of tem; allowed: ")]
+    for name, command in group.commands.items():  # type: ignore[attr-defined]
+        cases.append(([name, "--zzz"], f"error: tem {name}: '--zzz' is not an option of tem {name}; allowed: "))
+        for param in command.params:
+            if param.param_type_name != "option":
+                continue
+            opt = param.opts[0]
+            if param.is_flag:
+                cases.append(([name, f"{opt}=x"], f"error: tem {name} {opt}: 'x' is not allowed; allowed: no value"))
+                continue
+            cases.append(([name, opt], f"error: tem {name} {opt}: no value given; allowed: "))
+            annotation = param.type_descriptor.annotation
+            if annotation in (int, float) or (isinstance(annotation, type) and issubclass(annotation, enum.Enum)):
+                cases.append(([name, opt, "x!"], f"error: tem {name} {opt}: 'x!' is not allowed; allowed: "))
+    return cases
+
+
+def test_every_command_and_option_gives_one_line() -> None:
+    cases = _bad_invocations()
+    assert len(cases) > 60
+    for args, start in cases:
+        res = CliRunner().invoke(app, args)
+        assert res.exit_code == 2, (args, res.output)
+        assert res.stdout == "", args
+        lines = res.stderr.splitlines()
+        assert len(lines) == 1, (args, res.stderr)
+        assert lines[0].startswith(start), (args, res.stderr)
+        assert "╭" not in res.stderr
