@@ -347,7 +347,10 @@ def montecarlo_cmd(
                 }
             warm.join()
             from tem.analysis.montecarlo.export import render_montecarlo_files
+            from tem.cli.forked import Forked
 
+            # the workbook, Parquet and CSV files are rendered in a forked child (the machine's other core) while
+            # this process makes the figures and their pages, and the browser draws the PNGs
             files = render_montecarlo_files(
                 result,
                 png=bool(want_png),
@@ -355,6 +358,7 @@ def montecarlo_cmd(
                 excel=excel,
                 samples_csv=samples_csv,
                 extra=extra,
+                beside=Forked,
             )
         folder = out_dir / run_folder(result.scenario, assumptions.overrides) / "montecarlo"
         with writing(f"writing {len(files)} files to {folder}/...", quiet or as_json):

@@ -4,6 +4,8 @@ confidence intervals, convergence of the mean and percentiles with N. They read 
 
 from __future__ import annotations
 
+import copy
+import functools
 from typing import Any
 
 import numpy as np
@@ -16,6 +18,32 @@ from tem.exports.charts.theme import BLACK, BLUE, FONT, ORANGE, VERMILLION, plot
 
 HIST_BINS = 60
 CDF_POINTS = 501
+TEMPLATE = "plotly_white"
+
+
+def new_figure(data: Any = None) -> go.Figure:
+    """A figure on the :data:`TEMPLATE` template: the same figure as ``go.Figure(data)`` with
+    ``update_layout(template="plotly_white")``, 5-6 ms faster (a quarter of a Monte Carlo figure's time).
+
+    Setting the template through the layout validates a deep copy of the registered template, property by
+    property, for every figure; here that validated copy is made once per process (:func:`_template_json`) and
+    each figure gets a plain copy of its JSON, set without validating it again, as plotly sets its default
+    template. The template stays the layout's first key and its keys keep their order: the figures' JSON is the
+    same text (tests/analysis/montecarlo/test_export_files.py)."""
+    fig = go.Figure(data)
+    layout = fig.layout
+    layout._validate = False
+    try:
+        layout.template = copy.deepcopy(_template_json())
+    finally:
+        layout._validate = fig._validate
+    return fig
+
+
+@functools.cache
+def _template_json() -> dict[str, Any]:
+    """The JSON of :data:`TEMPLATE` as ``update_layout(template=...)`` stores it (a validated deep copy)."""
+    return dict(go.Figure().update_layout(template=TEMPLATE).layout.template.to_plotly_json())
 
 
 def kpi_title(kpi: str) -> str:
@@ -37,8 +65,7 @@ def _layout(result: MonteCarloResult, title: str, x_title: str, y_title: str) ->
         f"<b>{plot_text(result.scenario)}</b>: {plot_text(title)}<br><span style='font-size:13px;color:#555'>"
         f"Monte Carlo, N = {result.n:,}, {result.sampling.upper()}, seed {result.seed}</span>"
     )
-    return dict(
-        template="plotly_white",
+    return dict(  # the template is the figure's own (new_figure)
         font=dict(family=FONT, size=14, color="#222"),
         title=dict(text=text, x=0.01, xanchor="left", y=0.97, yanchor="top", font=dict(size=20)),
         margin=dict(l=80, r=40, t=100, b=80),
@@ -72,7 +99,7 @@ def histogram_figure(result: MonteCarloResult, kpi: str = "npv_inr_cr") -> go.Fi
     x = _valid(result, kpi)
     counts, edges = np.histogram(x, bins=HIST_BINS)
     centres = (edges[:-1] + edges[1:]) / 2.0
-    fig = go.Figure(
+    fig = new_figure(
         go.Bar(
             x=centres,
             y=counts / max(1, result.n),
@@ -96,7 +123,7 @@ def s_curve_figure(result: MonteCarloResult, kpi: str = "npv_inr_cr") -> go.Figu
     x = _valid(result, kpi)
     q = np.linspace(0.0, 1.0, CDF_POINTS)
     share = x.size / max(1, result.n)
-    fig = go.Figure(
+    fig = new_figure(
         go.Scatter(
             x=np.percentile(x, q * 100.0),
             y=q * share,
@@ -153,7 +180,7 @@ def sobol_figure(result: MonteCarloResult, kpi: str = "npv_inr_cr") -> go.Figure
     if rows.empty:
         why = result.sobol.skipped.get(kpi, "not among the KPIs analysed")
         raise BatchInputError(f"no Sobol indices for {kpi!r}: {why}")
-    fig = go.Figure()
+    fig = new_figure()
     for col, colour, name in (("S1", BLUE, "first order S1"), ("ST", ORANGE, "total ST")):
         fig.add_trace(
             go.Bar(
@@ -179,7 +206,7 @@ def sobol_figure(result: MonteCarloResult, kpi: str = "npv_inr_cr") -> go.Figure
 def convergence_figure(result: MonteCarloResult, kpi: str = "npv_inr_cr") -> go.Figure:
     """Mean (with +/- 2 standard errors) and P10/P90 of a KPI over the first N scenarios."""
     c = result.convergence[result.convergence["kpi"] == kpi].dropna(subset=["mean"])
-    fig = go.Figure()
+    fig = new_figure()
     se2 = 2.0 * c["mean_standard_error"]
     fig.add_trace(
         go.Scatter(x=c["n"], y=c["mean"] + se2, mode="lines", line=dict(width=0), showlegend=False, hoverinfo="skip")
