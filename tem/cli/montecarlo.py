@@ -187,11 +187,12 @@ def warm_up_exports() -> None:
         import plotly.graph_objects as go
         import pyarrow.parquet  # noqa: F401
 
+        from tem.analysis.montecarlo.charts import new_figure
         from tem.analysis.montecarlo.export import figure_html
 
-        fig = go.Figure(go.Bar(x=[0.0], y=[1.0], marker=dict(color="#000", line=dict(width=0))))
+        fig = new_figure(go.Bar(x=[0.0], y=[1.0], marker=dict(color="#000", line=dict(width=0))))  # the template
         fig.add_trace(go.Scatter(x=[0.0], y=[1.0], mode="markers+text", text=[""], line=dict(dash="dot")))
-        fig.update_layout(template="plotly_white", title=dict(text=""), legend=dict(orientation="h"))
+        fig.update_layout(title=dict(text=""), legend=dict(orientation="h"))
         fig.add_vline(x=0.0, line=dict(width=1), annotation=dict(text=""), annotation_position="top")
         fig.update_xaxes(type="log", tickformat=",.0f")
         figure_html(fig)
