@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from tem import catalogue
-from tem.analysis.montecarlo.charts import new_figure
+from tem.analysis.montecarlo.charts import VLine, add_vlines, new_figure
 from tem.analysis.montecarlo.gate_sweep import ThresholdSweep
 from tem.analysis.montecarlo.run import MonteCarloResult
 from tem.exports.charts.theme import BLACK, BLUE, FONT, ORANGE, VERMILLION, plot_text
@@ -58,14 +58,13 @@ def flexibility_figure(result: MonteCarloResult) -> go.Figure:
                 hovertemplate="%{x:,.0f}: %{y:.2%}<extra>" + name + "</extra>",
             )
         )
+    means: list[VLine] = []
     for label, values, colour in (("committed", committed, VERMILLION), ("gated", gated, BLACK)):
         m = float(values.mean())
-        fig.add_vline(
-            x=m,
-            line=dict(color=colour, width=1.5, dash="dash"),
-            annotation=dict(text=f"mean {label} {catalogue.format_value('npv_inr_cr', m)}", font=dict(size=12)),
-            annotation_position="top left" if label == "committed" else "top right",
-        )
+        note = dict(text=f"mean {label} {catalogue.format_value('npv_inr_cr', m)}", font=dict(size=12))
+        line = dict(color=colour, width=1.5, dash="dash")
+        means.append((m, line, note, "top left" if label == "committed" else "top right"))
+    add_vlines(fig, means)
     value, se = flex.value_inr_cr, flex.standard_error_inr_cr
     subtitle = (
         f"Value of flexibility {value:+,.0f} INR crore (s.e. {se:,.1f}); Monte Carlo N = {result.n:,}, "

@@ -178,11 +178,10 @@ def test_an_error_in_the_charts_stops_the_child(result, monkeypatch: pytest.Monk
     assert pid is None  # killed and reaped
 
 
-def test_figures_on_the_copied_template_equal_figures_with_the_template_validated(
-    result, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """charts.new_figure copies the registered template in without validating it: the same JSON text, the same
-    pages, as setting it through update_layout (validated), for every Monte Carlo figure."""
+def test_figures_made_the_fast_way_equal_figures_made_plotly_s_way(result, monkeypatch: pytest.MonkeyPatch) -> None:
+    """charts.new_figure copies the registered template in without validating it, charts.add_vlines adds every
+    vertical line and its annotation in one layout update: the same JSON text, the same pages, as setting the
+    template through update_layout (validated) and calling add_vline line by line, for every Monte Carlo figure."""
     import plotly.graph_objects as go
 
     import tem.analysis.montecarlo.charts as charts
@@ -199,15 +198,23 @@ def test_figures_on_the_copied_template_equal_figures_with_the_template_validate
         partial(flex_export.threshold_figure, sweep, "base"),
     ]
     fast = [make() for make in makers]
+    assert sum(len(fig.layout.shapes) for fig in fast) >= 4 * len(result.summary.index)  # the lines are compared
 
     def validated(data=None):
         return go.Figure(data).update_layout(template="plotly_white")
 
+    def one_by_one(fig, lines):
+        for x, line, annotation, position in lines:
+            fig.add_vline(x=x, line=line, annotation=annotation, annotation_position=position)
+
     monkeypatch.setattr(charts, "new_figure", validated)
     monkeypatch.setattr(flex_export, "new_figure", validated)
+    monkeypatch.setattr(charts, "add_vlines", one_by_one)
+    monkeypatch.setattr(flex_export, "add_vlines", one_by_one)
     reference = [make() for make in makers]
     assert len(fast) == 2 * len(result.summary.index) + len(result.summary.index) + 2
     for got, want in zip(fast, reference, strict=True):
         assert got.layout.template.layout.plot_bgcolor == "white"  # plotly_white, not plotly's default
         assert got.to_json() == want.to_json()
+        assert len(want.layout.shapes) == len(got.layout.shapes)
         assert same_page(figure_html(got), figure_html(want))
