@@ -187,11 +187,12 @@ def warm_up_exports() -> None:
         import plotly.graph_objects as go
         import pyarrow.parquet  # noqa: F401
 
+        from tem.analysis.montecarlo.charts import new_figure
         from tem.analysis.montecarlo.export import figure_html
 
-        fig = go.Figure(go.Bar(x=[0.0], y=[1.0], marker=dict(color="#000", line=dict(width=0))))
+        fig = new_figure(go.Bar(x=[0.0], y=[1.0], marker=dict(color="#000", line=dict(width=0))))  # the template
         fig.add_trace(go.Scatter(x=[0.0], y=[1.0], mode="markers+text", text=[""], line=dict(dash="dot")))
-        fig.update_layout(template="plotly_white", title=dict(text=""), legend=dict(orientation="h"))
+        fig.update_layout(title=dict(text=""), legend=dict(orientation="h"))
         fig.add_vline(x=0.0, line=dict(width=1), annotation=dict(text=""), annotation_position="top")
         fig.update_xaxes(type="log", tickformat=",.0f")
         figure_html(fig)
@@ -347,7 +348,10 @@ def montecarlo_cmd(
                 }
             warm.join()
             from tem.analysis.montecarlo.export import render_montecarlo_files
+            from tem.cli.forked import Forked
 
+            # the workbook, Parquet and CSV files are rendered in a forked child (the machine's other core) while
+            # this process makes the figures and their pages, and the browser draws the PNGs
             files = render_montecarlo_files(
                 result,
                 png=bool(want_png),
@@ -355,6 +359,7 @@ def montecarlo_cmd(
                 excel=excel,
                 samples_csv=samples_csv,
                 extra=extra,
+                beside=Forked,
             )
         folder = out_dir / run_folder(result.scenario, assumptions.overrides) / "montecarlo"
         with writing(f"writing {len(files)} files to {folder}/...", quiet or as_json):

@@ -4,10 +4,13 @@ confidence intervals, convergence of the mean and percentiles with N. They read 
 
 from __future__ import annotations
 
+import copy
+import functools
 from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly import shapeannotation
 
 from tem import catalogue
 from tem.analysis.montecarlo.run import MonteCarloResult
@@ -16,6 +19,32 @@ from tem.exports.charts.theme import BLACK, BLUE, FONT, ORANGE, VERMILLION, plot
 
 HIST_BINS = 60
 CDF_POINTS = 501
+TEMPLATE = "plotly_white"
+
+
+def new_figure(data: Any = None) -> go.Figure:
+    """A figure on the :data:`TEMPLATE` template: the same figure as ``go.Figure(data)`` with
+    ``update_layout(template="plotly_white")``, 5-6 ms faster (a quarter of a Monte Carlo figure's time).
+
+    Setting the template through the layout validates a deep copy of the registered template, property by
+    property, for every figure; here that validated copy is made once per process (:func:`_template_json`) and
+    each figure gets a plain copy of its JSON, set without validating it again, as plotly sets its default
+    template. The template stays the layout's first key and its keys keep their order: the figures' JSON is the
+    same text (tests/analysis/montecarlo/test_export_files.py)."""
+    fig = go.Figure(data)
+    layout = fig.layout
+    layout._validate = False
+    try:
+        layout.template = copy.deepcopy(_template_json())
+    finally:
+        layout._validate = fig._validate
+    return fig
+
+
+@functools.cache
+def _template_json() -> dict[str, Any]:
+    """The JSON of :data:`TEMPLATE` as ``update_layout(template=...)`` stores it (a validated deep copy)."""
+    return dict(go.Figure().update_layout(template=TEMPLATE).layout.template.to_plotly_json())
 
 
 def kpi_title(kpi: str) -> str:
@@ -37,8 +66,7 @@ def _layout(result: MonteCarloResult, title: str, x_title: str, y_title: str) ->
         f"<b>{plot_text(result.scenario)}</b>: {plot_text(title)}<br><span style='font-size:13px;color:#555'>"
         f"Monte Carlo, N = {result.n:,}, {result.sampling.upper()}, seed {result.seed}</span>"
     )
-    return dict(
-        template="plotly_white",
+    return dict(  # the template is the figure's own (new_figure)
         font=dict(family=FONT, size=14, color="#222"),
         title=dict(text=text, x=0.01, xanchor="left", y=0.97, yanchor="top", font=dict(size=20)),
         margin=dict(l=80, r=40, t=100, b=80),
@@ -56,15 +84,37 @@ def _valid(result: MonteCarloResult, kpi: str) -> np.ndarray:
     return x[np.isfinite(x)]
 
 
-def _percentile_marks(fig: go.Figure, values: np.ndarray, kpi: str, y_top: float | None = None) -> None:
+VLine = tuple[float, dict[str, Any], dict[str, Any], str]  # x, line, annotation, annotation_position
+
+
+def add_vlines(fig: go.Figure, lines: list[VLine]) -> None:
+    """``fig.add_vline(x=x, line=line, annotation=annotation, annotation_position=position)`` for each line, in
+    one layout update: the same shapes and annotations, as the same JSON text, for a figure without subplots,
+    shapes or annotations yet (each ``add_vline`` validates every shape and annotation so far again: 3-4 ms
+    each, about a quarter of a Monte Carlo figure's time). Each annotation is placed by plotly's own rule
+    (``plotly.shapeannotation``); the line spans the plot's height (``yref="y domain"``), as ``add_vline``'s."""
+    if not lines:
+        return
+    if fig.layout.shapes or fig.layout.annotations:
+        raise ValueError("add_vlines draws on a figure without shapes or annotations")
+    shapes, notes = [], []
+    for x, line, annotation, position in lines:
+        args = dict(type="line", x0=x, x1=x, y0=0, y1=1)
+        note = shapeannotation.axis_spanning_shape_annotation(
+            dict(annotation), "vline", args, {"annotation_position": position}
+        )
+        shapes.append({**args, "line": line, "xref": "x", "yref": "y domain"})
+        notes.append({**note, "xref": "x", "yref": "y domain"})
+    fig.update_layout(shapes=shapes, annotations=notes)
+
+
+def _percentile_marks(values: np.ndarray, kpi: str) -> list[VLine]:
+    marks: list[VLine] = []
     for p, dash in ((10, "dot"), (50, "dash"), (90, "dot")):
         v = float(np.percentile(values, p))
-        fig.add_vline(
-            x=v,
-            line=dict(color=VERMILLION if p != 50 else BLACK, width=1.5, dash=dash),
-            annotation=dict(text=f"P{p} {catalogue.format_value(kpi, v)}", font=dict(size=12)),
-            annotation_position="top",
-        )
+        line = dict(color=VERMILLION if p != 50 else BLACK, width=1.5, dash=dash)
+        marks.append((v, line, dict(text=f"P{p} {catalogue.format_value(kpi, v)}", font=dict(size=12)), "top"))
+    return marks
 
 
 def histogram_figure(result: MonteCarloResult, kpi: str = "npv_inr_cr") -> go.Figure:
@@ -72,7 +122,7 @@ def histogram_figure(result: MonteCarloResult, kpi: str = "npv_inr_cr") -> go.Fi
     x = _valid(result, kpi)
     counts, edges = np.histogram(x, bins=HIST_BINS)
     centres = (edges[:-1] + edges[1:]) / 2.0
-    fig = go.Figure(
+    fig = new_figure(
         go.Bar(
             x=centres,
             y=counts / max(1, result.n),
@@ -82,7 +132,7 @@ def histogram_figure(result: MonteCarloResult, kpi: str = "npv_inr_cr") -> go.Fi
             hovertemplate="%{x:,.4g}: %{y:.2%}<extra></extra>",
         )
     )
-    _percentile_marks(fig, x, kpi)
+    add_vlines(fig, _percentile_marks(x, kpi))
     missing = result.n - x.size
     note = f" ({missing:,} scenarios without a value not shown)" if missing else ""
     fig.update_layout(**_layout(result, f"distribution of {kpi_title(kpi)}{note}", kpi_title(kpi), "Share of scenarios"))
@@ -96,7 +146,7 @@ def s_curve_figure(result: MonteCarloResult, kpi: str = "npv_inr_cr") -> go.Figu
     x = _valid(result, kpi)
     q = np.linspace(0.0, 1.0, CDF_POINTS)
     share = x.size / max(1, result.n)
-    fig = go.Figure(
+    fig = new_figure(
         go.Scatter(
             x=np.percentile(x, q * 100.0),
             y=q * share,
@@ -121,21 +171,16 @@ def s_curve_figure(result: MonteCarloResult, kpi: str = "npv_inr_cr") -> go.Figu
             )
         )
     kind = catalogue.kpi(kpi).kind
+    lines: list[VLine] = []
     if kind in ("inr_cr", "rate"):  # zero line: where the KPI changes sign (loss / value destroyed)
-        fig.add_vline(
-            x=0.0,
-            line=dict(color=BLACK, width=1.5, dash="dash"),
-            annotation=dict(text="zero", font=dict(size=12)),
-            annotation_position="bottom right",
-        )
+        zero = dict(color=BLACK, width=1.5, dash="dash")
+        lines.append((0.0, zero, dict(text="zero", font=dict(size=12)), "bottom right"))
     hurdle = result.headline.get("hurdle_rate")
     if kpi in ("irr", "mirr") and isinstance(hurdle, float):
-        fig.add_vline(
-            x=hurdle,
-            line=dict(color=ORANGE, width=2, dash="dashdot"),
-            annotation=dict(text=f"hurdle {hurdle:.1%}", font=dict(size=12, color=ORANGE)),
-            annotation_position="bottom right",
-        )
+        line = dict(color=ORANGE, width=2, dash="dashdot")
+        note = dict(text=f"hurdle {hurdle:.1%}", font=dict(size=12, color=ORANGE))
+        lines.append((hurdle, line, note, "bottom right"))
+    add_vlines(fig, lines)
     fig.update_layout(**_layout(result, f"S-curve of {kpi_title(kpi)}", kpi_title(kpi), "Cumulative probability"))
     fig.update_yaxes(tickformat=".0%", range=[0, 1.02])
     fig.update_xaxes(**_kpi_axis(kpi))
@@ -153,7 +198,7 @@ def sobol_figure(result: MonteCarloResult, kpi: str = "npv_inr_cr") -> go.Figure
     if rows.empty:
         why = result.sobol.skipped.get(kpi, "not among the KPIs analysed")
         raise BatchInputError(f"no Sobol indices for {kpi!r}: {why}")
-    fig = go.Figure()
+    fig = new_figure()
     for col, colour, name in (("S1", BLUE, "first order S1"), ("ST", ORANGE, "total ST")):
         fig.add_trace(
             go.Bar(
@@ -179,7 +224,7 @@ def sobol_figure(result: MonteCarloResult, kpi: str = "npv_inr_cr") -> go.Figure
 def convergence_figure(result: MonteCarloResult, kpi: str = "npv_inr_cr") -> go.Figure:
     """Mean (with +/- 2 standard errors) and P10/P90 of a KPI over the first N scenarios."""
     c = result.convergence[result.convergence["kpi"] == kpi].dropna(subset=["mean"])
-    fig = go.Figure()
+    fig = new_figure()
     se2 = 2.0 * c["mean_standard_error"]
     fig.add_trace(
         go.Scatter(x=c["n"], y=c["mean"] + se2, mode="lines", line=dict(width=0), showlegend=False, hoverinfo="skip")

@@ -9,6 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from tem import catalogue
+from tem.analysis.montecarlo.charts import VLine, add_vlines, new_figure
 from tem.analysis.montecarlo.gate_sweep import ThresholdSweep
 from tem.analysis.montecarlo.run import MonteCarloResult
 from tem.exports.charts.theme import BLACK, BLUE, FONT, ORANGE, VERMILLION, plot_text
@@ -29,8 +30,7 @@ def _points(standard_error: float) -> tuple[float, str]:
 
 def _layout(title: str, subtitle: str, x_title: str, y_title: str) -> dict[str, object]:
     text = f"<b>{plot_text(title)}</b><br><span style='font-size:13px;color:#555'>{plot_text(subtitle)}</span>"
-    return dict(
-        template="plotly_white",
+    return dict(  # the template is the figure's own (new_figure)
         font=dict(family=FONT, size=14, color="#222"),
         title=dict(text=text, x=0.01, xanchor="left", y=0.97, yanchor="top", font=dict(size=20)),
         margin=dict(l=80, r=40, t=100, b=80),
@@ -52,7 +52,7 @@ def flexibility_figure(result: MonteCarloResult) -> go.Figure:
     committed = result.kpis["committed_npv_inr_cr"].to_numpy(dtype=float)
     edges = np.histogram_bin_edges(np.concatenate([gated, committed]), bins=BINS)
     centres, widths = (edges[:-1] + edges[1:]) / 2.0, np.diff(edges)
-    fig = go.Figure()
+    fig = new_figure()
     for name, values, colour in (("Committed (every gate open)", committed, ORANGE), ("With gates", gated, BLUE)):
         counts, _ = np.histogram(values, bins=edges)
         fig.add_trace(
@@ -66,14 +66,13 @@ def flexibility_figure(result: MonteCarloResult) -> go.Figure:
                 hovertemplate="%{x:,.0f}: %{y:.2%}<extra>" + name + "</extra>",
             )
         )
+    means: list[VLine] = []
     for label, values, colour in (("committed", committed, VERMILLION), ("gated", gated, BLACK)):
         m = float(values.mean())
-        fig.add_vline(
-            x=m,
-            line=dict(color=colour, width=1.5, dash="dash"),
-            annotation=dict(text=f"mean {label} {catalogue.format_value('npv_inr_cr', m)}", font=dict(size=12)),
-            annotation_position="top left" if label == "committed" else "top right",
-        )
+        note = dict(text=f"mean {label} {catalogue.format_value('npv_inr_cr', m)}", font=dict(size=12))
+        line = dict(color=colour, width=1.5, dash="dash")
+        means.append((m, line, note, "top left" if label == "committed" else "top right"))
+    add_vlines(fig, means)
     value, se = flex.value_inr_cr, flex.standard_error_inr_cr
     subtitle = (
         f"Value of flexibility {value:+,.0f} INR crore (s.e. {se:,.1f}); Monte Carlo N = {result.n:,}, "
@@ -93,7 +92,7 @@ def threshold_figure(sweep: ThresholdSweep, scenario: str) -> go.Figure:
     x = t["threshold"].to_numpy()
     y = t["expected_npv_inr_cr"].to_numpy()
     se = t["standard_error_inr_cr"].to_numpy()
-    fig = go.Figure()
+    fig = new_figure()
     fig.add_trace(
         go.Scatter(
             x=np.concatenate([x, x[::-1]]),

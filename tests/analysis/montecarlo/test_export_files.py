@@ -4,10 +4,14 @@ on its own and drawn on its own, and the library run with its defaults."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import subprocess
 import sys
+import time
+import zipfile
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -24,6 +28,7 @@ from tem.analysis.montecarlo.export import (
 from tem.analysis.montecarlo.flex_export import flexibility_figure
 from tem.analysis.montecarlo.run import montecarlo
 from tem.cli import app
+from tem.cli.forked import Forked, fork_available
 from tem.exports.charts.files import PNG_HEIGHT, PNG_SCALE, PNG_WIDTH
 from tem.exports.charts.png import figure_png
 from tests.exports.charts.test_charts import need_browser
@@ -114,3 +119,102 @@ def test_command_with_pngs_in_a_fresh_process(tmp_path: Path) -> None:
     manifest = json.loads((folder / "manifest.json").read_text())
     assert sum(name.endswith(".png") for name in manifest["outputs"]) == 6
     assert all((folder / name).is_file() for name in manifest["outputs"])
+
+
+def _parts(data: bytes | str) -> dict[str, bytes]:
+    assert isinstance(data, bytes)
+    z = zipfile.ZipFile(io.BytesIO(data))
+    # the package's creation/modification times
+    return {n: re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[0-9:+.Z]*", b"", z.read(n)) for n in z.namelist()}
+
+
+def test_files_rendered_beside_the_charts_in_a_forked_child_equal_the_in_process_files(result) -> None:
+    """The command renders the workbook, Parquet and CSV files in a forked child while it makes the charts: the
+    same files, in the same order, and the same manifest (which lists them in that order)."""
+    if not fork_available():
+        pytest.skip("no os.fork here: the files are rendered in-process")
+    forked_steps: list[bool] = []
+
+    def beside(fn, *args):  # Forked, noting that it forked
+        step = Forked(fn, *args)
+        forked_steps.append(step.forked)
+        return step
+
+    forked = render_montecarlo_files(result, png=False, samples_csv=True, beside=beside)
+    here = render_montecarlo_files(result, png=False, samples_csv=True)
+    assert forked_steps == [True]
+    assert list(forked) == list(here)
+    assert {"montecarlo.xlsx", "samples.parquet", "samples.csv", "manifest.json"} <= set(here)
+    for name, content in here.items():
+        if name.endswith(".xlsx"):
+            assert _parts(forked[name]) == _parts(content)
+        elif name.endswith(".html"):
+            assert same_page(forked[name], content), name
+        elif name != "manifest.json":  # it holds the digests of the workbook (times) and the pages (div ids)
+            assert forked[name] == content, name
+    assert list(json.loads(forked["manifest.json"])["outputs"]) == list(json.loads(here["manifest.json"])["outputs"])
+
+
+def test_an_error_in_the_charts_stops_the_child(result, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not fork_available():
+        pytest.skip("no os.fork here: the files are rendered in-process")
+    import tem.analysis.montecarlo.chart_files as chart_files
+
+    started: list[Forked[dict[str, bytes | str]]] = []
+
+    def beside(fn, *args):
+        started.append(Forked(time.sleep, 60))
+        return started[-1]
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("no figure")
+
+    monkeypatch.setattr(chart_files, "histogram_figure", broken)
+    began = time.monotonic()
+    with pytest.raises(RuntimeError, match="no figure"):
+        render_montecarlo_files(result, png=False, beside=beside)
+    assert time.monotonic() - began < 10
+    pid = started[0]._pid
+    assert pid is None  # killed and reaped
+
+
+def test_figures_made_the_fast_way_equal_figures_made_plotly_s_way(result, monkeypatch: pytest.MonkeyPatch) -> None:
+    """charts.new_figure copies the registered template in without validating it, charts.add_vlines adds every
+    vertical line and its annotation in one layout update: the same JSON text, the same pages, as setting the
+    template through update_layout (validated) and calling add_vline line by line, for every Monte Carlo figure."""
+    import plotly.graph_objects as go
+
+    import tem.analysis.montecarlo.charts as charts
+    import tem.analysis.montecarlo.flex_export as flex_export
+    from tem.analysis.montecarlo.gate_sweep import gate_threshold_sweep
+
+    a = tem.load(BASE)
+    path = "capex.phases.cell_plant_1.gate.when.0.threshold"
+    sweep = gate_threshold_sweep(a, SPEC, path, [5000.0, 6000.0], n=200, seed=3)
+    makers = [
+        *(partial(f, result, k) for k in map(str, result.summary.index) for f in (histogram_figure, s_curve_figure)),
+        *(partial(convergence_figure, result, k) for k in map(str, result.summary.index)),
+        partial(flexibility_figure, result),
+        partial(flex_export.threshold_figure, sweep, "base"),
+    ]
+    fast = [make() for make in makers]
+    assert sum(len(fig.layout.shapes) for fig in fast) >= 4 * len(result.summary.index)  # the lines are compared
+
+    def validated(data=None):
+        return go.Figure(data).update_layout(template="plotly_white")
+
+    def one_by_one(fig, lines):
+        for x, line, annotation, position in lines:
+            fig.add_vline(x=x, line=line, annotation=annotation, annotation_position=position)
+
+    monkeypatch.setattr(charts, "new_figure", validated)
+    monkeypatch.setattr(flex_export, "new_figure", validated)
+    monkeypatch.setattr(charts, "add_vlines", one_by_one)
+    monkeypatch.setattr(flex_export, "add_vlines", one_by_one)
+    reference = [make() for make in makers]
+    assert len(fast) == 2 * len(result.summary.index) + len(result.summary.index) + 2
+    for got, want in zip(fast, reference, strict=True):
+        assert got.layout.template.layout.plot_bgcolor == "white"  # plotly_white, not plotly's default
+        assert got.to_json() == want.to_json()
+        assert len(want.layout.shapes) == len(got.layout.shapes)
+        assert same_page(figure_html(got), figure_html(want))

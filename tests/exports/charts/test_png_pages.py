@@ -1,0 +1,77 @@
+"""PNGs drawn one after another on the same browser page (no reload between drawings, png.keep_page_between_drawings)
+are the bytes kaleido draws on a freshly reloaded page: the figures of `tem run` and of `tem montecarlo`, in the
+commands' order and in reverse.
+
+Needs a Chromium-based browser: skipped without one, unless TEM_REQUIRE_BROWSER=1 (then it fails).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import tem
+from tem.exports.charts import png
+from tem.exports.charts.files import PNG_HEIGHT, PNG_SCALE, PNG_WIDTH
+
+ROOT = Path(__file__).resolve().parents[3]
+BASE = ROOT / "assumptions" / "base.yaml"
+SPEC = ROOT / "assumptions" / "montecarlo.yaml"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[None]:
+    ok, why = png.png_available()
+    if not ok:
+        if os.environ.get("TEM_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"TEM_REQUIRE_BROWSER=1 but {why}")
+        pytest.skip(why)
+    png._start_server()
+    yield
+    png.keep_page_between_drawings(True)  # as every command runs
+
+
+@pytest.fixture(scope="module")
+def figures() -> dict[str, dict[str, Any]]:
+    from tem.analysis.montecarlo.charts import histogram_figure, s_curve_figure
+    from tem.analysis.montecarlo.run import montecarlo
+    from tem.exports.charts.figures import all_figures
+
+    assumptions = tem.load(BASE)
+    out = {name: fig.to_dict() for name, fig in all_figures(tem.run(assumptions)).items()}
+    result = montecarlo(assumptions, SPEC, n=2_000)
+    for kpi in map(str, result.summary.index[:3]):
+        out[f"histogram_{kpi}"] = histogram_figure(result, kpi).to_dict()
+        out[f"s_curve_{kpi}"] = s_curve_figure(result, kpi).to_dict()
+    return out
+
+
+def draw(figures: dict[str, dict[str, Any]], names: list[str]) -> dict[str, bytes]:
+    return {name: png.figure_png(figures[name], PNG_WIDTH, PNG_HEIGHT, PNG_SCALE) for name in names}
+
+
+def test_the_start_keeps_the_page(browser: None) -> None:
+    from kaleido.kaleido import Kaleido
+
+    assert hasattr(Kaleido._return_kaleido_tab, "reloading")  # kaleido's own method, kept to go back to
+
+
+def test_same_bytes_without_reloading_the_page(browser: None, figures: dict[str, dict[str, Any]]) -> None:
+    names = list(figures)
+    assert len(names) >= 12
+    assert png.keep_page_between_drawings(False)
+    try:
+        reloaded = draw(figures, names)  # kaleido's way: each figure on a freshly reloaded page
+    finally:
+        png.keep_page_between_drawings(True)
+    kept = draw(figures, names)
+    kept_reversed = draw(figures, names[::-1])
+    assert all(b.startswith(b"\x89PNG\r\n\x1a\n") for b in reloaded.values())
+    assert len(set(reloaded.values())) == len(names)  # the figures differ: the comparison can fail
+    for name in names:
+        assert kept[name] == reloaded[name], name
+        assert kept_reversed[name] == reloaded[name], name
