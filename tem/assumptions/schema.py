@@ -206,13 +206,22 @@ class Recycling(StrictModel):
 
 
 class Reporting(StrictModel):
+    # An empty list given is refused (it used to drop the DVA KPIs without a word); the default, no key, still means
+    # none: it is not validated, and a dump leaves it out (exclude_if) so that every resolved.yaml loads back.
     dva_fys: list[int] = Field(
-        [], description="Fiscal years whose DVA share is reported as a KPI (each once; leave the key out for none)."
+        [],
+        description="Fiscal years whose DVA share is reported as a KPI (each once; leave the key out for none).",
+        exclude_if=lambda fys: not fys,
+        validate_default=False,
     )
 
     @field_validator("dva_fys")
     @classmethod
     def _distinct_years(cls, fys: list[int]) -> list[int]:
+        if not fys:
+            raise ValueError(
+                f"{fys} lists no fiscal year; allowed: one or more fiscal years of the horizon, each once (e.g. [2030])"
+            )
         twice = sorted({fy for fy in fys if fys.count(fy) > 1})
         if twice:
             raise ValueError(f"{fys}: {', '.join(map(str, twice))} listed more than once; give each fiscal year once")
