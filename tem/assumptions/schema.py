@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, PrivateAttr, field_validator, model_validator
+from pydantic import Field, PrivateAttr, SerializerFunctionWrapHandler, field_validator, model_serializer, model_validator
 
 from tem.assumptions.demand import (  # noqa: F401 (demand segments and their products; names kept here)
     SEGMENTS,
@@ -207,13 +207,19 @@ class Recycling(StrictModel):
 
 class Reporting(StrictModel):
     # An empty list given is refused (it used to drop the DVA KPIs without a word); the default, no key, still means
-    # none: it is not validated, and a dump leaves it out (exclude_if) so that every resolved.yaml loads back.
+    # none: it is not validated, and a dump leaves it out (below) so that every resolved.yaml loads back.
     dva_fys: list[int] = Field(
         [],
         description="Fiscal years whose DVA share is reported as a KPI (each once; leave the key out for none).",
-        exclude_if=lambda fys: not fys,
         validate_default=False,
     )
+
+    @model_serializer(mode="wrap")
+    def _leave_out_no_years(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if not self.dva_fys:
+            data.pop("dva_fys", None)  # the default, which the schema refuses when written: a dump must load back
+        return data
 
     @field_validator("dva_fys")
     @classmethod
