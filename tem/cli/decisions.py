@@ -83,6 +83,6 @@ def decisions_cmd(
             return
         out.print(decisions_table(d))
         if d.dva_fy is None:
-            tell("note:", "no DVA columns: reporting.dva_fys lists no fiscal year (e.g. --set 'reporting.dva_fys=[2030]')")
+            tell("note:", "no DVA columns: reporting.dva_fys is not given (e.g. --set 'reporting.dva_fys=[2030]')")
 
     guard(go)

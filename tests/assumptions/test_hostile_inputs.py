@@ -502,6 +502,30 @@ def test_a_fiscal_year_listed_twice_in_dva_fys_is_refused() -> None:
     assert p.message == "[2030, 2033, 2030]: 2030 listed more than once; give each fiscal year once"
 
 
+EMPTY_DVA_FYS = "[] lists no fiscal year; allowed: one or more fiscal years of the horizon, each once (e.g. [2030])"
+
+
+def test_an_empty_dva_fys_is_refused_from_python() -> None:
+    # Review 17, defect 11: [] was accepted and silently dropped the DVA KPIs and decisions' DVA columns.
+    (p,) = problems_of(BASE, {"reporting.dva_fys": []})
+    assert (p.file, p.line, p.path, p.message) == ("<python>", None, "reporting.dva_fys", EMPTY_DVA_FYS)
+
+
+def test_an_empty_dva_fys_is_refused_in_a_file_on_its_line(tmp_path: Path) -> None:
+    path = scenario(tmp_path, "name: x\nreporting:\n  dva_fys: []\n")
+    (p,) = problems_of(path)
+    assert (p.file, p.line, p.path, p.message) == (str(path), 4, "reporting.dva_fys", EMPTY_DVA_FYS)
+
+
+def test_a_set_without_dva_fys_reports_none_and_dumps_no_empty_list() -> None:
+    # Leaving the key out (a file that extends nothing) still means "no DVA year": the default is not refused,
+    # and a dump leaves it out, so that a resolved.yaml loads back (tests/exports/test_outputs.py).
+    a = load(ROOT / "tests" / "data" / "toy.yaml")
+    assert a.reporting.dva_fys == []
+    assert "dva_fys" not in a.model_dump()["reporting"]
+    assert "dva_fys" not in a.model_dump(mode="json")["reporting"]
+
+
 @pytest.mark.parametrize(
     ("value", "said"),
     [

@@ -350,6 +350,7 @@ REJECTED_INPUT_CASES = [
     pytest.param(
         "reporting:\n  dva_fys: [2030, x]\n", "reporting.dva_fys.1", r"'x'.*valid integer", 4, id="dva_fy_not_a_number"
     ),
+    pytest.param("reporting:\n  dva_fys: []\n", "reporting.dva_fys", r"^\[\] lists no fiscal year", 4, id="dva_fys_empty"),
 ]
 
 
