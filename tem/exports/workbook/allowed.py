@@ -208,7 +208,7 @@ def _row_allowed(leaf: Leaf, ws_in: Worksheet, row: int, span: int, yearly: bool
         return None
     item = Allowed(leaf.path, f"Inputs!${get_column_letter(FIRST_COL)}${row}", span=span, **bounds)
     values = [ws_in.cell(row, FIRST_COL + t).value for t in range(span)]
-    if not item.holds_all(values):  # a rate grown past 1 by a growth path (the loader allows it there)
+    if yearly and leaf.yearly_bound == "rate" and not item.holds_all(values):  # grown past 1 by a growth path: allowed
         item = Allowed(item.path, item.cell, span=span, lo=item.lo, lo_open=item.lo_open)
     return item
 

@@ -181,7 +181,7 @@ def _allowed_checks(ws: Worksheet, r: int, allowed: Sequence[Allowed], expect: E
         if item.span > 1:  # a row: its lowest and highest number
             numbers = [float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
             for col, (fn, name) in ((4, (min, "MIN")), (5, (max, "MAX"))):
-                ws.cell(r, col, f"={name}({item.cells})")
+                ws.cell(r, col, f"={name}({item.cells})").number_format = first_cell.number_format
                 expect[(ws.title, r, col)] = float(fn(numbers)) if numbers else 0.0
         else:
             values = values[0]

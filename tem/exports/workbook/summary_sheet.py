@@ -234,6 +234,10 @@ def hide_figures_unless_valid(ws: Worksheet, header_row: int, expect: Expect) ->
                 cell.value, expect[key] = hidden_if_invalid(repr(float(v))), float(v)
             elif isinstance(v, str) and DIGIT.search(v):
                 cell.value, expect[key] = hidden_if_invalid('"' + v.replace('"', '""') + '"'), v
+            else:
+                continue
+            if cell.alignment.horizontal is None:  # "invalid input" aligned as the figure it stands for
+                cell.alignment = RIGHT
 
 
 def unless_invalid(formula: str, then: str) -> str:

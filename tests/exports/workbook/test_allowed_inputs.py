@@ -288,3 +288,19 @@ def test_every_yearly_row_and_list_read_is_checked_with_the_loaders_bounds() -> 
         assert item.holds_all([x, 0.5]) == (bound_problem(x, bound) is None)
 
     same_as_the_loader()
+
+
+def test_a_rate_grown_past_one_by_its_growth_path_stays_allowed_as_exported() -> None:
+    """The loader allows a rate above 1 only where a growth path carries it there (a value as written is at most 1):
+    such a row keeps only its lower bound (> -1), so the workbook as exported is valid; a share never relaxes."""
+    a = tem.load(BASE, {"capex.escalation_rate": {"start": 0.5, "growth": 1.0}})  # 0.5, 1, 2, 4 ... by FY
+    wb, expect = build_workbook(tem.run(a), a)
+    checks = wb["Checks"]
+    rows = {checks.cell(r, 1).value: r for r in range(1, checks.max_row + 1)}
+    r = rows["capex.escalation_rate"]
+    assert checks.cell(r, 2).value == "in each cell a number > -1"
+    assert expect[("Checks", r, 6)] == "OK"
+    assert expect[("Checks", r, 5)] == 0.5 * 2.0**19  # the highest, FY45
+    assert expect[("Checks", 6, 5)] == "OK"
+    share = rows["cells.imported.bcd_rate_vehicle"]
+    assert checks.cell(share, 2).value.startswith("in each cell a number >= 0 and <= 1")
