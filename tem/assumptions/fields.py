@@ -116,6 +116,18 @@ def percent_hint(x: float, upper: float = 1.0) -> str:
     return ""
 
 
+# each yearly bound as limits (lower, lower exclusive, upper, upper exclusive) of a value as written, the ones
+# :func:`bound_problem` enforces (a value derived from a growth path: a rate has no upper limit); read by the
+# workbook's validations of yearly rows (tem.exports.workbook.allowed)
+YEARLY_LIMITS: dict[Bound, tuple[float | None, bool, float | None, bool]] = {
+    "share": (0.0, False, 1.0, False),
+    "rate": (-1.0, True, 1.0, False),
+    "nonneg": (0.0, False, None, False),
+    "positive": (0.0, True, None, False),
+    "any": (None, False, None, False),
+}
+
+
 def bound_problem(x: float, bound: Bound, name_hint: str = "", derived: bool = False) -> str | None:
     """Why ``x`` breaks ``bound``, with a suggestion; None when it is fine. ``derived`` values (computed from
     a growth path) get no percent hint."""

@@ -57,7 +57,9 @@ __all__ = [
     "kpi",
     "label",
     "line",
+    "material_label",
     "phase_label",
+    "phase_title",
     "plotly_axis",
     "row_title",
     "segment_label",
@@ -193,6 +195,21 @@ def phase_label(name: str) -> str:
     """A capex phase (or phase kind) as a reader sees it: ``cell_plant_1`` -> ``cell plant 1``, ``rnd_centre`` ->
     ``R&D centre`` (:data:`PHASE_WORDS`)."""
     return " ".join(PHASE_WORDS.get(w, w) for w in name.split("_") if w)
+
+
+def phase_title(name: str, kind: str) -> str:
+    """A phase with its kind where the name does not already say it: ``pilot_cell_line`` (a cell plant) ->
+    ``pilot cell line (cell plant)``; ``rnd_centre`` -> ``R&D centre``, never ``R&D centre (R&D centre)``;
+    ``pack_line_1`` -> ``pack line 1``."""
+    label, kind_label = phase_label(name), phase_label(kind)
+    said = set(label.lower().split())
+    return label if set(kind_label.lower().split()) <= said else f"{label} ({kind_label})"
+
+
+def material_label(name: str) -> str:
+    """A material group of the local cells (a key the assumption set names) in words: ``electrolyte_separator`` ->
+    ``electrolyte separator``."""
+    return phase_label(name)
 
 
 def segment_label(name: str) -> str:

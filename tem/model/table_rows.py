@@ -83,7 +83,7 @@ def statement_rows(o: Outcome) -> list[Row]:
         rows.append(
             (
                 f"capex_{ph.name}",
-                f"Capex: {catalogue.phase_label(ph.name)} ({catalogue.phase_label(ph.kind)})",
+                f"Capex: {catalogue.phase_title(ph.name, ph.kind)}",
                 "INR crore",
                 _pick(cap.spend_by_phase, ph.name, -1.0),
             )

@@ -12,7 +12,7 @@
 Allowed, and only these: dotted input paths (``cells.imported.fob_price_usd_per_kwh``: what ``--set`` takes),
 file paths and scenario names (file names); a column headed "key" (the machine names beside the
 labels); the sheets of raw data listed in :data:`DATA_SHEETS` (one column per KPI key, for pandas, not printed);
-the row keys of the model sheets (:data:`MODEL_SHEETS`, their headers are scanned); the assumption-diff sheet's
+the row keys of the model sheets (:data:`MODEL_SHEETS`, their headers and labels are scanned); the assumption-diff sheet's
 values, which are YAML as written, and the report's provenance (the resolved YAML).
 """
 
@@ -130,6 +130,7 @@ POINTS_WRONG = [
     (re.compile(r"\bFY(?:19|20)\d\d\b"), "a fiscal year as FY2036 (FY36)"),
     (re.compile(r"\brnd\b"), "a phase word as its key (rnd: R&D)"),
     (re.compile(r"\(%\)"), "a unit in the label of a value that shows it: IRR (%) beside 4.6%"),
+    (re.compile(r"(?<![\w&])([\w&][\w& ]{0,40}) \(\1\)"), "a label repeated in its parentheses: R&D centre (R&D centre)"),
 ]
 
 
@@ -195,7 +196,9 @@ def findings(path: Path, names: set[str]) -> list[str]:
                     if v.startswith("one of: "):  # the words an input cell takes (Checks): typed as they are
                         keys = [k for k in keys if k not in choice_vocabulary()]
                     checks_label = ws.title == "Checks" and c.column > 1  # Checks: only column A holds row keys
-                    if (not model or header or checks_label) and ws.title not in YAML_SHEETS and keys:
+                    # the model sheets' labels (column B; A holds the row keys) are in words too (sixth wave)
+                    model_label = model and ws.title != "Inputs" and c.column == 2
+                    if (not model or header or checks_label or model_label) and ws.title not in YAML_SHEETS and keys:
                         found.append(f"{where} raw key {keys[0]!r} in {v[:60]!r}")
                 if c.data_type not in ("n", "f") or v is None:
                     continue

@@ -24,14 +24,49 @@ def tem_cli(*args: str) -> None:
 
 
 def error_cells(path: Path) -> list[tuple[str, str, str]]:
-    wb = openpyxl.load_workbook(path, data_only=True)
-    return [
-        (ws.title, c.coordinate, c.value)
-        for ws in wb
-        for row in ws.iter_rows()
-        for c in row
-        if isinstance(c.value, str) and (c.value in ERRORS or c.value.startswith("Err:"))
-    ]
+    """Every cell of the workbook holding an error value (cached or recalculated), read once, streamed."""
+    wb = openpyxl.load_workbook(path, data_only=True, read_only=True)
+    try:
+        return [
+            (ws.title, c.coordinate, c.value)
+            for ws in wb
+            for row in ws.iter_rows()
+            for c in row
+            if isinstance(c.value, str) and (c.value in ERRORS or c.value.startswith("Err:"))
+        ]
+    finally:
+        wb.close()
+
+
+def errors_by_file(paths: list[Path]) -> dict[str, list[tuple[str, str, str]]]:
+    """The first error cells of each workbook that has any, each file read once (it was read twice: once to
+    filter, once to report)."""
+    found = {}
+    for path in paths:
+        cells = error_cells(path)
+        if cells:
+            found[str(path)] = cells[:5]
+    return found
+
+
+def test_each_workbook_is_read_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """By hand: two small workbooks, one holding #N/A in Sheet!B2: reported once, each file loaded once."""
+    paths = []
+    for name, value in (("clean.xlsx", 1.0), ("broken.xlsx", "#N/A")):
+        wb = openpyxl.Workbook()
+        wb.active["B2"] = value
+        wb.save(tmp_path / name)
+        paths.append(tmp_path / name)
+    loads: list[Path] = []
+    load = openpyxl.load_workbook
+
+    def counting(path: Path, **kwargs: object) -> openpyxl.Workbook:
+        loads.append(Path(path))
+        return load(path, **kwargs)
+
+    monkeypatch.setattr(openpyxl, "load_workbook", counting)
+    assert errors_by_file(paths) == {str(tmp_path / "broken.xlsx"): [("Sheet", "B2", "#N/A")]}
+    assert sorted(loads) == sorted(paths)
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +94,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
 
 
 def test_no_error_value_as_saved(exported: list[Path]) -> None:
-    found = {str(f): error_cells(f)[:5] for f in exported if error_cells(f)}
+    found = errors_by_file(exported)
     assert not found, found
 
 
@@ -71,5 +106,5 @@ def test_no_error_value_after_libreoffice_recalculates(exported: list[Path], tmp
         shutil.copy(f, copy)
         copies.append(copy)
     outs = recalculate(copies, tmp_path / "recalculated", tmp_path / "profile")
-    found = {out.name: error_cells(out)[:5] for out in outs if error_cells(out)}
+    found = errors_by_file(outs)
     assert not found, found

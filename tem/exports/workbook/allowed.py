@@ -9,12 +9,16 @@
   number (``int``: years, counts) or a switch (``bool``, written 1 or 0) must be a number within them; a null of the
   assumptions written as a number (``transition.local_cells_start_fy``: 9999 for never, also in an import-only
   set) is allowed as written.
-* Only inputs some formula reads: the others are grey on Inputs, fixed for the workbook (see
-  :func:`tem.exports.workbook.inputs_sheet.mark_unread_inputs`).
+* A yearly row (a path along the timeline: prices, duties, volumes, FX) must hold a number in every year within
+  the bound the loader enforces on its values (:data:`tem.assumptions.fields.YEARLY_LIMITS`: a BCD rate typed as 20
+  is refused as the loader refuses it); a list laid along the row (a ramp, a spend profile) must hold a number within
+  its items' bounds in each entry.
+* Checks rows only for inputs some formula reads: the others are grey on Inputs, fixed for the workbook (see
+  :func:`tem.exports.workbook.inputs_sheet.mark_unread_inputs`); every choice input gets its list, read or not.
 
 The Inputs sheet gets a data-validation list or range on each such cell (Excel refuses another entry with a message
-naming what is allowed); the Checks sheet gets a live row per input and an overall status that the integrity flag
-and the Summary's verdict follow (a pasted value or LibreOffice's laxer validation still gets caught).
+naming what is allowed); the Checks sheet gets a live row per input read and an overall status that the integrity
+flag and the Summary's verdict follow (a pasted value or LibreOffice's laxer validation still gets caught).
 """
 
 from __future__ import annotations
@@ -26,17 +30,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from tem.assumptions.fields import YEARLY_LIMITS
 from tem.assumptions.schema import Assumptions
-from tem.assumptions.walk import iter_leaves
-from tem.exports.workbook.grid import Grid
+from tem.assumptions.walk import Leaf, iter_leaves
+from tem.exports.workbook.grid import FIRST_COL, Grid
 
 
 @dataclass(frozen=True)
 class Allowed:
-    """The values one input cell (``Inputs!$E$12``) may hold: ``words`` for a choice, else a number in bounds."""
+    """The values one input cell (``Inputs!$E$12``) may hold: ``words`` for a choice, else a number in bounds; with
+    ``span`` > 1, each of the cells along the row from ``cell`` (a yearly path, a list)."""
 
     path: str
     cell: str
@@ -47,9 +54,33 @@ class Allowed:
     hi_open: bool = False
     whole: bool = False
     also: tuple[float, ...] = ()  # numbers allowed besides the bounds (a null written as a number)
+    span: int = 1  # cells along the row from ``cell``: one per year of a yearly path, one per entry of a list
+    read: bool = True  # some formula reads it (a Checks row); an unread choice still gets its list
+
+    @property
+    def cells(self) -> str:
+        """``cell``, or the range of its ``span`` cells (``Inputs!$G$40:$Z$40``)."""
+        if self.span == 1:
+            return self.cell
+        sheet, _, ref = self.cell.rpartition("!")
+        row = ref.lstrip("$").split("$")[1]
+        col = ref.lstrip("$").split("$")[0]
+        last = get_column_letter(column_index_from_string(col) + self.span - 1)
+        return f"{sheet}!${col}${row}:${last}${row}"
 
     def valid(self, ref: str | None = None) -> str:
-        """An Excel expression, TRUE when the cell (or ``ref``) holds an allowed value."""
+        """An Excel expression, TRUE when the cell (or the single cell ``ref``, a data validation's) holds an
+        allowed value; with ``span`` > 1 and no ``ref``, TRUE when every cell of the span does."""
+        if ref is None and self.span > 1:
+            r = self.cells
+            tests = [f"ISNUMBER({r})"]
+            if self.lo is not None:
+                tests.append(f"({r}{'>' if self.lo_open else '>='}{_num(self.lo)})")
+            if self.hi is not None:
+                tests.append(f"({r}{'<' if self.hi_open else '<='}{_num(self.hi)})")
+            if self.whole:
+                tests.append(f"({r}=INT({r}))")
+            return f"IFERROR(SUMPRODUCT({'*'.join(tests)})={self.span},FALSE)"
         x = ref or self.cell
         if self.words:
             return "OR(" + ",".join(f"EXACT({x},{_quote(w)})" for w in self.words) + ")"
@@ -78,9 +109,19 @@ class Allowed:
         hi_ok = self.hi is None or (x < self.hi if self.hi_open else x <= self.hi)
         return lo_ok and hi_ok and (not self.whole or x == int(x))
 
+    def holds_all(self, values: Any) -> bool:
+        """What :meth:`valid` gives for the cells' values: each one allowed (a span) or the one value."""
+        if self.span == 1:
+            return self.holds(values)
+        return len(values) == self.span and all(self.holds(v) for v in values)
+
     @property
     def text(self) -> str:
         """What is allowed, in words: ``one of: standalone, within_parent`` or ``a number > 0 and < 1``."""
+        text = self._number_text()
+        return text.replace("a number", "in each cell a number", 1) if self.span > 1 else text
+
+    def _number_text(self) -> str:
         if self.words:
             return "one of: " + ", ".join(self.words)
         if self.whole and (self.lo, self.hi, self.lo_open, self.hi_open) == (0.0, 1.0, False, False):
@@ -142,20 +183,61 @@ def _bounds(metadata: list[Any]) -> dict[str, Any]:
     return out
 
 
+def _item_bounds(annotation: Any) -> dict[str, Any]:
+    """The bounds of the items of a ``list[Annotated[float, Field(ge=..., le=...)]]`` (a ramp, a spend profile)."""
+    (item,) = typing.get_args(annotation) or (None,)
+    return _bounds([m for arg in typing.get_args(item)[1:] for m in getattr(arg, "metadata", [arg])])
+
+
+def _list_type(annotation: Any) -> Any:
+    """``list[X]`` itself or the list member of ``list[X] | None``; None for another type."""
+    if typing.get_origin(annotation) is list:
+        return annotation
+    return next((m for m in typing.get_args(annotation) if typing.get_origin(m) is list), None)
+
+
+def _row_allowed(leaf: Leaf, ws_in: Worksheet, row: int, span: int, yearly: bool) -> Allowed | None:
+    """A yearly row (the loader's bound on its values) or a list along the row (its items' bounds), from column G
+    over ``span`` cells; None when nothing bounds it."""
+    if yearly:
+        lo, lo_open, hi, hi_open = YEARLY_LIMITS[leaf.yearly_bound or "any"]
+        bounds: dict[str, Any] = {"lo": lo, "lo_open": lo_open, "hi": hi, "hi_open": hi_open}
+    else:
+        bounds = _item_bounds(_list_type(leaf.field.annotation))
+    if bounds.get("lo") is None and bounds.get("hi") is None:
+        return None
+    item = Allowed(leaf.path, f"Inputs!${get_column_letter(FIRST_COL)}${row}", span=span, **bounds)
+    values = [ws_in.cell(row, FIRST_COL + t).value for t in range(span)]
+    if yearly and leaf.yearly_bound == "rate" and not item.holds_all(values):  # grown past 1 by a growth path: allowed
+        item = Allowed(item.path, item.cell, span=span, lo=item.lo, lo_open=item.lo_open)
+    return item
+
+
 def allowed_inputs(a: Assumptions, grid: Grid, ws_in: Worksheet, narrowed: Mapping[str, tuple[str, ...]]) -> list[Allowed]:
-    """Every choice and every bounded scalar number of the Inputs sheet that a formula reads (``grid.used_input_rows``
-    so far: call once the model's formulas are written; the rest are fixed, grey, and change nothing), in the
-    sheet's order; ``narrowed``: the words the workbook's formulas follow where they are fewer than the schema's."""
+    """Every choice, every bounded scalar number, every yearly row and every list of the Inputs sheet, in the
+    sheet's order; ``read`` where a formula reads it (``grid.used_input_rows`` so far: call once the model's formulas
+    are written), else it is fixed, grey, and changes nothing: only a choice keeps it (its list). ``narrowed``: the
+    words the workbook's formulas follow where they are fewer than the schema's."""
     out = []
     for leaf in iter_leaves(a):
         ref = grid.inputs.get(leaf.path)
-        if ref is None or ref.row not in grid.used_input_rows:
+        if ref is None:
             continue
+        read = ref.row in grid.used_input_rows
         cell = f"Inputs!$E${ref.row}"
         if ref.kind == "text":
-            words = narrowed.get(leaf.path) or choice_words(leaf.field.annotation)
+            words = choice_words(leaf.field.annotation) if isinstance(leaf.value, str) else ()
+            words = (narrowed.get(leaf.path) if read else None) or words
             if words:
-                out.append(Allowed(leaf.path, cell, words=tuple(words)))
+                out.append(Allowed(leaf.path, cell, words=tuple(words), read=read))
+            continue
+        if not read:
+            continue
+        if ref.kind in ("yearly", "list"):
+            span = grid.n_years if ref.kind == "yearly" else len(leaf.value)
+            row_item = _row_allowed(leaf, ws_in, ref.row, span, ref.kind == "yearly")
+            if row_item is not None:
+                out.append(row_item)
             continue
         kind = _number_kind(leaf.field.annotation)
         if ref.kind != "scalar" or kind is None:
@@ -178,6 +260,7 @@ def add_validations(ws_in: Worksheet, allowed: list[Allowed]) -> None:
     message naming what is allowed."""
     for item in allowed:
         local = item.cell.removeprefix("Inputs!").replace("$", "")
+        where = item.cells.removeprefix("Inputs!").replace("$", "")  # the data validation's range
         if item.words:
             dv = DataValidation(type="list", formula1=_quote(",".join(item.words)), allow_blank=False)
         else:
@@ -187,4 +270,4 @@ def add_validations(ws_in: Worksheet, allowed: list[Allowed]) -> None:
         dv.error = f"{item.path}: {item.text}"[:255]
         dv.showInputMessage, dv.promptTitle, dv.prompt = True, "Allowed", item.text[:255]
         ws_in.add_data_validation(dv)
-        dv.add(local)
+        dv.add(where)

@@ -35,7 +35,7 @@ from tem.exports.workbook.calc_costs import capex_rows, unit_cost_rows
 from tem.exports.workbook.calc_funding import funding_rows
 from tem.exports.workbook.calc_segments import rule_choices
 from tem.exports.workbook.calc_tax import tax_rows
-from tem.exports.workbook.checks import integrity_checks, write_checks
+from tem.exports.workbook.checks import hidden_if_invalid, integrity_checks, write_checks
 from tem.exports.workbook.counterfactual import SHEET as CF_SHEET
 from tem.exports.workbook.counterfactual import write_counterfactual_inputs
 from tem.exports.workbook.fastwrite import RawConflict, keep_raw_formulas
@@ -264,8 +264,8 @@ def _cover(
         r += 1
         kr = kpi_rows[key]
         kpis = ws.parent["KPIs"]
-        for col, letter in ((1, "A"), (2, "B")):
-            ws.cell(r, col, f"=KPIs!{letter}{kr}")
+        for col, letter in ((1, "A"), (2, "B")):  # the figure: "invalid input" while an input is not allowed
+            ws.cell(r, col, f"=KPIs!{letter}{kr}" if col == 1 else hidden_if_invalid(f"KPIs!{letter}{kr}"))
             expect[(ws.title, r, col)] = expect[("KPIs", kr, 2)] if col == 2 else str(kpis.cell(kr, col).value)
         ws.cell(r, 2).number_format = catalogue.excel_format(key)
         ws.cell(r, 2).alignment = Alignment(horizontal="right")

@@ -15,6 +15,7 @@ from openpyxl.cell.cell import Cell
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.worksheet.worksheet import Worksheet
 
+from tem.catalogue import phase_label, segment_label
 from tem.exports.workbook.fastwrite import plain_formula, raw_rows
 from tem.exports.workbook.grid import FIRST_COL, Grid
 from tem.exports.workbook.style import SECTION, number_format, put_text
@@ -117,7 +118,13 @@ def volume_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
             if inp.structure.segment_by_units[s]
             else f"{{in:{p}volume_gwh}}"
         )
-        c.row(f"demand_{s}", f"Demand: {s}", "GWh", f"IF({{fy}}>={{in:{p}start_fy}},{gwh},0)", first(v.demand_gwh[s]))
+        c.row(
+            f"demand_{s}",
+            f"Demand: {segment_label(s)}",
+            "GWh",
+            f"IF({{fy}}>={{in:{p}start_fy}},{gwh},0)",
+            first(v.demand_gwh[s]),
+        )
     c.row(
         "demand_total",
         "Demand: total",
@@ -131,11 +138,17 @@ def volume_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         for ph in (p for p in inp.structure.phases if p.kind == kind):
             p = f"capex.phases.{ph.name}."
             age = fy - first(inp[p + "commissioning_fy"])
-            c.row(f"age_{ph.name}", f"Years in operation: {ph.name}", "years", f"{{fy}}-{{in:{p}commissioning_fy}}", age)
+            c.row(
+                f"age_{ph.name}",
+                f"Years in operation: {phase_label(ph.name)}",
+                "years",
+                f"{{fy}}-{{in:{p}commissioning_fy}}",
+                age,
+            )
             util = first(ramp_by_age(inp[p + "utilization_ramp"], age[None, :]))
             c.row(
                 f"util_{ph.name}",
-                f"Utilization: {ph.name}",
+                f"Utilization: {phase_label(ph.name)}",
                 "fraction",
                 _ramp(p + "utilization_ramp", f"age_{ph.name}"),
                 util,
@@ -180,25 +193,31 @@ def volume_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         ahead: list[str] = []
         served_before = np.zeros(c.n)
         for s in inp.structure.pack_priority:
-            c.row(f"pack_ahead_{s}", f"Demand served before {s}", "GWh", "+".join(ahead) if ahead else "0", served_before)
+            c.row(
+                f"pack_ahead_{s}",
+                f"Demand served before {segment_label(s)}",
+                "GWh",
+                "+".join(ahead) if ahead else "0",
+                served_before,
+            )
             ahead.append(f"{{demand_{s}}}")
             served_before = served_before + first(v.demand_gwh[s])
         for s in segs:
             c.row(
                 f"made_{s}",
-                f"Packs made in India: {s}",
+                f"Packs made in India: {segment_label(s)}",
                 "GWh",
                 f"MIN(MAX({{pack_output}}-{{pack_ahead_{s}}},0),{{demand_{s}}})",
                 first(v.pack_output_by_segment[s]),
             )
             c.row(
                 f"bought_{s}",
-                f"Packs bought in: {s}",
+                f"Packs bought in: {segment_label(s)}",
                 "GWh",
                 f'IF({{in:transition.overflow_policy}}="import_packs",{{demand_{s}}}-{{made_{s}}},0)',
                 first(v.bought_in_by_segment[s]),
             )
-            c.row(f"met_{s}", f"Demand met: {s}", "GWh", f"{{made_{s}}}+{{bought_{s}}}", first(v.met_gwh[s]))
+            c.row(f"met_{s}", f"Demand met: {segment_label(s)}", "GWh", f"{{made_{s}}}+{{bought_{s}}}", first(v.met_gwh[s]))
     else:
         c.row(
             "made_share",
@@ -215,17 +234,17 @@ def volume_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
             safe_ratio(first(v.bought_in_packs_gwh), first(v.demand_total_gwh)),
         )
         for s in segs:
-            c.row(f"met_{s}", f"Demand met: {s}", "GWh", f"{{demand_{s}}}*{{served}}", first(v.met_gwh[s]))
+            c.row(f"met_{s}", f"Demand met: {segment_label(s)}", "GWh", f"{{demand_{s}}}*{{served}}", first(v.met_gwh[s]))
             c.row(
                 f"made_{s}",
-                f"Packs made in India: {s}",
+                f"Packs made in India: {segment_label(s)}",
                 "GWh",
                 f"{{demand_{s}}}*{{made_share}}",
                 first(v.pack_output_by_segment[s]),
             )
             c.row(
                 f"bought_{s}",
-                f"Packs bought in: {s}",
+                f"Packs bought in: {segment_label(s)}",
                 "GWh",
                 f"{{demand_{s}}}*{{bought_share}}",
                 first(v.bought_in_by_segment[s]),
@@ -257,10 +276,10 @@ def volume_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
             (first(inp[f"capex.phases.{x}.commissioning_fy"]) for x in ph.yield_from),
             default=first(inp[p + "commissioning_fy"]),
         )
-        c.row(f"yage_{ph.name}", f"Years of yield learning: {ph.name}", "years", f"{{fy}}-{start}", learn_age)
+        c.row(f"yage_{ph.name}", f"Years of yield learning: {phase_label(ph.name)}", "years", f"{{fy}}-{start}", learn_age)
         c.row(
             f"yield_{ph.name}",
-            f"Cell yield: {ph.name}",
+            f"Cell yield: {phase_label(ph.name)}",
             "fraction",
             _ramp(ph.yield_ramp, f"yage_{ph.name}"),
             first(ramp_by_age(inp[ph.yield_ramp], learn_age[None, :])),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tem.catalogue import segment_label
 from tem.exports.workbook.calc import CalcSheet, first, safe_ratio
 from tem.model.allocation import local_cell_fixed_inr_per_kwh, margin_score, revenue_linked_cost_share
 from tem.model.engine import Outcome
@@ -43,7 +44,7 @@ def margin_score_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> str:
             template = f"{{imp_landed_{s}}}"
         c.row(
             f"keep_{s}",
-            f"Allocation score {s}: EBITDA a local cell adds there, plus its variable cost",
+            f"Allocation score {segment_label(s)}: EBITDA a local cell adds there, plus its variable cost",
             "INR/kWh",
             template,
             first(scores[s]),
@@ -60,7 +61,7 @@ def local_allocation_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
     for s in segs:
         c.row(
             f"need_{s}",
-            f"Cells needed by the packs made: {s}",
+            f"Cells needed by the packs made: {segment_label(s)}",
             "GWh",
             f"{{made_{s}}}/{{in:pack.pack_yield}}",
             first(v.pack_output_by_segment[s] / inp["pack.pack_yield"]),
@@ -111,13 +112,13 @@ def local_allocation_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
                 for i, s in enumerate(segs)
             }
         for s in segs:
-            c.row(f"local_ahead_{s}", f"Local cells taken before {s}", "GWh", ahead[s], taken[s])
+            c.row(f"local_ahead_{s}", f"Local cells taken before {segment_label(s)}", "GWh", ahead[s], taken[s])
         local = {s: f"MIN(MAX({{local_cells}}-{{local_ahead_{s}}},0),{{need_{s}}})" for s in segs}
     for s in segs:
-        c.row(f"local_{s}", f"Local cells: {s}", "GWh", local[s], first(v.local_cells_by_segment[s]))
+        c.row(f"local_{s}", f"Local cells: {segment_label(s)}", "GWh", local[s], first(v.local_cells_by_segment[s]))
         c.row(
             f"imported_{s}",
-            f"Cells imported: {s}",
+            f"Cells imported: {segment_label(s)}",
             "GWh",
             (f"{{need_{s}}}-{{local_{s}}}" if rule != "pro_rata" else f"{{made_{s}}}/{{in:pack.pack_yield}}-{{local_{s}}}"),
             first(v.imported_cells_by_segment[s]),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tem.catalogue import phase_label
 from tem.exports.workbook.calc import CalcSheet, first
 from tem.model.capex import written_down_value_reduced
 from tem.model.engine import Outcome
@@ -41,7 +42,7 @@ def subsidy_and_tax_depreciation_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> 
         k = ph.name
         c.row(
             f"sub_due_{k}",
-            f"State subsidy due: {k}",
+            f"State subsidy due: {phase_label(k)}",
             "INR crore",
             f"IF(AND({{age_{k}}}-{after}>=0,{{age_{k}}}-{after}<{count}),"
             f"{{in:{S}enabled}}*{{in:{S}share_of_eligible_capex}}*{share}*SUM({{spend_{k}:all}})/{count},0)",
@@ -65,14 +66,26 @@ def subsidy_and_tax_depreciation_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> 
             continue
         received = first(cap.subsidy_by_phase[k]) if k in cap.subsidy_by_phase else np.zeros(n)
         if k in due:
-            c.row(f"sub_{k}", f"State subsidy received: {k}", "INR crore", f"{{sub_due_{k}}}*{{sub_factor}}", received)
+            c.row(
+                f"sub_{k}",
+                f"State subsidy received: {phase_label(k)}",
+                "INR crore",
+                f"{{sub_due_{k}}}*{{sub_factor}}",
+                received,
+            )
         rate = f"{{in:{p}tax_depreciation_rate}}"
         c.grid.rows[f"wdv_{k}"] = c.next_row + (3 if k in due else 2)  # the closing block, a year back
-        c.row(f"wdv_pre_{k}", f"Tax block before depreciation: {k}", "INR crore", f"{{wdv_{k}:prev}}+{{add_{k}}}", None)
+        c.row(
+            f"wdv_pre_{k}",
+            f"Tax block before depreciation: {phase_label(k)}",
+            "INR crore",
+            f"{{wdv_{k}:prev}}+{{add_{k}}}",
+            None,
+        )
         if k in due:
             c.row(
                 f"subred_{k}",
-                f"Subsidy taken off the tax block: {k}",
+                f"Subsidy taken off the tax block: {phase_label(k)}",
                 "INR crore",
                 f"IF({reduces},MIN({{sub_{k}}},MAX({{wdv_pre_{k}}},0)),0)",
                 None,
@@ -91,12 +104,12 @@ def subsidy_and_tax_depreciation_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> 
         )
         c.row(
             f"taxdep_{k}",
-            f"Tax depreciation (WDV): {k}",
+            f"Tax depreciation (WDV): {phase_label(k)}",
             "INR crore",
             f"{rate}*{net}-{{in:{p}tax_half_rate_first_year}}/2*{rate}*IF({{age_{k}}}=0,SUM({{spend_{k}:all}}),0)",
             first(dep),
         )
-        c.row(f"wdv_{k}", f"Tax block at year end: {k}", "INR crore", f"{net}-{{taxdep_{k}}}", None)
+        c.row(f"wdv_{k}", f"Tax block at year end: {phase_label(k)}", "INR crore", f"{net}-{{taxdep_{k}}}", None)
         taxdep.append(f"{{taxdep_{k}}}")
     c.row(
         "sub_taxable",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tem.catalogue import segment_label
 from tem.exports.workbook.calc import CalcSheet, first
 from tem.exports.workbook.calc_levelized import LOCAL_PARTS, levelized_rows
 from tem.exports.workbook.calc_segments import K, contribution_rows, duty_check_rows, over, price_rows
@@ -22,7 +23,11 @@ def operation_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
     c.section("Revenue and costs [INR crore]")
     for s in segs:
         c.row(
-            f"revenue_{s}", f"Revenue: {s}", "INR crore", f"{{met_{s}}}*{{price_{s}}}*{K}", first(ops.revenue_by_segment[s])
+            f"revenue_{s}",
+            f"Revenue: {segment_label(s)}",
+            "INR crore",
+            f"{{met_{s}}}*{{price_{s}}}*{K}",
+            first(ops.revenue_by_segment[s]),
         )
     c.row(
         "revenue",

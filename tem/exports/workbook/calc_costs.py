@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tem.catalogue import material_label, phase_label, phase_title, segment_label
 from tem.exports.workbook.calc import CalcSheet, first
 from tem.exports.workbook.calc_capital import subsidy_and_tax_depreciation_rows
 from tem.exports.workbook.gates import built, kept
@@ -41,7 +42,7 @@ def unit_cost_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
     for s in segs:
         c.row(
             f"w_{s}",
-            f"Weight in the imported mix: {s}",
+            f"Weight in the imported mix: {segment_label(s)}",
             "fraction",
             f"IF({{made_sum}}>0,{{made_{s}}}/{{made_sum}},IF({{demand_total}}>0,{{demand_{s}}}/{{demand_total}},1/{len(segs)}))",
             first(uc.segment_weight[s]),
@@ -55,32 +56,44 @@ def unit_cost_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         else:
             seg_fob = "{fob_usd}"
         sp = uc.imported_cell_parts_by_segment[s]
-        c.row(f"cell_fob_usd_{s}", f"Imported cell FOB: {s}", "USD/kWh", seg_fob, first(uc.cell_fob_usd_by_segment[s]))
-        c.row(f"imp_fob_{s}", f"Imported cell: FOB: {s}", "INR/kWh", f"{{cell_fob_usd_{s}}}*{{fx}}", first(sp["fob"]))
+        c.row(
+            f"cell_fob_usd_{s}",
+            f"Imported cell FOB: {segment_label(s)}",
+            "USD/kWh",
+            seg_fob,
+            first(uc.cell_fob_usd_by_segment[s]),
+        )
+        c.row(
+            f"imp_fob_{s}",
+            f"Imported cell: FOB: {segment_label(s)}",
+            "INR/kWh",
+            f"{{cell_fob_usd_{s}}}*{{fx}}",
+            first(sp["fob"]),
+        )
         c.row(
             f"imp_freight_{s}",
-            f"Imported cell: freight: {s}",
+            f"Imported cell: freight: {segment_label(s)}",
             "INR/kWh",
             f"{{imp_fob_{s}}}*{fr}",
             first(sp["freight_insurance"]),
         )
         c.row(
             f"imp_duty_{s}",
-            f"Imported cell: customs duty (on CIF): {s}",
+            f"Imported cell: customs duty (on CIF): {segment_label(s)}",
             "INR/kWh",
             f"({{imp_fob_{s}}}+{{imp_freight_{s}}})*{{in:{pr.cell_bcd}}}",
             first(sp["customs_duty"]),
         )
         c.row(
             f"imp_sws_{s}",
-            f"Imported cell: SWS: {s}",
+            f"Imported cell: SWS: {segment_label(s)}",
             "INR/kWh",
             f"{{imp_duty_{s}}}*{sws}",
             first(sp["social_welfare_surcharge"]),
         )
         c.row(
             f"imp_landed_{s}",
-            f"Imported cell, landed: {s}",
+            f"Imported cell, landed: {segment_label(s)}",
             "INR/kWh",
             f"{{imp_fob_{s}}}+{{imp_freight_{s}}}+{{imp_duty_{s}}}+{{imp_sws_{s}}}+{logistics}",
             first(uc.imported_cell_by_segment[s]),
@@ -121,7 +134,7 @@ def unit_cost_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         group_imported, group_local = uc.material_groups[g]
         c.row(
             f"mat_imp_{g}",
-            f"Material {g}: imported part, landed, per kWh started",
+            f"Material {material_label(g)}: imported part, landed, per kWh started",
             "INR/kWh",
             f"(1-{{in:{p}local_share}})*{{in:{p}world_price_usd_per_kwh}}*{{fx}}*(1+{{in:{IMPORTED}freight_and_insurance_rate}})"
             f"*(1+{{in:{p}bcd_rate}}*(1+{{in:{IMPORTED}social_welfare_surcharge_rate}}))",
@@ -129,7 +142,7 @@ def unit_cost_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         )
         c.row(
             f"mat_loc_{g}",
-            f"Material {g}: local part, per kWh started",
+            f"Material {material_label(g)}: local part, per kWh started",
             "INR/kWh",
             f"{{in:{p}local_share}}*{{in:{p}world_price_usd_per_kwh}}*{{fx}}*{{in:{p}local_price_factor}}",
             first(group_local),
@@ -179,14 +192,14 @@ def unit_cost_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         bom = f"{{in:{inp.structure.products[s].bom}}}"
         c.row(
             f"non_cell_imp_{s}",
-            f"Pack: non-cell parts imported, landed: {s}",
+            f"Pack: non-cell parts imported, landed: {segment_label(s)}",
             "INR/kWh",
             f"(1-{{in:pack.non_cell_local_share}})*{bom}*{{fx}}*(1+{fr})*(1+{{in:pack.non_cell_bcd_rate}}*(1+{sws}))",
             first(uc.non_cell_imported_by_segment[s]),
         )
         c.row(
             f"non_cell_loc_{s}",
-            f"Pack: non-cell parts local: {s}",
+            f"Pack: non-cell parts local: {segment_label(s)}",
             "INR/kWh",
             f"{{in:pack.non_cell_local_share}}*{bom}*{{fx}}*{{in:pack.non_cell_local_price_factor}}",
             first(uc.non_cell_local_by_segment[s]),
@@ -205,10 +218,11 @@ def unit_cost_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         pack_fob = (
             f"{{cell_fob_usd_{s}}}+{{in:{pr.pack_premium}}}" if pr.pack_premium is not None else f"{{in:{pr.pack_fob}}}"
         )
-        c.row(f"pack_fob_usd_{s}", f"Imported pack FOB: {s}", "USD/kWh", pack_fob, first(uc.pack_fob_usd_by_segment[s]))
+        pack_fob_usd = first(uc.pack_fob_usd_by_segment[s])
+        c.row(f"pack_fob_usd_{s}", f"Imported pack FOB: {segment_label(s)}", "USD/kWh", pack_fob, pack_fob_usd)
         c.row(
             f"pack_landed_{s}",
-            f"Imported pack, landed: {s}",
+            f"Imported pack, landed: {segment_label(s)}",
             "INR/kWh",
             f"{{pack_fob_usd_{s}}}*{{fx}}*(1+{fr})*(1+{{in:{pr.pack_bcd}}}*(1+{sws}))+{logistics}",
             first(uc.pack_landed_by_segment[s]),
@@ -248,11 +262,11 @@ def capex_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         k = ph.name
         age = fy - first(inp[p + "commissioning_fy"])
         if f"age_{k}" not in c.grid.rows:
-            c.row(f"age_{k}", f"Years in operation: {k}", "years", f"{{fy}}-{{in:{p}commissioning_fy}}", age)
+            c.row(f"age_{k}", f"Years in operation: {phase_label(k)}", "years", f"{{fy}}-{{in:{p}commissioning_fy}}", age)
         prof = f"{{in:{p}spend_profile}}"
         c.row(
             f"spend_{k}",
-            f"Capex: {k} ({ph.kind})",
+            f"Capex: {phase_title(k, ph.kind)}",
             "INR crore",
             f"IF(AND({{age_{k}}}>=1-COUNT({prof}),{{age_{k}}}<=0),{{in:{p}capex_inr_cr}}*INDEX({prof},{{age_{k}}}+COUNT({prof})),0)"
             "*{capex_index}" + kept(c, k),
@@ -262,7 +276,7 @@ def capex_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         maint = np.where(age >= 1, nominal * first(inp[p + "maintenance_capex_rate"]) * (1 + infl) ** age, 0.0)
         c.row(
             f"maint_{k}",
-            f"Maintenance capex: {k}",
+            f"Maintenance capex: {phase_label(k)}",
             "INR crore",
             f"IF({{age_{k}}}>=1,SUM({{spend_{k}:all}})*{{in:{p}maintenance_capex_rate}}*(1+{{in:timeline.inflation_rate}})^{{age_{k}}},0)",
             maint,
@@ -270,7 +284,7 @@ def capex_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         life = f"{{in:{p}book_life_years}}"
         c.row(
             f"repl_{k}",
-            f"Replacement capex: {k}",
+            f"Replacement capex: {phase_label(k)}",
             "INR crore",
             f"IF(AND({replace},{{age_{k}}}>={life},MOD({{age_{k}}},{life})=0),{{in:{p}capex_inr_cr}}*{{capex_index}},0)"
             + kept(c, k),
@@ -279,7 +293,7 @@ def capex_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         additions = first(np.broadcast_to(cap.additions_by_phase.get(k, zeros), (1, n)))
         c.row(
             f"add_{k}",
-            f"Put in service: {k}",
+            f"Put in service: {phase_label(k)}",
             "INR crore",
             f"IF({{age_{k}}}=0,SUM({{spend_{k}:all}}),0)+{{maint_{k}}}+{{repl_{k}}}",
             additions,
@@ -287,7 +301,7 @@ def capex_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         fixed = np.where(age >= 0, first(inp[p + "fixed_opex_inr_cr"]) * (1 + infl) ** t, 0.0)
         c.row(
             f"fixed_{k}",
-            f"Fixed opex: {k}",
+            f"Fixed opex: {phase_label(k)}",
             "INR crore",
             f"IF({{age_{k}}}>=0,{{in:{p}fixed_opex_inr_cr}}*(1+{{in:timeline.inflation_rate}})^{{t}},0)" + kept(c, k),
             fixed,
@@ -295,7 +309,7 @@ def capex_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         book = first(straight_line(additions[None, :], inp[p + "book_life_years"], inp[p + "residual_share"]))
         c.row(
             f"book_{k}",
-            f"Book depreciation: {k}",
+            f"Book depreciation: {phase_label(k)}",
             "INR crore",
             f"SUMPRODUCT({{add_{k}:upto}},--({{t}}-{{t:upto}}<{{in:{p}book_life_years}}))*(1-{{in:{p}residual_share}})/{{in:{p}book_life_years}}",
             book,

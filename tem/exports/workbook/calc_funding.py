@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tem.catalogue import phase_label
 from tem.exports.workbook.calc import CalcSheet, first
 from tem.exports.workbook.calc_tax import tax_rows
 from tem.exports.workbook.gates import built
@@ -73,7 +74,11 @@ def funding_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
     else:
         loans = [ph.name for ph in phases]
         terms = {
-            ph.name: (ph.name, f"{share}*{{spend_{ph.name}}}", f"{{in:capex.phases.{ph.name}.commissioning_fy}}-{first_fy}")
+            ph.name: (
+                phase_label(ph.name),
+                f"{share}*{{spend_{ph.name}}}",
+                f"{{in:capex.phases.{ph.name}.commissioning_fy}}-{first_fy}",
+            )
             for ph in phases
         }
     for k in loans:
@@ -116,10 +121,11 @@ def funding_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
             if loans == ["facility"]
             else f"{{td_cap_{ph.name}}}"
         )
-        c.row(f"cb_put_{ph.name}", f"Put in service: {ph.name}", "INR crore", put, first(f.capitalised_in_service[ph.name]))
+        in_service = first(f.capitalised_in_service[ph.name])
+        c.row(f"cb_put_{ph.name}", f"Put in service: {phase_label(ph.name)}", "INR crore", put, in_service)
         c.row(
             f"cb_book_{ph.name}",
-            f"Book depreciation: {ph.name}",
+            f"Book depreciation: {phase_label(ph.name)}",
             "INR crore",
             f"SUMPRODUCT({{cb_put_{ph.name}:upto}},--({{t}}-{{t:upto}}<{{in:{p}book_life_years}}))"
             f"*(1-{{in:{p}residual_share}})/{{in:{p}book_life_years}}",
@@ -127,7 +133,7 @@ def funding_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         )
         c.row(
             f"cb_tax_{ph.name}",
-            f"Tax depreciation (WDV): {ph.name}",
+            f"Tax depreciation (WDV): {phase_label(ph.name)}",
             "INR crore",
             f"{rate}*SUMPRODUCT({{cb_put_{ph.name}:upto}},(1-{rate})^({{t}}-{{t:upto}}))"
             # half the rate on what entered in the commissioning year (as for the phase's capex, calc_costs)

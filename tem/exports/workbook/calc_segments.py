@@ -4,6 +4,7 @@ contribution margin (see calc and :mod:`tem.model.pricing`)."""
 from __future__ import annotations
 
 from tem import catalogue
+from tem.catalogue import segment_label
 from tem.exports.workbook.calc import CalcSheet, first
 from tem.model.engine import Outcome
 from tem.model.inputs import Inputs
@@ -24,7 +25,7 @@ def price_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
     for s in segs:
         c.row(
             f"var_gi_{s}",
-            f"Variable cost of what {s} receives",
+            f"Variable cost of what {segment_label(s)} receives",
             "GWh x INR/kWh",
             f"{{imported_{s}}}*{{imp_landed_{s}}}+{{local_{s}}}*{{local_cell}}"
             f"+{{made_{s}}}*({{non_cell_imp_{s}}}+{{non_cell_loc_{s}}}+{{assembly}})+{{bought_{s}}}*{{pack_landed_{s}}}",
@@ -33,7 +34,7 @@ def price_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         )
         c.row(
             f"var_cost_{s}",
-            f"Own variable cost per kWh delivered: {s}",
+            f"Own variable cost per kWh delivered: {segment_label(s)}",
             "INR/kWh",
             f"IF({{met_{s}}}>0,{{var_gi_{s}}}/{{met_{s}}},0)",
             first(o.prices.variable_cost_by_segment[s]),
@@ -42,7 +43,7 @@ def price_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         cell_share = f"IF({{local_cells}}>0,{{local_{s}}}/{{local_cells}},0)"
         c.row(
             f"full_cost_{s}",
-            f"Own full cost per kWh delivered: {s}",
+            f"Own full cost per kWh delivered: {segment_label(s)}",
             "INR/kWh",
             f"{{var_cost_{s}}}+IF({{met_{s}}}>0,(({{fixed_opex}}-{{cell_fixed}}+{{book_dep}}-{{cell_book}})*{pack_share}"
             f"+({{cell_fixed}}+{{cell_book}})*{cell_share})/{{met_{s}}}/{K},0)",
@@ -67,7 +68,13 @@ def price_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         if rule in SWITCHABLE and _inputs(c, p, "price_rule", "price_premium", "markup"):
             # the rule follows an edit of its cell (a list of the two rules on Inputs): import parity or cost plus
             price = f'IF({{in:{p}price_rule}}="import_parity",{parity},{cost_plus})'
-        c.row(f"price_{s}", f"Selling price (its price rule): {s}", "INR/kWh", price, first(ops.price_by_segment[s]))
+        c.row(
+            f"price_{s}",
+            f"Selling price (its price rule): {segment_label(s)}",
+            "INR/kWh",
+            price,
+            first(ops.price_by_segment[s]),
+        )
 
 
 SWITCHABLE = ("import_parity", "cost_plus")  # a path needs its own price inputs: no switch to or from it
@@ -118,7 +125,7 @@ def duty_check_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         pr = inp.structure.products[s]
         c.row(
             f"inverted_duty_{s}",
-            f"Inverted duty: {catalogue.segment_label(s)}",
+            f"Inverted duty: {segment_label(s)}",
             "flag",
             f"IF(AND({{demand_{s}}}>0,{{in:{pr.cell_bcd}}}>={{in:{pr.pack_bcd}}}),1,0)",
             first(flags[s].astype(float)),

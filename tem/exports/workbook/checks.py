@@ -4,9 +4,10 @@
   add up, NPV equals the last cumulative present value, the import-only counterfactual serves the same demand
   and makes no cells): they must say OK after any change to the blue inputs. Each is the sum over the years of
   the absolute difference, against a tolerance scaled by the size of the numbers.
-* Inputs within their allowed values (:mod:`.allowed`): a row per choice or bounded number of the Inputs sheet,
-  and a status in E6 that the integrity flag (E3) and the Summary's verdict follow: a wrong word in a choice or a
-  percent typed where a fraction belongs is named there, not computed silently.
+* Inputs within their allowed values (:mod:`.allowed`): a row per choice, bounded number, yearly row and list of
+  the Inputs sheet that a formula reads, and a status in E6 that the integrity flag (E3), the Summary (verdict and
+  figures) and the Cover's figures follow: a wrong word in a choice or a percent typed where a fraction belongs (in
+  any year) is named there, not computed silently.
 * Python parity sets tem's Python values for the inputs *as exported* beside the formulas. After a director
   changes an input they differ by design; the sheet says so.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from openpyxl.worksheet.worksheet import Worksheet
@@ -30,6 +32,14 @@ TOLERANCE = 1e-9
 INPUTS_STATUS = "Checks!$E$6"  # "OK", or "invalid input: <dotted path> ..." (see :func:`_allowed_checks`)
 INVALID = "INVALID"
 SEE_CHECKS = " (not an allowed value: see Checks)"
+HIDDEN = "invalid input"  # what a figure of the Summary or the Cover shows while an input is not allowed
+
+
+def hidden_if_invalid(expr: str) -> str:
+    """The formula of a figure a board reads (``=KPIs!B4``, or a number as an expression), showing
+    :data:`HIDDEN` instead while any input holds a value its schema does not allow (Checks E6): no figure
+    computed from it sits on a page where a director may copy it. Unchanged (and equal) for allowed inputs."""
+    return f'=IF({INPUTS_STATUS}<>"OK","{HIDDEN}",{expr.removeprefix("=")})'
 
 
 @dataclass(frozen=True)
@@ -135,11 +145,12 @@ def write_checks(
         expect[(ws.title, r, 5)] = scale
         expect[(ws.title, r, 6)] = "OK" if diff <= TOLERANCE * (1 + scale) else "CHECK"
         status_cells.append(f"F{r}")
-    inputs_ok = _allowed_checks(ws, r + 2, allowed, expect)
+    read = [item for item in allowed if item.read]  # an unread input changes nothing: no row
+    inputs_ok = _allowed_checks(ws, r + 2, read, expect)
     ws.cell(3, 5, f'=IF($E$6<>"OK",$E$6,IF(COUNTIF(F9:F{r},"OK")={len(rows)},"OK","CHECK"))').font = KPI_FONT
     identities_ok = all(expect[(ws.title, int(c[1:]), 6)] == "OK" for c in status_cells)
     expect[(ws.title, 3, 5)] = expect[(ws.title, 6, 5)] if not inputs_ok else ("OK" if identities_ok else "CHECK")
-    r = _duty_checks(ws, grid, calc, r + 3 + len(allowed) + 2, expect) + 1
+    r = _duty_checks(ws, grid, calc, r + 3 + len(read) + 2, expect) + 1
     parity = _write_parity(ws, grid, calc, kpi_rows, expect, r)
     ws.cell(4, 5, f'=IF(MAX({",".join(parity)})<=$E$5,"OK","DIFFERS (inputs changed since export)")').font = KPI_FONT
     expect[(ws.title, 4, 5)] = "OK"
@@ -153,10 +164,10 @@ def _allowed_checks(ws: Worksheet, r: int, allowed: Sequence[Allowed], expect: E
     """From row ``r``: each input's allowed values and a live status; in E6 the overall status ("OK", or the first
     invalid input's dotted path and how many more). Returns whether the inputs as exported are all allowed."""
     put_text(ws, 6, 1, "Inputs within their allowed values (lists and bounds of the assumption schema)").font = KPI_FONT
-    title = "Inputs within their allowed values: each choice and each bounded number of the Inputs sheet"
+    title = "Inputs within their allowed values: each choice, bounded number, yearly row and list of the Inputs sheet"
     ws.cell(r, 1, title).font = SECTION
     r += 1
-    for j, h in enumerate(["input", "allowed", "", "value", "", "status"]):
+    for j, h in enumerate(["input", "allowed", "", "value (a row: lowest)", "highest", "status"]):
         ws.cell(r, 1 + j, h).font = HEADER
     first = r + 1
     inputs = ws.parent["Inputs"]
@@ -165,12 +176,20 @@ def _allowed_checks(ws: Worksheet, r: int, allowed: Sequence[Allowed], expect: E
         r += 1
         put_text(ws, r, 1, item.path)
         put_text(ws, r, 2, item.text)
-        ws.cell(r, 4, f"={item.cell}")
-        value = inputs[item.cell.removeprefix("Inputs!").replace("$", "")].value
-        expect[(ws.title, r, 4)] = value if isinstance(value, str) else float(value or 0.0)
+        first_cell = inputs[item.cell.removeprefix("Inputs!").replace("$", "")]
+        values: Any = [inputs.cell(first_cell.row, first_cell.column + t).value for t in range(item.span)]
+        if item.span > 1:  # a row: its lowest and highest number
+            numbers = [float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+            for col, (fn, name) in ((4, (min, "MIN")), (5, (max, "MAX"))):
+                ws.cell(r, col, f"={name}({item.cells})").number_format = first_cell.number_format
+                expect[(ws.title, r, col)] = float(fn(numbers)) if numbers else 0.0
+        else:
+            values = values[0]
+            ws.cell(r, 4, f"={item.cell}")
+            expect[(ws.title, r, 4)] = values if isinstance(values, str) else float(values or 0.0)
         ws.cell(r, 6, f'=IF({item.valid()},"OK","{INVALID}")').fill = CHECK_FILL
-        expect[(ws.title, r, 6)] = "OK" if item.holds(value) else INVALID
-        if not item.holds(value):
+        expect[(ws.title, r, 6)] = "OK" if item.holds_all(values) else INVALID
+        if not item.holds_all(values):
             invalid.append(item.path)
     if not allowed:
         put_text(ws, 6, 5, "OK")

@@ -19,6 +19,8 @@ from collections.abc import Callable
 
 from openpyxl.utils import get_column_letter
 
+from tem import catalogue
+from tem.catalogue import phase_label
 from tem.exports.workbook.calc import CalcSheet
 from tem.exports.workbook.grid import FIRST_COL, SCALAR_COL
 from tem.exports.workbook.style import SECTION, put_text
@@ -65,7 +67,7 @@ def reserve_kept_rows(c: CalcSheet, inp: Inputs) -> None:
         r = c.next_row
         c.grid.rows[f"kept_{phase}"] = r
         put_text(c.ws, r, 1, f"kept_{phase}")
-        put_text(c.ws, r, 2, f"Built after its gates: {phase} (1 = yes; 1 until the decision)")
+        put_text(c.ws, r, 2, f"Built after its gates: {phase_label(phase)} (1 = yes; 1 until the decision)")
         put_text(c.ws, r, 3, "flag")
         c.next_row += 1
 
@@ -122,17 +124,18 @@ def gate_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         for i, cond in enumerate(g.conditions):
             t = cond.fy - structure.first_fy
             template = line_template(cond.name, inp) if cond.source == "line" else f"{{in:{cond.name}}}"
-            what = f"{cond.name} in FY{cond.fy % 100:02d}"
+            name = catalogue.label(cond.name) if cond.source == "line" else cond.name  # a line in words, or an input path
+            what = f"{name} in FY{cond.fy % 100:02d}"
             read = float(decision.values[(g.phase, i)][0])
             formula = c.grid.render(template, t)
             if earlier:  # not reached where a required phase was not built: no value read
                 formula = f"=IF({'*'.join(earlier)}=1,{formula[1:]},\"{NONE}\")"
-            value = put(f"gate_{g.phase}_{i}_value", f"{g.phase}: {what}", "", formula, read)
+            value = put(f"gate_{g.phase}_{i}_value", f"{phase_label(g.phase)}: {what}", "", formula, read)
             threshold = c.grid.render(f"{{in:{cond.threshold_path}}}", 0)[1:]
             passes.append(
                 put(
                     f"gate_{g.phase}_{i}_passes",
-                    f"{g.phase}: {what} {cond.op} threshold (1 = passes)",
+                    f"{phase_label(g.phase)}: {what} {catalogue.OPERATORS.get(cond.op, cond.op)} threshold (1 = passes)",
                     "flag",
                     f"=IF(ISNUMBER({value}),IF({value}{cond.op}{threshold},1,0),0)",
                     float(decision.condition_passed[(g.phase, i)][0]),
@@ -141,7 +144,8 @@ def gate_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
         fn = "MIN" if g.combine == "all" else "MAX"
         gate_cell[g.phase] = put(
             f"gate_{g.phase}_passes",
-            f"Gate of {g.phase}, decided at the end of FY{g.decide_fy % 100:02d} ({g.combine} conditions; 1 = go)",
+            f"Gate of {phase_label(g.phase)}, decided at the end of FY{g.decide_fy % 100:02d} "
+            f"({g.combine} conditions; 1 = go)",
             "flag",
             f"={fn}({','.join(passes)})",
             float(decision.passed[g.phase][0]),
@@ -149,7 +153,7 @@ def gate_rows(c: CalcSheet, inp: Inputs, o: Outcome) -> None:
     for phase, gates in removers.items():
         built = put(
             f"built_{phase}",
-            f"Built: {phase} (its gate and the gates of the phases it requires)",
+            f"Built: {phase_label(phase)} (its gate and the gates of the phases it requires)",
             "flag",
             "=" + "*".join(gate_cell[g] for g in gates),
             float(decision.built[phase][0]),

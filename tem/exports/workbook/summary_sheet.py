@@ -10,6 +10,7 @@ column: the verdict, the nested programs' other figures (each a separate engine 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 from openpyxl.styles import Alignment
@@ -18,7 +19,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from tem import catalogue
 from tem.exports.board import BoardSummary, Breakeven, Decision, breakeven_text
 from tem.exports.verdict import VerdictRefs, formula_of
-from tem.exports.workbook.checks import INPUTS_STATUS
+from tem.exports.workbook.checks import INPUTS_STATUS, hidden_if_invalid
 from tem.exports.workbook.grid import Grid
 from tem.exports.workbook.staleness import CURRENT, stale_flag_formula
 from tem.exports.workbook.steps import StepCells
@@ -30,7 +31,9 @@ RUN = "value of the run"
 NONE = "none"
 SOURCE_COL = 10  # J (I is a narrow gap)
 RIGHT = Alignment(horizontal="right")
-NO_VERDICT = ": no verdict, the figures on this page are computed from it"
+NO_VERDICT = ": no verdict and no figures on this page until it is corrected"
+FIGURE_COLS = range(3, 9)  # C..H: the columns of figures (J says where each row comes from)
+DIGIT = re.compile(r"\d")
 
 
 def write_summary(
@@ -71,6 +74,7 @@ def write_summary(
         cell = ws.cell(r, 1 + j, h)
         cell.font, cell.alignment = HEADER, Alignment(wrap_text=True, vertical="bottom")
     ws.row_dimensions[r].height = 30
+    header_row = r
     import_only = kpi_rows.get("npv_import_only_inr_cr")
     for i, d in enumerate(s.decisions):
         r += 1
@@ -208,12 +212,32 @@ def write_summary(
         put_text(ws, r, 1, f"    {b.target_label}")
         put_text(ws, r, 3, breakeven_text(b)).alignment = RIGHT
         put_text(ws, r, 5, breakeven_text(Breakeven(**{**b.__dict__, "value": b.base_value}))).alignment = RIGHT
+    hide_figures_unless_valid(ws, header_row, expect)
     ws.column_dimensions["A"].width = 40
     ws.column_dimensions["B"].width = 44
     for letter in "CDEFGH":
         ws.column_dimensions[letter].width = 15
     ws.column_dimensions["I"].width = 2
     ws.column_dimensions["J"].width = 30
+
+
+def hide_figures_unless_valid(ws: Worksheet, header_row: int, expect: Expect) -> None:
+    """Every figure below ``header_row`` in the figure columns (a live formula, a value of the run, a text that
+    holds a number such as ``68.9 USD/kWh``) becomes :func:`hidden_if_invalid` of itself: "invalid input" beside
+    the verdict that says so, the same figure otherwise (cached as before)."""
+    for row in ws.iter_rows(min_row=header_row + 1, min_col=FIGURE_COLS.start, max_col=FIGURE_COLS.stop - 1):
+        for cell in row:
+            v, key = cell.value, (ws.title, cell.row, cell.column)
+            if isinstance(v, str) and v.startswith("="):
+                cell.value = hidden_if_invalid(v)
+            elif isinstance(v, (int, float)) and not isinstance(v, bool):
+                cell.value, expect[key] = hidden_if_invalid(repr(float(v))), float(v)
+            elif isinstance(v, str) and DIGIT.search(v):
+                cell.value, expect[key] = hidden_if_invalid('"' + v.replace('"', '""') + '"'), v
+            else:
+                continue
+            if cell.alignment.horizontal is None:  # "invalid input" aligned as the figure it stands for
+                cell.alignment = RIGHT
 
 
 def unless_invalid(formula: str, then: str) -> str:
