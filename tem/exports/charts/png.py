@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import logging
 import os
 import threading
 import warnings
@@ -80,6 +81,7 @@ def _start_server() -> None:
         import kaleido
 
         keep_page_between_drawings()
+        quiet_browser_wire()
         kaleido.start_sync_server(silence_warnings=True)
         outcome: list[BaseException | bytes] = []
         probe = threading.Thread(target=_probe, args=(outcome,), daemon=True, name="tem-kaleido-probe")
@@ -123,6 +125,17 @@ def keep_page_between_drawings(keep: bool = True) -> bool:
     put_back.reloading = original  # type: ignore[attr-defined]
     Kaleido._return_kaleido_tab = put_back
     return True
+
+
+WIRE_LOGGER = "choreographer.channels"
+
+
+def quiet_browser_wire() -> None:
+    """Keep choreographer's wire log off the console: it logs a message from the browser it cannot decode at ERROR
+    level, with a traceback on stderr, and then ignores it ("JSONError decoding message. Ignoring"; seen a few
+    times under heavy load, with every output written). That is the library's own recovery, not something a user
+    can act on; a failure that matters still reaches the command as an exception or a drawing's time limit."""
+    logging.getLogger(WIRE_LOGGER).setLevel(logging.CRITICAL)
 
 
 def start_in_background(then: Callable[[], None] | None = None) -> threading.Thread | None:

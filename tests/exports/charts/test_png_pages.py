@@ -8,6 +8,8 @@ Needs a Chromium-based browser: skipped without one, unless TEM_REQUIRE_BROWSER=
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -75,3 +77,28 @@ def test_same_bytes_without_reloading_the_page(browser: None, figures: dict[str,
     for name in names:
         assert kept[name] == reloaded[name], name
         assert kept_reversed[name] == reloaded[name], name
+
+
+WIRE = """
+import logging
+from tem.exports.charts import png
+png._start_server()
+from choreographer.channels import pipe
+assert pipe.__name__.startswith(png.WIRE_LOGGER + ".")
+try:
+    raise ValueError("a message the wire could not decode")
+except ValueError:
+    logging.getLogger(pipe.__name__).exception("JSONError decoding message. Ignoring")
+print("drawn", len(png.figure_png({"data": [], "layout": {}}, 20, 20)) > 0)
+"""
+
+
+def test_the_start_keeps_the_browser_wire_log_off_the_console(browser: None) -> None:
+    """choreographer logs a browser message it cannot decode (and then ignores) with a traceback on stderr; seen
+    under load in `tem montecarlo` with every file written. After the start nothing of it reaches the console
+    (a fresh process: pytest would capture the log itself)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-c", WIRE], capture_output=True, text=True, env=env, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "drawn True\n"
+    assert proc.stderr == ""
