@@ -50,6 +50,14 @@ def kpi_document(result: Result, manifest: dict[str, Any]) -> dict[str, Any]:
     return {"scenario": result.name, "kpis": jsonable(result.kpis), "provenance": provenance_summary(manifest)}
 
 
+def workbook_file(result: Result, a: Assumptions, manifest: dict[str, Any], summary: Any) -> bytes:
+    """The workbook ``<scenario>.xlsx`` (:func:`tem.exports.workbook.build.render_workbook`), its modules imported
+    here: :func:`render_outputs` computes it in a forked child, so openpyxl loads there, beside the parent's work."""
+    from tem.exports.workbook.build import render_workbook
+
+    return render_workbook(result, a, manifest, summary)
+
+
 def chart_files(
     result: Result, manifest: dict[str, Any], summary: Any, png: bool
 ) -> tuple[dict[str, bytes], bytes, dict[str, Any] | None]:
@@ -97,14 +105,12 @@ def render_outputs(
     with contextlib.ExitStack() as steps:  # an error or Ctrl-C here kills and reaps every child (Forked.cancel)
         from tem.cli.forked import Forked
 
+        workbook = None  # the longest step first; each child imports what it needs itself, in parallel
+        if options.excel:
+            workbook = steps.enter_context(Forked(workbook_file, result, a, manifest, summary))
         charts = None
         if options.charts:  # the figures, their HTML and the report, in a child: no plotly in this process
             charts = steps.enter_context(Forked(chart_files, result, manifest, summary, png))
-        workbook = None
-        if options.excel:
-            from tem.exports.workbook.build import render_workbook
-
-            workbook = steps.enter_context(Forked(render_workbook, result, a, manifest, summary))
         files: dict[str, bytes | str] = {  # made while the children work
             "statement.csv": csv_text(result.statement, float_format="%.10g"),
             "unit_costs.csv": csv_text(result.unit_costs, float_format="%.10g"),
