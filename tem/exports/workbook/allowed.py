@@ -68,22 +68,8 @@ class Allowed:
         last = get_column_letter(column_index_from_string(col) + self.span - 1)
         return f"{sheet}!${col}${row}:${last}${row}"
 
-    def valid(self, ref: str | None = None) -> str:
-        """An Excel expression, TRUE when the cell (or the single cell ``ref``, a data validation's) holds an
-        allowed value; with ``span`` > 1 and no ``ref``, TRUE when every cell of the span does."""
-        if ref is None and self.span > 1:
-            r = self.cells
-            tests = [f"ISNUMBER({r})"]
-            if self.lo is not None:
-                tests.append(f"({r}{'>' if self.lo_open else '>='}{_num(self.lo)})")
-            if self.hi is not None:
-                tests.append(f"({r}{'<' if self.hi_open else '<='}{_num(self.hi)})")
-            if self.whole:
-                tests.append(f"({r}=INT({r}))")
-            return f"IFERROR(SUMPRODUCT({'*'.join(tests)})={self.span},FALSE)"
-        x = ref or self.cell
-        if self.words:
-            return "OR(" + ",".join(f"EXACT({x},{_quote(w)})" for w in self.words) + ")"
+    def _bound_tests(self, x: str) -> list[str]:
+        """The comparisons of ``x`` (a cell or a range) with the bounds: lower, upper, whole number."""
         tests = []
         if self.lo is not None:
             tests.append(f"{x}{'>' if self.lo_open else '>='}{_num(self.lo)}")
@@ -91,6 +77,19 @@ class Allowed:
             tests.append(f"{x}{'<' if self.hi_open else '<='}{_num(self.hi)}")
         if self.whole:
             tests.append(f"{x}=INT({x})")
+        return tests
+
+    def valid(self, ref: str | None = None) -> str:
+        """An Excel expression, TRUE when the cell (or the single cell ``ref``, a data validation's) holds an
+        allowed value; with ``span`` > 1 and no ``ref``, TRUE when every cell of the span does."""
+        if ref is None and self.span > 1:
+            r = self.cells
+            tests = [f"ISNUMBER({r})", *(f"({t})" for t in self._bound_tests(r))]
+            return f"IFERROR(SUMPRODUCT({'*'.join(tests)})={self.span},FALSE)"
+        x = ref or self.cell
+        if self.words:
+            return "OR(" + ",".join(f"EXACT({x},{_quote(w)})" for w in self.words) + ")"
+        tests = self._bound_tests(x)
         within = f"AND({','.join(tests)})" if tests else "TRUE"
         if self.also:
             within = "OR(" + ",".join(f"{x}={_num(v)}" for v in self.also) + f",{within})"
