@@ -20,7 +20,7 @@ Inputs moved (:func:`breakevens`):
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,19 +65,25 @@ class Search:
     high: float
 
 
-def seek_all(inp: Inputs, searches: Sequence[Search]) -> list[list[float | None]]:
+def seek_all(
+    inp: Inputs, searches: Sequence[Search], as_run: Mapping[str, float] | None = None
+) -> list[list[float | None]]:
     """:func:`seek` of several inputs at once, each round of every search in one engine batch (an engine call
     costs about as much for 2 scenarios as for 400): the same grids, brackets and secants, so the same values
     bit for bit as searching each target alone (batches equal single runs; each scenario's inputs not moved by
     its search are the assumptions' own). Per target: a ``GRID``-point grid over ``[low, high]``; the first sign
     change of ``KPI - target`` brackets the root; ``ROUNDS - 1`` finer grids in the bracket (a grid without a
-    sign change keeps the bracket found: the KPI jumps); the root is the secant of the last bracket."""
+    sign change keeps the bracket found: the KPI jumps); the root is the secant of the last bracket.
+
+    ``as_run``: the gate decisions of the run (``gate_passed_<phase>`` KPIs, 1 or 0); a root counts only between
+    neighbouring grid points where every gate decides as in the run, so a breakeven is the program's as run, never
+    a program whose gate closes (or opens) at that price (its KPIs jump there)."""
     first = _batch(inp, searches, [(i, np.linspace(sr.low, sr.high, GRID)) for i, sr in enumerate(searches)])
     brackets: dict[tuple[int, int], tuple[float, float]] = {}
     for i, sr in enumerate(searches):
         xs = np.linspace(sr.low, sr.high, GRID)
         for j, target in enumerate(sr.targets):
-            found = _bracket(xs, first[i][target.kpi] - target.value)
+            found = _bracket(xs, first[i][target.kpi] - target.value, _as_run(first[i], as_run))
             if found is not None:
                 brackets[i, j] = found
     refining = list(brackets)
@@ -89,7 +95,7 @@ def seek_all(inp: Inputs, searches: Sequence[Search]) -> list[list[float | None]
         still = []
         for key, k in zip(refining, kpis, strict=True):
             target = searches[key[0]].targets[key[1]]
-            inner = _bracket(grids[key], k[target.kpi] - target.value)
+            inner = _bracket(grids[key], k[target.kpi] - target.value, _as_run(k, as_run))
             if inner is not None:  # else the KPI jumps (e.g. an IRR that stops existing): keep the bracket found
                 brackets[key] = inner
                 still.append(key)
@@ -122,12 +128,26 @@ def _batch(inp: Inputs, searches: Sequence[Search], parts: Sequence[tuple[int, n
     return [{name: v[lo:hi] for name, v in kpis.items()} for lo, hi in itertools.pairwise(cuts)]
 
 
-def _bracket(xs: np.ndarray, f: np.ndarray) -> tuple[float, float] | None:
-    """The first grid cell where ``f`` changes sign (or is zero), skipping points where it is undefined."""
+def _as_run(kpis: Mapping[str, np.ndarray], as_run: Mapping[str, float] | None) -> np.ndarray | None:
+    """Which scenarios' gates all decide as in the run (None: no gate, every scenario does)."""
+    if not as_run:
+        return None
+    return np.all([np.asarray(kpis[gate]) == decided for gate, decided in as_run.items()], axis=0)
+
+
+def _bracket(xs: np.ndarray, f: np.ndarray, same: np.ndarray | None = None) -> tuple[float, float] | None:
+    """The first grid cell where ``f`` changes sign (or is zero), skipping points where it is undefined; with
+    ``same`` (the points whose gates decide as in the run), only between points with no other decision at or
+    between them."""
     ok = np.flatnonzero(np.isfinite(f))
     if not np.any(f[ok] != 0):  # the KPI does not depend on the input (e.g. no segment it applies to): no breakeven
         return None
+    if same is not None:
+        ok = ok[same[ok]]
+        between = np.concatenate([[0], np.cumsum(~same)])  # points of another decision up to each point
     for i, j in itertools.pairwise(ok):
+        if same is not None and between[j + 1] != between[i]:
+            continue  # a gate decides otherwise at or between them: the KPI jumps there, not a root
         if f[i] == 0:
             return float(xs[i]), float(xs[i])
         if f[i] * f[j] < 0:
@@ -143,6 +163,9 @@ def breakevens(a: Assumptions, hurdle: float) -> tuple[Breakeven, ...]:
     inp = build_inputs(a)
     program = [Target("npv_inr_cr", 0.0, "NPV = 0"), Target("irr", hurdle, f"IRR = hurdle ({hurdle:.1%})")]
     out: list[Breakeven] = []
+    run = run_batch_inputs(inp, None, workers=1, funded=False)
+    as_run = {k: float(v.reshape(-1)[0]) for k, v in run.items() if k.startswith("gate_passed_")}
+    gated = "the gates deciding as in the run" if as_run else ""
 
     pending: list[tuple[Search, Callable[[list[float | None]], None]]] = []
 
@@ -160,7 +183,8 @@ def breakevens(a: Assumptions, hurdle: float) -> tuple[Breakeven, ...]:
             for t, x in zip(targets, found, strict=True):
                 value = None if x is None else shown(x)
                 searched = (shown(span[0]), shown(span[1]))
-                out.append(Breakeven(label, t.label, t.kpi, t.value, unit, shown(base), value, searched, note))
+                said = "; ".join(filter(None, (note, gated)))
+                out.append(Breakeven(label, t.label, t.kpi, t.value, unit, shown(base), value, searched, said))
 
         pending.append((Search(values, tuple(targets), *span), record))
 
@@ -209,6 +233,6 @@ def breakevens(a: Assumptions, hurdle: float) -> tuple[Breakeven, ...]:
             (0.0, max(4.0 * rate, 10000.0)),
             note="with the PLI's DVA thresholds, term and caps",
         )
-    for (_, record), found in zip(pending, seek_all(inp, [sr for sr, _ in pending]), strict=True):
+    for (_, record), found in zip(pending, seek_all(inp, [sr for sr, _ in pending], as_run), strict=True):
         record(found)
     return tuple(out)

@@ -4,6 +4,7 @@ range (a scenario whose premium is already positive kept no breakeven at all whe
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -19,15 +20,42 @@ ROOT = Path(__file__).parents[2]
 SCENARIOS = ROOT / "assumptions" / "scenarios"
 
 
-def one_target_alone(inp, values, target, low, high):
+def decisions(inp, xs, values):
+    k = run_batch_inputs(inp, values(xs), workers=1)
+    gates = sorted(g for g in k if g.startswith("gate_passed_"))
+    return [tuple(float(k[g][i]) for g in gates) for i in range(xs.size)], k
+
+
+def bracket_as_run(xs, f, dec, run):
+    """The first sign change of f between finite points, every point from the one to the other (the skipped
+    undefined ones included) deciding its gates as in the run."""
+    finite = [i for i in range(xs.size) if np.isfinite(f[i])]
+    if all(f[i] == 0 for i in finite):
+        return None
+    kept = [i for i in finite if run is None or dec[i] == run]
+    for i, j in itertools.pairwise(kept):
+        if run is not None and any(dec[m] != run for m in range(i, j + 1)):
+            continue
+        if f[i] == 0:
+            return float(xs[i]), float(xs[i])
+        if f[i] * f[j] < 0:
+            return float(xs[i]), float(xs[j])
+    if kept and f[kept[-1]] == 0:
+        return float(xs[kept[-1]]), float(xs[kept[-1]])
+    return None
+
+
+def one_target_alone(inp, values, target, low, high, run=None):
     xs = np.linspace(low, high, be.GRID)
-    lo_hi = be._bracket(xs, run_batch_inputs(inp, values(xs), workers=1)[target.kpi] - target.value)
+    dec, k = decisions(inp, xs, values)
+    lo_hi = bracket_as_run(xs, k[target.kpi] - target.value, dec, run)
     if lo_hi is None:
         return None
     a, b = lo_hi
     for _ in range(be.ROUNDS - 1):
         grid = np.linspace(a, b, be.GRID)
-        inner = be._bracket(grid, run_batch_inputs(inp, values(grid), workers=1)[target.kpi] - target.value)
+        dec, k = decisions(inp, grid, values)
+        inner = bracket_as_run(grid, k[target.kpi] - target.value, dec, run)
         if inner is None:
             break
         a, b = inner
@@ -35,20 +63,28 @@ def one_target_alone(inp, values, target, low, high):
     return a if fa == 0 else (b if fb == 0 or fa == fb else a - fa * (b - a) / (fb - fa))
 
 
-@pytest.mark.parametrize("path", ["base.yaml", "scenarios/pli_win.yaml", "scenarios/local_premium.yaml"])
+def run_decisions(inp):
+    k = run_batch_inputs(inp, None, workers=1)
+    return tuple(float(k[g][0]) for g in sorted(g for g in k if g.startswith("gate_passed_")))
+
+
+@pytest.mark.parametrize(
+    "path", ["base.yaml", "scenarios/pli_win.yaml", "scenarios/local_premium.yaml", "scenarios/duty_hike.yaml"]
+)
 def test_shared_batches_give_what_each_target_gives_alone(path: str, monkeypatch: pytest.MonkeyPatch) -> None:
     a = tem.load(ROOT / "assumptions" / path)
     inp = build_inputs(a)
     searches: list[be.Search] = []
     real = be.seek_all
-    monkeypatch.setattr(be, "seek_all", lambda i, s: searches.extend(s) or real(i, s))
+    monkeypatch.setattr(be, "seek_all", lambda i, s, g=None: searches.extend(s) or real(i, s, g))
     calls = []
     engine = be.run_batch_inputs
     monkeypatch.setattr(be, "run_batch_inputs", lambda *x, **k: calls.append(1) or engine(*x, **k))
     found = be.breakevens(a, float(a.valuation.hurdle_rate))
     assert len(searches) == 3
-    assert len(calls) <= be.ROUNDS + 1
-    alone = [one_target_alone(inp, s.values, t, s.low, s.high) for s in searches for t in s.targets]
+    assert len(calls) <= be.ROUNDS + 2  # the run's gates, then one batch per round
+    run = run_decisions(inp)
+    alone = [one_target_alone(inp, s.values, t, s.low, s.high, run) for s in searches for t in s.targets]
     assert [x is None for x in alone] == [b.value is None for b in found]
     assert sum(x is not None for x in alone) >= 4  # the check compares real roots
     for b, ref in zip(found, alone, strict=True):
@@ -67,7 +103,7 @@ def test_every_searched_scenario_stays_within_the_allowed_values(monkeypatch: py
     inp = build_inputs(a)
     seen: list[dict[str, np.ndarray]] = []
     engine = be.run_batch_inputs
-    monkeypatch.setattr(be, "run_batch_inputs", lambda i, v, **k: seen.append(v) or engine(i, v, **k))
+    monkeypatch.setattr(be, "run_batch_inputs", lambda i, v, **k: seen.append(v or {}) or engine(i, v, **k))
     found = be.breakevens(a, float(a.valuation.hurdle_rate))
     assert {b.input_label.split(" (")[0] for b in found} == {
         "Imported cell price",
@@ -102,3 +138,22 @@ def test_grids_of_one_search_are_unchanged() -> None:
     assert be.seek(inp, values, [target], 0.25 * fob0, 3 * fob0) == [
         one_target_alone(inp, values, target, 0.25 * fob0, 3 * fob0)
     ]
+
+
+def test_a_breakeven_is_the_program_as_run_not_one_whose_gate_decides_otherwise() -> None:
+    """duty_hike: below USD 50 the FY28 gate closes cell plant 1 and NPV jumps up by about 1,800 crore; the
+    search from the bottom used to report NPV = 0 at USD 15.3, a program without the plant, while the program as
+    run (with it) breaks even near USD 69.5."""
+    a = tem.load(SCENARIOS / "duty_hike.yaml")
+    inp = build_inputs(a)
+    run = run_decisions(inp)
+    assert run  # the scenario has a gate
+    found = {b.target_label: b for b in be.breakevens(a, float(a.valuation.hurdle_rate)) if b.unit == "USD/kWh"}
+    npv0 = found["NPV = 0"]
+    assert npv0.value is not None
+    assert npv0.value > npv0.base_value
+    assert "gates deciding as in the run" in npv0.note
+    fob = np.asarray(inp.arrays[be.FOB], dtype=float).reshape(1, -1)
+    k = run_batch_inputs(inp, {be.FOB: fob * (npv0.value / float(fob[0, 0]))}, workers=1)
+    assert abs(float(k["npv_inr_cr"][0])) < 1.0  # INR crore: the root of the program as run
+    assert tuple(float(k[g][0]) for g in sorted(g for g in k if g.startswith("gate_passed_"))) == run
