@@ -18,7 +18,7 @@ Contract:
 * Where ``os.fork`` is missing or unsafe (not Linux), or ``TEM_NO_FORK=1`` is set, the function runs in-process
   when its result is asked for: the same result, without the overlap.
 
-This module imports only the standard library.
+This module imports only the standard library and :mod:`tem.cli.interrupts` (which does too).
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ import sys
 import traceback
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
+
+from tem.cli.interrupts import deferred
 
 T = TypeVar("T")
 
@@ -50,9 +52,10 @@ class Forked(Generic[T]):
         if not fork_available():
             return
         read_fd, write_fd = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: compute, send, leave without running anything of the parent's
-            _child(read_fd, write_fd, fn, args)
+        with deferred():  # a Ctrl-C inside fork's own handlers would be ignored: acted on right after
+            pid = os.fork()
+            if pid == 0:  # the child: compute, send, leave without running anything of the parent's
+                _child(read_fd, write_fd, fn, args)
         os.close(write_fd)
         self._pid, self._fd = pid, read_fd
 

@@ -28,7 +28,7 @@ import contextlib
 import os
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import FrameType
 from typing import Any, NoReturn
 
@@ -40,7 +40,7 @@ class Interrupted(BaseException):
     """Ctrl-C while a command runs (a BaseException, so that ``except Exception`` never swallows it)."""
 
 
-_state = {"unwinding": False, "told": False, "registered": False, "received": False}
+_state = {"unwinding": False, "told": False, "registered": False, "received": False, "deferring": False, "held": False}
 
 
 def _tell() -> None:
@@ -67,6 +67,9 @@ def _leave_now() -> NoReturn:
 
 def _handler(signum: int, frame: FrameType | None) -> None:
     _state["received"] = True
+    if _state["deferring"]:  # raised where Python would ignore it: held until the end of the block (deferred)
+        _state["held"] = True
+        return
     if _state["unwinding"]:
         _state["unwinding"] = False  # a second Ctrl-C leaves at once
         raise Interrupted
@@ -79,6 +82,23 @@ def _ignore_from_now_on() -> None:
     # and reported by then, and its exit code stands.
     with contextlib.suppress(ValueError):
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextlib.contextmanager
+def deferred() -> Iterator[None]:
+    """Hold a Ctrl-C that arrives inside the block and act on it at the block's end. For code where Python ignores
+    an exception raised by the signal handler ("Exception ignored in ..."), losing the interrupt: ``os.fork()``
+    runs Python's at-fork handlers (logging's lock release) in both processes, and a Ctrl-C there was printed as
+    an ignored exception while the command went on to the end (or stopped with exit code 2)."""
+    before = _state["deferring"]
+    _state["deferring"] = True
+    try:
+        yield
+    finally:
+        _state["deferring"] = before
+        if not before and _state["held"]:
+            _state["held"] = False
+            _handler(signal.SIGINT, None)
 
 
 def is_the_command_line() -> bool:
@@ -107,8 +127,15 @@ def guarded(command: Callable[[], Any]) -> Any:
     lets the process end normally (``atexit`` handlers close kaleido's browser); Ctrl-C after that leaves at
     once."""
     _state["unwinding"] = True
+    hook = sys.unraisablehook
+
+    def unraisable(info: Any) -> None:  # Ctrl-C raised where Python ignores exceptions (a finalizer): reported below
+        if not isinstance(info.exc_value, Interrupted):
+            hook(info)
+
+    sys.unraisablehook = unraisable
     try:
-        return command()
+        outcome = command()
     except (Interrupted, KeyboardInterrupt):
         _state["unwinding"] = False
         _tell()
@@ -121,5 +148,17 @@ def guarded(command: Callable[[], Any]) -> Any:
         _state["unwinding"] = False
         _tell()
         raise SystemExit(EXIT_CODE) from None
+    except SystemExit:
+        if not _state["received"]:
+            raise
+        # a Ctrl-C whose exception Python ignored on the way (see deferred): the command still ends as interrupted
+        _state["unwinding"] = False
+        _tell()
+        raise SystemExit(EXIT_CODE) from None
     finally:
         _state["unwinding"] = False
+        sys.unraisablehook = hook
+    if _state["received"]:
+        _tell()
+        raise SystemExit(EXIT_CODE)
+    return outcome

@@ -204,3 +204,64 @@ def test_ctrl_c_wrapped_by_a_library_is_still_the_interrupt(tmp_path: Path) -> N
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, text=True, **pipes)
     _out, err = interrupt_once_there(proc, marker)
     assert "RuntimeError" not in err
+
+
+AT_FORK = """
+import os, signal, sys
+from tem.cli import interrupts
+from tem.cli.forked import Forked
+
+def work():
+    return 42
+
+def command():
+    # Ctrl-C arriving while fork runs its own handlers (in the parent, after the fork): Python ignores an exception
+    # raised there ("Exception ignored in ..."), so the interrupt used to be lost and the command went on
+    os.register_at_fork(after_in_parent=lambda: (os.kill(os.getpid(), signal.SIGINT), sum(range(1000))))
+    with Forked(work) as step:
+        value = step.result()
+    print("finished with", value)
+    raise SystemExit(0)
+
+interrupts.install()
+interrupts.guarded(command)
+"""
+
+
+def test_ctrl_c_inside_forks_own_handlers_still_stops_the_command() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", AT_FORK], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert proc.returncode == 130, (proc.returncode, proc.stdout, proc.stderr)
+    assert proc.stdout == ""
+    assert proc.stderr == MESSAGE
+
+
+FINALIZER = """
+import gc, os, signal
+from tem.cli import interrupts
+
+class Late:
+    def __del__(self):
+        os.kill(os.getpid(), signal.SIGINT)  # the handler raises here, where Python ignores it
+        sum(range(1000))
+
+def command():
+    Late()
+    gc.collect()
+    print("finished")
+    raise SystemExit(0)
+
+interrupts.install()
+interrupts.guarded(command)
+"""
+
+
+def test_ctrl_c_swallowed_by_a_finalizer_still_ends_as_interrupted() -> None:
+    """Wherever else Python ignores the interrupt's exception (a finalizer), the command ends with the one line and
+    130, not with exit 0 and Python's "Exception ignored" traceback."""
+    proc = subprocess.run(
+        [sys.executable, "-c", FINALIZER], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert proc.returncode == 130, (proc.returncode, proc.stdout, proc.stderr)
+    assert proc.stderr == MESSAGE
