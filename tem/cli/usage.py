@@ -47,7 +47,37 @@ class TemGroup(TyperGroup):
             return None if command is None else command.context_class(command, info_name=args[0], parent=ctx)
 
         with _one_line(args, command_context):
+            command = self.get_command(ctx, args[0]) if args else None
+            if command is not None:
+                _refuse_repeated(command, args[0], args[1:])
             return super().invoke(ctx)
+
+
+def _refuse_repeated(command: Any, name: str, args: Sequence[str]) -> None:
+    """An option that takes one value (or a switch) given twice: one line and exit code 2, as a key given twice in
+    an assumption file (click would keep the last one silently: ``--out a --out b`` wrote to b)."""
+    options: dict[str, Any] = {}
+    for param in command.params:
+        if getattr(param, "param_type_name", "") == "option" and not getattr(param, "multiple", False):
+            for flag in (*param.opts, *param.secondary_opts):
+                options[flag] = param
+    given: dict[str, list[str]] = {}
+    i = 0
+    while i < len(args) and args[i] != "--":
+        arg = args[i]
+        flag = arg.split("=", 1)[0] if arg.startswith("--") else arg
+        param = options.get(flag)
+        takes_value = param is not None and not getattr(param, "is_flag", False) and "=" not in arg
+        shown = f"{arg} {args[i + 1]}" if takes_value and i + 1 < len(args) else arg
+        i += 2 if takes_value else 1  # an option's value is never read as an option, whatever it looks like
+        if param is None:
+            continue
+        given.setdefault(param.name, []).append(shown)
+        if len(given[param.name]) > 1:
+            from tem.cli.common import tell  # imported on use: common imports this module
+
+            tell("error:", f"tem {name} {flag}: given twice ({' and '.join(given[param.name])}); give it once")
+            raise typer.Exit(EXIT_CODE)
 
 
 @contextmanager

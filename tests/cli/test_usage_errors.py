@@ -166,3 +166,30 @@ def test_every_command_and_option_gives_one_line() -> None:
         assert len(lines) == 1, (args, res.stderr)
         assert lines[0].startswith(start), (args, res.stderr)
         assert "╭" not in res.stderr
+
+
+REPEATED = [
+    (["run", "--out", "a", "--out", "b"], "error: tem run --out: given twice (--out a and --out b); give it once"),
+    (["run", "--json", "--json"], "error: tem run --json: given twice (--json and --json); give it once"),
+    (["run", "--no-png", "--png"], "error: tem run --png: given twice (--no-png and --png); give it once"),
+    (["montecarlo", "--n", "10", "--n=20"], "error: tem montecarlo --n: given twice (--n 10 and --n=20); give it once"),
+    (
+        ["goalseek", "--target", "1", "--kpi", "irr", "--target", "2"],
+        "error: tem goalseek --target: given twice (--target 1 and --target 2); give it once",
+    ),
+    (
+        ["schema", "-o", "x.json", "--output", "y.json"],
+        "error: tem schema --output: given twice (-o x.json and --output y.json); give it once",
+    ),
+]
+
+
+@pytest.mark.parametrize(("args", "line"), REPEATED, ids=[" ".join(a) for a, _ in REPEATED])
+def test_an_option_given_twice_is_refused(tmp_path: Path, args: list[str], line: str) -> None:
+    """Click keeps the last of an option given twice (`--out a --out b` wrote to b): refused, as a key given twice in
+    an assumption file is; options that repeat by design (--set) are not concerned."""
+    proc = tem_cli(tmp_path, *args)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr == line + "\n"
+    assert proc.stdout == ""
+    assert list(tmp_path.iterdir()) == []
