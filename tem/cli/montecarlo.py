@@ -308,7 +308,7 @@ def montecarlo_cmd(
                 MofNCompleteColumn(),
                 TimeElapsedColumn(),
                 console=err,
-                disable=quiet,
+                disable=quiet or not err.is_terminal,  # piped: no bar, and no blank line left where it was
                 transient=True,
             ) as bar,
         ):

@@ -193,3 +193,15 @@ def test_an_option_given_twice_is_refused(tmp_path: Path, args: list[str], line:
     assert proc.stderr == line + "\n"
     assert proc.stdout == ""
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_monte_carlo_error_is_one_line_with_no_blank_line_before(tmp_path: Path) -> None:
+    """The progress bar (transient) left an empty line on a piped stderr before the error line."""
+    (tmp_path / "assumptions").symlink_to(ROOT / "assumptions")
+    (tmp_path / "afile").write_text("")
+    proc = tem_cli(tmp_path, "montecarlo", "--n", "30", "--out", "afile", "--no-excel")
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.splitlines() == [
+        "error: cannot create the output folder afile/base/montecarlo: part of the path is a file, not a folder "
+        "[Not a directory]"
+    ]
