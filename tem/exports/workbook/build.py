@@ -276,7 +276,8 @@ def _cover(
         ("Equal to tem's Python run (as exported)", checks[1]),
     ):
         put_text(ws, r, 1, label).font = KPI_FONT
-        ws.cell(r, 2, f"={cell}").font = KPI_FONT
+        # parity reads the model's values: with an invalid input (text in a number cell) an error value, not shown
+        ws.cell(r, 2, f"={cell}" if cell == checks[0] else hidden_if_invalid(cell)).font = KPI_FONT
         sheet, _, ref = cell.partition("!")
         expect[(ws.title, r, 2)] = expect[(sheet, int(ref[1:]), 5)]  # Checks!E3 / E4
         r += 1

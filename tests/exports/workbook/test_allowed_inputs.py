@@ -237,6 +237,9 @@ def test_no_figure_beside_an_invalid_input(
     hidden = [x for x in shown if x[2] == HIDDEN]
     assert len(hidden) >= 40, shown  # every figure, not a blank page: the cells say why
     assert {c for s, c, _ in hidden if s == "Cover"} == {c for s, c, _ in shown if s == "Cover"}
+    cover = recalculated[1][stem]["Cover"]  # no error value on the Cover either (its parity flag read #VALUE!)
+    errors = [c.coordinate for row in cover.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("#")]
+    assert not errors, errors
 
 
 def test_every_yearly_row_and_list_read_is_checked_with_the_loaders_bounds() -> None:
