@@ -60,6 +60,8 @@ CASES: list[tuple[str, list[tuple[str, float | str]], str | None, int]] = [
     ("volume_negative", [("demand.captive.volume_gwh", -5.0)], "demand.captive.volume_gwh", 1),
     ("fx_text", [(f"timeline.inr_per_usd@{FY30}", "88")], "timeline.inr_per_usd", 1),  # text, not a number
     ("fx_blank", [(f"timeline.inr_per_usd@{FY30}", "")], "timeline.inr_per_usd", 1),  # a year deleted
+    # a word in a number cell: the model's formulas give error values, the Cover's parity flag read #VALUE!
+    ("bcd_text", [(f"cells.imported.bcd_rate_ess@{FY30}", "abc")], "cells.imported.bcd_rate_ess", 1),
     (
         "ramp_percent",
         [("capex.phases.cell_plant_1.utilization_ramp@1", 80.0)],
