@@ -52,12 +52,16 @@ class Forked(Generic[T]):
         if not fork_available():
             return
         read_fd, write_fd = os.pipe()
-        with deferred():  # a Ctrl-C inside fork's own handlers would be ignored: acted on right after
-            pid = os.fork()
-            if pid == 0:  # the child: compute, send, leave without running anything of the parent's
-                _child(read_fd, write_fd, fn, args)
-        os.close(write_fd)
-        self._pid, self._fd = pid, read_fd
+        try:
+            with deferred():  # a Ctrl-C inside fork's own handlers would be ignored: acted on right after
+                pid = os.fork()
+                if pid == 0:  # the child: compute, send, leave without running anything of the parent's
+                    _child(read_fd, write_fd, fn, args)
+                os.close(write_fd)
+                self._pid, self._fd = pid, read_fd
+        except BaseException:  # the interrupt held during the fork: this child is stopped here, as on `with`
+            self.cancel()
+            raise
 
     @property
     def forked(self) -> bool:

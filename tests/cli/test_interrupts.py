@@ -8,6 +8,7 @@ count from the moment tem's handler is installed.
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -212,6 +213,10 @@ from tem.cli import interrupts
 from tem.cli.forked import Forked
 
 def work():
+    with open(sys.argv[1], "w") as f:  # the child says who it is, then would take long
+        f.write(str(os.getpid()))
+    import time
+    time.sleep(30)
     return 42
 
 def command():
@@ -228,13 +233,21 @@ interrupts.guarded(command)
 """
 
 
-def test_ctrl_c_inside_forks_own_handlers_still_stops_the_command() -> None:
+def test_ctrl_c_inside_forks_own_handlers_still_stops_the_command(tmp_path: Path) -> None:
+    """...and the child just forked is stopped too (killed and reaped), not left running on its own."""
+    pid_file = tmp_path / "child.pid"
     proc = subprocess.run(
-        [sys.executable, "-c", AT_FORK], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False
+        [sys.executable, "-c", AT_FORK, str(pid_file)], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False
     )
     assert proc.returncode == 130, (proc.returncode, proc.stdout, proc.stderr)
     assert proc.stdout == ""
     assert proc.stderr == MESSAGE
+    deadline = time.monotonic() + 2.0  # a child left running writes its pid soon; a stopped one may never
+    while not (pid_file.exists() and pid_file.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if pid_file.exists() and pid_file.read_text():  # the child got as far as its work before it was stopped
+        with pytest.raises(ProcessLookupError):
+            os.kill(int(pid_file.read_text()), 0)
 
 
 FINALIZER = """
