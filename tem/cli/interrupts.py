@@ -140,18 +140,12 @@ def guarded(command: Callable[[], Any]) -> Any:
         _state["unwinding"] = False
         _tell()
         raise SystemExit(EXIT_CODE) from None
-    except Exception:
+    except (Exception, SystemExit):
         if not _state["received"]:
             raise
         # Ctrl-C landed inside a library that wrapped it in its own error (pydantic turns an exception raised
-        # while it builds a validator into a SchemaError): still the interrupt, one line and 130
-        _state["unwinding"] = False
-        _tell()
-        raise SystemExit(EXIT_CODE) from None
-    except SystemExit:
-        if not _state["received"]:
-            raise
-        # a Ctrl-C whose exception Python ignored on the way (see deferred): the command still ends as interrupted
+        # while it builds a validator into a SchemaError), or Python ignored its exception on the way (see
+        # deferred) and the command went on to its end: still the interrupt, one line and 130
         _state["unwinding"] = False
         _tell()
         raise SystemExit(EXIT_CODE) from None
