@@ -16,7 +16,7 @@ from openpyxl.styles.cell_style import StyleArray
 from openpyxl.worksheet.worksheet import Worksheet
 
 from tem.catalogue import phase_label, segment_label
-from tem.exports.workbook.fastwrite import plain_formula, raw_rows
+from tem.exports.workbook.fastwrite import all_plain, plain_formula, raw_rows
 from tem.exports.workbook.grid import FIRST_COL, Grid
 from tem.exports.workbook.style import SECTION, number_format, put_text
 from tem.model.engine import Outcome
@@ -55,22 +55,27 @@ class CalcSheet:
             if expected is None
             else np.broadcast_to(np.asarray(expected, dtype=float).reshape(-1)[-self.n :], (self.n,))
         )
-        style = None
         formulas = self.grid.render_all(template)
+        cell = self.ws.cell(r, FIRST_COL, formulas[0])
+        cell.number_format = fmt
+        style = StyleArray()
+        style.numFmtId = cell._style.numFmtId  # the format's index: the same for every cell of the row
         raw, cells = raw_rows(self.ws), self.ws._cells
-        for t, formula in enumerate(formulas):
-            if style is None:
-                cell = self.ws.cell(r, FIRST_COL + t, formula)
-                cell.number_format = fmt
-                style = StyleArray()
-                style.numFmtId = cell._style.numFmtId  # the format's index: the same for every cell of the row
-            elif raw is not None and 0 < t < self.n - 1 and plain_formula(formula) and (r, FIRST_COL + t) not in cells:
-                raw.setdefault(r, []).append((FIRST_COL + t, formula, style))  # see fastwrite.raw_rows
-            else:
-                put_formula(self.ws, r, FIRST_COL + t, formula, style)
-            if values is not None:  # a value that does not exist is shown as blank text
-                x = float(values[t])
-                self.expect[(r, FIRST_COL + t)] = x if math.isfinite(x) else ""
+        inner = range(1, self.n - 1)
+        if raw is not None and all_plain(formulas[1:-1]):  # kept as text (see fastwrite.raw_rows)
+            taken = [t for t in inner if (r, FIRST_COL + t) in cells]  # written before: go through openpyxl
+            for t in taken:
+                put_formula(self.ws, r, FIRST_COL + t, formulas[t], style)
+            free = [t for t in inner if (r, FIRST_COL + t) not in cells] if taken else inner
+            if free:
+                raw.setdefault(r, []).extend((FIRST_COL + t, formulas[t], style) for t in free)
+        else:
+            for t in inner:
+                put_formula(self.ws, r, FIRST_COL + t, formulas[t], style)
+        if self.n > 1:
+            put_formula(self.ws, r, FIRST_COL + self.n - 1, formulas[-1], style)
+        if values is not None:  # a value that does not exist is shown as blank text
+            self.expect.update(((r, FIRST_COL + t), x if math.isfinite(x) else "") for t, x in enumerate(values.tolist()))
         if key_row:
             self.key_rows.append(key)
         self.next_row += 1

@@ -56,6 +56,16 @@ def plain_formula(formula: str) -> bool:
     return 1 < len(formula) <= 32767 and formula[0] == "=" and formula.isprintable()
 
 
+def all_plain(formulas: list[str]) -> bool:
+    """``all(plain_formula(f) for f in formulas)``, in a few C-speed passes over the whole list."""
+    if not formulas:
+        return True
+    lengths = list(map(len, formulas))
+    return (
+        min(lengths) > 1 and max(lengths) <= 32767 and all(f[0] == "=" for f in formulas) and "".join(formulas).isprintable()
+    )
+
+
 def keep_raw_formulas(wb: Workbook) -> None:
     """From now on, the Calculations-style rows of ``wb`` keep their inner formula cells as (column, formula,
     style) entries beside each sheet (:func:`raw_rows`) instead of openpyxl cells: the saved file is the same
@@ -90,42 +100,23 @@ def materialize(wb: Workbook) -> None:
     wb._tem_raw = False
 
 
-class _RawCell:
-    """A raw formula entry seen as the cell openpyxl would have made (what :meth:`_SheetWriter._cell_text` reads)."""
-
-    __slots__ = ("_style", "_value", "column", "parent", "row")
-    data_type = "f"
-    hyperlink = None
-    _comment = None
-
-    def __init__(self, ws: Any, row: int, column: int, formula: str, style: Any) -> None:
-        self.parent, self.row, self.column, self._value, self._style = ws, row, column, formula, style
-
-    @property
-    def has_style(self) -> bool:
-        return any(self._style)
-
-    @property
-    def style_id(self) -> int:
-        return int(self.parent.parent._cell_styles.add(self._style))
-
-
 class RawConflict(ValueError):
     """A workbook's raw formulas cannot be written as openpyxl would write them as cells (see :func:`_merged`;
     or they lie outside the sheet's cells, which set its dimension and print area): build it with cells."""
 
 
 def _merged(ws: Any, row_idx: int, cells: list[Any], entries: list[tuple[int, str, Any]]) -> list[Any]:
-    """A row's cells and raw formulas by column. An empty cell at a raw formula's place (made by a read,
-    ``ws.cell(r, c)``) keeps the formula; a cell given a value or a style there is refused (:class:`RawConflict`):
-    openpyxl would have changed the formula's cell, keeping the parts of its style not set again, which cannot be
-    told apart here."""
-    by_column = {c.column: c for c in cells}
-    for column, formula, style in entries:
+    """A row's cells and raw formula entries ``(column, formula, style)``, by column. An empty cell at a raw
+    formula's place (made by a read, ``ws.cell(r, c)``) keeps the formula; a cell given a value or a style there
+    is refused (:class:`RawConflict`): openpyxl would have changed the formula's cell, keeping the parts of its
+    style not set again, which cannot be told apart here."""
+    by_column: dict[int, Any] = {c.column: c for c in cells}
+    for entry in entries:
+        column = entry[0]
         cell = by_column.get(column)
         if cell is not None and (cell._value is not None or cell.has_style):
             raise RawConflict(f"{ws.title}!{get_column_letter(column)}{row_idx}: written after its raw formula was kept")
-        by_column[column] = _RawCell(ws, row_idx, column, formula, style)
+        by_column[column] = entry
     return [by_column[c] for c in sorted(by_column)]
 
 
@@ -160,6 +151,9 @@ class _SheetWriter(WorksheetWriter):
             if entries:
                 row = _merged(self.ws, row_idx, row, entries)
             for cell in row:
+                if type(cell) is tuple:  # a raw formula entry
+                    raw(self._raw_text(cell, row_idx))
+                    continue
                 if cell._comment is not None:
                     self.ws._comments.append(CommentRecord.from_cell(cell))
                 styled = cell.has_style
@@ -171,6 +165,27 @@ class _SheetWriter(WorksheetWriter):
                     write_cell(xf, self.ws, cell, styled)
                 else:
                     raw(text)
+
+    def _raw_text(self, entry: tuple[int, str, Any], row_idx: int) -> str:
+        """A raw formula entry ``(column, formula, style)`` as :meth:`_cell_text` writes the cell openpyxl would
+        have made of it (a plain formula: see :func:`plain_formula`)."""
+        col, formula, style = entry
+        letter = self._letters.get(col)
+        if letter is None:
+            letter = self._letters[col] = get_column_letter(col)
+        head = f'<c r="{letter}{row_idx}"'
+        if any(style):
+            key = tuple(style)
+            sid = self._style_ids.get(key)
+            if sid is None:  # the first cell of a style registers it, in openpyxl's order
+                sid = self._style_ids[key] = int(self.ws.parent._cell_styles.add(style))
+            head += f' s="{sid}"'
+        known = self._known.get((row_idx, col))
+        if known is None or (isinstance(known, float) and not math.isfinite(known)):
+            self.missing.append((row_idx, col))
+            return f"{head}><f>{escape(formula[1:])}</f><v /></c>"  # as openpyxl: no value saved
+        kind_attr, shown = cached_value(known)
+        return f"{head}{kind_attr}><f>{escape(formula[1:])}</f><v>{shown}</v></c>"
 
     def _cell_text(self, cell: Any, styled: bool, row_idx: int) -> str | None:
         """The cell as openpyxl's ``etree_write_cell`` writes it, or None for a cell left to it."""

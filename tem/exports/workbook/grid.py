@@ -43,6 +43,7 @@ class Grid:
     rows: dict[str, int] = field(default_factory=dict)
     # rows of the Inputs sheet some formula reads (shared by the grids of one workbook: see used_by_formulas)
     used_input_rows: set[int] = field(default_factory=set)
+    _letters: list[str] = field(default_factory=list, repr=False, compare=False)
 
     def col(self, t: int) -> str:
         return get_column_letter(FIRST_COL + t)
@@ -56,9 +57,16 @@ class Grid:
         return self._fill(self._pieces(template), t)
 
     def render_all(self, template: str) -> list[str]:
-        """``render(template, t)`` for every year index ``t``, the template read once."""
-        pieces = self._pieces(template)
-        return [self._fill(pieces, t) for t in range(self.n_years)]
+        """``render(template, t)`` for every year index ``t``, the template read once: its pieces become one
+        format string (``{0}`` this year's column, ``{1}`` the previous one) that ``str.format`` fills per year."""
+        fmt = "=" + "".join(
+            _braced(p) if isinstance(p, str) else _braced(p[0]) + ("{1}" if p[1] else "{0}") + _braced(p[2])
+            for p in self._pieces(template)
+        )
+        if len(self._letters) != self.n_years + 1:  # column letters of the year indices -1 .. T-1, made once
+            self._letters[:] = [get_column_letter(FIRST_COL + t - 1) for t in range(self.n_years + 1)]
+        letters = self._letters
+        return [fmt.format(letters[t + 1], letters[t]) for t in range(self.n_years)]
 
     def _fill(self, pieces: list[str | tuple[str, bool, str]], t: int) -> str:
         """The pieces of a template for year ``t``: text, or (before, previous column?, after) around a column."""
@@ -107,3 +115,8 @@ class Grid:
     def scalar_cell(self, path: str) -> str:
         self.used_input_rows.add(self.inputs[path].row)
         return f"Inputs!${get_column_letter(SCALAR_COL)}${self.inputs[path].row}"
+
+
+def _braced(text: str) -> str:
+    """``text`` as literal text of a ``str.format`` string."""
+    return text.replace("{", "{{").replace("}", "}}")
