@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.worksheet.dimensions import RowDimension
 from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -196,7 +197,7 @@ def write_irr(
             c = column_index_from_string(letter)
             for j, x in enumerate(column):
                 expect[(ws.title, first + j, c)] = x
-    ws.row_dimensions.group(first - 1, last, outline_level=1, hidden=True)
+    group_rows(ws, first - 1, last)
     return IrrCells(at("status"), at("rate"), at("shown"), last)
 
 
@@ -291,3 +292,23 @@ def _shift(block: str, start: int, length: int) -> str:
     letters, row = block.split(":")[0].strip("$").split("$")
     c0 = column_index_from_string(letters) + start
     return f"${_col(c0)}${row}:${_col(c0 + length - 1)}${row}"
+
+
+def group_rows(ws: Worksheet, start: int, end: int) -> None:
+    """``ws.row_dimensions.group(start, end, outline_level=1, hidden=True)``: rows ``start..end`` grouped at the
+    first outline level and collapsed, with the same row dimensions, about ten times faster for thousands of rows.
+    openpyxl builds and validates a dimension per row; here a new row's dimension is a copy of one built and
+    validated by openpyxl (its attributes are plain values; its style none, as openpyxl's default for a row)."""
+    dims = ws.row_dimensions
+    proto = RowDimension(ws, index=start, outline_level=1, hidden=True)
+    state = proto.__dict__
+    for el in range(start, end + 1):
+        dim = dims.get(el)
+        if dim is not None:  # a row given a height or a style before: openpyxl's own setters
+            dim.outline_level, dim.hidden = 1, True
+            continue
+        dim = RowDimension.__new__(RowDimension)
+        dim.__dict__.update(state)
+        dim.__dict__["index"] = el
+        dim.parent, dim._style = ws, None
+        dims[el] = dim

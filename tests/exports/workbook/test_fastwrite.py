@@ -212,3 +212,39 @@ def test_render_falls_back_to_cells_on_a_conflict(monkeypatch: pytest.MonkeyPatc
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         sheets = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
     assert any("<f>1+1</f><v>2</v>" in x for x in sheets)
+
+
+def test_group_rows_equals_openpyxls_group() -> None:
+    """The IRR blocks' fast row grouping gives the dimensions and the saved sheet openpyxl's ``group`` gives,
+    rows with a height or a style set before included."""
+    from openpyxl.styles import Font
+
+    from tem.exports.workbook.irr import group_rows
+
+    def sheet(fast: bool) -> openpyxl.Workbook:
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        for r in range(1, 40):
+            ws.cell(r, 1, r)
+        ws.row_dimensions[12].height = 30
+        ws.row_dimensions[14].font = Font(bold=True)
+        if fast:
+            group_rows(ws, 10, 30)
+        else:
+            ws.row_dimensions.group(10, 30, outline_level=1, hidden=True)
+        ws.row_dimensions[20].height = 18  # a later edit of a grouped row
+        return wb
+
+    fast, slow = sheet(True), sheet(False)
+    for r in range(1, 40):
+        a, b = fast.active.row_dimensions.get(r), slow.active.row_dimensions.get(r)
+        assert (a is None) == (b is None), r
+        if a is not None:
+            assert vars(a) == vars(b), r
+            assert dict(a) == dict(b), r
+            assert a._style == b._style, r
+            assert a.parent is fast.active, r
+    for wb in (fast, slow):
+        wb.properties.modified = wb.properties.created = FIXED
+    assert parts(save_bytes(fast)) == parts(save_bytes(slow))
+    assert b'outlineLevel="1"' in parts(save_bytes(fast))["xl/worksheets/sheet1.xml"]
