@@ -233,7 +233,9 @@ def evaluate_into(
                 progress(stage, start + hi, n)
         return
     if beside is not None and m > (chunk_size or DEFAULT_CHUNK_SIZE):
-        evaluate_shared(inp, resolved, kept, start, draws, chunk_size=chunk_size, progress=progress, stage=stage, beside=beside)
+        evaluate_shared(
+            inp, resolved, kept, start, draws, chunk_size=chunk_size, progress=progress, stage=stage, beside=beside
+        )
         return
     for lo in range(0, m, step):
         hi = min(m, lo + step)

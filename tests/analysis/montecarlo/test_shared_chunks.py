@@ -71,10 +71,12 @@ def test_shared_chunks_give_the_bits_of_the_in_process_run(gated: tem.Assumption
     for field in FIELDS:
         pd.testing.assert_frame_equal(getattr(shared, field), getattr(local, field), check_exact=True, obj=field)
     assert shared.headline == local.headline
-    assert shared.flexibility is not None and local.flexibility is not None
+    assert shared.flexibility is not None
+    assert local.flexibility is not None
     pd.testing.assert_frame_equal(shared.flexibility.comparison, local.flexibility.comparison, check_exact=True)
     done = [d for stage, d, _ in seen if stage == "evaluate"]
-    assert done == sorted(done) and done[-1] == 900  # 3 blocks of 400, 400, 100: 4 + 4 + 1 chunks of <= 130
+    assert done == sorted(done)
+    assert done[-1] == 900  # 3 blocks of 400, 400, 100: 4 + 4 + 1 chunks of <= 130
     assert len(done) == 9
 
 
@@ -118,7 +120,8 @@ def test_two_processes_take_every_chunk_exactly_once() -> None:
     slow.close()
     theirs = child.result()
     assert sorted(mine + theirs) == list(range(10))
-    assert mine and theirs
+    assert mine
+    assert theirs
 
 
 def test_a_queue_holds_what_fits_in_the_smallest_pipe() -> None:
