@@ -4,7 +4,10 @@
 CPU time) and then the charts and the report, one after the other, while the machine's second core only
 draws PNGs. :class:`Forked` starts a function in a child made by ``os.fork()`` (a copy of the parent's memory:
 nothing is pickled on the way in) and reads its result back through a pipe (pickled: the workbook's bytes), so
-the workbook is built while the parent builds the figures and the report.
+the workbook is built while the parent builds the figures and the report. ``tem montecarlo`` also evaluates
+half of its scenarios in one (:func:`tem.analysis.montecarlo.stream.evaluate_shared`: the child takes chunks
+from the same queue as the parent; it imports nothing, so a module another thread was importing at the fork
+cannot block it).
 
 Contract:
 

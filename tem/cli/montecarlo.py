@@ -319,9 +319,13 @@ def montecarlo_cmd(
                     tasks[stage] = bar.add_task(STAGES.get(stage, stage), total=total)
                 bar.update(tasks[stage], completed=done)
 
-            # the library's chunks (40,000 scenarios per engine call, which the engine spreads over its threads;
-            # 10,000 per task on a cluster) are the progress steps: smaller calls would leave a thread idle
-            result = montecarlo(assumptions, spec, progress=progress, executor=client)
+            # chunks of 10,000 scenarios are the progress steps: shared here with a forked child (the machine's
+            # second core, with its own interpreter lock: two engine threads in one process ran no faster than
+            # one), or tasks on a cluster
+            from tem.cli.forked import Forked
+
+            beside = Forked if client is None else None
+            result = montecarlo(assumptions, spec, progress=progress, executor=client, beside=beside)
             if sobol_base:
                 s = sobol(assumptions, spec, sobol_base, chunk_size=LOCAL_ROWS, progress=progress)
                 result = dataclasses.replace(result, sobol=s)

@@ -295,3 +295,41 @@ def test_ctrl_c_swallowed_by_a_finalizer_still_ends_as_interrupted() -> None:
     )
     assert proc.returncode == 130, (proc.returncode, proc.stdout, proc.stderr)
     assert proc.stderr == MESSAGE
+
+
+SHARED_CHUNKS = """
+import os, sys, time
+from pathlib import Path
+pid_file, out_dir = sys.argv[1:]
+sys.argv = ["tem", "montecarlo", "assumptions/base.yaml", "--n", "40000", "--no-png", "--no-excel", "--quiet",
+            "--out", out_dir]
+import tem.cli
+from tem.analysis.montecarlo import stream
+
+def held(*args):  # the child beside the engine: says who it is, then takes long
+    Path(pid_file).write_text(str(os.getpid()))
+    time.sleep(60)
+    return {}
+
+stream.chunks_taken = held
+tem.cli.main()
+"""
+
+
+def test_ctrl_c_while_a_forked_child_shares_the_scenarios_stops_it(tmp_path: Path) -> None:
+    # tem montecarlo evaluates its chunks here and in a forked child: Ctrl-C (sent to this process alone, the
+    # harder case: a terminal sends it to the child too) gives one line and 130, and the child is stopped
+    pid_file, out_dir = tmp_path / "child.pid", tmp_path / "out"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SHARED_CHUNKS, str(pid_file), str(out_dir)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while not (pid_file.exists() and pid_file.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    child = int(pid_file.read_text())
+    interrupt_once_there(proc, pid_file)
+    time.sleep(0.2)
+    with pytest.raises(ProcessLookupError):  # killed and reaped by the parent, not left running on its own
+        os.kill(child, 0)
+    assert not [p for p in out_dir.rglob("*") if p.is_file()]  # stopped while evaluating: nothing written

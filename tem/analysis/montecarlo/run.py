@@ -52,7 +52,7 @@ from tem.analysis.montecarlo.stats import (
     sort_kpis,
     summarize,
 )
-from tem.analysis.montecarlo.stream import DESIGN_BLOCK, Draws, Kept, draw_all, run_streaming
+from tem.analysis.montecarlo.stream import DESIGN_BLOCK, Beside, Draws, Kept, draw_all, run_streaming
 from tem.analysis.specio import with_options
 from tem.assumptions.schema import Assumptions
 from tem.model.batch_runtime import keep_freed_memory, map_columns, single_threaded_blas
@@ -254,6 +254,7 @@ def montecarlo(
     progress: Progress | None = None,
     block: int = DESIGN_BLOCK,
     executor: Any | None = None,
+    beside: Beside | None = None,
 ) -> MonteCarloResult:
     """Monte Carlo of ``assumptions`` under ``spec`` (a spec or the path of its YAML file).
 
@@ -266,7 +267,9 @@ def montecarlo(
     whatever the chunk size, bit for bit, and the same as :func:`draw` + :func:`assemble` on the whole design.
     ``executor`` (a ``dask.distributed.Client``, or any executor with ``submit``) evaluates the chunks as tasks
     (10,000 scenarios each unless ``chunk_size`` says otherwise) on a cluster; the sampling and the statistics
-    stay here; the results are the same, bit for bit.
+    stay here; the results are the same, bit for bit. ``beside`` (e.g. :class:`tem.cli.forked.Forked`, which
+    ``tem montecarlo`` passes) shares the chunks of 10,000 between this process and a forked child, one engine
+    thread each (both cores, each with its own interpreter lock); the same bits again.
 
     Raises :class:`tem.errors.AssumptionError` naming file, line and path for a spec that does not fit the
     assumptions, or naming the argument for a bad ``n`` or ``seed``.
@@ -287,6 +290,7 @@ def montecarlo(
             progress=progress,
             block=block,
             executor=executor,
+            beside=beside,
         )
         return assemble_kept(assumptions, resolved, kept, used, repair, seed)
 

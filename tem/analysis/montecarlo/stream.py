@@ -17,9 +17,10 @@ draws (8 x K bytes per scenario of the block) and :data:`LOCAL_ROWS` scenarios' 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -43,6 +44,18 @@ DESIGN_BLOCK = 2**18  # scenarios per Latin hypercube block (one block up to thi
 # whole block (its per-scenario values would add about 0.1-0.2 GB beside the engine's chunks)
 LOCAL_ROWS = 4 * DEFAULT_CHUNK_SIZE
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+MAX_SHARED_CHUNKS = 1024  # chunk numbers per block in a ChunkQueue: 4 bytes each, within the smallest pipe (a page)
+
+
+class Pending(Protocol):
+    """Work started elsewhere (e.g. :class:`tem.cli.forked.Forked`, in a forked child): its result, or stop it."""
+
+    def result(self) -> Any: ...
+
+    def cancel(self) -> None: ...
+
+
+Beside = Callable[..., Pending]  # beside(fn, *args): fn(*args) started elsewhere, e.g. tem.cli.forked.Forked
 
 
 @dataclass(frozen=True)
@@ -139,6 +152,53 @@ def kept_kpis_of(inp: Inputs, resolved: ResolvedSpec, draws: np.ndarray, kpi_nam
     return np.column_stack([out[name] for name in kpi_names])
 
 
+class ChunkQueue:
+    """The numbers ``0 .. count - 1`` of a block's chunks, for this process and a forked child to share: each
+    takes the next number when it is free, so the two finish together whatever else either is doing. A pipe is
+    filled with the numbers (4 bytes each) and closed for writing before the fork; a read of 4 bytes is one
+    number (Linux reads a pipe under its lock: two readers never split a number) and the end of the pipe is the
+    end of the work. Iterate to take numbers; :meth:`close` when done (also in the child's copy, by its exit)."""
+
+    def __init__(self, count: int) -> None:
+        if not 0 <= count <= MAX_SHARED_CHUNKS:
+            raise ValueError(f"a chunk queue holds 0 to {MAX_SHARED_CHUNKS} chunks, not {count}")
+        read_fd, write_fd = os.pipe()
+        try:
+            os.write(write_fd, b"".join(i.to_bytes(4, "little") for i in range(count)))
+        finally:
+            os.close(write_fd)
+        self._fd: int | None = read_fd
+
+    def __iter__(self) -> Iterator[int]:
+        while self._fd is not None:
+            token = os.read(self._fd, 4)
+            if not token:
+                return
+            yield int.from_bytes(token, "little")
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+def chunks_taken(
+    queue: ChunkQueue,
+    inp: Inputs,
+    resolved: ResolvedSpec,
+    draws: np.ndarray,
+    spans: Sequence[tuple[int, int]],
+    kpi_names: Sequence[str],
+) -> dict[int, np.ndarray]:
+    """The kept KPIs of each chunk this process takes from ``queue`` (chunk number -> ``(m, M)``): the work of
+    the process beside this one (:func:`evaluate_into` with ``beside``)."""
+    out = {}
+    for i in queue:
+        lo, hi = spans[i]
+        out[i] = kept_kpis_of(inp, resolved, draws[lo:hi], kpi_names)
+    return out
+
+
 def evaluate_into(
     inp: Inputs,
     resolved: ResolvedSpec,
@@ -150,10 +210,13 @@ def evaluate_into(
     progress: Progress | None,
     stage: str = "evaluate",
     executor: Any | None = None,
+    beside: Beside | None = None,
 ) -> None:
     """Evaluate a block of draws in chunks; write its sampled values and kept KPIs into ``kept`` at ``start``.
-    Default chunks: :data:`LOCAL_ROWS` scenarios per engine call; with ``executor`` (e.g. a
-    ``dask.distributed.Client``) each chunk of 10,000 is a task."""
+    Default chunks: :data:`LOCAL_ROWS` scenarios per engine call, on the engine's threads; with ``executor``
+    (e.g. a ``dask.distributed.Client``) each chunk of 10,000 is a task; with ``beside`` (e.g.
+    :class:`tem.cli.forked.Forked`) chunks of 10,000 are shared between this process and one started beside it,
+    one engine thread each (:func:`evaluate_shared`). The same bits in every case."""
     m = draws.shape[0]
     n = kept.samples.shape[0]
     for j, r in enumerate(resolved.inputs):
@@ -169,6 +232,11 @@ def evaluate_into(
             if progress is not None:
                 progress(stage, start + hi, n)
         return
+    if beside is not None and m > (chunk_size or DEFAULT_CHUNK_SIZE):
+        evaluate_shared(
+            inp, resolved, kept, start, draws, chunk_size=chunk_size, progress=progress, stage=stage, beside=beside
+        )
+        return
     for lo in range(0, m, step):
         hi = min(m, lo + step)
         values, scales = batch_arrays(inp, resolved, draws[lo:hi])
@@ -177,6 +245,54 @@ def evaluate_into(
             kept.kpis[start + lo : start + hi, i] = out[name]
         if progress is not None:
             progress(stage, start + hi, n)
+
+
+def evaluate_shared(
+    inp: Inputs,
+    resolved: ResolvedSpec,
+    kept: Kept,
+    start: int,
+    draws: np.ndarray,
+    *,
+    chunk_size: int | None,
+    progress: Progress | None,
+    beside: Beside,
+    stage: str = "evaluate",
+) -> None:
+    """The kept KPIs of a block's draws (``kept.kpis`` from row ``start``), its chunks shared between this process
+    and one started by ``beside`` (e.g. a forked child: the machine's other core, with its own interpreter
+    lock): each takes the next chunk when it is free (:class:`ChunkQueue`); the child's chunks come back at the
+    end. Each chunk is one engine call on one thread, as an executor's task, so the bits are those of any run.
+    Where ``beside`` runs its function in-process when asked for the result (no fork), this process takes every
+    chunk and the child's share is empty. The child is stopped if anything here fails (e.g. Ctrl-C)."""
+    m = draws.shape[0]
+    n = kept.kpis.shape[0]
+    step = max(1, min(chunk_size or DEFAULT_CHUNK_SIZE, m), -(-m // MAX_SHARED_CHUNKS))
+    spans = [(lo, min(m, lo + step)) for lo in range(0, m, step)]
+    queue = ChunkQueue(len(spans))
+    done = 0
+
+    def store(i: int, values: np.ndarray) -> None:
+        nonlocal done
+        lo, hi = spans[i]
+        kept.kpis[start + lo : start + hi, :] = values
+        done += hi - lo
+        if progress is not None:
+            progress(stage, start + done, n)
+
+    release_freed_memory()  # freed pages shared with the child would be copied on first write (either side)
+    pending = beside(chunks_taken, queue, inp, resolved, draws, spans, kept.kpi_names)
+    try:
+        for i in queue:
+            store(i, kept_kpis_of(inp, resolved, draws[spans[i][0] : spans[i][1]], kept.kpi_names))
+        queue.close()
+        for i, values in sorted(pending.result().items()):
+            store(i, values)
+    finally:
+        pending.cancel()
+        queue.close()
+    if done != m:
+        raise RuntimeError(f"{done:,} of {m:,} scenarios evaluated: a chunk was lost between the two processes")
 
 
 def run_streaming(
@@ -190,6 +306,7 @@ def run_streaming(
     progress: Progress | None = None,
     block: int = DESIGN_BLOCK,
     executor: Any | None = None,
+    beside: Beside | None = None,
 ) -> tuple[Kept, np.ndarray, CorrelationRepair | None]:
     """Draw and evaluate block by block, keeping only :class:`Kept`; returns it with the correlation used."""
     k = len(resolved.inputs)
@@ -201,7 +318,9 @@ def run_streaming(
     for start, draws in blocks:
         if progress is not None:
             progress("sample", start + draws.shape[0], n)
-        evaluate_into(inp, resolved, kept, start, draws, chunk_size=chunk_size, progress=progress, executor=executor)
+        evaluate_into(
+            inp, resolved, kept, start, draws, chunk_size=chunk_size, progress=progress, executor=executor, beside=beside
+        )
         del draws
     release_freed_memory()  # the engine's freed chunks would only add to the statistics' peak
     return kept, used, repair
