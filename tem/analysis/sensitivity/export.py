@@ -19,6 +19,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from tem import catalogue
 from tem.analysis.sensitivity.sweeps import Tornado
+from tem.assumptions.input_kinds import input_kind
 from tem.exports.workbook.printing import board_print
 from tem.exports.workbook.style import HEADER, TITLE, put_text
 
@@ -39,22 +40,16 @@ SPIDER_COLOURS = (
 )
 
 
-def input_text(path: str, x: float) -> str:
-    """An input's value as a reader reads it: FYs as FY30 (not 2,030), shares as %, else 4 digits."""
-    if path.endswith("_fy"):
-        return f"FY{round(x) % 100:02d}"
-    if path.endswith(("_rate", "_share")) or path.split(".")[-1] in ("pack_yield",):
-        return f"{x:.1%}"
-    return f"{x:,.4g}"
+def input_text(path: str, x: float, *, with_unit: bool = False) -> str:
+    """An input's value as a reader reads it, in its kind (:func:`input_kind`): FYs as FY30 (not 2,030), rates and
+    shares as % (a customs duty 2.5%, not 0.025), money and prices as the catalogue shows them (``with_unit``:
+    ``13.0 USD/kWh``), else 4 digits."""
+    return catalogue.format_kind(input_kind(path), x, with_unit=with_unit)
 
 
 def input_format(path: str) -> str:
     """The Excel number format of an input's value (see :func:`input_text`)."""
-    if path.endswith("_fy"):
-        return '"FY"0'  # the year stays a number (2030) and reads FY2030, never "2,030"
-    if path.endswith(("_rate", "_share")) or path.split(".")[-1] in ("pack_yield",):
-        return "0.0%"
-    return "#,##0.####"
+    return catalogue.kind_excel(input_kind(path))
 
 
 def spider_rows(table: pd.DataFrame) -> pd.DataFrame:

@@ -20,6 +20,7 @@ from scipy.optimize import brentq
 from tem import catalogue
 from tem.analysis.sensitivity.spec import Setting, base_value, is_year, unknown_path
 from tem.analysis.sensitivity.sweeps import evaluate
+from tem.assumptions.input_kinds import input_kind
 from tem.assumptions.schema import Assumptions
 from tem.errors import BatchInputError, TemError
 from tem.model.inputs import build_inputs
@@ -122,10 +123,13 @@ def goal_seek(
     crossing = np.flatnonzero(finite[:-1] & finite[1:] & (np.sign(diff[:-1]) != np.sign(diff[1:])))
     if crossing.size == 0:
         seen = vals[finite]
-        span = f"from {seen.min():,.4g} to {seen.max():,.4g}" if seen.size else "undefined throughout"
+        shown = catalogue.format_value
+        span = f"from {shown(kpi, seen.min())} to {shown(kpi, seen.max())}" if seen.size else "undefined throughout"
+        kind = input_kind(path)
         raise NoSolutionError(
-            f"{kpi} does not reach {target:,.4g} for {path} between {low:,.6g} and {high:,.6g}: it ranges {span} "
-            "there; widen the range or check the target"
+            f"{catalogue.label(kpi)} does not reach {shown(kpi, target, with_unit=True)} for {path} between "
+            f"{catalogue.format_kind(kind, low)} and {catalogue.format_kind(kind, high, with_unit=True)}: it ranges "
+            f"{span} there; widen the range or check the target"
         )
     i = int(crossing[0])
     count = [GRID_POINTS + 1]
