@@ -34,6 +34,8 @@ from collections.abc import Iterable
 
 from tem.catalogue.entries import GATE_LINES, HEADLINE_KPIS, KPIS, SEGMENT_LABELS, STATEMENT_LINES
 from tem.catalogue.kinds import KINDS, Entry, Kind
+from tem.catalogue.kinds import SUFFIX_KINDS as _SUFFIX_KINDS
+from tem.catalogue.units_text import description_text, kind_excel, suffix_kind, unit_text
 
 __all__ = [
     "GATE_LINES",
@@ -46,6 +48,7 @@ __all__ = [
     "Kind",
     "axis_title",
     "condition_text",
+    "description_text",
     "difference_excel",
     "excel_format",
     "format_difference",
@@ -69,6 +72,7 @@ __all__ = [
     "suffix_kind",
     "unit",
     "unit_column",
+    "unit_text",
     "unknown_kpi",
 ]
 OPERATORS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "==": "="}
@@ -114,19 +118,6 @@ _PATTERNS: list[tuple[re.Pattern[str], str, str]] = [
     (re.compile(r"cogs_(\w+)"), "Cost of goods: {0}", "inr_cr"),
     (re.compile(r"capex_(\w+)"), "Capex: {0}", "inr_cr"),
 ]
-
-_SUFFIX_KINDS = (
-    ("_inr_cr", "inr_cr"),
-    ("_usd_m", "usd_m"),
-    ("_inr_per_kwh", "inr_kwh"),
-    ("_usd_per_kwh", "usd_kwh"),
-    ("_gwh", "gwh"),
-    ("_fy", "fy"),
-    ("_years", "years"),
-    ("_rate", "rate"),
-    ("_share", "rate"),
-)
-
 
 def _words(text: str) -> str:
     return SEGMENT_LABELS.get(text, text.replace("_", " "))
@@ -318,18 +309,6 @@ def format_kind(kind: str | None, value: float | int | None, *, with_unit: bool 
         return str(int(value))
     text = _no_negative_zero(k.python.format(value))
     return f"{text} {k.suffix}" if with_unit and k.suffix else text
-
-
-def suffix_kind(name: str) -> str | None:
-    """The kind a key's unit suffix says (``_usd_per_kwh`` -> ``usd_kwh``, ``_fy`` -> ``fy``); None without one."""
-    if name.endswith("inr_per_usd"):
-        return "inr_per_usd"
-    return next((k for suffix, k in _SUFFIX_KINDS if name.endswith(suffix)), None)
-
-
-def kind_excel(kind: str | None) -> str:
-    """The Excel number format of a value of ``kind`` (None: a plain number)."""
-    return "#,##0.####" if kind is None else KINDS[kind].excel
 
 
 def _no_negative_zero(text: str, zero_sign: str = "") -> str:

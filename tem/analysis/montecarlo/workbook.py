@@ -19,9 +19,9 @@ from openpyxl.utils import get_column_letter
 
 import tem
 from tem import catalogue
-from tem.analysis.montecarlo.charts import kpi_title
 from tem.analysis.montecarlo.flex_export import flexibility_sheet
 from tem.analysis.montecarlo.run import MonteCarloResult
+from tem.assumptions.input_kinds import input_kind
 from tem.exports.manifest import jsonable
 from tem.exports.workbook.printing import board_print
 from tem.exports.workbook.stream import BufferedSheet, save_write_only
@@ -179,7 +179,7 @@ def _convergence_sheet(ws: BufferedSheet, r: MonteCarloResult) -> None:
         for j, col in enumerate(r.convergence.columns, start=1):
             value = _value(rec[col])
             if col == "kpi":
-                put_text(ws, i, j, kpi_title(key))
+                put_text(ws, i, j, catalogue.row_title(key))  # "IRR", not "IRR (%)" beside 4.6%
             elif col in ("n", "n_valid"):
                 ws.cell(i, j, value).number_format = "#,##0"
             elif col == "mean_standard_error":
@@ -190,6 +190,42 @@ def _convergence_sheet(ws: BufferedSheet, r: MonteCarloResult) -> None:
                 put_text(ws, i, j, catalogue.format_value(key, value) if value is not None else "")
             else:
                 ws.cell(i, j, value).number_format = catalogue.excel_format(key)
+    ws.freeze_panes = ws.cell(2, 1)
+
+
+INPUT_COLUMNS = {
+    "path": "path",
+    "label": "input",
+    "mode": "mode",
+    "distribution": "distribution",
+    "parameters": "parameters",
+    "sample_column": "the number drawn is",
+    "base": "base",
+    "sample_mean": "sample mean",
+    "sample_p5": "sample P5",
+    "sample_p95": "sample P95",
+    "source": "source",
+}
+DRAWN = ("base", "sample_mean", "sample_p5", "sample_p95")
+
+
+def _inputs_sheet(ws: BufferedSheet, r: MonteCarloResult) -> None:
+    """Each uncertain input, headed in words; its base and sample statistics in the input's unit and format when
+    the number drawn is the input's value (a customs duty in %, a price in USD/kWh), a multiplier as 0.000, a
+    drift (growth a year) in %."""
+    frame = r.inputs
+    _header(ws, 1, [INPUT_COLUMNS.get(str(c), str(c)) for c in frame.columns])
+    for i, rec in enumerate(frame.to_dict("records"), start=2):
+        mode = str(rec["mode"])
+        kind = input_kind(str(rec["path"])) if mode == "value" else ("rate" if mode == "drift" else "factor")
+        for j, col in enumerate(frame.columns, start=1):
+            v = rec[col]
+            if isinstance(v, str):
+                put_text(ws, i, j, v)
+            elif col in DRAWN and kind == "fy":
+                put_text(ws, i, j, catalogue.format_kind(kind, _value(v)) if _value(v) is not None else "")
+            else:
+                ws.cell(i, j, _value(v)).number_format = catalogue.kind_excel(kind) if col in DRAWN else "General"
     ws.freeze_panes = ws.cell(2, 1)
 
 
@@ -313,9 +349,7 @@ def render_montecarlo_workbook(result: MonteCarloResult) -> bytes:
     if result.flexibility is not None:
         flexibility_sheet(sheets["Decisions"], result)
     ws = sheets["Inputs"]
-    _table_sheet(
-        ws, result.inputs, {"base": "General", "sample_mean": "General", "sample_p5": "General", "sample_p95": "General"}
-    )
+    _inputs_sheet(ws, result)
     _widths(ws, {1: 46, 2: 36, 3: 8, 4: 16, 5: 48, 6: 40, 7: 11, 8: 11, 9: 11, 10: 11, 11: 80})
     _correlation_sheet(sheets["Correlations"], result)
     ws = sheets["Convergence"]

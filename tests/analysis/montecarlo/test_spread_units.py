@@ -44,7 +44,7 @@ def test_spreads_of_rates_are_in_points_of_years_in_years(result) -> None:
     assert head == ["KPI", "first N scenarios", "with a value", "mean", "standard error of the mean", "P10", "P50", "P90"]
     c = result.convergence
     expected = c[c["kpi"] == "irr"]
-    shown = [r for r in conv.iter_rows(min_row=2) if r[0].value == "IRR (%)"]
+    shown = [r for r in conv.iter_rows(min_row=2) if r[0].value == "IRR"]
     assert len(shown) == len(expected) > 0
     for r, (_, e) in zip(shown, expected.iterrows(), strict=True):
         assert r[4].value == pytest.approx(100 * e["mean_standard_error"], rel=1e-12)
