@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import math
 import sys
 import threading
 from pathlib import Path
@@ -123,6 +124,8 @@ def _parse_gate_sweep(text: str) -> tuple[str, list[float]]:
         raise BatchInputError(f"--gate-sweep {text!r}: write PATH=START:STOP:COUNT (e.g. ...=4800:6400:9)") from None
     if len(parts) != 3 or count < 2 or count > 101:
         raise BatchInputError(f"--gate-sweep {text!r}: COUNT must be 2 to 101 thresholds")
+    if not (math.isfinite(start) and math.isfinite(stop)):  # checked here, named with the option
+        raise BatchInputError(f"--gate-sweep {text!r}: START and STOP must be finite numbers")
     step = (stop - start) / (count - 1)
     return path.strip(), [start + i * step for i in range(count - 1)] + [stop]
 

@@ -191,7 +191,14 @@ def goalseek_cmd(
         from tem.exports.manifest import jsonable
 
         a = load_file(file, parse_sets(set_ or []), override_source="--set")
-        options = {"path": "--path", "kpi": "--kpi", "target": "--target", "range": "--low/--high"}
+        options = {
+            "path": "--path",
+            "kpi": "--kpi",
+            "target": "--target",
+            "range": "--low/--high",
+            "low": "--low",
+            "high": "--high",
+        }
         r = goal_seek(a, path, kpi, target, low, high, sources=options)
         doc = {
             "path": r.path,

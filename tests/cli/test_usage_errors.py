@@ -130,6 +130,17 @@ CASES = [
         ["montecarlo", "--n", "5", "--sobol", "1000"],
         f"error: tem montecarlo --n: 5 is not allowed; allowed: {N_ALLOWED}",
     ),
+    # a search range outside what the input allows (was "cells...: -5 is below the allowed minimum 0", no option)
+    (
+        ["goalseek", "--low", "-5", "--high", "10"],
+        "error: tem goalseek --low: -5.0 is not allowed; allowed: a value of cells.imported.fob_price_usd_per_kwh "
+        "at least 0 USD/kWh",
+    ),
+    (
+        ["goalseek", "--path", "timeline.discount_rate", "--low", "0.05", "--high", "1.5"],
+        "error: tem goalseek --high: 1.5 is not allowed; allowed: a value of timeline.discount_rate from 0 to 1 "
+        "(a fraction: 0.05 is 5%)",
+    ),
 ]
 
 
@@ -243,3 +254,13 @@ def test_a_bad_n_in_the_spec_file_names_file_line_path_value_and_allowed(tmp_pat
         "(correlated sampling needs more scenarios than inputs + 1 (22))"
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["assumptions", "mc.yaml"]
+
+
+def test_a_gate_sweep_with_an_infinite_end_names_the_option(tmp_path: Path) -> None:
+    """Was "error: give at least 2 finite thresholds" from the analysis, naming no option."""
+    (tmp_path / "assumptions").symlink_to(ROOT / "assumptions")
+    sweep = "capex.phases.cell_plant_1.gate.when.0.threshold=-inf:6400:3"
+    proc = tem_cli(tmp_path, "montecarlo", "--n", "100", "--gate-sweep", sweep)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr == f"error: --gate-sweep {sweep!r}: START and STOP must be finite numbers\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["assumptions"]

@@ -22,7 +22,7 @@ from tem.analysis.sensitivity.spec import Setting, base_value, is_year, unknown_
 from tem.analysis.sensitivity.sweeps import evaluate
 from tem.assumptions.input_kinds import input_kind
 from tem.assumptions.schema import Assumptions
-from tem.errors import BatchInputError, TemError
+from tem.errors import BatchInputError, OptionError, TemError
 from tem.model.inputs import build_inputs
 
 GRID_POINTS = 41
@@ -43,6 +43,24 @@ class GoalSeekResult:
     base_kpi: float
     evaluations: int
     grid: tuple[tuple[float, float], ...]  # (input, KPI) on the search grid
+
+
+def _check_in_bounds(
+    path: str, ends: Mapping[str, float], bounds: tuple[float | None, float | None], src: Mapping[str, str]
+) -> None:
+    """OptionError (one line) for an end of the search range outside what ``path`` allows, naming the option
+    that gave it (``src["low"]``, e.g. ``--low``; else the argument's name) and the input's allowed range."""
+    lo, hi = bounds
+    kind = input_kind(path)
+    unit = "" if kind is None else catalogue.KINDS[kind].suffix
+    for name, x in ends.items():
+        if (lo is not None and x < lo) or (hi is not None and x > hi):
+            if lo is not None and hi is not None:
+                span = f"from {lo:g} to {hi:g}"
+            else:
+                span = f"at least {lo:g}" if lo is not None else f"at most {hi:g}"
+            what = " (a fraction: 0.05 is 5%)" if kind == "rate" else f" {unit}" if unit else ""
+            raise OptionError(src.get(name) or name, x, f"a value of {path} {span}{what}")
 
 
 def goal_seek(
@@ -75,6 +93,8 @@ def goal_seek(
     why = unknown_path(inp, path)
     if why:
         raise BatchInputError(said("path", why))
+    if not is_year(path):  # a year range is cut to the horizon below; any other must keep to the input's bounds
+        _check_in_bounds(path, {"low": low, "high": high}, inp.bounds.get(path, (None, None)), src)
     base_x = base_value(inp, path)
 
     year_lines = [kpi] if "@" in kpi else []
