@@ -26,6 +26,7 @@ def test_thresholds_in_the_gate_lines_kind() -> None:
     sweep = ThresholdSweep(PATH.format(1), "cell_plant_1", 100, 1, pd.DataFrame(rows, columns=COLUMNS), -2887.0)
     console = Console(width=200, record=True)
     console.print(sweep_table(sweep, threshold_kind(a, PATH.format(1))))
-    rows = [[c.strip() for c in line.split("│")[1:-1]] for line in console.export_text().splitlines() if "│" in line]
+    text = console.export_text()
+    rows = [[c.strip() for c in line.split("│")[1:-1]] for line in text.splitlines() if "│" in line]
     assert rows == [["-2.5%", "90.0%", "-2,887", "163", "+0"], ["0.0% *", "50.0%", "-2,600", "181", "+288"]]
-    assert "highest expected NPV: 0.0%" in " ".join(console.export_text().split())
+    assert "highest expected NPV: 0.0%" in " ".join(text.split())
