@@ -381,10 +381,12 @@ def test_goal_seek_for_a_year_searches_only_the_horizon(base: tem.Assumptions) -
 
     with pytest.raises(BatchInputError, match=r"no whole year between 2050 and 2090"):
         goal_seek(base, "transition.local_cells_start_fy", "npv_inr_cr", 0.0, 2050, 2090)
-    with pytest.raises(BatchInputError, match="finite"):
+    with pytest.raises(OptionError, match=r"^low: -inf is not allowed; allowed: a finite number"):
         goal_seek(base, "timeline.discount_rate", "npv_inr_cr", 0.0, float("-inf"), 0.2)
-    with pytest.raises(BatchInputError, match="target must be a finite number, got nan"):
+    with pytest.raises(OptionError, match=r"^target: nan is not allowed; allowed: a finite value of NPV$"):
         goal_seek(base, "timeline.discount_rate", "npv_inr_cr", float("nan"), 0.1, 0.2)
+    with pytest.raises(OptionError, match=r"^high: 0.1 is not allowed; allowed: a number above low \(0.2\)"):
+        goal_seek(base, "timeline.discount_rate", "npv_inr_cr", 0.0, 0.2, 0.1)
 
 
 # --------------------------------------------------------------------- 16: options like spec values

@@ -137,6 +137,14 @@ CASES = [
         "at least 0 USD/kWh",
     ),
     (
+        ["goalseek", "--low", "200", "--high", "100"],
+        "error: tem goalseek --high: 100.0 is not allowed; allowed: a number above --low (200): the search range",
+    ),
+    (
+        ["goalseek", "--target", "nan"],
+        "error: tem goalseek --target: nan is not allowed; allowed: a finite value of NPV vs import-only",
+    ),
+    (
         ["goalseek", "--path", "timeline.discount_rate", "--low", "0.05", "--high", "1.5"],
         "error: tem goalseek --high: 1.5 is not allowed; allowed: a value of timeline.discount_rate from 0 to 1 "
         "(a fraction: 0.05 is 5%)",

@@ -84,11 +84,13 @@ def goal_seek(
         return f"{src[key]}: {message}" if src[key] else message
 
     if not np.isfinite(target):
-        raise BatchInputError(said("target", f"{kpi}: the target must be a finite number, got {target:g}"))
-    if not (np.isfinite(low) and np.isfinite(high)) or not low < high:
-        raise BatchInputError(
-            said("range", f"{path}: the search range needs finite numbers with low < high, got {low:g} and {high:g}")
-        )
+        raise OptionError(src.get("target") or "target", target, f"a finite value of {catalogue.label(kpi)}")
+    for name, x in (("low", low), ("high", high)):
+        if not np.isfinite(x):
+            raise OptionError(src.get(name) or name, x, f"a finite number (an end of the search range for {path})")
+    if not low < high:
+        low_name = src.get("low") or "low"
+        raise OptionError(src.get("high") or "high", high, f"a number above {low_name} ({low:g}): the search range")
     inp = build_inputs(assumptions)
     why = unknown_path(inp, path)
     if why:
