@@ -4,7 +4,8 @@ same run (several targets per input from the same batches).
 Search: the KPIs on a grid of ``GRID`` points over the range in one engine batch; the first sign change of
 ``KPI - target`` brackets the root; the bracket is refined by further grids (``ROUNDS`` in all, each a batch)
 and the root is the secant of the last bracket. A KPI that is not defined at a grid point (an IRR that does
-not exist) is skipped there. ``None`` when the KPI does not reach its target in the range ("none in range").
+not exist) is skipped there. ``None`` when the KPI does not reach its target in the range ("none in range"),
+with the reason read from the first grid (:func:`why_none`, :func:`pli_caps`).
 
 Inputs moved (:func:`breakevens`):
 
@@ -175,8 +176,9 @@ def why_none(
     does not move, or stays on one side of the target (and how close it comes)."""
     name = catalogue.label(target.kpi)
     f = np.asarray(kpis[target.kpi], dtype=float) - target.value
-    if as_run and _bracket(xs, f) is not None:
-        return "none with the gates as run; " + "; ".join(gate_flips(xs, kpis, as_run, kind))
+    flips = gate_flips(xs, kpis, as_run, kind) if as_run and _bracket(xs, f) is not None else []
+    if flips:
+        return "none with the gates as run; " + "; ".join(flips)
     finite = np.isfinite(f)
     if not finite.any():
         return f"{name} does not exist anywhere in the range"
