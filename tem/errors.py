@@ -61,5 +61,18 @@ class AssumptionError(TemError):
         return "\n".join([head, *(f"  - {p}" for p in self.problems)])
 
 
+class OptionError(AssumptionError):
+    """A bad value of one option (``--n``) or argument (``n``) that the rules of a file check (a Monte Carlo spec's
+    ``n``): one line naming the option, the value as given and what is allowed, as a usage error of the command
+    line (the CLI puts the command before it: ``tem montecarlo --n: -5 is not allowed; allowed: ...``)."""
+
+    def __init__(self, option: str, value: Any, allowed: str):
+        self.option, self.value, self.allowed = option, value, allowed
+        super().__init__([Problem(option, None, "", f"{show_value(value)} is not allowed; allowed: {allowed}")])
+
+    def __str__(self) -> str:
+        return f"{self.option}: {show_value(self.value)} is not allowed; allowed: {self.allowed}"
+
+
 class BatchInputError(TemError):
     """A per-scenario value given to run_batch is not usable (unknown path, wrong shape, out of bounds)."""

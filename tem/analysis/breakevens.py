@@ -4,7 +4,8 @@ same run (several targets per input from the same batches).
 Search: the KPIs on a grid of ``GRID`` points over the range in one engine batch; the first sign change of
 ``KPI - target`` brackets the root; the bracket is refined by further grids (``ROUNDS`` in all, each a batch)
 and the root is the secant of the last bracket. A KPI that is not defined at a grid point (an IRR that does
-not exist) is skipped there. ``None`` when the KPI does not reach its target in the range ("none in range").
+not exist) is skipped there. ``None`` when the KPI does not reach its target in the range ("none in range"),
+with the reason read from the first grid (:func:`why_none`, :func:`pli_caps`).
 
 Inputs moved (:func:`breakevens`):
 
@@ -28,7 +29,8 @@ import numpy as np
 from tem import catalogue
 from tem.assumptions.schema import Assumptions
 from tem.exports.board import Breakeven
-from tem.model.engine import run_batch_inputs
+from tem.model.batch_inputs import with_values
+from tem.model.engine import run_batch_inputs, run_inputs
 from tem.model.inputs import Inputs, build_inputs
 
 FOB = "cells.imported.fob_price_usd_per_kwh"
@@ -68,6 +70,13 @@ class Search:
 def seek_all(
     inp: Inputs, searches: Sequence[Search], as_run: Mapping[str, float] | None = None
 ) -> list[list[float | None]]:
+    """:func:`seek` of several inputs at once (see :func:`seek_searches`): the values found."""
+    return seek_searches(inp, searches, as_run)[0]
+
+
+def seek_searches(
+    inp: Inputs, searches: Sequence[Search], as_run: Mapping[str, float] | None = None
+) -> tuple[list[list[float | None]], list[dict[str, np.ndarray]]]:
     """:func:`seek` of several inputs at once, each round of every search in one engine batch (an engine call
     costs about as much for 2 scenarios as for 400): the same grids, brackets and secants, so the same values
     bit for bit as searching each target alone (batches equal single runs; each scenario's inputs not moved by
@@ -77,7 +86,9 @@ def seek_all(
 
     ``as_run``: the gate decisions of the run (``gate_passed_<phase>`` KPIs, 1 or 0); a root counts only between
     neighbouring grid points where every gate decides as in the run, so a breakeven is the program's as run, never
-    a program whose gate closes (or opens) at that price (its KPIs jump there)."""
+    a program whose gate closes (or opens) at that price (its KPIs jump there).
+
+    Also returns each search's KPIs on its first grid (what :func:`why_none` reads)."""
     first = _batch(inp, searches, [(i, np.linspace(sr.low, sr.high, GRID)) for i, sr in enumerate(searches)])
     brackets: dict[tuple[int, int], tuple[float, float]] = {}
     for i, sr in enumerate(searches):
@@ -107,7 +118,7 @@ def seek_all(
         target = searches[key[0]].targets[key[1]]
         fa, fb = (k[target.kpi] - target.value).tolist()
         out[key[0]][key[1]] = a if fa == 0 else (b if fb == 0 or fa == fb else a - fa * (b - a) / (fb - fa))
-    return out
+    return out, first
 
 
 def _batch(inp: Inputs, searches: Sequence[Search], parts: Sequence[tuple[int, np.ndarray]]) -> list[dict[str, np.ndarray]]:
@@ -157,9 +168,96 @@ def _bracket(xs: np.ndarray, f: np.ndarray, same: np.ndarray | None = None) -> t
     return None
 
 
+def why_none(
+    xs: np.ndarray, kpis: Mapping[str, np.ndarray], target: Target, kind: str | None, as_run: Mapping[str, float] | None
+) -> str:
+    """Why no breakeven was found, from the KPIs on the first grid ``xs``: the KPI reaches its target only where a
+    gate decides otherwise than in the run (and where that gate flips, to the grid's step), or it never exists,
+    does not move, or stays on one side of the target (and how close it comes)."""
+    name = catalogue.label(target.kpi)
+    f = np.asarray(kpis[target.kpi], dtype=float) - target.value
+    flips = gate_flips(xs, kpis, as_run, kind) if as_run and _bracket(xs, f) is not None else []
+    if flips:
+        return "none with the gates as run; " + "; ".join(flips)
+    finite = np.isfinite(f)
+    if not finite.any():
+        return f"{name} does not exist anywhere in the range"
+    where = "" if finite.all() else " where it exists"
+    seen = np.asarray(kpis[target.kpi], dtype=float)[finite]
+
+    def shown(v: float) -> str:
+        return catalogue.format_value(target.kpi, v, with_unit=True)
+
+    if np.ptp(seen) <= 1e-9 * max(1.0, float(np.max(np.abs(seen)))):
+        return f"{name} does not move over the range{where} (it stays at {shown(float(seen[0]))})"
+    below = bool(np.all(f[finite] < 0))
+    closest = float(seen.max() if below else seen.min())
+    return (
+        f"{name} stays {'below' if below else 'above'} {shown(target.value)} over the range{where} "
+        f"(at {'most' if below else 'least'} {shown(closest)})"
+    )
+
+
+def gate_flips(xs: np.ndarray, kpis: Mapping[str, np.ndarray], as_run: Mapping[str, float], kind: str | None) -> list[str]:
+    """Where each gate decides otherwise than in the run along the grid ``xs``: "cell plant 1's gate closes below
+    a value between 46.9 and 50.3 USD/kWh", located between two neighbouring grid points (the grid's step is the
+    resolution)."""
+    out = []
+    for gate, decided in as_run.items():
+        other = np.asarray(kpis[gate]) != decided
+        if not other.any():
+            continue
+        verb = "closes" if decided else "opens"
+        phase = catalogue.phase_label(gate.removeprefix("gate_passed_"))
+        for i in np.flatnonzero(other[:-1] != other[1:]):
+            lo = catalogue.format_kind(kind, float(xs[i]))
+            hi = catalogue.format_kind(kind, float(xs[i + 1]), with_unit=True)
+            side = "below" if other[i] else "above"
+            out.append(f"{phase}'s gate {verb} {side} a value between {lo} and {hi} (the search grid's step)")
+        if other.all():
+            out.append(f"{phase}'s gate {verb} across the whole range")
+    return out
+
+
+def pli_caps(inp: Inputs, xs: np.ndarray) -> str:
+    """Which cap of the PLI stops the support paid from growing with its rate over the grid ``xs`` (and from
+    where, to the grid's step): the total cap (``total_cap_inr_cr``) or the yearly cap (``revenue_cap_share`` of
+    the local cells' market value); "" when neither binds. One engine batch: each rate as in the assumptions,
+    without the total cap, and without either."""
+    n = xs.size
+    share = _first(inp.arrays[PLI + "revenue_cap_share"])
+    values = {
+        PLI + "rate_inr_per_kwh": np.tile(xs, 3),
+        PLI + "enabled": np.ones(3 * n),
+        PLI + "revenue_cap_share": np.concatenate([np.full(2 * n, share), np.ones(n)]),
+    }
+    total = PLI + "total_cap_inr_cr"
+    cap = _first(inp.arrays[total]) if total in inp.arrays else None
+    if cap is not None:
+        values[total] = np.concatenate([np.full(n, cap), np.full(2 * n, UNCAPPED_INR_CR)])
+    outcome, _ = run_inputs(with_values(inp, values), full_counterfactual=False)
+    paid, no_total, no_caps = np.asarray(outcome.operations.pli_incentive).sum(axis=1).reshape(3, n)
+    most = catalogue.format_value("npv_inr_cr", float(paid.max()), with_unit=True)
+    for binds, what in (
+        (paid < no_total * (1 - 1e-9), f"total cap of INR {cap or 0:,.0f} crore"),
+        (no_total < no_caps * (1 - 1e-9), f"yearly cap ({share:.0%} of the local cells' market value)"),
+    ):
+        if binds.any():
+            i = int(np.flatnonzero(binds)[0])
+            at = catalogue.format_kind("inr_kwh", float(xs[i]), with_unit=True)
+            start = catalogue.format_kind("inr_kwh", float(xs[i - 1]), with_unit=False) if i else ""
+            where = f"from {start} to {at} up (the search grid's step)" if i > 1 else "across the range"
+            return f"the PLI's {what} binds {where}: at most {most} paid over its term"
+    return ""
+
+
+UNCAPPED_INR_CR = 1.0e12  # a total cap no support reaches
+
+
 def breakevens(a: Assumptions, hurdle: float) -> tuple[Breakeven, ...]:
     """The breakevens of the summary page (module docstring): each input for NPV = 0 and IRR = hurdle; the
-    imported cell price also for "localizing adds nothing" (NPV against the import-only counterfactual = 0)."""
+    imported cell price also for "localizing adds nothing" (NPV against the import-only counterfactual = 0).
+    Each one not found says why (:func:`why_none`; for the PLI rate, which of its caps binds: :func:`pli_caps`)."""
     inp = build_inputs(a)
     program = [Target("npv_inr_cr", 0.0, "NPV = 0"), Target("irr", hurdle, f"IRR = hurdle ({hurdle:.1%})")]
     out: list[Breakeven] = []
@@ -167,24 +265,30 @@ def breakevens(a: Assumptions, hurdle: float) -> tuple[Breakeven, ...]:
     as_run = {k: float(v.reshape(-1)[0]) for k, v in run.items() if k.startswith("gate_passed_")}
     gated = "the gates deciding as in the run" if as_run else ""
 
-    pending: list[tuple[Search, Callable[[list[float | None]], None]]] = []
+    pending: list[tuple[Search, Callable[[list[float | None], dict[str, np.ndarray]], None]]] = []
 
     def add(
         label: str,
-        unit: str,
+        kind: str,
         base: float,
         values: Values,
         targets: list[Target],
         span: tuple[float, float],
         shown: Callable[[float], float] = lambda x: x,
         note: str = "",
+        caps: Callable[[np.ndarray], str] | None = None,
     ) -> None:
-        def record(found: list[float | None]) -> None:
+        def record(found: list[float | None], grid_kpis: dict[str, np.ndarray]) -> None:
+            xs = np.linspace(*span, GRID)
+            shown_xs = np.array([shown(float(x)) for x in xs])
+            capped = caps(xs) if caps is not None and None in found else ""
             for t, x in zip(targets, found, strict=True):
                 value = None if x is None else shown(x)
                 searched = (shown(span[0]), shown(span[1]))
                 said = "; ".join(filter(None, (note, gated)))
-                out.append(Breakeven(label, t.label, t.kpi, t.value, unit, shown(base), value, searched, said))
+                reasons = () if x is not None else (why_none(shown_xs, grid_kpis, t, kind, as_run), capped)
+                why = "; ".join(filter(None, reasons))
+                out.append(Breakeven(label, t.label, t.kpi, t.value, kind, shown(base), value, searched, said, why))
 
         pending.append((Search(values, tuple(targets), *span), record))
 
@@ -193,7 +297,7 @@ def breakevens(a: Assumptions, hurdle: float) -> tuple[Breakeven, ...]:
     fy0 = f"FY{inp.structure.first_fy % 100:02d}"
     add(
         f"Imported cell price (FOB, {fy0}; whole path scaled)",
-        "USD/kWh",
+        "usd_kwh",
         fob0,
         lambda xs: {FOB: fob * (xs / fob0)[:, None]},
         [Target("incremental_npv_vs_import_inr_cr", 0.0, "localizing adds nothing (NPV vs import-only = 0)"), *program],
@@ -213,7 +317,7 @@ def breakevens(a: Assumptions, hurdle: float) -> tuple[Breakeven, ...]:
             "Local-supply price premium over the landed imported pack ("
             + ", ".join(catalogue.SEGMENT_LABELS.get(s, s) for s in parity)
             + f"; {fy0})",
-            "fraction",
+            "rate",
             0.0,
             lambda xs: {paths[s]: base[s] + xs[:, None] for s in parity},
             program,
@@ -226,13 +330,15 @@ def breakevens(a: Assumptions, hurdle: float) -> tuple[Breakeven, ...]:
         on = _first(inp.arrays[PLI + "enabled"]) > 0.5
         add(
             "Production support per kWh of local cells (ACC PLI rate" + ("" if on else ", if the PLI were won") + ")",
-            "INR/kWh",
+            "inr_kwh",
             rate if on else 0.0,
             lambda xs: {PLI + "rate_inr_per_kwh": xs, PLI + "enabled": np.ones_like(xs)},
             program,
             (0.0, max(4.0 * rate, 10000.0)),
             note="with the PLI's DVA thresholds, term and caps",
+            caps=lambda xs: pli_caps(inp, xs),
         )
-    for (_, record), found in zip(pending, seek_all(inp, [sr for sr, _ in pending], as_run), strict=True):
-        record(found)
+    found, grids = seek_searches(inp, [sr for sr, _ in pending], as_run)
+    for (_, record), values_found, grid_kpis in zip(pending, found, grids, strict=True):
+        record(values_found, grid_kpis)
     return tuple(out)

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from tem.assumptions.loader import file_problem
 from tem.assumptions.yamlio import read_yaml
-from tem.errors import AssumptionError, Problem, show_value
+from tem.errors import AssumptionError, OptionError, Problem, show_value
 
 M = TypeVar("M", bound=BaseModel)
 Loc = tuple[Any, ...]
@@ -209,8 +209,10 @@ def error_message(err: Any, model: type[BaseModel]) -> str:
 
 def with_options(spec: M, options: Mapping[str, Any], sources: Mapping[str, str]) -> M:
     """``spec`` with ``options`` (field -> value; None = keep the spec's) validated by the same rules as the spec
-    file, never bypassing them. A bad value raises AssumptionError naming where it came from, ``sources[field]``
-    (e.g. ``'--n'``), the field and the value."""
+    file, never bypassing them. A bad value raises :class:`OptionError` (one line) naming where it came from,
+    ``sources[field]`` (e.g. ``'--n'``), the value as given and what the rules allow (:func:`allowed_text`); the
+    first bad option in the order of ``options``. A problem of the file itself raises AssumptionError located
+    in the file."""
     given = {k: v for k, v in options.items() if v is not None}
     if not given:
         return spec
@@ -220,14 +222,49 @@ def with_options(spec: M, options: Mapping[str, Any], sources: Mapping[str, str]
         return type(spec).model_validate(data, context={"file": source} if source else None)
     except ValidationError as exc:
         located = SpecProblems(source, "<spec>")
-        problems = []
+        bad: set[str] = set()
         for loc, message in spec_errors(exc, type(spec)):
             # a rule of the whole spec with no path is blamed on the option it names, e.g. "n = 10 ..."
             named = re.match(r"^(\w+) = ", message)
             field = str(loc[0]) if loc else (named.group(1) if named else "")
-            where = _path(loc, data) or field
             if field in given:  # the value came from the option, not from the file
-                problems.append(Problem(sources.get(field, "<python>"), None, where, message))
+                bad.add(field)
             else:
-                located.add(where, message + _entry(loc, data))
-        raise AssumptionError(problems + located.items) from None
+                located.add(_path(loc, data) or field, message + _entry(loc, data))
+        for field in given:
+            if field in bad:
+                raise OptionError(sources.get(field, field), given[field], allowed_text(spec, field)) from None
+        raise AssumptionError(located.items) from None
+
+
+def allowed_text(spec: BaseModel, field: str) -> str:
+    """What ``field`` of ``spec`` allows, in words (``a whole number from 8 to 1,048,576``): the spec's own words
+    when it has them (a method ``allowed(field)``, for a rule of the whole spec), else read from the field's type
+    and bounds."""
+    own = getattr(spec, "allowed", None)
+    text = own(field) if callable(own) else None
+    return text if text else field_allowed(type(spec), field)
+
+
+def field_allowed(model: type[BaseModel], field: str) -> str:
+    """A field's type and bounds in words: ``a whole number of at least 0``, ``a number from -1 to 1``."""
+    import typing
+
+    info = model.model_fields[field]
+    kinds = {a for a in (info.annotation, *typing.get_args(info.annotation)) if a is not type(None)}
+    words = "a whole number" if kinds & {int} and not kinds & {float} else "a number" if kinds & {float} else "a value"
+    low = high = None
+    for rule in info.metadata:
+        low = getattr(rule, "ge", low)
+        high = getattr(rule, "le", high)
+        if getattr(rule, "gt", None) is not None:
+            words += f" above {rule.gt:,}"
+        if getattr(rule, "lt", None) is not None:
+            words += f" below {rule.lt:,}"
+    if low is not None and high is not None:
+        return f"{words} from {low:,} to {high:,}"
+    if low is not None:
+        return f"{words} of at least {low:,}"
+    if high is not None:
+        return f"{words} of at most {high:,}"
+    return words

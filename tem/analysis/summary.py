@@ -147,9 +147,9 @@ def board_summary(a: Assumptions, result: Result, overrides: Mapping[str, Any] |
     steps, dva_fy, values = nested(a)
     run = as_run(result, dva_fy)
     try:
-        seeks = breakevens(a, hurdle)
-    except TemError:  # an input missing in this assumption set: the summary still shows everything else
-        seeks = ()
+        seeks, not_computed = breakevens(a, hurdle), ""
+    except TemError as exc:  # the summary still shows everything else, and says why there are no breakevens
+        seeks, not_computed = (), f"the goal seek failed: {exc}"
     gates = gate_lines(result)
     committed = _finite(k["committed_npv_inr_cr"]) if gates and "committed_npv_inr_cr" in k else None
     summary = BoardSummary(
@@ -167,6 +167,7 @@ def board_summary(a: Assumptions, result: Result, overrides: Mapping[str, Any] |
         peak_funding_fy=k.get("peak_funding_fy"),
         funding_split_inr_cr=funding_split(result),
         breakevens=seeks,
+        breakevens_not_computed=not_computed,
         gates=gates,
         committed_npv_inr_cr=committed,
         program_values=values,

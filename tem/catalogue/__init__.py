@@ -34,6 +34,8 @@ from collections.abc import Iterable
 
 from tem.catalogue.entries import GATE_LINES, HEADLINE_KPIS, KPIS, SEGMENT_LABELS, STATEMENT_LINES
 from tem.catalogue.kinds import KINDS, Entry, Kind
+from tem.catalogue.kinds import SUFFIX_KINDS as _SUFFIX_KINDS
+from tem.catalogue.units_text import description_text, kind_excel, suffix_kind, unit_text
 
 __all__ = [
     "GATE_LINES",
@@ -46,14 +48,18 @@ __all__ = [
     "Kind",
     "axis_title",
     "condition_text",
+    "description_text",
     "difference_excel",
     "excel_format",
     "format_difference",
+    "format_kind",
     "format_value",
     "fy_text_formula",
     "gate_reading",
     "group_label",
     "headroom",
+    "kind_difference",
+    "kind_excel",
     "kpi",
     "label",
     "line",
@@ -63,8 +69,10 @@ __all__ = [
     "plotly_axis",
     "row_title",
     "segment_label",
+    "suffix_kind",
     "unit",
     "unit_column",
+    "unit_text",
     "unknown_kpi",
 ]
 OPERATORS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "==": "="}
@@ -111,19 +119,6 @@ _PATTERNS: list[tuple[re.Pattern[str], str, str]] = [
     (re.compile(r"capex_(\w+)"), "Capex: {0}", "inr_cr"),
 ]
 
-_SUFFIX_KINDS = (
-    ("_inr_cr", "inr_cr"),
-    ("_usd_m", "usd_m"),
-    ("_inr_per_kwh", "inr_kwh"),
-    ("_usd_per_kwh", "usd_kwh"),
-    ("_gwh", "gwh"),
-    ("_fy", "fy"),
-    ("_years", "years"),
-    ("_rate", "rate"),
-    ("_share", "rate"),
-)
-
-
 def _words(text: str) -> str:
     return SEGMENT_LABELS.get(text, text.replace("_", " "))
 
@@ -137,6 +132,10 @@ def kpi(key: str) -> Entry:
         return STATEMENT_LINES[key]
     if key in GATE_LINES:
         return GATE_LINES[key]
+    if "@" in key:  # one year of a line (a goal seek's KPI): "local_cell_..._inr_per_kwh@FY30"
+        base, _, fy = key.partition("@")
+        e = kpi(base)
+        return Entry(key, f"{e.label} in {fy.upper()}", e.kind, e.definition)
     for pattern, template, kind in _PATTERNS:
         m = pattern.fullmatch(key)
         if m:
@@ -292,10 +291,17 @@ def plotly_axis(key: str) -> dict[str, object]:
 def format_value(key: str, value: float | int | None, *, with_unit: bool = False) -> str:
     """A value as a reader sees it: ``-5,571`` (``-5,571 INR crore`` with ``with_unit``), ``12.3%``, ``FY31``;
     ``none`` for a missing value (None or NaN: no IRR, never pays back)."""
+    return format_kind(kpi(key).kind, value, with_unit=with_unit)
+
+
+def format_kind(kind: str | None, value: float | int | None, *, with_unit: bool = False) -> str:
+    """A value of a kind (:data:`KINDS`; None: a plain number, 4 significant digits) as :func:`format_value`
+    shows it: an input's value in its kind (:func:`tem.assumptions.input_kinds.input_kind`) reads as a KPI's."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "none"
-    e = kpi(key)
-    k = KINDS[e.kind]
+    if kind is None:
+        return _no_negative_zero(f"{value:,.4g}")
+    k = KINDS[kind]
     if k.python == "fy":
         fy = math.floor(value + 0.5)  # a percentile of years between two years reads as the nearer (half up)
         return f"FY{fy % 100:02d}"
@@ -317,15 +323,22 @@ def format_difference(key: str, value: float | None, *, signed: bool = True, wit
     signed, in the KPI's format, never ``-0``; of two rates in percentage points (``+3.4 pts``, :data:`POINTS`),
     never ``%``; of two fiscal years in years (``-3 years``). ``with_unit`` adds the unit of money and quantities
     (points and years always carry theirs); ``signed=False`` for a size (a headroom)."""
+    return kind_difference(kpi(key).kind, value, signed=signed, with_unit=with_unit)
+
+
+def kind_difference(kind: str | None, value: float | None, *, signed: bool = True, with_unit: bool = False) -> str:
+    """A difference of two values of ``kind`` as :func:`format_difference` shows it (None: a plain number)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "none"
-    k = KINDS[kpi(key).kind]
     sign = "+" if signed else ""
+    if kind is None:
+        return _no_negative_zero(f"{value:{sign},.4g}", sign)
+    k = KINDS[kind]
     if k.python == "fy":
         return _no_negative_zero(f"{value:{sign}.0f}", sign) + " years"
     if k.python == "status":
         return str(int(value))
-    if kpi(key).kind == "rate":
+    if kind == "rate":
         return _no_negative_zero(f"{100.0 * value:{sign}.1f}", sign) + f" {POINTS}"
     pattern = k.python.replace("{:", "{:" + sign, 1)
     text = _no_negative_zero(pattern.format(value), sign)

@@ -32,6 +32,20 @@ KINDS: dict[str, Kind] = {
 }
 
 
+# a key's unit suffix and the kind it says (``npv_inr_cr`` -> inr_cr); the first that matches
+SUFFIX_KINDS = (
+    ("_inr_cr", "inr_cr"),
+    ("_usd_m", "usd_m"),
+    ("_inr_per_kwh", "inr_kwh"),
+    ("_usd_per_kwh", "usd_kwh"),
+    ("_gwh", "gwh"),
+    ("_fy", "fy"),
+    ("_years", "years"),
+    ("_rate", "rate"),
+    ("_share", "rate"),
+)
+
+
 @dataclass(frozen=True)
 class Entry:
     """One KPI or statement line: ``key`` (stable, carries its unit), reader's ``label``, ``kind`` (fixes the unit and

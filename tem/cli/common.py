@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.text import Text
 
 from tem.cli.usage import TemGroup
-from tem.errors import AssumptionError, Problem, TemError
+from tem.errors import AssumptionError, OptionError, Problem, TemError
 from tem.exports.writer import OutputError
 
 app = typer.Typer(
@@ -100,6 +100,8 @@ def parse_sets(sets: list[str]) -> dict[str, Any]:
 def guard(fn: Callable[[], None]) -> None:
     try:
         fn()
+    except OptionError:  # a usage error: the command group prints it after the command's name (tem.cli.usage)
+        raise
     except OutputError as exc:  # before TemError, its base: not the user's input, the output target
         tell("error:", exc)
         raise typer.Exit(1) from None

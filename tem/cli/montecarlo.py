@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import math
 import sys
 import threading
 from pathlib import Path
@@ -123,28 +124,49 @@ def _parse_gate_sweep(text: str) -> tuple[str, list[float]]:
         raise BatchInputError(f"--gate-sweep {text!r}: write PATH=START:STOP:COUNT (e.g. ...=4800:6400:9)") from None
     if len(parts) != 3 or count < 2 or count > 101:
         raise BatchInputError(f"--gate-sweep {text!r}: COUNT must be 2 to 101 thresholds")
+    if not (math.isfinite(start) and math.isfinite(stop)):  # checked here, named with the option
+        raise BatchInputError(f"--gate-sweep {text!r}: START and STOP must be finite numbers")
     step = (stop - start) / (count - 1)
     return path.strip(), [start + i * step for i in range(count - 1)] + [stop]
 
 
-def sweep_table(sweep: ThresholdSweep) -> Table:
-    """Expected NPV for each threshold on the same draws; the best one marked."""
+def threshold_kind(assumptions: Any, path: str) -> str | None:
+    """The catalogue kind of a gate condition's threshold (``capex.phases.<phase>.gate.when.<i>.threshold``): its
+    line's (a USD/kWh price, a rate), or its input's; None when the path names no condition."""
+    from tem import catalogue
+    from tem.assumptions.input_kinds import input_kind
+
+    parts = path.split(".")
+    phase = next((p for p in assumptions.capex.phases if len(parts) > 5 and p.name == parts[2]), None)
+    if phase is None or phase.gate is None or not parts[5].isdigit() or int(parts[5]) >= len(phase.gate.when):
+        return None
+    condition = phase.gate.when[int(parts[5])]
+    return catalogue.kpi(condition.line).kind if condition.line else input_kind(condition.input)
+
+
+def sweep_table(sweep: ThresholdSweep, kind: str | None = None) -> Table:
+    """Expected NPV for each threshold on the same draws (thresholds in ``kind``, the gate line's; NPV and its
+    standard error in whole INR crore, the change a difference); the best one marked."""
     from rich.table import Table
+
+    from tem.catalogue import format_difference, format_kind, format_value
 
     table = Table(title=f"Gate threshold sweep: {sweep.path} (same {sweep.n:,} draws)", header_style="bold")
     for col in ("threshold", "P(go)", "expected NPV", "s.e.", "vs committed"):
         table.add_column(col, justify="right")
     best = sweep.best_threshold
+    npv = "npv_inr_cr"
     for row in sweep.table.to_dict("records"):
         mark = " *" if row["threshold"] == best else ""
         table.add_row(
-            f"{row['threshold']:,.6g}{mark}",
-            f"{row['p_gate_passes']:.1%}",
-            f"{row['expected_npv_inr_cr']:,.0f}",
-            f"{row['standard_error_inr_cr']:,.1f}",
-            f"{row['value_of_flexibility_inr_cr']:+,.0f}",
+            f"{format_kind(kind, row['threshold'], with_unit=True)}{mark}",
+            probability(row["p_gate_passes"]),
+            format_value(npv, row["expected_npv_inr_cr"]),
+            format_difference(npv, row["standard_error_inr_cr"], signed=False),
+            format_difference(npv, row["value_of_flexibility_inr_cr"]),
         )
-    table.caption = f"* the threshold with the highest expected NPV: {best:,.6g}; NPV in INR crore"
+    shown = format_kind(kind, best, with_unit=True)
+    table.caption = f"* the threshold with the highest expected NPV: {shown}; NPV in INR crore"
     return table
 
 
@@ -377,7 +399,7 @@ def montecarlo_cmd(
         if flex is not None:
             out.print(flex)
         if swept is not None:
-            out.print(sweep_table(swept))
+            out.print(sweep_table(swept, threshold_kind(assumptions, swept.path)))
         for line in _headline_lines(result):
             out.print(line, soft_wrap=True)
         out.print(f"outputs written to {folder}/", soft_wrap=True)

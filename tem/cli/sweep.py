@@ -154,8 +154,8 @@ def sweep_cmd(
                 extra = [f"{str(r.gates_low) or '-'}; {str(r.gates_high) or '-'}"] if gated else []
                 table.add_row(
                     str(r.label),
-                    input_text(str(r.parameter), float(cast(float, r.low_input))),
-                    input_text(str(r.parameter), float(cast(float, r.high_input))),
+                    input_text(str(r.parameter), float(cast(float, r.low_input)), with_unit=True),
+                    input_text(str(r.parameter), float(cast(float, r.high_input)), with_unit=True),
                     catalogue.format_value(k, cast(float, r.kpi_low)),
                     catalogue.format_value(k, cast(float, r.kpi_high)),
                     # a difference of two values: a rate's in percentage points, a year's in years (catalogue)
@@ -186,11 +186,19 @@ def goalseek_cmd(
 
     def go() -> None:
         from tem.analysis.sensitivity.goalseek import goal_seek
+        from tem.assumptions.input_kinds import input_kind
         from tem.assumptions.loader import load as load_file
         from tem.exports.manifest import jsonable
 
         a = load_file(file, parse_sets(set_ or []), override_source="--set")
-        options = {"path": "--path", "kpi": "--kpi", "target": "--target", "range": "--low/--high"}
+        options = {
+            "path": "--path",
+            "kpi": "--kpi",
+            "target": "--target",
+            "range": "--low/--high",
+            "low": "--low",
+            "high": "--high",
+        }
         r = goal_seek(a, path, kpi, target, low, high, sources=options)
         doc = {
             "path": r.path,
@@ -205,11 +213,12 @@ def goalseek_cmd(
         if as_json:
             sys.stdout.write(json.dumps(jsonable(doc), indent=2) + "\n")
             return
+        kind = input_kind(path)  # the input's value in its unit and format, as every page shows it
         out.print(
             Text.assemble(
                 f"{catalogue.label(kpi)} reaches {catalogue.format_value(kpi, target, with_unit=True)} at {path} = ",
-                (f"{r.value:,.6g}", "bold"),
-                f" (base {r.base_value:,.6g} gives "
+                (catalogue.format_kind(kind, r.value, with_unit=True), "bold"),
+                f" (base {catalogue.format_kind(kind, r.base_value, with_unit=True)} gives "
                 f"{catalogue.format_value(kpi, r.base_kpi, with_unit=True)}; {r.evaluations} evaluations)",
             ),
             soft_wrap=True,

@@ -88,6 +88,11 @@ def _one_line(args: Sequence[str], context: Callable[[], Any]) -> Iterator[None]
     try:
         yield
     except Exception as exc:  # click's UsageError, vendored in typer (typer._click) or click's own (older typer)
+        if type(exc).__name__ == "OptionError":  # tem.errors: a value the command's rules refused (--n -5)
+            from tem.cli.common import tell  # imported on use: common imports this module
+
+            tell("error:", f"{_command_path(context())} {exc}")
+            raise typer.Exit(EXIT_CODE) from None
         if type(exc).__name__ == "NoArgsIsHelpError" or not _is_usage_error(exc):
             raise  # `tem` alone prints the help as before; other errors keep their own handling
         if getattr(exc, "ctx", None) is None:

@@ -36,11 +36,12 @@ class Breakeven:
     target_label: str  # "NPV = 0"
     kpi: str
     target: float
-    unit: str  # "USD/kWh", "fraction", "INR/kWh"
+    kind: str  # the input's catalogue kind: "usd_kwh", "rate" (a premium), "inr_kwh"
     base_value: float
     value: float | None  # None: not reached in the range searched
     searched: tuple[float, float]
     note: str = ""
+    why: str = ""  # with no value: why (the KPI does not move, stays below its target, a gate decides otherwise)
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,7 @@ class BoardSummary:
     committed_npv_inr_cr: float | None = None  # with gates: the program with every gate open (the gates' value is
     # the run's NPV minus this)
     breakeven_clause: str = ""  # the verdict's goal-seek clause (a value of the run)
+    breakevens_not_computed: str = ""  # why there are no breakevens (the goal seek's error); "" when computed
 
     @property
     def gates_clause(self) -> tuple[tuple[str, ...], float | None, float | None] | None:
@@ -138,17 +140,15 @@ class BoardSummary:
         return f"{self.program}: {self.scenario}"
 
 
-def breakeven_text(b: Breakeven) -> str:
-    """The value found, in the input's unit, or "none in range" with the range searched. A fraction (a premium)
-    is a level in %, unsigned like every level: a sign marks a difference (in points), never a level."""
-    if b.unit == "fraction":
-        def show(x: float) -> str:
-            return f"{x:.1%}"
-    else:
-        def show(x: float) -> str:
-            return f"{x:,.1f}"
-    unit = "" if b.unit == "fraction" else f" {b.unit}"
+def breakeven_text(b: Breakeven, *, with_why: bool = True) -> str:
+    """The value found, in the input's unit and format (:func:`tem.catalogue.format_kind`: a premium is a level
+    in %, unsigned like every level), or "none in range" with the range searched and (``with_why``) why."""
+
+    def show(x: float) -> str:
+        return catalogue.format_kind(b.kind, x, with_unit=True)
+
     if b.value is None:
         lo, hi = b.searched
-        return f"none in range ({show(lo)} to {show(hi)}{unit})"
-    return f"{show(b.value)}{unit}"
+        why = f": {b.why}" if b.why and with_why else ""
+        return f"none in range ({catalogue.format_kind(b.kind, lo)} to {show(hi)}){why}"
+    return show(b.value)

@@ -75,8 +75,8 @@ def test_shared_batches_give_what_each_target_gives_alone(path: str, monkeypatch
     a = tem.load(ROOT / "assumptions" / path)
     inp = build_inputs(a)
     searches: list[be.Search] = []
-    real = be.seek_all
-    monkeypatch.setattr(be, "seek_all", lambda i, s, g=None: searches.extend(s) or real(i, s, g))
+    real = be.seek_searches
+    monkeypatch.setattr(be, "seek_searches", lambda i, s, g=None: searches.extend(s) or real(i, s, g))
     calls = []
     engine = be.run_batch_inputs
     monkeypatch.setattr(be, "run_batch_inputs", lambda *x, **k: calls.append(1) or engine(*x, **k))
@@ -90,7 +90,7 @@ def test_shared_batches_give_what_each_target_gives_alone(path: str, monkeypatch
     for b, ref in zip(found, alone, strict=True):
         if ref is None:
             continue
-        if b.unit == "fraction":  # shown as the first year's premium, start + x: one rounding of the display
+        if b.kind == "rate":  # shown as the first year's premium, start + x: one rounding of the display
             assert b.value - b.base_value == pytest.approx(ref, abs=1e-15)
         else:
             assert b.value == ref  # bit for bit
@@ -115,7 +115,7 @@ def test_every_searched_scenario_stays_within_the_allowed_values(monkeypatch: py
             lo, hi = inp.bounds.get(path, (None, None))
             assert hi is None or float(np.max(arr)) <= hi, path
             assert lo is None or float(np.min(arr)) >= lo, path
-    premium = [b for b in found if b.unit == "fraction"]
+    premium = [b for b in found if b.kind == "rate"]
     assert premium
     assert all(b.searched[1] <= 1.0 for b in premium)
 
@@ -148,7 +148,7 @@ def test_a_breakeven_is_the_program_as_run_not_one_whose_gate_decides_otherwise(
     inp = build_inputs(a)
     run = run_decisions(inp)
     assert run  # the scenario has a gate
-    found = {b.target_label: b for b in be.breakevens(a, float(a.valuation.hurdle_rate)) if b.unit == "USD/kWh"}
+    found = {b.target_label: b for b in be.breakevens(a, float(a.valuation.hurdle_rate)) if b.kind == "usd_kwh"}
     npv0 = found["NPV = 0"]
     assert npv0.value is not None
     assert npv0.value > npv0.base_value

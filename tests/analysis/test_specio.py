@@ -12,7 +12,7 @@ from tem.analysis.montecarlo.spec import CLI_OPTIONS, MIN_SCENARIOS, load_montec
 from tem.analysis.sensitivity.goalseek import goal_seek
 from tem.analysis.sensitivity.spec import SweepSpec, check_sweep
 from tem.analysis.specio import load_spec, with_options
-from tem.errors import AssumptionError, BatchInputError, Problem
+from tem.errors import AssumptionError, BatchInputError, OptionError, Problem
 from tem.model.inputs import build_inputs
 
 ROOT = Path(__file__).parents[2]
@@ -86,27 +86,39 @@ def test_monte_carlo_correlation_and_parameter_errors_have_line_and_input(tmp_pa
     assert p.message == "sd = -0.01 must be > 0 (the entry for timeline.discount_rate)"
 
 
+def option_error(*args: object) -> OptionError:
+    with pytest.raises(OptionError) as info:
+        with_options(*args)  # type: ignore[arg-type]
+    return info.value
+
+
 def test_monte_carlo_options_are_blamed_on_the_option_that_gave_them() -> None:
+    """One line naming the option, the value and what the spec's rules allow (no field name, no pydantic words);
+    the first bad option when two are."""
     spec = load_montecarlo_spec(SPEC)
     assert spec.correlations  # so the fewest scenarios is inputs + 2
     least = len(spec.inputs) + 2
-    found = problems(with_options, spec, {"n": 10, "sobol_n_base": 100}, CLI_OPTIONS)
-    assert [(p.file, p.line, p.path) for p in found] == [("--n", None, "n"), ("--sobol", None, "sobol_n_base")]
-    assert found[0].message.startswith(f"n = 10 is too few: at least {least} ")
-    assert "power of 2" in found[1].message
-    for n in (0, 9, least - 1):  # one minimum, whatever the value
-        (p,) = problems(with_options, spec, {"n": n}, CLI_OPTIONS)
-        assert p.message.startswith(f"n = {n} is too few: at least {least} ")
+    why = f"correlated sampling needs more scenarios than inputs + 1 ({least - 1})"
+    e = option_error(spec, {"n": 10, "sobol_n_base": 100}, CLI_OPTIONS)
+    assert str(e) == f"--n: 10 is not allowed; allowed: a whole number from {least} to 10,000,000 ({why})"
+    for n in (-5, 0, 9, least - 1, 10_000_001):  # one minimum, whatever the value
+        assert str(option_error(spec, {"n": n}, CLI_OPTIONS)).startswith(f"--n: {n} is not allowed; allowed: ")
     assert with_options(spec, {"n": least}, CLI_OPTIONS).n == least
+    for base in (-3, 4, 100, 1000, 2**21):
+        assert str(option_error(spec, {"sobol_n_base": base}, CLI_OPTIONS)) == (
+            f"--sobol: {base} is not allowed; allowed: a power of 2 from 8 to 1,048,576 (e.g. 1,024)"
+        )
+    assert str(option_error(spec, {"seed": -1}, CLI_OPTIONS)) == (
+        "--seed: -1 is not allowed; allowed: a whole number of at least 0"
+    )
 
 
 def test_without_correlations_the_fewest_scenarios_is_ten(tmp_path: Path) -> None:
     path = spec_file(tmp_path, "inputs:\n  - {path: timeline.discount_rate, distribution: uniform, low: 0.1, high: 0.16}\n")
     spec = load_montecarlo_spec(path)
-    (p,) = problems(with_options, spec, {"n": MIN_SCENARIOS - 1}, CLI_OPTIONS)
-    assert (p.file, p.message) == (
-        "--n",
-        f"n = {MIN_SCENARIOS - 1} is too few: at least 10 (fewer scenarios say nothing about a distribution)",
+    assert str(option_error(spec, {"n": MIN_SCENARIOS - 1}, CLI_OPTIONS)) == (
+        f"--n: {MIN_SCENARIOS - 1} is not allowed; allowed: a whole number from 10 to 10,000,000 "
+        "(fewer scenarios say nothing about a distribution)"
     )
     assert with_options(spec, {"n": MIN_SCENARIOS}, CLI_OPTIONS).n == MIN_SCENARIOS
     path = spec_file(

@@ -29,6 +29,10 @@ def tem_cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+N_ALLOWED = (  # assumptions/montecarlo.yaml correlates 21 inputs
+    "a whole number from 23 to 10,000,000 (correlated sampling needs more scenarios than inputs + 1 (22))"
+)
+SOBOL_ALLOWED = "a power of 2 from 8 to 1,048,576 (e.g. 1,024)"
 CASES = [
     (
         ["montecarlo", "--seed", "abc"],
@@ -109,6 +113,42 @@ CASES = [
     ),
     (["--bogus"], "error: tem: '--bogus' is not an option of tem; allowed: --version, --help"),
     (["--version=3"], "error: tem --version: '3' is not allowed; allowed: no value (--version is a switch)"),
+    # values of the right type that the spec's rules refuse (review: two lines, a field name, pydantic's words)
+    *[
+        (["montecarlo", "--n", n], f"error: tem montecarlo --n: {n} is not allowed; allowed: {N_ALLOWED}")
+        for n in ("-5", "0", "22", "10000001")
+    ],
+    *[
+        (["montecarlo", "--sobol", s], f"error: tem montecarlo --sobol: {s} is not allowed; allowed: {SOBOL_ALLOWED}")
+        for s in ("-3", "4", "1000", "2097152")
+    ],
+    (
+        ["montecarlo", "--seed", "-1"],
+        "error: tem montecarlo --seed: -1 is not allowed; allowed: a whole number of at least 0",
+    ),
+    (
+        ["montecarlo", "--n", "5", "--sobol", "1000"],
+        f"error: tem montecarlo --n: 5 is not allowed; allowed: {N_ALLOWED}",
+    ),
+    # a search range outside what the input allows (was "cells...: -5 is below the allowed minimum 0", no option)
+    (
+        ["goalseek", "--low", "-5", "--high", "10"],
+        "error: tem goalseek --low: -5.0 is not allowed; allowed: a value of cells.imported.fob_price_usd_per_kwh "
+        "at least 0 USD/kWh",
+    ),
+    (
+        ["goalseek", "--low", "200", "--high", "100"],
+        "error: tem goalseek --high: 100.0 is not allowed; allowed: a number above --low (200): the search range",
+    ),
+    (
+        ["goalseek", "--target", "nan"],
+        "error: tem goalseek --target: nan is not allowed; allowed: a finite value of NPV vs import-only",
+    ),
+    (
+        ["goalseek", "--path", "timeline.discount_rate", "--low", "0.05", "--high", "1.5"],
+        "error: tem goalseek --high: 1.5 is not allowed; allowed: a value of timeline.discount_rate from 0 to 1 "
+        "(a fraction: 0.05 is 5%)",
+    ),
 ]
 
 
@@ -205,3 +245,30 @@ def test_a_monte_carlo_error_is_one_line_with_no_blank_line_before(tmp_path: Pat
         "error: cannot create the output folder afile/base/montecarlo: part of the path is a file, not a folder "
         "[Not a directory]"
     ]
+
+
+def test_a_bad_n_in_the_spec_file_names_file_line_path_value_and_allowed(tmp_path: Path) -> None:
+    """The same rule, broken in the spec file rather than by --n: located in the file (its line and key)."""
+    (tmp_path / "assumptions").symlink_to(ROOT / "assumptions")
+    text = (ROOT / "assumptions" / "montecarlo.yaml").read_text()
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if t.startswith("n: "))
+    lines = text.splitlines()
+    lines[line - 1] = "n: -5"
+    (tmp_path / "mc.yaml").write_text("\n".join(lines) + "\n")
+    proc = tem_cli(tmp_path, "montecarlo", "--spec", "mc.yaml")
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.splitlines()[1] == (
+        f"  - mc.yaml:{line}: n: n = -5 is too few: at least 23 "
+        "(correlated sampling needs more scenarios than inputs + 1 (22))"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["assumptions", "mc.yaml"]
+
+
+def test_a_gate_sweep_with_an_infinite_end_names_the_option(tmp_path: Path) -> None:
+    """Was "error: give at least 2 finite thresholds" from the analysis, naming no option."""
+    (tmp_path / "assumptions").symlink_to(ROOT / "assumptions")
+    sweep = "capex.phases.cell_plant_1.gate.when.0.threshold=-inf:6400:3"
+    proc = tem_cli(tmp_path, "montecarlo", "--n", "100", "--gate-sweep", sweep)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr == f"error: --gate-sweep {sweep!r}: START and STOP must be finite numbers\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["assumptions"]

@@ -35,7 +35,21 @@ from tem import catalogue
 ROOT = Path(__file__).parents[2]
 SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 ALLOWED = re.compile(r"\S*[/\\]\S*|\b[a-z0-9_]+(?:\.[a-z0-9_]+)+\b")  # file paths, dotted input paths
-DATA_SHEETS = {"Samples", "Inputs", "Convergence"}  # montecarlo.xlsx: raw tables keyed by KPI / input, not printed
+DATA_SHEETS = {"Samples"}  # montecarlo.xlsx: the raw draws keyed by input path and KPI, for pandas, not printed
+
+
+def _raw_units() -> re.Pattern[str]:
+    """Unit keys a page must never show as a unit (review: comparison.xlsx's Statement read "fraction"): the model's
+    unit word for a share (a whole cell, or a schema tag such as ``[fraction/yr]``), and every kind key and unit
+    suffix of the catalogue written as a key (``inr_cr``, ``usd_per_kwh``, ``gwh``)."""
+    from tem.catalogue.kinds import SUFFIX_KINDS
+
+    keys = {k for k in catalogue.KINDS if "_" in k} | {s.strip("_") for s, _ in SUFFIX_KINDS if "_" in s.strip("_")}
+    keys |= {"inr_per_usd", "gwh"}
+    return re.compile(r"^\s*fraction\s*$|\[fraction\b|\bfraction(?:/yr| per year)\b|\b(?:" + "|".join(sorted(keys)) + r")\b")
+
+
+RAW_UNITS = _raw_units()
 MODEL_SHEETS = re.compile(r"^(Inputs|Calculations|Import-only|Checks|Step \d+)$")  # row keys are the model's names
 YAML_SHEETS = {"Assumption diff"}
 FY_WORDS = re.compile(r"\bFY\b|fiscal year|\bin$")
@@ -185,11 +199,18 @@ def findings(path: Path, names: set[str]) -> list[str]:
         model = bool(MODEL_SHEETS.match(ws.title)) and path.name not in ("montecarlo.xlsx", "comparison.xlsx")
         if not model or ws.title == "Checks":  # what a board reads (the model sheets' inputs and years are numbers)
             spider = ws.title.startswith("Spider")  # its columns: the input moved by -30% .. +30% of itself
-            found += [f"{path.name}:{ws.title}: {f}" for f in text_findings(sheet_text(shown, ws.title), spider)]
+            # the Monte Carlo inputs: relative ranges ('-20%') and the spec's source notes ('+63%'), as written
+            relative = spider or (path.name == "montecarlo.xlsx" and ws.title == "Inputs")
+            found += [f"{path.name}:{ws.title}: {f}" for f in text_findings(sheet_text(shown, ws.title), relative)]
         key_cols = {c.column for r in range(1, 6) for c in ws[r] if c.value == "key"}
         for row in ws.iter_rows():
             for c in row:
                 v, where = c.value, f"{path.name}:{ws.title}!{c.coordinate}"
+                # a raw unit key on any sheet, the model sheets' unit columns included (never a key column)
+                if isinstance(v, str) and not v.startswith("=") and c.column not in key_cols and ws.title not in YAML_SHEETS:
+                    unit = RAW_UNITS.search(ALLOWED.sub("", v))
+                    if unit:
+                        found.append(f"{where} raw unit {unit.group(0).strip()!r} in {v[:60]!r}")
                 if isinstance(v, str) and not v.startswith("=") and c.column not in key_cols:
                     header = c.row <= 4 or c.font.b
                     keys = [k for k in raw_keys(v) if k not in names]  # scenario names are file names
@@ -243,6 +264,8 @@ def test_no_raw_keys_in_the_report(outputs: Path) -> None:
         text = html.unescape(re.sub(r"<[^>]+>", " ", body))
         keys = sorted(set(raw_keys(text)) - {report.parent.name})
         assert not keys, (report.parent.name, keys[:20])
+        units = [m.group(0) for line in text.splitlines() for m in [RAW_UNITS.search(ALLOWED.sub("", line.strip()))] if m]
+        assert not units, (report.parent.name, units[:10])
         assert not text_findings(text), (report.parent.name, text_findings(text)[:10])
 
 

@@ -182,22 +182,38 @@ class MonteCarloSpec(StrictModel):
             seen.setdefault(key, i)
         least = min_scenarios(self)
         if self.n < least:
-            why = (
-                f"correlated sampling needs more scenarios than inputs + 1 ({len(self.inputs) + 1})"
-                if least > MIN_SCENARIOS
-                else "fewer scenarios say nothing about a distribution"
-            )
-            problems.append(("n", f"n = {self.n} is too few: at least {least:,} ({why})"))
+            problems.append(("n", f"n = {self.n} is too few: at least {least:,} ({_why_least(self)})"))
         if self.sobol_n_base is not None and self.sobol_n_base & (self.sobol_n_base - 1):
             problems.append(("sobol_n_base", f"sobol_n_base = {self.sobol_n_base} must be a power of 2 (e.g. 1024)"))
         if problems:
             raise RuleProblems(problems)
         return self
 
+    def allowed(self, field: str) -> str | None:
+        """What ``field`` allows under the rules of this spec, in words, for a value given as an option (``--n``);
+        None: the field's type and bounds say it (:func:`tem.analysis.specio.field_allowed`)."""
+        if field == "n":
+            return f"a whole number from {min_scenarios(self):,} to {_bound('n', 'le'):,} ({_why_least(self)})"
+        if field == "sobol_n_base":
+            return f"a power of 2 from {_bound(field, 'ge'):,} to {_bound(field, 'le'):,} (e.g. 1,024)"
+        return None
+
     @property
     def source(self) -> str | None:
         """The file this spec was read from (None when built in Python)."""
         return self._source
+
+
+def _bound(field: str, kind: str) -> int:
+    """A bound (``ge``, ``le``) of a field of :class:`MonteCarloSpec`, as declared there."""
+    return int(next(getattr(m, kind) for m in MonteCarloSpec.model_fields[field].metadata if hasattr(m, kind)))
+
+
+def _why_least(spec: MonteCarloSpec) -> str:
+    """Why ``spec`` needs at least :func:`min_scenarios` scenarios."""
+    if min_scenarios(spec) > MIN_SCENARIOS:
+        return f"correlated sampling needs more scenarios than inputs + 1 ({len(spec.inputs) + 1})"
+    return "fewer scenarios say nothing about a distribution"
 
 
 def min_scenarios(spec: MonteCarloSpec) -> int:
@@ -206,7 +222,7 @@ def min_scenarios(spec: MonteCarloSpec) -> int:
     return max(MIN_SCENARIOS, len(spec.inputs) + 2) if spec.correlations else MIN_SCENARIOS
 
 
-PYTHON_OPTIONS = {"n": "<python>", "seed": "<python>", "sobol_n_base": "<python>"}  # where an argument came from
+PYTHON_OPTIONS = {"n": "n", "seed": "seed", "sobol_n_base": "n_base"}  # the argument of montecarlo()/sobol() given
 CLI_OPTIONS = {"n": "--n", "seed": "--seed", "sobol_n_base": "--sobol"}
 
 

@@ -19,9 +19,9 @@ from openpyxl.utils import get_column_letter
 
 import tem
 from tem import catalogue
-from tem.analysis.montecarlo.charts import kpi_title
 from tem.analysis.montecarlo.flex_export import flexibility_sheet
 from tem.analysis.montecarlo.run import MonteCarloResult
+from tem.assumptions.input_kinds import input_kind
 from tem.exports.manifest import jsonable
 from tem.exports.workbook.printing import board_print
 from tem.exports.workbook.stream import BufferedSheet, save_write_only
@@ -133,13 +133,100 @@ def _summary_sheet(ws: BufferedSheet, r: MonteCarloResult) -> None:
                 x = _value(s[stat])
                 put_text(ws, row, j, catalogue.format_value(key, x) if x is not None else "")
                 continue
-            spread = '0.0" years"' if fy else fmt  # the spread of years is in years
-            ws.cell(row, j, _value(s[stat])).number_format = spread
+            value = _value(s[stat])
+            if stat == "std":  # a spread: of years in years, of a rate in percentage points (pts), never "%"
+                _spread_cell(ws, row, j, key, value)
+                continue
+            ws.cell(row, j, value).number_format = fmt
         ws.cell(row, 12, int(s["n_valid"])).number_format = "#,##0"
         ws.cell(row, 13, int(s["n_missing"])).number_format = "#,##0"
         if not fy:  # P(year < 0) means nothing
             ws.cell(row, 14, _value(s["p_below_zero"])).number_format = "0.00%"
     _widths(ws, {1: 46, 2: 16, **{j: 13 for j in range(3, 15)}})
+
+
+def _spread_cell(ws: BufferedSheet, row: int, col: int, key: str, value: float | None) -> None:
+    """A standard deviation or standard error of KPI ``key``: a difference of its values in size (of a rate in
+    points, :func:`tem.catalogue.difference_cell`; of years in years, to one decimal)."""
+    if value is None:
+        ws.cell(row, col, None)
+    elif catalogue.kpi(key).kind == "fy":
+        ws.cell(row, col, value).number_format = '0.0" years"'
+    else:
+        shown, fmt = catalogue.difference_cell(key, value, signed=False)
+        ws.cell(row, col, shown).number_format = fmt
+
+
+CONVERGENCE_COLUMNS = {
+    "kpi": "KPI",
+    "n": "first N scenarios",
+    "n_valid": "with a value",
+    "mean": "mean",
+    "mean_standard_error": "standard error of the mean",
+    "p10": "P10",
+    "p50": "P50",
+    "p90": "P90",
+}
+
+
+def _convergence_sheet(ws: BufferedSheet, r: MonteCarloResult) -> None:
+    """Mean, its standard error and P10/P50/P90 of each KPI over the first N scenarios, each in the KPI's format
+    (the standard error as a spread: a rate's in points); a year's statistics as FY36 (its mean left blank)."""
+    _header(ws, 1, [CONVERGENCE_COLUMNS.get(str(c), str(c)) for c in r.convergence.columns])
+    for i, rec in enumerate(r.convergence.to_dict("records"), start=2):
+        key = str(rec["kpi"])
+        fy = catalogue.kpi(key).kind == "fy"
+        for j, col in enumerate(r.convergence.columns, start=1):
+            value = _value(rec[col])
+            if col == "kpi":
+                put_text(ws, i, j, catalogue.row_title(key))  # "IRR", not "IRR (%)" beside 4.6%
+            elif col in ("n", "n_valid"):
+                ws.cell(i, j, value).number_format = "#,##0"
+            elif col == "mean_standard_error":
+                _spread_cell(ws, i, j, key, value)
+            elif fy and col == "mean":
+                ws.cell(i, j, None)  # a mean of years is no year
+            elif fy:
+                put_text(ws, i, j, catalogue.format_value(key, value) if value is not None else "")
+            else:
+                ws.cell(i, j, value).number_format = catalogue.excel_format(key)
+    ws.freeze_panes = ws.cell(2, 1)
+
+
+INPUT_COLUMNS = {
+    "path": "path",
+    "label": "input",
+    "mode": "mode",
+    "distribution": "distribution",
+    "parameters": "parameters",
+    "sample_column": "the number drawn is",
+    "base": "base",
+    "sample_mean": "sample mean",
+    "sample_p5": "sample P5",
+    "sample_p95": "sample P95",
+    "source": "source",
+}
+DRAWN = ("base", "sample_mean", "sample_p5", "sample_p95")
+
+
+def _inputs_sheet(ws: BufferedSheet, r: MonteCarloResult) -> None:
+    """Each uncertain input, headed in words; its base and sample statistics in the input's unit and format when
+    the number drawn is the input's value (a customs duty in %, a price in USD/kWh), a multiplier as 0.000, a
+    drift (growth a year) in %."""
+    frame = r.inputs
+    _header(ws, 1, [INPUT_COLUMNS.get(str(c), str(c)) for c in frame.columns])
+    for i, rec in enumerate(frame.to_dict("records"), start=2):
+        mode = str(rec["mode"])
+        kind = input_kind(str(rec["path"])) if mode == "value" else ("rate" if mode == "drift" else "factor")
+        for j, col in enumerate(frame.columns, start=1):
+            v = rec[col]
+            if isinstance(v, str):
+                put_text(ws, i, j, v)
+            elif col in DRAWN and kind == "fy":
+                put_text(ws, i, j, catalogue.format_kind(kind, _value(v)) if _value(v) is not None else "")
+            else:
+                ws.cell(i, j, _value(v)).number_format = catalogue.kind_excel(kind) if col in DRAWN else "General"
+    ws.freeze_panes = ws.cell(2, 1)
 
 
 def _table_sheet(
@@ -262,15 +349,11 @@ def render_montecarlo_workbook(result: MonteCarloResult) -> bytes:
     if result.flexibility is not None:
         flexibility_sheet(sheets["Decisions"], result)
     ws = sheets["Inputs"]
-    _table_sheet(
-        ws, result.inputs, {"base": "General", "sample_mean": "General", "sample_p5": "General", "sample_p95": "General"}
-    )
+    _inputs_sheet(ws, result)
     _widths(ws, {1: 46, 2: 36, 3: 8, 4: 16, 5: 48, 6: 40, 7: 11, 8: 11, 9: 11, 10: 11, 11: 80})
     _correlation_sheet(sheets["Correlations"], result)
     ws = sheets["Convergence"]
-    conv = result.convergence.copy()
-    conv["kpi"] = conv["kpi"].map(kpi_title)
-    _table_sheet(ws, conv, {"n": "#,##0", "n_valid": "#,##0"})
+    _convergence_sheet(ws, result)
     _widths(ws, {1: 40, **{j: 14 for j in range(2, 9)}})
     _contributions_sheet(sheets["Contributions"], result)
     _sobol_sheet(sheets["Sobol"], result)

@@ -91,7 +91,7 @@ def _kpi_sheet(ws: Worksheet, c: Comparison) -> None:
         put_text(ws, r, 1, kpi_label(str(key)))
         put_text(ws, r, 2, str(key))
         unit = str(row["unit"])
-        shown_unit = "" if unit in ("FY", "fraction", "%", "x") else unit  # the number format shows these
+        shown_unit = "" if unit in ("FY", "%", "x") else catalogue.unit_text(unit)  # the number format shows these
         put_text(ws, r, 3, shown_unit)
         for j, col in enumerate(value_cols):
             _kpi_cell(ws, r, 4 + j, str(key), row[col], difference=str(col) not in c.names)
@@ -124,7 +124,7 @@ def _lines_block(ws: Worksheet, top: int, title: str, frame: pd.DataFrame, diffe
         r = top + 2 + i
         rate = differences and catalogue.kpi(str(key)).kind == "rate"
         put_text(ws, r, 1, str(row["label"]))
-        put_text(ws, r, 2, "" if rate else str(row["unit"]))
+        put_text(ws, r, 2, "" if rate else catalogue.unit_text(str(row["unit"])))
         for j, fy in enumerate(fys):
             if rate:
                 _kpi_cell(ws, r, 3 + j, str(key), row[fy], difference=True)

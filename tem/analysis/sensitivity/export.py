@@ -19,8 +19,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from tem import catalogue
 from tem.analysis.sensitivity.sweeps import Tornado
+from tem.assumptions.input_kinds import input_kind
 from tem.exports.workbook.printing import board_print
-from tem.exports.workbook.style import HEADER, TITLE, put_text
+from tem.exports.workbook.style import HEADER, SECTION, TITLE, put_text
 
 LOW, HIGH = "#0072B2", "#D55E00"  # Okabe-Ito blue / vermillion
 SPIDER_LINES = 10  # the inputs with the widest swing; more lines than distinct colours cannot be told apart
@@ -39,22 +40,16 @@ SPIDER_COLOURS = (
 )
 
 
-def input_text(path: str, x: float) -> str:
-    """An input's value as a reader reads it: FYs as FY30 (not 2,030), shares as %, else 4 digits."""
-    if path.endswith("_fy"):
-        return f"FY{round(x) % 100:02d}"
-    if path.endswith(("_rate", "_share")) or path.split(".")[-1] in ("pack_yield",):
-        return f"{x:.1%}"
-    return f"{x:,.4g}"
+def input_text(path: str, x: float, *, with_unit: bool = False) -> str:
+    """An input's value as a reader reads it, in its kind (:func:`input_kind`): FYs as FY30 (not 2,030), rates and
+    shares as % (a customs duty 2.5%, not 0.025), money and prices as the catalogue shows them (``with_unit``:
+    ``13.0 USD/kWh``), else 4 digits."""
+    return catalogue.format_kind(input_kind(path), x, with_unit=with_unit)
 
 
 def input_format(path: str) -> str:
     """The Excel number format of an input's value (see :func:`input_text`)."""
-    if path.endswith("_fy"):
-        return '"FY"0'  # the year stays a number (2030) and reads FY2030, never "2,030"
-    if path.endswith(("_rate", "_share")) or path.split(".")[-1] in ("pack_yield",):
-        return "0.0%"
-    return "#,##0.####"
+    return catalogue.kind_excel(input_kind(path))
 
 
 def spider_rows(table: pd.DataFrame) -> pd.DataFrame:
@@ -237,6 +232,23 @@ def _fy_as_text(ws: Worksheet, cell: Cell, path: str) -> None:
         cell.number_format = input_format(path)
 
 
+def _years_as_text(ws: Worksheet, kpi: str, first_row: int, end: int, n_cols: int) -> None:
+    """The fiscal years of a table (rows ``first_row`` to ``end - 1``, value columns B on) as the text FY36, as
+    the tornado and every page show a year (a number formatted "FY"0 reads FY2036); none where there is none."""
+    for row in ws.iter_rows(min_row=first_row, max_row=end - 1, min_col=2, max_col=1 + n_cols):
+        for cell in row:
+            if isinstance(cell.value, (int, float)):
+                text = catalogue.format_value(kpi, float(cell.value))
+                put_text(ws, cell.row, cell.column, text).alignment = Alignment(horizontal="right")
+
+
+def _base_of(table: pd.DataFrame) -> float:
+    """The base case of a spider: its column of no change (0%)."""
+    middle = table.columns[len(table.columns) // 2]
+    zero = next((c for c in table.columns if str(c).strip("+-") in ("0%", "0", "0.0")), middle)
+    return float(table[zero].dropna().iloc[0])
+
+
 def _put(ws: Worksheet, row: int, col: int, value: object) -> Cell:
     """A number as a number, anything else as text (through the one text-safe writer)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -294,21 +306,38 @@ def render_sensitivity_workbook(
         ws = wb.create_sheet(f"Spider {catalogue.label(kpi)}"[:31])
         put_text(ws, 1, 1, f"{scenario}: spider of {catalogue.row_title(kpi)}").font = TITLE  # "IRR", not "IRR (%)"
         end = _frame(ws, table, 3, index_name="parameter")
-        for row in ws.iter_rows(min_row=4, max_row=end - 1, min_col=2, max_col=1 + len(table.columns)):
-            for cell in row:
-                cell.number_format = catalogue.excel_format(kpi)
+        top = 3  # the block the chart reads: the values, or for a year their change from the base in years
+        if catalogue.kpi(kpi).kind == "fy":  # a year reads FY36, as in the tornado; its changes are in years
+            _years_as_text(ws, kpi, 4, end, len(table.columns))
+            base_year = (bases or {}).get(kpi, _base_of(table))
+            top = end + 1
+            said = f"Change of {catalogue.label(kpi)} from the base ({catalogue.format_value(kpi, base_year)}), in years"
+            put_text(ws, top, 1, said).font = SECTION
+            top += 1
+            end = _frame(ws, table - base_year, top, index_name="parameter")
+            for row in ws.iter_rows(min_row=top + 1, max_row=end - 1, min_col=2, max_col=1 + len(table.columns)):
+                for cell in row:
+                    cell.number_format = catalogue.difference_excel(kpi)[1]
+        else:
+            for row in ws.iter_rows(min_row=4, max_row=end - 1, min_col=2, max_col=1 + len(table.columns)):
+                for cell in row:
+                    cell.number_format = catalogue.excel_format(kpi)
         shown = spider_rows(table)
         line = LineChart()
         line.title = f"{catalogue.label(kpi)} by relative change (the {len(shown)} inputs that move it most)"
         order = {name: i for i, name in enumerate(table.index)}
-        for r in sorted(4 + order[name] for name in shown.index):
+        for r in sorted(top + 1 + order[name] for name in shown.index):
             line.add_data(
                 Reference(ws, min_col=1, max_col=1 + len(table.columns), min_row=r), from_rows=True, titles_from_data=True
             )
-        line.set_categories(Reference(ws, min_col=2, max_col=1 + len(table.columns), min_row=3))
+        line.set_categories(Reference(ws, min_col=2, max_col=1 + len(table.columns), min_row=top))
         for i, series in enumerate(line.series):
             series.graphicalProperties.line.solidFill = SPIDER_COLOURS[i % len(SPIDER_COLOURS)].lstrip("#")
-        line.y_axis.number_format = catalogue.excel_format(kpi)
+        if top > 3:
+            line.title = f"Change of {catalogue.label(kpi)} from the base by relative change (years)"
+            line.y_axis.number_format = catalogue.difference_excel(kpi)[1]
+        else:
+            line.y_axis.number_format = catalogue.excel_format(kpi)
         line.x_axis.number_format = "+0%;-0%;0%"
         line.x_axis.tickLblPos = "low"
         line.height, line.width = 12, 22
@@ -329,8 +358,23 @@ def render_sensitivity_workbook(
         centre, centre_text = heatmap_centre(grid, (bases or {}).get(kpi))
         centre_value = catalogue.format_value(kpi, centre, with_unit=True)
         put_text(ws, 2, 1, f"Colours: red below {centre_text} ({centre_value}), blue above")
+        coloured = 4
+        if catalogue.kpi(kpi).kind == "fy":  # FY36 as in the tornado; the colours on the change in years below
+            _years_as_text(ws, kpi, 4, end, len(grid.columns))
+            top = end + 1
+            said = f"Change of {catalogue.label(kpi)} from {centre_text} ({centre_value}), in years"
+            put_text(ws, top, 1, said).font = SECTION
+            end = _frame(ws, grid - centre, top + 1, index_name=f"{grid.index.name} \\ {grid.columns.name}")
+            for j in range(len(grid.columns)):
+                _fy_as_text(ws, ws.cell(top + 1, 2 + j), str(grid.columns.name))
+            for i in range(len(grid.index)):
+                _fy_as_text(ws, ws.cell(top + 2 + i, 1), str(grid.index.name))
+                for j in range(len(grid.columns)):
+                    ws.cell(top + 2 + i, 2 + j).number_format = catalogue.difference_excel(kpi)[1]
+            coloured, centre = top + 2, 0.0
+            put_text(ws, 2, 1, f"Colours (on the change in years): red before {centre_text} ({centre_value}), blue after")
         ws.conditional_formatting.add(  # diverging, centred (as in the heatmap chart)
-            f"B4:{last_col}{end - 1}",
+            f"B{coloured}:{last_col}{end - 1}",
             ColorScaleRule(
                 start_type="min",
                 start_color="D6604D",

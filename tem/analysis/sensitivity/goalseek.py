@@ -20,8 +20,9 @@ from scipy.optimize import brentq
 from tem import catalogue
 from tem.analysis.sensitivity.spec import Setting, base_value, is_year, unknown_path
 from tem.analysis.sensitivity.sweeps import evaluate
+from tem.assumptions.input_kinds import input_kind
 from tem.assumptions.schema import Assumptions
-from tem.errors import BatchInputError, TemError
+from tem.errors import BatchInputError, OptionError, TemError
 from tem.model.inputs import build_inputs
 
 GRID_POINTS = 41
@@ -42,6 +43,24 @@ class GoalSeekResult:
     base_kpi: float
     evaluations: int
     grid: tuple[tuple[float, float], ...]  # (input, KPI) on the search grid
+
+
+def _check_in_bounds(
+    path: str, ends: Mapping[str, float], bounds: tuple[float | None, float | None], src: Mapping[str, str]
+) -> None:
+    """OptionError (one line) for an end of the search range outside what ``path`` allows, naming the option
+    that gave it (``src["low"]``, e.g. ``--low``; else the argument's name) and the input's allowed range."""
+    lo, hi = bounds
+    kind = input_kind(path)
+    unit = "" if kind is None else catalogue.KINDS[kind].suffix
+    for name, x in ends.items():
+        if (lo is not None and x < lo) or (hi is not None and x > hi):
+            if lo is not None and hi is not None:
+                span = f"from {lo:g} to {hi:g}"
+            else:
+                span = f"at least {lo:g}" if lo is not None else f"at most {hi:g}"
+            what = " (a fraction: 0.05 is 5%)" if kind == "rate" else f" {unit}" if unit else ""
+            raise OptionError(src.get(name) or name, x, f"a value of {path} {span}{what}")
 
 
 def goal_seek(
@@ -65,15 +84,19 @@ def goal_seek(
         return f"{src[key]}: {message}" if src[key] else message
 
     if not np.isfinite(target):
-        raise BatchInputError(said("target", f"{kpi}: the target must be a finite number, got {target:g}"))
-    if not (np.isfinite(low) and np.isfinite(high)) or not low < high:
-        raise BatchInputError(
-            said("range", f"{path}: the search range needs finite numbers with low < high, got {low:g} and {high:g}")
-        )
+        raise OptionError(src.get("target") or "target", target, f"a finite value of {catalogue.label(kpi)}")
+    for name, x in (("low", low), ("high", high)):
+        if not np.isfinite(x):
+            raise OptionError(src.get(name) or name, x, f"a finite number (an end of the search range for {path})")
+    if not low < high:
+        low_name = src.get("low") or "low"
+        raise OptionError(src.get("high") or "high", high, f"a number above {low_name} ({low:g}): the search range")
     inp = build_inputs(assumptions)
     why = unknown_path(inp, path)
     if why:
         raise BatchInputError(said("path", why))
+    if not is_year(path):  # a year range is cut to the horizon below; any other must keep to the input's bounds
+        _check_in_bounds(path, {"low": low, "high": high}, inp.bounds.get(path, (None, None)), src)
     base_x = base_value(inp, path)
 
     year_lines = [kpi] if "@" in kpi else []
@@ -122,10 +145,13 @@ def goal_seek(
     crossing = np.flatnonzero(finite[:-1] & finite[1:] & (np.sign(diff[:-1]) != np.sign(diff[1:])))
     if crossing.size == 0:
         seen = vals[finite]
-        span = f"from {seen.min():,.4g} to {seen.max():,.4g}" if seen.size else "undefined throughout"
+        shown = catalogue.format_value
+        span = f"from {shown(kpi, seen.min())} to {shown(kpi, seen.max())}" if seen.size else "undefined throughout"
+        kind = input_kind(path)
         raise NoSolutionError(
-            f"{kpi} does not reach {target:,.4g} for {path} between {low:,.6g} and {high:,.6g}: it ranges {span} "
-            "there; widen the range or check the target"
+            f"{catalogue.label(kpi)} does not reach {shown(kpi, target, with_unit=True)} for {path} between "
+            f"{catalogue.format_kind(kind, low)} and {catalogue.format_kind(kind, high, with_unit=True)}: it ranges "
+            f"{span} there; widen the range or check the target"
         )
     i = int(crossing[0])
     count = [GRID_POINTS + 1]

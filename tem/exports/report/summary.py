@@ -119,7 +119,8 @@ def summary_html(s: BoardSummary) -> str:
         f"<table><thead><tr><th>{_h('peak_funding_inr_cr')}{esc(fy)}</th>"
         f"<th>{_v('peak_funding_inr_cr', s.peak_funding_inr_cr)}</th></tr></thead><tbody>{split}</tbody></table>"
     )
-    seeks = _breakeven_rows(s.breakevens) or "<tr><td>none computed</td></tr>"
+    why = f": {s.breakevens_not_computed}" if s.breakevens_not_computed else ""
+    seeks = _breakeven_rows(s.breakevens) or f"<tr><td colspan=2>none computed{esc(why)}</td></tr>"
     breakevens = (
         "<table><thead><tr><th>Breakeven (goal seek in this run)</th><th>input value</th></tr></thead>"
         f"<tbody>{seeks}</tbody></table>"

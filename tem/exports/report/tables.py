@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from tem import catalogue
 from tem.exports.charts.theme import fmt_number
 
 # Decimals by the statement's unit column; "fraction" shows as a percentage.
@@ -57,7 +58,7 @@ def fy_table(frame: pd.DataFrame, fys: list[str], emphasis: Iterable[str] = (), 
         tr = ' class="total"' if key in bold else ""
         rows.append(
             f'<tr{tr} id="{esc(table_id)}-{esc(key)}"><th scope="row" title="{esc(key)}">{esc(rec["label"])}</th>'
-            f'<td class="unit">{esc(unit)}</td>{"".join(cells)}</tr>'
+            f'<td class="unit">{esc(catalogue.unit_text(unit))}</td>{"".join(cells)}</tr>'
         )
     return (
         f'<div class="table-wrap"><table class="fy" id="{esc(table_id)}"><thead><tr><th>Line item</th><th>Unit</th>'

@@ -15,6 +15,7 @@ from openpyxl.cell.cell import Cell
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.worksheet.worksheet import Worksheet
 
+from tem import catalogue
 from tem.catalogue import phase_label, segment_label
 from tem.exports.workbook.fastwrite import all_plain, plain_formula, raw_rows
 from tem.exports.workbook.grid import FIRST_COL, Grid
@@ -48,7 +49,7 @@ class CalcSheet:
         self.grid.rows[key] = r
         put_text(self.ws, r, 1, key)
         put_text(self.ws, r, 2, label)
-        put_text(self.ws, r, 3, unit)
+        put_text(self.ws, r, 3, catalogue.unit_text(unit))
         fmt = number_format(unit)
         values = (
             None

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 from openpyxl.worksheet.worksheet import Worksheet
 
+from tem import catalogue
 from tem.exports.workbook.grid import FIRST_COL, SCALAR_COL, Grid, InputRef
 from tem.exports.workbook.inputs_sheet import unit_of
 from tem.exports.workbook.style import SECTION, number_format, put_text
@@ -52,7 +53,7 @@ def write_counterfactual_inputs(
         kind = grid.inputs[path].kind
         put_text(ws, r, 1, f"{prefix}.{path}")
         put_text(ws, r, 2, f"{title.split(':')[0]}: {path}")
-        put_text(ws, r, 3, unit_of(path))
+        put_text(ws, r, 3, catalogue.unit_text(unit_of(path)))
         arr = np.asarray(cf.arrays[path], dtype=float)
         note = f"fixed by the definition of {title.split(':')[0]}"
         if kind in ("scalar", "text") and arr.reshape(-1)[0] == NEVER_FY:

@@ -65,7 +65,7 @@ def _value(x: Any) -> float | str:
 
 def _link(ws: Worksheet, grid: Grid, r: int, label: str, unit: str, calc_key: str, sign: float, fmt: str) -> None:
     put_text(ws, r, 2, label)
-    put_text(ws, r, 3, unit)
+    put_text(ws, r, 3, catalogue.unit_text(unit))
     src = grid.rows[calc_key]
     for t in range(grid.n_years):
         col = grid.col(t)

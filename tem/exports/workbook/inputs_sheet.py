@@ -14,6 +14,8 @@ from typing import Any
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
+from tem import catalogue
+from tem.assumptions.input_kinds import input_kind
 from tem.assumptions.schema import Assumptions
 from tem.assumptions.walk import iter_leaves
 from tem.assumptions.yearly import fy_label
@@ -68,11 +70,13 @@ UNIT_SUFFIXES = [
 
 
 def unit_of(path: str) -> str:
+    """The model unit of the input at ``path``: from its name's suffix, else a fraction when the schema makes it a
+    share or a rate (a customs duty ``bcd_rate_vehicle``, a ``price_premium``, a ``markup``: shown as %)."""
     name = path.rsplit(".", 1)[-1]
     for suffix, unit in UNIT_SUFFIXES:
         if name.endswith(suffix):
             return unit
-    return ""
+    return "fraction" if input_kind(path) == "rate" else ""
 
 
 @lru_cache(maxsize=64)
@@ -112,7 +116,7 @@ def write_inputs(ws: Worksheet, a: Assumptions, inp: Inputs, grid: Grid) -> None
     for key, label, value, unit in CONSTANTS:
         put_text(ws, row, 1, f"constant.{key}")
         put_text(ws, row, 2, label)
-        put_text(ws, row, 3, unit)
+        put_text(ws, row, 3, catalogue.unit_text(unit))
         put_text(ws, row, 4, "fixed by definition")
         ws.cell(row, SCALAR_COL, value)
         grid.constants[key] = row
@@ -140,8 +144,8 @@ def _write_input(
 ) -> InputRef | None:
     kind = inp.kinds.get(path)
     put_text(ws, row, 1, path)
-    put_text(ws, row, 2, description)
-    put_text(ws, row, 3, unit_of(path))
+    put_text(ws, row, 2, catalogue.description_text(description))
+    put_text(ws, row, 3, catalogue.unit_text(unit_of(path)))
     put_text(ws, row, 4, source_note(a, path))
     if kind is None:
         if isinstance(value, str):  # a policy or method: text the formulas compare against

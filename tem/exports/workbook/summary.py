@@ -178,7 +178,7 @@ def write_statement(ws: Worksheet, grid: Grid, calc: CalcSheet, result: Result, 
 
 def _link_row(ws: Worksheet, grid: Grid, r: int, label: str, unit: str, calc_key: str, sign: float) -> None:
     put_text(ws, r, 2, label)
-    put_text(ws, r, 3, unit)
+    put_text(ws, r, 3, catalogue.unit_text(unit))
     src = grid.rows[calc_key]
     for t in range(grid.n_years):
         col = grid.col(t)

@@ -202,6 +202,10 @@ def write_summary(
     flag.font = KPI_FONT
     expect[(ws.title, r, 1)] = CURRENT
     put_text(ws, r, SOURCE_COL, f"{LIVE}: compares the inputs with those exported")
+    if not s.breakevens:
+        r += 1
+        why = f": {s.breakevens_not_computed}" if s.breakevens_not_computed else ""
+        put_text(ws, r, 1, f"none computed{why}")
     last = None
     for b in s.breakevens:
         if b.input_label != last:  # the input on its own row, its targets below it
@@ -210,8 +214,11 @@ def write_summary(
             last = b.input_label
         r += 1
         put_text(ws, r, 1, f"    {b.target_label}")
-        put_text(ws, r, 3, breakeven_text(b)).alignment = RIGHT
+        put_text(ws, r, 3, breakeven_text(b, with_why=False)).alignment = RIGHT
         put_text(ws, r, 5, breakeven_text(Breakeven(**{**b.__dict__, "value": b.base_value}))).alignment = RIGHT
+        if b.value is None and b.why:  # why none, on its own row (a long text beside the figures would cover them)
+            r += 1
+            put_text(ws, r, 1, f"        why none: {b.why}")
     hide_figures_unless_valid(ws, header_row, expect)
     ws.column_dimensions["A"].width = 40
     ws.column_dimensions["B"].width = 44
