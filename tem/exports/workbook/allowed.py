@@ -1,4 +1,4 @@
-"""What each blue input of the workbook may hold, read from the assumption schema (not a hand list).
+"""What each input of the workbook may hold, read from the assumption schema (not a hand list).
 
 * A choice (a ``Literal`` or ``Enum`` field: ``tax.structure``, ``valuation.terminal_value_method``, a segment's
   ``price_rule`` ...) may hold one of its words, exactly (the formulas compare ``="standalone"`` case-blind, so
@@ -7,18 +7,22 @@
   price inputs) the narrower list is given by the caller.
 * A scalar number with bounds in the schema (``ge``/``gt``/``le``/``lt``: the discount rate ``0 < r < 1``), a whole
   number (``int``: years, counts) or a switch (``bool``, written 1 or 0) must be a number within them; a null of the
-  assumptions written as a number (``transition.local_cells_start_fy``: 9999 for never, also in an import-only
-  set) is allowed as written.
+  assumptions written as a number (``transition.local_cells_start_fy``: 1000000 for never, also in an import-only
+  set) is allowed.
 * A yearly row (a path along the timeline: prices, duties, volumes, FX) must hold a number in every year within
   the bound the loader enforces on its values (:data:`tem.assumptions.fields.YEARLY_LIMITS`: a BCD rate typed as 20
   is refused as the loader refuses it); a list laid along the row (a ramp, a spend profile) must hold a number within
-  its items' bounds in each entry.
-* Checks rows only for inputs some formula reads: the others are grey on Inputs, fixed for the workbook (see
-  :func:`tem.exports.workbook.inputs_sheet.mark_unread_inputs`); every choice input gets its list, read or not.
+  its items' bounds in each entry, and nothing may be typed after its last year or entry (not read).
+* The loader's rules that the fixed timeline makes bounds of one cell narrow them (:mod:`.rules`: a commissioning
+  year inside the horizon and after the gates that can remove the phase, a capacity that must be 0 ...); the first
+  year and the horizon are fixed (the columns are the years).
+* Grey inputs (no formula reads them: :func:`tem.exports.workbook.inputs_sheet.mark_unread_inputs`) are checked
+  too: a number within the loader's bounds (the engine does not read it either), a choice only as written (the
+  formulas follow that policy, kind or gate test; the engine would follow another word).
 
 The Inputs sheet gets a data-validation list or range on each such cell (Excel refuses another entry with a message
-naming what is allowed); the Checks sheet gets a live row per input read and an overall status that the integrity
-flag and the Summary's verdict follow (a pasted value or LibreOffice's laxer validation still gets caught).
+naming what is allowed); the Checks sheet gets a live row per input and an overall status that the integrity flag
+and the Summary's verdict follow (a pasted value or LibreOffice's laxer validation still gets caught).
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from tem.assumptions.walk import Leaf, iter_leaves
 from tem.assumptions.yearly import fy_label
 from tem.exports.workbook.grid import FIRST_COL, Grid
 from tem.exports.workbook.rules import FIXED, capacity_limit, fixed_text, year_limits
+from tem.model.inputs import NEVER_FY
 
 
 @dataclass(frozen=True)
@@ -257,8 +262,11 @@ def _scalar_allowed(leaf: Leaf, a: Assumptions, cell: str, written: Any, kind: s
     zero = capacity_limit(a, leaf.path)
     if zero is not None:
         bounds, why = {"lo": 0.0, "hi": 0.0}, zero
+    if leaf.path == "transition.local_cells_start_fy":  # null in the assumptions (never) is a number here
+        why = f"{why}, or {NEVER_FY:.0f} for never (null in the assumptions)"
+        return Allowed(leaf.path, cell, whole=whole, also=(NEVER_FY,), read=read, why=why, **bounds)
     item = Allowed(leaf.path, cell, whole=whole, read=read, why=why, **bounds)
-    if isinstance(written, (int, float)) and not item.holds(written):  # 1e6 for never, or import-only's
+    if isinstance(written, (int, float)) and not item.holds(written):  # an import-only set's
         also, why = (float(written),), why and f"{why} (or {written:g}, as exported)"
         item = Allowed(leaf.path, cell, whole=whole, also=also, read=read, why=why, **bounds)
     return item

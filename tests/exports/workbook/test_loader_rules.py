@@ -26,6 +26,7 @@ from tem.exports.workbook.grid import FIRST_COL
 from tem.exports.workbook.inputs_sheet import UNREAD_NOTE
 from tem.exports.workbook.rules import year_limits
 from tem.finance import IRR_STATUS_SHORT
+from tem.model.inputs import NEVER_FY
 from tests.exports.workbook.test_allowed_inputs import VALID_START, figures
 from tests.support.libreoffice import recalculate, require_soffice
 
@@ -91,6 +92,7 @@ CASES: list[tuple[str, list[tuple[str, int | None, float | str]], list[str]]] = 
         [],
     ),
     ("pli_off", [("cells.local.pli.start_fy", None, 2050.0)], []),  # not received: its year is not checked
+    ("never", [("transition.local_cells_start_fy", None, 1e6)], []),  # null in the assumptions: never
     # 3. values typed after the last value read
     ("past_horizon", [("timeline.inr_per_usd", 20, 95.0)], ["timeline.inr_per_usd"]),
     ("past_ramp", [(PH + "cell_plant_1.utilization_ramp", 4, 0.9)], [PH + "cell_plant_1.utilization_ramp"]),
@@ -115,6 +117,9 @@ def overrides(source: Path, edits: list[tuple[str, int | None, float | str]]) ->
     ws = openpyxl.load_workbook(source)["Inputs"]
     out: dict[str, Any] = {}
     for path, t, value in edits:
+        if path == "transition.local_cells_start_fy" and value == NEVER_FY:
+            out[path] = None  # never: null in the assumptions
+            continue
         if t is None:  # a whole number where the schema wants one (a spreadsheet cell holds 2035.0 for 2035)
             whole = isinstance(value, float) and value.is_integer() and path.endswith(("_fy", "_years"))
             out[path] = int(value) if whole else value
