@@ -1,4 +1,4 @@
-"""What each blue input of the workbook may hold, read from the assumption schema (not a hand list).
+"""What each input of the workbook may hold, read from the assumption schema (not a hand list).
 
 * A choice (a ``Literal`` or ``Enum`` field: ``tax.structure``, ``valuation.terminal_value_method``, a segment's
   ``price_rule`` ...) may hold one of its words, exactly (the formulas compare ``="standalone"`` case-blind, so
@@ -7,18 +7,22 @@
   price inputs) the narrower list is given by the caller.
 * A scalar number with bounds in the schema (``ge``/``gt``/``le``/``lt``: the discount rate ``0 < r < 1``), a whole
   number (``int``: years, counts) or a switch (``bool``, written 1 or 0) must be a number within them; a null of the
-  assumptions written as a number (``transition.local_cells_start_fy``: 9999 for never, also in an import-only
-  set) is allowed as written.
+  assumptions written as a number (``transition.local_cells_start_fy``: 1000000 for never, also in an import-only
+  set) is allowed.
 * A yearly row (a path along the timeline: prices, duties, volumes, FX) must hold a number in every year within
   the bound the loader enforces on its values (:data:`tem.assumptions.fields.YEARLY_LIMITS`: a BCD rate typed as 20
   is refused as the loader refuses it); a list laid along the row (a ramp, a spend profile) must hold a number within
-  its items' bounds in each entry.
-* Checks rows only for inputs some formula reads: the others are grey on Inputs, fixed for the workbook (see
-  :func:`tem.exports.workbook.inputs_sheet.mark_unread_inputs`); every choice input gets its list, read or not.
+  its items' bounds in each entry, and nothing may be typed after its last year or entry (not read).
+* The loader's rules that the fixed timeline makes bounds of one cell narrow them (:mod:`.rules`: a commissioning
+  year inside the horizon and after the gates that can remove the phase, a capacity that must be 0 ...); the first
+  year and the horizon are fixed (the columns are the years).
+* Grey inputs (no formula reads them: :func:`tem.exports.workbook.inputs_sheet.mark_unread_inputs`) are checked
+  too: a number within the loader's bounds (the engine does not read it either), a choice only as written (the
+  formulas follow that policy, kind or gate test; the engine would follow another word).
 
 The Inputs sheet gets a data-validation list or range on each such cell (Excel refuses another entry with a message
-naming what is allowed); the Checks sheet gets a live row per input read and an overall status that the integrity
-flag and the Summary's verdict follow (a pasted value or LibreOffice's laxer validation still gets caught).
+naming what is allowed); the Checks sheet gets a live row per input and an overall status that the integrity flag
+and the Summary's verdict follow (a pasted value or LibreOffice's laxer validation still gets caught).
 """
 
 from __future__ import annotations
@@ -37,7 +41,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 from tem.assumptions.fields import YEARLY_LIMITS
 from tem.assumptions.schema import Assumptions
 from tem.assumptions.walk import Leaf, iter_leaves
+from tem.assumptions.yearly import fy_label
 from tem.exports.workbook.grid import FIRST_COL, Grid
+from tem.exports.workbook.rules import FIXED, capacity_limit, fixed_text, year_limits
+from tem.model.inputs import NEVER_FY
 
 
 @dataclass(frozen=True)
@@ -55,7 +62,10 @@ class Allowed:
     whole: bool = False
     also: tuple[float, ...] = ()  # numbers allowed besides the bounds (a null written as a number)
     span: int = 1  # cells along the row from ``cell``: one per year of a yearly path, one per entry of a list
-    read: bool = True  # some formula reads it (a Checks row); an unread choice still gets its list
+    read: bool = True  # some formula reads it (blue); else grey, fixed for the workbook (see allowed_inputs)
+    why: str = ""  # what is allowed, in words, where the bounds alone do not say it (a fixed input, a horizon)
+    past: int = 0  # cells after the span that must stay empty (a value typed there is not read)
+    after: str = ""  # the last value read, in words ("FY45, the last year (not read)"), with ``past``
 
     @property
     def cells(self) -> str:
@@ -67,6 +77,16 @@ class Allowed:
         col = ref.lstrip("$").split("$")[0]
         last = get_column_letter(column_index_from_string(col) + self.span - 1)
         return f"{sheet}!${col}${row}:${last}${row}"
+
+    @property
+    def past_cells(self) -> str:
+        """The ``past`` cells after the span (``Inputs!$AA$40:$BD$40``), empty when ``past`` is 0."""
+        if not self.past:
+            return ""
+        sheet, _, ref = self.cell.rpartition("!")
+        col, row = ref.lstrip("$").split("$")
+        start = column_index_from_string(col) + self.span
+        return f"{sheet}!${get_column_letter(start)}${row}:${get_column_letter(start + self.past - 1)}${row}"
 
     def _bound_tests(self, x: str) -> list[str]:
         """The comparisons of ``x`` (a cell or a range) with the bounds: lower, upper, whole number."""
@@ -82,6 +102,11 @@ class Allowed:
     def valid(self, ref: str | None = None) -> str:
         """An Excel expression, TRUE when the cell (or the single cell ``ref``, a data validation's) holds an
         allowed value; with ``span`` > 1 and no ``ref``, TRUE when every cell of the span does."""
+        if ref is None and self.past:  # nothing typed after the last value read
+            return f"AND({self._valid_values()},COUNTA({self.past_cells})=0)"
+        return self._valid_values(ref)
+
+    def _valid_values(self, ref: str | None = None) -> str:
         if ref is None and self.span > 1:
             r = self.cells
             tests = [f"ISNUMBER({r})", *(f"({t})" for t in self._bound_tests(r))]
@@ -117,8 +142,9 @@ class Allowed:
     @property
     def text(self) -> str:
         """What is allowed, in words: ``one of: standalone, within_parent`` or ``a number > 0 and < 1``."""
-        text = self._number_text()
-        return text.replace("a number", "in each cell a number", 1) if self.span > 1 else text
+        text = self.why or self._number_text()
+        text = text.replace("a number", "in each cell a number", 1) if self.span > 1 else text
+        return f"{text}; nothing typed after {self.after}" if self.past else text
 
     def _number_text(self) -> str:
         if self.words:
@@ -195,29 +221,67 @@ def _list_type(annotation: Any) -> Any:
     return next((m for m in typing.get_args(annotation) if typing.get_origin(m) is list), None)
 
 
-def _row_allowed(leaf: Leaf, ws_in: Worksheet, row: int, span: int, yearly: bool) -> Allowed | None:
+PAST_COLS = 30  # cells checked after a yearly row's last year or a list's last entry: a value typed there is not read
+
+
+def _row_allowed(leaf: Leaf, ws_in: Worksheet, row: int, span: int, yearly: bool, last_fy: int, read: bool) -> Allowed:
     """A yearly row (the loader's bound on its values) or a list along the row (its items' bounds), from column G
-    over ``span`` cells; None when nothing bounds it."""
+    over ``span`` cells, nothing typed in the :data:`PAST_COLS` cells after it (a longer list is not read: the
+    loader refuses a yearly list longer than the horizon, and a longer ramp the workbook would not follow)."""
     if yearly:
         lo, lo_open, hi, hi_open = YEARLY_LIMITS[leaf.yearly_bound or "any"]
         bounds: dict[str, Any] = {"lo": lo, "lo_open": lo_open, "hi": hi, "hi_open": hi_open}
+        after = f"{fy_label(last_fy)}, the last year (not read)"
     else:
         bounds = _item_bounds(_list_type(leaf.field.annotation))
-    if bounds.get("lo") is None and bounds.get("hi") is None:
-        return None
-    item = Allowed(leaf.path, f"Inputs!${get_column_letter(FIRST_COL)}${row}", span=span, **bounds)
+        after = f"its {span} entr{'y' if span == 1 else 'ies'} (not read: a longer list goes in the assumption file)"
+    cell = f"Inputs!${get_column_letter(FIRST_COL)}${row}"
+    item = Allowed(leaf.path, cell, span=span, past=PAST_COLS, after=after, read=read, **bounds)
     values = [ws_in.cell(row, FIRST_COL + t).value for t in range(span)]
     if yearly and leaf.yearly_bound == "rate" and not item.holds_all(values):  # grown past 1 by a growth path: allowed
-        item = Allowed(item.path, item.cell, span=span, lo=item.lo, lo_open=item.lo_open)
+        bounds |= {"hi": None, "hi_open": False}
+        item = Allowed(leaf.path, cell, span=span, past=PAST_COLS, after=after, read=read, **bounds)
+    return item
+
+
+def _scalar_allowed(leaf: Leaf, a: Assumptions, cell: str, written: Any, kind: str, read: bool) -> Allowed:
+    """A scalar number: its schema bounds, narrowed by the loader's rules on one cell (a fiscal year inside the
+    horizon, a capacity that must be 0; :mod:`.rules`); a fixed input (the first year, the horizon) only as written."""
+    whole = kind != "float"
+    if leaf.path in FIXED and isinstance(written, (int, float)):
+        x = float(written)
+        return Allowed(leaf.path, cell, lo=x, hi=x, whole=whole, read=read, why=fixed_text(x, a))
+    bounds = _bounds(list(leaf.field.metadata))
+    if kind == "bool":
+        bounds = {"lo": 0.0, "hi": 1.0}
+    why = ""
+    years = year_limits(a, leaf.path)
+    if years is not None:
+        bounds |= {"lo": max(years[0], bounds.get("lo", years[0])), "hi": min(years[1], bounds.get("hi", years[1]))}
+        why = years[2]
+    zero = capacity_limit(a, leaf.path)
+    if zero is not None:
+        bounds, why = {"lo": 0.0, "hi": 0.0}, zero
+    if leaf.path == "transition.local_cells_start_fy":  # null in the assumptions (never) is a number here
+        why = f"{why}, or {NEVER_FY:.0f} for never (null in the assumptions)"
+        return Allowed(leaf.path, cell, whole=whole, also=(NEVER_FY,), read=read, why=why, **bounds)
+    item = Allowed(leaf.path, cell, whole=whole, read=read, why=why, **bounds)
+    if isinstance(written, (int, float)) and not item.holds(written):  # an import-only set's
+        also, why = (float(written),), why and f"{why} (or {written:g}, as exported)"
+        item = Allowed(leaf.path, cell, whole=whole, also=also, read=read, why=why, **bounds)
     return item
 
 
 def allowed_inputs(a: Assumptions, grid: Grid, ws_in: Worksheet, narrowed: Mapping[str, tuple[str, ...]]) -> list[Allowed]:
-    """Every choice, every bounded scalar number, every yearly row and every list of the Inputs sheet, in the
-    sheet's order; ``read`` where a formula reads it (``grid.used_input_rows`` so far: call once the model's formulas
-    are written), else it is fixed, grey, and changes nothing: only a choice keeps it (its list). ``narrowed``: the
-    words the workbook's formulas follow where they are fewer than the schema's."""
+    """Every choice, every scalar number, every yearly row and every list of the Inputs sheet, in the sheet's
+    order. ``read`` where a formula reads it (``grid.used_input_rows`` so far: call once the model's formulas are
+    written). An input no formula reads is grey, fixed for the workbook: a choice keeps only the word written (the
+    workbook's formulas follow that policy, kind or gate; the engine would follow another), a number what the
+    loader allows (no formula of the engine reads it either: test_allowed_inputs checks that on every scenario),
+    so an edit the loader refuses is caught there too. ``narrowed``: the words the workbook's formulas follow
+    where they are fewer than the schema's."""
     out = []
+    last_fy = a.timeline.first_fy + a.timeline.horizon_years - 1
     for leaf in iter_leaves(a):
         ref = grid.inputs.get(leaf.path)
         if ref is None:
@@ -226,37 +290,26 @@ def allowed_inputs(a: Assumptions, grid: Grid, ws_in: Worksheet, narrowed: Mappi
         cell = f"Inputs!$E${ref.row}"
         if ref.kind == "text":
             words = choice_words(leaf.field.annotation) if isinstance(leaf.value, str) else ()
-            words = (narrowed.get(leaf.path) if read else None) or words
-            if words:
-                out.append(Allowed(leaf.path, cell, words=tuple(words), read=read))
-            continue
-        if not read:
+            if words and not read:
+                why = f"one of: {leaf.value} (as exported: fixed in this workbook; edit the assumption file to change it)"
+                out.append(Allowed(leaf.path, cell, words=(str(leaf.value),), read=False, why=why))
+            elif words:
+                out.append(Allowed(leaf.path, cell, words=tuple(narrowed.get(leaf.path) or words)))
             continue
         if ref.kind in ("yearly", "list"):
             span = grid.n_years if ref.kind == "yearly" else len(leaf.value)
-            row_item = _row_allowed(leaf, ws_in, ref.row, span, ref.kind == "yearly")
-            if row_item is not None:
-                out.append(row_item)
+            out.append(_row_allowed(leaf, ws_in, ref.row, span, ref.kind == "yearly", last_fy, read))
             continue
         kind = _number_kind(leaf.field.annotation)
         if ref.kind != "scalar" or kind is None:
             continue
-        bounds = _bounds(list(leaf.field.metadata))
-        if kind == "bool":
-            bounds = {"lo": 0.0, "hi": 1.0}
-        if not bounds and kind == "float":
-            continue  # any number: nothing to check beyond what the formulas do
-        item = Allowed(leaf.path, cell, whole=kind != "float", **bounds)
-        written = ws_in.cell(ref.row, 5).value
-        if isinstance(written, (int, float)) and not item.holds(written):  # 9999 for never, or import-only's
-            item = Allowed(leaf.path, cell, whole=item.whole, also=(float(written),), **bounds)
-        out.append(item)
+        out.append(_scalar_allowed(leaf, a, cell, ws_in.cell(ref.row, 5).value, kind, read))
     return out
 
 
 def add_validations(ws_in: Worksheet, allowed: list[Allowed]) -> None:
-    """A drop-down list on each choice cell, a range on each bounded number; Excel refuses anything else with a
-    message naming what is allowed."""
+    """A drop-down list on each choice cell, a range on each number, row and list, nothing after a row's last
+    year or a list's last entry; Excel refuses anything else with a message naming what is allowed."""
     for item in allowed:
         local = item.cell.removeprefix("Inputs!").replace("$", "")
         where = item.cells.removeprefix("Inputs!").replace("$", "")  # the data validation's range
@@ -270,3 +323,11 @@ def add_validations(ws_in: Worksheet, allowed: list[Allowed]) -> None:
         dv.showInputMessage, dv.promptTitle, dv.prompt = True, "Allowed", item.text[:255]
         ws_in.add_data_validation(dv)
         dv.add(where)
+        if item.past:  # after the last value read: nothing (Excel refuses an entry there)
+            past = item.past_cells.removeprefix("Inputs!").replace("$", "")
+            dv = DataValidation(type="custom", formula1=f"ISBLANK({past.split(':')[0]})", allow_blank=False)
+            dv.showErrorMessage, dv.errorStyle = True, "stop"
+            dv.errorTitle = "Not read"
+            dv.error = f"{item.path}: nothing is read after {item.after}"[:255]
+            ws_in.add_data_validation(dv)
+            dv.add(past)

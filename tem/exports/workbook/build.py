@@ -46,6 +46,7 @@ from tem.exports.workbook.grid import FIRST_COL, Grid
 from tem.exports.workbook.inputs_sheet import mark_unread_inputs, write_inputs
 from tem.exports.workbook.kpis_sheet import write_kpis
 from tem.exports.workbook.printing import board_print
+from tem.exports.workbook.rules import loader_rules
 from tem.exports.workbook.steps import write_steps
 from tem.exports.workbook.style import HEADER, KPI_FONT, SECTION, TITLE, put_text
 from tem.exports.workbook.summary import write_statement, write_unit_costs
@@ -124,7 +125,8 @@ def build_workbook(
     allowed = allowed_inputs(assumptions, grid, ws_in, rule_choices(shown))  # the inputs read so far
     add_validations(ws_in, allowed)
     identities, scalar_checks = integrity_checks(grid, cf_grid, CF_SHEET, st_rows, kpi_rows, expect)
-    checks = write_checks(ws_chk, grid, calc, kpi_rows, identities, scalar_checks, expect, allowed)
+    rules = loader_rules(assumptions, grid, ws_in)
+    checks = write_checks(ws_chk, grid, calc, kpi_rows, identities, scalar_checks, expect, allowed, rules)
     _cover(cover, result, assumptions, manifest, kpi_rows, checks, expect)
     _charts(ws_st, ws_uc, grid, st_rows, uc_rows)
     caption = run_caption(result.name, assumptions.overrides)

@@ -25,6 +25,7 @@ from tem import catalogue
 from tem.exports.workbook.allowed import Allowed
 from tem.exports.workbook.calc import CalcSheet
 from tem.exports.workbook.grid import FIRST_COL, Grid
+from tem.exports.workbook.rules import Rule
 from tem.exports.workbook.style import CHECK_FILL, HEADER, KPI_FONT, SECTION, TITLE, put_text
 
 Expect = dict[tuple[str, int, int], float | str]
@@ -113,6 +114,7 @@ def write_checks(
     scalar_identities: list[tuple[str, str, str, float, float]],
     expect: Expect,
     allowed: Sequence[Allowed] = (),
+    rules: Sequence[Rule] = (),
 ) -> tuple[str, str]:
     """Writes the sheet; returns the cells of the overall integrity status and the overall parity status.
 
@@ -145,12 +147,11 @@ def write_checks(
         expect[(ws.title, r, 5)] = scale
         expect[(ws.title, r, 6)] = "OK" if diff <= TOLERANCE * (1 + scale) else "CHECK"
         status_cells.append(f"F{r}")
-    read = [item for item in allowed if item.read]  # an unread input changes nothing: no row
-    inputs_ok = _allowed_checks(ws, r + 2, read, expect)
+    inputs_ok = _allowed_checks(ws, r + 2, allowed, rules, expect)
     ws.cell(3, 5, f'=IF($E$6<>"OK",$E$6,IF(COUNTIF(F9:F{r},"OK")={len(rows)},"OK","CHECK"))').font = KPI_FONT
     identities_ok = all(expect[(ws.title, int(c[1:]), 6)] == "OK" for c in status_cells)
     expect[(ws.title, 3, 5)] = expect[(ws.title, 6, 5)] if not inputs_ok else ("OK" if identities_ok else "CHECK")
-    r = _duty_checks(ws, grid, calc, r + 3 + len(read) + 2, expect) + 1
+    r = _duty_checks(ws, grid, calc, r + 3 + len(allowed) + len(rules) + 2, expect) + 1
     parity = _write_parity(ws, grid, calc, kpi_rows, expect, r)
     ws.cell(4, 5, f'=IF(MAX({",".join(parity)})<=$E$5,"OK","DIFFERS (inputs changed since export)")').font = KPI_FONT
     expect[(ws.title, 4, 5)] = "OK"
@@ -160,11 +161,12 @@ def write_checks(
     return "Checks!E3", "Checks!E4"
 
 
-def _allowed_checks(ws: Worksheet, r: int, allowed: Sequence[Allowed], expect: Expect) -> bool:
-    """From row ``r``: each input's allowed values and a live status; in E6 the overall status ("OK", or the first
-    invalid input's dotted path and how many more). Returns whether the inputs as exported are all allowed."""
-    put_text(ws, 6, 1, "Inputs within their allowed values (lists and bounds of the assumption schema)").font = KPI_FONT
-    title = "Inputs within their allowed values: each choice, bounded number, yearly row and list of the Inputs sheet"
+def _allowed_checks(ws: Worksheet, r: int, allowed: Sequence[Allowed], rules: Sequence[Rule], expect: Expect) -> bool:
+    """From row ``r``: each input's allowed values and a live status, then each rule between inputs; in E6 the
+    overall status ("OK", or the first invalid input's dotted path or rule and how many more). Returns whether the
+    inputs as exported are all allowed."""
+    put_text(ws, 6, 1, "Inputs within their allowed values (what tem's loader accepts)").font = KPI_FONT
+    title = "Inputs within their allowed values: each choice, number, row and list of Inputs, then rules between inputs"
     ws.cell(r, 1, title).font = SECTION
     r += 1
     for j, h in enumerate(["input", "allowed", "", "value (a row: lowest)", "highest", "status"]):
@@ -191,10 +193,20 @@ def _allowed_checks(ws: Worksheet, r: int, allowed: Sequence[Allowed], expect: E
         expect[(ws.title, r, 6)] = "OK" if item.holds_all(values) else INVALID
         if not item.holds_all(values):
             invalid.append(item.path)
-    if not allowed:
+    for rule in rules:
+        r += 1
+        put_text(ws, r, 1, rule.label)
+        put_text(ws, r, 2, rule.text)
+        ws.cell(r, 4, f"={rule.value}")
+        expect[(ws.title, r, 4)] = rule.shown
+        ws.cell(r, 6, f'=IF({rule.valid},"OK","{INVALID}")').fill = CHECK_FILL
+        expect[(ws.title, r, 6)] = "OK" if rule.holds else INVALID
+        if not rule.holds:
+            invalid.append(rule.label)
+    if not allowed and not rules:
         put_text(ws, 6, 5, "OK")
         return True
-    rng, n = f"$F${first}:$F${r}", len(allowed)
+    rng, n = f"$F${first}:$F${r}", len(allowed) + len(rules)
     bad = f'({n}-COUNTIF({rng},"OK"))'
     name = f'IFERROR(INDEX($A${first}:$A${r},MATCH("{INVALID}",{rng},0)),"?")'
     more = f'IF({bad}>1," and "&({bad}-1)&" more","")'

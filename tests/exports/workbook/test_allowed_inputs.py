@@ -112,8 +112,9 @@ def test_every_choice_and_bounded_number_has_its_validation() -> None:
     assert "< 1" in rate.error
     assert "timeline.discount_rate" in rate.error
     # generic: every text input whose schema type is a Literal (found by walking the schema) has its list, read or
-    # not (review 17 item 2, left last time: a grey choice had none); only those a formula reads (blue on yellow at
-    # the end: see test_inputs_sheet) have a Checks row
+    # not (review 17 item 2, left last time: a grey choice had none), and a Checks row; a grey one (no formula reads
+    # it: the workbook follows the policy, kind or gate as exported, the engine would follow another word) only the
+    # word written
     literal_paths = [
         leaf.path
         for leaf in iter_leaves(a)
@@ -128,15 +129,15 @@ def test_every_choice_and_bounded_number_has_its_validation() -> None:
         assert dv.type == "list", path
         words = choice_words(next(leaf.field.annotation for leaf in iter_leaves(a) if leaf.path == path))
         assert set(dv.formula1.strip('"').split(",")) <= set(words), path
-        if path not in editable:  # fixed here: the schema's every word
-            assert dv.formula1.strip('"').split(",") == list(words), path
+        if path not in editable:  # fixed here: the word as exported
+            assert dv.formula1.strip('"').split(",") == [ws.cell(rows[path], 5).value], path
         assert ws.cell(rows[path], 5).value in dv.formula1.strip('"').split(","), path
     # Excel refuses a file whose literal list is over 255 characters (the gate lines' list is the longest)
     assert all(len(dv.formula1.strip('"')) <= 255 for dv in by_cell.values() if dv.type == "list")
     checked = {wb["Checks"].cell(r, 1).value for r in range(1, wb["Checks"].max_row + 1)}
-    assert set(editable) <= checked
-    assert not (set(literal_paths) - set(editable)) & checked
-    assert "valuation.hurdle_rate" not in checked  # no Summary: nothing reads it
+    assert set(literal_paths) <= checked
+    assert "valuation.hurdle_rate" in checked  # no Summary: nothing reads it (grey), still within (0, 1)
+    assert UNREAD_NOTE in str(ws.cell(rows["valuation.hurdle_rate"], 4).value)
     wb2, _ = build_workbook(tem.run(a), a, None, board_summary(a, tem.run(a)))
     assert "valuation.hurdle_rate" in {wb2["Checks"].cell(r, 1).value for r in range(1, wb2["Checks"].max_row + 1)}
 
@@ -270,7 +271,7 @@ def test_every_yearly_row_and_list_read_is_checked_with_the_loaders_bounds() -> 
         assert dv.showErrorMessage, path
         assert path in dv.error, path
         assert path in checked, path
-        assert checks.cell(checked[path], 6).value.startswith("=IF(IFERROR(SUMPRODUCT(ISNUMBER(Inputs!$G$"), path
+        assert checks.cell(checked[path], 6).value.startswith("=IF(AND(IFERROR(SUMPRODUCT(ISNUMBER(Inputs!$G$"), path
     assert rows >= 60  # the base reads some 70 yearly rows and lists
 
     # by hand: a BCD rate is a share over the 20 years FY26-FY45 (G:Z); a ramp over its entries only
@@ -278,7 +279,7 @@ def test_every_yearly_row_and_list_read_is_checked_with_the_loaders_bounds() -> 
     assert checks.cell(bcd, 2).value.startswith("in each cell a number >= 0 and <= 1; a fraction, not a percent")
     r = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "cells.imported.bcd_rate_vehicle")
     span = f"Inputs!$G${r}:$Z${r}"
-    within = f"IFERROR(SUMPRODUCT(ISNUMBER({span})*({span}>=0)*({span}<=1))=20,FALSE)"
+    within = f"AND(IFERROR(SUMPRODUCT(ISNUMBER({span})*({span}>=0)*({span}<=1))=20,FALSE),COUNTA(Inputs!$AA${r}:$BD${r})=0)"
     assert checks.cell(bcd, 6).value == f'=IF({within},"OK","INVALID")'
     ramp = a.capex.phases[[p.name for p in a.capex.phases].index("cell_plant_1")].utilization_ramp
     ramp_path = "capex.phases.cell_plant_1.utilization_ramp"
@@ -305,7 +306,7 @@ def test_a_rate_grown_past_one_by_its_growth_path_stays_allowed_as_exported() ->
     checks = wb["Checks"]
     rows = {checks.cell(r, 1).value: r for r in range(1, checks.max_row + 1)}
     r = rows["capex.escalation_rate"]
-    assert checks.cell(r, 2).value == "in each cell a number > -1"
+    assert checks.cell(r, 2).value == "in each cell a number > -1; nothing typed after FY45, the last year (not read)"
     assert expect[("Checks", r, 6)] == "OK"
     assert expect[("Checks", r, 5)] == 0.5 * 2.0**19  # the highest, FY45
     assert expect[("Checks", 6, 5)] == "OK"

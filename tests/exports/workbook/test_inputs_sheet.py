@@ -20,9 +20,12 @@ REF = re.compile(r"Inputs!\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?")
 
 
 def _read_rows(wb) -> set[int]:  # type: ignore[no-untyped-def]
-    """Rows of Inputs any formula of any sheet refers to, read from the formulas' text (not from the builder)."""
+    """Rows of Inputs any formula of any sheet refers to, read from the formulas' text (not from the builder); the
+    Checks sheet's tests of what an input may hold (grey ones too) read no input into the model."""
     rows: set[int] = set()
     for ws in wb.worksheets:
+        if ws.title == "Checks":
+            continue
         for cell in ws._cells.values():
             v = cell.value
             if isinstance(v, str) and v.startswith("="):
