@@ -39,18 +39,23 @@ STAGES = {
 
 
 def _parse_gate_sweep(text: str) -> tuple[str, list[float]]:
-    from tem.errors import BatchInputError
+    """``PATH=START:STOP:COUNT`` as the path and COUNT thresholds evenly from START to STOP; anything else is an
+    :class:`~tem.errors.OptionError` naming ``--gate-sweep`` (a range of one point would give COUNT equal rows,
+    each "the best": refused)."""
+    from tem.errors import OptionError
 
-    path, _, grid = text.partition("=")
+    form = "PATH=START:STOP:COUNT with START below STOP, both finite, and COUNT from 2 to 101 (e.g. ...=40:70:7)"
+    path, eq, grid = text.partition("=")
+    shown = grid if eq and path.strip() else text  # the path itself is checked against the gates later
     parts = grid.split(":")
     try:
+        if len(parts) != 3 or not path.strip():
+            raise ValueError
         start, stop, count = float(parts[0]), float(parts[1]), int(parts[2])
-    except (ValueError, IndexError):
-        raise BatchInputError(f"--gate-sweep {text!r}: write PATH=START:STOP:COUNT (e.g. ...=4800:6400:9)") from None
-    if len(parts) != 3 or count < 2 or count > 101:
-        raise BatchInputError(f"--gate-sweep {text!r}: COUNT must be 2 to 101 thresholds")
-    if not (math.isfinite(start) and math.isfinite(stop)):  # checked here, named with the option
-        raise BatchInputError(f"--gate-sweep {text!r}: START and STOP must be finite numbers")
+    except ValueError:
+        raise OptionError("--gate-sweep", shown, form) from None
+    if not (2 <= count <= 101 and math.isfinite(start) and math.isfinite(stop) and start < stop):
+        raise OptionError("--gate-sweep", shown, form)
     step = (stop - start) / (count - 1)
     return path.strip(), [start + i * step for i in range(count - 1)] + [stop]
 

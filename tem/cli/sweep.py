@@ -33,6 +33,8 @@ def _axis(flag: str, text: str, inp: Inputs) -> Axis:
         low, high, steps = float(parts[1]), float(parts[2]), int(parts[3])
     except ValueError:
         raise BatchInputError(f"{flag} {text!r}: LOW and HIGH must be numbers and STEPS a whole number") from None
+    if not low < high:  # as tem goalseek: a range runs from LOW up to HIGH
+        raise BatchInputError(f"{flag} {text!r}: LOW must be below HIGH")
     try:
         ax = axis(parts[0], low=low, high=high, steps=steps)
         check_axis(inp, ax)
@@ -110,6 +112,8 @@ def sweep_cmd(
             raise BatchInputError(f"--gates {gates!r}: allowed are decide and open")
         inp = build_inputs(a)  # every option checked before anything runs
         axes = (_axis("--x", table_x, inp), _axis("--y", table_y, inp)) if table_x and table_y else None
+        if axes is not None and axes[0].path == axes[1].path:
+            raise BatchInputError(f"--x and --y: both vary {axes[0].path}; a data table needs two different inputs")
         with err.status("sweeping...", spinner="dots") if not quiet else _null():
             tornadoes = tornado(a, spec, kpi or None, kpi_source="--kpi", gates=gates)
             spiders = {k: spider(a, spec, k, gates) for k in kpis}

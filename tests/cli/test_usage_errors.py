@@ -264,11 +264,51 @@ def test_a_bad_n_in_the_spec_file_names_file_line_path_value_and_allowed(tmp_pat
     assert sorted(p.name for p in tmp_path.iterdir()) == ["assumptions", "mc.yaml"]
 
 
-def test_a_gate_sweep_with_an_infinite_end_names_the_option(tmp_path: Path) -> None:
-    """Was "error: give at least 2 finite thresholds" from the analysis, naming no option."""
+GATE_SWEEP_FORM = (
+    "PATH=START:STOP:COUNT with START below STOP, both finite, and COUNT from 2 to 101 (e.g. ...=40:70:7)"
+)
+
+
+@pytest.mark.parametrize(
+    "grid",
+    [
+        "-inf:6400:3",  # was "error: give at least 2 finite thresholds" from the analysis, naming no option
+        "50:50:3",  # was accepted: three equal rows, each starred as the best threshold
+        "60:40:5",  # was accepted: START above STOP
+        "40:60:1",
+        "40:60:102",
+        "a:b:c",
+        "40:60",
+    ],
+)
+def test_a_bad_gate_sweep_is_one_usage_line(tmp_path: Path, grid: str) -> None:
     (tmp_path / "assumptions").symlink_to(ROOT / "assumptions")
-    sweep = "capex.phases.cell_plant_1.gate.when.0.threshold=-inf:6400:3"
+    sweep = f"capex.phases.cell_plant_1.gate.when.0.threshold={grid}"
     proc = tem_cli(tmp_path, "montecarlo", "--n", "100", "--gate-sweep", sweep)
     assert proc.returncode == 2, proc.stderr
-    assert proc.stderr == f"error: --gate-sweep {sweep!r}: START and STOP must be finite numbers\n"
+    assert proc.stderr == f"error: tem montecarlo --gate-sweep: {grid!r} is not allowed; allowed: {GATE_SWEEP_FORM}\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["assumptions"]
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "message"),
+    [
+        (  # was accepted: a table from 60 down to 40
+            "cells.imported.fob_price_usd_per_kwh:60:40:5",
+            "timeline.discount_rate:0.1:0.12:3",
+            "error: --x 'cells.imported.fob_price_usd_per_kwh:60:40:5': LOW must be below HIGH\n",
+        ),
+        (  # was accepted: the same input on both axes, a table whose cells off the diagonal mean nothing
+            "cells.imported.fob_price_usd_per_kwh:40:60:5",
+            "cells.imported.fob_price_usd_per_kwh:40:60:3",
+            "error: --x and --y: both vary cells.imported.fob_price_usd_per_kwh; a data table needs two different "
+            "inputs\n",
+        ),
+    ],
+)
+def test_a_data_table_needs_a_rising_range_of_two_inputs(tmp_path: Path, x: str, y: str, message: str) -> None:
+    (tmp_path / "assumptions").symlink_to(ROOT / "assumptions")
+    proc = tem_cli(tmp_path, "sweep", "--quiet", "--x", x, "--y", y)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr == message
     assert sorted(p.name for p in tmp_path.iterdir()) == ["assumptions"]
