@@ -169,14 +169,19 @@ def _bracket(xs: np.ndarray, f: np.ndarray, same: np.ndarray | None = None) -> t
 
 
 def why_none(
-    xs: np.ndarray, kpis: Mapping[str, np.ndarray], target: Target, kind: str | None, as_run: Mapping[str, float] | None
+    xs: np.ndarray,
+    kpis: Mapping[str, np.ndarray],
+    target: Target,
+    kind: str | None,
+    as_run: Mapping[str, float] | None,
+    what: str = "a value",
 ) -> str:
     """Why no breakeven was found, from the KPIs on the first grid ``xs``: the KPI reaches its target only where a
     gate decides otherwise than in the run (and where that gate flips, to the grid's step), or it never exists,
     does not move, or stays on one side of the target (and how close it comes)."""
     name = catalogue.label(target.kpi)
     f = np.asarray(kpis[target.kpi], dtype=float) - target.value
-    flips = gate_flips(xs, kpis, as_run, kind) if as_run and _bracket(xs, f) is not None else []
+    flips = gate_flips(xs, kpis, as_run, kind, what) if as_run and _bracket(xs, f) is not None else []
     if flips:
         return "none with the gates as run; " + "; ".join(flips)
     finite = np.isfinite(f)
@@ -198,10 +203,12 @@ def why_none(
     )
 
 
-def gate_flips(xs: np.ndarray, kpis: Mapping[str, np.ndarray], as_run: Mapping[str, float], kind: str | None) -> list[str]:
+def gate_flips(
+    xs: np.ndarray, kpis: Mapping[str, np.ndarray], as_run: Mapping[str, float], kind: str | None, what: str = "a value"
+) -> list[str]:
     """Where each gate decides otherwise than in the run along the grid ``xs``: "cell plant 1's gate closes below
-    a value between 46.9 and 50.3 USD/kWh", located between two neighbouring grid points (the grid's step is the
-    resolution)."""
+    an FY26 price between 46.9 and 50.3 USD/kWh" (``what``: the input as the grid holds it), located between two
+    neighbouring grid points (the grid's step is the resolution)."""
     out = []
     for gate, decided in as_run.items():
         other = np.asarray(kpis[gate]) != decided
@@ -213,17 +220,18 @@ def gate_flips(xs: np.ndarray, kpis: Mapping[str, np.ndarray], as_run: Mapping[s
             lo = catalogue.format_kind(kind, float(xs[i]))
             hi = catalogue.format_kind(kind, float(xs[i + 1]), with_unit=True)
             side = "below" if other[i] else "above"
-            out.append(f"{phase}'s gate {verb} {side} a value between {lo} and {hi} (the search grid's step)")
+            out.append(f"{phase}'s gate {verb} {side} {what} between {lo} and {hi} (the search grid's step)")
         if other.all():
             out.append(f"{phase}'s gate {verb} across the whole range")
     return out
 
 
-def pli_caps(inp: Inputs, xs: np.ndarray) -> str:
+def pli_caps(inp: Inputs, xs: np.ndarray, closed: Sequence[str] = ()) -> str:
     """Which cap of the PLI stops the support paid from growing with its rate over the grid ``xs`` (and from
     where, to the grid's step): the total cap (``total_cap_inr_cr``) or the yearly cap (``revenue_cap_share`` of
-    the local cells' market value); "" when neither binds. One engine batch: each rate as in the assumptions,
-    without the total cap, and without either."""
+    the local cells' market value); "" when neither binds. ``closed``: the phases whose gate closes in the run
+    (named, as they leave few local cells to earn the support). One engine batch: each rate as in the
+    assumptions, without the total cap, and without either."""
     n = xs.size
     share = _first(inp.arrays[PLI + "revenue_cap_share"])
     values = {
@@ -246,8 +254,9 @@ def pli_caps(inp: Inputs, xs: np.ndarray) -> str:
             i = int(np.flatnonzero(binds)[0])
             at = catalogue.format_kind("inr_kwh", float(xs[i]), with_unit=True)
             start = catalogue.format_kind("inr_kwh", float(xs[i - 1]), with_unit=False) if i else ""
-            where = f"from {start} to {at} up (the search grid's step)" if i > 1 else "across the range"
-            return f"the PLI's {what} binds {where}: at most {most} paid over its term"
+            where = f"from a rate between {start} and {at} upward (the search grid's step)" if i > 1 else "across the range"
+            built = f" ({', '.join(closed)} not built in this run: its gate closes)" if closed else ""
+            return f"the PLI's {what} binds {where}: at most {most} paid over its term{built}"
     return ""
 
 
@@ -277,6 +286,7 @@ def breakevens(a: Assumptions, hurdle: float) -> tuple[Breakeven, ...]:
         shown: Callable[[float], float] = lambda x: x,
         note: str = "",
         caps: Callable[[np.ndarray], str] | None = None,
+        what: str = "a value",
     ) -> None:
         def record(found: list[float | None], grid_kpis: dict[str, np.ndarray]) -> None:
             xs = np.linspace(*span, GRID)
@@ -286,7 +296,7 @@ def breakevens(a: Assumptions, hurdle: float) -> tuple[Breakeven, ...]:
                 value = None if x is None else shown(x)
                 searched = (shown(span[0]), shown(span[1]))
                 said = "; ".join(filter(None, (note, gated)))
-                reasons = () if x is not None else (why_none(shown_xs, grid_kpis, t, kind, as_run), capped)
+                reasons = () if x is not None else (why_none(shown_xs, grid_kpis, t, kind, as_run, what), capped)
                 why = "; ".join(filter(None, reasons))
                 out.append(Breakeven(label, t.label, t.kpi, t.value, kind, shown(base), value, searched, said, why))
 
@@ -302,6 +312,7 @@ def breakevens(a: Assumptions, hurdle: float) -> tuple[Breakeven, ...]:
         lambda xs: {FOB: fob * (xs / fob0)[:, None]},
         [Target("incremental_npv_vs_import_inr_cr", 0.0, "localizing adds nothing (NPV vs import-only = 0)"), *program],
         (0.25 * fob0, 3.0 * fob0),
+        what=f"an {fy0} price",
     )
     parity = [s for s in inp.structure.segments if inp.structure.price_rules[s] == "import_parity"]
     if parity:
@@ -324,8 +335,10 @@ def breakevens(a: Assumptions, hurdle: float) -> tuple[Breakeven, ...]:
             (-0.5 - min(0.0, start), min(1.0, room)),
             shown=lambda x: start + x,
             note="every year's premium moved by the same points",
+            what=f"an {fy0} premium",
         )
     if PLI + "rate_inr_per_kwh" in inp.arrays and "cells.local.technology_fee_usd_m" in inp.arrays:
+        closed = [catalogue.phase_label(g.removeprefix("gate_passed_")) for g, v in as_run.items() if v < 0.5]
         rate = _first(inp.arrays[PLI + "rate_inr_per_kwh"])
         on = _first(inp.arrays[PLI + "enabled"]) > 0.5
         add(
@@ -336,7 +349,8 @@ def breakevens(a: Assumptions, hurdle: float) -> tuple[Breakeven, ...]:
             program,
             (0.0, max(4.0 * rate, 10000.0)),
             note="with the PLI's DVA thresholds, term and caps",
-            caps=lambda xs: pli_caps(inp, xs),
+            caps=lambda xs: pli_caps(inp, xs, closed),
+            what="a PLI rate",
         )
     found, grids = seek_searches(inp, [sr for sr, _ in pending], as_run)
     for (_, record), values_found, grid_kpis in zip(pending, found, grids, strict=True):

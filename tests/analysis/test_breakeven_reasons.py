@@ -54,13 +54,14 @@ def test_the_pli_breakevens_say_which_cap_binds_and_from_where() -> None:
     best = run_batch_inputs(build_inputs(a), on, workers=1, funded=False)["npv_inr_cr"].max()
     assert breakeven_text(pli[0]) == (
         f"none in range (0 to 10,000 INR/kWh): NPV stays below 0 INR crore over the range (at most {best:,.0f} INR "
-        "crore); the PLI's yearly cap (20% of the local cells' market value) binds from 1,750 to 2,000 INR/kWh up "
-        f"(the search grid's step): at most {pli_paid_inr_cr(a, list(grid)).max():,.0f} INR crore paid over its term"
+        "crore); the PLI's yearly cap (20% of the local cells' market value) binds from a rate between 1,750 and "
+        f"2,000 INR/kWh upward (the search grid's step): at most {pli_paid_inr_cr(a, list(grid)).max():,.0f} INR "
+        "crore paid over its term"
     )
     assert pli[1].why.startswith("IRR stays below 14.5% over the range (at most ")
     fast = tem.load(SCENARIOS / "fast_localization.yaml")
     (npv,) = [b for b in breakevens(fast, 0.145) if b.input_label.startswith("Production") and b.kpi == "npv_inr_cr"]
-    assert "the PLI's total cap of INR 2,896 crore binds from 1,500 to 1,750 INR/kWh up" in npv.why
+    assert "the PLI's total cap of INR 2,896 crore binds from a rate between 1,500 and 1,750 INR/kWh upward" in npv.why
     paid = pli_paid_inr_cr(fast, [1500.0, 1750.0])
     assert paid[0] < 2896.0
     assert paid[1] == pytest.approx(2896.0, rel=1e-12)
@@ -91,7 +92,7 @@ def test_a_root_only_where_a_gate_decides_otherwise_is_said_with_where_the_gate_
     inp = build_inputs(a)
     fob = np.asarray(inp.arrays[FOB], dtype=float).reshape(1, -1)
     for b in found:
-        assert b.why.startswith("none with the gates as run; cell plant 1's gate opens above a value between ")
+        assert b.why.startswith("none with the gates as run; cell plant 1's gate opens above an FY26 price between ")
         lo, hi = (float(x) for x in b.why.split("between ")[1].split(" USD/kWh")[0].split(" and "))
         assert 0 < hi - lo <= (b.searched[1] - b.searched[0]) / 40 + 0.05  # one step of the 41-point grid
         k = run_batch_inputs(inp, {FOB: fob * (np.array([lo, hi]) / fob[0, 0])[:, None]}, workers=1)
@@ -117,3 +118,15 @@ def test_a_failed_goal_seek_is_said_on_the_summary_page(monkeypatch: pytest.Monk
     data, _ = render_with_report(r, a, None, s)
     ws = openpyxl.load_workbook(io.BytesIO(data))["Summary"]
     assert said in [c.value for row in ws.iter_rows() for c in row]
+
+
+def test_the_pli_text_names_the_plant_a_closed_gate_leaves_unbuilt() -> None:
+    """cell_price_war: cell plant 1's gate closes in the run, so only the pilot line's cells earn the PLI; the
+    text said only that the yearly cap binds (at most 27 crore paid), as if the cap were the reason."""
+    a = tem.load(SCENARIOS / "cell_price_war.yaml")
+    pli = [b for b in breakevens(a, 0.145) if b.input_label.startswith("Production")]
+    assert [b.value for b in pli] == [None, None]
+    for b in pli:
+        assert b.why.endswith("paid over its term (cell plant 1 not built in this run: its gate closes)")
+    base = [b for b in breakevens(tem.load(ROOT / "assumptions" / "base.yaml"), 0.145) if b.kind == "inr_kwh"]
+    assert all("not built" not in b.why for b in base)  # every gate opens in the base
