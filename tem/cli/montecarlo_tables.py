@@ -97,7 +97,7 @@ def threshold_kind(assumptions: Any, path: str) -> str | None:
     if phase is None or phase.gate is None or not parts[5].isdigit() or int(parts[5]) >= len(phase.gate.when):
         return None
     condition = phase.gate.when[int(parts[5])]
-    return catalogue.kpi(condition.line).kind if condition.line else input_kind(condition.input)
+    return catalogue.level_kind(condition.line) if condition.line else input_kind(condition.input)
 
 
 def sweep_table(sweep: ThresholdSweep, kind: str | None = None) -> Table:

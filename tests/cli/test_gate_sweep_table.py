@@ -1,5 +1,5 @@
-"""The gate threshold sweep's console table shows each threshold in its gate line's unit and format (a rate in %,
-a price in USD/kWh) and NPV in whole INR crore (review: thresholds printed raw, 0.025 for a duty gap)."""
+"""The gate threshold sweep's console table shows each threshold in its gate line's unit and format (a duty gap,
+a difference of two rates, in percentage points; a price in USD/kWh) and NPV in whole INR crore (review: thresholds printed raw, 0.025 for a duty gap)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ PATH = "capex.phases.cell_plant_1.gate.when.{}.threshold"
 def test_thresholds_in_the_gate_lines_kind() -> None:
     a = tem.load(ROOT / "assumptions" / "base.yaml")
     assert threshold_kind(a, PATH.format(0)) == "usd_kwh"  # imported_cell_fob_usd_per_kwh
-    assert threshold_kind(a, PATH.format(1)) == "rate"  # cell_duty_minus_pack_duty_rate
+    assert threshold_kind(a, PATH.format(1)) == "pts"  # cell_duty_minus_pack_duty_rate: a difference of two rates
     assert threshold_kind(a, PATH.format(7)) is None
     assert threshold_kind(a, "capex.phases.nope.gate.when.0.threshold") is None
     rows = [[-0.025, -2887.4, 163.2, 0.9, 0.4], [0.0, -2599.6, 181.0, 0.5, 288.2]]  # COLUMNS
@@ -28,5 +28,5 @@ def test_thresholds_in_the_gate_lines_kind() -> None:
     console.print(sweep_table(sweep, threshold_kind(a, PATH.format(1))))
     text = console.export_text()
     rows = [[c.strip() for c in line.split("│")[1:-1]] for line in text.splitlines() if "│" in line]
-    assert rows == [["-2.5%", "90.0%", "-2,887", "163", "+0"], ["0.0% *", "50.0%", "-2,600", "181", "+288"]]
-    assert "highest expected NPV: 0.0%" in " ".join(text.split())
+    assert rows == [["-2.5 pts", "90.0%", "-2,887", "163", "+0"], ["0.0 pts *", "50.0%", "-2,600", "181", "+288"]]
+    assert "highest expected NPV: 0.0 pts" in " ".join(text.split())

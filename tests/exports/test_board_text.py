@@ -89,7 +89,9 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # the bridge of a rate (IRR): its contributions are differences of rates, in points
     three = ("assumptions/base.yaml", war, "assumptions/scenarios/import_only.yaml")
     tem_cli("compare", *three, "--kpi", "irr", "--out", str(out), "--no-png")
-    tem_cli("montecarlo", "--n", "200", "--out", str(out), "--no-png")  # not --quiet: its tables are scanned
+    # not --quiet: its tables are scanned; the duty gap's threshold sweep: a difference of rates, in points
+    sweep = "capex.phases.cell_plant_1.gate.when.1.threshold=-0.02:0.02:3"
+    tem_cli("montecarlo", "--n", "200", "--out", str(out), "--no-png", "--gate-sweep", sweep)
     tem_cli("decisions")
     return out
 
@@ -141,6 +143,7 @@ POINTS_WRONG = [
     (re.compile(r"(?<![\w.(])\+\d[\d,]*(?:\.\d+)?%"), "a signed difference of rates in % (percentage points)"),
     (re.compile(r"(?<![\w.])-0(?:\.0+)?(?![\d.,])"), "a -0 (a tiny negative shown as minus zero)"),
     (re.compile(r"headroom -?\d[\d,.]*%"), "a rate's headroom in % (percentage points)"),
+    (re.compile(r"(?:duty minus pack duty|duty gap)[^\n%]{0,80}?-?\d[\d,.]*%"), "a duty gap (two rates) in % (pts)"),
     (re.compile(r"\bFY(?:19|20)\d\d\b"), "a fiscal year as FY2036 (FY36)"),
     (re.compile(r"\brnd\b"), "a phase word as its key (rnd: R&D)"),
     (re.compile(r"\(%\)"), "a unit in the label of a value that shows it: IRR (%) beside 4.6%"),
@@ -370,8 +373,10 @@ def test_differences_and_labels_from_the_catalogue() -> None:
     assert catalogue.format_value("crossover_fy", 2037.5) == "FY38"  # a median between two years: the nearer
     assert catalogue.difference_excel("irr") == (100.0, '+0.0" pts";-0.0" pts";0.0" pts"')
     assert catalogue.gate_reading("cell_duty_minus_pack_duty_rate", "<", -0.1, 0.0, True) == (
-        "read -10.0%, headroom 10.0 pts: passes"
-    )
+        "read -10.0 pts, headroom 10.0 pts: passes"
+    )  # the duty gap is a difference of two rates: threshold, value read and headroom in points (review D3)
+    assert catalogue.condition_text("cell_duty_minus_pack_duty_rate", "<", 0.0, "FY28").endswith("< 0.0 pts")
+    assert catalogue.format_value("cell_duty_minus_pack_duty_rate", -0.1, with_unit=True) == "-10.0 pts"
     assert catalogue.phase_label("rnd_centre") == "R&D centre"
     assert catalogue.phase_label("cell_plant_1") == "cell plant 1"
     assert catalogue.group_label("cells.imported") == "Imported cells"
