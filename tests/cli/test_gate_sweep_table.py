@@ -1,5 +1,6 @@
 """The gate threshold sweep's console table shows each threshold in its gate line's unit and format (a duty gap,
-a difference of two rates, in percentage points; a price in USD/kWh) and NPV in whole INR crore (review: thresholds printed raw, 0.025 for a duty gap)."""
+a difference of two rates, in percentage points; a price in
+USD/kWh) and NPV in whole INR crore (review: thresholds printed raw, 0.025 for a duty gap)."""
 
 from __future__ import annotations
 
