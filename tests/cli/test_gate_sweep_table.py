@@ -12,6 +12,7 @@ from rich.console import Console
 import tem
 from tem.analysis.montecarlo.gate_sweep import COLUMNS, ThresholdSweep
 from tem.cli.montecarlo import sweep_table, threshold_kind
+from tem.cli.montecarlo_tables import threshold_title
 
 ROOT = Path(__file__).parents[2]
 PATH = "capex.phases.cell_plant_1.gate.when.{}.threshold"
@@ -26,8 +27,14 @@ def test_thresholds_in_the_gate_lines_kind() -> None:
     rows = [[-0.025, -2887.4, 163.2, 0.9, 0.4], [0.0, -2599.6, 181.0, 0.5, 288.2]]  # COLUMNS
     sweep = ThresholdSweep(PATH.format(1), "cell_plant_1", 100, 1, pd.DataFrame(rows, columns=COLUMNS), -2887.0)
     console = Console(width=200, record=True)
-    console.print(sweep_table(sweep, threshold_kind(a, PATH.format(1))))
+    title = threshold_title(a, PATH.format(1))
+    assert title == "Cell plant 1 gate: Cell duty minus pack duty (widest gap) threshold"  # not the path (D5)
+    assert threshold_title(a, PATH.format(0)) == "Cell plant 1 gate: Imported cell FOB threshold"
+    assert threshold_title(a, PATH.format(7)) == PATH.format(7)
+    console.print(sweep_table(sweep, threshold_kind(a, PATH.format(1)), title))
     text = console.export_text()
     rows = [[c.strip() for c in line.split("│")[1:-1]] for line in text.splitlines() if "│" in line]
     assert rows == [["-2.5 pts", "90.0%", "-2,887", "163", "+0"], ["0.0 pts *", "50.0%", "-2,600", "181", "+288"]]
     assert "highest expected NPV: 0.0 pts" in " ".join(text.split())
+    assert "Gate threshold sweep: Cell plant 1 gate: Cell duty minus pack duty" in " ".join(text.split())
+    assert ".threshold" not in text

@@ -113,10 +113,10 @@ class MonteCarloResult:
             if self.correlation_repair
             else "Correlation matrix valid as given (no repair)."
         ]
+        labels = dict(zip(self.inputs["path"], self.inputs["label"], strict=True))  # inputs in words, not paths
         lines += [
-            f"{a} ~ {b}: target {t:+.2f}, achieved {x:+.2f} (ties of a discrete input limit the rank correlation)"
-            if discrete
-            else f"{a} ~ {b}: target {t:+.2f}, achieved {x:+.2f}"
+            f"{labels.get(a, a)} ~ {labels.get(b, b)}: target {t:+.2f}, achieved {x:+.2f}"
+            + (" (ties of a discrete input limit the rank correlation)" if discrete else "")
             for a, b, t, x, discrete in self.correlation_shortfalls
         ]
         return "\n".join(lines)
