@@ -13,7 +13,7 @@ Allowed, and only these: dotted input paths (``cells.imported.fob_price_usd_per_
 file paths and scenario names (file names); a column headed "key" (the machine names beside the
 labels); the sheets of raw data listed in :data:`DATA_SHEETS` (one column per KPI key, for pandas, not printed);
 the row keys of the model sheets (:data:`MODEL_SHEETS`, their headers and labels are scanned); the assumption-diff sheet's
-values, which are YAML as written, and the report's provenance (the resolved YAML).
+path column, and the report's provenance (the resolved YAML). Its values are in the input's unit (review D7).
 """
 
 from __future__ import annotations
@@ -309,6 +309,43 @@ def test_no_raw_keys_on_the_console(outputs: Path) -> None:
     scenarios = {f.stem for f in (ROOT / "assumptions" / "scenarios").glob("*.yaml")} | {"base"}
     found = {cmd: sorted(set(raw_keys(text)) - scenarios) for cmd, text in CONSOLE.items()}
     assert not any(found.values()), found
+
+
+DOTTED = re.compile(r"\b[a-z0-9_]+(?:\.[a-z0-9_]+){2,}\b")  # a dotted input path (allowed beside a label, not as one)
+
+
+def test_inputs_named_by_label_where_they_are_the_subject(outputs: Path) -> None:
+    """Review D5/D6/D7: where a line or cell is about inputs (a correlation pair, a gate threshold swept, a bridge
+    group's changed inputs, an assumption's value), it names them in words and shows values in their unit; the
+    dotted path is allowed only in its own "path" column."""
+    text = CONSOLE["montecarlo"]
+    pairs = [line for line in text.splitlines() if " ~ " in line and "target" in line]
+    assert pairs, "the discrete FY pair's shortfall line is printed (n=200)"
+    assert not [line for line in pairs if DOTTED.search(line)], pairs
+    sweep = [line for line in text.splitlines() if "Gate threshold sweep" in line]
+    assert sweep, "the gate-sweep table is printed"
+    assert not [line for line in sweep if DOTTED.search(line)], sweep
+    (mc,) = outputs.rglob("montecarlo.xlsx")
+    wb = openpyxl.load_workbook(mc)
+    notes = [str(c.value) for ws in (wb["Summary"], wb["Correlations"]) for row in ws.iter_rows() for c in row]
+    assert not [t for t in notes if " ~ " in t and DOTTED.search(t)]
+    inputs = [[c.value for c in row] for row in wb["Inputs"].iter_rows()]
+    head = inputs[0]
+    assert "unit" in head
+    assert not [r for r in inputs[1:] if "=" in str(r[head.index("parameters")])]  # pert(low=-0.1, ...)
+    assert not {r[head.index("mode")] for r in inputs[1:]} & {"value", "scale", "drift"}
+    assert all(r[head.index("base")] is not None for r in inputs[1:])
+    (cmp,) = outputs.rglob("comparison.xlsx")
+    wb = openpyxl.load_workbook(cmp)
+    diff = list(wb["Assumption diff"].iter_rows(min_row=5, values_only=True))
+    assert diff
+    raw = [v for row in diff for v in row[3:] if re.fullmatch(r"\{.*\}|-?\d+(?:\.\d+)?", str(v))]  # YAML as written
+    assert not raw, raw[:5]
+    assert not [v for row in diff for v in row[:1] if DOTTED.search(str(v))]
+    bridge = [str(c.value) for row in wb["Bridge"].iter_rows() for c in row if isinstance(c.value, str)]
+    assert not [t for t in bridge if DOTTED.search(t)], [t for t in bridge if DOTTED.search(t)][:3]
+    status = [r for r in wb["KPIs"].iter_rows(values_only=True) if r[0] and "status" in str(r[0])]
+    assert not [v for r in status for v in r[3:] if isinstance(v, (int, float))]  # a code where its words belong
 
 
 CELL = re.compile(r"│([^│\n]*)")
