@@ -91,3 +91,13 @@ def input_kind(path: str) -> str | None:
         if any(_bounds(m) in RATE_BOUNDS for m in inner):
             return "rate"
     return None
+
+
+def input_label(path: str) -> str:
+    """The input at ``path`` in words: its schema description's first sentence, without the unit tag
+    (``cells.imported.bcd_rate_vehicle`` -> ``Basic customs duty on cells for EV packs``); the path where the
+    schema describes none."""
+    field = _field(path)
+    text = catalogue.description_text(str(field.description or "")) if field is not None else ""
+    text = text.split(" [", 1)[0].split(". ", 1)[0].strip().rstrip(".")
+    return text or path

@@ -42,6 +42,7 @@ __all__ = [
     "HEADLINE_KPIS",
     "KINDS",
     "KPIS",
+    "RATE_GAP_LINES",
     "SEGMENT_LABELS",
     "STATEMENT_LINES",
     "Entry",
@@ -62,6 +63,7 @@ __all__ = [
     "kind_excel",
     "kpi",
     "label",
+    "level_kind",
     "line",
     "material_label",
     "phase_label",
@@ -288,10 +290,20 @@ def plotly_axis(key: str) -> dict[str, object]:
     return {"title": {"text": axis_title(key)}, "tickformat": KINDS[e.kind].plotly, "separatethousands": True}
 
 
+# lines that are themselves a difference of two rates (cell duty minus pack duty): read in percentage points
+RATE_GAP_LINES = frozenset({"cell_duty_minus_pack_duty_rate"})
+
+
+def level_kind(key: str) -> str:
+    """The kind a value of ``key`` is shown in as text: ``pts`` for a difference of two rates
+    (:data:`RATE_GAP_LINES`: ``-10.0 pts``, never ``-10.0%``), else the KPI's kind."""
+    return "pts" if key in RATE_GAP_LINES else kpi(key).kind
+
+
 def format_value(key: str, value: float | int | None, *, with_unit: bool = False) -> str:
-    """A value as a reader sees it: ``-5,571`` (``-5,571 INR crore`` with ``with_unit``), ``12.3%``, ``FY31``;
-    ``none`` for a missing value (None or NaN: no IRR, never pays back)."""
-    return format_kind(kpi(key).kind, value, with_unit=with_unit)
+    """A value as a reader sees it: ``-5,571`` (``-5,571 INR crore`` with ``with_unit``), ``12.3%``, ``FY31``,
+    a duty gap ``-10.0 pts``; ``none`` for a missing value (None or NaN: no IRR, never pays back)."""
+    return format_kind(level_kind(key), value, with_unit=with_unit)
 
 
 def format_kind(kind: str | None, value: float | int | None, *, with_unit: bool = False) -> str:
@@ -307,6 +319,8 @@ def format_kind(kind: str | None, value: float | int | None, *, with_unit: bool 
         return f"FY{fy % 100:02d}"
     if k.python == "status":
         return str(int(value))
+    if k.python == "pts":
+        return _no_negative_zero(f"{100.0 * value:.1f}") + f" {POINTS}"
     text = _no_negative_zero(k.python.format(value))
     return f"{text} {k.suffix}" if with_unit and k.suffix else text
 
@@ -338,7 +352,7 @@ def kind_difference(kind: str | None, value: float | None, *, signed: bool = Tru
         return _no_negative_zero(f"{value:{sign}.0f}", sign) + " years"
     if k.python == "status":
         return str(int(value))
-    if kind == "rate":
+    if kind in ("rate", "pts"):
         return _no_negative_zero(f"{100.0 * value:{sign}.1f}", sign) + f" {POINTS}"
     pattern = k.python.replace("{:", "{:" + sign, 1)
     text = _no_negative_zero(pattern.format(value), sign)

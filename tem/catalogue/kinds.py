@@ -29,6 +29,8 @@ KINDS: dict[str, Kind] = {
     "status": Kind("code", "status", "0", "d"),
     "inr_per_usd": Kind("INR per USD", "{:,.2f}", "#,##0.00", ",.2f", "INR per USD"),
     "times": Kind("x", "{:,.2f}x", '0.00"x"', ",.2f", in_format=True),
+    # a difference of two rates (a duty gap) as a level (a gate's threshold and value read): percentage points
+    "pts": Kind("pts", "pts", '0.0" pts"', ".1f", in_format=True),
 }
 
 

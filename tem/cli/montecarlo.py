@@ -21,7 +21,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from tem.cli.common import app, err, guard, json_text, out, parse_sets, run_folder, tell, writing
-from tem.cli.montecarlo_tables import flexibility_table, probability, summary_table, sweep_table, threshold_kind
+from tem.cli.montecarlo_tables import (
+    flexibility_table,
+    probability,
+    summary_table,
+    sweep_table,
+    threshold_kind,
+    threshold_title,
+)
 
 if TYPE_CHECKING:  # the analysis, its exports and scipy are imported when the command runs
 
@@ -289,7 +296,7 @@ def montecarlo_cmd(
         if flex is not None:
             out.print(flex)
         if swept is not None:
-            out.print(sweep_table(swept, threshold_kind(assumptions, swept.path)))
+            out.print(sweep_table(swept, threshold_kind(assumptions, swept.path), threshold_title(assumptions, swept.path)))
         for line in _headline_lines(result):
             out.print(line, soft_wrap=True)
         out.print(f"outputs written to {folder}/", soft_wrap=True)

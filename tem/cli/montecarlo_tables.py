@@ -97,17 +97,33 @@ def threshold_kind(assumptions: Any, path: str) -> str | None:
     if phase is None or phase.gate is None or not parts[5].isdigit() or int(parts[5]) >= len(phase.gate.when):
         return None
     condition = phase.gate.when[int(parts[5])]
-    return catalogue.kpi(condition.line).kind if condition.line else input_kind(condition.input)
+    return catalogue.level_kind(condition.line) if condition.line else input_kind(condition.input)
 
 
-def sweep_table(sweep: ThresholdSweep, kind: str | None = None) -> Table:
+def threshold_title(assumptions: Any, path: str) -> str:
+    """A gate condition's threshold in words (``Cell plant 1 gate: Imported cell FOB threshold``); the path where it
+    names no condition."""
+    from tem import catalogue
+
+    parts = path.split(".")
+    phase = next((p for p in assumptions.capex.phases if len(parts) > 5 and p.name == parts[2]), None)
+    if phase is None or phase.gate is None or not parts[5].isdigit() or int(parts[5]) >= len(phase.gate.when):
+        return path
+    condition = phase.gate.when[int(parts[5])]
+    what = catalogue.label(condition.line) if condition.line else condition.input  # an input: its --set path
+    name = catalogue.phase_label(phase.name)
+    return f"{name[:1].upper()}{name[1:]} gate: {what} threshold"
+
+
+def sweep_table(sweep: ThresholdSweep, kind: str | None = None, title: str | None = None) -> Table:
     """Expected NPV for each threshold on the same draws (thresholds in ``kind``, the gate line's; NPV and its
     standard error in whole INR crore, the change a difference); the best one marked."""
     from rich.table import Table
 
     from tem.catalogue import format_difference, format_kind, format_value
 
-    table = Table(title=f"Gate threshold sweep: {sweep.path} (same {sweep.n:,} draws)", header_style="bold")
+    what = title or sweep.path
+    table = Table(title=f"Gate threshold sweep: {what} (same {sweep.n:,} draws)", header_style="bold")
     for col in ("threshold", "P(go)", "expected NPV", "s.e.", "vs committed"):
         table.add_column(col, justify="right")
     best = sweep.best_threshold

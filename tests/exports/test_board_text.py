@@ -13,7 +13,7 @@ Allowed, and only these: dotted input paths (``cells.imported.fob_price_usd_per_
 file paths and scenario names (file names); a column headed "key" (the machine names beside the
 labels); the sheets of raw data listed in :data:`DATA_SHEETS` (one column per KPI key, for pandas, not printed);
 the row keys of the model sheets (:data:`MODEL_SHEETS`, their headers and labels are scanned); the assumption-diff sheet's
-values, which are YAML as written, and the report's provenance (the resolved YAML).
+path column, and the report's provenance (the resolved YAML). Its values are in the input's unit (review D7).
 """
 
 from __future__ import annotations
@@ -89,7 +89,9 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # the bridge of a rate (IRR): its contributions are differences of rates, in points
     three = ("assumptions/base.yaml", war, "assumptions/scenarios/import_only.yaml")
     tem_cli("compare", *three, "--kpi", "irr", "--out", str(out), "--no-png")
-    tem_cli("montecarlo", "--n", "200", "--out", str(out), "--no-png")  # not --quiet: its tables are scanned
+    # not --quiet: its tables are scanned; the duty gap's threshold sweep: a difference of rates, in points
+    sweep = "capex.phases.cell_plant_1.gate.when.1.threshold=-0.02:0.02:3"
+    tem_cli("montecarlo", "--n", "200", "--out", str(out), "--no-png", "--gate-sweep", sweep)
     tem_cli("decisions")
     return out
 
@@ -141,6 +143,7 @@ POINTS_WRONG = [
     (re.compile(r"(?<![\w.(])\+\d[\d,]*(?:\.\d+)?%"), "a signed difference of rates in % (percentage points)"),
     (re.compile(r"(?<![\w.])-0(?:\.0+)?(?![\d.,])"), "a -0 (a tiny negative shown as minus zero)"),
     (re.compile(r"headroom -?\d[\d,.]*%"), "a rate's headroom in % (percentage points)"),
+    (re.compile(r"(?:duty minus pack duty|duty gap)[^\n%]{0,80}?-?\d[\d,.]*%"), "a duty gap (two rates) in % (pts)"),
     (re.compile(r"\bFY(?:19|20)\d\d\b"), "a fiscal year as FY2036 (FY36)"),
     (re.compile(r"\brnd\b"), "a phase word as its key (rnd: R&D)"),
     (re.compile(r"\(%\)"), "a unit in the label of a value that shows it: IRR (%) beside 4.6%"),
@@ -308,6 +311,43 @@ def test_no_raw_keys_on_the_console(outputs: Path) -> None:
     assert not any(found.values()), found
 
 
+DOTTED = re.compile(r"\b[a-z0-9_]+(?:\.[a-z0-9_]+){2,}\b")  # a dotted input path (allowed beside a label, not as one)
+
+
+def test_inputs_named_by_label_where_they_are_the_subject(outputs: Path) -> None:
+    """Review D5/D6/D7: where a line or cell is about inputs (a correlation pair, a gate threshold swept, a bridge
+    group's changed inputs, an assumption's value), it names them in words and shows values in their unit; the
+    dotted path is allowed only in its own "path" column."""
+    text = CONSOLE["montecarlo"]
+    pairs = [line for line in text.splitlines() if " ~ " in line and "target" in line]
+    assert pairs, "the discrete FY pair's shortfall line is printed (n=200)"
+    assert not [line for line in pairs if DOTTED.search(line)], pairs
+    sweep = [line for line in text.splitlines() if "Gate threshold sweep" in line]
+    assert sweep, "the gate-sweep table is printed"
+    assert not [line for line in sweep if DOTTED.search(line)], sweep
+    (mc,) = outputs.rglob("montecarlo.xlsx")
+    wb = openpyxl.load_workbook(mc)
+    notes = [str(c.value) for ws in (wb["Summary"], wb["Correlations"]) for row in ws.iter_rows() for c in row]
+    assert not [t for t in notes if " ~ " in t and DOTTED.search(t)]
+    inputs = [[c.value for c in row] for row in wb["Inputs"].iter_rows()]
+    head = inputs[0]
+    assert "unit" in head
+    assert not [r for r in inputs[1:] if "=" in str(r[head.index("parameters")])]  # pert(low=-0.1, ...)
+    assert not {r[head.index("mode")] for r in inputs[1:]} & {"value", "scale", "drift"}
+    assert all(r[head.index("base")] is not None for r in inputs[1:])
+    (cmp,) = outputs.rglob("comparison.xlsx")
+    wb = openpyxl.load_workbook(cmp)
+    diff = list(wb["Assumption diff"].iter_rows(min_row=5, values_only=True))
+    assert diff
+    raw = [v for row in diff for v in row[3:] if re.fullmatch(r"\{.*\}|-?\d+(?:\.\d+)?", str(v))]  # YAML as written
+    assert not raw, raw[:5]
+    assert not [v for row in diff for v in row[:1] if DOTTED.search(str(v))]
+    bridge = [str(c.value) for row in wb["Bridge"].iter_rows() for c in row if isinstance(c.value, str)]
+    assert not [t for t in bridge if DOTTED.search(t)], [t for t in bridge if DOTTED.search(t)][:3]
+    status = [r for r in wb["KPIs"].iter_rows(values_only=True) if r[0] and "status" in str(r[0])]
+    assert not [v for r in status for v in r[3:] if isinstance(v, (int, float))]  # a code where its words belong
+
+
 CELL = re.compile(r"│([^│\n]*)")
 
 
@@ -370,8 +410,10 @@ def test_differences_and_labels_from_the_catalogue() -> None:
     assert catalogue.format_value("crossover_fy", 2037.5) == "FY38"  # a median between two years: the nearer
     assert catalogue.difference_excel("irr") == (100.0, '+0.0" pts";-0.0" pts";0.0" pts"')
     assert catalogue.gate_reading("cell_duty_minus_pack_duty_rate", "<", -0.1, 0.0, True) == (
-        "read -10.0%, headroom 10.0 pts: passes"
-    )
+        "read -10.0 pts, headroom 10.0 pts: passes"
+    )  # the duty gap is a difference of two rates: threshold, value read and headroom in points (review D3)
+    assert catalogue.condition_text("cell_duty_minus_pack_duty_rate", "<", 0.0, "FY28").endswith("< 0.0 pts")
+    assert catalogue.format_value("cell_duty_minus_pack_duty_rate", -0.1, with_unit=True) == "-10.0 pts"
     assert catalogue.phase_label("rnd_centre") == "R&D centre"
     assert catalogue.phase_label("cell_plant_1") == "cell plant 1"
     assert catalogue.group_label("cells.imported") == "Imported cells"

@@ -97,7 +97,10 @@ def gate_threshold_sweep(
     parts = path.split(".")
     gates = [c.threshold_path for g in inp.structure.gates for c in g.conditions]
     if path not in gates:
-        raise BatchInputError(f"{path!r} is not a gate threshold of {assumptions.name!r} (thresholds: {gates or 'none'})")
+        allowed = ", ".join(gates) or "none (no phase has a gate)"
+        raise BatchInputError(
+            f"tem montecarlo --gate-sweep: {path} is not a gate threshold of {assumptions.name}; allowed: {allowed}"
+        )
     grid = np.asarray(thresholds, dtype=float)
     if grid.ndim != 1 or grid.size < 2 or not np.all(np.isfinite(grid)):
         raise BatchInputError("give at least 2 finite thresholds")

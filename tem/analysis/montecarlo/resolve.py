@@ -191,6 +191,7 @@ def _resolve_input(
     }[u.mode]
     if options is not None:
         meaning = "average over the horizon of the yearly path drawn"
+        rel_base = float(np.mean(inp.arrays[u.path][0]))  # the base path's, as the number drawn
     return ResolvedInput(u.path, u.name, u.mode, kind, dist, rel_base, options, option_means, u.source, meaning)
 
 

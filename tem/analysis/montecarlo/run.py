@@ -37,6 +37,7 @@ import pandas as pd
 
 from tem.analysis.montecarlo.correlation import CorrelationRepair, SortedColumn
 from tem.analysis.montecarlo.flexibility import GATE_PREFIX, Flexibility, describe_gates, flexibility_of_batch
+from tem.analysis.montecarlo.input_words import number_kind, parameters_words, unit_words
 from tem.analysis.montecarlo.resolve import ResolvedSpec, batch_arrays, resolve_spec
 from tem.analysis.montecarlo.spec import PYTHON_OPTIONS, MonteCarloSpec, load_montecarlo_spec
 from tem.analysis.montecarlo.stats import (
@@ -113,10 +114,10 @@ class MonteCarloResult:
             if self.correlation_repair
             else "Correlation matrix valid as given (no repair)."
         ]
+        labels = dict(zip(self.inputs["path"], self.inputs["label"], strict=True))  # inputs in words, not paths
         lines += [
-            f"{a} ~ {b}: target {t:+.2f}, achieved {x:+.2f} (ties of a discrete input limit the rank correlation)"
-            if discrete
-            else f"{a} ~ {b}: target {t:+.2f}, achieved {x:+.2f}"
+            f"{labels.get(a, a)} ~ {labels.get(b, b)}: target {t:+.2f}, achieved {x:+.2f}"
+            + (" (ties of a discrete input limit the rank correlation)" if discrete else "")
             for a, b, t, x, discrete in self.correlation_shortfalls
         ]
         return "\n".join(lines)
@@ -223,11 +224,12 @@ def inputs_table(
             {
                 "path": r.path,
                 "label": r.label,
+                "unit": unit_words(number_kind(r.path, r.mode)),
                 "mode": r.mode,
                 "distribution": r.distribution.kind,
-                "parameters": r.distribution.describe() if r.options is None else _options_text(r),
+                "parameters": parameters_words(r),
                 "sample_column": r.meaning,
-                "base": r.base if r.options is None else float("nan"),
+                "base": r.base,  # a choice of yearly paths: the base path's horizon average, as the column drawn
                 "sample_mean": float(col.mean()),
                 "sample_p5": float(p5),
                 "sample_p95": float(p95),
@@ -235,13 +237,6 @@ def inputs_table(
             }
         )
     return pd.DataFrame(rows)
-
-
-def _options_text(r: Any) -> str:
-    probs = r.distribution.probabilities
-    return "discrete paths (horizon average: probability): " + ", ".join(
-        f"{m:.4g}: {p:.3g}" for m, p in zip(r.option_means, probs, strict=True)
-    )
 
 
 def montecarlo(

@@ -20,8 +20,8 @@ from openpyxl.utils import get_column_letter
 import tem
 from tem import catalogue
 from tem.analysis.montecarlo.flex_export import flexibility_sheet
+from tem.analysis.montecarlo.input_words import mode_words, number_kind
 from tem.analysis.montecarlo.run import MonteCarloResult
-from tem.assumptions.input_kinds import input_kind
 from tem.exports.manifest import jsonable
 from tem.exports.workbook.printing import board_print
 from tem.exports.workbook.stream import BufferedSheet, save_write_only
@@ -196,6 +196,7 @@ def _convergence_sheet(ws: BufferedSheet, r: MonteCarloResult) -> None:
 INPUT_COLUMNS = {
     "path": "path",
     "label": "input",
+    "unit": "unit",
     "mode": "mode",
     "distribution": "distribution",
     "parameters": "parameters",
@@ -217,10 +218,12 @@ def _inputs_sheet(ws: BufferedSheet, r: MonteCarloResult) -> None:
     _header(ws, 1, [INPUT_COLUMNS.get(str(c), str(c)) for c in frame.columns])
     for i, rec in enumerate(frame.to_dict("records"), start=2):
         mode = str(rec["mode"])
-        kind = input_kind(str(rec["path"])) if mode == "value" else ("rate" if mode == "drift" else "factor")
+        kind = number_kind(str(rec["path"]), mode)
         for j, col in enumerate(frame.columns, start=1):
             v = rec[col]
-            if isinstance(v, str):
+            if col == "mode":
+                put_text(ws, i, j, mode_words(mode))  # in words, not the spec's key (review D6)
+            elif isinstance(v, str):
                 put_text(ws, i, j, v)
             elif col in DRAWN and kind == "fy":
                 put_text(ws, i, j, catalogue.format_kind(kind, _value(v)) if _value(v) is not None else "")

@@ -30,7 +30,9 @@ from tem import catalogue
 from tem.analysis.scenarios.bridge import Bridge
 from tem.analysis.scenarios.charts import METHOD_LABELS, bridge_waterfall, comparison_folder, kpi_bars, kpi_label, safe_name
 from tem.analysis.scenarios.compare import Comparison, kpi_unit
+from tem.analysis.scenarios.diff_words import shown_value
 from tem.analysis.scenarios.summary_sheet import write_scenario_summary
+from tem.assumptions.input_kinds import input_label
 from tem.exports.charts.files import PLOTLY_JS, figure_html
 from tem.exports.charts.png import PngUnavailableError, figure_png, png_available
 from tem.exports.manifest import jsonable, runtime_provenance, with_outputs
@@ -38,6 +40,7 @@ from tem.exports.safe_text import csv_text
 from tem.exports.workbook.printing import board_print
 from tem.exports.workbook.style import HEADER, SECTION, TITLE, number_format, put_text
 from tem.exports.writer import write_files
+from tem.finance import IRR_STATUS_SHORT
 
 PNG_WIDTH, PNG_HEIGHT, PNG_SCALE = 1200, 700, 1
 WRAP = Alignment(wrap_text=True, vertical="top")
@@ -94,6 +97,10 @@ def _kpi_sheet(ws: Worksheet, c: Comparison) -> None:
         shown_unit = "" if unit in ("FY", "%", "x") else catalogue.unit_text(unit)  # the number format shows these
         put_text(ws, r, 3, shown_unit)
         for j, col in enumerate(value_cols):
+            if catalogue.kpi(str(key)).kind == "status":  # a code: its words; no difference of two codes (D7)
+                if str(col) in c.names and math.isfinite(float(row[col])):
+                    put_text(ws, r, 4 + j, IRR_STATUS_SHORT.get(int(row[col]), str(row[col])))
+                continue
             _kpi_cell(ws, r, 4 + j, str(key), row[col], difference=str(col) not in c.names)
     r = 5 + len(c.kpis) + 1
     put_text(ws, r, 1, "Scenarios").font = SECTION
@@ -147,20 +154,23 @@ def _statement_sheet(ws: Worksheet, c: Comparison) -> None:
 def _diff_sheet(ws: Worksheet, c: Comparison) -> None:
     put_text(ws, 1, 1, "Assumptions that differ between the scenarios").font = TITLE
     put_text(
-        ws, 2, 1, "Values as written in the files (yearly paths in their own form); absent: the scenario has no such path."
+        ws, 2, 1, "Values in the input's unit (a yearly path as its points); absent: the scenario has no such path."
     )
-    _header(ws, 4, ["path", "bridge group", *c.names])
+    _header(ws, 4, ["input", "path", "bridge group", *c.names])
     for i, (path, row) in enumerate(c.assumption_diff.iterrows()):
-        put_text(ws, 5 + i, 1, str(path)).alignment = WRAP
-        for j, col in enumerate(c.assumption_diff.columns):
-            _wrapped(ws, 5 + i, 2 + j, str(row[col]), 16 if j == 0 else DIFF_WIDTH)
+        put_text(ws, 5 + i, 1, input_label(str(path))).alignment = WRAP
+        put_text(ws, 5 + i, 2, str(path)).alignment = WRAP
+        _wrapped(ws, 5 + i, 3, catalogue.group_label(str(row["group"])), 16)
+        for j, name in enumerate(c.names):  # in the input's unit (review D7), not the YAML as written
+            _wrapped(ws, 5 + i, 4 + j, shown_value(str(path), c.assumption_values[str(path)][name]), DIFF_WIDTH)
     if c.assumption_diff.empty:
         put_text(ws, 5, 1, "(no differences)")
-    ws.column_dimensions["A"].width = 52
-    ws.column_dimensions["B"].width = 16
+    ws.column_dimensions["A"].width = 40
+    ws.column_dimensions["B"].width = 40
+    ws.column_dimensions["C"].width = 16
     for j in range(len(c.names)):
-        ws.column_dimensions[get_column_letter(3 + j)].width = DIFF_WIDTH
-    ws.freeze_panes = "C5"
+        ws.column_dimensions[get_column_letter(4 + j)].width = DIFF_WIDTH
+    ws.freeze_panes = "D5"
 
 
 def _bridge_cell(ws: Worksheet, row: int, col: int, kpi: str, value: float, difference: bool, signed: bool = True) -> None:
@@ -194,7 +204,7 @@ def _bridge_sheet(ws: Worksheet, bridges: Sequence[Bridge], skipped: Mapping[str
             headers.append(METHOD_LABELS.get(b.method, b.method) + ("" if b.exact else " (sampled)"))
             if b.standard_errors is not None:
                 headers.append("std. error")
-        headers.append("changed paths")
+        headers.append("changed inputs")
         _header(ws, row + 1, headers)
         first_data = row + 3
         put_text(ws, row + 2, 1, f"{a_name} (A)")
@@ -219,7 +229,7 @@ def _bridge_sheet(ws: Worksheet, bridges: Sequence[Bridge], skipped: Mapping[str
             col += 2 if ses is not None else 1
         paths = {g: p for b in group for g, p in b.paths.items()}
         for i, g in enumerate(groups):
-            _wrapped(ws, first_data + i, col, ", ".join(paths.get(g, ())), PATHS_WIDTH)
+            _wrapped(ws, first_data + i, col, "; ".join(input_label(p) for p in paths.get(g, ())), PATHS_WIDTH)
         ws.column_dimensions[get_column_letter(col)].width = PATHS_WIDTH
         row = end + 4
         if groups:

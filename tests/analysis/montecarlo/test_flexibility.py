@@ -176,8 +176,14 @@ def test_threshold_sweep_refuses_a_path_that_is_not_a_gate_threshold() -> None:
     spec = MonteCarloSpec.model_validate(
         {"n": 10, "kpis": ["npv_inr_cr"], "inputs": [{"path": FOB, "distribution": "uniform", "low": 40, "high": 60}]}
     )
-    with pytest.raises(BatchInputError, match="is not a gate threshold of 'toy_gate'"):
+    with pytest.raises(BatchInputError) as err:
         gate_threshold_sweep(tem.load(TOY), spec, "timeline.discount_rate", [0.1, 0.2])
+    text = str(err.value)  # one line, the option named, the valid thresholds a readable list (review D5)
+    assert text.startswith("tem montecarlo --gate-sweep: timeline.discount_rate is not a gate threshold of toy_gate")
+    assert "\n" not in text
+    assert "[" not in text
+    assert "'" not in text
+    assert text.split("; allowed: ")[1].split(", ")[0].endswith(".gate.when.0.threshold")
 
 
 def test_cli_reports_flexibility_and_the_threshold_sweep(tmp_path: Path) -> None:

@@ -572,7 +572,8 @@ def test_workbook_has_the_four_sheets_and_a_bar_chart() -> None:
     assert len(sheet._charts) == 1
     assert len(sheet._charts[0].series) == 2
     diff = wb["Assumption diff"]
-    assert diff["A5"].value == "cells.imported.fob_price_usd_per_kwh"
+    assert diff["A5"].value == "Cell price FOB China"  # the input's label, its path beside it (review D7)
+    assert diff["B5"].value == "cells.imported.fob_price_usd_per_kwh"
 
 
 PTS = '+0.0" pts";-0.0" pts";0.0" pts"'
