@@ -41,6 +41,20 @@ def _axis(flag: str, text: str, inp: Inputs) -> Axis:
     return ax
 
 
+def _input_label(path: str) -> str:
+    """The input's name as ``tem sweep`` shows it: its label in the default sweep spec (e.g. "Imported cell price
+    (FOB)"), else the dotted path (an input the spec does not sweep, or no spec readable)."""
+    from tem.analysis.sensitivity.spec import SweepSpec
+    from tem.analysis.specio import load_spec
+    from tem.errors import TemError
+
+    try:
+        spec = load_spec(DEFAULT_SPEC, SweepSpec)
+    except TemError:
+        return path
+    return next((p.name for p in spec.parameters if p.path == path), path)
+
+
 def _charts(figures: dict[str, Any], png: bool) -> dict[str, bytes]:
     import plotly.io as pio
     from plotly.offline import get_plotlyjs
@@ -199,9 +213,11 @@ def goalseek_cmd(
             "low": "--low",
             "high": "--high",
         }
-        r = goal_seek(a, path, kpi, target, low, high, sources=options)
+        name = _input_label(path)
+        r = goal_seek(a, path, kpi, target, low, high, sources=options, label=name)
         doc = {
             "path": r.path,
+            "input_label": name,
             "kpi": r.kpi,
             "target": r.target,
             "value": r.value,
@@ -216,7 +232,7 @@ def goalseek_cmd(
         kind = input_kind(path)  # the input's value in its unit and format, as every page shows it
         out.print(
             Text.assemble(
-                f"{catalogue.label(kpi)} reaches {catalogue.format_value(kpi, target, with_unit=True)} at {path} = ",
+                f"{catalogue.label(kpi)} reaches {catalogue.format_value(kpi, target, with_unit=True)} at {name} = ",
                 (catalogue.format_kind(kind, r.value, with_unit=True), "bold"),
                 f" (base {catalogue.format_kind(kind, r.base_value, with_unit=True)} gives "
                 f"{catalogue.format_value(kpi, r.base_kpi, with_unit=True)}; {r.evaluations} evaluations)",

@@ -133,8 +133,7 @@ CASES = [
     # a search range outside what the input allows (was "cells...: -5 is below the allowed minimum 0", no option)
     (
         ["goalseek", "--low", "-5", "--high", "10"],
-        "error: tem goalseek --low: -5.0 is not allowed; allowed: a value of cells.imported.fob_price_usd_per_kwh "
-        "at least 0 USD/kWh",
+        "error: tem goalseek --low: -5.0 is not allowed; allowed: a value of Imported cell price (FOB) at least 0 USD/kWh",
     ),
     (
         ["goalseek", "--low", "200", "--high", "100"],
@@ -146,8 +145,8 @@ CASES = [
     ),
     (
         ["goalseek", "--path", "timeline.discount_rate", "--low", "0.05", "--high", "1.5"],
-        "error: tem goalseek --high: 1.5 is not allowed; allowed: a value of timeline.discount_rate from 0 to 1 "
-        "(a fraction: 0.05 is 5%)",
+        "error: tem goalseek --high: 1.5 is not allowed; allowed: a value of Discount rate (WACC) from 0 to 1 "
+        "(a rate: 0.05 is 5%)",
     ),
 ]
 
