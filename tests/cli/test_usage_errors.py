@@ -141,7 +141,20 @@ CASES = [
     ),
     (
         ["goalseek", "--target", "nan"],
-        "error: tem goalseek --target: nan is not allowed; allowed: a finite value of NPV vs import-only",
+        "error: tem goalseek --target: 'nan' is not allowed; allowed: a finite value of NPV vs import-only",
+    ),
+    # what was typed, not what the float became (was "inf is not allowed")
+    (
+        ["goalseek", "--target", "1e400"],
+        "error: tem goalseek --target: '1e400' is not allowed; allowed: a finite value of NPV vs import-only",
+    ),
+    # a year KPI outside the horizon: the option, the value and the years allowed (was "error: 'dva_share@FY50':
+    # FY50 is outside the horizon", no option, nothing allowed)
+    (
+        ["goalseek", "--kpi", "dva_share@FY50"],
+        "error: tem goalseek --kpi: 'dva_share@FY50' is not allowed; allowed: <line>@<year> with a year from FY26 to "
+        "FY45 and a line from dva_share, ebitda_inr_cr, free_cash_flow_inr_cr, imported_cell_landed_inr_per_kwh, "
+        "local_cell_full_minus_imported_inr_per_kwh, local_cell_variable_minus_imported_inr_per_kwh, local_cells_gwh",
     ),
     (
         ["goalseek", "--path", "timeline.discount_rate", "--low", "0.05", "--high", "1.5"],

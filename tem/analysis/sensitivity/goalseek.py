@@ -24,7 +24,7 @@ from tem.analysis.sensitivity.sweeps import evaluate
 from tem.assumptions.input_kinds import input_kind
 from tem.assumptions.schema import Assumptions
 from tem.errors import BatchInputError, OptionError, TemError
-from tem.model.inputs import build_inputs
+from tem.model.inputs import Inputs, build_inputs
 
 GRID_POINTS = 41
 
@@ -62,6 +62,21 @@ def _check_in_bounds(
                 span = f"at least {lo:g}" if lo is not None else f"at most {hi:g}"
             what = " (a rate: 0.05 is 5%)" if kind == "rate" else f" {unit}" if unit else ""
             raise OptionError(src.get(end) or end, x, f"a value of {name} {span}{what}")
+
+
+def _check_year_kpi(inp: Inputs, kpi: str, option: str) -> None:
+    """OptionError (one line) for a ``<line>@FY30`` KPI that names no such line or a year outside the horizon,
+    naming the option, the value as typed and the lines and years allowed."""
+    from tem.assumptions.yearly import fy_label
+    from tem.model.year_lines import YEAR_LINES, parse_year_line
+
+    try:
+        parse_year_line(inp, kpi)
+    except BatchInputError:
+        first = inp.structure.first_fy
+        years = f"{fy_label(first)} to {fy_label(first + inp.structure.n_years - 1)}"
+        allowed = f"<line>@<year> with a year from {years} and a line from {', '.join(sorted(YEAR_LINES))}"
+        raise OptionError(option, kpi, allowed) from None
 
 
 def goal_seek(
@@ -108,6 +123,8 @@ def goal_seek(
     base_x = base_value(inp, path)
 
     year_lines = [kpi] if "@" in kpi else []
+    if year_lines:
+        _check_year_kpi(inp, kpi, src.get("kpi") or "kpi")
 
     def all_at(xs: np.ndarray) -> dict[str, np.ndarray]:
         k = evaluate(inp, [[Setting(path, "value", float(x))] for x in xs], year_lines)

@@ -15,7 +15,7 @@ from tem.analysis.sensitivity.goalseek import NoSolutionError, goal_seek
 from tem.analysis.sensitivity.spec import SweepParameter, SweepSpec
 from tem.analysis.sensitivity.sweeps import axis, data_table, spider, tornado
 from tem.analysis.specio import load_spec
-from tem.errors import AssumptionError, BatchInputError
+from tem.errors import AssumptionError, BatchInputError, OptionError
 
 ROOT = Path(__file__).parents[3]
 TOY = Path(__file__).parents[2] / "data" / "toy.yaml"
@@ -235,7 +235,8 @@ def test_yield_needed_for_local_cells_to_beat_imports_in_fy30() -> None:
         NoSolutionError, match=r"^Local cell full minus imported in FY30 does not reach 0 INR/kWh for .* 50\.0% and 100\.0%"
     ):
         goal_seek(a, pilot, "local_cell_full_minus_imported_inr_per_kwh@FY30", 0.0, 0.5, 1.0)
-    with pytest.raises(BatchInputError, match="<line>@FY30"):
+    # one line naming the value, the years and the lines allowed
+    with pytest.raises(OptionError, match=r"'no_such_line@FY30' is not allowed; .*from FY26 to FY45 .*dva_share"):
         goal_seek(a, "cells.local.yield_ramp", "no_such_line@FY30", 0.0, 0.5, 1.0)
 
 
