@@ -269,9 +269,9 @@ def test_a_bad_n_in_the_spec_file_names_file_line_path_value_and_allowed(tmp_pat
     (tmp_path / "mc.yaml").write_text("\n".join(lines) + "\n")
     proc = tem_cli(tmp_path, "montecarlo", "--spec", "mc.yaml")
     assert proc.returncode == 2, proc.stderr
-    assert proc.stderr.splitlines()[1] == (
-        f"  - mc.yaml:{line}: n: n = -5 is too few: at least 23 "
-        "(correlated sampling needs more scenarios than inputs + 1 (22))"
+    assert proc.stderr == (  # one problem: one line (was "error: 1 problem in the assumptions:" and a bullet)
+        f"error: mc.yaml:{line}: n: n = -5 is too few: at least 23 "
+        "(correlated sampling needs more scenarios than inputs + 1 (22))\n"
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["assumptions", "mc.yaml"]
 
