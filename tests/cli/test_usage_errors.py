@@ -143,6 +143,13 @@ CASES = [
         ["goalseek", "--target", "nan"],
         "error: tem goalseek --target: 'nan' is not allowed; allowed: a finite value of NPV vs import-only",
     ),
+    # a yearly input's first-year value rescales its path: the value of the axis, the rescaling and the year it
+    # breaks (was "1.125 is outside [0, 1] (a fraction)", a value nobody typed)
+    (
+        ["sweep", "--x", "timeline.discount_rate:0.1:0.12:2", "--y", "demand.captive.markup:0.1:0.2:3"],
+        "error: --y 'demand.captive.markup:0.1:0.2:3': 0.15 (15.0%) as the first-year value scales the whole path "
+        "by 7.5: in FY28 it would be 112.5%, above 100.0%; allowed: a first-year value up to 13.3%",
+    ),
     # what was typed, not what the float became (was "inf is not allowed")
     (
         ["goalseek", "--target", "1e400"],
