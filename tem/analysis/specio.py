@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from tem.assumptions.loader import file_problem
 from tem.assumptions.yamlio import read_yaml
-from tem.errors import AssumptionError, OptionError, Problem, show_value
+from tem.errors import AssumptionError, OptionError, Problem, TemError, show_value
 
 M = TypeVar("M", bound=BaseModel)
 Loc = tuple[Any, ...]
@@ -168,8 +168,8 @@ def load_spec(path: str | Path, model: type[M]) -> M:
     """Read and validate ``path`` as ``model``; raise AssumptionError listing every problem."""
     path = Path(path)
     why = file_problem(path)
-    if why is not None:
-        raise AssumptionError([Problem(str(path), None, "", why)])
+    if why is not None:  # one line naming the spec file: a spec is not an assumption file
+        raise TemError(f"spec file {path}: {why}")
     data, lines, problems = read_yaml(path)
     if data is None:
         raise AssumptionError(problems)

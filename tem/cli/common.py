@@ -105,6 +105,9 @@ def guard(fn: Callable[[], None]) -> None:
     except OutputError as exc:  # before TemError, its base: not the user's input, the output target
         tell("error:", exc)
         raise typer.Exit(1) from None
+    except AssumptionError as exc:  # one problem: one line (file:line: path: value; allowed); several: the list
+        tell("error:", exc.problems[0] if len(exc.problems) == 1 else exc)
+        raise typer.Exit(2) from None
     except TemError as exc:
         tell("error:", exc)
         raise typer.Exit(2) from None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, cast
@@ -13,7 +14,7 @@ from rich.text import Text
 
 from tem import catalogue
 from tem.cli.common import app, err, guard, out, parse_sets, run_folder, writing
-from tem.errors import BatchInputError
+from tem.errors import BatchInputError, OptionError
 
 if TYPE_CHECKING:  # imported when a command runs
     from tem.analysis.sensitivity.sweeps import Axis
@@ -41,6 +42,32 @@ def _axis(flag: str, text: str, inp: Inputs) -> Axis:
     except BatchInputError as exc:
         raise BatchInputError(f"{flag} {text!r}: {exc}") from None
     return ax
+
+
+def _input_label(path: str) -> str:
+    """The input's name as ``tem sweep`` shows it: its label in the default sweep spec (e.g. "Imported cell price
+    (FOB)"), else the dotted path (an input the spec does not sweep, or no spec readable)."""
+    from tem.analysis.sensitivity.spec import SweepSpec
+    from tem.analysis.specio import load_spec
+    from tem.errors import TemError
+
+    try:
+        spec = load_spec(DEFAULT_SPEC, SweepSpec)
+    except TemError:
+        return path
+    return next((p.name for p in spec.parameters if p.path == path), path)
+
+
+def _typed(flag: str, value: float) -> object:
+    """The text given to ``flag`` on the command line (the last one), for an error that must echo what was typed
+    (``--target 1e400`` reads as inf); ``value`` when it cannot be found."""
+    args = sys.argv[1:]
+    given = [
+        arg.partition("=")[2] if arg.startswith(flag + "=") else args[i + 1]
+        for i, arg in enumerate(args)
+        if arg.startswith(flag + "=") or (arg == flag and i + 1 < len(args))
+    ]
+    return given[-1] if given else value
 
 
 def _charts(figures: dict[str, Any], png: bool) -> dict[str, bytes]:
@@ -203,9 +230,18 @@ def goalseek_cmd(
             "low": "--low",
             "high": "--high",
         }
-        r = goal_seek(a, path, kpi, target, low, high, sources=options)
+        name = _input_label(path)
+        for flag, x, allowed in (
+            ("--target", target, f"a finite value of {catalogue.label(kpi)}"),
+            ("--low", low, f"a finite number (an end of the search range for {name})"),
+            ("--high", high, f"a finite number (an end of the search range for {name})"),
+        ):
+            if not math.isfinite(x):
+                raise OptionError(flag, _typed(flag, x), allowed)
+        r = goal_seek(a, path, kpi, target, low, high, sources=options, label=name)
         doc = {
             "path": r.path,
+            "input_label": name,
             "kpi": r.kpi,
             "target": r.target,
             "value": r.value,
@@ -220,7 +256,7 @@ def goalseek_cmd(
         kind = input_kind(path)  # the input's value in its unit and format, as every page shows it
         out.print(
             Text.assemble(
-                f"{catalogue.label(kpi)} reaches {catalogue.format_value(kpi, target, with_unit=True)} at {path} = ",
+                f"{catalogue.label(kpi)} reaches {catalogue.format_value(kpi, target, with_unit=True)} at {name} = ",
                 (catalogue.format_kind(kind, r.value, with_unit=True), "bold"),
                 f" (base {catalogue.format_kind(kind, r.base_value, with_unit=True)} gives "
                 f"{catalogue.format_value(kpi, r.base_kpi, with_unit=True)}; {r.evaluations} evaluations)",

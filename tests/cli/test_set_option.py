@@ -64,7 +64,8 @@ def test_run_refuses_an_empty_dva_fys_and_writes_nothing(tmp_path: Path) -> None
     out = tmp_path / "out"
     proc = tem_cli("run", "--no-excel", "--no-charts", "--out", str(out), "--set", "reporting.dva_fys=[]")
     assert proc.returncode == 2
-    assert proc.stderr.strip().splitlines()[-1].strip() == f"- --set: reporting.dva_fys: {EMPTY_DVA_FYS}"
+    # one problem: one line (was "error: 1 problem in the assumptions:" and a bullet)
+    assert proc.stderr == f"error: --set: reporting.dva_fys: {EMPTY_DVA_FYS}\n"
     assert "Traceback" not in proc.stderr
     assert not out.exists()
 

@@ -133,8 +133,7 @@ CASES = [
     # a search range outside what the input allows (was "cells...: -5 is below the allowed minimum 0", no option)
     (
         ["goalseek", "--low", "-5", "--high", "10"],
-        "error: tem goalseek --low: -5.0 is not allowed; allowed: a value of cells.imported.fob_price_usd_per_kwh "
-        "at least 0 USD/kWh",
+        "error: tem goalseek --low: -5.0 is not allowed; allowed: a value of Imported cell price (FOB) at least 0 USD/kWh",
     ),
     (
         ["goalseek", "--low", "200", "--high", "100"],
@@ -142,12 +141,32 @@ CASES = [
     ),
     (
         ["goalseek", "--target", "nan"],
-        "error: tem goalseek --target: nan is not allowed; allowed: a finite value of NPV vs import-only",
+        "error: tem goalseek --target: 'nan' is not allowed; allowed: a finite value of NPV vs import-only",
+    ),
+    # a yearly input's first-year value rescales its path: the value of the axis, the rescaling and the year it
+    # breaks (was "1.125 is outside [0, 1] (a fraction)", a value nobody typed)
+    (
+        ["sweep", "--x", "timeline.discount_rate:0.1:0.12:2", "--y", "demand.captive.markup:0.1:0.2:3"],
+        "error: --y 'demand.captive.markup:0.1:0.2:3': 0.15 (15.0%) as the first-year value scales the whole path "
+        "by 7.5: in FY28 it would be 112.5%, above 100.0%; allowed: a first-year value up to 13.3%",
+    ),
+    # what was typed, not what the float became (was "inf is not allowed")
+    (
+        ["goalseek", "--target", "1e400"],
+        "error: tem goalseek --target: '1e400' is not allowed; allowed: a finite value of NPV vs import-only",
+    ),
+    # a year KPI outside the horizon: the option, the value and the years allowed (was "error: 'dva_share@FY50':
+    # FY50 is outside the horizon", no option, nothing allowed)
+    (
+        ["goalseek", "--kpi", "dva_share@FY50"],
+        "error: tem goalseek --kpi: 'dva_share@FY50' is not allowed; allowed: <line>@<year> with a year from FY26 to "
+        "FY45 and a line from dva_share, ebitda_inr_cr, free_cash_flow_inr_cr, imported_cell_landed_inr_per_kwh, "
+        "local_cell_full_minus_imported_inr_per_kwh, local_cell_variable_minus_imported_inr_per_kwh, local_cells_gwh",
     ),
     (
         ["goalseek", "--path", "timeline.discount_rate", "--low", "0.05", "--high", "1.5"],
-        "error: tem goalseek --high: 1.5 is not allowed; allowed: a value of timeline.discount_rate from 0 to 1 "
-        "(a fraction: 0.05 is 5%)",
+        "error: tem goalseek --high: 1.5 is not allowed; allowed: a value of Discount rate (WACC) from 0 to 1 "
+        "(a rate: 0.05 is 5%)",
     ),
 ]
 
@@ -257,9 +276,9 @@ def test_a_bad_n_in_the_spec_file_names_file_line_path_value_and_allowed(tmp_pat
     (tmp_path / "mc.yaml").write_text("\n".join(lines) + "\n")
     proc = tem_cli(tmp_path, "montecarlo", "--spec", "mc.yaml")
     assert proc.returncode == 2, proc.stderr
-    assert proc.stderr.splitlines()[1] == (
-        f"  - mc.yaml:{line}: n: n = -5 is too few: at least 23 "
-        "(correlated sampling needs more scenarios than inputs + 1 (22))"
+    assert proc.stderr == (  # one problem: one line (was "error: 1 problem in the assumptions:" and a bullet)
+        f"error: mc.yaml:{line}: n: n = -5 is too few: at least 23 "
+        "(correlated sampling needs more scenarios than inputs + 1 (22))\n"
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["assumptions", "mc.yaml"]
 

@@ -28,6 +28,7 @@ from tem.analysis.sensitivity.spec import (
     unknown_path,
 )
 from tem.analysis.specio import parse_relative
+from tem.assumptions.input_kinds import input_kind
 from tem.assumptions.schema import Assumptions
 from tem.errors import BatchInputError
 from tem.model.batch_inputs import with_values
@@ -183,7 +184,38 @@ def check_axis(inp: Inputs, ax: Axis) -> None:
     why = unknown_path(inp, ax.path)
     if why:
         raise BatchInputError(why)
+    _check_rescaled(inp, ax)
     with_values(inp, {ax.path: ax.values})
+
+
+def _check_rescaled(inp: Inputs, ax: Axis) -> None:
+    """For a yearly input (its first-year value given, the whole path rescaled): BatchInputError naming the value
+    as given, the rescaling and the year where the path would leave the input's bounds, and the first-year values
+    allowed, rather than a rescaled value nobody typed."""
+    base = np.asarray(inp.arrays[ax.path], dtype=float).reshape(-1)
+    lo, hi = inp.bounds.get(ax.path, (None, None))
+    if base.size < 2 or base[0] == 0 or is_year(ax.path):
+        return
+    kind = input_kind(ax.path)
+
+    def shown(x: float) -> str:
+        return catalogue.format_kind(kind, x, with_unit=True)
+
+    for v in ax.values:
+        path = base * (float(v) / base[0])
+        for limit, out, word in ((hi, path > (hi or 0.0), "above"), (lo, path < (lo or 0.0), "below")):
+            if limit is None or not out.any():
+                continue
+            t = int(np.flatnonzero(out)[0])
+            fy = f"FY{(inp.structure.first_fy + t) % 100:02d}"
+            ok = [limit * base[0] / b for b in base if b != 0 and (b > 0) == (base[0] > 0) and limit * b > 0]
+            top = min(ok) if ok else None
+            allowed = f"; allowed: a first-year value up to {shown(top)}" if top is not None and word == "above" else ""
+            raise BatchInputError(
+                f"{float(v):g} ({shown(float(v))}) as the first-year value scales the whole path by "
+                f"{float(v) / base[0]:.3g}: "
+                f"in {fy} it would be {shown(float(path[t]))}, {word} {shown(limit)}{allowed}"
+            )
 
 
 def data_table(assumptions: Assumptions, x: Axis, y: Axis, kpi: str, gates: str = "decide") -> pd.DataFrame:

@@ -15,7 +15,7 @@ from tem.analysis.sensitivity.goalseek import NoSolutionError, goal_seek
 from tem.analysis.sensitivity.spec import SweepParameter, SweepSpec
 from tem.analysis.sensitivity.sweeps import axis, data_table, spider, tornado
 from tem.analysis.specio import load_spec
-from tem.errors import AssumptionError, BatchInputError
+from tem.errors import AssumptionError, BatchInputError, OptionError
 
 ROOT = Path(__file__).parents[3]
 TOY = Path(__file__).parents[2] / "data" / "toy.yaml"
@@ -111,6 +111,27 @@ def test_goal_seek_fails_clearly_without_a_root() -> None:
         goal_seek(a, "capex.phases.cell_plant_1.capex_inr_cr", "irr", 0.145, 500, 5000)
 
 
+def test_goal_seek_keeps_to_the_gates_as_run_like_the_breakevens() -> None:
+    from tem.analysis.breakevens import breakevens
+
+    fob, kpi = "cells.imported.fob_price_usd_per_kwh", "incremental_npv_vs_import_inr_cr"
+    war = tem.load(ROOT / "assumptions" / "scenarios" / "cell_price_war.yaml")
+    assert tem.run(war).kpis["gate_passed_cell_plant_1"] == 0.0  # cell plant 1 is NO GO as run
+    # NPV vs import-only crosses 0 only above the price where cell plant 1's gate opens: another program, no answer
+    # (the breakevens say "none with the gates as run" for the same reason)
+    assert breakevens(war, 0.145)[0].value is None
+    with pytest.raises(NoSolutionError, match=r"none with the gates as run\): cell plant 1's gate opens above"):
+        goal_seek(war, fob, kpi, 0.0, 20, 120, label="Imported cell price (FOB)")
+    # where the root keeps every gate as run, the same value as the board's breakeven, and the gates agree there
+    base = tem.load(BASE)
+    r = goal_seek(base, fob, kpi, 0.0, 20, 120)
+    assert r.value == pytest.approx(breakevens(base, 0.145)[0].value, abs=1e-3)
+    at = tem.run_batch(base, {fob: [r.value]})
+    run = tem.run(base).kpis
+    for gate in (k for k in at if k.startswith("gate_passed_")):
+        assert at[gate][0] == run[gate]
+
+
 def test_bad_sweep_specs_name_the_path(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("kpis: [npv_inr_cr]\nparamters: []\nmultipliers: ['-30%', 'ten']\n")
@@ -186,6 +207,19 @@ def test_goalseek_cli_exit_codes() -> None:
     assert bad.returncode == 2
     assert "Traceback" not in bad.stderr
     assert "does not reach" in bad.stderr
+    # the input by its name as `tem sweep` shows it (the path stays in --json)
+    said = tem_cli("goalseek")
+    assert said.returncode == 0, said.stderr
+    assert "at Imported cell price (FOB) = 68.9 USD/kWh" in said.stdout
+    assert "cells.imported" not in said.stdout
+    doc = json.loads(ok.stdout)
+    assert (doc["path"], doc["input_label"]) == ("cells.imported.fob_price_usd_per_kwh", "Imported cell price (FOB)")
+    war = tem_cli("goalseek", "assumptions/scenarios/cell_price_war.yaml")
+    assert war.returncode == 2
+    assert war.stdout == ""
+    assert war.stderr.count("\n") == 1
+    assert "none with the gates as run" in war.stderr
+    assert "cell plant 1's gate opens" in war.stderr
 
 
 def test_yield_needed_for_local_cells_to_beat_imports_in_fy30() -> None:
@@ -201,7 +235,8 @@ def test_yield_needed_for_local_cells_to_beat_imports_in_fy30() -> None:
         NoSolutionError, match=r"^Local cell full minus imported in FY30 does not reach 0 INR/kWh for .* 50\.0% and 100\.0%"
     ):
         goal_seek(a, pilot, "local_cell_full_minus_imported_inr_per_kwh@FY30", 0.0, 0.5, 1.0)
-    with pytest.raises(BatchInputError, match="<line>@FY30"):
+    # one line naming the value, the years and the lines allowed
+    with pytest.raises(OptionError, match=r"'no_such_line@FY30' is not allowed; .*from FY26 to FY45 .*dva_share"):
         goal_seek(a, "cells.local.yield_ramp", "no_such_line@FY30", 0.0, 0.5, 1.0)
 
 
