@@ -170,16 +170,24 @@ class _SheetWriter(WorksheetWriter):
         """A raw formula entry ``(column, formula, style)`` as :meth:`_cell_text` writes the cell openpyxl would
         have made of it (a plain formula: see :func:`plain_formula`)."""
         col, formula, style = entry
+        return self._formula_text(self._head(col, row_idx, style if any(style) else None), formula, row_idx, col)
+
+    def _head(self, col: int, row_idx: int, style: Any | None) -> str:
+        """``<c r="G12"`` and, for a cell with a ``style`` (a StyleArray), its ``s`` attribute: the style's index,
+        registered by the first cell that has it, in openpyxl's order."""
         letter = self._letters.get(col)
         if letter is None:
             letter = self._letters[col] = get_column_letter(col)
-        head = f'<c r="{letter}{row_idx}"'
-        if any(style):
-            key = tuple(style)
-            sid = self._style_ids.get(key)
-            if sid is None:  # the first cell of a style registers it, in openpyxl's order
-                sid = self._style_ids[key] = int(self.ws.parent._cell_styles.add(style))
-            head += f' s="{sid}"'
+        if style is None:
+            return f'<c r="{letter}{row_idx}"'
+        key = tuple(style)
+        sid = self._style_ids.get(key)
+        if sid is None:
+            sid = self._style_ids[key] = int(self.ws.parent._cell_styles.add(style))
+        return f'<c r="{letter}{row_idx}" s="{sid}"'
+
+    def _formula_text(self, head: str, formula: str, row_idx: int, col: int) -> str:
+        """A formula cell from its ``head``, with its saved value from ``known`` (none, as openpyxl, without one)."""
         known = self._known.get((row_idx, col))
         if known is None or (isinstance(known, float) and not math.isfinite(known)):
             self.missing.append((row_idx, col))
@@ -195,16 +203,7 @@ class _SheetWriter(WorksheetWriter):
         if isinstance(value, (dt.date, dt.time, dt.timedelta)):
             return None
         col = cell.column
-        letter = self._letters.get(col)
-        if letter is None:
-            letter = self._letters[col] = get_column_letter(col)
-        head = f'<c r="{letter}{row_idx}"'
-        if styled:
-            key = tuple(cell._style)
-            sid = self._style_ids.get(key)
-            if sid is None:  # the first cell of a style registers it, in openpyxl's order
-                sid = self._style_ids[key] = cell.style_id
-            head += f' s="{sid}"'
+        head = self._head(col, row_idx, cell._style if styled else None)
         if kind == "s":
             head += ' t="inlineStr"'
         elif kind != "f":
@@ -212,12 +211,7 @@ class _SheetWriter(WorksheetWriter):
         if value is None or value == "":
             return head + " />"
         if kind == "f":
-            known = self._known.get((row_idx, col))
-            if known is None or (isinstance(known, float) and not math.isfinite(known)):
-                self.missing.append((row_idx, col))
-                return f"{head}><f>{escape(value[1:])}</f><v /></c>"  # as openpyxl: no value saved
-            kind_attr, shown = cached_value(known)
-            return f"{head}{kind_attr}><f>{escape(value[1:])}</f><v>{shown}</v></c>"
+            return self._formula_text(head, value, row_idx, col)
         if kind == "s":
             if not isinstance(value, str):
                 return None
