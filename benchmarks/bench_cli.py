@@ -154,6 +154,12 @@ def _commit(tree: Path) -> str:
 
 
 if __name__ == "__main__":
-    n = int(sys.argv[sys.argv.index("--runs") + 1]) if "--runs" in sys.argv else 5
-    before = Path(sys.argv[sys.argv.index("--against") + 1]) if "--against" in sys.argv else None
-    main(n, before, sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None)
+    from benchmarks.common import arguments
+
+    args = arguments(
+        __doc__,
+        (("--runs",), {"type": int, "default": 5, "help": "runs of each command after its warm-up (default 5)"}),
+        (("--against",), {"type": Path, "metavar": "TREE", "help": "another checkout of tem to time each command with"}),
+        (("--only",), {"metavar": "TEXT", "help": "time only the commands whose line contains TEXT"}),
+    ).parse_args()
+    main(args.runs, args.against, args.only)

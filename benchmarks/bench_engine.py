@@ -11,6 +11,7 @@ Peak memory is the process's maximum resident set size (ru_maxrss), measured in 
 
 from __future__ import annotations
 
+import argparse
 import json
 import resource
 import statistics
@@ -130,7 +131,10 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if "--child" in sys.argv:
-        child_batch(int(sys.argv[sys.argv.index("--child") + 1]), "--profitable" in sys.argv)
+    from benchmarks.common import CHILD, arguments
+
+    args = arguments(__doc__, CHILD, (("--profitable",), {"action": "store_true", "help": argparse.SUPPRESS})).parse_args()
+    if args.child is not None:
+        child_batch(int(args.child), args.profitable)
     else:
         main()

@@ -106,7 +106,10 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if "--child" in sys.argv:
-        child(sys.argv[sys.argv.index("--child") + 1])
+    from benchmarks.common import CHILD, arguments
+
+    args = arguments(__doc__, CHILD).parse_args()
+    if args.child is not None:
+        child(args.child)
     else:
         main()

@@ -154,7 +154,11 @@ def main(big: bool) -> None:
 
 
 if __name__ == "__main__":
-    if "--child" in sys.argv:
-        child(sys.argv[sys.argv.index("--child") + 1])
+    from benchmarks.common import CHILD, arguments
+
+    big = (("--big",), {"action": "store_true", "help": "also 10^6 and 10^7 scenarios in bounded memory (about 8 minutes)"})
+    args = arguments(__doc__, CHILD, big).parse_args()
+    if args.child is not None:
+        child(args.child)
     else:
-        main("--big" in sys.argv)
+        main(args.big)

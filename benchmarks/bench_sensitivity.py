@@ -71,4 +71,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    from benchmarks.common import arguments
+
+    arguments(__doc__).parse_args()
     main()

@@ -8,6 +8,7 @@ work timed at the same moment, so figures from a busy hour and a quiet one can b
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import json
 import os
@@ -129,3 +130,15 @@ def _quote(arg: str) -> str:
 
 
 PYTHON = sys.executable
+
+
+def arguments(doc: str | None, *options: tuple[tuple[str, ...], dict[str, object]]) -> argparse.ArgumentParser:
+    """The command line of a benchmark script: its docstring as ``--help`` (which runs nothing and writes nothing),
+    ``options`` as ``(flags, add_argument keywords)``; an unknown option is an error (exit 2), not ignored."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    for flags, kwargs in options:
+        parser.add_argument(*flags, **kwargs)  # type: ignore[arg-type]
+    return parser
+
+
+CHILD = (("--child",), {"help": argparse.SUPPRESS})  # internal: the measure a fresh subprocess runs
