@@ -1,5 +1,5 @@
 """BLAS on one thread inside ``irr`` (tem/finance/blas.py; issue 15, target 6): pinned while the grids' matrix
-products run, restored after, also when calls overlap; the result does not depend on it."""
+products run, restored after, also when calls overlap; ``irr``'s result does not depend on the caller's thread count."""
 
 from __future__ import annotations
 
@@ -36,7 +36,6 @@ def test_irr_runs_its_matrix_products_on_one_blas_thread(monkeypatch: pytest.Mon
     if not _blas_threads():
         pytest.skip("no BLAS library seen by threadpoolctl")
     seen: list[set[int]] = []
-    original = finance_grid.grid_values
 
     def spying(name: str) -> None:  # the grid's products: NPV and PV(|flows|) at the points read (certify.py)
         product = getattr(finance_grid, name)
@@ -58,14 +57,13 @@ def test_irr_runs_its_matrix_products_on_one_blas_thread(monkeypatch: pytest.Mon
         assert _blas_threads() == {2}
     assert seen
     assert all(s == {1} for s in seen)
-    # the thread count changes no result
-    monkeypatch.setattr(finance_grid, "grid_values", original)
-    with threadpool_limits(limits=2, user_api="blas"):
-        value, size = finance_grid.grid_values(finance_grid.align_left(cf), finance_grid.align_right(cf))
+    # irr's answer does not depend on the caller's thread count. The grid's products themselves may: OpenBLAS on
+    # 2 threads splits the sums differently and 20 of 324,300 values differed in the last bit (a CI machine,
+    # 2026-12-01), which is one reason they are pinned.
     with threadpool_limits(limits=1, user_api="blas"):
-        value_1, size_1 = finance_grid.grid_values(finance_grid.align_left(cf), finance_grid.align_right(cf))
-    np.testing.assert_array_equal(value, value_1)
-    np.testing.assert_array_equal(size, size_1)
+        single = irr(cf)
+    np.testing.assert_array_equal(pinned.rate, single.rate)
+    np.testing.assert_array_equal(pinned.status, single.status)
     assert np.bincount(pinned.status, minlength=7)[[0, 3]].all()  # the flows give both an IRR and several
 
 
