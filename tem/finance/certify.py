@@ -43,6 +43,7 @@ from functools import lru_cache
 import numpy as np
 
 from tem.finance import grid as finance_grid
+from tem.finance import monotone
 from tem.finance.grid import _CANDIDATE_MAX, _NEAR_ZERO, ZERO_TOL, classify_points, grid, signs
 
 COARSE_EVERY = 32
@@ -196,13 +197,43 @@ def not_several(left: np.ndarray, right: np.ndarray, max_abs: np.ndarray | None 
 
 
 def classify_open(left: np.ndarray, right: np.ndarray, value: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Status, lo, hi of rows certificate 1 leaves open (``value``: their NPV at the coarse points)."""
+    """Status, lo, hi of rows certificate 1 leaves open (``value``: their NPV at the coarse points): certificate 2
+    on the coarse cells; rows whose open cells certificate 3 proves monotone are settled by it
+    (:func:`monotone.classify_certified`), the others read further (:func:`classify_read`)."""
     n_t = left.shape[1]
     g = grid(n_t)
     points = coarse_points(n_t)
     size = finance_grid.grid_size(left, right, points)
+    opened = unsettled_cells((size + value) / 2.0, (size - value) / 2.0, points, g.junction)
+    ratio = value / size
+    kind = monotone.cell_kinds(left, right, ratio, opened, points, g.junction)
+    read = (opened & (kind == monotone.UNSURE)).any(axis=1)
+    if not read.any():
+        return monotone.classify_certified(left, right, kind, ratio, points)
+    if read.all():
+        return classify_read(left, right, value, size, opened)
+    status = np.empty(read.size, dtype=np.int8)
+    lo, hi = np.empty(read.size, dtype=np.int64), np.empty(read.size, dtype=np.int64)
+    for rows, certified in ((np.flatnonzero(~read), True), (np.flatnonzero(read), False)):
+        if certified:
+            out = monotone.classify_certified(left[rows], right[rows], kind[rows], ratio[rows], points)
+        else:
+            out = classify_read(left[rows], right[rows], value[rows], size[rows], opened[rows])
+        status[rows], lo[rows], hi[rows] = out
+    return status, lo, hi
+
+
+def classify_read(
+    left: np.ndarray, right: np.ndarray, value: np.ndarray, size: np.ndarray, opened: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Status, lo, hi of rows read on the fine points of their ``opened`` coarse cells (certificate 2's, (rows,
+    cells)) and on every point of the fine cells left open; ``value`` and ``size``: NPV and PV(|flows|) at the
+    coarse points."""
+    n_t = left.shape[1]
+    g = grid(n_t)
+    points = coarse_points(n_t)
     both = np.concatenate([right, left])
-    row, cell = np.nonzero(unsettled_cells((size + value) / 2.0, (size - value) / 2.0, points, g.junction))
+    row, cell = np.nonzero(opened)
     ends = (value[row, cell], size[row, cell], value[row, cell + 1], size[row, cell + 1])
     # the coarse cells left open, read on their FINE_EVERY-th points: certificate 2 on those cells
     powers, n_sub, first_sub = _inside(n_t, COARSE_EVERY, FINE_EVERY)

@@ -358,17 +358,25 @@ def classify_points(
         touches, crosses = dips(ratio[cells], ratio[cells + 1], d[: cells.size], d[cells.size :], g.log_step[c])
         near[r[touches]] = True
         site[cells[crosses]] = True  # the cubic crosses zero twice in the cell: certainly roots there
-    # sites on a half-step scale: zero point j at 2j, a cell c (points c, c + 1) at 2c + 1
-    position = np.where(zero, 2 * j, 2 * j + 1)[site]
-    n_sites = np.bincount(row[site], minlength=n_rows)
-    first = np.full(n_rows, 2 * width)
-    np.minimum.at(first, row[site], position)
-    final = np.full(n_rows, -1)
-    np.maximum.at(final, row[site], position)
     touch = np.zeros(n_rows, dtype=bool)
     touch[row[zero & ~simple]] = True
+    return status_of_sites(n_rows, width, row[site], np.where(zero, 2 * j, 2 * j + 1)[site], touch | near)
+
+
+def status_of_sites(
+    n_rows: int, width: int, site_row: np.ndarray, position: np.ndarray, close: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Status and bracket (:func:`classify_points`) from the sites: ``site_row`` the row of each, ``position`` its
+    place on the half-step scale (zero point j at 2j, crossing cell c at 2c + 1); ``close``: rows with a touch or
+    a near touch; ``width``: the grid's number of points."""
+    last = width - 1
+    n_sites = np.bincount(site_row, minlength=n_rows)
+    first = np.full(n_rows, 2 * width)
+    np.minimum.at(first, site_row, position)
+    final = np.full(n_rows, -1)
+    np.maximum.at(final, site_row, position)
     several = (n_sites >= 2) & (final - first > 2 * CLOSE_STEPS)
-    close = touch | near | (n_sites >= 2)
+    close = close | (n_sites >= 2)
     status = np.where(several, 3, np.where(close, 4, np.where(n_sites == 1, 0, 2))).astype(np.int8)
     # the bracket: the crossing cell, or the cells either side of the zero point
     is_zero = first % 2 == 0

@@ -1,0 +1,148 @@
+"""Certificate 3 of the IRR grid's sparse reading (:mod:`tem.finance.certify`): coarse cells where ``R`` is monotone.
+
+Notation as in :mod:`tem.finance.grid` and :mod:`tem.finance.certify`: ``R = P / A`` on the aligned flows, and
+``P = P+ - P-``, ``A = P+ + P-`` with ``P+`` and ``P-`` the sums over the positive and the negative flows (each a
+polynomial with non-negative coefficients, in ``y`` below the junction and in ``x = 1 / y`` from it up).
+
+**Durations.** ``D+ = sum_t t c+_t u**t / sum_t c+_t u**t`` (``u`` = y below the junction, x above, ``c+`` the
+positive parts of the aligned flows) is a mean of ``t`` weighted by ``c+_t u**t``; raising ``u`` shifts weight to
+larger ``t``, so ``D+`` does not decrease in ``u`` (likewise ``D-``). On a coarse cell ``[p, q]`` (p < q, grid
+indices) below the junction, ``D+`` lies in ``[D+(p), D+(q)]`` and ``D-`` in ``[D-(p), D-(q)]``; above it the
+ends swap (``x`` falls as ``y`` rises). And ``dR / d ln u = 2 P+ P- (D+ - D-) / A**2``. So where
+``D+(p) - D-(q) > gap`` (or ``D-(p) - D+(q) > gap``; mirrored above) with ``gap = _GAP x T**2``, ``R`` is strictly
+monotone on the whole cell, ends included, and where ``|R| <= 0.3``, ``|dR / d ln y| >= 0.45 gap``.
+
+**Rounding.** Each of ``P+-`` and ``t``-weighted sums is a sum of at most ``T`` non-negative products of numbers at
+most 1 (relative error below ``(T + 3) eps`` with the rounding of the powers), so each duration (at most ``T``) is
+within ``8 T**2 eps`` (about 1.8e-15 T**2) of its value: ``_GAP = 1e-9`` leaves a margin of 5e5. A grid value of
+``R`` is within ``10 T eps`` of the exact ratio, a slope (:func:`tem.finance.grid.slopes`) within ``4 T**2 eps``
+(of ``A**2``). A grid step is at least 0.99 ``grid_step(T) = min(0.005, 0.1 / T)`` in ``ln y``. Hence, in a
+certified cell, for grid points with ``|R| <= 0.3`` (those the rules read, ``grid._NEAR_ZERO``):
+
+(a) two neighbours' exact ratios differ by at least ``0.37 gap x 0.99 grid_step(T)`` (> 1.6e-11 for T >= 3), far
+    beyond twice their rounding plus 2 ZERO_TOL: the computed values are strictly monotone in the certified
+    direction, and at most one point is a zero point (``|R| <= ZERO_TOL``), whose two neighbours have non-zero
+    opposite signs (so it is simple);
+(b) each slope the rules compute has the certified sign (``|dR| >= 0.45 gap`` is far beyond its rounding).
+
+**What the rules take from a certified cell** (``grid.classify_points``; ends with ``|R| > end_min``, see
+:func:`end_min`, so each end's sign is exact and neither is a zero point):
+
+1. *No near touch.* A grid cell ``(j, j + 1)`` of it whose ends have the same sign ``s`` holds a near touch (or a
+   pair of roots, :func:`grid.dips`) only if ``s x d_j < 0 <= s x d_(j+1)``; by (b) ``s x d`` has one sign
+   (non-zero) at both ends. So no grid cell of a certified cell is a near touch or a site from the cubic.
+2. *Ends of the same sign* ("same"): the exact ``R`` lies strictly between its ends' values, so by (a) no point
+   of the cell is a zero point or an end of a crossing: no site.
+3. *Ends of opposite signs* ("crossing"): exactly one exact root inside; by (a) the computed signs along the cell
+   read ``s, .., s, [0], -s, .., -s``: exactly one site, the crossing ``(k - 1, k)`` or the simple zero point
+   ``k``, ``k`` the first point whose sign is not ``s``.
+
+**Rows settled here** (:func:`classify_certified`): those whose coarse cells left open by certificate 2 are all
+certified. Every grid cell lies in one coarse cell, settled by certificate 2 (``|R| > _CANDIDATE_MAX`` on all its
+points: no zero point, no crossing, no candidate, so no near touch: certify.py, 2) or certified (1-3). So the
+whole grid's rules find no touch and no near touch, and one site per crossing cell, at the first point ``k``
+inside it (its points read: one matrix product per distinct coarse cell) whose sign is not its start's; status
+and bracket follow from the sites as in ``grid.classify_points`` (:func:`grid.status_of_sites`). The other rows
+are read as before (certify.py). tests/finance/test_monotone.py compares both readings, and the whole grid's, on
+adversarial flows, and works a certified cell by hand.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from tem.finance.grid import ZERO_TOL, grid, signs, status_of_sites
+
+_GAP = 1e-9  # the durations of the two parts must be this x T**2 apart (see the docstring)
+UNSURE, SAME, CROSSING = 0, 1, 2  # the kinds of a coarse cell
+
+
+def end_min(n_years: int) -> float:
+    """``|R|`` beyond which a grid value's sign is exact and it is no zero point: 2 ZERO_TOL plus far more than its
+    rounding (``10 T eps``)."""
+    return 2.0 * ZERO_TOL + 1e-14 * n_years
+
+
+@lru_cache(maxsize=64)
+def _tables(n_years: int, points: tuple[int, ...]) -> np.ndarray:
+    """The powers of the grid ``points`` and the same times ``t``, side by side: (T, 2 len(points))."""
+    w = grid(n_years).power[:, list(points)]
+    table = np.ascontiguousarray(np.concatenate([w, np.arange(n_years, dtype=float)[:, None] * w], axis=1))
+    table.flags.writeable = False
+    return table
+
+
+def durations(coef: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``D+`` and ``D-`` of the aligned flows ``coef`` (S, T) (right-aligned below the junction, left-aligned from it
+    up) at the grid ``points``, each (S, len(points)); NaN where a part is zero there."""
+    n = points.size
+    parts = np.concatenate([np.maximum(coef, 0.0), np.maximum(-coef, 0.0)])  # (2 S, T): non-negative coefficients
+    sums = parts @ _tables(coef.shape[1], tuple(points.tolist()))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d = sums[:, n:] / sums[:, :n]
+    return d[: coef.shape[0]], d[coef.shape[0] :]
+
+
+def cell_kinds(
+    left: np.ndarray, right: np.ndarray, ratio: np.ndarray, opened: np.ndarray, points: np.ndarray, junction: int
+) -> np.ndarray:
+    """The kind (UNSURE, SAME or CROSSING, int8) of each coarse cell ``points[k] .. points[k + 1]`` of each row,
+    (S, cells): SAME or CROSSING where ``opened`` and certificate 3 proves ``R`` strictly monotone there with both
+    ends' ``|R|`` (``ratio``, (S, points)) beyond :func:`end_min`; their signs equal (SAME) or opposite."""
+    n_t = left.shape[1]
+    kind = np.zeros(opened.shape, dtype=np.int8)
+    n_low = int(np.count_nonzero(points[:-1] < junction))
+    sure = np.abs(ratio) > end_min(n_t)
+    candidates = opened & sure[:, :-1] & sure[:, 1:]
+    gap = _GAP * n_t * n_t
+    for cells, coef, offset in ((slice(0, n_low), right, 0), (slice(n_low, None), left, n_low)):
+        want = candidates[:, cells]
+        used = np.flatnonzero(want.any(axis=0))  # cells (from offset) open in some row
+        if not used.size:
+            continue
+        ends = np.unique(np.concatenate([used, used + 1]))  # their ends, among points[offset:]
+        d_pos, d_neg = durations(coef, points[offset + ends])
+        start, end = np.searchsorted(ends, used), np.searchsorted(ends, used + 1)
+        low, high = (start, end) if offset == 0 else (end, start)  # the ends where u is smallest and largest
+        monotone = (d_pos[:, low] - d_neg[:, high] > gap) | (d_neg[:, low] - d_pos[:, high] > gap)
+        sign_a, sign_b = np.sign(ratio[:, offset + used]), np.sign(ratio[:, offset + used + 1])
+        certified = want[:, used] & monotone
+        kind[:, offset + used] = np.where(certified, np.where(sign_a == sign_b, SAME, CROSSING), UNSURE)
+    return kind
+
+
+def classify_certified(
+    left: np.ndarray, right: np.ndarray, kind: np.ndarray, coarse_ratio: np.ndarray, points: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Status, lo, hi (as ``grid.classify_points``) of rows whose open coarse cells are all certified (``kind``
+    (S, cells): SAME or CROSSING there, UNSURE elsewhere), ``coarse_ratio`` (S, points) their ``R`` at the coarse
+    ``points``: one site per crossing cell, at the first point inside it whose sign is not its start's."""
+    n_t = left.shape[1]
+    g = grid(n_t)
+    row, cell = np.nonzero(kind == CROSSING)  # sorted by row
+    start = points[cell]
+    first = np.empty(row.size, dtype=np.int64)  # k: the first point past the start's sign, 1 .. steps
+    for c in np.unique(cell).tolist():
+        at = np.flatnonzero(cell == c)
+        a, b = int(points[c]), int(points[c + 1])
+        coef = (right if a < g.junction else left)[row[at]]
+        w = _inner_powers(n_t, a, b)
+        inner = signs((coef @ w) / (np.abs(coef) @ w))  # the points a + 1 .. b - 1
+        s = np.sign(coarse_ratio[row[at], c]).astype(np.int8)[:, None]
+        other = np.concatenate([inner, -s], axis=1)  # then the end, whose sign is not the start's
+        k = np.argmax(other != s, axis=1)  # the first point past the start's sign: a + 1 + k
+        first[at] = np.where(other[np.arange(at.size), k] == 0, -(k + 1), k + 1)  # a zero point: marked negative
+    zero = first < 0
+    k = start + np.abs(first)
+    position = np.where(zero, 2 * k, 2 * (k - 1) + 1)
+    return status_of_sites(left.shape[0], g.y.size, row, position, np.zeros(left.shape[0], dtype=bool))
+
+
+@lru_cache(maxsize=256)
+def _inner_powers(n_years: int, a: int, b: int) -> np.ndarray:
+    """The powers of the grid points ``a + 1 .. b - 1``, (T, b - a - 1), contiguous."""
+    w = np.ascontiguousarray(grid(n_years).power[:, a + 1 : b])
+    w.flags.writeable = False
+    return w
