@@ -53,10 +53,13 @@ from functools import lru_cache
 
 import numpy as np
 
-from tem.finance.grid import ZERO_TOL, grid, signs, status_of_sites
+from tem.finance.grid import _CANDIDATE_MAX, ZERO_TOL, grid, status_of_sites
 
 _GAP = 1e-9  # the durations of the two parts must be this x T**2 apart (see the docstring)
-UNSURE, SAME, CROSSING = 0, 1, 2  # the kinds of a coarse cell
+UNSURE, EMPTY, CROSSING = 0, 1, 2  # the kinds of a coarse cell
+_TINY = 1e-280  # sums of the parts below this are not trusted (terms near underflow)
+_DURATION_ERROR = 1e-14  # x T**2: above the rounding of a duration (8 T**2 eps)
+_AWAY = _CANDIDATE_MAX + 1e-9  # a cell whose |R| provably stays above this holds nothing the rules read
 
 
 def end_min(n_years: int) -> float:
@@ -81,24 +84,25 @@ def durations(coef: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndar
     parts = np.concatenate([np.maximum(coef, 0.0), np.maximum(-coef, 0.0)])  # (2 S, T): non-negative coefficients
     sums = parts @ _tables(coef.shape[1], tuple(points.tolist()))
     with np.errstate(divide="ignore", invalid="ignore"):
-        d = sums[:, n:] / sums[:, :n]
+        d = np.where(sums[:, :n] >= _TINY, sums[:, n:] / sums[:, :n], np.nan)  # a sum of underflown terms: unknown
     return d[: coef.shape[0]], d[coef.shape[0] :]
 
 
 def cell_kinds(
     left: np.ndarray, right: np.ndarray, ratio: np.ndarray, opened: np.ndarray, points: np.ndarray, junction: int
 ) -> np.ndarray:
-    """The kind (UNSURE, SAME or CROSSING, int8) of each coarse cell ``points[k] .. points[k + 1]`` of each row,
-    (S, cells): SAME or CROSSING where ``opened`` and certificate 3 proves ``R`` strictly monotone there with both
-    ends' ``|R|`` (``ratio``, (S, points)) beyond :func:`end_min`; their signs equal (SAME) or opposite."""
+    """The kind (UNSURE, EMPTY or CROSSING, int8) of each coarse cell ``points[k] .. points[k + 1]`` of each row,
+    (S, cells), where ``opened`` (UNSURE elsewhere), from ``ratio`` (S, points), ``R`` at the coarse points:
+    CROSSING where ``R`` is certified monotone with ends of opposite signs; EMPTY where it is certified monotone
+    with ends of the same sign, or kept away from zero by the bound on its slope (docstring, 4)."""
     n_t = left.shape[1]
     kind = np.zeros(opened.shape, dtype=np.int8)
     n_low = int(np.count_nonzero(points[:-1] < junction))
     sure = np.abs(ratio) > end_min(n_t)
-    candidates = opened & sure[:, :-1] & sure[:, 1:]
     gap = _GAP * n_t * n_t
+    width = np.diff(np.log(grid(n_t).y[points]))  # of each coarse cell, in ln y
     for cells, coef, offset in ((slice(0, n_low), right, 0), (slice(n_low, None), left, n_low)):
-        want = candidates[:, cells]
+        want = opened[:, cells]
         used = np.flatnonzero(want.any(axis=0))  # cells (from offset) open in some row
         if not used.size:
             continue
@@ -106,10 +110,17 @@ def cell_kinds(
         d_pos, d_neg = durations(coef, points[offset + ends])
         start, end = np.searchsorted(ends, used), np.searchsorted(ends, used + 1)
         low, high = (start, end) if offset == 0 else (end, start)  # the ends where u is smallest and largest
-        monotone = (d_pos[:, low] - d_neg[:, high] > gap) | (d_neg[:, low] - d_pos[:, high] > gap)
-        sign_a, sign_b = np.sign(ratio[:, offset + used]), np.sign(ratio[:, offset + used + 1])
-        certified = want[:, used] & monotone
-        kind[:, offset + used] = np.where(certified, np.where(sign_a == sign_b, SAME, CROSSING), UNSURE)
+        pos_low, pos_high, neg_low, neg_high = d_pos[:, low], d_pos[:, high], d_neg[:, low], d_neg[:, high]
+        r_a, r_b = ratio[:, offset + used], ratio[:, offset + used + 1]
+        same = np.sign(r_a) == np.sign(r_b)
+        monotone = ((pos_low - neg_high > gap) | (neg_low - pos_high > gap)) & sure[:, offset + used]
+        monotone &= sure[:, offset + used + 1]
+        # |dR / d ln y| <= max |D+ - D-| / 2 on the cell: the least |R| it allows between the ends
+        slope = 0.5 * (np.maximum(pos_high - neg_low, neg_high - pos_low) + _DURATION_ERROR * n_t * n_t)
+        away = same & (np.abs(r_a) + np.abs(r_b) - slope * width[offset + used] > 2.0 * _AWAY)
+        kind[:, offset + used] = np.where(
+            want[:, used], np.where(monotone, np.where(same, EMPTY, CROSSING), np.where(away, EMPTY, UNSURE)), UNSURE
+        )
     return kind
 
 
@@ -117,7 +128,7 @@ def classify_certified(
     left: np.ndarray, right: np.ndarray, kind: np.ndarray, coarse_ratio: np.ndarray, points: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Status, lo, hi (as ``grid.classify_points``) of rows whose open coarse cells are all certified (``kind``
-    (S, cells): SAME or CROSSING there, UNSURE elsewhere), ``coarse_ratio`` (S, points) their ``R`` at the coarse
+    (S, cells): EMPTY or CROSSING there, UNSURE elsewhere), ``coarse_ratio`` (S, points) their ``R`` at the coarse
     ``points``: one site per crossing cell, at the first point inside it whose sign is not its start's."""
     n_t = left.shape[1]
     g = grid(n_t)
@@ -129,11 +140,22 @@ def classify_certified(
         a, b = int(points[c]), int(points[c + 1])
         coef = (right if a < g.junction else left)[row[at]]
         w = _inner_powers(n_t, a, b)
-        inner = signs((coef @ w) / (np.abs(coef) @ w))  # the points a + 1 .. b - 1
-        s = np.sign(coarse_ratio[row[at], c]).astype(np.int8)[:, None]
-        other = np.concatenate([inner, -s], axis=1)  # then the end, whose sign is not the start's
-        k = np.argmax(other != s, axis=1)  # the first point past the start's sign: a + 1 + k
-        first[at] = np.where(other[np.arange(at.size), k] == 0, -(k + 1), k + 1)  # a zero point: marked negative
+        value = coef @ w  # the NPV at the points a + 1 .. b - 1: its sign is R's
+        s = np.sign(coarse_ratio[row[at], c])
+        # the first point whose NPV has not the start's sign (the end, b, has not)
+        k = np.argmax(np.concatenate([value * s[:, None] <= 0.0, np.ones((at.size, 1), dtype=bool)], axis=1), axis=1)
+        first[at] = k + 1
+        # a zero point (|R| <= ZERO_TOL, grid.signs) is the point before k or k itself (a); |R| is read only where
+        # the NPV is small enough (PV(|flows|) is at most the sum of the absolute flows: every power is at most 1)
+        most = 2.0 * ZERO_TOL * np.sum(np.abs(coef), axis=1)
+        for j in (k - 1, k):
+            inside = np.flatnonzero((j >= 0) & (j < b - a - 1))
+            small = inside[np.abs(value[inside, j[inside]]) <= most[inside]]
+            if small.size:
+                size = np.abs(coef[small]) @ w
+                zero = small[np.abs(value[small, j[small]] / size[np.arange(small.size), j[small]]) <= ZERO_TOL]
+                zero = zero[first[at[zero]] > 0]  # the first zero point found (the one before k) stands
+                first[at[zero]] = -(j[zero] + 1)  # a zero point: marked negative
     zero = first < 0
     k = start + np.abs(first)
     position = np.where(zero, 2 * k, 2 * (k - 1) + 1)
