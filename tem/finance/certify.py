@@ -182,7 +182,7 @@ def classify_several(c_t: np.ndarray, cols: np.ndarray, max_abs: np.ndarray) -> 
 
 
 _CERTIFY_CHUNK = 2048
-_OPEN_CHUNK = 1024
+_OPEN_CHUNK = 4096
 
 
 def not_several(left: np.ndarray, right: np.ndarray, max_abs: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -205,18 +205,17 @@ def classify_open(left: np.ndarray, right: np.ndarray, value: np.ndarray) -> tup
     points = coarse_points(n_t)
     size = finance_grid.grid_size(left, right, points)
     opened = unsettled_cells((size + value) / 2.0, (size - value) / 2.0, points, g.junction)
-    ratio = value / size
-    kind = monotone.cell_kinds(left, right, ratio, opened, points, g.junction)
+    kind = monotone.cell_kinds(left, right, value, size, opened, points, g.junction)
     read = (opened & (kind == monotone.UNSURE)).any(axis=1)
     if not read.any():
-        return monotone.classify_certified(left, right, kind, ratio, points)
+        return monotone.classify_certified(left, right, kind, value, points)
     if read.all():
         return classify_read(left, right, value, size, opened)
     status = np.empty(read.size, dtype=np.int8)
     lo, hi = np.empty(read.size, dtype=np.int64), np.empty(read.size, dtype=np.int64)
     for rows, certified in ((np.flatnonzero(~read), True), (np.flatnonzero(read), False)):
         if certified:
-            out = monotone.classify_certified(left[rows], right[rows], kind[rows], ratio[rows], points)
+            out = monotone.classify_certified(left[rows], right[rows], kind[rows], value[rows], points)
         else:
             out = classify_read(left[rows], right[rows], value[rows], size[rows], opened[rows])
         status[rows], lo[rows], hi[rows] = out

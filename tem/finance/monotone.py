@@ -89,16 +89,22 @@ def durations(coef: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 
 def cell_kinds(
-    left: np.ndarray, right: np.ndarray, ratio: np.ndarray, opened: np.ndarray, points: np.ndarray, junction: int
+    left: np.ndarray,
+    right: np.ndarray,
+    value: np.ndarray,
+    size: np.ndarray,
+    opened: np.ndarray,
+    points: np.ndarray,
+    junction: int,
 ) -> np.ndarray:
     """The kind (UNSURE, EMPTY or CROSSING, int8) of each coarse cell ``points[k] .. points[k + 1]`` of each row,
-    (S, cells), where ``opened`` (UNSURE elsewhere), from ``ratio`` (S, points), ``R`` at the coarse points:
+    (S, cells), where ``opened`` (UNSURE elsewhere), from ``value`` and ``size`` (S, points), NPV and PV(|flows|)
+    at the coarse points:
     CROSSING where ``R`` is certified monotone with ends of opposite signs; EMPTY where it is certified monotone
     with ends of the same sign, or kept away from zero by the bound on its slope (docstring, 4)."""
     n_t = left.shape[1]
     kind = np.zeros(opened.shape, dtype=np.int8)
     n_low = int(np.count_nonzero(points[:-1] < junction))
-    sure = np.abs(ratio) > end_min(n_t)
     gap = _GAP * n_t * n_t
     width = np.diff(np.log(grid(n_t).y[points]))  # of each coarse cell, in ln y
     for cells, coef, offset in ((slice(0, n_low), right, 0), (slice(n_low, None), left, n_low)):
@@ -111,10 +117,11 @@ def cell_kinds(
         start, end = np.searchsorted(ends, used), np.searchsorted(ends, used + 1)
         low, high = (start, end) if offset == 0 else (end, start)  # the ends where u is smallest and largest
         pos_low, pos_high, neg_low, neg_high = d_pos[:, low], d_pos[:, high], d_neg[:, low], d_neg[:, high]
-        r_a, r_b = ratio[:, offset + used], ratio[:, offset + used + 1]
+        ratio = value[:, offset + ends] / size[:, offset + ends]
+        sure = np.abs(ratio) > end_min(n_t)
+        r_a, r_b = ratio[:, start], ratio[:, end]
         same = np.sign(r_a) == np.sign(r_b)
-        monotone = ((pos_low - neg_high > gap) | (neg_low - pos_high > gap)) & sure[:, offset + used]
-        monotone &= sure[:, offset + used + 1]
+        monotone = ((pos_low - neg_high > gap) | (neg_low - pos_high > gap)) & sure[:, start] & sure[:, end]
         # |dR / d ln y| <= max |D+ - D-| / 2 on the cell: the least |R| it allows between the ends
         slope = 0.5 * (np.maximum(pos_high - neg_low, neg_high - pos_low) + _DURATION_ERROR * n_t * n_t)
         away = same & (np.abs(r_a) + np.abs(r_b) - slope * width[offset + used] > 2.0 * _AWAY)
@@ -125,10 +132,10 @@ def cell_kinds(
 
 
 def classify_certified(
-    left: np.ndarray, right: np.ndarray, kind: np.ndarray, coarse_ratio: np.ndarray, points: np.ndarray
+    left: np.ndarray, right: np.ndarray, kind: np.ndarray, value: np.ndarray, points: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Status, lo, hi (as ``grid.classify_points``) of rows whose open coarse cells are all certified (``kind``
-    (S, cells): EMPTY or CROSSING there, UNSURE elsewhere), ``coarse_ratio`` (S, points) their ``R`` at the coarse
+    (S, cells): EMPTY or CROSSING there, UNSURE elsewhere), ``value`` (S, points) their NPV at the coarse
     ``points``: one site per crossing cell, at the first point inside it whose sign is not its start's."""
     n_t = left.shape[1]
     g = grid(n_t)
@@ -140,20 +147,20 @@ def classify_certified(
         a, b = int(points[c]), int(points[c + 1])
         coef = (right if a < g.junction else left)[row[at]]
         w = _inner_powers(n_t, a, b)
-        value = coef @ w  # the NPV at the points a + 1 .. b - 1: its sign is R's
-        s = np.sign(coarse_ratio[row[at], c])
+        npv = coef @ w  # the NPV at the points a + 1 .. b - 1: its sign is R's
+        s = np.sign(value[row[at], c])  # R's at the start (not within end_min of zero)
         # the first point whose NPV has not the start's sign (the end, b, has not)
-        k = np.argmax(np.concatenate([value * s[:, None] <= 0.0, np.ones((at.size, 1), dtype=bool)], axis=1), axis=1)
+        k = np.argmax(np.concatenate([npv * s[:, None] <= 0.0, np.ones((at.size, 1), dtype=bool)], axis=1), axis=1)
         first[at] = k + 1
         # a zero point (|R| <= ZERO_TOL, grid.signs) is the point before k or k itself (a); |R| is read only where
         # the NPV is small enough (PV(|flows|) is at most the sum of the absolute flows: every power is at most 1)
         most = 2.0 * ZERO_TOL * np.sum(np.abs(coef), axis=1)
         for j in (k - 1, k):
             inside = np.flatnonzero((j >= 0) & (j < b - a - 1))
-            small = inside[np.abs(value[inside, j[inside]]) <= most[inside]]
+            small = inside[np.abs(npv[inside, j[inside]]) <= most[inside]]
             if small.size:
                 size = np.abs(coef[small]) @ w
-                zero = small[np.abs(value[small, j[small]] / size[np.arange(small.size), j[small]]) <= ZERO_TOL]
+                zero = small[np.abs(npv[small, j[small]] / size[np.arange(small.size), j[small]]) <= ZERO_TOL]
                 zero = zero[first[at[zero]] > 0]  # the first zero point found (the one before k) stands
                 first[at[zero]] = -(j[zero] + 1)  # a zero point: marked negative
     zero = first < 0
