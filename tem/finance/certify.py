@@ -208,14 +208,14 @@ def classify_open(left: np.ndarray, right: np.ndarray, value: np.ndarray) -> tup
     kind = monotone.cell_kinds(left, right, value, size, opened, points, g.junction)
     read = (opened & (kind == monotone.UNSURE)).any(axis=1)
     if not read.any():
-        return monotone.classify_certified(left, right, kind, value, points)
+        return monotone.classify_certified(left, right, kind, value, size, points)
     if read.all():
         return classify_read(left, right, value, size, opened)
     status = np.empty(read.size, dtype=np.int8)
     lo, hi = np.empty(read.size, dtype=np.int64), np.empty(read.size, dtype=np.int64)
     for rows, certified in ((np.flatnonzero(~read), True), (np.flatnonzero(read), False)):
         if certified:
-            out = monotone.classify_certified(left[rows], right[rows], kind[rows], value[rows], points)
+            out = monotone.classify_certified(left[rows], right[rows], kind[rows], value[rows], size[rows], points)
         else:
             out = classify_read(left[rows], right[rows], value[rows], size[rows], opened[rows])
         status[rows], lo[rows], hi[rows] = out

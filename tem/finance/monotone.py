@@ -132,16 +132,76 @@ def cell_kinds(
 
 
 def classify_certified(
-    left: np.ndarray, right: np.ndarray, kind: np.ndarray, value: np.ndarray, points: np.ndarray
+    left: np.ndarray, right: np.ndarray, kind: np.ndarray, value: np.ndarray, size: np.ndarray, points: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Status, lo, hi (as ``grid.classify_points``) of rows whose open coarse cells are all certified (``kind``
-    (S, cells): EMPTY or CROSSING there, UNSURE elsewhere), ``value`` (S, points) their NPV at the coarse
-    ``points``: one site per crossing cell, at the first point inside it whose sign is not its start's."""
+    (S, cells): EMPTY or CROSSING there, UNSURE elsewhere), ``value`` and ``size`` (S, points) their NPV and
+    PV(|flows|) at the coarse ``points``: one site per crossing cell, at the first point inside it whose sign is
+    not its start's (:func:`_guess_crossings`, else :func:`_read_crossings`)."""
+    g = grid(left.shape[1])
+    row, cell = np.nonzero(kind == CROSSING)  # sorted by row
+    first = _guess_crossings(left, right, row, cell, value, size, points)
+    missed = np.flatnonzero(first == 0)
+    if missed.size:
+        first[missed] = _read_crossings(left, right, row[missed], cell[missed], value, points)
+    k = np.abs(first)  # a zero point is marked negative
+    position = np.where(first < 0, 2 * k, 2 * (k - 1) + 1)
+    return status_of_sites(left.shape[0], g.y.size, row, position, np.zeros(left.shape[0], dtype=bool))
+
+
+def _guess_crossings(
+    left: np.ndarray,
+    right: np.ndarray,
+    row: np.ndarray,
+    cell: np.ndarray,
+    value: np.ndarray,
+    size: np.ndarray,
+    points: np.ndarray,
+) -> np.ndarray:
+    """For each certified crossing cell ``cell[i]`` of row ``row[i]``: the grid point ``k`` of its crossing ``(k - 1,
+    k)`` where four points around the secant's root (in ln y, from ``R`` at the cell's ends) prove it, else 0.
+    The NPV at each point is summed element-wise and its sign counted only beyond ``end_min x sum |flows|``
+    (far above the sum's rounding; then ``|R|`` is beyond ZERO_TOL too): a point of the start's sign next to one
+    of the other sign is the cell's one change of sign (docstring, 3), and no zero point."""
     n_t = left.shape[1]
     g = grid(n_t)
-    row, cell = np.nonzero(kind == CROSSING)  # sorted by row
-    start = points[cell]
-    first = np.empty(row.size, dtype=np.int64)  # k: the first point past the start's sign, 1 .. steps
+    a, b = points[cell], points[cell + 1]
+    r_a, r_b = value[row, cell] / size[row, cell], value[row, cell + 1] / size[row, cell + 1]
+    log_y = _log_y(n_t)
+    root = log_y[a] + r_a / (r_a - r_b) * (log_y[b] - log_y[a])
+    near = np.searchsorted(log_y, root)  # the first grid point at or past the secant's root
+    j = np.clip(near[:, None] + np.arange(-3, 1)[None, :], a[:, None], b[:, None])  # (n, 4)
+    coef = right[row]
+    above = np.flatnonzero(a >= g.junction)
+    coef[above] = left[row[above]]
+    npv = np.einsum("nt,nkt->nk", coef, g.power_by_point[j])
+    sure = end_min(n_t) * np.sum(np.abs(coef), axis=1)[:, None]
+    s = np.sign(r_a)[:, None]
+    side = np.where(npv * s > sure, 1, np.where(npv * s < -sure, -1, 0))  # 1: the start's sign, -1: the other
+    side[j == a[:, None]] = 1
+    side[j == b[:, None]] = -1
+    change = (side[:, :-1] == 1) & (side[:, 1:] == -1) & (j[:, 1:] == j[:, :-1] + 1)
+    at = np.argmax(change, axis=1)
+    rows = np.arange(row.size)
+    return np.where(change[rows, at], j[rows, at + 1], 0)
+
+
+@lru_cache(maxsize=16)
+def _log_y(n_years: int) -> np.ndarray:
+    out = np.log(grid(n_years).y)
+    out.flags.writeable = False
+    return out
+
+
+def _read_crossings(
+    left: np.ndarray, right: np.ndarray, row: np.ndarray, cell: np.ndarray, value: np.ndarray, points: np.ndarray
+) -> np.ndarray:
+    """For each certified crossing cell ``cell[i]`` of row ``row[i]``, read on every point (one matrix product per
+    distinct cell): the first grid point ``k`` whose sign is not the start's (``grid.signs``), negative when it is
+    a zero point (then its neighbours have opposite signs: docstring, 3)."""
+    n_t = left.shape[1]
+    g = grid(n_t)
+    first = np.empty(row.size, dtype=np.int64)
     for c in np.unique(cell).tolist():
         at = np.flatnonzero(cell == c)
         a, b = int(points[c]), int(points[c + 1])
@@ -151,7 +211,7 @@ def classify_certified(
         s = np.sign(value[row[at], c])  # R's at the start (not within end_min of zero)
         # the first point whose NPV has not the start's sign (the end, b, has not)
         k = np.argmax(np.concatenate([npv * s[:, None] <= 0.0, np.ones((at.size, 1), dtype=bool)], axis=1), axis=1)
-        first[at] = k + 1
+        first[at] = a + 1 + k
         # a zero point (|R| <= ZERO_TOL, grid.signs) is the point before k or k itself (a); |R| is read only where
         # the NPV is small enough (PV(|flows|) is at most the sum of the absolute flows: every power is at most 1)
         most = 2.0 * ZERO_TOL * np.sum(np.abs(coef), axis=1)
@@ -162,11 +222,8 @@ def classify_certified(
                 size = np.abs(coef[small]) @ w
                 zero = small[np.abs(npv[small, j[small]] / size[np.arange(small.size), j[small]]) <= ZERO_TOL]
                 zero = zero[first[at[zero]] > 0]  # the first zero point found (the one before k) stands
-                first[at[zero]] = -(j[zero] + 1)  # a zero point: marked negative
-    zero = first < 0
-    k = start + np.abs(first)
-    position = np.where(zero, 2 * k, 2 * (k - 1) + 1)
-    return status_of_sites(left.shape[0], g.y.size, row, position, np.zeros(left.shape[0], dtype=bool))
+                first[at[zero]] = -(a + 1 + j[zero])
+    return first
 
 
 @lru_cache(maxsize=256)
