@@ -84,6 +84,17 @@ def certainly_several(value: np.ndarray, max_abs: np.ndarray, points: np.ndarray
     n_s, n_k = value.shape
     margin = ((2.0 * ZERO_TOL * n_years) * max_abs)[:, None]  # PV(|flows|) <= T max|c|: every power is at most 1
     pos, neg = value > margin, value < -margin
+    if n_k <= _BITS:  # each row's points of each sign as the bits of an exact double: first and last from frexp
+        weight = _POWERS_OF_TWO[:n_k]
+        pos_bits, neg_bits = np.dot(pos, weight), np.dot(neg, weight)
+        pos_int, neg_int = pos_bits.astype(np.int64), neg_bits.astype(np.int64)
+        # 1 + the index of the lowest bit set (of the highest for the last), 0 where none is
+        first_end = np.maximum(
+            np.frexp((pos_int & -pos_int).astype(float))[1], np.frexp((neg_int & -neg_int).astype(float))[1]
+        )
+        last_start = np.minimum(np.frexp(pos_bits)[1], np.frexp(neg_bits)[1])  # 0 unless both signs occur
+        at = np.concatenate([[0], points])
+        return (last_start > 0) & (at[last_start] - at[first_end] >= 2)
     # the first change ends at the later of the first positive and the first negative point; the last one starts
     # at the earlier of the last positive and the last negative point (argmax of bools: their first True)
     rows = np.arange(n_s)
@@ -96,19 +107,25 @@ def certainly_several(value: np.ndarray, max_abs: np.ndarray, points: np.ndarray
     return both_signs & (last_start - first_end >= 2)
 
 
-def unsettled_cells(pos: np.ndarray, neg: np.ndarray, points: np.ndarray, junction: int) -> np.ndarray:
+_BITS = 52  # points a double's significand holds as bits, exactly
+_POWERS_OF_TWO = 2.0 ** np.arange(_BITS)
+
+
+def unsettled_cells(value: np.ndarray, size: np.ndarray, points: np.ndarray, junction: int) -> np.ndarray:
     """(S, cells) True where the cell ``points[k] .. points[k + 1]`` may hold a point with
-    ``|R| <= _CANDIDATE_MAX`` (certificate 2)."""
+    ``|R| <= _CANDIDATE_MAX`` (certificate 2), from the NPV ``value`` and PV(|flows|) ``size`` (S, points) at
+    ``points``. With ``P+- = (A +- P) / 2`` at the ends, the bound of the docstring (below the junction)
+    ``P+(p) - P-(q) > c A(q)`` reads ``P(p) + P(q) > (1 + 2 c) A(q) - A(p)``, and ``P-(p) - P+(q) > c A(q)`` the
+    same for ``-P``: the cell is settled where ``|P(p) + P(q)| > (1 + 2 c) A(big) - A(small)`` (``big`` = q below
+    the junction, p from it up), with ``c = _CANDIDATE_MAX`` and a relative margin of 1e-9 of ``A(big)`` for the
+    rounding of the sums."""
     n_low = int(np.count_nonzero(points[:-1] < junction))  # the cells below the junction: the parts increase
-    out = np.empty((pos.shape[0], points.size - 1), dtype=bool)
-    below = (slice(0, n_low), slice(0, n_low), slice(1, n_low + 1))
-    up = (slice(n_low, None), slice(n_low + 1, None), slice(n_low, -1))
-    for cells, lower, upper in (below, up):  # the cells; their ends where both parts are smallest, and largest
-        p_min = pos[:, lower] - neg[:, upper]
-        p_max = pos[:, upper] - neg[:, lower]
-        away = _CANDIDATE_MAX * (1.0 + _MARGIN) * (pos[:, upper] + neg[:, upper])
-        out[:, cells] = ~((p_min > away) | (-p_max > away))
-    return out
+    big = np.concatenate([size[:, 1 : n_low + 1], size[:, n_low:-1]], axis=1)
+    small = np.concatenate([size[:, :n_low], size[:, n_low + 1 :]], axis=1)
+    return np.abs(value[:, :-1] + value[:, 1:]) <= _SETTLED * big - small
+
+
+_SETTLED = 1.0 + 2.0 * _CANDIDATE_MAX + 1e-9
 
 
 @lru_cache(maxsize=64)
@@ -204,7 +221,7 @@ def classify_open(left: np.ndarray, right: np.ndarray, value: np.ndarray) -> tup
     g = grid(n_t)
     points = coarse_points(n_t)
     size = finance_grid.grid_size(left, right, points)
-    opened = unsettled_cells((size + value) / 2.0, (size - value) / 2.0, points, g.junction)
+    opened = unsettled_cells(value, size, points, g.junction)
     kind = monotone.cell_kinds(left, right, value, size, opened, points, g.junction)
     read = (opened & (kind == monotone.UNSURE)).any(axis=1)
     if not read.any():

@@ -80,12 +80,17 @@ def _tables(n_years: int, points: tuple[int, ...]) -> np.ndarray:
 def durations(coef: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``D+`` and ``D-`` of the aligned flows ``coef`` (S, T) (right-aligned below the junction, left-aligned from it
     up) at the grid ``points``, each (S, len(points)); NaN where a part is zero there."""
-    n = points.size
-    parts = np.concatenate([np.maximum(coef, 0.0), np.maximum(-coef, 0.0)])  # (2 S, T): non-negative coefficients
+    n, n_s = points.size, coef.shape[0]
+    parts = np.empty((2 * n_s, coef.shape[1]))
+    np.maximum(coef, 0.0, out=parts[:n_s])
+    np.minimum(coef, 0.0, out=parts[n_s:])  # minus the negative parts: the same ratios
     sums = parts @ _tables(coef.shape[1], tuple(points.tolist()))
     with np.errstate(divide="ignore", invalid="ignore"):
-        d = np.where(sums[:, :n] >= _TINY, sums[:, n:] / sums[:, :n], np.nan)  # a sum of underflown terms: unknown
-    return d[: coef.shape[0]], d[coef.shape[0] :]
+        d = np.divide(sums[:, n:], sums[:, :n])
+    weight = np.abs(sums[:, :n])
+    if weight.min() < _TINY:  # a sum of underflown terms: unknown
+        d[weight < _TINY] = np.nan
+    return d[:n_s], d[n_s:]
 
 
 def cell_kinds(
@@ -104,30 +109,35 @@ def cell_kinds(
     with ends of the same sign, or kept away from zero by the bound on its slope (docstring, 4)."""
     n_t = left.shape[1]
     kind = np.zeros(opened.shape, dtype=np.int8)
-    n_low = int(np.count_nonzero(points[:-1] < junction))
+    used = np.flatnonzero(opened.any(axis=0))  # the cells open in some row
+    if not used.size:
+        return kind
+    n_low = int(np.count_nonzero(points[used] < junction))  # those below the junction (first)
+    # durations at their ends where u is smallest and largest: (p, q) below the junction, (q, p) from it up
+    low = np.concatenate([used[:n_low], used[n_low:] + 1])
+    high = np.concatenate([used[:n_low] + 1, used[n_low:]])
+    d_pos, d_neg = [], []
+    for coef, part in ((right, slice(0, n_low)), (left, slice(n_low, None))):
+        ends = np.unique(np.concatenate([low[part], high[part]]))
+        if ends.size:
+            d = durations(coef, points[ends])
+            for out, at in ((d_pos, d[0]), (d_neg, d[1])):
+                out += [at[:, np.searchsorted(ends, low[part])], at[:, np.searchsorted(ends, high[part])]]
+    pos_low, pos_high = (np.concatenate(d_pos[k::2], axis=1) for k in (0, 1))
+    neg_low, neg_high = (np.concatenate(d_neg[k::2], axis=1) for k in (0, 1))
+    r_a = value[:, used] / size[:, used]
+    r_b = value[:, used + 1] / size[:, used + 1]
     gap = _GAP * n_t * n_t
-    width = np.diff(np.log(grid(n_t).y[points]))  # of each coarse cell, in ln y
-    for cells, coef, offset in ((slice(0, n_low), right, 0), (slice(n_low, None), left, n_low)):
-        want = opened[:, cells]
-        used = np.flatnonzero(want.any(axis=0))  # cells (from offset) open in some row
-        if not used.size:
-            continue
-        ends = np.unique(np.concatenate([used, used + 1]))  # their ends, among points[offset:]
-        d_pos, d_neg = durations(coef, points[offset + ends])
-        start, end = np.searchsorted(ends, used), np.searchsorted(ends, used + 1)
-        low, high = (start, end) if offset == 0 else (end, start)  # the ends where u is smallest and largest
-        pos_low, pos_high, neg_low, neg_high = d_pos[:, low], d_pos[:, high], d_neg[:, low], d_neg[:, high]
-        ratio = value[:, offset + ends] / size[:, offset + ends]
-        sure = np.abs(ratio) > end_min(n_t)
-        r_a, r_b = ratio[:, start], ratio[:, end]
-        same = np.sign(r_a) == np.sign(r_b)
-        monotone = ((pos_low - neg_high > gap) | (neg_low - pos_high > gap)) & sure[:, start] & sure[:, end]
-        # |dR / d ln y| <= max |D+ - D-| / 2 on the cell: the least |R| it allows between the ends
-        slope = 0.5 * (np.maximum(pos_high - neg_low, neg_high - pos_low) + _DURATION_ERROR * n_t * n_t)
-        away = same & (np.abs(r_a) + np.abs(r_b) - slope * width[offset + used] > 2.0 * _AWAY)
-        kind[:, offset + used] = np.where(
-            want[:, used], np.where(monotone, np.where(same, EMPTY, CROSSING), np.where(away, EMPTY, UNSURE)), UNSURE
-        )
+    same = np.sign(r_a) == np.sign(r_b)
+    monotone = (pos_low - neg_high > gap) | (neg_low - pos_high > gap)
+    least = end_min(n_t)
+    monotone &= (np.abs(r_a) > least) & (np.abs(r_b) > least)
+    # |dR / d ln y| <= max |D+ - D-| / 2 on the cell: the least |R| it allows between the ends
+    slope = 0.5 * (np.maximum(pos_high - neg_low, neg_high - pos_low) + _DURATION_ERROR * n_t * n_t)
+    width = np.diff(_log_y(n_t)[points])[used]  # of each cell, in ln y
+    away = same & (np.abs(r_a) + np.abs(r_b) - slope * width > 2.0 * _AWAY)
+    certified = np.where(monotone, np.where(same, EMPTY, CROSSING), np.where(away, EMPTY, UNSURE))
+    kind[:, used] = np.where(opened[:, used], certified, UNSURE)
     return kind
 
 

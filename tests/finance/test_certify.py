@@ -157,10 +157,10 @@ def test_each_level_reads_less_and_the_rules_see_fewer_points(monkeypatch: pytes
     assert len(seen) == 1
     assert 0 < seen[0] < whole / 3
     # the fine cells: fewer grid points read than in the coarse cells left open
-    open_coarse = certify.unsettled_cells((s + v) / 2.0, (s - v) / 2.0, points, fg.grid(20).junction)[rest]
+    open_coarse = certify.unsettled_cells(v, s, points, fg.grid(20).junction)[rest]
     fine = certify.fine_points(20)
     vf, sf = fg.grid_values(left, right, fine)
-    open_fine = certify.unsettled_cells((sf + vf) / 2.0, (sf - vf) / 2.0, fine, fg.grid(20).junction)[rest]
+    open_fine = certify.unsettled_cells(vf, sf, fine, fg.grid(20).junction)[rest]
     assert open_fine.sum() * certify.FINE_EVERY < open_coarse.sum() * certify.COARSE_EVERY / 2
 
 
