@@ -136,8 +136,8 @@ def cell_kinds(
     slope = 0.5 * (np.maximum(pos_high - neg_low, neg_high - pos_low) + _DURATION_ERROR * n_t * n_t)
     width = np.diff(_log_y(n_t)[points])[used]  # of each cell, in ln y
     away = same & (np.abs(r_a) + np.abs(r_b) - slope * width > 2.0 * _AWAY)
-    certified = np.where(monotone, np.where(same, EMPTY, CROSSING), np.where(away, EMPTY, UNSURE))
-    kind[:, used] = np.where(opened[:, used], certified, UNSURE)
+    certified = np.where(monotone, CROSSING - same, away)  # EMPTY = 1 = CROSSING - True, UNSURE = 0 = False
+    kind[:, used] = certified * opened[:, used]
     return kind
 
 
@@ -170,27 +170,24 @@ def _guess_crossings(
 ) -> np.ndarray:
     """For each certified crossing cell ``cell[i]`` of row ``row[i]``: the grid point ``k`` of its crossing ``(k - 1,
     k)`` where four points around the secant's root (in ln y, from ``R`` at the cell's ends) prove it, else 0.
-    The NPV at each point is summed element-wise and its sign counted only beyond ``end_min x sum |flows|``
+    The NPV at each point is summed element-wise and its sign counted only beyond ``2 end_min x sum |flows|``
     (far above the sum's rounding; then ``|R|`` is beyond ZERO_TOL too): a point of the start's sign next to one
-    of the other sign is the cell's one change of sign (docstring, 3), and no zero point."""
+    of the other sign is the cell's one change of sign (docstring, 3), and no zero point. (A cell lies on one side
+    of the junction, where the grid is even in ln y: the secant's root is at ``a + (b - a) R(a) / (R(a) - R(b))``.)"""
     n_t = left.shape[1]
     g = grid(n_t)
     a, b = points[cell], points[cell + 1]
     r_a, r_b = value[row, cell] / size[row, cell], value[row, cell + 1] / size[row, cell + 1]
-    log_y = _log_y(n_t)
-    root = log_y[a] + r_a / (r_a - r_b) * (log_y[b] - log_y[a])
-    near = np.searchsorted(log_y, root)  # the first grid point at or past the secant's root
+    near = np.ceil(a + (b - a) * (r_a / (r_a - r_b))).astype(np.int64)  # the first point at or past the root
     j = np.clip(near[:, None] + np.arange(-3, 1)[None, :], a[:, None], b[:, None])  # (n, 4)
     coef = right[row]
     above = np.flatnonzero(a >= g.junction)
     coef[above] = left[row[above]]
-    npv = np.einsum("nt,nkt->nk", coef, g.power_by_point[j])
-    sure = end_min(n_t) * np.sum(np.abs(coef), axis=1)[:, None]
-    s = np.sign(r_a)[:, None]
-    side = np.where(npv * s > sure, 1, np.where(npv * s < -sure, -1, 0))  # 1: the start's sign, -1: the other
-    side[j == a[:, None]] = 1
-    side[j == b[:, None]] = -1
-    change = (side[:, :-1] == 1) & (side[:, 1:] == -1) & (j[:, 1:] == j[:, :-1] + 1)
+    npv = np.einsum("nt,nkt->nk", coef, g.power_by_point[j]) * np.sign(r_a)[:, None]  # > 0: the start's sign
+    # the sum of the absolute flows: PV(|flows|) at the junction (y = 1, every power 1), within T eps
+    sure = (2.0 * end_min(n_t)) * size[row, int(np.searchsorted(points, g.junction))][:, None]
+    start, other = (npv > sure) | (j == a[:, None]), (npv < -sure) | (j == b[:, None])
+    change = start[:, :-1] & other[:, 1:] & (j[:, 1:] == j[:, :-1] + 1)
     at = np.argmax(change, axis=1)
     rows = np.arange(row.size)
     return np.where(change[rows, at], j[rows, at + 1], 0)

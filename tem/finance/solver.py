@@ -227,8 +227,10 @@ def solve(
         coef_t = columns(c_t[::-1])  # the reversed flows: the polynomial in y
     elif not in_y.any():
         coef_t = columns(left_t)
-    else:
-        coef_t = np.where(in_y[None, :], columns(c_t[::-1]), columns(left_t))
+    else:  # the aligned flows, and the reversed ones where the bracket reaches below 1 (copies)
+        coef_t = columns(left_t).copy() if cols is None else columns(left_t)
+        below = np.flatnonzero(in_y)
+        coef_t[:, below] = c_t[::-1, below if cols is None else cols[below]]
     shift = np.flatnonzero(in_y & ((c_t[-1] if cols is None else c_t[-1, cols]) == 0))
     if shift.size:  # scenarios ending in zeros: their polynomial in y starts at the last non-zero flow
         coef_t = np.array(coef_t)  # a copy: never write into the caller's flows
