@@ -222,20 +222,21 @@ def classify_open(left: np.ndarray, right: np.ndarray, value: np.ndarray) -> tup
     points = coarse_points(n_t)
     size = finance_grid.grid_size(left, right, points)
     opened = unsettled_cells(value, size, points, g.junction)
-    kind = monotone.cell_kinds(left, right, value, size, opened, points, g.junction)
-    read = (opened & (kind == monotone.UNSURE)).any(axis=1)
+    crossings = monotone.certify_cells(left, right, value, size, opened, points, g.junction)
+    read = crossings.read
     if not read.any():
-        return monotone.classify_certified(left, right, kind, value, size, points)
+        return monotone.classify_certified(left, right, size, points, crossings)
     if read.all():
         return classify_read(left, right, value, size, opened)
     status = np.empty(read.size, dtype=np.int8)
     lo, hi = np.empty(read.size, dtype=np.int64), np.empty(read.size, dtype=np.int64)
-    for rows, certified in ((np.flatnonzero(~read), True), (np.flatnonzero(read), False)):
-        if certified:
-            out = monotone.classify_certified(left[rows], right[rows], kind[rows], value[rows], size[rows], points)
-        else:
-            out = classify_read(left[rows], right[rows], value[rows], size[rows], opened[rows])
-        status[rows], lo[rows], hi[rows] = out
+    rows = np.flatnonzero(read)
+    status[rows], lo[rows], hi[rows] = classify_read(left[rows], right[rows], value[rows], size[rows], opened[rows])
+    rows = np.flatnonzero(~read)
+    keep = ~read[crossings.row]  # the crossings of those rows, numbered among them
+    renumbered = (np.cumsum(~read) - 1)[crossings.row[keep]]
+    mine = monotone.Crossings(read[rows], renumbered, *(a[keep] for a in crossings[2:]))
+    status[rows], lo[rows], hi[rows] = monotone.classify_certified(left[rows], right[rows], size[rows], points, mine)
     return status, lo, hi
 
 

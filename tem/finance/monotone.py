@@ -50,13 +50,13 @@ adversarial flows, and works a certified cell by hand.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 
 from tem.finance.grid import _CANDIDATE_MAX, ZERO_TOL, grid, status_of_sites
 
 _GAP = 1e-9  # the durations of the two parts must be this x T**2 apart (see the docstring)
-UNSURE, EMPTY, CROSSING = 0, 1, 2  # the kinds of a coarse cell
 _TINY = 1e-280  # sums of the parts below this are not trusted (terms near underflow)
 _DURATION_ERROR = 1e-14  # x T**2: above the rounding of a duration (8 T**2 eps)
 _AWAY = _CANDIDATE_MAX + 1e-9  # a cell whose |R| provably stays above this holds nothing the rules read
@@ -93,7 +93,19 @@ def durations(coef: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndar
     return d[:n_s], d[n_s:]
 
 
-def cell_kinds(
+class Crossings(NamedTuple):
+    """Certificate 3's verdict on the open coarse cells of S rows: ``read`` (S,) rows with an open cell it does not
+    certify (to be read further); each certified crossing cell ``cell[i]`` of row ``row[i]`` (sorted by row) with
+    ``R`` at its ends, ``r_a[i]`` and ``r_b[i]``."""
+
+    read: np.ndarray
+    row: np.ndarray
+    cell: np.ndarray
+    r_a: np.ndarray
+    r_b: np.ndarray
+
+
+def certify_cells(
     left: np.ndarray,
     right: np.ndarray,
     value: np.ndarray,
@@ -101,17 +113,16 @@ def cell_kinds(
     opened: np.ndarray,
     points: np.ndarray,
     junction: int,
-) -> np.ndarray:
-    """The kind (UNSURE, EMPTY or CROSSING, int8) of each coarse cell ``points[k] .. points[k + 1]`` of each row,
-    (S, cells), where ``opened`` (UNSURE elsewhere), from ``value`` and ``size`` (S, points), NPV and PV(|flows|)
-    at the coarse points:
-    CROSSING where ``R`` is certified monotone with ends of opposite signs; EMPTY where it is certified monotone
-    with ends of the same sign, or kept away from zero by the bound on its slope (docstring, 4)."""
+) -> Crossings:
+    """Certificate 3 on the coarse cells ``points[k] .. points[k + 1]`` that are ``opened`` (S, cells), from
+    ``value`` and ``size`` (S, points), NPV and PV(|flows|) at the coarse points: a cell is certified empty where
+    ``R`` is proven monotone with ends of the same sign, or kept away from zero by the bound on its slope
+    (docstring, 4), and a crossing where it is proven monotone with ends of opposite signs."""
     n_t = left.shape[1]
-    kind = np.zeros(opened.shape, dtype=np.int8)
     used = np.flatnonzero(opened.any(axis=0))  # the cells open in some row
     if not used.size:
-        return kind
+        empty = np.zeros(0, dtype=np.int64)
+        return Crossings(np.zeros(opened.shape[0], dtype=bool), empty, empty, empty * 0.0, empty * 0.0)
     n_low = int(np.count_nonzero(points[used] < junction))  # those below the junction (first)
     # durations at their ends where u is smallest and largest: (p, q) below the junction, (q, p) from it up
     low = np.concatenate([used[:n_low], used[n_low:] + 1])
@@ -136,37 +147,32 @@ def cell_kinds(
     slope = 0.5 * (np.maximum(pos_high - neg_low, neg_high - pos_low) + _DURATION_ERROR * n_t * n_t)
     width = np.diff(_log_y(n_t)[points])[used]  # of each cell, in ln y
     away = same & (np.abs(r_a) + np.abs(r_b) - slope * width > 2.0 * _AWAY)
-    certified = np.where(monotone, CROSSING - same, away)  # EMPTY = 1 = CROSSING - True, UNSURE = 0 = False
-    kind[:, used] = certified * opened[:, used]
-    return kind
+    here = opened[:, used]
+    read = (here & ~(monotone | away)).any(axis=1)
+    row, at = np.nonzero(here & monotone & ~same)
+    return Crossings(read, row, used[at], r_a[row, at], r_b[row, at])
 
 
 def classify_certified(
-    left: np.ndarray, right: np.ndarray, kind: np.ndarray, value: np.ndarray, size: np.ndarray, points: np.ndarray
+    left: np.ndarray, right: np.ndarray, size: np.ndarray, points: np.ndarray, crossings: Crossings
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Status, lo, hi (as ``grid.classify_points``) of rows whose open coarse cells are all certified (``kind``
-    (S, cells): EMPTY or CROSSING there, UNSURE elsewhere), ``value`` and ``size`` (S, points) their NPV and
-    PV(|flows|) at the coarse ``points``: one site per crossing cell, at the first point inside it whose sign is
-    not its start's (:func:`_guess_crossings`, else :func:`_read_crossings`)."""
+    """Status, lo, hi (as ``grid.classify_points``) of rows whose open coarse cells are all certified, from their
+    ``crossings`` (:func:`certify_cells`; ``size``, (S, points): PV(|flows|) at the coarse ``points``): one site
+    per crossing cell, at the first point inside it whose sign is not its start's (:func:`_guess_crossings`, else
+    :func:`_read_crossings`)."""
     g = grid(left.shape[1])
-    row, cell = np.nonzero(kind == CROSSING)  # sorted by row
-    first = _guess_crossings(left, right, row, cell, value, size, points)
+    row, cell = crossings.row, crossings.cell
+    first = _guess_crossings(left, right, size, points, crossings)
     missed = np.flatnonzero(first == 0)
     if missed.size:
-        first[missed] = _read_crossings(left, right, row[missed], cell[missed], value, points)
+        first[missed] = _read_crossings(left, right, row[missed], cell[missed], crossings.r_a[missed], points)
     k = np.abs(first)  # a zero point is marked negative
     position = np.where(first < 0, 2 * k, 2 * (k - 1) + 1)
     return status_of_sites(left.shape[0], g.y.size, row, position, np.zeros(left.shape[0], dtype=bool))
 
 
 def _guess_crossings(
-    left: np.ndarray,
-    right: np.ndarray,
-    row: np.ndarray,
-    cell: np.ndarray,
-    value: np.ndarray,
-    size: np.ndarray,
-    points: np.ndarray,
+    left: np.ndarray, right: np.ndarray, size: np.ndarray, points: np.ndarray, crossings: Crossings
 ) -> np.ndarray:
     """For each certified crossing cell ``cell[i]`` of row ``row[i]``: the grid point ``k`` of its crossing ``(k - 1,
     k)`` where four points around the secant's root (in ln y, from ``R`` at the cell's ends) prove it, else 0.
@@ -176,8 +182,8 @@ def _guess_crossings(
     of the junction, where the grid is even in ln y: the secant's root is at ``a + (b - a) R(a) / (R(a) - R(b))``.)"""
     n_t = left.shape[1]
     g = grid(n_t)
-    a, b = points[cell], points[cell + 1]
-    r_a, r_b = value[row, cell] / size[row, cell], value[row, cell + 1] / size[row, cell + 1]
+    row, r_a, r_b = crossings.row, crossings.r_a, crossings.r_b
+    a, b = points[crossings.cell], points[crossings.cell + 1]
     near = np.ceil(a + (b - a) * (r_a / (r_a - r_b))).astype(np.int64)  # the first point at or past the root
     j = np.clip(near[:, None] + np.arange(-3, 1)[None, :], a[:, None], b[:, None])  # (n, 4)
     coef = right[row]
@@ -201,7 +207,7 @@ def _log_y(n_years: int) -> np.ndarray:
 
 
 def _read_crossings(
-    left: np.ndarray, right: np.ndarray, row: np.ndarray, cell: np.ndarray, value: np.ndarray, points: np.ndarray
+    left: np.ndarray, right: np.ndarray, row: np.ndarray, cell: np.ndarray, r_a: np.ndarray, points: np.ndarray
 ) -> np.ndarray:
     """For each certified crossing cell ``cell[i]`` of row ``row[i]``, read on every point (one matrix product per
     distinct cell): the first grid point ``k`` whose sign is not the start's (``grid.signs``), negative when it is
@@ -215,7 +221,7 @@ def _read_crossings(
         coef = (right if a < g.junction else left)[row[at]]
         w = _inner_powers(n_t, a, b)
         npv = coef @ w  # the NPV at the points a + 1 .. b - 1: its sign is R's
-        s = np.sign(value[row[at], c])  # R's at the start (not within end_min of zero)
+        s = np.sign(r_a[at])  # R's at the start (not within end_min of zero)
         # the first point whose NPV has not the start's sign (the end, b, has not)
         k = np.argmax(np.concatenate([npv * s[:, None] <= 0.0, np.ones((at.size, 1), dtype=bool)], axis=1), axis=1)
         first[at] = a + 1 + k
