@@ -3,8 +3,9 @@
 Reading ``R`` (the NPV over PV(|flows|)) on each of the grid's 1,000-2,000 points costs more than the rest of
 ``irr``. Two certificates, from values on every ``COARSE_EVERY``-th grid point (and the junction and both
 bounds) and then on every ``FINE_EVERY``-th inside the coarse cells still open, settle which points can
-matter; only those are read, and the rules (``grid.classify_points``) run on them. Why the result is the
-same as on every point:
+matter; only those are read, and the rules (``grid.classify_points``) run on them. A third
+(:mod:`tem.finance.monotone`: coarse cells where ``R`` is provably monotone, or provably away from zero) settles
+most rows certificate 1 leaves open without any further reading. Why the result is the same as on every point:
 
 1. **Several IRRs.** On points p < q where ``R`` has opposite signs, each beyond twice ZERO_TOL (so no rounding
    of the grid's sums makes either a zero point), the signs of the points between them change: the rules find
@@ -17,10 +18,11 @@ same as on every point:
    non-negative coefficients, so they do not decrease from one grid point to the next; above it they are
    polynomials in ``x = 1 / y`` and do not increase. On a cell of coarse points p < q below the junction,
    ``P >= P+(p) - P-(q)`` and ``A <= A(q)`` everywhere in it (mirrored above). Where that lower bound exceeds
-   ``_CANDIDATE_MAX x A(q)`` (or the upper bound is below minus that), with a relative margin of 1e-9 for
-   rounding, every grid point of the cell has ``|R| > _CANDIDATE_MAX``: none is a zero point or a candidate
-   of a near touch, no crossing lies in it, and the rules compare it with nothing they use (a point next to a
-   zero point or a candidate lies in a coarse cell that holds that point, which is not settled, so it is read).
+   ``_CANDIDATE_MAX x A(q)`` (or the upper bound is below minus that), with a margin of 1e-9 x A(q) for
+   rounding (:func:`unsettled_cells`: one comparison in ``P`` and ``A`` at the ends), every grid point of the
+   cell has ``|R| > _CANDIDATE_MAX``: none is a zero point or a candidate of a near touch, no crossing lies in
+   it, and the rules compare it with nothing they use (a point next to a zero point or a candidate lies in a
+   coarse cell that holds that point, which is not settled, so it is read).
    The argument holds for any cell whose ends are read, so it is applied twice: to the coarse cells, then, inside
    each coarse cell it leaves open, to the cells between every ``FINE_EVERY``-th point; the grid points of the
    fine cells left open are read, both ends included (about 30 points a row instead of 80 for the bench's flows).

@@ -37,14 +37,24 @@ certified cell, for grid points with ``|R| <= 0.3`` (those the rules read, ``gri
    read ``s, .., s, [0], -s, .., -s``: exactly one site, the crossing ``(k - 1, k)`` or the simple zero point
    ``k``, ``k`` the first point whose sign is not ``s``.
 
+4. *Kept away from zero* (any cell, monotone or not): ``|dR / d ln u| = (1 - R**2) / 2 |D+ - D-|`` is at most
+   ``L = max(D+(hi) - D-(lo), D-(hi) - D+(lo)) / 2`` on the cell (``lo``, ``hi``: its ends where ``u`` is least
+   and largest; the durations' rounding added). With ends of the same sign ``s`` and ``w`` the cell's width in
+   ``ln y``, ``s R >= max(s R(p) - L d_p, s R(q) - L d_q) >= (|R(p)| + |R(q)| - L w) / 2`` (``d_p, d_q`` the
+   distances to the ends, ``d_p + d_q = w``); where that exceeds ``_CANDIDATE_MAX`` + 1e-9 (far above the
+   rounding of ``R``), every point of the cell has ``|R| > _CANDIDATE_MAX``, as in a cell certificate 2 settles.
+
 **Rows settled here** (:func:`classify_certified`): those whose coarse cells left open by certificate 2 are all
-certified. Every grid cell lies in one coarse cell, settled by certificate 2 (``|R| > _CANDIDATE_MAX`` on all its
-points: no zero point, no crossing, no candidate, so no near touch: certify.py, 2) or certified (1-3). So the
-whole grid's rules find no touch and no near touch, and one site per crossing cell, at the first point ``k``
-inside it (its points read: one matrix product per distinct coarse cell) whose sign is not its start's; status
-and bracket follow from the sites as in ``grid.classify_points`` (:func:`grid.status_of_sites`). The other rows
-are read as before (certify.py). tests/finance/test_monotone.py compares both readings, and the whole grid's, on
-adversarial flows, and works a certified cell by hand.
+certified (2, 3 or 4). Every grid cell lies in one coarse cell: settled by certificate 2 or by 4 (``|R| >
+_CANDIDATE_MAX`` on all its points: no zero point, no crossing, no candidate, so no near touch: certify.py, 2) or
+monotone (1-3). So the whole grid's rules find no touch and no near touch, and one site per crossing cell, at
+the first point ``k`` inside it whose sign is not its start's; status and bracket follow from the sites as in
+``grid.classify_points`` (:func:`grid.status_of_sites`). ``k`` is found from four points around the secant's root
+whose NPV's sign is certain (:func:`_guess_crossings`: a point of the start's sign next to one of the other sign
+is the change, by 3, and neither is a zero point), else by reading the cell's points (:func:`_read_crossings`,
+the grid's own sums and ``grid.signs``). The other rows are read as before (certify.py,
+:func:`certify.classify_read`). tests/finance/test_monotone.py compares the readings with and without this
+certificate, and the whole grid's, on adversarial flows, and works a certified cell by hand.
 """
 
 from __future__ import annotations
@@ -127,7 +137,8 @@ def certify_cells(
     # durations at their ends where u is smallest and largest: (p, q) below the junction, (q, p) from it up
     low = np.concatenate([used[:n_low], used[n_low:] + 1])
     high = np.concatenate([used[:n_low] + 1, used[n_low:]])
-    d_pos, d_neg = [], []
+    d_pos: list[np.ndarray] = []
+    d_neg: list[np.ndarray] = []
     for coef, part in ((right, slice(0, n_low)), (left, slice(n_low, None))):
         ends = np.unique(np.concatenate([low[part], high[part]]))
         if ends.size:
