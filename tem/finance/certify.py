@@ -181,7 +181,11 @@ def classify_several(c_t: np.ndarray, cols: np.ndarray, max_abs: np.ndarray) -> 
     n_pending = 0
     for start in range(0, n, _CERTIFY_CHUNK):
         part = slice(start, start + _CERTIFY_CHUNK)
-        c = np.ascontiguousarray(c_t[:, cols[part]].T)
+        these = cols[part]
+        if these[-1] - these[0] == these.size - 1:  # consecutive scenarios: a slice, not a gather
+            c = np.ascontiguousarray(c_t[:, these[0] : these[-1] + 1].T)
+        else:
+            c = np.ascontiguousarray(c_t[:, these].T)
         left, right = finance_grid.align_left(c), finance_grid.align_right(c)
         rest, value = not_several(left, right, max_abs[part])
         if rest.size:
