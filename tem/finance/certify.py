@@ -47,6 +47,7 @@ import numpy as np
 from tem.finance import grid as finance_grid
 from tem.finance import monotone
 from tem.finance.grid import _CANDIDATE_MAX, _NEAR_ZERO, ZERO_TOL, classify_points, grid, signs
+from tem.finance.solver import align_left_t
 
 COARSE_EVERY = 32
 FINE_EVERY = 8  # the second level: every 8th point (divides COARSE_EVERY, so the coarse points are among them)
@@ -88,15 +89,7 @@ def certainly_several(value: np.ndarray, max_abs: np.ndarray, points: np.ndarray
     pos, neg = value > margin, value < -margin
     if n_k <= _BITS:  # each row's points of each sign as the bits of an exact double: first and last from frexp
         weight = _POWERS_OF_TWO[:n_k]
-        pos_bits, neg_bits = np.dot(pos, weight), np.dot(neg, weight)
-        pos_int, neg_int = pos_bits.astype(np.int64), neg_bits.astype(np.int64)
-        # 1 + the index of the lowest bit set (of the highest for the last), 0 where none is
-        first_end = np.maximum(
-            np.frexp((pos_int & -pos_int).astype(float))[1], np.frexp((neg_int & -neg_int).astype(float))[1]
-        )
-        last_start = np.minimum(np.frexp(pos_bits)[1], np.frexp(neg_bits)[1])  # 0 unless both signs occur
-        at = np.concatenate([[0], points])
-        return (last_start > 0) & (at[last_start] - at[first_end] >= 2)
+        return _several_from_bits(np.dot(pos, weight), np.dot(neg, weight), points)
     # the first change ends at the later of the first positive and the first negative point; the last one starts
     # at the earlier of the last positive and the last negative point (argmax of bools: their first True)
     rows = np.arange(n_s)
@@ -111,6 +104,48 @@ def certainly_several(value: np.ndarray, max_abs: np.ndarray, points: np.ndarray
 
 _BITS = 52  # points a double's significand holds as bits, exactly
 _POWERS_OF_TWO = 2.0 ** np.arange(_BITS)
+
+
+def _several_from_bits(pos_bits: np.ndarray, neg_bits: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """:func:`certainly_several` from each row's points of each sign, bit k for ``points[k]`` (exact doubles)."""
+    pos_int, neg_int = pos_bits.astype(np.int64), neg_bits.astype(np.int64)
+    # 1 + the index of the lowest bit set (of the highest for the last), 0 where none is
+    first_end = np.maximum(np.frexp((pos_int & -pos_int).astype(float))[1], np.frexp((neg_int & -neg_int).astype(float))[1])
+    last_start = np.minimum(np.frexp(pos_bits)[1], np.frexp(neg_bits)[1])  # 0 unless both signs occur
+    at = np.concatenate([[0], points])
+    return (last_start > 0) & (at[last_start] - at[first_end] >= 2)
+
+
+def several_t(c_t: np.ndarray, max_abs: np.ndarray) -> np.ndarray:
+    """:func:`certainly_several` of flows laid out (T, n) (``max_abs``: each one's largest absolute flow), their
+    NPV at the coarse points computed in that layout ((points, T) powers times the aligned flows): no transposed
+    copy. The sums may round otherwise than the grid's products, far within the margin (the certificate holds for
+    the grid's own values: beyond the margin, a value and the grid's differ by at most ``T eps PV(|flows|)``)."""
+    n_t = c_t.shape[0]
+    points = coarse_points(n_t)
+    low, high = _coarse_powers_t(n_t)
+    right_t = np.ascontiguousarray(c_t[::-1])
+    shift = np.flatnonzero(c_t[-1] == 0)
+    if shift.size:  # flows ending in zeros: the polynomial in y starts at the last non-zero flow
+        right_t[:, shift] = finance_grid.align_right(np.ascontiguousarray(c_t[:, shift].T)).T
+    value_t = np.empty((points.size, c_t.shape[1]))
+    np.matmul(low, right_t, out=value_t[: low.shape[0]])
+    np.matmul(high, align_left_t(c_t), out=value_t[low.shape[0] :])
+    if points.size > _BITS:
+        return certainly_several(np.ascontiguousarray(value_t.T), max_abs, points, n_t)
+    margin = (2.0 * ZERO_TOL * n_t) * max_abs
+    weight = _POWERS_OF_TWO[: points.size]
+    return _several_from_bits(np.dot(weight, value_t > margin), np.dot(weight, value_t < -margin), points)
+
+
+@lru_cache(maxsize=16)
+def _coarse_powers_t(n_years: int) -> tuple[np.ndarray, np.ndarray]:
+    """The powers of the coarse points below the junction and from it up, each (points there, T), contiguous."""
+    g, points = grid(n_years), coarse_points(n_years)
+    n_low = int(np.count_nonzero(points < g.junction))
+    low, high = (np.ascontiguousarray(g.power[:, p].T) for p in (points[:n_low], points[n_low:]))
+    low.flags.writeable = high.flags.writeable = False
+    return low, high
 
 
 def unsettled_cells(value: np.ndarray, size: np.ndarray, points: np.ndarray, junction: int) -> np.ndarray:
@@ -182,14 +217,14 @@ def classify_several(c_t: np.ndarray, cols: np.ndarray, max_abs: np.ndarray) -> 
     for start in range(0, n, _CERTIFY_CHUNK):
         part = slice(start, start + _CERTIFY_CHUNK)
         these = cols[part]
-        if these[-1] - these[0] == these.size - 1:  # consecutive scenarios: a slice, not a gather
-            c = np.ascontiguousarray(c_t[:, these[0] : these[-1] + 1].T)
-        else:
-            c = np.ascontiguousarray(c_t[:, these].T)
-        left, right = finance_grid.align_left(c), finance_grid.align_right(c)
-        rest, value = not_several(left, right, max_abs[part])
-        if rest.size:
-            pending.append((rest + start, left[rest], right[rest], value))
+        consecutive = these[-1] - these[0] == these.size - 1  # a slice, not a gather
+        chunk_t = c_t[:, these[0] : these[-1] + 1] if consecutive else c_t[:, these]
+        rest = np.flatnonzero(~several_t(chunk_t, max_abs[part]))
+        if rest.size:  # the open rows, laid out (rows, T), and their NPV at the coarse points (the grid's product)
+            c = np.ascontiguousarray(chunk_t[:, rest].T)
+            left, right = finance_grid.align_left(c), finance_grid.align_right(c)
+            value = finance_grid.grid_npv(left, right, coarse_points(c_t.shape[0]))
+            pending.append((rest + start, left, right, value))
             n_pending += rest.size
         last = start + _CERTIFY_CHUNK >= n
         if n_pending >= _OPEN_CHUNK or (last and n_pending):
