@@ -135,7 +135,11 @@ def several_t(c_t: np.ndarray, max_abs: np.ndarray) -> np.ndarray:
         return certainly_several(np.ascontiguousarray(value_t.T), max_abs, points, n_t)
     margin = (2.0 * ZERO_TOL * n_t) * max_abs
     weight = _POWERS_OF_TWO[: points.size]
-    return _several_from_bits(np.dot(weight, value_t > margin), np.dot(weight, value_t < -margin), points)
+    sign = np.empty_like(value_t)  # 1.0 where the sign is certain (a product of doubles: far faster than of bools)
+    np.greater(value_t, margin, out=sign, casting="unsafe")
+    pos_bits = weight @ sign
+    np.less(value_t, -margin, out=sign, casting="unsafe")
+    return _several_from_bits(pos_bits, weight @ sign, points)
 
 
 @lru_cache(maxsize=16)
