@@ -235,7 +235,7 @@ _STAGES = (  # (module, function, what it does): the stages of irr on rows with 
     ("tem.finance", "_irr", "the whole call (without the BLAS pin's entry)"),
     ("tem.finance.solver", "scaled", "scaling each row by a power of two"),
     ("tem.finance.grid", "align_right", "aligned copies of the rows certificate 1 leaves open"),
-    ("tem.finance.certify", "several_t", "certificate 1: several IRRs proven from the coarse points (flows as laid out)"),
+    ("tem.finance.certify", "sign_bits_t", "certificate 1: the certain signs at the coarse points (flows as laid out)"),
     ("tem.finance.grid", "grid_npv", "NPV at the coarse points of the rows left open (its calls include `grid_size`'s)"),
     ("tem.finance.grid", "grid_size", "PV of the absolute flows at the coarse points, rows left open"),
     ("tem.finance.certify", "classify_open", "the rows certificate 1 leaves open (in chunks): all of the below"),

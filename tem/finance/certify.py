@@ -116,30 +116,37 @@ def _several_from_bits(pos_bits: np.ndarray, neg_bits: np.ndarray, points: np.nd
     return (last_start > 0) & (at[last_start] - at[first_end] >= 2)
 
 
-def several_t(c_t: np.ndarray, max_abs: np.ndarray) -> np.ndarray:
-    """:func:`certainly_several` of flows laid out (T, n) (``max_abs``: each one's largest absolute flow), their
-    NPV at the coarse points computed in that layout ((points, T) powers times the aligned flows): no transposed
-    copy. The sums may round otherwise than the grid's products, far within the margin (the certificate holds for
-    the grid's own values: beyond the margin, a value and the grid's differ by at most ``T eps PV(|flows|)``)."""
+def sign_bits_t(c_t: np.ndarray, max_abs: np.ndarray) -> np.ndarray:
+    """(2, n): for flows laid out (T, n), bit k set where the NPV at coarse point k is certainly positive (row 0)
+    and certainly negative (row 1), beyond :func:`certainly_several`'s margin (at most ``_BITS`` points)."""
     n_t = c_t.shape[0]
-    points = coarse_points(n_t)
+    value_t = _coarse_npv_t(c_t)
+    margin = (2.0 * ZERO_TOL * n_t) * max_abs
+    weight = _POWERS_OF_TWO[: value_t.shape[0]]
+    sign = np.empty_like(value_t)  # 1.0 where the sign is certain (a product of doubles: far faster than of bools)
+    out = np.empty((2, c_t.shape[1]))
+    np.greater(value_t, margin, out=sign, casting="unsafe")
+    np.matmul(weight, sign, out=out[0])
+    np.less(value_t, -margin, out=sign, casting="unsafe")
+    np.matmul(weight, sign, out=out[1])
+    return out
+
+
+def _coarse_npv_t(c_t: np.ndarray) -> np.ndarray:
+    """NPV of flows laid out (T, n) at the coarse points, (points, n): (points, T) powers times the aligned flows,
+    no transposed copy. The sums may round otherwise than the grid's products, far within certificate 1's margin
+    (it holds for the grid's own values: beyond the margin, a value and the grid's differ by at most
+    ``T eps PV(|flows|)``)."""
+    n_t = c_t.shape[0]
     low, high = _coarse_powers_t(n_t)
     right_t = np.ascontiguousarray(c_t[::-1])
     shift = np.flatnonzero(c_t[-1] == 0)
     if shift.size:  # flows ending in zeros: the polynomial in y starts at the last non-zero flow
         right_t[:, shift] = finance_grid.align_right(np.ascontiguousarray(c_t[:, shift].T)).T
-    value_t = np.empty((points.size, c_t.shape[1]))
+    value_t = np.empty((low.shape[0] + high.shape[0], c_t.shape[1]))
     np.matmul(low, right_t, out=value_t[: low.shape[0]])
     np.matmul(high, align_left_t(c_t), out=value_t[low.shape[0] :])
-    if points.size > _BITS:
-        return certainly_several(np.ascontiguousarray(value_t.T), max_abs, points, n_t)
-    margin = (2.0 * ZERO_TOL * n_t) * max_abs
-    weight = _POWERS_OF_TWO[: points.size]
-    sign = np.empty_like(value_t)  # 1.0 where the sign is certain (a product of doubles: far faster than of bools)
-    np.greater(value_t, margin, out=sign, casting="unsafe")
-    pos_bits = weight @ sign
-    np.less(value_t, -margin, out=sign, casting="unsafe")
-    return _several_from_bits(pos_bits, weight @ sign, points)
+    return value_t
 
 
 @lru_cache(maxsize=16)
@@ -206,41 +213,44 @@ def classify_several(c_t: np.ndarray, cols: np.ndarray, max_abs: np.ndarray) -> 
     """:func:`classify_sparse` of the scenarios ``cols`` of the flows ``c_t`` laid out (T, S), scaled so that
     ``max_abs`` is each one's largest absolute flow. Status, lo, hi per scenario of ``cols``.
 
-    Certificate 1 runs on ``_CERTIFY_CHUNK`` scenarios at a time; the rows it leaves open are collected across
-    those chunks and read further (:func:`classify_open`) ``_OPEN_CHUNK`` at a time, rows left over waiting for
-    the next chunk. Both sizes bound the temporaries (the coarse values are a few dozen columns a row; the reading
-    of an open row takes more, most where the NPV stays near zero over a wide range), and the rows certificate 1
-    settles (most, on flows with several IRRs) no longer leave the reading many small chunks, each costing about
-    0.3 ms besides its rows. tests/finance/test_irr_before.py compares chunk sizes."""
+    Certificate 1 (:func:`sign_bits_t`) runs on ``_CERTIFY_CHUNK`` scenarios at a time, in the flows' layout; the
+    rows it leaves open are then laid out by row and read further (:func:`classify_open`) ``_OPEN_CHUNK`` at a
+    time. Both sizes bound the temporaries (the coarse values are a few dozen numbers a row; the reading of an
+    open row takes more, most where the NPV stays near zero over a wide range), and the rows certificate 1
+    settles (most, on flows with several IRRs) leave the reading no small chunks, each costing about 0.3 ms
+    besides its rows. tests/finance/test_irr_before.py compares chunk sizes."""
     n = cols.size
+    n_t = c_t.shape[0]
     status = np.full(n, 3, dtype=np.int8)
     lo = np.zeros(n, dtype=np.int64)
     hi = np.zeros(n, dtype=np.int64)
-    pending: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []  # open rows not read yet
-    n_pending = 0
+    several = np.empty(n, dtype=bool)
+    bits = np.empty((2, n)) if coarse_points(n_t).size <= _BITS else None  # each row's certain signs, as bits
     for start in range(0, n, _CERTIFY_CHUNK):
         part = slice(start, start + _CERTIFY_CHUNK)
-        these = cols[part]
-        consecutive = these[-1] - these[0] == these.size - 1  # a slice, not a gather
-        chunk_t = c_t[:, these[0] : these[-1] + 1] if consecutive else c_t[:, these]
-        rest = np.flatnonzero(~several_t(chunk_t, max_abs[part]))
-        if rest.size:  # the open rows, laid out (rows, T), and their NPV at the coarse points (the grid's product)
-            c = np.ascontiguousarray(chunk_t[:, rest].T)
-            left, right = finance_grid.align_left(c), finance_grid.align_right(c)
-            value = finance_grid.grid_npv(left, right, coarse_points(c_t.shape[0]))
-            pending.append((rest + start, left, right, value))
-            n_pending += rest.size
-        last = start + _CERTIFY_CHUNK >= n
-        if n_pending >= _OPEN_CHUNK or (last and n_pending):
-            rows, left, right, value = (np.concatenate([p[k] for p in pending]) for k in range(4))
-            full = rows.size if last else rows.size - rows.size % _OPEN_CHUNK  # whole chunks; the rest waits
-            for at in range(0, full, _OPEN_CHUNK):
-                now = slice(at, min(at + _OPEN_CHUNK, full))
-                idx = rows[now]
-                status[idx], lo[idx], hi[idx] = classify_open(left[now], right[now], value[now])
-            pending = [(rows[full:], left[full:], right[full:], value[full:])]
-            n_pending = rows.size - full
+        chunk_t = _columns(c_t, cols[part])
+        if bits is None:  # too many points for the bits of a double: certificate 1 by row
+            value = np.ascontiguousarray(_coarse_npv_t(chunk_t).T)
+            several[part] = certainly_several(value, max_abs[part], coarse_points(n_t), n_t)
+        else:
+            bits[:, part] = sign_bits_t(chunk_t, max_abs[part])
+    if bits is not None:
+        several = _several_from_bits(bits[0], bits[1], coarse_points(n_t))
+    rest = np.flatnonzero(~several)
+    for start in range(0, rest.size, _OPEN_CHUNK):
+        idx = rest[start : start + _OPEN_CHUNK]
+        c = np.ascontiguousarray(_columns(c_t, cols[idx]).T)  # the open rows laid out by row
+        left, right = finance_grid.align_left(c), finance_grid.align_right(c)
+        value = finance_grid.grid_npv(left, right, coarse_points(n_t))  # the grid's product
+        status[idx], lo[idx], hi[idx] = classify_open(left, right, value)
     return status, lo, hi
+
+
+def _columns(c_t: np.ndarray, these: np.ndarray) -> np.ndarray:
+    """The columns ``these`` (increasing) of ``c_t``: a view where they are consecutive, else a gather."""
+    if these[-1] - these[0] == these.size - 1:
+        return c_t[:, these[0] : these[-1] + 1]
+    return c_t[:, these]
 
 
 _CERTIFY_CHUNK = 2048
