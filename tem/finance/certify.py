@@ -138,25 +138,28 @@ def _coarse_npv_t(c_t: np.ndarray) -> np.ndarray:
     (it holds for the grid's own values: beyond the margin, a value and the grid's differ by at most
     ``T eps PV(|flows|)``)."""
     n_t = c_t.shape[0]
-    low, high = _coarse_powers_t(n_t)
-    right_t = np.ascontiguousarray(c_t[::-1])
+    low, high, low_reversed = _coarse_powers_t(n_t)
+    n_low = low.shape[0]
+    value_t = np.empty((n_low + high.shape[0], c_t.shape[1]))
+    np.matmul(low_reversed, c_t, out=value_t[:n_low])  # the powers reversed: the flows' polynomial in y
     shift = np.flatnonzero(c_t[-1] == 0)
     if shift.size:  # flows ending in zeros: the polynomial in y starts at the last non-zero flow
-        right_t[:, shift] = finance_grid.align_right(np.ascontiguousarray(c_t[:, shift].T)).T
-    value_t = np.empty((low.shape[0] + high.shape[0], c_t.shape[1]))
-    np.matmul(low, right_t, out=value_t[: low.shape[0]])
-    np.matmul(high, align_left_t(c_t), out=value_t[low.shape[0] :])
+        value_t[:n_low, shift] = low @ finance_grid.align_right(np.ascontiguousarray(c_t[:, shift].T)).T
+    np.matmul(high, align_left_t(c_t), out=value_t[n_low:])
     return value_t
 
 
 @lru_cache(maxsize=16)
-def _coarse_powers_t(n_years: int) -> tuple[np.ndarray, np.ndarray]:
-    """The powers of the coarse points below the junction and from it up, each (points there, T), contiguous."""
+def _coarse_powers_t(n_years: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The powers of the coarse points below the junction and from it up, each (points there, T), and the first
+    with its years reversed (``y ** (T - 1 - t)``: for the flows as they are), contiguous."""
     g, points = grid(n_years), coarse_points(n_years)
     n_low = int(np.count_nonzero(points < g.junction))
     low, high = (np.ascontiguousarray(g.power[:, p].T) for p in (points[:n_low], points[n_low:]))
-    low.flags.writeable = high.flags.writeable = False
-    return low, high
+    out = (low, high, np.ascontiguousarray(low[:, ::-1]))
+    for a in out:
+        a.flags.writeable = False
+    return out
 
 
 def unsettled_cells(value: np.ndarray, size: np.ndarray, points: np.ndarray, junction: int) -> np.ndarray:
