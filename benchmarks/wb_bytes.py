@@ -83,24 +83,26 @@ def _env(tree: Path) -> dict[str, str]:
     return os.environ | {"PYTHONPATH": str(tree), "TEM_NO_FORK": "1"}
 
 
-def _render_tree(tree: Path, out: Path) -> None:
-    files = [str(p) for p in assumption_files(ROOT)]
+def _render_tree(tree: Path, out: Path, quick: bool = False) -> None:
+    files = [str(ROOT / p) for p in assumption_files(ROOT)][: 1 if quick else None]
     code = (
-        "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]); import wb_bytes; "
+        "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]); import wb_bytes, tem; "
+        f"assert tem.__file__.startswith({str(tree) + '/'!r}), tem.__file__; "
         "wb_bytes.render_all(Path(sys.argv[2]), [Path(f) for f in sys.argv[3:]])"
     )
     cmd = [sys.executable, "-c", code, str(Path(__file__).parent), str(out), *files]
-    subprocess.run(cmd, cwd=ROOT, env=_env(tree), check=True)
+    subprocess.run(cmd, cwd=tree, env=_env(tree), check=True)  # cwd: first on sys.path
 
 
 def _cli_tree(tree: Path, out: Path) -> dict[str, Path]:
     """The sweep and Monte Carlo workbooks of the base case, through ``tem``'s command line."""
+    base = str(ROOT / "assumptions" / "base.yaml")
     runs = {
-        "sweep": ["sweep", "--quiet", "--out", str(out)],
-        "montecarlo": ["montecarlo", "--n", "2000", "--quiet", "--no-png", "--out", str(out)],
+        "sweep": ["sweep", base, "--quiet", "--out", str(out)],
+        "montecarlo": ["montecarlo", base, "--n", "2000", "--quiet", "--no-png", "--out", str(out)],
     }
-    for args in runs.values():
-        subprocess.run([sys.executable, "-m", "tem", *args], cwd=ROOT, env=_env(tree), check=True, capture_output=True)
+    for args in runs.values():  # cwd: first on sys.path
+        subprocess.run([sys.executable, "-m", "tem", *args], cwd=tree, env=_env(tree), check=True, capture_output=True)
     return {name: path for name in runs for path in out.rglob(f"{name}/*.xlsx")}
 
 
@@ -109,6 +111,7 @@ def main() -> int:
     parser.add_argument("files", nargs="*", type=Path, help="two .xlsx files to compare (else: render both trees)")
     parser.add_argument("--base", type=Path, default=Path("/work/main"), help="the reference tree (default /work/main)")
     parser.add_argument("--cli", action="store_true", help="also the sweep and Monte Carlo workbooks")
+    parser.add_argument("--quick", action="store_true", help="the base case's run workbook only")
     args = parser.parse_args()
     if args.files:
         if len(args.files) != 2:
@@ -121,7 +124,7 @@ def main() -> int:
     for name in trees:
         (tmp / name).mkdir()
     with ThreadPoolExecutor(2) as pool:  # the two trees side by side (two processes)
-        list(pool.map(lambda name: _render_tree(trees[name], tmp / name), trees))
+        list(pool.map(lambda name: _render_tree(trees[name], tmp / name, args.quick), trees))
     problems: list[str] = []
     names = sorted(p.name for p in (tmp / "base").glob("*.xlsx"))
     for name in names:

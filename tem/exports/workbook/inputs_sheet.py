@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl.styles import Font, PatternFill
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.worksheet.worksheet import Worksheet
 
 from tem import catalogue
@@ -168,9 +169,17 @@ def _write_input(
         if path == "transition.local_cells_start_fy" and arr[0, 0] == NEVER_FY:
             put_text(ws, row, 4, f"null in the assumptions: never ({NEVER_FY:.0f} stands for never)")
         return InputRef(row, "scalar")
-    for t, x in enumerate(arr[0]):
+    style = None
+    for t, x in enumerate(arr[0].tolist()):
         cell = ws.cell(row, FIRST_COL + t, float(x))
-        cell.font, cell.fill, cell.number_format = INPUT_FONT, INPUT_FILL, fmt
+        if style is None:  # the first year's cell through openpyxl; the others take its indices, as it would set
+            cell.font, cell.fill, cell.number_format = INPUT_FONT, INPUT_FILL, fmt
+            style = cell._style
+            continue
+        own = cell._style
+        if own is None:
+            own = cell._style = StyleArray()
+        own.fontId, own.fillId, own.numFmtId = style.fontId, style.fillId, style.numFmtId
     return InputRef(row, "yearly" if kind == "yearly" else "list")
 
 

@@ -187,16 +187,16 @@ def write_irr(
     _grid_columns(ws, first, g, flows, years, n_years)
     if values is not None and expect is not None:
         v = block_values(values, NEWTON_STEPS)
+        sheet = ws.title
         for key, x in v.summary.items():
-            expect[(ws.title, label[key], 2)] = x
+            expect[(sheet, label[key], 2)] = x
         for t, x in enumerate(v.signs):
-            expect[(ws.title, sign_row, 2 + t)] = x
+            expect[(sheet, sign_row, 2 + t)] = x
         for letter, column in v.columns.items():
             if letter in UNCACHED:
                 continue
             c = column_index_from_string(letter)
-            for j, x in enumerate(column):
-                expect[(ws.title, first + j, c)] = x
+            expect.update(zip([(sheet, first + j, c) for j in range(len(column))], column, strict=True))
     group_rows(ws, first - 1, last)
     return IrrCells(at("status"), at("rate"), at("shown"), last)
 
