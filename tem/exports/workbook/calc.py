@@ -8,8 +8,6 @@ the tests can prove that a spreadsheet engine reproduces the Python numbers.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from openpyxl.cell.cell import Cell
 from openpyxl.styles.cell_style import StyleArray
@@ -51,11 +49,7 @@ class CalcSheet:
         put_text(self.ws, r, 2, label)
         put_text(self.ws, r, 3, catalogue.unit_text(unit))
         fmt = number_format(unit)
-        values = (
-            None
-            if expected is None
-            else np.broadcast_to(np.asarray(expected, dtype=float).reshape(-1)[-self.n :], (self.n,))
-        )
+        values = None if expected is None else _timeline(expected, self.n)
         formulas = self.grid.render_all(template)
         cell = self.ws.cell(r, FIRST_COL, formulas[0])
         cell.number_format = fmt
@@ -76,10 +70,19 @@ class CalcSheet:
         if self.n > 1:
             put_formula(self.ws, r, FIRST_COL + self.n - 1, formulas[-1], style)
         if values is not None:  # a value that does not exist is shown as blank text
-            self.expect.update(((r, FIRST_COL + t), x if math.isfinite(x) else "") for t, x in enumerate(values.tolist()))
+            keys = [(r, FIRST_COL + t) for t in range(self.n)]
+            self.expect.update(zip(keys, [x if x - x == 0.0 else "" for x in values], strict=True))
         if key_row:
             self.key_rows.append(key)
         self.next_row += 1
+
+
+def _timeline(expected: np.ndarray | float, n: int) -> list[float]:
+    """The row's values, one per year: the last ``n`` of ``expected`` flattened, or its one value in every year."""
+    flat = np.asarray(expected, dtype=float).reshape(-1)[-n:]
+    if flat.size == n:
+        return flat.tolist()
+    return np.broadcast_to(flat, (n,)).tolist()
 
 
 def put_formula(ws: Worksheet, row: int, column: int, formula: str, style: StyleArray) -> None:
