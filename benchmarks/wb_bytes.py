@@ -96,10 +96,13 @@ def _render_tree(tree: Path, out: Path, quick: bool = False) -> None:
 
 def _cli_tree(tree: Path, out: Path) -> dict[str, Path]:
     """The sweep and Monte Carlo workbooks of the base case, through ``tem``'s command line."""
-    base = str(ROOT / "assumptions" / "base.yaml")
+    base, specs = str(ROOT / "assumptions" / "base.yaml"), ROOT / "assumptions"  # the same paths for both trees
     runs = {
-        "sweep": ["sweep", base, "--quiet", "--out", str(out)],
-        "montecarlo": ["montecarlo", base, "--n", "2000", "--quiet", "--no-png", "--out", str(out)],
+        "sweep": ["sweep", base, "--spec", str(specs / "sweeps" / "tornado.yaml"), "--quiet", "--out", str(out)],
+        "montecarlo": [
+            *("montecarlo", base, "--spec", str(specs / "montecarlo.yaml")),
+            *("--n", "2000", "--quiet", "--no-png", "--out", str(out)),
+        ],
     }
     for args in runs.values():  # cwd: first on sys.path
         subprocess.run([sys.executable, "-m", "tem", *args], cwd=tree, env=_env(tree), check=True, capture_output=True)

@@ -15,6 +15,7 @@ import datetime as dt
 import io
 import math
 from collections.abc import Callable
+from itertools import repeat
 from typing import Any, Protocol
 from xml.etree.ElementTree import _escape_attrib  # type: ignore[attr-defined]  # as et_xmlfile
 from xml.sax.saxutils import escape
@@ -63,9 +64,9 @@ def all_plain(formulas: list[str]) -> bool:
     if not formulas:
         return True
     lengths = list(map(len, formulas))
-    return (
-        min(lengths) > 1 and max(lengths) <= 32767 and all(f[0] == "=" for f in formulas) and "".join(formulas).isprintable()
-    )
+    if min(lengths) <= 1 or max(lengths) > 32767:
+        return False
+    return all(map(str.startswith, formulas, repeat("="))) and "".join(formulas).isprintable()
 
 
 def keep_raw_formulas(wb: Workbook) -> None:

@@ -43,6 +43,9 @@ class Grid:
     rows: dict[str, int] = field(default_factory=dict)
     # rows of the Inputs sheet some formula reads (shared by the grids of one workbook: see used_by_formulas)
     used_input_rows: set[int] = field(default_factory=set)
+    # the formulas of each template as rendered (its format string -> one formula per year), shared like
+    # used_input_rows: the sheets of one workbook (Calculations, Import-only, the steps) repeat most rows
+    rendered: dict[str, list[str]] = field(default_factory=dict, repr=False, compare=False)
     _letters: list[str] = field(default_factory=list, repr=False, compare=False)
 
     def col(self, t: int) -> str:
@@ -65,8 +68,11 @@ class Grid:
         )
         if len(self._letters) != self.n_years + 1:  # column letters of the year indices -1 .. T-1, made once
             self._letters[:] = [get_column_letter(FIRST_COL + t - 1) for t in range(self.n_years + 1)]
-        letters = self._letters
-        return [fmt.format(letters[t + 1], letters[t]) for t in range(self.n_years)]
+        done = self.rendered.get(fmt)
+        if done is None:
+            letters = self._letters
+            done = self.rendered[fmt] = [fmt.format(letters[t + 1], letters[t]) for t in range(self.n_years)]
+        return list(done)
 
     def _fill(self, pieces: list[str | tuple[str, bool, str]], t: int) -> str:
         """The pieces of a template for year ``t``: text, or (before, previous column?, after) around a column."""

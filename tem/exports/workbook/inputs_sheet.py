@@ -193,9 +193,16 @@ def mark_unread_inputs(ws: Worksheet, used_rows: set[int]) -> list[str]:
     policy the workbook does not switch (e.g. ``transition.local_cell_allocation``) or an input this assumption
     set does not use. Call after every formula of the workbook is written; returns the paths marked."""
     rows: dict[int, list[Any]] = {}
+    input_fill: dict[int, bool] = {}  # fill index -> an input's fill (read once per index)
     for (r, c), cell in ws._cells.items():  # existing cells only: reading must not create any
-        fill = cell.fill
-        if c >= SCALAR_COL and fill.fill_type == "solid" and fill.fgColor.rgb == INPUT_FILL.fgColor.rgb:
+        if c < SCALAR_COL:
+            continue
+        index = cell._style.fillId if cell._style is not None else 0
+        is_input = input_fill.get(index)
+        if is_input is None:
+            fill = cell.fill
+            is_input = input_fill[index] = fill.fill_type == "solid" and fill.fgColor.rgb == INPUT_FILL.fgColor.rgb
+        if is_input:
             rows.setdefault(r, []).append(cell)
     marked = []
     for r in sorted(rows):

@@ -14,6 +14,7 @@ grid column is one array formula over the rows (a few thousand cells' worth of f
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import repeat
 
 import numpy as np
 from openpyxl.utils import column_index_from_string, get_column_letter
@@ -196,7 +197,8 @@ def write_irr(
             if letter in UNCACHED:
                 continue
             c = column_index_from_string(letter)
-            expect.update(zip([(sheet, first + j, c) for j in range(len(column))], column, strict=True))
+            keys = zip(repeat(sheet), range(first, first + len(column)), repeat(c), strict=False)  # (sheet, row, c)
+            expect.update(zip(keys, column, strict=True))
     group_rows(ws, first - 1, last)
     return IrrCells(at("status"), at("rate"), at("shown"), last)
 
