@@ -23,6 +23,7 @@ from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
 from openpyxl import Workbook
 from openpyxl.cell._writer import write_cell
+from openpyxl.cell.cell import Cell
 from openpyxl.cell.rich_text import CellRichText
 from openpyxl.compat import safe_string
 from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
@@ -91,8 +92,6 @@ def raw_rows(ws: Any) -> RawRows | None:
 def materialize(wb: Workbook) -> None:
     """Turn every raw formula entry of ``wb`` into an openpyxl cell (what ``ws.cell(row, column, formula)`` with
     the style makes); the workbook then keeps cells again."""
-    from openpyxl.cell.cell import Cell
-
     for ws in wb.worksheets:
         for row, entries in getattr(ws, "_tem_raw_rows", {}).items():
             for column, formula, style in entries:
@@ -206,8 +205,23 @@ class _SheetWriter(WorksheetWriter):
                 from openpyxl.comments.comment_sheet import CommentRecord
 
                 self.ws._comments.append(CommentRecord.from_cell(cell))
-            styled = cell.has_style
-            if cell._value is None and not styled and not cell._comment:
+            value, st = cell._value, cell._style
+            kind = cell.data_type
+            if (kind == "s" or kind == "n") and type(cell) is Cell and cell._hyperlink is None:  # as _cell_text
+                if kind == "s" and type(value) is str and value:
+                    head = f'<c r="{letters.get(cell.column) or self._letter(cell.column)}{row_idx}"'
+                    head += self._style_attr(st) if st is not None else ""
+                    shown = escape(value) if "&" in value or "<" in value or ">" in value else value
+                    space = ' xml:space="preserve"' if value != value.strip() != "" else ""
+                    append(f'{head} t="inlineStr"><is><t{space}>{shown}</t></is></c>')
+                    continue
+                if kind == "n" and type(value) is float and value - value == 0.0:
+                    head = f'<c r="{letters.get(cell.column) or self._letter(cell.column)}{row_idx}"'
+                    head += self._style_attr(st) if st is not None else ""
+                    append(f'{head} t="n"><v>{"%.16g" % value}</v></c>')  # noqa: UP031 (openpyxl's safe_string)
+                    continue
+            styled = st is not None and any(st)
+            if value is None and not styled and not cell._comment:
                 continue
             text = self._cell_text(cell, styled, row_idx)
             if text is not None:
