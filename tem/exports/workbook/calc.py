@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from openpyxl.cell.cell import Cell
 from openpyxl.styles.cell_style import StyleArray
+from openpyxl.styles.numbers import BUILTIN_FORMATS_MAX_SIZE, BUILTIN_FORMATS_REVERSE
 from openpyxl.worksheet.worksheet import Worksheet
 
 from tem import catalogue
@@ -51,10 +52,9 @@ class CalcSheet:
         fmt = number_format(unit)
         values = None if expected is None else _timeline(expected, self.n)
         formulas = self.grid.render_all(template)
-        cell = self.ws.cell(r, FIRST_COL, formulas[0])
-        cell.number_format = fmt
         style = StyleArray()
-        style.numFmtId = cell._style.numFmtId  # the format's index: the same for every cell of the row
+        style.numFmtId = format_id(self.ws, fmt)  # the format's index: the same for every cell of the row
+        put_formula(self.ws, r, FIRST_COL, formulas[0], style)
         raw, cells = raw_rows(self.ws), self.ws._cells
         inner = range(1, self.n - 1)
         if raw is not None and all_plain(formulas[1:-1]):  # kept as text (see fastwrite.raw_rows)
@@ -83,6 +83,14 @@ def _timeline(expected: np.ndarray | float, n: int) -> list[float]:
     if flat.size == n:
         return flat.tolist()
     return np.broadcast_to(flat, (n,)).tolist()
+
+
+def format_id(ws: Worksheet, fmt: str) -> int:
+    """The index ``cell.number_format = fmt`` gives a cell of ``ws``'s workbook (a custom format registered there
+    by its first use, as openpyxl registers it)."""
+    if fmt in BUILTIN_FORMATS_REVERSE:
+        return int(BUILTIN_FORMATS_REVERSE[fmt])
+    return int(ws.parent._number_formats.add(fmt)) + BUILTIN_FORMATS_MAX_SIZE
 
 
 def put_formula(ws: Worksheet, row: int, column: int, formula: str, style: StyleArray) -> None:

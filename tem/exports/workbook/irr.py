@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from itertools import repeat
 
 import numpy as np
+from openpyxl.cell.cell import Cell
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.dimensions import RowDimension
 from openpyxl.worksheet.formula import ArrayFormula
@@ -209,8 +210,12 @@ def _grid_columns(ws: Worksheet, first: int, g: Grid, flows: str, years: str, n_
     first or last row written apart where a column looks at a neighbour (the rules of tem.finance.grid)."""
     n = g.y.size
     last = first + n - 1
-    for j, y in enumerate(g.y):
-        ws.cell(first + j, 2, float(y))
+    cells = ws._cells
+    for j, y in enumerate(g.y.tolist()):  # new cells made directly, as ws.cell makes them
+        if (first + j, 2) in cells:
+            ws.cell(first + j, 2, y)
+        else:
+            ws._add_cell(Cell(ws, row=first + j, column=2, value=y))
 
     def rows(c: str, shift: int = 0, start: int = first, stop: int = last) -> str:  # a column's rows, shifted
         return f"{c}{start + shift}:{c}{stop + shift}"
