@@ -18,7 +18,7 @@ from tem import catalogue
 from tem.catalogue import phase_label, segment_label
 from tem.exports.workbook.fastwrite import all_plain, plain_formula, raw_rows
 from tem.exports.workbook.grid import FIRST_COL, Grid
-from tem.exports.workbook.style import SECTION, number_format, put_text
+from tem.exports.workbook.style import SECTION, number_format, put_text, restyle
 from tem.model.engine import Outcome
 from tem.model.inputs import Inputs
 from tem.model.volumes import ramp_by_age
@@ -38,7 +38,7 @@ class CalcSheet:
 
     def section(self, title: str) -> None:
         self.next_row += 1
-        put_text(self.ws, self.next_row, 1, title).font = SECTION
+        restyle(put_text(self.ws, self.next_row, 1, title), SECTION)
         self.next_row += 1
 
     def row(

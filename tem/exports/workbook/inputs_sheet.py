@@ -21,7 +21,7 @@ from tem.assumptions.schema import Assumptions
 from tem.assumptions.walk import iter_leaves
 from tem.assumptions.yearly import fy_label
 from tem.exports.workbook.grid import FIRST_COL, SCALAR_COL, Grid, InputRef
-from tem.exports.workbook.style import HEADER, INPUT_FILL, INPUT_FONT, SECTION, number_format, put_text
+from tem.exports.workbook.style import HEADER, INPUT_FILL, INPUT_FONT, SECTION, number_format, put_text, restyle
 from tem.model.inputs import NEVER_FY, Inputs
 from tem.units import INR_CR_PER_GWH_X_INR_PER_KWH, INR_PER_CRORE, KWH_PER_GWH, USD_PER_MILLION
 
@@ -151,7 +151,7 @@ def _write_input(
     if kind is None:
         if isinstance(value, str):  # a policy or method: text the formulas compare against
             cell = put_text(ws, row, SCALAR_COL, value)
-            cell.font, cell.fill = INPUT_FONT, INPUT_FILL
+            restyle(cell, INPUT_FONT, INPUT_FILL)
             return InputRef(row, "text")
         if value is None and path == "transition.local_cells_start_fy":
             kind = "scalar"
@@ -165,7 +165,7 @@ def _write_input(
     fmt = number_format(unit_of(path))
     if kind == "scalar":
         cell = ws.cell(row, SCALAR_COL, float(arr[0, 0]))
-        cell.font, cell.fill, cell.number_format = INPUT_FONT, INPUT_FILL, fmt
+        restyle(cell, INPUT_FONT, INPUT_FILL).number_format = fmt
         if path == "transition.local_cells_start_fy" and arr[0, 0] == NEVER_FY:
             put_text(ws, row, 4, f"null in the assumptions: never ({NEVER_FY:.0f} stands for never)")
         return InputRef(row, "scalar")
@@ -173,7 +173,7 @@ def _write_input(
     for t, x in enumerate(arr[0].tolist()):
         cell = ws.cell(row, FIRST_COL + t, float(x))
         if style is None:  # the first year's cell through openpyxl; the others take its indices, as it would set
-            cell.font, cell.fill, cell.number_format = INPUT_FONT, INPUT_FILL, fmt
+            restyle(cell, INPUT_FONT, INPUT_FILL).number_format = fmt
             style = cell._style
             continue
         own = cell._style
@@ -209,7 +209,7 @@ def mark_unread_inputs(ws: Worksheet, used_rows: set[int]) -> list[str]:
         if r in used_rows:
             continue
         for cell in rows[r]:
-            cell.font, cell.fill = UNREAD_FONT, NO_FILL
+            restyle(cell, UNREAD_FONT, NO_FILL)
         note = ws.cell(r, 4).value
         put_text(ws, r, 4, f"{note}; {UNREAD_NOTE}" if note else UNREAD_NOTE)
         marked.append(str(ws.cell(r, 1).value))

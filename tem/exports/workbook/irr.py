@@ -24,7 +24,7 @@ from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.worksheet import Worksheet
 
 from tem.exports.workbook.irr_values import block_values
-from tem.exports.workbook.style import HEADER, SECTION, put_text
+from tem.exports.workbook.style import HEADER, SECTION, put_text, restyle
 from tem.finance import IRR_STATUS_SHORT
 from tem.finance.grid import CLOSE_STEPS, FLAT_TOL, NEAR_TOL, NPV_TOL, RATE_MAX, RATE_MIN, ZERO_TOL, Grid, grid
 
@@ -98,7 +98,7 @@ def write_irr(
     g = grid(n_years)
     n_points = g.y.size
     title = f"IRR search of the {name}: tem's rules as formulas (tem.finance.grid); the grid rows below are grouped"
-    ws.cell(top, 1, title).font = SECTION
+    restyle(ws.cell(top, 1, title), SECTION)
     r = top + 1
     label: dict[str, int] = {}
 
@@ -185,7 +185,7 @@ def write_irr(
     ws.cell(label["shown"], 2).number_format = "0.00%"
     assert r <= first - 2, "the summary overran the grid"
     for j, h in enumerate(COLUMNS.values()):
-        ws.cell(first - 1, 1 + j, h).font = HEADER
+        restyle(ws.cell(first - 1, 1 + j, h), HEADER)
     _grid_columns(ws, first, g, flows, years, n_years)
     if values is not None and expect is not None:
         v = block_values(values, NEWTON_STEPS)
