@@ -4,7 +4,8 @@ openpyxl writes each cell by building an ``xml.etree`` element and serialising i
 Python, without lxml): for the 80,000-odd cells of the board workbook that is most of the export's time. Here
 the worksheets' ``<sheetData>`` rows are written by :class:`_SheetWriter`, which formats the common cells
 (numbers, booleans, formulas, plain text, styled blanks) directly as the text openpyxl would write, and hands
-every other cell (dates, rich text, array and data-table formulas, hyperlinks) to openpyxl's own cell writer.
+every other cell (dates, rich text, array and data-table formulas, hyperlinks) to openpyxl's own cell writer;
+a sheet's rows are joined into one text, written at once.
 Everything else (styles, charts, drawings, print settings, the package) is openpyxl's unchanged.
 tests/exports/workbook/test_fastwrite.py checks that every part of the file equals openpyxl's own output.
 """
