@@ -40,11 +40,28 @@ def clean_text(value: object) -> str:
 
 
 def put_text(ws: Worksheet, row: int, col: int, text: object) -> Cell:
-    """Write user text as text: a value starting with '=' (or '+', '-', '@') is never a formula."""
+    """Write user text as text: a value starting with '=' (or '+', '-', '@') is never a formula.
+
+    An openpyxl cell takes the text directly, as its ``value`` setter stores it (cut at 32,767 characters; the
+    characters it refuses are escaped by :func:`clean_text` already), without that setter's checks."""
     cell = ws.cell(row, col)
-    cell.value = clean_text(text)
+    if type(cell) is (_CELL or _cell_type()):
+        cell._value = clean_text(text)[:32767]
+    else:
+        cell.value = clean_text(text)
     cell.data_type = "s"
     return cell
+
+
+_CELL: type[Cell] | None = None  # openpyxl's Cell, imported on the first put_text
+
+
+def _cell_type() -> type[Cell]:
+    global _CELL
+    from openpyxl.cell.cell import Cell
+
+    _CELL = Cell
+    return Cell
 
 
 def csv_field(text: str) -> str:

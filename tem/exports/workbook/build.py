@@ -48,7 +48,7 @@ from tem.exports.workbook.kpis_sheet import write_kpis
 from tem.exports.workbook.printing import board_print
 from tem.exports.workbook.rules import loader_rules
 from tem.exports.workbook.steps import write_steps
-from tem.exports.workbook.style import HEADER, KPI_FONT, SECTION, TITLE, put_text
+from tem.exports.workbook.style import HEADER, KPI_FONT, SECTION, TITLE, put_text, restyle
 from tem.exports.workbook.summary import write_statement, write_unit_costs
 from tem.exports.workbook.summary_sheet import write_summary
 from tem.model.engine import Outcome
@@ -199,9 +199,9 @@ def _calculations(ws: Worksheet, grid: Grid, o: Outcome, title: str, funding: bo
     inp = o.inputs
     put_text(ws, 1, 1, title).font = TITLE  # the scenario's name is user text: never a formula
     for j, h in enumerate(["key", "line item", "unit"]):
-        ws.cell(3, 1 + j, h).font = HEADER
+        restyle(ws.cell(3, 1 + j, h), HEADER)
     for t, fy in enumerate(inp.fiscal_years):
-        ws.cell(3, FIRST_COL + t, fy_label(int(fy))).font = HEADER
+        restyle(ws.cell(3, FIRST_COL + t, fy_label(int(fy))), HEADER)
     ws.cell(2, 1, "References go to Inputs, to rows above, or to the previous column of a running balance.")
     calc = CalcSheet(ws, grid, o)
     calc.row("t", "Year index", "years", f"COLUMN()-COLUMN(${grid.col(0)}$1)", np.arange(grid.n_years, dtype=float))

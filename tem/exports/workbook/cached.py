@@ -23,13 +23,15 @@ import re
 from openpyxl import Workbook
 from openpyxl.utils import column_index_from_string
 
-from tem.exports.workbook.fastwrite import Cached, cached_value, save_with_refill
+from tem.exports.workbook.fastwrite import Cached, Known, cached_value, save_with_refill
 
 Values = dict[tuple[str, int, int], Cached]
 
 # a formula cell as openpyxl writes it (an array formula's first cell carries t="array" ref=".." on <f>)
 _ATTRS = rb'((?: [a-zA-Z]+="[^"]*")*)'
 _FORMULA_CELL = re.compile(rb'<c r="([A-Z]+)([0-9]+)"' + _ATTRS + rb"><f" + _ATTRS + rb">([^<]*)</f><v ?/></c>")
+
+
 def _cell_xml(col: bytes, row: bytes, attrs: bytes, f_attrs: bytes, formula: bytes, value: Cached) -> bytes:
     head = b'<c r="' + col + row + b'"' + re.sub(rb' t="[^"]*"', b"", attrs)
     try:
@@ -39,7 +41,7 @@ def _cell_xml(col: bytes, row: bytes, attrs: bytes, f_attrs: bytes, formula: byt
     return head + kind.encode() + b"><f" + f_attrs + b">" + formula + b"</f><v>" + shown.encode() + b"</v></c>"
 
 
-def refill(xml: bytes, known: dict[tuple[int, int], Cached]) -> tuple[bytes, list[tuple[int, int]]]:
+def refill(xml: bytes, known: Known) -> tuple[bytes, list[tuple[int, int]]]:
     """A sheet's XML with each formula cell saved without a value (``<v />``) given its value from ``known``
     ((row, column) -> value); also the cells left without one (none in ``known``, or a NaN), in file order."""
     missing: list[tuple[int, int]] = []
@@ -61,8 +63,6 @@ def save_with_values(wb: Workbook, values: Values) -> tuple[bytes, list[tuple[st
     in ``values``, or a NaN (left without one: they show after recalculation), in sheet and file order.
 
     One pass: the fast cell writer (fastwrite.py) saves most formulas with their values as it writes them;
-    :func:`refill` fills the formula cells openpyxl's own writer wrote (array formulas) in those sheets only."""
-    by_sheet: dict[str, dict[tuple[int, int], Cached]] = {}
-    for (sheet, r, c), v in values.items():
-        by_sheet.setdefault(sheet, {})[(r, c)] = v
-    return save_with_refill(wb, by_sheet, refill)
+    :func:`refill` fills the formula cells openpyxl's own writer wrote (array formulas) in those sheets only.
+    ``values`` is read as it is (no copy per sheet)."""
+    return save_with_refill(wb, {}, refill, flat=values)

@@ -8,18 +8,17 @@ the tests can prove that a spreadsheet engine reproduces the Python numbers.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from openpyxl.cell.cell import Cell
 from openpyxl.styles.cell_style import StyleArray
+from openpyxl.styles.numbers import BUILTIN_FORMATS_MAX_SIZE, BUILTIN_FORMATS_REVERSE
 from openpyxl.worksheet.worksheet import Worksheet
 
 from tem import catalogue
 from tem.catalogue import phase_label, segment_label
 from tem.exports.workbook.fastwrite import all_plain, plain_formula, raw_rows
 from tem.exports.workbook.grid import FIRST_COL, Grid
-from tem.exports.workbook.style import SECTION, number_format, put_text
+from tem.exports.workbook.style import SECTION, number_format, put_text, restyle
 from tem.model.engine import Outcome
 from tem.model.inputs import Inputs
 from tem.model.volumes import ramp_by_age
@@ -39,7 +38,7 @@ class CalcSheet:
 
     def section(self, title: str) -> None:
         self.next_row += 1
-        put_text(self.ws, self.next_row, 1, title).font = SECTION
+        restyle(put_text(self.ws, self.next_row, 1, title), SECTION)
         self.next_row += 1
 
     def row(
@@ -51,16 +50,11 @@ class CalcSheet:
         put_text(self.ws, r, 2, label)
         put_text(self.ws, r, 3, catalogue.unit_text(unit))
         fmt = number_format(unit)
-        values = (
-            None
-            if expected is None
-            else np.broadcast_to(np.asarray(expected, dtype=float).reshape(-1)[-self.n :], (self.n,))
-        )
+        values = None if expected is None else _timeline(expected, self.n)
         formulas = self.grid.render_all(template)
-        cell = self.ws.cell(r, FIRST_COL, formulas[0])
-        cell.number_format = fmt
         style = StyleArray()
-        style.numFmtId = cell._style.numFmtId  # the format's index: the same for every cell of the row
+        style.numFmtId = format_id(self.ws, fmt)  # the format's index: the same for every cell of the row
+        put_formula(self.ws, r, FIRST_COL, formulas[0], style)
         raw, cells = raw_rows(self.ws), self.ws._cells
         inner = range(1, self.n - 1)
         if raw is not None and all_plain(formulas[1:-1]):  # kept as text (see fastwrite.raw_rows)
@@ -76,10 +70,27 @@ class CalcSheet:
         if self.n > 1:
             put_formula(self.ws, r, FIRST_COL + self.n - 1, formulas[-1], style)
         if values is not None:  # a value that does not exist is shown as blank text
-            self.expect.update(((r, FIRST_COL + t), x if math.isfinite(x) else "") for t, x in enumerate(values.tolist()))
+            keys = [(r, FIRST_COL + t) for t in range(self.n)]
+            self.expect.update(zip(keys, [x if x - x == 0.0 else "" for x in values], strict=True))
         if key_row:
             self.key_rows.append(key)
         self.next_row += 1
+
+
+def _timeline(expected: np.ndarray | float, n: int) -> list[float]:
+    """The row's values, one per year: the last ``n`` of ``expected`` flattened, or its one value in every year."""
+    flat = np.asarray(expected, dtype=float).reshape(-1)[-n:]
+    if flat.size == n:
+        return flat.tolist()
+    return np.broadcast_to(flat, (n,)).tolist()
+
+
+def format_id(ws: Worksheet, fmt: str) -> int:
+    """The index ``cell.number_format = fmt`` gives a cell of ``ws``'s workbook (a custom format registered there
+    by its first use, as openpyxl registers it)."""
+    if fmt in BUILTIN_FORMATS_REVERSE:
+        return int(BUILTIN_FORMATS_REVERSE[fmt])
+    return int(ws.parent._number_formats.add(fmt)) + BUILTIN_FORMATS_MAX_SIZE
 
 
 def put_formula(ws: Worksheet, row: int, column: int, formula: str, style: StyleArray) -> None:

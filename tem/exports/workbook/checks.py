@@ -26,7 +26,7 @@ from tem.exports.workbook.allowed import Allowed
 from tem.exports.workbook.calc import CalcSheet
 from tem.exports.workbook.grid import FIRST_COL, Grid
 from tem.exports.workbook.rules import Rule
-from tem.exports.workbook.style import CHECK_FILL, HEADER, KPI_FONT, SECTION, TITLE, put_text
+from tem.exports.workbook.style import CHECK_FILL, HEADER, KPI_FONT, SECTION, TITLE, put_text, restyle
 
 Expect = dict[tuple[str, int, int], float | str]
 TOLERANCE = 1e-9
@@ -189,7 +189,7 @@ def _allowed_checks(ws: Worksheet, r: int, allowed: Sequence[Allowed], rules: Se
             values = values[0]
             ws.cell(r, 4, f"={item.cell}")
             expect[(ws.title, r, 4)] = values if isinstance(values, str) else float(values or 0.0)
-        ws.cell(r, 6, f'=IF({item.valid()},"OK","{INVALID}")').fill = CHECK_FILL
+        restyle(ws.cell(r, 6, f'=IF({item.valid()},"OK","{INVALID}")'), fill=CHECK_FILL)
         expect[(ws.title, r, 6)] = "OK" if item.holds_all(values) else INVALID
         if not item.holds_all(values):
             invalid.append(item.path)
@@ -199,7 +199,7 @@ def _allowed_checks(ws: Worksheet, r: int, allowed: Sequence[Allowed], rules: Se
         put_text(ws, r, 2, rule.text)
         ws.cell(r, 4, f"={rule.value}")
         expect[(ws.title, r, 4)] = rule.shown
-        ws.cell(r, 6, f'=IF({rule.valid},"OK","{INVALID}")').fill = CHECK_FILL
+        restyle(ws.cell(r, 6, f'=IF({rule.valid},"OK","{INVALID}")'), fill=CHECK_FILL)
         expect[(ws.title, r, 6)] = "OK" if rule.holds else INVALID
         if not rule.holds:
             invalid.append(rule.label)
@@ -257,7 +257,7 @@ def _write_parity(ws: Worksheet, grid: Grid, calc: CalcSheet, kpi_rows: dict[str
                 ws.cell(r, FIRST_COL + t, py).number_format = fmt
             ws.cell(r + 1, FIRST_COL + t, f"=Calculations!{col}{src}").number_format = fmt
             diff = ws.cell(r + 2, FIRST_COL + t, _diff(f"{col}{r}", f"{col}{r + 1}"))
-            diff.fill, diff.number_format = CHECK_FILL, "0.0E+00"
+            restyle(diff, fill=CHECK_FILL).number_format = "0.0E+00"
             expect[(ws.title, r + 1, FIRST_COL + t)] = py
             expect[(ws.title, r + 2, FIRST_COL + t)] = _diff_value(py, py)
         diff_cells.append(f"${grid.col(0)}${r + 2}:${grid.last_col}${r + 2}")
@@ -276,7 +276,7 @@ def _write_parity(ws: Worksheet, grid: Grid, calc: CalcSheet, kpi_rows: dict[str
             put_text(ws, r, 5, py)
         ws.cell(r, FIRST_COL, f"=KPIs!B{kr}").number_format = fmt
         diff = ws.cell(r, FIRST_COL + 1, _diff(f"E{r}", f"{grid.col(0)}{r}"))
-        diff.fill, diff.number_format = CHECK_FILL, "0.0E+00"
+        restyle(diff, fill=CHECK_FILL).number_format = "0.0E+00"
         expect[(ws.title, r, FIRST_COL)] = py
         expect[(ws.title, r, FIRST_COL + 1)] = _diff_value(py, py)
         diff_cells.append(f"${grid.col(1)}${r}")

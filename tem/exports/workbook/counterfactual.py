@@ -68,4 +68,10 @@ def write_counterfactual_inputs(
             for t, x in enumerate(row):
                 ws.cell(r, FIRST_COL + t, float(x)).number_format = fmt
             refs[path] = InputRef(r, kind)
-    return Grid(grid.n_years, inputs={**grid.inputs, **refs}, constants=grid.constants, used_input_rows=grid.used_input_rows)
+    return Grid(
+        grid.n_years,
+        inputs={**grid.inputs, **refs},
+        constants=grid.constants,
+        used_input_rows=grid.used_input_rows,
+        rendered=grid.rendered,
+    )

@@ -4,7 +4,8 @@ openpyxl writes each cell by building an ``xml.etree`` element and serialising i
 Python, without lxml): for the 80,000-odd cells of the board workbook that is most of the export's time. Here
 the worksheets' ``<sheetData>`` rows are written by :class:`_SheetWriter`, which formats the common cells
 (numbers, booleans, formulas, plain text, styled blanks) directly as the text openpyxl would write, and hands
-every other cell (dates, rich text, array and data-table formulas, hyperlinks) to openpyxl's own cell writer.
+every other cell (dates, rich text, array and data-table formulas, hyperlinks) to openpyxl's own cell writer;
+a sheet's rows are joined into one text, written at once.
 Everything else (styles, charts, drawings, print settings, the package) is openpyxl's unchanged.
 tests/exports/workbook/test_fastwrite.py checks that every part of the file equals openpyxl's own output.
 """
@@ -15,12 +16,15 @@ import datetime as dt
 import io
 import math
 from collections.abc import Callable
-from typing import Any
+from itertools import repeat
+from typing import Any, Protocol
+from xml.etree.ElementTree import _escape_attrib  # type: ignore[attr-defined]  # as et_xmlfile
 from xml.sax.saxutils import escape
 from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
 from openpyxl import Workbook
 from openpyxl.cell._writer import write_cell
+from openpyxl.cell.cell import Cell
 from openpyxl.cell.rich_text import CellRichText
 from openpyxl.compat import safe_string
 from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
@@ -48,6 +52,7 @@ def cached_value(value: Cached) -> tuple[str, str]:
     return "", repr(int(x)) if x.is_integer() and abs(x) < 1e15 else repr(x)
 
 
+Flat = dict[tuple[str, int, int], Cached]  # (sheet title, row, column) -> value
 RawRows = dict[int, list[tuple[int, str, Any]]]  # row -> (column, formula, StyleArray), columns increasing
 
 
@@ -61,9 +66,9 @@ def all_plain(formulas: list[str]) -> bool:
     if not formulas:
         return True
     lengths = list(map(len, formulas))
-    return (
-        min(lengths) > 1 and max(lengths) <= 32767 and all(f[0] == "=" for f in formulas) and "".join(formulas).isprintable()
-    )
+    if min(lengths) <= 1 or max(lengths) > 32767:
+        return False
+    return all(map(str.startswith, formulas, repeat("="))) and "".join(formulas).isprintable()
 
 
 def keep_raw_formulas(wb: Workbook) -> None:
@@ -88,8 +93,6 @@ def raw_rows(ws: Any) -> RawRows | None:
 def materialize(wb: Workbook) -> None:
     """Turn every raw formula entry of ``wb`` into an openpyxl cell (what ``ws.cell(row, column, formula)`` with
     the style makes); the workbook then keeps cells again."""
-    from openpyxl.cell.cell import Cell
-
     for ws in wb.worksheets:
         for row, entries in getattr(ws, "_tem_raw_rows", {}).items():
             for column, formula, style in entries:
@@ -122,11 +125,19 @@ def _merged(ws: Any, row_idx: int, cells: list[Any], entries: list[tuple[int, st
 
 class _SheetWriter(WorksheetWriter):
     """openpyxl's worksheet writer with :meth:`write_row` formatting common cells as text, and the formulas'
-    saved values (``known``: (row, column) -> value) written beside them."""
+    saved values written beside them: ``known`` ((row, column) -> value), or ``flat`` ((sheet title, row, column) ->
+    value: the values of every sheet, as the workbook's builders record them, read without a copy per sheet)."""
 
-    def __init__(self, ws: Any, known: dict[tuple[int, int], Cached]):
+    def __init__(self, ws: Any, known: dict[tuple[int, int], Cached], flat: Flat | None = None):
         super().__init__(ws)
-        self._known = known
+        self._title = ws.title
+        if flat is not None:
+            self._get: Callable[[tuple[str, int, int]], Cached | None] = flat.get
+        elif known:
+            self._get = lambda key: known.get((key[1], key[2]))
+        else:
+            none: Flat = {}
+            self._get = none.get
         self._raw: RawRows = getattr(ws, "_tem_raw_rows", {})
         if self._raw and (
             max(self._raw) > ws.max_row
@@ -139,56 +150,130 @@ class _SheetWriter(WorksheetWriter):
         self.handed_formula = False  # a formula cell was left to openpyxl's writer (an array formula ...)
         self._style_ids: dict[tuple[int, ...], int] = {}
         self._letters: dict[int, str] = {}
+        self._dim_text: dict[tuple[Any, ...], str] = {}
+
+    def write_rows(self) -> None:
+        """openpyxl's ``write_rows`` (``<sheetData>``, its rows in order), the text of the rows joined and written
+        at once; a cell left to openpyxl's writer is written in its place after the text before it."""
+        xf = self.xf.send(True)
+        with xf.element("sheetData"):
+            parts: list[str] = []
+            dims = self.ws.row_dimensions
+            for row_idx, row in self.rows():
+                dim = dims.get(row_idx)
+                parts.append(f'<row r="{row_idx}"{self._row_attrs(dim)}>' if dim is not None else f'<row r="{row_idx}">')
+                self._cells(xf, parts, row, row_idx)
+                parts.append("</row>")
+            xf._file("".join(parts))  # the text sink et_xmlfile writes elements to
+        self.xf.send(None)
 
     def write_row(self, xf: Any, row: list[Any], row_idx: int) -> None:
-        from openpyxl.comments.comment_sheet import CommentRecord
-
+        """One row (a write-only sheet's, as it comes): as :meth:`write_rows` writes it."""
         attrs = {"r": f"{row_idx}"}
         attrs.update(self.ws.row_dimensions.get(row_idx, {}))
-        entries = self._raw.get(row_idx)
         with xf.element("row", attrs):
-            raw = xf._file  # the text sink et_xmlfile writes elements to
-            if entries:
-                row = _merged(self.ws, row_idx, row, entries)
-            for cell in row:
-                if type(cell) is tuple:  # a raw formula entry
-                    raw(self._raw_text(cell, row_idx))
-                    continue
-                if cell._comment is not None:
-                    self.ws._comments.append(CommentRecord.from_cell(cell))
-                styled = cell.has_style
-                if cell._value is None and not styled and not cell._comment:
-                    continue
-                text = self._cell_text(cell, styled, row_idx)
-                if text is None:
-                    self.handed_formula = self.handed_formula or cell.data_type == "f"
-                    write_cell(xf, self.ws, cell, styled)
-                else:
-                    raw(text)
+            parts: list[str] = []
+            self._cells(xf, parts, row, row_idx)
+            xf._file("".join(parts))
 
-    def _raw_text(self, entry: tuple[int, str, Any], row_idx: int) -> str:
-        """A raw formula entry ``(column, formula, style)`` as :meth:`_cell_text` writes the cell openpyxl would
-        have made of it (a plain formula: see :func:`plain_formula`)."""
-        col, formula, style = entry
-        return self._formula_text(self._head(col, row_idx, style if any(style) else None), formula, row_idx, col)
+    def _cells(self, xf: Any, parts: list[str], row: list[Any], row_idx: int) -> None:
+        """The text of a row's cells and raw formula entries onto ``parts``; a cell left to openpyxl's writer is
+        written by it after ``parts`` so far (written and cleared). A raw entry ``(column, formula, style)`` is
+        written as :meth:`_cell_text` writes the cell openpyxl would have made of it (a finite value inline)."""
+        entries = self._raw.get(row_idx)
+        if entries:
+            row = _merged(self.ws, row_idx, row, entries)
+        append, letters, known_get, title = parts.append, self._letters, self._get, self._title
+        last_style: Any = None
+        s_attr = ""
+        for cell in row:
+            if type(cell) is tuple:
+                col, formula, style = cell
+                if style is not last_style:
+                    last_style, s_attr = style, self._style_attr(style)
+                letter = letters.get(col) or self._letter(col)
+                value = known_get((title, row_idx, col))
+                if type(value) is float and value - value == 0.0:  # a finite float
+                    f = formula[1:]
+                    if "&" in f or "<" in f or ">" in f:
+                        f = escape(f)
+                    v = repr(int(value)) if value.is_integer() and -1e15 < value < 1e15 else repr(value)
+                    append(f'<c r="{letter}{row_idx}"{s_attr}><f>{f}</f><v>{v}</v></c>')
+                else:
+                    append(self._formula_text(f'<c r="{letter}{row_idx}"{s_attr}', formula, row_idx, col))
+                continue
+            if cell._comment is not None:
+                from openpyxl.comments.comment_sheet import CommentRecord
+
+                self.ws._comments.append(CommentRecord.from_cell(cell))
+            value, st = cell._value, cell._style
+            kind = cell.data_type
+            if (kind == "s" or kind == "n") and type(cell) is Cell and cell._hyperlink is None:  # as _cell_text
+                if kind == "s" and type(value) is str and value:
+                    head = f'<c r="{letters.get(cell.column) or self._letter(cell.column)}{row_idx}"'
+                    head += self._style_attr(st) if st is not None else ""
+                    shown = escape(value) if "&" in value or "<" in value or ">" in value else value
+                    space = ' xml:space="preserve"' if value != value.strip() != "" else ""
+                    append(f'{head} t="inlineStr"><is><t{space}>{shown}</t></is></c>')
+                    continue
+                if kind == "n" and type(value) is float and value - value == 0.0:
+                    head = f'<c r="{letters.get(cell.column) or self._letter(cell.column)}{row_idx}"'
+                    head += self._style_attr(st) if st is not None else ""
+                    append(f'{head} t="n"><v>{"%.16g" % value}</v></c>')  # noqa: UP031 (openpyxl's safe_string)
+                    continue
+            styled = st is not None and any(st)
+            if value is None and not styled and not cell._comment:
+                continue
+            text = self._cell_text(cell, styled, row_idx)
+            if text is not None:
+                append(text)
+            else:  # left to openpyxl's writer, after the text so far
+                xf._file("".join(parts))
+                parts.clear()
+                self.handed_formula = self.handed_formula or cell.data_type == "f"
+                write_cell(xf, self.ws, cell, styled)
+
+    def _row_attrs(self, dim: Any) -> str:
+        """A row's attributes after ``r`` as openpyxl writes them (its dimension's fields that are set, in order);
+        rows without a style of their own share the text of equal fields."""
+        if dim.has_style:  # its style index registers the style: openpyxl's way, every time
+            return "".join([f' {k}="{_escape_attrib(v)}"' for k, v in dim])
+        key = (dim.hidden, dim.outlineLevel, dim.collapsed, dim.ht, dim.thickBot, dim.thickTop)
+        text = self._dim_text.get(key)
+        if text is None:
+            text = self._dim_text[key] = "".join([f' {k}="{_escape_attrib(v)}"' for k, v in dim])
+        return text
 
     def _head(self, col: int, row_idx: int, style: Any | None) -> str:
         """``<c r="G12"`` and, for a cell with a ``style`` (a StyleArray), its ``s`` attribute: the style's index,
         registered by the first cell that has it, in openpyxl's order."""
-        letter = self._letters.get(col)
-        if letter is None:
-            letter = self._letters[col] = get_column_letter(col)
-        if style is None:
-            return f'<c r="{letter}{row_idx}"'
+        letter = self._letters.get(col) or self._letter(col)
+        return f'<c r="{letter}{row_idx}"' if style is None else f'<c r="{letter}{row_idx}"{self._style_attr(style)}'
+
+    def _letter(self, col: int) -> str:
+        letter = self._letters[col] = get_column_letter(col)
+        return letter
+
+    def _style_attr(self, style: Any) -> str:
+        """`` s="3"``: the index of ``style`` (a StyleArray; "" when it sets nothing), registered by the first
+        cell that has it, in openpyxl's order."""
+        if not any(style):
+            return ""
         key = tuple(style)
         sid = self._style_ids.get(key)
         if sid is None:
             sid = self._style_ids[key] = int(self.ws.parent._cell_styles.add(style))
-        return f'<c r="{letter}{row_idx}" s="{sid}"'
+        return f' s="{sid}"'
 
     def _formula_text(self, head: str, formula: str, row_idx: int, col: int) -> str:
         """A formula cell from its ``head``, with its saved value from ``known`` (none, as openpyxl, without one)."""
-        known = self._known.get((row_idx, col))
+        known = self._get((self._title, row_idx, col))
+        if type(known) is float and known - known == 0.0:  # a finite float (most values), as cached_value writes it
+            f = formula[1:]
+            if "&" in f or "<" in f or ">" in f:
+                f = escape(f)
+            v = repr(int(known)) if known.is_integer() and -1e15 < known < 1e15 else repr(known)
+            return f"{head}><f>{f}</f><v>{v}</v></c>"
         if known is None or (isinstance(known, float) and not math.isfinite(known)):
             self.missing.append((row_idx, col))
             return f"{head}><f>{escape(formula[1:])}</f><v /></c>"  # as openpyxl: no value saved
@@ -222,7 +307,23 @@ class _SheetWriter(WorksheetWriter):
         return f"{head}><v>{escape(shown)}</v></c>" if shown else f"{head}><v /></c>"
 
 
-Refill = Callable[[bytes, dict[tuple[int, int], Cached]], tuple[bytes, list[tuple[int, int]]]]
+class Known(Protocol):
+    """(row, column) -> a sheet's saved value, or None."""
+
+    def get(self, key: tuple[int, int], /) -> Cached | None: ...
+
+
+class SheetValues:
+    """One sheet's view of flat values ((sheet title, row, column) -> value): ``get((row, column))``, no copy."""
+
+    def __init__(self, flat: Flat, title: str):
+        self._flat, self._title = flat, title
+
+    def get(self, key: tuple[int, int], /) -> Cached | None:
+        return self._flat.get((self._title, *key))
+
+
+Refill = Callable[[bytes, Known], tuple[bytes, list[tuple[int, int]]]]
 
 
 class _Writer(ExcelWriter):
@@ -231,7 +332,8 @@ class _Writer(ExcelWriter):
     ``refill(xml, known)``, when given, runs on the XML of each sheet where openpyxl's own writer wrote a formula
     cell (it saves those without a value): it returns the XML with the values of ``known`` filled in and the
     formula cells left without one, in file order. ``missing`` collects (sheet title, row, column) of every
-    formula cell saved without a value."""
+    formula cell saved without a value. ``flat``, when given, holds the values instead of ``values`` (see
+    :class:`_SheetWriter`)."""
 
     def __init__(
         self,
@@ -239,9 +341,11 @@ class _Writer(ExcelWriter):
         archive: ZipFile,
         values: dict[str, dict[tuple[int, int], Cached]],
         refill: Refill | None = None,
+        flat: Flat | None = None,
     ):
         super().__init__(workbook, archive)
         self._values = values
+        self._flat = flat
         self._refill = refill
         self.missing: list[tuple[str, int, int]] = []
 
@@ -249,11 +353,13 @@ class _Writer(ExcelWriter):
         ws._drawing = SpreadsheetDrawing()
         ws._drawing.charts = ws._charts
         ws._drawing.images = ws._images
-        known = self._values.get(ws.title, {})
-        writer = _SheetWriter(ws, known)
+        known: Known = self._values.get(ws.title, {})
+        writer = _SheetWriter(ws, self._values.get(ws.title, {}), self._flat)
         writer.write()
         ws._rels = writer._rels
         if self._refill is not None and writer.handed_formula:
+            if self._flat is not None:  # this sheet's values, read from the flat ones
+                known = SheetValues(self._flat, ws.title)
             with open(writer.out, "rb") as fh:
                 xml, missing = self._refill(fh.read(), known)
             info = ZipInfo.from_file(writer.out, ws.path[1:])  # the entry archive.write would make
@@ -280,15 +386,16 @@ def save_bytes(wb: Workbook, values: dict[str, dict[tuple[int, int], Cached]] | 
 
 
 def save_with_refill(
-    wb: Workbook, values: dict[str, dict[tuple[int, int], Cached]], refill: Refill | None = None
+    wb: Workbook, values: dict[str, dict[tuple[int, int], Cached]], refill: Refill | None = None, flat: Flat | None = None
 ) -> tuple[bytes, list[tuple[str, int, int]]]:
     """:func:`save_bytes`, with ``refill`` run on the sheets where openpyxl wrote formula cells (see
-    :class:`_Writer`); also the formula cells saved without a value (sheet title, row, column), in file order."""
+    :class:`_Writer`); also the formula cells saved without a value (sheet title, row, column), in file order.
+    ``flat`` ((sheet title, row, column) -> value), when given, replaces ``values``."""
     if wb.write_only:
         raise ValueError("save_bytes writes a normal workbook; write-only workbooks save themselves")
     buffer = io.BytesIO()
     archive = ZipFile(buffer, "w", ZIP_DEFLATED, allowZip64=True)
     wb.properties.modified = dt.datetime.now(tz=dt.UTC).replace(tzinfo=None)  # as openpyxl's save_workbook
-    writer = _Writer(wb, archive, values, refill)
+    writer = _Writer(wb, archive, values, refill, flat)
     writer.save()
     return buffer.getvalue(), writer.missing

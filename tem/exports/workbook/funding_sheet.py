@@ -12,6 +12,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from tem import catalogue
 from tem.exports.workbook.grid import FIRST_COL, SCALAR_COL, Grid
 from tem.exports.workbook.style import HEADER, SECTION, TITLE, number_format, put_text
+from tem.exports.workbook.summary import year_rows
 from tem.model.results import Result
 
 Expect = dict[tuple[str, int, int], float | str]
@@ -84,6 +85,7 @@ def write_funding(ws: Worksheet, grid: Grid, result: Result, expect: Expect) -> 
         ws.cell(3, FIRST_COL + t, fy).font = HEADER
     ws.freeze_panes = ws.cell(4, FIRST_COL)
     st = result.statement
+    years = year_rows(st, result.fiscal_years)
     rows: dict[str, int] = {}
     r = 4
     for key, calc_key, sign in FUNDING_LINES:
@@ -94,7 +96,7 @@ def write_funding(ws: Worksheet, grid: Grid, result: Result, expect: Expect) -> 
             continue
         entry = catalogue.line(key)
         _link(ws, grid, r, entry.label, entry.unit, calc_key, sign, entry.excel_format)
-        for t, x in enumerate(st.loc[key, result.fiscal_years].to_numpy().tolist()):  # one look-up per row
+        for t, x in enumerate(years[key]):
             expect[(ws.title, r, FIRST_COL + t)] = _value(x)
         rows[key] = r
         r += 1

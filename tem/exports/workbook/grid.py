@@ -43,6 +43,9 @@ class Grid:
     rows: dict[str, int] = field(default_factory=dict)
     # rows of the Inputs sheet some formula reads (shared by the grids of one workbook: see used_by_formulas)
     used_input_rows: set[int] = field(default_factory=set)
+    # the formulas of each template as rendered (its pieces -> one formula per year) and each template's parts,
+    # shared like used_input_rows: the sheets of one workbook (Calculations, Import-only, the steps) repeat most rows
+    rendered: dict[object, list[str]] = field(default_factory=dict, repr=False, compare=False)
     _letters: list[str] = field(default_factory=list, repr=False, compare=False)
 
     def col(self, t: int) -> str:
@@ -59,14 +62,18 @@ class Grid:
     def render_all(self, template: str) -> list[str]:
         """``render(template, t)`` for every year index ``t``, the template read once: its pieces become one
         format string (``{0}`` this year's column, ``{1}`` the previous one) that ``str.format`` fills per year."""
-        fmt = "=" + "".join(
-            _braced(p) if isinstance(p, str) else _braced(p[0]) + ("{1}" if p[1] else "{0}") + _braced(p[2])
-            for p in self._pieces(template)
-        )
-        if len(self._letters) != self.n_years + 1:  # column letters of the year indices -1 .. T-1, made once
-            self._letters[:] = [get_column_letter(FIRST_COL + t - 1) for t in range(self.n_years + 1)]
-        letters = self._letters
-        return [fmt.format(letters[t + 1], letters[t]) for t in range(self.n_years)]
+        pieces = tuple(self._pieces(template))
+        done = self.rendered.get(pieces)
+        if done is None:
+            fmt = "=" + "".join(
+                _braced(p) if isinstance(p, str) else _braced(p[0]) + ("{1}" if p[1] else "{0}") + _braced(p[2])
+                for p in pieces
+            )
+            if len(self._letters) != self.n_years + 1:  # column letters of the year indices -1 .. T-1, made once
+                self._letters[:] = [get_column_letter(FIRST_COL + t - 1) for t in range(self.n_years + 1)]
+            letters = self._letters
+            done = self.rendered[pieces] = [fmt.format(letters[t + 1], letters[t]) for t in range(self.n_years)]
+        return list(done)
 
     def _fill(self, pieces: list[str | tuple[str, bool, str]], t: int) -> str:
         """The pieces of a template for year ``t``: text, or (before, previous column?, after) around a column."""
@@ -78,7 +85,10 @@ class Grid:
         first, last = self.col(0), self.last_col
         scalar = get_column_letter(SCALAR_COL)
         pieces: list[str | tuple[str, bool, str]] = []
-        for i, part in enumerate(TOKEN.split(template)):
+        parts = self.rendered.get(template)  # the template split once per workbook
+        if parts is None:
+            parts = self.rendered[template] = TOKEN.split(template)
+        for i, part in enumerate(parts):
             if i % 2 == 0:  # the text between tokens
                 if part:
                     pieces.append(part)

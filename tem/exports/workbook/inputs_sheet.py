@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl.styles import Font, PatternFill
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.worksheet.worksheet import Worksheet
 
 from tem import catalogue
@@ -20,7 +21,7 @@ from tem.assumptions.schema import Assumptions
 from tem.assumptions.walk import iter_leaves
 from tem.assumptions.yearly import fy_label
 from tem.exports.workbook.grid import FIRST_COL, SCALAR_COL, Grid, InputRef
-from tem.exports.workbook.style import HEADER, INPUT_FILL, INPUT_FONT, SECTION, number_format, put_text
+from tem.exports.workbook.style import HEADER, INPUT_FILL, INPUT_FONT, SECTION, number_format, put_text, restyle
 from tem.model.inputs import NEVER_FY, Inputs
 from tem.units import INR_CR_PER_GWH_X_INR_PER_KWH, INR_PER_CRORE, KWH_PER_GWH, USD_PER_MILLION
 
@@ -150,7 +151,7 @@ def _write_input(
     if kind is None:
         if isinstance(value, str):  # a policy or method: text the formulas compare against
             cell = put_text(ws, row, SCALAR_COL, value)
-            cell.font, cell.fill = INPUT_FONT, INPUT_FILL
+            restyle(cell, INPUT_FONT, INPUT_FILL)
             return InputRef(row, "text")
         if value is None and path == "transition.local_cells_start_fy":
             kind = "scalar"
@@ -164,13 +165,21 @@ def _write_input(
     fmt = number_format(unit_of(path))
     if kind == "scalar":
         cell = ws.cell(row, SCALAR_COL, float(arr[0, 0]))
-        cell.font, cell.fill, cell.number_format = INPUT_FONT, INPUT_FILL, fmt
+        restyle(cell, INPUT_FONT, INPUT_FILL).number_format = fmt
         if path == "transition.local_cells_start_fy" and arr[0, 0] == NEVER_FY:
             put_text(ws, row, 4, f"null in the assumptions: never ({NEVER_FY:.0f} stands for never)")
         return InputRef(row, "scalar")
-    for t, x in enumerate(arr[0]):
+    style = None
+    for t, x in enumerate(arr[0].tolist()):
         cell = ws.cell(row, FIRST_COL + t, float(x))
-        cell.font, cell.fill, cell.number_format = INPUT_FONT, INPUT_FILL, fmt
+        if style is None:  # the first year's cell through openpyxl; the others take its indices, as it would set
+            restyle(cell, INPUT_FONT, INPUT_FILL).number_format = fmt
+            style = cell._style
+            continue
+        own = cell._style
+        if own is None:
+            own = cell._style = StyleArray()
+        own.fontId, own.fillId, own.numFmtId = style.fontId, style.fillId, style.numFmtId
     return InputRef(row, "yearly" if kind == "yearly" else "list")
 
 
@@ -184,16 +193,23 @@ def mark_unread_inputs(ws: Worksheet, used_rows: set[int]) -> list[str]:
     policy the workbook does not switch (e.g. ``transition.local_cell_allocation``) or an input this assumption
     set does not use. Call after every formula of the workbook is written; returns the paths marked."""
     rows: dict[int, list[Any]] = {}
+    input_fill: dict[int, bool] = {}  # fill index -> an input's fill (read once per index)
     for (r, c), cell in ws._cells.items():  # existing cells only: reading must not create any
-        fill = cell.fill
-        if c >= SCALAR_COL and fill.fill_type == "solid" and fill.fgColor.rgb == INPUT_FILL.fgColor.rgb:
+        if c < SCALAR_COL:
+            continue
+        index = cell._style.fillId if cell._style is not None else 0
+        is_input = input_fill.get(index)
+        if is_input is None:
+            fill = cell.fill
+            is_input = input_fill[index] = fill.fill_type == "solid" and fill.fgColor.rgb == INPUT_FILL.fgColor.rgb
+        if is_input:
             rows.setdefault(r, []).append(cell)
     marked = []
     for r in sorted(rows):
         if r in used_rows:
             continue
         for cell in rows[r]:
-            cell.font, cell.fill = UNREAD_FONT, NO_FILL
+            restyle(cell, UNREAD_FONT, NO_FILL)
         note = ws.cell(r, 4).value
         put_text(ws, r, 4, f"{note}; {UNREAD_NOTE}" if note else UNREAD_NOTE)
         marked.append(str(ws.cell(r, 1).value))

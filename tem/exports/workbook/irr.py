@@ -14,15 +14,17 @@ grid column is one array formula over the rows (a few thousand cells' worth of f
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import repeat
 
 import numpy as np
+from openpyxl.cell.cell import Cell
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.dimensions import RowDimension
 from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.worksheet import Worksheet
 
 from tem.exports.workbook.irr_values import block_values
-from tem.exports.workbook.style import HEADER, SECTION, put_text
+from tem.exports.workbook.style import HEADER, SECTION, put_text, restyle
 from tem.finance import IRR_STATUS_SHORT
 from tem.finance.grid import CLOSE_STEPS, FLAT_TOL, NEAR_TOL, NPV_TOL, RATE_MAX, RATE_MIN, ZERO_TOL, Grid, grid
 
@@ -96,7 +98,7 @@ def write_irr(
     g = grid(n_years)
     n_points = g.y.size
     title = f"IRR search of the {name}: tem's rules as formulas (tem.finance.grid); the grid rows below are grouped"
-    ws.cell(top, 1, title).font = SECTION
+    restyle(ws.cell(top, 1, title), SECTION)
     r = top + 1
     label: dict[str, int] = {}
 
@@ -183,20 +185,21 @@ def write_irr(
     ws.cell(label["shown"], 2).number_format = "0.00%"
     assert r <= first - 2, "the summary overran the grid"
     for j, h in enumerate(COLUMNS.values()):
-        ws.cell(first - 1, 1 + j, h).font = HEADER
+        restyle(ws.cell(first - 1, 1 + j, h), HEADER)
     _grid_columns(ws, first, g, flows, years, n_years)
     if values is not None and expect is not None:
         v = block_values(values, NEWTON_STEPS)
+        sheet = ws.title
         for key, x in v.summary.items():
-            expect[(ws.title, label[key], 2)] = x
+            expect[(sheet, label[key], 2)] = x
         for t, x in enumerate(v.signs):
-            expect[(ws.title, sign_row, 2 + t)] = x
+            expect[(sheet, sign_row, 2 + t)] = x
         for letter, column in v.columns.items():
             if letter in UNCACHED:
                 continue
             c = column_index_from_string(letter)
-            for j, x in enumerate(column):
-                expect[(ws.title, first + j, c)] = x
+            keys = zip(repeat(sheet), range(first, first + len(column)), repeat(c), strict=False)  # (sheet, row, c)
+            expect.update(zip(keys, column, strict=True))
     group_rows(ws, first - 1, last)
     return IrrCells(at("status"), at("rate"), at("shown"), last)
 
@@ -207,8 +210,12 @@ def _grid_columns(ws: Worksheet, first: int, g: Grid, flows: str, years: str, n_
     first or last row written apart where a column looks at a neighbour (the rules of tem.finance.grid)."""
     n = g.y.size
     last = first + n - 1
-    for j, y in enumerate(g.y):
-        ws.cell(first + j, 2, float(y))
+    cells = ws._cells
+    for j, y in enumerate(g.y.tolist()):  # new cells made directly, as ws.cell makes them
+        if (first + j, 2) in cells:
+            ws.cell(first + j, 2, y)
+        else:
+            ws._add_cell(Cell(ws, row=first + j, column=2, value=y))
 
     def rows(c: str, shift: int = 0, start: int = first, stop: int = last) -> str:  # a column's rows, shifted
         return f"{c}{start + shift}:{c}{stop + shift}"

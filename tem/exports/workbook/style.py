@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from openpyxl.styles import Font, PatternFill
+from openpyxl.styles.cell_style import StyleArray
 
 from tem.exports.safe_text import put_text as put_text  # the one text-safe cell writer, re-exported
 
@@ -34,3 +37,28 @@ FORMATS = {
 
 def number_format(unit: str) -> str:
     return FORMATS.get(unit, "General")
+
+
+def restyle(cell: Any, font: Font | None = None, fill: PatternFill | None = None) -> Any:
+    """``cell.font = font`` and ``cell.fill = fill`` (those given), as openpyxl sets them, and the cell. openpyxl
+    hashes the whole style object at every assignment to find its index; here each object's index is found once
+    per workbook (the objects are this module's constants, never changed) and kept beside the workbook."""
+    style = cell._style
+    if style is None:
+        style = cell._style = StyleArray()
+    wb = cell.parent.parent
+    if font is not None:
+        style.fontId = _index(wb, "_fonts", font)
+    if fill is not None:
+        style.fillId = _index(wb, "_fills", fill)
+    return cell
+
+
+def _index(wb: Any, collection: str, value: object) -> int:
+    known: dict[tuple[str, int], tuple[object, int]] | None = getattr(wb, "_tem_style_index", None)
+    if known is None:
+        known = wb._tem_style_index = {}
+    hit = known.get((collection, id(value)))
+    if hit is None or hit[0] is not value:
+        hit = known[(collection, id(value))] = (value, getattr(wb, collection).add(value))
+    return hit[1]

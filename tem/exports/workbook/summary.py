@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import pandas as pd
 from openpyxl.worksheet.worksheet import Worksheet
 
 from tem import catalogue
@@ -142,6 +143,7 @@ def header(ws: Worksheet, grid: Grid, fys: list[str], title: str) -> None:
 def write_statement(ws: Worksheet, grid: Grid, calc: CalcSheet, result: Result, expect: Expect) -> dict[str, int]:
     header(ws, grid, result.fiscal_years, f"{result.name}: statement [INR crore unless stated]")
     st = result.statement
+    years, labels, units = year_rows(st, result.fiscal_years), st["label"].to_dict(), st["unit"].to_dict()
     r = 4
     rows: dict[str, int] = {}
     for key, calc_key, sign in STATEMENT_LINES:
@@ -152,15 +154,15 @@ def write_statement(ws: Worksheet, grid: Grid, calc: CalcSheet, result: Result, 
             continue
         if key not in st.index:
             continue
-        _link_row(ws, grid, r, str(st.loc[key, "label"]), str(st.loc[key, "unit"]), calc_key, sign)
-        for t, x in enumerate(st.loc[key, result.fiscal_years].to_numpy().tolist()):  # one look-up per row
+        _link_row(ws, grid, r, str(labels[key]), str(units[key]), calc_key, sign)
+        for t, x in enumerate(years[key]):
             expect[(ws.title, r, FIRST_COL + t)] = cached(x)
         rows[key] = r
         r += 1
         if key == "book_depreciation":  # EBIT within the sheet, from the rows above
             put_text(ws, r, 2, "EBIT")
             put_text(ws, r, 3, "INR crore")
-            for t, x in enumerate(st.loc["ebit", result.fiscal_years].to_numpy().tolist()):
+            for t, x in enumerate(years["ebit"]):
                 col = grid.col(t)
                 cell = ws.cell(r, FIRST_COL + t, f"={col}{rows['ebitda']}+{col}{rows['book_depreciation']}")
                 cell.number_format = number_format("INR crore")
@@ -170,10 +172,16 @@ def write_statement(ws: Worksheet, grid: Grid, calc: CalcSheet, result: Result, 
             for ph in calc.o.inputs.structure.phases:
                 _link_row(ws, grid, r, f"Capex: {catalogue.phase_label(ph.name)}", "INR crore", f"spend_{ph.name}", -1.0)
                 rows[f"capex_{ph.name}"] = r
-                for t, x in enumerate(st.loc[f"capex_{ph.name}", result.fiscal_years].to_numpy().tolist()):
+                for t, x in enumerate(years[f"capex_{ph.name}"]):
                     expect[(ws.title, r, FIRST_COL + t)] = cached(x)
                 r += 1
     return rows
+
+
+def year_rows(frame: pd.DataFrame, fiscal_years: list[str]) -> dict[Any, list[Any]]:
+    """Each line of ``frame`` (statement or unit costs) -> its values over ``fiscal_years``, as
+    ``frame.loc[line, fiscal_years].to_numpy().tolist()`` gives them: the frame converted once, not per line."""
+    return dict(zip(frame.index, frame[fiscal_years].to_numpy().tolist(), strict=True))
 
 
 def _link_row(ws: Worksheet, grid: Grid, r: int, label: str, unit: str, calc_key: str, sign: float) -> None:
@@ -189,13 +197,15 @@ def _link_row(ws: Worksheet, grid: Grid, r: int, label: str, unit: str, calc_key
 def write_unit_costs(ws: Worksheet, grid: Grid, result: Result, expect: Expect) -> dict[str, int]:
     header(ws, grid, result.fiscal_years, f"{result.name}: unit costs")
     uc = result.unit_costs
+    years, labels = year_rows(uc, result.fiscal_years), uc["label"].to_dict()
+    made = result.statement.loc["pack_output_gwh", result.fiscal_years].to_numpy(dtype=float) > 0
     rows: dict[str, int] = {}
     r = 5
     ws.cell(r - 1, 1, "INR per kWh").font = SECTION
     local_row, pack_row = grid.rows["local_cells"], grid.rows["pack_output"]
     for key, calc_key in UNIT_COST_LINES:
         full_key = f"{key}_inr_per_kwh"
-        _link_row(ws, grid, r, str(uc.loc[full_key, "label"]), "INR/kWh", calc_key, 1.0)
+        _link_row(ws, grid, r, str(labels[full_key]), "INR/kWh", calc_key, 1.0)
         if key in MASKED_WITHOUT_LOCAL_CELLS:
             for t in range(grid.n_years):
                 col = grid.col(t)
@@ -208,8 +218,7 @@ def write_unit_costs(ws: Worksheet, grid: Grid, result: Result, expect: Expect) 
                 ws.cell(
                     r, FIRST_COL + t
                 ).value = f'=IF(Calculations!{col}{pack_row}>0,Calculations!{col}{grid.rows[calc_key]},"")'
-        made = result.statement.loc["pack_output_gwh", result.fiscal_years].to_numpy(dtype=float) > 0
-        for t, x in enumerate(uc.loc[full_key, result.fiscal_years].to_numpy().tolist()):
+        for t, x in enumerate(years[full_key]):
             blank = key in MASKED_WITHOUT_PACKS and not made[t]  # rates exist, but no pack is made that year
             expect[(ws.title, r, FIRST_COL + t)] = "" if blank else cached(x)
         rows[full_key] = r
@@ -220,9 +229,9 @@ def write_unit_costs(ws: Worksheet, grid: Grid, result: Result, expect: Expect) 
     fx_row = grid.rows["fx"]
     for key, _ in UNIT_COST_LINES:
         full_key = f"{key}_usd_per_kwh"
-        put_text(ws, r, 2, str(uc.loc[full_key, "label"]))
+        put_text(ws, r, 2, str(labels[full_key]))
         put_text(ws, r, 3, "USD/kWh")
-        for t, x in enumerate(uc.loc[full_key, result.fiscal_years].to_numpy().tolist()):
+        for t, x in enumerate(years[full_key]):
             col = grid.col(t)
             inr = f"{col}{rows[key + '_inr_per_kwh']}"
             cell = ws.cell(r, FIRST_COL + t, f'=IF(ISNUMBER({inr}),{inr}/Calculations!{col}{fx_row},"")')
