@@ -12,30 +12,22 @@ from hypothesis import strategies as st
 from tem.finance import certify, irr, monotone, sign_changes
 from tem.finance import grid as fg
 from tests.finance import certify_before
+from tests.finance.test_certify import aligned, several_sign_changes
 from tests.finance.test_irr_before import hostile_flows
 
 
 def scaled_rows(cf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The finite rows with two sign changes or more, scaled as ``irr`` scales them, aligned."""
     cf = cf[np.isfinite(cf).all(axis=1) & (np.abs(cf).max(axis=1) > 0)]
-    c = cf * np.ldexp(1.0, -np.frexp(np.abs(cf).max(axis=1))[1])[:, None]
-    c = c[sign_changes(c) >= 2]
-    return fg.align_left(c), fg.align_right(c)
-
-
-def build_refit_closure(n: int, n_years: int, seed: int) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    cf = rng.uniform(5.0, 60.0, (n, n_years))
-    cf[:, :2] *= -rng.uniform(0.5, 6.0, (n, 1))
-    cf[:, n_years // 2] = -rng.uniform(10.0, 200.0, n)
-    cf[:, -1] = -rng.uniform(0.1, 50.0, n)
-    return cf
+    left, right = aligned(cf)
+    several = sign_changes(left) >= 2
+    return left[several], right[several]
 
 
 def adversarial(seed: int, n_years: int) -> np.ndarray:
     """Hostile rows (near-double roots, NPV near zero over a wide range, zeros, huge and tiny magnitudes) and
     build-refit-closure rows, whose open cells are mostly monotone."""
-    return np.concatenate([hostile_flows(seed, n_years, n=80), build_refit_closure(400, n_years, seed)])
+    return np.concatenate([hostile_flows(seed, n_years, n=80), several_sign_changes(400, n_years, seed)])
 
 
 def open_rows(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
