@@ -23,7 +23,8 @@ import re
 from openpyxl import Workbook
 from openpyxl.utils import column_index_from_string
 
-from tem.exports.workbook.fastwrite import Cached, Known, cached_value, save_with_refill
+from tem.exports.workbook.fastwrite import save_with_refill
+from tem.exports.workbook.saved_values import Cached, Known, cached_value
 
 Values = dict[tuple[str, int, int], Cached]
 

@@ -17,7 +17,7 @@ import io
 import math
 from collections.abc import Callable
 from itertools import repeat
-from typing import Any, Protocol
+from typing import Any
 from xml.etree.ElementTree import _escape_attrib  # type: ignore[attr-defined]  # as et_xmlfile
 from xml.sax.saxutils import escape
 from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
@@ -33,26 +33,11 @@ from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 from openpyxl.writer.excel import ExcelWriter
 
+from tem.exports.workbook.saved_values import Cached, Flat, Known, SheetValues, cached_value
+
 _SIMPLE_TYPES = ("n", "s", "f", "b", "e")
 
 
-Cached = float | int | str | bool
-
-
-def cached_value(value: Cached) -> tuple[str, str]:
-    """A formula's saved value as the cell's type attribute and the text of its ``<v>``: booleans ``t="b"``,
-    text ``t="str"``, numbers without a type (integers without a decimal point, others by ``repr``)."""
-    if isinstance(value, bool):
-        return ' t="b"', "1" if value else "0"
-    if isinstance(value, str):
-        return ' t="str"', escape(value)
-    x = float(value)
-    if not math.isfinite(x):
-        raise ValueError(f"no finite cached value ({x})")
-    return "", repr(int(x)) if x.is_integer() and abs(x) < 1e15 else repr(x)
-
-
-Flat = dict[tuple[str, int, int], Cached]  # (sheet title, row, column) -> value
 RawRows = dict[int, list[tuple[int, str, Any]]]  # row -> (column, formula, StyleArray), columns increasing
 
 
@@ -305,22 +290,6 @@ class _SheetWriter(WorksheetWriter):
             return f"{head}><is><t{space}>{escape(value)}</t></is></c>"
         shown = safe_string(value)
         return f"{head}><v>{escape(shown)}</v></c>" if shown else f"{head}><v /></c>"
-
-
-class Known(Protocol):
-    """(row, column) -> a sheet's saved value, or None."""
-
-    def get(self, key: tuple[int, int], /) -> Cached | None: ...
-
-
-class SheetValues:
-    """One sheet's view of flat values ((sheet title, row, column) -> value): ``get((row, column))``, no copy."""
-
-    def __init__(self, flat: Flat, title: str):
-        self._flat, self._title = flat, title
-
-    def get(self, key: tuple[int, int], /) -> Cached | None:
-        return self._flat.get((self._title, *key))
 
 
 Refill = Callable[[bytes, Known], tuple[bytes, list[tuple[int, int]]]]
