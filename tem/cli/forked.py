@@ -21,6 +21,9 @@ Contract:
 * Where ``os.fork`` is missing or unsafe (not Linux), or ``TEM_NO_FORK=1`` is set, the function runs in-process
   when its result is asked for: the same result, without the overlap.
 
+:class:`Inbox` carries a value to a child after the fork: the child starts on what does not need it (``tem run``'s
+workbook child loads openpyxl and the workbook's modules while the parent runs the model) and waits for it there.
+
 This module imports only the standard library and :mod:`tem.cli.interrupts` (which does too).
 """
 
@@ -31,6 +34,7 @@ import os
 import pickle
 import signal
 import sys
+import tempfile
 import traceback
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
@@ -116,6 +120,77 @@ class Forked(Generic[T]):
 
     def _name(self) -> str:
         return getattr(self._fn, "__qualname__", repr(self._fn))
+
+
+class Inbox(Generic[T]):
+    """One value sent to a forked child after the fork (made before the :class:`Forked` step that reads it, so
+    the child inherits it). The parent :meth:`send` s it once; in the child :meth:`get` waits for it.
+
+    The value travels pickled through an unnamed temporary file (any size, and the parent never waits for the
+    child to read it), and a pipe says when it is complete: 8 bytes giving its length, then the pipe's end. A
+    parent that ends or :meth:`close` s without sending makes :meth:`get` raise ``RuntimeError``. Without a
+    fork (:func:`fork_available` false) :meth:`send` keeps the value and :meth:`get` returns it.
+    """
+
+    def __init__(self) -> None:
+        self._kept: list[T] = []
+        self._file: Any = None
+        self._ready: tuple[int, int] | None = None
+        if fork_available():
+            self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by send or close
+            self._ready = os.pipe()
+
+    def send(self, value: T) -> None:
+        """In the parent: hand ``value`` to the child (once), then close this side."""
+        if self._ready is None:
+            self._kept.append(value)
+            return
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            self._file.write(data)
+            self._file.flush()
+            os.write(self._ready[1], len(data).to_bytes(8, "little"))
+        finally:
+            self.close()
+
+    def get(self) -> T:
+        """In the child (or in-process without a fork): the value the parent sent, once it has been sent."""
+        if self._ready is None:
+            if not self._kept:
+                raise RuntimeError("nothing was sent to this step")
+            return self._kept[0]
+        read_fd, write_fd = self._ready
+        with contextlib.suppress(OSError):
+            os.close(write_fd)  # the child's copy: the pipe ends when the parent's side closes
+        header = b""
+        while len(header) < 8:
+            part = os.read(read_fd, 8 - len(header))
+            if not part:
+                raise RuntimeError("the parent process sent nothing to this step")
+            header += part
+        size, got = int.from_bytes(header, "little"), bytearray()
+        while len(got) < size:
+            part = os.pread(self._file.fileno(), size - len(got), len(got))
+            if not part:
+                raise RuntimeError("the value sent to this step is incomplete")
+            got += part
+        return pickle.loads(got)
+
+    def close(self) -> None:
+        """Close this process's side (a child still waiting then gets an error). Safe to call twice."""
+        if self._ready is not None:
+            for fd in self._ready:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+            self._ready = None
+            self._kept.clear()  # closed: get raises from now on in this process
+            self._file.close()
+
+    def __enter__(self) -> Inbox[T]:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _child(read_fd: int, write_fd: int, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:

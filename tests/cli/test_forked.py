@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 import tem
-from tem.cli.forked import Forked, fork_available
-from tem.cli.run import OutputOptions, render_outputs
+from tem.cli.forked import Forked, Inbox, fork_available
+from tem.cli.run import EarlyWorkbook, OutputOptions, render_outputs
 
 ROOT = Path(__file__).parents[2]
 pytestmark = pytest.mark.skipif(not fork_available(), reason="no os.fork here: steps run in-process")
@@ -82,6 +82,62 @@ def test_without_fork_the_step_runs_in_process(monkeypatch: pytest.MonkeyPatch) 
     assert step.result() == payload(3)
     with pytest.raises(ValueError, match="bad 42"):
         Forked(fail, "value").result()
+
+
+def read_inbox(inbox: Inbox[object], pid_file: Path | None = None) -> object:
+    if pid_file is not None:
+        pid_file.write_text(str(os.getpid()))
+    return inbox.get()
+
+
+def test_an_inbox_carries_a_value_sent_after_the_fork(tmp_path: Path) -> None:
+    inbox: Inbox[object] = Inbox()
+    step = Forked(read_inbox, inbox, tmp_path / "pid")
+    deadline = time.monotonic() + 30
+    while not (tmp_path / "pid").exists() and time.monotonic() < deadline:  # the child is waiting in get()
+        time.sleep(0.01)
+    assert int((tmp_path / "pid").read_text()) != os.getpid()
+    inbox.send(payload(20_000))  # 5 MB: more than a pipe holds at once; the parent does not wait for the child
+    assert step.result() == payload(20_000)
+    with pytest.raises(RuntimeError, match="nothing was sent"):  # this side is closed once sent
+        inbox.get()
+
+
+def test_an_inbox_closed_without_sending_fails_the_child_step() -> None:
+    inbox: Inbox[object] = Inbox()
+    step = Forked(read_inbox, inbox)
+    inbox.close()
+    with pytest.raises(RuntimeError, match="sent nothing"):
+        step.result()
+
+
+def test_without_fork_an_inbox_hands_the_value_over_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TEM_NO_FORK", "1")
+    inbox: Inbox[object] = Inbox()
+    step = Forked(read_inbox, inbox)
+    assert not step.forked
+    inbox.send([1.5, "x"])
+    assert step.result() == [1.5, "x"]
+
+
+def test_the_early_workbook_is_the_workbook_of_the_usual_step() -> None:
+    """``tem run``'s workbook child forked before the model runs, sent the result, manifest and summary: the same
+    workbook as the child forked with them (and the other files the same too)."""
+    a = tem.load(ROOT / "assumptions" / "base.yaml")
+    options = OutputOptions(excel=True, charts=False)
+    with EarlyWorkbook(a) as early:
+        assert early.step.forked
+        result = tem.run(a)  # while the child loads the workbook's modules
+        sent, _ = render_outputs(result, a, options, early)
+    usual, _ = render_outputs(result, a, options)
+    assert sent.keys() == usual.keys()
+    for name in sent:
+        if name == "base.xlsx":
+            assert _parts(sent[name]) == _parts(usual[name])  # type: ignore[arg-type]
+        elif name != "manifest.json":  # it lists the workbook's hash, which has its save time in it
+            assert _steady(sent[name]) == _steady(usual[name]), name  # kpis.json: the run's time
+    with EarlyWorkbook(a) as other, pytest.raises(ValueError, match="another scenario"):
+        render_outputs(result, a.model_copy(), options, other)
 
 
 def _parts(data: bytes) -> dict[str, bytes]:
