@@ -30,6 +30,7 @@ This module imports only the standard library and :mod:`tem.cli.interrupts` (whi
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import pickle
 import signal
@@ -59,6 +60,7 @@ class Forked(Generic[T]):
         if not fork_available():
             return
         read_fd, write_fd = os.pipe()
+        read_fd, write_fd = _fd_above_standard_streams(read_fd), _fd_above_standard_streams(write_fd)
         try:
             with deferred():  # a Ctrl-C inside fork's own handlers would be ignored: acted on right after
                 pid = os.fork()
@@ -137,8 +139,9 @@ class Inbox(Generic[T]):
         self._file: Any = None
         self._ready: tuple[int, int] | None = None
         if fork_available():
-            self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by send or close
-            self._ready = os.pipe()
+            self._file = _above_standard_streams(tempfile.TemporaryFile())  # noqa: SIM115 - closed by send or close
+            read_fd, write_fd = os.pipe()
+            self._ready = (_fd_above_standard_streams(read_fd), _fd_above_standard_streams(write_fd))
 
     def send(self, value: T) -> None:
         """In the parent: hand ``value`` to the child (once), then close this side."""
@@ -191,6 +194,24 @@ class Inbox(Generic[T]):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _fd_above_standard_streams(fd: int) -> int:
+    """``fd``, or a copy of it numbered 3 or more (closing ``fd``): when tem runs with stdin, stdout or stderr closed
+    (``>&-``), a new descriptor takes that number, and a forked child's ``dup2`` onto 1 and 2 would replace it."""
+    if fd > 2:
+        return fd
+    new = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 3)
+    os.close(fd)
+    return new
+
+
+def _above_standard_streams(file: Any) -> Any:
+    if file.fileno() > 2:
+        return file
+    new = os.fdopen(_fd_above_standard_streams(os.dup(file.fileno())), "w+b")
+    file.close()
+    return new
 
 
 def _child(read_fd: int, write_fd: int, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
