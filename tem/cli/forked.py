@@ -30,7 +30,6 @@ This module imports only the standard library and :mod:`tem.cli.interrupts` (whi
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import pickle
 import signal
@@ -201,6 +200,8 @@ def _fd_above_standard_streams(fd: int) -> int:
     (``>&-``), a new descriptor takes that number, and a forked child's ``dup2`` onto 1 and 2 would replace it."""
     if fd > 2:
         return fd
+    import fcntl  # POSIX only: called only where steps are forked
+
     new = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 3)
     os.close(fd)
     return new

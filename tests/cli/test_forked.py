@@ -140,6 +140,24 @@ def test_the_early_workbook_is_the_workbook_of_the_usual_step() -> None:
         render_outputs(result, a.model_copy(), options, other)
 
 
+@pytest.mark.parametrize("closed", ["stdout", "stdout and stdin"])
+def test_tem_run_with_standard_streams_closed_writes_every_output(tmp_path: Path, closed: str) -> None:
+    """With stdout (and stdin) closed the pipes and the inbox's file get descriptors 0-2, where a forked child puts
+    /dev/null: they are kept above them, so the workbook still arrives (it failed with EBADF, exit code 1)."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "TEM_NO_FORK"}
+    shell = f"exec {sys.executable} -m tem run --no-png --no-charts --out {tmp_path} assumptions/base.yaml >&-"
+    if "stdin" in closed:
+        shell += " <&-"
+    proc = subprocess.run(["bash", "-c", shell], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    with zipfile.ZipFile(tmp_path / "base" / "base.xlsx") as book:
+        assert "xl/workbook.xml" in book.namelist()
+
+
 def _parts(data: bytes) -> dict[str, bytes]:
     z = zipfile.ZipFile(BytesIO(data))
     # the Cover's run date and the package's creation/modification times
