@@ -17,7 +17,9 @@ Contract:
 * The child writes nothing: no file, no console output (its standard streams go to ``/dev/null``), runs no exit
   handler of the parent (it leaves with ``os._exit``), and dies without a word on Ctrl-C (the parent reports
   the interrupt, once; see :mod:`tem.cli.interrupts`). The parent kills and reaps the child when it stops
-  waiting for any reason (an interrupt, an error elsewhere): :meth:`Forked.cancel`, also on ``with``.
+  waiting for any reason (an interrupt, an error elsewhere): :meth:`Forked.cancel`, also on ``with``. The child's
+  temporary files (openpyxl writes each sheet to one while it saves) go to a folder of its own, which the parent
+  removes once the child has ended, so a child killed mid-save leaves none behind.
 * Where ``os.fork`` is missing or unsafe (not Linux), or ``TEM_NO_FORK=1`` is set, the function runs in-process
   when its result is asked for: the same result, without the overlap.
 
@@ -32,6 +34,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import shutil
 import signal
 import sys
 import tempfile
@@ -56,15 +59,18 @@ class Forked(Generic[T]):
         self._fn, self._args = fn, args
         self._pid: int | None = None
         self._fd: int | None = None
+        self._temp: str | None = None
         if not fork_available():
             return
+        with contextlib.suppress(OSError):  # the child's temporary files: removed with it, even when it is killed
+            self._temp = tempfile.mkdtemp(prefix="tem-step-")
         read_fd, write_fd = os.pipe()
         read_fd, write_fd = _fd_above_standard_streams(read_fd), _fd_above_standard_streams(write_fd)
         try:
             with deferred():  # a Ctrl-C inside fork's own handlers would be ignored: acted on right after
                 pid = os.fork()
                 if pid == 0:  # the child: compute, send, leave without running anything of the parent's
-                    _child(read_fd, write_fd, fn, args)
+                    _child(read_fd, write_fd, fn, args, self._temp)
                 os.close(write_fd)
                 self._pid, self._fd = pid, read_fd
         except BaseException:  # the interrupt held during the fork: this child is stopped here, as on `with`
@@ -112,6 +118,9 @@ class Forked(Generic[T]):
             with contextlib.suppress(OSError):
                 os.waitpid(self._pid, 0)
             self._pid = None
+        if self._temp is not None:  # the child has ended: what it left in its temporary folder goes
+            shutil.rmtree(self._temp, ignore_errors=True)
+            self._temp = None
 
     def __enter__(self) -> Forked[T]:
         return self
@@ -215,9 +224,12 @@ def _above_standard_streams(file: Any) -> Any:
     return new
 
 
-def _child(read_fd: int, write_fd: int, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+def _child(read_fd: int, write_fd: int, fn: Callable[..., Any], args: tuple[Any, ...], temp: str | None) -> None:
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C: die silently; the parent says it
+        if temp is not None:  # e.g. openpyxl's sheet files: the parent removes the folder when it stops the child
+            tempfile.tempdir = temp
+            os.environ["TMPDIR"] = temp
         os.close(read_fd)
         null = os.open(os.devnull, os.O_WRONLY)
         os.dup2(null, 1)

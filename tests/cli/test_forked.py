@@ -75,6 +75,36 @@ def test_cancel_kills_and_reaps_the_child() -> None:
     step.cancel()  # twice is harmless
 
 
+def written(path: Path, text: str) -> None:
+    """``text`` in ``path``, whole when the file appears (the test polls for it)."""
+    part = path.with_name(path.name + ".part")
+    part.write_text(text)
+    os.replace(part, path)
+
+
+def leave_a_temporary_file(marker: Path) -> None:
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(prefix="openpyxl.", suffix=".xml", delete=False) as f:
+        f.write(b"<sheetData>")  # as openpyxl's sheet writer, until the workbook is saved
+    written(marker, f.name)
+    time.sleep(60)
+
+
+def test_a_killed_child_leaves_no_temporary_file(tmp_path: Path) -> None:
+    marker = tmp_path / "made"
+    step = Forked(leave_a_temporary_file, marker)
+    deadline = time.monotonic() + 30
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    left = Path(marker.read_text())
+    assert left.exists()
+    assert left.parent.name.startswith("tem-step-")
+    step.cancel()  # Ctrl-C or an error in the parent: the child is killed while its file is open
+    assert not left.exists()
+    assert not left.parent.exists()
+
+
 def test_without_fork_the_step_runs_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TEM_NO_FORK", "1")
     step = Forked(payload, 3)
@@ -86,7 +116,7 @@ def test_without_fork_the_step_runs_in_process(monkeypatch: pytest.MonkeyPatch) 
 
 def read_inbox(inbox: Inbox[object], pid_file: Path | None = None) -> object:
     if pid_file is not None:
-        pid_file.write_text(str(os.getpid()))
+        written(pid_file, str(os.getpid()))
     return inbox.get()
 
 
