@@ -64,10 +64,10 @@ def workbook_when_sent(a: Assumptions, inbox: Inbox[tuple[Result, dict[str, Any]
     """:func:`workbook_file` in a child forked before the model runs (:class:`EarlyWorkbook`): the workbook's
     modules (openpyxl's among them) load first, then the run's result, manifest and board summary are read from
     ``inbox``, as the parent sends them."""
-    from tem.exports.workbook.build import render_workbook
+    import tem.exports.workbook.build  # noqa: F401  (loaded while the parent runs the model)
 
     result, manifest, summary = inbox.get()
-    return render_workbook(result, a, manifest, summary)
+    return workbook_file(result, a, manifest, summary)
 
 
 class EarlyWorkbook:
