@@ -16,6 +16,7 @@ import os
 import sys
 import threading
 
+from tem.cli import streams
 from tem.cli.interrupts import guarded, install, is_the_command_line
 
 if is_the_command_line():
@@ -33,14 +34,42 @@ __all__ = ["app", "main"]
 
 
 def main() -> None:
-    """The ``tem`` console script (``python3 -m tem``); Ctrl-C at any moment: one line, exit code 130."""
+    """The ``tem`` console script (``python3 -m tem``); Ctrl-C at any moment: one line, exit code 130; stdout or
+    stderr that cannot be written: :mod:`tem.cli.streams` (one line and exit code 1, or dropped on stderr)."""
     install()
+    streams.install()
+    code: object = 0
     try:
         guarded(app)
     except SystemExit as exc:
-        _leave_if_the_browser_hung(exc.code)
-        _leave_without_teardown(exc.code)
-        raise
+        code = exc.code
+    except streams.StdoutError as exc:  # raised where no command catches it (the help text, a command's end)
+        code = _report(exc)
+    code = _stdout_flushed(code)
+    _leave_if_the_browser_hung(code)
+    _leave_without_teardown(code)
+    raise SystemExit(code)
+
+
+def _report(exc: streams.StdoutError) -> int:
+    from tem.cli.common import tell
+
+    tell("error:", exc)
+    return 1
+
+
+def _stdout_flushed(code: object) -> object:
+    """The exit code once what is still buffered for stdout is written (a file is block-buffered: ``--json`` into
+    a full disk fails only here): 1 with the error's line when it cannot be, the command's own code otherwise."""
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except streams.StdoutError as exc:
+        reported = _report(exc)
+        return code if code not in (0, None) else reported
+    except SystemExit as exc:  # the reader quit (| head)
+        return code if code not in (0, None) else exc.code
+    return code
 
 
 def _leave_if_the_browser_hung(code: object) -> None:

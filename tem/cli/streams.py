@@ -1,0 +1,122 @@
+"""Standard output and standard error of the ``tem`` command when they cannot be written.
+
+A command's files are its product; what it prints is a report of them (tables, JSON with ``--json``, the schema)
+on stdout, and progress, notes and errors on stderr. Either stream can fail under a user: closed (``2>&-``),
+a full disk (``> /dev/full``), a terminal that went away (EIO after an SSH session dropped), a reader that quit
+(``| head``). Python's default for each was a traceback, or an exit code 1 with no output files at all (a spinner's
+write to a closed stderr ended ``tem run`` before it wrote anything). :func:`install` wraps both streams, for
+the command line only (a notebook or a test keeps its own streams):
+
+* **stderr** is best effort (:class:`BestEffort`): a write or flush that fails is dropped, and so is everything
+  after it; the command goes on, writes its files, and its exit code still tells how it ended.
+* **stdout** (:class:`Reported`): a write or flush that fails raises :class:`StdoutError` (one line: "error:
+  standard output could not be written (No space left on device): ...", exit code 1, no traceback); a reader
+  that quit (``BrokenPipeError``) ends the command quietly with exit code 1, as Rich does for its own output.
+  Either way descriptor 1 then points at ``/dev/null``, so that nothing buffered fails again at exit.
+
+This module imports only the standard library.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import sys
+from typing import Any, TextIO
+
+QUIT_EXIT_CODE = 1  # a reader that quit (| head): Rich's code for its own output, Python's documented advice
+
+
+class StdoutError(Exception):
+    """Standard output could not be written (not a closed pipe): the command ends with exit code 1 and one line."""
+
+    def __init__(self, exc: OSError) -> None:
+        reason = exc.strerror or errno.errorcode.get(exc.errno or 0, "") or str(exc)
+        super().__init__(
+            f"standard output could not be written ({reason}): what was printed is incomplete (output files, if "
+            "any, are written whole or not at all)"
+        )
+
+
+class _Wrapped:
+    """Delegates everything but ``write``, ``writelines`` and ``flush`` to the wrapped text stream."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._failed = False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+    @property
+    def wrapped(self) -> TextIO:
+        return self._stream
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def _to_null(self) -> None:
+        """Point the stream's descriptor at /dev/null, so that what is still buffered can be flushed at exit."""
+        self._failed = True
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            null = os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(null, self._stream.fileno())
+            finally:
+                os.close(null)
+
+
+class BestEffort(_Wrapped):
+    """stderr: a write or flush that fails is dropped (and every later one): progress and notes are lost, the exit
+    code still says how the command ended."""
+
+    def write(self, text: str) -> int:
+        if not self._failed:
+            try:
+                return self._stream.write(text)
+            except (OSError, ValueError):  # ValueError: the stream was closed
+                self._to_null()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self._failed:
+            try:
+                self._stream.flush()
+            except (OSError, ValueError):
+                self._to_null()
+
+
+class Reported(_Wrapped):
+    """stdout: a write or flush that fails raises :class:`StdoutError` once (a closed pipe: ``SystemExit(1)``);
+    later writes are dropped."""
+
+    def write(self, text: str) -> int:
+        if not self._failed:
+            try:
+                return self._stream.write(text)
+            except OSError as exc:
+                self._fail(exc)
+        return len(text)
+
+    def flush(self) -> None:
+        if not self._failed:
+            try:
+                self._stream.flush()
+            except OSError as exc:
+                self._fail(exc)
+
+    def _fail(self, exc: OSError) -> None:
+        self._to_null()
+        if isinstance(exc, BrokenPipeError):
+            raise SystemExit(QUIT_EXIT_CODE) from None
+        raise StdoutError(exc) from None
+
+
+def install() -> None:
+    """Wrap ``sys.stdout`` and ``sys.stderr`` (each once; a stream Python started without stays None)."""
+    if sys.stdout is not None and not isinstance(sys.stdout, _Wrapped):
+        sys.stdout = Reported(sys.stdout)
+    if sys.stderr is not None and not isinstance(sys.stderr, _Wrapped):
+        sys.stderr = BestEffort(sys.stderr)
