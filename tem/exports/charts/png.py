@@ -15,6 +15,7 @@ import contextlib
 import importlib.util
 import logging
 import os
+import shutil
 import threading
 import warnings
 from collections.abc import Callable, Mapping
@@ -41,11 +42,25 @@ class PngUnavailableError(TemError):
     """PNG charts cannot be made here: no kaleido or no Chromium-based browser, or the browser failed."""
 
 
+HEADLESS_SHELLS = ("chromium-headless-shell", "chrome-headless-shell")
+
+
 def find_browser() -> str | None:
-    """Path of the Chromium-based browser kaleido would use (``BROWSER_PATH`` first, then PATH and the usual
-    install locations), or None."""
+    """Path of the Chromium-based browser that draws the PNGs, or None: ``BROWSER_PATH`` when set; else
+    Chromium's headless shell when installed (:data:`HEADLESS_SHELLS` on PATH; Debian's package
+    ``chromium-headless-shell``, which ``setup.sh`` installs); else the browser kaleido would find itself (PATH
+    and the usual install locations).
+
+    The headless shell is the same rendering engine without the full browser around it: it starts in about half
+    the time (2.0-2.4 s against 3.8-4.6 s to the first drawing, kaleido's page loaded, on a 2-core VM under load:
+    benchmarks/RESULTS_cli.md) and draws the same PNG bytes (tests/exports/charts/test_png_browsers.py)."""
     if importlib.util.find_spec("choreographer") is None:
         return None
+    if not os.environ.get("BROWSER_PATH"):
+        for name in HEADLESS_SHELLS:
+            shell = shutil.which(name)
+            if shell and os.path.isfile(shell) and os.access(shell, os.X_OK):
+                return shell
     from choreographer.browsers import Chromium
 
     path = Chromium.find_browser(skip_local=False)
@@ -82,7 +97,7 @@ def _start_server() -> None:
 
         keep_page_between_drawings()
         quiet_browser_wire()
-        kaleido.start_sync_server(silence_warnings=True)
+        kaleido.start_sync_server(silence_warnings=True, path=why)  # the browser png_available found
         outcome: list[BaseException | bytes] = []
         probe = threading.Thread(target=_probe, args=(outcome,), daemon=True, name="tem-kaleido-probe")
         probe.start()

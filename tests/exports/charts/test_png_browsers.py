@@ -1,0 +1,86 @@
+"""Which browser draws the PNGs (tem/exports/charts/png.py ``find_browser``): BROWSER_PATH when set, else Chromium's
+headless shell when installed, else the browser kaleido finds; and the headless shell draws the same PNG bytes as
+the full browser for every chart of a run."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tem.exports.charts import png
+
+ROOT = Path(__file__).parents[3]
+
+
+def _executable(folder: Path, name: str) -> Path:
+    path = folder / name
+    path.write_text("#!/bin/sh\nexit 0\n")
+    path.chmod(0o755)
+    return path
+
+
+def test_the_headless_shell_is_preferred_when_installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("choreographer")
+    shell = _executable(tmp_path, "chromium-headless-shell")
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ.get('PATH', '')}")
+    monkeypatch.delenv("BROWSER_PATH", raising=False)
+    assert png.find_browser() == str(shell)
+
+
+def test_browser_path_wins_over_the_headless_shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("choreographer")
+    _executable(tmp_path, "chromium-headless-shell")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    chosen = _executable(elsewhere, "chrome")
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ.get('PATH', '')}")
+    monkeypatch.setenv("BROWSER_PATH", str(chosen))
+    assert png.find_browser() == str(chosen)
+
+
+def test_a_headless_shell_that_cannot_run_is_passed_over(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("choreographer")
+    (tmp_path / "chromium-headless-shell").write_text("not executable")
+    monkeypatch.setenv("PATH", str(tmp_path))  # nothing else on PATH either
+    monkeypatch.delenv("BROWSER_PATH", raising=False)
+    assert png.find_browser() != str(tmp_path / "chromium-headless-shell")
+
+
+_HASHES = """
+import hashlib, json
+import tem
+from tem.exports.charts import png
+from tem.exports.charts.figures import all_figures
+result = tem.run(tem.load("assumptions/base.yaml"))
+drawn = {name: hashlib.sha256(png.figure_png(fig, 1100, 600)).hexdigest() for name, fig in all_figures(result).items()}
+print(json.dumps({"browser": png.find_browser(), "pngs": drawn}))
+"""
+
+
+def _pngs_by(browser: str) -> dict[str, str]:
+    env = {**os.environ, "BROWSER_PATH": browser}
+    proc = subprocess.run(
+        [sys.executable, "-c", _HASHES], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=True
+    )
+    found = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert found["browser"] == browser
+    return dict(found["pngs"])
+
+
+def test_the_headless_shell_draws_the_same_pngs_as_chromium() -> None:
+    pytest.importorskip("kaleido")
+    shell, full = shutil.which("chromium-headless-shell"), shutil.which("chromium")
+    if shell is None or full is None:
+        why = "needs both chromium and chromium-headless-shell (setup.sh installs them)"
+        if os.environ.get("TEM_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"TEM_REQUIRE_BROWSER=1 but this test {why}")
+        pytest.skip(why)
+    by_shell, by_full = _pngs_by(shell), _pngs_by(full)
+    assert len(by_shell) == 7  # every chart of a run
+    assert by_shell == by_full
