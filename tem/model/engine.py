@@ -27,7 +27,7 @@ from tem.model.gates import GateDecision, Lines, apply_gates, decide, first_spen
 from tem.model.inputs import Inputs, import_only_inputs
 from tem.model.kpis import compute_kpis
 from tem.model.operations import Operations, compute_operations
-from tem.model.pricing import Prices, compute_prices
+from tem.model.pricing import Prices, compute_prices, segment_variable_costs
 from tem.model.read_log import paths_read
 from tem.model.tax import TaxResult, compute_tax
 from tem.model.unit_costs import UnitCosts, compute_unit_costs
@@ -69,9 +69,9 @@ def evaluate(
     uc = compute_unit_costs(inp, vol) if unit_costs is None else unit_costs
     cap = compute_capex(inp, n_s)
     vol = allocate_local_cells(inp, vol, uc, cap)
-    prices = compute_prices(inp, vol, uc, cap)
-    ops = compute_operations(inp, vol, uc, cap, prices)
-    ops = _broadcast_ops(ops, n_s)
+    own_cost = segment_variable_costs(inp.structure.segments, vol, uc)  # the prices and the operations read them
+    prices = compute_prices(inp, vol, uc, cap, own_cost)
+    ops = _broadcast_ops(compute_operations(inp, vol, uc, cap, prices, own_cost), n_s)
     rate, carry = inp["tax.corporate_rate"], inp["tax.loss_carry_forward_years"]
     within_parent = inp["tax.within_parent"]  # 1 within the parent, 0 standalone, per scenario
     profit_before_depreciation = ops.ebitda + cap.subsidy_taxable
