@@ -21,7 +21,8 @@ from tem.model.batch_inputs import batch_size, rows_of, select_scenarios, take_s
 from tem.model.batch_runtime import batch_runtime
 from tem.model.capex import CapexSchedule, compute_capex
 from tem.model.cashflow import CashFlow, compute_cash_flow
-from tem.model.funding import Funding, compute_funding
+from tem.model.funded_rows import funded_kpis_of_rows, funded_view
+from tem.model.funding import Funding
 from tem.model.funding_kpis import FUNDED_KPIS, funding_kpis
 from tem.model.gates import GateDecision, Lines, apply_gates, decide, first_spend_fy, removable
 from tem.model.inputs import Inputs, import_only_inputs
@@ -80,14 +81,7 @@ def evaluate(
     kpis, pack_parts, cell_parts = compute_kpis(inp, vol, uc, cap, ops, cash, full=full, detail=detail)
     funding = None
     if full and funded:  # the funded view: after tax and cash flow (tem.model.funding states the order)
-
-        def levered_tax(extra_depreciation: np.ndarray, interest: np.ndarray) -> TaxResult:
-            # interest is a business expense, the capitalised borrowing costs' depreciation is depreciation
-            return compute_tax(
-                profit_before_depreciation - interest, cap.tax_depreciation + extra_depreciation, rate, carry, within_parent
-            )
-
-        funding = compute_funding(inp, ops, cap, tax, cash, levered_tax)
+        funding = funded_view(inp, ops, cap, tax, cash)
         kpis |= funding_kpis(inp, funding)
     return Outcome(inp, vol, uc, cap, prices, ops, tax, cash, kpis, pack_parts, cell_parts, funding)
 
@@ -293,9 +287,14 @@ def gated_batch_kpis(
     their phases removed; the counterfactual is shared when every phase a gate can remove is of a kind the
     counterfactual drops anyway (its inputs are then the same). ``cf``: the counterfactual's KPIs ``(S,)`` when
     the batch shares one (:func:`shared_counterfactual`), else None; ``funded=False``: without the funded view."""
-    # run_inputs(inp, full_counterfactual=False, gates="open"), in steps
-    committed = evaluate(inp, detail=False, funded=funded)
+    # run_inputs(inp, full_counterfactual=False, gates="open"), in steps; the committed run's funded view only
+    # where no gate removes a phase (elsewhere the gated run's replaces it; the same bits: tem.model.funded_rows)
+    committed = evaluate(inp, detail=False, funded=False)
     decision = decide(inp, (committed.volumes, committed.unit_costs, committed.operations), _lines)
+    changed = ~np.logical_and.reduce(list(decision.built.values()), axis=0)
+    if funded:
+        c = committed
+        committed.kpis.update(funded_kpis_of_rows(inp, c.operations, c.capex, c.tax, c.cash, np.flatnonzero(~changed)))
     committed_kpis, unit_costs = committed.kpis, committed.unit_costs
     del committed  # the committed run's (S, T) arrays are not needed any more: free them before the counterfactual
     cf_kpis: Mapping[str, np.ndarray] = (
@@ -304,7 +303,6 @@ def gated_batch_kpis(
     del unit_costs
     committed_kpis = add_incremental(committed_kpis, dict(cf_kpis))
     kpis = dict(committed_kpis)
-    changed = ~np.logical_and.reduce(list(decision.built.values()), axis=0)
     if changed.any():
         rows = np.flatnonzero(changed)
         sub = select_scenarios(apply_gates(inp, decision.built), rows)

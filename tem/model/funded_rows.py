@@ -1,0 +1,80 @@
+"""The funded view of an evaluation, of all its scenarios or of some rows (a gated batch needs the committed
+program's funded view only where no gate removes a phase: elsewhere the gated run replaces it).
+
+Every array of an evaluation is ``(S, T)`` (or broadcast to it); a scenario's funded view reads only its own row,
+so the view of some rows has the same bits as those rows of the whole view (as a batch has those of single
+runs)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, TypeVar
+
+import numpy as np
+
+from tem.model.batch_inputs import select_scenarios
+from tem.model.capex import CapexSchedule
+from tem.model.cashflow import CashFlow
+from tem.model.funding import Funding, compute_funding
+from tem.model.funding_kpis import FUNDED_KPIS, funding_kpis
+from tem.model.inputs import Inputs
+from tem.model.operations import Operations
+from tem.model.tax import TaxResult, compute_tax
+
+X = TypeVar("X")
+
+
+def funded_view(inp: Inputs, ops: Operations, cap: CapexSchedule, tax: TaxResult, cash: CashFlow) -> Funding:
+    """:func:`~tem.model.funding.compute_funding` after tax and cash flow, with the engine's tax rule for the
+    levered tax (tem.model.funding states the order)."""
+    rate, carry = inp["tax.corporate_rate"], inp["tax.loss_carry_forward_years"]
+    within_parent = inp["tax.within_parent"]  # 1 within the parent, 0 standalone, per scenario
+    profit_before_depreciation = ops.ebitda + cap.subsidy_taxable
+
+    def levered_tax(extra_depreciation: np.ndarray, interest: np.ndarray) -> TaxResult:
+        # interest is a business expense, the capitalised borrowing costs' depreciation is depreciation
+        return compute_tax(
+            profit_before_depreciation - interest, cap.tax_depreciation + extra_depreciation, rate, carry, within_parent
+        )
+
+    return compute_funding(inp, ops, cap, tax, cash, levered_tax)
+
+
+def take_rows(x: X, rows: np.ndarray, n_s: int) -> X:
+    """``x`` (an array, a dict or a dataclass of them, nested) with only the scenarios ``rows`` of its ``(S, T)``
+    arrays (``S = n_s``); rows broadcast from one stay broadcast, other arrays are kept as they are."""
+    if isinstance(x, np.ndarray):
+        if x.ndim != 2 or x.shape[0] != n_s or n_s == 1:
+            return x
+        if x.strides[0] == 0:
+            return np.broadcast_to(x[:1], (rows.size, x.shape[1]))  # type: ignore[return-value]
+        return x[rows]
+    if isinstance(x, dict):
+        return {k: take_rows(v, rows, n_s) for k, v in x.items()}  # type: ignore[return-value]
+    if dataclasses.is_dataclass(x) and not isinstance(x, type):
+        changes: dict[str, Any] = {f.name: take_rows(getattr(x, f.name), rows, n_s) for f in dataclasses.fields(x)}
+        return dataclasses.replace(x, **changes)
+    return x
+
+
+def funded_kpis_of_rows(
+    inp: Inputs, ops: Operations, cap: CapexSchedule, tax: TaxResult, cash: CashFlow, rows: np.ndarray
+) -> dict[str, np.ndarray]:
+    """The funded view's KPIs (:func:`~tem.model.funding_kpis.funding_kpis`) of the scenarios ``rows`` ``(S,)``
+    of an evaluation, each ``(S,)`` with NaN in the other rows."""
+    n_s = inp.n_scenarios
+    if rows.size == 0:
+        return {k: np.full(n_s, np.nan) for k in FUNDED_KPIS}
+    if rows.size == n_s:
+        return funding_kpis(inp, funded_view(inp, ops, cap, tax, cash))
+    sub = select_scenarios(inp, rows)
+    view = funded_view(
+        sub, take_rows(ops, rows, n_s), take_rows(cap, rows, n_s), take_rows(tax, rows, n_s), take_rows(cash, rows, n_s)
+    )
+    kpis = funding_kpis(sub, view)
+    out = {}
+    for k, v in kpis.items():
+        full = np.full(n_s, np.nan, dtype=v.dtype)
+        full[rows] = v
+        out[k] = full
+    return out
