@@ -8,7 +8,7 @@ runs)."""
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import numpy as np
 
@@ -57,6 +57,20 @@ def take_rows(x: X, rows: np.ndarray, n_s: int) -> X:
     return x
 
 
+class _RowsOf:
+    """Attribute access to an evaluation's dataclass with only the scenarios ``rows`` of its arrays, each taken
+    when first read (the funded view reads a few of the lines)."""
+
+    def __init__(self, obj: object, rows: np.ndarray, n_s: int) -> None:
+        self._of = (obj, rows, n_s)
+
+    def __getattr__(self, name: str) -> Any:
+        obj, rows, n_s = self._of
+        value = take_rows(getattr(obj, name), rows, n_s)
+        self.__dict__[name] = value
+        return value
+
+
 def funded_kpis_of_rows(
     inp: Inputs, ops: Operations, cap: CapexSchedule, tax: TaxResult, cash: CashFlow, rows: np.ndarray
 ) -> dict[str, np.ndarray]:
@@ -69,7 +83,11 @@ def funded_kpis_of_rows(
         return funding_kpis(inp, funded_view(inp, ops, cap, tax, cash))
     sub = select_scenarios(inp, rows)
     view = funded_view(
-        sub, take_rows(ops, rows, n_s), take_rows(cap, rows, n_s), take_rows(tax, rows, n_s), take_rows(cash, rows, n_s)
+        sub,
+        cast(Operations, _RowsOf(ops, rows, n_s)),
+        cast(CapexSchedule, _RowsOf(cap, rows, n_s)),
+        cast(TaxResult, _RowsOf(tax, rows, n_s)),
+        cast(CashFlow, _RowsOf(cash, rows, n_s)),
     )
     kpis = funding_kpis(sub, view)
     out = {}
