@@ -62,17 +62,20 @@ def evaluate(
 ) -> Outcome:
     """One pass of the model over every scenario in ``inp`` (no counterfactual); ``full=False`` computes only
     the KPIs the counterfactual comparison needs; ``unit_costs``, when given, are used instead of computing
-    them (see :func:`run_inputs`); ``detail=False`` skips the levelized cost split by component;
+    them (see :func:`run_inputs`); ``detail=False`` skips the levelized cost split by component and the
+    reporting lines by segment (:func:`~tem.model.pricing.compute_prices`, :func:`~tem.model.operations.compute_operations`);
     ``funded=False`` skips the funded view (no ``funding``, none of :data:`FUNDED_KPIS`; the other KPIs are
     the same bits: the funded view comes after them and changes nothing they read)."""
     n_s = inp.n_scenarios
     vol = compute_volumes(inp)
-    uc = compute_unit_costs(inp, vol) if unit_costs is None else unit_costs
+    uc = compute_unit_costs(inp, vol, detail) if unit_costs is None else unit_costs
     cap = compute_capex(inp, n_s)
     vol = allocate_local_cells(inp, vol, uc, cap)
-    own_cost = segment_variable_costs(inp.structure.segments, vol, uc)  # the prices and the operations read them
-    prices = compute_prices(inp, vol, uc, cap, own_cost)
-    ops = _broadcast_ops(compute_operations(inp, vol, uc, cap, prices, own_cost), n_s)
+    # each segment's own variable cost: read by the prices (cost plus) and the operations (detail)
+    priced_on_cost = [s for s, rule in inp.structure.price_rules.items() if detail or rule == "cost_plus"]
+    own_cost = segment_variable_costs(priced_on_cost, vol, uc)
+    prices = compute_prices(inp, vol, uc, cap, own_cost, detail)
+    ops = _broadcast_ops(compute_operations(inp, vol, uc, cap, prices, own_cost, detail), n_s)
     rate, carry = inp["tax.corporate_rate"], inp["tax.loss_carry_forward_years"]
     within_parent = inp["tax.within_parent"]  # 1 within the parent, 0 standalone, per scenario
     profit_before_depreciation = ops.ebitda + cap.subsidy_taxable

@@ -80,27 +80,33 @@ def compute_prices(
     uc: UnitCosts,
     cap: CapexSchedule,
     variable_gwh_inr: Mapping[str, np.ndarray] | None = None,
+    detail: bool = True,
 ) -> Prices:
     """Each segment's price and own costs per kWh; ``variable_gwh_inr``: :func:`segment_variable_costs` when
-    already computed (the engine shares them with the operations)."""
+    already computed (the engine shares them with the operations). ``detail=False`` (batches): the own costs
+    per kWh only of the segments whose price is set on them (``cost_plus``; the full cost where that is the
+    basis), the prices the same bits."""
     prices: dict[str, np.ndarray] = {}
     variable: dict[str, np.ndarray] = {}
     full: dict[str, np.ndarray] = {}
-    sides = fixed_cost_sides(cap)
+    sides = fixed_cost_sides(cap) if detail or "full" in inp.structure.cost_bases.values() else None
     for s in inp.structure.segments:
         p = f"demand.{s}."
         met = vol.met_gwh[s]
-        cost_gwh_inr = segment_variable_cost_gwh_inr(vol, uc, s) if variable_gwh_inr is None else variable_gwh_inr[s]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            var = np.where(met > 0, cost_gwh_inr / met, 0.0)
-            fixed = np.where(met > 0, segment_fixed_cost_inr_cr(vol, cap, s, sides) / met / K, 0.0)
-        variable[s] = var
-        full[s] = var + fixed
         rule = inp.structure.price_rules[s]
+        if detail or rule == "cost_plus":
+            given = None if variable_gwh_inr is None else variable_gwh_inr.get(s)
+            cost_gwh_inr = segment_variable_cost_gwh_inr(vol, uc, s) if given is None else given
+            with np.errstate(divide="ignore", invalid="ignore"):
+                variable[s] = np.where(met > 0, cost_gwh_inr / met, 0.0)
+        if detail or (rule == "cost_plus" and inp.structure.cost_bases[s] == "full"):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                fixed = np.where(met > 0, segment_fixed_cost_inr_cr(vol, cap, s, sides) / met / K, 0.0)
+            full[s] = variable[s] + fixed
         if rule == "import_parity":
             prices[s] = uc.pack_landed_by_segment[s] * (1.0 + inp[p + "price_premium"])
         elif rule == "cost_plus":
-            basis = full[s] if inp.structure.cost_bases[s] == "full" else var
+            basis = full[s] if inp.structure.cost_bases[s] == "full" else variable[s]
             prices[s] = basis * (1.0 + inp[p + "markup"])
         elif inp.structure.segment_price_in_usd[s]:
             prices[s] = inp[p + "price_usd_per_kwh"] * uc.inr_per_usd
