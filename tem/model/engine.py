@@ -21,7 +21,7 @@ from tem.model.batch_inputs import batch_size, rows_of, select_scenarios, take_s
 from tem.model.batch_runtime import batch_runtime
 from tem.model.capex import CapexSchedule, compute_capex
 from tem.model.cashflow import CashFlow, compute_cash_flow
-from tem.model.funded_rows import funded_kpis_of_rows, funded_view
+from tem.model.funded_rows import funded_view, kpis_of_rows
 from tem.model.funding import Funding
 from tem.model.funding_kpis import FUNDED_KPIS, funding_kpis
 from tem.model.gates import GateDecision, Lines, apply_gates, decide, first_spend_fy, removable
@@ -290,15 +290,17 @@ def gated_batch_kpis(
     their phases removed; the counterfactual is shared when every phase a gate can remove is of a kind the
     counterfactual drops anyway (its inputs are then the same). ``cf``: the counterfactual's KPIs ``(S,)`` when
     the batch shares one (:func:`shared_counterfactual`), else None; ``funded=False``: without the funded view."""
-    # run_inputs(inp, full_counterfactual=False, gates="open"), in steps; the committed run's funded view only
-    # where no gate removes a phase (elsewhere the gated run's replaces it; the same bits: tem.model.funded_rows)
-    committed = evaluate(inp, detail=False, funded=False)
+    # run_inputs(inp, full_counterfactual=False, gates="open"), in steps; the committed run's KPIs beyond those
+    # the increments and the gates read only where no gate removes a phase (elsewhere the gated run's replace
+    # them; the same bits: tem.model.funded_rows)
+    committed = evaluate(inp, full=False, detail=False)
     decision = decide(inp, (committed.volumes, committed.unit_costs, committed.operations), _lines)
     changed = ~np.logical_and.reduce(list(decision.built.values()), axis=0)
-    if funded:
-        c = committed
-        committed.kpis.update(funded_kpis_of_rows(inp, c.operations, c.capex, c.tax, c.cash, np.flatnonzero(~changed)))
-    committed_kpis, unit_costs = committed.kpis, committed.unit_costs
+    c = committed
+    lines = (c.volumes, c.unit_costs, c.capex, c.operations, c.tax, c.cash)
+    committed_kpis = kpis_of_rows(inp, lines, c.kpis, np.flatnonzero(~changed), funded)
+    unit_costs = committed.unit_costs
+    del lines, c
     del committed  # the committed run's (S, T) arrays are not needed any more: free them before the counterfactual
     cf_kpis: Mapping[str, np.ndarray] = (
         evaluate(import_only_inputs(inp), full=False, unit_costs=unit_costs, detail=False).kpis if cf is None else cf

@@ -1,5 +1,5 @@
-"""The funded view of an evaluation, of all its scenarios or of some rows (a gated batch needs the committed
-program's funded view only where no gate removes a phase: elsewhere the gated run replaces it).
+"""The funded view of an evaluation, and its KPIs of some rows (a gated batch needs the committed program's full
+KPIs and funded view only where no gate removes a phase: elsewhere the gated run replaces them).
 
 Every array of an evaluation is ``(S, T)`` (or broadcast to it); a scenario's funded view reads only its own row,
 so the view of some rows has the same bits as those rows of the whole view (as a batch has those of single
@@ -8,6 +8,7 @@ runs)."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
 import numpy as np
@@ -16,10 +17,13 @@ from tem.model.batch_inputs import select_scenarios
 from tem.model.capex import CapexSchedule
 from tem.model.cashflow import CashFlow
 from tem.model.funding import Funding, compute_funding
-from tem.model.funding_kpis import FUNDED_KPIS, funding_kpis
+from tem.model.funding_kpis import funding_kpis
 from tem.model.inputs import Inputs
+from tem.model.kpis import compute_kpis
 from tem.model.operations import Operations
 from tem.model.tax import TaxResult, compute_tax
+from tem.model.unit_costs import UnitCosts
+from tem.model.volumes import Volumes
 
 X = TypeVar("X")
 
@@ -59,7 +63,7 @@ def take_rows(x: X, rows: np.ndarray, n_s: int) -> X:
 
 class _RowsOf:
     """Attribute access to an evaluation's dataclass with only the scenarios ``rows`` of its arrays, each taken
-    when first read (the funded view reads a few of the lines)."""
+    when first read (the KPIs and the funded view read some of the lines)."""
 
     def __init__(self, obj: object, rows: np.ndarray, n_s: int) -> None:
         self._of = (obj, rows, n_s)
@@ -71,28 +75,44 @@ class _RowsOf:
         return value
 
 
-def funded_kpis_of_rows(
-    inp: Inputs, ops: Operations, cap: CapexSchedule, tax: TaxResult, cash: CashFlow, rows: np.ndarray
+def kpis_of_rows(
+    inp: Inputs,
+    lines: tuple[Volumes, UnitCosts, CapexSchedule, Operations, TaxResult, CashFlow],
+    base: Mapping[str, np.ndarray],
+    rows: np.ndarray,
+    funded: bool,
 ) -> dict[str, np.ndarray]:
-    """The funded view's KPIs (:func:`~tem.model.funding_kpis.funding_kpis`) of the scenarios ``rows`` ``(S,)``
-    of an evaluation, each ``(S,)`` with NaN in the other rows."""
+    """Every KPI of an evaluation of ``inp`` with the lines ``(volumes, unit costs, capex, operations, tax, cash
+    flow)`` (:func:`~tem.model.kpis.compute_kpis` with ``detail=False``, then the funded view's when ``funded``)
+    for the scenarios ``rows`` ``(S,)``, NaN in the other rows; ``base``: KPIs already computed for every row
+    (e.g. ``evaluate(full=False)``'s), kept as they are. The keys in the order of ``evaluate``'s."""
+    vol, uc, cap, ops, tax, cash = lines
     n_s = inp.n_scenarios
-    if rows.size == 0:
-        return {k: np.full(n_s, np.nan) for k in FUNDED_KPIS}
     if rows.size == n_s:
-        return funding_kpis(inp, funded_view(inp, ops, cap, tax, cash))
-    sub = select_scenarios(inp, rows)
-    view = funded_view(
-        sub,
-        cast(Operations, _RowsOf(ops, rows, n_s)),
-        cast(CapexSchedule, _RowsOf(cap, rows, n_s)),
-        cast(TaxResult, _RowsOf(tax, rows, n_s)),
-        cast(CashFlow, _RowsOf(cash, rows, n_s)),
+        kpis = compute_kpis(inp, vol, uc, cap, ops, cash, full=True, detail=False)[0]
+        if funded:
+            kpis |= funding_kpis(inp, funded_view(inp, ops, cap, tax, cash))
+        return {k: base.get(k, v) for k, v in kpis.items()}
+    picked = rows if rows.size else np.arange(min(n_s, 1))  # with no row, one gives the names (every value NaN)
+    sub = select_scenarios(inp, picked)
+    vol, uc, cap, ops, tax, cash = (
+        cast(Volumes, _RowsOf(vol, picked, n_s)),
+        cast(UnitCosts, _RowsOf(uc, picked, n_s)),
+        cast(CapexSchedule, _RowsOf(cap, picked, n_s)),
+        cast(Operations, _RowsOf(ops, picked, n_s)),
+        cast(TaxResult, _RowsOf(tax, picked, n_s)),
+        cast(CashFlow, _RowsOf(cash, picked, n_s)),
     )
-    kpis = funding_kpis(sub, view)
+    kpis = compute_kpis(sub, vol, uc, cap, ops, cash, full=True, detail=False)[0]
+    if funded:
+        kpis |= funding_kpis(sub, funded_view(sub, ops, cap, tax, cash))
     out = {}
     for k, v in kpis.items():
+        if k in base:
+            out[k] = base[k]
+            continue
         full = np.full(n_s, np.nan, dtype=v.dtype)
-        full[rows] = v
+        if rows.size:
+            full[rows] = v
         out[k] = full
     return out
