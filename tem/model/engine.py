@@ -286,10 +286,11 @@ def gated_batch_kpis(
     inp: Inputs, cf: Mapping[str, np.ndarray] | None = None, funded: bool = True
 ) -> dict[str, np.ndarray]:
     """The KPIs :func:`run_inputs` gives a batch with gates (the same bits), evaluating less: the committed program
-    is evaluated once with every KPI; only the scenarios where a gate removes something are evaluated again with
-    their phases removed; the counterfactual is shared when every phase a gate can remove is of a kind the
-    counterfactual drops anyway (its inputs are then the same). ``cf``: the counterfactual's KPIs ``(S,)`` when
-    the batch shares one (:func:`shared_counterfactual`), else None; ``funded=False``: without the funded view."""
+    is evaluated once, its KPIs beyond the increments' and the gates' only where no gate removes a phase; only the
+    scenarios where a gate removes something are evaluated again with their phases removed; the counterfactual is
+    shared when every phase a gate can remove is of a kind the counterfactual drops anyway (its inputs are then the
+    same). ``cf``: the counterfactual's KPIs ``(S,)`` when the batch shares one (:func:`shared_counterfactual`),
+    else None; ``funded=False``: without the funded view."""
     # run_inputs(inp, full_counterfactual=False, gates="open"), in steps; the committed run's KPIs beyond those
     # the increments and the gates read only where no gate removes a phase (elsewhere the gated run's replace
     # them; the same bits: tem.model.funded_rows)
