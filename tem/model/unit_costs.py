@@ -60,6 +60,7 @@ def conversion_learning_factor(
 
 
 NOT_COMPUTED = np.full((1, 1), np.nan)  # a reporting line left out by ``compute_unit_costs(detail=False)``
+NOT_COMPUTED.flags.writeable = False
 
 
 @dataclass(frozen=True)
