@@ -70,10 +70,17 @@ def written_down_value(additions: np.ndarray, rate: np.ndarray, half_rate: np.nd
     dep = np.empty(additions.shape)
     block = np.zeros(n_s)
     r = np.broadcast_to(r_flat, block.shape)
+    # in-place updates of the block; a year's column of an (S, T) array is read once (strided reads cost the most)
+    half_r = 0.5 * r
+    d = np.empty(n_s)
+    h = np.empty(n_s)
     for t in range(additions.shape[1]):
-        block = block + additions[:, t]
-        dep[:, t] = r * block if half is None else r * block - 0.5 * r * half[:, t]
-        block = block - dep[:, t]
+        np.add(block, additions[:, t], out=block)
+        np.multiply(r, block, out=d)
+        if half is not None:
+            np.subtract(d, np.multiply(half_r, half[:, t], out=h), out=d)
+        dep[:, t] = d
+        np.subtract(block, d, out=block)
     return dep
 
 
@@ -88,18 +95,28 @@ def written_down_value_reduced(
     shape = (n_s, max(additions.shape[1], reductions.shape[1]))
     additions = np.broadcast_to(additions, shape)
     reductions = np.broadcast_to(reductions, shape)
-    half = np.zeros(shape) if half_rate is None else np.broadcast_to(half_rate, shape)
+    half = np.broadcast_to(np.zeros((1, 1)) if half_rate is None else half_rate, shape)
     dep = np.empty(shape)
     excess = np.empty(shape)
     block = np.zeros(n_s)
     r = np.broadcast_to(r_flat, block.shape)
+    # in-place updates of the block; a year's column of an (S, T) array is read once (strided reads cost the most)
+    half_r = 0.5 * r
+    applied = np.empty(n_s)
+    d = np.empty(n_s)
+    h = np.empty(n_s)
+    reduction = np.empty(n_s)
     for t in range(shape[1]):
-        block = block + additions[:, t]
-        applied = np.minimum(reductions[:, t], np.maximum(block, 0.0))
-        excess[:, t] = reductions[:, t] - applied
-        block = block - applied
-        dep[:, t] = r * block - 0.5 * r * half[:, t]
-        block = block - dep[:, t]
+        np.add(block, additions[:, t], out=block)
+        np.copyto(reduction, reductions[:, t])
+        np.maximum(block, 0.0, out=applied)
+        np.minimum(reduction, applied, out=applied)
+        np.subtract(reduction, applied, out=excess[:, t])
+        np.subtract(block, applied, out=block)
+        np.multiply(r, block, out=d)
+        np.subtract(d, np.multiply(half_r, half[:, t], out=h), out=d)
+        dep[:, t] = d
+        np.subtract(block, d, out=block)
     return dep, excess
 
 

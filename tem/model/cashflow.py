@@ -78,11 +78,17 @@ def compute_cash_flow(inp: Inputs, ops: Operations, cap: CapexSchedule, tax: np.
     g = inp["valuation.terminal_growth_rate"]
     normalised = normalised_fcf(inp, ops, cap, wc)
     salvage = cap.net_book_value + wc
+
+    def at_end(x: np.ndarray) -> np.ndarray:
+        """The last year of a yearly array (the terminal value is taken at the end: the same numbers there)."""
+        return x[:, -1:] if x.ndim == 2 and x.shape[1] == n_t else x
+
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # r - g only matters for a perpetuity
-        tv_raw = np.where(perpetuity > 0.5, normalised * (1.0 + g) / (rate - g), 0.0)
-    tv_raw = tv_raw + multiple * ops.ebitda * inp["valuation.terminal_ebitda_multiple"]
-    tv_raw = np.where(inp["valuation.terminal_value_floor_zero"] > 0.5, np.maximum(tv_raw, 0.0), tv_raw)
-    tv_raw = np.where(inp["valuation.terminal_value_floor_salvage"] > 0.5, np.maximum(tv_raw, salvage), tv_raw)
+        tv_raw = np.where(at_end(perpetuity) > 0.5, at_end(normalised) * (1.0 + at_end(g)) / (at_end(rate) - at_end(g)), 0.0)
+    tv_raw = tv_raw + at_end(multiple) * at_end(ops.ebitda) * at_end(inp["valuation.terminal_ebitda_multiple"])
+    floor_zero, floor_salvage = inp["valuation.terminal_value_floor_zero"], inp["valuation.terminal_value_floor_salvage"]
+    tv_raw = np.where(at_end(floor_zero) > 0.5, np.maximum(tv_raw, 0.0), tv_raw)
+    tv_raw = np.where(at_end(floor_salvage) > 0.5, np.maximum(tv_raw, at_end(salvage)), tv_raw)
     tv = np.broadcast_to(tv_raw[:, -1:] * last * has_tv, shape)
     fcf_before_tv = fcf_pre + release
     fcf = fcf_before_tv + tv

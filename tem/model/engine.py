@@ -21,13 +21,14 @@ from tem.model.batch_inputs import batch_size, rows_of, select_scenarios, take_s
 from tem.model.batch_runtime import batch_runtime
 from tem.model.capex import CapexSchedule, compute_capex
 from tem.model.cashflow import CashFlow, compute_cash_flow
-from tem.model.funding import Funding, compute_funding
+from tem.model.funded_rows import funded_view, kpis_of_rows
+from tem.model.funding import Funding
 from tem.model.funding_kpis import FUNDED_KPIS, funding_kpis
 from tem.model.gates import GateDecision, Lines, apply_gates, decide, first_spend_fy, removable
 from tem.model.inputs import Inputs, import_only_inputs
 from tem.model.kpis import compute_kpis
 from tem.model.operations import Operations, compute_operations
-from tem.model.pricing import Prices, compute_prices
+from tem.model.pricing import Prices, compute_prices, segment_variable_costs
 from tem.model.read_log import paths_read
 from tem.model.tax import TaxResult, compute_tax
 from tem.model.unit_costs import UnitCosts, compute_unit_costs
@@ -61,17 +62,20 @@ def evaluate(
 ) -> Outcome:
     """One pass of the model over every scenario in ``inp`` (no counterfactual); ``full=False`` computes only
     the KPIs the counterfactual comparison needs; ``unit_costs``, when given, are used instead of computing
-    them (see :func:`run_inputs`); ``detail=False`` skips the levelized cost split by component;
+    them (see :func:`run_inputs`); ``detail=False`` skips the levelized cost split by component and the
+    reporting lines by segment (:func:`~tem.model.pricing.compute_prices`, :func:`~tem.model.operations.compute_operations`);
     ``funded=False`` skips the funded view (no ``funding``, none of :data:`FUNDED_KPIS`; the other KPIs are
     the same bits: the funded view comes after them and changes nothing they read)."""
     n_s = inp.n_scenarios
     vol = compute_volumes(inp)
-    uc = compute_unit_costs(inp, vol) if unit_costs is None else unit_costs
+    uc = compute_unit_costs(inp, vol, detail) if unit_costs is None else unit_costs
     cap = compute_capex(inp, n_s)
     vol = allocate_local_cells(inp, vol, uc, cap)
-    prices = compute_prices(inp, vol, uc, cap)
-    ops = compute_operations(inp, vol, uc, cap, prices)
-    ops = _broadcast_ops(ops, n_s)
+    # each segment's own variable cost: read by the prices (cost plus) and the operations (detail)
+    priced_on_cost = [s for s, rule in inp.structure.price_rules.items() if detail or rule == "cost_plus"]
+    own_cost = segment_variable_costs(priced_on_cost, vol, uc)
+    prices = compute_prices(inp, vol, uc, cap, own_cost, detail)
+    ops = _broadcast_ops(compute_operations(inp, vol, uc, cap, prices, own_cost, detail), n_s)
     rate, carry = inp["tax.corporate_rate"], inp["tax.loss_carry_forward_years"]
     within_parent = inp["tax.within_parent"]  # 1 within the parent, 0 standalone, per scenario
     profit_before_depreciation = ops.ebitda + cap.subsidy_taxable
@@ -80,14 +84,7 @@ def evaluate(
     kpis, pack_parts, cell_parts = compute_kpis(inp, vol, uc, cap, ops, cash, full=full, detail=detail)
     funding = None
     if full and funded:  # the funded view: after tax and cash flow (tem.model.funding states the order)
-
-        def levered_tax(extra_depreciation: np.ndarray, interest: np.ndarray) -> TaxResult:
-            # interest is a business expense, the capitalised borrowing costs' depreciation is depreciation
-            return compute_tax(
-                profit_before_depreciation - interest, cap.tax_depreciation + extra_depreciation, rate, carry, within_parent
-            )
-
-        funding = compute_funding(inp, ops, cap, tax, cash, levered_tax)
+        funding = funded_view(inp, ops, cap, tax, cash)
         kpis |= funding_kpis(inp, funding)
     return Outcome(inp, vol, uc, cap, prices, ops, tax, cash, kpis, pack_parts, cell_parts, funding)
 
@@ -289,14 +286,22 @@ def gated_batch_kpis(
     inp: Inputs, cf: Mapping[str, np.ndarray] | None = None, funded: bool = True
 ) -> dict[str, np.ndarray]:
     """The KPIs :func:`run_inputs` gives a batch with gates (the same bits), evaluating less: the committed program
-    is evaluated once with every KPI; only the scenarios where a gate removes something are evaluated again with
-    their phases removed; the counterfactual is shared when every phase a gate can remove is of a kind the
-    counterfactual drops anyway (its inputs are then the same). ``cf``: the counterfactual's KPIs ``(S,)`` when
-    the batch shares one (:func:`shared_counterfactual`), else None; ``funded=False``: without the funded view."""
-    # run_inputs(inp, full_counterfactual=False, gates="open"), in steps
-    committed = evaluate(inp, detail=False, funded=funded)
+    is evaluated once, its KPIs beyond the increments' and the gates' only where no gate removes a phase; only the
+    scenarios where a gate removes something are evaluated again with their phases removed; the counterfactual is
+    shared when every phase a gate can remove is of a kind the counterfactual drops anyway (its inputs are then the
+    same). ``cf``: the counterfactual's KPIs ``(S,)`` when the batch shares one (:func:`shared_counterfactual`),
+    else None; ``funded=False``: without the funded view."""
+    # run_inputs(inp, full_counterfactual=False, gates="open"), in steps; the committed run's KPIs beyond those
+    # the increments and the gates read only where no gate removes a phase (elsewhere the gated run's replace
+    # them; the same bits: tem.model.funded_rows)
+    committed = evaluate(inp, full=False, detail=False)
     decision = decide(inp, (committed.volumes, committed.unit_costs, committed.operations), _lines)
-    committed_kpis, unit_costs = committed.kpis, committed.unit_costs
+    changed = ~np.logical_and.reduce(list(decision.built.values()), axis=0)
+    c = committed
+    lines = (c.volumes, c.unit_costs, c.capex, c.operations, c.tax, c.cash)
+    committed_kpis = kpis_of_rows(inp, lines, c.kpis, np.flatnonzero(~changed), funded)
+    unit_costs = committed.unit_costs
+    del lines, c
     del committed  # the committed run's (S, T) arrays are not needed any more: free them before the counterfactual
     cf_kpis: Mapping[str, np.ndarray] = (
         evaluate(import_only_inputs(inp), full=False, unit_costs=unit_costs, detail=False).kpis if cf is None else cf
@@ -304,7 +309,6 @@ def gated_batch_kpis(
     del unit_costs
     committed_kpis = add_incremental(committed_kpis, dict(cf_kpis))
     kpis = dict(committed_kpis)
-    changed = ~np.logical_and.reduce(list(decision.built.values()), axis=0)
     if changed.any():
         rows = np.flatnonzero(changed)
         sub = select_scenarios(apply_gates(inp, decision.built), rows)

@@ -88,8 +88,11 @@ def amortise(
     s_end = np.broadcast_to(construction_end, (n_s, 1))[:, 0]
     first = np.broadcast_to(first_repayment, (n_s, 1))[:, 0]
     last = first + np.broadcast_to(tenor_years, (n_s, 1))[:, 0] - 1
-    out = {k: np.zeros((n_s, n_t)) for k in DebtSchedule.__dataclass_fields__}
+    out = {k: np.empty((n_s, n_t)) for k in DebtSchedule.__dataclass_fields__}
+    # the loop writes the columns that need it (strided writes are what costs); the drawdown, the opening balance
+    # (last year's closing), the interest paid and the balloon are whole-array steps after it (the same numbers)
     balance = np.zeros(n_s)
+    after = balance
     for t in range(n_t):
         r = rate[:, t]
         interest = r * balance
@@ -104,19 +107,19 @@ def amortise(
             level = before / n
         repaid = np.where(t >= first, np.where(n == 1, before, level), 0.0)
         after = before - repaid
-        balloon = after if t == n_t - 1 else np.zeros(n_s)
-        for key, value in (
-            ("opening", balance),
-            ("drawdown", drawdown[:, t]),
-            ("interest", interest),
-            ("capitalised_interest", idc),
-            ("interest_paid", interest - idc),
-            ("repaid", repaid),
-            ("balloon", balloon),
-            ("closing", after - balloon),
-        ):
-            out[key][:, t] = value
-        balance = after - balloon
+        out["interest"][:, t] = interest
+        out["capitalised_interest"][:, t] = idc
+        out["repaid"][:, t] = repaid
+        if t < n_t - 1:  # no balloon before the last year: closing = after - 0
+            out["closing"][:, t] = after
+            balance = after
+    out["balloon"][:, :-1] = 0.0
+    out["balloon"][:, -1] = after  # what is left at the end of the horizon
+    out["closing"][:, -1] = after - after
+    out["opening"][:, 0] = 0.0
+    out["opening"][:, 1:] = out["closing"][:, :-1]
+    out["drawdown"][...] = drawdown
+    np.subtract(out["interest"], out["capitalised_interest"], out=out["interest_paid"])
     return DebtSchedule(**out)
 
 

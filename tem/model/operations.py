@@ -23,6 +23,7 @@ Costs are positive numbers here; the statement shows them negative (money out).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,7 +31,7 @@ import numpy as np
 from tem.arrays import cumsum_years
 from tem.model.capex import CapexSchedule
 from tem.model.inputs import Inputs
-from tem.model.pricing import Prices, segment_variable_cost_gwh_inr
+from tem.model.pricing import Prices, segment_variable_costs
 from tem.model.unit_costs import UnitCosts
 from tem.model.volumes import Volumes
 from tem.units import INR_CR_PER_GWH_X_INR_PER_KWH as K
@@ -90,7 +91,18 @@ def pli_incentive(
     return np.diff(cum, axis=1, prepend=0.0)
 
 
-def compute_operations(inp: Inputs, vol: Volumes, uc: UnitCosts, cap: CapexSchedule, prices: Prices) -> Operations:
+def compute_operations(
+    inp: Inputs,
+    vol: Volumes,
+    uc: UnitCosts,
+    cap: CapexSchedule,
+    prices: Prices,
+    variable_gwh_inr: Mapping[str, np.ndarray] | None = None,
+    detail: bool = True,
+) -> Operations:
+    """The operating lines (module docstring); ``variable_gwh_inr``:
+    :func:`~tem.model.pricing.segment_variable_costs` when already computed (the engine shares them).
+    ``detail=False`` (batches): no variable cost and contribution by segment (empty), the rest the same bits."""
     fy = inp.fiscal_years[None, :].astype(float)
     fx = uc.inr_per_usd
     segs = inp.structure.segments
@@ -160,14 +172,15 @@ def compute_operations(inp: Inputs, vol: Volumes, uc: UnitCosts, cap: CapexSched
         + inp["cells.local.technology_fee_usd_m"]
         + inr_cr_to_usd_m(cap.import_spend, fx)
     )
-    with np.errstate(divide="ignore", invalid="ignore"):
-        # the recycling credit by GWh delivered (by the mix weights in a year with nothing delivered)
-        delivered_share = {
-            s: np.where(vol.delivered_gwh > 0, vol.met_gwh[s] / vol.delivered_gwh, uc.segment_weight[s]) for s in segs
-        }
-    variable = {
-        s: segment_variable_cost_gwh_inr(vol, uc, s) * K + parts["recycling_credit"] * delivered_share[s] for s in segs
-    }
+    variable: dict[str, np.ndarray] = {}
+    if detail:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # the recycling credit by GWh delivered (by the mix weights in a year with nothing delivered)
+            delivered_share = {
+                s: np.where(vol.delivered_gwh > 0, vol.met_gwh[s] / vol.delivered_gwh, uc.segment_weight[s]) for s in segs
+            }
+        own = segment_variable_costs(segs, vol, uc) if variable_gwh_inr is None else variable_gwh_inr
+        variable = {s: own[s] * K + parts["recycling_credit"] * delivered_share[s] for s in segs}
     full = np.broadcast_shapes(shape, np.shape(rnd), np.shape(tech_fee), cap.fixed_opex.shape, np.shape(revenue))
 
     def b(x: np.ndarray) -> np.ndarray:
@@ -176,7 +189,7 @@ def compute_operations(inp: Inputs, vol: Volumes, uc: UnitCosts, cap: CapexSched
     return Operations(
         revenue_by_segment={k: b(v) for k, v in revenue_by_segment.items()},
         variable_cost_by_segment={k: b(v) for k, v in variable.items()},
-        contribution_by_segment={s: b(revenue_by_segment[s] - variable[s]) for s in segs},
+        contribution_by_segment={s: b(revenue_by_segment[s] - variable[s]) for s in variable},
         price_by_segment={s: b(prices.price_by_segment[s]) for s in segs},
         revenue=b(revenue),
         cogs_parts={k: b(v) for k, v in parts.items()},

@@ -62,9 +62,9 @@ def compute_tax(
     taxable = before - dep
     rate_col = np.asarray(rate, dtype=float)
     rate_col = rate_col.reshape(-1, 1) if rate_col.ndim == 1 else rate_col
-    zeros = np.zeros((n_s, n_t))
     parent = np.asarray(within_parent, dtype=float).reshape(-1, 1)  # 1: within the parent, per scenario
     if parent.size == 1 and parent[0, 0] == 1.0:
+        zeros = np.zeros((n_s, n_t))
         return TaxResult(taxable, zeros, zeros, zeros, zeros, zeros, zeros, zeros, zeros, zeros, rate_col * taxable)
     if not is_exact_zero(parent):  # a batch mixing the two structures: each row as it would be alone
         alone = compute_tax(before, dep, rate, carry_years, 0.0)
@@ -77,15 +77,18 @@ def compute_tax(
     unabsorbed = dep - np.minimum(np.maximum(before, 0.0), dep)
     profit = np.maximum(taxable, 0.0)
     n_carry = np.broadcast_to(np.asarray(carry_years, dtype=float).reshape(-1), (n_s,))
+    loss = business + unabsorbed
+    had_loss_before = cumsum_years(loss) - loss > 0
+    needs_loop = np.any(had_loss_before & (profit > 0), axis=1)
+    uniform = n_s == 0 or bool(np.all(n_carry == n_carry[0]))
+    if n_s and (not uniform or needs_loop.all()):  # every row sets off: no rows to pick out and put back
+        used, ud_used, expired, pool_end, ud_pool = _set_off(business, unabsorbed, profit, n_carry)
+        return _result(taxable, profit, business, unabsorbed, used, ud_used, expired, pool_end, ud_pool, rate_col)
     used = np.zeros((n_s, n_t))
     ud_used = np.zeros((n_s, n_t))
     expired = np.zeros((n_s, n_t))
     pool_end = np.zeros((n_s, n_t))
     ud_pool = cumsum_years(unabsorbed)  # right where nothing is ever set off
-    loss = business + unabsorbed
-    had_loss_before = cumsum_years(loss) - loss > 0
-    needs_loop = np.any(had_loss_before & (profit > 0), axis=1)
-    uniform = n_s == 0 or bool(np.all(n_carry == n_carry[0]))
     simple = np.flatnonzero(~needs_loop) if uniform else np.zeros(0, dtype=np.intp)
     if simple.size:  # nothing is ever set off: the pool holds the business losses of years t-N+1 .. t
         n = int(n_carry[0])
@@ -100,6 +103,22 @@ def compute_tax(
     if loop_rows.size:
         u, d, e, p, q = _set_off(business[loop_rows], unabsorbed[loop_rows], profit[loop_rows], n_carry[loop_rows])
         used[loop_rows], ud_used[loop_rows], expired[loop_rows], pool_end[loop_rows], ud_pool[loop_rows] = u, d, e, p, q
+    return _result(taxable, profit, business, unabsorbed, used, ud_used, expired, pool_end, ud_pool, rate_col)
+
+
+def _result(
+    taxable: np.ndarray,
+    profit: np.ndarray,
+    business: np.ndarray,
+    unabsorbed: np.ndarray,
+    used: np.ndarray,
+    ud_used: np.ndarray,
+    expired: np.ndarray,
+    pool_end: np.ndarray,
+    ud_pool: np.ndarray,
+    rate_col: np.ndarray,
+) -> TaxResult:
+    """The standalone :class:`TaxResult` from the set-off's lines: tax on the profit left after both pools."""
     tax = rate_col * np.maximum(profit - used - ud_used, 0.0)
     return TaxResult(
         taxable, business, unabsorbed, used, ud_used, used + ud_used, expired, pool_end, ud_pool, pool_end + ud_pool, tax
@@ -121,30 +140,48 @@ def _set_off(
     ``C_t - frontier``. O(T) vector steps instead of one per vintage and year.
     """
     n_s, n_t = business.shape
-    cum = cumsum_years(business)
-    # the last vintage that expires at the end of year t: the largest v with v <= t - N
-    last_stale = np.floor(np.arange(n_t)[None, :] - n_carry[:, None]).astype(np.intp)
-    stale_floor = np.where(last_stale >= 0, np.take_along_axis(cum, np.clip(last_stale, 0, n_t - 1), axis=1), 0.0)
-    used = np.zeros((n_s, n_t))
-    ud_used = np.zeros((n_s, n_t))
-    expired = np.zeros((n_s, n_t))
-    pool_end = np.zeros((n_s, n_t))
-    ud_pool_end = np.zeros((n_s, n_t))
+    n_first = float(n_carry[0]) if n_s else 0.0
+    if n_s and np.isfinite(n_first) and n_first >= 0 and bool(np.all(n_carry == n_first)):
+        stale_floor = None  # one carry for every row: the vintage that expires in year t is t - N for all
+    else:
+        cum = cumsum_years(business)
+        # the last vintage that expires at the end of year t: the largest v with v <= t - N
+        last_stale = np.floor(np.arange(n_t)[None, :] - n_carry[:, None]).astype(np.intp)
+        stale_floor = np.where(last_stale >= 0, np.take_along_axis(cum, np.clip(last_stale, 0, n_t - 1), axis=1), 0.0)
+    used = np.empty((n_s, n_t))
+    ud_used = np.empty((n_s, n_t))
+    used[:, 0] = ud_used[:, 0] = 0.0
+    expired = np.empty((n_s, n_t))  # every column is written below
+    pool_end = np.empty((n_s, n_t))
+    ud_pool_end = np.empty((n_s, n_t))
     frontier = np.zeros(n_s)
     ud_pool = np.zeros(n_s)
+    ud_taken = np.zeros(n_s)
+    # a column of an (S, T) array is read or written once a year (strided access is what costs here); the
+    # cumulative losses C_t are kept by year as contiguous columns (C_t = C_{t-1} + loss_t, as np.cumsum adds)
+    cum_by_year: list[np.ndarray] = []
     for t in range(n_t):
         if t:
-            available = np.maximum(cum[:, t - 1] - frontier, 0.0)
-            all_of_it = profit[:, t] >= available
-            used[:, t] = np.where(all_of_it, available, profit[:, t])
-            frontier = np.where(all_of_it, np.maximum(cum[:, t - 1], frontier), frontier + used[:, t])
-            ud_used[:, t] = np.minimum(ud_pool, profit[:, t] - used[:, t])
-        ud_pool = ud_pool - ud_used[:, t] + unabsorbed[:, t]
+            cum_prev = cum_by_year[t - 1]
+            available = np.maximum(cum_prev - frontier, 0.0)
+            gain = profit[:, t].copy()
+            all_of_it = gain >= available
+            taken = np.where(all_of_it, available, gain)
+            used[:, t] = taken
+            frontier = np.where(all_of_it, np.maximum(cum_prev, frontier), frontier + taken)
+            ud_taken = np.minimum(ud_pool, gain - taken)
+            ud_used[:, t] = ud_taken
+        ud_pool = ud_pool - ud_taken + unabsorbed[:, t]
         ud_pool_end[:, t] = ud_pool
-        moved = np.maximum(frontier, stale_floor[:, t])
+        cum_by_year.append(business[:, t].copy() if not t else cum_by_year[t - 1] + business[:, t])
+        if stale_floor is not None:
+            moved = np.maximum(frontier, stale_floor[:, t])
+        else:
+            last_stale = int(np.floor(t - n_first))
+            moved = np.maximum(frontier, cum_by_year[last_stale] if last_stale >= 0 else 0.0)
         expired[:, t] = moved - frontier
         frontier = moved
-        pool_end[:, t] = np.maximum(cum[:, t] - frontier, 0.0)
+        pool_end[:, t] = np.maximum(cum_by_year[t] - frontier, 0.0)
     return used, ud_used, expired, pool_end, ud_pool_end
 
 

@@ -59,6 +59,10 @@ def conversion_learning_factor(
     return (np.maximum(cumulative, reference_gwh) / reference_gwh) ** np.log2(1.0 - learning_rate)
 
 
+NOT_COMPUTED = np.full((1, 1), np.nan)  # a reporting line left out by ``compute_unit_costs(detail=False)``
+NOT_COMPUTED.flags.writeable = False
+
+
 @dataclass(frozen=True)
 class UnitCosts:
     """Every array is INR per kWh, ``(S, T)``; ``*_parts`` dicts hold components that sum to the total."""
@@ -111,7 +115,10 @@ def segment_cell_fob_usd(inp: Inputs, segment: str, reference_usd: np.ndarray) -
     return reference_usd * inp[pr.cell_fob_factor] if pr.cell_fob_factor is not None else reference_usd
 
 
-def compute_unit_costs(inp: Inputs, vol: Volumes) -> UnitCosts:
+def compute_unit_costs(inp: Inputs, vol: Volumes, detail: bool = True) -> UnitCosts:
+    """Every unit cost (module docstring). ``detail=False`` (batches) leaves out the reporting mixes nothing in
+    the model reads: ``imported_cell_parts`` is empty and ``non_cell_imported``, ``non_cell_local`` and
+    ``bought_in_pack`` are NOT_COMPUTED; every other line is the same bits."""
     fx = inp["timeline.inr_per_usd"]
     freight = inp["cells.imported.freight_and_insurance_rate"]
     sws = inp["cells.imported.social_welfare_surcharge_rate"]
@@ -145,7 +152,7 @@ def compute_unit_costs(inp: Inputs, vol: Volumes) -> UnitCosts:
     def mix(by: dict[str, np.ndarray]) -> np.ndarray:
         return sum((weight[s] * by[s] for s in segs), start=np.zeros((1, 1)))
 
-    imported_parts = {k: mix({s: parts_by[s][k] for s in segs}) for k in parts_by[segs[0]]}
+    imported_parts = {k: mix({s: parts_by[s][k] for s in segs}) for k in parts_by[segs[0]]} if detail else {}
     imported_cell = mix(landed_by)
 
     y = vol.cell_yield
@@ -205,10 +212,10 @@ def compute_unit_costs(inp: Inputs, vol: Volumes) -> UnitCosts:
         imported_cell=imported_cell,
         local_cell_parts=local_parts,
         local_cell=local_cell,
-        non_cell_imported=mix(nc_imp),
-        non_cell_local=mix(nc_loc),
+        non_cell_imported=mix(nc_imp) if detail else NOT_COMPUTED,
+        non_cell_local=mix(nc_loc) if detail else NOT_COMPUTED,
         assembly=inp["pack.assembly_inr_per_kwh"],
-        bought_in_pack=mix(pack_landed),
+        bought_in_pack=mix(pack_landed) if detail else NOT_COMPUTED,
         segment_weight=weight,
         cell_fob_usd_by_segment=cell_fob_usd,
         imported_cell_by_segment=landed_by,
