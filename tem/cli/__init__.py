@@ -35,7 +35,7 @@ __all__ = ["app", "main"]
 
 def main() -> None:
     """The ``tem`` console script (``python3 -m tem``); Ctrl-C at any moment: one line, exit code 130; stdout or
-    stderr that cannot be written: :mod:`tem.cli.streams` (one line and exit code 1, or dropped on stderr)."""
+    stderr that cannot be written: :mod:`tem.cli.streams` (the command goes on; then one line and exit code 1)."""
     install()
     streams.install()
     code: object = 0
@@ -43,33 +43,26 @@ def main() -> None:
         guarded(app)
     except SystemExit as exc:
         code = exc.code
-    except streams.StdoutError as exc:  # raised where no command catches it (the help text, a command's end)
-        code = _report(exc)
-    code = _stdout_flushed(code)
+    code = _after_stdout(code)
     _leave_if_the_browser_hung(code)
     _leave_without_teardown(code)
     raise SystemExit(code)
 
 
-def _report(exc: streams.StdoutError) -> int:
-    from tem.cli.common import tell
-
-    tell("error:", exc)
-    return 1
-
-
-def _stdout_flushed(code: object) -> object:
+def _after_stdout(code: object) -> object:
     """The exit code once what is still buffered for stdout is written (a file is block-buffered: ``--json`` into
-    a full disk fails only here): 1 with the error's line when it cannot be, the command's own code otherwise."""
-    try:
-        if sys.stdout is not None:
-            sys.stdout.flush()
-    except streams.StdoutError as exc:
-        reported = _report(exc)
-        return code if code not in (0, None) else reported
-    except SystemExit as exc:  # the reader quit (| head)
-        return code if code not in (0, None) else exc.code
-    return code
+    a full disk fails only here): when stdout failed at any moment, one line on stderr (none for a reader that
+    quit, ``| head``) and exit code 1, unless the command already ended with another failing code."""
+    if sys.stdout is not None:
+        sys.stdout.flush()
+    error = streams.stdout_error()
+    if error is None:
+        return code
+    if not isinstance(error, BrokenPipeError):
+        from tem.cli.common import tell
+
+        tell("error:", streams.StdoutError(error))
+    return code if code not in (0, None) else streams.FAILED_EXIT_CODE
 
 
 def _leave_if_the_browser_hung(code: object) -> None:

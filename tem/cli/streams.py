@@ -9,10 +9,15 @@ the command line only (a notebook or a test keeps its own streams):
 
 * **stderr** is best effort (:class:`BestEffort`): a write or flush that fails is dropped, and so is everything
   after it; the command goes on, writes its files, and its exit code still tells how it ended.
-* **stdout** (:class:`Reported`): a write or flush that fails raises :class:`StdoutError` (one line: "error:
-  standard output could not be written (No space left on device): ...", exit code 1, no traceback); a reader
-  that quit (``BrokenPipeError``) ends the command quietly with exit code 1, as Rich does for its own output.
-  Either way descriptor 1 then points at ``/dev/null``, so that nothing buffered fails again at exit.
+* **stdout** (:class:`Reported`): a write or flush that fails is dropped, and so is everything after it; the
+  command goes on to its end (every scenario of a ``tem run`` of several is still run and written), and then
+  :func:`tem.cli.main` ends it with one line, "error: standard output could not be written (No space left on
+  device): ...", and exit code 1, never a traceback; a reader that quit (``BrokenPipeError``, ``| head``) ends it
+  with exit code 1 and no line, as Rich does for its own output.
+* Either stream that is closed when the command starts (``>&-``: Python then has no ``sys.stdout``) is
+  ``/dev/null``: what would be printed there is not wanted, and the command runs as usual.
+
+A failed stream's descriptor is pointed at ``/dev/null``, so that nothing still buffered fails again at exit.
 
 This module imports only the standard library.
 """
@@ -25,17 +30,17 @@ import os
 import sys
 from typing import Any, TextIO
 
-QUIT_EXIT_CODE = 1  # a reader that quit (| head): Rich's code for its own output, Python's documented advice
+FAILED_EXIT_CODE = 1  # also for a reader that quit (| head): Rich's code for its own output, Python's advice
 
 
 class StdoutError(Exception):
-    """Standard output could not be written (not a closed pipe): the command ends with exit code 1 and one line."""
+    """Standard output could not be written (not a closed pipe): the command ends with exit code 1 and this line."""
 
     def __init__(self, exc: OSError) -> None:
         reason = exc.strerror or errno.errorcode.get(exc.errno or 0, "") or str(exc)
         super().__init__(
-            f"standard output could not be written ({reason}): what was printed is incomplete (output files, if "
-            "any, are written whole or not at all)"
+            f"standard output could not be written ({reason}): what the command printed there is incomplete; "
+            "it ran to its end otherwise"
         )
 
 
@@ -89,8 +94,10 @@ class BestEffort(_Wrapped):
 
 
 class Reported(_Wrapped):
-    """stdout: a write or flush that fails raises :class:`StdoutError` once (a closed pipe: ``SystemExit(1)``);
-    later writes are dropped."""
+    """stdout: the first write or flush that fails is kept in :attr:`error` (reported by :func:`tem.cli.main`
+    once the command has ended); it and every later write are dropped."""
+
+    error: OSError | None = None
 
     def write(self, text: str) -> int:
         if not self._failed:
@@ -108,15 +115,24 @@ class Reported(_Wrapped):
                 self._fail(exc)
 
     def _fail(self, exc: OSError) -> None:
+        self.error = exc
         self._to_null()
-        if isinstance(exc, BrokenPipeError):
-            raise SystemExit(QUIT_EXIT_CODE) from None
-        raise StdoutError(exc) from None
+
+
+def stdout_error() -> OSError | None:
+    """What made stdout fail in this process (None: it did not, or it is not the command line's)."""
+    stream = sys.stdout
+    return stream.error if isinstance(stream, Reported) else None
 
 
 def install() -> None:
-    """Wrap ``sys.stdout`` and ``sys.stderr`` (each once; a stream Python started without stays None)."""
-    if sys.stdout is not None and not isinstance(sys.stdout, _Wrapped):
+    """Wrap ``sys.stdout`` and ``sys.stderr`` (each once); a stream closed when the process started (Python has
+    None for it) becomes ``/dev/null``, which takes the closed descriptor (the lowest free one)."""
+    if sys.stdout is None:
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - for the rest of the process
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - for the rest of the process
+    if not isinstance(sys.stdout, _Wrapped):
         sys.stdout = Reported(sys.stdout)
-    if sys.stderr is not None and not isinstance(sys.stderr, _Wrapped):
+    if not isinstance(sys.stderr, _Wrapped):
         sys.stderr = BestEffort(sys.stderr)
