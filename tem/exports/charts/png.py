@@ -12,10 +12,12 @@ by the ``BROWSER_PATH`` environment variable.
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.util
 import logging
 import os
 import shutil
+import subprocess
 import threading
 import warnings
 from collections.abc import Callable, Mapping
@@ -59,7 +61,7 @@ def find_browser() -> str | None:
     if not os.environ.get("BROWSER_PATH"):
         for name in HEADLESS_SHELLS:
             shell = shutil.which(name)
-            if shell and os.path.isfile(shell) and os.access(shell, os.X_OK):
+            if shell and _answers_version(shell):
                 return shell
     from choreographer.browsers import Chromium
 
@@ -67,6 +69,20 @@ def find_browser() -> str | None:
     if path and os.path.isfile(path) and os.access(path, os.X_OK):
         return str(path)
     return None
+
+
+@functools.lru_cache(maxsize=8)
+def _answers_version(path: str) -> bool:
+    """Whether ``path`` is an executable that says it is Chromium (``--version``, 10-20 ms, once per process): a
+    headless shell that is broken (a stub left by a package, a missing library) is passed over for the browser
+    kaleido finds, where it would have failed the PNGs after the start's time limit."""
+    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+        return False
+    try:
+        proc = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return proc.returncode == 0 and "chrom" in proc.stdout.lower()
 
 
 def png_available() -> tuple[bool, str]:

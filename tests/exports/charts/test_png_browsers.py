@@ -18,9 +18,9 @@ from tem.exports.charts import png
 ROOT = Path(__file__).parents[3]
 
 
-def _executable(folder: Path, name: str) -> Path:
+def _executable(folder: Path, name: str, script: str = "echo Chromium 156.0.8078.114") -> Path:
     path = folder / name
-    path.write_text("#!/bin/sh\nexit 0\n")
+    path.write_text(f"#!/bin/sh\n{script}\n")
     path.chmod(0o755)
     return path
 
@@ -42,6 +42,17 @@ def test_browser_path_wins_over_the_headless_shell(tmp_path: Path, monkeypatch: 
     monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ.get('PATH', '')}")
     monkeypatch.setenv("BROWSER_PATH", str(chosen))
     assert png.find_browser() == str(chosen)
+
+
+@pytest.mark.parametrize("script", ["exit 3", "echo not a browser"])
+def test_a_broken_headless_shell_is_passed_over(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, script: str) -> None:
+    """A headless shell that does not answer ``--version`` as Chromium was chosen, and failed the PNGs after the
+    start's time limit (61 s, exit code 2, nothing written), where the full browser would have drawn them."""
+    pytest.importorskip("choreographer")
+    broken = _executable(tmp_path, "chromium-headless-shell", script)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ.get('PATH', '')}")
+    monkeypatch.delenv("BROWSER_PATH", raising=False)
+    assert png.find_browser() != str(broken)
 
 
 def test_a_headless_shell_that_cannot_run_is_passed_over(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
