@@ -189,7 +189,7 @@ def compare_cmd(
         from tem.analysis.scenarios.compare import ComparisonError, compare
         from tem.analysis.scenarios.export import comparison_document, comparison_folder, render_comparison_files
         from tem.assumptions.loader import load as load_file
-        from tem.exports.charts.png import png_available
+        from tem.exports.charts.png import drawn_or_why, png_available
         from tem.exports.writer import write_files
 
         if len(files) < 2:
@@ -214,7 +214,13 @@ def compare_cmd(
             make_png, why = png_available()
             if not make_png and not as_json and not quiet:
                 tell("note:", f"PNG charts skipped ({why}); HTML charts are written.")
-        rendered = render_comparison_files(comparison, bridges, kpi, png=make_png, skipped=skipped)
+        def render(with_png: bool) -> dict[str, bytes | str]:
+            return render_comparison_files(comparison, bridges, kpi, png=with_png, skipped=skipped)
+
+        drawn, failed = drawn_or_why(lambda: render(make_png)) if png is None else (render(make_png), None)
+        if failed is not None and not as_json and not quiet:  # PNGs by default, not asked for: every other file
+            tell("note:", f"PNG charts skipped ({failed}); HTML charts are written.")  # is still written
+        rendered = drawn if drawn is not None else render(False)
         folder = out_dir / comparison_folder(comparison)
         write_files(folder, rendered)
         if as_json:

@@ -67,6 +67,10 @@ def _parse_gate_sweep(text: str) -> tuple[str, list[float]]:
     return path.strip(), [start + i * step for i in range(count - 1)] + [stop]
 
 
+def _note_png_skipped(why: str) -> None:
+    tell("note:", f"PNG charts skipped ({why}); HTML charts are written.")
+
+
 def _headline_lines(result: MonteCarloResult) -> list[str]:
     from tem.analysis.montecarlo.export import kpi_title
 
@@ -283,6 +287,7 @@ def montecarlo_cmd(
                 samples_csv=samples_csv,
                 extra=extra,
                 beside=Forked,
+                png_skipped=None if png is not None else _note_png_skipped,  # --png asked for them: an error
             )
         folder = out_dir / run_folder(result.scenario, assumptions.overrides) / "montecarlo"
         with writing(f"writing {len(files)} files to {folder}/...", quiet or as_json):

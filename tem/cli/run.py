@@ -176,12 +176,18 @@ def render_outputs(
                 wait_for_start()  # the PNGs cannot start earlier anyway
             html, report, specs = charts.result()
             from tem.exports.charts.files import merge_charts, start_pngs
+            from tem.exports.charts.png import drawn_or_why
 
             pngs = start_pngs(specs) if specs is not None else None  # drawn while the workbook is built
         if workbook is not None:
             files[f"{folder_name(result.name)}.xlsx"] = workbook.result()
         if charts is not None:
-            files.update(merge_charts(html, pngs.result() if pngs is not None else None))
+            drawn = None
+            if pngs is not None:
+                drawn, failed = drawn_or_why(pngs.result) if options.png is None else (pngs.result(), None)
+                if failed is not None:  # PNGs by default, not asked for: every other file is still written
+                    tell("note:", f"PNG charts skipped ({failed}); HTML charts are written.")
+            files.update(merge_charts(html, drawn))
             files["report.html"] = report
     files["kpis.json"] = json_text(document)
     files["manifest.json"] = json_text(with_outputs(manifest, files))

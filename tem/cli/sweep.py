@@ -13,7 +13,7 @@ import typer
 from rich.text import Text
 
 from tem import catalogue
-from tem.cli.common import app, err, guard, out, parse_sets, run_folder, writing
+from tem.cli.common import app, err, guard, out, parse_sets, run_folder, tell, writing
 from tem.errors import BatchInputError, OptionError
 
 if TYPE_CHECKING:  # imported when a command runs
@@ -124,7 +124,7 @@ def sweep_cmd(
         from tem.analysis.specio import load_spec
         from tem.api import run as run_model
         from tem.assumptions.loader import load as load_file
-        from tem.exports.charts.png import png_available
+        from tem.exports.charts.png import drawn_or_why, png_available
         from tem.exports.manifest import build_manifest, jsonable, with_outputs
         from tem.exports.safe_text import csv_text
         from tem.exports.writer import write_files
@@ -155,7 +155,11 @@ def sweep_cmd(
         figures |= {f"data_table_{k}": heatmap_figure(g, k, title, bases.get(k)) for k, g in grids.items()}
         workbook = render_sensitivity_workbook(title, tornadoes, spiders, grids, bases)
         files: dict[str, bytes | str] = {"sensitivity.xlsx": workbook}
-        files.update(_charts(figures, png))
+        charts, failed = drawn_or_why(lambda: _charts(figures, png))  # PNGs are a default here, never asked for
+        if failed is not None:
+            tell("note:", f"PNG charts skipped ({failed}); HTML charts are written.")
+            charts = _charts(figures, False)
+        files.update(charts or {})
         for k, t in tornadoes.items():
             files[f"tornado_{k}.csv"] = csv_text(t.table, index=False)
             files[f"spider_{k}.csv"] = csv_text(spiders[k])

@@ -57,12 +57,23 @@ class ChartFiles:
         """Each figure's HTML page, by name."""
         return {name: figure_html(self.figures[name]) for name in self.names}
 
-    def files(self, html: dict[str, bytes]) -> dict[str, bytes | str]:
-        """``charts/plotly.min.js``, then each figure's HTML followed by its PNG (waits for the browser)."""
+    def files(
+        self, html: dict[str, bytes], png_skipped: Callable[[str], None] | None = None
+    ) -> dict[str, bytes | str]:
+        """``charts/plotly.min.js``, then each figure's HTML followed by its PNG (waits for the browser).
+        ``png_skipped``: PNGs are a default, not asked for: when the browser cannot draw them it is told why
+        and the files come without PNGs (else :class:`~tem.exports.charts.png.PngUnavailableError`)."""
         from plotly.offline import get_plotlyjs
 
+        from tem.exports.charts.png import drawn_or_why
+
         files: dict[str, bytes | str] = {f"charts/{PLOTLY_JS}": get_plotlyjs().encode("utf-8")}
-        done = self._pngs.result() if self._pngs is not None else {}
+        done: dict[str, bytes] = {}
+        if self._pngs is not None:
+            drawn, failed = drawn_or_why(self._pngs.result) if png_skipped else (self._pngs.result(), None)
+            if failed is not None and png_skipped is not None:
+                png_skipped(failed)
+            done = drawn or {}
         for name in self.names:
             files[f"charts/{name}.html"] = html[name]
             if name in done:

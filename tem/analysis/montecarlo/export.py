@@ -93,6 +93,7 @@ def render_montecarlo_files(
     samples_csv: bool = False,
     extra: Mapping[str, bytes | str] | None = None,
     beside: Callable[..., Pending] | None = None,
+    png_skipped: Callable[[str], None] | None = None,
 ) -> dict[str, bytes | str]:
     """Every output file, rendered in memory (relative name -> content); ``manifest.json`` last, listing the
     SHA-256 of every other file. Every scenario goes to ``samples.parquet`` (and to ``samples.csv`` with
@@ -103,13 +104,13 @@ def render_montecarlo_files(
     ``beside``: how to start :func:`render_data_files` beside the charts (called as ``beside(fn, *args)``, e.g.
     :class:`tem.cli.forked.Forked`: in a child process, on the machine's other core); by default it runs here,
     while the browser draws. The files are the same either way, in the same order; the pending work is stopped
-    if anything fails."""
+    if anything fails. ``png_skipped``: the PNGs are a default (see :meth:`ChartFiles.files`)."""
     pending = beside(render_data_files, result, excel, samples_csv) if beside is not None else None
     try:
         charts = ChartFiles(result, png, png_kpis)  # the browser draws its figures from now on
         html = charts.html()
         files = pending.result() if pending is not None else render_data_files(result, excel, samples_csv)
-        files |= charts.files(html)
+        files |= charts.files(html, png_skipped)
     finally:
         if pending is not None:
             pending.cancel()  # nothing left to stop once its result is in

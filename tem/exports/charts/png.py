@@ -19,10 +19,11 @@ import os
 import shutil
 import subprocess
 import threading
+import time
 import warnings
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from tem.errors import TemError
 
@@ -35,6 +36,7 @@ INSTALL_HINT = (
     "HTML charts need neither"
 )
 
+T = TypeVar("T")
 _server_lock = threading.Lock()
 _server_state: dict[str, str | None] = {"started": None, "broken": None}
 START_TIMEOUT_S = 60.0
@@ -98,8 +100,10 @@ def png_available() -> tuple[bool, str]:
 def _start_server() -> None:
     """Start kaleido's browser once per process, then draw a tiny figure to prove it works.
 
-    kaleido's server thread dies quietly when the browser cannot start, and every later request would then wait
-    forever; so the browser is looked for first, and the first drawing runs in a helper thread with a time limit.
+    kaleido's server thread dies when the browser cannot start (a browser that closes at once: about 2 s), and
+    every later request would then wait forever; so the browser is looked for first, and the first drawing runs
+    in a helper thread, waited for until it answers, the server thread dies (its error is kept for the message,
+    not printed as a thread's traceback) or the time limit passes.
     """
     with _server_lock:
         if _server_state["broken"]:
@@ -114,18 +118,51 @@ def _start_server() -> None:
         keep_page_between_drawings()
         quiet_browser_wire()
         kaleido.start_sync_server(silence_warnings=True, path=why)  # the browser png_available found
+        server = _server_thread()
         outcome: list[BaseException | bytes] = []
         probe = threading.Thread(target=_probe, args=(outcome,), daemon=True, name="tem-kaleido-probe")
         probe.start()
-        probe.join(START_TIMEOUT_S)
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while probe.is_alive() and time.monotonic() < deadline and (server is None or server.is_alive()):
+            probe.join(0.05)
         first = outcome[0] if outcome else None
+        died = server is not None and not server.is_alive() and first is None
         if not isinstance(first, bytes):
-            if first is None:  # kaleido waits for that answer at exit: the command must not (see browser_hung)
-                _server_state["hung"] = "yes"
-            detail = str(first) if first is not None else f"no answer within {START_TIMEOUT_S:.0f} s"
+            if first is None and not died:  # kaleido waits for that answer at exit: the command must not
+                _server_state["hung"] = "yes"  # (see browser_hung)
+            if died:
+                detail = f"it stopped: {_server_error.get(server.ident if server else None, 'no reason given')}"
+            else:
+                detail = str(first) if first is not None else f"no answer within {START_TIMEOUT_S:.0f} s"
             _server_state["broken"] = f"the browser at {why} did not render a test figure ({detail}); {INSTALL_HINT}"
             raise PngUnavailableError(_server_state["broken"])
         _server_state["started"] = why
+
+
+_server_error: dict[int | None, str] = {}  # kaleido's server thread's error, by thread ident
+
+
+def _server_thread() -> threading.Thread | None:
+    """kaleido's server thread (it runs the browser), its error kept quiet and recorded in :data:`_server_error`;
+    None when this kaleido keeps it elsewhere (then only the time limit tells a dead browser)."""
+    with contextlib.suppress(ImportError, AttributeError):
+        from kaleido._sync_server import GlobalKaleidoServer
+
+        thread = GlobalKaleidoServer()._thread
+        if isinstance(thread, threading.Thread):
+            previous = threading.excepthook
+
+            def record(args: threading.ExceptHookArgs) -> None:
+                if args.thread is not thread:
+                    previous(args)
+                    return
+                exc = args.exc_value
+                first = exc.args[0] if exc is not None and exc.args and isinstance(exc.args[0], str) else exc
+                _server_error[thread.ident] = f"{type(exc).__name__}: {first}" if exc is not None else "no reason given"
+
+            threading.excepthook = record
+            return thread
+    return None
 
 
 def keep_page_between_drawings(keep: bool = True) -> bool:
@@ -159,6 +196,7 @@ def keep_page_between_drawings(keep: bool = True) -> bool:
 
 
 WIRE_LOGGER = "choreographer.channels"
+WATCHDOG_LOGGER = "choreographer.browser_async"
 
 
 def quiet_browser_wire() -> None:
@@ -167,6 +205,9 @@ def quiet_browser_wire() -> None:
     times under heavy load, with every output written). That is the library's own recovery, not something a user
     can act on; a failure that matters still reaches the command as an exception or a drawing's time limit."""
     logging.getLogger(WIRE_LOGGER).setLevel(logging.CRITICAL)
+    # "Wait expired, Browser is being closed by watchdog." when the browser process ended (it closed at once, or
+    # crashed): the command says so itself (the start's error, or a drawing's), in its own words
+    logging.getLogger(WATCHDOG_LOGGER).setLevel(logging.ERROR)
     # its "The temporary directory could not be deleted, execution will continue. errors: [...]" warning (the
     # browser still writing its profile while choreographer removes it at exit; seen once in a CI run under load)
     # printed a traceback-like list on a successful run's stderr: the library's own cleanup, nothing to act on
@@ -252,6 +293,17 @@ def _to_png(fig: go.Figure | Mapping[str, Any], width: int, height: int, scale: 
         # a plain dict comes from Figure.to_dict() of a validated figure: no second validation
         validate = not isinstance(fig, Mapping)
         return bytes(pio.to_image(fig, format="png", width=width, height=height, scale=scale, validate=validate))
+
+
+def drawn_or_why(draw: Callable[[], T]) -> tuple[T | None, str | None]:
+    """``(draw(), None)``, or ``(None, why)`` when the browser could not draw (:class:`PngUnavailableError`: it
+    is missing, would not start, or stopped). For a command whose PNGs are a default rather than asked for
+    (``--png`` not given): it then writes every other file and says why the PNGs were skipped, as when no
+    browser is installed."""
+    try:
+        return draw(), None
+    except PngUnavailableError as exc:
+        return None, str(exc)
 
 
 def figure_png(fig: go.Figure | Mapping[str, Any], width: int, height: int, scale: float = 1) -> bytes:

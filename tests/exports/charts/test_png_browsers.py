@@ -95,3 +95,54 @@ def test_the_headless_shell_draws_the_same_pngs_as_chromium() -> None:
     by_shell, by_full = _pngs_by(shell), _pngs_by(full)
     assert len(by_shell) == 7  # every chart of a run
     assert by_shell == by_full
+
+
+def _tem_with_broken_browser(args: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "BROWSER_PATH": "/bin/false"}  # a browser that closes at once
+    return subprocess.run(
+        [sys.executable, "-m", "tem", *args.format(out=tmp_path).split()],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "html_files"),
+    [
+        ("run --out {out}", 8),
+        ("sweep --out {out}", 11),
+        ("compare assumptions/base.yaml assumptions/scenarios/pli_win.yaml --out {out}", 4),
+        ("montecarlo --n 2000 --out {out}", 26),
+    ],
+)
+def test_a_browser_that_fails_skips_default_pngs_with_a_note(args: str, html_files: int, tmp_path: Path) -> None:
+    """PNGs a command draws by default (no ``--png``) from a browser that will not start: every other file is
+    written and one note says why (it was exit code 2 with nothing written, after the start's 60 s time limit:
+    the start now ends as soon as kaleido's server thread stops, and says so)."""
+    pytest.importorskip("kaleido")
+    proc = _tem_with_broken_browser(args, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    notes = [line for line in proc.stderr.splitlines() if line.startswith("note: PNG charts skipped")]
+    assert len(notes) == 1, proc.stderr
+    assert "it stopped" in notes[0]  # not "no answer within 60 s"
+    assert "Traceback" not in proc.stderr
+    assert "Wait expired" not in proc.stderr
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert not [p for p in written if p.suffix == ".png"]
+    assert len([p for p in written if p.suffix in (".html", ".js")]) >= html_files
+    assert [p for p in written if p.name == "manifest.json"]
+
+
+@pytest.mark.parametrize("args", ["run --png --out {out}", "montecarlo --n 2000 --png --out {out}"])
+def test_pngs_asked_for_from_a_browser_that_fails_are_an_error(args: str, tmp_path: Path) -> None:
+    pytest.importorskip("kaleido")
+    proc = _tem_with_broken_browser(args, tmp_path)
+    assert proc.returncode == 2
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1
+    assert "did not render a test figure (it stopped" in errors[0]
+    assert "Traceback" not in proc.stderr
+    assert not any(p.is_file() for p in tmp_path.rglob("*"))
