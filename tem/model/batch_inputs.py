@@ -73,7 +73,8 @@ def with_values(
     """A batch of S scenarios from per-scenario values and multipliers (inputs are not modified).
 
     ``values[path]``: shape ``(S,)`` sets a scalar per scenario; for a yearly input it rescales the whole
-    base path so that its first year equals the value (``path * v / path[0]``); for a list (a ramp) it makes
+    base path so that its first year equals the value (``path * (v / path[0])``, and exactly ``v`` in every year
+    whose base value equals the first year's: a flat path is the value itself); for a list (a ramp) it makes
     the list flat at that value; shape ``(S, T)`` replaces a yearly path; ``(S, L)`` replaces a list.
     ``scales[path]``: shape ``(S,)`` multiplies any input (a whole yearly path at once). All given arrays must
     share one S.
@@ -111,7 +112,9 @@ def with_values(
                         f"{path}: the base path starts at 0, so it cannot be rescaled to a first-year value; "
                         "give a full (S, T) path or use scales"
                     )
-                new = base * (arr[:, None] / ref)
+                # the years at the first year's value get the value itself: ref * (v / ref) can miss v by one
+                # bit, and a flat path given one value must be the run of that value (``--set path=v``), bit for bit
+                new = np.where(base == ref, arr[:, None], base * (arr[:, None] / ref))
             elif (arr.ndim == 2 and kind == "yearly" and arr.shape[1] == T) or (arr.ndim == 2 and kind == "list"):
                 new = arr
             else:

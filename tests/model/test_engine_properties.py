@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import tem
@@ -208,3 +208,32 @@ def test_batch_of_pack_capacities_equals_single_runs() -> None:
 def test_batch_rejects_a_ramp_above_one() -> None:
     with pytest.raises(tem.BatchInputError, match=r"cells\.local\.yield_ramp"):
         tem.run_batch(BASE_ASSUMPTIONS, scales={"cells.local.yield_ramp": np.array([1.0, 1.2])})
+
+
+FLAT_YEARLY = {  # yearly inputs whose base path is flat: one value given to a batch is that value in every year
+    "funding.term_debt.interest_rate": (0.06, 0.16),
+    "demand.ess.price_premium": (0.0, 0.3),
+    "capex.escalation_rate": (0.0, 0.08),
+    "cells.local.royalty_usd_per_kwh": (0.5, 4.0),
+}
+
+
+def _same(a: object, b: object) -> bool:
+    """Equal bits, with "none" (None in a single run's KPIs, NaN in a batch's frame) counted as equal."""
+    if a is None or b is None:
+        return (a is None or np.isnan(a)) and (b is None or np.isnan(b))  # type: ignore[arg-type]
+    return bool(np.array_equal(np.asarray(a, dtype=float), np.asarray(b, dtype=float), equal_nan=True))
+
+
+@settings(deadline=None, max_examples=25)
+@given(st.sampled_from(sorted(FLAT_YEARLY)).flatmap(lambda p: st.tuples(st.just(p), st.floats(*FLAT_YEARLY[p]))))
+@example(("funding.term_debt.interest_rate", 0.10247361133284605))  # 0.095 * (v / 0.095) is not v
+def test_a_batch_value_of_a_flat_yearly_input_equals_setting_it(case: tuple[str, float]) -> None:
+    """``run_batch(a, {path: [v]})`` for a yearly input whose base path is flat is the run of ``--set path=v``,
+    every KPI to the bit (the path was rescaled as ``path * (v / path[0])``, one bit off ``v`` for some v: DSCR,
+    LLCR and IDC differed in the last bits for the term debt's interest rate; found by helper-40)."""
+    path, v = case
+    batch = tem.run_batch(BASE_ASSUMPTIONS, {path: np.array([v])})
+    single = tem.run(tem.load(BASE, overrides={path: v})).kpis
+    differing = [k for k in batch.columns if k in single and not _same(batch[k].to_numpy()[0], single[k])]
+    assert differing == []
