@@ -71,6 +71,8 @@ def _leave_if_the_browser_hung(code: object) -> None:
     png = sys.modules.get("tem.exports.charts.png")
     if png is None or not png.browser_hung():
         return
+    with contextlib.suppress(Exception):  # its processes and profile folder would outlive the command
+        png.kill_hung_browser()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):
             stream.flush()

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import sys
 import threading
 from dataclasses import dataclass
@@ -26,11 +25,10 @@ import typer
 
 from tem import __version__
 from tem.cli.common import app, folder_name, guard, json_text, labelled, out, parse_sets, run_folder, tell, writing
+from tem.cli.run_tables import gate_table, kpi_table
 from tem.errors import AssumptionError, Problem, TemError
 
 if TYPE_CHECKING:  # the renderers, the engine and pandas are imported when a command needs them
-    from rich.table import Table
-
     from tem.assumptions.schema import Assumptions
     from tem.cli.forked import Forked, Inbox
     from tem.model.results import Result
@@ -123,6 +121,16 @@ def chart_files(
     return html_files(figures), render_report(result, manifest, figures, summary), specs
 
 
+_png_notes: set[str] = set()
+
+
+def _note_png_skipped(why: str) -> None:
+    """The note that PNG charts are skipped, once per command (a run of several scenarios meets it each time)."""
+    if why not in _png_notes:
+        _png_notes.add(why)
+        tell("note:", f"PNG charts skipped ({why}); HTML charts are written.")
+
+
 def render_outputs(
     result: Result, a: Assumptions, options: OutputOptions = OutputOptions(), early: EarlyWorkbook | None = None
 ) -> tuple[dict[str, bytes | str], dict[str, Any]]:
@@ -146,11 +154,13 @@ def render_outputs(
         summary = board_summary(a, result)  # the first page of the report and the workbook
     png = bool(options.charts and options.png)
     if options.charts and options.png is None:
-        from tem.exports.charts.png import png_available
+        from tem.exports.charts.png import png_available, start_failure
 
         png, why = png_available()
-        if not png:
-            tell("note:", f"PNG charts skipped ({why}); HTML charts are written.")
+        failure = start_failure() if png else why
+        if failure is not None:  # no browser, or it failed to start (for an earlier scenario, or already)
+            png = False
+            _note_png_skipped(failure)
     with contextlib.ExitStack() as steps:  # an error or Ctrl-C here kills and reaps every child (Forked.cancel)
         from tem.cli.forked import Forked
 
@@ -186,7 +196,7 @@ def render_outputs(
             if pngs is not None:
                 drawn, failed = drawn_or_why(pngs.result) if options.png is None else (pngs.result(), None)
                 if failed is not None:  # PNGs by default, not asked for: every other file is still written
-                    tell("note:", f"PNG charts skipped ({failed}); HTML charts are written.")
+                    _note_png_skipped(failed)
             files.update(merge_charts(html, drawn))
             files["report.html"] = report
     files["kpis.json"] = json_text(document)
@@ -222,63 +232,6 @@ def _check_distinct_folders(loaded: list[tuple[Path, Assumptions]]) -> None:
         first.setdefault(folder, path)
     if problems:
         raise AssumptionError(problems)
-
-
-def kpi_table(result: Result) -> Table:
-    """The KPI table ``tem run`` prints: catalogue labels, values with units ("none" where a KPI has no value)."""
-    from rich.table import Table
-
-    from tem import catalogue
-
-    table = Table(title=f"{result.name}: KPIs", show_header=True, header_style="bold")
-    table.add_column("KPI")
-    table.add_column("value", justify="right")
-    k = result.kpis
-    for key in catalogue.HEADLINE_KPIS:
-        table.add_row(catalogue.label(key), catalogue.format_value(key, k.get(key), with_unit=True))
-    for fy, share in k["dva_share_by_fy"].items():
-        table.add_row(f"DVA share {fy}", catalogue.format_value("dva_share", share))
-    return table
-
-
-def gate_table(result: Result) -> Table | None:
-    """The gates' outcomes ``tem run`` prints: each condition with the value read, and each gate's decision."""
-    from rich.table import Table
-
-    from tem import catalogue
-
-    frame = result.gates
-    if frame.empty:
-        return None
-    table = Table(title=f"{result.name}: gates (decided at the end of the FY on that year's values)", header_style="bold")
-    table.add_column("gate", overflow="fold")
-    table.add_column("condition", overflow="fold")
-    table.add_column("value", justify="right")
-    table.add_column("passes", justify="right")
-    seen: set[str] = set()
-    for row in frame.to_dict("records"):
-        phase, reading, op = str(row["phase"]), float(row["value"]), str(row["op"])
-        gate = ""
-        if phase not in seen:
-            seen.add(phase)
-            go = "GO" if row["gate_passes"] else "NO GO"
-            gate = f"{catalogue.phase_label(phase)} {row['decide_fy']}: {go} ({row['combine']})"
-        line, threshold = str(row["line"]), float(row["threshold"])
-        read = None if math.isnan(reading) else reading  # NaN: no value, the condition fails
-        test = catalogue.condition_text(line, op, threshold, str(row["fy"]))
-        close = row["passes"] and catalogue.at_threshold(line, op, read, threshold)
-        shown = catalogue.format_value(line, read, with_unit=True)
-        room = catalogue.format_difference(line, catalogue.headroom(op, read, threshold), signed=False, with_unit=True)
-        passes = "at the threshold" if close else "yes" if row["passes"] else "no"
-        table.add_row(gate, test, f"{shown} (headroom {room})", passes)
-    removed = [ph for ph, built in result.built.items() if not built]
-    committed = result.kpis.get("committed_npv_inr_cr")
-    table.caption = (
-        f"at the threshold: {catalogue.AT_THRESHOLD_TEXT}; "
-        + ("not built: " + ", ".join(map(catalogue.phase_label, removed)) if removed else "every gated phase is built")
-        + f"; NPV committed (every gate open): {catalogue.format_value('npv_inr_cr', committed, with_unit=True)}"
-    )
-    return table
 
 
 @app.command("run")

@@ -19,13 +19,13 @@ import os
 import shutil
 import subprocess
 import threading
-import time
 import warnings
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from tem.errors import TemError
+from tem.exports.charts import browser_watch as watch
 
 if TYPE_CHECKING:  # plotly is imported when a figure is drawn, so the browser can start before it loads
     import plotly.graph_objects as go
@@ -40,6 +40,7 @@ T = TypeVar("T")
 _server_lock = threading.Lock()
 _server_state: dict[str, str | None] = {"started": None, "broken": None}
 START_TIMEOUT_S = 60.0
+DRAW_TIMEOUT_S = 60.0  # one figure: about 0.1 s when the browser is well
 
 
 class PngUnavailableError(TemError):
@@ -101,9 +102,9 @@ def _start_server() -> None:
     """Start kaleido's browser once per process, then draw a tiny figure to prove it works.
 
     kaleido's server thread dies when the browser cannot start (a browser that closes at once: about 2 s), and
-    every later request would then wait forever; so the browser is looked for first, and the first drawing runs
-    in a helper thread, waited for until it answers, the server thread dies (its error is kept for the message,
-    not printed as a thread's traceback) or the time limit passes.
+    every later request would then wait forever; so the browser is looked for first, and the first drawing is
+    waited for (:func:`tem.exports.charts.browser_watch.answered`) until it is answered, the server thread or the
+    browser's process has ended, or the time limit passes.
     """
     with _server_lock:
         if _server_state["broken"]:
@@ -113,56 +114,41 @@ def _start_server() -> None:
         ok, why = png_available()
         if not ok:
             raise PngUnavailableError(why)
-        import kaleido
-
         keep_page_between_drawings()
         quiet_browser_wire()
-        kaleido.start_sync_server(silence_warnings=True, path=why)  # the browser png_available found
-        server = _server_thread()
-        outcome: list[BaseException | bytes] = []
-        probe = threading.Thread(target=_probe, args=(outcome,), daemon=True, name="tem-kaleido-probe")
-        probe.start()
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while probe.is_alive() and time.monotonic() < deadline and (server is None or server.is_alive()):
-            probe.join(0.05)
-        first = outcome[0] if outcome else None
-        died = server is not None and not server.is_alive() and first is None
-        if not isinstance(first, bytes):
-            if first is None and not died:  # kaleido waits for that answer at exit: the command must not
-                _server_state["hung"] = "yes"  # (see browser_hung)
-            if died:
-                detail = f"it stopped: {_server_error.get(server.ident if server else None, 'no reason given')}"
-            else:
-                detail = str(first) if first is not None else f"no answer within {START_TIMEOUT_S:.0f} s"
-            _server_state["broken"] = f"the browser at {why} did not render a test figure ({detail}); {INSTALL_HINT}"
+        failed = _try_browser(why)
+        if failed is not None:
+            _server_state["broken"] = f"the browser at {why} did not render a test figure ({failed}); {INSTALL_HINT}"
             raise PngUnavailableError(_server_state["broken"])
         _server_state["started"] = why
 
 
-_server_error: dict[int | None, str] = {}  # kaleido's server thread's error, by thread ident
+def _try_browser(path: str) -> str | None:
+    """Start kaleido's server on the browser at ``path`` and draw the test figure: None when it is drawn, else
+    why not."""
+    import kaleido
+
+    kaleido.start_sync_server(silence_warnings=True, path=path)
+    server = watch.server_thread()
+    outcome, why = watch.answered(lambda: _to_png({"data": [], "layout": {}}, 10, 10, 1), START_TIMEOUT_S, server, [])
+    if why is None and outcome and isinstance(outcome[0], bytes):
+        _browsers[:] = watch.browser_processes()
+        return None
+    if why is None:  # kaleido answered with an error
+        return str(outcome[0])
+    if server is None or server.is_alive():  # kaleido waits for that answer at exit: the command must not
+        _server_state["hung"] = "yes"  # (see browser_hung)
+        _browsers[:] = watch.browser_processes()
+    return why
 
 
-def _server_thread() -> threading.Thread | None:
-    """kaleido's server thread (it runs the browser), its error kept quiet and recorded in :data:`_server_error`;
-    None when this kaleido keeps it elsewhere (then only the time limit tells a dead browser)."""
-    with contextlib.suppress(ImportError, AttributeError):
-        from kaleido._sync_server import GlobalKaleidoServer
+_browsers: list[int] = []  # the browser's processes under this one, once it has started
 
-        thread = GlobalKaleidoServer()._thread
-        if isinstance(thread, threading.Thread):
-            previous = threading.excepthook
 
-            def record(args: threading.ExceptHookArgs) -> None:
-                if args.thread is not thread:
-                    previous(args)
-                    return
-                exc = args.exc_value
-                first = exc.args[0] if exc is not None and exc.args and isinstance(exc.args[0], str) else exc
-                _server_error[thread.ident] = f"{type(exc).__name__}: {first}" if exc is not None else "no reason given"
-
-            threading.excepthook = record
-            return thread
-    return None
+def kill_hung_browser() -> None:
+    """End the processes and profile folder of a browser that stopped answering (kaleido cannot close it)."""
+    if browser_hung():
+        watch.kill_browser(_browsers or watch.browser_processes())
 
 
 def keep_page_between_drawings(keep: bool = True) -> bool:
@@ -249,6 +235,11 @@ def start_in_background(then: Callable[[], None] | None = None) -> threading.Thr
 _background: list[threading.Thread] = []
 
 
+def start_failure() -> str | None:
+    """Why the browser cannot draw in this process (it failed to start or stopped), or None."""
+    return _server_state["broken"]
+
+
 def browser_hung() -> bool:
     """Whether the browser started but never answered its first drawing: kaleido's exit handler would then wait
     for it forever, so a command ends without running it (:func:`tem.cli.main`)."""
@@ -277,13 +268,6 @@ def _start_quietly(then: Callable[[], None] | None = None) -> None:
         then()
 
 
-def _probe(outcome: list[BaseException | bytes]) -> None:
-    try:
-        outcome.append(_to_png({"data": [], "layout": {}}, 10, 10, 1))
-    except Exception as exc:  # reported by the caller, whatever kaleido raised
-        outcome.append(exc)
-
-
 def _to_png(fig: go.Figure | Mapping[str, Any], width: int, height: int, scale: float) -> bytes:
     import plotly.io as pio
 
@@ -307,12 +291,28 @@ def drawn_or_why(draw: Callable[[], T]) -> tuple[T | None, str | None]:
 
 
 def figure_png(fig: go.Figure | Mapping[str, Any], width: int, height: int, scale: float = 1) -> bytes:
-    """PNG bytes of a figure (or of its ``Figure.to_dict()``) at ``width`` x ``height`` CSS pixels times ``scale``."""
+    """PNG bytes of a figure (or of its ``Figure.to_dict()``) at ``width`` x ``height`` CSS pixels times ``scale``.
+
+    Raises :class:`PngUnavailableError` when the browser cannot draw it: it fails to start, reports an error, or
+    stops answering (its process ended, or no answer within :data:`DRAW_TIMEOUT_S`); every later drawing then
+    fails at once with the same message."""
     _start_server()
-    try:
-        return _to_png(fig, width, height, scale)
-    except (RuntimeError, OSError) as exc:
-        raise PngUnavailableError(f"PNG rendering failed ({exc}); {INSTALL_HINT}") from exc
+    outcome, why = watch.answered(
+        lambda: _to_png(fig, width, height, scale), DRAW_TIMEOUT_S, watch.server_thread(), list(_browsers)
+    )
+    if why is not None:
+        with _server_lock:
+            _server_state["hung"] = "yes"  # kaleido would wait for that answer at exit: the command must not
+            _server_state["broken"] = f"the browser stopped while drawing a PNG ({why}); {INSTALL_HINT}"
+        raise PngUnavailableError(_server_state["broken"])
+    first = outcome[0]
+    if isinstance(first, (RuntimeError, OSError)):  # e.g. the browser's channel closed: it is gone
+        with _server_lock:
+            _server_state["broken"] = f"PNG rendering failed ({first}); {INSTALL_HINT}"
+        raise PngUnavailableError(_server_state["broken"]) from first
+    if isinstance(first, BaseException):
+        raise first
+    return bytes(first)
 
 
 def pngs_in_background(
