@@ -30,6 +30,7 @@ WRAPPER = "_unix_pipe_chromium_wrapper"  # choreographer's process between this 
 PROFILE_FLAG = "--user-data-dir="
 
 server_errors: dict[int | None, str] = {}  # kaleido's server thread's error, by thread ident
+_watched: set[threading.Thread] = set()
 
 
 def server_thread() -> threading.Thread | None:
@@ -40,7 +41,10 @@ def server_thread() -> threading.Thread | None:
         from kaleido._sync_server import GlobalKaleidoServer
 
         thread = GlobalKaleidoServer()._thread
+        if isinstance(thread, threading.Thread) and thread in _watched:
+            return thread
         if isinstance(thread, threading.Thread):
+            _watched.add(thread)  # its error recorded by one hook, however often it is asked for
             previous = threading.excepthook
 
             def record(args: threading.ExceptHookArgs) -> None:
