@@ -48,7 +48,7 @@ def straight_line(additions: np.ndarray, life_years: np.ndarray, residual_share:
     cum = cumsum_years(additions)
     if life_arr.size == 1:  # one life for every scenario: a plain shift
         life = int(life_arr.reshape(-1)[0])
-        cum_lagged = np.zeros_like(cum)
+        cum_lagged = np.zeros(np.shape(cum))
         if life < n_t:
             cum_lagged[:, life:] = cum[:, : n_t - life]
         return (cum - cum_lagged) * ((1.0 - residual_share) / life)

@@ -67,7 +67,7 @@ def levelize(parts: dict[str, np.ndarray], volume_gwh: np.ndarray, df: np.ndarra
 
 def total_of(parts: dict[str, np.ndarray], df: np.ndarray) -> np.ndarray:
     """The parts summed year by year, ``(S, T)`` (in their order, from zero)."""
-    return sum(parts.values(), start=np.zeros_like(df))
+    return sum(parts.values(), start=np.zeros(np.shape(df)))
 
 
 def levelized_total(total: np.ndarray, volume_gwh: np.ndarray, df: np.ndarray) -> np.ndarray:

@@ -107,7 +107,7 @@ def compute_operations(
     fx = uc.inr_per_usd
     segs = inp.structure.segments
     revenue_by_segment = {s: vol.met_gwh[s] * prices.price_by_segment[s] * K for s in segs}
-    revenue = sum(revenue_by_segment.values(), start=np.zeros_like(vol.demand_total_gwh))
+    revenue = sum(revenue_by_segment.values(), start=np.zeros(np.shape(vol.demand_total_gwh)))
 
     scrap = vol.local_cells_started_gwh - vol.local_cells_gwh
     returns = inp["recycling.end_of_life_return_share"] * lag_years(vol.delivered_gwh, inp["recycling.battery_life_years"])

@@ -93,7 +93,7 @@ def compute_tax(
     if simple.size:  # nothing is ever set off: the pool holds the business losses of years t-N+1 .. t
         n = int(n_carry[0])
         cum = cumsum_years(business[simple])
-        lagged = np.zeros_like(cum)
+        lagged = np.zeros(np.shape(cum))
         if n < n_t:
             lagged[:, n:] = cum[:, : n_t - n]
         pool_end[simple] = cum - lagged

@@ -135,14 +135,14 @@ def compute_volumes(inp: Inputs) -> Volumes:
     pack_out = np.minimum(total, pack_cap)
     excess = total - pack_out
     if inp.structure.overflow_policy == "import_packs":
-        bought, unmet = excess, np.zeros_like(excess)
+        bought, unmet = excess, np.zeros(np.shape(excess))
     else:
-        bought, unmet = np.zeros_like(excess), excess
+        bought, unmet = np.zeros(np.shape(excess)), excess
     delivered = pack_out + bought
     if inp.structure.pack_allocation == "priority":  # served in the stated order when capacity binds
         made_by = fill_in_order(pack_out, demand, ahead_in_order(demand, inp.structure.pack_priority))
         keep = inp.structure.overflow_policy == "import_packs"
-        bought_by = {s: (demand[s] - made_by[s]) if keep else np.zeros_like(made_by[s]) for s in demand}
+        bought_by = {s: (demand[s] - made_by[s]) if keep else np.zeros(np.shape(made_by[s])) for s in demand}
         met = {s: made_by[s] + bought_by[s] for s in demand}
     else:
         with np.errstate(divide="ignore", invalid="ignore"):

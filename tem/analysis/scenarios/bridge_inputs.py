@@ -279,7 +279,7 @@ def align_inputs(a: Assumptions, b: Assumptions) -> AlignedInputs:
     for path in sorted(set(arrays_a) ^ set(arrays_b)):
         side, other = (arrays_b, arrays_a) if path in arrays_a else (arrays_a, arrays_b)
         if path in NEUTRAL_VALUES:
-            side[path] = np.full_like(other[path], NEUTRAL_VALUES[path])
+            side[path] = np.full(np.shape(other[path]), NEUTRAL_VALUES[path], dtype=float)
             notes.append(f"{path} is absent in one scenario: its neutral value {NEUTRAL_VALUES[path]} used")
         else:
             missing.append(f"{path}: set in {(a if path in arrays_a else b).name!r} only")
