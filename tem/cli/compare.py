@@ -212,14 +212,15 @@ def compare_cmd(
         make_png = png
         if make_png is None:
             make_png, why = png_available()
-            if not make_png and not as_json and not quiet:
+            if not make_png:  # on stderr whatever --quiet and --json say: an output is missing
                 tell("note:", f"PNG charts skipped ({why}); HTML charts are written.")
+
         def render(with_png: bool) -> dict[str, bytes | str]:
             return render_comparison_files(comparison, bridges, kpi, png=with_png, skipped=skipped)
 
         drawn, failed = drawn_or_why(lambda: render(make_png)) if png is None else (render(make_png), None)
-        if failed is not None and not as_json and not quiet:  # PNGs by default, not asked for: every other file
-            tell("note:", f"PNG charts skipped ({failed}); HTML charts are written.")  # is still written
+        if failed is not None:  # PNGs by default, not asked for: every other file is still written
+            tell("note:", f"PNG charts skipped ({failed}); HTML charts are written.")
         rendered = drawn if drawn is not None else render(False)
         folder = out_dir / comparison_folder(comparison)
         write_files(folder, rendered)
