@@ -127,12 +127,22 @@ def stdout_error() -> OSError | None:
 
 def install() -> None:
     """Wrap ``sys.stdout`` and ``sys.stderr`` (each once); a stream closed when the process started (Python has
-    None for it) becomes ``/dev/null``, which takes the closed descriptor (the lowest free one)."""
+    None for it) becomes ``/dev/null`` on its own descriptor (1 or 2), so that no file this process opens later
+    takes that descriptor."""
     if sys.stdout is None:
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - for the rest of the process
+        sys.stdout = _dev_null_on(1)
     if sys.stderr is None:
-        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - for the rest of the process
+        sys.stderr = _dev_null_on(2)
     if not isinstance(sys.stdout, _Wrapped):
         sys.stdout = Reported(sys.stdout)
     if not isinstance(sys.stderr, _Wrapped):
         sys.stderr = BestEffort(sys.stderr)
+
+
+def _dev_null_on(fd: int) -> TextIO:
+    """``/dev/null`` opened for writing on descriptor ``fd`` (closed until now), as a text stream."""
+    null = os.open(os.devnull, os.O_WRONLY)
+    if null != fd:  # with stdin closed too, the lowest free descriptor was 0
+        os.dup2(null, fd)
+        os.close(null)
+    return open(fd, "w", closefd=False)  # for the rest of the process

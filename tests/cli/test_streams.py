@@ -167,7 +167,7 @@ def test_a_reader_that_quits_still_gets_every_scenario_written(tmp_path: Path) -
     assert sorted(p.name for p in tmp_path.iterdir()) == ["base", "pli_win", "slow_ramp"]
 
 
-@pytest.mark.parametrize("args", ["schema", "decisions --json", "run --no-png --no-charts --json --out {out}"])
+@pytest.mark.parametrize("args", ["schema", "decisions --json", "run --no-png --no-charts --json --out {out}", "schema <&-"])
 def test_stdout_closed_from_the_start_is_dev_null(tmp_path: Path, args: str) -> None:
     """Python starts without sys.stdout when descriptor 1 is closed: a command that writes JSON there failed with
     a traceback (AttributeError on None)."""
