@@ -47,6 +47,17 @@ def tell(label: str, message: object) -> None:
     err.print(labelled(label, message), soft_wrap=True)
 
 
+_png_notes: set[str] = set()
+
+
+def note_png_skipped(why: str) -> None:
+    """The note that PNG charts are skipped and why, on stderr, once per reason in a command (a run of several
+    scenarios meets the same reason each time); the HTML charts are written all the same."""
+    if why not in _png_notes:
+        _png_notes.add(why)
+        tell("note:", f"PNG charts skipped ({why}); HTML charts are written.")
+
+
 def _print_version(value: bool) -> None:
     if value:
         from tem import __version__

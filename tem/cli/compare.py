@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from tem import catalogue
-from tem.cli.common import app, guard, json_text, out, parse_sets, tell
+from tem.cli.common import app, guard, json_text, note_png_skipped, out, parse_sets, tell
 
 if TYPE_CHECKING:  # the analysis, its exports and pandas are imported when the command runs
     from rich.table import Table
@@ -213,14 +213,14 @@ def compare_cmd(
         if make_png is None:
             make_png, why = png_available()
             if not make_png:  # on stderr whatever --quiet and --json say: an output is missing
-                tell("note:", f"PNG charts skipped ({why}); HTML charts are written.")
+                note_png_skipped(why)
 
         def render(with_png: bool) -> dict[str, bytes | str]:
             return render_comparison_files(comparison, bridges, kpi, png=with_png, skipped=skipped)
 
         drawn, failed = drawn_or_why(lambda: render(make_png)) if png is None else (render(make_png), None)
         if failed is not None:  # PNGs by default, not asked for: every other file is still written
-            tell("note:", f"PNG charts skipped ({failed}); HTML charts are written.")
+            note_png_skipped(failed)
         rendered = drawn if drawn is not None else render(False)
         folder = out_dir / comparison_folder(comparison)
         write_files(folder, rendered)

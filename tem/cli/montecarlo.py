@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from tem.cli.common import app, err, guard, json_text, out, parse_sets, run_folder, tell, writing
+from tem.cli.common import app, err, guard, json_text, note_png_skipped, out, parse_sets, run_folder, writing
 from tem.cli.montecarlo_tables import (
     flexibility_table,
     probability,
@@ -65,10 +65,6 @@ def _parse_gate_sweep(text: str) -> tuple[str, list[float]]:
         raise OptionError("--gate-sweep", shown, form)
     step = (stop - start) / (count - 1)
     return path.strip(), [start + i * step for i in range(count - 1)] + [stop]
-
-
-def _note_png_skipped(why: str) -> None:
-    tell("note:", f"PNG charts skipped ({why}); HTML charts are written.")
 
 
 def _headline_lines(result: MonteCarloResult) -> list[str]:
@@ -200,7 +196,7 @@ def montecarlo_cmd(
         if want_png is None:
             want_png, why = png_available()
             if not want_png:
-                tell("note:", f"PNG charts skipped ({why}); HTML charts are written.")
+                note_png_skipped(why)
         # the browser starts now, while this process loads the analysis (one thread: numpy, pandas, scipy); then,
         # on the same thread (plotly's first use must not run beside the browser's first drawing), and once the
         # analysis is loaded (two threads never import at once: no half-made module), the exports load while the
@@ -287,7 +283,7 @@ def montecarlo_cmd(
                 samples_csv=samples_csv,
                 extra=extra,
                 beside=Forked,
-                png_skipped=None if png is not None else _note_png_skipped,  # --png asked for them: an error
+                png_skipped=None if png is not None else note_png_skipped,  # --png asked for them: an error
             )
         folder = out_dir / run_folder(result.scenario, assumptions.overrides) / "montecarlo"
         with writing(f"writing {len(files)} files to {folder}/...", quiet or as_json):

@@ -24,7 +24,19 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from tem import __version__
-from tem.cli.common import app, folder_name, guard, json_text, labelled, out, parse_sets, run_folder, tell, writing
+from tem.cli.common import (
+    app,
+    folder_name,
+    guard,
+    json_text,
+    labelled,
+    note_png_skipped,
+    out,
+    parse_sets,
+    run_folder,
+    tell,
+    writing,
+)
 from tem.cli.run_tables import gate_table, kpi_table
 from tem.errors import AssumptionError, Problem, TemError
 
@@ -121,16 +133,6 @@ def chart_files(
     return html_files(figures), render_report(result, manifest, figures, summary), specs
 
 
-_png_notes: set[str] = set()
-
-
-def _note_png_skipped(why: str) -> None:
-    """The note that PNG charts are skipped, once per command (a run of several scenarios meets it each time)."""
-    if why not in _png_notes:
-        _png_notes.add(why)
-        tell("note:", f"PNG charts skipped ({why}); HTML charts are written.")
-
-
 def render_outputs(
     result: Result, a: Assumptions, options: OutputOptions = OutputOptions(), early: EarlyWorkbook | None = None
 ) -> tuple[dict[str, bytes | str], dict[str, Any]]:
@@ -160,7 +162,7 @@ def render_outputs(
         failure = start_failure() if png else why
         if failure is not None:  # no browser, or it failed to start (for an earlier scenario, or already)
             png = False
-            _note_png_skipped(failure)
+            note_png_skipped(failure)
     with contextlib.ExitStack() as steps:  # an error or Ctrl-C here kills and reaps every child (Forked.cancel)
         from tem.cli.forked import Forked
 
@@ -196,7 +198,7 @@ def render_outputs(
             if pngs is not None:
                 drawn, failed = drawn_or_why(pngs.result) if options.png is None else (pngs.result(), None)
                 if failed is not None:  # PNGs by default, not asked for: every other file is still written
-                    _note_png_skipped(failed)
+                    note_png_skipped(failed)
             files.update(merge_charts(html, drawn))
             files["report.html"] = report
     files["kpis.json"] = json_text(document)

@@ -13,7 +13,7 @@ import typer
 from rich.text import Text
 
 from tem import catalogue
-from tem.cli.common import app, err, guard, out, parse_sets, run_folder, tell, writing
+from tem.cli.common import app, err, guard, note_png_skipped, out, parse_sets, run_folder, writing
 from tem.errors import BatchInputError, OptionError
 
 if TYPE_CHECKING:  # imported when a command runs
@@ -157,7 +157,7 @@ def sweep_cmd(
         files: dict[str, bytes | str] = {"sensitivity.xlsx": workbook}
         charts, failed = drawn_or_why(lambda: _charts(figures, png))  # PNGs are a default here, never asked for
         if failed is not None:
-            tell("note:", f"PNG charts skipped ({failed}); HTML charts are written.")
+            note_png_skipped(failed)
             charts = _charts(figures, False)
         files.update(charts or {})
         for k, t in tornadoes.items():
